@@ -1,0 +1,109 @@
+//! The ServiceTitan client generator.
+//!
+//! Pipeline, one module per stage:
+//! [`load`] (read JSON/YAML, check the version) -> [`schema`] (normalise 3.0 and 3.1 into
+//! one schema tree) -> [`model`] (build the API model, [`ir`]) -> [`emit`] (Rust tokens,
+//! formatted) -> [`write`] (write or check the files). [`surface`] lists the API for review.
+
+pub mod diag;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod model;
+pub mod names;
+pub mod schema;
+pub mod surface;
+pub mod write;
+
+use diag::{Diagnostic, Diagnostics};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Input of a generation run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folder of OpenAPI documents (`.json`, `.yaml`, `.yml`).
+    pub specs: PathBuf,
+    /// Names given earlier (`specs/names.lock`); empty for a first run.
+    pub names: names::NameLock,
+    /// How the generated `Cargo.toml` depends on the runtime crate.
+    pub runtime_dependency: String,
+}
+
+/// What a generation run produced.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Files of the generated crate, relative to its root.
+    pub files: emit::Files,
+    /// API surface listing per domain module.
+    pub surfaces: BTreeMap<String, String>,
+    /// The names in use, to store as the new lock.
+    pub names: names::NameLock,
+    /// sha256 of each input file, by file name.
+    pub inputs: BTreeMap<String, String>,
+    pub api: ir::Api,
+    /// Warnings (skipped or approximated constructs).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads every document of `opts.specs` and generates the crate in memory.
+pub fn generate(opts: &Options) -> Result<Output, Diagnostics> {
+    let files = load::list_documents(&opts.specs).map_err(|d| Diagnostics(vec![d]))?;
+    let mut docs = Vec::new();
+    let mut diags = Diagnostics::default();
+    for f in &files {
+        match load::read_document(f) {
+            Ok(d) => docs.push(d),
+            Err(e) => diags.push(e),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    generate_from(&docs, opts)
+}
+
+/// Generates from documents already read.
+pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, Diagnostics> {
+    let (api, names, diags) = model::build(docs, &opts.names)?;
+    let files = emit::emit(&api, &opts.runtime_dependency)
+        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    let surfaces = api
+        .domains
+        .iter()
+        .map(|d| (d.module.clone(), surface::domain_surface(d)))
+        .collect();
+    let inputs = docs
+        .iter()
+        .map(|d| {
+            (
+                d.path
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                d.sha256.clone(),
+            )
+        })
+        .collect();
+    Ok(Output {
+        files,
+        surfaces,
+        names,
+        inputs,
+        api,
+        warnings: diags.0,
+    })
+}
+
+/// Counts for reports: domains, operations, types.
+pub fn stats(api: &ir::Api) -> (usize, usize, usize) {
+    let ops = api
+        .domains
+        .iter()
+        .flat_map(|d| &d.controllers)
+        .map(|c| c.operations.len())
+        .sum();
+    let types = api.common.len() + api.domains.iter().map(|d| d.types.len()).sum::<usize>();
+    (api.domains.len(), ops, types)
+}

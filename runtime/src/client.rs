@@ -1,0 +1,573 @@
+//! The client: sends requests, with auth headers, retries and typed errors.
+
+use crate::auth::TokenCache;
+use crate::config::{check_url, ClientBuilder, Credentials, Environment, RetryPolicy, Secret};
+use crate::error::{is_maintenance, transport, Error, ErrorKind};
+use crate::query::{QueryPairs, QueryValue};
+use crate::types::{ApiErrorResponse, Download, Redirect};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// The future of a call.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+/// HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+    /// Whether sending it twice has the effect of sending it once.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// What the document says of an operation; every generated request builder has one as
+/// its `OPERATION` constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// `operationId`, e.g. `Customers_GetList`.
+    pub id: &'static str,
+    /// Domain module, e.g. `crm`.
+    pub domain: &'static str,
+    pub method: Method,
+    /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
+    pub path: &'static str,
+    /// OAuth scopes, any one of which allows the call; `None` when the document declares none.
+    pub scopes: Option<&'static [&'static str]>,
+}
+
+enum Body {
+    None,
+    Json(Vec<u8>),
+    Invalid(String),
+}
+
+/// One request, built by generated code.
+pub struct Request {
+    op: &'static Operation,
+    path: String,
+    query: QueryPairs,
+    body: Body,
+}
+
+impl Request {
+    /// `path` is the full path: domain prefix, then the operation's path with values filled in.
+    pub fn new(op: &'static Operation, path: String) -> Self {
+        Request {
+            op,
+            path,
+            query: QueryPairs::default(),
+            body: Body::None,
+        }
+    }
+    pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
+        value.append_to(name, &mut self.query);
+    }
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        self.body = match serde_json::to_vec(body) {
+            Ok(b) => Body::Json(b),
+            Err(e) => Body::Invalid(e.to_string()),
+        };
+    }
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+    /// The path and query string, as sent.
+    pub fn path_and_query(&self) -> String {
+        let mut u = url::Url::parse("http://x").expect("static URL");
+        u.set_path(&self.path);
+        if !self.query.0.is_empty() {
+            u.query_pairs_mut().extend_pairs(self.query.0.iter());
+        }
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        }
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    environment: Environment,
+    api_url: url::Url,
+    token_url: String,
+    app_key: Option<Secret>,
+    credentials: std::collections::HashMap<i64, Credentials>,
+    default_credentials: Option<Credentials>,
+    retry: RetryPolicy,
+    margin: Duration,
+    check_scopes: bool,
+    tokens: TokenCache,
+}
+
+/// A connection pool, credentials and token cache, for any number of tenants. Cheap to
+/// clone; clones share everything.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.environment)
+            .field(
+                "tenants",
+                &self.inner.credentials.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION"));
+
+impl Client {
+    /// Builds the client. Fails on invalid URLs, and on plain `http://` to anything but a
+    /// loopback address.
+    pub fn new(b: ClientBuilder) -> Result<Client, Error> {
+        let api_url = check_url("API URL", b.environment.api_url())?;
+        let token_url = b.environment.token_url();
+        check_url("token URL", &token_url)?;
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            // Never follow redirects: credentials must not go to another host, and the
+            // API's 302 answers are results (a file's location), not detours.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(b.timeout)
+            .connect_timeout(b.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                environment: b.environment,
+                api_url,
+                token_url,
+                app_key: b.app_key,
+                credentials: b.credentials,
+                default_credentials: b.default_credentials,
+                retry: b.retry,
+                margin: b.token_refresh_margin,
+                check_scopes: b.check_scopes,
+                tokens: TokenCache::default(),
+            }),
+        })
+    }
+
+    /// The client bound to one tenant.
+    pub fn tenant(&self, tenant: i64) -> TenantClient {
+        TenantClient {
+            client: self.clone(),
+            tenant,
+        }
+    }
+
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// How many token requests this client has made (all tenants).
+    pub fn token_requests(&self) -> u64 {
+        self.inner
+            .tokens
+            .fetches
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
+        self.inner
+            .credentials
+            .get(&tenant)
+            .or(self.inner.default_credentials.as_ref())
+            .ok_or_else(|| Error::config(format!("no credentials for tenant {tenant}")))
+    }
+
+    async fn execute(
+        &self,
+        tenant: i64,
+        req: Request,
+        expect_redirect: bool,
+    ) -> Result<reqwest::Response, Error> {
+        let op = req.op;
+        let body = match req.body {
+            Body::Invalid(e) => {
+                return Err(
+                    Error::config(format!("the request body cannot be serialized: {e}"))
+                        .with_operation(op.id),
+                )
+            }
+            Body::Json(b) => Some(bytes::Bytes::from(b)),
+            Body::None => None,
+        };
+        let mut url = self.inner.api_url.clone();
+        let base = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{base}{}", req.path));
+        if !req.query.0.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.0.iter());
+        }
+        let creds = self
+            .credentials(tenant)
+            .map_err(|e| e.with_operation(op.id))?;
+        let policy = &self.inner.retry;
+        let retry_allowed = op.method.is_idempotent() || policy.retry_non_idempotent;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed_after_401 = false;
+        loop {
+            attempt += 1;
+            let token = self
+                .inner
+                .tokens
+                .get(
+                    &self.inner.http,
+                    &self.inner.token_url,
+                    tenant,
+                    creds,
+                    self.inner.margin,
+                )
+                .await
+                .map_err(|e| e.with_operation(op.id))?;
+            if self.inner.check_scopes {
+                if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
+                    if !required.iter().any(|r| granted.iter().any(|g| g == r)) {
+                        return Err(Error::new(ErrorKind::MissingScope {
+                            required: required.iter().map(|s| s.to_string()).collect(),
+                            granted: granted.to_vec(),
+                        })
+                        .with_operation(op.id));
+                    }
+                }
+            }
+            let mut rb = self
+                .inner
+                .http
+                .request(op.method.to_reqwest(), url.clone())
+                .header(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {}", token.value.expose()),
+                )
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(k) = &self.inner.app_key {
+                rb = rb.header("ST-App-Key", k.expose());
+            }
+            if let Some(b) = &body {
+                rb = rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+            }
+            let span = tracing::debug_span!(
+                "servicetitan.request",
+                operation = op.id,
+                method = op.method.as_str(),
+                path = op.path,
+                tenant,
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let t0 = Instant::now();
+            let result = rb.send().instrument(span.clone()).await;
+            span.record("duration_ms", t0.elapsed().as_millis() as u64);
+            let can_retry = |wait: Duration| {
+                attempt < policy.max_attempts && started.elapsed() + wait <= policy.max_elapsed
+            };
+            match result {
+                Err(e) => {
+                    let err = transport(&e).with_operation(op.id);
+                    let wait = backoff(policy, attempt);
+                    if retry_allowed && can_retry(wait) {
+                        tracing::debug!(parent: &span, error = %err, "retrying after transport error");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(err);
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    span.record("status", status);
+                    if status == 401 && !refreshed_after_401 {
+                        refreshed_after_401 = true;
+                        attempt -= 1;
+                        self.inner
+                            .tokens
+                            .invalidate(tenant, &creds.client_id, token.generation)
+                            .await;
+                        continue;
+                    }
+                    if (200..300).contains(&status)
+                        || (expect_redirect && (300..400).contains(&status))
+                    {
+                        return Ok(resp);
+                    }
+                    let retry_after = retry_after(&resp);
+                    let err = api_error(
+                        resp,
+                        op,
+                        token.scopes.as_deref().map(|v| v.as_slice()),
+                        retry_after,
+                    )
+                    .await;
+                    let maintenance = status == 409 && err.is_retryable();
+                    if status == 429 {
+                        // Not processed: safe to retry whatever the method.
+                        let wait = retry_after.unwrap_or_else(|| backoff(policy, attempt));
+                        if can_retry(wait) {
+                            tracing::debug!(parent: &span, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    } else if (status >= 500 || maintenance) && retry_allowed {
+                        let wait = retry_after.unwrap_or_else(|| backoff(policy, attempt));
+                        if can_retry(wait) {
+                            tracing::debug!(parent: &span, status, "retrying after server error");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
+/// Full-jitter exponential back-off.
+fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
+    let exp = p
+        .initial_backoff
+        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)));
+    let cap = exp.min(p.max_backoff);
+    cap.mul_f64(fastrand::f64())
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let v = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+const MAX_RAW: usize = 4096;
+
+async fn api_error(
+    resp: reqwest::Response,
+    op: &Operation,
+    granted: Option<&[String]>,
+    retry_after: Option<Duration>,
+) -> Error {
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    let body: Option<ApiErrorResponse> =
+        serde_json::from_slice(&bytes)
+            .ok()
+            .filter(|b: &ApiErrorResponse| {
+                b.title.is_some() || b.status.is_some() || b.errors.is_some()
+            });
+    let raw = if body.is_some() {
+        None
+    } else {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_RAW)]).into_owned();
+        Some(text)
+    };
+    let (required_scopes, granted_scopes) = if status == 403 {
+        (
+            op.scopes.map(|s| s.iter().map(|x| x.to_string()).collect()),
+            granted.map(<[String]>::to_vec),
+        )
+    } else {
+        (None, None)
+    };
+    let _ = is_maintenance;
+    Error::new(ErrorKind::Api {
+        status,
+        body,
+        raw,
+        required_scopes,
+        granted_scopes,
+        retry_after,
+    })
+    .with_operation(op.id)
+}
+
+/// A [`Client`] bound to one tenant: what generated operations call.
+#[derive(Clone)]
+pub struct TenantClient {
+    client: Client,
+    tenant: i64,
+}
+
+impl fmt::Debug for TenantClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantClient")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TenantClient {
+    pub fn tenant(&self) -> i64 {
+        self.tenant
+    }
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends and decodes a JSON response.
+    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        req: Request,
+    ) -> ResponseFuture<T> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this.client.execute(this.tenant, req, false).await?;
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| transport(&e).with_operation(op.id))?;
+            decode(&bytes).map_err(|e| e.with_operation(op.id))
+        })
+    }
+
+    /// Sends a request whose success has no body worth reading.
+    pub fn send_empty(&self, req: Request) -> ResponseFuture<()> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this.client.execute(this.tenant, req, false).await?;
+            // Drain the body so the connection goes back to the pool.
+            resp.bytes()
+                .await
+                .map_err(|e| transport(&e).with_operation(op.id))?;
+            Ok(())
+        })
+    }
+
+    /// Sends and returns the body as bytes (file downloads).
+    pub fn send_bytes(&self, req: Request) -> ResponseFuture<Download> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this.client.execute(this.tenant, req, false).await?;
+            let content_type = header(&resp, reqwest::header::CONTENT_TYPE);
+            let file_name =
+                header(&resp, reqwest::header::CONTENT_DISPOSITION).and_then(|d| file_name(&d));
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| transport(&e).with_operation(op.id))?;
+            Ok(Download {
+                content_type,
+                file_name,
+                bytes,
+            })
+        })
+    }
+
+    /// Sends and returns the body as text.
+    pub fn send_text(&self, req: Request) -> ResponseFuture<String> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this.client.execute(this.tenant, req, false).await?;
+            resp.text()
+                .await
+                .map_err(|e| transport(&e).with_operation(op.id))
+        })
+    }
+
+    /// Sends a request answered with a redirect, and returns where it points.
+    pub fn send_redirect(&self, req: Request) -> ResponseFuture<Redirect> {
+        let this = self.clone();
+        Box::pin(async move {
+            let op = req.op;
+            let resp = this.client.execute(this.tenant, req, true).await?;
+            let status = resp.status().as_u16();
+            match header(&resp, reqwest::header::LOCATION) {
+                Some(location) => Ok(Redirect { status, location }),
+                None => Err(Error::new(ErrorKind::Decode {
+                    path: "Location".into(),
+                    message: format!("HTTP {status} without a Location header"),
+                })
+                .with_operation(op.id)),
+            }
+        })
+    }
+}
+
+fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn file_name(disposition: &str) -> Option<String> {
+    disposition
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("filename="))
+        .map(|f| f.trim_matches('"').to_string())
+}
+
+/// Decodes JSON; on failure, decodes again to find the JSON path of the bad value.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
+                Err(e) => (e.path().to_string(), e.inner().to_string()),
+                Ok(_) => (".".to_string(), first.to_string()),
+            };
+            Err(Error::new(ErrorKind::Decode { path, message }))
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Environments, credentials and client settings.
+
+use crate::error::Error;
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+/// Where requests go.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// `auth.servicetitan.io` / `api.servicetitan.io`.
+    Production,
+    /// The sandbox: `auth-integration.servicetitan.io` / `api-integration.servicetitan.io`.
+    Integration,
+    /// Other base URLs (a proxy, a test server). The token URL is `{auth_url}/connect/token`;
+    /// resource URLs are `{api_url}/{domain prefix}/tenant/...`.
+    Custom { auth_url: String, api_url: String },
+}
+
+impl Environment {
+    pub fn auth_url(&self) -> &str {
+        match self {
+            Environment::Production => "https://auth.servicetitan.io",
+            Environment::Integration => "https://auth-integration.servicetitan.io",
+            Environment::Custom { auth_url, .. } => auth_url,
+        }
+    }
+    pub fn api_url(&self) -> &str {
+        match self {
+            Environment::Production => "https://api.servicetitan.io",
+            Environment::Integration => "https://api-integration.servicetitan.io",
+            Environment::Custom { api_url, .. } => api_url,
+        }
+    }
+    pub fn token_url(&self) -> String {
+        format!("{}/connect/token", self.auth_url().trim_end_matches('/'))
+    }
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Production => f.write_str("Production"),
+            Environment::Integration => f.write_str("Integration"),
+            Environment::Custom { auth_url, api_url } => f
+                .debug_struct("Custom")
+                .field("auth_url", auth_url)
+                .field("api_url", api_url)
+                .finish(),
+        }
+    }
+}
+
+/// A secret string: never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for sending it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+}
+
+/// A client id and secret: one pair per tenant and environment.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Enterprise-hub credentials cover several tenants: the token request names the tenant.
+    pub enterprise: bool,
+}
+
+impl Credentials {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            enterprise: false,
+        }
+    }
+    /// Enterprise-hub credentials (the token request carries `tenant`).
+    pub fn enterprise(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        Credentials {
+            enterprise: true,
+            ..Self::new(client_id, client_secret)
+        }
+    }
+}
+
+/// How failed calls are retried.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retries).
+    pub max_attempts: u32,
+    /// First back-off; doubled each attempt, with full jitter.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// No retry starts after this much time since the first attempt.
+    pub max_elapsed: Duration,
+    /// Retry POST and PATCH too (they may not be idempotent: a retried create can create twice).
+    pub retry_non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(20),
+            max_elapsed: Duration::from_secs(120),
+            retry_non_idempotent: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// Settings of a [`crate::Client`].
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    pub(crate) environment: Environment,
+    pub(crate) app_key: Option<Secret>,
+    pub(crate) credentials: HashMap<i64, Credentials>,
+    pub(crate) default_credentials: Option<Credentials>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) token_refresh_margin: Duration,
+    pub(crate) check_scopes: bool,
+}
+
+impl ClientBuilder {
+    pub fn new(environment: Environment) -> Self {
+        ClientBuilder {
+            environment,
+            app_key: None,
+            credentials: HashMap::new(),
+            default_credentials: None,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(90),
+            connect_timeout: Duration::from_secs(10),
+            token_refresh_margin: Duration::from_secs(60),
+            check_scopes: true,
+        }
+    }
+    /// The application key (`ST-App-Key`), one per application.
+    pub fn app_key(mut self, key: impl Into<Secret>) -> Self {
+        self.app_key = Some(key.into());
+        self
+    }
+    /// Credentials for one tenant.
+    pub fn tenant_credentials(mut self, tenant: i64, credentials: Credentials) -> Self {
+        self.credentials.insert(tenant, credentials);
+        self
+    }
+    /// Credentials for every tenant without its own (enterprise-hub credentials, or a
+    /// single-tenant application).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.default_credentials = Some(credentials);
+        self
+    }
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Whole-request timeout (default 90 s, below the server's own 100 s).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+    /// Refresh a token this long before it expires (default 60 s).
+    pub fn token_refresh_margin(mut self, t: Duration) -> Self {
+        self.token_refresh_margin = t;
+        self
+    }
+    /// Refuse, before sending, a call whose required scope the token was not granted
+    /// (default on; the token's granted scopes come with the token).
+    pub fn check_scopes(mut self, on: bool) -> Self {
+        self.check_scopes = on;
+        self
+    }
+}
+
+/// Configuration read from `ST_*` environment variables.
+#[derive(Clone, Debug)]
+pub struct Config {
+    builder: ClientBuilder,
+    tenant: i64,
+}
+
+impl Config {
+    /// Reads `ST_CLIENT_ID`, `ST_CLIENT_SECRET`, `ST_APP_KEY`, `ST_TENANT_ID`,
+    /// `ST_ENVIRONMENT` (`production` or `integration`; default `production`), and the
+    /// optional overrides `ST_AUTH_URL` and `ST_API_URL`.
+    pub fn from_env() -> Result<Config, Error> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As [`Config::from_env`], from any lookup (for tests and other configuration sources).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let need = |k: &str| {
+            get(k)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| Error::config(format!("{k} is not set")))
+        };
+        let client_id = need("ST_CLIENT_ID")?;
+        let secret = need("ST_CLIENT_SECRET")?;
+        let app_key = need("ST_APP_KEY")?;
+        let tenant_text = need("ST_TENANT_ID")?;
+        let tenant: i64 = tenant_text.trim().parse().map_err(|_| {
+            Error::config(format!(
+                "ST_TENANT_ID must be an integer, not {tenant_text:?}"
+            ))
+        })?;
+        let env_name = get("ST_ENVIRONMENT").unwrap_or_else(|| "production".into());
+        let base = match env_name.trim().to_ascii_lowercase().as_str() {
+            "production" | "prod" | "" => Environment::Production,
+            "integration" | "sandbox" => Environment::Integration,
+            other => {
+                return Err(Error::config(format!(
+                    "ST_ENVIRONMENT must be `production` or `integration`, not {other:?}"
+                )))
+            }
+        };
+        let auth = get("ST_AUTH_URL").filter(|v| !v.is_empty());
+        let api = get("ST_API_URL").filter(|v| !v.is_empty());
+        let environment = if auth.is_some() || api.is_some() {
+            Environment::Custom {
+                auth_url: auth.unwrap_or_else(|| base.auth_url().to_string()),
+                api_url: api.unwrap_or_else(|| base.api_url().to_string()),
+            }
+        } else {
+            base
+        };
+        let builder = ClientBuilder::new(environment)
+            .app_key(app_key)
+            .credentials(Credentials::new(client_id, secret));
+        Ok(Config { builder, tenant })
+    }
+
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant
+    }
+    pub fn environment(&self) -> &Environment {
+        &self.builder.environment
+    }
+    /// The settings, to adjust before building the client.
+    pub fn into_builder(self) -> ClientBuilder {
+        self.builder
+    }
+}
+
+/// Plain `http://` is allowed only to loopback addresses: credentials and tokens never
+/// cross a network in clear text.
+pub(crate) fn check_url(what: &str, url: &str) -> Result<url::Url, Error> {
+    let u = url::Url::parse(url)
+        .map_err(|e| Error::config(format!("{what} {url:?} is not a valid URL: {e}")))?;
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" => {
+            let loopback = match u.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(u)
+            } else {
+                Err(Error::config(format!(
+                    "{what} {url:?} uses plain http to a non-loopback host; use https"
+                )))
+            }
+        }
+        other => Err(Error::config(format!(
+            "{what} {url:?} has unsupported scheme `{other}`"
+        ))),
+    }
+}

@@ -1,0 +1,220 @@
+//! The one error type of the client.
+
+use crate::types::ApiErrorResponse;
+use std::fmt;
+use std::time::Duration;
+
+/// Everything that can go wrong with a call. Never contains a secret.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+}
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The API answered with a status that is not a success.
+    Api {
+        status: u16,
+        /// The parsed body, when it was an `ApiErrorResponse`.
+        body: Option<ApiErrorResponse>,
+        /// The body as text, truncated to 4 KiB, when it was not.
+        raw: Option<String>,
+        /// For 403: the scopes the operation requires and the token was granted.
+        required_scopes: Option<Vec<String>>,
+        granted_scopes: Option<Vec<String>>,
+        /// For 429: how long the server asked to wait.
+        retry_after: Option<Duration>,
+    },
+    /// The token endpoint refused the credentials or failed.
+    Auth {
+        status: Option<u16>,
+        /// OAuth `error` code such as `invalid_client`, when given.
+        code: Option<String>,
+        message: String,
+    },
+    /// The response body did not match the expected type.
+    Decode {
+        /// JSON path of the value that failed, e.g. `data[3].createdOn`.
+        path: String,
+        message: String,
+    },
+    /// The request could not be sent or the response not read.
+    Transport {
+        message: String,
+        timeout: bool,
+        connect: bool,
+    },
+    /// The client is misconfigured (bad URL, missing variable, plain http to a remote host).
+    Config(String),
+    /// The token lacks a scope the operation needs; nothing was sent.
+    MissingScope {
+        required: Vec<String>,
+        granted: Vec<String>,
+    },
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            operation: None,
+        }
+    }
+    pub(crate) fn config(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config(msg.into()))
+    }
+    pub(crate) fn with_operation(mut self, op: &'static str) -> Self {
+        self.operation.get_or_insert(op);
+        self
+    }
+
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The operation id (`Customers_GetList`) the error happened in, if any.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// The HTTP status, for API and token endpoint errors.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Api { status, .. } => Some(*status),
+            ErrorKind::Auth { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The parsed `ApiErrorResponse`, when the API sent one.
+    pub fn api_error(&self) -> Option<&ApiErrorResponse> {
+        match &self.kind {
+            ErrorKind::Api { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed (429, 5xx, timeouts, connection errors,
+    /// reporting's 409 "suspended for maintenance").
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Api {
+                status, body, raw, ..
+            } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+                    || (*status == 409 && is_maintenance(body.as_ref(), raw.as_deref()))
+            }
+            ErrorKind::Transport { .. } => true,
+            ErrorKind::Auth { status, .. } => status.is_some_and(|s| s == 429 || s >= 500),
+            _ => false,
+        }
+    }
+}
+
+pub(crate) fn is_maintenance(body: Option<&ApiErrorResponse>, raw: Option<&str>) -> bool {
+    let t = body.and_then(|b| b.title.as_deref()).or(raw).unwrap_or("");
+    t.to_ascii_lowercase().contains("maintenance")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = self.operation {
+            write!(f, "{op}: ")?;
+        }
+        match &self.kind {
+            ErrorKind::Api { status, body, raw, required_scopes, granted_scopes, retry_after } => {
+                write!(f, "HTTP {status}")?;
+                if let Some(b) = body {
+                    if let Some(t) = &b.title {
+                        write!(f, ": {t}")?;
+                    }
+                    if let Some(errs) = &b.errors {
+                        for (field, msgs) in errs {
+                            write!(f, "; {field}: {}", msgs.join(" "))?;
+                        }
+                    }
+                    if let Some(id) = &b.trace_id {
+                        write!(f, " (trace id {id})")?;
+                    }
+                } else if let Some(r) = raw.as_deref().filter(|r| !r.is_empty()) {
+                    let short: String = r.chars().take(200).collect();
+                    write!(f, ": {short}")?;
+                }
+                if *status == 403 {
+                    if let Some(req) = required_scopes {
+                        write!(f, "; the operation requires scope {}", req.join(" or "))?;
+                    }
+                    if let Some(g) = granted_scopes {
+                        write!(f, "; the token was granted: {}", if g.is_empty() { "no scopes".into() } else { g.join(" ") })?;
+                    }
+                }
+                if let Some(d) = retry_after {
+                    write!(f, " (retry after {:.1}s)", d.as_secs_f64())?;
+                }
+                Ok(())
+            }
+            ErrorKind::Auth { status, code, message } => {
+                write!(f, "authentication failed")?;
+                if let Some(s) = status {
+                    write!(f, " (HTTP {s})")?;
+                }
+                if let Some(c) = code {
+                    write!(f, ": {c}")?;
+                }
+                write!(f, ": {message}")
+            }
+            ErrorKind::Decode { path, message } => write!(f, "unexpected response body at `{path}`: {message}"),
+            ErrorKind::Transport { message, .. } => write!(f, "request failed: {message}"),
+            ErrorKind::Config(m) => write!(f, "configuration error: {m}"),
+            ErrorKind::MissingScope { required, granted } => write!(
+                f,
+                "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",
+                required.join(" or "),
+                if granted.is_empty() { "none".to_string() } else { granted.join(" ") }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Transport errors without URLs: a URL can carry nothing secret here, but the message
+/// stays short and stable.
+pub(crate) fn transport(e: &reqwest::Error) -> Error {
+    let mut message = e.without_url_ref().to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        src = s.source();
+    }
+    Error::new(ErrorKind::Transport {
+        message,
+        timeout: e.is_timeout(),
+        connect: e.is_connect(),
+    })
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let kind = if self.is_timeout() {
+            "timed out"
+        } else if self.is_connect() {
+            "could not connect"
+        } else if self.is_body() || self.is_decode() {
+            "could not read the response body"
+        } else if self.is_request() {
+            "could not send the request"
+        } else {
+            "HTTP error"
+        };
+        kind.to_string()
+    }
+}

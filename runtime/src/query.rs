@@ -1,0 +1,109 @@
+//! Query strings and path segments, encoded the way the API's ASP.NET binder reads them.
+
+use crate::types::{Date, DateTime, Decimal, Json, Map, TimeSpan, Uuid};
+use std::fmt;
+
+/// Query pairs of one request, in the order they were added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryPairs(pub(crate) Vec<(String, String)>);
+
+impl QueryPairs {
+    pub fn push(&mut self, name: &str, value: &str) {
+        self.0.push((name.to_string(), value.to_string()));
+    }
+
+    /// An object parameter: `name.field=value` for each scalar field (ASP.NET's binding of
+    /// complex query parameters). Inside a list, `name` is `sort[0]` and so on.
+    pub fn push_object<T: serde::Serialize>(&mut self, name: &str, value: &T) {
+        if let Ok(Json::Object(map)) = serde_json::to_value(value) {
+            for (k, v) in map {
+                let key = format!("{name}.{k}");
+                match v {
+                    Json::Null => {}
+                    Json::String(s) => self.push(&key, &s),
+                    other => self.push(&key, &other.to_string()),
+                }
+            }
+        }
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// A value that can be a query parameter.
+pub trait QueryValue {
+    fn append_to(&self, name: &str, query: &mut QueryPairs);
+    /// Objects in a list are written `name[i].field`; scalars repeat `name`.
+    fn is_object(&self) -> bool {
+        false
+    }
+}
+
+impl<T: QueryValue> QueryValue for Option<T> {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        if let Some(v) = self {
+            v.append_to(name, query);
+        }
+    }
+}
+
+impl<T: QueryValue> QueryValue for Vec<T> {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        for (i, v) in self.iter().enumerate() {
+            if v.is_object() {
+                v.append_to(&format!("{name}[{i}]"), query);
+            } else {
+                v.append_to(name, query);
+            }
+        }
+    }
+}
+
+/// A string map (`customField.Fields`): `name[key]=value`.
+impl<T: QueryValue> QueryValue for Map<T> {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        for (k, v) in self {
+            v.append_to(&format!("{name}[{k}]"), query);
+        }
+    }
+}
+
+macro_rules! display_query {
+    ($($t:ty),*) => {$(
+        impl QueryValue for $t {
+            fn append_to(&self, name: &str, query: &mut QueryPairs) {
+                query.push(name, &self.to_string());
+            }
+        }
+    )*};
+}
+display_query!(bool, i32, i64, f64, String, Decimal, DateTime, Date, TimeSpan, Uuid);
+
+impl QueryValue for Json {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        match self {
+            Json::Null => {}
+            Json::String(s) => query.push(name, s),
+            other => query.push(name, &other.to_string()),
+        }
+    }
+}
+
+/// A path parameter, percent-encoded as one path segment.
+pub struct PathSegment<'a, T: fmt::Display>(pub &'a T);
+
+impl<T: fmt::Display> fmt::Display for PathSegment<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.to_string();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "%{b:02X}")?;
+            }
+        }
+        Ok(())
+    }
+}

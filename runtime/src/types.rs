@@ -1,0 +1,770 @@
+//! Value types for what the API really sends: exact money that arrives as a number or a
+//! string, date-times with 7 fraction digits or no offset, .NET time spans, enums with
+//! values the documents do not list, and the list/export/result wrappers.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+pub use uuid::Uuid;
+
+/// Any JSON value.
+pub type Json = serde_json::Value;
+
+/// A JSON object with string keys, in key order.
+pub type Map<T> = std::collections::BTreeMap<String, T>;
+
+// ---------------------------------------------------------------------------------------
+// Decimal
+
+/// An exact decimal number, for money. Accepts a JSON number (`12.5`) or a numeric
+/// string (`"12.50"`, as some Accounting fields are sent); serializes as a JSON number.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+impl Decimal {
+    pub fn new(num: i64, scale: u32) -> Self {
+        Decimal(rust_decimal::Decimal::new(num, scale))
+    }
+    pub fn inner(&self) -> rust_decimal::Decimal {
+        self.0
+    }
+}
+
+impl fmt::Debug for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl FromStr for Decimal {
+    type Err = rust_decimal::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        rust_decimal::Decimal::from_str(s)
+            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
+            .map(Decimal)
+    }
+}
+
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(d: rust_decimal::Decimal) -> Self {
+        Decimal(d)
+    }
+}
+
+impl From<i64> for Decimal {
+    fn from(n: i64) -> Self {
+        Decimal(n.into())
+    }
+}
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A JSON number written with the decimal's own digits: no binary rounding.
+        let text = self.0.normalize().to_string();
+        match serde_json::Number::from_str(&text) {
+            Ok(n) if s.is_human_readable() => n.serialize(s),
+            _ => s.serialize_str(&text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal number or a numeric string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+                Ok(Decimal(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+                Ok(Decimal(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+                // The shortest text that reads back as this f64 is the text that was sent
+                // for any amount with up to 15 significant digits: exact for money.
+                Decimal::from_str(&format!("{v}"))
+                    .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+                Decimal::from_str(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Date-time
+
+/// A point in time, UTC. Accepts RFC 3339 with any number of fraction digits (the API
+/// sends 7), and date-times without an offset (taken as UTC, which is what the API
+/// means). Serializes as RFC 3339 with `Z`, the form the API's filters accept.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+impl DateTime {
+    pub fn inner(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+    pub fn to_rfc3339(&self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for DateTime {
+    fn from(d: chrono::DateTime<chrono::Utc>) -> Self {
+        DateTime(d)
+    }
+}
+
+impl FromStr for DateTime {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim();
+        if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Ok(DateTime(d.with_timezone(&chrono::Utc)));
+        }
+        // No offset: `2021-07-19T20:35:38.2876004`, or a space instead of `T`.
+        for fmt in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+        ] {
+            if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+                return Ok(DateTime(n.and_utc()));
+            }
+        }
+        // Offsets without a colon (`+0000`).
+        if let Ok(d) = chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z") {
+            return Ok(DateTime(d.with_timezone(&chrono::Utc)));
+        }
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(DateTime(
+                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            ));
+        }
+        Err(ParseError {
+            what: "date-time",
+            input: truncate(s),
+        })
+    }
+}
+
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(FromStrVisitor::<DateTime>::new("an RFC 3339 date-time"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Date
+
+/// A calendar date (`2024-05-01`). Also accepts a date-time and keeps its date.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub chrono::NaiveDate);
+
+impl FromStr for Date {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim();
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(Date(d));
+        }
+        // A date-time: keep the calendar date as written, not shifted to UTC.
+        if s.len() > 10 && s.is_char_boundary(10) {
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d") {
+                return Ok(Date(d));
+            }
+        }
+        Err(ParseError {
+            what: "date",
+            input: truncate(s),
+        })
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(FromStrVisitor::<Date>::new("a date"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// TimeSpan
+
+/// A .NET `TimeSpan` as the API writes it: `[-][d.]hh:mm[:ss[.fffffff]]`, e.g. `"09:00"`
+/// or `"1.02:30:00"`. Not ISO 8601. Kept in 100-nanosecond ticks, as .NET does.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct TimeSpan {
+    ticks: i64,
+}
+
+impl TimeSpan {
+    pub const TICKS_PER_SECOND: i64 = 10_000_000;
+
+    pub fn from_ticks(ticks: i64) -> Self {
+        TimeSpan { ticks }
+    }
+    pub fn from_hms(hours: i64, minutes: i64, seconds: i64) -> Self {
+        TimeSpan {
+            ticks: ((hours * 60 + minutes) * 60 + seconds) * Self::TICKS_PER_SECOND,
+        }
+    }
+    pub fn ticks(&self) -> i64 {
+        self.ticks
+    }
+    /// The span as a `std::time::Duration`; `None` when negative.
+    pub fn to_std(&self) -> Option<std::time::Duration> {
+        u64::try_from(self.ticks)
+            .ok()
+            .map(|t| std::time::Duration::from_nanos(t.saturating_mul(100)))
+    }
+}
+
+impl FromStr for TimeSpan {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let err = || ParseError {
+            what: "time span",
+            input: truncate(s),
+        };
+        let t = s.trim();
+        let (neg, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let mut parts: Vec<&str> = t.split(':').collect();
+        if parts.len() < 2 || parts.len() > 3 {
+            // A bare number of days is valid .NET too.
+            let days: i64 = t.parse().map_err(|_| err())?;
+            let ticks = days
+                .checked_mul(86_400 * Self::TICKS_PER_SECOND)
+                .ok_or_else(err)?;
+            return Ok(TimeSpan {
+                ticks: if neg { -ticks } else { ticks },
+            });
+        }
+        let (days, hours) = match parts[0].split_once('.') {
+            Some((d, h)) => (d.parse::<i64>().map_err(|_| err())?, h),
+            None => (0, parts[0]),
+        };
+        let hours: i64 = hours.parse().map_err(|_| err())?;
+        let minutes: i64 = parts[1].parse().map_err(|_| err())?;
+        let mut frac_ticks = 0i64;
+        let seconds: i64 = if parts.len() == 3 {
+            let sec = parts.remove(2);
+            match sec.split_once('.') {
+                Some((s, f)) => {
+                    if f.is_empty() || f.len() > 7 || !f.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(err());
+                    }
+                    frac_ticks = format!("{f:0<7}").parse().map_err(|_| err())?;
+                    s.parse().map_err(|_| err())?
+                }
+                None => sec.parse().map_err(|_| err())?,
+            }
+        } else {
+            0
+        };
+        if !(0..24).contains(&hours) && days != 0
+            || !(0..60).contains(&minutes)
+            || !(0..60).contains(&seconds)
+        {
+            return Err(err());
+        }
+        let total = (((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+            .checked_mul(Self::TICKS_PER_SECOND)
+            .and_then(|t| t.checked_add(frac_ticks))
+            .ok_or_else(err)?;
+        Ok(TimeSpan {
+            ticks: if neg { -total } else { total },
+        })
+    }
+}
+
+impl fmt::Display for TimeSpan {
+    /// The .NET "c" format: `[-][d.]hh:mm:ss[.fffffff]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.ticks < 0;
+        let t = self.ticks.unsigned_abs();
+        let tps = Self::TICKS_PER_SECOND as u64;
+        let frac = t % tps;
+        let secs = t / tps;
+        let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        if neg {
+            f.write_str("-")?;
+        }
+        if d > 0 {
+            write!(f, "{d}.")?;
+        }
+        write!(f, "{h:02}:{m:02}:{s:02}")?;
+        if frac > 0 {
+            write!(f, ".{frac:07}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TimeSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for TimeSpan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeSpan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(FromStrVisitor::<TimeSpan>::new(
+            "a .NET time span such as \"09:00\"",
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Binary
+
+/// Bytes in a JSON model (`format: binary`), carried as a base64 string in JSON.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Binary(pub Vec<u8>);
+
+impl fmt::Debug for Binary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Binary({} bytes)", self.0.len())
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn b64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+impl Serialize for Binary {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&b64_encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Binary {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        b64_decode(&s)
+            .map(Binary)
+            .ok_or_else(|| de::Error::custom("invalid base64"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing helpers
+
+/// A value that did not parse as the type the document declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    what: &'static str,
+    input: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {:?}", self.what, self.input)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+struct FromStrVisitor<T> {
+    expecting: &'static str,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T> FromStrVisitor<T> {
+    fn new(expecting: &'static str) -> Self {
+        FromStrVisitor {
+            expecting,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: FromStr> Visitor<'_> for FromStrVisitor<T>
+where
+    T::Err: fmt::Display,
+{
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        T::from_str(v).map_err(E::custom)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Enums
+
+/// A generated string enum: known values have variants, others are kept as sent.
+pub trait WireEnum: Sized {
+    fn from_wire(value: &str) -> Self;
+    fn as_wire(&self) -> &str;
+}
+
+/// A generated integer enum: known values have variants, others are kept as sent.
+pub trait IntEnum: Sized {
+    fn from_i64(value: i64) -> Self;
+    /// The variant for a name, for APIs that send integer enums by name.
+    fn from_name(name: &str) -> Option<Self>;
+    fn to_i64(&self) -> i64;
+}
+
+/// Deserializes a [`WireEnum`]; never fails on an unlisted value.
+pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: WireEnum> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(T::from_wire(v))
+        }
+        // Some enums arrive as their numeric value; keep it as text.
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Ok(T::from_wire(&v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Ok(T::from_wire(&v.to_string()))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// Deserializes an [`IntEnum`] from a number, a numeric string, or a variant name.
+pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: IntEnum> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or an enum name")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Ok(T::from_i64(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            i64::try_from(v)
+                .map(T::from_i64)
+                .map_err(|_| E::custom("integer enum value out of range"))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            if let Ok(n) = v.trim().parse::<i64>() {
+                return Ok(T::from_i64(n));
+            }
+            T::from_name(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// A set of values of a flags enum, sent as `"A, B"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Flags<T>(pub Vec<T>);
+
+impl<T: WireEnum> Flags<T> {
+    pub fn contains(&self, value: &T) -> bool {
+        self.0.iter().any(|v| v.as_wire() == value.as_wire())
+    }
+    fn to_wire(&self) -> String {
+        self.0
+            .iter()
+            .map(WireEnum::as_wire)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl<T: WireEnum> Serialize for Flags<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_wire())
+    }
+}
+
+impl<'de, T: WireEnum> Deserialize<'de> for Flags<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Flags(
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(T::from_wire)
+                .collect(),
+        ))
+    }
+}
+
+impl<T: WireEnum> crate::QueryValue for Flags<T> {
+    fn append_to(&self, name: &str, query: &mut crate::QueryPairs) {
+        query.push(name, &self.to_wire());
+    }
+}
+
+/// Picks which of several object shapes fits `value`: the one whose property names cover
+/// all of the object's keys, with the fewest properties beyond them. `None` when no shape
+/// covers it or two shapes fit equally well.
+pub fn pick_shape(value: &Json, shapes: &[&[&str]]) -> Option<usize> {
+    let obj = value.as_object()?;
+    let mut best: Option<(usize, usize)> = None;
+    let mut tie = false;
+    for (i, shape) in shapes.iter().enumerate() {
+        if obj.keys().all(|k| shape.contains(&k.as_str())) {
+            let extra = shape.len() - obj.keys().filter(|k| shape.contains(&k.as_str())).count();
+            match best {
+                Some((_, e)) if e < extra => {}
+                Some((_, e)) if e == extra => tie = true,
+                _ => {
+                    best = Some((i, extra));
+                    tie = false;
+                }
+            }
+        }
+    }
+    if tie {
+        None
+    } else {
+        best.map(|b| b.0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Three-state fields
+
+/// A request field that can be left out, sent as `null`, or sent with a value: PATCH
+/// models distinguish "leave unchanged" (absent) from "clear" (null).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Nullable<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Nullable<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Nullable::Absent)
+    }
+    pub fn as_option(&self) -> Option<&T> {
+        match self {
+            Nullable::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T> From<T> for Nullable<T> {
+    fn from(v: T) -> Self {
+        Nullable::Value(v)
+    }
+}
+
+impl<T> From<Option<T>> for Nullable<T> {
+    /// `None` becomes an explicit `null`.
+    fn from(v: Option<T>) -> Self {
+        match v {
+            Some(v) => Nullable::Value(v),
+            None => Nullable::Null,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Nullable<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Nullable::Value(v) => v.serialize(s),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.into())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrappers
+
+/// One page of a paged list: `{page, pageSize, hasMore, totalCount?, data}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Paged<T> {
+    #[serde(default)]
+    pub page: i32,
+    #[serde(default)]
+    pub page_size: i32,
+    #[serde(default)]
+    pub has_more: bool,
+    /// Filled only when the request set `includeTotal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    pub data: Vec<T>,
+}
+
+/// One batch of an export: `{hasMore, continueFrom, data}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+pub struct ExportBatch<T> {
+    /// More data can be fetched right away with `continue_from`.
+    #[serde(default)]
+    pub has_more: bool,
+    /// The token to pass as `from` to continue; store it to resume later.
+    #[serde(default)]
+    pub continue_from: String,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    pub data: Vec<T>,
+}
+
+/// `{data: T}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataResult<T> {
+    #[serde(default)]
+    pub data: Option<T>,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The API's error body (RFC 7807 style).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorResponse {
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// Field name -> messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Map<Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<Json>>,
+}
+
+/// A file downloaded from the API.
+#[derive(Clone)]
+pub struct Download {
+    pub content_type: Option<String>,
+    /// From `Content-Disposition`, when the server names the file.
+    pub file_name: Option<String>,
+    pub bytes: bytes::Bytes,
+}
+
+impl fmt::Debug for Download {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Download")
+            .field("content_type", &self.content_type)
+            .field("file_name", &self.file_name)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// A redirect the API answers with (the file is at `location`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub status: u16,
+    pub location: String,
+}

@@ -1,0 +1,108 @@
+//! `cargo xtask generate`: documents -> generated/ (or a check that it is current).
+
+use crate::project_root;
+use servicetitan_codegen as codegen;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Hand-written parts of generated/ that generation leaves alone.
+pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let root = project_root();
+    let mut specs = root.join("../shared/specs/v2");
+    let mut check = false;
+    let mut strict = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--specs" => specs = PathBuf::from(it.next().ok_or("--specs needs a folder")?),
+            "--check" => check = true,
+            "--strict" => strict = true,
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    let lock_path = root.join("specs/names.lock");
+    let inputs_path = root.join("specs/inputs.lock");
+    let names = match std::fs::read_to_string(&lock_path) {
+        Ok(t) => codegen::names::NameLock::parse(&t)
+            .map_err(|e| format!("{}: {e}", lock_path.display()))?,
+        Err(_) => Default::default(),
+    };
+    let t0 = Instant::now();
+    let out = codegen::generate(&codegen::Options {
+        specs: specs.clone(),
+        names,
+        runtime_dependency: "{ path = \"../runtime\", version = \"0.1.0\" }".into(),
+    })
+    .map_err(|d| {
+        format!(
+            "{d}generation failed: {} error(s); nothing was written",
+            d.errors().count()
+        )
+    })?;
+    let elapsed = t0.elapsed();
+    for w in &out.warnings {
+        eprintln!("{w}");
+    }
+    if strict && !out.warnings.is_empty() {
+        return Err(format!(
+            "--strict: {} warning(s); nothing was written",
+            out.warnings.len()
+        ));
+    }
+    let inputs = render_inputs(&specs, &out.inputs);
+    let names_text = out.names.render();
+    let gen_dir = root.join("generated");
+    let cmd = "cargo xtask generate";
+    if check {
+        let mut problems = Vec::new();
+        if std::fs::read_to_string(&inputs_path).ok().as_deref() != Some(inputs.as_str()) {
+            problems.push(format!(
+                "{}: the documents differ from those generated/ was built from (or the lock is missing)",
+                inputs_path.display()
+            ));
+        }
+        if std::fs::read_to_string(&lock_path).ok().as_deref() != Some(names_text.as_str()) {
+            problems.push(format!("{} is out of date", lock_path.display()));
+        }
+        let stale = codegen::write::check_tree(&gen_dir, &out.files, KEEP)
+            .map_err(|e| format!("{}: {e}", gen_dir.display()))?;
+        problems.extend(stale.iter().map(ToString::to_string));
+        if !problems.is_empty() {
+            return Err(format!(
+                "generated code is stale:\n  {}\nrun `{cmd}` and commit the result",
+                problems.join("\n  ")
+            ));
+        }
+        println!("generated/ is up to date ({} files)", out.files.len());
+        return Ok(());
+    }
+    codegen::write::write_tree(&gen_dir, &out.files, KEEP)
+        .map_err(|e| format!("writing {}: {e}", gen_dir.display()))?;
+    codegen::write::write_if_changed(&lock_path, &names_text).map_err(|e| e.to_string())?;
+    codegen::write::write_if_changed(&inputs_path, &inputs).map_err(|e| e.to_string())?;
+    let (domains, ops, types) = codegen::stats(&out.api);
+    let lines: usize = out.files.values().map(|f| f.lines().count()).sum();
+    println!(
+        "generated {} files in {}: {domains} domains, {ops} operations, {types} types, {lines} lines ({:.0} ms)",
+        out.files.len(),
+        gen_dir.display(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// The inputs lock: sha256 of each document that generated/ was built from.
+pub fn render_inputs(
+    specs: &std::path::Path,
+    inputs: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut s = String::from("# sha256 of each document generated/ was built from. Maintained by `cargo xtask generate`.\n");
+    let folder = specs.file_name().and_then(|f| f.to_str()).unwrap_or("");
+    s.push_str(&format!("# folder: {folder}\n"));
+    for (f, h) in inputs {
+        s.push_str(&format!("{h}  {f}\n"));
+    }
+    s
+}

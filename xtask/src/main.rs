@@ -1,0 +1,42 @@
+//! `cargo xtask <job>`: the project's own commands. Each job is a module.
+
+mod generate;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <job> [options]
+
+jobs:
+  generate [--specs DIR] [--check] [--strict]
+      Generate the `servicetitan` crate (generated/) from the OpenAPI documents in DIR
+      (default ../shared/specs/v2). --check changes nothing and fails if any generated
+      file is stale. --strict fails on warnings (skipped operations).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("generate") => generate::run(&args[1..]),
+        Some("-h") | Some("--help") | None => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown job `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the folder above xtask/).
+pub fn project_root() -> std::path::PathBuf {
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| ".".into());
+    dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
+}
