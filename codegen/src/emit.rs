@@ -159,7 +159,8 @@ pub fn format_file(tokens: TokenStream, header_doc: &str) -> Result<String, Stri
 pub fn emit(api: &Api, runtime_dep: &str) -> Result<Files, String> {
     let mut files = Files::new();
     files.insert("Cargo.toml".into(), cargo_toml(api, runtime_dep));
-    files.insert("src/lib.rs".into(), lib_rs(api)?);
+    files.insert("src/lib.rs".into(), lib_rs(api));
+    files.insert("src/client.rs".into(), client_rs(api)?);
     files.insert("README.md".into(), crate_readme(api));
     files.insert(
         "src/common.rs".into(),
@@ -205,17 +206,33 @@ fn cargo_toml(api: &Api, runtime_dep: &str) -> String {
     s
 }
 
-fn lib_rs(api: &Api) -> Result<String, String> {
-    let mods = api.domains.iter().map(|d| {
-        let m = ident(&d.module);
-        let f = &d.feature;
-        let doc = format!(" {} (`{}`, feature `{}`).", d.title, d.prefix, d.feature);
-        quote! {
-            #[cfg(feature = #f)]
-            #[doc = #doc]
-            pub mod #m;
-        }
-    });
+/// `lib.rs` is written by hand, in rustfmt's own style, because `cargo fmt` formats it;
+/// every module it declares is `#[rustfmt::skip]`, so the prettyplease output of those
+/// stays byte-for-byte what the generator wrote.
+fn lib_rs(api: &Api) -> String {
+    let mut s = String::from(PREAMBLE);
+    s.push_str("#![doc = include_str!(\"../README.md\")]\n#![forbid(unsafe_code)]\n");
+    s.push_str("#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]\n");
+    s.push_str("#![allow(clippy::too_many_arguments, clippy::large_enum_variant)]\n");
+    s.push_str("#![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]\n\n");
+    s.push_str("pub use servicetitan_runtime as runtime;\n");
+    s.push_str("pub use servicetitan_runtime::{Config, Credentials, Environment, Error, TenantClient};\n\n");
+    s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
+    s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
+    for d in &api.domains {
+        s.push_str(&format!(
+            "\n/// {} (`{}`, feature `{}`).\n#[cfg(feature = \"{}\")]\n#[rustfmt::skip]\npub mod {};\n",
+            d.title.replace('&', "and"),
+            d.prefix,
+            d.feature,
+            d.feature,
+            d.module
+        ));
+    }
+    s
+}
+
+fn client_rs(api: &Api) -> Result<String, String> {
     let accessors = api.domains.iter().map(|d| {
         let m = ident(&d.module);
         let f = &d.feature;
@@ -227,26 +244,17 @@ fn lib_rs(api: &Api) -> Result<String, String> {
         quote! {
             #[cfg(feature = #f)]
             #[doc = #doc]
-            pub fn #m(&self) -> #m::#s {
-                #m::#s::new(self.inner.clone())
+            pub fn #m(&self) -> crate::#m::#s {
+                crate::#m::#s::new(self.inner.clone())
             }
         }
     });
     let tokens = quote! {
-        #![doc = include_str!("../README.md")]
-        #![forbid(unsafe_code)]
-        #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
-        #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::enum_variant_names, clippy::doc_lazy_continuation, clippy::module_inception, clippy::new_without_default)]
-
-        pub use servicetitan_runtime as runtime;
-        pub use servicetitan_runtime::{Config, Credentials, Environment, Error, TenantClient};
         use servicetitan_runtime as rt;
-
-        pub mod common;
-        #(#mods)*
+        use rt::{Config, Error};
 
         /// The ServiceTitan API for one tenant. Cheap to clone; clones share the
-        /// connection pool and token cache of the [`runtime::Client`] it was made from.
+        /// connection pool and token cache of the [`rt::Client`] it was made from.
         #[derive(Clone, Debug)]
         pub struct Client {
             inner: rt::TenantClient,
@@ -279,7 +287,7 @@ fn lib_rs(api: &Api) -> Result<String, String> {
             #(#accessors)*
         }
     };
-    format_file(tokens, "")
+    format_file(tokens, "//! The tenant-bound entry point.\n\n")
 }
 
 fn domain_mod(d: &Domain) -> Result<String, String> {
@@ -309,7 +317,9 @@ fn domain_mod(d: &Domain) -> Result<String, String> {
     );
     let _ = COMMON;
     let tokens = quote! {
+        #[rustfmt::skip]
         mod models;
+        #[rustfmt::skip]
         pub mod ops;
         pub use models::*;
         #(#common_uses)*

@@ -53,7 +53,9 @@ impl serde::Serialize for ActiveRequestArg {
     }
 }
 impl<'de> serde::Deserialize<'de> for ActiveRequestArg {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -119,7 +121,9 @@ impl serde::Serialize for AttachmentAssetType {
     }
 }
 impl<'de> serde::Deserialize<'de> for AttachmentAssetType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -190,7 +194,9 @@ impl serde::Serialize for LandedCostMethod {
     }
 }
 impl<'de> serde::Deserialize<'de> for LandedCostMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -273,7 +279,9 @@ impl serde::Serialize for SkuType {
     }
 }
 impl<'de> serde::Deserialize<'de> for SkuType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

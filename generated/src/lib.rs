@@ -2,241 +2,137 @@
 // change the generator (codegen/) or the corrections (specs/) and regenerate.
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![allow(
-    rustdoc::bare_urls,
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags
-)]
-#![allow(
-    clippy::too_many_arguments,
-    clippy::large_enum_variant,
-    clippy::enum_variant_names,
-    clippy::doc_lazy_continuation,
-    clippy::module_inception,
-    clippy::new_without_default
-)]
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
+#![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+#![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]
+
 pub use servicetitan_runtime as runtime;
-use servicetitan_runtime as rt;
 pub use servicetitan_runtime::{Config, Credentials, Environment, Error, TenantClient};
-#[cfg(feature = "accounting")]
-/// Accounting (`/accounting/v2`, feature `accounting`).
-pub mod accounting;
+
+#[rustfmt::skip]
+mod client;
+pub use client::Client;
+
+/// Types that several domains define identically, defined once.
+#[rustfmt::skip]
 pub mod common;
-#[cfg(feature = "crm")]
+
+/// Accounting (`/accounting/v2`, feature `accounting`).
+#[cfg(feature = "accounting")]
+#[rustfmt::skip]
+pub mod accounting;
+
 /// CRM (`/crm/v2`, feature `crm`).
+#[cfg(feature = "crm")]
+#[rustfmt::skip]
 pub mod crm;
-#[cfg(feature = "customer-interactions")]
+
 /// Customer Interactions (`/customer-interactions/v2`, feature `customer-interactions`).
+#[cfg(feature = "customer-interactions")]
+#[rustfmt::skip]
 pub mod customer_interactions;
-#[cfg(feature = "dispatch")]
+
 /// Dispatch (`/dispatch/v2`, feature `dispatch`).
+#[cfg(feature = "dispatch")]
+#[rustfmt::skip]
 pub mod dispatch;
-#[cfg(feature = "equipment-systems")]
+
 /// Equipment Systems (`/equipmentsystems/v2`, feature `equipment-systems`).
+#[cfg(feature = "equipment-systems")]
+#[rustfmt::skip]
 pub mod equipment_systems;
-#[cfg(feature = "findings")]
+
 /// Findings (`/findings/v2`, feature `findings`).
+#[cfg(feature = "findings")]
+#[rustfmt::skip]
 pub mod findings;
-#[cfg(feature = "forms")]
+
 /// Forms (`/forms/v2`, feature `forms`).
+#[cfg(feature = "forms")]
+#[rustfmt::skip]
 pub mod forms;
-#[cfg(feature = "inventory")]
+
 /// Inventory (`/inventory/v2`, feature `inventory`).
+#[cfg(feature = "inventory")]
+#[rustfmt::skip]
 pub mod inventory;
-#[cfg(feature = "jbce")]
+
 /// Job Booking (`/jbce/v2`, feature `jbce`).
+#[cfg(feature = "jbce")]
+#[rustfmt::skip]
 pub mod jbce;
-#[cfg(feature = "jpm")]
+
 /// Job Planning and Management (`/jpm/v2`, feature `jpm`).
+#[cfg(feature = "jpm")]
+#[rustfmt::skip]
 pub mod jpm;
-#[cfg(feature = "marketing")]
+
 /// Marketing (`/marketing/v2`, feature `marketing`).
+#[cfg(feature = "marketing")]
+#[rustfmt::skip]
 pub mod marketing;
-#[cfg(feature = "marketing-ads")]
+
 /// Marketing Ads (`/marketingads/v2`, feature `marketing-ads`).
+#[cfg(feature = "marketing-ads")]
+#[rustfmt::skip]
 pub mod marketing_ads;
-#[cfg(feature = "marketing-reputation")]
+
 /// Marketing Reputation (`/marketingreputation/v2`, feature `marketing-reputation`).
+#[cfg(feature = "marketing-reputation")]
+#[rustfmt::skip]
 pub mod marketing_reputation;
-#[cfg(feature = "memberships")]
+
 /// Memberships (`/memberships/v2`, feature `memberships`).
+#[cfg(feature = "memberships")]
+#[rustfmt::skip]
 pub mod memberships;
-#[cfg(feature = "payroll")]
+
 /// Payroll (`/payroll/v2`, feature `payroll`).
+#[cfg(feature = "payroll")]
+#[rustfmt::skip]
 pub mod payroll;
-#[cfg(feature = "pricebook")]
+
 /// Pricebook (`/pricebook/v2`, feature `pricebook`).
+#[cfg(feature = "pricebook")]
+#[rustfmt::skip]
 pub mod pricebook;
-#[cfg(feature = "reporting")]
+
 /// Reporting (`/reporting/v2`, feature `reporting`).
+#[cfg(feature = "reporting")]
+#[rustfmt::skip]
 pub mod reporting;
+
+/// Sales and Estimates (`/sales/v2`, feature `salestech`).
 #[cfg(feature = "salestech")]
-/// Sales & Estimates (`/sales/v2`, feature `salestech`).
+#[rustfmt::skip]
 pub mod salestech;
-#[cfg(feature = "scheduling-pro")]
+
 /// Scheduling Pro (`/schedulingpro/v2`, feature `scheduling-pro`).
+#[cfg(feature = "scheduling-pro")]
+#[rustfmt::skip]
 pub mod scheduling_pro;
-#[cfg(feature = "service-agreements")]
+
 /// Service Agreements (`/service-agreements/v2`, feature `service-agreements`).
+#[cfg(feature = "service-agreements")]
+#[rustfmt::skip]
 pub mod service_agreements;
-#[cfg(feature = "settings")]
+
 /// Settings (`/settings/v2`, feature `settings`).
+#[cfg(feature = "settings")]
+#[rustfmt::skip]
 pub mod settings;
-#[cfg(feature = "task-management")]
+
 /// Task Management (`/taskmanagement/v2`, feature `task-management`).
+#[cfg(feature = "task-management")]
+#[rustfmt::skip]
 pub mod task_management;
-#[cfg(feature = "telecom")]
+
 /// Telecom (`/telecom`, feature `telecom`).
+#[cfg(feature = "telecom")]
+#[rustfmt::skip]
 pub mod telecom;
-#[cfg(feature = "timesheets")]
+
 /// Timesheets (`/timesheets/v2`, feature `timesheets`).
+#[cfg(feature = "timesheets")]
+#[rustfmt::skip]
 pub mod timesheets;
-/// The ServiceTitan API for one tenant. Cheap to clone; clones share the
-/// connection pool and token cache of the [`runtime::Client`] it was made from.
-#[derive(Clone, Debug)]
-pub struct Client {
-    inner: rt::TenantClient,
-}
-impl Client {
-    /// Binds a runtime client to one tenant.
-    pub fn new(client: rt::Client, tenant: i64) -> Self {
-        Client {
-            inner: client.tenant(tenant),
-        }
-    }
-    /// Builds a client from `ST_*` environment variables (see [`Config::from_env`]).
-    pub fn from_env() -> Result<Self, Error> {
-        let config = Config::from_env()?;
-        let tenant = config.tenant_id();
-        let client = rt::Client::new(config.into_builder())?;
-        Ok(Self::new(client, tenant))
-    }
-    /// The tenant every call of this client goes to.
-    pub fn tenant(&self) -> i64 {
-        self.inner.tenant()
-    }
-    /// The tenant-bound runtime client.
-    pub fn runtime(&self) -> &rt::TenantClient {
-        &self.inner
-    }
-    #[cfg(feature = "accounting")]
-    /// The Accounting domain: `/accounting/v2/tenant/{tenant}/...`.
-    pub fn accounting(&self) -> accounting::AccountingApi {
-        accounting::AccountingApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "crm")]
-    /// The CRM domain: `/crm/v2/tenant/{tenant}/...`.
-    pub fn crm(&self) -> crm::CrmApi {
-        crm::CrmApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "customer-interactions")]
-    /// The Customer Interactions domain: `/customer-interactions/v2/tenant/{tenant}/...`.
-    pub fn customer_interactions(&self) -> customer_interactions::CustomerInteractionsApi {
-        customer_interactions::CustomerInteractionsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "dispatch")]
-    /// The Dispatch domain: `/dispatch/v2/tenant/{tenant}/...`.
-    pub fn dispatch(&self) -> dispatch::DispatchApi {
-        dispatch::DispatchApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "equipment-systems")]
-    /// The Equipment Systems domain: `/equipmentsystems/v2/tenant/{tenant}/...`.
-    pub fn equipment_systems(&self) -> equipment_systems::EquipmentSystemsApi {
-        equipment_systems::EquipmentSystemsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "findings")]
-    /// The Findings domain: `/findings/v2/tenant/{tenant}/...`.
-    pub fn findings(&self) -> findings::FindingsApi {
-        findings::FindingsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "forms")]
-    /// The Forms domain: `/forms/v2/tenant/{tenant}/...`.
-    pub fn forms(&self) -> forms::FormsApi {
-        forms::FormsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "inventory")]
-    /// The Inventory domain: `/inventory/v2/tenant/{tenant}/...`.
-    pub fn inventory(&self) -> inventory::InventoryApi {
-        inventory::InventoryApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "jbce")]
-    /// The Job Booking domain: `/jbce/v2/tenant/{tenant}/...`.
-    pub fn jbce(&self) -> jbce::JbceApi {
-        jbce::JbceApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "jpm")]
-    /// The Job Planning and Management domain: `/jpm/v2/tenant/{tenant}/...`.
-    pub fn jpm(&self) -> jpm::JpmApi {
-        jpm::JpmApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "marketing")]
-    /// The Marketing domain: `/marketing/v2/tenant/{tenant}/...`.
-    pub fn marketing(&self) -> marketing::MarketingApi {
-        marketing::MarketingApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "marketing-ads")]
-    /// The Marketing Ads domain: `/marketingads/v2/tenant/{tenant}/...`.
-    pub fn marketing_ads(&self) -> marketing_ads::MarketingAdsApi {
-        marketing_ads::MarketingAdsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "marketing-reputation")]
-    /// The Marketing Reputation domain: `/marketingreputation/v2/tenant/{tenant}/...`.
-    pub fn marketing_reputation(&self) -> marketing_reputation::MarketingReputationApi {
-        marketing_reputation::MarketingReputationApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "memberships")]
-    /// The Memberships domain: `/memberships/v2/tenant/{tenant}/...`.
-    pub fn memberships(&self) -> memberships::MembershipsApi {
-        memberships::MembershipsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "payroll")]
-    /// The Payroll domain: `/payroll/v2/tenant/{tenant}/...`.
-    pub fn payroll(&self) -> payroll::PayrollApi {
-        payroll::PayrollApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "pricebook")]
-    /// The Pricebook domain: `/pricebook/v2/tenant/{tenant}/...`.
-    pub fn pricebook(&self) -> pricebook::PricebookApi {
-        pricebook::PricebookApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "reporting")]
-    /// The Reporting domain: `/reporting/v2/tenant/{tenant}/...`.
-    pub fn reporting(&self) -> reporting::ReportingApi {
-        reporting::ReportingApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "salestech")]
-    /// The Sales & Estimates domain: `/sales/v2/tenant/{tenant}/...`.
-    pub fn salestech(&self) -> salestech::SalestechApi {
-        salestech::SalestechApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "scheduling-pro")]
-    /// The Scheduling Pro domain: `/schedulingpro/v2/tenant/{tenant}/...`.
-    pub fn scheduling_pro(&self) -> scheduling_pro::SchedulingProApi {
-        scheduling_pro::SchedulingProApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "service-agreements")]
-    /// The Service Agreements domain: `/service-agreements/v2/tenant/{tenant}/...`.
-    pub fn service_agreements(&self) -> service_agreements::ServiceAgreementsApi {
-        service_agreements::ServiceAgreementsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "settings")]
-    /// The Settings domain: `/settings/v2/tenant/{tenant}/...`.
-    pub fn settings(&self) -> settings::SettingsApi {
-        settings::SettingsApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "task-management")]
-    /// The Task Management domain: `/taskmanagement/v2/tenant/{tenant}/...`.
-    pub fn task_management(&self) -> task_management::TaskManagementApi {
-        task_management::TaskManagementApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "telecom")]
-    /// The Telecom domain: `/telecom/tenant/{tenant}/...`.
-    pub fn telecom(&self) -> telecom::TelecomApi {
-        telecom::TelecomApi::new(self.inner.clone())
-    }
-    #[cfg(feature = "timesheets")]
-    /// The Timesheets domain: `/timesheets/v2/tenant/{tenant}/...`.
-    pub fn timesheets(&self) -> timesheets::TimesheetsApi {
-        timesheets::TimesheetsApi::new(self.inner.clone())
-    }
-}

@@ -1,1 +1,330 @@
+//! Test support: a small HTTP/1.1 server on 127.0.0.1 that records every request and
+//! answers with what the test says. Hand-rolled on tokio so that tests control every
+//! byte (status, headers, delays, broken bodies).
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path without the query string, percent-encoded as sent.
+    pub path: String,
+    /// The raw query string (without `?`).
+    pub query: String,
+    /// Header names lower-cased.
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+    /// Decoded query pairs.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        self.query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let h = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match h {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What the server answers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn json(status: u16, v: serde_json::Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(&v).expect("json"),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: vec![],
+            body: vec![],
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn bytes(status: u16, content_type: &str, body: &[u8]) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+    pub fn delayed(mut self, d: Duration) -> Reply {
+        self.delay = d;
+        self
+    }
+}
+
+type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+/// A running loopback server. Dropping it stops accepting connections.
+pub struct MockServer {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MockServer {
+    /// Starts a server whose every answer comes from `handler`.
+    pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> MockServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("addr");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Handler = Arc::new(handler);
+        let reqs = requests.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let h = handler.clone();
+                let r = reqs.clone();
+                tokio::spawn(async move {
+                    let _ = serve(stream, h, r).await;
+                });
+            }
+        });
+        MockServer {
+            addr,
+            requests,
+            task,
+        }
+    }
+
+    /// A server with a token endpoint at `/connect/token` (token `token-N`, 900 s, the
+    /// given scope) and `api` answering everything else.
+    pub async fn with_token(
+        scope: &str,
+        api: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> MockServer {
+        let scope = scope.to_string();
+        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        MockServer::start(move |r| {
+            if r.path == "/connect/token" {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                let mut body = serde_json::json!({"access_token": format!("token-{n}"), "expires_in": 900, "token_type": "Bearer"});
+                if !scope.is_empty() {
+                    body["scope"] = scope.clone().into();
+                }
+                return Reply::json(200, body);
+            }
+            api(r)
+        })
+        .await
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    /// Requests other than token requests.
+    pub fn api_requests(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path != "/connect/token")
+            .collect()
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path == "/connect/token")
+            .count()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    handler: Handler,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        // Read the head.
+        let head_end = loop {
+            if let Some(i) = find(&buf, b"\r\n\r\n") {
+                break i;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap_or_default();
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default().to_string();
+        let target = parts.next().unwrap_or_default().to_string();
+        let mut headers = BTreeMap::new();
+        for l in lines {
+            if let Some((k, v)) = l.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let body_start = head_end + 4;
+        while buf.len() < body_start + len {
+            let mut chunk = [0u8; 8192];
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = buf[body_start..body_start + len].to_vec();
+        buf.drain(..body_start + len);
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_string(), q.to_string()),
+            None => (target.clone(), String::new()),
+        };
+        let rec = Recorded {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        };
+        requests.lock().expect("lock").push(rec.clone());
+        let reply = handler(&rec);
+        if !reply.delay.is_zero() {
+            tokio::time::sleep(reply.delay).await;
+        }
+        let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+        for (k, v) in &reply.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str(&format!("content-length: {}\r\n\r\n", reply.body.len()));
+        stream.write_all(out.as_bytes()).await?;
+        stream.write_all(&reply.body).await?;
+        stream.flush().await?;
+    }
+}
+
+fn find(h: &[u8], needle: &[u8]) -> Option<usize> {
+    h.windows(needle.len()).position(|w| w == needle)
+}
+
+fn reason(s: u16) -> &'static str {
+    match s {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// `../shared/specs/<set>` seen from the workspace root.
+pub fn specs_dir(set: &str) -> PathBuf {
+    workspace_root().join("../shared/specs").join(set)
+}
+
+/// Generates from one folder of documents with the committed name lock.
+pub fn generate(set: &str) -> servicetitan_codegen::Output {
+    let lock =
+        std::fs::read_to_string(workspace_root().join("specs/names.lock")).unwrap_or_default();
+    servicetitan_codegen::generate(&servicetitan_codegen::Options {
+        specs: specs_dir(set),
+        names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
+        runtime_dependency: format!(
+            "{{ path = {:?} }}",
+            workspace_root().join("runtime").display().to_string()
+        ),
+    })
+    .unwrap_or_else(|d| panic!("generation of {set} failed:\n{d}"))
+}

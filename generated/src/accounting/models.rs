@@ -51,7 +51,9 @@ impl serde::Serialize for ActiveStateFilterType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ActiveStateFilterType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -81,11 +83,7 @@ pub struct AddressResponse {
 pub struct AdjustmentInvoiceCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
-    #[serde(
-        rename = "typeId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "typeId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub type_id: rt::Nullable<i64>,
     #[serde(
         rename = "invoicedOn",
@@ -243,7 +241,9 @@ impl serde::Serialize for AmountComparisonOperator {
     }
 }
 impl<'de> serde::Deserialize<'de> for AmountComparisonOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -281,18 +281,10 @@ pub struct ApBillExpenseItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<NamedFieldResponse>,
     /// Business unit associated with the expense
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     /// Budget code ID associated with the expense
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of project label IDs associated with the expense
     #[serde(
@@ -325,11 +317,7 @@ pub struct ApBillItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
     /// Tax amount allocated to this line item
-    #[serde(
-        rename = "allocatedTax",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<String>,
     /// Shipping amount allocated to this line item
     #[serde(
@@ -367,11 +355,7 @@ pub struct ApBillItemResponse {
     )]
     pub vendor_part_number: Option<String>,
     /// Serial number of the item, if applicable
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     /// General ledger account information for accounting purposes
     #[serde(
@@ -388,11 +372,7 @@ pub struct ApBillItemResponse {
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information for accounting purposes
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// Unique identifier for the bill item
     ///
@@ -405,11 +385,7 @@ pub struct ApBillItemResponse {
     #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Associated receipt item ID, if applicable
-    #[serde(
-        rename = "receiptItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// Type of SKU (e.g., Material, Equipment)
     ///
@@ -422,11 +398,7 @@ pub struct ApBillItemResponse {
     #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
 }
 /// Represents a complete AP bill with all associated details, items, and metadata
@@ -447,11 +419,7 @@ pub struct ApBillResponse {
     )]
     pub purchase_order_id: Option<i64>,
     /// Current synchronization status of the bill (e.g., Pending, Posted, Exported)
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     /// Current status of the bill (e.g., Unreconciled, Reconciled, Discrepancy, Canceled)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -473,11 +441,7 @@ pub struct ApBillResponse {
     )]
     pub reference_number: Option<String>,
     /// Vendor's internal number or identifier
-    #[serde(
-        rename = "vendorNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
     /// Brief summary or description of the bill
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -493,11 +457,7 @@ pub struct ApBillResponse {
     )]
     pub early_discount_date: Option<rt::DateTime>,
     /// Total amount of the bill as a formatted string
-    #[serde(
-        rename = "billAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<String>,
     /// Total amount from the vendor's invoice as a formatted string
     #[serde(
@@ -510,11 +470,7 @@ pub struct ApBillResponse {
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<String>,
     /// Shipping amount as a formatted string
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<String>,
     /// Landed cost method for this bill (from purchase order type).
     ///
@@ -526,11 +482,7 @@ pub struct ApBillResponse {
     )]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     /// Other landed costs amount (duties, fees), when applicable
-    #[serde(
-        rename = "otherAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<String>,
     /// Pre-tax discount amount applied to the bill
     #[serde(
@@ -540,11 +492,7 @@ pub struct ApBillResponse {
     )]
     pub pre_tax_discount_amount: Option<String>,
     /// Pre-tax charge amount applied to the bill
-    #[serde(
-        rename = "preTaxCharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "preTaxCharge", default, skip_serializing_if = "Option::is_none")]
     pub pre_tax_charge: Option<String>,
     /// Post-tax discount amount applied to the bill
     #[serde(
@@ -554,11 +502,7 @@ pub struct ApBillResponse {
     )]
     pub post_tax_discount_amount: Option<String>,
     /// Post-tax charge amount applied to the bill
-    #[serde(
-        rename = "postTaxCharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "postTaxCharge", default, skip_serializing_if = "Option::is_none")]
     pub post_tax_charge: Option<String>,
     /// Name of the user who created the bill
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
@@ -567,11 +511,7 @@ pub struct ApBillResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the bill was last modified
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Name of the payment terms applied to this bill
     #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
@@ -585,18 +525,10 @@ pub struct ApBillResponse {
     #[serde(rename = "doNotPay", default, skip_serializing_if = "Option::is_none")]
     pub do_not_pay: Option<bool>,
     /// Date when the bill was canceled, if applicable
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Information about who canceled the bill
-    #[serde(
-        rename = "canceledBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledBy", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<NamedFieldResponse>,
     /// Description of the shipping destination
     #[serde(
@@ -609,11 +541,7 @@ pub struct ApBillResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Business unit associated with the bill
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     /// Tax zone information for tax calculations
     #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
@@ -632,28 +560,16 @@ pub struct ApBillResponse {
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of line items on the bill (materials and equipment)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ApBillItemResponse>>,
     /// List of expense items on the bill
-    #[serde(
-        rename = "expenseItems",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "expenseItems", default, skip_serializing_if = "Option::is_none")]
     pub expense_items: Option<Vec<ApBillExpenseItemResponse>>,
     /// Custom field values associated with the bill
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Job ID associated with the bill, if applicable
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -662,11 +578,7 @@ pub struct ApBillResponse {
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Date when the bill was reconciled, if applicable
-    #[serde(
-        rename = "dateReconciled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
 }
 /// Defines the source or origin of an AP bill creation
@@ -731,7 +643,9 @@ impl serde::Serialize for ApBillSource {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApBillSource {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -794,7 +708,9 @@ impl serde::Serialize for ApBillStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApBillStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -857,7 +773,9 @@ impl serde::Serialize for ApBillSyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApBillSyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -909,7 +827,9 @@ impl serde::Serialize for ApBillThreeWayMatchDiscrepancy {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApBillThreeWayMatchDiscrepancy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -968,7 +888,9 @@ impl serde::Serialize for ApBillType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApBillType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -998,20 +920,12 @@ pub struct ApCreditResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(
-        rename = "canceledOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -1027,29 +941,17 @@ pub struct ApCreditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<VendorCreditStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApCreditSyncStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(
         rename = "remittanceVendor",
@@ -1060,26 +962,14 @@ pub struct ApCreditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paymentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentStatus", default, skip_serializing_if = "Option::is_none")]
     pub payment_status: Option<ApPaymentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApCreditSplitModelResponse>>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Accounting.V2.ApCreditSplitModelResponse`.
@@ -1102,11 +992,7 @@ pub struct ApCreditSplitModelResponse {
     )]
     pub inventory_bill_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorCreditId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorCreditId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_credit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1159,7 +1045,9 @@ impl serde::Serialize for ApCreditSyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApCreditSyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1211,7 +1099,9 @@ impl serde::Serialize for ApPaymentMethod {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApPaymentMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1232,60 +1122,36 @@ pub struct ApPaymentResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(
-        rename = "approvedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "approvedDate", default, skip_serializing_if = "Option::is_none")]
     pub approved_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<ApPaymentMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "printCheck",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "printCheck", default, skip_serializing_if = "Option::is_none")]
     pub print_check: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ApPaymentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApPaymentSyncStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     #[serde(rename = "glAccount", default, skip_serializing_if = "Option::is_none")]
     pub gl_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
@@ -1298,11 +1164,7 @@ pub struct ApPaymentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApPaymentSplitApiModel>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Accounting.V2.ApPaymentSplitApiModel`.
@@ -1316,11 +1178,7 @@ pub struct ApPaymentSplitApiModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "documentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "documentId", default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<i64>,
     #[serde(
         rename = "inventoryBillId",
@@ -1399,7 +1257,9 @@ impl serde::Serialize for ApPaymentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApPaymentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1455,7 +1315,9 @@ impl serde::Serialize for ApPaymentSyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ApPaymentSyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1515,7 +1377,9 @@ impl serde::Serialize for BalanceComparer {
     }
 }
 impl<'de> serde::Deserialize<'de> for BalanceComparer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1536,11 +1400,7 @@ pub struct BankAccountResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(
-        rename = "detailType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
 }
 /// Schema `Accounting.V2.BatchResponse`.
@@ -1605,7 +1465,9 @@ impl serde::Serialize for BillType {
     }
 }
 impl<'de> serde::Deserialize<'de> for BillType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1635,11 +1497,7 @@ impl CreateInvoiceTaskRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateInvoiceTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "executionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1708,11 +1566,7 @@ pub struct CreditMemoAppliedToCodeResponse {
     #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedOn", default, skip_serializing_if = "Option::is_none")]
@@ -1798,11 +1652,7 @@ pub struct CreditMemoItemsPublicResponse {
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoPublicResponse`.
@@ -1826,11 +1676,7 @@ pub struct CreditMemoPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<rt::Decimal>,
-    #[serde(
-        rename = "salesTaxCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1856,25 +1702,13 @@ pub struct CreditMemoPublicResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub location_address: Option<AddressResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -1882,17 +1716,9 @@ pub struct CreditMemoPublicResponse {
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -1913,11 +1739,7 @@ pub struct CreditMemoUpdatePublicRequest {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicResponse`.
@@ -1935,11 +1757,7 @@ pub struct CreditMemoUpdatePublicResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemosItemsPublicResponse`.
@@ -1992,18 +1810,10 @@ pub struct CreditMemosItemsPublicResponse {
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "creditMemoId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditMemoId", default, skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
 }
 /// Schema `Accounting.V2.CustomFieldDataType`.
@@ -2053,7 +1863,9 @@ impl serde::Serialize for CustomFieldDataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2083,10 +1895,7 @@ pub struct CustomFieldOperationRequest {
 impl CustomFieldOperationRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(object_id: i64, custom_fields: Vec<CustomFieldPairRequest>) -> Self {
-        Self {
-            object_id,
-            custom_fields,
-        }
+        Self { object_id, custom_fields }
     }
 }
 /// Schema `Accounting.V2.CustomFieldPairRequest`.
@@ -2135,11 +1944,7 @@ pub struct CustomFieldTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Accounting.V2.CustomFieldUpdateRequest`.
@@ -2336,7 +2141,9 @@ impl serde::Serialize for DefaultAccountType {
     }
 }
 impl<'de> serde::Deserialize<'de> for DefaultAccountType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2388,7 +2195,9 @@ impl serde::Serialize for DepositReviewStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for DepositReviewStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2444,7 +2253,9 @@ impl serde::Serialize for DepositStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for DepositStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2461,17 +2272,9 @@ pub struct DetailedDepositResponse {
     pub id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "depositStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositStatus", default, skip_serializing_if = "Option::is_none")]
     pub deposit_status: Option<String>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
@@ -2480,11 +2283,7 @@ pub struct DetailedDepositResponse {
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2492,47 +2291,23 @@ pub struct DetailedDepositResponse {
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "depositDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositDate", default, skip_serializing_if = "Option::is_none")]
     pub deposit_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "reviewStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<String>,
-    #[serde(
-        rename = "reviewedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewedOn", default, skip_serializing_if = "Option::is_none")]
     pub reviewed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "grossAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "grossAmount", default, skip_serializing_if = "Option::is_none")]
     pub gross_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "netAmount", default, skip_serializing_if = "Option::is_none")]
     pub net_amount: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fees: Option<rt::Decimal>,
-    #[serde(
-        rename = "bankAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bankAccount", default, skip_serializing_if = "Option::is_none")]
     pub bank_account: Option<BankAccountResponse>,
-    #[serde(
-        rename = "feeAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "feeAccount", default, skip_serializing_if = "Option::is_none")]
     pub fee_account: Option<FeeAccountResponse>,
 }
 /// Schema `Accounting.V2.DetailedPaymentResponse`.
@@ -2547,17 +2322,9 @@ pub struct DetailedPaymentResponse {
     pub auth_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "checkNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -2566,11 +2333,7 @@ pub struct DetailedPaymentResponse {
     pub created_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
@@ -2588,11 +2351,7 @@ pub struct DetailedPaymentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(
         rename = "referenceNumber",
@@ -2606,11 +2365,7 @@ pub struct DetailedPaymentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub refunded_payment_id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<String>,
@@ -2631,11 +2386,7 @@ pub struct DetailedTransactionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(
         rename = "referenceNumber",
@@ -2661,11 +2412,7 @@ pub struct DetailedTransactionResponse {
     pub memo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deposit: Option<NamedFieldResponse>,
@@ -2681,26 +2428,14 @@ pub struct DetailedTransactionResponse {
     pub general_ledger_account: Option<GlAccountResponse>,
     #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<Vec<PaymentAppliedResponse>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(
-        rename = "checkNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -2756,7 +2491,9 @@ impl serde::Serialize for DiscountAppliedBy {
     }
 }
 impl<'de> serde::Deserialize<'de> for DiscountAppliedBy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2774,11 +2511,7 @@ pub struct EmployeeInfoResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Indicates whether empty journal entries should be included in journal entry query results
@@ -2830,7 +2563,9 @@ impl serde::Serialize for EmptyJeHandling {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmptyJeHandling {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2851,11 +2586,7 @@ pub struct ExportInventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub purchase_order_id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(
         rename = "referenceNumber",
@@ -2863,29 +2594,17 @@ pub struct ExportInventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "vendorNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "billAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<String>,
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<String>,
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -2894,21 +2613,13 @@ pub struct ExportInventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
-    #[serde(
-        rename = "otherAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<String>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
@@ -2924,11 +2635,7 @@ pub struct ExportInventoryBillResponse {
     pub post_date: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone: Option<NamedFieldResponse>,
@@ -2937,29 +2644,17 @@ pub struct ExportInventoryBillResponse {
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryBillItemResponse>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(
-        rename = "dateReconciled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2979,11 +2674,7 @@ pub struct ExportInvoiceItemResponse {
     pub cost: Option<String>,
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
         rename = "inventoryLocationId",
@@ -3016,11 +2707,7 @@ pub struct ExportInvoiceItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isChargeable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChargeable", default, skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
     #[serde(
         rename = "generalLedgerAccount",
@@ -3034,11 +2721,7 @@ pub struct ExportInvoiceItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -3049,11 +2732,7 @@ pub struct ExportInvoiceItemResponse {
     pub membership_type_id: Option<i64>,
     #[serde(rename = "itemGroup", default, skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(rename = "soldHours", default, skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
@@ -3061,32 +2740,16 @@ pub struct ExportInvoiceItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "serviceDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDate", default, skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     #[serde(
         rename = "displayInAmount",
@@ -3107,17 +2770,9 @@ pub struct ExportInvoiceItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<String>,
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     #[serde(
         rename = "installedEquipmentId",
@@ -3126,11 +2781,7 @@ pub struct ExportInvoiceItemResponse {
     )]
     pub installed_equipment_id: Option<i64>,
     /// The estimate item from which this invoice item was created.
-    #[serde(
-        rename = "estimateItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateItemId", default, skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3146,38 +2797,22 @@ pub struct ExportInvoiceResponse {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceItemResponse>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "discountTotal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
     pub discount_total: Option<String>,
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(
-        rename = "materialSkuId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSkuId", default, skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     #[serde(rename = "paidOn", default, skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
@@ -3191,17 +2826,9 @@ pub struct ExportInvoiceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
         rename = "referenceNumber",
@@ -3209,11 +2836,7 @@ pub struct ExportInvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "invoiceDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceDate", default, skip_serializing_if = "Option::is_none")]
     pub invoice_date: Option<rt::DateTime>,
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
@@ -3221,11 +2844,7 @@ pub struct ExportInvoiceResponse {
     pub sub_total: Option<String>,
     #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<String>,
-    #[serde(
-        rename = "salesTaxCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
@@ -3233,11 +2852,7 @@ pub struct ExportInvoiceResponse {
     pub total: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
-    #[serde(
-        rename = "invoiceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
@@ -3255,11 +2870,7 @@ pub struct ExportInvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub location_address: Option<AddressResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
@@ -3267,26 +2878,14 @@ pub struct ExportInvoiceResponse {
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "depositedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositedOn", default, skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "adjustmentToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adjustmentToId", default, skip_serializing_if = "Option::is_none")]
     pub adjustment_to_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
@@ -3294,11 +2893,7 @@ pub struct ExportInvoiceResponse {
     pub project_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
-    #[serde(
-        rename = "employeeInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeInfo", default, skip_serializing_if = "Option::is_none")]
     pub employee_info: Option<EmployeeInfoResponse>,
     #[serde(
         rename = "commissionEligibilityDate",
@@ -3307,24 +2902,12 @@ pub struct ExportInvoiceResponse {
     )]
     pub commission_eligibility_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "sentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sentStatus", default, skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reviewStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
-    #[serde(
-        rename = "assignedTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<NamedFieldResponse>,
 }
 /// Schema `Accounting.V2.ExportPaymentResponse`.
@@ -3339,17 +2922,9 @@ pub struct ExportPaymentResponse {
     pub auth_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "checkNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -3358,11 +2933,7 @@ pub struct ExportPaymentResponse {
     pub created_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
@@ -3380,11 +2951,7 @@ pub struct ExportPaymentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(
         rename = "referenceNumber",
@@ -3398,11 +2965,7 @@ pub struct ExportPaymentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub refunded_payment_id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<String>,
@@ -3453,11 +3016,7 @@ pub struct FeeAccountResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(
-        rename = "detailType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
 }
 /// Schema `Accounting.V2.GeneralLedgerAccount`.
@@ -3526,7 +3085,9 @@ impl serde::Serialize for GeneralLedgerAccountSource {
     }
 }
 impl<'de> serde::Deserialize<'de> for GeneralLedgerAccountSource {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3547,21 +3108,13 @@ pub struct GetInvoiceTasksResponse {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(
-        rename = "assigneeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assigneeId", default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<rt::Uuid>,
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(
-        rename = "templateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -3603,11 +3156,7 @@ pub struct GlAccountExtendedResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isIntacctGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isIntacctGroup", default, skip_serializing_if = "Option::is_none")]
     pub is_intacct_group: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -3629,11 +3178,7 @@ pub struct GlAccountExtendedResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Accounting.V2.GLAccountResponse`.
@@ -3648,11 +3193,7 @@ pub struct GlAccountResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(
-        rename = "detailType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
 }
 /// Schema `Accounting.V2.GlAccountTypeResponse`.
@@ -3661,11 +3202,7 @@ pub struct GlAccountTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "parentTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "parentTypeId", default, skip_serializing_if = "Option::is_none")]
     pub parent_type_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -3676,11 +3213,7 @@ pub struct GlAccountTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Accounting.V2.GlAccountUpdateRequest`.
@@ -3746,7 +3279,9 @@ impl serde::Serialize for InterestChargeFrequency {
     }
 }
 impl<'de> serde::Deserialize<'de> for InterestChargeFrequency {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3798,7 +3333,9 @@ impl serde::Serialize for InterestChargeMethod {
     }
 }
 impl<'de> serde::Deserialize<'de> for InterestChargeMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3854,7 +3391,9 @@ impl serde::Serialize for InterestRateType {
     }
 }
 impl<'de> serde::Deserialize<'de> for InterestRateType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3871,11 +3410,7 @@ pub struct InterestSettingsApiModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rateType", default, skip_serializing_if = "Option::is_none")]
     pub rate_type: Option<InterestRateType>,
-    #[serde(
-        rename = "flatRateValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "flatRateValue", default, skip_serializing_if = "Option::is_none")]
     pub flat_rate_value: Option<rt::Decimal>,
     #[serde(
         rename = "percentageRateValue",
@@ -3883,27 +3418,15 @@ pub struct InterestSettingsApiModel {
         skip_serializing_if = "Option::is_none"
     )]
     pub percentage_rate_value: Option<rt::Decimal>,
-    #[serde(
-        rename = "chargeMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "chargeMethod", default, skip_serializing_if = "Option::is_none")]
     pub charge_method: Option<InterestChargeMethod>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<InterestChargeFrequency>,
-    #[serde(
-        rename = "gracePeriod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gracePeriod", default, skip_serializing_if = "Option::is_none")]
     pub grace_period: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "targetInvoices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetInvoices", default, skip_serializing_if = "Option::is_none")]
     pub target_invoices: Option<Vec<InterestTargetInvoice>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
@@ -3967,7 +3490,9 @@ impl serde::Serialize for InterestTargetInvoice {
     }
 }
 impl<'de> serde::Deserialize<'de> for InterestTargetInvoice {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3990,11 +3515,7 @@ pub struct InventoryBillItemResponse {
     pub quantity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
-    #[serde(
-        rename = "allocatedTax",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<String>,
     #[serde(
         rename = "allocatedShipping",
@@ -4020,11 +3541,7 @@ pub struct InventoryBillItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub inventory_location: Option<String>,
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(
         rename = "generalLedgerAccount",
@@ -4038,11 +3555,7 @@ pub struct InventoryBillItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4050,11 +3563,7 @@ pub struct InventoryBillItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    #[serde(
-        rename = "receiptItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
@@ -4063,11 +3572,7 @@ pub struct InventoryBillItemResponse {
     #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
 }
 /// Schema `Accounting.V2.InventoryBillResponse`.
@@ -4082,11 +3587,7 @@ pub struct InventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub purchase_order_id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(
         rename = "referenceNumber",
@@ -4094,29 +3595,17 @@ pub struct InventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "vendorNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "billAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<String>,
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<String>,
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -4125,21 +3614,13 @@ pub struct InventoryBillResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
-    #[serde(
-        rename = "otherAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<String>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
@@ -4155,11 +3636,7 @@ pub struct InventoryBillResponse {
     pub post_date: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone: Option<NamedFieldResponse>,
@@ -4168,29 +3645,17 @@ pub struct InventoryBillResponse {
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryBillItemResponse>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(
-        rename = "dateReconciled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
 }
 /// Schema `Accounting.V2.InventoryBillSyncStatus`.
@@ -4244,7 +3709,9 @@ impl serde::Serialize for InventoryBillSyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for InventoryBillSyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4296,7 +3763,9 @@ impl serde::Serialize for InventoryBillThreeWayMatchDiscrepancy {
     }
 }
 impl<'de> serde::Deserialize<'de> for InventoryBillThreeWayMatchDiscrepancy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4381,7 +3850,9 @@ impl serde::Serialize for InvoiceConfiguration {
     }
 }
 impl<'de> serde::Deserialize<'de> for InvoiceConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4404,11 +3875,7 @@ pub struct InvoiceItemResponse {
     pub cost: Option<String>,
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<String>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
         rename = "inventoryLocationId",
@@ -4441,11 +3908,7 @@ pub struct InvoiceItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isChargeable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChargeable", default, skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
     #[serde(
         rename = "generalLedgerAccount",
@@ -4459,11 +3922,7 @@ pub struct InvoiceItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -4474,11 +3933,7 @@ pub struct InvoiceItemResponse {
     pub membership_type_id: Option<i64>,
     #[serde(rename = "itemGroup", default, skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(rename = "soldHours", default, skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
@@ -4486,32 +3941,16 @@ pub struct InvoiceItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "serviceDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDate", default, skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     #[serde(
         rename = "displayInAmount",
@@ -4532,17 +3971,9 @@ pub struct InvoiceItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<String>,
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     #[serde(
         rename = "installedEquipmentId",
@@ -4551,11 +3982,7 @@ pub struct InvoiceItemResponse {
     )]
     pub installed_equipment_id: Option<i64>,
     /// The estimate item from which this invoice item was created.
-    #[serde(
-        rename = "estimateItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateItemId", default, skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
 }
 /// Indicates a type's item
@@ -4615,7 +4042,9 @@ impl serde::Serialize for InvoiceItemType {
     }
 }
 impl<'de> serde::Deserialize<'de> for InvoiceItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4627,11 +4056,7 @@ impl rt::QueryValue for InvoiceItemType {
 /// Schema `Accounting.V2.InvoiceItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceItemUpdateRequest {
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     #[serde(
         rename = "skuName",
@@ -4752,17 +4177,9 @@ pub struct InvoiceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
         rename = "referenceNumber",
@@ -4770,11 +4187,7 @@ pub struct InvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "invoiceDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceDate", default, skip_serializing_if = "Option::is_none")]
     pub invoice_date: Option<rt::DateTime>,
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
@@ -4782,11 +4195,7 @@ pub struct InvoiceResponse {
     pub sub_total: Option<String>,
     #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<String>,
-    #[serde(
-        rename = "salesTaxCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
@@ -4794,11 +4203,7 @@ pub struct InvoiceResponse {
     pub total: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
-    #[serde(
-        rename = "invoiceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
@@ -4816,11 +4221,7 @@ pub struct InvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub location_address: Option<AddressResponse>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
@@ -4828,26 +4229,14 @@ pub struct InvoiceResponse {
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(
-        rename = "depositedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositedOn", default, skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "adjustmentToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adjustmentToId", default, skip_serializing_if = "Option::is_none")]
     pub adjustment_to_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
@@ -4855,11 +4244,7 @@ pub struct InvoiceResponse {
     pub project_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
-    #[serde(
-        rename = "employeeInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeInfo", default, skip_serializing_if = "Option::is_none")]
     pub employee_info: Option<EmployeeInfoResponse>,
     #[serde(
         rename = "commissionEligibilityDate",
@@ -4868,61 +4253,33 @@ pub struct InvoiceResponse {
     )]
     pub commission_eligibility_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "sentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sentStatus", default, skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reviewStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
-    #[serde(
-        rename = "assignedTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceItemResponse>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "discountTotal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
     pub discount_total: Option<String>,
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(
-        rename = "materialSkuId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSkuId", default, skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     #[serde(rename = "paidOn", default, skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
@@ -4997,7 +4354,9 @@ impl serde::Serialize for InvoiceReviewStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for InvoiceReviewStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5053,7 +4412,9 @@ impl serde::Serialize for InvoiceSentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for InvoiceSentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5076,11 +4437,7 @@ pub struct InvoiceTaskRelationResponse {
 pub struct InvoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
-    #[serde(
-        rename = "typeId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "typeId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub type_id: rt::Nullable<i64>,
     #[serde(
         rename = "invoicedOn",
@@ -5262,7 +4619,9 @@ impl serde::Serialize for JournalEntryCostType {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntryCostType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5328,11 +4687,7 @@ pub struct JournalEntryDetailsResponse {
     pub memo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    #[serde(
-        rename = "unitAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitAmount", default, skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<rt::Decimal>,
     #[serde(
         rename = "externalObjects",
@@ -5342,11 +4697,7 @@ pub struct JournalEntryDetailsResponse {
     pub external_objects: Option<Vec<ExternalObjectResponse>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction: Option<JournalEntryTransaction>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
@@ -5366,11 +4717,7 @@ pub struct JournalEntryDetailsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_location: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "paymentType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentType", default, skip_serializing_if = "Option::is_none")]
     pub payment_type: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<NumberFieldResponse>,
@@ -5390,11 +4737,7 @@ pub struct JournalEntryDetailsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub transaction_date: Option<rt::Date>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
         rename = "internalCostType",
@@ -5460,11 +4803,7 @@ pub struct JournalEntryLineCreateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub inventory_location_id: rt::Nullable<i64>,
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     #[serde(
         rename = "customerLocationId",
@@ -5589,7 +4928,9 @@ impl serde::Serialize for JournalEntryPostingStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntryPostingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5607,11 +4948,7 @@ pub struct JournalEntryResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5625,11 +4962,7 @@ pub struct JournalEntryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<JournalEntryPostingStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<JournalEntrySyncStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
@@ -5644,23 +4977,11 @@ pub struct JournalEntryResponse {
     pub message: Option<String>,
     #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
-    #[serde(
-        rename = "exportedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportedOn", default, skip_serializing_if = "Option::is_none")]
     pub exported_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "exportedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportedBy", default, skip_serializing_if = "Option::is_none")]
     pub exported_by: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -5785,7 +5106,9 @@ impl serde::Serialize for JournalEntrySkuType {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntrySkuType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5837,7 +5160,9 @@ impl serde::Serialize for JournalEntrySource {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntrySource {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5891,7 +5216,9 @@ impl serde::Serialize for JournalEntryStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntryStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5916,11 +5243,7 @@ pub struct JournalEntrySummaryResponse {
     pub debit: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
 }
 /// Indicates a journal entry's sync status.
@@ -5984,7 +5307,9 @@ impl serde::Serialize for JournalEntrySyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntrySyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6168,7 +5493,9 @@ impl serde::Serialize for JournalEntryTransactionType {
     }
 }
 impl<'de> serde::Deserialize<'de> for JournalEntryTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6237,7 +5564,9 @@ impl serde::Serialize for LogicalOperator {
     }
 }
 impl<'de> serde::Deserialize<'de> for LogicalOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6277,11 +5606,7 @@ pub struct MarkApBillAsExportedUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Error message if the operation failed, null if successful
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateRequest`.
@@ -6300,20 +5625,12 @@ impl MarkApCreditAsExportedUpdateRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MarkApCreditAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "apCreditId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "apCreditId", default, skip_serializing_if = "Option::is_none")]
     pub ap_credit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateRequest`.
@@ -6348,20 +5665,12 @@ impl MarkApPaymentAsExportedUpdateRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MarkApPaymentAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "apPaymentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "apPaymentId", default, skip_serializing_if = "Option::is_none")]
     pub ap_payment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedRequest`.
@@ -6396,20 +5705,12 @@ impl MarkCreditMemoAsExportedRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MarkCreditMemoAsExportedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "creditMemoId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditMemoId", default, skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.MarkDepositsAsExportedRequestArgs`.
@@ -6443,11 +5744,7 @@ pub struct MarkInventoryBillAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateRequest`.
@@ -6487,11 +5784,7 @@ pub struct MarkInvoiceAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(
-        rename = "errorMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 /// Schema `Accounting.V2.NamedFieldResponse`.
@@ -6515,11 +5808,7 @@ pub struct NumberFieldResponse {
 /// Schema `Accounting.V2.PaymentAppliedResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaymentAppliedResponse {
-    #[serde(
-        rename = "appliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<String>,
     #[serde(rename = "appliedBy", default, skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<String>,
@@ -6545,17 +5834,9 @@ pub struct PaymentResponse {
     pub active: Option<bool>,
     #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(
-        rename = "checkNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Gets or sets the identifier when exported.
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
@@ -6616,11 +5897,7 @@ pub struct PaymentSplitApiModel {
     pub amount: Option<rt::Decimal>,
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
-    #[serde(
-        rename = "invoiceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
 }
 /// Indicates a payment's status.
@@ -6672,7 +5949,9 @@ impl serde::Serialize for PaymentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaymentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6691,10 +5970,7 @@ pub struct PaymentStatusBatchRequest {
 impl PaymentStatusBatchRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(payment_ids: Vec<i64>, status: PaymentStatus) -> Self {
-        Self {
-            payment_ids,
-            status,
-        }
+        Self { payment_ids, status }
     }
 }
 /// Schema `Accounting.V2.PaymentTermAPIModel`.
@@ -6705,11 +5981,7 @@ pub struct PaymentTermApiModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dueDayType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dueDayType", default, skip_serializing_if = "Option::is_none")]
     pub due_day_type: Option<PaymentTermDueDayType>,
     #[serde(rename = "dueDay", default, skip_serializing_if = "Option::is_none")]
     pub due_day: Option<i32>,
@@ -6733,11 +6005,7 @@ pub struct PaymentTermApiModel {
     #[serde(rename = "inUse", default, skip_serializing_if = "Option::is_none")]
     pub in_use: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -6804,7 +6072,9 @@ impl serde::Serialize for PaymentTermApplyTo {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaymentTermApplyTo {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6826,21 +6096,13 @@ pub struct PaymentTermDiscountApiModel {
     pub discount_apply_to: Option<PaymentTermApplyTo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
-    #[serde(
-        rename = "discountType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountType", default, skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<PaymentTermValueType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     #[serde(rename = "applyBy", default, skip_serializing_if = "Option::is_none")]
     pub apply_by: Option<DiscountAppliedBy>,
-    #[serde(
-        rename = "applyByValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "applyByValue", default, skip_serializing_if = "Option::is_none")]
     pub apply_by_value: Option<i32>,
 }
 /// Schema `Accounting.V2.PaymentTermDueDayType`.
@@ -6890,7 +6152,9 @@ impl serde::Serialize for PaymentTermDueDayType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaymentTermDueDayType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6942,7 +6206,9 @@ impl serde::Serialize for PaymentTermValueType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaymentTermValueType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6998,7 +6264,9 @@ impl serde::Serialize for PaymentTransactionType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaymentTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7016,11 +6284,7 @@ pub struct PaymentTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -7032,11 +6296,7 @@ pub struct PaymentUpdateRequest {
     pub active: Option<bool>,
     #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(
-        rename = "checkNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     /// Gets or sets the identifier when exported.
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
@@ -7107,36 +6367,20 @@ pub struct RemittanceVendorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Customer Id
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Indicates whether vendor validated by user during first payment approval
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isApproved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isApproved", default, skip_serializing_if = "Option::is_none")]
     pub is_approved: Option<bool>,
     /// Indicates whether there were paid payments for this vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isVerified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isVerified", default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Remittance vendor contact information
-    #[serde(
-        rename = "contactInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contactInfo", default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<RemittanceVendorContactInfoResponse>,
     /// Remittance vendor address
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7149,11 +6393,7 @@ pub struct RemittanceVendorResponse {
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Accounting.V2.RoyaltyResponse`.
@@ -7217,7 +6457,9 @@ impl serde::Serialize for RoyaltyStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for RoyaltyStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7283,7 +6525,9 @@ impl serde::Serialize for SettlementStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for SettlementStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7339,7 +6583,9 @@ impl serde::Serialize for SyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for SyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7397,7 +6643,9 @@ impl serde::Serialize for TaxBaseTypeNames {
     }
 }
 impl<'de> serde::Deserialize<'de> for TaxBaseTypeNames {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7418,11 +6666,7 @@ pub struct TaxRateResponse {
     /// Indicates how the tax rate is applied (Subtotal, Labor, Material)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taxBaseType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taxBaseType", default, skip_serializing_if = "Option::is_none")]
     pub tax_base_type: Option<Vec<TaxBaseTypeNames>>,
     /// Tax rate as a fractional/decimal value
     ///
@@ -7430,11 +6674,7 @@ pub struct TaxRateResponse {
     #[serde(rename = "taxRate", default, skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
     /// The Quickbooks item that relates to this tax rate
-    #[serde(
-        rename = "salesTaxItem",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "salesTaxItem", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_item: Option<String>,
 }
 /// Schema `Accounting.V2.TaxZoneResponse`.
@@ -7482,11 +6722,7 @@ pub struct TaxZoneResponse {
     /// Date which the Tax Zone was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tax zone is active
     ///
@@ -7554,7 +6790,9 @@ impl serde::Serialize for TransactionProcessingStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for TransactionProcessingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7612,7 +6850,9 @@ impl serde::Serialize for TransactionStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for TransactionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -7693,7 +6933,9 @@ impl serde::Serialize for VendorCreditStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for VendorCreditStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

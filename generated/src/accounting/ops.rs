@@ -132,9 +132,8 @@ impl ApBillsGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-bills/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.bill_id)
+                "/accounting/v2/tenant/{}/ap-bills/{}", self.client.tenant(),
+                rt::PathSegment(& self.bill_id)
             ),
         );
         self.client.send_json(request)
@@ -227,12 +226,13 @@ impl ApBillsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-bills/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-bills/custom-fields", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -248,7 +248,9 @@ impl ApBillsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -344,7 +346,10 @@ impl ApBillsGetListPaginated {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -406,7 +411,10 @@ impl ApBillsGetListPaginated {
     /// Filter by bill source values
     ///
     /// Query parameter `sources`.
-    pub fn sources(mut self, value: impl IntoIterator<Item = super::models::ApBillSource>) -> Self {
+    pub fn sources(
+        mut self,
+        value: impl IntoIterator<Item = super::models::ApBillSource>,
+    ) -> Self {
         self.sources = Some(value.into_iter().collect());
         self
     }
@@ -538,10 +546,7 @@ impl ApBillsGetListPaginated {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("dateReconciledBefore", &self.date_reconciled_before);
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
-        request.query(
-            "threeWayMatchDiscrepancy",
-            &self.three_way_match_discrepancy,
-        );
+        request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
     }
@@ -578,8 +583,7 @@ impl ApBillsMarkAsExported {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-bills/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-bills/markasexported", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -587,8 +591,13 @@ impl ApBillsMarkAsExported {
     }
 }
 impl std::future::IntoFuture for ApBillsMarkAsExported {
-    type Output = Result<Vec<super::models::MarkApBillAsExportedUpdateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MarkApBillAsExportedUpdateResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkApBillAsExportedUpdateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkApBillAsExportedUpdateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -616,8 +625,7 @@ impl ApBillsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-bills/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-bills/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -789,12 +797,13 @@ impl ApCreditsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-credits/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-credits/custom-fields", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -810,7 +819,9 @@ impl ApCreditsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for ApCreditsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -918,7 +929,10 @@ impl ApCreditsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -983,8 +997,8 @@ impl ApCreditsMarkAsExported {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-credits/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-credits/markasexported", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -992,8 +1006,13 @@ impl ApCreditsMarkAsExported {
     }
 }
 impl std::future::IntoFuture for ApCreditsMarkAsExported {
-    type Output = Result<Vec<super::models::MarkApCreditAsExportedUpdateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MarkApCreditAsExportedUpdateResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkApCreditAsExportedUpdateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkApCreditAsExportedUpdateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1021,8 +1040,7 @@ impl ApCreditsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-credits/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-credits/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -1192,12 +1210,14 @@ impl ApPaymentsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-payments/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-payments/custom-fields", self.client
+                .tenant()
             ),
         );
         request.query("page", &self.page);
@@ -1213,7 +1233,9 @@ impl ApPaymentsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for ApPaymentsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1321,7 +1343,10 @@ impl ApPaymentsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -1334,7 +1359,9 @@ impl ApPaymentsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-payments", self.client.tenant()),
@@ -1386,8 +1413,8 @@ impl ApPaymentsMarkAsExported {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-payments/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-payments/markasexported", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -1395,8 +1422,13 @@ impl ApPaymentsMarkAsExported {
     }
 }
 impl std::future::IntoFuture for ApPaymentsMarkAsExported {
-    type Output = Result<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkApPaymentAsExportedUpdateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkApPaymentAsExportedUpdateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1424,8 +1456,8 @@ impl ApPaymentsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/ap-payments/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/ap-payments/custom-fields", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -1465,7 +1497,10 @@ impl CreditMemosApi {
     /// `GET /tenant/{tenant}/credit-memos/{id}/items` (operation `CreditMemos_GetCreditMemoItemsList`)
     ///
     /// Required scope: `tn.acc.creditmemos:r`
-    pub fn get_credit_memo_items_list(&self, id: i64) -> CreditMemosGetCreditMemoItemsList {
+    pub fn get_credit_memo_items_list(
+        &self,
+        id: i64,
+    ) -> CreditMemosGetCreditMemoItemsList {
         CreditMemosGetCreditMemoItemsList {
             client: self.client.clone(),
             id,
@@ -1610,13 +1645,14 @@ impl CreditMemosAddCreditMemoSplits {
         scopes: Some(&["tn.acc.creditmemos:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/{}/splits",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/credit-memos/{}/splits", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1625,7 +1661,9 @@ impl CreditMemosAddCreditMemoSplits {
 }
 impl std::future::IntoFuture for CreditMemosAddCreditMemoSplits {
     type Output = Result<super::models::CreditMemoAddSplitsPublicResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::CreditMemoAddSplitsPublicResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1705,9 +1743,8 @@ impl CreditMemosGetCreditMemoItemsList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/{}/items",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/credit-memos/{}/items", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("active", &self.active);
@@ -1722,8 +1759,13 @@ impl CreditMemosGetCreditMemoItemsList {
     }
 }
 impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
-    type Output = Result<rt::Paged<super::models::CreditMemoItemsPublicResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::CreditMemoItemsPublicResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CreditMemoItemsPublicResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1808,8 +1850,8 @@ impl CreditMemosGetCreditMemosItemsList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/credit-memo-items",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/credit-memos/credit-memo-items", self.client
+                .tenant()
             ),
         );
         request.query("creditMemoIds", &self.credit_memo_ids);
@@ -1825,8 +1867,13 @@ impl CreditMemosGetCreditMemosItemsList {
     }
 }
 impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
-    type Output = Result<rt::Paged<super::models::CreditMemosItemsPublicResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::CreditMemosItemsPublicResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CreditMemosItemsPublicResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1961,7 +2008,10 @@ impl CreditMemosGetCreditMemosList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -1973,7 +2023,10 @@ impl CreditMemosGetCreditMemosList {
     /// Values: \[Equal, NotEqual, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual\]
     ///
     /// Query parameter `totalFilter.Comparer`.
-    pub fn total_filter_comparer(mut self, value: super::models::AmountComparisonOperator) -> Self {
+    pub fn total_filter_comparer(
+        mut self,
+        value: super::models::AmountComparisonOperator,
+    ) -> Self {
         self.total_filter_comparer = Some(value);
         self
     }
@@ -2013,22 +2066,18 @@ impl CreditMemosGetCreditMemosList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/credit-memos",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/credit-memos", self.client.tenant()),
         );
         request.query("active", &self.active);
         request.query("ids", &self.ids);
         request.query("businessUnitIds", &self.business_unit_ids);
         request.query("appliedToInvoiceIds", &self.applied_to_invoice_ids);
-        request.query(
-            "appliedToReferenceNumber",
-            &self.applied_to_reference_number,
-        );
+        request.query("appliedToReferenceNumber", &self.applied_to_reference_number);
         request.query("dateBefore", &self.date_before);
         request.query("dateOnOrAfter", &self.date_on_or_after);
         request.query("appliedBefore", &self.applied_before);
@@ -2054,7 +2103,9 @@ impl CreditMemosGetCreditMemosList {
 }
 impl std::future::IntoFuture for CreditMemosGetCreditMemosList {
     type Output = Result<rt::Paged<super::models::CreditMemoPublicResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CreditMemoPublicResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2139,12 +2190,14 @@ impl CreditMemosGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/credit-memos/custom-fields", self.client
+                .tenant()
             ),
         );
         request.query("page", &self.page);
@@ -2160,7 +2213,9 @@ impl CreditMemosGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for CreditMemosGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2184,12 +2239,14 @@ impl CreditMemosMarkAsExported {
         scopes: Some(&["tn.acc.creditmemos:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/credit-memos/markasexported", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -2197,8 +2254,13 @@ impl CreditMemosMarkAsExported {
     }
 }
 impl std::future::IntoFuture for CreditMemosMarkAsExported {
-    type Output = Result<Vec<super::models::MarkCreditMemoAsExportedResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkCreditMemoAsExportedResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkCreditMemoAsExportedResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2223,13 +2285,14 @@ impl CreditMemosUpdateCreditMemo {
         scopes: Some(&["tn.acc.creditmemos:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/credit-memos/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2266,8 +2329,8 @@ impl CreditMemosUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/credit-memos/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/credit-memos/custom-fields", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -2499,13 +2562,12 @@ impl DepositsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/bank-deposits",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/bank-deposits", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("modifiedBefore", &self.modified_before);
@@ -2530,7 +2592,9 @@ impl DepositsGetList {
 }
 impl std::future::IntoFuture for DepositsGetList {
     type Output = Result<rt::Paged<super::models::DetailedDepositResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::DetailedDepositResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2578,13 +2642,14 @@ impl DepositsGetTransactionsList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/bank-deposits/{}/transactions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/bank-deposits/{}/transactions", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -2594,8 +2659,13 @@ impl DepositsGetTransactionsList {
     }
 }
 impl std::future::IntoFuture for DepositsGetTransactionsList {
-    type Output = Result<rt::Paged<super::models::DetailedTransactionResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::DetailedTransactionResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::DetailedTransactionResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2623,8 +2693,8 @@ impl DepositsMarkAsExported {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/bank-deposits/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/bank-deposits/markasexported", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -2735,12 +2805,13 @@ impl ExportInventoryBills {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInventoryBillResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInventoryBillResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/export/inventory-bills",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/export/inventory-bills", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -2749,9 +2820,13 @@ impl ExportInventoryBills {
     }
 }
 impl std::future::IntoFuture for ExportInventoryBills {
-    type Output = Result<rt::ExportBatch<super::models::ExportInventoryBillResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportInventoryBillResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportInventoryBillResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInventoryBillResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2799,8 +2874,7 @@ impl ExportInvoiceItems {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/export/invoice-items",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/export/invoice-items", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -2809,8 +2883,13 @@ impl ExportInvoiceItems {
     }
 }
 impl std::future::IntoFuture for ExportInvoiceItems {
-    type Output = Result<rt::ExportBatch<super::models::ExportInvoiceItemResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportInvoiceItemResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInvoiceItemResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2852,13 +2931,12 @@ impl ExportInvoices {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/export/invoices",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/export/invoices", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -2866,8 +2944,13 @@ impl ExportInvoices {
     }
 }
 impl std::future::IntoFuture for ExportInvoices {
-    type Output = Result<rt::ExportBatch<super::models::ExportInvoiceResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportInvoiceResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInvoiceResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2909,13 +2992,12 @@ impl ExportPayments {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/export/payments",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/export/payments", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -2923,8 +3005,13 @@ impl ExportPayments {
     }
 }
 impl std::future::IntoFuture for ExportPayments {
-    type Output = Result<rt::ExportBatch<super::models::ExportPaymentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportPaymentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportPaymentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3089,9 +3176,8 @@ impl GlAccountsGetAccount {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/gl-accounts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.account_id)
+                "/accounting/v2/tenant/{}/gl-accounts/{}", self.client.tenant(),
+                rt::PathSegment(& self.account_id)
             ),
         );
         self.client.send_json(request)
@@ -3269,7 +3355,9 @@ impl GlAccountsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts", self.client.tenant()),
@@ -3297,7 +3385,9 @@ impl GlAccountsGetList {
 }
 impl std::future::IntoFuture for GlAccountsGetList {
     type Output = Result<rt::Paged<super::models::GlAccountExtendedResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GlAccountExtendedResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3409,13 +3499,12 @@ impl GlAccountsGetTypeList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/gl-accounts/types",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/gl-accounts/types", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("names", &self.names);
@@ -3433,7 +3522,9 @@ impl GlAccountsGetTypeList {
 }
 impl std::future::IntoFuture for GlAccountsGetTypeList {
     type Output = Result<rt::Paged<super::models::GlAccountTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GlAccountTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3462,9 +3553,8 @@ impl GlAccountsUpdateAccount {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/gl-accounts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.account_id)
+                "/accounting/v2/tenant/{}/gl-accounts/{}", self.client.tenant(),
+                rt::PathSegment(& self.account_id)
             ),
         );
         request.json(&self.body);
@@ -3680,12 +3770,14 @@ impl InventoryBillsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/inventory-bills/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/inventory-bills/custom-fields", self.client
+                .tenant()
             ),
         );
         request.query("page", &self.page);
@@ -3701,7 +3793,9 @@ impl InventoryBillsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for InventoryBillsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3737,7 +3831,9 @@ pub struct InventoryBillsGetList {
     modified_on_or_after: Option<rt::DateTime>,
     date_reconciled_before: Option<rt::DateTime>,
     date_reconciled_on_or_after: Option<rt::DateTime>,
-    three_way_match_discrepancy: Option<super::models::InventoryBillThreeWayMatchDiscrepancy>,
+    three_way_match_discrepancy: Option<
+        super::models::InventoryBillThreeWayMatchDiscrepancy,
+    >,
     include_total: Option<bool>,
 }
 impl InventoryBillsGetList {
@@ -3785,7 +3881,10 @@ impl InventoryBillsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -3912,10 +4011,7 @@ impl InventoryBillsGetList {
     pub fn send(self) -> rt::ResponseFuture<Vec<super::models::InventoryBillResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/inventory-bills",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/inventory-bills", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("batchId", &self.batch_id);
@@ -3941,10 +4037,7 @@ impl InventoryBillsGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("dateReconciledBefore", &self.date_reconciled_before);
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
-        request.query(
-            "threeWayMatchDiscrepancy",
-            &self.three_way_match_discrepancy,
-        );
+        request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
     }
@@ -3987,7 +4080,9 @@ pub struct InventoryBillsGetListPaginated {
     modified_on_or_after: Option<rt::DateTime>,
     date_reconciled_before: Option<rt::DateTime>,
     date_reconciled_on_or_after: Option<rt::DateTime>,
-    three_way_match_discrepancy: Option<super::models::InventoryBillThreeWayMatchDiscrepancy>,
+    three_way_match_discrepancy: Option<
+        super::models::InventoryBillThreeWayMatchDiscrepancy,
+    >,
     include_total: Option<bool>,
 }
 impl InventoryBillsGetListPaginated {
@@ -4035,7 +4130,10 @@ impl InventoryBillsGetListPaginated {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -4159,12 +4257,14 @@ impl InventoryBillsGetListPaginated {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/inventory-bills/paginated",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/inventory-bills/paginated", self.client
+                .tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -4191,17 +4291,16 @@ impl InventoryBillsGetListPaginated {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("dateReconciledBefore", &self.date_reconciled_before);
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
-        request.query(
-            "threeWayMatchDiscrepancy",
-            &self.three_way_match_discrepancy,
-        );
+        request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for InventoryBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::InventoryBillResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryBillResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4227,12 +4326,14 @@ impl InventoryBillsMarkAsExported {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>> {
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/inventory-bills/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/inventory-bills/markasexported", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -4240,9 +4341,13 @@ impl InventoryBillsMarkAsExported {
     }
 }
 impl std::future::IntoFuture for InventoryBillsMarkAsExported {
-    type Output = Result<Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4270,8 +4375,8 @@ impl InventoryBillsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/inventory-bills/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/inventory-bills/custom-fields", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -4329,7 +4434,11 @@ impl InvoicesApi {
     /// `DELETE /tenant/{tenant}/invoices/{invoiceId}/items/{itemId}` (operation `Invoices_DeleteInvoiceItem`)
     ///
     /// Required scope: `tn.acc.invoices:w`
-    pub fn delete_invoice_item(&self, invoice_id: i64, item_id: i64) -> InvoicesDeleteInvoiceItem {
+    pub fn delete_invoice_item(
+        &self,
+        invoice_id: i64,
+        item_id: i64,
+    ) -> InvoicesDeleteInvoiceItem {
         InvoicesDeleteInvoiceItem {
             client: self.client.clone(),
             invoice_id,
@@ -4548,9 +4657,8 @@ impl InvoicesCreateInvoiceTask {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}/tasks",
-                self.client.tenant(),
-                rt::PathSegment(&self.invoice_id)
+                "/accounting/v2/tenant/{}/invoices/{}/tasks", self.client.tenant(),
+                rt::PathSegment(& self.invoice_id)
             ),
         );
         request.json(&self.body);
@@ -4588,10 +4696,8 @@ impl InvoicesDeleteInvoiceItem {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}/items/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.invoice_id),
-                rt::PathSegment(&self.item_id)
+                "/accounting/v2/tenant/{}/invoices/{}/items/{}", self.client.tenant(),
+                rt::PathSegment(& self.invoice_id), rt::PathSegment(& self.item_id)
             ),
         );
         self.client.send_empty(request)
@@ -4684,12 +4790,13 @@ impl InvoicesGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/invoices/custom-fields", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -4705,7 +4812,9 @@ impl InvoicesGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for InvoicesGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4747,13 +4856,14 @@ impl InvoicesGetInvoiceTasks {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}/tasks",
-                self.client.tenant(),
-                rt::PathSegment(&self.invoice_id)
+                "/accounting/v2/tenant/{}/invoices/{}/tasks", self.client.tenant(),
+                rt::PathSegment(& self.invoice_id)
             ),
         );
         request.query("page", &self.page);
@@ -4764,7 +4874,9 @@ impl InvoicesGetInvoiceTasks {
 }
 impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
     type Output = Result<rt::Paged<super::models::GetInvoiceTasksResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GetInvoiceTasksResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4900,7 +5012,10 @@ impl InvoicesGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -4999,7 +5114,10 @@ impl InvoicesGetList {
     /// Values: \[Equals, NotEquals, Greater, Less\]
     ///
     /// Query parameter `balanceFilter.Comparer`.
-    pub fn balance_filter_comparer(mut self, value: super::models::BalanceComparer) -> Self {
+    pub fn balance_filter_comparer(
+        mut self,
+        value: super::models::BalanceComparer,
+    ) -> Self {
         self.balance_filter_comparer = Some(value);
         self
     }
@@ -5142,8 +5260,7 @@ impl InvoicesMarkAsExported {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/markasexported",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/invoices/markasexported", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -5151,8 +5268,13 @@ impl InvoicesMarkAsExported {
     }
 }
 impl std::future::IntoFuture for InvoicesMarkAsExported {
-    type Output = Result<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>>;
+    type Output = Result<
+        Vec<super::models::MarkInvoiceAsExportedUpdateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MarkInvoiceAsExportedUpdateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5180,8 +5302,7 @@ impl InvoicesUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/invoices/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -5219,9 +5340,8 @@ impl InvoicesUpdateInvoice {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/invoices/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5259,9 +5379,8 @@ impl InvoicesUpdateInvoiceItems {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}/items",
-                self.client.tenant(),
-                rt::PathSegment(&self.invoice_id)
+                "/accounting/v2/tenant/{}/invoices/{}/items", self.client.tenant(),
+                rt::PathSegment(& self.invoice_id)
             ),
         );
         request.json(&self.body);
@@ -5300,10 +5419,8 @@ impl InvoicesUpdateInvoiceTask {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/invoices/{}/tasks/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.invoice_id),
-                rt::PathSegment(&self.task_id)
+                "/accounting/v2/tenant/{}/invoices/{}/tasks/{}", self.client.tenant(),
+                rt::PathSegment(& self.invoice_id), rt::PathSegment(& self.task_id)
             ),
         );
         request.json(&self.body);
@@ -5345,7 +5462,10 @@ impl JournalEntriesApi {
     /// `DELETE /tenant/{tenant}/journal-entries/{id}` (operation `JournalEntries_DeleteJournalEntry`)
     ///
     /// Required scope: `tn.acc.journalentries:w`
-    pub fn delete_journal_entry(&self, id: rt::Uuid) -> JournalEntriesDeleteJournalEntry {
+    pub fn delete_journal_entry(
+        &self,
+        id: rt::Uuid,
+    ) -> JournalEntriesDeleteJournalEntry {
         JournalEntriesDeleteJournalEntry {
             client: self.client.clone(),
             id,
@@ -5503,10 +5623,7 @@ impl JournalEntriesCreateJournalEntry {
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/journal-entries",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/journal-entries", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_empty(request)
@@ -5542,9 +5659,8 @@ impl JournalEntriesDeleteJournalEntry {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -5581,9 +5697,8 @@ impl JournalEntriesFullUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5620,9 +5735,8 @@ impl JournalEntriesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -5678,13 +5792,14 @@ impl JournalEntriesGetDetails {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}/details",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}/details", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("pageSize", &self.page_size);
@@ -5694,8 +5809,13 @@ impl JournalEntriesGetDetails {
     }
 }
 impl std::future::IntoFuture for JournalEntriesGetDetails {
-    type Output = Result<rt::Paged<super::models::JournalEntryDetailsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::JournalEntryDetailsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::JournalEntryDetailsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5985,13 +6105,12 @@ impl JournalEntriesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/journal-entries",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/journal-entries", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("exportedFrom", &self.exported_from);
@@ -6077,13 +6196,14 @@ impl JournalEntriesGetSummary {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}/summary",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}/summary", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("pageSize", &self.page_size);
@@ -6093,8 +6213,13 @@ impl JournalEntriesGetSummary {
     }
 }
 impl std::future::IntoFuture for JournalEntriesGetSummary {
-    type Output = Result<rt::Paged<super::models::JournalEntrySummaryResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::JournalEntrySummaryResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::JournalEntrySummaryResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6123,9 +6248,8 @@ impl JournalEntriesSyncUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}/sync",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}/sync", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -6163,9 +6287,8 @@ impl JournalEntriesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/journal-entries/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/journal-entries/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -6212,7 +6335,10 @@ impl PaymentTermsApi {
     /// `GET /tenant/{tenant}/payment-terms/{paymentTermId}` (operation `PaymentTerms_GetPaymentTermModel`)
     ///
     /// Required scope: `tn.acc.paymentterms:r`
-    pub fn get_payment_term_model(&self, payment_term_id: i64) -> PaymentTermsGetPaymentTermModel {
+    pub fn get_payment_term_model(
+        &self,
+        payment_term_id: i64,
+    ) -> PaymentTermsGetPaymentTermModel {
         PaymentTermsGetPaymentTermModel {
             client: self.client.clone(),
             payment_term_id,
@@ -6309,13 +6435,12 @@ impl PaymentTermsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/payment-terms",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/payment-terms", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("createdBefore", &self.created_before);
@@ -6359,9 +6484,8 @@ impl PaymentTermsGetPaymentTermModel {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/payment-terms/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.payment_term_id)
+                "/accounting/v2/tenant/{}/payment-terms/{}", self.client.tenant(),
+                rt::PathSegment(& self.payment_term_id)
             ),
         );
         self.client.send_json(request)
@@ -6435,9 +6559,8 @@ impl PaymentTypesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/payment-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/payment-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -6525,13 +6648,12 @@ impl PaymentTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/payment-types",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/payment-types", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
@@ -6617,7 +6739,11 @@ impl PaymentsApi {
     /// `PATCH /tenant/{tenant}/payments/{id}` (operation `Payments_Update`)
     ///
     /// Required scope: `tn.acc.payments:w`
-    pub fn update(&self, id: i64, body: super::models::PaymentUpdateRequest) -> PaymentsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::PaymentUpdateRequest,
+    ) -> PaymentsUpdate {
         PaymentsUpdate {
             client: self.client.clone(),
             id,
@@ -6733,12 +6859,13 @@ impl PaymentsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/payments/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/payments/custom-fields", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -6754,7 +6881,9 @@ impl PaymentsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for PaymentsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6865,7 +6994,10 @@ impl PaymentsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -6953,22 +7085,24 @@ impl PaymentsGetList {
     /// Values: \[Undefined, JournalEntry, ReceivePayment\]
     ///
     /// Query parameter `transactionType`.
-    pub fn transaction_type(mut self, value: super::models::PaymentTransactionType) -> Self {
+    pub fn transaction_type(
+        mut self,
+        value: super::models::PaymentTransactionType,
+    ) -> Self {
         self.transaction_type = Some(value);
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payments", self.client.tenant()),
         );
         request.query("activeState", &self.active_state);
         request.query("appliedToInvoiceIds", &self.applied_to_invoice_ids);
-        request.query(
-            "appliedToReferenceNumber",
-            &self.applied_to_reference_number,
-        );
+        request.query("appliedToReferenceNumber", &self.applied_to_reference_number);
         request.query("batchId", &self.batch_id);
         request.query("batchNumber", &self.batch_number);
         request.query("businessUnitIds", &self.business_unit_ids);
@@ -6996,7 +7130,9 @@ impl PaymentsGetList {
 }
 impl std::future::IntoFuture for PaymentsGetList {
     type Output = Result<rt::Paged<super::models::DetailedPaymentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::DetailedPaymentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7025,9 +7161,8 @@ impl PaymentsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/payments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/payments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -7064,8 +7199,7 @@ impl PaymentsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/payments/custom-fields",
-                self.client.tenant()
+                "/accounting/v2/tenant/{}/payments/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -7101,10 +7235,7 @@ impl PaymentsUpdateStatus {
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/payments/status",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/payments/status", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_empty(request)
@@ -7181,9 +7312,8 @@ impl RemittanceVendorsGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/accounting/v2/tenant/{}/remittance-vendors/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/accounting/v2/tenant/{}/remittance-vendors/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -7299,13 +7429,12 @@ impl RemittanceVendorsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/accounting/v2/tenant/{}/remittance-vendors",
-                self.client.tenant()
-            ),
+            format!("/accounting/v2/tenant/{}/remittance-vendors", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
@@ -7322,7 +7451,9 @@ impl RemittanceVendorsGetList {
 }
 impl std::future::IntoFuture for RemittanceVendorsGetList {
     type Output = Result<rt::Paged<super::models::RemittanceVendorResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::RemittanceVendorResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

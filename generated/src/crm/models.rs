@@ -19,10 +19,7 @@ pub struct AddBulkTagsRequest {
 impl AddBulkTagsRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(customer_ids: Vec<i64>, tag_type_ids: Vec<i64>) -> Self {
-        Self {
-            customer_ids,
-            tag_type_ids,
-        }
+        Self { customer_ids, tag_type_ids }
     }
 }
 /// Schema `Crm.V2.AddressModel`.
@@ -100,7 +97,9 @@ impl serde::Serialize for BookingAgentTagType {
     }
 }
 impl<'de> serde::Deserialize<'de> for BookingAgentTagType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -153,11 +152,7 @@ pub struct BookingContactResponse {
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.BookingProviderTagResponse`.
@@ -191,11 +186,7 @@ pub struct BookingProviderTagResponse {
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.BookingResponse`.
@@ -225,11 +216,7 @@ pub struct BookingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressModel>,
     /// Type of customer (Residential/Commercial)
-    #[serde(
-        rename = "customerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
     ///
@@ -237,18 +224,10 @@ pub struct BookingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// ID of the booking's business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Returns true if first time client
     #[serde(
@@ -258,11 +237,7 @@ pub struct BookingResponse {
     )]
     pub is_first_time_client: Option<bool>,
     /// Uploaded images
-    #[serde(
-        rename = "uploadedImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadedImages", default, skip_serializing_if = "Option::is_none")]
     pub uploaded_images: Option<Vec<String>>,
     /// Returns true if customer should receive email when booking is created
     #[serde(
@@ -289,11 +264,7 @@ pub struct BookingResponse {
     /// External ID of booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,11 +284,7 @@ pub struct BookingResponse {
     /// When the booking was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Booking summary
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,7 +341,9 @@ impl serde::Serialize for BookingStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for BookingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -418,11 +387,7 @@ pub struct ContactMethodResponse {
     #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<rt::Uuid>,
     /// Reference ID of the contact method
-    #[serde(
-        rename = "referenceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceId", default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Contact method type
     ///
@@ -450,20 +415,12 @@ pub struct ContactMethodResponse {
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
 }
 /// Schema `Crm.V2.ContactPreferenceResponse`.
@@ -638,11 +595,7 @@ pub struct ContactResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// External reference ID of the contact
-    #[serde(
-        rename = "referenceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceId", default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Name of the contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -653,11 +606,7 @@ pub struct ContactResponse {
     /// Whether the contact has been archived.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isArchived",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// When the contact was created
     ///
@@ -672,20 +621,12 @@ pub struct ContactResponse {
     /// When the contact was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified this contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
 }
 /// Schema `Crm.V2.ContactType`.
@@ -739,7 +680,9 @@ impl serde::Serialize for ContactType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ContactType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -760,10 +703,7 @@ pub struct CreateBookingProviderTagRequest {
 impl CreateBookingProviderTagRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(tag_name: String, description: String) -> Self {
-        Self {
-            tag_name,
-            description,
-        }
+        Self { tag_name, description }
     }
 }
 /// Schema `Crm.V2.CreateBookingProviderTagResponse`.
@@ -797,11 +737,7 @@ pub struct CreateBookingProviderTagResponse {
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.CreateBookingRequest`.
@@ -1058,7 +994,11 @@ pub struct CreateCustomerRequest {
 }
 impl CreateCustomerRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, locations: Vec<NewLocation>, address: CustomerAddress) -> Self {
+    pub fn new(
+        name: String,
+        locations: Vec<NewLocation>,
+        address: CustomerAddress,
+    ) -> Self {
         Self {
             name,
             r#type: rt::Nullable::Absent,
@@ -1082,18 +1022,10 @@ impl CreateCustomerRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomerTagResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
 }
 /// Schema `Crm.V2.CreateFollowUpRequest`.
@@ -1203,11 +1135,7 @@ pub struct CreateLocationResponse {
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
@@ -1227,11 +1155,7 @@ pub struct CreateLocationResponse {
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
@@ -1241,27 +1165,15 @@ pub struct CreateLocationResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
@@ -1274,21 +1186,13 @@ pub struct CreateLocationResponse {
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1298,18 +1202,10 @@ pub struct CreateLocationResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateLocationTagResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
 }
 /// Schema `Crm.V2.Customers.CreatedCustomerResponse`.
@@ -1343,11 +1239,7 @@ pub struct CreatedCustomerResponse {
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
@@ -1362,11 +1254,7 @@ pub struct CreatedCustomerResponse {
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
@@ -1376,11 +1264,7 @@ pub struct CreatedCustomerResponse {
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "doNotService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
@@ -1399,41 +1283,21 @@ pub struct CreatedCustomerResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(
-        rename = "creditLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
     #[serde(
@@ -1446,11 +1310,7 @@ pub struct CreatedCustomerResponse {
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Locations for the customer
     ///
@@ -1595,20 +1455,12 @@ pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
@@ -1637,11 +1489,7 @@ pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
 }
 /// Schema `Crm.V2.Customers.CustomerContactWithModifiedOnResponse`.
@@ -1668,20 +1516,12 @@ pub struct CustomerContactWithModifiedOnResponse {
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
@@ -1753,11 +1593,7 @@ pub struct CustomerResponse {
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
@@ -1772,11 +1608,7 @@ pub struct CustomerResponse {
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
@@ -1786,11 +1618,7 @@ pub struct CustomerResponse {
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "doNotService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
@@ -1809,41 +1637,21 @@ pub struct CustomerResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(
-        rename = "creditLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
     #[serde(
@@ -1856,11 +1664,7 @@ pub struct CustomerResponse {
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Indicates a customer's type.
@@ -1908,7 +1712,9 @@ impl serde::Serialize for CustomerType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomerType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1946,11 +1752,7 @@ pub struct CustomersCustomFieldTypeResponse {
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.DismissBookingModel`.
@@ -1981,9 +1783,7 @@ pub struct DismissLeadRequest {
 impl DismissLeadRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(dismissing_reason_id: i64) -> Self {
-        Self {
-            dismissing_reason_id,
-        }
+        Self { dismissing_reason_id }
     }
 }
 /// Schema `Crm.V2.ExportBookingResponse`.
@@ -2016,11 +1816,7 @@ pub struct ExportBookingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressModel>,
     /// Type of customer (Residential/Commercial)
-    #[serde(
-        rename = "customerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
     ///
@@ -2028,18 +1824,10 @@ pub struct ExportBookingResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// ID of the booking's business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Returns true if first time client
     #[serde(
@@ -2049,11 +1837,7 @@ pub struct ExportBookingResponse {
     )]
     pub is_first_time_client: Option<bool>,
     /// Uploaded images
-    #[serde(
-        rename = "uploadedImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadedImages", default, skip_serializing_if = "Option::is_none")]
     pub uploaded_images: Option<Vec<String>>,
     /// Returns true if customer should receive email when booking is created
     #[serde(
@@ -2080,11 +1864,7 @@ pub struct ExportBookingResponse {
     /// External ID of booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2104,11 +1884,7 @@ pub struct ExportBookingResponse {
     /// When the booking was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2120,20 +1896,12 @@ pub struct ExportCustomerContactResponse {
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
@@ -2162,11 +1930,7 @@ pub struct ExportCustomerContactResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2203,11 +1967,7 @@ pub struct ExportCustomerResponse {
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
@@ -2222,11 +1982,7 @@ pub struct ExportCustomerResponse {
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
@@ -2236,11 +1992,7 @@ pub struct ExportCustomerResponse {
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "doNotService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
@@ -2259,41 +2011,21 @@ pub struct ExportCustomerResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(
-        rename = "creditLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
     #[serde(
@@ -2306,11 +2038,7 @@ pub struct ExportCustomerResponse {
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Crm.V2.ExportLeadsResponse`.
@@ -2320,11 +2048,7 @@ pub struct ExportLeadsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Call reason ID used to classify the lead by the user
-    #[serde(
-        rename = "callReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "callReasonId", default, skip_serializing_if = "Option::is_none")]
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -2333,11 +2057,7 @@ pub struct ExportLeadsResponse {
     #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Manual Call ID used to classify the lead
-    #[serde(
-        rename = "manualCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manualCallId", default, skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
     /// Permanent URL for the lead
     #[serde(rename = "leadUrl", default, skip_serializing_if = "Option::is_none")]
@@ -2356,11 +2076,7 @@ pub struct ExportLeadsResponse {
     #[serde(rename = "leadEmail", default, skip_serializing_if = "Option::is_none")]
     pub lead_email: Option<String>,
     /// Street provided for the lead
-    #[serde(
-        rename = "leadStreet",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadStreet", default, skip_serializing_if = "Option::is_none")]
     pub lead_street: Option<String>,
     /// Unit provided for the lead
     #[serde(rename = "leadUnit", default, skip_serializing_if = "Option::is_none")]
@@ -2375,18 +2091,10 @@ pub struct ExportLeadsResponse {
     #[serde(rename = "leadZip", default, skip_serializing_if = "Option::is_none")]
     pub lead_zip: Option<String>,
     /// Country provided for the lead
-    #[serde(
-        rename = "leadCountry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
     /// Capture source of the lead
-    #[serde(
-        rename = "captureSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "captureSource", default, skip_serializing_if = "Option::is_none")]
     pub capture_source: Option<String>,
     /// ID of the lead
     ///
@@ -2404,25 +2112,13 @@ pub struct ExportLeadsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Location associated to the lead
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Business unit associated to the lead
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type associated to the lead
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -2430,27 +2126,15 @@ pub struct ExportLeadsResponse {
     /// Campaign associated to the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
-    #[serde(
-        rename = "followUpDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
     ///
@@ -2460,18 +2144,10 @@ pub struct ExportLeadsResponse {
     /// When the lead was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the reason booking was dismissed
     #[serde(
@@ -2508,20 +2184,12 @@ pub struct ExportLocationContactResponse {
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
@@ -2532,11 +2200,7 @@ pub struct ExportLocationContactResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2556,11 +2220,7 @@ pub struct ExportLocationsResponse {
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
@@ -2580,11 +2240,7 @@ pub struct ExportLocationsResponse {
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
@@ -2594,27 +2250,15 @@ pub struct ExportLocationsResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
@@ -2627,21 +2271,13 @@ pub struct ExportLocationsResponse {
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Crm.V2.ExternalDataCreateRequest`.
@@ -2657,7 +2293,10 @@ pub struct ExternalDataCreateRequest {
 }
 impl ExternalDataCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataModel>,
+    ) -> Self {
         Self {
             application_guid,
             external_data,
@@ -2721,7 +2360,9 @@ impl serde::Serialize for ExternalDataPatchMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for ExternalDataPatchMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2771,7 +2412,10 @@ pub struct ExternalDataUpdateRequest {
 }
 impl ExternalDataUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataUpdateModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataUpdateModel>,
+    ) -> Self {
         Self {
             patch_mode: rt::Nullable::Absent,
             application_guid,
@@ -2790,11 +2434,7 @@ pub struct FollowUpResponse {
     /// Follow-up date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "followUpDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// Text of follow-up note
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2858,7 +2498,9 @@ impl serde::Serialize for GeolocationCoordinatesSource {
     }
 }
 impl<'de> serde::Deserialize<'de> for GeolocationCoordinatesSource {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2920,7 +2562,9 @@ impl serde::Serialize for GeolocationVerificationStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for GeolocationVerificationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2960,11 +2604,7 @@ pub struct GetBookingProviderTagResponse {
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3170,25 +2810,13 @@ pub struct LeadResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Location associated to the lead
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Business unit associated to the lead
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type associated to the lead
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -3196,27 +2824,15 @@ pub struct LeadResponse {
     /// Campaign associated to the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
-    #[serde(
-        rename = "followUpDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
     ///
@@ -3226,18 +2842,10 @@ pub struct LeadResponse {
     /// When the lead was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the reason booking was dismissed
     #[serde(
@@ -3250,11 +2858,7 @@ pub struct LeadResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Call reason ID used to classify the lead by the user
-    #[serde(
-        rename = "callReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "callReasonId", default, skip_serializing_if = "Option::is_none")]
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -3263,11 +2867,7 @@ pub struct LeadResponse {
     #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Manual Call ID used to classify the lead
-    #[serde(
-        rename = "manualCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manualCallId", default, skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
     /// Permanent URL for the lead
     #[serde(rename = "leadUrl", default, skip_serializing_if = "Option::is_none")]
@@ -3286,11 +2886,7 @@ pub struct LeadResponse {
     #[serde(rename = "leadEmail", default, skip_serializing_if = "Option::is_none")]
     pub lead_email: Option<String>,
     /// Street provided for the lead
-    #[serde(
-        rename = "leadStreet",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadStreet", default, skip_serializing_if = "Option::is_none")]
     pub lead_street: Option<String>,
     /// Unit provided for the lead
     #[serde(rename = "leadUnit", default, skip_serializing_if = "Option::is_none")]
@@ -3305,18 +2901,10 @@ pub struct LeadResponse {
     #[serde(rename = "leadZip", default, skip_serializing_if = "Option::is_none")]
     pub lead_zip: Option<String>,
     /// Country provided for the lead
-    #[serde(
-        rename = "leadCountry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
     /// Capture source of the lead
-    #[serde(
-        rename = "captureSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "captureSource", default, skip_serializing_if = "Option::is_none")]
     pub capture_source: Option<String>,
 }
 /// Schema `Crm.V2.LeadStatus`.
@@ -3366,7 +2954,9 @@ impl serde::Serialize for LeadStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for LeadStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3379,21 +2969,13 @@ impl rt::QueryValue for LeadStatus {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LeadUpdateRequest {
     /// ID of the campaign
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Priority of the lead
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// ID of the business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -3415,11 +2997,7 @@ pub struct LeadUpdateRequest {
     #[serde(rename = "leadEmail", default, skip_serializing_if = "Option::is_none")]
     pub lead_email: Option<String>,
     /// Street provided for the lead
-    #[serde(
-        rename = "leadStreet",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadStreet", default, skip_serializing_if = "Option::is_none")]
     pub lead_street: Option<String>,
     /// Unit provided for the lead
     #[serde(rename = "leadUnit", default, skip_serializing_if = "Option::is_none")]
@@ -3434,11 +3012,7 @@ pub struct LeadUpdateRequest {
     #[serde(rename = "leadZip", default, skip_serializing_if = "Option::is_none")]
     pub lead_zip: Option<String>,
     /// Country provided for the lead
-    #[serde(
-        rename = "leadCountry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
 }
 /// Schema `Crm.V2.Locations.LocationContact`.
@@ -3508,20 +3082,12 @@ pub struct LocationContactResponse {
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
@@ -3589,11 +3155,7 @@ pub struct LocationResponse {
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
@@ -3613,11 +3175,7 @@ pub struct LocationResponse {
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
@@ -3627,27 +3185,15 @@ pub struct LocationResponse {
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
     #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
@@ -3660,21 +3206,13 @@ pub struct LocationResponse {
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// ID of the location tax zone
     #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
@@ -3748,20 +3286,12 @@ pub struct LocationsContactResponse {
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
@@ -3774,11 +3304,7 @@ pub struct LocationsContactResponse {
     /// Id of location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
 }
 /// Schema `Crm.V2.Locations.CustomFieldTypeResponse`.
@@ -3810,11 +3336,7 @@ pub struct LocationsCustomFieldTypeResponse {
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.Customers.NewCustomerContact`.
@@ -3921,11 +3443,7 @@ pub struct NoteResponse {
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
@@ -3935,11 +3453,7 @@ pub struct NoteResponse {
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Crm.V2.Customers.PhoneSettings`.
@@ -3948,11 +3462,7 @@ pub struct PhoneSettings {
     /// Phone Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// If the phone number has opted-out from notifications.
     ///
@@ -4011,7 +3521,9 @@ impl serde::Serialize for Priority {
     }
 }
 impl<'de> serde::Deserialize<'de> for Priority {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4035,10 +3547,7 @@ pub struct RemoveBulkTagsRequest {
 impl RemoveBulkTagsRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(customer_ids: Vec<i64>, tag_type_ids: Vec<i64>) -> Self {
-        Self {
-            customer_ids,
-            tag_type_ids,
-        }
+        Self { customer_ids, tag_type_ids }
     }
 }
 /// Schema `Crm.V2.ReplaceContactRequest`.
@@ -4147,11 +3656,7 @@ pub struct UpdateBookingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<CrmAddressPatchModel>,
     /// Type of customer (Residential/Commercial)
-    #[serde(
-        rename = "customerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4160,18 +3665,10 @@ pub struct UpdateBookingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// ID of the booking's campaign
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// ID of the booking's business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of the booking's job type
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -4187,18 +3684,10 @@ pub struct UpdateBookingRequest {
     )]
     pub is_first_time_client: Option<bool>,
     /// Uploaded images
-    #[serde(
-        rename = "uploadedImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadedImages", default, skip_serializing_if = "Option::is_none")]
     pub uploaded_images: Option<Vec<String>>,
     /// External ID of booking
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
 /// Schema `Crm.V2.UpdateContactMethodPreferenceRequest`.
@@ -4322,28 +3811,16 @@ pub struct UpdateCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<UpdateCustomerAddress>,
     /// Customer record’s custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldUpdateModel>>,
     /// External data update model.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
     /// Customer has been flagged as “do not mail”
     #[serde(rename = "doNotMail", default, skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
-    #[serde(
-        rename = "doNotService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     #[serde(
@@ -4356,28 +3833,16 @@ pub struct UpdateCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// IDs of the Tag Types
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as Tax Exempt
     #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Payment Term ID
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(
-        rename = "creditLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
     #[serde(
@@ -4391,11 +3856,7 @@ pub struct UpdateCustomerRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateLocationRequest {
     /// ID of the location’s customer.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Name of the location
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4412,27 +3873,15 @@ pub struct UpdateLocationRequest {
     /// List of custom fields and their values. This list must describe the full list of custom fields on the location.
     /// If location A has values for custom fields X and Y and this field only contains a model for custom field X, then
     /// the value for custom field Y on location A will be removed.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldUpdateModel>>,
     /// List of tag type IDs. If location has tag types X and Y and this field only contains tag type X, then Y will removed from the location.
     /// If it is an empty list, all tags on the location will be removed.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Optional model that contains a list of external data items
     /// that should be updated to this Location.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Schema `Crm.V2.UpsertContactMethodRequest`.

@@ -94,13 +94,12 @@ impl BookingProviderTagsCreate {
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/booking-provider-tags",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/booking-provider-tags", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -108,7 +107,9 @@ impl BookingProviderTagsCreate {
 }
 impl std::future::IntoFuture for BookingProviderTagsCreate {
     type Output = Result<super::models::CreateBookingProviderTagResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::CreateBookingProviderTagResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::CreateBookingProviderTagResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -132,13 +133,14 @@ impl BookingProviderTagsGet {
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider-tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider-tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -258,10 +260,7 @@ impl BookingProviderTagsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/booking-provider-tags",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/booking-provider-tags", self.client.tenant()),
         );
         request.query("name", &self.name);
         request.query("ids", &self.ids);
@@ -277,8 +276,13 @@ impl BookingProviderTagsGetList {
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsGetList {
-    type Output = Result<rt::Paged<super::models::GetBookingProviderTagResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::GetBookingProviderTagResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GetBookingProviderTagResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -307,9 +311,8 @@ impl BookingProviderTagsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider-tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider-tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -430,7 +433,11 @@ impl BookingsApi {
     /// `GET /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts` (operation `Bookings_GetContactList2`)
     ///
     /// Required scope: `tn.crm.bookings:r`
-    pub fn get_contact_list2(&self, booking_provider: i64, id: i64) -> BookingsGetContactList2 {
+    pub fn get_contact_list2(
+        &self,
+        booking_provider: i64,
+        id: i64,
+    ) -> BookingsGetContactList2 {
         BookingsGetContactList2 {
             client: self.client.clone(),
             booking_provider,
@@ -445,7 +452,11 @@ impl BookingsApi {
     /// `GET /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}` (operation `Bookings_GetForProvider`)
     ///
     /// Required scope: `tn.crm.bookings:r`
-    pub fn get_for_provider(&self, booking_provider: i64, id: i64) -> BookingsGetForProvider {
+    pub fn get_for_provider(
+        &self,
+        booking_provider: i64,
+        id: i64,
+    ) -> BookingsGetForProvider {
         BookingsGetForProvider {
             client: self.client.clone(),
             booking_provider,
@@ -556,9 +567,8 @@ impl BookingsCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings", self.client.tenant(),
+                rt::PathSegment(& self.booking_provider)
             ),
         );
         request.json(&self.body);
@@ -597,10 +607,9 @@ impl BookingsCreateContact {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts", self.client
+                .tenant(), rt::PathSegment(& self.booking_provider), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -639,11 +648,9 @@ impl BookingsDeleteContact {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts/{}", self
+                .client.tenant(), rt::PathSegment(& self.booking_provider),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         self.client.send_empty(request)
@@ -681,10 +688,9 @@ impl BookingsDismissBooking {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/dismiss",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/dismiss", self.client
+                .tenant(), rt::PathSegment(& self.booking_provider), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -721,9 +727,8 @@ impl BookingsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/bookings/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/bookings/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -779,13 +784,14 @@ impl BookingsGetContactList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/bookings/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/bookings/{}/contacts", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -796,7 +802,9 @@ impl BookingsGetContactList {
 }
 impl std::future::IntoFuture for BookingsGetContactList {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::BookingContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -845,14 +853,15 @@ impl BookingsGetContactList2 {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts", self.client
+                .tenant(), rt::PathSegment(& self.booking_provider), rt::PathSegment(&
+                self.id)
             ),
         );
         request.query("page", &self.page);
@@ -863,7 +872,9 @@ impl BookingsGetContactList2 {
 }
 impl std::future::IntoFuture for BookingsGetContactList2 {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::BookingContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -892,10 +903,9 @@ impl BookingsGetForProvider {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}", self.client
+                .tenant(), rt::PathSegment(& self.booking_provider), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -1142,9 +1152,8 @@ impl BookingsGetList2 {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings", self.client.tenant(),
+                rt::PathSegment(& self.booking_provider)
             ),
         );
         request.query("ids", &self.ids);
@@ -1192,10 +1201,9 @@ impl BookingsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}", self.client
+                .tenant(), rt::PathSegment(& self.booking_provider), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -1235,11 +1243,9 @@ impl BookingsUpdateBookingContact {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.booking_provider),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/booking-provider/{}/bookings/{}/contacts/{}", self
+                .client.tenant(), rt::PathSegment(& self.booking_provider),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         request.json(&self.body);
@@ -1278,7 +1284,10 @@ impl BulkTagsApi {
     /// `DELETE /tenant/{tenant}/tags` (operation `BulkTags_RemoveTags`)
     ///
     /// Required scope: `tn.crm.tags:w`
-    pub fn remove_tags(&self, body: super::models::RemoveBulkTagsRequest) -> BulkTagsRemoveTags {
+    pub fn remove_tags(
+        &self,
+        body: super::models::RemoveBulkTagsRequest,
+    ) -> BulkTagsRemoveTags {
         BulkTagsRemoveTags {
             client: self.client.clone(),
             body,
@@ -1417,7 +1426,10 @@ impl ContactMethodsApi {
     /// `GET /tenant/{tenant}/contacts/{contactId}/contact-methods` (operation `ContactMethods_GetContactMethods`)
     ///
     /// Required scope: `tn.crm.contacts:r`
-    pub fn get_contact_methods(&self, contact_id: rt::Uuid) -> ContactMethodsGetContactMethods {
+    pub fn get_contact_methods(
+        &self,
+        contact_id: rt::Uuid,
+    ) -> ContactMethodsGetContactMethods {
         ContactMethodsGetContactMethods {
             client: self.client.clone(),
             contact_id,
@@ -1495,9 +1507,8 @@ impl ContactMethodsCreateContactMethod {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods", self.client.tenant(),
+                rt::PathSegment(& self.contact_id)
             ),
         );
         request.json(&self.body);
@@ -1535,10 +1546,9 @@ impl ContactMethodsDeleteContactMethod {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}", self.client.tenant(),
+                rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .contact_method_id)
             ),
         );
         self.client.send_empty(request)
@@ -1575,10 +1585,9 @@ impl ContactMethodsGetContactMethod {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}", self.client.tenant(),
+                rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .contact_method_id)
             ),
         );
         self.client.send_json(request)
@@ -1702,13 +1711,14 @@ impl ContactMethodsGetContactMethods {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods", self.client.tenant(),
+                rt::PathSegment(& self.contact_id)
             ),
         );
         request.query("referenceId", &self.reference_id);
@@ -1727,7 +1737,9 @@ impl ContactMethodsGetContactMethods {
 }
 impl std::future::IntoFuture for ContactMethodsGetContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ContactMethodResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1757,10 +1769,9 @@ impl ContactMethodsUpdateContactMethod {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}", self.client.tenant(),
+                rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .contact_method_id)
             ),
         );
         request.json(&self.body);
@@ -1799,10 +1810,9 @@ impl ContactMethodsUpsertContactMethod {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}", self.client.tenant(),
+                rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .contact_method_id)
             ),
         );
         request.json(&self.body);
@@ -1905,11 +1915,9 @@ impl ContactPreferencesGetContactMethodPreference {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id),
-                rt::PathSegment(&self.preference_name)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences/{}", self
+                .client.tenant(), rt::PathSegment(& self.contact_id), rt::PathSegment(&
+                self.contact_method_id), rt::PathSegment(& self.preference_name)
             ),
         );
         self.client.send_json(request)
@@ -1942,14 +1950,15 @@ impl ContactPreferencesGetContactMethodPreferences {
         scopes: Some(&["tn.crm.contacts:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences", self
+                .client.tenant(), rt::PathSegment(& self.contact_id), rt::PathSegment(&
+                self.contact_method_id)
             ),
         );
         self.client.send_json(request)
@@ -1988,11 +1997,9 @@ impl ContactPreferencesUpdateContactMethodPreference {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.contact_method_id),
-                rt::PathSegment(&self.preference_name)
+                "/crm/v2/tenant/{}/contacts/{}/contact-methods/{}/preferences/{}", self
+                .client.tenant(), rt::PathSegment(& self.contact_id), rt::PathSegment(&
+                self.contact_method_id), rt::PathSegment(& self.preference_name)
             ),
         );
         request.json(&self.body);
@@ -2089,7 +2096,10 @@ impl ContactsApi {
     /// `GET /tenant/{tenant}/contacts/relationships/{relationshipId}` (operation `Contacts_GetByRelationshipId`)
     ///
     /// Required scope: `tn.crm.contacts:r`
-    pub fn get_by_relationship_id(&self, relationship_id: i64) -> ContactsGetByRelationshipId {
+    pub fn get_by_relationship_id(
+        &self,
+        relationship_id: i64,
+    ) -> ContactsGetByRelationshipId {
         ContactsGetByRelationshipId {
             client: self.client.clone(),
             relationship_id,
@@ -2277,11 +2287,9 @@ impl ContactsCreateContactRelationship {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/relationships/{}/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.related_entity_id),
-                rt::PathSegment(&self.type_slug)
+                "/crm/v2/tenant/{}/contacts/{}/relationships/{}/{}", self.client
+                .tenant(), rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .related_entity_id), rt::PathSegment(& self.type_slug)
             ),
         );
         self.client.send_empty(request)
@@ -2317,9 +2325,8 @@ impl ContactsDeleteContact {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/contacts/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_empty(request)
@@ -2357,11 +2364,9 @@ impl ContactsDeleteContactRelationship {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/relationships/{}/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id),
-                rt::PathSegment(&self.related_entity_id),
-                rt::PathSegment(&self.type_slug)
+                "/crm/v2/tenant/{}/contacts/{}/relationships/{}/{}", self.client
+                .tenant(), rt::PathSegment(& self.contact_id), rt::PathSegment(& self
+                .related_entity_id), rt::PathSegment(& self.type_slug)
             ),
         );
         self.client.send_empty(request)
@@ -2397,9 +2402,8 @@ impl ContactsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/contacts/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -2535,9 +2539,8 @@ impl ContactsGetByRelationshipId {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/relationships/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.relationship_id)
+                "/crm/v2/tenant/{}/contacts/relationships/{}", self.client.tenant(),
+                rt::PathSegment(& self.relationship_id)
             ),
         );
         request.query("name", &self.name);
@@ -2657,13 +2660,14 @@ impl ContactsGetContactRelationshipList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}/relationships",
-                self.client.tenant(),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/contacts/{}/relationships", self.client.tenant(),
+                rt::PathSegment(& self.contact_id)
             ),
         );
         request.query("relatedEntityId", &self.related_entity_id);
@@ -2679,8 +2683,13 @@ impl ContactsGetContactRelationshipList {
     }
 }
 impl std::future::IntoFuture for ContactsGetContactRelationshipList {
-    type Output = Result<rt::Paged<super::models::ContactRelationshipResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::ContactRelationshipResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ContactRelationshipResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2848,20 +2857,21 @@ impl ContactsGetPreferenceMetadataList {
         scopes: Some(&["tn.crm.contacts:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>> {
         let request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/contacts/preferences",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/contacts/preferences", self.client.tenant()),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for ContactsGetPreferenceMetadataList {
     type Output = Result<Vec<super::models::ContactPreferenceTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::ContactPreferenceTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2890,9 +2900,8 @@ impl ContactsReplace {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/contacts/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -3022,13 +3031,12 @@ impl ContactsSearchContactMethods {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/contacts/contact-methods",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/contacts/contact-methods", self.client.tenant()),
         );
         request.query("contactId", &self.contact_id);
         request.query("referenceId", &self.reference_id);
@@ -3047,7 +3055,9 @@ impl ContactsSearchContactMethods {
 }
 impl std::future::IntoFuture for ContactsSearchContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ContactMethodResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3076,9 +3086,8 @@ impl ContactsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/contacts/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -3310,7 +3319,11 @@ impl CustomersApi {
     /// `PATCH /tenant/{tenant}/customers/{id}` (operation `Customers_Update`)
     ///
     /// Required scope: `tn.crm.customers:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateCustomerRequest) -> CustomersUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateCustomerRequest,
+    ) -> CustomersUpdate {
         CustomersUpdate {
             client: self.client.clone(),
             id,
@@ -3391,13 +3404,14 @@ impl CustomersCreateContact {
         scopes: Some(&["tn.crm.customers:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}/contacts", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3405,8 +3419,13 @@ impl CustomersCreateContact {
     }
 }
 impl std::future::IntoFuture for CustomersCreateContact {
-    type Output = Result<super::models::CustomerContactWithModifiedOnResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse>;
+    type Output = Result<
+        super::models::CustomerContactWithModifiedOnResponse,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::CustomerContactWithModifiedOnResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3435,9 +3454,8 @@ impl CustomersCreateNote {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3475,10 +3493,8 @@ impl CustomersCreateTag {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.tag_type_id)
+                "/crm/v2/tenant/{}/customers/{}/tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
         self.client.send_json(request)
@@ -3515,10 +3531,8 @@ impl CustomersDeleteContact {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/customers/{}/contacts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         self.client.send_empty(request)
@@ -3555,10 +3569,8 @@ impl CustomersDeleteNote {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/notes/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.note_id)
+                "/crm/v2/tenant/{}/customers/{}/notes/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.note_id)
             ),
         );
         self.client.send_empty(request)
@@ -3595,10 +3607,8 @@ impl CustomersDeleteTag {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.tag_type_id)
+                "/crm/v2/tenant/{}/customers/{}/tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
         self.client.send_empty(request)
@@ -3634,9 +3644,8 @@ impl CustomersGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -3694,13 +3703,14 @@ impl CustomersGetContactList {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerContactWithModifiedOnResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}/contacts", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -3710,10 +3720,13 @@ impl CustomersGetContactList {
     }
 }
 impl std::future::IntoFuture for CustomersGetContactList {
-    type Output =
-        Result<rt::Paged<super::models::CustomerContactWithModifiedOnResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::CustomerContactWithModifiedOnResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3803,10 +3816,7 @@ impl CustomersGetCustomFieldTypes {
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/customers/custom-fields",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/customers/custom-fields", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -3820,9 +3830,13 @@ impl CustomersGetCustomFieldTypes {
     }
 }
 impl std::future::IntoFuture for CustomersGetCustomFieldTypes {
-    type Output = Result<rt::Paged<super::models::CustomersCustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::CustomersCustomFieldTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomersCustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3938,7 +3952,10 @@ impl CustomersGetList {
     /// Excludes accounting changes such as balance adjustments from the modified date range.
     ///
     /// Query parameter `excludeAccountingChangesFromModifiedDateRange`.
-    pub fn exclude_accounting_changes_from_modified_date_range(mut self, value: bool) -> Self {
+    pub fn exclude_accounting_changes_from_modified_date_range(
+        mut self,
+        value: bool,
+    ) -> Self {
         self.exclude_accounting_changes_from_modified_date_range = Some(value);
         self
     }
@@ -4052,10 +4069,11 @@ impl CustomersGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query(
-            "excludeAccountingChangesFromModifiedDateRange",
-            &self.exclude_accounting_changes_from_modified_date_range,
-        );
+        request
+            .query(
+                "excludeAccountingChangesFromModifiedDateRange",
+                &self.exclude_accounting_changes_from_modified_date_range,
+            );
         request.query("name", &self.name);
         request.query("street", &self.street);
         request.query("unit", &self.unit);
@@ -4067,10 +4085,8 @@ impl CustomersGetList {
         request.query("longitude", &self.longitude);
         request.query("phone", &self.phone);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -4276,9 +4292,8 @@ impl CustomersGetNotes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -4322,9 +4337,8 @@ impl CustomersUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/customers/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -4359,14 +4373,14 @@ impl CustomersUpdateContact {
         scopes: Some(&["tn.crm.customers:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/customers/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/customers/{}/contacts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         request.json(&self.body);
@@ -4374,8 +4388,13 @@ impl CustomersUpdateContact {
     }
 }
 impl std::future::IntoFuture for CustomersUpdateContact {
-    type Output = Result<super::models::CustomerContactWithModifiedOnResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse>;
+    type Output = Result<
+        super::models::CustomerContactWithModifiedOnResponse,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::CustomerContactWithModifiedOnResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4439,7 +4458,9 @@ impl ExportBookingsGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/bookings", self.client.tenant()),
@@ -4450,8 +4471,13 @@ impl ExportBookingsGet {
     }
 }
 impl std::future::IntoFuture for ExportBookingsGet {
-    type Output = Result<rt::ExportBatch<super::models::ExportBookingResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportBookingResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportBookingResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4529,13 +4555,12 @@ impl ExportContactsCustomersContacts {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerContactResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerContactResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/export/customers/contacts",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/export/customers/contacts", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -4543,9 +4568,13 @@ impl ExportContactsCustomersContacts {
     }
 }
 impl std::future::IntoFuture for ExportContactsCustomersContacts {
-    type Output = Result<rt::ExportBatch<super::models::ExportCustomerContactResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerContactResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportCustomerContactResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4589,13 +4618,12 @@ impl ExportContactsLocationsContacts {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationContactResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationContactResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/export/locations/contacts",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/export/locations/contacts", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -4603,9 +4631,13 @@ impl ExportContactsLocationsContacts {
     }
 }
 impl std::future::IntoFuture for ExportContactsLocationsContacts {
-    type Output = Result<rt::ExportBatch<super::models::ExportLocationContactResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationContactResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportLocationContactResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4682,8 +4714,13 @@ impl ExportCustomersGetCustomers {
     }
 }
 impl std::future::IntoFuture for ExportCustomersGetCustomers {
-    type Output = Result<rt::ExportBatch<super::models::ExportCustomerResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportCustomerResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4747,7 +4784,9 @@ impl ExportLeadsLeads {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/leads", self.client.tenant()),
@@ -4759,7 +4798,9 @@ impl ExportLeadsLeads {
 }
 impl std::future::IntoFuture for ExportLeadsLeads {
     type Output = Result<rt::ExportBatch<super::models::ExportLeadsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLeadsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4836,8 +4877,13 @@ impl ExportLocationsLocations {
     }
 }
 impl std::future::IntoFuture for ExportLocationsLocations {
-    type Output = Result<rt::ExportBatch<super::models::ExportLocationsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportLocationsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4899,7 +4945,11 @@ impl LeadsApi {
     /// `POST /tenant/{tenant}/leads/{id}/dismiss` (operation `Leads_Dismiss`)
     ///
     /// Required scope: `tn.crm.leads:w`
-    pub fn dismiss(&self, id: i64, body: super::models::DismissLeadRequest) -> LeadsDismiss {
+    pub fn dismiss(
+        &self,
+        id: i64,
+        body: super::models::DismissLeadRequest,
+    ) -> LeadsDismiss {
         LeadsDismiss {
             client: self.client.clone(),
             id,
@@ -4988,7 +5038,11 @@ impl LeadsApi {
     /// `PATCH /tenant/{tenant}/leads/{id}` (operation `Leads_Update`)
     ///
     /// Required scope: `tn.crm.leads:w`
-    pub fn update(&self, id: i64, body: super::models::LeadUpdateRequest) -> LeadsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::LeadUpdateRequest,
+    ) -> LeadsUpdate {
         LeadsUpdate {
             client: self.client.clone(),
             id,
@@ -5055,9 +5109,8 @@ impl LeadsCreateFollowUp {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}/follow-up",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}/follow-up", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5095,9 +5148,8 @@ impl LeadsCreateNote {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5135,9 +5187,8 @@ impl LeadsDismiss {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}/dismiss",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}/dismiss", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5174,9 +5225,8 @@ impl LeadsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -5424,15 +5474,9 @@ impl LeadsGetList {
         request.query("customerCity", &self.customer_city);
         request.query("customerState", &self.customer_state);
         request.query("customerZip", &self.customer_zip);
-        request.query(
-            "customerCreatedOnOrAfter",
-            &self.customer_created_on_or_after,
-        );
+        request.query("customerCreatedOnOrAfter", &self.customer_created_on_or_after);
         request.query("customerCreatedBefore", &self.customer_created_before);
-        request.query(
-            "customerModifiedOnOrAfter",
-            &self.customer_modified_on_or_after,
-        );
+        request.query("customerModifiedOnOrAfter", &self.customer_modified_on_or_after);
         request.query("sort", &self.sort);
         request.query("genPermUrl", &self.gen_perm_url);
         request.query("leadCustomerName", &self.lead_customer_name);
@@ -5527,9 +5571,8 @@ impl LeadsGetNotes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -5615,9 +5658,8 @@ impl LeadsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/leads/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/leads/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -5857,7 +5899,11 @@ impl LocationsApi {
     /// `PATCH /tenant/{tenant}/locations/{id}` (operation `Locations_Update`)
     ///
     /// Required scope: `tn.crm.locations:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateLocationRequest) -> LocationsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateLocationRequest,
+    ) -> LocationsUpdate {
         LocationsUpdate {
             client: self.client.clone(),
             id,
@@ -5956,9 +6002,8 @@ impl LocationsCreateContact {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}/contacts", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5996,9 +6041,8 @@ impl LocationsCreateNote {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -6036,10 +6080,8 @@ impl LocationsCreateTag {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.tag_type_id)
+                "/crm/v2/tenant/{}/locations/{}/tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
         self.client.send_json(request)
@@ -6076,10 +6118,8 @@ impl LocationsDeleteContact {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/locations/{}/contacts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         self.client.send_empty(request)
@@ -6116,10 +6156,8 @@ impl LocationsDeleteNote {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/notes/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.note_id)
+                "/crm/v2/tenant/{}/locations/{}/notes/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.note_id)
             ),
         );
         self.client.send_empty(request)
@@ -6156,10 +6194,8 @@ impl LocationsDeleteTag {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/tags/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.tag_type_id)
+                "/crm/v2/tenant/{}/locations/{}/tags/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
         self.client.send_empty(request)
@@ -6195,9 +6231,8 @@ impl LocationsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -6253,13 +6288,14 @@ impl LocationsGetContactList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/contacts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}/contacts", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -6270,7 +6306,9 @@ impl LocationsGetContactList {
 }
 impl std::future::IntoFuture for LocationsGetContactList {
     type Output = Result<rt::Paged<super::models::LocationContactResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6360,10 +6398,7 @@ impl LocationsGetCustomFieldTypes {
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/crm/v2/tenant/{}/locations/custom-fields",
-                self.client.tenant()
-            ),
+            format!("/crm/v2/tenant/{}/locations/custom-fields", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -6377,9 +6412,13 @@ impl LocationsGetCustomFieldTypes {
     }
 }
 impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
-    type Output = Result<rt::Paged<super::models::LocationsCustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::LocationsCustomFieldTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationsCustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6616,10 +6655,8 @@ impl LocationsGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -6708,7 +6745,9 @@ impl LocationsGetLocationsContactsList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations/contacts", self.client.tenant()),
@@ -6726,7 +6765,9 @@ impl LocationsGetLocationsContactsList {
 }
 impl std::future::IntoFuture for LocationsGetLocationsContactsList {
     type Output = Result<rt::Paged<super::models::LocationsContactResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationsContactResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6810,9 +6851,8 @@ impl LocationsGetNotes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -6855,9 +6895,8 @@ impl LocationsGetPreferredTechnician {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/preferredtechnician",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}/preferredtechnician", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -6894,9 +6933,8 @@ impl LocationsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/crm/v2/tenant/{}/locations/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -6935,10 +6973,8 @@ impl LocationsUpdateContact {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/contacts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.contact_id)
+                "/crm/v2/tenant/{}/locations/{}/contacts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
         request.json(&self.body);
@@ -6976,10 +7012,9 @@ impl LocationsUpdatePreferredTechnician {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/crm/v2/tenant/{}/locations/{}/preferredtechnician/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.preferred_technician_id)
+                "/crm/v2/tenant/{}/locations/{}/preferredtechnician/{}", self.client
+                .tenant(), rt::PathSegment(& self.id), rt::PathSegment(& self
+                .preferred_technician_id)
             ),
         );
         self.client.send_empty(request)

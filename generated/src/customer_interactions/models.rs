@@ -41,11 +41,7 @@ impl CreateOrUpdateTechnicianAssessmentRequestOld {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportTechnicianAssessmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -62,22 +58,14 @@ pub struct ExportTechnicianAssessmentResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `CustomerInteractions.V2.TechnicianAssessmentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TechnicianAssessmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -94,10 +82,6 @@ pub struct TechnicianAssessmentResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }

@@ -65,13 +65,14 @@ impl ExportTechnicianRatings {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>>
-    {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/customer-interactions/v2/tenant/{}/export/technician-ratings",
-                self.client.tenant()
+                "/customer-interactions/v2/tenant/{}/export/technician-ratings", self
+                .client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -80,10 +81,13 @@ impl ExportTechnicianRatings {
     }
 }
 impl std::future::IntoFuture for ExportTechnicianRatings {
-    type Output =
-        Result<rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -143,9 +147,8 @@ impl TechnicianRatingUpdate {
             &Self::OPERATION,
             format!(
                 "/customer-interactions/v2/tenant/{}/technician-rating/technician/{}/job/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.technician_id),
-                rt::PathSegment(&self.job_id)
+                self.client.tenant(), rt::PathSegment(& self.technician_id),
+                rt::PathSegment(& self.job_id)
             ),
         );
         request.json(&self.body);
@@ -297,8 +300,8 @@ impl TechnicianRatingsGetList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/customer-interactions/v2/tenant/{}/technician-ratings",
-                self.client.tenant()
+                "/customer-interactions/v2/tenant/{}/technician-ratings", self.client
+                .tenant()
             ),
         );
         request.query("technicianId", &self.technician_id);
@@ -316,8 +319,13 @@ impl TechnicianRatingsGetList {
     }
 }
 impl std::future::IntoFuture for TechnicianRatingsGetList {
-    type Output = Result<rt::Paged<super::models::TechnicianAssessmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::TechnicianAssessmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::TechnicianAssessmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -341,12 +349,14 @@ impl TechnicianRatingsUpdate {
         scopes: Some(&["tn.csi.technicianrating:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/customer-interactions/v2/tenant/{}/technician-ratings",
-                self.client.tenant()
+                "/customer-interactions/v2/tenant/{}/technician-ratings", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);

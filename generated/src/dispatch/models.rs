@@ -15,38 +15,22 @@ pub struct AppointmentAssignmentResponse {
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianName", default, skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedById", default, skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedOn", default, skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
     ///
@@ -66,11 +50,7 @@ pub struct AppointmentAssignmentResponse {
     /// ID of the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
     ///
@@ -80,11 +60,7 @@ pub struct AppointmentAssignmentResponse {
     /// When the assignment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
     ///
@@ -158,11 +134,7 @@ pub struct AppointmentResponse {
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Dispatch.V2.AppointmentStatus`.
@@ -224,7 +196,9 @@ impl serde::Serialize for AppointmentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for AppointmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -278,7 +252,9 @@ impl serde::Serialize for ArrivalWindowConfiguration {
     }
 }
 impl<'de> serde::Deserialize<'de> for ArrivalWindowConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -357,11 +333,7 @@ pub struct BulkDeleteTechnicianShiftResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "deletedIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deletedIds", default, skip_serializing_if = "Option::is_none")]
     pub deleted_ids: Option<Vec<i64>>,
 }
 /// Schema `Dispatch.V2.BusinessHourModel`.
@@ -492,11 +464,7 @@ pub struct CapacityResponseAvailability {
     /// Indicate if time slot is available
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isAvailable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isAvailable", default, skip_serializing_if = "Option::is_none")]
     pub is_available: Option<bool>,
     /// Indicate if Ideal Booking Percentage is exceeded
     ///
@@ -577,7 +545,9 @@ impl serde::Serialize for CapacityResponseTechnicianStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for CapacityResponseTechnicianStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -599,7 +569,11 @@ pub struct CreateArrivalWindowRequest {
 }
 impl CreateArrivalWindowRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(start: rt::TimeSpan, duration: rt::TimeSpan, business_unit_ids: Vec<i64>) -> Self {
+    pub fn new(
+        start: rt::TimeSpan,
+        duration: rt::TimeSpan,
+        business_unit_ids: Vec<i64>,
+    ) -> Self {
         Self {
             start,
             duration,
@@ -616,12 +590,12 @@ pub struct CreateBusinessHourRequest {
 }
 impl CreateBusinessHourRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(weekdays: Vec<TimeRange>, saturday: Vec<TimeRange>, sunday: Vec<TimeRange>) -> Self {
-        Self {
-            weekdays,
-            saturday,
-            sunday,
-        }
+    pub fn new(
+        weekdays: Vec<TimeRange>,
+        saturday: Vec<TimeRange>,
+        sunday: Vec<TimeRange>,
+    ) -> Self {
+        Self { weekdays, saturday, sunday }
     }
 }
 /// Schema `Dispatch.V2.CreateBusinessHourResponse`.
@@ -677,11 +651,7 @@ pub struct CreateNonJobAppointmentRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub remove_technician_from_capacity_planning: rt::Nullable<bool>,
-    #[serde(
-        rename = "allDay",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "allDay", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub all_day: rt::Nullable<bool>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub repeat: rt::Nullable<bool>,
@@ -701,11 +671,7 @@ pub struct CreateNonJobAppointmentRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub end_type: rt::Nullable<RepeatEndType>,
-    #[serde(
-        rename = "endOn",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "endOn", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub end_on: rt::Nullable<rt::DateTime>,
     #[serde(
         rename = "daysOfWeek",
@@ -755,11 +721,7 @@ pub struct CreateNonJobAppointmentResult {
     /// Non-job appointment's technician id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
     ///
@@ -844,11 +806,7 @@ pub struct CreateNonJobAppointmentResult {
     /// ID of the user who created the non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Indicate if non-job appointment is repeating
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -875,11 +833,7 @@ pub struct CreateNonJobAppointmentResult {
     /// Days of the week of the repeating non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "daysOfWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "daysOfWeek", default, skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneRequestArgs`.
@@ -970,11 +924,7 @@ pub struct CreateOrUpdateZoneResponse {
     /// A list of assigned LOCN numbers to the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locnNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locnNumbers", default, skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// Whether the service days option is enabled
     ///
@@ -988,20 +938,12 @@ pub struct CreateOrUpdateZoneResponse {
     /// A list of assigned service days
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceDaysIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDaysIds", default, skip_serializing_if = "Option::is_none")]
     pub service_days_ids: Option<Vec<i32>>,
     /// A list of assigned business units
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
 }
 /// Schema `Dispatch.V2.CreateTeamRequest`.
@@ -1049,11 +991,7 @@ pub struct CreateTeamResponse {
     /// Modified on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the team was created or this is an existing record
     ///
@@ -1195,38 +1133,22 @@ pub struct ExportAppointmentAssignmentsResponse {
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianName", default, skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedById", default, skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedOn", default, skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
     ///
@@ -1246,11 +1168,7 @@ pub struct ExportAppointmentAssignmentsResponse {
     /// ID of the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
     ///
@@ -1260,11 +1178,7 @@ pub struct ExportAppointmentAssignmentsResponse {
     /// When the assignment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
     ///
@@ -1279,11 +1193,7 @@ pub struct GetNonJobAppointmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1342,11 +1252,7 @@ pub struct GetNonJobAppointmentResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Dispatch.V2.GpsPingCreateRequest`.
@@ -1430,11 +1336,7 @@ pub struct GpsPingResponse {
     /// Unique External ID for data point
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Request status
     ///
@@ -1490,7 +1392,9 @@ impl serde::Serialize for GpsPingResultStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for GpsPingResultStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1550,7 +1454,9 @@ impl serde::Serialize for JobAppointmentAssignmentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobAppointmentAssignmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1570,11 +1476,7 @@ pub struct NonJobAppointmentResponse {
     /// Non-job appointment's technician id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
     ///
@@ -1659,20 +1561,12 @@ pub struct NonJobAppointmentResponse {
     /// When the appointment was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user who created the non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Dispatch.V2.NonJobAppointmentUpdateRequest`.
@@ -1715,11 +1609,7 @@ pub struct NonJobAppointmentUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub remove_technician_from_capacity_planning: rt::Nullable<bool>,
-    #[serde(
-        rename = "allDay",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "allDay", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub all_day: rt::Nullable<bool>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub repeat: rt::Nullable<bool>,
@@ -1739,11 +1629,7 @@ pub struct NonJobAppointmentUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub end_type: rt::Nullable<RepeatEndType>,
-    #[serde(
-        rename = "endOn",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "endOn", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub end_on: rt::Nullable<rt::DateTime>,
     #[serde(
         rename = "daysOfWeek",
@@ -1829,7 +1715,9 @@ impl serde::Serialize for RepeatEndType {
     }
 }
 impl<'de> serde::Deserialize<'de> for RepeatEndType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1882,7 +1770,9 @@ impl serde::Serialize for RepeatEndTypeInt32 {
     }
 }
 impl<'de> serde::Deserialize<'de> for RepeatEndTypeInt32 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -1942,7 +1832,9 @@ impl serde::Serialize for RepeatFrequency {
     }
 }
 impl<'de> serde::Deserialize<'de> for RepeatFrequency {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2000,7 +1892,9 @@ impl serde::Serialize for RepeatFrequencyInt32 {
     }
 }
 impl<'de> serde::Deserialize<'de> for RepeatFrequencyInt32 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -2068,7 +1962,9 @@ impl serde::Serialize for ShiftRepeatType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ShiftRepeatType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2124,7 +2020,9 @@ impl serde::Serialize for ShiftType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ShiftType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2160,11 +2058,7 @@ pub struct TeamResponse {
     /// Modified on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Dispatch.V2.TechnicianShiftCreateResponse`.
@@ -2210,11 +2104,7 @@ pub struct TechnicianShiftResponse {
     /// \>Unique id of the technician this shift applies to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// When the shift begins
     ///
@@ -2241,11 +2131,7 @@ pub struct TechnicianShiftResponse {
     /// When the shift was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Dispatch.V2.TechnicianShiftUpdateResponse`.
@@ -2282,18 +2168,10 @@ pub struct TechnicianSkillResponse {
     /// Unique id of the technician this technician skill applies to.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Unique ids of job types this technician skill applies to.
-    #[serde(
-        rename = "jobTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub job_type_ids: Option<Vec<i64>>,
     /// When the technician skill was created (in UTC).
     ///
@@ -2303,11 +2181,7 @@ pub struct TechnicianSkillResponse {
     /// When the technician skill was modified (in UTC).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Dispatch.V2.TechnicianTrackingResponse`.
@@ -2376,7 +2250,11 @@ pub struct UpdateArrivalWindowRequest {
 }
 impl UpdateArrivalWindowRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(start: rt::TimeSpan, duration: rt::TimeSpan, business_unit_ids: Vec<i64>) -> Self {
+    pub fn new(
+        start: rt::TimeSpan,
+        duration: rt::TimeSpan,
+        business_unit_ids: Vec<i64>,
+    ) -> Self {
         Self {
             start,
             duration,
@@ -2425,7 +2303,11 @@ pub struct UpdateTechnicianSkillsRequest {
 }
 impl UpdateTechnicianSkillsRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(technician_id: i64, skill_ids: Vec<i64>, replace_existing_skills: bool) -> Self {
+    pub fn new(
+        technician_id: i64,
+        skill_ids: Vec<i64>,
+        replace_existing_skills: bool,
+    ) -> Self {
         Self {
             technician_id,
             skill_ids,
@@ -2483,11 +2365,7 @@ pub struct ZoneResponse {
     )]
     pub territory_numbers: Option<Vec<String>>,
     /// A list of assigned LOCN numbers to the zone
-    #[serde(
-        rename = "locnNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locnNumbers", default, skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// User ID who created the zone
     ///
@@ -2502,11 +2380,7 @@ pub struct ZoneResponse {
     /// Date/time (in UTC) the zone was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the service days option is enabled
     ///
@@ -2518,18 +2392,10 @@ pub struct ZoneResponse {
     )]
     pub service_days_enabled: Option<bool>,
     /// A list of assigned service days
-    #[serde(
-        rename = "serviceDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDays", default, skip_serializing_if = "Option::is_none")]
     pub service_days: Option<Vec<String>>,
     /// A list of assigned business units
-    #[serde(
-        rename = "businessUnits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
     /// A list of assigned technicians
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -87,8 +87,8 @@ impl AppointmentAssignmentsAssignTechnicians {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/appointment-assignments/assign-technicians",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/appointment-assignments/assign-technicians", self
+                .client.tenant()
             ),
         );
         request.json(&self.body);
@@ -227,8 +227,7 @@ impl AppointmentAssignmentsGetList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/appointment-assignments",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/appointment-assignments", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -247,8 +246,13 @@ impl AppointmentAssignmentsGetList {
     }
 }
 impl std::future::IntoFuture for AppointmentAssignmentsGetList {
-    type Output = Result<rt::Paged<super::models::AppointmentAssignmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::AppointmentAssignmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::AppointmentAssignmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -317,7 +321,10 @@ impl ArrivalWindowsApi {
     /// `POST /tenant/{tenant}/arrival-windows` (operation `ArrivalWindows_Create`)
     ///
     /// Required scope: `tn.dis.arrivalwindows:w`
-    pub fn create(&self, body: super::models::CreateArrivalWindowRequest) -> ArrivalWindowsCreate {
+    pub fn create(
+        &self,
+        body: super::models::CreateArrivalWindowRequest,
+    ) -> ArrivalWindowsCreate {
         ArrivalWindowsCreate {
             client: self.client.clone(),
             body,
@@ -405,9 +412,8 @@ impl ArrivalWindowsActivated {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/arrival-windows/{}/activated",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/arrival-windows/{}/activated", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -443,10 +449,7 @@ impl ArrivalWindowsCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/arrival-windows",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/arrival-windows", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -482,9 +485,8 @@ impl ArrivalWindowsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/arrival-windows/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/arrival-windows/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -515,12 +517,14 @@ impl ArrivalWindowsGetConfiguration {
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/arrival-windows/configuration",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/arrival-windows/configuration", self.client
+                .tenant()
             ),
         );
         self.client.send_json(request)
@@ -528,7 +532,9 @@ impl ArrivalWindowsGetConfiguration {
 }
 impl std::future::IntoFuture for ArrivalWindowsGetConfiguration {
     type Output = Result<super::models::ArrivalWindowConfigurationResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::ArrivalWindowConfigurationResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -600,13 +606,12 @@ impl ArrivalWindowsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/arrival-windows",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/arrival-windows", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -619,7 +624,9 @@ impl ArrivalWindowsGetList {
 }
 impl std::future::IntoFuture for ArrivalWindowsGetList {
     type Output = Result<rt::Paged<super::models::ArrivalWindowResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ArrivalWindowResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -648,9 +655,8 @@ impl ArrivalWindowsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/arrival-windows/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/arrival-windows/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -683,12 +689,14 @@ impl ArrivalWindowsUpdatedConfiguration {
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/arrival-windows/configuration",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/arrival-windows/configuration", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -697,7 +705,9 @@ impl ArrivalWindowsUpdatedConfiguration {
 }
 impl std::future::IntoFuture for ArrivalWindowsUpdatedConfiguration {
     type Output = Result<super::models::ArrivalWindowConfigurationResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::ArrivalWindowConfigurationResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -714,7 +724,10 @@ impl BusinessHourApi {
     /// `POST /tenant/{tenant}/business-hours` (operation `BusinessHour_Create`)
     ///
     /// Required scope: `tn.dis.businesshours:w`
-    pub fn create(&self, body: super::models::CreateBusinessHourRequest) -> BusinessHourCreate {
+    pub fn create(
+        &self,
+        body: super::models::CreateBusinessHourRequest,
+    ) -> BusinessHourCreate {
         BusinessHourCreate {
             client: self.client.clone(),
             body,
@@ -753,10 +766,7 @@ impl BusinessHourCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/business-hours",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/business-hours", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -790,10 +800,7 @@ impl BusinessHourGetList {
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
         let request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/business-hours",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/business-hours", self.client.tenant()),
         );
         self.client.send_json(request)
     }
@@ -930,13 +937,14 @@ impl ExportAppointmentAssignments {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>>
-    {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/export/appointment-assignments",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/export/appointment-assignments", self.client
+                .tenant()
             ),
         );
         request.query("active", &self.active);
@@ -946,10 +954,13 @@ impl ExportAppointmentAssignments {
     }
 }
 impl std::future::IntoFuture for ExportAppointmentAssignments {
-    type Output =
-        Result<rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1004,9 +1015,8 @@ impl GpsCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/gps-provider/{}/gps-pings",
-                self.client.tenant(),
-                rt::PathSegment(&self.gps_provider)
+                "/dispatch/v2/tenant/{}/gps-provider/{}/gps-pings", self.client.tenant(),
+                rt::PathSegment(& self.gps_provider)
             ),
         );
         request.json(&self.body);
@@ -1124,13 +1134,12 @@ impl NonJobAppointmentsCreate {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/non-job-appointments",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/non-job-appointments", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1162,13 +1171,14 @@ impl NonJobAppointmentsDelete {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/non-job-appointments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/non-job-appointments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1200,13 +1210,14 @@ impl NonJobAppointmentsGet {
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/non-job-appointments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/non-job-appointments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1361,23 +1372,19 @@ impl NonJobAppointmentsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/non-job-appointments",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/non-job-appointments", self.client.tenant()),
         );
         request.query("technicianId", &self.technician_id);
         request.query("startsOnOrAfter", &self.starts_on_or_after);
         request.query("startsOnOrBefore", &self.starts_on_or_before);
         request.query("timesheetCodeId", &self.timesheet_code_id);
         request.query("activeOnly", &self.active_only);
-        request.query(
-            "showOnTechnicianSchedule",
-            &self.show_on_technician_schedule,
-        );
+        request.query("showOnTechnicianSchedule", &self.show_on_technician_schedule);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("createdBefore", &self.created_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
@@ -1392,7 +1399,9 @@ impl NonJobAppointmentsGetList {
 }
 impl std::future::IntoFuture for NonJobAppointmentsGetList {
     type Output = Result<rt::Paged<super::models::NonJobAppointmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::NonJobAppointmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1417,13 +1426,14 @@ impl NonJobAppointmentsUpdate {
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/non-job-appointments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/non-job-appointments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1557,9 +1567,8 @@ impl TeamDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/teams/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/teams/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -1595,9 +1604,8 @@ impl TeamGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/teams/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/teams/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1848,12 +1856,14 @@ impl TechnicianShiftsBulkDelete {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-shifts/bulk-delete",
-                self.client.tenant()
+                "/dispatch/v2/tenant/{}/technician-shifts/bulk-delete", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -1886,13 +1896,12 @@ impl TechnicianShiftsCreate {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-shifts",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-shifts", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1928,9 +1937,8 @@ impl TechnicianShiftsDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-shifts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/technician-shifts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1966,9 +1974,8 @@ impl TechnicianShiftsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-shifts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/technician-shifts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2125,13 +2132,12 @@ impl TechnicianShiftsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-shifts",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-shifts", self.client.tenant()),
         );
         request.query("startsOnOrAfter", &self.starts_on_or_after);
         request.query("endsOnOrBefore", &self.ends_on_or_before);
@@ -2153,7 +2159,9 @@ impl TechnicianShiftsGetList {
 }
 impl std::future::IntoFuture for TechnicianShiftsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianShiftResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::TechnicianShiftResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2178,13 +2186,14 @@ impl TechnicianShiftsUpdate {
         scopes: Some(&["tn.dis.technicianshifts:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-shifts/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/technician-shifts/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2298,13 +2307,12 @@ impl TechnicianSkillsAssignTechnicianSkills {
         scopes: Some(&["tn.dis.technicianskills:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-skills",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -2339,10 +2347,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-skills",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -2378,9 +2383,8 @@ impl TechnicianSkillsDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-skills/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/technician-skills/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2416,9 +2420,8 @@ impl TechnicianSkillsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/technician-skills/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/technician-skills/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2534,13 +2537,12 @@ impl TechnicianSkillsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-skills",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
         );
         request.query("technicianId", &self.technician_id);
         request.query("page", &self.page);
@@ -2557,7 +2559,9 @@ impl TechnicianSkillsGetList {
 }
 impl std::future::IntoFuture for TechnicianSkillsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianSkillResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::TechnicianSkillResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2605,10 +2609,7 @@ impl TechnicianTrackingGet {
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/dispatch/v2/tenant/{}/technician-tracking",
-                self.client.tenant()
-            ),
+            format!("/dispatch/v2/tenant/{}/technician-tracking", self.client.tenant()),
         );
         request.query("technicianId", &self.technician_id);
         request.query("appointmentId", &self.appointment_id);
@@ -2761,9 +2762,8 @@ impl ZoneDeleteZone {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/zones/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.zone_id)
+                "/dispatch/v2/tenant/{}/zones/{}", self.client.tenant(),
+                rt::PathSegment(& self.zone_id)
             ),
         );
         self.client.send_empty(request)
@@ -2799,9 +2799,8 @@ impl ZoneGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/zones/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/dispatch/v2/tenant/{}/zones/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2957,9 +2956,8 @@ impl ZoneUpdateZone {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/dispatch/v2/tenant/{}/zones/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.zone_id)
+                "/dispatch/v2/tenant/{}/zones/{}", self.client.tenant(),
+                rt::PathSegment(& self.zone_id)
             ),
         );
         request.json(&self.body);

@@ -84,7 +84,9 @@ impl serde::Serialize for CustomFieldDataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -98,11 +100,7 @@ impl rt::QueryValue for CustomFieldDataType {
 pub struct CustomFieldRequestModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
-    #[serde(
-        rename = "typeId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "typeId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub type_id: rt::Nullable<i64>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub value: rt::Nullable<String>,
@@ -184,11 +182,7 @@ pub struct EquipmentTypeResponse {
     /// Date/time (on UTC) when the equipment type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Contract for updating an equipment type
@@ -331,59 +325,31 @@ pub struct InstalledEquipmentDetailedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "equipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentId", default, skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
-    #[serde(
-        rename = "installedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedOn", default, skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(rename = "barcodeId", default, skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
@@ -434,11 +400,7 @@ pub struct InstalledEquipmentDetailedResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub actual_replacement_date: Option<rt::Date>,
-    #[serde(
-        rename = "manufacturedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturedOn", default, skip_serializing_if = "Option::is_none")]
     pub manufactured_on: Option<rt::Date>,
     #[serde(
         rename = "predictedReplacementMonths",
@@ -452,11 +414,7 @@ pub struct InstalledEquipmentDetailedResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub predicted_replacement_date: Option<rt::Date>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentApiModel>>,
@@ -476,59 +434,31 @@ pub struct InstalledEquipmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "equipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentId", default, skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
-    #[serde(
-        rename = "installedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedOn", default, skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(rename = "barcodeId", default, skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
@@ -579,11 +509,7 @@ pub struct InstalledEquipmentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub actual_replacement_date: Option<rt::Date>,
-    #[serde(
-        rename = "manufacturedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturedOn", default, skip_serializing_if = "Option::is_none")]
     pub manufactured_on: Option<rt::Date>,
     #[serde(
         rename = "predictedReplacementMonths",
@@ -641,7 +567,9 @@ impl serde::Serialize for InstalledEquipmentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for InstalledEquipmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -690,11 +618,7 @@ pub struct InstalledEquipmentUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub manufactured_on: rt::Nullable<rt::Date>,
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(rename = "barcodeId", default, skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
@@ -730,19 +654,11 @@ pub struct InstalledEquipmentUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub service_provider_warranty_end: rt::Nullable<rt::DateTime>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldRequestModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentApiModel>>,
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,

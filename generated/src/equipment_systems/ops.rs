@@ -18,7 +18,10 @@ impl EquipmentTypesApi {
     /// `POST /tenant/{tenant}/equipment-types` (operation `EquipmentTypes_Create`)
     ///
     /// Required scope: `tn.eqs.equipmenttypes:w`
-    pub fn create(&self, body: super::models::EquipmentTypeCreateRequest) -> EquipmentTypesCreate {
+    pub fn create(
+        &self,
+        body: super::models::EquipmentTypeCreateRequest,
+    ) -> EquipmentTypesCreate {
         EquipmentTypesCreate {
             client: self.client.clone(),
             body,
@@ -96,8 +99,7 @@ impl EquipmentTypesCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/equipment-types",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/equipment-types", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -134,9 +136,8 @@ impl EquipmentTypesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/equipment-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/equipmentsystems/v2/tenant/{}/equipment-types/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -260,12 +261,13 @@ impl EquipmentTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/equipment-types",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/equipment-types", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -284,7 +286,9 @@ impl EquipmentTypesGetList {
 }
 impl std::future::IntoFuture for EquipmentTypesGetList {
     type Output = Result<rt::Paged<super::models::EquipmentTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::EquipmentTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -313,9 +317,8 @@ impl EquipmentTypesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/equipment-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/equipmentsystems/v2/tenant/{}/equipment-types/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -392,8 +395,8 @@ impl ExportExportInstalledEquipment {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/export/installed-equipment",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/export/installed-equipment", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -402,9 +405,13 @@ impl ExportExportInstalledEquipment {
     }
 }
 impl std::future::IntoFuture for ExportExportInstalledEquipment {
-    type Output = Result<rt::ExportBatch<super::models::InstalledEquipmentResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::InstalledEquipmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::InstalledEquipmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -534,12 +541,14 @@ impl InstalledEquipmentCreate {
         scopes: Some(&["tn.eqs.installedequipment:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/installed-equipment", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -548,7 +557,9 @@ impl InstalledEquipmentCreate {
 }
 impl std::future::IntoFuture for InstalledEquipmentCreate {
     type Output = Result<super::models::InstalledEquipmentDetailedResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::InstalledEquipmentDetailedResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -572,13 +583,14 @@ impl InstalledEquipmentGet {
         scopes: Some(&["tn.eqs.installedequipment:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/equipmentsystems/v2/tenant/{}/installed-equipment/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -586,7 +598,9 @@ impl InstalledEquipmentGet {
 }
 impl std::future::IntoFuture for InstalledEquipmentGet {
     type Output = Result<super::models::InstalledEquipmentDetailedResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::InstalledEquipmentDetailedResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -619,8 +633,8 @@ impl InstalledEquipmentGet2 {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment/attachments",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/installed-equipment/attachments", self
+                .client.tenant()
             ),
         );
         request.query("path", &self.path);
@@ -685,7 +699,9 @@ impl InstalledEquipmentGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -820,12 +836,14 @@ impl InstalledEquipmentGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/installed-equipment", self.client
+                .tenant()
             ),
         );
         request.query("locationIds", &self.location_ids);
@@ -843,8 +861,13 @@ impl InstalledEquipmentGetList {
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGetList {
-    type Output = Result<rt::Paged<super::models::InstalledEquipmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::InstalledEquipmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InstalledEquipmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -872,8 +895,8 @@ impl InstalledEquipmentPostAttachment {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment/attachments",
-                self.client.tenant()
+                "/equipmentsystems/v2/tenant/{}/installed-equipment/attachments", self
+                .client.tenant()
             ),
         );
         request.json(&self.body);
@@ -907,13 +930,14 @@ impl InstalledEquipmentUpdate {
         scopes: Some(&["tn.eqs.installedequipment:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/equipmentsystems/v2/tenant/{}/installed-equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/equipmentsystems/v2/tenant/{}/installed-equipment/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -922,7 +946,9 @@ impl InstalledEquipmentUpdate {
 }
 impl std::future::IntoFuture for InstalledEquipmentUpdate {
     type Output = Result<super::models::InstalledEquipmentDetailedResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::InstalledEquipmentDetailedResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

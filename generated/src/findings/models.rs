@@ -36,12 +36,12 @@ pub struct FindingAttachmentCreateModel {
 }
 impl FindingAttachmentCreateModel {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(file_name: String, url: String, r#type: crate::common::AttachmentAssetType) -> Self {
-        Self {
-            file_name,
-            url,
-            r#type,
-        }
+    pub fn new(
+        file_name: String,
+        url: String,
+        r#type: crate::common::AttachmentAssetType,
+    ) -> Self {
+        Self { file_name, url, r#type }
     }
 }
 /// Represents a request to create a new attachment for a location finding.
@@ -59,12 +59,12 @@ pub struct FindingAttachmentCreateRequest {
 }
 impl FindingAttachmentCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(file_name: String, url: String, r#type: crate::common::AttachmentAssetType) -> Self {
-        Self {
-            file_name,
-            url,
-            r#type,
-        }
+    pub fn new(
+        file_name: String,
+        url: String,
+        r#type: crate::common::AttachmentAssetType,
+    ) -> Self {
+        Self { file_name, url, r#type }
     }
 }
 /// Attachment associated with a finding
@@ -212,11 +212,7 @@ pub struct FindingDetailedResponse {
     /// ID of the customer location where the finding was identified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,11 +228,7 @@ pub struct FindingDetailedResponse {
     )]
     pub recommended_solution: Option<String>,
     /// Private notes for internal use, not visible to customers
-    #[serde(
-        rename = "internalNotes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalNotes", default, skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
     #[serde(
@@ -248,18 +240,10 @@ pub struct FindingDetailedResponse {
     /// Priority level indicating how urgently the finding should be addressed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "urgencyLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "urgencyLevel", default, skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
-    #[serde(
-        rename = "sourceJobId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceJobId", default, skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
     ///
@@ -279,11 +263,7 @@ pub struct FindingDetailedResponse {
     /// ID of the user who last updated the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
     ///
@@ -293,11 +273,7 @@ pub struct FindingDetailedResponse {
     /// Timestamp when the finding was last updated (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Current status in the finding-to-job workflow (e.g., estimate created, job completed)
     ///
@@ -315,11 +291,7 @@ pub struct FindingDetailedResponse {
     )]
     pub linked_estimate_ids: Option<Vec<i64>>,
     /// IDs of jobs scheduled to resolve this finding
-    #[serde(
-        rename = "linkedJobIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linkedJobIds", default, skip_serializing_if = "Option::is_none")]
     pub linked_job_ids: Option<Vec<i64>>,
 }
 /// Represents a documented issue or observation about a customer location or equipment
@@ -335,11 +307,7 @@ pub struct FindingResponse {
     /// ID of the customer location where the finding was identified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,11 +323,7 @@ pub struct FindingResponse {
     )]
     pub recommended_solution: Option<String>,
     /// Private notes for internal use, not visible to customers
-    #[serde(
-        rename = "internalNotes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalNotes", default, skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
     #[serde(
@@ -371,18 +335,10 @@ pub struct FindingResponse {
     /// Priority level indicating how urgently the finding should be addressed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "urgencyLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "urgencyLevel", default, skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
-    #[serde(
-        rename = "sourceJobId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceJobId", default, skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
     ///
@@ -402,11 +358,7 @@ pub struct FindingResponse {
     /// ID of the user who last updated the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
     ///
@@ -416,11 +368,7 @@ pub struct FindingResponse {
     /// Timestamp when the finding was last updated (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Status of a finding in the workflow from discovery to resolution
@@ -488,7 +436,9 @@ impl serde::Serialize for FindingStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for FindingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -509,11 +459,7 @@ pub struct FindingUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Priority level indicating how urgently the finding should be addressed
-    #[serde(
-        rename = "urgencyLevel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "urgencyLevel", default, skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// Suggested action or repair to address the finding
     #[serde(
@@ -523,11 +469,7 @@ pub struct FindingUpdateRequest {
     )]
     pub recommended_solution: Option<String>,
     /// Private notes for internal use, not visible to customers
-    #[serde(
-        rename = "internalNotes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalNotes", default, skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
     /// Whether the finding has been archived and is no longer active
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -593,7 +535,9 @@ impl serde::Serialize for FindingUrgencyLevel {
     }
 }
 impl<'de> serde::Deserialize<'de> for FindingUrgencyLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

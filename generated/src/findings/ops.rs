@@ -239,7 +239,11 @@ impl FindingsApi {
     /// `PATCH /tenant/{tenant}/location-findings/{id}` (operation `Findings_Update`)
     ///
     /// Required scope: `tn.fdgs.locationfindings:w`
-    pub fn update(&self, id: i64, body: super::models::FindingUpdateRequest) -> FindingsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::FindingUpdateRequest,
+    ) -> FindingsUpdate {
         FindingsUpdate {
             client: self.client.clone(),
             id,
@@ -287,10 +291,7 @@ impl FindingsCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/findings/v2/tenant/{}/location-findings",
-                self.client.tenant()
-            ),
+            format!("/findings/v2/tenant/{}/location-findings", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -327,9 +328,8 @@ impl FindingsCreateFindingAttachment {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}/attachments",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/findings/v2/tenant/{}/location-findings/{}/attachments", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -367,10 +367,9 @@ impl FindingsDeleteFindingAttachment {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.attachment_id)
+                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}", self.client
+                .tenant(), rt::PathSegment(& self.id), rt::PathSegment(& self
+                .attachment_id)
             ),
         );
         self.client.send_empty(request)
@@ -406,9 +405,8 @@ impl FindingsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/findings/v2/tenant/{}/location-findings/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -445,10 +443,9 @@ impl FindingsGetFindingAttachment {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.attachment_id)
+                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}", self.client
+                .tenant(), rt::PathSegment(& self.id), rt::PathSegment(& self
+                .attachment_id)
             ),
         );
         self.client.send_json(request)
@@ -540,13 +537,14 @@ impl FindingsGetFindingAttachments {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}/attachments",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/findings/v2/tenant/{}/location-findings/{}/attachments", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("ids", &self.ids);
@@ -561,7 +559,9 @@ impl FindingsGetFindingAttachments {
 }
 impl std::future::IntoFuture for FindingsGetFindingAttachments {
     type Output = Result<rt::Paged<super::models::FindingAttachmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::FindingAttachmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -696,10 +696,7 @@ impl FindingsGetList {
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/findings/v2/tenant/{}/location-findings",
-                self.client.tenant()
-            ),
+            format!("/findings/v2/tenant/{}/location-findings", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("createdBefore", &self.created_before);
@@ -748,9 +745,8 @@ impl FindingsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/findings/v2/tenant/{}/location-findings/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -789,10 +785,9 @@ impl FindingsUpdateFindingAttachment {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.attachment_id)
+                "/findings/v2/tenant/{}/location-findings/{}/attachments/{}", self.client
+                .tenant(), rt::PathSegment(& self.id), rt::PathSegment(& self
+                .attachment_id)
             ),
         );
         request.json(&self.body);

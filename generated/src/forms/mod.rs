@@ -6,10 +6,12 @@
 //!
 //! Enable with the `forms` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
-pub use crate::common::ActiveRequestArg;
 pub use models::*;
+pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
 /// Entry point of the Forms domain, bound to one tenant.
 #[derive(Clone, Debug)]

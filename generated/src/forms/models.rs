@@ -91,11 +91,7 @@ pub struct FormAttachment {
     #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdFrom",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdFrom", default, skip_serializing_if = "Option::is_none")]
     pub created_from: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -216,7 +212,9 @@ impl serde::Serialize for FormOwnerType {
     }
 }
 impl<'de> serde::Deserialize<'de> for FormOwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -247,28 +245,16 @@ pub struct FormResponse {
     )]
     pub has_conditional_logic: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hasTriggers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hasTriggers", default, skip_serializing_if = "Option::is_none")]
     pub has_triggers: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Forms.Contracts.FormSubmissions.FormSectionApiDto`.
@@ -330,42 +316,20 @@ impl serde::Serialize for FormSectionApiDtoUnitsItem {
     }
 }
 impl<'de> serde::Deserialize<'de> for FormSectionApiDtoUnitsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = <rt::Json as serde::Deserialize>::deserialize(deserializer)?;
         const SHAPES: &[&[&str]] = &[
             &["id", "name", "type", "comment", "attachments"],
             &["id", "name", "type"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "options",
-                "value",
-            ],
+            &["type", "comment", "attachments", "id", "name", "options", "value"],
             &["type", "comment", "attachments", "id", "name", "value"],
             &["type", "comment", "attachments", "id", "name", "value"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "values",
-                "options",
-            ],
+            &["type", "comment", "attachments", "id", "name", "values", "options"],
             &["type", "comment", "attachments", "id", "name", "value"],
             &["type", "comment", "attachments", "id", "name"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "options",
-                "value",
-            ],
+            &["type", "comment", "attachments", "id", "name", "options", "value"],
             &[
                 "type",
                 "comment",
@@ -379,39 +343,61 @@ impl<'de> serde::Deserialize<'de> for FormSectionApiDtoUnitsItem {
             &["type", "comment", "attachments", "id", "name", "value"],
         ];
         match rt::pick_shape(&value, SHAPES) {
-            Some(0usize) => serde_json::from_value(value)
-                .map(Self::FormFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(1usize) => serde_json::from_value(value)
-                .map(Self::FormStaticElementApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(2usize) => serde_json::from_value(value)
-                .map(Self::DropdownFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(3usize) => serde_json::from_value(value)
-                .map(Self::NumberFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(4usize) => serde_json::from_value(value)
-                .map(Self::TextFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(5usize) => serde_json::from_value(value)
-                .map(Self::CheckboxFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(6usize) => serde_json::from_value(value)
-                .map(Self::DateFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(7usize) => serde_json::from_value(value)
-                .map(Self::PictureFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(8usize) => serde_json::from_value(value)
-                .map(Self::RadioFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(9usize) => serde_json::from_value(value)
-                .map(Self::SignatureFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(10usize) => serde_json::from_value(value)
-                .map(Self::StoplightFieldApiDto)
-                .map_err(serde::de::Error::custom),
+            Some(0usize) => {
+                serde_json::from_value(value)
+                    .map(Self::FormFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(1usize) => {
+                serde_json::from_value(value)
+                    .map(Self::FormStaticElementApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(2usize) => {
+                serde_json::from_value(value)
+                    .map(Self::DropdownFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(3usize) => {
+                serde_json::from_value(value)
+                    .map(Self::NumberFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(4usize) => {
+                serde_json::from_value(value)
+                    .map(Self::TextFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(5usize) => {
+                serde_json::from_value(value)
+                    .map(Self::CheckboxFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(6usize) => {
+                serde_json::from_value(value)
+                    .map(Self::DateFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(7usize) => {
+                serde_json::from_value(value)
+                    .map(Self::PictureFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(8usize) => {
+                serde_json::from_value(value)
+                    .map(Self::RadioFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(9usize) => {
+                serde_json::from_value(value)
+                    .map(Self::SignatureFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(10usize) => {
+                serde_json::from_value(value)
+                    .map(Self::StoplightFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
             _ => Ok(Self::Other(value)),
         }
     }
@@ -441,18 +427,10 @@ pub struct FormSubmissionResponse {
     #[serde(rename = "formName", default, skip_serializing_if = "Option::is_none")]
     pub form_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "submittedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "submittedOn", default, skip_serializing_if = "Option::is_none")]
     pub submitted_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -504,43 +482,21 @@ impl serde::Serialize for FormSubmissionResponseUnitsItem {
     }
 }
 impl<'de> serde::Deserialize<'de> for FormSubmissionResponseUnitsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = <rt::Json as serde::Deserialize>::deserialize(deserializer)?;
         const SHAPES: &[&[&str]] = &[
             &["id", "name", "type", "description", "units"],
             &["id", "name", "type", "comment", "attachments"],
             &["id", "name", "type"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "options",
-                "value",
-            ],
+            &["type", "comment", "attachments", "id", "name", "options", "value"],
             &["type", "comment", "attachments", "id", "name", "value"],
             &["type", "comment", "attachments", "id", "name", "value"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "values",
-                "options",
-            ],
+            &["type", "comment", "attachments", "id", "name", "values", "options"],
             &["type", "comment", "attachments", "id", "name", "value"],
             &["type", "comment", "attachments", "id", "name"],
-            &[
-                "type",
-                "comment",
-                "attachments",
-                "id",
-                "name",
-                "options",
-                "value",
-            ],
+            &["type", "comment", "attachments", "id", "name", "options", "value"],
             &[
                 "type",
                 "comment",
@@ -554,42 +510,66 @@ impl<'de> serde::Deserialize<'de> for FormSubmissionResponseUnitsItem {
             &["type", "comment", "attachments", "id", "name", "value"],
         ];
         match rt::pick_shape(&value, SHAPES) {
-            Some(0usize) => serde_json::from_value(value)
-                .map(Self::FormSectionApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(1usize) => serde_json::from_value(value)
-                .map(Self::FormFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(2usize) => serde_json::from_value(value)
-                .map(Self::FormStaticElementApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(3usize) => serde_json::from_value(value)
-                .map(Self::DropdownFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(4usize) => serde_json::from_value(value)
-                .map(Self::NumberFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(5usize) => serde_json::from_value(value)
-                .map(Self::TextFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(6usize) => serde_json::from_value(value)
-                .map(Self::CheckboxFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(7usize) => serde_json::from_value(value)
-                .map(Self::DateFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(8usize) => serde_json::from_value(value)
-                .map(Self::PictureFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(9usize) => serde_json::from_value(value)
-                .map(Self::RadioFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(10usize) => serde_json::from_value(value)
-                .map(Self::SignatureFieldApiDto)
-                .map_err(serde::de::Error::custom),
-            Some(11usize) => serde_json::from_value(value)
-                .map(Self::StoplightFieldApiDto)
-                .map_err(serde::de::Error::custom),
+            Some(0usize) => {
+                serde_json::from_value(value)
+                    .map(Self::FormSectionApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(1usize) => {
+                serde_json::from_value(value)
+                    .map(Self::FormFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(2usize) => {
+                serde_json::from_value(value)
+                    .map(Self::FormStaticElementApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(3usize) => {
+                serde_json::from_value(value)
+                    .map(Self::DropdownFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(4usize) => {
+                serde_json::from_value(value)
+                    .map(Self::NumberFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(5usize) => {
+                serde_json::from_value(value)
+                    .map(Self::TextFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(6usize) => {
+                serde_json::from_value(value)
+                    .map(Self::CheckboxFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(7usize) => {
+                serde_json::from_value(value)
+                    .map(Self::DateFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(8usize) => {
+                serde_json::from_value(value)
+                    .map(Self::PictureFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(9usize) => {
+                serde_json::from_value(value)
+                    .map(Self::RadioFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(10usize) => {
+                serde_json::from_value(value)
+                    .map(Self::SignatureFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(11usize) => {
+                serde_json::from_value(value)
+                    .map(Self::StoplightFieldApiDto)
+                    .map_err(serde::de::Error::custom)
+            }
             _ => Ok(Self::Other(value)),
         }
     }
@@ -704,7 +684,9 @@ impl serde::Serialize for OwnerType {
     }
 }
 impl<'de> serde::Deserialize<'de> for OwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -782,11 +764,7 @@ pub struct SignatureFieldApiDto {
     #[serde(rename = "isRefused", default, skip_serializing_if = "Option::is_none")]
     pub is_refused: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "refusalReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "refusalReason", default, skip_serializing_if = "Option::is_none")]
     pub refusal_reason: Option<String>,
 }
 /// Schema `Forms.V2.StatusField`.
@@ -836,7 +814,9 @@ impl serde::Serialize for StatusField {
     }
 }
 impl<'de> serde::Deserialize<'de> for StatusField {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -913,7 +893,9 @@ impl serde::Serialize for StoplightValue {
     }
 }
 impl<'de> serde::Deserialize<'de> for StoplightValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -969,7 +951,9 @@ impl serde::Serialize for SubmissionStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for SubmissionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

@@ -289,7 +289,10 @@ impl FormSubmissionGetFormSubmissions {
     /// owners\[1\].type=Customer&owners\[1\].id=2703496
     ///
     /// Query parameter `owners`.
-    pub fn owners(mut self, value: impl IntoIterator<Item = super::models::FormOwner>) -> Self {
+    pub fn owners(
+        mut self,
+        value: impl IntoIterator<Item = super::models::FormOwner>,
+    ) -> Self {
         self.owners = Some(value.into_iter().collect());
         self
     }
@@ -326,7 +329,9 @@ impl FormSubmissionGetFormSubmissions {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/forms/v2/tenant/{}/submissions", self.client.tenant()),
@@ -348,7 +353,9 @@ impl FormSubmissionGetFormSubmissions {
 }
 impl std::future::IntoFuture for FormSubmissionGetFormSubmissions {
     type Output = Result<rt::Paged<super::models::FormSubmissionResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::FormSubmissionResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -431,9 +438,8 @@ impl JobsCreateAttachment {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/forms/v2/tenant/{}/jobs/{}/attachments",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/forms/v2/tenant/{}/jobs/{}/attachments", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -470,9 +476,8 @@ impl JobsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/forms/v2/tenant/{}/jobs/attachment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/forms/v2/tenant/{}/jobs/attachment/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -544,9 +549,8 @@ impl JobsGetJobAttachments {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/forms/v2/tenant/{}/jobs/{}/attachments",
-                self.client.tenant(),
-                rt::PathSegment(&self.job_id)
+                "/forms/v2/tenant/{}/jobs/{}/attachments", self.client.tenant(),
+                rt::PathSegment(& self.job_id)
             ),
         );
         request.query("createdBefore", &self.created_before);

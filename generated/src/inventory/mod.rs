@@ -6,13 +6,15 @@
 //!
 //! Enable with the `inventory` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
+pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::LandedCostMethod;
 pub use crate::common::ModificationResponse;
 pub use crate::common::SkuType;
-pub use models::*;
 use servicetitan_runtime as rt;
 /// Entry point of the Inventory domain, bound to one tenant.
 #[derive(Clone, Debug)]

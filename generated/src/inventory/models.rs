@@ -89,11 +89,7 @@ pub struct BatchResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CancelResourceRequestOfPurchaseOrderCancellationReason {
     /// Resource cancellation reason
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<PurchaseOrderCancellationReason>,
 }
 /// Cancel Resource Request
@@ -102,11 +98,7 @@ pub struct CancelResourceRequestOfPurchaseOrderCancellationReason {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CancelResourceRequestOfReceiptCancellationReason {
     /// Resource cancellation reason
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<ReceiptCancellationReason>,
 }
 /// Cancel Resource Request
@@ -115,11 +107,7 @@ pub struct CancelResourceRequestOfReceiptCancellationReason {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CancelResourceRequestOfReturnCancellationReason {
     /// Resource cancellation reason
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<ReturnCancellationReason>,
 }
 /// Request model for address with description
@@ -135,10 +123,7 @@ pub struct CreateAddressRequest {
 impl CreateAddressRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(description: String, address: AddressRequest) -> Self {
-        Self {
-            description,
-            address,
-        }
+        Self { description, address }
     }
 }
 /// Inventory return create item request
@@ -193,11 +178,7 @@ pub struct CreateInventoryReturnRequest {
     #[serde(rename = "vendorId")]
     pub vendor_id: i64,
     /// Job Id
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     /// Purchase order Id
     #[serde(
@@ -352,11 +333,7 @@ pub struct CreatePurchaseOrderRequest {
     #[serde(rename = "inventoryLocationId")]
     pub inventory_location_id: i64,
     /// Id of the job for this PO, if not specified non-job PO will be created
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     /// Id of the technician for this PO
     #[serde(
@@ -824,7 +801,9 @@ impl serde::Serialize for CustomFieldDataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -848,10 +827,7 @@ pub struct CustomFieldOperationRequest {
 impl CustomFieldOperationRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(object_id: i64, custom_fields: Vec<CustomFieldRequest>) -> Self {
-        Self {
-            object_id,
-            custom_fields,
-        }
+        Self { object_id, custom_fields }
     }
 }
 /// Request model to update a single custom field
@@ -924,11 +900,7 @@ pub struct CustomFieldTypeResponse {
     /// The last date the custom field type was modified in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Represents a batch request to update custom fields
@@ -988,11 +960,7 @@ pub struct ExportAdjustmentsResponse {
     )]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of project associated with adjustment
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
@@ -1001,11 +969,7 @@ pub struct ExportAdjustmentsResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who created this adjustment
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
     ///
@@ -1025,11 +989,7 @@ pub struct ExportAdjustmentsResponse {
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -1041,42 +1001,22 @@ pub struct ExportAdjustmentsResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Employee who canceled this adjustment
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// time the adjustment was canceled
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
     ///
@@ -1086,11 +1026,7 @@ pub struct ExportAdjustmentsResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Inventory.V2.ExportPurchaseOrdersResponse`.
@@ -1131,11 +1067,7 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
     ///
@@ -1143,11 +1075,7 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO
     #[serde(
@@ -1160,11 +1088,7 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Id of the budget code for this PO
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
     ///
@@ -1181,21 +1105,13 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
-    #[serde(
-        rename = "requiredOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// PO sent on date
     #[serde(rename = "sentOn", default, skip_serializing_if = "Option::is_none")]
     pub sent_on: Option<rt::DateTime>,
     /// PO received on date
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
     ///
@@ -1205,11 +1121,7 @@ pub struct ExportPurchaseOrdersResponse {
     /// When PO was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
     ///
@@ -1227,11 +1139,7 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
     ///
@@ -1246,11 +1154,7 @@ pub struct ExportPurchaseOrdersResponse {
     /// List of custom fields for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Inventory.V2.ExportReturnsResponse`.
@@ -1289,11 +1193,7 @@ pub struct ExportReturnsResponse {
     /// Return type Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
     ///
@@ -1314,20 +1214,12 @@ pub struct ExportReturnsResponse {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Budget code Id for the return
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
     #[serde(
@@ -1337,11 +1229,7 @@ pub struct ExportReturnsResponse {
     )]
     pub inventory_location_id: Option<i64>,
     /// Employee who created this return
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
@@ -1351,11 +1239,7 @@ pub struct ExportReturnsResponse {
     /// Return total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnAmount", default, skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
     ///
@@ -1365,27 +1249,15 @@ pub struct ExportReturnsResponse {
     /// Return shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnDate", default, skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
-    #[serde(
-        rename = "returnedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnedOn", default, skip_serializing_if = "Option::is_none")]
     pub returned_on: Option<rt::DateTime>,
     /// Date when credit was received
     #[serde(
@@ -1402,11 +1274,7 @@ pub struct ExportReturnsResponse {
     /// Last time return was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -1418,32 +1286,16 @@ pub struct ExportReturnsResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
     ///
@@ -1453,21 +1305,13 @@ pub struct ExportReturnsResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Inventory.V2.ExportTransfersResponse`.
@@ -1482,11 +1326,7 @@ pub struct ExportTransfersResponse {
     /// Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "transferType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "transferType", default, skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
     ///
@@ -1510,27 +1350,15 @@ pub struct ExportTransfersResponse {
     /// Inventory location to transfer from
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "fromLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fromLocationId", default, skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "toLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "toLocationId", default, skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
@@ -1543,18 +1371,10 @@ pub struct ExportTransfersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
-    #[serde(
-        rename = "pickedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pickedDate", default, skip_serializing_if = "Option::is_none")]
     pub picked_date: Option<rt::DateTime>,
     /// Transfer recevived date
-    #[serde(
-        rename = "receivedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedDate", default, skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
     ///
@@ -1564,11 +1384,7 @@ pub struct ExportTransfersResponse {
     /// last time transfer was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -1580,18 +1396,10 @@ pub struct ExportTransfersResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
-    #[serde(
-        rename = "dateRequired",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateRequired", default, skip_serializing_if = "Option::is_none")]
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -1600,25 +1408,13 @@ pub struct ExportTransfersResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
     ///
@@ -1626,18 +1422,10 @@ pub struct ExportTransfersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
-    #[serde(
-        rename = "pickedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pickedById", default, skip_serializing_if = "Option::is_none")]
     pub picked_by_id: Option<i64>,
     /// Employee who received this transfer
-    #[serde(
-        rename = "receivedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedById", default, skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
     ///
@@ -1647,19 +1435,11 @@ pub struct ExportTransfersResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Inventory.V2.ExternalDataCreateRequest`.
@@ -1675,7 +1455,10 @@ pub struct ExternalDataCreateRequest {
 }
 impl ExternalDataCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataModel>,
+    ) -> Self {
         Self {
             application_guid,
             external_data,
@@ -1739,7 +1522,9 @@ impl serde::Serialize for ExternalDataPatchMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for ExternalDataPatchMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1789,7 +1574,10 @@ pub struct ExternalDataUpdateRequest {
 }
 impl ExternalDataUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataUpdateModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataUpdateModel>,
+    ) -> Self {
         Self {
             patch_mode: rt::Nullable::Absent,
             application_guid,
@@ -1812,11 +1600,7 @@ pub struct GlAccountResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// GL Account detail type
-    #[serde(
-        rename = "detailType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
 }
 /// Inventory adjustment item response
@@ -1847,11 +1631,7 @@ pub struct InventoryAdjustmentItemResponse {
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
@@ -1879,11 +1659,7 @@ pub struct InventoryAdjustmentItemResponse {
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
@@ -1891,18 +1667,10 @@ pub struct InventoryAdjustmentItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for this adjustment item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of serial numbers
-    #[serde(
-        rename = "serialNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
 }
 /// Inventory adjustment response
@@ -1950,11 +1718,7 @@ pub struct InventoryAdjustmentResponse {
     )]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of project associated with adjustment
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
@@ -1963,11 +1727,7 @@ pub struct InventoryAdjustmentResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who created this adjustment
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
     ///
@@ -1987,11 +1747,7 @@ pub struct InventoryAdjustmentResponse {
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -2003,42 +1759,22 @@ pub struct InventoryAdjustmentResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Employee who canceled this adjustment
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// time the adjustment was canceled
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
     ///
@@ -2048,11 +1784,7 @@ pub struct InventoryAdjustmentResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Inventory.V2.LandedCostMethod`.
@@ -2098,7 +1830,9 @@ impl serde::Serialize for InventoryLandedCostMethod {
     }
 }
 impl<'de> serde::Deserialize<'de> for InventoryLandedCostMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2174,7 +1908,9 @@ impl serde::Serialize for InventoryReasonTransactionCanceled {
     }
 }
 impl<'de> serde::Deserialize<'de> for InventoryReasonTransactionCanceled {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2238,11 +1974,7 @@ pub struct InventoryReceiptItemResponse {
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -2252,11 +1984,7 @@ pub struct InventoryReceiptItemResponse {
     )]
     pub purchase_order_item_id: Option<i64>,
     /// Id of the budget code
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Allocated shipping cost for this item (fully landed cost). Null when LandedCostMethod is None.
     #[serde(
@@ -2266,11 +1994,7 @@ pub struct InventoryReceiptItemResponse {
     )]
     pub allocated_shipping: Option<rt::Decimal>,
     /// Allocated tax for this item (fully landed cost). Null when LandedCostMethod is None.
-    #[serde(
-        rename = "allocatedTax",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<rt::Decimal>,
     /// Allocated other costs for this item (fully landed cost). Null when LandedCostMethod is None.
     #[serde(
@@ -2317,11 +2041,7 @@ pub struct InventoryReceiptResponse {
     )]
     pub vendor_invoice_number: Option<String>,
     /// User who created this receipt
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
@@ -2344,11 +2064,7 @@ pub struct InventoryReceiptResponse {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of vendor
     ///
@@ -2356,11 +2072,7 @@ pub struct InventoryReceiptResponse {
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Id of inventory location
     ///
@@ -2386,11 +2098,7 @@ pub struct InventoryReceiptResponse {
     /// Receipt total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "receiptAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receiptAmount", default, skip_serializing_if = "Option::is_none")]
     pub receipt_amount: Option<rt::Decimal>,
     /// Receipt tax
     ///
@@ -2400,18 +2108,10 @@ pub struct InventoryReceiptResponse {
     /// Receipt shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Date received
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// System created date
     ///
@@ -2421,11 +2121,7 @@ pub struct InventoryReceiptResponse {
     /// last time receipt was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of batch
     #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
@@ -2433,18 +2129,10 @@ pub struct InventoryReceiptResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Id of the budget code
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Landed cost method for this receipt (from purchase order type).
     ///
@@ -2456,11 +2144,7 @@ pub struct InventoryReceiptResponse {
     )]
     pub landed_cost_method: Option<InventoryLandedCostMethod>,
     /// Other costs on the receipt. Null for non-FLC receipts.
-    #[serde(
-        rename = "otherAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
     /// Collection of receipt items
     ///
@@ -2470,11 +2154,7 @@ pub struct InventoryReceiptResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Inventory return item response
@@ -2505,11 +2185,7 @@ pub struct InventoryReturnItemResponse {
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
@@ -2546,25 +2222,13 @@ pub struct InventoryReturnItemResponse {
     )]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// List of serial numbers
-    #[serde(
-        rename = "serialNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
@@ -2572,18 +2236,10 @@ pub struct InventoryReturnItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Receipt item Id
-    #[serde(
-        rename = "receiptItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// Budget code Id for the item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
 }
 /// Inventory return response
@@ -2624,11 +2280,7 @@ pub struct InventoryReturnResponse {
     /// Return type Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
     ///
@@ -2649,20 +2301,12 @@ pub struct InventoryReturnResponse {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Budget code Id for the return
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
     #[serde(
@@ -2672,11 +2316,7 @@ pub struct InventoryReturnResponse {
     )]
     pub inventory_location_id: Option<i64>,
     /// Employee who created this return
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
@@ -2686,11 +2326,7 @@ pub struct InventoryReturnResponse {
     /// Return total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnAmount", default, skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
     ///
@@ -2700,27 +2336,15 @@ pub struct InventoryReturnResponse {
     /// Return shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "shippingAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "returnDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnDate", default, skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
-    #[serde(
-        rename = "returnedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnedOn", default, skip_serializing_if = "Option::is_none")]
     pub returned_on: Option<rt::DateTime>,
     /// Date when credit was received
     #[serde(
@@ -2737,11 +2361,7 @@ pub struct InventoryReturnResponse {
     /// Last time return was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -2753,32 +2373,16 @@ pub struct InventoryReturnResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
     ///
@@ -2788,21 +2392,13 @@ pub struct InventoryReturnResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Inventory.V2.InventoryReturnStatus`.
@@ -2856,7 +2452,9 @@ impl serde::Serialize for InventoryReturnStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for InventoryReturnStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2901,39 +2499,23 @@ pub struct InventoryTemplateItemResponse {
     /// Minimum quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "minQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "minQuantity", default, skip_serializing_if = "Option::is_none")]
     pub min_quantity: Option<rt::Decimal>,
     /// Maximum quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "maxQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxQuantity", default, skip_serializing_if = "Option::is_none")]
     pub max_quantity: Option<rt::Decimal>,
     /// Memo
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Unit of measure
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<UnitOfMeasureModel>,
     /// Whether this item is consignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConsignment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConsignment", default, skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
 }
 /// Response model for inventory template details
@@ -2969,27 +2551,15 @@ pub struct InventoryTemplateResponse {
     /// Template last modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the template has consignment items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConsignment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConsignment", default, skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
     /// Location IDs associated with this template
-    #[serde(
-        rename = "locationIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// Items in the template
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3023,11 +2593,7 @@ pub struct InventoryTransferItemResponse {
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
@@ -3047,11 +2613,7 @@ pub struct InventoryTransferItemResponse {
     /// Transfer quantity already picked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "quantityPicked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quantityPicked", default, skip_serializing_if = "Option::is_none")]
     pub quantity_picked: Option<rt::Decimal>,
     /// Cost
     ///
@@ -3064,18 +2626,10 @@ pub struct InventoryTransferItemResponse {
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// List of serial numbers
-    #[serde(
-        rename = "serialNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
@@ -3083,11 +2637,7 @@ pub struct InventoryTransferItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for transfer item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
 }
 /// Inventory transfer response
@@ -3104,11 +2654,7 @@ pub struct InventoryTransferResponse {
     /// Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "transferType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "transferType", default, skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
     ///
@@ -3132,27 +2678,15 @@ pub struct InventoryTransferResponse {
     /// Inventory location to transfer from
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "fromLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fromLocationId", default, skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "toLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "toLocationId", default, skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
@@ -3165,18 +2699,10 @@ pub struct InventoryTransferResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
-    #[serde(
-        rename = "pickedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pickedDate", default, skip_serializing_if = "Option::is_none")]
     pub picked_date: Option<rt::DateTime>,
     /// Transfer recevived date
-    #[serde(
-        rename = "receivedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedDate", default, skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
     ///
@@ -3186,11 +2712,7 @@ pub struct InventoryTransferResponse {
     /// last time transfer was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
@@ -3202,18 +2724,10 @@ pub struct InventoryTransferResponse {
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "syncStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
-    #[serde(
-        rename = "dateRequired",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateRequired", default, skip_serializing_if = "Option::is_none")]
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -3222,25 +2736,13 @@ pub struct InventoryTransferResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who canceled this transfer
-    #[serde(
-        rename = "canceledById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(
-        rename = "canceledReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(
-        rename = "dateCanceled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
     ///
@@ -3248,18 +2750,10 @@ pub struct InventoryTransferResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
-    #[serde(
-        rename = "pickedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pickedById", default, skip_serializing_if = "Option::is_none")]
     pub picked_by_id: Option<i64>,
     /// Employee who received this transfer
-    #[serde(
-        rename = "receivedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedById", default, skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
     ///
@@ -3269,19 +2763,11 @@ pub struct InventoryTransferResponse {
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Inventory.V2.ListReturnTypesResponse`.
@@ -3332,11 +2818,7 @@ pub struct ListReturnTypesResponse {
     /// Last time return type was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Logical operator used for querying custom fields
@@ -3384,7 +2866,9 @@ impl serde::Serialize for LogicalOperator {
     }
 }
 impl<'de> serde::Deserialize<'de> for LogicalOperator {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3440,7 +2924,9 @@ impl serde::Serialize for PoApprovalRejectionReason {
     }
 }
 impl<'de> serde::Deserialize<'de> for PoApprovalRejectionReason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3542,7 +3028,9 @@ impl serde::Serialize for PurchaseOrderCancellationReason {
     }
 }
 impl<'de> serde::Deserialize<'de> for PurchaseOrderCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3620,7 +3108,9 @@ impl serde::Serialize for PurchaseOrderDeliveryOption {
     }
 }
 impl<'de> serde::Deserialize<'de> for PurchaseOrderDeliveryOption {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3657,11 +3147,7 @@ pub struct PurchaseOrderItemResponse {
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
@@ -3714,11 +3200,7 @@ pub struct PurchaseOrderItemResponse {
     /// List of serial numbers
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serialNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Item status
     ///
@@ -3731,11 +3213,7 @@ pub struct PurchaseOrderItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// Id of the budget code for this PO item
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
 }
 /// Represents purchase order markup response
@@ -3747,11 +3225,7 @@ pub struct PurchaseOrderMarkupResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3792,20 +3266,12 @@ pub struct PurchaseOrderRequestResponse {
     /// Purchase order request number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "requestNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requestNumber", default, skip_serializing_if = "Option::is_none")]
     pub request_number: Option<String>,
     /// Status of this PO request
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "requestStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requestStatus", default, skip_serializing_if = "Option::is_none")]
     pub request_status: Option<String>,
     /// Id of invoice associated with PO request
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
@@ -3827,21 +3293,13 @@ pub struct PurchaseOrderRequestResponse {
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO request
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO request
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO request
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO request
     #[serde(
@@ -3866,11 +3324,7 @@ pub struct PurchaseOrderRequestResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO request required on date
-    #[serde(
-        rename = "requiredOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// When PO request was created, system date
     ///
@@ -3880,11 +3334,7 @@ pub struct PurchaseOrderRequestResponse {
     /// When PO request was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO request total, including items cost, tax and shipping cost
     ///
@@ -3910,11 +3360,7 @@ pub struct PurchaseOrderRequestResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO request
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestStatus`.
@@ -3964,7 +3410,9 @@ impl serde::Serialize for PurchaseOrderRequestStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for PurchaseOrderRequestStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4013,11 +3461,7 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
     ///
@@ -4025,11 +3469,7 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO
     #[serde(
@@ -4042,11 +3482,7 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Id of the budget code for this PO
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
     ///
@@ -4063,21 +3499,13 @@ pub struct PurchaseOrderResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
-    #[serde(
-        rename = "requiredOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// PO sent on date
     #[serde(rename = "sentOn", default, skip_serializing_if = "Option::is_none")]
     pub sent_on: Option<rt::DateTime>,
     /// PO received on date
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
     ///
@@ -4087,11 +3515,7 @@ pub struct PurchaseOrderResponse {
     /// When PO was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
     ///
@@ -4109,11 +3533,7 @@ pub struct PurchaseOrderResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
     ///
@@ -4128,11 +3548,7 @@ pub struct PurchaseOrderResponse {
     /// List of custom fields for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Represents purchase order type response
@@ -4203,11 +3619,7 @@ pub struct PurchaseOrderTypeResponse {
     /// Skip weekends
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "skipWeekends",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "skipWeekends", default, skip_serializing_if = "Option::is_none")]
     pub skip_weekends: Option<bool>,
     /// Exclude tax from job costing
     ///
@@ -4244,11 +3656,7 @@ pub struct PurchaseOrderTypeResponse {
     /// Last time purchase order type was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Inventory.V2.ReceiptCancellationReason`.
@@ -4310,7 +3718,9 @@ impl serde::Serialize for ReceiptCancellationReason {
     }
 }
 impl<'de> serde::Deserialize<'de> for ReceiptCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4377,11 +3787,7 @@ pub struct ReceivePurchaseOrderRequest {
     #[serde(rename = "purchaseOrderId")]
     pub purchase_order_id: i64,
     /// Id of the job to associate with this receipt
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     /// Receipt date
     #[serde(rename = "dateReceived")]
@@ -4491,7 +3897,9 @@ impl serde::Serialize for ReturnCancellationReason {
     }
 }
 impl<'de> serde::Deserialize<'de> for ReturnCancellationReason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4565,7 +3973,9 @@ impl serde::Serialize for SyncStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for SyncStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4615,20 +4025,12 @@ pub struct TruckResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Warehouse Id for this truck
-    #[serde(
-        rename = "warehouseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "warehouseId", default, skip_serializing_if = "Option::is_none")]
     pub warehouse_id: Option<i64>,
     /// Technician Ids associated with this truck
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianIds", default, skip_serializing_if = "Option::is_none")]
     pub technician_ids: Option<Vec<i64>>,
     /// Inventory Template Id for this truck
     #[serde(
@@ -4645,21 +4047,13 @@ pub struct TruckResponse {
     /// Last time truck was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }
 /// Schema `Inventory.UnitOfMeasureModel`.
@@ -4759,10 +4153,7 @@ pub struct UpdateAddressRequest {
 impl UpdateAddressRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(description: String, address: AddressRequest) -> Self {
-        Self {
-            description,
-            address,
-        }
+        Self { description, address }
     }
 }
 /// Represents request to update adjustment
@@ -4771,11 +4162,7 @@ impl UpdateAddressRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateAdjustmentRequest {
     /// Contains a list of external data items that should be attached to this adjustment
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Update purchase order item request
@@ -4853,11 +4240,7 @@ pub struct UpdatePurchaseOrderRequest {
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of the business unit for this PO
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of the inventory location for this PO
     #[serde(
@@ -4870,11 +4253,7 @@ pub struct UpdatePurchaseOrderRequest {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of the technician for this PO
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Id of the project for this PO
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
@@ -4910,11 +4289,7 @@ pub struct UpdatePurchaseOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO Required On date
-    #[serde(
-        rename = "requiredOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// Tax
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5074,18 +4449,10 @@ impl UpdateReturnItemModel {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateReturnRequest {
     /// Return type Id
-    #[serde(
-        rename = "returnTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Business unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Reference Number
     #[serde(
@@ -5102,11 +4469,7 @@ pub struct UpdateReturnRequest {
     )]
     pub inventory_location_id: Option<i64>,
     /// Return Date
-    #[serde(
-        rename = "returnDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnDate", default, skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Memo
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5135,11 +4498,7 @@ pub struct UpdateReturnRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<UpdateReturnItemModel>>,
     /// Contains a list of external data items that should be attached to this return
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Request model to Update Return Types
@@ -5197,11 +4556,7 @@ impl UpdateReturnTypeRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateTransferRequest {
     /// Contains a list of external data items that should be attached to this transfer
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Represents a request to update truck
@@ -5219,11 +4574,7 @@ pub struct UpdateTruckRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Warehouse Id for this truck
-    #[serde(
-        rename = "warehouseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "warehouseId", default, skip_serializing_if = "Option::is_none")]
     pub warehouse_id: Option<i64>,
     /// Template Id for this truck
     #[serde(
@@ -5233,18 +4584,10 @@ pub struct UpdateTruckRequest {
     )]
     pub template_id: rt::Nullable<i64>,
     /// Technician Ids to associate with this truck
-    #[serde(
-        rename = "technicianIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianIds", default, skip_serializing_if = "Option::is_none")]
     pub technician_ids: Option<Vec<i64>>,
     /// Contains a list of external data items that should be attached to this truck
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Represents request to update vendor contact
@@ -5307,11 +4650,7 @@ pub struct UpdateVendorRequest {
     )]
     pub is_truck_replenishment: Option<bool>,
     /// Default PO Delivery Method
-    #[serde(
-        rename = "deliveryOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deliveryOption", default, skip_serializing_if = "Option::is_none")]
     pub delivery_option: Option<PurchaseOrderDeliveryOption>,
     /// Default Tax Rate
     #[serde(rename = "taxRate", default, skip_serializing_if = "Option::is_none")]
@@ -5331,11 +4670,7 @@ pub struct UpdateVendorRequest {
     )]
     pub vendor_quickbooks_item: Option<String>,
     /// Payment Term Id
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Remittance Vendor Id
     #[serde(
@@ -5351,18 +4686,10 @@ pub struct UpdateVendorRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagRequest>>,
     /// Email Recipients
-    #[serde(
-        rename = "vendorContacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorContacts", default, skip_serializing_if = "Option::is_none")]
     pub vendor_contacts: Option<Vec<UpdateVendorContactRequest>>,
     /// Contains a list of external data items that should be attached to this vendor
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Represents a request to update warehouse
@@ -5371,11 +4698,7 @@ pub struct UpdateVendorRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateWarehouseRequest {
     /// Contains a list of external data items that should be attached to this warehouse
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Vendor contact info response
@@ -5455,29 +4778,17 @@ pub struct VendorResponse {
     /// Default delivery option
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "deliveryOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deliveryOption", default, skip_serializing_if = "Option::is_none")]
     pub delivery_option: Option<String>,
     /// Default tax rate for this vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "defaultTaxRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// Vendor contact information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "contactInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contactInfo", default, skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<VendorContactInfoResponse>,
     /// Vendor address
     ///
@@ -5492,27 +4803,15 @@ pub struct VendorResponse {
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this vendor,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Represents warehouse response
@@ -5555,20 +4854,12 @@ pub struct WarehouseResponse {
     /// Last time warehouse was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
 }

@@ -225,7 +225,10 @@ impl AdjustmentsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customFields.Operator`.
-    pub fn custom_fields_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_fields_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_fields_operator = Some(value);
         self
     }
@@ -304,17 +307,17 @@ impl AdjustmentsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/adjustments", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("number", &self.number);
@@ -341,8 +344,13 @@ impl AdjustmentsGetList {
     }
 }
 impl std::future::IntoFuture for AdjustmentsGetList {
-    type Output = Result<rt::Paged<super::models::InventoryAdjustmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::InventoryAdjustmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryAdjustmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -371,9 +379,8 @@ impl AdjustmentsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/adjustments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/adjustments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -410,8 +417,7 @@ impl AdjustmentsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/adjustments/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/adjustments/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -525,10 +531,7 @@ impl ExportAdjustments {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/export/adjustments",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/export/adjustments", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -536,8 +539,13 @@ impl ExportAdjustments {
     }
 }
 impl std::future::IntoFuture for ExportAdjustments {
-    type Output = Result<rt::ExportBatch<super::models::ExportAdjustmentsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportAdjustmentsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportAdjustmentsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -581,12 +589,13 @@ impl ExportPurchaseOrders {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/export/purchase-orders",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/export/purchase-orders", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -595,9 +604,13 @@ impl ExportPurchaseOrders {
     }
 }
 impl std::future::IntoFuture for ExportPurchaseOrders {
-    type Output = Result<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -639,13 +652,12 @@ impl ExportReturns {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/export/returns",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/export/returns", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -653,8 +665,13 @@ impl ExportReturns {
     }
 }
 impl std::future::IntoFuture for ExportReturns {
-    type Output = Result<rt::ExportBatch<super::models::ExportReturnsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportReturnsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportReturnsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -701,10 +718,7 @@ impl ExportTransfers {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/export/transfers",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/export/transfers", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -712,8 +726,13 @@ impl ExportTransfers {
     }
 }
 impl std::future::IntoFuture for ExportTransfers {
-    type Output = Result<rt::ExportBatch<super::models::ExportTransfersResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportTransfersResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTransfersResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -847,13 +866,12 @@ impl InventoryTemplatesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/inventory-templates",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/inventory-templates", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("page", &self.page);
@@ -870,7 +888,9 @@ impl InventoryTemplatesGetList {
 }
 impl std::future::IntoFuture for InventoryTemplatesGetList {
     type Output = Result<rt::Paged<super::models::InventoryTemplateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryTemplateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -956,10 +976,7 @@ impl PurchaseOrderTypesCreate {
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/purchase-order-types",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/purchase-order-types", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1067,13 +1084,12 @@ impl PurchaseOrderTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/purchase-order-types",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/purchase-order-types", self.client.tenant()),
         );
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
@@ -1089,7 +1105,9 @@ impl PurchaseOrderTypesGetList {
 }
 impl std::future::IntoFuture for PurchaseOrderTypesGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PurchaseOrderTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1118,9 +1136,8 @@ impl PurchaseOrderTypesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-order-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1175,7 +1192,10 @@ impl PurchaseOrdersApi {
     /// `POST /tenant/{tenant}/purchase-orders` (operation `PurchaseOrders_Create`)
     ///
     /// Required scope: `tn.inv.purchaseorders:w`
-    pub fn create(&self, body: super::models::CreatePurchaseOrderRequest) -> PurchaseOrdersCreate {
+    pub fn create(
+        &self,
+        body: super::models::CreatePurchaseOrderRequest,
+    ) -> PurchaseOrdersCreate {
         PurchaseOrdersCreate {
             client: self.client.clone(),
             body,
@@ -1304,9 +1324,8 @@ impl PurchaseOrdersApproveRequest {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/requests/{}/approve",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-orders/requests/{}/approve", self
+                .client.tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1343,9 +1362,8 @@ impl PurchaseOrdersCancel {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/{}/cancellation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-orders/{}/cancellation", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1381,10 +1399,7 @@ impl PurchaseOrdersCreate {
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/purchase-orders",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/purchase-orders", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1420,9 +1435,8 @@ impl PurchaseOrdersGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-orders/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1611,13 +1625,12 @@ impl PurchaseOrdersGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/inventory/v2/tenant/{}/purchase-orders",
-                self.client.tenant()
-            ),
+            format!("/inventory/v2/tenant/{}/purchase-orders", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("status", &self.status);
@@ -1643,7 +1656,9 @@ impl PurchaseOrdersGetList {
 }
 impl std::future::IntoFuture for PurchaseOrdersGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PurchaseOrderResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1692,7 +1707,10 @@ impl PurchaseOrdersGetRequests {
     /// Values: \[PendingApproval, Approved, Rejected\]
     ///
     /// Query parameter `requestStatus`.
-    pub fn request_status(mut self, value: super::models::PurchaseOrderRequestStatus) -> Self {
+    pub fn request_status(
+        mut self,
+        value: super::models::PurchaseOrderRequestStatus,
+    ) -> Self {
         self.request_status = Some(value);
         self
     }
@@ -1812,8 +1830,7 @@ impl PurchaseOrdersGetRequests {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/requests",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/purchase-orders/requests", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -1837,8 +1854,13 @@ impl PurchaseOrdersGetRequests {
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersGetRequests {
-    type Output = Result<rt::Paged<super::models::PurchaseOrderRequestResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::PurchaseOrderRequestResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PurchaseOrderRequestResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1867,9 +1889,8 @@ impl PurchaseOrdersRejectRequest {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/requests/{}/reject",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-orders/requests/{}/reject", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1907,9 +1928,8 @@ impl PurchaseOrdersUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-orders/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-orders/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2027,8 +2047,7 @@ impl PurchaseOrdersMarkupCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-markups",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/purchase-order-markups", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -2065,9 +2084,8 @@ impl PurchaseOrdersMarkupDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-markups/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-order-markups/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -2166,12 +2184,13 @@ impl PurchaseOrdersMarkupGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-markups",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/purchase-order-markups", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -2187,8 +2206,13 @@ impl PurchaseOrdersMarkupGet {
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
-    type Output = Result<rt::Paged<super::models::PurchaseOrderMarkupResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::PurchaseOrderMarkupResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PurchaseOrderMarkupResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2216,9 +2240,8 @@ impl PurchaseOrdersMarkupGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-markups/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-order-markups/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2255,9 +2278,8 @@ impl PurchaseOrdersMarkupUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/purchase-order-markups/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/purchase-order-markups/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2389,9 +2411,8 @@ impl ReceiptsCancelReceipts {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/receipts/{}/cancellation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/receipts/{}/cancellation", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("id", &self.id2);
@@ -2570,7 +2591,10 @@ impl ReceiptsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customFields.Operator`.
-    pub fn custom_fields_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_fields_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_fields_operator = Some(value);
         self
     }
@@ -2649,7 +2673,9 @@ impl ReceiptsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/receipts", self.client.tenant()),
@@ -2682,7 +2708,9 @@ impl ReceiptsGetList {
 }
 impl std::future::IntoFuture for ReceiptsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReceiptResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryReceiptResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2710,8 +2738,7 @@ impl ReceiptsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/receipts/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/receipts/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -2739,7 +2766,10 @@ impl ReturnTypesApi {
     /// `POST /tenant/{tenant}/return-types` (operation `ReturnTypes_Create`)
     ///
     /// Required scope: `tn.inv.returntypes:w`
-    pub fn create(&self, body: super::models::CreateReturnTypeRequest) -> ReturnTypesCreate {
+    pub fn create(
+        &self,
+        body: super::models::CreateReturnTypeRequest,
+    ) -> ReturnTypesCreate {
         ReturnTypesCreate {
             client: self.client.clone(),
             body,
@@ -2908,7 +2938,9 @@ impl ReturnTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/return-types", self.client.tenant()),
@@ -2928,7 +2960,9 @@ impl ReturnTypesGetList {
 }
 impl std::future::IntoFuture for ReturnTypesGetList {
     type Output = Result<rt::Paged<super::models::ListReturnTypesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ListReturnTypesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2957,9 +2991,8 @@ impl ReturnTypesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/return-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/return-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3053,7 +3086,11 @@ impl ReturnsApi {
     /// `PATCH /tenant/{tenant}/returns/{id}` (operation `Returns_Update`)
     ///
     /// Required scope: `tn.inv.returns:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateReturnRequest) -> ReturnsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateReturnRequest,
+    ) -> ReturnsUpdate {
         ReturnsUpdate {
             client: self.client.clone(),
             id,
@@ -3099,9 +3136,8 @@ impl ReturnsCancel {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/returns/{}/cancellation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/returns/{}/cancellation", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3282,7 +3318,10 @@ impl ReturnsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customFields.Operator`.
-    pub fn custom_fields_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_fields_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_fields_operator = Some(value);
         self
     }
@@ -3383,7 +3422,9 @@ impl ReturnsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/returns", self.client.tenant()),
@@ -3411,10 +3452,8 @@ impl ReturnsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -3422,7 +3461,9 @@ impl ReturnsGetList {
 }
 impl std::future::IntoFuture for ReturnsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReturnResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryReturnResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3451,9 +3492,8 @@ impl ReturnsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/returns/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/returns/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3490,8 +3530,7 @@ impl ReturnsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/returns/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/returns/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -3553,7 +3592,11 @@ impl TransfersApi {
     /// `PATCH /tenant/{tenant}/transfers/{id}` (operation `Transfers_Update`)
     ///
     /// Required scope: `tn.inv.transfers:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateTransferRequest) -> TransfersUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateTransferRequest,
+    ) -> TransfersUpdate {
         TransfersUpdate {
             client: self.client.clone(),
             id,
@@ -3690,7 +3733,10 @@ impl TransfersGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customFields.Operator`.
-    pub fn custom_fields_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_fields_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_fields_operator = Some(value);
         self
     }
@@ -3791,7 +3837,9 @@ impl TransfersGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/transfers", self.client.tenant()),
@@ -3817,10 +3865,8 @@ impl TransfersGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -3828,7 +3874,9 @@ impl TransfersGetList {
 }
 impl std::future::IntoFuture for TransfersGetList {
     type Output = Result<rt::Paged<super::models::InventoryTransferResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InventoryTransferResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3857,9 +3905,8 @@ impl TransfersUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/transfers/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/transfers/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3896,8 +3943,7 @@ impl TransfersUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/transfers/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/transfers/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -3959,7 +4005,11 @@ impl TrucksApi {
     /// `PATCH /tenant/{tenant}/trucks/{id}` (operation `Trucks_Update`)
     ///
     /// Required scope: `tn.inv.trucks:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateTruckRequest) -> TrucksUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateTruckRequest,
+    ) -> TrucksUpdate {
         TrucksUpdate {
             client: self.client.clone(),
             id,
@@ -4137,10 +4187,8 @@ impl TrucksGetList {
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("createdBefore", &self.created_before);
@@ -4185,9 +4233,8 @@ impl TrucksUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/trucks/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/trucks/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -4283,7 +4330,11 @@ impl VendorsApi {
     /// `PATCH /tenant/{tenant}/vendors/{id}` (operation `Vendors_Update`)
     ///
     /// Required scope: `tn.inv.vendors:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateVendorRequest) -> VendorsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateVendorRequest,
+    ) -> VendorsUpdate {
         VendorsUpdate {
             client: self.client.clone(),
             id,
@@ -4388,15 +4439,12 @@ impl VendorsGetById {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/vendors/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/vendors/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -4489,12 +4537,13 @@ impl VendorsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/vendors/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/vendors/custom-fields", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -4510,7 +4559,9 @@ impl VendorsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for VendorsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4644,7 +4695,10 @@ impl VendorsGetList {
     /// Values: \[And, Or\]
     ///
     /// Query parameter `customField.Operator`.
-    pub fn custom_field_operator(mut self, value: super::models::LogicalOperator) -> Self {
+    pub fn custom_field_operator(
+        mut self,
+        value: super::models::LogicalOperator,
+    ) -> Self {
         self.custom_field_operator = Some(value);
         self
     }
@@ -4667,10 +4721,8 @@ impl VendorsGetList {
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("createdBefore", &self.created_before);
@@ -4717,9 +4769,8 @@ impl VendorsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/vendors/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/vendors/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -4756,8 +4807,7 @@ impl VendorsUpdateCustomFields {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/vendors/custom-fields",
-                self.client.tenant()
+                "/inventory/v2/tenant/{}/vendors/custom-fields", self.client.tenant()
             ),
         );
         request.json(&self.body);
@@ -4808,7 +4858,11 @@ impl WarehousesApi {
     /// `PATCH /tenant/{tenant}/warehouses/{id}` (operation `Warehouses_Update`)
     ///
     /// Required scope: `tn.inv.warehouses:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateWarehouseRequest) -> WarehousesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateWarehouseRequest,
+    ) -> WarehousesUpdate {
         WarehousesUpdate {
             client: self.client.clone(),
             id,
@@ -4944,17 +4998,17 @@ impl WarehousesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/warehouses", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("createdBefore", &self.created_before);
@@ -4999,9 +5053,8 @@ impl WarehousesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/inventory/v2/tenant/{}/warehouses/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/inventory/v2/tenant/{}/warehouses/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);

@@ -35,10 +35,6 @@ pub struct CallReasonResponse {
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }

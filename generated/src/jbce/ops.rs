@@ -128,7 +128,9 @@ impl CallReasonsGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jbce/v2/tenant/{}/call-reasons", self.client.tenant()),

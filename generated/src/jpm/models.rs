@@ -63,11 +63,7 @@ pub struct AppointmentHoldReason {
     /// Appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the hold reason
     ///
@@ -216,20 +212,12 @@ pub struct AppointmentResponse {
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
     ///
@@ -239,20 +227,12 @@ pub struct AppointmentResponse {
     /// ID of the user that created the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfirmed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfirmed", default, skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
     ///
@@ -328,7 +308,9 @@ impl serde::Serialize for AppointmentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for AppointmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -364,11 +346,7 @@ pub struct AppointmentSummaryApiModel {
     /// When the summary was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Work performed notes
     ///
@@ -378,11 +356,7 @@ pub struct AppointmentSummaryApiModel {
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
 }
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
@@ -408,11 +382,7 @@ pub struct BudgetCodeMatchResult {
     #[serde(rename = "isValid", default, skip_serializing_if = "Option::is_none")]
     pub is_valid: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "budgetCodes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodes", default, skip_serializing_if = "Option::is_none")]
     pub budget_codes: Option<Vec<BudgetCodeModel>>,
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeModel`.
@@ -458,11 +428,7 @@ pub struct BudgetCodeSegmentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "segmentId", default, skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i64>,
-    #[serde(
-        rename = "segmentItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "segmentItemId", default, skip_serializing_if = "Option::is_none")]
     pub segment_item_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -828,7 +794,9 @@ impl serde::Serialize for CustomFieldDataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -889,11 +857,7 @@ pub struct CustomFieldTypeResponse {
     /// The date and time when the custom field type was last modified.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Jpm.V2.CustomFieldsUpdateMode`.
@@ -939,7 +903,9 @@ impl serde::Serialize for CustomFieldsUpdateMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldsUpdateMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1032,20 +998,12 @@ pub struct ExportAppointmentsResponse {
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
     ///
@@ -1055,20 +1013,12 @@ pub struct ExportAppointmentsResponse {
     /// ID of the user that created the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfirmed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfirmed", default, skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
     ///
@@ -1105,11 +1055,7 @@ pub struct ExportJobCanceledLogResponse {
     /// ID of user who canceled the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
     ///
@@ -1126,11 +1072,7 @@ pub struct ExportJobHistoryEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
     ///
@@ -1192,11 +1134,7 @@ pub struct ExportJobNotesResponse {
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
@@ -1206,11 +1144,7 @@ pub struct ExportJobNotesResponse {
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Job Id.
     ///
@@ -1227,28 +1161,16 @@ pub struct ExportJobsResponse {
     /// Custom fields on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
-    #[serde(
-        rename = "summaryOfWork",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
     /// ID of the job
     ///
@@ -1266,20 +1188,12 @@ pub struct ExportJobsResponse {
     /// ID of the job's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
     ///
@@ -1287,20 +1201,12 @@ pub struct ExportJobsResponse {
     #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
-    #[serde(
-        rename = "completedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "completedOn", default, skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
     ///
@@ -1315,11 +1221,7 @@ pub struct ExportJobsResponse {
     /// ID of the job's campaign
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
     ///
@@ -1349,18 +1251,10 @@ pub struct ExportJobsResponse {
     )]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
-    #[serde(
-        rename = "recallForId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recallForId", default, skip_serializing_if = "Option::is_none")]
     pub recall_for_id: Option<i64>,
     /// ID of the job for which this job is a warranty
-    #[serde(
-        rename = "warrantyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "warrantyId", default, skip_serializing_if = "Option::is_none")]
     pub warranty_id: Option<i64>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
@@ -1393,36 +1287,20 @@ pub struct ExportJobsResponse {
     /// ID of the user who created the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
-    #[serde(
-        rename = "leadCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCallId", default, skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
     /// ID of the Call that 3rd-party agents are enabled to set.
     #[serde(
@@ -1440,11 +1318,7 @@ pub struct ExportJobsResponse {
     /// Customer PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerPo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     ///
@@ -1452,11 +1326,7 @@ pub struct ExportJobsResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Total amount of the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1471,20 +1341,12 @@ pub struct ExportJobsResponse {
     /// IDs of estimates that are related to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateIds", default, skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "equipmentIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(
@@ -1525,11 +1387,7 @@ pub struct ExportProjectNotesResponse {
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
@@ -1539,11 +1397,7 @@ pub struct ExportProjectNotesResponse {
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Project Id.
     ///
@@ -1580,36 +1434,20 @@ pub struct ExportProjectsResponse {
     #[serde(rename = "subStatus", default, skip_serializing_if = "Option::is_none")]
     pub sub_status: Option<String>,
     /// Project substatus id
-    #[serde(
-        rename = "subStatusId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subStatusId", default, skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
-    #[serde(
-        rename = "projectTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectTypeId", default, skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
     ///
@@ -1647,11 +1485,7 @@ pub struct ExportProjectsResponse {
     )]
     pub actual_completion_date: Option<rt::DateTime>,
     /// Projects last modification date
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
     ///
@@ -1661,21 +1495,13 @@ pub struct ExportProjectsResponse {
     /// Custom fields on the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     ///
@@ -1699,7 +1525,10 @@ pub struct ExternalDataCreateRequest {
 }
 impl ExternalDataCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataModel>,
+    ) -> Self {
         Self {
             application_guid,
             external_data,
@@ -1763,7 +1592,9 @@ impl serde::Serialize for ExternalDataPatchMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for ExternalDataPatchMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1813,7 +1644,10 @@ pub struct ExternalDataUpdateRequest {
 }
 impl ExternalDataUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataUpdateModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataUpdateModel>,
+    ) -> Self {
         Self {
             patch_mode: rt::Nullable::Absent,
             application_guid,
@@ -1926,7 +1760,9 @@ impl serde::Serialize for JobAppointmentStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobAppointmentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1986,11 +1822,7 @@ pub struct JobBookedLogResponse {
     /// ID of user who booked the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job booked log is active
     ///
@@ -2024,11 +1856,7 @@ pub struct JobCancelReasonResponse {
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// JobCanceledLog response model
@@ -2062,11 +1890,7 @@ pub struct JobCanceledLogResponse {
     /// ID of user who canceled the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
     ///
@@ -2167,11 +1991,7 @@ pub struct JobCreateRequest {
     )]
     pub partner_lead_call_id: rt::Nullable<i64>,
     /// ID of the Lead associated with this job
-    #[serde(
-        rename = "leadId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "leadId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub lead_id: rt::Nullable<i64>,
     /// ID of the Booking that resulted in this job
     #[serde(
@@ -2229,11 +2049,7 @@ pub struct JobEquipmentResponse {
     /// IDs of the equipment items attached to the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "equipmentIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
 }
 /// Schema `Jpm.V2.Base.JobGeneratedLeadSource`.
@@ -2243,11 +2059,7 @@ pub struct JobGeneratedLeadSource {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the employee
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
 }
 /// Schema `Jpm.Jobs.JobHistoryItemModel`.
@@ -2259,11 +2071,7 @@ pub struct JobHistoryItemModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
     ///
@@ -2323,11 +2131,7 @@ pub struct JobHoldReasonResponse {
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
@@ -2371,20 +2175,12 @@ pub struct JobResponse {
     /// ID of the job's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
     ///
@@ -2392,20 +2188,12 @@ pub struct JobResponse {
     #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
-    #[serde(
-        rename = "completedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "completedOn", default, skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
     ///
@@ -2420,11 +2208,7 @@ pub struct JobResponse {
     /// ID of the job's campaign
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
     ///
@@ -2454,18 +2238,10 @@ pub struct JobResponse {
     )]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
-    #[serde(
-        rename = "recallForId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recallForId", default, skip_serializing_if = "Option::is_none")]
     pub recall_for_id: Option<i64>,
     /// ID of the job for which this job is a warranty
-    #[serde(
-        rename = "warrantyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "warrantyId", default, skip_serializing_if = "Option::is_none")]
     pub warranty_id: Option<i64>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
@@ -2498,36 +2274,20 @@ pub struct JobResponse {
     /// ID of the user who created the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
-    #[serde(
-        rename = "leadCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCallId", default, skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
     /// ID of the Call that 3rd-party agents are enabled to set.
     #[serde(
@@ -2545,11 +2305,7 @@ pub struct JobResponse {
     /// Customer PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerPo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     ///
@@ -2557,11 +2313,7 @@ pub struct JobResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Total amount of the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2576,20 +2328,12 @@ pub struct JobResponse {
     /// IDs of estimates that are related to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateIds", default, skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "equipmentIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(
@@ -2604,28 +2348,16 @@ pub struct JobResponse {
     /// Custom fields on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
-    #[serde(
-        rename = "summaryOfWork",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
 }
 /// Schema `Jpm.V2.JobStatus`.
@@ -2687,7 +2419,9 @@ impl serde::Serialize for JobStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2726,11 +2460,7 @@ pub struct JobTypeResponse {
     /// Tags here will automatically be applied to jobs booked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Level of urgency for this type of job
     ///
@@ -2743,11 +2473,7 @@ pub struct JobTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// A job is considered as converted if subtotal meets or exceeds this threshold
-    #[serde(
-        rename = "soldThreshold",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldThreshold", default, skip_serializing_if = "Option::is_none")]
     pub sold_threshold: Option<rt::Decimal>,
     /// Let’s you group other job types by class
     ///
@@ -2783,11 +2509,7 @@ pub struct JobTypeResponse {
     /// Date/time (in UTC) when job type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job type was created
     ///
@@ -2798,11 +2520,7 @@ pub struct JobTypeResponse {
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// When true, job type is active
     ///
@@ -2896,7 +2614,9 @@ impl serde::Serialize for JobsJobSchedulingTool {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobsJobSchedulingTool {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2964,7 +2684,9 @@ impl serde::Serialize for JpmJobSchedulingTool {
     }
 }
 impl<'de> serde::Deserialize<'de> for JpmJobSchedulingTool {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3003,11 +2725,7 @@ pub struct NoteResponse {
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
@@ -3017,11 +2735,7 @@ pub struct NoteResponse {
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Jpm.V2.ProjectNoteCreateRequest`.
@@ -3075,36 +2789,20 @@ pub struct ProjectResponse {
     #[serde(rename = "subStatus", default, skip_serializing_if = "Option::is_none")]
     pub sub_status: Option<String>,
     /// Project substatus id
-    #[serde(
-        rename = "subStatusId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subStatusId", default, skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
-    #[serde(
-        rename = "projectTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectTypeId", default, skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
     ///
@@ -3142,11 +2840,7 @@ pub struct ProjectResponse {
     )]
     pub actual_completion_date: Option<rt::DateTime>,
     /// Projects last modification date
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
     ///
@@ -3156,21 +2850,13 @@ pub struct ProjectResponse {
     /// Custom fields on the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     ///
@@ -3199,11 +2885,7 @@ pub struct ProjectStatusResponse {
     /// Date/time (in UTC) when project status was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Jpm.V2.ProjectSubStatusResponse`.
@@ -3232,11 +2914,7 @@ pub struct ProjectSubStatusResponse {
     /// Date/time (in UTC) when project sub status was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When true, project sub status is active
     ///
@@ -3265,11 +2943,7 @@ pub struct ProjectTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the user who created this project type.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemCostCategory`.
@@ -3339,7 +3013,9 @@ impl serde::Serialize for SegmentItemCostCategory {
     }
 }
 impl<'de> serde::Deserialize<'de> for SegmentItemCostCategory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3365,11 +3041,7 @@ pub struct SegmentItemModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    #[serde(
-        rename = "costCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costCategory", default, skip_serializing_if = "Option::is_none")]
     pub cost_category: Option<SegmentItemCostCategory>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
@@ -3394,11 +3066,7 @@ pub struct SegmentModel {
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isRequired",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isRequired", default, skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
 }
 /// Schema `Jpm.BudgetCodes.SegmentStructure`.
@@ -3448,7 +3116,9 @@ impl serde::Serialize for SegmentStructure {
     }
 }
 impl<'de> serde::Deserialize<'de> for SegmentStructure {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3508,7 +3178,9 @@ impl serde::Serialize for SegmentType {
     }
 }
 impl<'de> serde::Deserialize<'de> for SegmentType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3531,10 +3203,7 @@ pub struct SetAppointmentSummaryRequest {
 impl SetAppointmentSummaryRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(notes: String, technician_id: i64) -> Self {
-        Self {
-            notes,
-            technician_id,
-        }
+        Self { notes, technician_id }
     }
 }
 /// Schema `Jpm.V2.UpdateAppointmentSpecialInstructionsRequest`.
@@ -3547,34 +3216,20 @@ pub struct UpdateAppointmentSpecialInstructionsRequest {
 impl UpdateAppointmentSpecialInstructionsRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(special_instructions: String) -> Self {
-        Self {
-            special_instructions,
-        }
+        Self { special_instructions }
     }
 }
 /// Schema `Jpm.V2.UpdateJobRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateJobRequest {
     /// ID of the job's customer
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the job's business unit
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
@@ -3592,11 +3247,7 @@ pub struct UpdateJobRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Job summary
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3611,33 +3262,17 @@ pub struct UpdateJobRequest {
     /// List of custom fields and their values. This list must describe the full list of custom fields on the job.
     /// If job A has values for custom fields X and Y and this field only contains a model for custom field X, then
     /// the value for custom field Y on job A will be removed.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// List of tag types. This list must describe the full list of tags on the job. If job A has tags X and Y and
     /// this field only contains a ID for tag X, then tag Y on job A will be removed.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// External data update model.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
     /// Customer PO
-    #[serde(
-        rename = "customerPo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the Technician who sold the job.
     #[serde(
@@ -3654,11 +3289,7 @@ pub struct UpdateJobRequest {
     )]
     pub is_auto_dispatched: Option<bool>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
-    #[serde(
-        rename = "summaryOfWork",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
     /// Whether the job is a no-charge job.
     #[serde(rename = "noCharge", default, skip_serializing_if = "Option::is_none")]
@@ -3681,11 +3312,7 @@ pub struct UpdateJobTypeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Tags here will automatically be applied to jobs booked
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Level of urgency for this type of job
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3724,11 +3351,7 @@ pub struct UpdateJobTypeRequest {
     )]
     pub invoice_signatures_required: Option<bool>,
     /// External data update model
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
     /// Default action when an estimate is sold for this job type
     #[serde(
@@ -3785,11 +3408,7 @@ pub struct UpdateProjectRequest {
     #[serde(rename = "statusId", default, skip_serializing_if = "Option::is_none")]
     pub status_id: Option<i64>,
     /// Project sub status id
-    #[serde(
-        rename = "subStatusId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subStatusId", default, skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// Project type id
     #[serde(
@@ -3816,17 +3435,9 @@ pub struct UpdateProjectRequest {
     )]
     pub actual_completion_date: Option<rt::DateTime>,
     /// Project record’s custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldCreateOrUpdateModel>>,
     /// External data update model.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }

@@ -91,7 +91,11 @@ impl AppointmentsApi {
     /// `PUT /tenant/{tenant}/appointments/{id}/hold` (operation `Appointments_Hold`)
     ///
     /// Required scope: `tn.jpm.appointments:w`
-    pub fn hold(&self, id: i64, body: super::models::HoldAppointmentRequest) -> AppointmentsHold {
+    pub fn hold(
+        &self,
+        id: i64,
+        body: super::models::HoldAppointmentRequest,
+    ) -> AppointmentsHold {
         AppointmentsHold {
             client: self.client.clone(),
             id,
@@ -228,9 +232,8 @@ impl AppointmentsConfirm {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/confirmation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/confirmation", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -266,9 +269,8 @@ impl AppointmentsDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -304,9 +306,8 @@ impl AppointmentsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -495,7 +496,9 @@ impl AppointmentsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/appointments", self.client.tenant()),
@@ -553,9 +556,8 @@ impl AppointmentsHold {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/hold",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/hold", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -592,9 +594,8 @@ impl AppointmentsRemoveConfirmation {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/confirmation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/confirmation", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -630,9 +631,8 @@ impl AppointmentsRemoveHold {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/hold",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/hold", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -669,9 +669,8 @@ impl AppointmentsReschedule {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/reschedule",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/reschedule", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -709,9 +708,8 @@ impl AppointmentsSetSummary {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/summaries",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/summaries", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -749,9 +747,8 @@ impl AppointmentsUpdateSpecialInstructions {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/appointments/{}/special-instructions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/appointments/{}/special-instructions", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -809,7 +806,9 @@ impl BudgetCodesApi {
     /// `POST /tenant/{tenant}/work-breakdown-structure/budget-codes/partial/batch` (operation `BudgetCodes_CreateBudgetCodesPartialBatch`)
     ///
     /// Required scope: `tn.jpm.budgetcodes:w`
-    pub fn create_budget_codes_partial_batch(&self) -> BudgetCodesCreateBudgetCodesPartialBatch {
+    pub fn create_budget_codes_partial_batch(
+        &self,
+    ) -> BudgetCodesCreateBudgetCodesPartialBatch {
         BudgetCodesCreateBudgetCodesPartialBatch {
             client: self.client.clone(),
         }
@@ -876,7 +875,10 @@ impl BudgetCodesApi {
     /// `GET /tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes` (operation `BudgetCodes_ListProjectBudgetCodes`)
     ///
     /// Required scope: `tn.jpm.budgetcodes:r`
-    pub fn list_project_budget_codes(&self, project_id: i64) -> BudgetCodesListProjectBudgetCodes {
+    pub fn list_project_budget_codes(
+        &self,
+        project_id: i64,
+    ) -> BudgetCodesListProjectBudgetCodes {
         BudgetCodesListProjectBudgetCodes {
             client: self.client.clone(),
             project_id,
@@ -929,7 +931,10 @@ impl BudgetCodesApi {
     /// `GET /tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments` (operation `BudgetCodes_ListProjectSegments`)
     ///
     /// Required scope: `tn.jpm.segments:r`
-    pub fn list_project_segments(&self, project_id: i64) -> BudgetCodesListProjectSegments {
+    pub fn list_project_segments(
+        &self,
+        project_id: i64,
+    ) -> BudgetCodesListProjectSegments {
         BudgetCodesListProjectSegments {
             client: self.client.clone(),
             project_id,
@@ -988,8 +993,8 @@ impl BudgetCodesCreateBudgetCode {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -1026,8 +1031,8 @@ impl BudgetCodesCreateBudgetCodePartial {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/partial",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/partial", self
+                .client.tenant()
             ),
         );
         request.json(&self.body);
@@ -1059,12 +1064,14 @@ impl BudgetCodesCreateBudgetCodesBatch {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/batch",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/batch", self
+                .client.tenant()
             ),
         );
         self.client.send_json(request)
@@ -1095,7 +1102,9 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1171,8 +1180,8 @@ impl BudgetCodesListCompanyBudgetCodes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes", self.client
+                .tenant()
             ),
         );
         request.query("budgetCodeIds", &self.budget_code_ids);
@@ -1240,9 +1249,8 @@ impl BudgetCodesListCompanySegmentItemChildren {
             &Self::OPERATION,
             format!(
                 "/jpm/v2/tenant/{}/work-breakdown-structure/segments/{}/items/{}/children",
-                self.client.tenant(),
-                rt::PathSegment(&self.segment_id),
-                rt::PathSegment(&self.segment_item_id)
+                self.client.tenant(), rt::PathSegment(& self.segment_id),
+                rt::PathSegment(& self.segment_item_id)
             ),
         );
         request.query("page", &self.page);
@@ -1306,9 +1314,8 @@ impl BudgetCodesListCompanySegmentItems {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/segments/{}/items",
-                self.client.tenant(),
-                rt::PathSegment(&self.segment_id)
+                "/jpm/v2/tenant/{}/work-breakdown-structure/segments/{}/items", self
+                .client.tenant(), rt::PathSegment(& self.segment_id)
             ),
         );
         request.query("page", &self.page);
@@ -1365,8 +1372,8 @@ impl BudgetCodesListCompanySegments {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/segments",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/segments", self.client
+                .tenant()
             ),
         );
         request.query("page", &self.page);
@@ -1442,8 +1449,7 @@ impl BudgetCodesListProjectBudgetCodes {
             &Self::OPERATION,
             format!(
                 "/jpm/v2/tenant/{}/work-breakdown-structure/projects/{}/budget-codes",
-                self.client.tenant(),
-                rt::PathSegment(&self.project_id)
+                self.client.tenant(), rt::PathSegment(& self.project_id)
             ),
         );
         request.query("budgetCodeIds", &self.budget_code_ids);
@@ -1580,9 +1586,8 @@ impl BudgetCodesListProjectSegmentItems {
             &Self::OPERATION,
             format!(
                 "/jpm/v2/tenant/{}/work-breakdown-structure/projects/{}/segments/{}/items",
-                self.client.tenant(),
-                rt::PathSegment(&self.project_id),
-                rt::PathSegment(&self.segment_id)
+                self.client.tenant(), rt::PathSegment(& self.project_id),
+                rt::PathSegment(& self.segment_id)
             ),
         );
         request.query("page", &self.page);
@@ -1640,9 +1645,8 @@ impl BudgetCodesListProjectSegments {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/projects/{}/segments",
-                self.client.tenant(),
-                rt::PathSegment(&self.project_id)
+                "/jpm/v2/tenant/{}/work-breakdown-structure/projects/{}/segments", self
+                .client.tenant(), rt::PathSegment(& self.project_id)
             ),
         );
         request.query("page", &self.page);
@@ -1681,8 +1685,8 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/match",
-                self.client.tenant()
+                "/jpm/v2/tenant/{}/work-breakdown-structure/budget-codes/match", self
+                .client.tenant()
             ),
         );
         request.query("codes", &self.codes);
@@ -1721,8 +1725,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
             &Self::OPERATION,
             format!(
                 "/jpm/v2/tenant/{}/work-breakdown-structure/projects/{}/budget-codes/match",
-                self.client.tenant(),
-                rt::PathSegment(&self.project_id)
+                self.client.tenant(), rt::PathSegment(& self.project_id)
             ),
         );
         request.query("codes", &self.codes);
@@ -1882,10 +1885,7 @@ impl ExportAppointments {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/export/appointments",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/export/appointments", self.client.tenant()),
         );
         request.query("active", &self.active);
         request.query("from", &self.from);
@@ -1894,9 +1894,13 @@ impl ExportAppointments {
     }
 }
 impl std::future::IntoFuture for ExportAppointments {
-    type Output = Result<rt::ExportBatch<super::models::ExportAppointmentsResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportAppointmentsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportAppointmentsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1940,13 +1944,12 @@ impl ExportJobCancelReasons {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/export/job-canceled-logs",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/export/job-canceled-logs", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -1954,9 +1957,13 @@ impl ExportJobCancelReasons {
     }
 }
 impl std::future::IntoFuture for ExportJobCancelReasons {
-    type Output = Result<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2011,8 +2018,13 @@ impl ExportJobHistory {
     }
 }
 impl std::future::IntoFuture for ExportJobHistory {
-    type Output = Result<rt::ExportBatch<super::models::ExportJobHistoryResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportJobHistoryResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobHistoryResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2067,8 +2079,13 @@ impl ExportJobNotes {
     }
 }
 impl std::future::IntoFuture for ExportJobNotes {
-    type Output = Result<rt::ExportBatch<super::models::ExportJobNotesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportJobNotesResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobNotesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2110,7 +2127,9 @@ impl ExportJobs {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/jobs", self.client.tenant()),
@@ -2122,7 +2141,9 @@ impl ExportJobs {
 }
 impl std::future::IntoFuture for ExportJobs {
     type Output = Result<rt::ExportBatch<super::models::ExportJobsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2169,10 +2190,7 @@ impl ExportProjectNotes {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/export/project-notes",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/export/project-notes", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -2180,9 +2198,13 @@ impl ExportProjectNotes {
     }
 }
 impl std::future::IntoFuture for ExportProjectNotes {
-    type Output = Result<rt::ExportBatch<super::models::ExportProjectNotesResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportProjectNotesResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportProjectNotesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2237,8 +2259,13 @@ impl ExportProjects {
     }
 }
 impl std::future::IntoFuture for ExportProjects {
-    type Output = Result<rt::ExportBatch<super::models::ExportProjectsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportProjectsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportProjectsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2367,7 +2394,9 @@ impl JobCancelReasonsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-cancel-reasons", self.client.tenant()),
@@ -2386,7 +2415,9 @@ impl JobCancelReasonsGetList {
 }
 impl std::future::IntoFuture for JobCancelReasonsGetList {
     type Output = Result<rt::Paged<super::models::JobCancelReasonResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::JobCancelReasonResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2483,9 +2514,8 @@ impl JobEquipmentAttach {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/equipment",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/equipment", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2523,10 +2553,8 @@ impl JobEquipmentDetach {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.equipment_id)
+                "/jpm/v2/tenant/{}/jobs/{}/equipment/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.equipment_id)
             ),
         );
         self.client.send_empty(request)
@@ -2563,9 +2591,8 @@ impl JobEquipmentDetachBulk {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/equipment",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/equipment", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2602,9 +2629,8 @@ impl JobEquipmentGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/equipment",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/equipment", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2741,7 +2767,9 @@ impl JobHoldReasonsGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-hold-reasons", self.client.tenant()),
@@ -2760,7 +2788,9 @@ impl JobHoldReasonsGet {
 }
 impl std::future::IntoFuture for JobHoldReasonsGet {
     type Output = Result<rt::Paged<super::models::JobHoldReasonResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::JobHoldReasonResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2828,7 +2858,11 @@ impl JobTypesApi {
     /// `PATCH /tenant/{tenant}/job-types/{id}` (operation `JobTypes_Update`)
     ///
     /// Required scope: `tn.jpm.jobtypes:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateJobTypeRequest) -> JobTypesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateJobTypeRequest,
+    ) -> JobTypesUpdate {
         JobTypesUpdate {
             client: self.client.clone(),
             id,
@@ -2903,15 +2937,12 @@ impl JobTypesGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/job-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/job-types/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -3090,10 +3121,8 @@ impl JobTypesGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -3128,9 +3157,8 @@ impl JobTypesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/job-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/job-types/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -3389,9 +3417,8 @@ impl JobsCancel {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/cancel",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/cancel", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3464,9 +3491,8 @@ impl JobsCreateNote {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -3512,15 +3538,12 @@ impl JobsGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}", self.client.tenant(), rt::PathSegment(& self
+                .id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -3554,9 +3577,8 @@ impl JobsGetBookedLog {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/booked-log",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/booked-log", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -3588,13 +3610,12 @@ impl JobsGetCancelReasons {
         scopes: Some(&["tn.jpm.jobs:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/jobs/cancel-reasons",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/jobs/cancel-reasons", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         self.client.send_json(request)
@@ -3689,7 +3710,9 @@ impl JobsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/custom-fields", self.client.tenant()),
@@ -3707,7 +3730,9 @@ impl JobsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for JobsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3735,9 +3760,8 @@ impl JobsGetHistory {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/history",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/history", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -3769,7 +3793,9 @@ impl JobsGetHoldReasons {
         scopes: Some(&["tn.jpm.jobs:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/hold-reasons", self.client.tenant()),
@@ -3828,13 +3854,14 @@ impl JobsGetJobCanceledLogs {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/canceled-log",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/canceled-log", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -3845,7 +3872,9 @@ impl JobsGetJobCanceledLogs {
 }
 impl std::future::IntoFuture for JobsGetJobCanceledLogs {
     type Output = Result<rt::Paged<super::models::JobCanceledLogResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::JobCanceledLogResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3967,7 +3996,10 @@ impl JobsGetList {
     /// Values: \[Scheduled, Dispatched, Working, Hold, Done, Canceled\]
     ///
     /// Query parameter `appointmentStatus`.
-    pub fn appointment_status(mut self, value: super::models::JobAppointmentStatus) -> Self {
+    pub fn appointment_status(
+        mut self,
+        value: super::models::JobAppointmentStatus,
+    ) -> Self {
         self.appointment_status = Some(value);
         self
     }
@@ -4189,18 +4221,18 @@ impl JobsGetList {
         request.query("jobStatus", &self.job_status);
         request.query("appointmentStatus", &self.appointment_status);
         request.query("priority", &self.priority);
-        request.query(
-            "firstAppointmentStartsOnOrAfter",
-            &self.first_appointment_starts_on_or_after,
-        );
-        request.query(
-            "firstAppointmentStartsBefore",
-            &self.first_appointment_starts_before,
-        );
-        request.query(
-            "appointmentStartsOnOrAfter",
-            &self.appointment_starts_on_or_after,
-        );
+        request
+            .query(
+                "firstAppointmentStartsOnOrAfter",
+                &self.first_appointment_starts_on_or_after,
+            );
+        request
+            .query(
+                "firstAppointmentStartsBefore",
+                &self.first_appointment_starts_before,
+            );
+        request
+            .query("appointmentStartsOnOrAfter", &self.appointment_starts_on_or_after);
         request.query("appointmentStartsBefore", &self.appointment_starts_before);
         request.query("technicianId", &self.technician_id);
         request.query("customerId", &self.customer_id);
@@ -4221,10 +4253,8 @@ impl JobsGetList {
         request.query("tagTypeIds", &self.tag_type_ids);
         request.query("equipmentIds", &self.equipment_ids);
         request.query("sort", &self.sort);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("hasUnusedAppointments", &self.has_unused_appointments);
@@ -4285,9 +4315,8 @@ impl JobsGetNotes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -4326,9 +4355,8 @@ impl JobsRemoveCancellation {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}/remove-cancellation",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}/remove-cancellation", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -4365,9 +4393,8 @@ impl JobsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/jobs/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/jobs/{}", self.client.tenant(), rt::PathSegment(& self
+                .id)
             ),
         );
         request.json(&self.body);
@@ -4445,9 +4472,8 @@ impl ProjectStatusesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/project-statuses/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/project-statuses/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -4562,7 +4588,9 @@ impl ProjectStatusesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/project-statuses", self.client.tenant()),
@@ -4582,7 +4610,9 @@ impl ProjectStatusesGetList {
 }
 impl std::future::IntoFuture for ProjectStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectStatusResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ProjectStatusResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4653,9 +4683,8 @@ impl ProjectSubStatusesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/project-substatuses/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/project-substatuses/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -4787,13 +4816,12 @@ impl ProjectSubStatusesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/project-substatuses",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/project-substatuses", self.client.tenant()),
         );
         request.query("name", &self.name);
         request.query("statusId", &self.status_id);
@@ -4812,7 +4840,9 @@ impl ProjectSubStatusesGetList {
 }
 impl std::future::IntoFuture for ProjectSubStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectSubStatusResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ProjectSubStatusResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4874,9 +4904,8 @@ impl ProjectTypesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/project-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/project-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -4931,7 +4960,9 @@ impl ProjectTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/project-types", self.client.tenant()),
@@ -5095,7 +5126,11 @@ impl ProjectsApi {
     /// `PATCH /tenant/{tenant}/projects/{id}` (operation `Projects_Update`)
     ///
     /// Required scope: `tn.jpm.projects:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateProjectRequest) -> ProjectsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateProjectRequest,
+    ) -> ProjectsUpdate {
         ProjectsUpdate {
             client: self.client.clone(),
             id,
@@ -5127,10 +5162,8 @@ impl ProjectsAttachJob {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/{}/attach-job/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.job_id)
+                "/jpm/v2/tenant/{}/projects/{}/attach-job/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.job_id)
             ),
         );
         self.client.send_empty(request)
@@ -5202,9 +5235,8 @@ impl ProjectsCreateNote {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/projects/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -5241,9 +5273,8 @@ impl ProjectsDetachJob {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/detach-job/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.job_id)
+                "/jpm/v2/tenant/{}/projects/detach-job/{}", self.client.tenant(),
+                rt::PathSegment(& self.job_id)
             ),
         );
         self.client.send_empty(request)
@@ -5288,15 +5319,12 @@ impl ProjectsGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/projects/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -5389,13 +5417,12 @@ impl ProjectsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/jpm/v2/tenant/{}/projects/custom-fields",
-                self.client.tenant()
-            ),
+            format!("/jpm/v2/tenant/{}/projects/custom-fields", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -5410,7 +5437,9 @@ impl ProjectsGetCustomFieldTypes {
 }
 impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5684,14 +5713,12 @@ impl ProjectsGetList {
         request.query("startsOnOrAfter", &self.starts_on_or_after);
         request.query("completedBefore", &self.completed_before);
         request.query("completedOnOrAfter", &self.completed_on_or_after);
-        request.query(
-            "targetCompletionDateBefore",
-            &self.target_completion_date_before,
-        );
-        request.query(
-            "targetCompletionDateOnOrAfter",
-            &self.target_completion_date_on_or_after,
-        );
+        request.query("targetCompletionDateBefore", &self.target_completion_date_before);
+        request
+            .query(
+                "targetCompletionDateOnOrAfter",
+                &self.target_completion_date_on_or_after,
+            );
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("page", &self.page);
@@ -5699,10 +5726,8 @@ impl ProjectsGetList {
         request.query("includeTotal", &self.include_total);
         request.query("status", &self.status);
         request.query("sort", &self.sort);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         self.client.send_json(request)
@@ -5762,9 +5787,8 @@ impl ProjectsGetNotes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/{}/notes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/projects/{}/notes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -5804,9 +5828,8 @@ impl ProjectsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/jpm/v2/tenant/{}/projects/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/jpm/v2/tenant/{}/projects/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);

@@ -34,11 +34,7 @@ pub struct CampaignCategoryResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Marketing.V2.CampaignCategoryType`.
@@ -84,7 +80,9 @@ impl serde::Serialize for CampaignCategoryType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CampaignCategoryType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -125,29 +123,17 @@ pub struct CampaignCostResponse {
     #[serde(rename = "dailyCost", default, skip_serializing_if = "Option::is_none")]
     pub daily_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
 }
 /// Schema `Marketing.V2.CampaignCostsSummaryItem`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CampaignCostsSummaryItem {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
@@ -169,11 +155,7 @@ pub struct CampaignResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -191,25 +173,13 @@ pub struct CampaignResponse {
     pub category: Option<CampaignResponseCategory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(
-        rename = "otherSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherSource", default, skip_serializing_if = "Option::is_none")]
     pub other_source: Option<String>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
-    #[serde(
-        rename = "otherMedium",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherMedium", default, skip_serializing_if = "Option::is_none")]
     pub other_medium: Option<String>,
     #[serde(
         rename = "campaignPhoneNumbers",
@@ -267,7 +237,12 @@ pub struct CampaignUpsertRequest {
 }
 impl CampaignUpsertRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(name: String, business_unit_id: i64, category_id: i64, active: bool) -> Self {
+    pub fn new(
+        name: String,
+        business_unit_id: i64,
+        category_id: i64,
+        active: bool,
+    ) -> Self {
         Self {
             name,
             business_unit_id,
@@ -294,7 +269,12 @@ pub struct CreateCampaignCostRequest {
 }
 impl CreateCampaignCostRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(campaign_id: i64, year: i32, month: i32, daily_cost: rt::Decimal) -> Self {
+    pub fn new(
+        campaign_id: i64,
+        year: i32,
+        month: i32,
+        daily_cost: rt::Decimal,
+    ) -> Self {
         Self {
             campaign_id,
             year,

@@ -131,9 +131,8 @@ impl CampaignCategoriesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -232,7 +231,9 @@ impl CampaignCategoriesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/categories", self.client.tenant()),
@@ -250,7 +251,9 @@ impl CampaignCategoriesGetList {
 }
 impl std::future::IntoFuture for CampaignCategoriesGetList {
     type Output = Result<rt::Paged<super::models::CampaignCategoryResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CampaignCategoryResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -279,9 +282,8 @@ impl CampaignCategoriesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -335,12 +337,13 @@ impl CampaignCostSummaryGet {
         scopes: Some(&["tn.mrk.campaigncostsummary:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/campaign-cost-summary",
-                self.client.tenant()
+                "/marketing/v2/tenant/{}/campaign-cost-summary", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -369,7 +372,10 @@ impl CampaignCostsApi {
     /// `POST /tenant/{tenant}/costs` (operation `CampaignCosts_Create`)
     ///
     /// Required scope: `tn.mrk.costs:w`
-    pub fn create(&self, body: super::models::CreateCampaignCostRequest) -> CampaignCostsCreate {
+    pub fn create(
+        &self,
+        body: super::models::CreateCampaignCostRequest,
+    ) -> CampaignCostsCreate {
         CampaignCostsCreate {
             client: self.client.clone(),
             body,
@@ -478,9 +484,8 @@ impl CampaignCostsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/costs/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/costs/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -571,7 +576,9 @@ impl CampaignCostsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/costs", self.client.tenant()),
@@ -617,9 +624,8 @@ impl CampaignCostsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/costs/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/costs/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -708,7 +714,11 @@ impl CampaignsApi {
     /// `PATCH /tenant/{tenant}/campaigns/{id}` (operation `Campaigns_Update`)
     ///
     /// Required scope: `tn.mrk.campaigns:w`
-    pub fn update(&self, id: i64, body: super::models::CampaignUpsertRequest) -> CampaignsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::CampaignUpsertRequest,
+    ) -> CampaignsUpdate {
         CampaignsUpdate {
             client: self.client.clone(),
             id,
@@ -774,9 +784,8 @@ impl CampaignsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/campaigns/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/campaigns/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -856,13 +865,14 @@ impl CampaignsGetCosts {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/campaigns/{}/costs",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/campaigns/{}/costs", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("page", &self.page);
@@ -1051,9 +1061,8 @@ impl CampaignsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketing/v2/tenant/{}/campaigns/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/marketing/v2/tenant/{}/campaigns/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1110,10 +1119,7 @@ impl EmailChannelCostGet {
     pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketing/v2/tenant/{}/email-channel-cost",
-                self.client.tenant()
-            ),
+            format!("/marketing/v2/tenant/{}/email-channel-cost", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("to", &self.to);

@@ -26,25 +26,13 @@ pub struct Attribution {
     #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "utmCampaign",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "utmCampaign", default, skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landingPageUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landingPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub landing_page_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referrerUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referrerUrl", default, skip_serializing_if = "Option::is_none")]
     pub referrer_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clickId", default, skip_serializing_if = "Option::is_none")]
@@ -55,11 +43,7 @@ pub struct Attribution {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wbraid: Option<String>,
-    #[serde(
-        rename = "stCampaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "stCampaignId", default, skip_serializing_if = "Option::is_none")]
     pub st_campaign_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -90,21 +74,13 @@ pub struct Attribution {
     #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "adGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adGroupName", default, skip_serializing_if = "Option::is_none")]
     pub ad_group_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "keywordId", default, skip_serializing_if = "Option::is_none")]
     pub keyword_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "keywordName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "keywordName", default, skip_serializing_if = "Option::is_none")]
     pub keyword_name: Option<String>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Booking`.
@@ -128,25 +104,13 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "callerNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "callerNumber", default, skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "trackingNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "trackingNumber", default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "excusedReason",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "excusedReason", default, skip_serializing_if = "Option::is_none")]
     pub excused_reason: Option<String>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Campaign`.
@@ -154,11 +118,7 @@ pub struct Call {
 pub struct Campaign {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,11 +127,7 @@ pub struct Campaign {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "launchDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "launchDate", default, skip_serializing_if = "Option::is_none")]
     pub launch_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,25 +137,13 @@ pub struct Campaign {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CapacityAwarenessWarning {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "campaignName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "warningType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "warningType", default, skip_serializing_if = "Option::is_none")]
     pub warning_type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<String>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -209,11 +153,7 @@ pub struct CapacityAwarenessWarning {
     )]
     pub lookahead_window: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "thresholdValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "thresholdValue", default, skip_serializing_if = "Option::is_none")]
     pub threshold_value: Option<i32>,
 }
 /// Schema `Marketing.Ads.Contracts.CapacityAwarenessWarningQueryResult`.
@@ -223,18 +163,10 @@ pub struct CapacityAwarenessWarningQueryResult {
     #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tenantName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tenantName", default, skip_serializing_if = "Option::is_none")]
     pub tenant_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,7 +184,10 @@ pub struct CreateExternalCallAttributionRequest {
 }
 impl CreateExternalCallAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(web_session_data: WebSessionData, external_call_data: ExternalCallData) -> Self {
+    pub fn new(
+        web_session_data: WebSessionData,
+        external_call_data: ExternalCallData,
+    ) -> Self {
         Self {
             web_session_data,
             external_call_data,
@@ -272,10 +207,7 @@ pub struct CreateScheduledJobAttributionRequest {
 impl CreateScheduledJobAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(web_session_data: WebSessionData, job_id: i64) -> Self {
-        Self {
-            web_session_data,
-            job_id,
-        }
+        Self { web_session_data, job_id }
     }
 }
 /// Schema `Marketing.Ads.V2.CreateWebBookingAttributionRequest`.
@@ -310,10 +242,7 @@ pub struct CreateWebLeadFormAttributionRequest {
 impl CreateWebLeadFormAttributionRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(web_session_data: WebSessionData, lead_id: i64) -> Self {
-        Self {
-            web_session_data,
-            lead_id,
-        }
+        Self { web_session_data, lead_id }
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Customer`.
@@ -341,20 +270,12 @@ pub struct DigitalStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clicks: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "averageCPC",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "averageCPC", default, skip_serializing_if = "Option::is_none")]
     pub average_cpc: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversions: Option<i64>,
-    #[serde(
-        rename = "allConversions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allConversions", default, skip_serializing_if = "Option::is_none")]
     pub all_conversions: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -367,11 +288,7 @@ pub struct DigitalStats {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_per_conversion: Option<f64>,
-    #[serde(
-        rename = "conversionRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conversionRate", default, skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<f64>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.EntityType`.
@@ -421,7 +338,9 @@ impl serde::Serialize for EntityType {
     }
 }
 impl<'de> serde::Deserialize<'de> for EntityType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -503,11 +422,7 @@ pub struct GetPerformanceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<Keyword>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "digitalStats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "digitalStats", default, skip_serializing_if = "Option::is_none")]
     pub digital_stats: Option<DigitalStats>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadStats", default, skip_serializing_if = "Option::is_none")]
@@ -543,18 +458,10 @@ pub struct Keyword {
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.LeadForm`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LeadForm {
-    #[serde(
-        rename = "leadNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadNumber", default, skip_serializing_if = "Option::is_none")]
     pub lead_number: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "leadStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadStatus", default, skip_serializing_if = "Option::is_none")]
     pub lead_status: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -570,25 +477,13 @@ pub struct LeadStats {
     #[serde(rename = "leadCalls", default, skip_serializing_if = "Option::is_none")]
     pub lead_calls: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "onlineBooking",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "onlineBooking", default, skip_serializing_if = "Option::is_none")]
     pub online_booking: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "manualBooking",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manualBooking", default, skip_serializing_if = "Option::is_none")]
     pub manual_booking: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "bookedJobs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bookedJobs", default, skip_serializing_if = "Option::is_none")]
     pub booked_jobs: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "ranJobs", default, skip_serializing_if = "Option::is_none")]
@@ -606,11 +501,7 @@ pub struct LeadStats {
         skip_serializing_if = "Option::is_none"
     )]
     pub potential_revenue: Option<rt::Decimal>,
-    #[serde(
-        rename = "bookingRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bookingRate", default, skip_serializing_if = "Option::is_none")]
     pub booking_rate: Option<f64>,
     #[serde(rename = "avgTicket", default, skip_serializing_if = "Option::is_none")]
     pub avg_ticket: Option<f64>,
@@ -666,7 +557,9 @@ impl serde::Serialize for LeadType {
     }
 }
 impl<'de> serde::Deserialize<'de> for LeadType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -724,7 +617,9 @@ impl serde::Serialize for LeadTypeInt32 {
     }
 }
 impl<'de> serde::Deserialize<'de> for LeadTypeInt32 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -780,7 +675,9 @@ impl serde::Serialize for PerformanceSegmentationType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PerformanceSegmentationType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -836,7 +733,9 @@ impl serde::Serialize for Status {
     }
 }
 impl<'de> serde::Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

@@ -18,7 +18,11 @@ impl AttributedLeadsApi {
     /// `GET /tenant/{tenant}/attributed-leads` (operation `AttributedLeads_Get`)
     ///
     /// Required scope: `tn.mads.attributedleads:r`
-    pub fn get(&self, from_utc: rt::DateTime, to_utc: rt::DateTime) -> AttributedLeadsGet {
+    pub fn get(
+        &self,
+        from_utc: rt::DateTime,
+        to_utc: rt::DateTime,
+    ) -> AttributedLeadsGet {
         AttributedLeadsGet {
             client: self.client.clone(),
             from_utc,
@@ -88,13 +92,12 @@ impl AttributedLeadsGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketingads/v2/tenant/{}/attributed-leads",
-                self.client.tenant()
-            ),
+            format!("/marketingads/v2/tenant/{}/attributed-leads", self.client.tenant()),
         );
         request.query("fromUtc", &self.from_utc);
         request.query("toUtc", &self.to_utc);
@@ -106,8 +109,13 @@ impl AttributedLeadsGet {
     }
 }
 impl std::future::IntoFuture for AttributedLeadsGet {
-    type Output = Result<rt::Paged<super::models::GetAttributedLeadsResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::GetAttributedLeadsResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GetAttributedLeadsResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -150,20 +158,21 @@ impl CapacityAwarenessWarningGet {
         scopes: Some(&["tn.mads.capacitywarnings:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult> {
         let request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketingads/v2/tenant/{}/capacity-warnings",
-                self.client.tenant()
-            ),
+            format!("/marketingads/v2/tenant/{}/capacity-warnings", self.client.tenant()),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for CapacityAwarenessWarningGet {
     type Output = Result<super::models::CapacityAwarenessWarningQueryResult, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::CapacityAwarenessWarningQueryResult,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -215,8 +224,8 @@ impl ExternalCallAttributionsCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketingads/v2/tenant/{}/external-call-attributions",
-                self.client.tenant()
+                "/marketingads/v2/tenant/{}/external-call-attributions", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -306,20 +315,17 @@ impl PerformanceGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketingads/v2/tenant/{}/performance",
-                self.client.tenant()
-            ),
+            format!("/marketingads/v2/tenant/{}/performance", self.client.tenant()),
         );
         request.query("fromUtc", &self.from_utc);
         request.query("toUtc", &self.to_utc);
-        request.query(
-            "performanceSegmentationType",
-            &self.performance_segmentation_type,
-        );
+        request
+            .query("performanceSegmentationType", &self.performance_segmentation_type);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -328,7 +334,9 @@ impl PerformanceGet {
 }
 impl std::future::IntoFuture for PerformanceGet {
     type Output = Result<rt::Paged<super::models::GetPerformanceResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::GetPerformanceResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -379,10 +387,7 @@ impl ScheduledJobAttributionsCreate {
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketingads/v2/tenant/{}/job-attributions",
-                self.client.tenant()
-            ),
+            format!("/marketingads/v2/tenant/{}/job-attributions", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_empty(request)
@@ -442,8 +447,8 @@ impl WebBookingAttributionsCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketingads/v2/tenant/{}/web-booking-attributions",
-                self.client.tenant()
+                "/marketingads/v2/tenant/{}/web-booking-attributions", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);
@@ -504,8 +509,8 @@ impl WebLeadFormAttributionsCreate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/marketingads/v2/tenant/{}/web-lead-form-attributions",
-                self.client.tenant()
+                "/marketingads/v2/tenant/{}/web-lead-form-attributions", self.client
+                .tenant()
             ),
         );
         request.json(&self.body);

@@ -6,7 +6,9 @@
 //!
 //! Enable with the `marketing-reputation` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;

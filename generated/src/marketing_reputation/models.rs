@@ -58,7 +58,9 @@ impl serde::Serialize for JobStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -106,7 +108,9 @@ impl serde::Serialize for PulledReviewRecommendationStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for PulledReviewRecommendationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -159,7 +163,9 @@ impl serde::Serialize for ResponseType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ResponseType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -232,7 +238,9 @@ impl serde::Serialize for ReviewMatchConfidenceLevel {
     }
 }
 impl<'de> serde::Deserialize<'de> for ReviewMatchConfidenceLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -248,37 +256,17 @@ pub struct ReviewReport {
     pub address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
-    #[serde(
-        rename = "authorEmail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorEmail", default, skip_serializing_if = "Option::is_none")]
     pub author_email: Option<String>,
-    #[serde(
-        rename = "authorName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorName", default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
-    #[serde(
-        rename = "reviewType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewType", default, skip_serializing_if = "Option::is_none")]
     pub review_type: Option<ReviewUpdatedStatus>,
-    #[serde(
-        rename = "reviewResponse",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewResponse", default, skip_serializing_if = "Option::is_none")]
     pub review_response: Option<String>,
-    #[serde(
-        rename = "publishDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "publishDate", default, skip_serializing_if = "Option::is_none")]
     pub publish_date: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
@@ -302,55 +290,23 @@ pub struct ReviewReport {
         skip_serializing_if = "Option::is_none"
     )]
     pub verified_by_user_id: Option<i64>,
-    #[serde(
-        rename = "verifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "verifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub verified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "isAutoVerified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isAutoVerified", default, skip_serializing_if = "Option::is_none")]
     pub is_auto_verified: Option<bool>,
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    #[serde(
-        rename = "completedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "completedDate", default, skip_serializing_if = "Option::is_none")]
     pub completed_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "customerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(
-        rename = "dispatchedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dispatchedDate", default, skip_serializing_if = "Option::is_none")]
     pub dispatched_date: Option<rt::DateTime>,
     #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<JobStatus>,
-    #[serde(
-        rename = "jobTypeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
     #[serde(
         rename = "technicianFullName",
@@ -358,31 +314,15 @@ pub struct ReviewReport {
         skip_serializing_if = "Option::is_none"
     )]
     pub technician_full_name: Option<String>,
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    #[serde(
-        rename = "internalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalId", default, skip_serializing_if = "Option::is_none")]
     pub internal_id: Option<i64>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewUpdatedStatus`.
@@ -429,7 +369,9 @@ impl serde::Serialize for ReviewUpdatedStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ReviewUpdatedStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }
@@ -482,7 +424,9 @@ impl serde::Serialize for ReviewsReportType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ReviewsReportType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_int_enum(deserializer)
     }
 }

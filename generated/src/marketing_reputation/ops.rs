@@ -224,10 +224,7 @@ impl ReviewsReviews {
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/marketingreputation/v2/tenant/{}/reviews",
-                self.client.tenant()
-            ),
+            format!("/marketingreputation/v2/tenant/{}/reviews", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -249,18 +246,21 @@ impl ReviewsReviews {
         request.query("campaignIds", &self.campaign_ids);
         request.query("fromRating", &self.from_rating);
         request.query("toRating", &self.to_rating);
-        request.query(
-            "includeReviewsWithoutLocation",
-            &self.include_reviews_without_location,
-        );
-        request.query(
-            "includeReviewsWithoutCampaign",
-            &self.include_reviews_without_campaign,
-        );
-        request.query(
-            "includeReviewsWithoutTechnician",
-            &self.include_reviews_without_technician,
-        );
+        request
+            .query(
+                "includeReviewsWithoutLocation",
+                &self.include_reviews_without_location,
+            );
+        request
+            .query(
+                "includeReviewsWithoutCampaign",
+                &self.include_reviews_without_campaign,
+            );
+        request
+            .query(
+                "includeReviewsWithoutTechnician",
+                &self.include_reviews_without_technician,
+            );
         request.query("internalId", &self.internal_id);
         request.query("externalId", &self.external_id);
         self.client.send_json(request)

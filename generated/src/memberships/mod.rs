@@ -6,11 +6,13 @@
 //!
 //! Enable with the `memberships` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
+pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
-pub use models::*;
 use servicetitan_runtime as rt;
 /// Entry point of the Memberships domain, bound to one tenant.
 #[derive(Clone, Debug)]
@@ -35,7 +37,9 @@ impl MembershipsApi {
         ops::InvoiceTemplatesApi::new(self.client.clone())
     }
     /// `LocationRecurringServiceEvents` operations (3).
-    pub fn location_recurring_service_events(&self) -> ops::LocationRecurringServiceEventsApi {
+    pub fn location_recurring_service_events(
+        &self,
+    ) -> ops::LocationRecurringServiceEventsApi {
         ops::LocationRecurringServiceEventsApi::new(self.client.clone())
     }
     /// `LocationRecurringServices` operations (3).

@@ -51,7 +51,9 @@ impl serde::Serialize for CustomFieldDataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -110,11 +112,7 @@ pub struct CustomFieldTypeResponse {
     /// The last date the custom field was modified in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Memberships.V2.CustomerMembershipResponse`.
@@ -131,29 +129,17 @@ pub struct CustomerMembershipResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "followUpOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpOn", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
     #[serde(
@@ -199,11 +185,7 @@ pub struct CustomerMembershipResponse {
     /// Follow-up status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "followUpStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpStatus", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
     ///
@@ -232,20 +214,12 @@ pub struct CustomerMembershipResponse {
     /// Business unit ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
     ///
@@ -257,11 +231,7 @@ pub struct CustomerMembershipResponse {
     )]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
-    #[serde(
-        rename = "activatedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedById", default, skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
     /// ID of the invoice item that is the sale task of this membership
     #[serde(
@@ -299,11 +269,7 @@ pub struct CustomerMembershipResponse {
     )]
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Preferred payment method ID
     #[serde(
@@ -313,11 +279,7 @@ pub struct CustomerMembershipResponse {
     )]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
-    #[serde(
-        rename = "paymentTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTypeId", default, skip_serializing_if = "Option::is_none")]
     pub payment_type_id: Option<i64>,
     /// Recurring Location ID
     #[serde(
@@ -334,21 +296,13 @@ pub struct CustomerMembershipResponse {
     )]
     pub renewal_membership_task_id: Option<i64>,
     /// ID of the renewal membership
-    #[serde(
-        rename = "renewedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewedById", default, skip_serializing_if = "Option::is_none")]
     pub renewed_by_id: Option<i64>,
     /// ID of the user that was credited for the sale of this membership
     #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer Purchase Order
-    #[serde(
-        rename = "customerPo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
@@ -359,11 +313,7 @@ pub struct CustomerMembershipResponse {
     /// List of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Memberships.V2.CustomerMembershipStatusChangeItemResponse`.
@@ -393,22 +343,14 @@ pub struct CustomerMembershipStatusChangeItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Memberships.V2.CustomerMembershipUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomerMembershipUpdateRequest {
     /// ID of the Business Unit associated with this membership
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Next date that this membership will be billed on
     #[serde(
@@ -564,7 +506,9 @@ impl serde::Serialize for DefaultSortingFields {
     }
 }
 impl<'de> serde::Deserialize<'de> for DefaultSortingFields {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -620,7 +564,9 @@ impl serde::Serialize for DiscountMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for DiscountMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -643,29 +589,17 @@ pub struct ExportCustomerMembershipResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "followUpOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpOn", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
     #[serde(
@@ -711,11 +645,7 @@ pub struct ExportCustomerMembershipResponse {
     /// Follow-up status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "followUpStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpStatus", default, skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
     ///
@@ -744,20 +674,12 @@ pub struct ExportCustomerMembershipResponse {
     /// Business unit ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
     ///
@@ -769,11 +691,7 @@ pub struct ExportCustomerMembershipResponse {
     )]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
-    #[serde(
-        rename = "activatedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedById", default, skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
     /// ID of the invoice item that is the sale task of this membership
     #[serde(
@@ -811,11 +729,7 @@ pub struct ExportCustomerMembershipResponse {
     )]
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Preferred payment method ID
     #[serde(
@@ -825,11 +739,7 @@ pub struct ExportCustomerMembershipResponse {
     )]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
-    #[serde(
-        rename = "paymentTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTypeId", default, skip_serializing_if = "Option::is_none")]
     pub payment_type_id: Option<i64>,
     /// Recurring Location ID
     #[serde(
@@ -846,21 +756,13 @@ pub struct ExportCustomerMembershipResponse {
     )]
     pub renewal_membership_task_id: Option<i64>,
     /// ID of the renewal membership
-    #[serde(
-        rename = "renewedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewedById", default, skip_serializing_if = "Option::is_none")]
     pub renewed_by_id: Option<i64>,
     /// ID of the user that was credited for the sale of this membership
     #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer Purchase Order
-    #[serde(
-        rename = "customerPo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
@@ -871,11 +773,7 @@ pub struct ExportCustomerMembershipResponse {
     /// List of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `Memberships.V2.ExportCustomerMembershipStatusChangesResponse`.
@@ -905,20 +803,12 @@ pub struct ExportCustomerMembershipStatusChangesResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// ID of the membership that this status change record is associated with
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
 }
 /// Schema `Memberships.V2.ExportInvoiceTemplateResponse`.
@@ -938,20 +828,12 @@ pub struct ExportInvoiceTemplateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
     ///
@@ -1006,18 +888,10 @@ pub struct ExportLocationRecurringServiceEventResponse {
     )]
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Membership name
-    #[serde(
-        rename = "membershipName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipName", default, skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
     ///
@@ -1039,20 +913,12 @@ pub struct ExportLocationRecurringServiceEventResponse {
     pub job_id: Option<i64>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether this event still exists, or was deleted already.
     ///
@@ -1084,39 +950,23 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Customer membership ID
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
     ///
@@ -1130,20 +980,12 @@ pub struct ExportLocationRecurringServiceResponse {
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationLength",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1190,21 +1032,13 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
     ///
@@ -1212,20 +1046,12 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
-    #[serde(
-        rename = "jobSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
@@ -1260,11 +1086,7 @@ pub struct ExportLocationRecurringServiceResponse {
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceWeek", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceWeek.
@@ -1285,11 +1107,7 @@ pub struct ExportLocationRecurringServiceResponse {
     )]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
-    #[serde(
-        rename = "jobStartTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobStartTime", default, skip_serializing_if = "Option::is_none")]
     pub job_start_time: Option<rt::TimeSpan>,
     /// Estimated payroll cost
     #[serde(
@@ -1309,11 +1127,7 @@ pub struct ExportLocationRecurringServiceResponse {
     /// A list of tag IDs associated to this recurring service.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
 }
 /// Schema `Memberships.V2.ExportMembershipTypeResponse`.
@@ -1330,20 +1144,12 @@ pub struct ExportMembershipTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
@@ -1385,11 +1191,7 @@ pub struct ExportMembershipTypeResponse {
     pub recurring_services: Option<Vec<MembershipTypeRecurringServiceEntry>>,
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Membership type name
     ///
@@ -1397,11 +1199,7 @@ pub struct ExportMembershipTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
     ///
@@ -1411,20 +1209,12 @@ pub struct ExportMembershipTypeResponse {
     /// Membership discount mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "discountMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountMode", default, skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationTarget",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationTarget", default, skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
     ///
@@ -1477,20 +1267,12 @@ pub struct ExportRecurringServiceTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
     ///
@@ -1500,11 +1282,7 @@ pub struct ExportRecurringServiceTypeResponse {
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
     ///
@@ -1527,20 +1305,12 @@ pub struct ExportRecurringServiceTypeResponse {
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationLength",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
     #[serde(
@@ -1550,11 +1320,7 @@ pub struct ExportRecurringServiceTypeResponse {
     )]
     pub invoice_template_id: Option<i64>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -1565,18 +1331,10 @@ pub struct ExportRecurringServiceTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Job summary
-    #[serde(
-        rename = "jobSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// Recurring service type name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1760,20 +1518,12 @@ pub struct InvoiceTemplateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
     ///
@@ -1813,11 +1563,7 @@ pub struct InvoiceTemplateUpdateRequest {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether invoice template is active
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1851,18 +1597,10 @@ pub struct LocationRecurringServiceEventResponse {
     )]
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Membership name
-    #[serde(
-        rename = "membershipName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipName", default, skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
     ///
@@ -1884,20 +1622,12 @@ pub struct LocationRecurringServiceEventResponse {
     pub job_id: Option<i64>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceResponse`.
@@ -1924,39 +1654,23 @@ pub struct LocationRecurringServiceResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Customer membership ID
-    #[serde(
-        rename = "membershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
     ///
@@ -1970,20 +1684,12 @@ pub struct LocationRecurringServiceResponse {
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationLength",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2030,21 +1736,13 @@ pub struct LocationRecurringServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
     ///
@@ -2052,20 +1750,12 @@ pub struct LocationRecurringServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
-    #[serde(
-        rename = "jobSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
@@ -2100,11 +1790,7 @@ pub struct LocationRecurringServiceResponse {
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceWeek", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceWeek.
@@ -2125,11 +1811,7 @@ pub struct LocationRecurringServiceResponse {
     )]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
-    #[serde(
-        rename = "jobStartTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobStartTime", default, skip_serializing_if = "Option::is_none")]
     pub job_start_time: Option<rt::TimeSpan>,
     /// Estimated payroll cost
     #[serde(
@@ -2149,11 +1831,7 @@ pub struct LocationRecurringServiceResponse {
     /// A list of tag IDs associated to this recurring service.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceUpdateRequest`.
@@ -2173,18 +1851,10 @@ pub struct LocationRecurringServiceUpdateRequest {
     )]
     pub recurring_service_type_id: Option<i64>,
     /// The recurrence duration type
-    #[serde(
-        rename = "durationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
-    #[serde(
-        rename = "durationLength",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2207,38 +1877,22 @@ pub struct LocationRecurringServiceUpdateRequest {
     )]
     pub invoice_template_for_following_years_id: rt::Nullable<i64>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
-    #[serde(
-        rename = "jobSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
-    #[serde(
-        rename = "recurrenceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
@@ -2265,11 +1919,7 @@ pub struct LocationRecurringServiceUpdateRequest {
     pub recurrence_days_of_week: Option<Vec<WeekDay>>,
     /// Enum value corresponding to which week of the month this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
-    #[serde(
-        rename = "recurrenceWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceWeek", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceWeek.
@@ -2294,11 +1944,7 @@ pub struct LocationRecurringServiceUpdateRequest {
     )]
     pub estimated_payroll_cost: rt::Nullable<rt::Decimal>,
     /// List specifying IDs of Tag Types associated with this location recurring service
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List specifying IDs of preferred technicians for this location recurring service
     #[serde(
@@ -2364,7 +2010,9 @@ impl serde::Serialize for MembershipLocationTarget {
     }
 }
 impl<'de> serde::Deserialize<'de> for MembershipLocationTarget {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2432,7 +2080,9 @@ impl serde::Serialize for MembershipRecurrenceType {
     }
 }
 impl<'de> serde::Deserialize<'de> for MembershipRecurrenceType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2568,7 +2218,9 @@ impl serde::Serialize for MembershipStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for MembershipStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2615,11 +2267,7 @@ pub struct MembershipTypeDiscountItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this discount item
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingEntry`.
@@ -2645,20 +2293,12 @@ pub struct MembershipTypeDurationBillingEntry {
     /// Billing price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingPrice", default, skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "renewalPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalPrice", default, skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingItemResponse`.
@@ -2684,20 +2324,12 @@ pub struct MembershipTypeDurationBillingItemResponse {
     /// Billing price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingPrice", default, skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "renewalPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalPrice", default, skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
     /// ID of the duration/billing option
     ///
@@ -2718,11 +2350,7 @@ pub struct MembershipTypeDurationBillingItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this duration/billing option
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceEntry`.
@@ -2754,11 +2382,7 @@ pub struct MembershipTypeRecurringServiceEntry {
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "offsetType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "offsetType", default, skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
     ///
@@ -2795,11 +2419,7 @@ pub struct MembershipTypeRecurringServiceItemResponse {
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "offsetType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "offsetType", default, skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
     ///
@@ -2820,11 +2440,7 @@ pub struct MembershipTypeRecurringServiceItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service item
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Memberships.V2.MembershipTypeResponse`.
@@ -2836,11 +2452,7 @@ pub struct MembershipTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
     ///
@@ -2850,20 +2462,12 @@ pub struct MembershipTypeResponse {
     /// Membership discount mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "discountMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountMode", default, skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationTarget",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationTarget", default, skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
     ///
@@ -2912,20 +2516,12 @@ pub struct MembershipTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
@@ -2967,11 +2563,7 @@ pub struct MembershipTypeResponse {
     pub recurring_services: Option<Vec<MembershipTypeRecurringServiceEntry>>,
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
 }
 /// Schema `Memberships.V2.SkuType`.
@@ -3025,7 +2617,9 @@ impl serde::Serialize for MembershipsSkuType {
     }
 }
 impl<'de> serde::Deserialize<'de> for MembershipsSkuType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3119,7 +2713,9 @@ impl serde::Serialize for Month {
     }
 }
 impl<'de> serde::Deserialize<'de> for Month {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3171,7 +2767,9 @@ impl serde::Serialize for OffsetType {
     }
 }
 impl<'de> serde::Deserialize<'de> for OffsetType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3235,7 +2833,9 @@ impl serde::Serialize for OpportunityStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for OpportunityStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3254,10 +2854,7 @@ pub struct OrderByItemOfDefaultSortingFields {
 impl OrderByItemOfDefaultSortingFields {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(field: DefaultSortingFields, is_descending: bool) -> Self {
-        Self {
-            field,
-            is_descending,
-        }
+        Self { field, is_descending }
     }
 }
 impl rt::QueryValue for OrderByItemOfDefaultSortingFields {
@@ -3319,7 +2916,9 @@ impl serde::Serialize for Priority {
     }
 }
 impl<'de> serde::Deserialize<'de> for Priority {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3375,7 +2974,9 @@ impl serde::Serialize for RecurringServiceAction {
     }
 }
 impl<'de> serde::Deserialize<'de> for RecurringServiceAction {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3398,20 +2999,12 @@ pub struct RecurringServiceTypeResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
     ///
@@ -3421,11 +3014,7 @@ pub struct RecurringServiceTypeResponse {
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
     ///
@@ -3448,20 +3037,12 @@ pub struct RecurringServiceTypeResponse {
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "durationLength",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
     #[serde(
@@ -3471,11 +3052,7 @@ pub struct RecurringServiceTypeResponse {
     )]
     pub invoice_template_id: Option<i64>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -3486,18 +3063,10 @@ pub struct RecurringServiceTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Job summary
-    #[serde(
-        rename = "jobSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// Recurring service type name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3549,7 +3118,9 @@ impl serde::Serialize for RevenueRecognitionMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for RevenueRecognitionMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3601,7 +3172,9 @@ impl serde::Serialize for ServiceRecurrenceDuration {
     }
 }
 impl<'de> serde::Deserialize<'de> for ServiceRecurrenceDuration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3665,7 +3238,9 @@ impl serde::Serialize for ServiceRecurrenceType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ServiceRecurrenceType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3739,7 +3314,9 @@ impl serde::Serialize for WeekDay {
     }
 }
 impl<'de> serde::Deserialize<'de> for WeekDay {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3807,7 +3384,9 @@ impl serde::Serialize for WeekOfMonth {
     }
 }
 impl<'de> serde::Deserialize<'de> for WeekOfMonth {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

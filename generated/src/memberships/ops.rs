@@ -127,13 +127,12 @@ impl CustomerMembershipsCreate {
         scopes: Some(&["tn.mem.memberships:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/memberships/sale",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/memberships/sale", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -141,7 +140,9 @@ impl CustomerMembershipsCreate {
 }
 impl std::future::IntoFuture for CustomerMembershipsCreate {
     type Output = Result<super::models::MembershipSaleInvoiceCreateResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::MembershipSaleInvoiceCreateResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -169,9 +170,8 @@ impl CustomerMembershipsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/memberships/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/memberships/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -266,12 +266,14 @@ impl CustomerMembershipsGetCustomFields {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/memberships/custom-fields",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/memberships/custom-fields", self.client
+                .tenant()
             ),
         );
         request.query("page", &self.page);
@@ -287,7 +289,9 @@ impl CustomerMembershipsGetCustomFields {
 }
 impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomFieldTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -356,7 +360,10 @@ impl CustomerMembershipsGetList {
     /// Values: \[OneTime, Monthly, EveryOtherMonth, Quarterly, BiAnnual, Annual\]
     ///
     /// Query parameter `billingFrequency`.
-    pub fn billing_frequency(mut self, value: super::models::MembershipRecurrenceType) -> Self {
+    pub fn billing_frequency(
+        mut self,
+        value: super::models::MembershipRecurrenceType,
+    ) -> Self {
         self.billing_frequency = Some(value);
         self
     }
@@ -425,13 +432,12 @@ impl CustomerMembershipsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/memberships",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/memberships", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("customerIds", &self.customer_ids);
@@ -451,8 +457,13 @@ impl CustomerMembershipsGetList {
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGetList {
-    type Output = Result<rt::Paged<super::models::CustomerMembershipResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::CustomerMembershipResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::CustomerMembershipResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -478,22 +489,27 @@ impl CustomerMembershipsGetStatusChanges {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<Vec<super::models::CustomerMembershipStatusChangeItemResponse>> {
+    ) -> rt::ResponseFuture<
+        Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
+    > {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/memberships/{}/status-changes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/memberships/{}/status-changes", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
-    type Output = Result<Vec<super::models::CustomerMembershipStatusChangeItemResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<Vec<super::models::CustomerMembershipStatusChangeItemResponse>>;
+    type Output = Result<
+        Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -522,9 +538,8 @@ impl CustomerMembershipsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/memberships/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/memberships/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -564,7 +579,9 @@ impl ExportApi {
     /// `GET /tenant/{tenant}/export/recurring-service-events` (operation `Export_LocationRecurringServiceEvents`)
     ///
     /// Required scope: `tn.mem.recurringserviceevents:r`
-    pub fn location_recurring_service_events(&self) -> ExportLocationRecurringServiceEvents {
+    pub fn location_recurring_service_events(
+        &self,
+    ) -> ExportLocationRecurringServiceEvents {
         ExportLocationRecurringServiceEvents {
             client: self.client.clone(),
             from: None,
@@ -671,12 +688,14 @@ impl ExportInvoiceTemplates {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/invoice-templates",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/invoice-templates", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -685,9 +704,13 @@ impl ExportInvoiceTemplates {
     }
 }
 impl std::future::IntoFuture for ExportInvoiceTemplates {
-    type Output = Result<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -737,8 +760,8 @@ impl ExportLocationRecurringServiceEvents {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/recurring-service-events",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/recurring-service-events", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -797,13 +820,14 @@ impl ExportLocationRecurringServices {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>>
-    {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/recurring-services",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/recurring-services", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -812,10 +836,13 @@ impl ExportLocationRecurringServices {
     }
 }
 impl std::future::IntoFuture for ExportLocationRecurringServices {
-    type Output =
-        Result<rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -865,8 +892,8 @@ impl ExportMembershipStatusChanges {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/membership-status-changes",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/membership-status-changes", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -925,12 +952,13 @@ impl ExportMembershipTypes {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMembershipTypeResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/membership-types",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/membership-types", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -939,9 +967,13 @@ impl ExportMembershipTypes {
     }
 }
 impl std::future::IntoFuture for ExportMembershipTypes {
-    type Output = Result<rt::ExportBatch<super::models::ExportMembershipTypeResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportMembershipTypeResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -985,13 +1017,12 @@ impl ExportMemberships {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerMembershipResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/export/memberships",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/export/memberships", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -999,10 +1030,13 @@ impl ExportMemberships {
     }
 }
 impl std::future::IntoFuture for ExportMemberships {
-    type Output =
-        Result<rt::ExportBatch<super::models::ExportCustomerMembershipResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerMembershipResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1046,13 +1080,14 @@ impl ExportRecurringServiceTypes {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>>
-    {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/export/recurring-service-types",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/export/recurring-service-types", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -1061,10 +1096,13 @@ impl ExportRecurringServiceTypes {
     }
 }
 impl std::future::IntoFuture for ExportRecurringServiceTypes {
-    type Output =
-        Result<rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1157,10 +1195,7 @@ impl InvoiceTemplatesCreate {
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/invoice-templates",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/invoice-templates", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1196,9 +1231,8 @@ impl InvoiceTemplatesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/invoice-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/invoice-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1230,13 +1264,12 @@ impl InvoiceTemplatesGetList {
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/invoice-templates",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/invoice-templates", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         self.client.send_json(request)
@@ -1244,7 +1277,9 @@ impl InvoiceTemplatesGetList {
 }
 impl std::future::IntoFuture for InvoiceTemplatesGetList {
     type Output = Result<rt::Paged<super::models::InvoiceTemplateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::InvoiceTemplateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1273,9 +1308,8 @@ impl InvoiceTemplatesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/invoice-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/invoice-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1479,12 +1513,14 @@ impl LocationRecurringServiceEventsGetList {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceEventResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/recurring-service-events",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/recurring-service-events", self.client
+                .tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -1503,10 +1539,13 @@ impl LocationRecurringServiceEventsGetList {
     }
 }
 impl std::future::IntoFuture for LocationRecurringServiceEventsGetList {
-    type Output =
-        Result<rt::Paged<super::models::LocationRecurringServiceEventResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceEventResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1536,8 +1575,7 @@ impl LocationRecurringServiceEventsMarkComplete {
             &Self::OPERATION,
             format!(
                 "/memberships/v2/tenant/{}/recurring-service-events/{}/mark-complete",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                self.client.tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1576,8 +1614,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
             &Self::OPERATION,
             format!(
                 "/memberships/v2/tenant/{}/recurring-service-events/{}/mark-incomplete",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                self.client.tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1670,13 +1707,14 @@ impl LocationRecurringServicesGet {
         scopes: Some(&["tn.mem.recurringservices:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/recurring-services/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/recurring-services/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1684,7 +1722,9 @@ impl LocationRecurringServicesGet {
 }
 impl std::future::IntoFuture for LocationRecurringServicesGet {
     type Output = Result<super::models::LocationRecurringServiceResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::LocationRecurringServiceResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::LocationRecurringServiceResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1817,10 +1857,7 @@ impl LocationRecurringServicesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/recurring-services",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/recurring-services", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("membershipIds", &self.membership_ids);
@@ -1839,9 +1876,13 @@ impl LocationRecurringServicesGetList {
     }
 }
 impl std::future::IntoFuture for LocationRecurringServicesGetList {
-    type Output = Result<rt::Paged<super::models::LocationRecurringServiceResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::LocationRecurringServiceResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationRecurringServiceResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1870,9 +1911,8 @@ impl LocationRecurringServicesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/recurring-services/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/recurring-services/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1922,7 +1962,10 @@ impl MembershipTypesApi {
     /// `GET /tenant/{tenant}/membership-types/{id}/duration-billing-items` (operation `MembershipTypes_GetDurationBillingList`)
     ///
     /// Required scope: `tn.mem.membershiptypes:r`
-    pub fn get_duration_billing_list(&self, id: i64) -> MembershipTypesGetDurationBillingList {
+    pub fn get_duration_billing_list(
+        &self,
+        id: i64,
+    ) -> MembershipTypesGetDurationBillingList {
         MembershipTypesGetDurationBillingList {
             client: self.client.clone(),
             id,
@@ -1960,7 +2003,10 @@ impl MembershipTypesApi {
     /// `GET /tenant/{tenant}/membership-types/{id}/recurring-service-items` (operation `MembershipTypes_GetRecurringServiceItems`)
     ///
     /// Required scope: `tn.mem.membershiptypes:r`
-    pub fn get_recurring_service_items(&self, id: i64) -> MembershipTypesGetRecurringServiceItems {
+    pub fn get_recurring_service_items(
+        &self,
+        id: i64,
+    ) -> MembershipTypesGetRecurringServiceItems {
         MembershipTypesGetRecurringServiceItems {
             client: self.client.clone(),
             id,
@@ -1990,9 +2036,8 @@ impl MembershipTypesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/membership-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/membership-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2030,17 +2075,21 @@ impl MembershipTypesGetDiscountsList {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/membership-types/{}/discounts",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/membership-types/{}/discounts", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDiscountsList {
-    type Output = Result<Vec<super::models::MembershipTypeDiscountItemResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::MembershipTypeDiscountItemResponse>>;
+    type Output = Result<
+        Vec<super::models::MembershipTypeDiscountItemResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MembershipTypeDiscountItemResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2075,13 +2124,14 @@ impl MembershipTypesGetDurationBillingList {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeDurationBillingItemResponse>> {
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MembershipTypeDurationBillingItemResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
                 "/memberships/v2/tenant/{}/membership-types/{}/duration-billing-items",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                self.client.tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("active", &self.active);
@@ -2089,9 +2139,13 @@ impl MembershipTypesGetDurationBillingList {
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
-    type Output = Result<Vec<super::models::MembershipTypeDurationBillingItemResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<Vec<super::models::MembershipTypeDurationBillingItemResponse>>;
+    type Output = Result<
+        Vec<super::models::MembershipTypeDurationBillingItemResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MembershipTypeDurationBillingItemResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2155,7 +2209,10 @@ impl MembershipTypesGetList {
     /// Values: \[OneTime, Monthly, EveryOtherMonth, Quarterly, BiAnnual, Annual\]
     ///
     /// Query parameter `billingFrequency`.
-    pub fn billing_frequency(mut self, value: super::models::MembershipRecurrenceType) -> Self {
+    pub fn billing_frequency(
+        mut self,
+        value: super::models::MembershipRecurrenceType,
+    ) -> Self {
         self.billing_frequency = Some(value);
         self
     }
@@ -2244,13 +2301,12 @@ impl MembershipTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/memberships/v2/tenant/{}/membership-types",
-                self.client.tenant()
-            ),
+            format!("/memberships/v2/tenant/{}/membership-types", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("active", &self.active);
@@ -2273,7 +2329,9 @@ impl MembershipTypesGetList {
 }
 impl std::future::IntoFuture for MembershipTypesGetList {
     type Output = Result<rt::Paged<super::models::MembershipTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::MembershipTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2299,22 +2357,27 @@ impl MembershipTypesGetRecurringServiceItems {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeRecurringServiceItemResponse>> {
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
+    > {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
                 "/memberships/v2/tenant/{}/membership-types/{}/recurring-service-items",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                self.client.tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetRecurringServiceItems {
-    type Output = Result<Vec<super::models::MembershipTypeRecurringServiceItemResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<Vec<super::models::MembershipTypeRecurringServiceItemResponse>>;
+    type Output = Result<
+        Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2382,13 +2445,14 @@ impl RecurringServiceTypesGet {
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/recurring-service-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/memberships/v2/tenant/{}/recurring-service-types/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2449,7 +2513,10 @@ impl RecurringServiceTypesGetList {
     /// Values: \[Weekly, Monthly, Seasonal, Daily, NthWeekdayOfMonth\]
     ///
     /// Query parameter `recurrenceType`.
-    pub fn recurrence_type(mut self, value: super::models::ServiceRecurrenceType) -> Self {
+    pub fn recurrence_type(
+        mut self,
+        value: super::models::ServiceRecurrenceType,
+    ) -> Self {
         self.recurrence_type = Some(value);
         self
     }
@@ -2457,7 +2524,10 @@ impl RecurringServiceTypesGetList {
     /// Values: \[Continuous, NumberOfVisits\]
     ///
     /// Query parameter `durationType`.
-    pub fn duration_type(mut self, value: super::models::ServiceRecurrenceDuration) -> Self {
+    pub fn duration_type(
+        mut self,
+        value: super::models::ServiceRecurrenceDuration,
+    ) -> Self {
         self.duration_type = Some(value);
         self
     }
@@ -2536,8 +2606,7 @@ impl RecurringServiceTypesGetList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/memberships/v2/tenant/{}/recurring-service-types",
-                self.client.tenant()
+                "/memberships/v2/tenant/{}/recurring-service-types", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -2557,8 +2626,13 @@ impl RecurringServiceTypesGetList {
     }
 }
 impl std::future::IntoFuture for RecurringServiceTypesGetList {
-    type Output = Result<rt::Paged<super::models::RecurringServiceTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::RecurringServiceTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::RecurringServiceTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -6,11 +6,13 @@
 //!
 //! Enable with the `payroll` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
+pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
-pub use models::*;
 use servicetitan_runtime as rt;
 /// Entry point of the Payroll domain, bound to one tenant.
 #[derive(Clone, Debug)]

@@ -47,7 +47,9 @@ impl serde::Serialize for EmployeeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmployeeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -113,18 +115,10 @@ pub struct GrossPayItemExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The employee type
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The business unit name
     #[serde(
@@ -154,18 +148,10 @@ pub struct GrossPayItemExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     /// The payroll activity code ID
-    #[serde(
-        rename = "activityCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// The payroll activity code name
-    #[serde(
-        rename = "activityCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCode", default, skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
     ///
@@ -209,19 +195,11 @@ pub struct GrossPayItemExportResponse {
     )]
     pub paid_duration_hours: Option<rt::Decimal>,
     /// Type of the paid time
-    #[serde(
-        rename = "paidTimeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paidTimeType", default, skip_serializing_if = "Option::is_none")]
     pub paid_time_type: Option<PaidTimeType>,
     /// The source entity ID.
     /// When the GrossPayItemType is TimesheetTime, this is the Timesheet Activity ID.
-    #[serde(
-        rename = "sourceEntityId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceEntityId", default, skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
     ///
@@ -232,18 +210,10 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Name of the job type
-    #[serde(
-        rename = "jobTypeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
     /// The project number
-    #[serde(
-        rename = "projectNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectNumber", default, skip_serializing_if = "Option::is_none")]
     pub project_number: Option<String>,
     /// The project ID
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
@@ -252,46 +222,22 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The invoice number
-    #[serde(
-        rename = "invoiceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// The invoice item ID
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The customer ID
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The customer name
-    #[serde(
-        rename = "customerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The location name
-    #[serde(
-        rename = "locationName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationName", default, skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
     /// The location address
     #[serde(
@@ -301,42 +247,22 @@ pub struct GrossPayItemExportResponse {
     )]
     pub location_address: Option<String>,
     /// The location zip
-    #[serde(
-        rename = "locationZip",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationZip", default, skip_serializing_if = "Option::is_none")]
     pub location_zip: Option<String>,
     /// The zone name
     #[serde(rename = "zoneName", default, skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
     /// The tax zone name
-    #[serde(
-        rename = "taxZoneName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taxZoneName", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_name: Option<String>,
     /// ID of the labor type
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Code of the labor type
-    #[serde(
-        rename = "laborTypeCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The budget code ID
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Defines whether it's a prevailing wage job
     #[serde(
@@ -356,11 +282,7 @@ pub struct GrossPayItemExportResponse {
     /// Date/time (on UTC) when the gross pay item was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether gross pay item is active
     ///
@@ -375,18 +297,10 @@ pub struct GrossPayItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The employee type
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The business unit name
     #[serde(
@@ -416,18 +330,10 @@ pub struct GrossPayItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     /// The payroll activity code ID
-    #[serde(
-        rename = "activityCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// The payroll activity code name
-    #[serde(
-        rename = "activityCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCode", default, skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
     ///
@@ -471,19 +377,11 @@ pub struct GrossPayItemResponse {
     )]
     pub paid_duration_hours: Option<rt::Decimal>,
     /// Type of the paid time
-    #[serde(
-        rename = "paidTimeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paidTimeType", default, skip_serializing_if = "Option::is_none")]
     pub paid_time_type: Option<PaidTimeType>,
     /// The source entity ID.
     /// When the GrossPayItemType is TimesheetTime, this is the Timesheet Activity ID.
-    #[serde(
-        rename = "sourceEntityId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceEntityId", default, skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
     ///
@@ -494,18 +392,10 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Name of the job type
-    #[serde(
-        rename = "jobTypeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
     /// The project number
-    #[serde(
-        rename = "projectNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectNumber", default, skip_serializing_if = "Option::is_none")]
     pub project_number: Option<String>,
     /// The project ID
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
@@ -514,46 +404,22 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The invoice number
-    #[serde(
-        rename = "invoiceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// The invoice item ID
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The customer ID
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The customer name
-    #[serde(
-        rename = "customerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The location name
-    #[serde(
-        rename = "locationName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationName", default, skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
     /// The location address
     #[serde(
@@ -563,42 +429,22 @@ pub struct GrossPayItemResponse {
     )]
     pub location_address: Option<String>,
     /// The location zip
-    #[serde(
-        rename = "locationZip",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationZip", default, skip_serializing_if = "Option::is_none")]
     pub location_zip: Option<String>,
     /// The zone name
     #[serde(rename = "zoneName", default, skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
     /// The tax zone name
-    #[serde(
-        rename = "taxZoneName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taxZoneName", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_name: Option<String>,
     /// ID of the labor type
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Code of the labor type
-    #[serde(
-        rename = "laborTypeCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The budget code ID
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Defines whether it's a prevailing wage job
     #[serde(
@@ -618,11 +464,7 @@ pub struct GrossPayItemResponse {
     /// Date/time (on UTC) when the gross pay item was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Payroll.V2.GrossPayItemType`.
@@ -680,7 +522,9 @@ impl serde::Serialize for GrossPayItemType {
     }
 }
 impl<'de> serde::Deserialize<'de> for GrossPayItemType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -755,11 +599,7 @@ pub struct JobSplitExportResponse {
     /// Technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
     ///
@@ -774,11 +614,7 @@ pub struct JobSplitExportResponse {
     /// Date/time (on UTC) when the job split was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job split is active
     ///
@@ -802,11 +638,7 @@ pub struct JobSplitResponse {
     /// Technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
     ///
@@ -821,11 +653,7 @@ pub struct JobSplitResponse {
     /// Date/time (on UTC) when the job split was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Payroll.V2.Timesheets.JobTimesheetExportResponse`.
@@ -844,37 +672,21 @@ pub struct JobTimesheetExportResponse {
     /// The appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
-    #[serde(
-        rename = "dispatchedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dispatchedOn", default, skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
     /// The arrive date/time (in UTC)
     #[serde(rename = "arrivedOn", default, skip_serializing_if = "Option::is_none")]
     pub arrived_on: Option<rt::DateTime>,
     /// The cancel date/time (in UTC)
-    #[serde(
-        rename = "canceledOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
     /// The done date/time (in UTC)
     #[serde(rename = "doneOn", default, skip_serializing_if = "Option::is_none")]
@@ -887,11 +699,7 @@ pub struct JobTimesheetExportResponse {
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
     ///
@@ -915,37 +723,21 @@ pub struct JobTimesheetResponse {
     /// The appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
-    #[serde(
-        rename = "dispatchedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dispatchedOn", default, skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
     /// The arrive date/time (in UTC)
     #[serde(rename = "arrivedOn", default, skip_serializing_if = "Option::is_none")]
     pub arrived_on: Option<rt::DateTime>,
     /// The cancel date/time (in UTC)
-    #[serde(
-        rename = "canceledOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
     /// The done date/time (in UTC)
     #[serde(rename = "doneOn", default, skip_serializing_if = "Option::is_none")]
@@ -958,11 +750,7 @@ pub struct JobTimesheetResponse {
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
     ///
@@ -976,38 +764,22 @@ pub struct LocationLaborTypeResponse {
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The hourly rate of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The labor type name of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborTypeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeName", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_name: Option<String>,
     /// The labor type code of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborTypeCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The location rate creation date/time (on UTC)
     ///
@@ -1031,20 +803,12 @@ pub struct NonJobTimesheetResponse {
     /// The employee/technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The timesheet code ID
     ///
@@ -1071,11 +835,7 @@ pub struct NonJobTimesheetResponse {
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet is active or not
     ///
@@ -1134,7 +894,9 @@ impl serde::Serialize for PaidTimeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PaidTimeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1178,11 +940,7 @@ pub struct PayrollActivityCodeExportResponse {
     /// Date/time (on UTC) when the payroll activity code was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
     ///
@@ -1234,11 +992,7 @@ pub struct PayrollActivityCodeResponse {
     /// Date/time (on UTC) when the payroll activity code was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
     ///
@@ -1299,7 +1053,11 @@ pub struct PayrollAdjustmentCreateRequest {
 }
 impl PayrollAdjustmentCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(employee_type: EmployeeType, employee_id: i64, posted_on: rt::DateTime) -> Self {
+    pub fn new(
+        employee_type: EmployeeType,
+        employee_id: i64,
+        posted_on: rt::DateTime,
+    ) -> Self {
         Self {
             employee_type,
             employee_id,
@@ -1325,20 +1083,12 @@ pub struct PayrollAdjustmentExportResponse {
     /// Employee type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
     ///
@@ -1354,11 +1104,7 @@ pub struct PayrollAdjustmentExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
-    #[serde(
-        rename = "activityCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// ID of the payroll adjustment invoice
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
@@ -1385,11 +1131,7 @@ pub struct PayrollAdjustmentExportResponse {
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
@@ -1408,20 +1150,12 @@ pub struct PayrollAdjustmentResponse {
     /// Employee type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
     ///
@@ -1437,11 +1171,7 @@ pub struct PayrollAdjustmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
-    #[serde(
-        rename = "activityCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// ID of the payroll adjustment invoice
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
@@ -1468,11 +1198,7 @@ pub struct PayrollAdjustmentResponse {
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
@@ -1551,7 +1277,9 @@ impl serde::Serialize for PayrollAdjustmentType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PayrollAdjustmentType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1641,7 +1369,9 @@ impl serde::Serialize for PayrollEarningCategory {
     }
 }
 impl<'de> serde::Deserialize<'de> for PayrollEarningCategory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1671,20 +1401,12 @@ pub struct PayrollResponse {
     /// Employee ID of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Employee type of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Status of the payroll
     ///
@@ -1692,11 +1414,7 @@ pub struct PayrollResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PayrollStatus>,
     /// Burden rate of employee
-    #[serde(
-        rename = "burdenRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Date/time (on UTC) when the payroll was approved
     #[serde(
@@ -1713,11 +1431,7 @@ pub struct PayrollResponse {
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
@@ -1731,20 +1445,12 @@ pub struct PayrollSettingsExportResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(
@@ -1756,11 +1462,7 @@ pub struct PayrollSettingsExportResponse {
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
     #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
@@ -1792,11 +1494,7 @@ pub struct PayrollSettingsExportResponse {
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
@@ -1804,11 +1502,7 @@ pub struct PayrollSettingsExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsListResponse`.
@@ -1817,20 +1511,12 @@ pub struct PayrollSettingsListResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(
@@ -1842,11 +1528,7 @@ pub struct PayrollSettingsListResponse {
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
     #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
@@ -1878,11 +1560,7 @@ pub struct PayrollSettingsListResponse {
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
@@ -1890,11 +1568,7 @@ pub struct PayrollSettingsListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsResponse`.
@@ -1903,20 +1577,12 @@ pub struct PayrollSettingsResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(
@@ -1928,11 +1594,7 @@ pub struct PayrollSettingsResponse {
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
     #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
@@ -1964,11 +1626,7 @@ pub struct PayrollSettingsResponse {
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
@@ -1976,11 +1634,7 @@ pub struct PayrollSettingsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateRequest`.
@@ -2052,11 +1706,7 @@ pub struct PayrollSettingsUpdateResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
 }
 /// Schema `Payroll.V2.PayrollStatus`.
@@ -2114,7 +1764,9 @@ impl serde::Serialize for PayrollStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for PayrollStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2170,7 +1822,9 @@ impl serde::Serialize for TimesheetCodeEmployeeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TimesheetCodeEmployeeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2222,11 +1876,7 @@ pub struct TimesheetCodeExportResponse {
     /// The last date when the timesheet code was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
     ///
@@ -2240,11 +1890,7 @@ pub struct TimesheetCodeRateInfoResponse {
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<TimesheetHourlyRateType>,
     /// The custom hourly rate
     #[serde(
@@ -2256,11 +1902,7 @@ pub struct TimesheetCodeRateInfoResponse {
     /// The rate multiplier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "rateMultiplier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rateMultiplier", default, skip_serializing_if = "Option::is_none")]
     pub rate_multiplier: Option<rt::Decimal>,
 }
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeResponse`.
@@ -2306,11 +1948,7 @@ pub struct TimesheetCodeResponse {
     /// The last date when the timesheet code was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
     ///
@@ -2369,7 +2007,9 @@ impl serde::Serialize for TimesheetCodeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TimesheetCodeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2421,7 +2061,9 @@ impl serde::Serialize for TimesheetHourlyRateType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TimesheetHourlyRateType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

@@ -67,9 +67,8 @@ impl ActivityCodesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/activity-codes/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/payroll/v2/tenant/{}/activity-codes/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -173,7 +172,9 @@ impl ActivityCodesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/activity-codes", self.client.tenant()),
@@ -191,8 +192,13 @@ impl ActivityCodesGetList {
     }
 }
 impl std::future::IntoFuture for ActivityCodesGetList {
-    type Output = Result<rt::Paged<super::models::PayrollActivityCodeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::PayrollActivityCodeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PayrollActivityCodeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -330,13 +336,12 @@ impl ExportActivityCodes {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/export/activity-codes",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/export/activity-codes", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -344,10 +349,13 @@ impl ExportActivityCodes {
     }
 }
 impl std::future::IntoFuture for ExportActivityCodes {
-    type Output =
-        Result<rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -394,10 +402,7 @@ impl ExportGrossPayItems {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/export/gross-pay-items",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/export/gross-pay-items", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -405,9 +410,13 @@ impl ExportGrossPayItems {
     }
 }
 impl std::future::IntoFuture for ExportGrossPayItems {
-    type Output = Result<rt::ExportBatch<super::models::GrossPayItemExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::GrossPayItemExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::GrossPayItemExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -454,10 +463,7 @@ impl ExportJobSplits {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/export/jobs/splits",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/export/jobs/splits", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -465,8 +471,13 @@ impl ExportJobSplits {
     }
 }
 impl std::future::IntoFuture for ExportJobSplits {
-    type Output = Result<rt::ExportBatch<super::models::JobSplitExportResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::JobSplitExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::JobSplitExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -510,12 +521,13 @@ impl ExportPayrollAdjustments {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/export/payroll-adjustments",
-                self.client.tenant()
+                "/payroll/v2/tenant/{}/export/payroll-adjustments", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -524,10 +536,13 @@ impl ExportPayrollAdjustments {
     }
 }
 impl std::future::IntoFuture for ExportPayrollAdjustments {
-    type Output =
-        Result<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -571,12 +586,13 @@ impl ExportPayrollSettings {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::PayrollSettingsExportResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/export/payroll-settings",
-                self.client.tenant()
+                "/payroll/v2/tenant/{}/export/payroll-settings", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -585,9 +601,13 @@ impl ExportPayrollSettings {
     }
 }
 impl std::future::IntoFuture for ExportPayrollSettings {
-    type Output = Result<rt::ExportBatch<super::models::PayrollSettingsExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::PayrollSettingsExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -631,13 +651,12 @@ impl ExportTimesheetCodes {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::TimesheetCodeExportResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/export/timesheet-codes",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/export/timesheet-codes", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -645,9 +664,13 @@ impl ExportTimesheetCodes {
     }
 }
 impl std::future::IntoFuture for ExportTimesheetCodes {
-    type Output = Result<rt::ExportBatch<super::models::TimesheetCodeExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::TimesheetCodeExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -694,10 +717,7 @@ impl ExportTimesheets {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/export/jobs/timesheets",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/export/jobs/timesheets", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -705,9 +725,13 @@ impl ExportTimesheets {
     }
 }
 impl std::future::IntoFuture for ExportTimesheets {
-    type Output = Result<rt::ExportBatch<super::models::JobTimesheetExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::JobTimesheetExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::JobTimesheetExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -726,7 +750,10 @@ impl GrossPayItemsApi {
     /// `POST /tenant/{tenant}/gross-pay-items` (operation `GrossPayItems_Create`)
     ///
     /// Required scope: `tn.prl.grosspayitems:w`
-    pub fn create(&self, body: super::models::GrossPayItemCreateRequest) -> GrossPayItemsCreate {
+    pub fn create(
+        &self,
+        body: super::models::GrossPayItemCreateRequest,
+    ) -> GrossPayItemsCreate {
         GrossPayItemsCreate {
             client: self.client.clone(),
             body,
@@ -806,10 +833,7 @@ impl GrossPayItemsCreate {
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/gross-pay-items",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/gross-pay-items", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -845,9 +869,8 @@ impl GrossPayItemsDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/gross-pay-items/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/payroll/v2/tenant/{}/gross-pay-items/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -991,13 +1014,12 @@ impl GrossPayItemsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/gross-pay-items",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/gross-pay-items", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -1047,9 +1069,8 @@ impl GrossPayItemsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/gross-pay-items/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/payroll/v2/tenant/{}/gross-pay-items/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1213,9 +1234,8 @@ impl JobSplitsGetList {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/jobs/{}/splits",
-                self.client.tenant(),
-                rt::PathSegment(&self.job)
+                "/payroll/v2/tenant/{}/jobs/{}/splits", self.client.tenant(),
+                rt::PathSegment(& self.job)
             ),
         );
         request.query("page", &self.page);
@@ -1478,13 +1498,12 @@ impl LocationLaborTypeGetListByLocations {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/locations/rates",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/locations/rates", self.client.tenant()),
         );
         request.query("locationIds", &self.location_ids);
         request.query("createdBefore", &self.created_before);
@@ -1499,7 +1518,9 @@ impl LocationLaborTypeGetListByLocations {
 }
 impl std::future::IntoFuture for LocationLaborTypeGetListByLocations {
     type Output = Result<rt::Paged<super::models::LocationLaborTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::LocationLaborTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1584,10 +1605,7 @@ impl PayrollAdjustmentsCreate {
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/payroll-adjustments",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/payroll-adjustments", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1632,9 +1650,8 @@ impl PayrollAdjustmentsGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/payroll-adjustments/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/payroll/v2/tenant/{}/payroll-adjustments/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("employeeType", &self.employee_type);
@@ -1763,13 +1780,12 @@ impl PayrollAdjustmentsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/payroll-adjustments",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/payroll-adjustments", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -1788,7 +1804,9 @@ impl PayrollAdjustmentsGetList {
 }
 impl std::future::IntoFuture for PayrollAdjustmentsGetList {
     type Output = Result<rt::Paged<super::models::PayrollAdjustmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PayrollAdjustmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1905,9 +1923,8 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/employees/{}/payroll-settings",
-                self.client.tenant(),
-                rt::PathSegment(&self.employee)
+                "/payroll/v2/tenant/{}/employees/{}/payroll-settings", self.client
+                .tenant(), rt::PathSegment(& self.employee)
             ),
         );
         self.client.send_json(request)
@@ -2012,13 +2029,12 @@ impl PayrollSettingsGetPayrollSettingsList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/payroll-settings",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/payroll-settings", self.client.tenant()),
         );
         request.query("employeeType", &self.employee_type);
         request.query("page", &self.page);
@@ -2033,8 +2049,13 @@ impl PayrollSettingsGetPayrollSettingsList {
     }
 }
 impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
-    type Output = Result<rt::Paged<super::models::PayrollSettingsListResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::PayrollSettingsListResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::PayrollSettingsListResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2062,9 +2083,8 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/technicians/{}/payroll-settings",
-                self.client.tenant(),
-                rt::PathSegment(&self.technician)
+                "/payroll/v2/tenant/{}/technicians/{}/payroll-settings", self.client
+                .tenant(), rt::PathSegment(& self.technician)
             ),
         );
         self.client.send_json(request)
@@ -2097,13 +2117,14 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/employees/{}/payroll-settings",
-                self.client.tenant(),
-                rt::PathSegment(&self.employee)
+                "/payroll/v2/tenant/{}/employees/{}/payroll-settings", self.client
+                .tenant(), rt::PathSegment(& self.employee)
             ),
         );
         request.json(&self.body);
@@ -2137,13 +2158,14 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         scopes: Some(&["tn.prl.payrollsettings:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/technicians/{}/payroll-settings",
-                self.client.tenant(),
-                rt::PathSegment(&self.technician)
+                "/payroll/v2/tenant/{}/technicians/{}/payroll-settings", self.client
+                .tenant(), rt::PathSegment(& self.technician)
             ),
         );
         request.json(&self.body);
@@ -2219,7 +2241,10 @@ impl PayrollsApi {
     /// `GET /tenant/{tenant}/technicians/{technician}/payrolls` (operation `Payrolls_GetTechnicianPayrolls`)
     ///
     /// Required scope: `tn.prl.technicians:r`
-    pub fn get_technician_payrolls(&self, technician: i64) -> PayrollsGetTechnicianPayrolls {
+    pub fn get_technician_payrolls(
+        &self,
+        technician: i64,
+    ) -> PayrollsGetTechnicianPayrolls {
         PayrollsGetTechnicianPayrolls {
             client: self.client.clone(),
             technician,
@@ -2368,9 +2393,8 @@ impl PayrollsGetEmployeePayrolls {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/employees/{}/payrolls",
-                self.client.tenant(),
-                rt::PathSegment(&self.employee)
+                "/payroll/v2/tenant/{}/employees/{}/payrolls", self.client.tenant(),
+                rt::PathSegment(& self.employee)
             ),
         );
         request.query("page", &self.page);
@@ -2687,9 +2711,8 @@ impl PayrollsGetTechnicianPayrolls {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/technicians/{}/payrolls",
-                self.client.tenant(),
-                rt::PathSegment(&self.technician)
+                "/payroll/v2/tenant/{}/technicians/{}/payrolls", self.client.tenant(),
+                rt::PathSegment(& self.technician)
             ),
         );
         request.query("page", &self.page);
@@ -2778,9 +2801,8 @@ impl TimesheetCodesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/timesheet-codes/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/payroll/v2/tenant/{}/timesheet-codes/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -2888,13 +2910,12 @@ impl TimesheetCodesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/timesheet-codes",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/timesheet-codes", self.client.tenant()),
         );
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -2910,7 +2931,9 @@ impl TimesheetCodesGetList {
 }
 impl std::future::IntoFuture for TimesheetCodesGetList {
     type Output = Result<rt::Paged<super::models::TimesheetCodeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::TimesheetCodeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3112,13 +3135,14 @@ impl TimesheetsGetJobTimesheets {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/payroll/v2/tenant/{}/jobs/{}/timesheets",
-                self.client.tenant(),
-                rt::PathSegment(&self.job)
+                "/payroll/v2/tenant/{}/jobs/{}/timesheets", self.client.tenant(),
+                rt::PathSegment(& self.job)
             ),
         );
         request.query("page", &self.page);
@@ -3268,13 +3292,12 @@ impl TimesheetsGetJobTimesheetsByJobs {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/jobs/timesheets",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/jobs/timesheets", self.client.tenant()),
         );
         request.query("jobIds", &self.job_ids);
         request.query("page", &self.page);
@@ -3411,13 +3434,12 @@ impl TimesheetsGetNonJobTimesheets {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/payroll/v2/tenant/{}/non-job-timesheets",
-                self.client.tenant()
-            ),
+            format!("/payroll/v2/tenant/{}/non-job-timesheets", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -3435,7 +3457,9 @@ impl TimesheetsGetNonJobTimesheets {
 }
 impl std::future::IntoFuture for TimesheetsGetNonJobTimesheets {
     type Output = Result<rt::Paged<super::models::NonJobTimesheetResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::NonJobTimesheetResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -105,11 +105,7 @@ pub struct CategoryResponse {
     /// The category type. This field can be Service or Material.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "categoryType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryType", default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,20 +127,12 @@ pub struct CategoryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hideInMobile",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hideInMobile", default, skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
     ///
@@ -154,11 +142,7 @@ pub struct CategoryResponse {
     /// The date and time when the category was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Pricebook.V2.CategoryType`.
@@ -204,7 +188,9 @@ impl serde::Serialize for CategoryType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CategoryType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -239,11 +225,7 @@ pub struct CategoryUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The category type. This field can be Service or Material.
-    #[serde(
-        rename = "categoryType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryType", default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The business units that are associated with this category
     #[serde(
@@ -271,11 +253,7 @@ pub struct ClientSpecificPricingExceptionRequest {
 impl ClientSpecificPricingExceptionRequest {
     /// Creates the value from its required fields; optional fields start empty.
     pub fn new(sku_id: i64, value: rt::Decimal, value_type: MarkupType) -> Self {
-        Self {
-            sku_id,
-            value,
-            value_type,
-        }
+        Self { sku_id, value, value_type }
     }
 }
 /// Schema `Estimates.V2.ClientSpecificPricingExceptionResponse`.
@@ -770,11 +748,7 @@ pub struct DiscountAndFeesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name for the discount of fee
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description for the item
     ///
@@ -784,11 +758,7 @@ pub struct DiscountAndFeesResponse {
     /// The amount type takes either "percentage" or "flat " and apply the "amount" field accordingly
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "amountType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "amountType", default, skip_serializing_if = "Option::is_none")]
     pub amount_type: Option<PriceModifierAmountType>,
     /// Amount is either the flat amount or percentage you want discounted/added
     ///
@@ -820,11 +790,7 @@ pub struct DiscountAndFeesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// Active shows if this item is currently active
     ///
@@ -848,11 +814,7 @@ pub struct DiscountAndFeesResponse {
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Exclude from payroll
     ///
@@ -865,25 +827,13 @@ pub struct DiscountAndFeesResponse {
     pub exclude_from_payroll: Option<bool>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// The date and time when the discount or fee was created
     ///
@@ -893,11 +843,7 @@ pub struct DiscountAndFeesResponse {
     /// The date and time when the discount or fee was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Pricebook.V2.DiscountAndFeesUpdateRequest`.
@@ -910,21 +856,13 @@ pub struct DiscountAndFeesUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name for the discount of fee
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description for the item
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The amount type takes either "percentage" or "flat " and apply the "amount" field accordingly
-    #[serde(
-        rename = "amountType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "amountType", default, skip_serializing_if = "Option::is_none")]
     pub amount_type: Option<PriceModifierAmountType>,
     /// Amount is either the flat amount or percentage you want discounted/added
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -955,11 +893,7 @@ pub struct DiscountAndFeesUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// Active shows if this item is currently active
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -975,11 +909,7 @@ pub struct DiscountAndFeesUpdateRequest {
     )]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if for this item commission payed
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Exclude from payroll
     #[serde(
@@ -996,18 +926,10 @@ pub struct DiscountAndFeesUpdateRequest {
     )]
     pub external_data: rt::Nullable<ExternalDataUpdateRequest>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
 }
 /// Schema `Pricebook.V2.EquipmentBulkCreateRequest`.
@@ -1749,11 +1671,7 @@ impl EquipmentCreateRequest {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EquipmentRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     /// Linked SKU custom Id
     #[serde(
@@ -1844,7 +1762,9 @@ impl serde::Serialize for EquipmentRecommendationType {
     }
 }
 impl<'de> serde::Deserialize<'de> for EquipmentRecommendationType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1867,11 +1787,7 @@ pub struct EquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -1891,20 +1807,12 @@ pub struct EquipmentResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -1969,18 +1877,10 @@ pub struct EquipmentResponse {
     )]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// The accounting account assigned to the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1991,27 +1891,15 @@ pub struct EquipmentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
@@ -2043,47 +1931,27 @@ pub struct EquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
     ///
@@ -2136,32 +2004,16 @@ pub struct EquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionsResponse>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.EquipmentUpdateRequest`.
@@ -2171,11 +2023,7 @@ pub struct EquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2184,18 +2032,10 @@ pub struct EquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     #[serde(
@@ -2247,18 +2087,10 @@ pub struct EquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorRequest>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorRequest>>,
     /// The accounting account assigned to this SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2269,11 +2101,7 @@ pub struct EquipmentUpdateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Intacct GL Group Name
     #[serde(
@@ -2283,18 +2111,10 @@ pub struct EquipmentUpdateRequest {
     )]
     pub intacct_gl_group_account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2316,18 +2136,10 @@ pub struct EquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// External data update model.
     #[serde(
@@ -2354,32 +2166,16 @@ pub struct EquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionsRequest>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ExportCategoryResponse`.
@@ -2417,11 +2213,7 @@ pub struct ExportCategoryResponse {
     /// The category type. This field can be Service or Material.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "categoryType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryType", default, skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2443,20 +2235,12 @@ pub struct ExportCategoryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hideInMobile",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hideInMobile", default, skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
     ///
@@ -2466,11 +2250,7 @@ pub struct ExportCategoryResponse {
     /// The date and time when the category was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Pricebook.V2.ExportEquipmentResponse`.
@@ -2487,11 +2267,7 @@ pub struct ExportEquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -2511,20 +2287,12 @@ pub struct ExportEquipmentResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -2589,18 +2357,10 @@ pub struct ExportEquipmentResponse {
     )]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// The accounting account assigned to the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2611,27 +2371,15 @@ pub struct ExportEquipmentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
@@ -2663,47 +2411,27 @@ pub struct ExportEquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
     ///
@@ -2756,32 +2484,16 @@ pub struct ExportEquipmentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionsResponse>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ExportMaterialResponse`.
@@ -2798,11 +2510,7 @@ pub struct ExportMaterialResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -2827,20 +2535,12 @@ pub struct ExportMaterialResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -2873,11 +2573,7 @@ pub struct ExportMaterialResponse {
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
     ///
@@ -2889,20 +2585,12 @@ pub struct ExportMaterialResponse {
     )]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2913,28 +2601,16 @@ pub struct ExportMaterialResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Is this SKU taxable
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
     ///
@@ -2949,29 +2625,17 @@ pub struct ExportMaterialResponse {
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
     ///
@@ -2999,20 +2663,12 @@ pub struct ExportMaterialResponse {
     )]
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
     ///
@@ -3045,11 +2701,7 @@ pub struct ExportMaterialResponse {
     )]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
-    #[serde(
-        rename = "costTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costTypeId", default, skip_serializing_if = "Option::is_none")]
     pub cost_type_id: Option<i64>,
     /// Default Asset Url
     #[serde(
@@ -3059,39 +2711,19 @@ pub struct ExportMaterialResponse {
     )]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// When true, EPA number and active ingredients may be recorded for this chemical material.
-    #[serde(
-        rename = "isChemical",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChemical", default, skip_serializing_if = "Option::is_none")]
     pub is_chemical: Option<bool>,
     /// Optional EPA registration number when IsChemical is true.
     #[serde(rename = "epaNumber", default, skip_serializing_if = "Option::is_none")]
@@ -3118,11 +2750,7 @@ pub struct ExportServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -3145,20 +2773,12 @@ pub struct ExportServiceResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -3224,20 +2844,12 @@ pub struct ExportServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
@@ -3256,36 +2868,20 @@ pub struct ExportServiceResponse {
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
@@ -3314,25 +2910,13 @@ pub struct ExportServiceResponse {
     )]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ExternalDataCreateRequest`.
@@ -3348,7 +2932,10 @@ pub struct ExternalDataCreateRequest {
 }
 impl ExternalDataCreateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataModel>,
+    ) -> Self {
         Self {
             application_guid,
             external_data,
@@ -3412,7 +2999,9 @@ impl serde::Serialize for ExternalDataPatchMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for ExternalDataPatchMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -3462,7 +3051,10 @@ pub struct ExternalDataUpdateRequest {
 }
 impl ExternalDataUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataUpdateModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataUpdateModel>,
+    ) -> Self {
         Self {
             patch_mode: rt::Nullable::Absent,
             application_guid,
@@ -3542,7 +3134,9 @@ impl serde::Serialize for MarkupType {
     }
 }
 impl<'de> serde::Deserialize<'de> for MarkupType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4301,11 +3895,7 @@ pub struct MaterialResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -4330,20 +3920,12 @@ pub struct MaterialResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -4376,11 +3958,7 @@ pub struct MaterialResponse {
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
     ///
@@ -4392,20 +3970,12 @@ pub struct MaterialResponse {
     )]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4416,28 +3986,16 @@ pub struct MaterialResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Is this SKU taxable
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
     ///
@@ -4452,29 +4010,17 @@ pub struct MaterialResponse {
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
     ///
@@ -4502,20 +4048,12 @@ pub struct MaterialResponse {
     )]
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
     ///
@@ -4548,11 +4086,7 @@ pub struct MaterialResponse {
     )]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
-    #[serde(
-        rename = "costTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costTypeId", default, skip_serializing_if = "Option::is_none")]
     pub cost_type_id: Option<i64>,
     /// Default Asset Url
     #[serde(
@@ -4562,39 +4096,19 @@ pub struct MaterialResponse {
     )]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// When true, EPA number and active ingredients may be recorded for this chemical material.
-    #[serde(
-        rename = "isChemical",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChemical", default, skip_serializing_if = "Option::is_none")]
     pub is_chemical: Option<bool>,
     /// Optional EPA registration number when IsChemical is true.
     #[serde(rename = "epaNumber", default, skip_serializing_if = "Option::is_none")]
@@ -4614,11 +4128,7 @@ pub struct MaterialUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4633,18 +4143,10 @@ pub struct MaterialUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     #[serde(
@@ -4667,11 +4169,7 @@ pub struct MaterialUpdateRequest {
     )]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
     #[serde(
@@ -4681,18 +4179,10 @@ pub struct MaterialUpdateRequest {
     )]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
-    #[serde(
-        rename = "unitOfMeasure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
-    #[serde(
-        rename = "isInventory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to this SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4703,11 +4193,7 @@ pub struct MaterialUpdateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_of_sale_account: Option<String>,
-    #[serde(
-        rename = "assetAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Intacct GL Group Name
     #[serde(
@@ -4720,18 +4206,10 @@ pub struct MaterialUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(
-        rename = "primaryVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorRequest>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(
-        rename = "otherVendors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorRequest>>,
     /// Images, videos or PDFs attached to SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4775,39 +4253,19 @@ pub struct MaterialUpdateRequest {
     )]
     pub cost_type_id: rt::Nullable<i64>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(
-        rename = "isCostLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// When true, EPA number and active ingredients may be recorded for this chemical material.
-    #[serde(
-        rename = "isChemical",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChemical", default, skip_serializing_if = "Option::is_none")]
     pub is_chemical: Option<bool>,
     /// Optional EPA registration number (up to 500 characters) when chemical tracking applies.
     #[serde(rename = "epaNumber", default, skip_serializing_if = "Option::is_none")]
@@ -4830,13 +4288,13 @@ pub struct MaterialsMarkupRequest {
 }
 impl MaterialsMarkupRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(id: i64, from: rt::Decimal, to: rt::Decimal, percent: rt::Decimal) -> Self {
-        Self {
-            id,
-            from,
-            to,
-            percent,
-        }
+    pub fn new(
+        id: i64,
+        from: rt::Decimal,
+        to: rt::Decimal,
+        percent: rt::Decimal,
+    ) -> Self {
+        Self { id, from, to, percent }
     }
 }
 /// Schema `Pricebook.V2.MaterialsMarkupResponse`.
@@ -4898,7 +4356,9 @@ impl serde::Serialize for PriceModifierAmountType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PriceModifierAmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -4950,7 +4410,9 @@ impl serde::Serialize for PriceModifierType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PriceModifierType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -5537,11 +4999,7 @@ pub struct ServiceGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -5564,20 +5022,12 @@ pub struct ServiceGetResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -5643,20 +5093,12 @@ pub struct ServiceGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
@@ -5675,36 +5117,20 @@ pub struct ServiceGetResponse {
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
@@ -5733,25 +5159,13 @@ pub struct ServiceGetResponse {
     )]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// If a service has Dynamic Pricing rule and query parameter CalculatePrices is true, this field will contain the calculated price based on the rule.
     #[serde(
@@ -5772,11 +5186,7 @@ pub struct ServiceGetResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ServiceRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     /// Linked SKU custom Id
     #[serde(
@@ -5800,11 +5210,7 @@ pub struct ServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
@@ -5827,20 +5233,12 @@ pub struct ServiceResponse {
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
@@ -5906,20 +5304,12 @@ pub struct ServiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
@@ -5938,36 +5328,20 @@ pub struct ServiceResponse {
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
@@ -5996,25 +5370,13 @@ pub struct ServiceResponse {
     )]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ServiceUpdateRequest`.
@@ -6024,11 +5386,7 @@ pub struct ServiceUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6043,18 +5401,10 @@ pub struct ServiceUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    #[serde(
-        rename = "memberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    #[serde(
-        rename = "addOnPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     #[serde(
@@ -6109,18 +5459,10 @@ pub struct ServiceUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(
-        rename = "crossSaleGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    #[serde(
-        rename = "paysCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6140,25 +5482,13 @@ pub struct ServiceUpdateRequest {
     )]
     pub external_data: rt::Nullable<ExternalDataUpdateRequest>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(
-        rename = "budgetCostCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(
-        rename = "budgetCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(
-        rename = "isPriceLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.SkuAssetRequest`.
@@ -6270,7 +5600,9 @@ impl serde::Serialize for SkuAssetType {
     }
 }
 impl<'de> serde::Deserialize<'de> for SkuAssetType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -6302,11 +5634,7 @@ pub struct SkuCategoryResponse {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkuLinkBulkCreateRequest {
     /// Linked SKU unique Id
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     /// Linked SKU custom Id
     #[serde(
@@ -6361,11 +5689,7 @@ pub struct SkuLinkResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SkuUpgradeBulkCreateRequest {
     /// Linked SKU unique Id
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     /// Linked SKU custom Id
     #[serde(
@@ -6424,22 +5748,14 @@ pub struct SkuVendorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorName", default, skip_serializing_if = "Option::is_none")]
     pub vendor_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(
-        rename = "vendorPart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorPart", default, skip_serializing_if = "Option::is_none")]
     pub vendor_part: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6483,11 +5799,7 @@ pub struct SkuVendorSubAccountResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "accountName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountName", default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
 }
 /// Schema `Pricebook.V2.SkuWarrantyRequest`.

@@ -18,7 +18,10 @@ impl CategoriesApi {
     /// `POST /tenant/{tenant}/categories` (operation `Categories_Create`)
     ///
     /// Required scope: `tn.pb.categories:w`
-    pub fn create(&self, body: super::models::CategoryCreateRequest) -> CategoriesCreate {
+    pub fn create(
+        &self,
+        body: super::models::CategoryCreateRequest,
+    ) -> CategoriesCreate {
         CategoriesCreate {
             client: self.client.clone(),
             body,
@@ -71,7 +74,11 @@ impl CategoriesApi {
     /// `PATCH /tenant/{tenant}/categories/{id}` (operation `Categories_Update`)
     ///
     /// Required scope: `tn.pb.categories:w`
-    pub fn update(&self, id: i64, body: super::models::CategoryUpdateRequest) -> CategoriesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::CategoryUpdateRequest,
+    ) -> CategoriesUpdate {
         CategoriesUpdate {
             client: self.client.clone(),
             id,
@@ -137,9 +144,8 @@ impl CategoriesDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -175,9 +181,8 @@ impl CategoriesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -343,9 +348,8 @@ impl CategoriesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -459,8 +463,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/clientspecificpricing",
-                self.client.tenant()
+                "/pricebook/v2/tenant/{}/clientspecificpricing", self.client.tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -473,8 +476,13 @@ impl ClientSpecificPricingGetAllRateSheets {
     }
 }
 impl std::future::IntoFuture for ClientSpecificPricingGetAllRateSheets {
-    type Output = Result<rt::Paged<super::models::ClientSpecificPricingResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::ClientSpecificPricingResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ClientSpecificPricingResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -499,13 +507,14 @@ impl ClientSpecificPricingUpdateRateSheet {
         scopes: Some(&["tn.pb.csp:w"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/clientspecificpricing/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.rate_sheet_id)
+                "/pricebook/v2/tenant/{}/clientspecificpricing/{}", self.client.tenant(),
+                rt::PathSegment(& self.rate_sheet_id)
             ),
         );
         request.json(&self.body);
@@ -514,7 +523,9 @@ impl ClientSpecificPricingUpdateRateSheet {
 }
 impl std::future::IntoFuture for ClientSpecificPricingUpdateRateSheet {
     type Output = Result<super::models::UpdateClientSpecificPricingResponse, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse>;
+    type IntoFuture = rt::ResponseFuture<
+        super::models::UpdateClientSpecificPricingResponse,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -628,10 +639,7 @@ impl DiscountAndFeesCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/discounts-and-fees",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/discounts-and-fees", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -667,9 +675,8 @@ impl DiscountAndFeesDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/discounts-and-fees/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/discounts-and-fees/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -714,15 +721,12 @@ impl DiscountAndFeesGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/discounts-and-fees/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/discounts-and-fees/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -870,13 +874,12 @@ impl DiscountAndFeesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/discounts-and-fees",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/discounts-and-fees", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -888,10 +891,8 @@ impl DiscountAndFeesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
@@ -900,7 +901,9 @@ impl DiscountAndFeesGetList {
 }
 impl std::future::IntoFuture for DiscountAndFeesGetList {
     type Output = Result<rt::Paged<super::models::DiscountAndFeesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::DiscountAndFeesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -929,9 +932,8 @@ impl DiscountAndFeesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/discounts-and-fees/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/discounts-and-fees/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -959,7 +961,10 @@ impl EquipmentApi {
     /// `POST /tenant/{tenant}/equipment` (operation `Equipment_Create`)
     ///
     /// Required scope: `tn.pb.equipment:w`
-    pub fn create(&self, body: super::models::EquipmentCreateRequest) -> EquipmentCreate {
+    pub fn create(
+        &self,
+        body: super::models::EquipmentCreateRequest,
+    ) -> EquipmentCreate {
         EquipmentCreate {
             client: self.client.clone(),
             body,
@@ -1017,7 +1022,11 @@ impl EquipmentApi {
     /// `PATCH /tenant/{tenant}/equipment/{id}` (operation `Equipment_Update`)
     ///
     /// Required scope: `tn.pb.equipment:w`
-    pub fn update(&self, id: i64, body: super::models::EquipmentUpdateRequest) -> EquipmentUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::EquipmentUpdateRequest,
+    ) -> EquipmentUpdate {
         EquipmentUpdate {
             client: self.client.clone(),
             id,
@@ -1083,9 +1092,8 @@ impl EquipmentDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/equipment/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -1130,15 +1138,12 @@ impl EquipmentGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/equipment/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -1286,7 +1291,9 @@ impl EquipmentGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/equipment", self.client.tenant()),
@@ -1301,10 +1308,8 @@ impl EquipmentGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
@@ -1342,9 +1347,8 @@ impl EquipmentUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/equipment/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/equipment/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1458,10 +1462,7 @@ impl ExportCategories {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/export/categories",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/export/categories", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -1469,8 +1470,13 @@ impl ExportCategories {
     }
 }
 impl std::future::IntoFuture for ExportCategories {
-    type Output = Result<rt::ExportBatch<super::models::ExportCategoryResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportCategoryResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCategoryResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1517,10 +1523,7 @@ impl ExportEquipment {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/export/equipment",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/export/equipment", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -1528,8 +1531,13 @@ impl ExportEquipment {
     }
 }
 impl std::future::IntoFuture for ExportEquipment {
-    type Output = Result<rt::ExportBatch<super::models::ExportEquipmentResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportEquipmentResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportEquipmentResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1576,10 +1584,7 @@ impl ExportMaterials {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/export/materials",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/export/materials", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -1587,8 +1592,13 @@ impl ExportMaterials {
     }
 }
 impl std::future::IntoFuture for ExportMaterials {
-    type Output = Result<rt::ExportBatch<super::models::ExportMaterialResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportMaterialResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportMaterialResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1630,13 +1640,12 @@ impl ExportServices {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/export/services",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/export/services", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -1644,8 +1653,13 @@ impl ExportServices {
     }
 }
 impl std::future::IntoFuture for ExportServices {
-    type Output = Result<rt::ExportBatch<super::models::ExportServiceResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportServiceResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportServiceResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1845,7 +1859,11 @@ impl MaterialsApi {
     /// `PATCH /tenant/{tenant}/materials/{id}` (operation `Materials_Update`)
     ///
     /// Required scope: `tn.pb.materials:w`
-    pub fn update(&self, id: i64, body: super::models::MaterialUpdateRequest) -> MaterialsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::MaterialUpdateRequest,
+    ) -> MaterialsUpdate {
         MaterialsUpdate {
             client: self.client.clone(),
             id,
@@ -1911,9 +1929,8 @@ impl MaterialsDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/materials/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/materials/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -1958,15 +1975,12 @@ impl MaterialsGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/materials/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/materials/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -1998,10 +2012,7 @@ impl MaterialsGetCostTypes {
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
         let request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/materials/costtypes",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/materials/costtypes", self.client.tenant()),
         );
         self.client.send_json(request)
     }
@@ -2183,10 +2194,8 @@ impl MaterialsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
@@ -2224,9 +2233,8 @@ impl MaterialsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/materials/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/materials/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2254,7 +2262,10 @@ impl MaterialsMarkupApi {
     /// `POST /tenant/{tenant}/materialsmarkup` (operation `MaterialsMarkup_Create`)
     ///
     /// Required scope: `tn.pb.materials:w`
-    pub fn create(&self, body: super::models::MaterialsMarkupRequest) -> MaterialsMarkupCreate {
+    pub fn create(
+        &self,
+        body: super::models::MaterialsMarkupRequest,
+    ) -> MaterialsMarkupCreate {
         MaterialsMarkupCreate {
             client: self.client.clone(),
             body,
@@ -2324,18 +2335,20 @@ impl MaterialsMarkupCreate {
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/materialsmarkup",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/materialsmarkup", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupCreate {
-    type Output = Result<rt::DataResult<super::models::MaterialsMarkupResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>>;
+    type Output = Result<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2365,17 +2378,21 @@ impl MaterialsMarkupGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/materialsmarkup/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/materialsmarkup/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupGet {
-    type Output = Result<rt::DataResult<super::models::MaterialsMarkupResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>>;
+    type Output = Result<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2410,13 +2427,12 @@ impl MaterialsMarkupGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/pricebook/v2/tenant/{}/materialsmarkup",
-                self.client.tenant()
-            ),
+            format!("/pricebook/v2/tenant/{}/materialsmarkup", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -2425,7 +2441,9 @@ impl MaterialsMarkupGetList {
 }
 impl std::future::IntoFuture for MaterialsMarkupGetList {
     type Output = Result<rt::Paged<super::models::MaterialsMarkupResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::MaterialsMarkupResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2456,9 +2474,8 @@ impl MaterialsMarkupUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/materialsmarkup/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/materialsmarkup/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -2466,8 +2483,13 @@ impl MaterialsMarkupUpdate {
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupUpdate {
-    type Output = Result<rt::DataResult<super::models::MaterialsMarkupResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>>;
+    type Output = Result<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::DataResult<super::models::MaterialsMarkupResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2484,7 +2506,10 @@ impl PricebookBulkApi {
     /// `POST /tenant/{tenant}/pricebook` (operation `PricebookBulk_Create`)
     ///
     /// Required scope: `tn.pb.pricebook:w`
-    pub fn create(&self, body: super::models::PricebookBulkCreateRequest) -> PricebookBulkCreate {
+    pub fn create(
+        &self,
+        body: super::models::PricebookBulkCreateRequest,
+    ) -> PricebookBulkCreate {
         PricebookBulkCreate {
             client: self.client.clone(),
             body,
@@ -2493,7 +2518,10 @@ impl PricebookBulkApi {
     /// `PATCH /tenant/{tenant}/pricebook` (operation `PricebookBulk_Update`)
     ///
     /// Required scope: `tn.pb.pricebook:w`
-    pub fn update(&self, body: super::models::PricebookBulkUpdateRequest) -> PricebookBulkUpdate {
+    pub fn update(
+        &self,
+        body: super::models::PricebookBulkUpdateRequest,
+    ) -> PricebookBulkUpdate {
         PricebookBulkUpdate {
             client: self.client.clone(),
             body,
@@ -2644,7 +2672,11 @@ impl ServicesApi {
     /// `PATCH /tenant/{tenant}/services/{id}` (operation `Services_Update`)
     ///
     /// Required scope: `tn.pb.services:w`
-    pub fn update(&self, id: i64, body: super::models::ServiceUpdateRequest) -> ServicesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::ServiceUpdateRequest,
+    ) -> ServicesUpdate {
         ServicesUpdate {
             client: self.client.clone(),
             id,
@@ -2710,9 +2742,8 @@ impl ServicesDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/services/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/services/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -2765,16 +2796,13 @@ impl ServicesGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/services/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/services/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("calculatePrices", &self.calculate_prices);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -2930,7 +2958,9 @@ impl ServicesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/services", self.client.tenant()),
@@ -2946,10 +2976,8 @@ impl ServicesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
@@ -2987,9 +3015,8 @@ impl ServicesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/pricebook/v2/tenant/{}/services/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/pricebook/v2/tenant/{}/services/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);

@@ -59,7 +59,9 @@ impl serde::Serialize for DataType {
     }
 }
 impl<'de> serde::Deserialize<'de> for DataType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -90,11 +92,7 @@ pub struct DynamicSetResponse {
     #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
-    #[serde(
-        rename = "totalCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
     ///
@@ -131,11 +129,7 @@ pub struct ParameterPossibleValues {
     pub fields: Option<Vec<HeaderField>>,
     /// If values are based on a dynamic list (e.g. a list of the existing Business Units or Technicians)
     /// then this object defines identifier of the value set to get from the corresponding endpoint
-    #[serde(
-        rename = "dynamicSetId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dynamicSetId", default, skip_serializing_if = "Option::is_none")]
     pub dynamic_set_id: Option<String>,
     /// A predefined list of the values accepted
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,11 +200,7 @@ pub struct ReportDataResponse {
     #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
-    #[serde(
-        rename = "totalCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
     ///
@@ -289,18 +279,10 @@ pub struct ReportParameter {
     /// Indicater if the parameter has to be specified of not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isRequired",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isRequired", default, skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
     /// If the filter accepts only certain values as the input this object defines what those values should be
-    #[serde(
-        rename = "acceptValues",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "acceptValues", default, skip_serializing_if = "Option::is_none")]
     pub accept_values: Option<ParameterPossibleValues>,
 }
 /// Schema `Reporting.V2.ReportResponse`.
@@ -322,11 +304,7 @@ pub struct ReportResponse {
     /// Time when the report structure was changed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Defines the parameters that the report expects when requesting data
     ///

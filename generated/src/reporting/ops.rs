@@ -78,9 +78,8 @@ impl DynamicValueSetsGetDynamicSet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/reporting/v2/tenant/{}/dynamic-value-sets/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.dynamic_set_id)
+                "/reporting/v2/tenant/{}/dynamic-value-sets/{}", self.client.tenant(),
+                rt::PathSegment(& self.dynamic_set_id)
             ),
         );
         request.query("page", &self.page);
@@ -161,13 +160,12 @@ impl ReportCategoriesGetCategories {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/reporting/v2/tenant/{}/report-categories",
-                self.client.tenant()
-            ),
+            format!("/reporting/v2/tenant/{}/report-categories", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -177,7 +175,9 @@ impl ReportCategoriesGetCategories {
 }
 impl std::future::IntoFuture for ReportCategoriesGetCategories {
     type Output = Result<rt::Paged<super::models::ReportCategoryListItem>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ReportCategoryListItem>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -273,10 +273,9 @@ impl ReportCategoryReportsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/reporting/v2/tenant/{}/report-category/{}/reports/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.report_category),
-                rt::PathSegment(&self.report_id)
+                "/reporting/v2/tenant/{}/report-category/{}/reports/{}", self.client
+                .tenant(), rt::PathSegment(& self.report_category), rt::PathSegment(&
+                self.report_id)
             ),
         );
         self.client.send_json(request)
@@ -338,10 +337,9 @@ impl ReportCategoryReportsGetData {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/reporting/v2/tenant/{}/report-category/{}/reports/{}/data",
-                self.client.tenant(),
-                rt::PathSegment(&self.report_category),
-                rt::PathSegment(&self.report_id)
+                "/reporting/v2/tenant/{}/report-category/{}/reports/{}/data", self.client
+                .tenant(), rt::PathSegment(& self.report_category), rt::PathSegment(&
+                self.report_id)
             ),
         );
         request.query("page", &self.page);
@@ -405,9 +403,8 @@ impl ReportCategoryReportsGetReports {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/reporting/v2/tenant/{}/report-category/{}/reports",
-                self.client.tenant(),
-                rt::PathSegment(&self.report_category)
+                "/reporting/v2/tenant/{}/report-category/{}/reports", self.client
+                .tenant(), rt::PathSegment(& self.report_category)
             ),
         );
         request.query("page", &self.page);

@@ -21,11 +21,7 @@ pub struct CreateEstimateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub review_status: rt::Nullable<EstimateReviewStatus>,
-    #[serde(
-        rename = "soldBy",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "soldBy", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sold_by: rt::Nullable<i64>,
     #[serde(
         rename = "isRecommended",
@@ -71,11 +67,7 @@ pub struct CreateEstimateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub require_deposit_on_signature: rt::Nullable<bool>,
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     #[serde(
         rename = "projectId",
@@ -175,11 +167,7 @@ impl CreateProposalTemplateRequest {
 pub struct EstimateItemCreateUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
-    #[serde(
-        rename = "skuId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
     #[serde(
         rename = "skuName",
@@ -261,11 +249,7 @@ pub struct EstimateItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "skuAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "skuAccount", default, skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,11 +276,7 @@ pub struct EstimateItemResponse {
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "itemGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     #[serde(
         rename = "itemGroupRootId",
@@ -308,26 +288,14 @@ pub struct EstimateItemResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// The invoice item which was created from this estimate item.
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Billing frequency for this membership item, or null for non-membership items.
     #[serde(
@@ -354,11 +322,7 @@ pub struct EstimateItemUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "skuAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "skuAccount", default, skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -385,11 +349,7 @@ pub struct EstimateItemUpdateResponse {
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "itemGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     #[serde(
         rename = "itemGroupRootId",
@@ -401,26 +361,14 @@ pub struct EstimateItemUpdateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// The invoice item which was created from this estimate item.
-    #[serde(
-        rename = "invoiceItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Billing frequency for this membership item, or null for non-membership items.
     #[serde(
@@ -437,11 +385,7 @@ pub struct EstimateItemUpdateResponse {
     )]
     pub membership_duration: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateId", default, skip_serializing_if = "Option::is_none")]
     pub estimate_id: Option<i64>,
 }
 /// Membership billing frequency. Mirrors ServiceTitan.Model.Memberships.MembershipRecurrenceType.
@@ -505,7 +449,9 @@ impl serde::Serialize for EstimateMembershipBillingFrequency {
     }
 }
 impl<'de> serde::Deserialize<'de> for EstimateMembershipBillingFrequency {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -524,17 +470,9 @@ pub struct EstimateResponse {
     pub job_id: Option<i64>,
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -543,11 +481,7 @@ pub struct EstimateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reviewStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -555,11 +489,7 @@ pub struct EstimateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "soldOn", default, skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
@@ -570,11 +500,7 @@ pub struct EstimateResponse {
     pub active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
-    #[serde(
-        rename = "externalLinks",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalLinks", default, skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -582,11 +508,7 @@ pub struct EstimateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     #[serde(
         rename = "businessUnitName",
@@ -595,24 +517,12 @@ pub struct EstimateResponse {
     )]
     pub business_unit_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isRecommended",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isRecommended", default, skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isChangeOrder",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChangeOrder", default, skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
     #[serde(
         rename = "proposalTagName",
@@ -620,17 +530,9 @@ pub struct EstimateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub proposal_tag_name: Option<String>,
-    #[serde(
-        rename = "depositAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositAmount", default, skip_serializing_if = "Option::is_none")]
     pub deposit_amount: Option<rt::Decimal>,
-    #[serde(
-        rename = "depositPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositPercent", default, skip_serializing_if = "Option::is_none")]
     pub deposit_percent: Option<rt::Decimal>,
     #[serde(
         rename = "requireDepositOnSignature",
@@ -690,7 +592,9 @@ impl serde::Serialize for EstimateReviewStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for EstimateReviewStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -746,7 +650,9 @@ impl serde::Serialize for EstimateStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for EstimateStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -775,11 +681,7 @@ pub struct EstimateStatusChangesResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
 }
 /// Schema `Estimates.V2.EstimateStatusModel`.
@@ -909,22 +811,14 @@ pub struct EstimateTemplateItemResponse {
     #[serde(rename = "unitPrice", default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalPrice", default, skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isAddOn", default, skip_serializing_if = "Option::is_none")]
     pub is_add_on: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
-    #[serde(
-        rename = "allowDiscounts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allowDiscounts", default, skip_serializing_if = "Option::is_none")]
     pub allow_discounts: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
@@ -935,11 +829,7 @@ pub struct EstimateTemplateItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// For add-on items: the ID of the item this is a direct child of.
-    #[serde(
-        rename = "parentItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "parentItemId", default, skip_serializing_if = "Option::is_none")]
     pub parent_item_id: Option<i64>,
     /// For items that belong to an item group: the ID of the group root item.
     #[serde(
@@ -949,18 +839,10 @@ pub struct EstimateTemplateItemResponse {
     )]
     pub item_group_parent_id: Option<i64>,
     /// Present only on item group root items. Non-null value indicates this item is a group root.
-    #[serde(
-        rename = "itemGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     /// Comma-separated project label names associated with this item.
-    #[serde(
-        rename = "projectLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabels", default, skip_serializing_if = "Option::is_none")]
     pub project_labels: Option<String>,
 }
 /// Schema `EstimateTemplates.EstimateTemplateMode`.
@@ -1006,7 +888,9 @@ impl serde::Serialize for EstimateTemplateMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for EstimateTemplateMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1025,11 +909,7 @@ pub struct EstimateTemplateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "internalName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalName", default, skip_serializing_if = "Option::is_none")]
     pub internal_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -1039,31 +919,19 @@ pub struct EstimateTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalPrice", default, skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1079,17 +947,9 @@ pub struct ExportEstimatesResponse {
     pub job_id: Option<i64>,
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1098,11 +958,7 @@ pub struct ExportEstimatesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reviewStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -1110,11 +966,7 @@ pub struct ExportEstimatesResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "soldOn", default, skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
@@ -1125,11 +977,7 @@ pub struct ExportEstimatesResponse {
     pub active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
-    #[serde(
-        rename = "externalLinks",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalLinks", default, skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1137,11 +985,7 @@ pub struct ExportEstimatesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     #[serde(
         rename = "businessUnitName",
@@ -1150,24 +994,12 @@ pub struct ExportEstimatesResponse {
     )]
     pub business_unit_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isRecommended",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isRecommended", default, skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isChangeOrder",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isChangeOrder", default, skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
     #[serde(
         rename = "proposalTagName",
@@ -1175,17 +1007,9 @@ pub struct ExportEstimatesResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub proposal_tag_name: Option<String>,
-    #[serde(
-        rename = "depositAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositAmount", default, skip_serializing_if = "Option::is_none")]
     pub deposit_amount: Option<rt::Decimal>,
-    #[serde(
-        rename = "depositPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "depositPercent", default, skip_serializing_if = "Option::is_none")]
     pub deposit_percent: Option<rt::Decimal>,
     #[serde(
         rename = "requireDepositOnSignature",
@@ -1255,7 +1079,9 @@ impl serde::Serialize for ProposalBehaviorType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ProposalBehaviorType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1277,7 +1103,11 @@ pub struct ProposalTemplateAssignmentRequest {
 }
 impl ProposalTemplateAssignmentRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(proposal_type_option_id: i64, estimate_template_id: i64, order: i32) -> Self {
+    pub fn new(
+        proposal_type_option_id: i64,
+        estimate_template_id: i64,
+        order: i32,
+    ) -> Self {
         Self {
             proposal_type_option_id,
             estimate_template_id,
@@ -1339,11 +1169,7 @@ pub struct ProposalTemplateResponse {
     /// ID of the proposal type this template belongs to. Use the GET /proposal-types endpoint to look up proposal types and their options.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "proposalTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proposalTypeId", default, skip_serializing_if = "Option::is_none")]
     pub proposal_type_id: Option<i64>,
     /// Name of the proposal type. Denormalized for convenience.
     #[serde(
@@ -1373,11 +1199,7 @@ pub struct ProposalTemplateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `EstimateTemplates.Types.ProposalTemplateStatus`.
@@ -1423,7 +1245,9 @@ impl serde::Serialize for ProposalTemplateStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for ProposalTemplateStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1475,7 +1299,9 @@ impl serde::Serialize for ProposalTypeOptionEstimateType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ProposalTypeOptionEstimateType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1499,11 +1325,7 @@ pub struct ProposalTypeOptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateType", default, skip_serializing_if = "Option::is_none")]
     pub estimate_type: Option<ProposalTypeOptionEstimateType>,
 }
 /// Schema `Estimates.V2.ProposalTypeResponse`.
@@ -1564,11 +1386,7 @@ pub struct SkuModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1591,11 +1409,7 @@ pub struct SkuModel {
     )]
     pub general_ledger_account_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Estimates.V2.UpdateEstimateRequest`.
@@ -1615,11 +1429,7 @@ pub struct UpdateEstimateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub review_status: rt::Nullable<EstimateReviewStatus>,
-    #[serde(
-        rename = "soldBy",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "soldBy", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sold_by: rt::Nullable<i64>,
     #[serde(
         rename = "isRecommended",

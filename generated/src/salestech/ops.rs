@@ -104,10 +104,7 @@ impl EstimateTemplatesCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/sales/v2/tenant/{}/estimate-templates",
-                self.client.tenant()
-            ),
+            format!("/sales/v2/tenant/{}/estimate-templates", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -143,9 +140,8 @@ impl EstimateTemplatesDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimate-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimate-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -214,13 +210,12 @@ impl EstimateTemplatesGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/sales/v2/tenant/{}/estimate-templates",
-                self.client.tenant()
-            ),
+            format!("/sales/v2/tenant/{}/estimate-templates", self.client.tenant()),
         );
         request.query("active", &self.active);
         request.query("modifiedBefore", &self.modified_before);
@@ -233,7 +228,9 @@ impl EstimateTemplatesGet {
 }
 impl std::future::IntoFuture for EstimateTemplatesGet {
     type Output = Result<rt::Paged<super::models::EstimateTemplateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::EstimateTemplateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -261,9 +258,8 @@ impl EstimateTemplatesGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimate-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimate-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -300,9 +296,8 @@ impl EstimateTemplatesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimate-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimate-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -448,7 +443,11 @@ impl EstimatesApi {
     /// `PUT /tenant/{tenant}/estimates/{id}` (operation `Estimates_Update`)
     ///
     /// Required scope: `tn.sal.estimates:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateEstimateRequest) -> EstimatesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateEstimateRequest,
+    ) -> EstimatesUpdate {
         EstimatesUpdate {
             client: self.client.clone(),
             id,
@@ -515,10 +514,8 @@ impl EstimatesDeleteItem {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}/items/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id),
-                rt::PathSegment(&self.item_id)
+                "/sales/v2/tenant/{}/estimates/{}/items/{}", self.client.tenant(),
+                rt::PathSegment(& self.id), rt::PathSegment(& self.item_id)
             ),
         );
         self.client.send_empty(request)
@@ -554,9 +551,8 @@ impl EstimatesDismiss {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}/dismiss",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}/dismiss", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -592,9 +588,8 @@ impl EstimatesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -712,7 +707,9 @@ impl EstimatesGetItems {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimates/items", self.client.tenant()),
@@ -979,9 +976,8 @@ impl EstimatesPutItem {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}/items",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}/items", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1019,9 +1015,8 @@ impl EstimatesSell {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}/sell",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}/sell", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1058,9 +1053,8 @@ impl EstimatesUnsell {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}/unsell",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}/unsell", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -1097,9 +1091,8 @@ impl EstimatesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/estimates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/estimates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1197,8 +1190,13 @@ impl EstimatesExportEstimates {
     }
 }
 impl std::future::IntoFuture for EstimatesExportEstimates {
-    type Output = Result<rt::ExportBatch<super::models::ExportEstimatesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportEstimatesResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportEstimatesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1253,8 +1251,13 @@ impl EstimatesExportEstimatesAsyncLegacy {
     }
 }
 impl std::future::IntoFuture for EstimatesExportEstimatesAsyncLegacy {
-    type Output = Result<rt::ExportBatch<super::models::ExportEstimatesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportEstimatesResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportEstimatesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1273,7 +1276,10 @@ impl EstimatesStatusApi {
     /// `GET /tenant/{tenant}/status/estimates/{id}/changes` (operation `EstimatesStatus_GetEstimateStatusChanges`)
     ///
     /// Required scope: `tn.sal.estimates:r`
-    pub fn get_estimate_status_changes(&self, id: i64) -> EstimatesStatusGetEstimateStatusChanges {
+    pub fn get_estimate_status_changes(
+        &self,
+        id: i64,
+    ) -> EstimatesStatusGetEstimateStatusChanges {
         EstimatesStatusGetEstimateStatusChanges {
             client: self.client.clone(),
             id,
@@ -1299,13 +1305,14 @@ impl EstimatesStatusGetEstimateStatusChanges {
         scopes: Some(&["tn.sal.estimates:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/status/estimates/{}/changes",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/status/estimates/{}/changes", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1313,7 +1320,9 @@ impl EstimatesStatusGetEstimateStatusChanges {
 }
 impl std::future::IntoFuture for EstimatesStatusGetEstimateStatusChanges {
     type Output = Result<Vec<super::models::EstimateStatusChangesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        Vec<super::models::EstimateStatusChangesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1419,10 +1428,7 @@ impl ProposalTemplatesCreate {
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/sales/v2/tenant/{}/proposal-templates",
-                self.client.tenant()
-            ),
+            format!("/sales/v2/tenant/{}/proposal-templates", self.client.tenant()),
         );
         request.json(&self.body);
         self.client.send_json(request)
@@ -1458,9 +1464,8 @@ impl ProposalTemplatesDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/proposal-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/proposal-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -1537,13 +1542,12 @@ impl ProposalTemplatesGet {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/sales/v2/tenant/{}/proposal-templates",
-                self.client.tenant()
-            ),
+            format!("/sales/v2/tenant/{}/proposal-templates", self.client.tenant()),
         );
         request.query("active", &self.active);
         request.query("proposalTypeId", &self.proposal_type_id);
@@ -1557,7 +1561,9 @@ impl ProposalTemplatesGet {
 }
 impl std::future::IntoFuture for ProposalTemplatesGet {
     type Output = Result<rt::Paged<super::models::ProposalTemplateResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ProposalTemplateResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1585,9 +1591,8 @@ impl ProposalTemplatesGetById {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/proposal-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/proposal-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1624,9 +1629,8 @@ impl ProposalTemplatesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/sales/v2/tenant/{}/proposal-templates/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/sales/v2/tenant/{}/proposal-templates/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);

@@ -32,11 +32,7 @@ pub struct Customer {
     /// Whether this is a new customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isNewCustomer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isNewCustomer", default, skip_serializing_if = "Option::is_none")]
     pub is_new_customer: Option<bool>,
     /// Customer ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,20 +50,12 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Location ID
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Whether this is a new Location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isNewLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isNewLocation", default, skip_serializing_if = "Option::is_none")]
     pub is_new_location: Option<bool>,
     /// Customer Address Information
     ///
@@ -75,18 +63,10 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Browser Name
-    #[serde(
-        rename = "browserName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "browserName", default, skip_serializing_if = "Option::is_none")]
     pub browser_name: Option<String>,
     /// Browser Version
-    #[serde(
-        rename = "browserVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "browserVersion", default, skip_serializing_if = "Option::is_none")]
     pub browser_version: Option<String>,
     /// CPU Architecture
     #[serde(
@@ -96,39 +76,19 @@ pub struct Customer {
     )]
     pub cpu_architecture: Option<String>,
     /// Device Model
-    #[serde(
-        rename = "deviceModel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deviceModel", default, skip_serializing_if = "Option::is_none")]
     pub device_model: Option<String>,
     /// Device Type
-    #[serde(
-        rename = "deviceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deviceType", default, skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
     /// Device Vendor
-    #[serde(
-        rename = "deviceVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deviceVendor", default, skip_serializing_if = "Option::is_none")]
     pub device_vendor: Option<String>,
     /// Engine Name
-    #[serde(
-        rename = "engineName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "engineName", default, skip_serializing_if = "Option::is_none")]
     pub engine_name: Option<String>,
     /// Engine Version
-    #[serde(
-        rename = "engineVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "engineVersion", default, skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
     /// IP Address
     #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
@@ -206,11 +166,7 @@ pub struct RouterPerformanceResponse {
     /// The total number of sessions that have reached the Opened milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "openedCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "openedCount", default, skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
     /// The total number of sessions that have reached the Interacted milestone
     ///
@@ -235,20 +191,12 @@ pub struct RouterPerformanceResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RouterSchedulerSessionPerformance {
     /// Scheduler ID. Null value represents sessions that have not been routed to a scheduler.
-    #[serde(
-        rename = "schedulerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// The total number of scheduler sessions that have reached the Opened milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "openedCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "openedCount", default, skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
 }
 /// Schema `SchedulingPro.V2.RouterSessionResponse`.
@@ -267,11 +215,7 @@ pub struct RouterSessionResponse {
     /// When this session was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
     ///
@@ -283,18 +227,10 @@ pub struct RouterSessionResponse {
     )]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
-    #[serde(
-        rename = "sessionOutcome",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sessionOutcome", default, skip_serializing_if = "Option::is_none")]
     pub session_outcome: Option<String>,
     /// Scheduler ID if user was routed to a scheduler, where session was upgraded from router to scheduler
-    #[serde(
-        rename = "schedulerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -309,18 +245,10 @@ pub struct RouterSessionResponse {
     #[serde(rename = "gbpName", default, skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
     /// Timeslot start
-    #[serde(
-        rename = "timeslotStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeslotStart", default, skip_serializing_if = "Option::is_none")]
     pub timeslot_start: Option<rt::DateTime>,
     /// Timeslot end
-    #[serde(
-        rename = "timeslotEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeslotEnd", default, skip_serializing_if = "Option::is_none")]
     pub timeslot_end: Option<rt::DateTime>,
     /// Category of the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -329,11 +257,7 @@ pub struct RouterSessionResponse {
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
     ///
@@ -356,11 +280,7 @@ pub struct RouterSessionResponse {
     /// Source tracking information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "sourceTracking",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceTracking", default, skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications
     #[serde(
@@ -370,11 +290,7 @@ pub struct RouterSessionResponse {
     )]
     pub mobile_notification_opt_in: Option<bool>,
     /// Blocker Type
-    #[serde(
-        rename = "blockerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "blockerType", default, skip_serializing_if = "Option::is_none")]
     pub blocker_type: Option<String>,
     /// Additional data for the blocker to book
     #[serde(
@@ -401,18 +317,10 @@ pub struct RouterSessionResponse {
     )]
     pub is_location_takeover: Option<bool>,
     /// Custom Opt In
-    #[serde(
-        rename = "customOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customOptIn", default, skip_serializing_if = "Option::is_none")]
     pub custom_opt_in: Option<bool>,
     /// Marketing Opt In
-    #[serde(
-        rename = "marketingOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "marketingOptIn", default, skip_serializing_if = "Option::is_none")]
     pub marketing_opt_in: Option<bool>,
     /// Membership Interest
     #[serde(
@@ -429,11 +337,7 @@ pub struct RouterSessionResponse {
     )]
     pub payment_info_captured: Option<bool>,
     /// External ID
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Recurring Service ID
     #[serde(
@@ -443,11 +347,7 @@ pub struct RouterSessionResponse {
     )]
     pub recurring_service_id: Option<i64>,
     /// Campaign Name
-    #[serde(
-        rename = "campaignName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// Linear Navigation Enabled
     #[serde(
@@ -457,11 +357,7 @@ pub struct RouterSessionResponse {
     )]
     pub linear_navigation_enabled: Option<bool>,
     /// AI Mode Enabled
-    #[serde(
-        rename = "aiModeEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "aiModeEnabled", default, skip_serializing_if = "Option::is_none")]
     pub ai_mode_enabled: Option<bool>,
     /// Previous Session ID
     #[serde(
@@ -514,7 +410,9 @@ impl serde::Serialize for SchedulerMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for SchedulerMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -534,11 +432,7 @@ pub struct SchedulerPerformanceResponse {
     /// Scheduler Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "schedulerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerName", default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     /// Brand Name
     ///
@@ -692,11 +586,7 @@ pub struct SchedulerPerformanceResponse {
     /// The total number of sessions
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalSessions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalSessions", default, skip_serializing_if = "Option::is_none")]
     pub total_sessions: Option<i32>,
     /// Milestone Frequency Count
     ///
@@ -724,11 +614,7 @@ pub struct SchedulerResponse {
     /// Company Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "companyName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// When this scheduler was created
     ///
@@ -738,11 +624,7 @@ pub struct SchedulerResponse {
     /// When this scheduler was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Scheduler Status
     ///
@@ -756,11 +638,7 @@ pub struct SchedulerResponse {
     /// Scheduler Data API Key used for embedding the Scheduler
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dataApiKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataApiKey", default, skip_serializing_if = "Option::is_none")]
     pub data_api_key: Option<String>,
     /// Denotes if this is the default scheduler
     ///
@@ -798,11 +676,7 @@ pub struct SchedulerSessionResponse {
     /// When this session was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
     ///
@@ -814,18 +688,10 @@ pub struct SchedulerSessionResponse {
     )]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
-    #[serde(
-        rename = "sessionOutcome",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sessionOutcome", default, skip_serializing_if = "Option::is_none")]
     pub session_outcome: Option<String>,
     /// Scheduler ID if user was routed to a scheduler, where session was upgraded from router to scheduler
-    #[serde(
-        rename = "schedulerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
@@ -840,18 +706,10 @@ pub struct SchedulerSessionResponse {
     #[serde(rename = "gbpName", default, skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
     /// Timeslot start
-    #[serde(
-        rename = "timeslotStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeslotStart", default, skip_serializing_if = "Option::is_none")]
     pub timeslot_start: Option<rt::DateTime>,
     /// Timeslot end
-    #[serde(
-        rename = "timeslotEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeslotEnd", default, skip_serializing_if = "Option::is_none")]
     pub timeslot_end: Option<rt::DateTime>,
     /// Category of the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -860,11 +718,7 @@ pub struct SchedulerSessionResponse {
     #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Business unit ID
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
     ///
@@ -887,11 +741,7 @@ pub struct SchedulerSessionResponse {
     /// Source tracking information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "sourceTracking",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceTracking", default, skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications
     #[serde(
@@ -901,11 +751,7 @@ pub struct SchedulerSessionResponse {
     )]
     pub mobile_notification_opt_in: Option<bool>,
     /// Blocker Type
-    #[serde(
-        rename = "blockerType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "blockerType", default, skip_serializing_if = "Option::is_none")]
     pub blocker_type: Option<String>,
     /// Additional data for the blocker to book
     #[serde(
@@ -932,18 +778,10 @@ pub struct SchedulerSessionResponse {
     )]
     pub is_location_takeover: Option<bool>,
     /// Custom Opt In
-    #[serde(
-        rename = "customOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customOptIn", default, skip_serializing_if = "Option::is_none")]
     pub custom_opt_in: Option<bool>,
     /// Marketing Opt In
-    #[serde(
-        rename = "marketingOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "marketingOptIn", default, skip_serializing_if = "Option::is_none")]
     pub marketing_opt_in: Option<bool>,
     /// Membership Interest
     #[serde(
@@ -960,11 +798,7 @@ pub struct SchedulerSessionResponse {
     )]
     pub payment_info_captured: Option<bool>,
     /// External ID
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Recurring Service ID
     #[serde(
@@ -974,11 +808,7 @@ pub struct SchedulerSessionResponse {
     )]
     pub recurring_service_id: Option<i64>,
     /// Campaign Name
-    #[serde(
-        rename = "campaignName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// Linear Navigation Enabled
     #[serde(
@@ -988,11 +818,7 @@ pub struct SchedulerSessionResponse {
     )]
     pub linear_navigation_enabled: Option<bool>,
     /// AI Mode Enabled
-    #[serde(
-        rename = "aiModeEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "aiModeEnabled", default, skip_serializing_if = "Option::is_none")]
     pub ai_mode_enabled: Option<bool>,
     /// Previous Session ID
     #[serde(
@@ -1006,25 +832,13 @@ pub struct SchedulerSessionResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SourceTracking {
     /// Whether the session came from Reserve with Google
-    #[serde(
-        rename = "isRWGSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isRWGSession", default, skip_serializing_if = "Option::is_none")]
     pub is_rwg_session: Option<bool>,
     /// Campaign ID
-    #[serde(
-        rename = "campaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Campaign Name
-    #[serde(
-        rename = "landingPageUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landingPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub landing_page_url: Option<String>,
     /// Google Click ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1042,28 +856,16 @@ pub struct SourceTracking {
     #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// UTM Campaign
-    #[serde(
-        rename = "utmCampaign",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "utmCampaign", default, skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// UTM Content
-    #[serde(
-        rename = "utmAdgroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "utmAdgroup", default, skip_serializing_if = "Option::is_none")]
     pub utm_adgroup: Option<String>,
     /// UTM Term
     #[serde(rename = "utmTerm", default, skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
     /// UTM Content
-    #[serde(
-        rename = "utmContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "utmContent", default, skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Google Analytics Client ID
     #[serde(
@@ -1073,11 +875,7 @@ pub struct SourceTracking {
     )]
     pub google_analytics_client_id: Option<String>,
     /// Booked From
-    #[serde(
-        rename = "bookedFrom",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bookedFrom", default, skip_serializing_if = "Option::is_none")]
     pub booked_from: Option<String>,
     /// Sourced From Marketing Pro
     #[serde(

@@ -75,9 +75,8 @@ impl RouterRouterPerformance {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/schedulingpro/v2/tenant/{}/routers/{}/performance",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/schedulingpro/v2/tenant/{}/routers/{}/performance", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("sessionCreatedOnOrAfter", &self.session_created_on_or_after);
@@ -167,13 +166,14 @@ impl RouterRouterSessions {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/schedulingpro/v2/tenant/{}/routers/{}/sessions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/schedulingpro/v2/tenant/{}/routers/{}/sessions", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("createdBefore", &self.created_before);
@@ -188,7 +188,9 @@ impl RouterRouterSessions {
 }
 impl std::future::IntoFuture for RouterRouterSessions {
     type Output = Result<rt::Paged<super::models::RouterSessionResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::RouterSessionResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -225,7 +227,10 @@ impl SchedulerApi {
     /// `GET /tenant/{tenant}/schedulers/{id}/sessions` (operation `Scheduler_SchedulerSessions`)
     ///
     /// Required scope: `tn.sp.schedulers:r`
-    pub fn scheduler_sessions(&self, id: impl Into<String>) -> SchedulerSchedulerSessions {
+    pub fn scheduler_sessions(
+        &self,
+        id: impl Into<String>,
+    ) -> SchedulerSchedulerSessions {
         SchedulerSchedulerSessions {
             client: self.client.clone(),
             id: id.into(),
@@ -277,13 +282,14 @@ impl SchedulerSchedulerPerformance {
         scopes: Some(&["tn.sp.schedulers:r"]),
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/schedulingpro/v2/tenant/{}/schedulers/{}/performance",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/schedulingpro/v2/tenant/{}/schedulers/{}/performance", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("sessionCreatedOnOrAfter", &self.session_created_on_or_after);
@@ -373,13 +379,14 @@ impl SchedulerSchedulerSessions {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/schedulingpro/v2/tenant/{}/schedulers/{}/sessions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/schedulingpro/v2/tenant/{}/schedulers/{}/sessions", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.query("createdBefore", &self.created_before);
@@ -394,7 +401,9 @@ impl SchedulerSchedulerSessions {
 }
 impl std::future::IntoFuture for SchedulerSchedulerSessions {
     type Output = Result<rt::Paged<super::models::SchedulerSessionResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::SchedulerSessionResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -473,13 +482,12 @@ impl SchedulerSchedulers {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/schedulingpro/v2/tenant/{}/schedulers",
-                self.client.tenant()
-            ),
+            format!("/schedulingpro/v2/tenant/{}/schedulers", self.client.tenant()),
         );
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);

@@ -51,7 +51,9 @@ impl serde::Serialize for AgreementOrigin {
     }
 }
 impl<'de> serde::Deserialize<'de> for AgreementOrigin {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -127,7 +129,9 @@ impl serde::Serialize for AgreementStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for AgreementStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -203,7 +207,9 @@ impl serde::Serialize for BillingScheduleType {
     }
 }
 impl<'de> serde::Deserialize<'de> for BillingScheduleType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -259,7 +265,9 @@ impl serde::Serialize for CancellationInvoiceMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for CancellationInvoiceMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -304,54 +312,30 @@ pub struct ExportServiceAgreementResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
-    #[serde(
-        rename = "modifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "templateFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "templateFields", default, skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
     ///
@@ -361,11 +345,7 @@ pub struct ExportServiceAgreementResponse {
     /// Location IDs covered by the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
     ///
@@ -397,11 +377,7 @@ pub struct ExportServiceAgreementResponse {
     )]
     pub imported_recognized_amount: Option<rt::Decimal>,
     /// Duration of the agreement in months (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "durationMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationMonths", default, skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
     ///
@@ -429,11 +405,7 @@ pub struct ExportServiceAgreementResponse {
     )]
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
@@ -481,11 +453,7 @@ pub struct ExportServiceAgreementResponse {
     /// The dollar amount added to labor cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborSurcharge", default, skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
     ///
@@ -518,11 +486,7 @@ pub struct ExportServiceAgreementResponse {
     )]
     pub estimated_gross_margin_percentage: Option<rt::Decimal>,
     /// ID of a rate sheet (Client-Specific Pricing Rule) assigned to the service agreement
-    #[serde(
-        rename = "rateSheetId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rateSheetId", default, skip_serializing_if = "Option::is_none")]
     pub rate_sheet_id: Option<i64>,
     /// ID of the employee assigned to the agreement
     #[serde(
@@ -536,20 +500,12 @@ pub struct ExportServiceAgreementResponse {
     pub sold_by_id: Option<i64>,
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this agreement still exists, or was deleted already.
     ///
@@ -581,8 +537,12 @@ impl PricingStrategyType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::PerVisitCostBasedGrossMarginTarget => "PerVisitCostBasedGrossMarginTarget",
-            Self::PerVisitCostBasedMarkupAndSurcharge => "PerVisitCostBasedMarkupAndSurcharge",
+            Self::PerVisitCostBasedGrossMarginTarget => {
+                "PerVisitCostBasedGrossMarginTarget"
+            }
+            Self::PerVisitCostBasedMarkupAndSurcharge => {
+                "PerVisitCostBasedMarkupAndSurcharge"
+            }
             Self::PerVisitFlatPrice => "PerVisitFlatPrice",
             Self::PerVisitEvenDistributionGrossMarginTarget => {
                 "PerVisitEvenDistributionGrossMarginTarget"
@@ -597,8 +557,12 @@ impl PricingStrategyType {
 impl rt::WireEnum for PricingStrategyType {
     fn from_wire(value: &str) -> Self {
         match value {
-            "PerVisitCostBasedGrossMarginTarget" => Self::PerVisitCostBasedGrossMarginTarget,
-            "PerVisitCostBasedMarkupAndSurcharge" => Self::PerVisitCostBasedMarkupAndSurcharge,
+            "PerVisitCostBasedGrossMarginTarget" => {
+                Self::PerVisitCostBasedGrossMarginTarget
+            }
+            "PerVisitCostBasedMarkupAndSurcharge" => {
+                Self::PerVisitCostBasedMarkupAndSurcharge
+            }
             "PerVisitFlatPrice" => Self::PerVisitFlatPrice,
             "PerVisitEvenDistributionGrossMarginTarget" => {
                 Self::PerVisitEvenDistributionGrossMarginTarget
@@ -624,7 +588,9 @@ impl serde::Serialize for PricingStrategyType {
     }
 }
 impl<'de> serde::Deserialize<'de> for PricingStrategyType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -680,7 +646,9 @@ impl serde::Serialize for RevenueRecognitionMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for RevenueRecognitionMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -708,54 +676,30 @@ pub struct ServiceAgreementResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
-    #[serde(
-        rename = "createdById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
-    #[serde(
-        rename = "modifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "templateFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "templateFields", default, skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
     ///
@@ -765,11 +709,7 @@ pub struct ServiceAgreementResponse {
     /// Location IDs covered by the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
     ///
@@ -801,11 +741,7 @@ pub struct ServiceAgreementResponse {
     )]
     pub imported_recognized_amount: Option<rt::Decimal>,
     /// Duration of the agreement in months (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "durationMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationMonths", default, skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
     ///
@@ -833,11 +769,7 @@ pub struct ServiceAgreementResponse {
     )]
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "paymentTermId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
@@ -885,11 +817,7 @@ pub struct ServiceAgreementResponse {
     /// The dollar amount added to labor cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborSurcharge", default, skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
     ///
@@ -922,11 +850,7 @@ pub struct ServiceAgreementResponse {
     )]
     pub estimated_gross_margin_percentage: Option<rt::Decimal>,
     /// ID of a rate sheet (Client-Specific Pricing Rule) assigned to the service agreement
-    #[serde(
-        rename = "rateSheetId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rateSheetId", default, skip_serializing_if = "Option::is_none")]
     pub rate_sheet_id: Option<i64>,
     /// ID of the employee assigned to the agreement
     #[serde(
@@ -940,20 +864,12 @@ pub struct ServiceAgreementResponse {
     pub sold_by_id: Option<i64>,
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
 }
 /// Schema `ServiceAgreements.V2.ServiceAgreementTemplateFieldsResponse`.
@@ -1185,7 +1101,9 @@ impl serde::Serialize for TargetMarginValueType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TargetMarginValueType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

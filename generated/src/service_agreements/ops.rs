@@ -65,12 +65,14 @@ impl ExportServiceAgreements {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceAgreementResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/service-agreements/v2/tenant/{}/export/service-agreements",
-                self.client.tenant()
+                "/service-agreements/v2/tenant/{}/export/service-agreements", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -79,9 +81,13 @@ impl ExportServiceAgreements {
     }
 }
 impl std::future::IntoFuture for ExportServiceAgreements {
-    type Output = Result<rt::ExportBatch<super::models::ExportServiceAgreementResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceAgreementResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -152,9 +158,8 @@ impl ServiceAgreementsGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/service-agreements/v2/tenant/{}/service-agreements/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/service-agreements/v2/tenant/{}/service-agreements/{}", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -286,12 +291,14 @@ impl ServiceAgreementsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/service-agreements/v2/tenant/{}/service-agreements",
-                self.client.tenant()
+                "/service-agreements/v2/tenant/{}/service-agreements", self.client
+                .tenant()
             ),
         );
         request.query("ids", &self.ids);
@@ -311,7 +318,9 @@ impl ServiceAgreementsGetList {
 }
 impl std::future::IntoFuture for ServiceAgreementsGetList {
     type Output = Result<rt::Paged<super::models::ServiceAgreementResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ServiceAgreementResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -6,12 +6,14 @@
 //!
 //! Enable with the `settings` cargo feature.
 
+#[rustfmt::skip]
 mod models;
+#[rustfmt::skip]
 pub mod ops;
+pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 pub use crate::common::NamedModel;
-pub use models::*;
 use servicetitan_runtime as rt;
 /// Entry point of the Settings domain, bound to one tenant.
 #[derive(Clone, Debug)]

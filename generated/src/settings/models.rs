@@ -55,7 +55,9 @@ impl serde::Serialize for AccountAction {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountAction {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -124,7 +126,9 @@ impl serde::Serialize for AccountActionStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountActionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -180,7 +184,9 @@ impl serde::Serialize for AccountCreationMethod {
     }
 }
 impl<'de> serde::Deserialize<'de> for AccountCreationMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -216,11 +222,7 @@ pub struct BusinessUnitAddressResponse {
     )]
     pub is_manual_coordinates: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isMilitary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isMilitary", default, skip_serializing_if = "Option::is_none")]
     pub is_military: Option<bool>,
 }
 /// Schema `TenantSettings.V2.BusinessUnitResponse`.
@@ -242,11 +244,7 @@ pub struct BusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
-    #[serde(
-        rename = "officialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The default email address associated with the business unit
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,32 +253,16 @@ pub struct BusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The primary phone number for the business unit
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The header text displayed on invoices and estimates with this business unit
-    #[serde(
-        rename = "invoiceHeader",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The message text displayed at the footer of all invoices and estimates with this business unit
-    #[serde(
-        rename = "invoiceMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The default tax rate applied to taxable pricebook items this business unit
-    #[serde(
-        rename = "defaultTaxRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The authorization paragraph for customers to authorize work with this business unit
     #[serde(
@@ -300,11 +282,7 @@ pub struct BusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressResponse>,
     /// The SKU for materials associated with this business unit
-    #[serde(
-        rename = "materialSku",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The QuickBooks class name for accounting integration
     #[serde(
@@ -314,25 +292,13 @@ pub struct BusinessUnitResponse {
     )]
     pub quickbooks_class: Option<String>,
     /// The account code for the business unit tenant
-    #[serde(
-        rename = "accountCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The franchise ID for the business unit tenant
-    #[serde(
-        rename = "franchiseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The concept code for the business unit tenant
-    #[serde(
-        rename = "conceptCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The corporate contract number associated with the business unit
     #[serde(
@@ -348,11 +314,7 @@ pub struct BusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Tenant to which the business unit belongs
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,18 +327,10 @@ pub struct BusinessUnitResponse {
     /// When the business unit was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Certified Sentricon Specialist Code (CSS Code) for this business unit.
     #[serde(
@@ -395,30 +349,14 @@ pub struct BusinessUnitTenantResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "accountCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
-    #[serde(
-        rename = "franchiseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
-    #[serde(
-        rename = "conceptCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `TenantSettings.V2.CreateOrUpdateAddressRequest`.
@@ -764,7 +702,9 @@ impl serde::Serialize for EmployeePosition {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmployeePosition {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -810,11 +750,7 @@ pub struct EmployeeResponse {
     #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
     ///
@@ -824,21 +760,13 @@ pub struct EmployeeResponse {
     /// When the employee was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the employee
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the employee
     #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
@@ -852,11 +780,7 @@ pub struct EmployeeResponse {
     #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Employee home address details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -879,11 +803,7 @@ pub struct EmployeeResponse {
     /// Hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
     #[serde(
@@ -893,11 +813,7 @@ pub struct EmployeeResponse {
     )]
     pub overtime_profile_id: Option<i64>,
     /// Custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<EmployeeCustomFieldResponse>>,
     /// List of the all availible permissions for this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -946,7 +862,9 @@ impl serde::Serialize for EmployeeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmployeeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -969,11 +887,7 @@ pub struct EmployeeUpdateRequest {
     )]
     pub mobile_phone_number: Option<String>,
     /// Office phone
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Email
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -998,18 +912,10 @@ pub struct EmployeeUpdateRequest {
     #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// List of employee's custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<EmployeeCustomFieldCreateOrUpdateRequest>>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.EmployeeUpdateResponse`.
@@ -1132,7 +1038,9 @@ impl serde::Serialize for EmployeeUserRole {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmployeeUserRole {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1160,11 +1068,7 @@ pub struct ExportBusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
-    #[serde(
-        rename = "officialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The default email address associated with the business unit
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1173,32 +1077,16 @@ pub struct ExportBusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The primary phone number for the business unit
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The header text displayed on invoices and estimates with this business unit
-    #[serde(
-        rename = "invoiceHeader",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The message text displayed at the footer of all invoices and estimates with this business unit
-    #[serde(
-        rename = "invoiceMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The default tax rate applied to taxable pricebook items this business unit
-    #[serde(
-        rename = "defaultTaxRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The authorization paragraph for customers to authorize work with this business unit
     #[serde(
@@ -1218,11 +1106,7 @@ pub struct ExportBusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressResponse>,
     /// The SKU for materials associated with this business unit
-    #[serde(
-        rename = "materialSku",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The QuickBooks class name for accounting integration
     #[serde(
@@ -1232,25 +1116,13 @@ pub struct ExportBusinessUnitResponse {
     )]
     pub quickbooks_class: Option<String>,
     /// The account code for the business unit tenant
-    #[serde(
-        rename = "accountCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The franchise ID for the business unit tenant
-    #[serde(
-        rename = "franchiseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The concept code for the business unit tenant
-    #[serde(
-        rename = "conceptCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The corporate contract number associated with the business unit
     #[serde(
@@ -1266,11 +1138,7 @@ pub struct ExportBusinessUnitResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
-    #[serde(
-        rename = "tagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Tenant to which the business unit belongs
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1283,18 +1151,10 @@ pub struct ExportBusinessUnitResponse {
     /// When the business unit was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Certified Sentricon Specialist Code (CSS Code) for this business unit.
     #[serde(
@@ -1308,11 +1168,7 @@ pub struct ExportBusinessUnitResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExportEmployeeResponse {
     /// Custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<EmployeeCustomFieldResponse>>,
     /// List of the all availible permissions for this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1351,11 +1207,7 @@ pub struct ExportEmployeeResponse {
     #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
     ///
@@ -1365,21 +1217,13 @@ pub struct ExportEmployeeResponse {
     /// When the employee was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the employee
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the employee
     #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
@@ -1393,11 +1237,7 @@ pub struct ExportEmployeeResponse {
     #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Employee home address details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1420,11 +1260,7 @@ pub struct ExportEmployeeResponse {
     /// Hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
     #[serde(
@@ -1500,11 +1336,7 @@ pub struct ExportTagTypeResponse {
     /// Date/time (in UTC) when the tag type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `TenantSettings.V2.ExportTechnicianResponse`.
@@ -1529,18 +1361,10 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of the main technician's zone
-    #[serde(
-        rename = "mainZoneId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mainZoneId", default, skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
     #[serde(rename = "zoneIds", default, skip_serializing_if = "Option::is_none")]
@@ -1553,21 +1377,13 @@ pub struct ExportTechnicianResponse {
     /// When the technician was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the technician
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the technician
     #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
@@ -1583,25 +1399,13 @@ pub struct ExportTechnicianResponse {
     /// Whether the technician is managed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isManagedTech",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isManagedTech", default, skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
-    #[serde(
-        rename = "licenseType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "licenseType", default, skip_serializing_if = "Option::is_none")]
     pub license_type: Option<LicenseType>,
     /// Custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
     ///
@@ -1614,11 +1418,7 @@ pub struct ExportTechnicianResponse {
     /// Technician's burden rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "burdenRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1630,27 +1430,15 @@ pub struct ExportTechnicianResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<TechnicianPermissionResponse>>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionRate", default, skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
-    #[serde(
-        rename = "currentValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
     pub current_value: Option<rt::Decimal>,
     /// Technician First name
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -1661,21 +1449,13 @@ pub struct ExportTechnicianResponse {
     /// Technician hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Mobile phone
-    #[serde(
-        rename = "mobilePhone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mobilePhone", default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// OutboundCallerId
     #[serde(
@@ -1695,18 +1475,10 @@ pub struct ExportTechnicianResponse {
     )]
     pub payroll_profile_id: Option<i64>,
     /// Id of job appointment on which the technician is currently working.
-    #[serde(
-        rename = "appoitmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appoitmentId", default, skip_serializing_if = "Option::is_none")]
     pub appoitment_id: Option<i64>,
     /// Shift Start
-    #[serde(
-        rename = "shiftStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shiftStart", default, skip_serializing_if = "Option::is_none")]
     pub shift_start: Option<rt::TimeSpan>,
     /// Shift End
     #[serde(rename = "shiftEnd", default, skip_serializing_if = "Option::is_none")]
@@ -1714,11 +1486,7 @@ pub struct ExportTechnicianResponse {
     /// Sold By Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "soldByRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldByRate", default, skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
     #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
@@ -1801,7 +1569,9 @@ impl serde::Serialize for ExternalDataPatchMode {
     }
 }
 impl<'de> serde::Deserialize<'de> for ExternalDataPatchMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1851,7 +1621,10 @@ pub struct ExternalDataUpdateRequest {
 }
 impl ExternalDataUpdateRequest {
     /// Creates the value from its required fields; optional fields start empty.
-    pub fn new(application_guid: rt::Uuid, external_data: Vec<ExternalDataUpdateModel>) -> Self {
+    pub fn new(
+        application_guid: rt::Uuid,
+        external_data: Vec<ExternalDataUpdateModel>,
+    ) -> Self {
         Self {
             patch_mode: rt::Nullable::Absent,
             application_guid,
@@ -1890,11 +1663,7 @@ pub struct IntacctBusinessUnitMappingResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub intacct_department: Option<String>,
-    #[serde(
-        rename = "intacctClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "intacctClass", default, skip_serializing_if = "Option::is_none")]
     pub intacct_class: Option<String>,
 }
 /// Schema `TenantSettings.V2.JobFilter`.
@@ -1928,16 +1697,24 @@ impl JobFilter {
             Self::AllScheduledDispatchedWorking => "AllScheduledDispatchedWorking",
             Self::NextScheduledDispatchedWorking => "NextScheduledDispatchedWorking",
             Self::DispatchedWorking => "DispatchedWorking",
-            Self::NextScheduledDispatchedWorkingToday => "NextScheduledDispatchedWorkingToday",
-            Self::AllScheduledDispatchedWorkingToday => "AllScheduledDispatchedWorkingToday",
-            Self::AllScheduledDispatchedWorkingFiveDays => "AllScheduledDispatchedWorkingFiveDays",
+            Self::NextScheduledDispatchedWorkingToday => {
+                "NextScheduledDispatchedWorkingToday"
+            }
+            Self::AllScheduledDispatchedWorkingToday => {
+                "AllScheduledDispatchedWorkingToday"
+            }
+            Self::AllScheduledDispatchedWorkingFiveDays => {
+                "AllScheduledDispatchedWorkingFiveDays"
+            }
             Self::NextScheduledDispatchedWorkingTodayTomorrow => {
                 "NextScheduledDispatchedWorkingTodayTomorrow"
             }
             Self::AllScheduledDispatchedWorkingTodayTomorrow => {
                 "AllScheduledDispatchedWorkingTodayTomorrow"
             }
-            Self::Next2ScheduledDispatchedWorkingToday => "Next2ScheduledDispatchedWorkingToday",
+            Self::Next2ScheduledDispatchedWorkingToday => {
+                "Next2ScheduledDispatchedWorkingToday"
+            }
             Self::Unknown(other) => other,
         }
     }
@@ -1948,16 +1725,24 @@ impl rt::WireEnum for JobFilter {
             "AllScheduledDispatchedWorking" => Self::AllScheduledDispatchedWorking,
             "NextScheduledDispatchedWorking" => Self::NextScheduledDispatchedWorking,
             "DispatchedWorking" => Self::DispatchedWorking,
-            "NextScheduledDispatchedWorkingToday" => Self::NextScheduledDispatchedWorkingToday,
-            "AllScheduledDispatchedWorkingToday" => Self::AllScheduledDispatchedWorkingToday,
-            "AllScheduledDispatchedWorkingFiveDays" => Self::AllScheduledDispatchedWorkingFiveDays,
+            "NextScheduledDispatchedWorkingToday" => {
+                Self::NextScheduledDispatchedWorkingToday
+            }
+            "AllScheduledDispatchedWorkingToday" => {
+                Self::AllScheduledDispatchedWorkingToday
+            }
+            "AllScheduledDispatchedWorkingFiveDays" => {
+                Self::AllScheduledDispatchedWorkingFiveDays
+            }
             "NextScheduledDispatchedWorkingTodayTomorrow" => {
                 Self::NextScheduledDispatchedWorkingTodayTomorrow
             }
             "AllScheduledDispatchedWorkingTodayTomorrow" => {
                 Self::AllScheduledDispatchedWorkingTodayTomorrow
             }
-            "Next2ScheduledDispatchedWorkingToday" => Self::Next2ScheduledDispatchedWorkingToday,
+            "Next2ScheduledDispatchedWorkingToday" => {
+                Self::Next2ScheduledDispatchedWorkingToday
+            }
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -1976,7 +1761,9 @@ impl serde::Serialize for JobFilter {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2036,7 +1823,9 @@ impl serde::Serialize for JobHistoryDateFilter {
     }
 }
 impl<'de> serde::Deserialize<'de> for JobHistoryDateFilter {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2092,7 +1881,9 @@ impl serde::Serialize for LicenseType {
     }
 }
 impl<'de> serde::Deserialize<'de> for LicenseType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2154,7 +1945,9 @@ impl serde::Serialize for RequestedEmployeeTypeArg {
     }
 }
 impl<'de> serde::Deserialize<'de> for RequestedEmployeeTypeArg {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2206,7 +1999,9 @@ impl serde::Serialize for TagImportance {
     }
 }
 impl<'de> serde::Deserialize<'de> for TagImportance {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2281,11 +2076,7 @@ pub struct TagTypeResponse {
     /// Date/time (in UTC) when the tag type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `TenantSettings.V2.TechnicianAccountActionRequest`.
@@ -2333,11 +2124,7 @@ pub struct TechnicianAddressResponse {
     pub state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    #[serde(
-        rename = "streetAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "streetAddress", default, skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
@@ -2555,7 +2342,9 @@ impl serde::Serialize for TechnicianLicenseType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TechnicianLicenseType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2665,7 +2454,9 @@ impl serde::Serialize for TechnicianPosition {
     }
 }
 impl<'de> serde::Deserialize<'de> for TechnicianPosition {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2696,18 +2487,10 @@ pub struct TechnicianResponse {
     #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of the main technician's zone
-    #[serde(
-        rename = "mainZoneId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mainZoneId", default, skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
     #[serde(rename = "zoneIds", default, skip_serializing_if = "Option::is_none")]
@@ -2720,21 +2503,13 @@ pub struct TechnicianResponse {
     /// When the technician was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the technician
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the technician
     #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
@@ -2750,25 +2525,13 @@ pub struct TechnicianResponse {
     /// Whether the technician is managed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isManagedTech",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isManagedTech", default, skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
-    #[serde(
-        rename = "licenseType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "licenseType", default, skip_serializing_if = "Option::is_none")]
     pub license_type: Option<LicenseType>,
     /// Custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
     ///
@@ -2781,11 +2544,7 @@ pub struct TechnicianResponse {
     /// Technician's burden rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "burdenRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2797,27 +2556,15 @@ pub struct TechnicianResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<TechnicianPermissionResponse>>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionRate", default, skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
-    #[serde(
-        rename = "currentValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
     pub current_value: Option<rt::Decimal>,
     /// Technician First name
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -2828,21 +2575,13 @@ pub struct TechnicianResponse {
     /// Technician hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "hourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Mobile phone
-    #[serde(
-        rename = "mobilePhone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mobilePhone", default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// OutboundCallerId
     #[serde(
@@ -2862,18 +2601,10 @@ pub struct TechnicianResponse {
     )]
     pub payroll_profile_id: Option<i64>,
     /// Id of job appointment on which the technician is currently working.
-    #[serde(
-        rename = "appoitmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appoitmentId", default, skip_serializing_if = "Option::is_none")]
     pub appoitment_id: Option<i64>,
     /// Shift Start
-    #[serde(
-        rename = "shiftStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shiftStart", default, skip_serializing_if = "Option::is_none")]
     pub shift_start: Option<rt::TimeSpan>,
     /// Shift End
     #[serde(rename = "shiftEnd", default, skip_serializing_if = "Option::is_none")]
@@ -2881,11 +2612,7 @@ pub struct TechnicianResponse {
     /// Sold By Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "soldByRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldByRate", default, skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
     #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
@@ -2974,7 +2701,9 @@ impl serde::Serialize for TechnicianStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for TechnicianStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -2990,11 +2719,7 @@ pub struct TechnicianUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Technician's phone number
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Email
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3019,11 +2744,7 @@ pub struct TechnicianUpdateRequest {
     #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// License type
-    #[serde(
-        rename = "licenseType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "licenseType", default, skip_serializing_if = "Option::is_none")]
     pub license_type: Option<LicenseType>,
     /// Team name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3066,18 +2787,10 @@ pub struct TechnicianUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<CreateOrUpdateAddressRequest>,
     /// List of Technician's custom fields
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldCreateOrUpdateRequest>>,
     /// Account Locked Status
-    #[serde(
-        rename = "accountLocked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.TechnicianUpdateResponse`.
@@ -3094,11 +2807,7 @@ pub struct TechnicianUpdateResponse {
 pub struct UpdateBusinessUnitRequest {
     /// Optional model that contains a list of external data items
     /// that should be attached to this business unit.
-    #[serde(
-        rename = "externalData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Schema `TenantSettings.V2.UpdateTagTypeRequest`.
@@ -3154,10 +2863,6 @@ pub struct UserRoleResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
 }

@@ -92,15 +92,12 @@ impl BusinessUnitsGet {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/business-units/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/business-units/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -219,13 +216,12 @@ impl BusinessUnitsGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/settings/v2/tenant/{}/business-units",
-                self.client.tenant()
-            ),
+            format!("/settings/v2/tenant/{}/business-units", self.client.tenant()),
         );
         request.query("ids", &self.ids);
         request.query("name", &self.name);
@@ -237,10 +233,8 @@ impl BusinessUnitsGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query(
-            "externalDataApplicationGuid",
-            &self.external_data_application_guid,
-        );
+        request
+            .query("externalDataApplicationGuid", &self.external_data_application_guid);
         self.client.send_json(request)
     }
 }
@@ -275,9 +269,8 @@ impl BusinessUnitsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/business-units/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/business-units/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -365,7 +358,11 @@ impl EmployeesApi {
     /// `PATCH /tenant/{tenant}/employees/{id}` (operation `Employees_Update`)
     ///
     /// Required scope: `tn.stt.employees:w`
-    pub fn update(&self, id: i64, body: super::models::EmployeeUpdateRequest) -> EmployeesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::EmployeeUpdateRequest,
+    ) -> EmployeesUpdate {
         EmployeesUpdate {
             client: self.client.clone(),
             id,
@@ -397,9 +394,8 @@ impl EmployeesAccountActions {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/employees/{}/account-actions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/employees/{}/account-actions", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -471,9 +467,8 @@ impl EmployeesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/employees/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/employees/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -652,9 +647,8 @@ impl EmployeesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/employees/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/employees/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -768,10 +762,7 @@ impl ExportBusinessUnits {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/settings/v2/tenant/{}/export/business-units",
-                self.client.tenant()
-            ),
+            format!("/settings/v2/tenant/{}/export/business-units", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -779,9 +770,13 @@ impl ExportBusinessUnits {
     }
 }
 impl std::future::IntoFuture for ExportBusinessUnits {
-    type Output = Result<rt::ExportBatch<super::models::ExportBusinessUnitResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportBusinessUnitResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportBusinessUnitResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -828,10 +823,7 @@ impl ExportEmployees {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/settings/v2/tenant/{}/export/employees",
-                self.client.tenant()
-            ),
+            format!("/settings/v2/tenant/{}/export/employees", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -839,8 +831,13 @@ impl ExportEmployees {
     }
 }
 impl std::future::IntoFuture for ExportEmployees {
-    type Output = Result<rt::ExportBatch<super::models::ExportEmployeeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportEmployeeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportEmployeeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -882,13 +879,12 @@ impl ExportTagTypes {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/settings/v2/tenant/{}/export/tag-types",
-                self.client.tenant()
-            ),
+            format!("/settings/v2/tenant/{}/export/tag-types", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -896,8 +892,13 @@ impl ExportTagTypes {
     }
 }
 impl std::future::IntoFuture for ExportTagTypes {
-    type Output = Result<rt::ExportBatch<super::models::ExportTagTypeResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportTagTypeResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTagTypeResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -944,10 +945,7 @@ impl ExportTechnicians {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/settings/v2/tenant/{}/export/technicians",
-                self.client.tenant()
-            ),
+            format!("/settings/v2/tenant/{}/export/technicians", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -955,8 +953,13 @@ impl ExportTechnicians {
     }
 }
 impl std::future::IntoFuture for ExportTechnicians {
-    type Output = Result<rt::ExportBatch<super::models::ExportTechnicianResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ExportTechnicianResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTechnicianResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1019,12 +1022,13 @@ impl IntacctBusinessUnitMappingsGet {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::IntacctBusinessUnitMappingResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/business-units/intacct",
-                self.client.tenant()
+                "/settings/v2/tenant/{}/business-units/intacct", self.client.tenant()
             ),
         );
         request.query("page", &self.page);
@@ -1035,9 +1039,13 @@ impl IntacctBusinessUnitMappingsGet {
     }
 }
 impl std::future::IntoFuture for IntacctBusinessUnitMappingsGet {
-    type Output = Result<rt::Paged<super::models::IntacctBusinessUnitMappingResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::Paged<super::models::IntacctBusinessUnitMappingResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1086,7 +1094,11 @@ impl TagTypesApi {
     /// `PATCH /tenant/{tenant}/tag-types/{id}` (operation `TagTypes_Update`)
     ///
     /// Required scope: `tn.stt.tagtypes:w`
-    pub fn update(&self, id: i64, body: super::models::UpdateTagTypeRequest) -> TagTypesUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::UpdateTagTypeRequest,
+    ) -> TagTypesUpdate {
         TagTypesUpdate {
             client: self.client.clone(),
             id,
@@ -1258,9 +1270,8 @@ impl TagTypesUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/tag-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/tag-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1304,7 +1315,10 @@ impl TechniciansApi {
     /// `POST /tenant/{tenant}/technicians` (operation `Technicians_Create`)
     ///
     /// Required scope: `tn.stt.technicians:w`
-    pub fn create(&self, body: super::models::TechnicianCreateRequest) -> TechniciansCreate {
+    pub fn create(
+        &self,
+        body: super::models::TechnicianCreateRequest,
+    ) -> TechniciansCreate {
         TechniciansCreate {
             client: self.client.clone(),
             body,
@@ -1383,9 +1397,8 @@ impl TechniciansAccountActions {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/technicians/{}/account-actions",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/technicians/{}/account-actions", self.client
+                .tenant(), rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -1457,9 +1470,8 @@ impl TechniciansGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/technicians/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/technicians/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -1579,7 +1591,9 @@ impl TechniciansGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/technicians", self.client.tenant()),
@@ -1629,9 +1643,8 @@ impl TechniciansUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/settings/v2/tenant/{}/technicians/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/settings/v2/tenant/{}/technicians/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);

@@ -21,18 +21,10 @@ pub struct ClientSideDataResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employees: Option<Vec<ClientSideEmployeeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<ClientSideBusinessUnitResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskPriorities",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskPriorities", default, skip_serializing_if = "Option::is_none")]
     pub task_priorities: Option<Vec<ClientSideTaskPriorityResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -42,21 +34,13 @@ pub struct ClientSideDataResponse {
     )]
     pub task_resolution_types: Option<Vec<ClientSideTaskResolutionTypeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskStatuses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskStatuses", default, skip_serializing_if = "Option::is_none")]
     pub task_statuses: Option<Vec<ClientSideTaskStatusResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskTypes", default, skip_serializing_if = "Option::is_none")]
     pub task_types: Option<Vec<ClientSideTaskTypeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskSources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskSources", default, skip_serializing_if = "Option::is_none")]
     pub task_sources: Option<Vec<ClientSideTaskSourceResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -159,17 +143,9 @@ pub struct ClientSideTaskTypeResponse {
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.SubTaskGet`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SubTaskGet {
-    #[serde(
-        rename = "assignedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    #[serde(
-        rename = "reportedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,18 +161,10 @@ pub struct SubTaskGet {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "dueDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dueDateTime", default, skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "subtaskNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subtaskNumber", default, skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isViewed", default, skip_serializing_if = "Option::is_none")]
@@ -258,31 +226,15 @@ pub struct SubtaskCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    #[serde(
-        rename = "dueDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dueDateTime", default, skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "parentTaskId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "parentTaskId", default, skip_serializing_if = "Option::is_none")]
     pub parent_task_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "subtaskNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subtaskNumber", default, skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isViewed", default, skip_serializing_if = "Option::is_none")]
@@ -328,11 +280,7 @@ pub struct TaskAttachmentGroup {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskComment {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,11 +339,7 @@ pub struct TaskCreateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub customer_id: rt::Nullable<i64>,
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     #[serde(
         rename = "projectId",
@@ -446,18 +390,10 @@ impl TaskCreateRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskCreateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reportedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isClosed", default, skip_serializing_if = "Option::is_none")]
@@ -468,11 +404,7 @@ pub struct TaskCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -495,17 +427,9 @@ pub struct TaskCreateResponse {
     )]
     pub employee_task_resolution_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reportedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportedDate", default, skip_serializing_if = "Option::is_none")]
     pub reported_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "completeBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "completeBy", default, skip_serializing_if = "Option::is_none")]
     pub complete_by: Option<rt::DateTime>,
     #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
@@ -515,11 +439,7 @@ pub struct TaskCreateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub involved_employee_id_list: Option<Vec<i64>>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
@@ -534,25 +454,13 @@ pub struct TaskCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskNumber", default, skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
-    #[serde(
-        rename = "customerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(
-        rename = "refundIssued",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "refundIssued", default, skip_serializing_if = "Option::is_none")]
     pub refund_issued: Option<rt::Decimal>,
     #[serde(
         rename = "descriptionModifiedOn",
@@ -570,11 +478,7 @@ pub struct TaskCreateResponse {
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `TaskManagement.V2.TaskGetResponse`.
@@ -582,18 +486,10 @@ pub struct TaskCreateResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskGetResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reportedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -612,11 +508,7 @@ pub struct TaskGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -640,17 +532,9 @@ pub struct TaskGetResponse {
     )]
     pub employee_task_resolution_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "reportedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportedOn", default, skip_serializing_if = "Option::is_none")]
     pub reported_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "completeBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "completeBy", default, skip_serializing_if = "Option::is_none")]
     pub complete_by: Option<rt::DateTime>,
     #[serde(
         rename = "involvedEmployeeIdList",
@@ -658,11 +542,7 @@ pub struct TaskGetResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub involved_employee_id_list: Option<Vec<i64>>,
-    #[serde(
-        rename = "customerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
@@ -676,25 +556,13 @@ pub struct TaskGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskNumber", default, skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
-    #[serde(
-        rename = "customerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(
-        rename = "refundIssued",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "refundIssued", default, skip_serializing_if = "Option::is_none")]
     pub refund_issued: Option<rt::Decimal>,
     #[serde(
         rename = "descriptionModifiedOn",
@@ -711,21 +579,13 @@ pub struct TaskGetResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<TaskComment>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<TaskAttachmentGroup>>,
-    #[serde(
-        rename = "subTasksData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subTasksData", default, skip_serializing_if = "Option::is_none")]
     pub sub_tasks_data: Option<SubTasksInfo>,
 }
 /// Schema `TaskManagement.V2.TaskPriority`.
@@ -779,7 +639,9 @@ impl serde::Serialize for TaskPriority {
     }
 }
 impl<'de> serde::Deserialize<'de> for TaskPriority {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -831,7 +693,9 @@ impl serde::Serialize for TaskResolutionType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TaskResolutionType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -895,7 +759,9 @@ impl serde::Serialize for TaskStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for TaskStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

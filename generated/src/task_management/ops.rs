@@ -200,9 +200,8 @@ impl TasksCreateSubtask {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/taskmanagement/v2/tenant/{}/tasks/{}/subtasks",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/taskmanagement/v2/tenant/{}/tasks/{}/subtasks", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -245,9 +244,8 @@ impl TasksGetTask {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/taskmanagement/v2/tenant/{}/tasks/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/taskmanagement/v2/tenant/{}/tasks/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.query("includeSubtasks", &self.include_subtasks);
@@ -557,10 +555,7 @@ impl TasksGetTasks {
         request.query("businessUnitIds", &self.business_unit_ids);
         request.query("employeeTaskTypeIds", &self.employee_task_type_ids);
         request.query("employeeTaskSourceIds", &self.employee_task_source_ids);
-        request.query(
-            "employeeTaskResolutionIds",
-            &self.employee_task_resolution_ids,
-        );
+        request.query("employeeTaskResolutionIds", &self.employee_task_resolution_ids);
         request.query("reportedById", &self.reported_by_id);
         request.query("assignedToId", &self.assigned_to_id);
         request.query("involvedEmployeeIdList", &self.involved_employee_id_list);

@@ -62,11 +62,7 @@ pub struct AddressOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "streetAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "streetAddress", default, skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
@@ -86,11 +82,7 @@ pub struct BundleCallModel {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,11 +126,7 @@ pub struct BusinessUnitModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "officialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,32 +135,16 @@ pub struct BusinessUnitModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "invoiceHeader",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "invoiceMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "defaultTaxRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -192,11 +164,7 @@ pub struct BusinessUnitModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "materialSku",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -206,25 +174,13 @@ pub struct BusinessUnitModel {
     )]
     pub quickbooks_class: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "accountCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "franchiseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "conceptCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
@@ -237,11 +193,7 @@ pub struct BusinessUnitModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Module.Admin.Shared.BusinessUnitTenantModel`.
@@ -261,42 +213,22 @@ pub struct BusinessUnitTenantModel {
     )]
     pub quickbooks_class: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "accountCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "franchiseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "conceptCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Module.Telecom.Shared.CallInUpdateModelV2`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallInUpdateModelV2 {
-    #[serde(
-        rename = "callId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "callId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub call_id: rt::Nullable<i64>,
     #[serde(
         rename = "callType",
@@ -312,11 +244,7 @@ pub struct CallInUpdateModelV2 {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub campaign_id: rt::Nullable<i64>,
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     #[serde(
         rename = "agentId",
@@ -359,11 +287,7 @@ pub struct CallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,18 +307,10 @@ pub struct CallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recordingUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "voiceMailUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
@@ -406,11 +322,7 @@ pub struct CallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -441,11 +353,7 @@ pub struct CallModelResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,17 +371,9 @@ pub struct CallModelResponse {
     pub call_type: Option<TelecomCallType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<TelecomCallReasonModel>,
-    #[serde(
-        rename = "recordingUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    #[serde(
-        rename = "voiceMailUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<TelecomNamedModel>,
@@ -482,11 +382,7 @@ pub struct CallModelResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<TelecomNamedModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<TelecomCallAgentModel>,
@@ -506,11 +402,7 @@ pub struct CallResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<TelecomNamedModel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TelecomJobTypeModel>,
@@ -571,7 +463,9 @@ impl serde::Serialize for CallStatus {
     }
 }
 impl<'de> serde::Deserialize<'de> for CallStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -603,11 +497,7 @@ pub struct CampaignModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -625,25 +515,13 @@ pub struct CampaignModel {
     pub category: Option<CampaignCategoryModel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(
-        rename = "otherSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherSource", default, skip_serializing_if = "Option::is_none")]
     pub other_source: Option<String>,
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
-    #[serde(
-        rename = "otherMedium",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherMedium", default, skip_serializing_if = "Option::is_none")]
     pub other_medium: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnis: Option<String>,
@@ -686,11 +564,7 @@ pub struct ContactOutputModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `CustomerInModel`.
@@ -744,11 +618,7 @@ pub struct CustomerModel {
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "doNotService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -756,18 +626,10 @@ pub struct CustomerModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactOutputModel>>,
-    #[serde(
-        rename = "mergedToId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -779,11 +641,7 @@ pub struct CustomerModel {
     )]
     pub has_active_membership: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -791,22 +649,14 @@ pub struct CustomerModel {
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<Vec<CustomerPhoneModel>>,
 }
 /// Schema `Crm.Contracts.Customers.CustomerPhoneModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CustomerPhoneModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "phoneNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotText", default, skip_serializing_if = "Option::is_none")]
@@ -855,7 +705,9 @@ impl serde::Serialize for CustomerType {
     }
 }
 impl<'de> serde::Deserialize<'de> for CustomerType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -877,11 +729,7 @@ pub struct DetailedBundleCallModel {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -897,11 +745,7 @@ pub struct DetailedCallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "receivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -921,18 +765,10 @@ pub struct DetailedCallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recordingUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "voiceMailUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
@@ -944,11 +780,7 @@ pub struct DetailedCallModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -998,19 +830,11 @@ pub struct ExportCallResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<V2TelecomCallType>,
     /// The URL for call recording. Can be null if the call hasn't a recording
-    #[serde(
-        rename = "recordingUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The URL for call voicemail. Can be null if the call hasn't a voicemail. This field may have value only for
     /// Phones Pro tenants
-    #[serde(
-        rename = "voiceMailPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "voiceMailPath", default, skip_serializing_if = "Option::is_none")]
     pub voice_mail_path: Option<String>,
     /// The time the call was created (i.e. inbound call was received or outbound call was initiated)
     ///
@@ -1020,11 +844,7 @@ pub struct ExportCallResponse {
     /// The last time the call properties were updated
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The info about the call reason linked to the call
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1052,11 +872,7 @@ pub struct ExportCallResponse {
     /// Excuse memo of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "excuseMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "excuseMemo", default, skip_serializing_if = "Option::is_none")]
     pub excuse_memo: Option<String>,
     /// Call Tag
     ///
@@ -1096,11 +912,7 @@ pub struct JobTypeModel2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Telecom.V2.LeadModel`.
@@ -1156,11 +968,7 @@ pub struct MembershipModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "locationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
 }
 /// Schema `Memberships.MembershipTypeModel`.
@@ -1197,11 +1005,7 @@ pub struct SharedCallAgentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
 }
 /// Schema `Module.Telecom.Shared.CallReasonModel`.
@@ -1243,11 +1047,7 @@ pub struct TelecomCallAgentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "externalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
 }
 /// Indicates the direction of a call
@@ -1295,7 +1095,9 @@ impl serde::Serialize for TelecomCallDirection {
     }
 }
 impl<'de> serde::Deserialize<'de> for TelecomCallDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1349,7 +1151,9 @@ impl serde::Serialize for TelecomCallDirection2 {
     }
 }
 impl<'de> serde::Deserialize<'de> for TelecomCallDirection2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1436,7 +1240,9 @@ impl serde::Serialize for TelecomCallType {
     }
 }
 impl<'de> serde::Deserialize<'de> for TelecomCallType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1502,7 +1308,9 @@ impl serde::Serialize for TelecomCallType2 {
     }
 }
 impl<'de> serde::Deserialize<'de> for TelecomCallType2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1525,11 +1333,7 @@ pub struct TelecomJobTypeModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Telecom.V2.NamedModel`.
@@ -1591,7 +1395,9 @@ impl serde::Serialize for V2TelecomCallDirection {
     }
 }
 impl<'de> serde::Deserialize<'de> for V2TelecomCallDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1658,7 +1464,9 @@ impl serde::Serialize for V2TelecomCallType {
     }
 }
 impl<'de> serde::Deserialize<'de> for V2TelecomCallType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

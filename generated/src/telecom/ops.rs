@@ -112,7 +112,11 @@ impl CallsApi {
     /// `PUT /v2/tenant/{tenant}/calls/{id}` (operation `Calls_Update`)
     ///
     /// Required scope: `tn.tlc.calls:w`
-    pub fn update(&self, id: i64, body: super::models::CallInUpdateModelV2) -> CallsUpdate {
+    pub fn update(
+        &self,
+        id: i64,
+        body: super::models::CallInUpdateModelV2,
+    ) -> CallsUpdate {
         CallsUpdate {
             client: self.client.clone(),
             id,
@@ -568,9 +572,8 @@ impl CallsGetDetails {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/telecom/v2/tenant/{}/calls/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/telecom/v2/tenant/{}/calls/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         self.client.send_json(request)
@@ -606,9 +609,8 @@ impl CallsGetRecording {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/telecom/v2/tenant/{}/calls/{}/recording",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/telecom/v2/tenant/{}/calls/{}/recording", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_bytes(request)
@@ -644,9 +646,8 @@ impl CallsGetVoiceMail {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/telecom/v2/tenant/{}/calls/{}/voicemail",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/telecom/v2/tenant/{}/calls/{}/voicemail", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_bytes(request)
@@ -683,9 +684,8 @@ impl CallsUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/telecom/v2/tenant/{}/calls/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/telecom/v2/tenant/{}/calls/{}", self.client.tenant(), rt::PathSegment(&
+                self.id)
             ),
         );
         request.json(&self.body);
@@ -758,7 +758,9 @@ impl ExportCalls {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/telecom/v2/tenant/{}/export/calls", self.client.tenant()),
@@ -770,7 +772,9 @@ impl ExportCalls {
 }
 impl std::future::IntoFuture for ExportCalls {
     type Output = Result<rt::ExportBatch<super::models::ExportCallResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCallResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

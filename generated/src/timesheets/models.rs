@@ -15,29 +15,17 @@ pub struct ActivitiesResponse {
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "activityTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Start time of the activity on UTC.
     ///
@@ -51,35 +39,19 @@ pub struct ActivitiesResponse {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(
-        rename = "projectLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,11 +69,7 @@ pub struct ActivitiesResponse {
     )]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(
-        rename = "endCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
@@ -109,11 +77,7 @@ pub struct ActivitiesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(
-        rename = "modifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created on UTC.
     ///
@@ -123,11 +87,7 @@ pub struct ActivitiesResponse {
     /// Date and time when the activity was last modified on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoriesResponse`.
@@ -166,11 +126,7 @@ pub struct ActivityCategoriesResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
@@ -214,11 +170,7 @@ pub struct ActivityCategoryExportResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
@@ -262,11 +214,7 @@ pub struct ActivityCategoryResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
@@ -337,7 +285,9 @@ impl serde::Serialize for ActivityCategoryType {
     }
 }
 impl<'de> serde::Deserialize<'de> for ActivityCategoryType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -369,11 +319,7 @@ pub struct ActivityCreateRequest {
     )]
     pub end_time: rt::Nullable<rt::DateTime>,
     /// ID of the job associated with the activity.
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     /// ID of the appointment associated with the activity.
     #[serde(
@@ -486,29 +432,17 @@ pub struct ActivityExportResponse {
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "activityTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
     ///
@@ -522,35 +456,19 @@ pub struct ActivityExportResponse {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(
-        rename = "projectLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -568,11 +486,7 @@ pub struct ActivityExportResponse {
     )]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(
-        rename = "endCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
@@ -580,11 +494,7 @@ pub struct ActivityExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(
-        rename = "modifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
     ///
@@ -594,11 +504,7 @@ pub struct ActivityExportResponse {
     /// Date and time when the activity was last modified  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Timesheets.V2.Activities.ActivityResponse`.
@@ -612,29 +518,17 @@ pub struct ActivityResponse {
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "activityTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
     ///
@@ -648,35 +542,19 @@ pub struct ActivityResponse {
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(
-        rename = "appointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(
-        rename = "projectLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(
-        rename = "budgetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -694,11 +572,7 @@ pub struct ActivityResponse {
     )]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(
-        rename = "endCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
@@ -706,11 +580,7 @@ pub struct ActivityResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(
-        rename = "modifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
     ///
@@ -720,11 +590,7 @@ pub struct ActivityResponse {
     /// Date and time when the activity was last modified  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypeExportResponse`.
@@ -743,11 +609,7 @@ pub struct ActivityTypeExportResponse {
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "categoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -758,11 +620,7 @@ pub struct ActivityTypeExportResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
@@ -774,11 +632,7 @@ pub struct ActivityTypeExportResponse {
     )]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
@@ -792,11 +646,7 @@ pub struct ActivityTypeExportResponse {
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "visibleToRoles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
@@ -810,20 +660,12 @@ pub struct ActivityTypeExportResponse {
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
@@ -871,11 +713,7 @@ pub struct ActivityTypeExportResponse {
     )]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(
-        rename = "defaultMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
@@ -898,11 +736,7 @@ pub struct ActivityTypeExportResponse {
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isArchived",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
@@ -932,11 +766,7 @@ pub struct ActivityTypeExportResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
@@ -965,11 +795,7 @@ pub struct ActivityTypeResponse {
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "categoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -980,11 +806,7 @@ pub struct ActivityTypeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
@@ -996,11 +818,7 @@ pub struct ActivityTypeResponse {
     )]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
@@ -1014,11 +832,7 @@ pub struct ActivityTypeResponse {
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "visibleToRoles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
@@ -1032,20 +846,12 @@ pub struct ActivityTypeResponse {
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
@@ -1093,11 +899,7 @@ pub struct ActivityTypeResponse {
     )]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(
-        rename = "defaultMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
@@ -1120,11 +922,7 @@ pub struct ActivityTypeResponse {
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isArchived",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
@@ -1154,11 +952,7 @@ pub struct ActivityTypeResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
@@ -1187,11 +981,7 @@ pub struct ActivityTypesResponse {
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "categoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1202,11 +992,7 @@ pub struct ActivityTypesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(
-        rename = "businessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
@@ -1218,11 +1004,7 @@ pub struct ActivityTypesResponse {
     )]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(
-        rename = "laborTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
@@ -1236,11 +1018,7 @@ pub struct ActivityTypesResponse {
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "visibleToRoles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
@@ -1254,20 +1032,12 @@ pub struct ActivityTypesResponse {
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "tagAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
@@ -1315,11 +1085,7 @@ pub struct ActivityTypesResponse {
     )]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(
-        rename = "defaultMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
@@ -1342,11 +1108,7 @@ pub struct ActivityTypesResponse {
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isArchived",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
@@ -1376,11 +1138,7 @@ pub struct ActivityTypesResponse {
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "modifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
 }
 /// Schema `Timesheets.V2.Activities.ActivityUpdateRequest`.
@@ -1400,11 +1158,7 @@ pub struct ActivityUpdateRequest {
     )]
     pub end_time: rt::Nullable<rt::DateTime>,
     /// ID of the job associated with the activity.
-    #[serde(
-        rename = "jobId",
-        default,
-        skip_serializing_if = "rt::Nullable::is_absent"
-    )]
+    #[serde(rename = "jobId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub job_id: rt::Nullable<i64>,
     /// ID of the appointment associated with the activity.
     #[serde(
@@ -1545,7 +1299,9 @@ impl serde::Serialize for Association {
     }
 }
 impl<'de> serde::Deserialize<'de> for Association {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1605,7 +1361,9 @@ impl serde::Serialize for DisplayedTechnicianStatusDto {
     }
 }
 impl<'de> serde::Deserialize<'de> for DisplayedTechnicianStatusDto {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }
@@ -1657,7 +1415,9 @@ impl serde::Serialize for EmployeeType {
     }
 }
 impl<'de> serde::Deserialize<'de> for EmployeeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         rt::de_string_enum(deserializer)
     }
 }

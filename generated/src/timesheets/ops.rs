@@ -143,9 +143,8 @@ impl ActivitiesControllersDelete {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/activities/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/timesheets/v2/tenant/{}/activities/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_empty(request)
@@ -181,9 +180,8 @@ impl ActivitiesControllersGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/activities/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/timesheets/v2/tenant/{}/activities/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -287,7 +285,9 @@ impl ActivitiesControllersGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/activities", self.client.tenant()),
@@ -335,9 +335,8 @@ impl ActivitiesControllersUpdate {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/activities/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/timesheets/v2/tenant/{}/activities/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         request.json(&self.body);
@@ -414,9 +413,8 @@ impl ActivityCategoriesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/activity-categories/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/timesheets/v2/tenant/{}/activity-categories/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -524,13 +522,12 @@ impl ActivityCategoriesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/timesheets/v2/tenant/{}/activity-categories",
-                self.client.tenant()
-            ),
+            format!("/timesheets/v2/tenant/{}/activity-categories", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -545,8 +542,13 @@ impl ActivityCategoriesGetList {
     }
 }
 impl std::future::IntoFuture for ActivityCategoriesGetList {
-    type Output = Result<rt::Paged<super::models::ActivityCategoriesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>>;
+    type Output = Result<
+        rt::Paged<super::models::ActivityCategoriesResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ActivityCategoriesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -614,9 +616,8 @@ impl ActivityTypesGet {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/activity-types/{}",
-                self.client.tenant(),
-                rt::PathSegment(&self.id)
+                "/timesheets/v2/tenant/{}/activity-types/{}", self.client.tenant(),
+                rt::PathSegment(& self.id)
             ),
         );
         self.client.send_json(request)
@@ -724,13 +725,12 @@ impl ActivityTypesGetList {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/timesheets/v2/tenant/{}/activity-types",
-                self.client.tenant()
-            ),
+            format!("/timesheets/v2/tenant/{}/activity-types", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
@@ -746,7 +746,9 @@ impl ActivityTypesGetList {
 }
 impl std::future::IntoFuture for ActivityTypesGetList {
     type Output = Result<rt::Paged<super::models::ActivityTypesResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>>;
+    type IntoFuture = rt::ResponseFuture<
+        rt::Paged<super::models::ActivityTypesResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -839,10 +841,7 @@ impl ExportActivities {
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
-            format!(
-                "/timesheets/v2/tenant/{}/export/activities",
-                self.client.tenant()
-            ),
+            format!("/timesheets/v2/tenant/{}/export/activities", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
@@ -850,8 +849,13 @@ impl ExportActivities {
     }
 }
 impl std::future::IntoFuture for ExportActivities {
-    type Output = Result<rt::ExportBatch<super::models::ActivityExportResponse>, rt::Error>;
-    type IntoFuture = rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ActivityExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ActivityExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -895,12 +899,14 @@ impl ExportActivityCategories {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityCategoryExportResponse>> {
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
+    > {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/export/activity-categories",
-                self.client.tenant()
+                "/timesheets/v2/tenant/{}/export/activity-categories", self.client
+                .tenant()
             ),
         );
         request.query("from", &self.from);
@@ -909,9 +915,13 @@ impl ExportActivityCategories {
     }
 }
 impl std::future::IntoFuture for ExportActivityCategories {
-    type Output = Result<rt::ExportBatch<super::models::ActivityCategoryExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ActivityCategoryExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -959,8 +969,7 @@ impl ExportActivityTypes {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
-                "/timesheets/v2/tenant/{}/export/activity-types",
-                self.client.tenant()
+                "/timesheets/v2/tenant/{}/export/activity-types", self.client.tenant()
             ),
         );
         request.query("from", &self.from);
@@ -969,9 +978,13 @@ impl ExportActivityTypes {
     }
 }
 impl std::future::IntoFuture for ExportActivityTypes {
-    type Output = Result<rt::ExportBatch<super::models::ActivityTypeExportResponse>, rt::Error>;
-    type IntoFuture =
-        rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>>;
+    type Output = Result<
+        rt::ExportBatch<super::models::ActivityTypeExportResponse>,
+        rt::Error,
+    >;
+    type IntoFuture = rt::ResponseFuture<
+        rt::ExportBatch<super::models::ActivityTypeExportResponse>,
+    >;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -1,0 +1,327 @@
+//! Generated operations of different shapes, called over real HTTP against a server on
+//! 127.0.0.1: the request on the wire and the typed answer.
+
+use serde_json::json;
+use servicetitan::runtime::{
+    self as rt, ClientBuilder, Credentials, Environment, ErrorKind, RetryPolicy,
+};
+use servicetitan::{crm, Client};
+use servicetitan_tests::{MockServer, Reply};
+
+fn client(server: &MockServer) -> Client {
+    let env = Environment::Custom {
+        auth_url: server.url(),
+        api_url: server.url(),
+    };
+    let rt = rt::Client::new(
+        ClientBuilder::new(env)
+            .app_key("app-key-123")
+            .credentials(Credentials::new("client-id", "client-secret"))
+            .retry(RetryPolicy::none()),
+    )
+    .expect("client");
+    Client::new(rt, 42)
+}
+
+#[tokio::test]
+async fn get_with_query_decodes_a_page() {
+    let server = MockServer::with_token("tn.crm.customers:r", |r| {
+        assert_eq!(r.path, "/crm/v2/tenant/42/customers");
+        Reply::json(
+            200,
+            json!({"page": 2, "pageSize": 10, "hasMore": true, "totalCount": 31,
+                   "data": [{"id": 7, "name": "Ada", "active": true, "type": "Residential",
+                             "createdOn": "2021-07-19T20:35:38.2876004Z", "balance": "12.50",
+                             "someNewField": {"x": 1}}]}),
+        )
+    })
+    .await;
+    let st = client(&server);
+    let page = st
+        .crm()
+        .customers()
+        .get_list()
+        .page(2)
+        .page_size(10)
+        .include_total(true)
+        .name("Ada Lovelace")
+        .active(servicetitan::common::ActiveRequestArg::Any)
+        .modified_on_or_after("2024-01-02T03:04:05Z".parse().expect("date"))
+        .sort("+Name")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        (page.page, page.page_size, page.has_more, page.total_count),
+        (2, 10, true, Some(31))
+    );
+    let c = &page.data[0];
+    assert_eq!(c.id, Some(7));
+    assert_eq!(c.name.as_deref(), Some("Ada"));
+    assert_eq!(c.r#type, Some(crm::CustomerType::Residential));
+    assert_eq!(
+        c.created_on.expect("created").to_string(),
+        "2021-07-19T20:35:38.287600400Z"
+    );
+    assert_eq!(c.balance.expect("balance").to_string(), "12.50");
+
+    let reqs = server.api_requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!(r.method, "GET");
+    assert_eq!(r.header("authorization"), Some("Bearer token-1"));
+    assert_eq!(r.header("st-app-key"), Some("app-key-123"));
+    assert!(r
+        .header("user-agent")
+        .is_some_and(|u| u.starts_with("servicetitan-rs/")));
+    let q = r.query_pairs();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("page"), Some("2"));
+    assert_eq!(get("pageSize"), Some("10"));
+    assert_eq!(get("includeTotal"), Some("true"));
+    assert_eq!(get("name"), Some("Ada Lovelace"));
+    assert_eq!(get("active"), Some("Any"));
+    assert_eq!(get("modifiedOnOrAfter"), Some("2024-01-02T03:04:05Z"));
+    // `+` must be percent-encoded, or the server reads a space.
+    assert!(r.query.contains("sort=%2BName"), "query was {}", r.query);
+}
+
+#[tokio::test]
+async fn post_json_body_and_typed_response() {
+    let server = MockServer::with_token("", |r| {
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str()),
+            ("POST", "/crm/v2/tenant/42/booking-provider-tags")
+        );
+        Reply::json(
+            200,
+            json!({"id": 5, "tagName": "vip", "description": "d", "type": "V2Api"}),
+        )
+    })
+    .await;
+    let st = client(&server);
+    let body = crm::CreateBookingProviderTagRequest::new("vip".into(), "d".into());
+    let created = st
+        .crm()
+        .booking_provider_tags()
+        .create(body)
+        .await
+        .expect("created");
+    assert_eq!(created.id, Some(5));
+    assert_eq!(created.r#type, Some(crm::BookingAgentTagType::V2Api));
+    let r = &server.api_requests()[0];
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.body_json(), json!({"tagName": "vip", "description": "d"}));
+}
+
+#[tokio::test]
+async fn patch_sends_explicit_null_and_leaves_absent_fields_out() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(
+            200,
+            json!({"id": "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11", "name": null}),
+        )
+    })
+    .await;
+    let st = client(&server);
+    let id: rt::Uuid = "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11"
+        .parse()
+        .expect("uuid");
+    let mut body = crm::UpdateContactRequest::new(false);
+    body.name = rt::Nullable::Null; // clear the name
+    body.title = "CTO".to_string().into(); // set the title; reference_id stays absent
+    let updated = st.crm().contacts().update(id, body).await.expect("updated");
+    assert_eq!(updated.name, None);
+    let r = &server.api_requests()[0];
+    assert_eq!(r.method, "PATCH");
+    assert_eq!(
+        r.path,
+        "/crm/v2/tenant/42/contacts/1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11"
+    );
+    assert_eq!(
+        r.body_json(),
+        json!({"name": null, "title": "CTO", "isArchived": false})
+    );
+}
+
+#[tokio::test]
+async fn delete_with_empty_200_and_204() {
+    let server = MockServer::with_token("", |r| match r.path.as_str() {
+        "/crm/v2/tenant/42/customers/9/notes/3" => Reply::status(200),
+        "/pricebook/v2/tenant/42/categories/77" => Reply::status(204),
+        other => Reply::json(
+            404,
+            json!({"title": format!("no route {other}"), "status": 404}),
+        ),
+    })
+    .await;
+    let st = client(&server);
+    st.crm()
+        .customers()
+        .delete_note(9, 3)
+        .await
+        .expect("deleted note");
+    st.pricebook()
+        .categories()
+        .delete(77)
+        .await
+        .expect("deleted category");
+    let methods: Vec<String> = server
+        .api_requests()
+        .iter()
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["DELETE", "DELETE"]);
+}
+
+#[tokio::test]
+async fn download_bytes_and_redirect() {
+    let server = MockServer::with_token("", |r| match r.path.as_str() {
+        "/telecom/v2/tenant/42/calls/12/recording" => {
+            Reply::bytes(200, "audio/mpeg", b"ID3\x00\x01binary").header(
+                "content-disposition",
+                "attachment; filename=\"call-12.mp3\"",
+            )
+        }
+        "/pricebook/v2/tenant/42/images" => {
+            assert_eq!(r.query, "path=Images%2Fa+b.png");
+            Reply::status(302).header("location", "https://files.example.invalid/a.png")
+        }
+        _ => Reply::status(404),
+    })
+    .await;
+    let st = client(&server);
+    let d = st
+        .telecom()
+        .calls()
+        .get_recording(12)
+        .await
+        .expect("download");
+    assert_eq!(&d.bytes[..], b"ID3\x00\x01binary");
+    assert_eq!(d.content_type.as_deref(), Some("audio/mpeg"));
+    assert_eq!(d.file_name.as_deref(), Some("call-12.mp3"));
+    let redirect = st
+        .pricebook()
+        .images()
+        .get()
+        .path("Images/a b.png")
+        .await
+        .expect("redirect");
+    assert_eq!(redirect.status, 302);
+    assert_eq!(redirect.location, "https://files.example.invalid/a.png");
+}
+
+#[tokio::test]
+async fn path_strings_are_encoded_and_errors_are_typed() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(
+            404,
+            json!({"type": "https://tools.ietf.org/html/rfc7231#section-6.5.4", "title": "Contact not found", "status": 404,
+                   "traceId": "abc", "errors": {"id": ["unknown"]}, "data": {}}),
+        )
+    })
+    .await;
+    let st = client(&server);
+    let id: rt::Uuid = "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11"
+        .parse()
+        .expect("uuid");
+    let err = st
+        .crm()
+        .contacts()
+        .delete_contact_relationship(id, 5, "a/b c")
+        .await
+        .expect_err("404");
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.operation(), Some("Contacts_DeleteContactRelationship"));
+    assert_eq!(
+        err.api_error().and_then(|e| e.title.as_deref()),
+        Some("Contact not found")
+    );
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(
+        text.contains("HTTP 404")
+            && text.contains("Contact not found")
+            && text.contains("trace id abc"),
+        "{text}"
+    );
+    let r = &server.api_requests()[0];
+    assert_eq!(
+        r.path,
+        "/crm/v2/tenant/42/contacts/1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11/relationships/5/a%2Fb%20c"
+    );
+}
+
+#[tokio::test]
+async fn decode_errors_name_the_json_path() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(200, json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [{"id": 1}, {"id": "not a number"}]}))
+    })
+    .await;
+    let err = client(&server)
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("bad body");
+    match err.kind() {
+        ErrorKind::Decode { path, .. } => assert_eq!(path, "data[1].id"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn array_map_and_object_query_parameters() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(
+            200,
+            json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
+        )
+    })
+    .await;
+    let st = client(&server);
+    let mut fields = rt::Map::new();
+    fields.insert("Color".to_string(), "Blue".to_string());
+    st.accounting()
+        .ap_bills()
+        .get_list_paginated()
+        .business_unit_ids("1,2")
+        .custom_field_fields(fields)
+        .statuses([
+            servicetitan::accounting::ApBillStatus::Unknown("Pending".into()),
+            servicetitan::accounting::ApBillStatus::Unknown("Canceled".into()),
+        ])
+        .min_cost(rt::Decimal::new(1050, 2))
+        .await
+        .expect("page");
+    let sort = servicetitan::memberships::OrderByItemOfDefaultSortingFields::new(
+        servicetitan::memberships::DefaultSortingFields::Unknown("CreatedOn".into()),
+        true,
+    );
+    st.memberships()
+        .location_recurring_service_events()
+        .get_list()
+        .sort([sort])
+        .await
+        .expect("page");
+    let reqs = server.api_requests();
+    let q0 = reqs[0].query_pairs();
+    assert!(
+        q0.contains(&("customField.Fields[Color]".into(), "Blue".into())),
+        "{q0:?}"
+    );
+    assert!(
+        q0.contains(&("statuses".into(), "Pending".into()))
+            && q0.contains(&("statuses".into(), "Canceled".into())),
+        "{q0:?}"
+    );
+    assert!(q0.contains(&("minCost".into(), "10.50".into())), "{q0:?}");
+    let q1 = reqs[1].query_pairs();
+    assert_eq!(
+        q1,
+        vec![
+            ("sort[0].field".to_string(), "CreatedOn".to_string()),
+            ("sort[0].isDescending".to_string(), "true".to_string())
+        ]
+    );
+}
