@@ -773,7 +773,7 @@ fn ops_file(d: &Domain) -> Result<String, String> {
     let mut items = Vec::new();
     for c in &d.controllers {
         let api = format_ident!("{}Api", c.name);
-        let methods = c.operations.iter().map(|o| controller_method(o));
+        let methods = c.operations.iter().map(controller_method);
         let cdoc = format!(" Operations of the `{}` controller.", c.name);
         items.push(quote! {
             #[doc = #cdoc]

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Everything that can go wrong with a call. Never contains a secret.
 #[derive(Debug)]
 pub struct Error {
-    kind: ErrorKind,
+    kind: Box<ErrorKind>,
     operation: Option<&'static str>,
 }
 
@@ -58,10 +58,7 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Error {
-            kind,
-            operation: None,
-        }
+        Error { kind: Box::new(kind), operation: None }
     }
     pub(crate) fn config(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config(msg.into()))
@@ -82,7 +79,7 @@ impl Error {
 
     /// The HTTP status, for API and token endpoint errors.
     pub fn status(&self) -> Option<u16> {
-        match &self.kind {
+        match &*self.kind {
             ErrorKind::Api { status, .. } => Some(*status),
             ErrorKind::Auth { status, .. } => *status,
             _ => None,
@@ -91,7 +88,7 @@ impl Error {
 
     /// The parsed `ApiErrorResponse`, when the API sent one.
     pub fn api_error(&self) -> Option<&ApiErrorResponse> {
-        match &self.kind {
+        match &*self.kind {
             ErrorKind::Api { body, .. } => body.as_ref(),
             _ => None,
         }
@@ -100,7 +97,7 @@ impl Error {
     /// Whether trying again later may succeed (429, 5xx, timeouts, connection errors,
     /// reporting's 409 "suspended for maintenance").
     pub fn is_retryable(&self) -> bool {
-        match &self.kind {
+        match &*self.kind {
             ErrorKind::Api {
                 status, body, raw, ..
             } => {
@@ -124,7 +121,7 @@ impl fmt::Display for Error {
         if let Some(op) = self.operation {
             write!(f, "{op}: ")?;
         }
-        match &self.kind {
+        match &*self.kind {
             ErrorKind::Api { status, body, raw, required_scopes, granted_scopes, retry_after } => {
                 write!(f, "HTTP {status}")?;
                 if let Some(b) = body {

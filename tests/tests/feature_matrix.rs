@@ -1,0 +1,35 @@
+//! The generated crate compiles with each domain feature alone, and with none.
+
+use servicetitan_tests::workspace_root;
+use std::time::Instant;
+
+fn features() -> Vec<String> {
+    let manifest = std::fs::read_to_string(workspace_root().join("generated/Cargo.toml")).expect("manifest");
+    let section = manifest.split("[features]").nth(1).expect("features").split("\n[").next().expect("section");
+    section
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
+        .filter(|k| k != "default" && k != "full")
+        .collect()
+}
+
+#[test]
+fn each_domain_feature_builds_alone() {
+    let features = features();
+    assert_eq!(features.len(), 24, "one feature per domain: {features:?}");
+    let mut failed = Vec::new();
+    for f in std::iter::once(String::new()).chain(features) {
+        let t = Instant::now();
+        let mut cmd = std::process::Command::new(env!("CARGO"));
+        cmd.current_dir(workspace_root()).args(["check", "--quiet", "-p", "servicetitan", "--no-default-features"]);
+        if !f.is_empty() {
+            cmd.args(["--features", &f]);
+        }
+        let status = cmd.status().expect("cargo check");
+        println!("feature {:<22} {} in {:.1} s", if f.is_empty() { "(none)" } else { &f }, if status.success() { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+        if !status.success() {
+            failed.push(f);
+        }
+    }
+    assert!(failed.is_empty(), "the generated crate does not build with features {failed:?} alone");
+}
