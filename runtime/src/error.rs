@@ -58,7 +58,10 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Error { kind: Box::new(kind), operation: None }
+        Error {
+            kind: Box::new(kind),
+            operation: None,
+        }
     }
     pub(crate) fn config(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config(msg.into()))

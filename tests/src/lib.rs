@@ -166,12 +166,21 @@ impl MockServer {
         scope: &str,
         api: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
     ) -> MockServer {
+        Self::with_token_lifetime(scope, 900, api).await
+    }
+
+    /// As [`MockServer::with_token`], with tokens that live `expires_in` seconds.
+    pub async fn with_token_lifetime(
+        scope: &str,
+        expires_in: u64,
+        api: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> MockServer {
         let scope = scope.to_string();
         let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
         MockServer::start(move |r| {
             if r.path == "/connect/token" {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                let mut body = serde_json::json!({"access_token": format!("token-{n}"), "expires_in": 900, "token_type": "Bearer"});
+                let mut body = serde_json::json!({"access_token": format!("token-{n}"), "expires_in": expires_in, "token_type": "Bearer"});
                 if !scope.is_empty() {
                     body["scope"] = scope.clone().into();
                 }
@@ -286,6 +295,7 @@ fn find(h: &[u8], needle: &[u8]) -> Option<usize> {
 fn reason(s: u16) -> &'static str {
     match s {
         200 => "OK",
+        202 => "Accepted",
         201 => "Created",
         204 => "No Content",
         302 => "Found",

@@ -4,8 +4,15 @@ use servicetitan_tests::workspace_root;
 use std::time::Instant;
 
 fn features() -> Vec<String> {
-    let manifest = std::fs::read_to_string(workspace_root().join("generated/Cargo.toml")).expect("manifest");
-    let section = manifest.split("[features]").nth(1).expect("features").split("\n[").next().expect("section");
+    let manifest =
+        std::fs::read_to_string(workspace_root().join("generated/Cargo.toml")).expect("manifest");
+    let section = manifest
+        .split("[features]")
+        .nth(1)
+        .expect("features")
+        .split("\n[")
+        .next()
+        .expect("section");
     section
         .lines()
         .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
@@ -21,15 +28,29 @@ fn each_domain_feature_builds_alone() {
     for f in std::iter::once(String::new()).chain(features) {
         let t = Instant::now();
         let mut cmd = std::process::Command::new(env!("CARGO"));
-        cmd.current_dir(workspace_root()).args(["check", "--quiet", "-p", "servicetitan", "--no-default-features"]);
+        cmd.current_dir(workspace_root()).args([
+            "check",
+            "--quiet",
+            "-p",
+            "servicetitan",
+            "--no-default-features",
+        ]);
         if !f.is_empty() {
             cmd.args(["--features", &f]);
         }
         let status = cmd.status().expect("cargo check");
-        println!("feature {:<22} {} in {:.1} s", if f.is_empty() { "(none)" } else { &f }, if status.success() { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+        println!(
+            "feature {:<22} {} in {:.1} s",
+            if f.is_empty() { "(none)" } else { &f },
+            if status.success() { "ok" } else { "FAILED" },
+            t.elapsed().as_secs_f64()
+        );
         if !status.success() {
             failed.push(f);
         }
     }
-    assert!(failed.is_empty(), "the generated crate does not build with features {failed:?} alone");
+    assert!(
+        failed.is_empty(),
+        "the generated crate does not build with features {failed:?} alone"
+    );
 }

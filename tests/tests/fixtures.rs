@@ -9,8 +9,13 @@ fn generate_fixture(version: &str, feature: &str) -> String {
     let path = workspace_root().join(format!("tests/fixtures/openapi-{version}/{feature}.yaml"));
     let bytes = std::fs::read(&path).expect("fixture");
     let doc = load::parse_document(&path, &bytes).unwrap_or_else(|d| panic!("{d}"));
-    let opts = Options { specs: path.clone(), names: NameLock::default(), runtime_dependency: "{ path = \"../runtime\" }".into() };
-    let out = generate_from(&[doc], &opts).unwrap_or_else(|d| panic!("{feature} ({version}):\n{d}"));
+    let opts = Options {
+        specs: path.clone(),
+        names: NameLock::default(),
+        runtime_dependency: "{ path = \"../runtime\" }".into(),
+    };
+    let out =
+        generate_from(&[doc], &opts).unwrap_or_else(|d| panic!("{feature} ({version}):\n{d}"));
     let mut text = String::new();
     for (file, content) in &out.files {
         if file.starts_with(&format!("src/{feature}/")) || file == "src/common.rs" {
@@ -27,7 +32,10 @@ fn generate_fixture(version: &str, feature: &str) -> String {
 fn check(feature: &str) {
     let v31 = generate_fixture("3.1", feature);
     let v30 = generate_fixture("3.0", feature);
-    assert!(v31 == v30, "3.0 and 3.1 forms of `{feature}` generate different code");
+    assert!(
+        v31 == v30,
+        "3.0 and 3.1 forms of `{feature}` generate different code"
+    );
     insta::assert_snapshot!(feature, v31);
 }
 

@@ -14,15 +14,35 @@ fn signature(t: &TypeDef) -> String {
         TypeDefKind::Struct(fields) => {
             let f: Vec<String> = fields
                 .iter()
-                .map(|f| format!("{} {} {:?} req={} null={} box={}", f.name, f.wire, f.ty, f.required, f.nullable, f.boxed))
+                .map(|f| {
+                    format!(
+                        "{} {} {:?} req={} null={} box={}",
+                        f.name, f.wire, f.ty, f.required, f.nullable, f.boxed
+                    )
+                })
                 .collect();
             format!("struct {} usage={:?} {{{}}}", t.name, t.usage, f.join("; "))
         }
         TypeDefKind::StringEnum { variants, flags } => {
-            format!("enum {} flags={flags} {:?}", t.name, variants.iter().map(|v| (&v.name, &v.value)).collect::<Vec<_>>())
+            format!(
+                "enum {} flags={flags} {:?}",
+                t.name,
+                variants
+                    .iter()
+                    .map(|v| (&v.name, &v.value))
+                    .collect::<Vec<_>>()
+            )
         }
-        TypeDefKind::IntEnum(v) => format!("enum {} {:?}", t.name, v.iter().map(|v| (&v.name, v.value)).collect::<Vec<_>>()),
-        TypeDefKind::Union(v) => format!("union {} {:?}", t.name, v.iter().map(|v| (&v.name, &v.ty)).collect::<Vec<_>>()),
+        TypeDefKind::IntEnum(v) => format!(
+            "enum {} {:?}",
+            t.name,
+            v.iter().map(|v| (&v.name, v.value)).collect::<Vec<_>>()
+        ),
+        TypeDefKind::Union(v) => format!(
+            "union {} {:?}",
+            t.name,
+            v.iter().map(|v| (&v.name, &v.ty)).collect::<Vec<_>>()
+        ),
         TypeDefKind::Alias(ty) => format!("type {} = {ty:?}", t.name),
     }
 }
@@ -49,7 +69,11 @@ fn strip(mut n: Node) -> Node {
     n.kind = match n.kind {
         NodeKind::Array(i) => NodeKind::Array(Box::new(strip(*i))),
         NodeKind::Object(mut o) => {
-            o.properties = o.properties.into_iter().map(|(k, v)| (k, strip(v))).collect();
+            o.properties = o
+                .properties
+                .into_iter()
+                .map(|(k, v)| (k, strip(v)))
+                .collect();
             o.additional = o.additional.map(|a| Box::new(strip(*a)));
             NodeKind::Object(o)
         }
@@ -63,10 +87,14 @@ fn normalised_schemas(set: &str) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(specs_dir(set)).expect("specs") {
         let path = entry.expect("entry").path();
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
         for (name, s) in doc["components"]["schemas"].as_object().expect("schemas") {
             let n = schema::read(Path::new("x"), "", s).expect("schema");
-            out.insert(format!("{}|{name}", path.file_name().unwrap().to_string_lossy()), strip(n));
+            out.insert(
+                format!("{}|{name}", path.file_name().unwrap().to_string_lossy()),
+                strip(n),
+            );
         }
     }
     out
@@ -105,16 +133,34 @@ fn same_schema_same_rust_type_in_both_versions() {
         let schema_same = same_schema.get(&key.1).copied().unwrap_or(false);
         let usage_differs = ta.usage != tb.usage;
         if schema_same && !usage_differs && !refs_differ(ta, tb) {
-            unexplained.push(format!("{key:?}\n  3.1: {}\n  3.0: {}", signature(ta), signature(tb)));
+            unexplained.push(format!(
+                "{key:?}\n  3.1: {}\n  3.0: {}",
+                signature(ta),
+                signature(tb)
+            ));
         } else {
             explained += 1;
-            let why = if !schema_same { "schema differs" } else if usage_differs { "usage differs" } else { "referenced types differ" };
+            let why = if !schema_same {
+                "schema differs"
+            } else if usage_differs {
+                "usage differs"
+            } else {
+                "referenced types differ"
+            };
             println!("differs ({why}): {key:?}");
         }
     }
     println!("schemas in both sets: {compared}; identical Rust types: {identical}; differing where the documents differ: {explained}");
-    assert!(compared > 850, "expected most schemas to be in both sets, got {compared}");
-    assert!(unexplained.is_empty(), "{} types differ although their schemas are the same:\n{}", unexplained.len(), unexplained.join("\n"));
+    assert!(
+        compared > 850,
+        "expected most schemas to be in both sets, got {compared}"
+    );
+    assert!(
+        unexplained.is_empty(),
+        "{} types differ although their schemas are the same:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
 }
 
 /// Types can differ because a type they refer to is named differently (a wrapper in one
@@ -150,5 +196,8 @@ fn openapi_30_set_generates_and_compiles() {
         .env("CARGO_TARGET_DIR", &target)
         .status()
         .expect("cargo check");
-    assert!(status.success(), "the crate generated from the 3.0.1 set does not compile");
+    assert!(
+        status.success(),
+        "the crate generated from the 3.0.1 set does not compile"
+    );
 }

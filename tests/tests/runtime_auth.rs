@@ -1,0 +1,481 @@
+//! Runtime behaviour against a loopback server: tokens, retries, errors, secrets.
+
+use serde_json::json;
+use servicetitan::runtime::{
+    self as rt, ClientBuilder, Config, Credentials, Environment, ErrorKind, RetryPolicy,
+};
+use servicetitan::Client;
+use servicetitan_tests::{MockServer, Reply};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "s3cr3t-client-secret-value";
+const APP_KEY: &str = "ak1.app-key-value-xyz";
+
+fn builder(server: &MockServer) -> ClientBuilder {
+    let env = Environment::Custom {
+        auth_url: server.url(),
+        api_url: server.url(),
+    };
+    ClientBuilder::new(env)
+        .app_key(APP_KEY)
+        .credentials(Credentials::new("cid.client", SECRET))
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    }
+}
+
+fn empty_page() -> Reply {
+    Reply::json(
+        200,
+        json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_first_calls_make_one_token_request() {
+    let server = MockServer::with_token("", |_| empty_page()).await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let st = st.clone();
+        tasks.push(tokio::spawn(async move {
+            st.crm().customers().get_list().await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("join").expect("call");
+    }
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.api_requests().len(), 1000);
+    assert_eq!(st.runtime().client().token_requests(), 1);
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_refreshed_once() {
+    let server = MockServer::with_token_lifetime("", 2, |_| empty_page()).await;
+    let b = builder(&server).token_refresh_margin(Duration::from_millis(500));
+    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    st.crm().customers().get_list().await.expect("first");
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("second, same token");
+    assert_eq!(server.token_requests(), 1);
+    tokio::time::sleep(Duration::from_millis(1600)).await; // inside the refresh margin now
+    for _ in 0..5 {
+        st.crm().customers().get_list().await.expect("after expiry");
+    }
+    assert_eq!(server.token_requests(), 2);
+    let auths: Vec<String> = server
+        .api_requests()
+        .iter()
+        .map(|r| r.header("authorization").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(auths.iter().filter(|a| *a == "Bearer token-2").count(), 5);
+}
+
+#[tokio::test]
+async fn a_revoked_token_makes_one_refresh_and_one_retry() {
+    let server = MockServer::with_token("", |r| {
+        if r.header("authorization") == Some("Bearer token-1") {
+            Reply::json(401, json!({"title": "Unauthorized"}))
+        } else {
+            empty_page()
+        }
+    })
+    .await;
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(RetryPolicy::none())).expect("client"),
+        42,
+    );
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("succeeds after refresh");
+    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.api_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_persistent_401_is_an_error_after_one_refresh() {
+    let server =
+        MockServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let err = st.crm().customers().get_list().await.expect_err("401");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.api_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_429_waits_at_least_retry_after() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = MockServer::with_token("", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(429, json!({"title": "Too many requests"})).header("retry-after", "1")
+        } else {
+            empty_page()
+        }
+    })
+    .await;
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
+        42,
+    );
+    let t = Instant::now();
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("after waiting");
+    let waited = t.elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert_eq!(server.api_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_post_is_not_retried_on_503_but_a_get_is() {
+    let server = MockServer::with_token("", |r| {
+        if r.method == "POST" {
+            Reply::json(503, json!({"title": "Service Unavailable"}))
+        } else {
+            Reply::status(503)
+        }
+    })
+    .await;
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
+        42,
+    );
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
+    let err = st
+        .crm()
+        .booking_provider_tags()
+        .create(body)
+        .await
+        .expect_err("503");
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable());
+    assert_eq!(
+        server
+            .api_requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        1,
+        "POST must not be retried"
+    );
+
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("503 after retries");
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        server
+            .api_requests()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count(),
+        4,
+        "GET is retried up to max_attempts"
+    );
+}
+
+#[tokio::test]
+async fn post_is_retried_when_the_caller_opts_in() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = MockServer::with_token("", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::status(503)
+        } else {
+            Reply::json(200, json!({"id": 1}))
+        }
+    })
+    .await;
+    let policy = RetryPolicy {
+        retry_non_idempotent: true,
+        ..fast_retries()
+    };
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(policy)).expect("client"),
+        42,
+    );
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
+    st.crm()
+        .booking_provider_tags()
+        .create(body)
+        .await
+        .expect("retried");
+    assert_eq!(server.api_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
+    let server = MockServer::start(|r| {
+        if r.path == "/connect/token" {
+            Reply::json(400, json!({"error": "invalid_client"}))
+        } else {
+            empty_page()
+        }
+    })
+    .await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("invalid client");
+    match err.kind() {
+        ErrorKind::Auth { status, code, .. } => {
+            assert_eq!(*status, Some(400));
+            assert_eq!(code.as_deref(), Some("invalid_client"));
+        }
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "a refused credential is not retried"
+    );
+    assert!(server.api_requests().is_empty());
+
+    let html = MockServer::start(|_| {
+        Reply::bytes(502, "text/html", b"<html><body>Bad gateway</body></html>")
+    })
+    .await;
+    let st = Client::new(rt::Client::new(builder(&html)).expect("client"), 42);
+    let err = st.crm().customers().get_list().await.expect_err("html");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Auth {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("HTML"), "{err}");
+    assert_eq!(
+        html.token_requests(),
+        3,
+        "a failing token endpoint gets a bounded number of tries"
+    );
+}
+
+#[tokio::test]
+async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_tokens() {
+    let server = MockServer::with_token("", |_| empty_page()).await;
+    let env = Environment::Custom {
+        auth_url: server.url(),
+        api_url: server.url(),
+    };
+    let runtime = rt::Client::new(
+        ClientBuilder::new(env)
+            .app_key(APP_KEY)
+            .credentials(Credentials::enterprise("hub", SECRET))
+            .tenant_credentials(7, Credentials::new("seven", SECRET)),
+    )
+    .expect("client");
+    Client::new(runtime.clone(), 42)
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("42");
+    Client::new(runtime.clone(), 43)
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("43");
+    Client::new(runtime, 7)
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("7");
+    let tokens: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/connect/token")
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(tokens.len(), 3, "one token per tenant");
+    assert!(
+        tokens[0].contains("client_id=hub") && tokens[0].contains("tenant=42"),
+        "{}",
+        tokens[0]
+    );
+    assert!(tokens[1].contains("tenant=43"));
+    assert!(
+        tokens[2].contains("client_id=seven") && !tokens[2].contains("tenant="),
+        "{}",
+        tokens[2]
+    );
+    let paths: Vec<String> = server
+        .api_requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/crm/v2/tenant/42/customers",
+            "/crm/v2/tenant/43/customers",
+            "/crm/v2/tenant/7/customers"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn scopes_fail_fast_and_403_names_them() {
+    let server = MockServer::with_token("tn.crm.customers:r tn.crm.locations:r", |_| {
+        Reply::json(403, json!({"title": "Forbidden", "status": 403}))
+    })
+    .await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    // Not granted: refused before anything is sent.
+    let err = st
+        .accounting()
+        .invoices()
+        .get_list()
+        .await
+        .expect_err("missing scope");
+    match err.kind() {
+        ErrorKind::MissingScope { required, granted } => {
+            assert_eq!(required, &["tn.acc.invoices:r"]);
+            assert_eq!(granted, &["tn.crm.customers:r", "tn.crm.locations:r"]);
+        }
+        other => panic!("expected MissingScope, got {other:?}"),
+    }
+    assert!(err.to_string().contains("tn.acc.invoices:r"));
+    assert!(
+        server.api_requests().is_empty(),
+        "nothing is sent without the scope"
+    );
+    // Granted, but the server says 403: the error names both sides.
+    let err = st.crm().customers().get_list().await.expect_err("403");
+    let text = err.to_string();
+    assert!(
+        text.contains("requires scope tn.crm.customers:r")
+            && text.contains("granted: tn.crm.customers:r tn.crm.locations:r"),
+        "{text}"
+    );
+    // The check can be turned off.
+    let st = Client::new(
+        rt::Client::new(builder(&server).check_scopes(false)).expect("client"),
+        42,
+    );
+    let err = st
+        .accounting()
+        .invoices()
+        .get_list()
+        .await
+        .expect_err("403 from the server");
+    assert_eq!(err.status(), Some(403));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let other = MockServer::start(|_| empty_page()).await;
+    let location = format!("{}/steal", other.url());
+    let server = MockServer::with_token("", move |_| {
+        Reply::status(302).header("location", &location)
+    })
+    .await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("302 is not a page");
+    assert_eq!(err.status(), Some(302));
+    assert!(
+        other.requests().is_empty(),
+        "credentials must not follow a redirect to another host"
+    );
+}
+
+#[test]
+fn plain_http_is_refused_except_to_loopback() {
+    let remote = Environment::Custom {
+        auth_url: "http://auth.example.com".into(),
+        api_url: "https://api.example.com".into(),
+    };
+    let err = rt::Client::new(ClientBuilder::new(remote)).expect_err("plain http to a remote host");
+    assert!(err.to_string().contains("plain http"), "{err}");
+    let local = Environment::Custom {
+        auth_url: "http://127.0.0.1:9".into(),
+        api_url: "http://localhost:9".into(),
+    };
+    rt::Client::new(ClientBuilder::new(local)).expect("loopback is fine");
+}
+
+#[test]
+fn config_from_environment_variables() {
+    let vars = |k: &str| {
+        match k {
+            "ST_CLIENT_ID" => Some("cid"),
+            "ST_CLIENT_SECRET" => Some(SECRET),
+            "ST_APP_KEY" => Some(APP_KEY),
+            "ST_TENANT_ID" => Some("123"),
+            "ST_ENVIRONMENT" => Some("integration"),
+            "ST_AUTH_URL" => Some("http://127.0.0.1:1"),
+            "ST_API_URL" => Some("http://127.0.0.1:2"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    };
+    let c = Config::from_lookup(vars).expect("config");
+    assert_eq!(c.tenant_id(), 123);
+    assert_eq!(
+        c.environment().token_url(),
+        "http://127.0.0.1:1/connect/token"
+    );
+    assert_eq!(c.environment().api_url(), "http://127.0.0.1:2");
+    let text = format!("{c:?}");
+    assert!(!text.contains(SECRET) && !text.contains(APP_KEY), "{text}");
+
+    let c = Config::from_lookup(|k| {
+        if k == "ST_AUTH_URL" || k == "ST_API_URL" {
+            None
+        } else {
+            vars(k)
+        }
+    })
+    .expect("config");
+    assert_eq!(c.environment(), &Environment::Integration);
+    assert_eq!(
+        c.environment().token_url(),
+        "https://auth-integration.servicetitan.io/connect/token"
+    );
+    let err = Config::from_lookup(|k| if k == "ST_APP_KEY" { None } else { vars(k) })
+        .expect_err("missing");
+    assert!(err.to_string().contains("ST_APP_KEY is not set"));
+    let err = Config::from_lookup(|k| {
+        if k == "ST_ENVIRONMENT" {
+            Some("staging".into())
+        } else {
+            vars(k)
+        }
+    })
+    .expect_err("bad env");
+    assert!(err.to_string().contains("ST_ENVIRONMENT"));
+}
