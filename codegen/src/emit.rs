@@ -315,6 +315,20 @@ fn domain_mod(d: &Domain) -> Result<String, String> {
         " Entry point of the {} domain, bound to one tenant.",
         d.title
     );
+
+    let all_ops: Vec<TokenStream> = d
+        .controllers
+        .iter()
+        .flat_map(|c| c.operations.iter())
+        .map(|o| {
+            let b = ident(&o.builder);
+            quote!(&ops::#b::OPERATION)
+        })
+        .collect();
+    let ops_doc = format!(
+        " Every operation of the {} domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.",
+        d.title
+    );
     let _ = COMMON;
     let tokens = quote! {
         #[rustfmt::skip]
@@ -325,6 +339,9 @@ fn domain_mod(d: &Domain) -> Result<String, String> {
         #(#common_uses)*
 
         use servicetitan_runtime as rt;
+
+        #[doc = #ops_doc]
+        pub const OPERATIONS: &[&rt::Operation] = &[#(#all_ops),*];
 
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]
@@ -774,6 +791,7 @@ fn ops_file(d: &Domain) -> Result<String, String> {
     for c in &d.controllers {
         let api = format_ident!("{}Api", c.name);
         let methods = c.operations.iter().map(controller_method);
+        let builders: Vec<Ident> = c.operations.iter().map(|o| ident(&o.builder)).collect();
         let cdoc = format!(" Operations of the `{}` controller.", c.name);
         items.push(quote! {
             #[doc = #cdoc]
@@ -783,6 +801,9 @@ fn ops_file(d: &Domain) -> Result<String, String> {
             }
 
             impl #api {
+                /// Every operation of this controller, as data (ids, paths, scopes).
+                pub const OPERATIONS: &'static [&'static rt::Operation] = &[#(&#builders::OPERATION),*];
+
                 pub(crate) fn new(client: rt::TenantClient) -> Self {
                     Self { client }
                 }
@@ -922,7 +943,13 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         }
         lines.push(format!("Query parameter `{}`.", p.wire));
         let pdoc = doc_attrs(&lines);
+        let is_export_from =
+            p.wire == "from" && matches!(o.response, Response::Json(Ty::Export(_)));
         let (arg, conv) = match &p.ty {
+            Ty::String if is_export_from => (
+                quote!(impl Into<rt::ExportFrom>),
+                quote!(value.into().into()),
+            ),
             Ty::String => (quote!(impl Into<String>), quote!(value.into())),
             Ty::Vec(i) => {
                 let it = ty_tokens(i, From::Ops);
@@ -1010,10 +1037,19 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         Some(s) => quote!(Some(&[#(#s),*])),
         None => quote!(None),
     };
-    let mut bdoc = vec![format!("Request builder for [`{controller}Api::{}`]: set optional parameters, then `.send().await` (or `.await` it directly).", o.fn_name.trim_start_matches("r#"))];
+    let how = if o.query.iter().any(|p| !p.required) {
+        "set optional parameters, then `.send().await`"
+    } else {
+        "`.send().await`"
+    };
+    let mut bdoc = vec![format!(
+        "Request builder for [`{controller}Api::{}`]: {how} (or `.await` it directly).",
+        o.fn_name.trim_start_matches("r#")
+    )];
     bdoc.push(String::new());
     bdoc.push(format!("`{} {}`", o.method.as_str(), o.path));
     let bdoc = doc_attrs(&bdoc);
+    let streaming = streaming_impls(o, &b);
     let path_expr = if fmt_args.is_empty() {
         quote!(#fmt.to_string())
     } else {
@@ -1049,6 +1085,8 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
             }
         }
 
+        #streaming
+
         impl std::future::IntoFuture for #b {
             type Output = Result<#out_ty, rt::Error>;
             type IntoFuture = rt::ResponseFuture<#out_ty>;
@@ -1076,4 +1114,99 @@ fn crate_readme(api: &Api) -> String {
         "\nSee the repository README for configuration, paging, exports, errors and retries.\n",
     );
     s
+}
+
+/// `PagedRequest` / `ExportRequest` impls and the stream methods, for operations whose
+/// response has the page or export shape and which take the parameter to move on.
+fn streaming_impls(o: &Operation, b: &Ident) -> TokenStream {
+    let param = |wire: &str| o.query.iter().find(|p| p.wire == wire && !p.required);
+    let taken = |name: &str| o.query.iter().any(|p| p.name == name);
+    match &o.response {
+        Response::Json(Ty::Paged(item)) => {
+            let Some(page) = o.query.iter().find(|p| p.wire == "page" && p.ty == Ty::I32) else {
+                return quote!();
+            };
+            let required = page.required;
+            let page = ident(&page.name);
+            let (set, get) = if required {
+                (quote!(self.#page = page;), quote!(self.#page))
+            } else {
+                (
+                    quote!(self.#page = Some(page);),
+                    quote!(self.#page.unwrap_or(1)),
+                )
+            };
+            let item = ty_tokens(item, From::Ops);
+            let methods = if taken("pages") || taken("items") {
+                quote!()
+            } else {
+                quote! {
+                    impl #b {
+                        /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+                        pub fn pages(self) -> rt::BoxStream<rt::Paged<#item>> {
+                            rt::pages(self)
+                        }
+                        /// Every item of every page, one page in memory at a time.
+                        pub fn items(self) -> rt::BoxStream<#item> {
+                            rt::items(self)
+                        }
+                    }
+                }
+            };
+            quote! {
+                impl rt::PagedRequest for #b {
+                    type Item = #item;
+                    fn with_page(mut self, page: i32) -> Self {
+                        #set
+                        self
+                    }
+                    fn first_page(&self) -> i32 {
+                        #get
+                    }
+                    fn fetch(self) -> rt::ResponseFuture<rt::Paged<#item>> {
+                        self.send()
+                    }
+                }
+                #methods
+            }
+        }
+        Response::Json(Ty::Export(item)) => {
+            let Some(from) = param("from").filter(|p| p.ty == Ty::String) else {
+                return quote!();
+            };
+            let from = ident(&from.name);
+            let item = ty_tokens(item, From::Ops);
+            let methods = if taken("batches") || taken("items") {
+                quote!()
+            } else {
+                quote! {
+                    impl #b {
+                        /// Every batch, following `continueFrom` while the API says `hasMore`;
+                        /// store each batch's `continue_from` once its items are processed.
+                        pub fn batches(self) -> rt::BoxStream<rt::ExportBatch<#item>> {
+                            rt::batches(self)
+                        }
+                        /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+                        pub fn items(self) -> rt::ExportItems<#item> {
+                            rt::export_items(self)
+                        }
+                    }
+                }
+            };
+            quote! {
+                impl rt::ExportRequest for #b {
+                    type Item = #item;
+                    fn continue_from(mut self, token: String) -> Self {
+                        self.#from = Some(token);
+                        self
+                    }
+                    fn fetch(self) -> rt::ResponseFuture<rt::ExportBatch<#item>> {
+                        self.send()
+                    }
+                }
+                #methods
+            }
+        }
+        _ => quote!(),
+    }
 }

@@ -27,6 +27,9 @@ pub struct Domain {
     /// Names of the `common` types this domain uses (re-exported in its module).
     pub common_used: Vec<String>,
     pub controllers: Vec<Controller>,
+    /// Scope -> the label the developer portal shows (`CRM → Customers (Read)`), from the
+    /// document's `securitySchemes`.
+    pub scope_titles: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod schema;
+pub mod scopes;
 pub mod surface;
 pub mod write;
 

@@ -508,6 +508,7 @@ impl DomainBuilder<'_> {
             types,
             common_used: vec![],
             controllers,
+            scope_titles: scope_titles(root),
         })
     }
 
@@ -1251,4 +1252,28 @@ fn mark_boxed(types: &mut [TypeDef]) {
             }
         }
     }
+}
+
+/// Labels of OAuth scopes from `components.securitySchemes.*.flows.*.scopes`.
+fn scope_titles(root: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(schemes) = root
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+    else {
+        return out;
+    };
+    for scheme in schemes.values() {
+        let Some(flows) = scheme.get("flows").and_then(Value::as_object) else {
+            continue;
+        };
+        for flow in flows.values() {
+            if let Some(scopes) = flow.get("scopes").and_then(Value::as_object) {
+                for (k, v) in scopes {
+                    out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    out
 }

@@ -61,7 +61,7 @@ pub struct Operation {
     pub method: Method,
     /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
     pub path: &'static str,
-    /// OAuth scopes, any one of which allows the call; `None` when the document declares none.
+    /// OAuth scopes the call requires (all of them); `None` when the document declares none.
     pub scopes: Option<&'static [&'static str]>,
 }
 
@@ -259,7 +259,7 @@ impl Client {
                 .map_err(|e| e.with_operation(op.id))?;
             if self.inner.check_scopes {
                 if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
-                    if !required.iter().any(|r| granted.iter().any(|g| g == r)) {
+                    if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
                         return Err(Error::new(ErrorKind::MissingScope {
                             required: required.iter().map(|s| s.to_string()).collect(),
                             granted: granted.to_vec(),

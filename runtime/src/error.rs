@@ -145,7 +145,7 @@ impl fmt::Display for Error {
                 }
                 if *status == 403 {
                     if let Some(req) = required_scopes {
-                        write!(f, "; the operation requires scope {}", req.join(" or "))?;
+                        write!(f, "; the operation requires scope {}", req.join(" and "))?;
                     }
                     if let Some(g) = granted_scopes {
                         write!(f, "; the token was granted: {}", if g.is_empty() { "no scopes".into() } else { g.join(" ") })?;
@@ -172,7 +172,7 @@ impl fmt::Display for Error {
             ErrorKind::MissingScope { required, granted } => write!(
                 f,
                 "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",
-                required.join(" or "),
+                required.join(" and "),
                 if granted.is_empty() { "none".to_string() } else { granted.join(" ") }
             ),
         }

@@ -9,7 +9,9 @@ mod auth;
 mod client;
 mod config;
 mod error;
+mod paging;
 mod query;
+mod scopes;
 mod types;
 
 pub use client::{
@@ -17,5 +19,10 @@ pub use client::{
 };
 pub use config::{ClientBuilder, Config, Credentials, Environment, RetryPolicy, Secret};
 pub use error::{Error, ErrorKind};
+pub use paging::{
+    batches, export_items, items, pages, BoxStream, ExportFrom, ExportItems, ExportRequest,
+    PagedRequest,
+};
 pub use query::{PathSegment, QueryPairs, QueryValue};
+pub use scopes::RequiredScopes;
 pub use types::*;

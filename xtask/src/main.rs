@@ -1,6 +1,7 @@
 //! `cargo xtask <job>`: the project's own commands. Each job is a module.
 
 mod generate;
+mod scopes;
 
 use std::process::ExitCode;
 
@@ -12,12 +13,16 @@ jobs:
       Generate the `servicetitan` crate (generated/) from the OpenAPI documents in DIR
       (default ../shared/specs/v2). --check changes nothing and fails if any generated
       file is stale. --strict fails on warnings (skipped operations).
+  scopes [--specs DIR] [--domains a,b] [--controllers crm.customers,..] [--operations Id,..]
+      Print the OAuth scopes an application needs for the selected operations (all when
+      nothing is selected), read and write apart, with the portal's label of each.
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate::run(&args[1..]),
+        Some("scopes") => scopes::run(&args[1..]),
         Some("-h") | Some("--help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -10,6 +10,14 @@ pub struct ApBillsApi {
     client: rt::TenantClient,
 }
 impl ApBillsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ApBillsGetById::OPERATION,
+        &ApBillsGetCustomFieldTypes::OPERATION,
+        &ApBillsGetListPaginated::OPERATION,
+        &ApBillsMarkAsExported::OPERATION,
+        &ApBillsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -109,7 +117,7 @@ impl ApBillsApi {
         }
     }
 }
-/// Request builder for [`ApBillsApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApBillsApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/ap-bills/{billId}`
 #[derive(Debug, Clone)]
@@ -244,6 +252,33 @@ impl ApBillsGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl ApBillsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
@@ -551,6 +586,29 @@ impl ApBillsGetListPaginated {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ApBillsGetListPaginated {
+    type Item = super::models::ApBillResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
+        self.send()
+    }
+}
+impl ApBillsGetListPaginated {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApBillResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ApBillResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ApBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::ApBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>>;
@@ -558,7 +616,7 @@ impl std::future::IntoFuture for ApBillsGetListPaginated {
         self.send()
     }
 }
-/// Request builder for [`ApBillsApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApBillsApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/ap-bills/markasexported`
 #[derive(Debug, Clone)]
@@ -602,7 +660,7 @@ impl std::future::IntoFuture for ApBillsMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`ApBillsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApBillsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/ap-bills/custom-fields`
 #[derive(Debug, Clone)]
@@ -645,6 +703,13 @@ pub struct ApCreditsApi {
     client: rt::TenantClient,
 }
 impl ApCreditsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ApCreditsGetCustomFieldTypes::OPERATION,
+        &ApCreditsGetList::OPERATION,
+        &ApCreditsMarkAsExported::OPERATION,
+        &ApCreditsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -817,6 +882,33 @@ impl ApCreditsGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl ApCreditsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ApCreditsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -965,6 +1057,29 @@ impl ApCreditsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ApCreditsGetList {
+    type Item = super::models::ApCreditResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
+        self.send()
+    }
+}
+impl ApCreditsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApCreditResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ApCreditResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ApCreditsGetList {
     type Output = Result<rt::Paged<super::models::ApCreditResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>>;
@@ -972,7 +1087,7 @@ impl std::future::IntoFuture for ApCreditsGetList {
         self.send()
     }
 }
-/// Request builder for [`ApCreditsApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApCreditsApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/ap-credits/markasexported`
 #[derive(Debug, Clone)]
@@ -1017,7 +1132,7 @@ impl std::future::IntoFuture for ApCreditsMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`ApCreditsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApCreditsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/ap-credits/custom-fields`
 #[derive(Debug, Clone)]
@@ -1060,6 +1175,13 @@ pub struct ApPaymentsApi {
     client: rt::TenantClient,
 }
 impl ApPaymentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ApPaymentsGetCustomFieldTypes::OPERATION,
+        &ApPaymentsGetList::OPERATION,
+        &ApPaymentsMarkAsExported::OPERATION,
+        &ApPaymentsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1231,6 +1353,33 @@ impl ApPaymentsGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl ApPaymentsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ApPaymentsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1381,6 +1530,29 @@ impl ApPaymentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ApPaymentsGetList {
+    type Item = super::models::ApPaymentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
+        self.send()
+    }
+}
+impl ApPaymentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApPaymentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ApPaymentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ApPaymentsGetList {
     type Output = Result<rt::Paged<super::models::ApPaymentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>>;
@@ -1388,7 +1560,7 @@ impl std::future::IntoFuture for ApPaymentsGetList {
         self.send()
     }
 }
-/// Request builder for [`ApPaymentsApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApPaymentsApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/ap-payments/markasexported`
 #[derive(Debug, Clone)]
@@ -1433,7 +1605,7 @@ impl std::future::IntoFuture for ApPaymentsMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`ApPaymentsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ApPaymentsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/ap-payments/custom-fields`
 #[derive(Debug, Clone)]
@@ -1477,6 +1649,17 @@ pub struct CreditMemosApi {
     client: rt::TenantClient,
 }
 impl CreditMemosApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CreditMemosAddCreditMemoSplits::OPERATION,
+        &CreditMemosGetCreditMemoItemsList::OPERATION,
+        &CreditMemosGetCreditMemosItemsList::OPERATION,
+        &CreditMemosGetCreditMemosList::OPERATION,
+        &CreditMemosGetCustomFieldTypes::OPERATION,
+        &CreditMemosMarkAsExported::OPERATION,
+        &CreditMemosUpdateCreditMemo::OPERATION,
+        &CreditMemosUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1625,7 +1808,7 @@ impl CreditMemosApi {
         }
     }
 }
-/// Request builder for [`CreditMemosApi::add_credit_memo_splits`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CreditMemosApi::add_credit_memo_splits`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/credit-memos/{id}/splits`
 #[derive(Debug, Clone)]
@@ -1758,6 +1941,33 @@ impl CreditMemosGetCreditMemoItemsList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CreditMemosGetCreditMemoItemsList {
+    type Item = super::models::CreditMemoItemsPublicResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
+        self.send()
+    }
+}
+impl CreditMemosGetCreditMemoItemsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CreditMemoItemsPublicResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
     type Output = Result<
         rt::Paged<super::models::CreditMemoItemsPublicResponse>,
@@ -1864,6 +2074,33 @@ impl CreditMemosGetCreditMemosItemsList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CreditMemosGetCreditMemosItemsList {
+    type Item = super::models::CreditMemosItemsPublicResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
+        self.send()
+    }
+}
+impl CreditMemosGetCreditMemosItemsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CreditMemosItemsPublicResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
@@ -2101,6 +2338,33 @@ impl CreditMemosGetCreditMemosList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CreditMemosGetCreditMemosList {
+    type Item = super::models::CreditMemoPublicResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
+        self.send()
+    }
+}
+impl CreditMemosGetCreditMemosList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CreditMemoPublicResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CreditMemoPublicResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCreditMemosList {
     type Output = Result<rt::Paged<super::models::CreditMemoPublicResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2211,6 +2475,33 @@ impl CreditMemosGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl CreditMemosGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2220,7 +2511,7 @@ impl std::future::IntoFuture for CreditMemosGetCustomFieldTypes {
         self.send()
     }
 }
-/// Request builder for [`CreditMemosApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CreditMemosApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/credit-memos/markasexported`
 #[derive(Debug, Clone)]
@@ -2265,7 +2556,7 @@ impl std::future::IntoFuture for CreditMemosMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`CreditMemosApi::update_credit_memo`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CreditMemosApi::update_credit_memo`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/credit-memos/{id}`
 #[derive(Debug, Clone)]
@@ -2306,7 +2597,7 @@ impl std::future::IntoFuture for CreditMemosUpdateCreditMemo {
         self.send()
     }
 }
-/// Request builder for [`CreditMemosApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CreditMemosApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/credit-memos/custom-fields`
 #[derive(Debug, Clone)]
@@ -2350,6 +2641,12 @@ pub struct DepositsApi {
     client: rt::TenantClient,
 }
 impl DepositsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &DepositsGetList::OPERATION,
+        &DepositsGetTransactionsList::OPERATION,
+        &DepositsMarkAsExported::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2590,6 +2887,33 @@ impl DepositsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for DepositsGetList {
+    type Item = super::models::DetailedDepositResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
+        self.send()
+    }
+}
+impl DepositsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::DetailedDepositResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::DetailedDepositResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for DepositsGetList {
     type Output = Result<rt::Paged<super::models::DetailedDepositResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2658,6 +2982,33 @@ impl DepositsGetTransactionsList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for DepositsGetTransactionsList {
+    type Item = super::models::DetailedTransactionResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
+        self.send()
+    }
+}
+impl DepositsGetTransactionsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::DetailedTransactionResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::DetailedTransactionResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for DepositsGetTransactionsList {
     type Output = Result<
         rt::Paged<super::models::DetailedTransactionResponse>,
@@ -2670,7 +3021,7 @@ impl std::future::IntoFuture for DepositsGetTransactionsList {
         self.send()
     }
 }
-/// Request builder for [`DepositsApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`DepositsApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/bank-deposits/markasexported`
 #[derive(Debug, Clone)]
@@ -2714,6 +3065,13 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportInventoryBills::OPERATION,
+        &ExportInvoiceItems::OPERATION,
+        &ExportInvoices::OPERATION,
+        &ExportPayments::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2790,8 +3148,8 @@ impl ExportInventoryBills {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2817,6 +3175,33 @@ impl ExportInventoryBills {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportInventoryBills {
+    type Item = super::models::ExportInventoryBillResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInventoryBillResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportInventoryBills {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInventoryBillResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportInventoryBillResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportInventoryBills {
@@ -2855,8 +3240,8 @@ impl ExportInvoiceItems {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2880,6 +3265,31 @@ impl ExportInvoiceItems {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportInvoiceItems {
+    type Item = super::models::ExportInvoiceItemResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
+        self.send()
+    }
+}
+impl ExportInvoiceItems {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceItemResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportInvoiceItems {
@@ -2918,8 +3328,8 @@ impl ExportInvoices {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2941,6 +3351,31 @@ impl ExportInvoices {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportInvoices {
+    type Item = super::models::ExportInvoiceResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
+        self.send()
+    }
+}
+impl ExportInvoices {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportInvoices {
@@ -2979,8 +3414,8 @@ impl ExportPayments {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -3004,6 +3439,31 @@ impl ExportPayments {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportPayments {
+    type Item = super::models::ExportPaymentResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
+        self.send()
+    }
+}
+impl ExportPayments {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPaymentResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportPaymentResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportPayments {
     type Output = Result<
         rt::ExportBatch<super::models::ExportPaymentResponse>,
@@ -3022,6 +3482,14 @@ pub struct GlAccountsApi {
     client: rt::TenantClient,
 }
 impl GlAccountsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &GlAccountsCreateAccount::OPERATION,
+        &GlAccountsGetAccount::OPERATION,
+        &GlAccountsGetList::OPERATION,
+        &GlAccountsGetTypeList::OPERATION,
+        &GlAccountsUpdateAccount::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3118,7 +3586,7 @@ impl GlAccountsApi {
         }
     }
 }
-/// Request builder for [`GlAccountsApi::create_account`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GlAccountsApi::create_account`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/gl-accounts`
 #[derive(Debug, Clone)]
@@ -3153,7 +3621,7 @@ impl std::future::IntoFuture for GlAccountsCreateAccount {
         self.send()
     }
 }
-/// Request builder for [`GlAccountsApi::get_account`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GlAccountsApi::get_account`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/gl-accounts/{accountId}`
 #[derive(Debug, Clone)]
@@ -3383,6 +3851,33 @@ impl GlAccountsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for GlAccountsGetList {
+    type Item = super::models::GlAccountExtendedResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
+        self.send()
+    }
+}
+impl GlAccountsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GlAccountExtendedResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GlAccountExtendedResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for GlAccountsGetList {
     type Output = Result<rt::Paged<super::models::GlAccountExtendedResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3520,6 +4015,33 @@ impl GlAccountsGetTypeList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for GlAccountsGetTypeList {
+    type Item = super::models::GlAccountTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
+        self.send()
+    }
+}
+impl GlAccountsGetTypeList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GlAccountTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GlAccountTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for GlAccountsGetTypeList {
     type Output = Result<rt::Paged<super::models::GlAccountTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3529,7 +4051,7 @@ impl std::future::IntoFuture for GlAccountsGetTypeList {
         self.send()
     }
 }
-/// Request builder for [`GlAccountsApi::update_account`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GlAccountsApi::update_account`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/gl-accounts/{accountId}`
 #[derive(Debug, Clone)]
@@ -3574,6 +4096,14 @@ pub struct InventoryBillsApi {
     client: rt::TenantClient,
 }
 impl InventoryBillsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &InventoryBillsGetCustomFieldTypes::OPERATION,
+        &InventoryBillsGetList::OPERATION,
+        &InventoryBillsGetListPaginated::OPERATION,
+        &InventoryBillsMarkAsExported::OPERATION,
+        &InventoryBillsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3789,6 +4319,33 @@ impl InventoryBillsGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl InventoryBillsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for InventoryBillsGetCustomFieldTypes {
@@ -4296,6 +4853,33 @@ impl InventoryBillsGetListPaginated {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InventoryBillsGetListPaginated {
+    type Item = super::models::InventoryBillResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
+        self.send()
+    }
+}
+impl InventoryBillsGetListPaginated {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryBillResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryBillResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InventoryBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::InventoryBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4305,7 +4889,7 @@ impl std::future::IntoFuture for InventoryBillsGetListPaginated {
         self.send()
     }
 }
-/// Request builder for [`InventoryBillsApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InventoryBillsApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/inventory-bills/markasexported`
 #[derive(Debug, Clone)]
@@ -4352,7 +4936,7 @@ impl std::future::IntoFuture for InventoryBillsMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`InventoryBillsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InventoryBillsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/inventory-bills/custom-fields`
 #[derive(Debug, Clone)]
@@ -4396,6 +4980,20 @@ pub struct InvoicesApi {
     client: rt::TenantClient,
 }
 impl InvoicesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &InvoicesCreateAdjustmentInvoice::OPERATION,
+        &InvoicesCreateInvoiceTask::OPERATION,
+        &InvoicesDeleteInvoiceItem::OPERATION,
+        &InvoicesGetCustomFieldTypes::OPERATION,
+        &InvoicesGetInvoiceTasks::OPERATION,
+        &InvoicesGetList::OPERATION,
+        &InvoicesMarkAsExported::OPERATION,
+        &InvoicesUpdateCustomFields::OPERATION,
+        &InvoicesUpdateInvoice::OPERATION,
+        &InvoicesUpdateInvoiceItems::OPERATION,
+        &InvoicesUpdateInvoiceTask::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4598,7 +5196,7 @@ impl InvoicesApi {
         }
     }
 }
-/// Request builder for [`InvoicesApi::create_adjustment_invoice`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::create_adjustment_invoice`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/invoices`
 #[derive(Debug, Clone)]
@@ -4633,7 +5231,7 @@ impl std::future::IntoFuture for InvoicesCreateAdjustmentInvoice {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::create_invoice_task`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::create_invoice_task`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/invoices/{invoiceId}/tasks`
 #[derive(Debug, Clone)]
@@ -4672,7 +5270,7 @@ impl std::future::IntoFuture for InvoicesCreateInvoiceTask {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::delete_invoice_item`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::delete_invoice_item`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/invoices/{invoiceId}/items/{itemId}`
 #[derive(Debug, Clone)]
@@ -4810,6 +5408,33 @@ impl InvoicesGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl InvoicesGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InvoicesGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4870,6 +5495,33 @@ impl InvoicesGetInvoiceTasks {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for InvoicesGetInvoiceTasks {
+    type Item = super::models::GetInvoiceTasksResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
+        self.send()
+    }
+}
+impl InvoicesGetInvoiceTasks {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GetInvoiceTasksResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GetInvoiceTasksResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
@@ -5228,6 +5880,29 @@ impl InvoicesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InvoicesGetList {
+    type Item = super::models::InvoiceResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
+        self.send()
+    }
+}
+impl InvoicesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::InvoiceResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InvoiceResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InvoicesGetList {
     type Output = Result<rt::Paged<super::models::InvoiceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>>;
@@ -5235,7 +5910,7 @@ impl std::future::IntoFuture for InvoicesGetList {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::mark_as_exported`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::mark_as_exported`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/invoices/markasexported`
 #[derive(Debug, Clone)]
@@ -5279,7 +5954,7 @@ impl std::future::IntoFuture for InvoicesMarkAsExported {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/invoices/custom-fields`
 #[derive(Debug, Clone)]
@@ -5316,7 +5991,7 @@ impl std::future::IntoFuture for InvoicesUpdateCustomFields {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::update_invoice`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::update_invoice`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/invoices/{id}`
 #[derive(Debug, Clone)]
@@ -5355,7 +6030,7 @@ impl std::future::IntoFuture for InvoicesUpdateInvoice {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::update_invoice_items`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::update_invoice_items`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/invoices/{invoiceId}/items`
 #[derive(Debug, Clone)]
@@ -5394,7 +6069,7 @@ impl std::future::IntoFuture for InvoicesUpdateInvoiceItems {
         self.send()
     }
 }
-/// Request builder for [`InvoicesApi::update_invoice_task`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoicesApi::update_invoice_task`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/invoices/{invoiceId}/tasks/{taskId}`
 #[derive(Debug, Clone)]
@@ -5440,6 +6115,18 @@ pub struct JournalEntriesApi {
     client: rt::TenantClient,
 }
 impl JournalEntriesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JournalEntriesCreateJournalEntry::OPERATION,
+        &JournalEntriesDeleteJournalEntry::OPERATION,
+        &JournalEntriesFullUpdate::OPERATION,
+        &JournalEntriesGet::OPERATION,
+        &JournalEntriesGetDetails::OPERATION,
+        &JournalEntriesGetList::OPERATION,
+        &JournalEntriesGetSummary::OPERATION,
+        &JournalEntriesSyncUpdate::OPERATION,
+        &JournalEntriesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -5601,7 +6288,7 @@ impl JournalEntriesApi {
         }
     }
 }
-/// Request builder for [`JournalEntriesApi::create_journal_entry`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::create_journal_entry`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/journal-entries`
 #[derive(Debug, Clone)]
@@ -5636,7 +6323,7 @@ impl std::future::IntoFuture for JournalEntriesCreateJournalEntry {
         self.send()
     }
 }
-/// Request builder for [`JournalEntriesApi::delete_journal_entry`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::delete_journal_entry`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/journal-entries/{id}`
 #[derive(Debug, Clone)]
@@ -5673,7 +6360,7 @@ impl std::future::IntoFuture for JournalEntriesDeleteJournalEntry {
         self.send()
     }
 }
-/// Request builder for [`JournalEntriesApi::full_update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::full_update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/journal-entries/{id}`
 #[derive(Debug, Clone)]
@@ -5712,7 +6399,7 @@ impl std::future::IntoFuture for JournalEntriesFullUpdate {
         self.send()
     }
 }
-/// Request builder for [`JournalEntriesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/journal-entries/{id}`
 #[derive(Debug, Clone)]
@@ -5806,6 +6493,33 @@ impl JournalEntriesGetDetails {
         request.query("page", &self.page);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for JournalEntriesGetDetails {
+    type Item = super::models::JournalEntryDetailsResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
+        self.send()
+    }
+}
+impl JournalEntriesGetDetails {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::JournalEntryDetailsResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JournalEntryDetailsResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for JournalEntriesGetDetails {
@@ -6146,6 +6860,31 @@ impl JournalEntriesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JournalEntriesGetList {
+    type Item = super::models::JournalEntryResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
+        self.send()
+    }
+}
+impl JournalEntriesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JournalEntryResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JournalEntryResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JournalEntriesGetList {
     type Output = Result<rt::Paged<super::models::JournalEntryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>>;
@@ -6212,6 +6951,33 @@ impl JournalEntriesGetSummary {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JournalEntriesGetSummary {
+    type Item = super::models::JournalEntrySummaryResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
+        self.send()
+    }
+}
+impl JournalEntriesGetSummary {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::JournalEntrySummaryResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JournalEntrySummaryResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JournalEntriesGetSummary {
     type Output = Result<
         rt::Paged<super::models::JournalEntrySummaryResponse>,
@@ -6224,7 +6990,7 @@ impl std::future::IntoFuture for JournalEntriesGetSummary {
         self.send()
     }
 }
-/// Request builder for [`JournalEntriesApi::sync_update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::sync_update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/journal-entries/{id}/sync`
 #[derive(Debug, Clone)]
@@ -6263,7 +7029,7 @@ impl std::future::IntoFuture for JournalEntriesSyncUpdate {
         self.send()
     }
 }
-/// Request builder for [`JournalEntriesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JournalEntriesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/journal-entries/{id}`
 #[derive(Debug, Clone)]
@@ -6308,6 +7074,11 @@ pub struct PaymentTermsApi {
     client: rt::TenantClient,
 }
 impl PaymentTermsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PaymentTermsGetList::OPERATION,
+        &PaymentTermsGetPaymentTermModel::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -6454,6 +7225,29 @@ impl PaymentTermsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PaymentTermsGetList {
+    type Item = super::models::PaymentTermApiModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
+        self.send()
+    }
+}
+impl PaymentTermsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PaymentTermApiModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PaymentTermApiModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PaymentTermsGetList {
     type Output = Result<rt::Paged<super::models::PaymentTermApiModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>>;
@@ -6461,7 +7255,7 @@ impl std::future::IntoFuture for PaymentTermsGetList {
         self.send()
     }
 }
-/// Request builder for [`PaymentTermsApi::get_payment_term_model`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PaymentTermsApi::get_payment_term_model`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/payment-terms/{paymentTermId}`
 #[derive(Debug, Clone)]
@@ -6504,6 +7298,11 @@ pub struct PaymentTypesApi {
     client: rt::TenantClient,
 }
 impl PaymentTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PaymentTypesGet::OPERATION,
+        &PaymentTypesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -6536,7 +7335,7 @@ impl PaymentTypesApi {
         }
     }
 }
-/// Request builder for [`PaymentTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PaymentTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/payment-types/{id}`
 #[derive(Debug, Clone)]
@@ -6665,6 +7464,29 @@ impl PaymentTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PaymentTypesGetList {
+    type Item = super::models::PaymentTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
+        self.send()
+    }
+}
+impl PaymentTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PaymentTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PaymentTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PaymentTypesGetList {
     type Output = Result<rt::Paged<super::models::PaymentTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>>;
@@ -6678,6 +7500,14 @@ pub struct PaymentsApi {
     client: rt::TenantClient,
 }
 impl PaymentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PaymentsGetCustomFieldTypes::OPERATION,
+        &PaymentsGetList::OPERATION,
+        &PaymentsUpdate::OPERATION,
+        &PaymentsUpdateCustomFields::OPERATION,
+        &PaymentsUpdateStatus::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -6877,6 +7707,33 @@ impl PaymentsGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl PaymentsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for PaymentsGetCustomFieldTypes {
@@ -7128,6 +7985,33 @@ impl PaymentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PaymentsGetList {
+    type Item = super::models::DetailedPaymentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
+        self.send()
+    }
+}
+impl PaymentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::DetailedPaymentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::DetailedPaymentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PaymentsGetList {
     type Output = Result<rt::Paged<super::models::DetailedPaymentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -7137,7 +8021,7 @@ impl std::future::IntoFuture for PaymentsGetList {
         self.send()
     }
 }
-/// Request builder for [`PaymentsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PaymentsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/payments/{id}`
 #[derive(Debug, Clone)]
@@ -7176,7 +8060,7 @@ impl std::future::IntoFuture for PaymentsUpdate {
         self.send()
     }
 }
-/// Request builder for [`PaymentsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PaymentsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/payments/custom-fields`
 #[derive(Debug, Clone)]
@@ -7213,7 +8097,7 @@ impl std::future::IntoFuture for PaymentsUpdateCustomFields {
         self.send()
     }
 }
-/// Request builder for [`PaymentsApi::update_status`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PaymentsApi::update_status`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/payments/status`
 #[derive(Debug, Clone)]
@@ -7254,6 +8138,11 @@ pub struct RemittanceVendorsApi {
     client: rt::TenantClient,
 }
 impl RemittanceVendorsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &RemittanceVendorsGetById::OPERATION,
+        &RemittanceVendorsGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -7289,7 +8178,7 @@ impl RemittanceVendorsApi {
         }
     }
 }
-/// Request builder for [`RemittanceVendorsApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`RemittanceVendorsApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/remittance-vendors/{id}`
 #[derive(Debug, Clone)]
@@ -7449,6 +8338,33 @@ impl RemittanceVendorsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for RemittanceVendorsGetList {
+    type Item = super::models::RemittanceVendorResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
+        self.send()
+    }
+}
+impl RemittanceVendorsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::RemittanceVendorResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::RemittanceVendorResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for RemittanceVendorsGetList {
     type Output = Result<rt::Paged<super::models::RemittanceVendorResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -7464,6 +8380,10 @@ pub struct TaxZonesApi {
     client: rt::TenantClient,
 }
 impl TaxZonesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TaxZonesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -7602,6 +8522,29 @@ impl TaxZonesGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for TaxZonesGetList {
+    type Item = super::models::TaxZoneResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
+        self.send()
+    }
+}
+impl TaxZonesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TaxZoneResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TaxZoneResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for TaxZonesGetList {

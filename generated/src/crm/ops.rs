@@ -10,6 +10,13 @@ pub struct BookingProviderTagsApi {
     client: rt::TenantClient,
 }
 impl BookingProviderTagsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BookingProviderTagsCreate::OPERATION,
+        &BookingProviderTagsGet::OPERATION,
+        &BookingProviderTagsGetList::OPERATION,
+        &BookingProviderTagsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -75,7 +82,7 @@ impl BookingProviderTagsApi {
         }
     }
 }
-/// Request builder for [`BookingProviderTagsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingProviderTagsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/booking-provider-tags`
 #[derive(Debug, Clone)]
@@ -114,7 +121,7 @@ impl std::future::IntoFuture for BookingProviderTagsCreate {
         self.send()
     }
 }
-/// Request builder for [`BookingProviderTagsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingProviderTagsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/booking-provider-tags/{id}`
 #[derive(Debug, Clone)]
@@ -275,6 +282,33 @@ impl BookingProviderTagsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BookingProviderTagsGetList {
+    type Item = super::models::GetBookingProviderTagResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
+        self.send()
+    }
+}
+impl BookingProviderTagsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GetBookingProviderTagResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GetBookingProviderTagResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BookingProviderTagsGetList {
     type Output = Result<
         rt::Paged<super::models::GetBookingProviderTagResponse>,
@@ -287,7 +321,7 @@ impl std::future::IntoFuture for BookingProviderTagsGetList {
         self.send()
     }
 }
-/// Request builder for [`BookingProviderTagsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingProviderTagsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/booking-provider-tags/{id}`
 #[derive(Debug, Clone)]
@@ -332,6 +366,21 @@ pub struct BookingsApi {
     client: rt::TenantClient,
 }
 impl BookingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BookingsCreate::OPERATION,
+        &BookingsCreateContact::OPERATION,
+        &BookingsDeleteContact::OPERATION,
+        &BookingsDismissBooking::OPERATION,
+        &BookingsGet::OPERATION,
+        &BookingsGetContactList::OPERATION,
+        &BookingsGetContactList2::OPERATION,
+        &BookingsGetForProvider::OPERATION,
+        &BookingsGetList::OPERATION,
+        &BookingsGetList2::OPERATION,
+        &BookingsUpdate::OPERATION,
+        &BookingsUpdateBookingContact::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -543,7 +592,7 @@ impl BookingsApi {
         }
     }
 }
-/// Request builder for [`BookingsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/booking-provider/{booking_provider}/bookings`
 #[derive(Debug, Clone)]
@@ -582,7 +631,7 @@ impl std::future::IntoFuture for BookingsCreate {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::create_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::create_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts`
 #[derive(Debug, Clone)]
@@ -623,7 +672,7 @@ impl std::future::IntoFuture for BookingsCreateContact {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::delete_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::delete_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -663,7 +712,7 @@ impl std::future::IntoFuture for BookingsDeleteContact {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::dismiss_booking`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::dismiss_booking`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/dismiss`
 #[derive(Debug, Clone)]
@@ -704,7 +753,7 @@ impl std::future::IntoFuture for BookingsDismissBooking {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/bookings/{id}`
 #[derive(Debug, Clone)]
@@ -800,6 +849,33 @@ impl BookingsGetContactList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BookingsGetContactList {
+    type Item = super::models::BookingContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+        self.send()
+    }
+}
+impl BookingsGetContactList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::BookingContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BookingContactResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BookingsGetContactList {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -870,6 +946,33 @@ impl BookingsGetContactList2 {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BookingsGetContactList2 {
+    type Item = super::models::BookingContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+        self.send()
+    }
+}
+impl BookingsGetContactList2 {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::BookingContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BookingContactResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BookingsGetContactList2 {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -879,7 +982,7 @@ impl std::future::IntoFuture for BookingsGetContactList2 {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::get_for_provider`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::get_for_provider`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}`
 #[derive(Debug, Clone)]
@@ -1038,6 +1141,29 @@ impl BookingsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BookingsGetList {
+    type Item = super::models::BookingResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+        self.send()
+    }
+}
+impl BookingsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BookingResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BookingResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BookingsGetList {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
@@ -1169,6 +1295,29 @@ impl BookingsGetList2 {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BookingsGetList2 {
+    type Item = super::models::BookingResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+        self.send()
+    }
+}
+impl BookingsGetList2 {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BookingResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BookingResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BookingsGetList2 {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
@@ -1176,7 +1325,7 @@ impl std::future::IntoFuture for BookingsGetList2 {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}`
 #[derive(Debug, Clone)]
@@ -1217,7 +1366,7 @@ impl std::future::IntoFuture for BookingsUpdate {
         self.send()
     }
 }
-/// Request builder for [`BookingsApi::update_booking_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BookingsApi::update_booking_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -1265,6 +1414,11 @@ pub struct BulkTagsApi {
     client: rt::TenantClient,
 }
 impl BulkTagsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BulkTagsAddTags::OPERATION,
+        &BulkTagsRemoveTags::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1294,7 +1448,7 @@ impl BulkTagsApi {
         }
     }
 }
-/// Request builder for [`BulkTagsApi::add_tags`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BulkTagsApi::add_tags`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/tags`
 #[derive(Debug, Clone)]
@@ -1329,7 +1483,7 @@ impl std::future::IntoFuture for BulkTagsAddTags {
         self.send()
     }
 }
-/// Request builder for [`BulkTagsApi::remove_tags`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BulkTagsApi::remove_tags`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/tags`
 #[derive(Debug, Clone)]
@@ -1370,6 +1524,15 @@ pub struct ContactMethodsApi {
     client: rt::TenantClient,
 }
 impl ContactMethodsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ContactMethodsCreateContactMethod::OPERATION,
+        &ContactMethodsDeleteContactMethod::OPERATION,
+        &ContactMethodsGetContactMethod::OPERATION,
+        &ContactMethodsGetContactMethods::OPERATION,
+        &ContactMethodsUpdateContactMethod::OPERATION,
+        &ContactMethodsUpsertContactMethod::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1483,7 +1646,7 @@ impl ContactMethodsApi {
         }
     }
 }
-/// Request builder for [`ContactMethodsApi::create_contact_method`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactMethodsApi::create_contact_method`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/contacts/{contactId}/contact-methods`
 #[derive(Debug, Clone)]
@@ -1522,7 +1685,7 @@ impl std::future::IntoFuture for ContactMethodsCreateContactMethod {
         self.send()
     }
 }
-/// Request builder for [`ContactMethodsApi::delete_contact_method`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactMethodsApi::delete_contact_method`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`
 #[derive(Debug, Clone)]
@@ -1561,7 +1724,7 @@ impl std::future::IntoFuture for ContactMethodsDeleteContactMethod {
         self.send()
     }
 }
-/// Request builder for [`ContactMethodsApi::get_contact_method`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactMethodsApi::get_contact_method`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`
 #[derive(Debug, Clone)]
@@ -1735,6 +1898,33 @@ impl ContactMethodsGetContactMethods {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ContactMethodsGetContactMethods {
+    type Item = super::models::ContactMethodResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+        self.send()
+    }
+}
+impl ContactMethodsGetContactMethods {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ContactMethodResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ContactMethodResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ContactMethodsGetContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1744,7 +1934,7 @@ impl std::future::IntoFuture for ContactMethodsGetContactMethods {
         self.send()
     }
 }
-/// Request builder for [`ContactMethodsApi::update_contact_method`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactMethodsApi::update_contact_method`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`
 #[derive(Debug, Clone)]
@@ -1785,7 +1975,7 @@ impl std::future::IntoFuture for ContactMethodsUpdateContactMethod {
         self.send()
     }
 }
-/// Request builder for [`ContactMethodsApi::upsert_contact_method`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactMethodsApi::upsert_contact_method`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}`
 #[derive(Debug, Clone)]
@@ -1832,6 +2022,12 @@ pub struct ContactPreferencesApi {
     client: rt::TenantClient,
 }
 impl ContactPreferencesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ContactPreferencesGetContactMethodPreference::OPERATION,
+        &ContactPreferencesGetContactMethodPreferences::OPERATION,
+        &ContactPreferencesUpdateContactMethodPreference::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1890,7 +2086,7 @@ impl ContactPreferencesApi {
         }
     }
 }
-/// Request builder for [`ContactPreferencesApi::get_contact_method_preference`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactPreferencesApi::get_contact_method_preference`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}`
 #[derive(Debug, Clone)]
@@ -1930,7 +2126,7 @@ impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreference {
         self.send()
     }
 }
-/// Request builder for [`ContactPreferencesApi::get_contact_method_preferences`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactPreferencesApi::get_contact_method_preferences`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences`
 #[derive(Debug, Clone)]
@@ -1971,7 +2167,7 @@ impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreferences {
         self.send()
     }
 }
-/// Request builder for [`ContactPreferencesApi::update_contact_method_preference`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactPreferencesApi::update_contact_method_preference`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}`
 #[derive(Debug, Clone)]
@@ -2019,6 +2215,21 @@ pub struct ContactsApi {
     client: rt::TenantClient,
 }
 impl ContactsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ContactsCreate::OPERATION,
+        &ContactsCreateContactRelationship::OPERATION,
+        &ContactsDeleteContact::OPERATION,
+        &ContactsDeleteContactRelationship::OPERATION,
+        &ContactsGet::OPERATION,
+        &ContactsGetByRelationshipId::OPERATION,
+        &ContactsGetContactRelationshipList::OPERATION,
+        &ContactsGetList::OPERATION,
+        &ContactsGetPreferenceMetadataList::OPERATION,
+        &ContactsReplace::OPERATION,
+        &ContactsSearchContactMethods::OPERATION,
+        &ContactsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2227,7 +2438,7 @@ impl ContactsApi {
         }
     }
 }
-/// Request builder for [`ContactsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/contacts`
 #[derive(Debug, Clone)]
@@ -2262,7 +2473,7 @@ impl std::future::IntoFuture for ContactsCreate {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::create_contact_relationship`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::create_contact_relationship`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}`
 #[derive(Debug, Clone)]
@@ -2302,7 +2513,7 @@ impl std::future::IntoFuture for ContactsCreateContactRelationship {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::delete_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::delete_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/contacts/{id}`
 #[derive(Debug, Clone)]
@@ -2339,7 +2550,7 @@ impl std::future::IntoFuture for ContactsDeleteContact {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::delete_contact_relationship`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::delete_contact_relationship`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}`
 #[derive(Debug, Clone)]
@@ -2379,7 +2590,7 @@ impl std::future::IntoFuture for ContactsDeleteContactRelationship {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/contacts/{id}`
 #[derive(Debug, Clone)]
@@ -2558,6 +2769,29 @@ impl ContactsGetByRelationshipId {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ContactsGetByRelationshipId {
+    type Item = super::models::ContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+        self.send()
+    }
+}
+impl ContactsGetByRelationshipId {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ContactResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ContactsGetByRelationshipId {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
@@ -2680,6 +2914,33 @@ impl ContactsGetContactRelationshipList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ContactsGetContactRelationshipList {
+    type Item = super::models::ContactRelationshipResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
+        self.send()
+    }
+}
+impl ContactsGetContactRelationshipList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ContactRelationshipResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ContactRelationshipResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ContactsGetContactRelationshipList {
@@ -2832,6 +3093,29 @@ impl ContactsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ContactsGetList {
+    type Item = super::models::ContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+        self.send()
+    }
+}
+impl ContactsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ContactResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ContactsGetList {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
@@ -2839,7 +3123,7 @@ impl std::future::IntoFuture for ContactsGetList {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::get_preference_metadata_list`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::get_preference_metadata_list`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/contacts/preferences`
 #[derive(Debug, Clone)]
@@ -2876,7 +3160,7 @@ impl std::future::IntoFuture for ContactsGetPreferenceMetadataList {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::replace`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::replace`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/contacts/{id}`
 #[derive(Debug, Clone)]
@@ -3053,6 +3337,33 @@ impl ContactsSearchContactMethods {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ContactsSearchContactMethods {
+    type Item = super::models::ContactMethodResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+        self.send()
+    }
+}
+impl ContactsSearchContactMethods {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ContactMethodResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ContactMethodResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ContactsSearchContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3062,7 +3373,7 @@ impl std::future::IntoFuture for ContactsSearchContactMethods {
         self.send()
     }
 }
-/// Request builder for [`ContactsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ContactsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/contacts/{id}`
 #[derive(Debug, Clone)]
@@ -3107,6 +3418,24 @@ pub struct CustomersApi {
     client: rt::TenantClient,
 }
 impl CustomersApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CustomersCreate::OPERATION,
+        &CustomersCreateContact::OPERATION,
+        &CustomersCreateNote::OPERATION,
+        &CustomersCreateTag::OPERATION,
+        &CustomersDeleteContact::OPERATION,
+        &CustomersDeleteNote::OPERATION,
+        &CustomersDeleteTag::OPERATION,
+        &CustomersGet::OPERATION,
+        &CustomersGetContactList::OPERATION,
+        &CustomersGetCustomFieldTypes::OPERATION,
+        &CustomersGetList::OPERATION,
+        &CustomersGetModifiedContactsList::OPERATION,
+        &CustomersGetNotes::OPERATION,
+        &CustomersUpdate::OPERATION,
+        &CustomersUpdateContact::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3349,7 +3678,7 @@ impl CustomersApi {
         }
     }
 }
-/// Request builder for [`CustomersApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/customers`
 #[derive(Debug, Clone)]
@@ -3384,7 +3713,7 @@ impl std::future::IntoFuture for CustomersCreate {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::create_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::create_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/customers/{id}/contacts`
 #[derive(Debug, Clone)]
@@ -3430,7 +3759,7 @@ impl std::future::IntoFuture for CustomersCreateContact {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::create_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::create_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/customers/{id}/notes`
 #[derive(Debug, Clone)]
@@ -3469,7 +3798,7 @@ impl std::future::IntoFuture for CustomersCreateNote {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::create_tag`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::create_tag`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/customers/{id}/tags/{tagTypeId}`
 #[derive(Debug, Clone)]
@@ -3507,7 +3836,7 @@ impl std::future::IntoFuture for CustomersCreateTag {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::delete_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::delete_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/customers/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -3545,7 +3874,7 @@ impl std::future::IntoFuture for CustomersDeleteContact {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::delete_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::delete_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/customers/{id}/notes/{noteId}`
 #[derive(Debug, Clone)]
@@ -3583,7 +3912,7 @@ impl std::future::IntoFuture for CustomersDeleteNote {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::delete_tag`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::delete_tag`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/customers/{id}/tags/{tagTypeId}`
 #[derive(Debug, Clone)]
@@ -3621,7 +3950,7 @@ impl std::future::IntoFuture for CustomersDeleteTag {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/customers/{id}`
 #[derive(Debug, Clone)]
@@ -3717,6 +4046,37 @@ impl CustomersGetContactList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CustomersGetContactList {
+    type Item = super::models::CustomerContactWithModifiedOnResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
+    > {
+        self.send()
+    }
+}
+impl CustomersGetContactList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomerContactWithModifiedOnResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::CustomerContactWithModifiedOnResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CustomersGetContactList {
@@ -3827,6 +4187,35 @@ impl CustomersGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CustomersGetCustomFieldTypes {
+    type Item = super::models::CustomersCustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl CustomersGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::CustomersCustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CustomersGetCustomFieldTypes {
@@ -4092,6 +4481,29 @@ impl CustomersGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CustomersGetList {
+    type Item = super::models::CustomerResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
+        self.send()
+    }
+}
+impl CustomersGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CustomerResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomerResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CustomersGetList {
     type Output = Result<rt::Paged<super::models::CustomerResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>>;
@@ -4201,6 +4613,41 @@ impl CustomersGetModifiedContactsList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CustomersGetModifiedContactsList {
+    type Item = super::models::CustomerContactWithModifiedOnAndCustomerIdResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
+    > {
+        self.send()
+    }
+}
+impl CustomersGetModifiedContactsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<
+        rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
+    > {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<
+        super::models::CustomerContactWithModifiedOnAndCustomerIdResponse,
+    > {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CustomersGetModifiedContactsList {
     type Output = Result<
         rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
@@ -4306,6 +4753,29 @@ impl CustomersGetNotes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CustomersGetNotes {
+    type Item = super::models::NoteResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.send()
+    }
+}
+impl CustomersGetNotes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CustomersGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -4313,7 +4783,7 @@ impl std::future::IntoFuture for CustomersGetNotes {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/customers/{id}`
 #[derive(Debug, Clone)]
@@ -4352,7 +4822,7 @@ impl std::future::IntoFuture for CustomersUpdate {
         self.send()
     }
 }
-/// Request builder for [`CustomersApi::update_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomersApi::update_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/customers/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -4405,6 +4875,10 @@ pub struct ExportBookingsApi {
     client: rt::TenantClient,
 }
 impl ExportBookingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportBookingsGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4445,8 +4919,8 @@ impl ExportBookingsGet {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4470,6 +4944,31 @@ impl ExportBookingsGet {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportBookingsGet {
+    type Item = super::models::ExportBookingResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
+        self.send()
+    }
+}
+impl ExportBookingsGet {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBookingResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportBookingResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportBookingsGet {
     type Output = Result<
         rt::ExportBatch<super::models::ExportBookingResponse>,
@@ -4488,6 +4987,11 @@ pub struct ExportContactsApi {
     client: rt::TenantClient,
 }
 impl ExportContactsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportContactsCustomersContacts::OPERATION,
+        &ExportContactsLocationsContacts::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4540,8 +5044,8 @@ impl ExportContactsCustomersContacts {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4565,6 +5069,33 @@ impl ExportContactsCustomersContacts {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportContactsCustomersContacts {
+    type Item = super::models::ExportCustomerContactResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerContactResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportContactsCustomersContacts {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerContactResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerContactResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportContactsCustomersContacts {
@@ -4603,8 +5134,8 @@ impl ExportContactsLocationsContacts {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4630,6 +5161,33 @@ impl ExportContactsLocationsContacts {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportContactsLocationsContacts {
+    type Item = super::models::ExportLocationContactResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationContactResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportContactsLocationsContacts {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationContactResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportLocationContactResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportContactsLocationsContacts {
     type Output = Result<
         rt::ExportBatch<super::models::ExportLocationContactResponse>,
@@ -4648,6 +5206,10 @@ pub struct ExportCustomersApi {
     client: rt::TenantClient,
 }
 impl ExportCustomersApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportCustomersGetCustomers::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4688,8 +5250,8 @@ impl ExportCustomersGetCustomers {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4713,6 +5275,31 @@ impl ExportCustomersGetCustomers {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportCustomersGetCustomers {
+    type Item = super::models::ExportCustomerResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
+        self.send()
+    }
+}
+impl ExportCustomersGetCustomers {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportCustomersGetCustomers {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCustomerResponse>,
@@ -4731,6 +5318,10 @@ pub struct ExportLeadsApi {
     client: rt::TenantClient,
 }
 impl ExportLeadsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportLeadsLeads::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4771,8 +5362,8 @@ impl ExportLeadsLeads {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4796,6 +5387,31 @@ impl ExportLeadsLeads {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportLeadsLeads {
+    type Item = super::models::ExportLeadsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
+        self.send()
+    }
+}
+impl ExportLeadsLeads {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLeadsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportLeadsResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportLeadsLeads {
     type Output = Result<rt::ExportBatch<super::models::ExportLeadsResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4811,6 +5427,10 @@ pub struct ExportLocationsApi {
     client: rt::TenantClient,
 }
 impl ExportLocationsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportLocationsLocations::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4851,8 +5471,8 @@ impl ExportLocationsLocations {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -4876,6 +5496,31 @@ impl ExportLocationsLocations {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportLocationsLocations {
+    type Item = super::models::ExportLocationsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
+        self.send()
+    }
+}
+impl ExportLocationsLocations {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportLocationsResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportLocationsLocations {
     type Output = Result<
         rt::ExportBatch<super::models::ExportLocationsResponse>,
@@ -4894,6 +5539,18 @@ pub struct LeadsApi {
     client: rt::TenantClient,
 }
 impl LeadsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &LeadsCreate::OPERATION,
+        &LeadsCreateFollowUp::OPERATION,
+        &LeadsCreateNote::OPERATION,
+        &LeadsDismiss::OPERATION,
+        &LeadsGet::OPERATION,
+        &LeadsGetList::OPERATION,
+        &LeadsGetNotes::OPERATION,
+        &LeadsSubmitLeadForm::OPERATION,
+        &LeadsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -5050,7 +5707,7 @@ impl LeadsApi {
         }
     }
 }
-/// Request builder for [`LeadsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/leads`
 #[derive(Debug, Clone)]
@@ -5085,7 +5742,7 @@ impl std::future::IntoFuture for LeadsCreate {
         self.send()
     }
 }
-/// Request builder for [`LeadsApi::create_follow_up`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::create_follow_up`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/leads/{id}/follow-up`
 #[derive(Debug, Clone)]
@@ -5124,7 +5781,7 @@ impl std::future::IntoFuture for LeadsCreateFollowUp {
         self.send()
     }
 }
-/// Request builder for [`LeadsApi::create_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::create_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/leads/{id}/notes`
 #[derive(Debug, Clone)]
@@ -5163,7 +5820,7 @@ impl std::future::IntoFuture for LeadsCreateNote {
         self.send()
     }
 }
-/// Request builder for [`LeadsApi::dismiss`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::dismiss`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/leads/{id}/dismiss`
 #[derive(Debug, Clone)]
@@ -5202,7 +5859,7 @@ impl std::future::IntoFuture for LeadsDismiss {
         self.send()
     }
 }
-/// Request builder for [`LeadsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/leads/{id}`
 #[derive(Debug, Clone)]
@@ -5485,6 +6142,29 @@ impl LeadsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LeadsGetList {
+    type Item = super::models::LeadResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
+        self.send()
+    }
+}
+impl LeadsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::LeadResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::LeadResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LeadsGetList {
     type Output = Result<rt::Paged<super::models::LeadResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LeadResponse>>;
@@ -5585,6 +6265,29 @@ impl LeadsGetNotes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LeadsGetNotes {
+    type Item = super::models::NoteResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.send()
+    }
+}
+impl LeadsGetNotes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LeadsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -5634,7 +6337,7 @@ impl std::future::IntoFuture for LeadsSubmitLeadForm {
         self.send()
     }
 }
-/// Request builder for [`LeadsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LeadsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/leads/{id}`
 #[derive(Debug, Clone)]
@@ -5679,6 +6382,26 @@ pub struct LocationsApi {
     client: rt::TenantClient,
 }
 impl LocationsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &LocationsCreate::OPERATION,
+        &LocationsCreateContact::OPERATION,
+        &LocationsCreateNote::OPERATION,
+        &LocationsCreateTag::OPERATION,
+        &LocationsDeleteContact::OPERATION,
+        &LocationsDeleteNote::OPERATION,
+        &LocationsDeleteTag::OPERATION,
+        &LocationsGet::OPERATION,
+        &LocationsGetContactList::OPERATION,
+        &LocationsGetCustomFieldTypes::OPERATION,
+        &LocationsGetList::OPERATION,
+        &LocationsGetLocationsContactsList::OPERATION,
+        &LocationsGetNotes::OPERATION,
+        &LocationsGetPreferredTechnician::OPERATION,
+        &LocationsUpdate::OPERATION,
+        &LocationsUpdateContact::OPERATION,
+        &LocationsUpdatePreferredTechnician::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -5943,7 +6666,7 @@ impl LocationsApi {
         }
     }
 }
-/// Request builder for [`LocationsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/locations`
 #[derive(Debug, Clone)]
@@ -5978,7 +6701,7 @@ impl std::future::IntoFuture for LocationsCreate {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::create_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::create_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/locations/{id}/contacts`
 #[derive(Debug, Clone)]
@@ -6017,7 +6740,7 @@ impl std::future::IntoFuture for LocationsCreateContact {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::create_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::create_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/locations/{id}/notes`
 #[derive(Debug, Clone)]
@@ -6056,7 +6779,7 @@ impl std::future::IntoFuture for LocationsCreateNote {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::create_tag`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::create_tag`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/locations/{id}/tags/{tagTypeId}`
 #[derive(Debug, Clone)]
@@ -6094,7 +6817,7 @@ impl std::future::IntoFuture for LocationsCreateTag {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::delete_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::delete_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/locations/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -6132,7 +6855,7 @@ impl std::future::IntoFuture for LocationsDeleteContact {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::delete_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::delete_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/locations/{id}/notes/{noteId}`
 #[derive(Debug, Clone)]
@@ -6170,7 +6893,7 @@ impl std::future::IntoFuture for LocationsDeleteNote {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::delete_tag`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::delete_tag`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/locations/{id}/tags/{tagTypeId}`
 #[derive(Debug, Clone)]
@@ -6208,7 +6931,7 @@ impl std::future::IntoFuture for LocationsDeleteTag {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/locations/{id}`
 #[derive(Debug, Clone)]
@@ -6302,6 +7025,33 @@ impl LocationsGetContactList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for LocationsGetContactList {
+    type Item = super::models::LocationContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
+        self.send()
+    }
+}
+impl LocationsGetContactList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::LocationContactResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for LocationsGetContactList {
@@ -6409,6 +7159,35 @@ impl LocationsGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for LocationsGetCustomFieldTypes {
+    type Item = super::models::LocationsCustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl LocationsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::LocationsCustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
@@ -6662,6 +7441,29 @@ impl LocationsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LocationsGetList {
+    type Item = super::models::LocationResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
+        self.send()
+    }
+}
+impl LocationsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::LocationResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::LocationResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LocationsGetList {
     type Output = Result<rt::Paged<super::models::LocationResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationResponse>>;
@@ -6761,6 +7563,33 @@ impl LocationsGetLocationsContactsList {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for LocationsGetLocationsContactsList {
+    type Item = super::models::LocationsContactResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
+        self.send()
+    }
+}
+impl LocationsGetLocationsContactsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationsContactResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::LocationsContactResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for LocationsGetLocationsContactsList {
@@ -6865,6 +7694,29 @@ impl LocationsGetNotes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LocationsGetNotes {
+    type Item = super::models::NoteResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.send()
+    }
+}
+impl LocationsGetNotes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LocationsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -6872,7 +7724,7 @@ impl std::future::IntoFuture for LocationsGetNotes {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::get_preferred_technician`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::get_preferred_technician`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/locations/{id}/preferredtechnician`
 #[derive(Debug, Clone)]
@@ -6909,7 +7761,7 @@ impl std::future::IntoFuture for LocationsGetPreferredTechnician {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/locations/{id}`
 #[derive(Debug, Clone)]
@@ -6948,7 +7800,7 @@ impl std::future::IntoFuture for LocationsUpdate {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::update_contact`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::update_contact`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/locations/{id}/contacts/{contactId}`
 #[derive(Debug, Clone)]
@@ -6988,7 +7840,7 @@ impl std::future::IntoFuture for LocationsUpdateContact {
         self.send()
     }
 }
-/// Request builder for [`LocationsApi::update_preferred_technician`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationsApi::update_preferred_technician`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/locations/{id}/preferredtechnician/{preferredTechnicianId}`
 #[derive(Debug, Clone)]

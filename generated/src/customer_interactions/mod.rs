@@ -13,6 +13,13 @@ pub mod ops;
 pub use models::*;
 pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
+/// Every operation of the Customer Interactions domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::ExportTechnicianRatings::OPERATION,
+    &ops::TechnicianRatingUpdate::OPERATION,
+    &ops::TechnicianRatingsGetList::OPERATION,
+    &ops::TechnicianRatingsUpdate::OPERATION,
+];
 /// Entry point of the Customer Interactions domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct CustomerInteractionsApi {

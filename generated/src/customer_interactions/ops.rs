@@ -10,6 +10,10 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportTechnicianRatings::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -50,8 +54,8 @@ impl ExportTechnicianRatings {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -80,6 +84,37 @@ impl ExportTechnicianRatings {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportTechnicianRatings {
+    type Item = super::models::ExportTechnicianAssessmentResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportTechnicianRatings {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportTechnicianAssessmentResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportTechnicianRatings {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
@@ -98,6 +133,10 @@ pub struct TechnicianRatingApi {
     client: rt::TenantClient,
 }
 impl TechnicianRatingApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechnicianRatingUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -121,7 +160,7 @@ impl TechnicianRatingApi {
         }
     }
 }
-/// Request builder for [`TechnicianRatingApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianRatingApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/technician-rating/technician/{technicianId}/job/{jobId}`
 #[derive(Debug, Clone)]
@@ -168,6 +207,11 @@ pub struct TechnicianRatingsApi {
     client: rt::TenantClient,
 }
 impl TechnicianRatingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechnicianRatingsGetList::OPERATION,
+        &TechnicianRatingsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -318,6 +362,33 @@ impl TechnicianRatingsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TechnicianRatingsGetList {
+    type Item = super::models::TechnicianAssessmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
+        self.send()
+    }
+}
+impl TechnicianRatingsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::TechnicianAssessmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TechnicianAssessmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TechnicianRatingsGetList {
     type Output = Result<
         rt::Paged<super::models::TechnicianAssessmentResponse>,
@@ -330,7 +401,7 @@ impl std::future::IntoFuture for TechnicianRatingsGetList {
         self.send()
     }
 }
-/// Request builder for [`TechnicianRatingsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianRatingsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technician-ratings`
 #[derive(Debug, Clone)]

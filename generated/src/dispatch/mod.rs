@@ -13,6 +13,50 @@ pub mod ops;
 pub use models::*;
 pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
+/// Every operation of the Dispatch domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::AppointmentAssignmentsAssignTechnicians::OPERATION,
+    &ops::AppointmentAssignmentsGetList::OPERATION,
+    &ops::AppointmentAssignmentsUnassignTechnicians::OPERATION,
+    &ops::ArrivalWindowsActivated::OPERATION,
+    &ops::ArrivalWindowsCreate::OPERATION,
+    &ops::ArrivalWindowsGet::OPERATION,
+    &ops::ArrivalWindowsGetConfiguration::OPERATION,
+    &ops::ArrivalWindowsGetList::OPERATION,
+    &ops::ArrivalWindowsUpdate::OPERATION,
+    &ops::ArrivalWindowsUpdatedConfiguration::OPERATION,
+    &ops::BusinessHourCreate::OPERATION,
+    &ops::BusinessHourGetList::OPERATION,
+    &ops::CapacityGetList::OPERATION,
+    &ops::ExportAppointmentAssignments::OPERATION,
+    &ops::GpsCreate::OPERATION,
+    &ops::NonJobAppointmentsCreate::OPERATION,
+    &ops::NonJobAppointmentsDelete::OPERATION,
+    &ops::NonJobAppointmentsGet::OPERATION,
+    &ops::NonJobAppointmentsGetList::OPERATION,
+    &ops::NonJobAppointmentsUpdate::OPERATION,
+    &ops::TeamCreate::OPERATION,
+    &ops::TeamDelete::OPERATION,
+    &ops::TeamGet::OPERATION,
+    &ops::TeamGetList::OPERATION,
+    &ops::TechnicianShiftsBulkDelete::OPERATION,
+    &ops::TechnicianShiftsCreate::OPERATION,
+    &ops::TechnicianShiftsDelete::OPERATION,
+    &ops::TechnicianShiftsGet::OPERATION,
+    &ops::TechnicianShiftsGetList::OPERATION,
+    &ops::TechnicianShiftsUpdate::OPERATION,
+    &ops::TechnicianSkillsAssignTechnicianSkills::OPERATION,
+    &ops::TechnicianSkillsCreateTechnicianSkill::OPERATION,
+    &ops::TechnicianSkillsDelete::OPERATION,
+    &ops::TechnicianSkillsGet::OPERATION,
+    &ops::TechnicianSkillsGetList::OPERATION,
+    &ops::TechnicianTrackingGet::OPERATION,
+    &ops::ZoneCreateZone::OPERATION,
+    &ops::ZoneDeleteZone::OPERATION,
+    &ops::ZoneGet::OPERATION,
+    &ops::ZoneGetList::OPERATION,
+    &ops::ZoneUpdateZone::OPERATION,
+];
 /// Entry point of the Dispatch domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct DispatchApi {

@@ -10,6 +10,12 @@ pub struct AppointmentAssignmentsApi {
     client: rt::TenantClient,
 }
 impl AppointmentAssignmentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &AppointmentAssignmentsAssignTechnicians::OPERATION,
+        &AppointmentAssignmentsGetList::OPERATION,
+        &AppointmentAssignmentsUnassignTechnicians::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -64,7 +70,7 @@ impl AppointmentAssignmentsApi {
         }
     }
 }
-/// Request builder for [`AppointmentAssignmentsApi::assign_technicians`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentAssignmentsApi::assign_technicians`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/appointment-assignments/assign-technicians`
 #[derive(Debug, Clone)]
@@ -245,6 +251,33 @@ impl AppointmentAssignmentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for AppointmentAssignmentsGetList {
+    type Item = super::models::AppointmentAssignmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
+        self.send()
+    }
+}
+impl AppointmentAssignmentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::AppointmentAssignmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::AppointmentAssignmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for AppointmentAssignmentsGetList {
     type Output = Result<
         rt::Paged<super::models::AppointmentAssignmentResponse>,
@@ -257,7 +290,7 @@ impl std::future::IntoFuture for AppointmentAssignmentsGetList {
         self.send()
     }
 }
-/// Request builder for [`AppointmentAssignmentsApi::unassign_technicians`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentAssignmentsApi::unassign_technicians`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/appointment-assignments/unassign-technicians`
 #[derive(Debug, Clone)]
@@ -301,6 +334,16 @@ pub struct ArrivalWindowsApi {
     client: rt::TenantClient,
 }
 impl ArrivalWindowsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ArrivalWindowsActivated::OPERATION,
+        &ArrivalWindowsCreate::OPERATION,
+        &ArrivalWindowsGet::OPERATION,
+        &ArrivalWindowsGetConfiguration::OPERATION,
+        &ArrivalWindowsGetList::OPERATION,
+        &ArrivalWindowsUpdate::OPERATION,
+        &ArrivalWindowsUpdatedConfiguration::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -388,7 +431,7 @@ impl ArrivalWindowsApi {
         }
     }
 }
-/// Request builder for [`ArrivalWindowsApi::activated`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::activated`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/arrival-windows/{id}/activated`
 #[derive(Debug, Clone)]
@@ -427,7 +470,7 @@ impl std::future::IntoFuture for ArrivalWindowsActivated {
         self.send()
     }
 }
-/// Request builder for [`ArrivalWindowsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/arrival-windows`
 #[derive(Debug, Clone)]
@@ -462,7 +505,7 @@ impl std::future::IntoFuture for ArrivalWindowsCreate {
         self.send()
     }
 }
-/// Request builder for [`ArrivalWindowsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/arrival-windows/{id}`
 #[derive(Debug, Clone)]
@@ -499,7 +542,7 @@ impl std::future::IntoFuture for ArrivalWindowsGet {
         self.send()
     }
 }
-/// Request builder for [`ArrivalWindowsApi::get_configuration`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::get_configuration`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/arrival-windows/configuration`
 #[derive(Debug, Clone)]
@@ -622,6 +665,33 @@ impl ArrivalWindowsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ArrivalWindowsGetList {
+    type Item = super::models::ArrivalWindowResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
+        self.send()
+    }
+}
+impl ArrivalWindowsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ArrivalWindowResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ArrivalWindowResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ArrivalWindowsGetList {
     type Output = Result<rt::Paged<super::models::ArrivalWindowResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -631,7 +701,7 @@ impl std::future::IntoFuture for ArrivalWindowsGetList {
         self.send()
     }
 }
-/// Request builder for [`ArrivalWindowsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/arrival-windows/{id}`
 #[derive(Debug, Clone)]
@@ -670,7 +740,7 @@ impl std::future::IntoFuture for ArrivalWindowsUpdate {
         self.send()
     }
 }
-/// Request builder for [`ArrivalWindowsApi::updated_configuration`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ArrivalWindowsApi::updated_configuration`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/arrival-windows/configuration`
 #[derive(Debug, Clone)]
@@ -718,6 +788,11 @@ pub struct BusinessHourApi {
     client: rt::TenantClient,
 }
 impl BusinessHourApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BusinessHourCreate::OPERATION,
+        &BusinessHourGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -744,7 +819,7 @@ impl BusinessHourApi {
         }
     }
 }
-/// Request builder for [`BusinessHourApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BusinessHourApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/business-hours`
 #[derive(Debug, Clone)]
@@ -779,7 +854,7 @@ impl std::future::IntoFuture for BusinessHourCreate {
         self.send()
     }
 }
-/// Request builder for [`BusinessHourApi::get_list`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BusinessHourApi::get_list`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/business-hours`
 #[derive(Debug, Clone)]
@@ -818,6 +893,10 @@ pub struct CapacityApi {
     client: rt::TenantClient,
 }
 impl CapacityApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CapacityGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -831,7 +910,7 @@ impl CapacityApi {
         }
     }
 }
-/// Request builder for [`CapacityApi::get_list`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CapacityApi::get_list`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/capacity`
 #[derive(Debug, Clone)]
@@ -872,6 +951,10 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportAppointmentAssignments::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -922,8 +1005,8 @@ impl ExportAppointmentAssignments {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -953,6 +1036,37 @@ impl ExportAppointmentAssignments {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportAppointmentAssignments {
+    type Item = super::models::ExportAppointmentAssignmentsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportAppointmentAssignments {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportAppointmentAssignmentsResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportAppointmentAssignments {
     type Output = Result<
         rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
@@ -971,6 +1085,8 @@ pub struct GpsApi {
     client: rt::TenantClient,
 }
 impl GpsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[&GpsCreate::OPERATION];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -991,7 +1107,7 @@ impl GpsApi {
         }
     }
 }
-/// Request builder for [`GpsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GpsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/gps-provider/{gps_provider}/gps-pings`
 #[derive(Debug, Clone)]
@@ -1036,6 +1152,14 @@ pub struct NonJobAppointmentsApi {
     client: rt::TenantClient,
 }
 impl NonJobAppointmentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &NonJobAppointmentsCreate::OPERATION,
+        &NonJobAppointmentsDelete::OPERATION,
+        &NonJobAppointmentsGet::OPERATION,
+        &NonJobAppointmentsGetList::OPERATION,
+        &NonJobAppointmentsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1115,7 +1239,7 @@ impl NonJobAppointmentsApi {
         }
     }
 }
-/// Request builder for [`NonJobAppointmentsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`NonJobAppointmentsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/non-job-appointments`
 #[derive(Debug, Clone)]
@@ -1152,7 +1276,7 @@ impl std::future::IntoFuture for NonJobAppointmentsCreate {
         self.send()
     }
 }
-/// Request builder for [`NonJobAppointmentsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`NonJobAppointmentsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/non-job-appointments/{id}`
 #[derive(Debug, Clone)]
@@ -1191,7 +1315,7 @@ impl std::future::IntoFuture for NonJobAppointmentsDelete {
         self.send()
     }
 }
-/// Request builder for [`NonJobAppointmentsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`NonJobAppointmentsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/non-job-appointments/{id}`
 #[derive(Debug, Clone)]
@@ -1397,6 +1521,33 @@ impl NonJobAppointmentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for NonJobAppointmentsGetList {
+    type Item = super::models::NonJobAppointmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
+        self.send()
+    }
+}
+impl NonJobAppointmentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::NonJobAppointmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NonJobAppointmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for NonJobAppointmentsGetList {
     type Output = Result<rt::Paged<super::models::NonJobAppointmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1406,7 +1557,7 @@ impl std::future::IntoFuture for NonJobAppointmentsGetList {
         self.send()
     }
 }
-/// Request builder for [`NonJobAppointmentsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`NonJobAppointmentsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/non-job-appointments/{id}`
 #[derive(Debug, Clone)]
@@ -1453,6 +1604,13 @@ pub struct TeamApi {
     client: rt::TenantClient,
 }
 impl TeamApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TeamCreate::OPERATION,
+        &TeamDelete::OPERATION,
+        &TeamGet::OPERATION,
+        &TeamGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1509,7 +1667,7 @@ impl TeamApi {
         }
     }
 }
-/// Request builder for [`TeamApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TeamApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/teams`
 #[derive(Debug, Clone)]
@@ -1544,7 +1702,7 @@ impl std::future::IntoFuture for TeamCreate {
         self.send()
     }
 }
-/// Request builder for [`TeamApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TeamApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/teams/{id}`
 #[derive(Debug, Clone)]
@@ -1581,7 +1739,7 @@ impl std::future::IntoFuture for TeamDelete {
         self.send()
     }
 }
-/// Request builder for [`TeamApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TeamApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/teams/{id}`
 #[derive(Debug, Clone)]
@@ -1729,6 +1887,29 @@ impl TeamGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TeamGetList {
+    type Item = super::models::TeamResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
+        self.send()
+    }
+}
+impl TeamGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TeamResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TeamResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TeamGetList {
     type Output = Result<rt::Paged<super::models::TeamResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TeamResponse>>;
@@ -1742,6 +1923,15 @@ pub struct TechnicianShiftsApi {
     client: rt::TenantClient,
 }
 impl TechnicianShiftsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechnicianShiftsBulkDelete::OPERATION,
+        &TechnicianShiftsCreate::OPERATION,
+        &TechnicianShiftsDelete::OPERATION,
+        &TechnicianShiftsGet::OPERATION,
+        &TechnicianShiftsGetList::OPERATION,
+        &TechnicianShiftsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1837,7 +2027,7 @@ impl TechnicianShiftsApi {
         }
     }
 }
-/// Request builder for [`TechnicianShiftsApi::bulk_delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianShiftsApi::bulk_delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technician-shifts/bulk-delete`
 #[derive(Debug, Clone)]
@@ -1877,7 +2067,7 @@ impl std::future::IntoFuture for TechnicianShiftsBulkDelete {
         self.send()
     }
 }
-/// Request builder for [`TechnicianShiftsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianShiftsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technician-shifts`
 #[derive(Debug, Clone)]
@@ -1914,7 +2104,7 @@ impl std::future::IntoFuture for TechnicianShiftsCreate {
         self.send()
     }
 }
-/// Request builder for [`TechnicianShiftsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianShiftsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/technician-shifts/{id}`
 #[derive(Debug, Clone)]
@@ -1951,7 +2141,7 @@ impl std::future::IntoFuture for TechnicianShiftsDelete {
         self.send()
     }
 }
-/// Request builder for [`TechnicianShiftsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianShiftsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/technician-shifts/{id}`
 #[derive(Debug, Clone)]
@@ -2157,6 +2347,33 @@ impl TechnicianShiftsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TechnicianShiftsGetList {
+    type Item = super::models::TechnicianShiftResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
+        self.send()
+    }
+}
+impl TechnicianShiftsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::TechnicianShiftResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TechnicianShiftResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TechnicianShiftsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianShiftResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2166,7 +2383,7 @@ impl std::future::IntoFuture for TechnicianShiftsGetList {
         self.send()
     }
 }
-/// Request builder for [`TechnicianShiftsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianShiftsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/technician-shifts/{id}`
 #[derive(Debug, Clone)]
@@ -2213,6 +2430,14 @@ pub struct TechnicianSkillsApi {
     client: rt::TenantClient,
 }
 impl TechnicianSkillsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechnicianSkillsAssignTechnicianSkills::OPERATION,
+        &TechnicianSkillsCreateTechnicianSkill::OPERATION,
+        &TechnicianSkillsDelete::OPERATION,
+        &TechnicianSkillsGet::OPERATION,
+        &TechnicianSkillsGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2288,7 +2513,7 @@ impl TechnicianSkillsApi {
         }
     }
 }
-/// Request builder for [`TechnicianSkillsApi::assign_technician_skills`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianSkillsApi::assign_technician_skills`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/technician-skills`
 #[derive(Debug, Clone)]
@@ -2325,7 +2550,7 @@ impl std::future::IntoFuture for TechnicianSkillsAssignTechnicianSkills {
         self.send()
     }
 }
-/// Request builder for [`TechnicianSkillsApi::create_technician_skill`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianSkillsApi::create_technician_skill`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technician-skills`
 #[derive(Debug, Clone)]
@@ -2360,7 +2585,7 @@ impl std::future::IntoFuture for TechnicianSkillsCreateTechnicianSkill {
         self.send()
     }
 }
-/// Request builder for [`TechnicianSkillsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianSkillsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/technician-skills/{id}`
 #[derive(Debug, Clone)]
@@ -2397,7 +2622,7 @@ impl std::future::IntoFuture for TechnicianSkillsDelete {
         self.send()
     }
 }
-/// Request builder for [`TechnicianSkillsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianSkillsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/technician-skills/{id}`
 #[derive(Debug, Clone)]
@@ -2557,6 +2782,33 @@ impl TechnicianSkillsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TechnicianSkillsGetList {
+    type Item = super::models::TechnicianSkillResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
+        self.send()
+    }
+}
+impl TechnicianSkillsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::TechnicianSkillResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TechnicianSkillResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TechnicianSkillsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianSkillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2572,6 +2824,10 @@ pub struct TechnicianTrackingApi {
     client: rt::TenantClient,
 }
 impl TechnicianTrackingApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechnicianTrackingGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2586,7 +2842,7 @@ impl TechnicianTrackingApi {
         }
     }
 }
-/// Request builder for [`TechnicianTrackingApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechnicianTrackingApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/technician-tracking`
 #[derive(Debug, Clone)]
@@ -2629,6 +2885,14 @@ pub struct ZoneApi {
     client: rt::TenantClient,
 }
 impl ZoneApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ZoneCreateZone::OPERATION,
+        &ZoneDeleteZone::OPERATION,
+        &ZoneGet::OPERATION,
+        &ZoneGetList::OPERATION,
+        &ZoneUpdateZone::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2704,7 +2968,7 @@ impl ZoneApi {
         }
     }
 }
-/// Request builder for [`ZoneApi::create_zone`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ZoneApi::create_zone`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/zones`
 #[derive(Debug, Clone)]
@@ -2739,7 +3003,7 @@ impl std::future::IntoFuture for ZoneCreateZone {
         self.send()
     }
 }
-/// Request builder for [`ZoneApi::delete_zone`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ZoneApi::delete_zone`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/zones/{zoneId}`
 #[derive(Debug, Clone)]
@@ -2776,7 +3040,7 @@ impl std::future::IntoFuture for ZoneDeleteZone {
         self.send()
     }
 }
-/// Request builder for [`ZoneApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ZoneApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/zones/{id}`
 #[derive(Debug, Clone)]
@@ -2925,6 +3189,29 @@ impl ZoneGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ZoneGetList {
+    type Item = super::models::ZoneResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
+        self.send()
+    }
+}
+impl ZoneGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ZoneResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ZoneResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ZoneGetList {
     type Output = Result<rt::Paged<super::models::ZoneResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>>;
@@ -2932,7 +3219,7 @@ impl std::future::IntoFuture for ZoneGetList {
         self.send()
     }
 }
-/// Request builder for [`ZoneApi::update_zone`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ZoneApi::update_zone`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/zones/{zoneId}`
 #[derive(Debug, Clone)]

@@ -14,6 +14,21 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::AttachmentAssetType;
 use servicetitan_runtime as rt;
+/// Every operation of the Equipment Systems domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::EquipmentTypesCreate::OPERATION,
+    &ops::EquipmentTypesGet::OPERATION,
+    &ops::EquipmentTypesGetList::OPERATION,
+    &ops::EquipmentTypesUpdate::OPERATION,
+    &ops::ExportExportInstalledEquipment::OPERATION,
+    &ops::InstalledEquipmentCreate::OPERATION,
+    &ops::InstalledEquipmentGet::OPERATION,
+    &ops::InstalledEquipmentGet2::OPERATION,
+    &ops::InstalledEquipmentGetCustomFieldTypes::OPERATION,
+    &ops::InstalledEquipmentGetList::OPERATION,
+    &ops::InstalledEquipmentPostAttachment::OPERATION,
+    &ops::InstalledEquipmentUpdate::OPERATION,
+];
 /// Entry point of the Equipment Systems domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct EquipmentSystemsApi {

@@ -10,6 +10,13 @@ pub struct EquipmentTypesApi {
     client: rt::TenantClient,
 }
 impl EquipmentTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EquipmentTypesCreate::OPERATION,
+        &EquipmentTypesGet::OPERATION,
+        &EquipmentTypesGetList::OPERATION,
+        &EquipmentTypesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -76,7 +83,7 @@ impl EquipmentTypesApi {
         }
     }
 }
-/// Request builder for [`EquipmentTypesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentTypesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/equipment-types`
 #[derive(Debug, Clone)]
@@ -113,7 +120,7 @@ impl std::future::IntoFuture for EquipmentTypesCreate {
         self.send()
     }
 }
-/// Request builder for [`EquipmentTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/equipment-types/{id}`
 #[derive(Debug, Clone)]
@@ -284,6 +291,33 @@ impl EquipmentTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for EquipmentTypesGetList {
+    type Item = super::models::EquipmentTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
+        self.send()
+    }
+}
+impl EquipmentTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::EquipmentTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EquipmentTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for EquipmentTypesGetList {
     type Output = Result<rt::Paged<super::models::EquipmentTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -293,7 +327,7 @@ impl std::future::IntoFuture for EquipmentTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`EquipmentTypesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentTypesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/equipment-types/{id}`
 #[derive(Debug, Clone)]
@@ -338,6 +372,10 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportExportInstalledEquipment::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -376,8 +414,8 @@ impl ExportExportInstalledEquipment {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -404,6 +442,31 @@ impl ExportExportInstalledEquipment {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportExportInstalledEquipment {
+    type Item = super::models::InstalledEquipmentResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
+        self.send()
+    }
+}
+impl ExportExportInstalledEquipment {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::InstalledEquipmentResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportExportInstalledEquipment {
     type Output = Result<
         rt::ExportBatch<super::models::InstalledEquipmentResponse>,
@@ -422,6 +485,16 @@ pub struct InstalledEquipmentApi {
     client: rt::TenantClient,
 }
 impl InstalledEquipmentApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &InstalledEquipmentCreate::OPERATION,
+        &InstalledEquipmentGet::OPERATION,
+        &InstalledEquipmentGet2::OPERATION,
+        &InstalledEquipmentGetCustomFieldTypes::OPERATION,
+        &InstalledEquipmentGetList::OPERATION,
+        &InstalledEquipmentPostAttachment::OPERATION,
+        &InstalledEquipmentUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -522,7 +595,7 @@ impl InstalledEquipmentApi {
         }
     }
 }
-/// Request builder for [`InstalledEquipmentApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InstalledEquipmentApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/installed-equipment`
 #[derive(Debug, Clone)]
@@ -564,7 +637,7 @@ impl std::future::IntoFuture for InstalledEquipmentCreate {
         self.send()
     }
 }
-/// Request builder for [`InstalledEquipmentApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InstalledEquipmentApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/installed-equipment/{id}`
 #[derive(Debug, Clone)]
@@ -720,6 +793,31 @@ impl InstalledEquipmentGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InstalledEquipmentGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = page;
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
+        self.send()
+    }
+}
+impl InstalledEquipmentGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InstalledEquipmentGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>>;
@@ -860,6 +958,33 @@ impl InstalledEquipmentGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InstalledEquipmentGetList {
+    type Item = super::models::InstalledEquipmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
+        self.send()
+    }
+}
+impl InstalledEquipmentGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InstalledEquipmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InstalledEquipmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InstalledEquipmentGetList {
     type Output = Result<
         rt::Paged<super::models::InstalledEquipmentResponse>,
@@ -872,7 +997,7 @@ impl std::future::IntoFuture for InstalledEquipmentGetList {
         self.send()
     }
 }
-/// Request builder for [`InstalledEquipmentApi::post_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InstalledEquipmentApi::post_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/installed-equipment/attachments`
 #[derive(Debug, Clone)]
@@ -910,7 +1035,7 @@ impl std::future::IntoFuture for InstalledEquipmentPostAttachment {
         self.send()
     }
 }
-/// Request builder for [`InstalledEquipmentApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InstalledEquipmentApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/installed-equipment/{id}`
 #[derive(Debug, Clone)]

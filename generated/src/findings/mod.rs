@@ -14,6 +14,20 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::AttachmentAssetType;
 use servicetitan_runtime as rt;
+/// Every operation of the Findings domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::FindingAssetsGet::OPERATION,
+    &ops::FindingAssetsPostAttachment::OPERATION,
+    &ops::FindingsCreate::OPERATION,
+    &ops::FindingsCreateFindingAttachment::OPERATION,
+    &ops::FindingsDeleteFindingAttachment::OPERATION,
+    &ops::FindingsGet::OPERATION,
+    &ops::FindingsGetFindingAttachment::OPERATION,
+    &ops::FindingsGetFindingAttachments::OPERATION,
+    &ops::FindingsGetList::OPERATION,
+    &ops::FindingsUpdate::OPERATION,
+    &ops::FindingsUpdateFindingAttachment::OPERATION,
+];
 /// Entry point of the Findings domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct FindingsApi {

@@ -10,6 +10,11 @@ pub struct FindingAssetsApi {
     client: rt::TenantClient,
 }
 impl FindingAssetsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &FindingAssetsGet::OPERATION,
+        &FindingAssetsPostAttachment::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -79,7 +84,7 @@ impl std::future::IntoFuture for FindingAssetsGet {
         self.send()
     }
 }
-/// Request builder for [`FindingAssetsApi::post_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingAssetsApi::post_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/assets`
 #[derive(Debug, Clone)]
@@ -120,6 +125,18 @@ pub struct FindingsApi {
     client: rt::TenantClient,
 }
 impl FindingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &FindingsCreate::OPERATION,
+        &FindingsCreateFindingAttachment::OPERATION,
+        &FindingsDeleteFindingAttachment::OPERATION,
+        &FindingsGet::OPERATION,
+        &FindingsGetFindingAttachment::OPERATION,
+        &FindingsGetFindingAttachments::OPERATION,
+        &FindingsGetList::OPERATION,
+        &FindingsUpdate::OPERATION,
+        &FindingsUpdateFindingAttachment::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -269,7 +286,7 @@ impl FindingsApi {
         }
     }
 }
-/// Request builder for [`FindingsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/location-findings`
 #[derive(Debug, Clone)]
@@ -304,7 +321,7 @@ impl std::future::IntoFuture for FindingsCreate {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::create_finding_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::create_finding_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/location-findings/{id}/attachments`
 #[derive(Debug, Clone)]
@@ -343,7 +360,7 @@ impl std::future::IntoFuture for FindingsCreateFindingAttachment {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::delete_finding_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::delete_finding_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}`
 #[derive(Debug, Clone)]
@@ -382,7 +399,7 @@ impl std::future::IntoFuture for FindingsDeleteFindingAttachment {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/location-findings/{id}`
 #[derive(Debug, Clone)]
@@ -419,7 +436,7 @@ impl std::future::IntoFuture for FindingsGet {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::get_finding_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::get_finding_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}`
 #[derive(Debug, Clone)]
@@ -555,6 +572,33 @@ impl FindingsGetFindingAttachments {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for FindingsGetFindingAttachments {
+    type Item = super::models::FindingAttachmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
+        self.send()
+    }
+}
+impl FindingsGetFindingAttachments {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::FindingAttachmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::FindingAttachmentResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for FindingsGetFindingAttachments {
@@ -714,6 +758,29 @@ impl FindingsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for FindingsGetList {
+    type Item = super::models::FindingResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
+        self.send()
+    }
+}
+impl FindingsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::FindingResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::FindingResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for FindingsGetList {
     type Output = Result<rt::Paged<super::models::FindingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FindingResponse>>;
@@ -721,7 +788,7 @@ impl std::future::IntoFuture for FindingsGetList {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/location-findings/{id}`
 #[derive(Debug, Clone)]
@@ -760,7 +827,7 @@ impl std::future::IntoFuture for FindingsUpdate {
         self.send()
     }
 }
-/// Request builder for [`FindingsApi::update_finding_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`FindingsApi::update_finding_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}`
 #[derive(Debug, Clone)]

@@ -13,6 +13,14 @@ pub mod ops;
 pub use models::*;
 pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
+/// Every operation of the Forms domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::FormGetForms::OPERATION,
+    &ops::FormSubmissionGetFormSubmissions::OPERATION,
+    &ops::JobsCreateAttachment::OPERATION,
+    &ops::JobsGet::OPERATION,
+    &ops::JobsGetJobAttachments::OPERATION,
+];
 /// Entry point of the Forms domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct FormsApi {

@@ -10,6 +10,10 @@ pub struct FormApi {
     client: rt::TenantClient,
 }
 impl FormApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &FormGetForms::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -166,6 +170,29 @@ impl FormGetForms {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for FormGetForms {
+    type Item = super::models::FormResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
+        self.send()
+    }
+}
+impl FormGetForms {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::FormResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::FormResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for FormGetForms {
     type Output = Result<rt::Paged<super::models::FormResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FormResponse>>;
@@ -179,6 +206,10 @@ pub struct FormSubmissionApi {
     client: rt::TenantClient,
 }
 impl FormSubmissionApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &FormSubmissionGetFormSubmissions::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -351,6 +382,33 @@ impl FormSubmissionGetFormSubmissions {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for FormSubmissionGetFormSubmissions {
+    type Item = super::models::FormSubmissionResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
+        self.send()
+    }
+}
+impl FormSubmissionGetFormSubmissions {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::FormSubmissionResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::FormSubmissionResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for FormSubmissionGetFormSubmissions {
     type Output = Result<rt::Paged<super::models::FormSubmissionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -366,6 +424,12 @@ pub struct JobsApi {
     client: rt::TenantClient,
 }
 impl JobsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobsCreateAttachment::OPERATION,
+        &JobsGet::OPERATION,
+        &JobsGetJobAttachments::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -414,7 +478,7 @@ impl JobsApi {
         }
     }
 }
-/// Request builder for [`JobsApi::create_attachment`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::create_attachment`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/jobs/{id}/attachments`
 #[derive(Debug, Clone)]
@@ -453,7 +517,7 @@ impl std::future::IntoFuture for JobsCreateAttachment {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/attachment/{id}`
 #[derive(Debug, Clone)]

@@ -10,6 +10,12 @@ pub struct AdjustmentsApi {
     client: rt::TenantClient,
 }
 impl AdjustmentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &AdjustmentsGetList::OPERATION,
+        &AdjustmentsUpdate::OPERATION,
+        &AdjustmentsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -343,6 +349,33 @@ impl AdjustmentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for AdjustmentsGetList {
+    type Item = super::models::InventoryAdjustmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
+        self.send()
+    }
+}
+impl AdjustmentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryAdjustmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryAdjustmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for AdjustmentsGetList {
     type Output = Result<
         rt::Paged<super::models::InventoryAdjustmentResponse>,
@@ -355,7 +388,7 @@ impl std::future::IntoFuture for AdjustmentsGetList {
         self.send()
     }
 }
-/// Request builder for [`AdjustmentsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AdjustmentsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/adjustments/{id}`
 #[derive(Debug, Clone)]
@@ -394,7 +427,7 @@ impl std::future::IntoFuture for AdjustmentsUpdate {
         self.send()
     }
 }
-/// Request builder for [`AdjustmentsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AdjustmentsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/adjustments/custom-fields`
 #[derive(Debug, Clone)]
@@ -437,6 +470,13 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportAdjustments::OPERATION,
+        &ExportPurchaseOrders::OPERATION,
+        &ExportReturns::OPERATION,
+        &ExportTransfers::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -513,8 +553,8 @@ impl ExportAdjustments {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -536,6 +576,31 @@ impl ExportAdjustments {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportAdjustments {
+    type Item = super::models::ExportAdjustmentsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
+        self.send()
+    }
+}
+impl ExportAdjustments {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportAdjustmentsResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportAdjustments {
@@ -574,8 +639,8 @@ impl ExportPurchaseOrders {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -601,6 +666,33 @@ impl ExportPurchaseOrders {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportPurchaseOrders {
+    type Item = super::models::ExportPurchaseOrdersResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportPurchaseOrders {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportPurchaseOrdersResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportPurchaseOrders {
@@ -639,8 +731,8 @@ impl ExportReturns {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -662,6 +754,31 @@ impl ExportReturns {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportReturns {
+    type Item = super::models::ExportReturnsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
+        self.send()
+    }
+}
+impl ExportReturns {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportReturnsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportReturnsResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportReturns {
@@ -700,8 +817,8 @@ impl ExportTransfers {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -725,6 +842,31 @@ impl ExportTransfers {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportTransfers {
+    type Item = super::models::ExportTransfersResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
+        self.send()
+    }
+}
+impl ExportTransfers {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTransfersResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportTransfersResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportTransfers {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTransfersResponse>,
@@ -743,6 +885,10 @@ pub struct InventoryTemplatesApi {
     client: rt::TenantClient,
 }
 impl InventoryTemplatesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &InventoryTemplatesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -886,6 +1032,33 @@ impl InventoryTemplatesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for InventoryTemplatesGetList {
+    type Item = super::models::InventoryTemplateResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
+        self.send()
+    }
+}
+impl InventoryTemplatesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryTemplateResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryTemplateResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for InventoryTemplatesGetList {
     type Output = Result<rt::Paged<super::models::InventoryTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -901,6 +1074,12 @@ pub struct PurchaseOrderTypesApi {
     client: rt::TenantClient,
 }
 impl PurchaseOrderTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PurchaseOrderTypesCreate::OPERATION,
+        &PurchaseOrderTypesGetList::OPERATION,
+        &PurchaseOrderTypesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -954,7 +1133,7 @@ impl PurchaseOrderTypesApi {
         }
     }
 }
-/// Request builder for [`PurchaseOrderTypesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrderTypesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/purchase-order-types`
 #[derive(Debug, Clone)]
@@ -1103,6 +1282,33 @@ impl PurchaseOrderTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PurchaseOrderTypesGetList {
+    type Item = super::models::PurchaseOrderTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
+        self.send()
+    }
+}
+impl PurchaseOrderTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrderTypesGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1112,7 +1318,7 @@ impl std::future::IntoFuture for PurchaseOrderTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrderTypesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrderTypesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-order-types/{id}`
 #[derive(Debug, Clone)]
@@ -1157,6 +1363,17 @@ pub struct PurchaseOrdersApi {
     client: rt::TenantClient,
 }
 impl PurchaseOrdersApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PurchaseOrdersApproveRequest::OPERATION,
+        &PurchaseOrdersCancel::OPERATION,
+        &PurchaseOrdersCreate::OPERATION,
+        &PurchaseOrdersGetById::OPERATION,
+        &PurchaseOrdersGetList::OPERATION,
+        &PurchaseOrdersGetRequests::OPERATION,
+        &PurchaseOrdersRejectRequest::OPERATION,
+        &PurchaseOrdersUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1301,7 +1518,7 @@ impl PurchaseOrdersApi {
         }
     }
 }
-/// Request builder for [`PurchaseOrdersApi::approve_request`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::approve_request`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-orders/requests/{id}/approve`
 #[derive(Debug, Clone)]
@@ -1338,7 +1555,7 @@ impl std::future::IntoFuture for PurchaseOrdersApproveRequest {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersApi::cancel`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::cancel`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-orders/{id}/cancellation`
 #[derive(Debug, Clone)]
@@ -1377,7 +1594,7 @@ impl std::future::IntoFuture for PurchaseOrdersCancel {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/purchase-orders`
 #[derive(Debug, Clone)]
@@ -1412,7 +1629,7 @@ impl std::future::IntoFuture for PurchaseOrdersCreate {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/purchase-orders/{id}`
 #[derive(Debug, Clone)]
@@ -1654,6 +1871,33 @@ impl PurchaseOrdersGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PurchaseOrdersGetList {
+    type Item = super::models::PurchaseOrderResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
+        self.send()
+    }
+}
+impl PurchaseOrdersGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1853,6 +2097,33 @@ impl PurchaseOrdersGetRequests {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PurchaseOrdersGetRequests {
+    type Item = super::models::PurchaseOrderRequestResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
+        self.send()
+    }
+}
+impl PurchaseOrdersGetRequests {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderRequestResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersGetRequests {
     type Output = Result<
         rt::Paged<super::models::PurchaseOrderRequestResponse>,
@@ -1865,7 +2136,7 @@ impl std::future::IntoFuture for PurchaseOrdersGetRequests {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersApi::reject_request`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::reject_request`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-orders/requests/{id}/reject`
 #[derive(Debug, Clone)]
@@ -1904,7 +2175,7 @@ impl std::future::IntoFuture for PurchaseOrdersRejectRequest {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-orders/{id}`
 #[derive(Debug, Clone)]
@@ -1949,6 +2220,14 @@ pub struct PurchaseOrdersMarkupApi {
     client: rt::TenantClient,
 }
 impl PurchaseOrdersMarkupApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PurchaseOrdersMarkupCreate::OPERATION,
+        &PurchaseOrdersMarkupDelete::OPERATION,
+        &PurchaseOrdersMarkupGet::OPERATION,
+        &PurchaseOrdersMarkupGetById::OPERATION,
+        &PurchaseOrdersMarkupUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2024,7 +2303,7 @@ impl PurchaseOrdersMarkupApi {
         }
     }
 }
-/// Request builder for [`PurchaseOrdersMarkupApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersMarkupApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/purchase-order-markups`
 #[derive(Debug, Clone)]
@@ -2061,7 +2340,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupCreate {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersMarkupApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersMarkupApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/purchase-order-markups/{id}`
 #[derive(Debug, Clone)]
@@ -2205,6 +2484,33 @@ impl PurchaseOrdersMarkupGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PurchaseOrdersMarkupGet {
+    type Item = super::models::PurchaseOrderMarkupResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
+        self.send()
+    }
+}
+impl PurchaseOrdersMarkupGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderMarkupResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
     type Output = Result<
         rt::Paged<super::models::PurchaseOrderMarkupResponse>,
@@ -2217,7 +2523,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersMarkupApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersMarkupApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/purchase-order-markups/{id}`
 #[derive(Debug, Clone)]
@@ -2254,7 +2560,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupGetById {
         self.send()
     }
 }
-/// Request builder for [`PurchaseOrdersMarkupApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PurchaseOrdersMarkupApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/purchase-order-markups/{id}`
 #[derive(Debug, Clone)]
@@ -2299,6 +2605,13 @@ pub struct ReceiptsApi {
     client: rt::TenantClient,
 }
 impl ReceiptsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReceiptsCancelReceipts::OPERATION,
+        &ReceiptsCreateReceipt::OPERATION,
+        &ReceiptsGetList::OPERATION,
+        &ReceiptsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2427,7 +2740,7 @@ impl std::future::IntoFuture for ReceiptsCancelReceipts {
         self.send()
     }
 }
-/// Request builder for [`ReceiptsApi::create_receipt`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReceiptsApi::create_receipt`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/receipts`
 #[derive(Debug, Clone)]
@@ -2706,6 +3019,33 @@ impl ReceiptsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ReceiptsGetList {
+    type Item = super::models::InventoryReceiptResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
+        self.send()
+    }
+}
+impl ReceiptsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryReceiptResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryReceiptResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ReceiptsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReceiptResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2715,7 +3055,7 @@ impl std::future::IntoFuture for ReceiptsGetList {
         self.send()
     }
 }
-/// Request builder for [`ReceiptsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReceiptsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/receipts/custom-fields`
 #[derive(Debug, Clone)]
@@ -2758,6 +3098,12 @@ pub struct ReturnTypesApi {
     client: rt::TenantClient,
 }
 impl ReturnTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReturnTypesCreate::OPERATION,
+        &ReturnTypesGetList::OPERATION,
+        &ReturnTypesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2812,7 +3158,7 @@ impl ReturnTypesApi {
         }
     }
 }
-/// Request builder for [`ReturnTypesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnTypesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/return-types`
 #[derive(Debug, Clone)]
@@ -2958,6 +3304,33 @@ impl ReturnTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ReturnTypesGetList {
+    type Item = super::models::ListReturnTypesResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
+        self.send()
+    }
+}
+impl ReturnTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ListReturnTypesResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ListReturnTypesResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ReturnTypesGetList {
     type Output = Result<rt::Paged<super::models::ListReturnTypesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2967,7 +3340,7 @@ impl std::future::IntoFuture for ReturnTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`ReturnTypesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnTypesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/return-types/{id}`
 #[derive(Debug, Clone)]
@@ -3012,6 +3385,14 @@ pub struct ReturnsApi {
     client: rt::TenantClient,
 }
 impl ReturnsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReturnsCancel::OPERATION,
+        &ReturnsCreateReturn::OPERATION,
+        &ReturnsGetList::OPERATION,
+        &ReturnsUpdate::OPERATION,
+        &ReturnsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3112,7 +3493,7 @@ impl ReturnsApi {
         }
     }
 }
-/// Request builder for [`ReturnsApi::cancel`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnsApi::cancel`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/returns/{id}/cancellation`
 #[derive(Debug, Clone)]
@@ -3151,7 +3532,7 @@ impl std::future::IntoFuture for ReturnsCancel {
         self.send()
     }
 }
-/// Request builder for [`ReturnsApi::create_return`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnsApi::create_return`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/returns`
 #[derive(Debug, Clone)]
@@ -3459,6 +3840,33 @@ impl ReturnsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ReturnsGetList {
+    type Item = super::models::InventoryReturnResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
+        self.send()
+    }
+}
+impl ReturnsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryReturnResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryReturnResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ReturnsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReturnResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3468,7 +3876,7 @@ impl std::future::IntoFuture for ReturnsGetList {
         self.send()
     }
 }
-/// Request builder for [`ReturnsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/returns/{id}`
 #[derive(Debug, Clone)]
@@ -3507,7 +3915,7 @@ impl std::future::IntoFuture for ReturnsUpdate {
         self.send()
     }
 }
-/// Request builder for [`ReturnsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReturnsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/returns/custom-fields`
 #[derive(Debug, Clone)]
@@ -3550,6 +3958,12 @@ pub struct TransfersApi {
     client: rt::TenantClient,
 }
 impl TransfersApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TransfersGetList::OPERATION,
+        &TransfersUpdate::OPERATION,
+        &TransfersUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3872,6 +4286,33 @@ impl TransfersGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TransfersGetList {
+    type Item = super::models::InventoryTransferResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
+        self.send()
+    }
+}
+impl TransfersGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::InventoryTransferResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::InventoryTransferResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TransfersGetList {
     type Output = Result<rt::Paged<super::models::InventoryTransferResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3881,7 +4322,7 @@ impl std::future::IntoFuture for TransfersGetList {
         self.send()
     }
 }
-/// Request builder for [`TransfersApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TransfersApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/transfers/{id}`
 #[derive(Debug, Clone)]
@@ -3920,7 +4361,7 @@ impl std::future::IntoFuture for TransfersUpdate {
         self.send()
     }
 }
-/// Request builder for [`TransfersApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TransfersApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/transfers/custom-fields`
 #[derive(Debug, Clone)]
@@ -3963,6 +4404,12 @@ pub struct TrucksApi {
     client: rt::TenantClient,
 }
 impl TrucksApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TrucksCreate::OPERATION,
+        &TrucksGetList::OPERATION,
+        &TrucksUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4017,7 +4464,7 @@ impl TrucksApi {
         }
     }
 }
-/// Request builder for [`TrucksApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TrucksApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/trucks`
 #[derive(Debug, Clone)]
@@ -4202,6 +4649,29 @@ impl TrucksGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TrucksGetList {
+    type Item = super::models::TruckResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
+        self.send()
+    }
+}
+impl TrucksGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TruckResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TruckResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TrucksGetList {
     type Output = Result<rt::Paged<super::models::TruckResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TruckResponse>>;
@@ -4209,7 +4679,7 @@ impl std::future::IntoFuture for TrucksGetList {
         self.send()
     }
 }
-/// Request builder for [`TrucksApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TrucksApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/trucks/{id}`
 #[derive(Debug, Clone)]
@@ -4254,6 +4724,15 @@ pub struct VendorsApi {
     client: rt::TenantClient,
 }
 impl VendorsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &VendorsCreate::OPERATION,
+        &VendorsGetById::OPERATION,
+        &VendorsGetCustomFieldTypes::OPERATION,
+        &VendorsGetList::OPERATION,
+        &VendorsUpdate::OPERATION,
+        &VendorsUpdateCustomFields::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4356,7 +4835,7 @@ impl VendorsApi {
         }
     }
 }
-/// Request builder for [`VendorsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`VendorsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/vendors`
 #[derive(Debug, Clone)]
@@ -4557,6 +5036,33 @@ impl VendorsGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for VendorsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl VendorsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for VendorsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4738,6 +5244,29 @@ impl VendorsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for VendorsGetList {
+    type Item = super::models::VendorResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
+        self.send()
+    }
+}
+impl VendorsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::VendorResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::VendorResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for VendorsGetList {
     type Output = Result<rt::Paged<super::models::VendorResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::VendorResponse>>;
@@ -4745,7 +5274,7 @@ impl std::future::IntoFuture for VendorsGetList {
         self.send()
     }
 }
-/// Request builder for [`VendorsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`VendorsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/vendors/{id}`
 #[derive(Debug, Clone)]
@@ -4784,7 +5313,7 @@ impl std::future::IntoFuture for VendorsUpdate {
         self.send()
     }
 }
-/// Request builder for [`VendorsApi::update_custom_fields`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`VendorsApi::update_custom_fields`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/vendors/custom-fields`
 #[derive(Debug, Clone)]
@@ -4827,6 +5356,11 @@ pub struct WarehousesApi {
     client: rt::TenantClient,
 }
 impl WarehousesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &WarehousesGetList::OPERATION,
+        &WarehousesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -5022,6 +5556,29 @@ impl WarehousesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for WarehousesGetList {
+    type Item = super::models::WarehouseResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
+        self.send()
+    }
+}
+impl WarehousesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::WarehouseResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::WarehouseResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for WarehousesGetList {
     type Output = Result<rt::Paged<super::models::WarehouseResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>>;
@@ -5029,7 +5586,7 @@ impl std::future::IntoFuture for WarehousesGetList {
         self.send()
     }
 }
-/// Request builder for [`WarehousesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`WarehousesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/warehouses/{id}`
 #[derive(Debug, Clone)]

@@ -13,6 +13,8 @@ pub mod ops;
 pub use models::*;
 pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
+/// Every operation of the Job Booking domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[&ops::CallReasonsGet::OPERATION];
 /// Entry point of the Job Booking domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct JbceApi {

@@ -10,6 +10,10 @@ pub struct CallReasonsApi {
     client: rt::TenantClient,
 }
 impl CallReasonsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CallReasonsGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -145,6 +149,29 @@ impl CallReasonsGet {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CallReasonsGet {
+    type Item = super::models::CallReasonResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
+        self.send()
+    }
+}
+impl CallReasonsGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CallReasonResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CallReasonResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CallReasonsGet {

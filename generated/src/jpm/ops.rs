@@ -10,6 +10,20 @@ pub struct AppointmentsApi {
     client: rt::TenantClient,
 }
 impl AppointmentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &AppointmentsAdd::OPERATION,
+        &AppointmentsConfirm::OPERATION,
+        &AppointmentsDelete::OPERATION,
+        &AppointmentsGet::OPERATION,
+        &AppointmentsGetList::OPERATION,
+        &AppointmentsHold::OPERATION,
+        &AppointmentsRemoveConfirmation::OPERATION,
+        &AppointmentsRemoveHold::OPERATION,
+        &AppointmentsReschedule::OPERATION,
+        &AppointmentsSetSummary::OPERATION,
+        &AppointmentsUpdateSpecialInstructions::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -174,7 +188,7 @@ impl AppointmentsApi {
         }
     }
 }
-/// Request builder for [`AppointmentsApi::add`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::add`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/appointments`
 #[derive(Debug, Clone)]
@@ -209,7 +223,7 @@ impl std::future::IntoFuture for AppointmentsAdd {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::confirm`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::confirm`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/appointments/{id}/confirmation`
 #[derive(Debug, Clone)]
@@ -246,7 +260,7 @@ impl std::future::IntoFuture for AppointmentsConfirm {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/appointments/{id}`
 #[derive(Debug, Clone)]
@@ -283,7 +297,7 @@ impl std::future::IntoFuture for AppointmentsDelete {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/appointments/{id}`
 #[derive(Debug, Clone)]
@@ -525,6 +539,29 @@ impl AppointmentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for AppointmentsGetList {
+    type Item = super::models::AppointmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
+        self.send()
+    }
+}
+impl AppointmentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::AppointmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::AppointmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for AppointmentsGetList {
     type Output = Result<rt::Paged<super::models::AppointmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>>;
@@ -532,7 +569,7 @@ impl std::future::IntoFuture for AppointmentsGetList {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::hold`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::hold`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/appointments/{id}/hold`
 #[derive(Debug, Clone)]
@@ -571,7 +608,7 @@ impl std::future::IntoFuture for AppointmentsHold {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::remove_confirmation`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::remove_confirmation`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/appointments/{id}/confirmation`
 #[derive(Debug, Clone)]
@@ -608,7 +645,7 @@ impl std::future::IntoFuture for AppointmentsRemoveConfirmation {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::remove_hold`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::remove_hold`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/appointments/{id}/hold`
 #[derive(Debug, Clone)]
@@ -645,7 +682,7 @@ impl std::future::IntoFuture for AppointmentsRemoveHold {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::reschedule`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::reschedule`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/appointments/{id}/reschedule`
 #[derive(Debug, Clone)]
@@ -684,7 +721,7 @@ impl std::future::IntoFuture for AppointmentsReschedule {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::set_summary`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::set_summary`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/appointments/{id}/summaries`
 #[derive(Debug, Clone)]
@@ -723,7 +760,7 @@ impl std::future::IntoFuture for AppointmentsSetSummary {
         self.send()
     }
 }
-/// Request builder for [`AppointmentsApi::update_special_instructions`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`AppointmentsApi::update_special_instructions`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/appointments/{id}/special-instructions`
 #[derive(Debug, Clone)]
@@ -768,6 +805,23 @@ pub struct BudgetCodesApi {
     client: rt::TenantClient,
 }
 impl BudgetCodesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BudgetCodesCreateBudgetCode::OPERATION,
+        &BudgetCodesCreateBudgetCodePartial::OPERATION,
+        &BudgetCodesCreateBudgetCodesBatch::OPERATION,
+        &BudgetCodesCreateBudgetCodesPartialBatch::OPERATION,
+        &BudgetCodesListCompanyBudgetCodes::OPERATION,
+        &BudgetCodesListCompanySegmentItemChildren::OPERATION,
+        &BudgetCodesListCompanySegmentItems::OPERATION,
+        &BudgetCodesListCompanySegments::OPERATION,
+        &BudgetCodesListProjectBudgetCodes::OPERATION,
+        &BudgetCodesListProjectSegmentItemChildren::OPERATION,
+        &BudgetCodesListProjectSegmentItems::OPERATION,
+        &BudgetCodesListProjectSegments::OPERATION,
+        &BudgetCodesMatchCompanyBudgetCodes::OPERATION,
+        &BudgetCodesMatchProjectBudgetCodes::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -970,7 +1024,7 @@ impl BudgetCodesApi {
         }
     }
 }
-/// Request builder for [`BudgetCodesApi::create_budget_code`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::create_budget_code`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/work-breakdown-structure/budget-codes`
 #[derive(Debug, Clone)]
@@ -1008,7 +1062,7 @@ impl std::future::IntoFuture for BudgetCodesCreateBudgetCode {
         self.send()
     }
 }
-/// Request builder for [`BudgetCodesApi::create_budget_code_partial`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::create_budget_code_partial`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/work-breakdown-structure/budget-codes/partial`
 #[derive(Debug, Clone)]
@@ -1046,7 +1100,7 @@ impl std::future::IntoFuture for BudgetCodesCreateBudgetCodePartial {
         self.send()
     }
 }
-/// Request builder for [`BudgetCodesApi::create_budget_codes_batch`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::create_budget_codes_batch`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/work-breakdown-structure/budget-codes/batch`
 #[derive(Debug, Clone)]
@@ -1084,7 +1138,7 @@ impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesBatch {
         self.send()
     }
 }
-/// Request builder for [`BudgetCodesApi::create_budget_codes_partial_batch`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::create_budget_codes_partial_batch`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/work-breakdown-structure/budget-codes/partial/batch`
 #[derive(Debug, Clone)]
@@ -1193,6 +1247,29 @@ impl BudgetCodesListCompanyBudgetCodes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BudgetCodesListCompanyBudgetCodes {
+    type Item = super::models::BudgetCodeModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListCompanyBudgetCodes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BudgetCodeModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BudgetCodeModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanyBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
@@ -1260,6 +1337,29 @@ impl BudgetCodesListCompanySegmentItemChildren {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BudgetCodesListCompanySegmentItemChildren {
+    type Item = super::models::SegmentItemModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListCompanySegmentItemChildren {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1323,6 +1423,29 @@ impl BudgetCodesListCompanySegmentItems {
         request.query("includeTotal", &self.include_total);
         request.query("includeChildren", &self.include_children);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for BudgetCodesListCompanySegmentItems {
+    type Item = super::models::SegmentItemModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListCompanySegmentItems {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItems {
@@ -1461,6 +1584,29 @@ impl BudgetCodesListProjectBudgetCodes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BudgetCodesListProjectBudgetCodes {
+    type Item = super::models::BudgetCodeModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListProjectBudgetCodes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BudgetCodeModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BudgetCodeModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
@@ -1530,6 +1676,29 @@ impl BudgetCodesListProjectSegmentItemChildren {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BudgetCodesListProjectSegmentItemChildren {
+    type Item = super::models::SegmentItemModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListProjectSegmentItemChildren {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1597,6 +1766,29 @@ impl BudgetCodesListProjectSegmentItems {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BudgetCodesListProjectSegmentItems {
+    type Item = super::models::SegmentItemModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.send()
+    }
+}
+impl BudgetCodesListProjectSegmentItems {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItems {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1662,7 +1854,7 @@ impl std::future::IntoFuture for BudgetCodesListProjectSegments {
         self.send()
     }
 }
-/// Request builder for [`BudgetCodesApi::match_company_budget_codes`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::match_company_budget_codes`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/work-breakdown-structure/budget-codes/match`
 #[derive(Debug, Clone)]
@@ -1700,7 +1892,7 @@ impl std::future::IntoFuture for BudgetCodesMatchCompanyBudgetCodes {
         self.send()
     }
 }
-/// Request builder for [`BudgetCodesApi::match_project_budget_codes`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BudgetCodesApi::match_project_budget_codes`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes/match`
 #[derive(Debug, Clone)]
@@ -1745,6 +1937,16 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportAppointments::OPERATION,
+        &ExportJobCancelReasons::OPERATION,
+        &ExportJobHistory::OPERATION,
+        &ExportJobNotes::OPERATION,
+        &ExportJobs::OPERATION,
+        &ExportProjectNotes::OPERATION,
+        &ExportProjects::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1867,8 +2069,8 @@ impl ExportAppointments {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1891,6 +2093,31 @@ impl ExportAppointments {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportAppointments {
+    type Item = super::models::ExportAppointmentsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
+        self.send()
+    }
+}
+impl ExportAppointments {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportAppointmentsResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportAppointments {
@@ -1929,8 +2156,8 @@ impl ExportJobCancelReasons {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1954,6 +2181,33 @@ impl ExportJobCancelReasons {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportJobCancelReasons {
+    type Item = super::models::ExportJobCanceledLogResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportJobCancelReasons {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportJobCanceledLogResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportJobCancelReasons {
@@ -1992,8 +2246,8 @@ impl ExportJobHistory {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2015,6 +2269,31 @@ impl ExportJobHistory {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportJobHistory {
+    type Item = super::models::ExportJobHistoryResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
+        self.send()
+    }
+}
+impl ExportJobHistory {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportJobHistoryResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportJobHistory {
@@ -2053,8 +2332,8 @@ impl ExportJobNotes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2076,6 +2355,31 @@ impl ExportJobNotes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportJobNotes {
+    type Item = super::models::ExportJobNotesResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
+        self.send()
+    }
+}
+impl ExportJobNotes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportJobNotesResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportJobNotes {
@@ -2114,8 +2418,8 @@ impl ExportJobs {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2137,6 +2441,31 @@ impl ExportJobs {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportJobs {
+    type Item = super::models::ExportJobsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
+        self.send()
+    }
+}
+impl ExportJobs {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportJobsResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportJobs {
@@ -2172,8 +2501,8 @@ impl ExportProjectNotes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2195,6 +2524,31 @@ impl ExportProjectNotes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportProjectNotes {
+    type Item = super::models::ExportProjectNotesResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
+        self.send()
+    }
+}
+impl ExportProjectNotes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportProjectNotesResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportProjectNotes {
@@ -2233,8 +2587,8 @@ impl ExportProjects {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -2258,6 +2612,31 @@ impl ExportProjects {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportProjects {
+    type Item = super::models::ExportProjectsResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
+        self.send()
+    }
+}
+impl ExportProjects {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectsResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportProjectsResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportProjects {
     type Output = Result<
         rt::ExportBatch<super::models::ExportProjectsResponse>,
@@ -2276,6 +2655,10 @@ pub struct JobCancelReasonsApi {
     client: rt::TenantClient,
 }
 impl JobCancelReasonsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobCancelReasonsGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2413,6 +2796,33 @@ impl JobCancelReasonsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobCancelReasonsGetList {
+    type Item = super::models::JobCancelReasonResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
+        self.send()
+    }
+}
+impl JobCancelReasonsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::JobCancelReasonResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobCancelReasonResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobCancelReasonsGetList {
     type Output = Result<rt::Paged<super::models::JobCancelReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2428,6 +2838,13 @@ pub struct JobEquipmentApi {
     client: rt::TenantClient,
 }
 impl JobEquipmentApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobEquipmentAttach::OPERATION,
+        &JobEquipmentDetach::OPERATION,
+        &JobEquipmentDetachBulk::OPERATION,
+        &JobEquipmentGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2490,7 +2907,7 @@ impl JobEquipmentApi {
         }
     }
 }
-/// Request builder for [`JobEquipmentApi::attach`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobEquipmentApi::attach`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/jobs/{id}/equipment`
 #[derive(Debug, Clone)]
@@ -2529,7 +2946,7 @@ impl std::future::IntoFuture for JobEquipmentAttach {
         self.send()
     }
 }
-/// Request builder for [`JobEquipmentApi::detach`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobEquipmentApi::detach`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/jobs/{id}/equipment/{equipmentId}`
 #[derive(Debug, Clone)]
@@ -2567,7 +2984,7 @@ impl std::future::IntoFuture for JobEquipmentDetach {
         self.send()
     }
 }
-/// Request builder for [`JobEquipmentApi::detach_bulk`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobEquipmentApi::detach_bulk`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/jobs/{id}/equipment`
 #[derive(Debug, Clone)]
@@ -2606,7 +3023,7 @@ impl std::future::IntoFuture for JobEquipmentDetachBulk {
         self.send()
     }
 }
-/// Request builder for [`JobEquipmentApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobEquipmentApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/{id}/equipment`
 #[derive(Debug, Clone)]
@@ -2649,6 +3066,10 @@ pub struct JobHoldReasonsApi {
     client: rt::TenantClient,
 }
 impl JobHoldReasonsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobHoldReasonsGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2786,6 +3207,33 @@ impl JobHoldReasonsGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobHoldReasonsGet {
+    type Item = super::models::JobHoldReasonResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
+        self.send()
+    }
+}
+impl JobHoldReasonsGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::JobHoldReasonResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobHoldReasonResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobHoldReasonsGet {
     type Output = Result<rt::Paged<super::models::JobHoldReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2801,6 +3249,13 @@ pub struct JobTypesApi {
     client: rt::TenantClient,
 }
 impl JobTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobTypesCreate::OPERATION,
+        &JobTypesGet::OPERATION,
+        &JobTypesGetList::OPERATION,
+        &JobTypesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2870,7 +3325,7 @@ impl JobTypesApi {
         }
     }
 }
-/// Request builder for [`JobTypesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobTypesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/job-types`
 #[derive(Debug, Clone)]
@@ -3126,6 +3581,29 @@ impl JobTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobTypesGetList {
+    type Item = super::models::JobTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
+        self.send()
+    }
+}
+impl JobTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobTypesGetList {
     type Output = Result<rt::Paged<super::models::JobTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>>;
@@ -3133,7 +3611,7 @@ impl std::future::IntoFuture for JobTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`JobTypesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobTypesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/job-types/{id}`
 #[derive(Debug, Clone)]
@@ -3178,6 +3656,23 @@ pub struct JobsApi {
     client: rt::TenantClient,
 }
 impl JobsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobsCancel::OPERATION,
+        &JobsCreate::OPERATION,
+        &JobsCreateNote::OPERATION,
+        &JobsGet::OPERATION,
+        &JobsGetBookedLog::OPERATION,
+        &JobsGetCancelReasons::OPERATION,
+        &JobsGetCustomFieldTypes::OPERATION,
+        &JobsGetHistory::OPERATION,
+        &JobsGetHoldReasons::OPERATION,
+        &JobsGetJobCanceledLogs::OPERATION,
+        &JobsGetList::OPERATION,
+        &JobsGetNotes::OPERATION,
+        &JobsRemoveCancellation::OPERATION,
+        &JobsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3393,7 +3888,7 @@ impl JobsApi {
         }
     }
 }
-/// Request builder for [`JobsApi::cancel`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::cancel`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/jobs/{id}/cancel`
 #[derive(Debug, Clone)]
@@ -3432,7 +3927,7 @@ impl std::future::IntoFuture for JobsCancel {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/jobs`
 #[derive(Debug, Clone)]
@@ -3467,7 +3962,7 @@ impl std::future::IntoFuture for JobsCreate {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::create_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::create_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/jobs/{id}/notes`
 #[derive(Debug, Clone)]
@@ -3554,7 +4049,7 @@ impl std::future::IntoFuture for JobsGet {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::get_booked_log`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::get_booked_log`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/{id}/booked-log`
 #[derive(Debug, Clone)]
@@ -3591,7 +4086,7 @@ impl std::future::IntoFuture for JobsGetBookedLog {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::get_cancel_reasons`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::get_cancel_reasons`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/cancel-reasons`
 #[derive(Debug, Clone)]
@@ -3728,6 +4223,33 @@ impl JobsGetCustomFieldTypes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl JobsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3737,7 +4259,7 @@ impl std::future::IntoFuture for JobsGetCustomFieldTypes {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::get_history`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::get_history`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/{id}/history`
 #[derive(Debug, Clone)]
@@ -3774,7 +4296,7 @@ impl std::future::IntoFuture for JobsGetHistory {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::get_hold_reasons`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::get_hold_reasons`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/jobs/hold-reasons`
 #[derive(Debug, Clone)]
@@ -3868,6 +4390,33 @@ impl JobsGetJobCanceledLogs {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for JobsGetJobCanceledLogs {
+    type Item = super::models::JobCanceledLogResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
+        self.send()
+    }
+}
+impl JobsGetJobCanceledLogs {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::JobCanceledLogResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobCanceledLogResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for JobsGetJobCanceledLogs {
@@ -4261,6 +4810,29 @@ impl JobsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobsGetList {
+    type Item = super::models::JobResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
+        self.send()
+    }
+}
+impl JobsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobsGetList {
     type Output = Result<rt::Paged<super::models::JobResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobResponse>>;
@@ -4325,6 +4897,29 @@ impl JobsGetNotes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobsGetNotes {
+    type Item = super::models::NoteResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.send()
+    }
+}
+impl JobsGetNotes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -4332,7 +4927,7 @@ impl std::future::IntoFuture for JobsGetNotes {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::remove_cancellation`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::remove_cancellation`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/jobs/{id}/remove-cancellation`
 #[derive(Debug, Clone)]
@@ -4369,7 +4964,7 @@ impl std::future::IntoFuture for JobsRemoveCancellation {
         self.send()
     }
 }
-/// Request builder for [`JobsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`JobsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/jobs/{id}`
 #[derive(Debug, Clone)]
@@ -4414,6 +5009,11 @@ pub struct ProjectStatusesApi {
     client: rt::TenantClient,
 }
 impl ProjectStatusesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProjectStatusesGet::OPERATION,
+        &ProjectStatusesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4449,7 +5049,7 @@ impl ProjectStatusesApi {
         }
     }
 }
-/// Request builder for [`ProjectStatusesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectStatusesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/project-statuses/{id}`
 #[derive(Debug, Clone)]
@@ -4608,6 +5208,33 @@ impl ProjectStatusesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProjectStatusesGetList {
+    type Item = super::models::ProjectStatusResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
+        self.send()
+    }
+}
+impl ProjectStatusesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ProjectStatusResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ProjectStatusResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProjectStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectStatusResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4623,6 +5250,11 @@ pub struct ProjectSubStatusesApi {
     client: rt::TenantClient,
 }
 impl ProjectSubStatusesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProjectSubStatusesGet::OPERATION,
+        &ProjectSubStatusesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4660,7 +5292,7 @@ impl ProjectSubStatusesApi {
         }
     }
 }
-/// Request builder for [`ProjectSubStatusesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectSubStatusesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/project-substatuses/{id}`
 #[derive(Debug, Clone)]
@@ -4838,6 +5470,33 @@ impl ProjectSubStatusesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProjectSubStatusesGetList {
+    type Item = super::models::ProjectSubStatusResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
+        self.send()
+    }
+}
+impl ProjectSubStatusesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ProjectSubStatusResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ProjectSubStatusResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProjectSubStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectSubStatusResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4853,6 +5512,11 @@ pub struct ProjectTypesApi {
     client: rt::TenantClient,
 }
 impl ProjectTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProjectTypesGet::OPERATION,
+        &ProjectTypesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -4881,7 +5545,7 @@ impl ProjectTypesApi {
         }
     }
 }
-/// Request builder for [`ProjectTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/project-types/{id}`
 #[derive(Debug, Clone)]
@@ -4973,6 +5637,29 @@ impl ProjectTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProjectTypesGetList {
+    type Item = super::models::ProjectTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
+        self.send()
+    }
+}
+impl ProjectTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ProjectTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ProjectTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProjectTypesGetList {
     type Output = Result<rt::Paged<super::models::ProjectTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>>;
@@ -4986,6 +5673,18 @@ pub struct ProjectsApi {
     client: rt::TenantClient,
 }
 impl ProjectsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProjectsAttachJob::OPERATION,
+        &ProjectsCreate::OPERATION,
+        &ProjectsCreateNote::OPERATION,
+        &ProjectsDetachJob::OPERATION,
+        &ProjectsGet::OPERATION,
+        &ProjectsGetCustomFieldTypes::OPERATION,
+        &ProjectsGetList::OPERATION,
+        &ProjectsGetNotes::OPERATION,
+        &ProjectsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -5138,7 +5837,7 @@ impl ProjectsApi {
         }
     }
 }
-/// Request builder for [`ProjectsApi::attach_job`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectsApi::attach_job`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/projects/{id}/attach-job/{jobId}`
 #[derive(Debug, Clone)]
@@ -5176,7 +5875,7 @@ impl std::future::IntoFuture for ProjectsAttachJob {
         self.send()
     }
 }
-/// Request builder for [`ProjectsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/projects`
 #[derive(Debug, Clone)]
@@ -5211,7 +5910,7 @@ impl std::future::IntoFuture for ProjectsCreate {
         self.send()
     }
 }
-/// Request builder for [`ProjectsApi::create_note`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectsApi::create_note`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/projects/{id}/notes`
 #[derive(Debug, Clone)]
@@ -5250,7 +5949,7 @@ impl std::future::IntoFuture for ProjectsCreateNote {
         self.send()
     }
 }
-/// Request builder for [`ProjectsApi::detach_job`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectsApi::detach_job`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/projects/detach-job/{jobId}`
 #[derive(Debug, Clone)]
@@ -5433,6 +6132,33 @@ impl ProjectsGetCustomFieldTypes {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl ProjectsGetCustomFieldTypes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
@@ -5733,6 +6459,29 @@ impl ProjectsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProjectsGetList {
+    type Item = super::models::ProjectResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
+        self.send()
+    }
+}
+impl ProjectsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ProjectResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ProjectResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProjectsGetList {
     type Output = Result<rt::Paged<super::models::ProjectResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>>;
@@ -5797,6 +6546,29 @@ impl ProjectsGetNotes {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProjectsGetNotes {
+    type Item = super::models::NoteResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.send()
+    }
+}
+impl ProjectsGetNotes {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProjectsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -5804,7 +6576,7 @@ impl std::future::IntoFuture for ProjectsGetNotes {
         self.send()
     }
 }
-/// Request builder for [`ProjectsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProjectsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/projects/{id}`
 #[derive(Debug, Clone)]

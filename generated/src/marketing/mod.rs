@@ -14,6 +14,24 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 use servicetitan_runtime as rt;
+/// Every operation of the Marketing domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::CampaignCategoriesCreate::OPERATION,
+    &ops::CampaignCategoriesGet::OPERATION,
+    &ops::CampaignCategoriesGetList::OPERATION,
+    &ops::CampaignCategoriesUpdate::OPERATION,
+    &ops::CampaignCostSummaryGet::OPERATION,
+    &ops::CampaignCostsCreate::OPERATION,
+    &ops::CampaignCostsGet::OPERATION,
+    &ops::CampaignCostsGetList::OPERATION,
+    &ops::CampaignCostsUpdate::OPERATION,
+    &ops::CampaignsCreate::OPERATION,
+    &ops::CampaignsGet::OPERATION,
+    &ops::CampaignsGetCosts::OPERATION,
+    &ops::CampaignsGetList::OPERATION,
+    &ops::CampaignsUpdate::OPERATION,
+    &ops::EmailChannelCostGet::OPERATION,
+];
 /// Entry point of the Marketing domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingApi {

@@ -10,6 +10,13 @@ pub struct CampaignCategoriesApi {
     client: rt::TenantClient,
 }
 impl CampaignCategoriesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CampaignCategoriesCreate::OPERATION,
+        &CampaignCategoriesGet::OPERATION,
+        &CampaignCategoriesGetList::OPERATION,
+        &CampaignCategoriesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -73,7 +80,7 @@ impl CampaignCategoriesApi {
         }
     }
 }
-/// Request builder for [`CampaignCategoriesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCategoriesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/categories`
 #[derive(Debug, Clone)]
@@ -108,7 +115,7 @@ impl std::future::IntoFuture for CampaignCategoriesCreate {
         self.send()
     }
 }
-/// Request builder for [`CampaignCategoriesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCategoriesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/categories/{id}`
 #[derive(Debug, Clone)]
@@ -249,6 +256,33 @@ impl CampaignCategoriesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CampaignCategoriesGetList {
+    type Item = super::models::CampaignCategoryResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
+        self.send()
+    }
+}
+impl CampaignCategoriesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CampaignCategoryResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CampaignCategoryResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CampaignCategoriesGetList {
     type Output = Result<rt::Paged<super::models::CampaignCategoryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -258,7 +292,7 @@ impl std::future::IntoFuture for CampaignCategoriesGetList {
         self.send()
     }
 }
-/// Request builder for [`CampaignCategoriesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCategoriesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/categories/{id}`
 #[derive(Debug, Clone)]
@@ -303,6 +337,10 @@ pub struct CampaignCostSummaryApi {
     client: rt::TenantClient,
 }
 impl CampaignCostSummaryApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CampaignCostSummaryGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -317,7 +355,7 @@ impl CampaignCostSummaryApi {
         }
     }
 }
-/// Request builder for [`CampaignCostSummaryApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCostSummaryApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/campaign-cost-summary`
 #[derive(Debug, Clone)]
@@ -364,6 +402,13 @@ pub struct CampaignCostsApi {
     client: rt::TenantClient,
 }
 impl CampaignCostsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CampaignCostsCreate::OPERATION,
+        &CampaignCostsGet::OPERATION,
+        &CampaignCostsGetList::OPERATION,
+        &CampaignCostsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -426,7 +471,7 @@ impl CampaignCostsApi {
         }
     }
 }
-/// Request builder for [`CampaignCostsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCostsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/costs`
 #[derive(Debug, Clone)]
@@ -461,7 +506,7 @@ impl std::future::IntoFuture for CampaignCostsCreate {
         self.send()
     }
 }
-/// Request builder for [`CampaignCostsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCostsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/costs/{id}`
 #[derive(Debug, Clone)]
@@ -593,6 +638,31 @@ impl CampaignCostsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CampaignCostsGetList {
+    type Item = super::models::CampaignCostResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+        self.send()
+    }
+}
+impl CampaignCostsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignCostResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CampaignCostResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CampaignCostsGetList {
     type Output = Result<rt::Paged<super::models::CampaignCostResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>>;
@@ -600,7 +670,7 @@ impl std::future::IntoFuture for CampaignCostsGetList {
         self.send()
     }
 }
-/// Request builder for [`CampaignCostsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignCostsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/costs/{id}`
 #[derive(Debug, Clone)]
@@ -645,6 +715,14 @@ pub struct CampaignsApi {
     client: rt::TenantClient,
 }
 impl CampaignsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CampaignsCreate::OPERATION,
+        &CampaignsGet::OPERATION,
+        &CampaignsGetCosts::OPERATION,
+        &CampaignsGetList::OPERATION,
+        &CampaignsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -726,7 +804,7 @@ impl CampaignsApi {
         }
     }
 }
-/// Request builder for [`CampaignsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/campaigns`
 #[derive(Debug, Clone)]
@@ -761,7 +839,7 @@ impl std::future::IntoFuture for CampaignsCreate {
         self.send()
     }
 }
-/// Request builder for [`CampaignsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/campaigns/{id}`
 #[derive(Debug, Clone)]
@@ -882,6 +960,31 @@ impl CampaignsGetCosts {
         request.query("month", &self.month);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CampaignsGetCosts {
+    type Item = super::models::CampaignCostResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+        self.send()
+    }
+}
+impl CampaignsGetCosts {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignCostResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CampaignCostResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CampaignsGetCosts {
@@ -1030,6 +1133,29 @@ impl CampaignsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CampaignsGetList {
+    type Item = super::models::CampaignResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
+        self.send()
+    }
+}
+impl CampaignsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CampaignResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CampaignsGetList {
     type Output = Result<rt::Paged<super::models::CampaignResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>>;
@@ -1037,7 +1163,7 @@ impl std::future::IntoFuture for CampaignsGetList {
         self.send()
     }
 }
-/// Request builder for [`CampaignsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CampaignsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/campaigns/{id}`
 #[derive(Debug, Clone)]
@@ -1082,6 +1208,10 @@ pub struct EmailChannelCostApi {
     client: rt::TenantClient,
 }
 impl EmailChannelCostApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EmailChannelCostGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1096,7 +1226,7 @@ impl EmailChannelCostApi {
         }
     }
 }
-/// Request builder for [`EmailChannelCostApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EmailChannelCostApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/email-channel-cost`
 #[derive(Debug, Clone)]

@@ -12,6 +12,16 @@ mod models;
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;
+/// Every operation of the Marketing Ads domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::AttributedLeadsGet::OPERATION,
+    &ops::CapacityAwarenessWarningGet::OPERATION,
+    &ops::ExternalCallAttributionsCreate::OPERATION,
+    &ops::PerformanceGet::OPERATION,
+    &ops::ScheduledJobAttributionsCreate::OPERATION,
+    &ops::WebBookingAttributionsCreate::OPERATION,
+    &ops::WebLeadFormAttributionsCreate::OPERATION,
+];
 /// Entry point of the Marketing Ads domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingAdsApi {

@@ -10,6 +10,10 @@ pub struct AttributedLeadsApi {
     client: rt::TenantClient,
 }
 impl AttributedLeadsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &AttributedLeadsGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -108,6 +112,33 @@ impl AttributedLeadsGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for AttributedLeadsGet {
+    type Item = super::models::GetAttributedLeadsResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
+        self.send()
+    }
+}
+impl AttributedLeadsGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GetAttributedLeadsResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GetAttributedLeadsResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for AttributedLeadsGet {
     type Output = Result<
         rt::Paged<super::models::GetAttributedLeadsResponse>,
@@ -126,6 +157,10 @@ pub struct CapacityAwarenessWarningApi {
     client: rt::TenantClient,
 }
 impl CapacityAwarenessWarningApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CapacityAwarenessWarningGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -140,7 +175,7 @@ impl CapacityAwarenessWarningApi {
         }
     }
 }
-/// Request builder for [`CapacityAwarenessWarningApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CapacityAwarenessWarningApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/capacity-warnings`
 #[derive(Debug, Clone)]
@@ -183,6 +218,10 @@ pub struct ExternalCallAttributionsApi {
     client: rt::TenantClient,
 }
 impl ExternalCallAttributionsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExternalCallAttributionsCreate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -201,7 +240,7 @@ impl ExternalCallAttributionsApi {
         }
     }
 }
-/// Request builder for [`ExternalCallAttributionsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ExternalCallAttributionsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/external-call-attributions`
 #[derive(Debug, Clone)]
@@ -245,6 +284,10 @@ pub struct PerformanceApi {
     client: rt::TenantClient,
 }
 impl PerformanceApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PerformanceGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -332,6 +375,33 @@ impl PerformanceGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PerformanceGet {
+    type Item = super::models::GetPerformanceResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
+        self.send()
+    }
+}
+impl PerformanceGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::GetPerformanceResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GetPerformanceResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PerformanceGet {
     type Output = Result<rt::Paged<super::models::GetPerformanceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -347,6 +417,10 @@ pub struct ScheduledJobAttributionsApi {
     client: rt::TenantClient,
 }
 impl ScheduledJobAttributionsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ScheduledJobAttributionsCreate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -365,7 +439,7 @@ impl ScheduledJobAttributionsApi {
         }
     }
 }
-/// Request builder for [`ScheduledJobAttributionsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ScheduledJobAttributionsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/job-attributions`
 #[derive(Debug, Clone)]
@@ -406,6 +480,10 @@ pub struct WebBookingAttributionsApi {
     client: rt::TenantClient,
 }
 impl WebBookingAttributionsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &WebBookingAttributionsCreate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -424,7 +502,7 @@ impl WebBookingAttributionsApi {
         }
     }
 }
-/// Request builder for [`WebBookingAttributionsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`WebBookingAttributionsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/web-booking-attributions`
 #[derive(Debug, Clone)]
@@ -468,6 +546,10 @@ pub struct WebLeadFormAttributionsApi {
     client: rt::TenantClient,
 }
 impl WebLeadFormAttributionsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &WebLeadFormAttributionsCreate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -486,7 +568,7 @@ impl WebLeadFormAttributionsApi {
         }
     }
 }
-/// Request builder for [`WebLeadFormAttributionsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`WebLeadFormAttributionsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/web-lead-form-attributions`
 #[derive(Debug, Clone)]

@@ -12,6 +12,8 @@ mod models;
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;
+/// Every operation of the Marketing Reputation domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[&ops::ReviewsReviews::OPERATION];
 /// Entry point of the Marketing Reputation domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingReputationApi {

@@ -10,6 +10,10 @@ pub struct ReviewsApi {
     client: rt::TenantClient,
 }
 impl ReviewsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReviewsReviews::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -264,6 +268,29 @@ impl ReviewsReviews {
         request.query("internalId", &self.internal_id);
         request.query("externalId", &self.external_id);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ReviewsReviews {
+    type Item = super::models::ReviewReport;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
+        self.send()
+    }
+}
+impl ReviewsReviews {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ReviewReport>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ReviewReport> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ReviewsReviews {

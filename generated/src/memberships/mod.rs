@@ -14,6 +14,39 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 use servicetitan_runtime as rt;
+/// Every operation of the Memberships domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::CustomerMembershipsCreate::OPERATION,
+    &ops::CustomerMembershipsGet::OPERATION,
+    &ops::CustomerMembershipsGetCustomFields::OPERATION,
+    &ops::CustomerMembershipsGetList::OPERATION,
+    &ops::CustomerMembershipsGetStatusChanges::OPERATION,
+    &ops::CustomerMembershipsUpdate::OPERATION,
+    &ops::ExportInvoiceTemplates::OPERATION,
+    &ops::ExportLocationRecurringServiceEvents::OPERATION,
+    &ops::ExportLocationRecurringServices::OPERATION,
+    &ops::ExportMembershipStatusChanges::OPERATION,
+    &ops::ExportMembershipTypes::OPERATION,
+    &ops::ExportMemberships::OPERATION,
+    &ops::ExportRecurringServiceTypes::OPERATION,
+    &ops::InvoiceTemplatesCreate::OPERATION,
+    &ops::InvoiceTemplatesGet::OPERATION,
+    &ops::InvoiceTemplatesGetList::OPERATION,
+    &ops::InvoiceTemplatesUpdate::OPERATION,
+    &ops::LocationRecurringServiceEventsGetList::OPERATION,
+    &ops::LocationRecurringServiceEventsMarkComplete::OPERATION,
+    &ops::LocationRecurringServiceEventsMarkIncomplete::OPERATION,
+    &ops::LocationRecurringServicesGet::OPERATION,
+    &ops::LocationRecurringServicesGetList::OPERATION,
+    &ops::LocationRecurringServicesUpdate::OPERATION,
+    &ops::MembershipTypesGet::OPERATION,
+    &ops::MembershipTypesGetDiscountsList::OPERATION,
+    &ops::MembershipTypesGetDurationBillingList::OPERATION,
+    &ops::MembershipTypesGetList::OPERATION,
+    &ops::MembershipTypesGetRecurringServiceItems::OPERATION,
+    &ops::RecurringServiceTypesGet::OPERATION,
+    &ops::RecurringServiceTypesGetList::OPERATION,
+];
 /// Entry point of the Memberships domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MembershipsApi {

@@ -10,6 +10,15 @@ pub struct CustomerMembershipsApi {
     client: rt::TenantClient,
 }
 impl CustomerMembershipsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CustomerMembershipsCreate::OPERATION,
+        &CustomerMembershipsGet::OPERATION,
+        &CustomerMembershipsGetCustomFields::OPERATION,
+        &CustomerMembershipsGetList::OPERATION,
+        &CustomerMembershipsGetStatusChanges::OPERATION,
+        &CustomerMembershipsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -108,7 +117,7 @@ impl CustomerMembershipsApi {
         }
     }
 }
-/// Request builder for [`CustomerMembershipsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomerMembershipsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/memberships/sale`
 #[derive(Debug, Clone)]
@@ -147,7 +156,7 @@ impl std::future::IntoFuture for CustomerMembershipsCreate {
         self.send()
     }
 }
-/// Request builder for [`CustomerMembershipsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomerMembershipsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/memberships/{id}`
 #[derive(Debug, Clone)]
@@ -285,6 +294,33 @@ impl CustomerMembershipsGetCustomFields {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
+    type Item = super::models::CustomFieldTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.send()
+    }
+}
+impl CustomerMembershipsGetCustomFields {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
@@ -456,6 +492,33 @@ impl CustomerMembershipsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CustomerMembershipsGetList {
+    type Item = super::models::CustomerMembershipResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
+        self.send()
+    }
+}
+impl CustomerMembershipsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::CustomerMembershipResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CustomerMembershipResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CustomerMembershipsGetList {
     type Output = Result<
         rt::Paged<super::models::CustomerMembershipResponse>,
@@ -468,7 +531,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetList {
         self.send()
     }
 }
-/// Request builder for [`CustomerMembershipsApi::get_status_changes`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomerMembershipsApi::get_status_changes`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/memberships/{id}/status-changes`
 #[derive(Debug, Clone)]
@@ -514,7 +577,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
         self.send()
     }
 }
-/// Request builder for [`CustomerMembershipsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CustomerMembershipsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/memberships/{id}`
 #[derive(Debug, Clone)]
@@ -559,6 +622,16 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportInvoiceTemplates::OPERATION,
+        &ExportLocationRecurringServiceEvents::OPERATION,
+        &ExportLocationRecurringServices::OPERATION,
+        &ExportMembershipStatusChanges::OPERATION,
+        &ExportMembershipTypes::OPERATION,
+        &ExportMemberships::OPERATION,
+        &ExportRecurringServiceTypes::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -673,8 +746,8 @@ impl ExportInvoiceTemplates {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -701,6 +774,33 @@ impl ExportInvoiceTemplates {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportInvoiceTemplates {
+    type Item = super::models::ExportInvoiceTemplateResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportInvoiceTemplates {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceTemplateResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportInvoiceTemplates {
@@ -739,8 +839,8 @@ impl ExportLocationRecurringServiceEvents {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -767,6 +867,37 @@ impl ExportLocationRecurringServiceEvents {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportLocationRecurringServiceEvents {
+    type Item = super::models::ExportLocationRecurringServiceEventResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportLocationRecurringServiceEvents {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceEventResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportLocationRecurringServiceEvents {
@@ -805,8 +936,8 @@ impl ExportLocationRecurringServices {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -833,6 +964,37 @@ impl ExportLocationRecurringServices {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportLocationRecurringServices {
+    type Item = super::models::ExportLocationRecurringServiceResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportLocationRecurringServices {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportLocationRecurringServices {
@@ -871,8 +1033,8 @@ impl ExportMembershipStatusChanges {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -899,6 +1061,37 @@ impl ExportMembershipStatusChanges {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportMembershipStatusChanges {
+    type Item = super::models::ExportCustomerMembershipStatusChangesResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportMembershipStatusChanges {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportCustomerMembershipStatusChangesResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportMembershipStatusChanges {
@@ -937,8 +1130,8 @@ impl ExportMembershipTypes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -964,6 +1157,33 @@ impl ExportMembershipTypes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportMembershipTypes {
+    type Item = super::models::ExportMembershipTypeResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportMembershipTypes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMembershipTypeResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportMembershipTypeResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportMembershipTypes {
@@ -1002,8 +1222,8 @@ impl ExportMemberships {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1027,6 +1247,37 @@ impl ExportMemberships {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportMemberships {
+    type Item = super::models::ExportCustomerMembershipResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportMemberships {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportCustomerMembershipResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportMemberships {
@@ -1065,8 +1316,8 @@ impl ExportRecurringServiceTypes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1095,6 +1346,37 @@ impl ExportRecurringServiceTypes {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportRecurringServiceTypes {
+    type Item = super::models::ExportRecurringServiceTypeResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportRecurringServiceTypes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportRecurringServiceTypeResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportRecurringServiceTypes {
     type Output = Result<
         rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
@@ -1113,6 +1395,13 @@ pub struct InvoiceTemplatesApi {
     client: rt::TenantClient,
 }
 impl InvoiceTemplatesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &InvoiceTemplatesCreate::OPERATION,
+        &InvoiceTemplatesGet::OPERATION,
+        &InvoiceTemplatesGetList::OPERATION,
+        &InvoiceTemplatesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1173,7 +1462,7 @@ impl InvoiceTemplatesApi {
         }
     }
 }
-/// Request builder for [`InvoiceTemplatesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoiceTemplatesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/invoice-templates`
 #[derive(Debug, Clone)]
@@ -1208,7 +1497,7 @@ impl std::future::IntoFuture for InvoiceTemplatesCreate {
         self.send()
     }
 }
-/// Request builder for [`InvoiceTemplatesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoiceTemplatesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/invoice-templates/{id}`
 #[derive(Debug, Clone)]
@@ -1245,7 +1534,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGet {
         self.send()
     }
 }
-/// Request builder for [`InvoiceTemplatesApi::get_list`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoiceTemplatesApi::get_list`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/invoice-templates`
 #[derive(Debug, Clone)]
@@ -1284,7 +1573,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGetList {
         self.send()
     }
 }
-/// Request builder for [`InvoiceTemplatesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`InvoiceTemplatesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/invoice-templates/{id}`
 #[derive(Debug, Clone)]
@@ -1329,6 +1618,12 @@ pub struct LocationRecurringServiceEventsApi {
     client: rt::TenantClient,
 }
 impl LocationRecurringServiceEventsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &LocationRecurringServiceEventsGetList::OPERATION,
+        &LocationRecurringServiceEventsMarkComplete::OPERATION,
+        &LocationRecurringServiceEventsMarkIncomplete::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1538,6 +1833,37 @@ impl LocationRecurringServiceEventsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
+    type Item = super::models::LocationRecurringServiceEventResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
+    > {
+        self.send()
+    }
+}
+impl LocationRecurringServiceEventsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationRecurringServiceEventResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::LocationRecurringServiceEventResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LocationRecurringServiceEventsGetList {
     type Output = Result<
         rt::Paged<super::models::LocationRecurringServiceEventResponse>,
@@ -1550,7 +1876,7 @@ impl std::future::IntoFuture for LocationRecurringServiceEventsGetList {
         self.send()
     }
 }
-/// Request builder for [`LocationRecurringServiceEventsApi::mark_complete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationRecurringServiceEventsApi::mark_complete`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/recurring-service-events/{id}/mark-complete`
 #[derive(Debug, Clone)]
@@ -1589,7 +1915,7 @@ impl std::future::IntoFuture for LocationRecurringServiceEventsMarkComplete {
         self.send()
     }
 }
-/// Request builder for [`LocationRecurringServiceEventsApi::mark_incomplete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationRecurringServiceEventsApi::mark_incomplete`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/recurring-service-events/{id}/mark-incomplete`
 #[derive(Debug, Clone)]
@@ -1634,6 +1960,12 @@ pub struct LocationRecurringServicesApi {
     client: rt::TenantClient,
 }
 impl LocationRecurringServicesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &LocationRecurringServicesGet::OPERATION,
+        &LocationRecurringServicesGetList::OPERATION,
+        &LocationRecurringServicesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1688,7 +2020,7 @@ impl LocationRecurringServicesApi {
         }
     }
 }
-/// Request builder for [`LocationRecurringServicesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationRecurringServicesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/recurring-services/{id}`
 #[derive(Debug, Clone)]
@@ -1875,6 +2207,35 @@ impl LocationRecurringServicesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LocationRecurringServicesGetList {
+    type Item = super::models::LocationRecurringServiceResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
+        self.send()
+    }
+}
+impl LocationRecurringServicesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationRecurringServiceResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::LocationRecurringServiceResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LocationRecurringServicesGetList {
     type Output = Result<
         rt::Paged<super::models::LocationRecurringServiceResponse>,
@@ -1887,7 +2248,7 @@ impl std::future::IntoFuture for LocationRecurringServicesGetList {
         self.send()
     }
 }
-/// Request builder for [`LocationRecurringServicesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`LocationRecurringServicesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/recurring-services/{id}`
 #[derive(Debug, Clone)]
@@ -1932,6 +2293,14 @@ pub struct MembershipTypesApi {
     client: rt::TenantClient,
 }
 impl MembershipTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &MembershipTypesGet::OPERATION,
+        &MembershipTypesGetDiscountsList::OPERATION,
+        &MembershipTypesGetDurationBillingList::OPERATION,
+        &MembershipTypesGetList::OPERATION,
+        &MembershipTypesGetRecurringServiceItems::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2013,7 +2382,7 @@ impl MembershipTypesApi {
         }
     }
 }
-/// Request builder for [`MembershipTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MembershipTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/membership-types/{id}`
 #[derive(Debug, Clone)]
@@ -2050,7 +2419,7 @@ impl std::future::IntoFuture for MembershipTypesGet {
         self.send()
     }
 }
-/// Request builder for [`MembershipTypesApi::get_discounts_list`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MembershipTypesApi::get_discounts_list`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/membership-types/{id}/discounts`
 #[derive(Debug, Clone)]
@@ -2327,6 +2696,33 @@ impl MembershipTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for MembershipTypesGetList {
+    type Item = super::models::MembershipTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
+        self.send()
+    }
+}
+impl MembershipTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::MembershipTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::MembershipTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for MembershipTypesGetList {
     type Output = Result<rt::Paged<super::models::MembershipTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2336,7 +2732,7 @@ impl std::future::IntoFuture for MembershipTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`MembershipTypesApi::get_recurring_service_items`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MembershipTypesApi::get_recurring_service_items`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/membership-types/{id}/recurring-service-items`
 #[derive(Debug, Clone)]
@@ -2388,6 +2784,11 @@ pub struct RecurringServiceTypesApi {
     client: rt::TenantClient,
 }
 impl RecurringServiceTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &RecurringServiceTypesGet::OPERATION,
+        &RecurringServiceTypesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2426,7 +2827,7 @@ impl RecurringServiceTypesApi {
         }
     }
 }
-/// Request builder for [`RecurringServiceTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`RecurringServiceTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/recurring-service-types/{id}`
 #[derive(Debug, Clone)]
@@ -2623,6 +3024,33 @@ impl RecurringServiceTypesGetList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for RecurringServiceTypesGetList {
+    type Item = super::models::RecurringServiceTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
+        self.send()
+    }
+}
+impl RecurringServiceTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::RecurringServiceTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::RecurringServiceTypeResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for RecurringServiceTypesGetList {

@@ -14,6 +14,41 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 use servicetitan_runtime as rt;
+/// Every operation of the Payroll domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::ActivityCodesGet::OPERATION,
+    &ops::ActivityCodesGetList::OPERATION,
+    &ops::ExportActivityCodes::OPERATION,
+    &ops::ExportGrossPayItems::OPERATION,
+    &ops::ExportJobSplits::OPERATION,
+    &ops::ExportPayrollAdjustments::OPERATION,
+    &ops::ExportPayrollSettings::OPERATION,
+    &ops::ExportTimesheetCodes::OPERATION,
+    &ops::ExportTimesheets::OPERATION,
+    &ops::GrossPayItemsCreate::OPERATION,
+    &ops::GrossPayItemsDelete::OPERATION,
+    &ops::GrossPayItemsGetList::OPERATION,
+    &ops::GrossPayItemsUpdate::OPERATION,
+    &ops::JobSplitsGetList::OPERATION,
+    &ops::JobSplitsGetListByJobs::OPERATION,
+    &ops::LocationLaborTypeGetListByLocations::OPERATION,
+    &ops::PayrollAdjustmentsCreate::OPERATION,
+    &ops::PayrollAdjustmentsGet::OPERATION,
+    &ops::PayrollAdjustmentsGetList::OPERATION,
+    &ops::PayrollSettingsGetEmployeePayrollSettings::OPERATION,
+    &ops::PayrollSettingsGetPayrollSettingsList::OPERATION,
+    &ops::PayrollSettingsGetTechnicianPayrollSettings::OPERATION,
+    &ops::PayrollSettingsUpdateEmployeePayrollSettings::OPERATION,
+    &ops::PayrollSettingsUpdateTechnicianPayrollSettings::OPERATION,
+    &ops::PayrollsGetEmployeePayrolls::OPERATION,
+    &ops::PayrollsGetList::OPERATION,
+    &ops::PayrollsGetTechnicianPayrolls::OPERATION,
+    &ops::TimesheetCodesGet::OPERATION,
+    &ops::TimesheetCodesGetList::OPERATION,
+    &ops::TimesheetsGetJobTimesheets::OPERATION,
+    &ops::TimesheetsGetJobTimesheetsByJobs::OPERATION,
+    &ops::TimesheetsGetNonJobTimesheets::OPERATION,
+];
 /// Entry point of the Payroll domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct PayrollApi {

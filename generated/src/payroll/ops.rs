@@ -10,6 +10,11 @@ pub struct ActivityCodesApi {
     client: rt::TenantClient,
 }
 impl ActivityCodesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ActivityCodesGet::OPERATION,
+        &ActivityCodesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -44,7 +49,7 @@ impl ActivityCodesApi {
         }
     }
 }
-/// Request builder for [`ActivityCodesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivityCodesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/activity-codes/{id}`
 #[derive(Debug, Clone)]
@@ -191,6 +196,33 @@ impl ActivityCodesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ActivityCodesGetList {
+    type Item = super::models::PayrollActivityCodeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
+        self.send()
+    }
+}
+impl ActivityCodesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PayrollActivityCodeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollActivityCodeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ActivityCodesGetList {
     type Output = Result<
         rt::Paged<super::models::PayrollActivityCodeResponse>,
@@ -209,6 +241,16 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportActivityCodes::OPERATION,
+        &ExportGrossPayItems::OPERATION,
+        &ExportJobSplits::OPERATION,
+        &ExportPayrollAdjustments::OPERATION,
+        &ExportPayrollSettings::OPERATION,
+        &ExportTimesheetCodes::OPERATION,
+        &ExportTimesheets::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -321,8 +363,8 @@ impl ExportActivityCodes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -346,6 +388,37 @@ impl ExportActivityCodes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportActivityCodes {
+    type Item = super::models::PayrollActivityCodeExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportActivityCodes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<
+        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
+    > {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::PayrollActivityCodeExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportActivityCodes {
@@ -384,8 +457,8 @@ impl ExportGrossPayItems {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -407,6 +480,31 @@ impl ExportGrossPayItems {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportGrossPayItems {
+    type Item = super::models::GrossPayItemExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
+        self.send()
+    }
+}
+impl ExportGrossPayItems {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::GrossPayItemExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportGrossPayItems {
@@ -445,8 +543,8 @@ impl ExportJobSplits {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -468,6 +566,31 @@ impl ExportJobSplits {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportJobSplits {
+    type Item = super::models::JobSplitExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
+        self.send()
+    }
+}
+impl ExportJobSplits {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::JobSplitExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::JobSplitExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportJobSplits {
@@ -506,8 +629,8 @@ impl ExportPayrollAdjustments {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -533,6 +656,35 @@ impl ExportPayrollAdjustments {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportPayrollAdjustments {
+    type Item = super::models::PayrollAdjustmentExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportPayrollAdjustments {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::PayrollAdjustmentExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportPayrollAdjustments {
@@ -571,8 +723,8 @@ impl ExportPayrollSettings {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -598,6 +750,33 @@ impl ExportPayrollSettings {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportPayrollSettings {
+    type Item = super::models::PayrollSettingsExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportPayrollSettings {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollSettingsExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::PayrollSettingsExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportPayrollSettings {
@@ -636,8 +815,8 @@ impl ExportTimesheetCodes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -661,6 +840,33 @@ impl ExportTimesheetCodes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportTimesheetCodes {
+    type Item = super::models::TimesheetCodeExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportTimesheetCodes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::TimesheetCodeExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::TimesheetCodeExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportTimesheetCodes {
@@ -699,8 +905,8 @@ impl ExportTimesheets {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -724,6 +930,31 @@ impl ExportTimesheets {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportTimesheets {
+    type Item = super::models::JobTimesheetExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
+        self.send()
+    }
+}
+impl ExportTimesheets {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::JobTimesheetExportResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportTimesheets {
     type Output = Result<
         rt::ExportBatch<super::models::JobTimesheetExportResponse>,
@@ -742,6 +973,13 @@ pub struct GrossPayItemsApi {
     client: rt::TenantClient,
 }
 impl GrossPayItemsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &GrossPayItemsCreate::OPERATION,
+        &GrossPayItemsDelete::OPERATION,
+        &GrossPayItemsGetList::OPERATION,
+        &GrossPayItemsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -811,7 +1049,7 @@ impl GrossPayItemsApi {
         }
     }
 }
-/// Request builder for [`GrossPayItemsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GrossPayItemsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/gross-pay-items`
 #[derive(Debug, Clone)]
@@ -846,7 +1084,7 @@ impl std::future::IntoFuture for GrossPayItemsCreate {
         self.send()
     }
 }
-/// Request builder for [`GrossPayItemsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GrossPayItemsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/gross-pay-items/{id}`
 #[derive(Debug, Clone)]
@@ -1038,6 +1276,31 @@ impl GrossPayItemsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for GrossPayItemsGetList {
+    type Item = super::models::GrossPayItemResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
+        self.send()
+    }
+}
+impl GrossPayItemsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::GrossPayItemResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::GrossPayItemResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for GrossPayItemsGetList {
     type Output = Result<rt::Paged<super::models::GrossPayItemResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>>;
@@ -1045,7 +1308,7 @@ impl std::future::IntoFuture for GrossPayItemsGetList {
         self.send()
     }
 }
-/// Request builder for [`GrossPayItemsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`GrossPayItemsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/gross-pay-items/{id}`
 #[derive(Debug, Clone)]
@@ -1090,6 +1353,11 @@ pub struct JobSplitsApi {
     client: rt::TenantClient,
 }
 impl JobSplitsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &JobSplitsGetList::OPERATION,
+        &JobSplitsGetListByJobs::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1250,6 +1518,29 @@ impl JobSplitsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobSplitsGetList {
+    type Item = super::models::JobSplitResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+        self.send()
+    }
+}
+impl JobSplitsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobSplitResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobSplitResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobSplitsGetList {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
@@ -1376,6 +1667,29 @@ impl JobSplitsGetListByJobs {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for JobSplitsGetListByJobs {
+    type Item = super::models::JobSplitResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+        self.send()
+    }
+}
+impl JobSplitsGetListByJobs {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobSplitResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobSplitResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for JobSplitsGetListByJobs {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
@@ -1389,6 +1703,10 @@ pub struct LocationLaborTypeApi {
     client: rt::TenantClient,
 }
 impl LocationLaborTypeApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &LocationLaborTypeGetListByLocations::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1516,6 +1834,33 @@ impl LocationLaborTypeGetListByLocations {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for LocationLaborTypeGetListByLocations {
+    type Item = super::models::LocationLaborTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
+        self.send()
+    }
+}
+impl LocationLaborTypeGetListByLocations {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::LocationLaborTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::LocationLaborTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for LocationLaborTypeGetListByLocations {
     type Output = Result<rt::Paged<super::models::LocationLaborTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1531,6 +1876,12 @@ pub struct PayrollAdjustmentsApi {
     client: rt::TenantClient,
 }
 impl PayrollAdjustmentsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PayrollAdjustmentsCreate::OPERATION,
+        &PayrollAdjustmentsGet::OPERATION,
+        &PayrollAdjustmentsGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1583,7 +1934,7 @@ impl PayrollAdjustmentsApi {
         }
     }
 }
-/// Request builder for [`PayrollAdjustmentsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PayrollAdjustmentsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/payroll-adjustments`
 #[derive(Debug, Clone)]
@@ -1802,6 +2153,33 @@ impl PayrollAdjustmentsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PayrollAdjustmentsGetList {
+    type Item = super::models::PayrollAdjustmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
+        self.send()
+    }
+}
+impl PayrollAdjustmentsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PayrollAdjustmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollAdjustmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PayrollAdjustmentsGetList {
     type Output = Result<rt::Paged<super::models::PayrollAdjustmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1817,6 +2195,14 @@ pub struct PayrollSettingsApi {
     client: rt::TenantClient,
 }
 impl PayrollSettingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PayrollSettingsGetEmployeePayrollSettings::OPERATION,
+        &PayrollSettingsGetPayrollSettingsList::OPERATION,
+        &PayrollSettingsGetTechnicianPayrollSettings::OPERATION,
+        &PayrollSettingsUpdateEmployeePayrollSettings::OPERATION,
+        &PayrollSettingsUpdateTechnicianPayrollSettings::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1900,7 +2286,7 @@ impl PayrollSettingsApi {
         }
     }
 }
-/// Request builder for [`PayrollSettingsApi::get_employee_payroll_settings`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PayrollSettingsApi::get_employee_payroll_settings`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/employees/{employee}/payroll-settings`
 #[derive(Debug, Clone)]
@@ -2048,6 +2434,33 @@ impl PayrollSettingsGetPayrollSettingsList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
+    type Item = super::models::PayrollSettingsListResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
+        self.send()
+    }
+}
+impl PayrollSettingsGetPayrollSettingsList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::PayrollSettingsListResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollSettingsListResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
     type Output = Result<
         rt::Paged<super::models::PayrollSettingsListResponse>,
@@ -2060,7 +2473,7 @@ impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
         self.send()
     }
 }
-/// Request builder for [`PayrollSettingsApi::get_technician_payroll_settings`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PayrollSettingsApi::get_technician_payroll_settings`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/technicians/{technician}/payroll-settings`
 #[derive(Debug, Clone)]
@@ -2097,7 +2510,7 @@ impl std::future::IntoFuture for PayrollSettingsGetTechnicianPayrollSettings {
         self.send()
     }
 }
-/// Request builder for [`PayrollSettingsApi::update_employee_payroll_settings`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PayrollSettingsApi::update_employee_payroll_settings`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/employees/{employee}/payroll-settings`
 #[derive(Debug, Clone)]
@@ -2138,7 +2551,7 @@ impl std::future::IntoFuture for PayrollSettingsUpdateEmployeePayrollSettings {
         self.send()
     }
 }
-/// Request builder for [`PayrollSettingsApi::update_technician_payroll_settings`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PayrollSettingsApi::update_technician_payroll_settings`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/technicians/{technician}/payroll-settings`
 #[derive(Debug, Clone)]
@@ -2185,6 +2598,12 @@ pub struct PayrollsApi {
     client: rt::TenantClient,
 }
 impl PayrollsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PayrollsGetEmployeePayrolls::OPERATION,
+        &PayrollsGetList::OPERATION,
+        &PayrollsGetTechnicianPayrolls::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2413,6 +2832,29 @@ impl PayrollsGetEmployeePayrolls {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PayrollsGetEmployeePayrolls {
+    type Item = super::models::PayrollResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.send()
+    }
+}
+impl PayrollsGetEmployeePayrolls {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetEmployeePayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -2575,6 +3017,29 @@ impl PayrollsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PayrollsGetList {
+    type Item = super::models::PayrollResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.send()
+    }
+}
+impl PayrollsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetList {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -2731,6 +3196,29 @@ impl PayrollsGetTechnicianPayrolls {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for PayrollsGetTechnicianPayrolls {
+    type Item = super::models::PayrollResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.send()
+    }
+}
+impl PayrollsGetTechnicianPayrolls {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetTechnicianPayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -2744,6 +3232,11 @@ pub struct TimesheetCodesApi {
     client: rt::TenantClient,
 }
 impl TimesheetCodesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TimesheetCodesGet::OPERATION,
+        &TimesheetCodesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2778,7 +3271,7 @@ impl TimesheetCodesApi {
         }
     }
 }
-/// Request builder for [`TimesheetCodesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TimesheetCodesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/timesheet-codes/{id}`
 #[derive(Debug, Clone)]
@@ -2929,6 +3422,33 @@ impl TimesheetCodesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TimesheetCodesGetList {
+    type Item = super::models::TimesheetCodeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
+        self.send()
+    }
+}
+impl TimesheetCodesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::TimesheetCodeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TimesheetCodeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TimesheetCodesGetList {
     type Output = Result<rt::Paged<super::models::TimesheetCodeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2944,6 +3464,12 @@ pub struct TimesheetsApi {
     client: rt::TenantClient,
 }
 impl TimesheetsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TimesheetsGetJobTimesheets::OPERATION,
+        &TimesheetsGetJobTimesheetsByJobs::OPERATION,
+        &TimesheetsGetNonJobTimesheets::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -3160,6 +3686,31 @@ impl TimesheetsGetJobTimesheets {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TimesheetsGetJobTimesheets {
+    type Item = super::models::JobTimesheetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+        self.send()
+    }
+}
+impl TimesheetsGetJobTimesheets {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTimesheetResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobTimesheetResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TimesheetsGetJobTimesheets {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
@@ -3315,6 +3866,31 @@ impl TimesheetsGetJobTimesheetsByJobs {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
+    type Item = super::models::JobTimesheetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+        self.send()
+    }
+}
+impl TimesheetsGetJobTimesheetsByJobs {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTimesheetResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::JobTimesheetResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TimesheetsGetJobTimesheetsByJobs {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
@@ -3453,6 +4029,33 @@ impl TimesheetsGetNonJobTimesheets {
         request.query("active", &self.active);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
+    type Item = super::models::NonJobTimesheetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
+        self.send()
+    }
+}
+impl TimesheetsGetNonJobTimesheets {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::NonJobTimesheetResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::NonJobTimesheetResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for TimesheetsGetNonJobTimesheets {

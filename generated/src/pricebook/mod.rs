@@ -14,6 +14,49 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::SkuType;
 use servicetitan_runtime as rt;
+/// Every operation of the Pricebook domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::CategoriesCreate::OPERATION,
+    &ops::CategoriesDelete::OPERATION,
+    &ops::CategoriesGet::OPERATION,
+    &ops::CategoriesGetList::OPERATION,
+    &ops::CategoriesUpdate::OPERATION,
+    &ops::ClientSpecificPricingGetAllRateSheets::OPERATION,
+    &ops::ClientSpecificPricingUpdateRateSheet::OPERATION,
+    &ops::DiscountAndFeesCreate::OPERATION,
+    &ops::DiscountAndFeesDelete::OPERATION,
+    &ops::DiscountAndFeesGet::OPERATION,
+    &ops::DiscountAndFeesGetList::OPERATION,
+    &ops::DiscountAndFeesUpdate::OPERATION,
+    &ops::EquipmentCreate::OPERATION,
+    &ops::EquipmentDelete::OPERATION,
+    &ops::EquipmentGet::OPERATION,
+    &ops::EquipmentGetList::OPERATION,
+    &ops::EquipmentUpdate::OPERATION,
+    &ops::ExportCategories::OPERATION,
+    &ops::ExportEquipment::OPERATION,
+    &ops::ExportMaterials::OPERATION,
+    &ops::ExportServices::OPERATION,
+    &ops::ImagesGet::OPERATION,
+    &ops::ImagesPost::OPERATION,
+    &ops::MaterialsCreate::OPERATION,
+    &ops::MaterialsDelete::OPERATION,
+    &ops::MaterialsGet::OPERATION,
+    &ops::MaterialsGetCostTypes::OPERATION,
+    &ops::MaterialsGetList::OPERATION,
+    &ops::MaterialsUpdate::OPERATION,
+    &ops::MaterialsMarkupCreate::OPERATION,
+    &ops::MaterialsMarkupGet::OPERATION,
+    &ops::MaterialsMarkupGetList::OPERATION,
+    &ops::MaterialsMarkupUpdate::OPERATION,
+    &ops::PricebookBulkCreate::OPERATION,
+    &ops::PricebookBulkUpdate::OPERATION,
+    &ops::ServicesCreate::OPERATION,
+    &ops::ServicesDelete::OPERATION,
+    &ops::ServicesGet::OPERATION,
+    &ops::ServicesGetList::OPERATION,
+    &ops::ServicesUpdate::OPERATION,
+];
 /// Entry point of the Pricebook domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct PricebookApi {

@@ -10,6 +10,14 @@ pub struct CategoriesApi {
     client: rt::TenantClient,
 }
 impl CategoriesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CategoriesCreate::OPERATION,
+        &CategoriesDelete::OPERATION,
+        &CategoriesGet::OPERATION,
+        &CategoriesGetList::OPERATION,
+        &CategoriesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -86,7 +94,7 @@ impl CategoriesApi {
         }
     }
 }
-/// Request builder for [`CategoriesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CategoriesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/categories`
 #[derive(Debug, Clone)]
@@ -121,7 +129,7 @@ impl std::future::IntoFuture for CategoriesCreate {
         self.send()
     }
 }
-/// Request builder for [`CategoriesApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CategoriesApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/categories/{id}`
 #[derive(Debug, Clone)]
@@ -158,7 +166,7 @@ impl std::future::IntoFuture for CategoriesDelete {
         self.send()
     }
 }
-/// Request builder for [`CategoriesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CategoriesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/categories/{id}`
 #[derive(Debug, Clone)]
@@ -317,6 +325,29 @@ impl CategoriesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CategoriesGetList {
+    type Item = super::models::CategoryResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
+        self.send()
+    }
+}
+impl CategoriesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CategoryResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CategoryResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CategoriesGetList {
     type Output = Result<rt::Paged<super::models::CategoryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>>;
@@ -324,7 +355,7 @@ impl std::future::IntoFuture for CategoriesGetList {
         self.send()
     }
 }
-/// Request builder for [`CategoriesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CategoriesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/categories/{id}`
 #[derive(Debug, Clone)]
@@ -369,6 +400,11 @@ pub struct ClientSpecificPricingApi {
     client: rt::TenantClient,
 }
 impl ClientSpecificPricingApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ClientSpecificPricingGetAllRateSheets::OPERATION,
+        &ClientSpecificPricingUpdateRateSheet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -475,6 +511,33 @@ impl ClientSpecificPricingGetAllRateSheets {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ClientSpecificPricingGetAllRateSheets {
+    type Item = super::models::ClientSpecificPricingResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>> {
+        self.send()
+    }
+}
+impl ClientSpecificPricingGetAllRateSheets {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ClientSpecificPricingResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ClientSpecificPricingResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ClientSpecificPricingGetAllRateSheets {
     type Output = Result<
         rt::Paged<super::models::ClientSpecificPricingResponse>,
@@ -487,7 +550,7 @@ impl std::future::IntoFuture for ClientSpecificPricingGetAllRateSheets {
         self.send()
     }
 }
-/// Request builder for [`ClientSpecificPricingApi::update_rate_sheet`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ClientSpecificPricingApi::update_rate_sheet`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/clientspecificpricing/{rateSheetId}`
 #[derive(Debug, Clone)]
@@ -536,6 +599,14 @@ pub struct DiscountAndFeesApi {
     client: rt::TenantClient,
 }
 impl DiscountAndFeesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &DiscountAndFeesCreate::OPERATION,
+        &DiscountAndFeesDelete::OPERATION,
+        &DiscountAndFeesGet::OPERATION,
+        &DiscountAndFeesGetList::OPERATION,
+        &DiscountAndFeesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -617,7 +688,7 @@ impl DiscountAndFeesApi {
         }
     }
 }
-/// Request builder for [`DiscountAndFeesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`DiscountAndFeesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/discounts-and-fees`
 #[derive(Debug, Clone)]
@@ -652,7 +723,7 @@ impl std::future::IntoFuture for DiscountAndFeesCreate {
         self.send()
     }
 }
-/// Request builder for [`DiscountAndFeesApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`DiscountAndFeesApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/discounts-and-fees/{id}`
 #[derive(Debug, Clone)]
@@ -899,6 +970,33 @@ impl DiscountAndFeesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for DiscountAndFeesGetList {
+    type Item = super::models::DiscountAndFeesResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
+        self.send()
+    }
+}
+impl DiscountAndFeesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::DiscountAndFeesResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::DiscountAndFeesResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for DiscountAndFeesGetList {
     type Output = Result<rt::Paged<super::models::DiscountAndFeesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -908,7 +1006,7 @@ impl std::future::IntoFuture for DiscountAndFeesGetList {
         self.send()
     }
 }
-/// Request builder for [`DiscountAndFeesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`DiscountAndFeesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/discounts-and-fees/{id}`
 #[derive(Debug, Clone)]
@@ -953,6 +1051,14 @@ pub struct EquipmentApi {
     client: rt::TenantClient,
 }
 impl EquipmentApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EquipmentCreate::OPERATION,
+        &EquipmentDelete::OPERATION,
+        &EquipmentGet::OPERATION,
+        &EquipmentGetList::OPERATION,
+        &EquipmentUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1034,7 +1140,7 @@ impl EquipmentApi {
         }
     }
 }
-/// Request builder for [`EquipmentApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/equipment`
 #[derive(Debug, Clone)]
@@ -1069,7 +1175,7 @@ impl std::future::IntoFuture for EquipmentCreate {
         self.send()
     }
 }
-/// Request builder for [`EquipmentApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/equipment/{id}`
 #[derive(Debug, Clone)]
@@ -1316,6 +1422,29 @@ impl EquipmentGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for EquipmentGetList {
+    type Item = super::models::EquipmentResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
+        self.send()
+    }
+}
+impl EquipmentGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EquipmentResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EquipmentResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for EquipmentGetList {
     type Output = Result<rt::Paged<super::models::EquipmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>>;
@@ -1323,7 +1452,7 @@ impl std::future::IntoFuture for EquipmentGetList {
         self.send()
     }
 }
-/// Request builder for [`EquipmentApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EquipmentApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/equipment/{id}`
 #[derive(Debug, Clone)]
@@ -1368,6 +1497,13 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportCategories::OPERATION,
+        &ExportEquipment::OPERATION,
+        &ExportMaterials::OPERATION,
+        &ExportServices::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1444,8 +1580,8 @@ impl ExportCategories {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1467,6 +1603,31 @@ impl ExportCategories {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportCategories {
+    type Item = super::models::ExportCategoryResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
+        self.send()
+    }
+}
+impl ExportCategories {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCategoryResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportCategoryResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportCategories {
@@ -1505,8 +1666,8 @@ impl ExportEquipment {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1528,6 +1689,31 @@ impl ExportEquipment {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportEquipment {
+    type Item = super::models::ExportEquipmentResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
+        self.send()
+    }
+}
+impl ExportEquipment {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportEquipmentResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportEquipment {
@@ -1566,8 +1752,8 @@ impl ExportMaterials {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1589,6 +1775,31 @@ impl ExportMaterials {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportMaterials {
+    type Item = super::models::ExportMaterialResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
+        self.send()
+    }
+}
+impl ExportMaterials {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMaterialResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportMaterialResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportMaterials {
@@ -1627,8 +1838,8 @@ impl ExportServices {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1652,6 +1863,31 @@ impl ExportServices {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportServices {
+    type Item = super::models::ExportServiceResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
+        self.send()
+    }
+}
+impl ExportServices {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportServiceResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportServiceResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportServices {
     type Output = Result<
         rt::ExportBatch<super::models::ExportServiceResponse>,
@@ -1670,6 +1906,11 @@ pub struct ImagesApi {
     client: rt::TenantClient,
 }
 impl ImagesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ImagesGet::OPERATION,
+        &ImagesPost::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1740,7 +1981,7 @@ impl std::future::IntoFuture for ImagesGet {
         self.send()
     }
 }
-/// Request builder for [`ImagesApi::post`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ImagesApi::post`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/images`
 #[derive(Debug, Clone)]
@@ -1781,6 +2022,15 @@ pub struct MaterialsApi {
     client: rt::TenantClient,
 }
 impl MaterialsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &MaterialsCreate::OPERATION,
+        &MaterialsDelete::OPERATION,
+        &MaterialsGet::OPERATION,
+        &MaterialsGetCostTypes::OPERATION,
+        &MaterialsGetList::OPERATION,
+        &MaterialsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1871,7 +2121,7 @@ impl MaterialsApi {
         }
     }
 }
-/// Request builder for [`MaterialsApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/materials`
 #[derive(Debug, Clone)]
@@ -1906,7 +2156,7 @@ impl std::future::IntoFuture for MaterialsCreate {
         self.send()
     }
 }
-/// Request builder for [`MaterialsApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/materials/{id}`
 #[derive(Debug, Clone)]
@@ -1991,7 +2241,7 @@ impl std::future::IntoFuture for MaterialsGet {
         self.send()
     }
 }
-/// Request builder for [`MaterialsApi::get_cost_types`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsApi::get_cost_types`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/materials/costtypes`
 #[derive(Debug, Clone)]
@@ -2202,6 +2452,29 @@ impl MaterialsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for MaterialsGetList {
+    type Item = super::models::MaterialResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
+        self.send()
+    }
+}
+impl MaterialsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::MaterialResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::MaterialResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for MaterialsGetList {
     type Output = Result<rt::Paged<super::models::MaterialResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>>;
@@ -2209,7 +2482,7 @@ impl std::future::IntoFuture for MaterialsGetList {
         self.send()
     }
 }
-/// Request builder for [`MaterialsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/materials/{id}`
 #[derive(Debug, Clone)]
@@ -2254,6 +2527,13 @@ pub struct MaterialsMarkupApi {
     client: rt::TenantClient,
 }
 impl MaterialsMarkupApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &MaterialsMarkupCreate::OPERATION,
+        &MaterialsMarkupGet::OPERATION,
+        &MaterialsMarkupGetList::OPERATION,
+        &MaterialsMarkupUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2311,7 +2591,7 @@ impl MaterialsMarkupApi {
         }
     }
 }
-/// Request builder for [`MaterialsMarkupApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsMarkupApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/materialsmarkup`
 #[derive(Debug, Clone)]
@@ -2353,7 +2633,7 @@ impl std::future::IntoFuture for MaterialsMarkupCreate {
         self.send()
     }
 }
-/// Request builder for [`MaterialsMarkupApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsMarkupApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/materialsmarkup/{id}`
 #[derive(Debug, Clone)]
@@ -2439,6 +2719,33 @@ impl MaterialsMarkupGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for MaterialsMarkupGetList {
+    type Item = super::models::MaterialsMarkupResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
+        self.send()
+    }
+}
+impl MaterialsMarkupGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::MaterialsMarkupResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::MaterialsMarkupResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for MaterialsMarkupGetList {
     type Output = Result<rt::Paged<super::models::MaterialsMarkupResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2448,7 +2755,7 @@ impl std::future::IntoFuture for MaterialsMarkupGetList {
         self.send()
     }
 }
-/// Request builder for [`MaterialsMarkupApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`MaterialsMarkupApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/materialsmarkup/{id}`
 #[derive(Debug, Clone)]
@@ -2500,6 +2807,11 @@ pub struct PricebookBulkApi {
     client: rt::TenantClient,
 }
 impl PricebookBulkApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &PricebookBulkCreate::OPERATION,
+        &PricebookBulkUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2528,7 +2840,7 @@ impl PricebookBulkApi {
         }
     }
 }
-/// Request builder for [`PricebookBulkApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PricebookBulkApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/pricebook`
 #[derive(Debug, Clone)]
@@ -2563,7 +2875,7 @@ impl std::future::IntoFuture for PricebookBulkCreate {
         self.send()
     }
 }
-/// Request builder for [`PricebookBulkApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`PricebookBulkApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/pricebook`
 #[derive(Debug, Clone)]
@@ -2604,6 +2916,14 @@ pub struct ServicesApi {
     client: rt::TenantClient,
 }
 impl ServicesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ServicesCreate::OPERATION,
+        &ServicesDelete::OPERATION,
+        &ServicesGet::OPERATION,
+        &ServicesGetList::OPERATION,
+        &ServicesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -2684,7 +3004,7 @@ impl ServicesApi {
         }
     }
 }
-/// Request builder for [`ServicesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ServicesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/services`
 #[derive(Debug, Clone)]
@@ -2719,7 +3039,7 @@ impl std::future::IntoFuture for ServicesCreate {
         self.send()
     }
 }
-/// Request builder for [`ServicesApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ServicesApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/services/{id}`
 #[derive(Debug, Clone)]
@@ -2984,6 +3304,29 @@ impl ServicesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ServicesGetList {
+    type Item = super::models::ServiceGetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
+        self.send()
+    }
+}
+impl ServicesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ServiceGetResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ServiceGetResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ServicesGetList {
     type Output = Result<rt::Paged<super::models::ServiceGetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>>;
@@ -2991,7 +3334,7 @@ impl std::future::IntoFuture for ServicesGetList {
         self.send()
     }
 }
-/// Request builder for [`ServicesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ServicesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/services/{id}`
 #[derive(Debug, Clone)]

@@ -12,6 +12,14 @@ mod models;
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;
+/// Every operation of the Reporting domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::DynamicValueSetsGetDynamicSet::OPERATION,
+    &ops::ReportCategoriesGetCategories::OPERATION,
+    &ops::ReportCategoryReportsGet::OPERATION,
+    &ops::ReportCategoryReportsGetData::OPERATION,
+    &ops::ReportCategoryReportsGetReports::OPERATION,
+];
 /// Entry point of the Reporting domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct ReportingApi {

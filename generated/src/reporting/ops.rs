@@ -10,6 +10,10 @@ pub struct DynamicValueSetsApi {
     client: rt::TenantClient,
 }
 impl DynamicValueSetsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &DynamicValueSetsGetDynamicSet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -101,6 +105,10 @@ pub struct ReportCategoriesApi {
     client: rt::TenantClient,
 }
 impl ReportCategoriesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReportCategoriesGetCategories::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -173,6 +181,33 @@ impl ReportCategoriesGetCategories {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ReportCategoriesGetCategories {
+    type Item = super::models::ReportCategoryListItem;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
+        self.send()
+    }
+}
+impl ReportCategoriesGetCategories {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ReportCategoryListItem>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ReportCategoryListItem> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ReportCategoriesGetCategories {
     type Output = Result<rt::Paged<super::models::ReportCategoryListItem>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -188,6 +223,12 @@ pub struct ReportCategoryReportsApi {
     client: rt::TenantClient,
 }
 impl ReportCategoryReportsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ReportCategoryReportsGet::OPERATION,
+        &ReportCategoryReportsGetData::OPERATION,
+        &ReportCategoryReportsGetReports::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -249,7 +290,7 @@ impl ReportCategoryReportsApi {
         }
     }
 }
-/// Request builder for [`ReportCategoryReportsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ReportCategoryReportsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/report-category/{report_category}/reports/{reportId}`
 #[derive(Debug, Clone)]
@@ -411,6 +452,29 @@ impl ReportCategoryReportsGetReports {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ReportCategoryReportsGetReports {
+    type Item = super::models::ReportListItem;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportListItem>> {
+        self.send()
+    }
+}
+impl ReportCategoryReportsGetReports {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ReportListItem>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ReportListItem> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ReportCategoryReportsGetReports {

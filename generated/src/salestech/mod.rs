@@ -14,6 +14,33 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::SkuType;
 use servicetitan_runtime as rt;
+/// Every operation of the Sales & Estimates domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::EstimateTemplatesCreate::OPERATION,
+    &ops::EstimateTemplatesDelete::OPERATION,
+    &ops::EstimateTemplatesGet::OPERATION,
+    &ops::EstimateTemplatesGetById::OPERATION,
+    &ops::EstimateTemplatesUpdate::OPERATION,
+    &ops::EstimatesCreate::OPERATION,
+    &ops::EstimatesDeleteItem::OPERATION,
+    &ops::EstimatesDismiss::OPERATION,
+    &ops::EstimatesGet::OPERATION,
+    &ops::EstimatesGetItems::OPERATION,
+    &ops::EstimatesGetList::OPERATION,
+    &ops::EstimatesPutItem::OPERATION,
+    &ops::EstimatesSell::OPERATION,
+    &ops::EstimatesUnsell::OPERATION,
+    &ops::EstimatesUpdate::OPERATION,
+    &ops::EstimatesExportEstimates::OPERATION,
+    &ops::EstimatesExportEstimatesAsyncLegacy::OPERATION,
+    &ops::EstimatesStatusGetEstimateStatusChanges::OPERATION,
+    &ops::ProposalTemplatesCreate::OPERATION,
+    &ops::ProposalTemplatesDelete::OPERATION,
+    &ops::ProposalTemplatesGet::OPERATION,
+    &ops::ProposalTemplatesGetById::OPERATION,
+    &ops::ProposalTemplatesUpdate::OPERATION,
+    &ops::ProposalTypesGet::OPERATION,
+];
 /// Entry point of the Sales & Estimates domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SalestechApi {

@@ -10,6 +10,14 @@ pub struct EstimateTemplatesApi {
     client: rt::TenantClient,
 }
 impl EstimateTemplatesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EstimateTemplatesCreate::OPERATION,
+        &EstimateTemplatesDelete::OPERATION,
+        &EstimateTemplatesGet::OPERATION,
+        &EstimateTemplatesGetById::OPERATION,
+        &EstimateTemplatesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -82,7 +90,7 @@ impl EstimateTemplatesApi {
         }
     }
 }
-/// Request builder for [`EstimateTemplatesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimateTemplatesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/estimate-templates`
 #[derive(Debug, Clone)]
@@ -117,7 +125,7 @@ impl std::future::IntoFuture for EstimateTemplatesCreate {
         self.send()
     }
 }
-/// Request builder for [`EstimateTemplatesApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimateTemplatesApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/estimate-templates/{id}`
 #[derive(Debug, Clone)]
@@ -226,6 +234,33 @@ impl EstimateTemplatesGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for EstimateTemplatesGet {
+    type Item = super::models::EstimateTemplateResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
+        self.send()
+    }
+}
+impl EstimateTemplatesGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::EstimateTemplateResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EstimateTemplateResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for EstimateTemplatesGet {
     type Output = Result<rt::Paged<super::models::EstimateTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -235,7 +270,7 @@ impl std::future::IntoFuture for EstimateTemplatesGet {
         self.send()
     }
 }
-/// Request builder for [`EstimateTemplatesApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimateTemplatesApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/estimate-templates/{id}`
 #[derive(Debug, Clone)]
@@ -272,7 +307,7 @@ impl std::future::IntoFuture for EstimateTemplatesGetById {
         self.send()
     }
 }
-/// Request builder for [`EstimateTemplatesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimateTemplatesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/estimate-templates/{id}`
 #[derive(Debug, Clone)]
@@ -317,6 +352,19 @@ pub struct EstimatesApi {
     client: rt::TenantClient,
 }
 impl EstimatesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EstimatesCreate::OPERATION,
+        &EstimatesDeleteItem::OPERATION,
+        &EstimatesDismiss::OPERATION,
+        &EstimatesGet::OPERATION,
+        &EstimatesGetItems::OPERATION,
+        &EstimatesGetList::OPERATION,
+        &EstimatesPutItem::OPERATION,
+        &EstimatesSell::OPERATION,
+        &EstimatesUnsell::OPERATION,
+        &EstimatesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -455,7 +503,7 @@ impl EstimatesApi {
         }
     }
 }
-/// Request builder for [`EstimatesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/estimates`
 #[derive(Debug, Clone)]
@@ -490,7 +538,7 @@ impl std::future::IntoFuture for EstimatesCreate {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::delete_item`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::delete_item`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/estimates/{id}/items/{itemId}`
 #[derive(Debug, Clone)]
@@ -528,7 +576,7 @@ impl std::future::IntoFuture for EstimatesDeleteItem {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::dismiss`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::dismiss`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/estimates/{id}/dismiss`
 #[derive(Debug, Clone)]
@@ -565,7 +613,7 @@ impl std::future::IntoFuture for EstimatesDismiss {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/estimates/{id}`
 #[derive(Debug, Clone)]
@@ -726,6 +774,31 @@ impl EstimatesGetItems {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for EstimatesGetItems {
+    type Item = super::models::EstimateItemResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
+        self.send()
+    }
+}
+impl EstimatesGetItems {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EstimateItemResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EstimateItemResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for EstimatesGetItems {
@@ -945,6 +1018,29 @@ impl EstimatesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for EstimatesGetList {
+    type Item = super::models::EstimateResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
+        self.send()
+    }
+}
+impl EstimatesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EstimateResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EstimateResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for EstimatesGetList {
     type Output = Result<rt::Paged<super::models::EstimateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>>;
@@ -952,7 +1048,7 @@ impl std::future::IntoFuture for EstimatesGetList {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::put_item`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::put_item`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/estimates/{id}/items`
 #[derive(Debug, Clone)]
@@ -991,7 +1087,7 @@ impl std::future::IntoFuture for EstimatesPutItem {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::sell`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::sell`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/estimates/{id}/sell`
 #[derive(Debug, Clone)]
@@ -1030,7 +1126,7 @@ impl std::future::IntoFuture for EstimatesSell {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::unsell`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::unsell`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/estimates/{id}/unsell`
 #[derive(Debug, Clone)]
@@ -1067,7 +1163,7 @@ impl std::future::IntoFuture for EstimatesUnsell {
         self.send()
     }
 }
-/// Request builder for [`EstimatesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/estimates/{id}`
 #[derive(Debug, Clone)]
@@ -1112,6 +1208,11 @@ pub struct EstimatesExportApi {
     client: rt::TenantClient,
 }
 impl EstimatesExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EstimatesExportEstimates::OPERATION,
+        &EstimatesExportEstimatesAsyncLegacy::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1164,8 +1265,8 @@ impl EstimatesExportEstimates {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1187,6 +1288,31 @@ impl EstimatesExportEstimates {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for EstimatesExportEstimates {
+    type Item = super::models::ExportEstimatesResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        self.send()
+    }
+}
+impl EstimatesExportEstimates {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for EstimatesExportEstimates {
@@ -1225,8 +1351,8 @@ impl EstimatesExportEstimatesAsyncLegacy {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -1250,6 +1376,31 @@ impl EstimatesExportEstimatesAsyncLegacy {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for EstimatesExportEstimatesAsyncLegacy {
+    type Item = super::models::ExportEstimatesResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        self.send()
+    }
+}
+impl EstimatesExportEstimatesAsyncLegacy {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for EstimatesExportEstimatesAsyncLegacy {
     type Output = Result<
         rt::ExportBatch<super::models::ExportEstimatesResponse>,
@@ -1268,6 +1419,10 @@ pub struct EstimatesStatusApi {
     client: rt::TenantClient,
 }
 impl EstimatesStatusApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EstimatesStatusGetEstimateStatusChanges::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1286,7 +1441,7 @@ impl EstimatesStatusApi {
         }
     }
 }
-/// Request builder for [`EstimatesStatusApi::get_estimate_status_changes`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EstimatesStatusApi::get_estimate_status_changes`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/status/estimates/{id}/changes`
 #[derive(Debug, Clone)]
@@ -1333,6 +1488,14 @@ pub struct ProposalTemplatesApi {
     client: rt::TenantClient,
 }
 impl ProposalTemplatesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProposalTemplatesCreate::OPERATION,
+        &ProposalTemplatesDelete::OPERATION,
+        &ProposalTemplatesGet::OPERATION,
+        &ProposalTemplatesGetById::OPERATION,
+        &ProposalTemplatesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1406,7 +1569,7 @@ impl ProposalTemplatesApi {
         }
     }
 }
-/// Request builder for [`ProposalTemplatesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProposalTemplatesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/proposal-templates`
 #[derive(Debug, Clone)]
@@ -1441,7 +1604,7 @@ impl std::future::IntoFuture for ProposalTemplatesCreate {
         self.send()
     }
 }
-/// Request builder for [`ProposalTemplatesApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProposalTemplatesApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/proposal-templates/{id}`
 #[derive(Debug, Clone)]
@@ -1559,6 +1722,33 @@ impl ProposalTemplatesGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ProposalTemplatesGet {
+    type Item = super::models::ProposalTemplateResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
+        self.send()
+    }
+}
+impl ProposalTemplatesGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ProposalTemplateResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ProposalTemplateResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ProposalTemplatesGet {
     type Output = Result<rt::Paged<super::models::ProposalTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1568,7 +1758,7 @@ impl std::future::IntoFuture for ProposalTemplatesGet {
         self.send()
     }
 }
-/// Request builder for [`ProposalTemplatesApi::get_by_id`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProposalTemplatesApi::get_by_id`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/proposal-templates/{id}`
 #[derive(Debug, Clone)]
@@ -1605,7 +1795,7 @@ impl std::future::IntoFuture for ProposalTemplatesGetById {
         self.send()
     }
 }
-/// Request builder for [`ProposalTemplatesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ProposalTemplatesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/proposal-templates/{id}`
 #[derive(Debug, Clone)]
@@ -1650,6 +1840,10 @@ pub struct ProposalTypesApi {
     client: rt::TenantClient,
 }
 impl ProposalTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ProposalTypesGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }

@@ -12,6 +12,14 @@ mod models;
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;
+/// Every operation of the Scheduling Pro domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::RouterRouterPerformance::OPERATION,
+    &ops::RouterRouterSessions::OPERATION,
+    &ops::SchedulerSchedulerPerformance::OPERATION,
+    &ops::SchedulerSchedulerSessions::OPERATION,
+    &ops::SchedulerSchedulers::OPERATION,
+];
 /// Entry point of the Scheduling Pro domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SchedulingProApi {

@@ -10,6 +10,11 @@ pub struct RouterApi {
     client: rt::TenantClient,
 }
 impl RouterApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &RouterRouterPerformance::OPERATION,
+        &RouterRouterSessions::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -50,7 +55,7 @@ impl RouterApi {
         }
     }
 }
-/// Request builder for [`RouterApi::router_performance`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`RouterApi::router_performance`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/routers/{id}/performance`
 #[derive(Debug, Clone)]
@@ -186,6 +191,33 @@ impl RouterRouterSessions {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for RouterRouterSessions {
+    type Item = super::models::RouterSessionResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
+        self.send()
+    }
+}
+impl RouterRouterSessions {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::RouterSessionResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::RouterSessionResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for RouterRouterSessions {
     type Output = Result<rt::Paged<super::models::RouterSessionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -201,6 +233,12 @@ pub struct SchedulerApi {
     client: rt::TenantClient,
 }
 impl SchedulerApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &SchedulerSchedulerPerformance::OPERATION,
+        &SchedulerSchedulerSessions::OPERATION,
+        &SchedulerSchedulers::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -261,7 +299,7 @@ impl SchedulerApi {
         }
     }
 }
-/// Request builder for [`SchedulerApi::scheduler_performance`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`SchedulerApi::scheduler_performance`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/schedulers/{id}/performance`
 #[derive(Debug, Clone)]
@@ -399,6 +437,33 @@ impl SchedulerSchedulerSessions {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for SchedulerSchedulerSessions {
+    type Item = super::models::SchedulerSessionResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
+        self.send()
+    }
+}
+impl SchedulerSchedulerSessions {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::SchedulerSessionResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SchedulerSessionResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for SchedulerSchedulerSessions {
     type Output = Result<rt::Paged<super::models::SchedulerSessionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -497,6 +562,29 @@ impl SchedulerSchedulers {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for SchedulerSchedulers {
+    type Item = super::models::SchedulerResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
+        self.send()
+    }
+}
+impl SchedulerSchedulers {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SchedulerResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::SchedulerResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for SchedulerSchedulers {

@@ -12,6 +12,12 @@ mod models;
 pub mod ops;
 pub use models::*;
 use servicetitan_runtime as rt;
+/// Every operation of the Service Agreements domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::ExportServiceAgreements::OPERATION,
+    &ops::ServiceAgreementsGet::OPERATION,
+    &ops::ServiceAgreementsGetList::OPERATION,
+];
 /// Entry point of the Service Agreements domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct ServiceAgreementsApi {

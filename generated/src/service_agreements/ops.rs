@@ -10,6 +10,10 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportServiceAgreements::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -50,8 +54,8 @@ impl ExportServiceAgreements {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -80,6 +84,35 @@ impl ExportServiceAgreements {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportServiceAgreements {
+    type Item = super::models::ExportServiceAgreementResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportServiceAgreements {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportServiceAgreementResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ExportServiceAgreementResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportServiceAgreements {
     type Output = Result<
         rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
@@ -98,6 +131,11 @@ pub struct ServiceAgreementsApi {
     client: rt::TenantClient,
 }
 impl ServiceAgreementsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ServiceAgreementsGet::OPERATION,
+        &ServiceAgreementsGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -135,7 +173,7 @@ impl ServiceAgreementsApi {
         }
     }
 }
-/// Request builder for [`ServiceAgreementsApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ServiceAgreementsApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/service-agreements/{id}`
 #[derive(Debug, Clone)]
@@ -314,6 +352,33 @@ impl ServiceAgreementsGetList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for ServiceAgreementsGetList {
+    type Item = super::models::ServiceAgreementResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
+        self.send()
+    }
+}
+impl ServiceAgreementsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ServiceAgreementResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ServiceAgreementResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for ServiceAgreementsGetList {

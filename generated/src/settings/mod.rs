@@ -15,6 +15,31 @@ pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 pub use crate::common::NamedModel;
 use servicetitan_runtime as rt;
+/// Every operation of the Settings domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::BusinessUnitsGet::OPERATION,
+    &ops::BusinessUnitsGetList::OPERATION,
+    &ops::BusinessUnitsUpdate::OPERATION,
+    &ops::EmployeesAccountActions::OPERATION,
+    &ops::EmployeesCreate::OPERATION,
+    &ops::EmployeesGet::OPERATION,
+    &ops::EmployeesGetList::OPERATION,
+    &ops::EmployeesUpdate::OPERATION,
+    &ops::ExportBusinessUnits::OPERATION,
+    &ops::ExportEmployees::OPERATION,
+    &ops::ExportTagTypes::OPERATION,
+    &ops::ExportTechnicians::OPERATION,
+    &ops::IntacctBusinessUnitMappingsGet::OPERATION,
+    &ops::TagTypesCreate::OPERATION,
+    &ops::TagTypesGetList::OPERATION,
+    &ops::TagTypesUpdate::OPERATION,
+    &ops::TechniciansAccountActions::OPERATION,
+    &ops::TechniciansCreate::OPERATION,
+    &ops::TechniciansGet::OPERATION,
+    &ops::TechniciansGetList::OPERATION,
+    &ops::TechniciansUpdate::OPERATION,
+    &ops::UserRolesGetList::OPERATION,
+];
 /// Entry point of the Settings domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SettingsApi {

@@ -10,6 +10,12 @@ pub struct BusinessUnitsApi {
     client: rt::TenantClient,
 }
 impl BusinessUnitsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &BusinessUnitsGet::OPERATION,
+        &BusinessUnitsGetList::OPERATION,
+        &BusinessUnitsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -238,6 +244,31 @@ impl BusinessUnitsGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for BusinessUnitsGetList {
+    type Item = super::models::BusinessUnitResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
+        self.send()
+    }
+}
+impl BusinessUnitsGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BusinessUnitResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BusinessUnitResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for BusinessUnitsGetList {
     type Output = Result<rt::Paged<super::models::BusinessUnitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>>;
@@ -245,7 +276,7 @@ impl std::future::IntoFuture for BusinessUnitsGetList {
         self.send()
     }
 }
-/// Request builder for [`BusinessUnitsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`BusinessUnitsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/business-units/{id}`
 #[derive(Debug, Clone)]
@@ -290,6 +321,14 @@ pub struct EmployeesApi {
     client: rt::TenantClient,
 }
 impl EmployeesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &EmployeesAccountActions::OPERATION,
+        &EmployeesCreate::OPERATION,
+        &EmployeesGet::OPERATION,
+        &EmployeesGetList::OPERATION,
+        &EmployeesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -370,7 +409,7 @@ impl EmployeesApi {
         }
     }
 }
-/// Request builder for [`EmployeesApi::account_actions`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EmployeesApi::account_actions`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/employees/{id}/account-actions`
 #[derive(Debug, Clone)]
@@ -409,7 +448,7 @@ impl std::future::IntoFuture for EmployeesAccountActions {
         self.send()
     }
 }
-/// Request builder for [`EmployeesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EmployeesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/employees`
 #[derive(Debug, Clone)]
@@ -444,7 +483,7 @@ impl std::future::IntoFuture for EmployeesCreate {
         self.send()
     }
 }
-/// Request builder for [`EmployeesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EmployeesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/employees/{id}`
 #[derive(Debug, Clone)]
@@ -616,6 +655,29 @@ impl EmployeesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for EmployeesGetList {
+    type Item = super::models::EmployeeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
+        self.send()
+    }
+}
+impl EmployeesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EmployeeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::EmployeeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for EmployeesGetList {
     type Output = Result<rt::Paged<super::models::EmployeeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>>;
@@ -623,7 +685,7 @@ impl std::future::IntoFuture for EmployeesGetList {
         self.send()
     }
 }
-/// Request builder for [`EmployeesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`EmployeesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/employees/{id}`
 #[derive(Debug, Clone)]
@@ -668,6 +730,13 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportBusinessUnits::OPERATION,
+        &ExportEmployees::OPERATION,
+        &ExportTagTypes::OPERATION,
+        &ExportTechnicians::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -744,8 +813,8 @@ impl ExportBusinessUnits {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -767,6 +836,31 @@ impl ExportBusinessUnits {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportBusinessUnits {
+    type Item = super::models::ExportBusinessUnitResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
+        self.send()
+    }
+}
+impl ExportBusinessUnits {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportBusinessUnitResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportBusinessUnits {
@@ -805,8 +899,8 @@ impl ExportEmployees {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -828,6 +922,31 @@ impl ExportEmployees {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportEmployees {
+    type Item = super::models::ExportEmployeeResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
+        self.send()
+    }
+}
+impl ExportEmployees {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportEmployeeResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportEmployees {
@@ -866,8 +985,8 @@ impl ExportTagTypes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -889,6 +1008,31 @@ impl ExportTagTypes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportTagTypes {
+    type Item = super::models::ExportTagTypeResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
+        self.send()
+    }
+}
+impl ExportTagTypes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportTagTypeResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportTagTypes {
@@ -927,8 +1071,8 @@ impl ExportTechnicians {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -952,6 +1096,31 @@ impl ExportTechnicians {
         self.client.send_json(request)
     }
 }
+impl rt::ExportRequest for ExportTechnicians {
+    type Item = super::models::ExportTechnicianResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
+        self.send()
+    }
+}
+impl ExportTechnicians {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportTechnicianResponse> {
+        rt::export_items(self)
+    }
+}
 impl std::future::IntoFuture for ExportTechnicians {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTechnicianResponse>,
@@ -970,6 +1139,10 @@ pub struct IntacctBusinessUnitMappingsApi {
     client: rt::TenantClient,
 }
 impl IntacctBusinessUnitMappingsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &IntacctBusinessUnitMappingsGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1038,6 +1211,37 @@ impl IntacctBusinessUnitMappingsGet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for IntacctBusinessUnitMappingsGet {
+    type Item = super::models::IntacctBusinessUnitMappingResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = page;
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
+    > {
+        self.send()
+    }
+}
+impl IntacctBusinessUnitMappingsGet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::IntacctBusinessUnitMappingResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<super::models::IntacctBusinessUnitMappingResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for IntacctBusinessUnitMappingsGet {
     type Output = Result<
         rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
@@ -1056,6 +1260,12 @@ pub struct TagTypesApi {
     client: rt::TenantClient,
 }
 impl TagTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TagTypesCreate::OPERATION,
+        &TagTypesGetList::OPERATION,
+        &TagTypesUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1106,7 +1316,7 @@ impl TagTypesApi {
         }
     }
 }
-/// Request builder for [`TagTypesApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TagTypesApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/tag-types`
 #[derive(Debug, Clone)]
@@ -1239,6 +1449,29 @@ impl TagTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TagTypesGetList {
+    type Item = super::models::TagTypeResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
+        self.send()
+    }
+}
+impl TagTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TagTypeResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TagTypeResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TagTypesGetList {
     type Output = Result<rt::Paged<super::models::TagTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>>;
@@ -1246,7 +1479,7 @@ impl std::future::IntoFuture for TagTypesGetList {
         self.send()
     }
 }
-/// Request builder for [`TagTypesApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TagTypesApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/tag-types/{id}`
 #[derive(Debug, Clone)]
@@ -1291,6 +1524,14 @@ pub struct TechniciansApi {
     client: rt::TenantClient,
 }
 impl TechniciansApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TechniciansAccountActions::OPERATION,
+        &TechniciansCreate::OPERATION,
+        &TechniciansGet::OPERATION,
+        &TechniciansGetList::OPERATION,
+        &TechniciansUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1373,7 +1614,7 @@ impl TechniciansApi {
         }
     }
 }
-/// Request builder for [`TechniciansApi::account_actions`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechniciansApi::account_actions`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technicians/{id}/account-actions`
 #[derive(Debug, Clone)]
@@ -1412,7 +1653,7 @@ impl std::future::IntoFuture for TechniciansAccountActions {
         self.send()
     }
 }
-/// Request builder for [`TechniciansApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechniciansApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/technicians`
 #[derive(Debug, Clone)]
@@ -1447,7 +1688,7 @@ impl std::future::IntoFuture for TechniciansCreate {
         self.send()
     }
 }
-/// Request builder for [`TechniciansApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechniciansApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/technicians/{id}`
 #[derive(Debug, Clone)]
@@ -1612,6 +1853,29 @@ impl TechniciansGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for TechniciansGetList {
+    type Item = super::models::TechnicianResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
+        self.send()
+    }
+}
+impl TechniciansGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TechnicianResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TechnicianResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for TechniciansGetList {
     type Output = Result<rt::Paged<super::models::TechnicianResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>>;
@@ -1619,7 +1883,7 @@ impl std::future::IntoFuture for TechniciansGetList {
         self.send()
     }
 }
-/// Request builder for [`TechniciansApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TechniciansApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PATCH /tenant/{tenant}/technicians/{id}`
 #[derive(Debug, Clone)]
@@ -1664,6 +1928,10 @@ pub struct UserRolesApi {
     client: rt::TenantClient,
 }
 impl UserRolesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &UserRolesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -1797,6 +2065,29 @@ impl UserRolesGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("employeeType", &self.employee_type);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for UserRolesGetList {
+    type Item = super::models::UserRoleResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
+        self.send()
+    }
+}
+impl UserRolesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::UserRoleResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::UserRoleResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for UserRolesGetList {

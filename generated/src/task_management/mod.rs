@@ -13,6 +13,14 @@ pub mod ops;
 pub use models::*;
 pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
+/// Every operation of the Task Management domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::ClientSideDataGet::OPERATION,
+    &ops::TasksCreate::OPERATION,
+    &ops::TasksCreateSubtask::OPERATION,
+    &ops::TasksGetTask::OPERATION,
+    &ops::TasksGetTasks::OPERATION,
+];
 /// Entry point of the Task Management domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TaskManagementApi {

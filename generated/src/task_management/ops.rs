@@ -10,6 +10,10 @@ pub struct ClientSideDataApi {
     client: rt::TenantClient,
 }
 impl ClientSideDataApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ClientSideDataGet::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -22,7 +26,7 @@ impl ClientSideDataApi {
         }
     }
 }
-/// Request builder for [`ClientSideDataApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ClientSideDataApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/data`
 #[derive(Debug, Clone)]
@@ -61,6 +65,13 @@ pub struct TasksApi {
     client: rt::TenantClient,
 }
 impl TasksApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &TasksCreate::OPERATION,
+        &TasksCreateSubtask::OPERATION,
+        &TasksGetTask::OPERATION,
+        &TasksGetTasks::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -141,7 +152,7 @@ impl TasksApi {
         }
     }
 }
-/// Request builder for [`TasksApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TasksApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/tasks`
 #[derive(Debug, Clone)]
@@ -176,7 +187,7 @@ impl std::future::IntoFuture for TasksCreate {
         self.send()
     }
 }
-/// Request builder for [`TasksApi::create_subtask`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`TasksApi::create_subtask`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/tasks/{id}/subtasks`
 #[derive(Debug, Clone)]
@@ -567,6 +578,29 @@ impl TasksGetTasks {
         request.query("jobNumber", &self.job_number);
         request.query("sort", &self.sort);
         self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for TasksGetTasks {
+    type Item = super::models::TaskGetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
+        self.send()
+    }
+}
+impl TasksGetTasks {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TaskGetResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::TaskGetResponse> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for TasksGetTasks {

@@ -15,6 +15,16 @@ pub use crate::common::ActiveRequestArg;
 pub use crate::common::CustomFieldApiModel;
 pub use crate::common::NamedModel;
 use servicetitan_runtime as rt;
+/// Every operation of the Telecom domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::CallsCalls::OPERATION,
+    &ops::CallsGetCalls::OPERATION,
+    &ops::CallsGetDetails::OPERATION,
+    &ops::CallsGetRecording::OPERATION,
+    &ops::CallsGetVoiceMail::OPERATION,
+    &ops::CallsUpdate::OPERATION,
+    &ops::ExportCalls::OPERATION,
+];
 /// Entry point of the Telecom domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TelecomApi {

@@ -10,6 +10,15 @@ pub struct CallsApi {
     client: rt::TenantClient,
 }
 impl CallsApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &CallsCalls::OPERATION,
+        &CallsGetCalls::OPERATION,
+        &CallsGetDetails::OPERATION,
+        &CallsGetRecording::OPERATION,
+        &CallsGetVoiceMail::OPERATION,
+        &CallsUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -350,6 +359,29 @@ impl CallsCalls {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CallsCalls {
+    type Item = super::models::CallResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
+        self.send()
+    }
+}
+impl CallsCalls {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CallResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::CallResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CallsCalls {
     type Output = Result<rt::Paged<super::models::CallResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CallResponse>>;
@@ -542,6 +574,29 @@ impl CallsGetCalls {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for CallsGetCalls {
+    type Item = super::models::BundleCallModel;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>> {
+        self.send()
+    }
+}
+impl CallsGetCalls {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BundleCallModel>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::BundleCallModel> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for CallsGetCalls {
     type Output = Result<rt::Paged<super::models::BundleCallModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>>;
@@ -549,7 +604,7 @@ impl std::future::IntoFuture for CallsGetCalls {
         self.send()
     }
 }
-/// Request builder for [`CallsApi::get_details`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CallsApi::get_details`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /v2/tenant/{tenant}/calls/{id}`
 #[derive(Debug, Clone)]
@@ -586,7 +641,7 @@ impl std::future::IntoFuture for CallsGetDetails {
         self.send()
     }
 }
-/// Request builder for [`CallsApi::get_recording`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CallsApi::get_recording`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /v2/tenant/{tenant}/calls/{id}/recording`
 #[derive(Debug, Clone)]
@@ -623,7 +678,7 @@ impl std::future::IntoFuture for CallsGetRecording {
         self.send()
     }
 }
-/// Request builder for [`CallsApi::get_voice_mail`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CallsApi::get_voice_mail`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /v2/tenant/{tenant}/calls/{id}/voicemail`
 #[derive(Debug, Clone)]
@@ -660,7 +715,7 @@ impl std::future::IntoFuture for CallsGetVoiceMail {
         self.send()
     }
 }
-/// Request builder for [`CallsApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`CallsApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /v2/tenant/{tenant}/calls/{id}`
 #[derive(Debug, Clone)]
@@ -705,6 +760,8 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[&ExportCalls::OPERATION];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -745,8 +802,8 @@ impl ExportCalls {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -768,6 +825,31 @@ impl ExportCalls {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportCalls {
+    type Item = super::models::ExportCallResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
+        self.send()
+    }
+}
+impl ExportCalls {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCallResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ExportCallResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportCalls {

@@ -14,6 +14,21 @@ pub use models::*;
 pub use crate::common::ActiveRequestArg;
 pub use crate::common::ModificationResponse;
 use servicetitan_runtime as rt;
+/// Every operation of the Timesheets domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
+pub const OPERATIONS: &[&rt::Operation] = &[
+    &ops::ActivitiesControllersCreate::OPERATION,
+    &ops::ActivitiesControllersDelete::OPERATION,
+    &ops::ActivitiesControllersGet::OPERATION,
+    &ops::ActivitiesControllersGetList::OPERATION,
+    &ops::ActivitiesControllersUpdate::OPERATION,
+    &ops::ActivityCategoriesGet::OPERATION,
+    &ops::ActivityCategoriesGetList::OPERATION,
+    &ops::ActivityTypesGet::OPERATION,
+    &ops::ActivityTypesGetList::OPERATION,
+    &ops::ExportActivities::OPERATION,
+    &ops::ExportActivityCategories::OPERATION,
+    &ops::ExportActivityTypes::OPERATION,
+];
 /// Entry point of the Timesheets domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TimesheetsApi {

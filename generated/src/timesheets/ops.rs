@@ -10,6 +10,14 @@ pub struct ActivitiesControllersApi {
     client: rt::TenantClient,
 }
 impl ActivitiesControllersApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ActivitiesControllersCreate::OPERATION,
+        &ActivitiesControllersDelete::OPERATION,
+        &ActivitiesControllersGet::OPERATION,
+        &ActivitiesControllersGetList::OPERATION,
+        &ActivitiesControllersUpdate::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -85,7 +93,7 @@ impl ActivitiesControllersApi {
         }
     }
 }
-/// Request builder for [`ActivitiesControllersApi::create`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivitiesControllersApi::create`]: `.send().await` (or `.await` it directly).
 ///
 /// `POST /tenant/{tenant}/activities`
 #[derive(Debug, Clone)]
@@ -120,7 +128,7 @@ impl std::future::IntoFuture for ActivitiesControllersCreate {
         self.send()
     }
 }
-/// Request builder for [`ActivitiesControllersApi::delete`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivitiesControllersApi::delete`]: `.send().await` (or `.await` it directly).
 ///
 /// `DELETE /tenant/{tenant}/activities/{id}`
 #[derive(Debug, Clone)]
@@ -157,7 +165,7 @@ impl std::future::IntoFuture for ActivitiesControllersDelete {
         self.send()
     }
 }
-/// Request builder for [`ActivitiesControllersApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivitiesControllersApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/activities/{id}`
 #[derive(Debug, Clone)]
@@ -304,6 +312,29 @@ impl ActivitiesControllersGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ActivitiesControllersGetList {
+    type Item = super::models::ActivitiesResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
+        self.send()
+    }
+}
+impl ActivitiesControllersGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ActivitiesResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ActivitiesResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ActivitiesControllersGetList {
     type Output = Result<rt::Paged<super::models::ActivitiesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>>;
@@ -311,7 +342,7 @@ impl std::future::IntoFuture for ActivitiesControllersGetList {
         self.send()
     }
 }
-/// Request builder for [`ActivitiesControllersApi::update`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivitiesControllersApi::update`]: `.send().await` (or `.await` it directly).
 ///
 /// `PUT /tenant/{tenant}/activities/{id}`
 #[derive(Debug, Clone)]
@@ -356,6 +387,11 @@ pub struct ActivityCategoriesApi {
     client: rt::TenantClient,
 }
 impl ActivityCategoriesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ActivityCategoriesGet::OPERATION,
+        &ActivityCategoriesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -390,7 +426,7 @@ impl ActivityCategoriesApi {
         }
     }
 }
-/// Request builder for [`ActivityCategoriesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivityCategoriesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/activity-categories/{id}`
 #[derive(Debug, Clone)]
@@ -541,6 +577,33 @@ impl ActivityCategoriesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ActivityCategoriesGetList {
+    type Item = super::models::ActivityCategoriesResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
+        self.send()
+    }
+}
+impl ActivityCategoriesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ActivityCategoriesResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ActivityCategoriesResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ActivityCategoriesGetList {
     type Output = Result<
         rt::Paged<super::models::ActivityCategoriesResponse>,
@@ -559,6 +622,11 @@ pub struct ActivityTypesApi {
     client: rt::TenantClient,
 }
 impl ActivityTypesApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ActivityTypesGet::OPERATION,
+        &ActivityTypesGetList::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -593,7 +661,7 @@ impl ActivityTypesApi {
         }
     }
 }
-/// Request builder for [`ActivityTypesApi::get`]: set optional parameters, then `.send().await` (or `.await` it directly).
+/// Request builder for [`ActivityTypesApi::get`]: `.send().await` (or `.await` it directly).
 ///
 /// `GET /tenant/{tenant}/activity-types/{id}`
 #[derive(Debug, Clone)]
@@ -744,6 +812,33 @@ impl ActivityTypesGetList {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ActivityTypesGetList {
+    type Item = super::models::ActivityTypesResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
+        self.send()
+    }
+}
+impl ActivityTypesGetList {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(
+        self,
+    ) -> rt::BoxStream<rt::Paged<super::models::ActivityTypesResponse>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<super::models::ActivityTypesResponse> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ActivityTypesGetList {
     type Output = Result<rt::Paged<super::models::ActivityTypesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -759,6 +854,12 @@ pub struct ExportApi {
     client: rt::TenantClient,
 }
 impl ExportApi {
+    /// Every operation of this controller, as data (ids, paths, scopes).
+    pub const OPERATIONS: &'static [&'static rt::Operation] = &[
+        &ExportActivities::OPERATION,
+        &ExportActivityCategories::OPERATION,
+        &ExportActivityTypes::OPERATION,
+    ];
     pub(crate) fn new(client: rt::TenantClient) -> Self {
         Self { client }
     }
@@ -823,8 +924,8 @@ impl ExportActivities {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -846,6 +947,31 @@ impl ExportActivities {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportActivities {
+    type Item = super::models::ActivityExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
+        self.send()
+    }
+}
+impl ExportActivities {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ActivityExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportActivities {
@@ -884,8 +1010,8 @@ impl ExportActivityCategories {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -912,6 +1038,35 @@ impl ExportActivityCategories {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportActivityCategories {
+    type Item = super::models::ActivityCategoryExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
+    > {
+        self.send()
+    }
+}
+impl ExportActivityCategories {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityCategoryExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(
+        self,
+    ) -> rt::ExportItems<super::models::ActivityCategoryExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportActivityCategories {
@@ -950,8 +1105,8 @@ impl ExportActivityTypes {
     /// Use custom date strings, e.g. "2020-01-01" to start the export process from the certain point in time.
     ///
     /// Query parameter `from`.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
+    pub fn from(mut self, value: impl Into<rt::ExportFrom>) -> Self {
+        self.from = Some(value.into().into());
         self
     }
     /// Use "true" to start receiving the most recent changes quicker.
@@ -975,6 +1130,31 @@ impl ExportActivityTypes {
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
         self.client.send_json(request)
+    }
+}
+impl rt::ExportRequest for ExportActivityTypes {
+    type Item = super::models::ActivityTypeExportResponse;
+    fn continue_from(mut self, token: String) -> Self {
+        self.from = Some(token);
+        self
+    }
+    fn fetch(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
+        self.send()
+    }
+}
+impl ExportActivityTypes {
+    /// Every batch, following `continueFrom` while the API says `hasMore`;
+    /// store each batch's `continue_from` once its items are processed.
+    pub fn batches(
+        self,
+    ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
+        rt::batches(self)
+    }
+    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    pub fn items(self) -> rt::ExportItems<super::models::ActivityTypeExportResponse> {
+        rt::export_items(self)
     }
 }
 impl std::future::IntoFuture for ExportActivityTypes {

@@ -1,0 +1,276 @@
+//! Paged lists and exports as streams, against a loopback server.
+
+use futures_util::StreamExt;
+use serde_json::json;
+use servicetitan::runtime::{self as rt, ClientBuilder, Credentials, Environment, RetryPolicy};
+use servicetitan::Client;
+use servicetitan_tests::{MockServer, Recorded, Reply};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn client(server: &MockServer) -> Client {
+    let env = Environment::Custom {
+        auth_url: server.url(),
+        api_url: server.url(),
+    };
+    let b = ClientBuilder::new(env)
+        .app_key("k")
+        .credentials(Credentials::new("c", "s"))
+        .retry(RetryPolicy {
+            initial_backoff: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        });
+    Client::new(rt::Client::new(b).expect("client"), 42)
+}
+
+fn query(r: &Recorded, k: &str) -> Option<String> {
+    r.query_pairs()
+        .into_iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v)
+}
+
+/// `total` customers served in pages of the requested size.
+fn customers_page(r: &Recorded, total: i64) -> Reply {
+    let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let size: i64 = query(r, "pageSize")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(50);
+    let start = (page - 1) * size;
+    let end = (start + size).min(total);
+    let data: Vec<_> = (start..end)
+        .map(|i| json!({"id": i + 1, "name": format!("Customer {}", i + 1)}))
+        .collect();
+    Reply::json(
+        200,
+        json!({"page": page, "pageSize": size, "hasMore": end < total, "data": data}),
+    )
+}
+
+#[tokio::test]
+async fn all_237_customers_over_pages_of_50_arrive_once() {
+    let server = MockServer::with_token("", |r| customers_page(r, 237)).await;
+    let st = client(&server);
+    let items: Vec<_> = st
+        .crm()
+        .customers()
+        .get_list()
+        .page_size(50)
+        .name("Customer")
+        .items()
+        .collect()
+        .await;
+    let ids: Vec<i64> = items
+        .into_iter()
+        .map(|c| c.expect("item").id.expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 237);
+    assert_eq!(
+        ids.iter().collect::<BTreeSet<_>>().len(),
+        237,
+        "no customer twice"
+    );
+    assert_eq!(ids, (1..=237).collect::<Vec<_>>());
+    let reqs = server.api_requests();
+    assert_eq!(reqs.len(), 5, "ceil(237 / 50) pages");
+    for (i, r) in reqs.iter().enumerate() {
+        assert_eq!(query(r, "page"), Some((i + 1).to_string()));
+        assert_eq!(
+            query(r, "pageSize").as_deref(),
+            Some("50"),
+            "every filter is kept"
+        );
+        assert_eq!(query(r, "name").as_deref(), Some("Customer"));
+    }
+}
+
+#[tokio::test]
+async fn pages_start_at_the_requested_page() {
+    let server = MockServer::with_token("", |r| customers_page(r, 120)).await;
+    let pages: Vec<_> = client(&server)
+        .crm()
+        .customers()
+        .get_list()
+        .page(2)
+        .page_size(50)
+        .pages()
+        .collect()
+        .await;
+    let pages: Vec<_> = pages.into_iter().map(|p| p.expect("page")).collect();
+    assert_eq!(pages.iter().map(|p| p.page).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(pages.iter().map(|p| p.data.len()).sum::<usize>(), 70);
+}
+
+#[tokio::test]
+async fn a_dropped_stream_makes_no_further_request() {
+    let server = MockServer::with_token("", |r| customers_page(r, 1000)).await;
+    let st = client(&server);
+    {
+        let first: Vec<_> = st
+            .crm()
+            .customers()
+            .get_list()
+            .page_size(50)
+            .items()
+            .take(60)
+            .collect()
+            .await;
+        assert_eq!(first.len(), 60);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        server.api_requests().len(),
+        2,
+        "only the two pages needed for 60 items"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_page_that_says_more_stops_the_stream() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(
+            200,
+            json!({"page": 1, "pageSize": 50, "hasMore": true, "data": []}),
+        )
+    })
+    .await;
+    let items: Vec<_> = client(&server)
+        .crm()
+        .customers()
+        .get_list()
+        .items()
+        .collect()
+        .await;
+    assert!(items.is_empty());
+    assert_eq!(server.api_requests().len(), 1);
+}
+
+#[tokio::test]
+async fn errors_end_the_stream_after_being_yielded() {
+    let server = MockServer::with_token("", |r| {
+        if query(r, "page").as_deref() == Some("2") {
+            Reply::json(400, json!({"title": "bad page"}))
+        } else {
+            customers_page(r, 500)
+        }
+    })
+    .await;
+    let items: Vec<_> = client(&server)
+        .crm()
+        .customers()
+        .get_list()
+        .page_size(10)
+        .items()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 11);
+    assert!(items[..10].iter().all(Result::is_ok));
+    assert_eq!(items[10].as_ref().expect_err("error").status(), Some(400));
+}
+
+/// An export of `total` customers in batches of 100; tokens are `t<offset>`.
+fn export_batch(r: &Recorded, total: i64) -> Reply {
+    let from = query(r, "from").unwrap_or_default();
+    let start: i64 = from
+        .strip_prefix('t')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let end = (start + 100).min(total);
+    let data: Vec<_> = (start..end)
+        .map(|i| json!({"id": i + 1, "active": true}))
+        .collect();
+    Reply::json(
+        200,
+        json!({"hasMore": end < total, "continueFrom": format!("t{end}"), "data": data}),
+    )
+}
+
+#[tokio::test]
+async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
+    let server = MockServer::with_token("", |r| export_batch(r, 350)).await;
+    let st = client(&server);
+    // First run: stop after 150 items, keep the checkpoint.
+    let mut items = st
+        .crm()
+        .export_customers()
+        .get_customers()
+        .include_recent_changes(true)
+        .items();
+    let mut first = Vec::new();
+    while let Some(c) = items.next().await {
+        first.push(c.expect("item").id.expect("id"));
+        if first.len() == 150 {
+            break;
+        }
+    }
+    let checkpoint = items.checkpoint().expect("a complete batch").to_string();
+    assert_eq!(checkpoint, "t100", "only the first batch is complete");
+    drop(items);
+    // Resume: the second batch comes again from its start, nothing of the first batch.
+    let rest: Vec<i64> = st
+        .crm()
+        .export_customers()
+        .get_customers()
+        .from(checkpoint.as_str())
+        .include_recent_changes(true)
+        .items()
+        .map(|c| c.expect("item").id.expect("id"))
+        .collect()
+        .await;
+    assert_eq!(rest.first(), Some(&101));
+    assert_eq!(rest.len(), 250);
+    let done: BTreeSet<i64> = first[..100].iter().chain(&rest).copied().collect();
+    assert_eq!(
+        done.len(),
+        350,
+        "every record once, after resuming from the checkpoint"
+    );
+    let froms: Vec<Option<String>> = server
+        .api_requests()
+        .iter()
+        .map(|r| query(r, "from"))
+        .collect();
+    assert_eq!(
+        froms,
+        [
+            None,
+            Some("t100".into()),
+            Some("t100".into()),
+            Some("t200".into()),
+            Some("t300".into())
+        ]
+    );
+    assert!(server
+        .api_requests()
+        .iter()
+        .all(|r| query(r, "includeRecentChanges").as_deref() == Some("true")));
+}
+
+#[tokio::test]
+async fn export_batches_follow_has_more_and_end_with_the_final_token() {
+    let server = MockServer::with_token("", |r| export_batch(r, 250)).await;
+    let since: rt::DateTime = "2024-05-01T00:00:00Z".parse().expect("date");
+    let batches: Vec<_> = client(&server)
+        .crm()
+        .export_customers()
+        .get_customers()
+        .from(since)
+        .batches()
+        .collect()
+        .await;
+    let batches: Vec<_> = batches.into_iter().map(|b| b.expect("batch")).collect();
+    assert_eq!(
+        batches.iter().map(|b| b.data.len()).collect::<Vec<_>>(),
+        [100, 100, 50]
+    );
+    assert_eq!(
+        batches.last().expect("last").continue_from,
+        "t250",
+        "the final token is handed back"
+    );
+    assert!(!batches.last().expect("last").has_more);
+    assert_eq!(
+        query(&server.api_requests()[0], "from").as_deref(),
+        Some("2024-05-01T00:00:00Z")
+    );
+}

@@ -1,0 +1,40 @@
+//! `cargo xtask scopes`: the OAuth scopes to pick when creating the app in the portal.
+
+use crate::project_root;
+use servicetitan_codegen as codegen;
+use std::path::PathBuf;
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let root = project_root();
+    let mut specs = root.join("../shared/specs/v2");
+    let mut sel = codegen::scopes::Selection::default();
+    let mut it = args.iter();
+    let list = |v: Option<&String>, flag: &str| -> Result<Vec<String>, String> {
+        let v = v.ok_or(format!("{flag} needs a comma-separated list"))?;
+        Ok(v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect())
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--specs" => specs = PathBuf::from(it.next().ok_or("--specs needs a folder")?),
+            "--domains" => sel.domains = list(it.next(), a)?,
+            "--controllers" => sel.controllers = list(it.next(), a)?,
+            "--operations" => sel.operations = list(it.next(), a)?,
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    let names = std::fs::read_to_string(root.join("specs/names.lock"))
+        .ok()
+        .and_then(|t| codegen::names::NameLock::parse(&t).ok())
+        .unwrap_or_default();
+    let out = codegen::generate(&codegen::Options {
+        specs,
+        names,
+        runtime_dependency: String::new(),
+    })
+    .map_err(|d| format!("{d}cannot read the documents"))?;
+    print!("{}", codegen::scopes::report(&out.api, &sel)?);
+    Ok(())
+}
