@@ -433,7 +433,30 @@ fn type_def(t: &TypeDef, in_query: bool) -> TokenStream {
         quote!()
     };
     match &t.kind {
-        TypeDefKind::Struct(fields) => struct_def(t, &name, fields, doc, deprecated, in_query),
+        TypeDefKind::Struct(fields) => {
+            let def = struct_def(t, &name, fields, doc, deprecated, in_query);
+            match page_like(t) {
+                Some(item) => {
+                    let item = ty_tokens(item, From::Models);
+                    quote! {
+                        #def
+                        impl rt::PageLike for #name {
+                            type Item = #item;
+                            fn has_more(&self) -> bool {
+                                self.has_more.unwrap_or(false)
+                            }
+                            fn items(&self) -> &[#item] {
+                                self.data.as_deref().unwrap_or(&[])
+                            }
+                            fn into_items(self) -> Vec<#item> {
+                                self.data.unwrap_or_default()
+                            }
+                        }
+                    }
+                }
+                None => def,
+            }
+        }
         TypeDefKind::StringEnum { variants, flags } => {
             string_enum(&name, variants, *flags, doc, deprecated)
         }
@@ -1049,7 +1072,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
     bdoc.push(String::new());
     bdoc.push(format!("`{} {}`", o.method.as_str(), o.path));
     let bdoc = doc_attrs(&bdoc);
-    let streaming = streaming_impls(o, &b);
+    let streaming = streaming_impls(d, o, &b);
     let path_expr = if fmt_args.is_empty() {
         quote!(#fmt.to_string())
     } else {
@@ -1118,11 +1141,46 @@ fn crate_readme(api: &Api) -> String {
 
 /// `PagedRequest` / `ExportRequest` impls and the stream methods, for operations whose
 /// response has the page or export shape and which take the parameter to move on.
-fn streaming_impls(o: &Operation, b: &Ident) -> TokenStream {
+/// The item type of a generated struct that is a page with more to it (reporting's
+/// `ReportDataResponse`: `page`, `hasMore`, `data` and `fields`).
+pub fn page_like(t: &TypeDef) -> Option<&Ty> {
+    let TypeDefKind::Struct(fields) = &t.kind else {
+        return None;
+    };
+    if !t.usage.response {
+        return None;
+    }
+    let f = |w: &str| fields.iter().find(|f| f.wire == w).map(|f| &f.ty);
+    match (f("page"), f("hasMore"), f("data")) {
+        (Some(Ty::I32), Some(Ty::Bool), Some(Ty::Vec(item))) => Some(item),
+        _ => None,
+    }
+}
+
+fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
     let param = |wire: &str| o.query.iter().find(|p| p.wire == wire && !p.required);
     let taken = |name: &str| o.query.iter().any(|p| p.name == name);
+    let paged = match &o.response {
+        Response::Json(Ty::Paged(item)) => Some((
+            ty_tokens(&Ty::Paged(item.clone()), From::Ops),
+            ty_tokens(item, From::Ops),
+        )),
+        Response::Json(
+            t @ Ty::Named {
+                name,
+                common: false,
+            },
+        ) => d
+            .types
+            .iter()
+            .find(|x| &x.name == name)
+            .and_then(page_like)
+            .map(|item| (ty_tokens(t, From::Ops), ty_tokens(item, From::Ops))),
+        _ => None,
+    };
     match &o.response {
-        Response::Json(Ty::Paged(item)) => {
+        _ if paged.is_some() => {
+            let (page_ty, item) = paged.expect("checked");
             let Some(page) = o.query.iter().find(|p| p.wire == "page" && p.ty == Ty::I32) else {
                 return quote!();
             };
@@ -1136,14 +1194,13 @@ fn streaming_impls(o: &Operation, b: &Ident) -> TokenStream {
                     quote!(self.#page.unwrap_or(1)),
                 )
             };
-            let item = ty_tokens(item, From::Ops);
             let methods = if taken("pages") || taken("items") {
                 quote!()
             } else {
                 quote! {
                     impl #b {
                         /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
-                        pub fn pages(self) -> rt::BoxStream<rt::Paged<#item>> {
+                        pub fn pages(self) -> rt::BoxStream<#page_ty> {
                             rt::pages(self)
                         }
                         /// Every item of every page, one page in memory at a time.
@@ -1155,7 +1212,7 @@ fn streaming_impls(o: &Operation, b: &Ident) -> TokenStream {
             };
             quote! {
                 impl rt::PagedRequest for #b {
-                    type Item = #item;
+                    type Page = #page_ty;
                     fn with_page(mut self, page: i32) -> Self {
                         #set
                         self
@@ -1163,7 +1220,7 @@ fn streaming_impls(o: &Operation, b: &Ident) -> TokenStream {
                     fn first_page(&self) -> i32 {
                         #get
                     }
-                    fn fetch(self) -> rt::ResponseFuture<rt::Paged<#item>> {
+                    fn fetch(self) -> rt::ResponseFuture<#page_ty> {
                         self.send()
                     }
                 }

@@ -21,7 +21,7 @@ pub use config::{ClientBuilder, Config, Credentials, Environment, RetryPolicy, S
 pub use error::{Error, ErrorKind};
 pub use paging::{
     batches, export_items, items, pages, BoxStream, ExportFrom, ExportItems, ExportRequest,
-    PagedRequest,
+    PageItem, PageLike, PagedRequest,
 };
 pub use query::{PathSegment, QueryPairs, QueryValue};
 pub use scopes::RequiredScopes;

@@ -13,26 +13,53 @@ use std::task::{Context, Poll};
 /// A boxed stream of results.
 pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
 
+/// One page of a list: [`Paged`], or a page with more to it (reporting's
+/// `ReportDataResponse` also carries the `fields` its rows are made of).
+pub trait PageLike: Send + 'static {
+    type Item: Send + 'static;
+    /// The API says there are more pages.
+    fn has_more(&self) -> bool;
+    /// The items of this page.
+    fn items(&self) -> &[Self::Item];
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+impl<T: Send + 'static> PageLike for Paged<T> {
+    type Item = T;
+    fn has_more(&self) -> bool {
+        self.has_more
+    }
+    fn items(&self) -> &[T] {
+        &self.data
+    }
+    fn into_items(self) -> Vec<T> {
+        self.data
+    }
+}
+
 /// A request for one page of a paged list (generated for every paged operation).
 pub trait PagedRequest: Clone + Send + Sized + 'static {
-    type Item: Send + 'static;
+    type Page: PageLike;
     /// The same request, for page `page` (1-based).
     fn with_page(self, page: i32) -> Self;
     /// The page the request starts at (1 unless set).
     fn first_page(&self) -> i32;
     /// Sends the request for one page.
-    fn fetch(self) -> ResponseFuture<Paged<Self::Item>>;
+    fn fetch(self) -> ResponseFuture<Self::Page>;
 }
 
+/// The item type of a paged request.
+pub type PageItem<R> = <<R as PagedRequest>::Page as PageLike>::Item;
+
 /// Every page, from the request's page on, while the API says `hasMore`.
-pub fn pages<R: PagedRequest>(request: R) -> BoxStream<Paged<R::Item>> {
+pub fn pages<R: PagedRequest>(request: R) -> BoxStream<R::Page> {
     let start = request.first_page();
     Box::pin(stream::unfold(Some((request, start)), |state| async move {
         let (request, page) = state?;
         match request.clone().with_page(page).fetch().await {
             Ok(p) => {
                 // An empty page that says "more" would loop forever: stop there.
-                let next = (p.has_more && !p.data.is_empty()).then(|| (request, page + 1));
+                let next = (p.has_more() && !p.items().is_empty()).then(|| (request, page + 1));
                 Some((Ok(p), next))
             }
             Err(e) => Some((Err(e), None)),
@@ -41,10 +68,10 @@ pub fn pages<R: PagedRequest>(request: R) -> BoxStream<Paged<R::Item>> {
 }
 
 /// Every item of every page; one page is held in memory at a time.
-pub fn items<R: PagedRequest>(request: R) -> BoxStream<R::Item> {
+pub fn items<R: PagedRequest>(request: R) -> BoxStream<PageItem<R>> {
     Box::pin(pages(request).flat_map(|page| {
-        let items: Vec<Result<R::Item, Error>> = match page {
-            Ok(p) => p.data.into_iter().map(Ok).collect(),
+        let items: Vec<Result<PageItem<R>, Error>> = match page {
+            Ok(p) => p.into_items().into_iter().map(Ok).collect(),
             Err(e) => vec![Err(e)],
         };
         stream::iter(items)

@@ -274,3 +274,60 @@ async fn export_batches_follow_has_more_and_end_with_the_final_token() {
         Some("2024-05-01T00:00:00Z")
     );
 }
+
+#[tokio::test]
+async fn report_data_pages_keep_their_fields_and_body() {
+    use servicetitan::reporting::{ReportDataParameter, ReportDataRequest};
+    let server = MockServer::with_token("", |r| {
+        let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        assert_eq!(
+            r.body_json(),
+            json!({"parameters": [{"name": "From", "value": "2024-01-01"}]})
+        );
+        let rows: Vec<_> = (0..3)
+            .map(|i| json!([page * 10 + i, "Tech", "12.50"]))
+            .collect();
+        Reply::json(
+            200,
+            json!({"page": page, "pageSize": 3, "hasMore": page < 3, "data": rows,
+                   "fields": [{"name": "Id", "label": "Id", "dataType": "Number"},
+                              {"name": "Name", "label": "Name", "dataType": "String"},
+                              {"name": "Total", "label": "Total", "dataType": "Number"}]}),
+        )
+    })
+    .await;
+    let mut param = ReportDataParameter::new("From".into());
+    param.value = rt::Nullable::Value(json!("2024-01-01"));
+    let body = ReportDataRequest::new(vec![param]);
+    let st = client(&server);
+    let pages: Vec<_> = st
+        .reporting()
+        .report_category_reports()
+        .get_data("operations", 7, body.clone())
+        .page_size(3)
+        .pages()
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 3);
+    let first = pages[0].as_ref().expect("page");
+    let names: Vec<_> = first
+        .fields
+        .as_ref()
+        .expect("fields")
+        .iter()
+        .map(|f| f.name.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["Id", "Name", "Total"]);
+    let rows: Vec<_> = st
+        .reporting()
+        .report_category_reports()
+        .get_data("operations", 7, body)
+        .page_size(3)
+        .items()
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 9);
+    assert_eq!(rows[8].as_ref().expect("row")[0], json!(32));
+    assert!(server.api_requests().iter().all(|r| r.method == "POST"
+        && r.path == "/reporting/v2/tenant/42/report-category/operations/reports/7/data"));
+}

@@ -255,7 +255,7 @@ impl ApBillsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -587,7 +587,7 @@ impl ApBillsGetListPaginated {
     }
 }
 impl rt::PagedRequest for ApBillsGetListPaginated {
-    type Item = super::models::ApBillResponse;
+    type Page = rt::Paged<super::models::ApBillResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -883,7 +883,7 @@ impl ApCreditsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1058,7 +1058,7 @@ impl ApCreditsGetList {
     }
 }
 impl rt::PagedRequest for ApCreditsGetList {
-    type Item = super::models::ApCreditResponse;
+    type Page = rt::Paged<super::models::ApCreditResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1354,7 +1354,7 @@ impl ApPaymentsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1531,7 +1531,7 @@ impl ApPaymentsGetList {
     }
 }
 impl rt::PagedRequest for ApPaymentsGetList {
-    type Item = super::models::ApPaymentResponse;
+    type Page = rt::Paged<super::models::ApPaymentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1942,7 +1942,7 @@ impl CreditMemosGetCreditMemoItemsList {
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemoItemsList {
-    type Item = super::models::CreditMemoItemsPublicResponse;
+    type Page = rt::Paged<super::models::CreditMemoItemsPublicResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2077,7 +2077,7 @@ impl CreditMemosGetCreditMemosItemsList {
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemosItemsList {
-    type Item = super::models::CreditMemosItemsPublicResponse;
+    type Page = rt::Paged<super::models::CreditMemosItemsPublicResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2339,7 +2339,7 @@ impl CreditMemosGetCreditMemosList {
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemosList {
-    type Item = super::models::CreditMemoPublicResponse;
+    type Page = rt::Paged<super::models::CreditMemoPublicResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2476,7 +2476,7 @@ impl CreditMemosGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2888,7 +2888,7 @@ impl DepositsGetList {
     }
 }
 impl rt::PagedRequest for DepositsGetList {
-    type Item = super::models::DetailedDepositResponse;
+    type Page = rt::Paged<super::models::DetailedDepositResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2983,7 +2983,7 @@ impl DepositsGetTransactionsList {
     }
 }
 impl rt::PagedRequest for DepositsGetTransactionsList {
-    type Item = super::models::DetailedTransactionResponse;
+    type Page = rt::Paged<super::models::DetailedTransactionResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3852,7 +3852,7 @@ impl GlAccountsGetList {
     }
 }
 impl rt::PagedRequest for GlAccountsGetList {
-    type Item = super::models::GlAccountExtendedResponse;
+    type Page = rt::Paged<super::models::GlAccountExtendedResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4016,7 +4016,7 @@ impl GlAccountsGetTypeList {
     }
 }
 impl rt::PagedRequest for GlAccountsGetTypeList {
-    type Item = super::models::GlAccountTypeResponse;
+    type Page = rt::Paged<super::models::GlAccountTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4322,7 +4322,7 @@ impl InventoryBillsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4854,7 +4854,7 @@ impl InventoryBillsGetListPaginated {
     }
 }
 impl rt::PagedRequest for InventoryBillsGetListPaginated {
-    type Item = super::models::InventoryBillResponse;
+    type Page = rt::Paged<super::models::InventoryBillResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5409,7 +5409,7 @@ impl InvoicesGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5498,7 +5498,7 @@ impl InvoicesGetInvoiceTasks {
     }
 }
 impl rt::PagedRequest for InvoicesGetInvoiceTasks {
-    type Item = super::models::GetInvoiceTasksResponse;
+    type Page = rt::Paged<super::models::GetInvoiceTasksResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5881,7 +5881,7 @@ impl InvoicesGetList {
     }
 }
 impl rt::PagedRequest for InvoicesGetList {
-    type Item = super::models::InvoiceResponse;
+    type Page = rt::Paged<super::models::InvoiceResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6496,7 +6496,7 @@ impl JournalEntriesGetDetails {
     }
 }
 impl rt::PagedRequest for JournalEntriesGetDetails {
-    type Item = super::models::JournalEntryDetailsResponse;
+    type Page = rt::Paged<super::models::JournalEntryDetailsResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6861,7 +6861,7 @@ impl JournalEntriesGetList {
     }
 }
 impl rt::PagedRequest for JournalEntriesGetList {
-    type Item = super::models::JournalEntryResponse;
+    type Page = rt::Paged<super::models::JournalEntryResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6952,7 +6952,7 @@ impl JournalEntriesGetSummary {
     }
 }
 impl rt::PagedRequest for JournalEntriesGetSummary {
-    type Item = super::models::JournalEntrySummaryResponse;
+    type Page = rt::Paged<super::models::JournalEntrySummaryResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7226,7 +7226,7 @@ impl PaymentTermsGetList {
     }
 }
 impl rt::PagedRequest for PaymentTermsGetList {
-    type Item = super::models::PaymentTermApiModel;
+    type Page = rt::Paged<super::models::PaymentTermApiModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7465,7 +7465,7 @@ impl PaymentTypesGetList {
     }
 }
 impl rt::PagedRequest for PaymentTypesGetList {
-    type Item = super::models::PaymentTypeResponse;
+    type Page = rt::Paged<super::models::PaymentTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7710,7 +7710,7 @@ impl PaymentsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7986,7 +7986,7 @@ impl PaymentsGetList {
     }
 }
 impl rt::PagedRequest for PaymentsGetList {
-    type Item = super::models::DetailedPaymentResponse;
+    type Page = rt::Paged<super::models::DetailedPaymentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -8339,7 +8339,7 @@ impl RemittanceVendorsGetList {
     }
 }
 impl rt::PagedRequest for RemittanceVendorsGetList {
-    type Item = super::models::RemittanceVendorResponse;
+    type Page = rt::Paged<super::models::RemittanceVendorResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -8525,7 +8525,7 @@ impl TaxZonesGetList {
     }
 }
 impl rt::PagedRequest for TaxZonesGetList {
-    type Item = super::models::TaxZoneResponse;
+    type Page = rt::Paged<super::models::TaxZoneResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -283,7 +283,7 @@ impl BookingProviderTagsGetList {
     }
 }
 impl rt::PagedRequest for BookingProviderTagsGetList {
-    type Item = super::models::GetBookingProviderTagResponse;
+    type Page = rt::Paged<super::models::GetBookingProviderTagResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -850,7 +850,7 @@ impl BookingsGetContactList {
     }
 }
 impl rt::PagedRequest for BookingsGetContactList {
-    type Item = super::models::BookingContactResponse;
+    type Page = rt::Paged<super::models::BookingContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -947,7 +947,7 @@ impl BookingsGetContactList2 {
     }
 }
 impl rt::PagedRequest for BookingsGetContactList2 {
-    type Item = super::models::BookingContactResponse;
+    type Page = rt::Paged<super::models::BookingContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1142,7 +1142,7 @@ impl BookingsGetList {
     }
 }
 impl rt::PagedRequest for BookingsGetList {
-    type Item = super::models::BookingResponse;
+    type Page = rt::Paged<super::models::BookingResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1296,7 +1296,7 @@ impl BookingsGetList2 {
     }
 }
 impl rt::PagedRequest for BookingsGetList2 {
-    type Item = super::models::BookingResponse;
+    type Page = rt::Paged<super::models::BookingResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1899,7 +1899,7 @@ impl ContactMethodsGetContactMethods {
     }
 }
 impl rt::PagedRequest for ContactMethodsGetContactMethods {
-    type Item = super::models::ContactMethodResponse;
+    type Page = rt::Paged<super::models::ContactMethodResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2770,7 +2770,7 @@ impl ContactsGetByRelationshipId {
     }
 }
 impl rt::PagedRequest for ContactsGetByRelationshipId {
-    type Item = super::models::ContactResponse;
+    type Page = rt::Paged<super::models::ContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2917,7 +2917,7 @@ impl ContactsGetContactRelationshipList {
     }
 }
 impl rt::PagedRequest for ContactsGetContactRelationshipList {
-    type Item = super::models::ContactRelationshipResponse;
+    type Page = rt::Paged<super::models::ContactRelationshipResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3094,7 +3094,7 @@ impl ContactsGetList {
     }
 }
 impl rt::PagedRequest for ContactsGetList {
-    type Item = super::models::ContactResponse;
+    type Page = rt::Paged<super::models::ContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3338,7 +3338,7 @@ impl ContactsSearchContactMethods {
     }
 }
 impl rt::PagedRequest for ContactsSearchContactMethods {
-    type Item = super::models::ContactMethodResponse;
+    type Page = rt::Paged<super::models::ContactMethodResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4049,7 +4049,7 @@ impl CustomersGetContactList {
     }
 }
 impl rt::PagedRequest for CustomersGetContactList {
-    type Item = super::models::CustomerContactWithModifiedOnResponse;
+    type Page = rt::Paged<super::models::CustomerContactWithModifiedOnResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4190,7 +4190,7 @@ impl CustomersGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for CustomersGetCustomFieldTypes {
-    type Item = super::models::CustomersCustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomersCustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4482,7 +4482,7 @@ impl CustomersGetList {
     }
 }
 impl rt::PagedRequest for CustomersGetList {
-    type Item = super::models::CustomerResponse;
+    type Page = rt::Paged<super::models::CustomerResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4614,7 +4614,9 @@ impl CustomersGetModifiedContactsList {
     }
 }
 impl rt::PagedRequest for CustomersGetModifiedContactsList {
-    type Item = super::models::CustomerContactWithModifiedOnAndCustomerIdResponse;
+    type Page = rt::Paged<
+        super::models::CustomerContactWithModifiedOnAndCustomerIdResponse,
+    >;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4754,7 +4756,7 @@ impl CustomersGetNotes {
     }
 }
 impl rt::PagedRequest for CustomersGetNotes {
-    type Item = super::models::NoteResponse;
+    type Page = rt::Paged<super::models::NoteResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6143,7 +6145,7 @@ impl LeadsGetList {
     }
 }
 impl rt::PagedRequest for LeadsGetList {
-    type Item = super::models::LeadResponse;
+    type Page = rt::Paged<super::models::LeadResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6266,7 +6268,7 @@ impl LeadsGetNotes {
     }
 }
 impl rt::PagedRequest for LeadsGetNotes {
-    type Item = super::models::NoteResponse;
+    type Page = rt::Paged<super::models::NoteResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7028,7 +7030,7 @@ impl LocationsGetContactList {
     }
 }
 impl rt::PagedRequest for LocationsGetContactList {
-    type Item = super::models::LocationContactResponse;
+    type Page = rt::Paged<super::models::LocationContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7162,7 +7164,7 @@ impl LocationsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for LocationsGetCustomFieldTypes {
-    type Item = super::models::LocationsCustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::LocationsCustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7442,7 +7444,7 @@ impl LocationsGetList {
     }
 }
 impl rt::PagedRequest for LocationsGetList {
-    type Item = super::models::LocationResponse;
+    type Page = rt::Paged<super::models::LocationResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7566,7 +7568,7 @@ impl LocationsGetLocationsContactsList {
     }
 }
 impl rt::PagedRequest for LocationsGetLocationsContactsList {
-    type Item = super::models::LocationsContactResponse;
+    type Page = rt::Paged<super::models::LocationsContactResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -7695,7 +7697,7 @@ impl LocationsGetNotes {
     }
 }
 impl rt::PagedRequest for LocationsGetNotes {
-    type Item = super::models::NoteResponse;
+    type Page = rt::Paged<super::models::NoteResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -363,7 +363,7 @@ impl TechnicianRatingsGetList {
     }
 }
 impl rt::PagedRequest for TechnicianRatingsGetList {
-    type Item = super::models::TechnicianAssessmentResponse;
+    type Page = rt::Paged<super::models::TechnicianAssessmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -252,7 +252,7 @@ impl AppointmentAssignmentsGetList {
     }
 }
 impl rt::PagedRequest for AppointmentAssignmentsGetList {
-    type Item = super::models::AppointmentAssignmentResponse;
+    type Page = rt::Paged<super::models::AppointmentAssignmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -666,7 +666,7 @@ impl ArrivalWindowsGetList {
     }
 }
 impl rt::PagedRequest for ArrivalWindowsGetList {
-    type Item = super::models::ArrivalWindowResponse;
+    type Page = rt::Paged<super::models::ArrivalWindowResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1522,7 +1522,7 @@ impl NonJobAppointmentsGetList {
     }
 }
 impl rt::PagedRequest for NonJobAppointmentsGetList {
-    type Item = super::models::NonJobAppointmentResponse;
+    type Page = rt::Paged<super::models::NonJobAppointmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1888,7 +1888,7 @@ impl TeamGetList {
     }
 }
 impl rt::PagedRequest for TeamGetList {
-    type Item = super::models::TeamResponse;
+    type Page = rt::Paged<super::models::TeamResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2348,7 +2348,7 @@ impl TechnicianShiftsGetList {
     }
 }
 impl rt::PagedRequest for TechnicianShiftsGetList {
-    type Item = super::models::TechnicianShiftResponse;
+    type Page = rt::Paged<super::models::TechnicianShiftResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2783,7 +2783,7 @@ impl TechnicianSkillsGetList {
     }
 }
 impl rt::PagedRequest for TechnicianSkillsGetList {
-    type Item = super::models::TechnicianSkillResponse;
+    type Page = rt::Paged<super::models::TechnicianSkillResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3190,7 +3190,7 @@ impl ZoneGetList {
     }
 }
 impl rt::PagedRequest for ZoneGetList {
-    type Item = super::models::ZoneResponse;
+    type Page = rt::Paged<super::models::ZoneResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

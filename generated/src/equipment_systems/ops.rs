@@ -292,7 +292,7 @@ impl EquipmentTypesGetList {
     }
 }
 impl rt::PagedRequest for EquipmentTypesGetList {
-    type Item = super::models::EquipmentTypeResponse;
+    type Page = rt::Paged<super::models::EquipmentTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -794,7 +794,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for InstalledEquipmentGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeModel;
+    type Page = rt::Paged<super::models::CustomFieldTypeModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = page;
         self
@@ -959,7 +959,7 @@ impl InstalledEquipmentGetList {
     }
 }
 impl rt::PagedRequest for InstalledEquipmentGetList {
-    type Item = super::models::InstalledEquipmentResponse;
+    type Page = rt::Paged<super::models::InstalledEquipmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

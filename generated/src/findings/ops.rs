@@ -575,7 +575,7 @@ impl FindingsGetFindingAttachments {
     }
 }
 impl rt::PagedRequest for FindingsGetFindingAttachments {
-    type Item = super::models::FindingAttachmentResponse;
+    type Page = rt::Paged<super::models::FindingAttachmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -759,7 +759,7 @@ impl FindingsGetList {
     }
 }
 impl rt::PagedRequest for FindingsGetList {
-    type Item = super::models::FindingResponse;
+    type Page = rt::Paged<super::models::FindingResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -171,7 +171,7 @@ impl FormGetForms {
     }
 }
 impl rt::PagedRequest for FormGetForms {
-    type Item = super::models::FormResponse;
+    type Page = rt::Paged<super::models::FormResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -383,7 +383,7 @@ impl FormSubmissionGetFormSubmissions {
     }
 }
 impl rt::PagedRequest for FormSubmissionGetFormSubmissions {
-    type Item = super::models::FormSubmissionResponse;
+    type Page = rt::Paged<super::models::FormSubmissionResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

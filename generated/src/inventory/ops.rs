@@ -350,7 +350,7 @@ impl AdjustmentsGetList {
     }
 }
 impl rt::PagedRequest for AdjustmentsGetList {
-    type Item = super::models::InventoryAdjustmentResponse;
+    type Page = rt::Paged<super::models::InventoryAdjustmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1033,7 +1033,7 @@ impl InventoryTemplatesGetList {
     }
 }
 impl rt::PagedRequest for InventoryTemplatesGetList {
-    type Item = super::models::InventoryTemplateResponse;
+    type Page = rt::Paged<super::models::InventoryTemplateResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1283,7 +1283,7 @@ impl PurchaseOrderTypesGetList {
     }
 }
 impl rt::PagedRequest for PurchaseOrderTypesGetList {
-    type Item = super::models::PurchaseOrderTypeResponse;
+    type Page = rt::Paged<super::models::PurchaseOrderTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1872,7 +1872,7 @@ impl PurchaseOrdersGetList {
     }
 }
 impl rt::PagedRequest for PurchaseOrdersGetList {
-    type Item = super::models::PurchaseOrderResponse;
+    type Page = rt::Paged<super::models::PurchaseOrderResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2098,7 +2098,7 @@ impl PurchaseOrdersGetRequests {
     }
 }
 impl rt::PagedRequest for PurchaseOrdersGetRequests {
-    type Item = super::models::PurchaseOrderRequestResponse;
+    type Page = rt::Paged<super::models::PurchaseOrderRequestResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2485,7 +2485,7 @@ impl PurchaseOrdersMarkupGet {
     }
 }
 impl rt::PagedRequest for PurchaseOrdersMarkupGet {
-    type Item = super::models::PurchaseOrderMarkupResponse;
+    type Page = rt::Paged<super::models::PurchaseOrderMarkupResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3020,7 +3020,7 @@ impl ReceiptsGetList {
     }
 }
 impl rt::PagedRequest for ReceiptsGetList {
-    type Item = super::models::InventoryReceiptResponse;
+    type Page = rt::Paged<super::models::InventoryReceiptResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3305,7 +3305,7 @@ impl ReturnTypesGetList {
     }
 }
 impl rt::PagedRequest for ReturnTypesGetList {
-    type Item = super::models::ListReturnTypesResponse;
+    type Page = rt::Paged<super::models::ListReturnTypesResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3841,7 +3841,7 @@ impl ReturnsGetList {
     }
 }
 impl rt::PagedRequest for ReturnsGetList {
-    type Item = super::models::InventoryReturnResponse;
+    type Page = rt::Paged<super::models::InventoryReturnResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4287,7 +4287,7 @@ impl TransfersGetList {
     }
 }
 impl rt::PagedRequest for TransfersGetList {
-    type Item = super::models::InventoryTransferResponse;
+    type Page = rt::Paged<super::models::InventoryTransferResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4650,7 +4650,7 @@ impl TrucksGetList {
     }
 }
 impl rt::PagedRequest for TrucksGetList {
-    type Item = super::models::TruckResponse;
+    type Page = rt::Paged<super::models::TruckResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5037,7 +5037,7 @@ impl VendorsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for VendorsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5245,7 +5245,7 @@ impl VendorsGetList {
     }
 }
 impl rt::PagedRequest for VendorsGetList {
-    type Item = super::models::VendorResponse;
+    type Page = rt::Paged<super::models::VendorResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5557,7 +5557,7 @@ impl WarehousesGetList {
     }
 }
 impl rt::PagedRequest for WarehousesGetList {
-    type Item = super::models::WarehouseResponse;
+    type Page = rt::Paged<super::models::WarehouseResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

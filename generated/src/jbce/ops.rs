@@ -152,7 +152,7 @@ impl CallReasonsGet {
     }
 }
 impl rt::PagedRequest for CallReasonsGet {
-    type Item = super::models::CallReasonResponse;
+    type Page = rt::Paged<super::models::CallReasonResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

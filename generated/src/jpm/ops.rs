@@ -540,7 +540,7 @@ impl AppointmentsGetList {
     }
 }
 impl rt::PagedRequest for AppointmentsGetList {
-    type Item = super::models::AppointmentResponse;
+    type Page = rt::Paged<super::models::AppointmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1248,7 +1248,7 @@ impl BudgetCodesListCompanyBudgetCodes {
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanyBudgetCodes {
-    type Item = super::models::BudgetCodeModel;
+    type Page = rt::Paged<super::models::BudgetCodeModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1338,7 +1338,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanySegmentItemChildren {
-    type Item = super::models::SegmentItemModel;
+    type Page = rt::Paged<super::models::SegmentItemModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1426,7 +1426,7 @@ impl BudgetCodesListCompanySegmentItems {
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanySegmentItems {
-    type Item = super::models::SegmentItemModel;
+    type Page = rt::Paged<super::models::SegmentItemModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1585,7 +1585,7 @@ impl BudgetCodesListProjectBudgetCodes {
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectBudgetCodes {
-    type Item = super::models::BudgetCodeModel;
+    type Page = rt::Paged<super::models::BudgetCodeModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1677,7 +1677,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectSegmentItemChildren {
-    type Item = super::models::SegmentItemModel;
+    type Page = rt::Paged<super::models::SegmentItemModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1767,7 +1767,7 @@ impl BudgetCodesListProjectSegmentItems {
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectSegmentItems {
-    type Item = super::models::SegmentItemModel;
+    type Page = rt::Paged<super::models::SegmentItemModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2797,7 +2797,7 @@ impl JobCancelReasonsGetList {
     }
 }
 impl rt::PagedRequest for JobCancelReasonsGetList {
-    type Item = super::models::JobCancelReasonResponse;
+    type Page = rt::Paged<super::models::JobCancelReasonResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3208,7 +3208,7 @@ impl JobHoldReasonsGet {
     }
 }
 impl rt::PagedRequest for JobHoldReasonsGet {
-    type Item = super::models::JobHoldReasonResponse;
+    type Page = rt::Paged<super::models::JobHoldReasonResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3582,7 +3582,7 @@ impl JobTypesGetList {
     }
 }
 impl rt::PagedRequest for JobTypesGetList {
-    type Item = super::models::JobTypeResponse;
+    type Page = rt::Paged<super::models::JobTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4224,7 +4224,7 @@ impl JobsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for JobsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4393,7 +4393,7 @@ impl JobsGetJobCanceledLogs {
     }
 }
 impl rt::PagedRequest for JobsGetJobCanceledLogs {
-    type Item = super::models::JobCanceledLogResponse;
+    type Page = rt::Paged<super::models::JobCanceledLogResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4811,7 +4811,7 @@ impl JobsGetList {
     }
 }
 impl rt::PagedRequest for JobsGetList {
-    type Item = super::models::JobResponse;
+    type Page = rt::Paged<super::models::JobResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4898,7 +4898,7 @@ impl JobsGetNotes {
     }
 }
 impl rt::PagedRequest for JobsGetNotes {
-    type Item = super::models::NoteResponse;
+    type Page = rt::Paged<super::models::NoteResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5209,7 +5209,7 @@ impl ProjectStatusesGetList {
     }
 }
 impl rt::PagedRequest for ProjectStatusesGetList {
-    type Item = super::models::ProjectStatusResponse;
+    type Page = rt::Paged<super::models::ProjectStatusResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5471,7 +5471,7 @@ impl ProjectSubStatusesGetList {
     }
 }
 impl rt::PagedRequest for ProjectSubStatusesGetList {
-    type Item = super::models::ProjectSubStatusResponse;
+    type Page = rt::Paged<super::models::ProjectSubStatusResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -5638,7 +5638,7 @@ impl ProjectTypesGetList {
     }
 }
 impl rt::PagedRequest for ProjectTypesGetList {
-    type Item = super::models::ProjectTypeResponse;
+    type Page = rt::Paged<super::models::ProjectTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6135,7 +6135,7 @@ impl ProjectsGetCustomFieldTypes {
     }
 }
 impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6460,7 +6460,7 @@ impl ProjectsGetList {
     }
 }
 impl rt::PagedRequest for ProjectsGetList {
-    type Item = super::models::ProjectResponse;
+    type Page = rt::Paged<super::models::ProjectResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -6547,7 +6547,7 @@ impl ProjectsGetNotes {
     }
 }
 impl rt::PagedRequest for ProjectsGetNotes {
-    type Item = super::models::NoteResponse;
+    type Page = rt::Paged<super::models::NoteResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -257,7 +257,7 @@ impl CampaignCategoriesGetList {
     }
 }
 impl rt::PagedRequest for CampaignCategoriesGetList {
-    type Item = super::models::CampaignCategoryResponse;
+    type Page = rt::Paged<super::models::CampaignCategoryResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -639,7 +639,7 @@ impl CampaignCostsGetList {
     }
 }
 impl rt::PagedRequest for CampaignCostsGetList {
-    type Item = super::models::CampaignCostResponse;
+    type Page = rt::Paged<super::models::CampaignCostResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -963,7 +963,7 @@ impl CampaignsGetCosts {
     }
 }
 impl rt::PagedRequest for CampaignsGetCosts {
-    type Item = super::models::CampaignCostResponse;
+    type Page = rt::Paged<super::models::CampaignCostResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1134,7 +1134,7 @@ impl CampaignsGetList {
     }
 }
 impl rt::PagedRequest for CampaignsGetList {
-    type Item = super::models::CampaignResponse;
+    type Page = rt::Paged<super::models::CampaignResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

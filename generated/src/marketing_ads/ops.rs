@@ -113,7 +113,7 @@ impl AttributedLeadsGet {
     }
 }
 impl rt::PagedRequest for AttributedLeadsGet {
-    type Item = super::models::GetAttributedLeadsResponse;
+    type Page = rt::Paged<super::models::GetAttributedLeadsResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -376,7 +376,7 @@ impl PerformanceGet {
     }
 }
 impl rt::PagedRequest for PerformanceGet {
-    type Item = super::models::GetPerformanceResponse;
+    type Page = rt::Paged<super::models::GetPerformanceResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -271,7 +271,7 @@ impl ReviewsReviews {
     }
 }
 impl rt::PagedRequest for ReviewsReviews {
-    type Item = super::models::ReviewReport;
+    type Page = rt::Paged<super::models::ReviewReport>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

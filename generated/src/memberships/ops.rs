@@ -297,7 +297,7 @@ impl CustomerMembershipsGetCustomFields {
     }
 }
 impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
-    type Item = super::models::CustomFieldTypeResponse;
+    type Page = rt::Paged<super::models::CustomFieldTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -493,7 +493,7 @@ impl CustomerMembershipsGetList {
     }
 }
 impl rt::PagedRequest for CustomerMembershipsGetList {
-    type Item = super::models::CustomerMembershipResponse;
+    type Page = rt::Paged<super::models::CustomerMembershipResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1834,7 +1834,7 @@ impl LocationRecurringServiceEventsGetList {
     }
 }
 impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
-    type Item = super::models::LocationRecurringServiceEventResponse;
+    type Page = rt::Paged<super::models::LocationRecurringServiceEventResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2208,7 +2208,7 @@ impl LocationRecurringServicesGetList {
     }
 }
 impl rt::PagedRequest for LocationRecurringServicesGetList {
-    type Item = super::models::LocationRecurringServiceResponse;
+    type Page = rt::Paged<super::models::LocationRecurringServiceResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2697,7 +2697,7 @@ impl MembershipTypesGetList {
     }
 }
 impl rt::PagedRequest for MembershipTypesGetList {
-    type Item = super::models::MembershipTypeResponse;
+    type Page = rt::Paged<super::models::MembershipTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3027,7 +3027,7 @@ impl RecurringServiceTypesGetList {
     }
 }
 impl rt::PagedRequest for RecurringServiceTypesGetList {
-    type Item = super::models::RecurringServiceTypeResponse;
+    type Page = rt::Paged<super::models::RecurringServiceTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

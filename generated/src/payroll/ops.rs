@@ -197,7 +197,7 @@ impl ActivityCodesGetList {
     }
 }
 impl rt::PagedRequest for ActivityCodesGetList {
-    type Item = super::models::PayrollActivityCodeResponse;
+    type Page = rt::Paged<super::models::PayrollActivityCodeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1277,7 +1277,7 @@ impl GrossPayItemsGetList {
     }
 }
 impl rt::PagedRequest for GrossPayItemsGetList {
-    type Item = super::models::GrossPayItemResponse;
+    type Page = rt::Paged<super::models::GrossPayItemResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1519,7 +1519,7 @@ impl JobSplitsGetList {
     }
 }
 impl rt::PagedRequest for JobSplitsGetList {
-    type Item = super::models::JobSplitResponse;
+    type Page = rt::Paged<super::models::JobSplitResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1668,7 +1668,7 @@ impl JobSplitsGetListByJobs {
     }
 }
 impl rt::PagedRequest for JobSplitsGetListByJobs {
-    type Item = super::models::JobSplitResponse;
+    type Page = rt::Paged<super::models::JobSplitResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1835,7 +1835,7 @@ impl LocationLaborTypeGetListByLocations {
     }
 }
 impl rt::PagedRequest for LocationLaborTypeGetListByLocations {
-    type Item = super::models::LocationLaborTypeResponse;
+    type Page = rt::Paged<super::models::LocationLaborTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2154,7 +2154,7 @@ impl PayrollAdjustmentsGetList {
     }
 }
 impl rt::PagedRequest for PayrollAdjustmentsGetList {
-    type Item = super::models::PayrollAdjustmentResponse;
+    type Page = rt::Paged<super::models::PayrollAdjustmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2435,7 +2435,7 @@ impl PayrollSettingsGetPayrollSettingsList {
     }
 }
 impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
-    type Item = super::models::PayrollSettingsListResponse;
+    type Page = rt::Paged<super::models::PayrollSettingsListResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2833,7 +2833,7 @@ impl PayrollsGetEmployeePayrolls {
     }
 }
 impl rt::PagedRequest for PayrollsGetEmployeePayrolls {
-    type Item = super::models::PayrollResponse;
+    type Page = rt::Paged<super::models::PayrollResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3018,7 +3018,7 @@ impl PayrollsGetList {
     }
 }
 impl rt::PagedRequest for PayrollsGetList {
-    type Item = super::models::PayrollResponse;
+    type Page = rt::Paged<super::models::PayrollResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3197,7 +3197,7 @@ impl PayrollsGetTechnicianPayrolls {
     }
 }
 impl rt::PagedRequest for PayrollsGetTechnicianPayrolls {
-    type Item = super::models::PayrollResponse;
+    type Page = rt::Paged<super::models::PayrollResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3423,7 +3423,7 @@ impl TimesheetCodesGetList {
     }
 }
 impl rt::PagedRequest for TimesheetCodesGetList {
-    type Item = super::models::TimesheetCodeResponse;
+    type Page = rt::Paged<super::models::TimesheetCodeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3687,7 +3687,7 @@ impl TimesheetsGetJobTimesheets {
     }
 }
 impl rt::PagedRequest for TimesheetsGetJobTimesheets {
-    type Item = super::models::JobTimesheetResponse;
+    type Page = rt::Paged<super::models::JobTimesheetResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3867,7 +3867,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
     }
 }
 impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
-    type Item = super::models::JobTimesheetResponse;
+    type Page = rt::Paged<super::models::JobTimesheetResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -4032,7 +4032,7 @@ impl TimesheetsGetNonJobTimesheets {
     }
 }
 impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
-    type Item = super::models::NonJobTimesheetResponse;
+    type Page = rt::Paged<super::models::NonJobTimesheetResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -326,7 +326,7 @@ impl CategoriesGetList {
     }
 }
 impl rt::PagedRequest for CategoriesGetList {
-    type Item = super::models::CategoryResponse;
+    type Page = rt::Paged<super::models::CategoryResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -512,7 +512,7 @@ impl ClientSpecificPricingGetAllRateSheets {
     }
 }
 impl rt::PagedRequest for ClientSpecificPricingGetAllRateSheets {
-    type Item = super::models::ClientSpecificPricingResponse;
+    type Page = rt::Paged<super::models::ClientSpecificPricingResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -971,7 +971,7 @@ impl DiscountAndFeesGetList {
     }
 }
 impl rt::PagedRequest for DiscountAndFeesGetList {
-    type Item = super::models::DiscountAndFeesResponse;
+    type Page = rt::Paged<super::models::DiscountAndFeesResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1423,7 +1423,7 @@ impl EquipmentGetList {
     }
 }
 impl rt::PagedRequest for EquipmentGetList {
-    type Item = super::models::EquipmentResponse;
+    type Page = rt::Paged<super::models::EquipmentResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2453,7 +2453,7 @@ impl MaterialsGetList {
     }
 }
 impl rt::PagedRequest for MaterialsGetList {
-    type Item = super::models::MaterialResponse;
+    type Page = rt::Paged<super::models::MaterialResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2720,7 +2720,7 @@ impl MaterialsMarkupGetList {
     }
 }
 impl rt::PagedRequest for MaterialsMarkupGetList {
-    type Item = super::models::MaterialsMarkupResponse;
+    type Page = rt::Paged<super::models::MaterialsMarkupResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -3305,7 +3305,7 @@ impl ServicesGetList {
     }
 }
 impl rt::PagedRequest for ServicesGetList {
-    type Item = super::models::ServiceGetResponse;
+    type Page = rt::Paged<super::models::ServiceGetResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -105,6 +105,18 @@ pub struct DynamicSetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
 }
+impl rt::PageLike for DynamicSetResponse {
+    type Item = Vec<rt::Json>;
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+    fn items(&self) -> &[Vec<rt::Json>] {
+        self.data.as_deref().unwrap_or(&[])
+    }
+    fn into_items(self) -> Vec<Vec<rt::Json>> {
+        self.data.unwrap_or_default()
+    }
+}
 /// Schema `Reporting.V2.HeaderField`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HeaderField {
@@ -212,6 +224,18 @@ pub struct ReportDataResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
+}
+impl rt::PageLike for ReportDataResponse {
+    type Item = Vec<rt::Json>;
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+    fn items(&self) -> &[Vec<rt::Json>] {
+        self.data.as_deref().unwrap_or(&[])
+    }
+    fn into_items(self) -> Vec<Vec<rt::Json>> {
+        self.data.unwrap_or_default()
+    }
 }
 /// Schema `Reporting.V2.ReportField`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -92,6 +92,29 @@ impl DynamicValueSetsGetDynamicSet {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for DynamicValueSetsGetDynamicSet {
+    type Page = super::models::DynamicSetResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<super::models::DynamicSetResponse> {
+        self.send()
+    }
+}
+impl DynamicValueSetsGetDynamicSet {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<super::models::DynamicSetResponse> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for DynamicValueSetsGetDynamicSet {
     type Output = Result<super::models::DynamicSetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DynamicSetResponse>;
@@ -182,7 +205,7 @@ impl ReportCategoriesGetCategories {
     }
 }
 impl rt::PagedRequest for ReportCategoriesGetCategories {
-    type Item = super::models::ReportCategoryListItem;
+    type Page = rt::Paged<super::models::ReportCategoryListItem>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -390,6 +413,29 @@ impl ReportCategoryReportsGetData {
         self.client.send_json(request)
     }
 }
+impl rt::PagedRequest for ReportCategoryReportsGetData {
+    type Page = super::models::ReportDataResponse;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<super::models::ReportDataResponse> {
+        self.send()
+    }
+}
+impl ReportCategoryReportsGetData {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<super::models::ReportDataResponse> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
+        rt::items(self)
+    }
+}
 impl std::future::IntoFuture for ReportCategoryReportsGetData {
     type Output = Result<super::models::ReportDataResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ReportDataResponse>;
@@ -455,7 +501,7 @@ impl ReportCategoryReportsGetReports {
     }
 }
 impl rt::PagedRequest for ReportCategoryReportsGetReports {
-    type Item = super::models::ReportListItem;
+    type Page = rt::Paged<super::models::ReportListItem>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -235,7 +235,7 @@ impl EstimateTemplatesGet {
     }
 }
 impl rt::PagedRequest for EstimateTemplatesGet {
-    type Item = super::models::EstimateTemplateResponse;
+    type Page = rt::Paged<super::models::EstimateTemplateResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -777,7 +777,7 @@ impl EstimatesGetItems {
     }
 }
 impl rt::PagedRequest for EstimatesGetItems {
-    type Item = super::models::EstimateItemResponse;
+    type Page = rt::Paged<super::models::EstimateItemResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1019,7 +1019,7 @@ impl EstimatesGetList {
     }
 }
 impl rt::PagedRequest for EstimatesGetList {
-    type Item = super::models::EstimateResponse;
+    type Page = rt::Paged<super::models::EstimateResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1723,7 +1723,7 @@ impl ProposalTemplatesGet {
     }
 }
 impl rt::PagedRequest for ProposalTemplatesGet {
-    type Item = super::models::ProposalTemplateResponse;
+    type Page = rt::Paged<super::models::ProposalTemplateResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -192,7 +192,7 @@ impl RouterRouterSessions {
     }
 }
 impl rt::PagedRequest for RouterRouterSessions {
-    type Item = super::models::RouterSessionResponse;
+    type Page = rt::Paged<super::models::RouterSessionResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -438,7 +438,7 @@ impl SchedulerSchedulerSessions {
     }
 }
 impl rt::PagedRequest for SchedulerSchedulerSessions {
-    type Item = super::models::SchedulerSessionResponse;
+    type Page = rt::Paged<super::models::SchedulerSessionResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -565,7 +565,7 @@ impl SchedulerSchedulers {
     }
 }
 impl rt::PagedRequest for SchedulerSchedulers {
-    type Item = super::models::SchedulerResponse;
+    type Page = rt::Paged<super::models::SchedulerResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -355,7 +355,7 @@ impl ServiceAgreementsGetList {
     }
 }
 impl rt::PagedRequest for ServiceAgreementsGetList {
-    type Item = super::models::ServiceAgreementResponse;
+    type Page = rt::Paged<super::models::ServiceAgreementResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

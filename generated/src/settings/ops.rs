@@ -245,7 +245,7 @@ impl BusinessUnitsGetList {
     }
 }
 impl rt::PagedRequest for BusinessUnitsGetList {
-    type Item = super::models::BusinessUnitResponse;
+    type Page = rt::Paged<super::models::BusinessUnitResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -656,7 +656,7 @@ impl EmployeesGetList {
     }
 }
 impl rt::PagedRequest for EmployeesGetList {
-    type Item = super::models::EmployeeResponse;
+    type Page = rt::Paged<super::models::EmployeeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1212,7 +1212,7 @@ impl IntacctBusinessUnitMappingsGet {
     }
 }
 impl rt::PagedRequest for IntacctBusinessUnitMappingsGet {
-    type Item = super::models::IntacctBusinessUnitMappingResponse;
+    type Page = rt::Paged<super::models::IntacctBusinessUnitMappingResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = page;
         self
@@ -1450,7 +1450,7 @@ impl TagTypesGetList {
     }
 }
 impl rt::PagedRequest for TagTypesGetList {
-    type Item = super::models::TagTypeResponse;
+    type Page = rt::Paged<super::models::TagTypeResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -1854,7 +1854,7 @@ impl TechniciansGetList {
     }
 }
 impl rt::PagedRequest for TechniciansGetList {
-    type Item = super::models::TechnicianResponse;
+    type Page = rt::Paged<super::models::TechnicianResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -2068,7 +2068,7 @@ impl UserRolesGetList {
     }
 }
 impl rt::PagedRequest for UserRolesGetList {
-    type Item = super::models::UserRoleResponse;
+    type Page = rt::Paged<super::models::UserRoleResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -581,7 +581,7 @@ impl TasksGetTasks {
     }
 }
 impl rt::PagedRequest for TasksGetTasks {
-    type Item = super::models::TaskGetResponse;
+    type Page = rt::Paged<super::models::TaskGetResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

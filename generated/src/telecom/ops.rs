@@ -360,7 +360,7 @@ impl CallsCalls {
     }
 }
 impl rt::PagedRequest for CallsCalls {
-    type Item = super::models::CallResponse;
+    type Page = rt::Paged<super::models::CallResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -575,7 +575,7 @@ impl CallsGetCalls {
     }
 }
 impl rt::PagedRequest for CallsGetCalls {
-    type Item = super::models::BundleCallModel;
+    type Page = rt::Paged<super::models::BundleCallModel>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self

@@ -313,7 +313,7 @@ impl ActivitiesControllersGetList {
     }
 }
 impl rt::PagedRequest for ActivitiesControllersGetList {
-    type Item = super::models::ActivitiesResponse;
+    type Page = rt::Paged<super::models::ActivitiesResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -578,7 +578,7 @@ impl ActivityCategoriesGetList {
     }
 }
 impl rt::PagedRequest for ActivityCategoriesGetList {
-    type Item = super::models::ActivityCategoriesResponse;
+    type Page = rt::Paged<super::models::ActivityCategoriesResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
@@ -813,7 +813,7 @@ impl ActivityTypesGetList {
     }
 }
 impl rt::PagedRequest for ActivityTypesGetList {
-    type Item = super::models::ActivityTypesResponse;
+    type Page = rt::Paged<super::models::ActivityTypesResponse>;
     fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
