@@ -1060,6 +1060,13 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         Some(s) => quote!(Some(&[#(#s),*])),
         None => quote!(None),
     };
+    let limit = match operation_limit(&o.id) {
+        Some((calls, secs)) => {
+            let calls = calls as u32;
+            quote!(Some(rt::RateLimit::new(#calls, std::time::Duration::from_secs(#secs))))
+        }
+        None => quote!(None),
+    };
     let how = if o.query.iter().any(|p| !p.required) {
         "set optional parameters, then `.send().await`"
     } else {
@@ -1095,6 +1102,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
                 method: rt::Method::#method,
                 path: #path,
                 scopes: #scopes,
+                limit: #limit,
             };
 
             #(#setters)*
@@ -1265,5 +1273,14 @@ fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
             }
         }
         _ => quote!(),
+    }
+}
+
+/// Limits the API documents in prose, not in the OpenAPI documents: (calls, per seconds),
+/// applied per tenant and path. Reporting allows 5 runs of the same report per minute.
+fn operation_limit(operation_id: &str) -> Option<(u64, u64)> {
+    match operation_id {
+        "ReportCategoryReports_GetData" => Some((5, 60)),
+        _ => None,
     }
 }

@@ -63,6 +63,9 @@ pub struct Operation {
     pub path: &'static str,
     /// OAuth scopes the call requires (all of them); `None` when the document declares none.
     pub scopes: Option<&'static [&'static str]>,
+    /// A limit of this operation's own, per tenant and path (reporting's 5 runs of the
+    /// same report per minute).
+    pub limit: Option<crate::RateLimit>,
 }
 
 enum Body {
@@ -127,6 +130,10 @@ struct Inner {
     margin: Duration,
     check_scopes: bool,
     tokens: TokenCache,
+    limiter: crate::limit::Limiter,
+    tenant_limit: Option<crate::RateLimit>,
+    operation_limits: bool,
+    operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
 }
 
 /// A connection pool, credentials and token cache, for any number of tenants. Cheap to
@@ -180,6 +187,10 @@ impl Client {
                 margin: b.token_refresh_margin,
                 check_scopes: b.check_scopes,
                 tokens: TokenCache::default(),
+                limiter: Default::default(),
+                tenant_limit: b.tenant_limit,
+                operation_limits: b.operation_limits,
+                operation_limit_overrides: b.operation_limit_overrides,
             }),
         })
     }
@@ -266,6 +277,23 @@ impl Client {
                         })
                         .with_operation(op.id));
                     }
+                }
+            }
+            if let Some(limit) = self.inner.tenant_limit {
+                self.inner.limiter.acquire(&tenant.to_string(), limit).await;
+            }
+            if self.inner.operation_limits {
+                if let Some(limit) = self
+                    .inner
+                    .operation_limit_overrides
+                    .get(op.id)
+                    .copied()
+                    .or(op.limit)
+                {
+                    self.inner
+                        .limiter
+                        .acquire(&format!("{tenant} {}", url.path()), limit)
+                        .await;
                 }
             }
             let mut rb = self

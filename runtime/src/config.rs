@@ -157,6 +157,9 @@ pub struct ClientBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) token_refresh_margin: Duration,
     pub(crate) check_scopes: bool,
+    pub(crate) tenant_limit: Option<crate::RateLimit>,
+    pub(crate) operation_limits: bool,
+    pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
 }
 
 impl ClientBuilder {
@@ -171,6 +174,9 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
             check_scopes: true,
+            tenant_limit: Some(crate::RateLimit::PER_TENANT),
+            operation_limits: true,
+            operation_limit_overrides: HashMap::new(),
         }
     }
     /// The application key (`ST-App-Key`), one per application.
@@ -205,6 +211,28 @@ impl ClientBuilder {
     /// Refresh a token this long before it expires (default 60 s).
     pub fn token_refresh_margin(mut self, t: Duration) -> Self {
         self.token_refresh_margin = t;
+        self
+    }
+    /// The client-side limit per tenant (default: 60 calls per second, the API's own limit;
+    /// `None` turns it off).
+    pub fn rate_limit(mut self, limit: Option<crate::RateLimit>) -> Self {
+        self.tenant_limit = limit;
+        self
+    }
+    /// Whether operations with a limit of their own (reporting: 5 runs of the same report
+    /// per minute) wait for it (default on).
+    pub fn operation_limits(mut self, on: bool) -> Self {
+        self.operation_limits = on;
+        self
+    }
+    /// Replaces the limit of one operation (by operation id).
+    pub fn operation_limit(
+        mut self,
+        operation_id: impl Into<String>,
+        limit: crate::RateLimit,
+    ) -> Self {
+        self.operation_limit_overrides
+            .insert(operation_id.into(), limit);
         self
     }
     /// Refuse, before sending, a call whose required scope the token was not granted

@@ -9,6 +9,7 @@ mod auth;
 mod client;
 mod config;
 mod error;
+mod limit;
 mod paging;
 mod query;
 mod scopes;
@@ -19,6 +20,7 @@ pub use client::{
 };
 pub use config::{ClientBuilder, Config, Credentials, Environment, RetryPolicy, Secret};
 pub use error::{Error, ErrorKind};
+pub use limit::RateLimit;
 pub use paging::{
     batches, export_items, items, pages, BoxStream, ExportFrom, ExportItems, ExportRequest,
     PageItem, PageLike, PagedRequest,

@@ -479,3 +479,61 @@ fn config_from_environment_variables() {
     .expect_err("bad env");
     assert!(err.to_string().contains("ST_ENVIRONMENT"));
 }
+
+#[tokio::test]
+async fn the_client_side_limit_spaces_calls_per_tenant() {
+    let server = MockServer::with_token("", |_| empty_page()).await;
+    let limit = rt::RateLimit::new(20, Duration::from_secs(1));
+    let st = Client::new(
+        rt::Client::new(builder(&server).rate_limit(Some(limit))).expect("client"),
+        42,
+    );
+    let t = Instant::now();
+    for _ in 0..30 {
+        st.crm().customers().get_list().await.expect("call");
+    }
+    // A burst of 20, then 10 more at 20 per second: at least half a second.
+    assert!(
+        t.elapsed() >= Duration::from_millis(450),
+        "took only {:?}",
+        t.elapsed()
+    );
+    assert_eq!(server.api_requests().len(), 30);
+}
+
+#[tokio::test]
+async fn report_runs_are_limited_per_report() {
+    let server = MockServer::with_token("", |_| {
+        Reply::json(
+            200,
+            json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [], "fields": []}),
+        )
+    })
+    .await;
+    let b = builder(&server).operation_limit(
+        "ReportCategoryReports_GetData",
+        rt::RateLimit::new(2, Duration::from_millis(400)),
+    );
+    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    let body = servicetitan::reporting::ReportDataRequest::new(vec![]);
+    // A token bucket allows N calls in T only if N <= burst + rate * T: six runs of one
+    // report with a burst of 2 at 5 per second take at least (6 - 2) / 5 = 0.8 s.
+    let t = Instant::now();
+    for _ in 0..6 {
+        st.reporting()
+            .report_category_reports()
+            .get_data("ops", 7, body.clone())
+            .await
+            .expect("run");
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(790),
+        "took only {:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        servicetitan::reporting::ops::ReportCategoryReportsGetData::OPERATION.limit,
+        Some(rt::RateLimit::new(5, Duration::from_secs(60))),
+        "the documented limit: 5 runs of the same report per minute"
+    );
+}

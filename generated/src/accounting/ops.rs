@@ -134,6 +134,7 @@ impl ApBillsGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-bills/{billId}",
         scopes: Some(&["tn.acc.apbills:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ApBillResponse> {
@@ -178,6 +179,7 @@ impl ApBillsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -334,6 +336,7 @@ impl ApBillsGetListPaginated {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-bills",
         scopes: Some(&["tn.acc.apbills:r"]),
+        limit: None,
     };
     /// Comma-separated list of specific AP bill IDs to retrieve
     ///
@@ -633,6 +636,7 @@ impl ApBillsMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/ap-bills/markasexported",
         scopes: Some(&["tn.acc.apbills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -677,6 +681,7 @@ impl ApBillsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -806,6 +811,7 @@ impl ApCreditsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -946,6 +952,7 @@ impl ApCreditsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-credits",
         scopes: Some(&["tn.acc.apcredits:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1104,6 +1111,7 @@ impl ApCreditsMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/ap-credits/markasexported",
         scopes: Some(&["tn.acc.apcredits:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1149,6 +1157,7 @@ impl ApCreditsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1276,6 +1285,7 @@ impl ApPaymentsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1417,6 +1427,7 @@ impl ApPaymentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/ap-payments",
         scopes: Some(&["tn.acc.appayments:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1577,6 +1588,7 @@ impl ApPaymentsMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/ap-payments/markasexported",
         scopes: Some(&["tn.acc.appayments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1622,6 +1634,7 @@ impl ApPaymentsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1826,6 +1839,7 @@ impl CreditMemosAddCreditMemoSplits {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/credit-memos/{id}/splits",
         scopes: Some(&["tn.acc.creditmemos:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1876,6 +1890,7 @@ impl CreditMemosGetCreditMemoItemsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/credit-memos/{id}/items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
+        limit: None,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2005,6 +2020,7 @@ impl CreditMemosGetCreditMemosItemsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/credit-memos/credit-memo-items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
+        limit: None,
     };
     /// Query parameter `creditMemoIds`.
     pub fn credit_memo_ids(mut self, value: impl Into<String>) -> Self {
@@ -2156,6 +2172,7 @@ impl CreditMemosGetCreditMemosList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/credit-memos",
         scopes: Some(&["tn.acc.creditmemos:r"]),
+        limit: None,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2398,6 +2415,7 @@ impl CreditMemosGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2528,6 +2546,7 @@ impl CreditMemosMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/credit-memos/markasexported",
         scopes: Some(&["tn.acc.creditmemos:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2574,6 +2593,7 @@ impl CreditMemosUpdateCreditMemo {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/credit-memos/{id}",
         scopes: Some(&["tn.acc.creditmemos:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2614,6 +2634,7 @@ impl CreditMemosUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2741,6 +2762,7 @@ impl DepositsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/bank-deposits",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2943,6 +2965,7 @@ impl DepositsGetTransactionsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/bank-deposits/{id}/transactions",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3038,6 +3061,7 @@ impl DepositsMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/bank-deposits/markasexported",
         scopes: Some(&["tn.acc.bankdeposits:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3142,6 +3166,7 @@ impl ExportInventoryBills {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3234,6 +3259,7 @@ impl ExportInvoiceItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/invoice-items",
         scopes: Some(&["tn.acc.invoiceitems:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3322,6 +3348,7 @@ impl ExportInvoices {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3408,6 +3435,7 @@ impl ExportPayments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/payments",
         scopes: Some(&["tn.acc.payments:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3603,6 +3631,7 @@ impl GlAccountsCreateAccount {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
@@ -3638,6 +3667,7 @@ impl GlAccountsGetAccount {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
@@ -3692,6 +3722,7 @@ impl GlAccountsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:r"]),
+        limit: None,
     };
     /// Comma-delimited list of account IDs, maximum 50 items
     ///
@@ -3914,6 +3945,7 @@ impl GlAccountsGetTypeList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/gl-accounts/types",
         scopes: Some(&["tn.acc.glaccounts:r"]),
+        limit: None,
     };
     /// Comma-delimited list of account type IDs, maximum 50 items
     ///
@@ -4069,6 +4101,7 @@ impl GlAccountsUpdateAccount {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
@@ -4244,6 +4277,7 @@ impl InventoryBillsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4401,6 +4435,7 @@ impl InventoryBillsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -4650,6 +4685,7 @@ impl InventoryBillsGetListPaginated {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/inventory-bills/paginated",
         scopes: Some(&["tn.acc.inventorybills:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -4906,6 +4942,7 @@ impl InventoryBillsMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/inventory-bills/markasexported",
         scopes: Some(&["tn.acc.inventorybills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -4953,6 +4990,7 @@ impl InventoryBillsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -5213,6 +5251,7 @@ impl InvoicesCreateAdjustmentInvoice {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<i64> {
@@ -5249,6 +5288,7 @@ impl InvoicesCreateInvoiceTask {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateInvoiceTaskResponse> {
@@ -5288,6 +5328,7 @@ impl InvoicesDeleteInvoiceItem {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/invoices/{invoiceId}/items/{itemId}",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -5332,6 +5373,7 @@ impl InvoicesGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5464,6 +5506,7 @@ impl InvoicesGetInvoiceTasks {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -5583,6 +5626,7 @@ impl InvoicesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
+        limit: None,
     };
     /// Comma-delimited list of invoice IDs.
     ///
@@ -5927,6 +5971,7 @@ impl InvoicesMarkAsExported {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/invoices/markasexported",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -5971,6 +6016,7 @@ impl InvoicesUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6009,6 +6055,7 @@ impl InvoicesUpdateInvoice {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/invoices/{id}",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6048,6 +6095,7 @@ impl InvoicesUpdateInvoiceItems {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/invoices/{invoiceId}/items",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6088,6 +6136,7 @@ impl InvoicesUpdateInvoiceTask {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks/{taskId}",
         scopes: Some(&["tn.acc.invoices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse> {
@@ -6305,6 +6354,7 @@ impl JournalEntriesCreateJournalEntry {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6340,6 +6390,7 @@ impl JournalEntriesDeleteJournalEntry {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6378,6 +6429,7 @@ impl JournalEntriesFullUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6416,6 +6468,7 @@ impl JournalEntriesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
@@ -6456,6 +6509,7 @@ impl JournalEntriesGetDetails {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/journal-entries/{id}/details",
         scopes: Some(&["tn.acc.journalentries:r"]),
+        limit: None,
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -6581,6 +6635,7 @@ impl JournalEntriesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:r"]),
+        limit: None,
     };
     /// Comma-delimited list of journal entry IDs, maximum 50 items
     ///
@@ -6912,6 +6967,7 @@ impl JournalEntriesGetSummary {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/journal-entries/{id}/summary",
         scopes: Some(&["tn.acc.journalentries:r"]),
+        limit: None,
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -7008,6 +7064,7 @@ impl JournalEntriesSyncUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/journal-entries/{id}/sync",
         scopes: Some(&["tn.acc.journalentries:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
@@ -7047,6 +7104,7 @@ impl JournalEntriesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
@@ -7141,6 +7199,7 @@ impl PaymentTermsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payment-terms",
         scopes: Some(&["tn.acc.paymentterms:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7272,6 +7331,7 @@ impl PaymentTermsGetPaymentTermModel {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payment-terms/{paymentTermId}",
         scopes: Some(&["tn.acc.paymentterms:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTermApiModel> {
@@ -7352,6 +7412,7 @@ impl PaymentTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payment-types/{id}",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTypeResponse> {
@@ -7395,6 +7456,7 @@ impl PaymentTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payment-types",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7633,6 +7695,7 @@ impl PaymentsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7786,6 +7849,7 @@ impl PaymentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payments",
         scopes: Some(&["tn.acc.payments:r"]),
+        limit: None,
     };
     /// Default: null (ActiveOnly)
     /// \
@@ -8039,6 +8103,7 @@ impl PaymentsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/payments/{id}",
         scopes: Some(&["tn.acc.payments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentResponse> {
@@ -8077,6 +8142,7 @@ impl PaymentsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -8114,6 +8180,7 @@ impl PaymentsUpdateStatus {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/payments/status",
         scopes: Some(&["tn.acc.payments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -8195,6 +8262,7 @@ impl RemittanceVendorsGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/remittance-vendors/{id}",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::RemittanceVendorResponse> {
@@ -8241,6 +8309,7 @@ impl RemittanceVendorsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/remittance-vendors",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
+        limit: None,
     };
     /// Ids to filter by
     ///
@@ -8437,6 +8506,7 @@ impl TaxZonesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/tax-zones",
         scopes: Some(&["tn.acc.taxzones:r"]),
+        limit: None,
     };
     /// Tax Zone Ids to pull tax zones for
     ///

@@ -99,6 +99,7 @@ impl BookingProviderTagsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -138,6 +139,7 @@ impl BookingProviderTagsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -186,6 +188,7 @@ impl BookingProviderTagsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
+        limit: None,
     };
     /// Name of the booking provider tag
     ///
@@ -339,6 +342,7 @@ impl BookingProviderTagsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingProviderTagResponse> {
@@ -610,6 +614,7 @@ impl BookingsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
@@ -650,6 +655,7 @@ impl BookingsCreateContact {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingContactResponse> {
@@ -691,6 +697,7 @@ impl BookingsDeleteContact {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -731,6 +738,7 @@ impl BookingsDismissBooking {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/dismiss",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -770,6 +778,7 @@ impl BookingsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
@@ -810,6 +819,7 @@ impl BookingsGetContactList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -906,6 +916,7 @@ impl BookingsGetContactList2 {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1000,6 +1011,7 @@ impl BookingsGetForProvider {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
@@ -1047,6 +1059,7 @@ impl BookingsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1198,6 +1211,7 @@ impl BookingsGetList2 {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1344,6 +1358,7 @@ impl BookingsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
@@ -1386,6 +1401,7 @@ impl BookingsUpdateBookingContact {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateBookingContactRequest> {
@@ -1465,6 +1481,7 @@ impl BulkTagsAddTags {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1500,6 +1517,7 @@ impl BulkTagsRemoveTags {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1664,6 +1682,7 @@ impl ContactMethodsCreateContactMethod {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
@@ -1703,6 +1722,7 @@ impl ContactMethodsDeleteContactMethod {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1742,6 +1762,7 @@ impl ContactMethodsGetContactMethod {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
@@ -1791,6 +1812,7 @@ impl ContactMethodsGetContactMethods {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Filters by reference ID
     ///
@@ -1953,6 +1975,7 @@ impl ContactMethodsUpdateContactMethod {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
@@ -1994,6 +2017,7 @@ impl ContactMethodsUpsertContactMethod {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
@@ -2105,6 +2129,7 @@ impl ContactPreferencesGetContactMethodPreference {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
@@ -2144,6 +2169,7 @@ impl ContactPreferencesGetContactMethodPreferences {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2187,6 +2213,7 @@ impl ContactPreferencesUpdateContactMethodPreference {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
@@ -2455,6 +2482,7 @@ impl ContactsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
@@ -2492,6 +2520,7 @@ impl ContactsCreateContactRelationship {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2530,6 +2559,7 @@ impl ContactsDeleteContact {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2569,6 +2599,7 @@ impl ContactsDeleteContactRelationship {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2607,6 +2638,7 @@ impl ContactsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
@@ -2656,6 +2688,7 @@ impl ContactsGetByRelationshipId {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/relationships/{relationshipId}",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Filters by contact name
     ///
@@ -2825,6 +2858,7 @@ impl ContactsGetContactRelationshipList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/{contactId}/relationships",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Filters by related entity id
     ///
@@ -2983,6 +3017,7 @@ impl ContactsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Filters by contact name
     ///
@@ -3139,6 +3174,7 @@ impl ContactsGetPreferenceMetadataList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -3178,6 +3214,7 @@ impl ContactsReplace {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
@@ -3227,6 +3264,7 @@ impl ContactsSearchContactMethods {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/contacts/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
+        limit: None,
     };
     /// Query parameter `contactId`.
     pub fn contact_id(mut self, value: rt::Uuid) -> Self {
@@ -3391,6 +3429,7 @@ impl ContactsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
@@ -3695,6 +3734,7 @@ impl CustomersCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreatedCustomerResponse> {
@@ -3731,6 +3771,7 @@ impl CustomersCreateContact {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -3777,6 +3818,7 @@ impl CustomersCreateNote {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
@@ -3816,6 +3858,7 @@ impl CustomersCreateTag {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateCustomerTagResponse> {
@@ -3854,6 +3897,7 @@ impl CustomersDeleteContact {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3892,6 +3936,7 @@ impl CustomersDeleteNote {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/customers/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3930,6 +3975,7 @@ impl CustomersDeleteTag {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3967,6 +4013,7 @@ impl CustomersGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
@@ -4007,6 +4054,7 @@ impl CustomersGetContactList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4115,6 +4163,7 @@ impl CustomersGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers/custom-fields",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4270,6 +4319,7 @@ impl CustomersGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4535,6 +4585,7 @@ impl CustomersGetModifiedContactsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4686,6 +4737,7 @@ impl CustomersGetNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4803,6 +4855,7 @@ impl CustomersUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
@@ -4843,6 +4896,7 @@ impl CustomersUpdateContact {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -4915,6 +4969,7 @@ impl ExportBookingsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5040,6 +5095,7 @@ impl ExportContactsCustomersContacts {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5130,6 +5186,7 @@ impl ExportContactsLocationsContacts {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5246,6 +5303,7 @@ impl ExportCustomersGetCustomers {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/customers",
         scopes: Some(&["tn.crm.customers:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5358,6 +5416,7 @@ impl ExportLeadsLeads {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/leads",
         scopes: Some(&["tn.crm.leads:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5467,6 +5526,7 @@ impl ExportLocationsLocations {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/locations",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5726,6 +5786,7 @@ impl LeadsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
@@ -5762,6 +5823,7 @@ impl LeadsCreateFollowUp {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/leads/{id}/follow-up",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FollowUpResponse> {
@@ -5801,6 +5863,7 @@ impl LeadsCreateNote {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
@@ -5840,6 +5903,7 @@ impl LeadsDismiss {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/leads/{id}/dismiss",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -5878,6 +5942,7 @@ impl LeadsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
@@ -5937,6 +6002,7 @@ impl LeadsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6198,6 +6264,7 @@ impl LeadsGetNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6315,6 +6382,7 @@ impl LeadsSubmitLeadForm {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/leads/form",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Query parameter `id`.
     pub fn id(mut self, value: i64) -> Self {
@@ -6357,6 +6425,7 @@ impl LeadsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
@@ -6685,6 +6754,7 @@ impl LocationsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationResponse> {
@@ -6721,6 +6791,7 @@ impl LocationsCreateContact {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
@@ -6760,6 +6831,7 @@ impl LocationsCreateNote {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
@@ -6799,6 +6871,7 @@ impl LocationsCreateTag {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationTagResponse> {
@@ -6837,6 +6910,7 @@ impl LocationsDeleteContact {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6875,6 +6949,7 @@ impl LocationsDeleteNote {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/locations/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6913,6 +6988,7 @@ impl LocationsDeleteTag {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6950,6 +7026,7 @@ impl LocationsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
@@ -6990,6 +7067,7 @@ impl LocationsGetContactList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7089,6 +7167,7 @@ impl LocationsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/custom-fields",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7243,6 +7322,7 @@ impl LocationsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7497,6 +7577,7 @@ impl LocationsGetLocationsContactsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -7627,6 +7708,7 @@ impl LocationsGetNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7743,6 +7825,7 @@ impl LocationsGetPreferredTechnician {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician",
         scopes: Some(&["tn.crm.locations:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<i64> {
@@ -7781,6 +7864,7 @@ impl LocationsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
@@ -7821,6 +7905,7 @@ impl LocationsUpdateContact {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
@@ -7860,6 +7945,7 @@ impl LocationsUpdatePreferredTechnician {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician/{preferredTechnicianId}",
         scopes: Some(&["tn.crm.locations:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {

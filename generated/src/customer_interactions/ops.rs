@@ -48,6 +48,7 @@ impl ExportTechnicianRatings {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -179,6 +180,7 @@ impl TechnicianRatingUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/technician-rating/technician/{technicianId}/job/{jobId}",
         scopes: Some(&["tn.csi.technicianrating:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -279,6 +281,7 @@ impl TechnicianRatingsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
+        limit: None,
     };
     /// Query parameter `technicianId`.
     pub fn technician_id(mut self, value: i64) -> Self {
@@ -418,6 +421,7 @@ impl TechnicianRatingsUpdate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(

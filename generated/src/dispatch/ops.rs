@@ -87,6 +87,7 @@ impl AppointmentAssignmentsAssignTechnicians {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/appointment-assignments/assign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -136,6 +137,7 @@ impl AppointmentAssignmentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -307,6 +309,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/appointment-assignments/unassign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -449,6 +452,7 @@ impl ArrivalWindowsActivated {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/arrival-windows/{id}/activated",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -487,6 +491,7 @@ impl ArrivalWindowsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
@@ -522,6 +527,7 @@ impl ArrivalWindowsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
@@ -558,6 +564,7 @@ impl ArrivalWindowsGetConfiguration {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -604,6 +611,7 @@ impl ArrivalWindowsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -719,6 +727,7 @@ impl ArrivalWindowsUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
@@ -757,6 +766,7 @@ impl ArrivalWindowsUpdatedConfiguration {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -836,6 +846,7 @@ impl BusinessHourCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
@@ -870,6 +881,7 @@ impl BusinessHourGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
@@ -927,6 +939,7 @@ impl CapacityGetList {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/capacity",
         scopes: Some(&["tn.dis.capacity:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CapacityResponse> {
@@ -991,6 +1004,7 @@ impl ExportAppointmentAssignments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
+        limit: None,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1125,6 +1139,7 @@ impl GpsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/gps-provider/{gps_provider}/gps-pings",
         scopes: Some(&["tn.dis.gpspings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<Vec<super::models::GpsPingResponse>> {
@@ -1256,6 +1271,7 @@ impl NonJobAppointmentsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1293,6 +1309,7 @@ impl NonJobAppointmentsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1332,6 +1349,7 @@ impl NonJobAppointmentsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1385,6 +1403,7 @@ impl NonJobAppointmentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
+        limit: None,
     };
     /// Unique id of the technician this non-job appointment applies to
     ///
@@ -1575,6 +1594,7 @@ impl NonJobAppointmentsUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1684,6 +1704,7 @@ impl TeamCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateTeamResponse> {
@@ -1719,6 +1740,7 @@ impl TeamDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1756,6 +1778,7 @@ impl TeamGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TeamResponse> {
@@ -1801,6 +1824,7 @@ impl TeamGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2044,6 +2068,7 @@ impl TechnicianShiftsBulkDelete {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technician-shifts/bulk-delete",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2084,6 +2109,7 @@ impl TechnicianShiftsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2121,6 +2147,7 @@ impl TechnicianShiftsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianShiftResult> {
@@ -2158,6 +2185,7 @@ impl TechnicianShiftsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftResponse> {
@@ -2209,6 +2237,7 @@ impl TechnicianShiftsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
+        limit: None,
     };
     /// When the Start of shift should be at or after
     ///
@@ -2401,6 +2430,7 @@ impl TechnicianShiftsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2530,6 +2560,7 @@ impl TechnicianSkillsAssignTechnicianSkills {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2567,6 +2598,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
@@ -2602,6 +2634,7 @@ impl TechnicianSkillsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianSkillResult> {
@@ -2639,6 +2672,7 @@ impl TechnicianSkillsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
@@ -2685,6 +2719,7 @@ impl TechnicianSkillsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:r"]),
+        limit: None,
     };
     /// Gets or sets the unique Id of the technician the skill must apply to.
     ///
@@ -2860,6 +2895,7 @@ impl TechnicianTrackingGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technician-tracking",
         scopes: Some(&["tn.dis.techniciantracking:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
@@ -2985,6 +3021,7 @@ impl ZoneCreateZone {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
@@ -3020,6 +3057,7 @@ impl ZoneDeleteZone {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3057,6 +3095,7 @@ impl ZoneGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/zones/{id}",
         scopes: Some(&["tn.dis.zones:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ZoneResponse> {
@@ -3102,6 +3141,7 @@ impl ZoneGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3237,6 +3277,7 @@ impl ZoneUpdateZone {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {

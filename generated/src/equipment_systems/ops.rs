@@ -100,6 +100,7 @@ impl EquipmentTypesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
@@ -137,6 +138,7 @@ impl EquipmentTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
@@ -184,6 +186,7 @@ impl EquipmentTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -345,6 +348,7 @@ impl EquipmentTypesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
@@ -408,6 +412,7 @@ impl ExportExportInstalledEquipment {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -612,6 +617,7 @@ impl InstalledEquipmentCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -654,6 +660,7 @@ impl InstalledEquipmentGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -695,6 +702,7 @@ impl InstalledEquipmentGet2 {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
+        limit: None,
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -745,6 +753,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/installed-equipment/custom-field-types",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
+        limit: None,
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: rt::DateTime) -> Self {
@@ -852,6 +861,7 @@ impl InstalledEquipmentGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
+        limit: None,
     };
     /// Query parameter `locationIds`.
     pub fn location_ids(mut self, value: impl Into<String>) -> Self {
@@ -1014,6 +1024,7 @@ impl InstalledEquipmentPostAttachment {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentUploadResponse> {
@@ -1053,6 +1064,7 @@ impl InstalledEquipmentUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(

@@ -61,6 +61,7 @@ impl FindingAssetsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:r"]),
+        limit: None,
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -101,6 +102,7 @@ impl FindingAssetsPostAttachment {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAssetUploadResponse> {
@@ -303,6 +305,7 @@ impl FindingsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
@@ -339,6 +342,7 @@ impl FindingsCreateFindingAttachment {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
@@ -378,6 +382,7 @@ impl FindingsDeleteFindingAttachment {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -416,6 +421,7 @@ impl FindingsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
@@ -454,6 +460,7 @@ impl FindingsGetFindingAttachment {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
@@ -499,6 +506,7 @@ impl FindingsGetFindingAttachments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -639,6 +647,7 @@ impl FindingsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -806,6 +815,7 @@ impl FindingsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
@@ -846,6 +856,7 @@ impl FindingsUpdateFindingAttachment {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {

@@ -72,6 +72,7 @@ impl FormGetForms {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/forms",
         scopes: Some(&["tn.frm.forms:r"]),
+        limit: None,
     };
     /// Query parameter `hasConditionalLogic`.
     pub fn has_conditional_logic(mut self, value: bool) -> Self {
@@ -264,6 +265,7 @@ impl FormSubmissionGetFormSubmissions {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/submissions",
         scopes: Some(&["tn.frm.submissions:r"]),
+        limit: None,
     };
     /// Form Ids (comma separated Ids)
     ///
@@ -496,6 +498,7 @@ impl JobsCreateAttachment {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/jobs/{id}/attachments",
         scopes: Some(&["tn.frm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentResponse> {
@@ -534,6 +537,7 @@ impl JobsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/attachment/{id}",
         scopes: Some(&["tn.frm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -577,6 +581,7 @@ impl JobsGetJobAttachments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{jobId}/attachments",
         scopes: Some(&["tn.frm.jobs:r"]),
+        limit: None,
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: rt::DateTime) -> Self {

@@ -126,6 +126,7 @@ impl AdjustmentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -406,6 +407,7 @@ impl AdjustmentsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/adjustments/{id}",
         scopes: Some(&["tn.inv.adjustments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -444,6 +446,7 @@ impl AdjustmentsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/adjustments/custom-fields",
         scopes: Some(&["tn.inv.adjustments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -547,6 +550,7 @@ impl ExportAdjustments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -633,6 +637,7 @@ impl ExportPurchaseOrders {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -725,6 +730,7 @@ impl ExportReturns {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/returns",
         scopes: Some(&["tn.inv.returns:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -811,6 +817,7 @@ impl ExportTransfers {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -939,6 +946,7 @@ impl InventoryTemplatesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/inventory-templates",
         scopes: Some(&["tn.inv.inventorytemplates:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1150,6 +1158,7 @@ impl PurchaseOrderTypesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1193,6 +1202,7 @@ impl PurchaseOrderTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:r"]),
+        limit: None,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1336,6 +1346,7 @@ impl PurchaseOrderTypesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-order-types/{id}",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1535,6 +1546,7 @@ impl PurchaseOrdersApproveRequest {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/approve",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1573,6 +1585,7 @@ impl PurchaseOrdersCancel {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-orders/{id}/cancellation",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1611,6 +1624,7 @@ impl PurchaseOrdersCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1646,6 +1660,7 @@ impl PurchaseOrdersGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderResponse> {
@@ -1701,6 +1716,7 @@ impl PurchaseOrdersGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1940,6 +1956,7 @@ impl PurchaseOrdersGetRequests {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-orders/requests",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -2154,6 +2171,7 @@ impl PurchaseOrdersRejectRequest {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/reject",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -2193,6 +2211,7 @@ impl PurchaseOrdersUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -2320,6 +2339,7 @@ impl PurchaseOrdersMarkupCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
@@ -2357,6 +2377,7 @@ impl PurchaseOrdersMarkupDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2402,6 +2423,7 @@ impl PurchaseOrdersMarkupGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -2540,6 +2562,7 @@ impl PurchaseOrdersMarkupGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
@@ -2578,6 +2601,7 @@ impl PurchaseOrdersMarkupUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
@@ -2713,6 +2737,7 @@ impl ReceiptsCancelReceipts {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/receipts/{id}/cancellation",
         scopes: Some(&["tn.inv.receipts:w"]),
+        limit: None,
     };
     /// Query parameter `id`.
     pub fn id2(mut self, value: i64) -> Self {
@@ -2757,6 +2782,7 @@ impl ReceiptsCreateReceipt {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -2814,6 +2840,7 @@ impl ReceiptsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3072,6 +3099,7 @@ impl ReceiptsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/receipts/custom-fields",
         scopes: Some(&["tn.inv.receipts:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3175,6 +3203,7 @@ impl ReturnTypesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -3219,6 +3248,7 @@ impl ReturnTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:r"]),
+        limit: None,
     };
     /// Filter by name
     ///
@@ -3358,6 +3388,7 @@ impl ReturnTypesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/return-types/{id}",
         scopes: Some(&["tn.inv.returntypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -3511,6 +3542,7 @@ impl ReturnsCancel {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/returns/{id}/cancellation",
         scopes: Some(&["tn.inv.returns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -3549,6 +3581,7 @@ impl ReturnsCreateReturn {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -3609,6 +3642,7 @@ impl ReturnsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3894,6 +3928,7 @@ impl ReturnsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/returns/{id}",
         scopes: Some(&["tn.inv.returns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -3932,6 +3967,7 @@ impl ReturnsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/returns/custom-fields",
         scopes: Some(&["tn.inv.returns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -4072,6 +4108,7 @@ impl TransfersGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4340,6 +4377,7 @@ impl TransfersUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/transfers/{id}",
         scopes: Some(&["tn.inv.transfers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -4378,6 +4416,7 @@ impl TransfersUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/transfers/custom-fields",
         scopes: Some(&["tn.inv.transfers:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -4481,6 +4520,7 @@ impl TrucksCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -4528,6 +4568,7 @@ impl TrucksGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4697,6 +4738,7 @@ impl TrucksUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/trucks/{id}",
         scopes: Some(&["tn.inv.trucks:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -4852,6 +4894,7 @@ impl VendorsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -4890,6 +4933,7 @@ impl VendorsGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:r"]),
+        limit: None,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -4960,6 +5004,7 @@ impl VendorsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5103,6 +5148,7 @@ impl VendorsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:r"]),
+        limit: None,
     };
     /// Ids to filter by
     ///
@@ -5292,6 +5338,7 @@ impl VendorsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -5330,6 +5377,7 @@ impl VendorsUpdateCustomFields {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -5433,6 +5481,7 @@ impl WarehousesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/warehouses",
         scopes: Some(&["tn.inv.warehouses:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -5604,6 +5653,7 @@ impl WarehousesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/warehouses/{id}",
         scopes: Some(&["tn.inv.warehouses:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {

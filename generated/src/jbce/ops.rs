@@ -62,6 +62,7 @@ impl CallReasonsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/call-reasons",
         scopes: Some(&["tn.jbce.callreasons:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///

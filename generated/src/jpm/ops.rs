@@ -205,6 +205,7 @@ impl AppointmentsAdd {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -240,6 +241,7 @@ impl AppointmentsConfirm {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -277,6 +279,7 @@ impl AppointmentsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -314,6 +317,7 @@ impl AppointmentsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -369,6 +373,7 @@ impl AppointmentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -587,6 +592,7 @@ impl AppointmentsHold {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -625,6 +631,7 @@ impl AppointmentsRemoveConfirmation {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -662,6 +669,7 @@ impl AppointmentsRemoveHold {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -700,6 +708,7 @@ impl AppointmentsReschedule {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/appointments/{id}/reschedule",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -739,6 +748,7 @@ impl AppointmentsSetSummary {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/appointments/{id}/summaries",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentSummaryApiModel> {
@@ -778,6 +788,7 @@ impl AppointmentsUpdateSpecialInstructions {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/appointments/{id}/special-instructions",
         scopes: Some(&["tn.jpm.appointments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
@@ -1041,6 +1052,7 @@ impl BudgetCodesCreateBudgetCode {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
@@ -1079,6 +1091,7 @@ impl BudgetCodesCreateBudgetCodePartial {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
@@ -1116,6 +1129,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1154,6 +1168,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1198,6 +1213,7 @@ impl BudgetCodesListCompanyBudgetCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
+        limit: None,
     };
     /// Query parameter `budgetCodeIds`.
     pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
@@ -1299,6 +1315,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1388,6 +1405,7 @@ impl BudgetCodesListCompanySegmentItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1474,6 +1492,7 @@ impl BudgetCodesListCompanySegments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1535,6 +1554,7 @@ impl BudgetCodesListProjectBudgetCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
+        limit: None,
     };
     /// Query parameter `budgetCodeIds`.
     pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
@@ -1637,6 +1657,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1728,6 +1749,7 @@ impl BudgetCodesListProjectSegmentItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1816,6 +1838,7 @@ impl BudgetCodesListProjectSegments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1871,6 +1894,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
@@ -1910,6 +1934,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
@@ -2055,6 +2080,7 @@ impl ExportAppointments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
+        limit: None,
     };
     /// What kind of items should be returned (all items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -2150,6 +2176,7 @@ impl ExportJobCancelReasons {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/job-canceled-logs",
         scopes: Some(&["tn.jpm.jobcanceledlogs:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2240,6 +2267,7 @@ impl ExportJobHistory {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/job-history",
         scopes: Some(&["tn.jpm.jobhistory:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2326,6 +2354,7 @@ impl ExportJobNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/job-notes",
         scopes: Some(&["tn.jpm.jobnotes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2412,6 +2441,7 @@ impl ExportJobs {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2495,6 +2525,7 @@ impl ExportProjectNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/project-notes",
         scopes: Some(&["tn.jpm.projectnotes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2581,6 +2612,7 @@ impl ExportProjects {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2707,6 +2739,7 @@ impl JobCancelReasonsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/job-cancel-reasons",
         scopes: Some(&["tn.jpm.jobcancelreasons:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2925,6 +2958,7 @@ impl JobEquipmentAttach {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
@@ -2964,6 +2998,7 @@ impl JobEquipmentDetach {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/jobs/{id}/equipment/{equipmentId}",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3002,6 +3037,7 @@ impl JobEquipmentDetachBulk {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3040,6 +3076,7 @@ impl JobEquipmentGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
@@ -3118,6 +3155,7 @@ impl JobHoldReasonsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/job-hold-reasons",
         scopes: Some(&["tn.jpm.jobholdreasons:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3342,6 +3380,7 @@ impl JobTypesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
@@ -3378,6 +3417,7 @@ impl JobTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
+        limit: None,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -3440,6 +3480,7 @@ impl JobTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
+        limit: None,
     };
     /// Filters by job type name
     ///
@@ -3629,6 +3670,7 @@ impl JobTypesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
@@ -3906,6 +3948,7 @@ impl JobsCancel {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/jobs/{id}/cancel",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3944,6 +3987,7 @@ impl JobsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
@@ -3980,6 +4024,7 @@ impl JobsCreateNote {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
@@ -4019,6 +4064,7 @@ impl JobsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -4066,6 +4112,7 @@ impl JobsGetBookedLog {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}/booked-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobBookedLogResponse> {
@@ -4103,6 +4150,7 @@ impl JobsGetCancelReasons {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/cancel-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -4147,6 +4195,7 @@ impl JobsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/custom-fields",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4276,6 +4325,7 @@ impl JobsGetHistory {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}/history",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobHistoryResponse> {
@@ -4313,6 +4363,7 @@ impl JobsGetHoldReasons {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/hold-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -4353,6 +4404,7 @@ impl JobsGetJobCanceledLogs {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}/canceled-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4481,6 +4533,7 @@ impl JobsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4860,6 +4913,7 @@ impl JobsGetNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4944,6 +4998,7 @@ impl JobsRemoveCancellation {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/jobs/{id}/remove-cancellation",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -4982,6 +5037,7 @@ impl JobsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
@@ -5066,6 +5122,7 @@ impl ProjectStatusesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-statuses/{id}",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectStatusResponse> {
@@ -5112,6 +5169,7 @@ impl ProjectStatusesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-statuses",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
+        limit: None,
     };
     /// Filters by project status name
     ///
@@ -5309,6 +5367,7 @@ impl ProjectSubStatusesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-substatuses/{id}",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectSubStatusResponse> {
@@ -5357,6 +5416,7 @@ impl ProjectSubStatusesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-substatuses",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
+        limit: None,
     };
     /// Filters by project sub status name
     ///
@@ -5562,6 +5622,7 @@ impl ProjectTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-types/{id}",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectTypeResponse> {
@@ -5601,6 +5662,7 @@ impl ProjectTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/project-types",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5855,6 +5917,7 @@ impl ProjectsAttachJob {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/projects/{id}/attach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -5892,6 +5955,7 @@ impl ProjectsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
@@ -5928,6 +5992,7 @@ impl ProjectsCreateNote {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
@@ -5966,6 +6031,7 @@ impl ProjectsDetachJob {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/projects/detach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -6004,6 +6070,7 @@ impl ProjectsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:r"]),
+        limit: None,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -6058,6 +6125,7 @@ impl ProjectsGetCustomFieldTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/projects/custom-fields",
         scopes: Some(&["tn.jpm.projects:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6214,6 +6282,7 @@ impl ProjectsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -6509,6 +6578,7 @@ impl ProjectsGetNotes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6594,6 +6664,7 @@ impl ProjectsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {

@@ -97,6 +97,7 @@ impl CampaignCategoriesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -132,6 +133,7 @@ impl CampaignCategoriesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCategoryResponse> {
@@ -176,6 +178,7 @@ impl CampaignCategoriesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -310,6 +313,7 @@ impl CampaignCategoriesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -373,6 +377,7 @@ impl CampaignCostSummaryGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/campaign-cost-summary",
         scopes: Some(&["tn.mrk.campaigncostsummary:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -488,6 +493,7 @@ impl CampaignCostsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
@@ -523,6 +529,7 @@ impl CampaignCostsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
@@ -566,6 +573,7 @@ impl CampaignCostsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -688,6 +696,7 @@ impl CampaignCostsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -821,6 +830,7 @@ impl CampaignsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
@@ -856,6 +866,7 @@ impl CampaignsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
@@ -899,6 +910,7 @@ impl CampaignsGetCosts {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/campaigns/{id}/costs",
         scopes: Some(&["tn.mrk.campaigns:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1022,6 +1034,7 @@ impl CampaignsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1181,6 +1194,7 @@ impl CampaignsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
@@ -1244,6 +1258,7 @@ impl EmailChannelCostGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/email-channel-cost",
         scopes: Some(&["tn.mrk.emailchannelcost:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {

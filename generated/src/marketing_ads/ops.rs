@@ -60,6 +60,7 @@ impl AttributedLeadsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/attributed-leads",
         scopes: Some(&["tn.mads.attributedleads:r"]),
+        limit: None,
     };
     /// Gets or sets the type of lead for filtering purposes. Possible values are:
     /// LeadType.Call
@@ -191,6 +192,7 @@ impl CapacityAwarenessWarningGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/capacity-warnings",
         scopes: Some(&["tn.mads.capacitywarnings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -257,6 +259,7 @@ impl ExternalCallAttributionsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/external-call-attributions",
         scopes: Some(&["tn.mads.externalcallattributions:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -335,6 +338,7 @@ impl PerformanceGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/performance",
         scopes: Some(&["tn.mads.performance:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -456,6 +460,7 @@ impl ScheduledJobAttributionsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/job-attributions",
         scopes: Some(&["tn.mads.jobattributions:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -519,6 +524,7 @@ impl WebBookingAttributionsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/web-booking-attributions",
         scopes: Some(&["tn.mads.webbookingattributions:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -585,6 +591,7 @@ impl WebLeadFormAttributionsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/web-lead-form-attributions",
         scopes: Some(&["tn.mads.webleadformattributions:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {

@@ -92,6 +92,7 @@ impl ReviewsReviews {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/reviews",
         scopes: Some(&["tn.mrep.reviews:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {

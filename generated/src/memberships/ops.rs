@@ -134,6 +134,7 @@ impl CustomerMembershipsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/memberships/sale",
         scopes: Some(&["tn.mem.memberships:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -173,6 +174,7 @@ impl CustomerMembershipsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerMembershipResponse> {
@@ -217,6 +219,7 @@ impl CustomerMembershipsGetCustomFields {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/memberships/custom-fields",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -362,6 +365,7 @@ impl CustomerMembershipsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -548,6 +552,7 @@ impl CustomerMembershipsGetStatusChanges {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/memberships/{id}/status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -595,6 +600,7 @@ impl CustomerMembershipsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -740,6 +746,7 @@ impl ExportInvoiceTemplates {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -833,6 +840,7 @@ impl ExportLocationRecurringServiceEvents {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -930,6 +938,7 @@ impl ExportLocationRecurringServices {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1027,6 +1036,7 @@ impl ExportMembershipStatusChanges {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/membership-status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1124,6 +1134,7 @@ impl ExportMembershipTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1216,6 +1227,7 @@ impl ExportMemberships {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1310,6 +1322,7 @@ impl ExportRecurringServiceTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1479,6 +1492,7 @@ impl InvoiceTemplatesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1514,6 +1528,7 @@ impl InvoiceTemplatesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::InvoiceTemplateResponse> {
@@ -1551,6 +1566,7 @@ impl InvoiceTemplatesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1591,6 +1607,7 @@ impl InvoiceTemplatesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1718,6 +1735,7 @@ impl LocationRecurringServiceEventsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1894,6 +1912,7 @@ impl LocationRecurringServiceEventsMarkComplete {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-complete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1933,6 +1952,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-incomplete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -2037,6 +2057,7 @@ impl LocationRecurringServicesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2090,6 +2111,7 @@ impl LocationRecurringServicesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2266,6 +2288,7 @@ impl LocationRecurringServicesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -2399,6 +2422,7 @@ impl MembershipTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/membership-types/{id}",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::MembershipTypeResponse> {
@@ -2436,6 +2460,7 @@ impl MembershipTypesGetDiscountsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/membership-types/{id}/discounts",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2481,6 +2506,7 @@ impl MembershipTypesGetDurationBillingList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/membership-types/{id}/duration-billing-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -2551,6 +2577,7 @@ impl MembershipTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2749,6 +2776,7 @@ impl MembershipTypesGetRecurringServiceItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/membership-types/{id}/recurring-service-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2844,6 +2872,7 @@ impl RecurringServiceTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/recurring-service-types/{id}",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2895,6 +2924,7 @@ impl RecurringServiceTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -66,6 +66,7 @@ impl ActivityCodesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-codes/{id}",
         scopes: Some(&["tn.prl.activitycodes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollActivityCodeResponse> {
@@ -111,6 +112,7 @@ impl ActivityCodesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -357,6 +359,7 @@ impl ExportActivityCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -451,6 +454,7 @@ impl ExportGrossPayItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -537,6 +541,7 @@ impl ExportJobSplits {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -623,6 +628,7 @@ impl ExportPayrollAdjustments {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -717,6 +723,7 @@ impl ExportPayrollSettings {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -809,6 +816,7 @@ impl ExportTimesheetCodes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -899,6 +907,7 @@ impl ExportTimesheets {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1066,6 +1075,7 @@ impl GrossPayItemsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1101,6 +1111,7 @@ impl GrossPayItemsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1151,6 +1162,7 @@ impl GrossPayItemsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1326,6 +1338,7 @@ impl GrossPayItemsUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1428,6 +1441,7 @@ impl JobSplitsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{job}/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1574,6 +1588,7 @@ impl JobSplitsGetListByJobs {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// Query parameter `jobIds`.
     pub fn job_ids(mut self, value: impl Into<String>) -> Self {
@@ -1753,6 +1768,7 @@ impl LocationLaborTypeGetListByLocations {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/locations/rates",
         scopes: Some(&["tn.prl.locations:r"]),
+        limit: None,
     };
     /// Returns location rates for the specified location IDs
     ///
@@ -1951,6 +1967,7 @@ impl PayrollAdjustmentsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1987,6 +2004,7 @@ impl PayrollAdjustmentsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payroll-adjustments/{id}",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
+        limit: None,
     };
     /// The employee type\
     /// Values: \[Technician, Employee\]
@@ -2044,6 +2062,7 @@ impl PayrollAdjustmentsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2303,6 +2322,7 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
@@ -2348,6 +2368,7 @@ impl PayrollSettingsGetPayrollSettingsList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
+        limit: None,
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -2490,6 +2511,7 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
@@ -2528,6 +2550,7 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2569,6 +2592,7 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2713,6 +2737,7 @@ impl PayrollsGetEmployeePayrolls {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/employees/{employee}/payrolls",
         scopes: Some(&["tn.prl.employees:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2892,6 +2917,7 @@ impl PayrollsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/payrolls",
         scopes: Some(&["tn.prl.payrolls:r"]),
+        limit: None,
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -3077,6 +3103,7 @@ impl PayrollsGetTechnicianPayrolls {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technicians/{technician}/payrolls",
         scopes: Some(&["tn.prl.technicians:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3288,6 +3315,7 @@ impl TimesheetCodesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/timesheet-codes/{id}",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TimesheetCodeResponse> {
@@ -3333,6 +3361,7 @@ impl TimesheetCodesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
+        limit: None,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -3570,6 +3599,7 @@ impl TimesheetsGetJobTimesheets {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/{job}/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3747,6 +3777,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
+        limit: None,
     };
     /// Query parameter `jobIds`.
     pub fn job_ids(mut self, value: impl Into<String>) -> Self {
@@ -3925,6 +3956,7 @@ impl TimesheetsGetNonJobTimesheets {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/non-job-timesheets",
         scopes: Some(&["tn.prl.nonjobtimesheets:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///

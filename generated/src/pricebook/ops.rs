@@ -111,6 +111,7 @@ impl CategoriesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
@@ -146,6 +147,7 @@ impl CategoriesDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -183,6 +185,7 @@ impl CategoriesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
@@ -229,6 +232,7 @@ impl CategoriesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -373,6 +377,7 @@ impl CategoriesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
@@ -459,6 +464,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/clientspecificpricing",
         scopes: Some(&["tn.pb.csp:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -568,6 +574,7 @@ impl ClientSpecificPricingUpdateRateSheet {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/clientspecificpricing/{rateSheetId}",
         scopes: Some(&["tn.pb.csp:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -705,6 +712,7 @@ impl DiscountAndFeesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
@@ -740,6 +748,7 @@ impl DiscountAndFeesDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -778,6 +787,7 @@ impl DiscountAndFeesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
+        limit: None,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -838,6 +848,7 @@ impl DiscountAndFeesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1024,6 +1035,7 @@ impl DiscountAndFeesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
@@ -1157,6 +1169,7 @@ impl EquipmentCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
@@ -1192,6 +1205,7 @@ impl EquipmentDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1230,6 +1244,7 @@ impl EquipmentGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:r"]),
+        limit: None,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1290,6 +1305,7 @@ impl EquipmentGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1470,6 +1486,7 @@ impl EquipmentUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
@@ -1574,6 +1591,7 @@ impl ExportCategories {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/categories",
         scopes: Some(&["tn.pb.categories:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1660,6 +1678,7 @@ impl ExportEquipment {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1746,6 +1765,7 @@ impl ExportMaterials {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/materials",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1832,6 +1852,7 @@ impl ExportServices {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/services",
         scopes: Some(&["tn.pb.services:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1955,6 +1976,7 @@ impl ImagesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:r"]),
+        limit: None,
     };
     /// The storage path of the pricebook image to retrieve, as returned by other pricebook API endpoints.
     /// The path is case sensitive and must begin with "Images/".
@@ -1998,6 +2020,7 @@ impl ImagesPost {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ImageUploadResponse> {
@@ -2138,6 +2161,7 @@ impl MaterialsCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
@@ -2173,6 +2197,7 @@ impl MaterialsDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -2211,6 +2236,7 @@ impl MaterialsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -2257,6 +2283,7 @@ impl MaterialsGetCostTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/materials/costtypes",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
@@ -2306,6 +2333,7 @@ impl MaterialsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Allows filtering by Is Other Direct Cost
     ///
@@ -2500,6 +2528,7 @@ impl MaterialsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
@@ -2608,6 +2637,7 @@ impl MaterialsMarkupCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2650,6 +2680,7 @@ impl MaterialsMarkupGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2695,6 +2726,7 @@ impl MaterialsMarkupGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:r"]),
+        limit: None,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -2773,6 +2805,7 @@ impl MaterialsMarkupUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -2857,6 +2890,7 @@ impl PricebookBulkCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::PricebookBulkCreateResponse> {
@@ -2892,6 +2926,7 @@ impl PricebookBulkUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3021,6 +3056,7 @@ impl ServicesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
@@ -3056,6 +3092,7 @@ impl ServicesDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -3095,6 +3132,7 @@ impl ServicesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:r"]),
+        limit: None,
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -3164,6 +3202,7 @@ impl ServicesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:r"]),
+        limit: None,
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -3352,6 +3391,7 @@ impl ServicesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {

@@ -55,6 +55,7 @@ impl DynamicValueSetsGetDynamicSet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/dynamic-value-sets/{dynamicSetId}",
         scopes: Some(&["tn.rpr.dynamicvaluesets:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -168,6 +169,7 @@ impl ReportCategoriesGetCategories {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/report-categories",
         scopes: Some(&["tn.rpr.reportcategories:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -331,6 +333,7 @@ impl ReportCategoryReportsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}",
         scopes: Some(&["tn.rpr.reports:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ReportResponse> {
@@ -374,6 +377,7 @@ impl ReportCategoryReportsGetData {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}/data",
         scopes: Some(&["tn.rpr.reports:r"]),
+        limit: Some(rt::RateLimit::new(5u32, std::time::Duration::from_secs(60u64))),
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -463,6 +467,7 @@ impl ReportCategoryReportsGetReports {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/report-category/{report_category}/reports",
         scopes: Some(&["tn.rpr.reports:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///

@@ -107,6 +107,7 @@ impl EstimateTemplatesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
@@ -142,6 +143,7 @@ impl EstimateTemplatesDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -184,6 +186,7 @@ impl EstimateTemplatesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
+        limit: None,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -287,6 +290,7 @@ impl EstimateTemplatesGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
@@ -325,6 +329,7 @@ impl EstimateTemplatesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
@@ -520,6 +525,7 @@ impl EstimatesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
@@ -556,6 +562,7 @@ impl EstimatesDeleteItem {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/estimates/{id}/items/{itemId}",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -593,6 +600,7 @@ impl EstimatesDismiss {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/estimates/{id}/dismiss",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -630,6 +638,7 @@ impl EstimatesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
@@ -677,6 +686,7 @@ impl EstimatesGetItems {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimates/items",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Query parameter `estimateId`.
     pub fn estimate_id(mut self, value: i64) -> Self {
@@ -847,6 +857,7 @@ impl EstimatesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Query parameter `jobId`.
     pub fn job_id(mut self, value: i64) -> Self {
@@ -1066,6 +1077,7 @@ impl EstimatesPutItem {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/estimates/{id}/items",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateItemUpdateResponse> {
@@ -1105,6 +1117,7 @@ impl EstimatesSell {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/estimates/{id}/sell",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
@@ -1143,6 +1156,7 @@ impl EstimatesUnsell {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/estimates/{id}/unsell",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1181,6 +1195,7 @@ impl EstimatesUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
@@ -1259,6 +1274,7 @@ impl EstimatesExportEstimates {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1345,6 +1361,7 @@ impl EstimatesExportEstimatesAsyncLegacy {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/estimates/export",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1458,6 +1475,7 @@ impl EstimatesStatusGetEstimateStatusChanges {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/status/estimates/{id}/changes",
         scopes: Some(&["tn.sal.estimates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -1586,6 +1604,7 @@ impl ProposalTemplatesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
@@ -1621,6 +1640,7 @@ impl ProposalTemplatesDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -1664,6 +1684,7 @@ impl ProposalTemplatesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
+        limit: None,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -1775,6 +1796,7 @@ impl ProposalTemplatesGetById {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
@@ -1813,6 +1835,7 @@ impl ProposalTemplatesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
@@ -1874,6 +1897,7 @@ impl ProposalTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/proposal-types",
         scopes: Some(&["tn.sal.proposaltypes:r"]),
+        limit: None,
     };
     /// Values: \[True, Any, False\]
     ///

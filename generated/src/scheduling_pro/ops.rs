@@ -74,6 +74,7 @@ impl RouterRouterPerformance {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/routers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::RouterPerformanceResponse> {
@@ -120,6 +121,7 @@ impl RouterRouterSessions {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/routers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
+        limit: None,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -318,6 +320,7 @@ impl SchedulerSchedulerPerformance {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/schedulers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(
@@ -366,6 +369,7 @@ impl SchedulerSchedulerSessions {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/schedulers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
+        limit: None,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -496,6 +500,7 @@ impl SchedulerSchedulers {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/schedulers",
         scopes: Some(&["tn.sp.schedulers:r"]),
+        limit: None,
     };
     /// Return items created before certain date/time (in UTC)
     ///

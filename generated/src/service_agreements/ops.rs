@@ -48,6 +48,7 @@ impl ExportServiceAgreements {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -190,6 +191,7 @@ impl ServiceAgreementsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/service-agreements/{id}",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceAgreementResponse> {
@@ -238,6 +240,7 @@ impl ServiceAgreementsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -87,6 +87,7 @@ impl BusinessUnitsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:r"]),
+        limit: None,
     };
     /// Query parameter `externalDataApplicationGuid`.
     pub fn external_data_application_guid(mut self, value: rt::Uuid) -> Self {
@@ -141,6 +142,7 @@ impl BusinessUnitsGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -294,6 +296,7 @@ impl BusinessUnitsUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -427,6 +430,7 @@ impl EmployeesAccountActions {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/employees/{id}/account-actions",
         scopes: Some(&["tn.stt.employees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
@@ -465,6 +469,7 @@ impl EmployeesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeCreateResponse> {
@@ -500,6 +505,7 @@ impl EmployeesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeResponse> {
@@ -548,6 +554,7 @@ impl EmployeesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -703,6 +710,7 @@ impl EmployeesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeUpdateResponse> {
@@ -807,6 +815,7 @@ impl ExportBusinessUnits {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -893,6 +902,7 @@ impl ExportEmployees {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/employees",
         scopes: Some(&["tn.stt.employees:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -979,6 +989,7 @@ impl ExportTagTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1065,6 +1076,7 @@ impl ExportTechnicians {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1186,6 +1198,7 @@ impl IntacctBusinessUnitMappingsGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/business-units/intacct",
         scopes: Some(&["tn.stt.businessunits:r"]),
+        limit: None,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
@@ -1333,6 +1346,7 @@ impl TagTypesCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1376,6 +1390,7 @@ impl TagTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1497,6 +1512,7 @@ impl TagTypesUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/tag-types/{id}",
         scopes: Some(&["tn.stt.tagtypes:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -1632,6 +1648,7 @@ impl TechniciansAccountActions {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technicians/{id}/account-actions",
         scopes: Some(&["tn.stt.technicians:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
@@ -1670,6 +1687,7 @@ impl TechniciansCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianCreateResponse> {
@@ -1705,6 +1723,7 @@ impl TechniciansGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianResponse> {
@@ -1752,6 +1771,7 @@ impl TechniciansGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1901,6 +1921,7 @@ impl TechniciansUpdate {
         method: rt::Method::Patch,
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianUpdateResponse> {
@@ -1980,6 +2001,7 @@ impl UserRolesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/user-roles",
         scopes: Some(&["tn.stt.userroles:r"]),
+        limit: None,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

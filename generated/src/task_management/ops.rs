@@ -42,6 +42,7 @@ impl ClientSideDataGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/data",
         scopes: Some(&["tn.tsm.data:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ClientSideDataResponse> {
@@ -169,6 +170,7 @@ impl TasksCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::TaskCreateResponse> {
@@ -205,6 +207,7 @@ impl TasksCreateSubtask {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/tasks/{id}/subtasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::SubtaskCreateResponse> {
@@ -244,6 +247,7 @@ impl TasksGetTask {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/tasks/{id}",
         scopes: Some(&["tn.tsm.tasks:r"]),
+        limit: None,
     };
     /// Query parameter `includeSubtasks`.
     pub fn include_subtasks(mut self, value: bool) -> Self {
@@ -317,6 +321,7 @@ impl TasksGetTasks {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///

@@ -171,6 +171,7 @@ impl CallsCalls {
         method: rt::Method::Get,
         path: "/v3/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -424,6 +425,7 @@ impl CallsGetCalls {
         method: rt::Method::Get,
         path: "/v2/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// Modified before a certain date/time (as date-time in RFC3339), not inclusive
     ///
@@ -621,6 +623,7 @@ impl CallsGetDetails {
         method: rt::Method::Get,
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedBundleCallModel> {
@@ -658,6 +661,7 @@ impl CallsGetRecording {
         method: rt::Method::Get,
         path: "/v2/tenant/{tenant}/calls/{id}/recording",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
@@ -695,6 +699,7 @@ impl CallsGetVoiceMail {
         method: rt::Method::Get,
         path: "/v2/tenant/{tenant}/calls/{id}/voicemail",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
@@ -733,6 +738,7 @@ impl CallsUpdate {
         method: rt::Method::Put,
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedCallModel> {
@@ -796,6 +802,7 @@ impl ExportCalls {
         method: rt::Method::Get,
         path: "/v2/tenant/{tenant}/export/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\

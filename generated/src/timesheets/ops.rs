@@ -110,6 +110,7 @@ impl ActivitiesControllersCreate {
         method: rt::Method::Post,
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -145,6 +146,7 @@ impl ActivitiesControllersDelete {
         method: rt::Method::Delete,
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<()> {
@@ -182,6 +184,7 @@ impl ActivitiesControllersGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityResponse> {
@@ -227,6 +230,7 @@ impl ActivitiesControllersGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -360,6 +364,7 @@ impl ActivitiesControllersUpdate {
         method: rt::Method::Put,
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
@@ -443,6 +448,7 @@ impl ActivityCategoriesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-categories/{id}",
         scopes: Some(&["tn.tms.activitycategories:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityCategoryResponse> {
@@ -488,6 +494,7 @@ impl ActivityCategoriesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -678,6 +685,7 @@ impl ActivityTypesGet {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-types/{id}",
         scopes: Some(&["tn.tms.activitytypes:r"]),
+        limit: None,
     };
     /// Sends the request.
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityTypeResponse> {
@@ -723,6 +731,7 @@ impl ActivityTypesGetList {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
+        limit: None,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -918,6 +927,7 @@ impl ExportActivities {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/activities",
         scopes: Some(&["tn.tms.activities:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1004,6 +1014,7 @@ impl ExportActivityCategories {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1099,6 +1110,7 @@ impl ExportActivityTypes {
         method: rt::Method::Get,
         path: "/tenant/{tenant}/export/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
+        limit: None,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
