@@ -537,3 +537,151 @@ async fn report_runs_are_limited_per_report() {
         "the documented limit: 5 runs of the same report per minute"
     );
 }
+
+#[tokio::test]
+async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = MockServer::with_token("", move |r| {
+        if r.path.contains("/customers") {
+            return Reply::json(409, json!({"title": "Conflict: duplicate", "status": 409}));
+        }
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(
+                409,
+                json!({"title": "The service is suspended for maintenance", "status": 409}),
+            )
+        } else {
+            Reply::json(
+                200,
+                json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
+            )
+        }
+    })
+    .await;
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
+        42,
+    );
+    st.reporting()
+        .report_categories()
+        .get_categories()
+        .await
+        .expect("retried after maintenance");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let err = st
+        .crm()
+        .customers()
+        .get_list()
+        .await
+        .expect_err("a real conflict");
+    assert_eq!(err.status(), Some(409));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        server
+            .api_requests()
+            .iter()
+            .filter(|r| r.path.contains("/customers"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = MockServer::with_token("", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            let when = std::time::SystemTime::now() + Duration::from_secs(2);
+            Reply::status(429).header("retry-after", &httpdate_fmt(when))
+        } else {
+            empty_page()
+        }
+    })
+    .await;
+    let st = Client::new(
+        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
+        42,
+    );
+    let t = Instant::now();
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("after the date");
+    // The date has one-second resolution: at least one second is left of the two.
+    assert!(
+        t.elapsed() >= Duration::from_millis(1000),
+        "waited only {:?}",
+        t.elapsed()
+    );
+}
+
+fn httpdate_fmt(t: std::time::SystemTime) -> String {
+    // RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("epoch")
+        .as_secs() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if mo <= 2 { 1 } else { 0 };
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let mon = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(mo - 1) as usize];
+    format!("{wd}, {d:02} {mon} {y} {h:02}:{m:02}:{s:02} GMT")
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_answer_times_out() {
+    let server = MockServer::with_token("", |_| empty_page().delayed(Duration::from_secs(5))).await;
+    let b = builder(&server)
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none());
+    let st = Client::new(rt::Client::new(b).expect("client"), 42);
+    let t = Instant::now();
+    let err = st.crm().customers().get_list().await.expect_err("timeout");
+    assert!(
+        matches!(err.kind(), ErrorKind::Transport { timeout: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "bounded by the timeout"
+    );
+}
+
+#[tokio::test]
+async fn non_json_error_bodies_are_kept_truncated() {
+    let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
+    let server =
+        MockServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
+    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let err = st.crm().customers().get_list().await.expect_err("400");
+    match err.kind() {
+        ErrorKind::Api {
+            status: 400,
+            body: None,
+            raw: Some(raw),
+            ..
+        } => {
+            assert_eq!(raw.len(), 4096, "truncated to 4 KiB");
+            assert!(raw.starts_with("<html>"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().len() < 400, "Display shows a short excerpt");
+}
