@@ -1,6 +1,7 @@
 //! `cargo xtask <job>`: the project's own commands. Each job is a module.
 
 mod generate;
+mod measure;
 mod scopes;
 
 use std::process::ExitCode;
@@ -16,6 +17,10 @@ jobs:
   scopes [--specs DIR] [--domains a,b] [--controllers crm.customers,..] [--operations Id,..]
       Print the OAuth scopes an application needs for the selected operations (all when
       nothing is selected), read and write apart, with the portal's label of each.
+  measure [--specs DIR] [--rounds N] [--no-compile]
+      Print generation time against the parse-only floor, and `cargo check` time of the
+      generated crate with all features against `crm` alone. Use a release build:
+      cargo run --release -p xtask -- measure
 ";
 
 fn main() -> ExitCode {
@@ -23,6 +28,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate::run(&args[1..]),
         Some("scopes") => scopes::run(&args[1..]),
+        Some("measure") => measure::run(&args[1..]),
         Some("-h") | Some("--help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

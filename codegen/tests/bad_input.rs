@@ -1,0 +1,75 @@
+//! Documents the generator must refuse with a precise diagnostic, writing nothing.
+
+use servicetitan_codegen::{generate, load, names::NameLock, Options};
+use std::path::Path;
+
+fn diag(name: &str, text: &str) -> String {
+    let path = Path::new(name);
+    match load::parse_document(path, text.as_bytes()) {
+        Err(d) => d.to_string(),
+        Ok(doc) => {
+            let opts = Options {
+                specs: path.into(),
+                names: NameLock::default(),
+                runtime_dependency: String::new(),
+            };
+            match servicetitan_codegen::generate_from(&[doc], &opts) {
+                Err(d) => d.to_string(),
+                Ok(_) => panic!("{name} was accepted"),
+            }
+        }
+    }
+}
+
+#[test]
+fn swagger_2_is_refused_clearly() {
+    let d = diag("old.json", r#"{"swagger": "2.0", "info": {}, "paths": {}}"#);
+    assert!(
+        d.contains("old.json#/swagger") && d.contains("Swagger 2.0 is not supported"),
+        "{d}"
+    );
+}
+
+#[test]
+fn other_bad_inputs_name_file_and_pointer() {
+    let d = diag("cut.json", r#"{"openapi": "3.1.0", "info": {"#);
+    assert!(
+        d.contains("cut.json") && d.contains("invalid JSON at line 1"),
+        "{d}"
+    );
+    let d = diag("bad.yaml", "openapi: 3.0.1\ninfo: [unclosed\n");
+    assert!(d.contains("bad.yaml") && d.contains("invalid YAML"), "{d}");
+    let d = diag("v4.json", r#"{"openapi": "4.0.0"}"#);
+    assert!(d.contains("#/openapi") && d.contains("4.0.0"), "{d}");
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "X"}, "servers": [{"url": "https://h/x/v2"}], "paths": {},
+        "components": {"schemas": {"A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/Missing"}}}}}}"##;
+    let d = diag("dangling.json", doc);
+    assert!(
+        d.contains("dangling.json#/components/schemas/A/properties/b") && d.contains("`Missing`"),
+        "{d}"
+    );
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "X"}, "servers": [{"url": "https://h/x/v2"}], "paths": {
+        "/tenant/{tenant}/a": {"get": {"operationId": "A_Get", "responses": {"200": {"description": "ok"}}}},
+        "/tenant/{tenant}/b": {"get": {"operationId": "A_Get", "responses": {"200": {"description": "ok"}}}}}}"##;
+    let d = diag("dupes.json", doc);
+    assert!(
+        d.contains("dupes.json#/paths/~1tenant~1{tenant}~1b/get (operation A_Get)")
+            && d.contains("also used"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_folder_with_a_bad_document_generates_nothing() {
+    let dir = std::env::temp_dir().join(format!("st-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("a.json"), r#"{"swagger": "2.0"}"#).expect("write");
+    let err = generate(&Options {
+        specs: dir.clone(),
+        names: NameLock::default(),
+        runtime_dependency: String::new(),
+    })
+    .expect_err("refused");
+    assert!(err.to_string().contains("Swagger 2.0"));
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
