@@ -31,6 +31,30 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
+/// A server whose first API call is answered with `first`, and every later one by `then`;
+/// also returns the count of API calls.
+async fn first_then(
+    first: Reply,
+    then: impl Fn() -> Reply + Send + Sync + 'static,
+) -> (MockServer, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = MockServer::with_token("", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            first.clone()
+        } else {
+            then()
+        }
+    })
+    .await;
+    (server, calls)
+}
+
+/// The generated client for tenant 42.
+fn tenant42(b: ClientBuilder) -> Client {
+    Client::new(rt::Client::new(b).expect("client"), 42)
+}
+
 fn empty_page() -> Reply {
     Reply::json(
         200,
@@ -41,7 +65,7 @@ fn empty_page() -> Reply {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_token_request() {
     let server = MockServer::with_token("", |_| empty_page()).await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     let mut tasks = Vec::new();
     for _ in 0..1000 {
         let st = st.clone();
@@ -92,10 +116,7 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
         }
     })
     .await;
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(RetryPolicy::none())).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(RetryPolicy::none()));
     st.crm()
         .customers()
         .get_list()
@@ -109,7 +130,7 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
 async fn a_persistent_401_is_an_error_after_one_refresh() {
     let server =
         MockServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("401");
     assert_eq!(err.status(), Some(401));
     assert_eq!(server.token_requests(), 2);
@@ -118,20 +139,12 @@ async fn a_persistent_401_is_an_error_after_one_refresh() {
 
 #[tokio::test]
 async fn a_429_waits_at_least_retry_after() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
-    let server = MockServer::with_token("", move |_| {
-        if c.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(429, json!({"title": "Too many requests"})).header("retry-after", "1")
-        } else {
-            empty_page()
-        }
-    })
+    let (server, calls) = first_then(
+        Reply::json(429, json!({"title": "Too many requests"})).header("retry-after", "1"),
+        || empty_page(),
+    )
     .await;
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(fast_retries()));
     let t = Instant::now();
     st.crm()
         .customers()
@@ -141,6 +154,7 @@ async fn a_429_waits_at_least_retry_after() {
     let waited = t.elapsed();
     assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
     assert_eq!(server.api_requests().len(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
 }
 
 #[tokio::test]
@@ -153,10 +167,7 @@ async fn a_post_is_not_retried_on_503_but_a_get_is() {
         }
     })
     .await;
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(fast_retries()));
     let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
     let err = st
         .crm()
@@ -196,24 +207,13 @@ async fn a_post_is_not_retried_on_503_but_a_get_is() {
 
 #[tokio::test]
 async fn post_is_retried_when_the_caller_opts_in() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
-    let server = MockServer::with_token("", move |_| {
-        if c.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::status(503)
-        } else {
-            Reply::json(200, json!({"id": 1}))
-        }
-    })
-    .await;
+    let (server, calls) =
+        first_then(Reply::status(503), || Reply::json(200, json!({"id": 1}))).await;
     let policy = RetryPolicy {
         retry_non_idempotent: true,
         ..fast_retries()
     };
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(policy)).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(policy));
     let body = servicetitan::crm::CreateBookingProviderTagRequest::new("t".into(), "d".into());
     st.crm()
         .booking_provider_tags()
@@ -221,6 +221,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
         .await
         .expect("retried");
     assert_eq!(server.api_requests().len(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
 }
 
 #[tokio::test]
@@ -233,7 +234,7 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
         }
     })
     .await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     let err = st
         .crm()
         .customers()
@@ -349,7 +350,7 @@ async fn scopes_fail_fast_and_403_names_them() {
         Reply::json(403, json!({"title": "Forbidden", "status": 403}))
     })
     .await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     // Not granted: refused before anything is sent.
     let err = st
         .accounting()
@@ -378,10 +379,7 @@ async fn scopes_fail_fast_and_403_names_them() {
         "{text}"
     );
     // The check can be turned off.
-    let st = Client::new(
-        rt::Client::new(builder(&server).check_scopes(false)).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).check_scopes(false));
     let err = st
         .accounting()
         .invoices()
@@ -399,7 +397,7 @@ async fn redirects_are_not_followed() {
         Reply::status(302).header("location", &location)
     })
     .await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     let err = st
         .crm()
         .customers()
@@ -484,10 +482,7 @@ fn config_from_environment_variables() {
 async fn the_client_side_limit_spaces_calls_per_tenant() {
     let server = MockServer::with_token("", |_| empty_page()).await;
     let limit = rt::RateLimit::new(20, Duration::from_secs(1));
-    let st = Client::new(
-        rt::Client::new(builder(&server).rate_limit(Some(limit))).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).rate_limit(Some(limit)));
     let t = Instant::now();
     for _ in 0..30 {
         st.crm().customers().get_list().await.expect("call");
@@ -559,10 +554,7 @@ async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
         }
     })
     .await;
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(fast_retries()));
     st.reporting()
         .report_categories()
         .get_categories()
@@ -589,21 +581,13 @@ async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
 
 #[tokio::test]
 async fn retry_after_as_an_http_date() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
-    let server = MockServer::with_token("", move |_| {
-        if c.fetch_add(1, Ordering::SeqCst) == 0 {
-            let when = std::time::SystemTime::now() + Duration::from_secs(2);
-            Reply::status(429).header("retry-after", &httpdate_fmt(when))
-        } else {
-            empty_page()
-        }
-    })
+    let when = std::time::SystemTime::now() + Duration::from_secs(2);
+    let (server, calls) = first_then(
+        Reply::status(429).header("retry-after", &httpdate_fmt(when)),
+        || empty_page(),
+    )
     .await;
-    let st = Client::new(
-        rt::Client::new(builder(&server).retry(fast_retries())).expect("client"),
-        42,
-    );
+    let st = tenant42(builder(&server).retry(fast_retries()));
     let t = Instant::now();
     st.crm()
         .customers()
@@ -616,6 +600,7 @@ async fn retry_after_as_an_http_date() {
         "waited only {:?}",
         t.elapsed()
     );
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
 }
 
 fn httpdate_fmt(t: std::time::SystemTime) -> String {
@@ -669,7 +654,7 @@ async fn non_json_error_bodies_are_kept_truncated() {
     let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
     let server =
         MockServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
-    let st = Client::new(rt::Client::new(builder(&server)).expect("client"), 42);
+    let st = tenant42(builder(&server));
     let err = st.crm().customers().get_list().await.expect_err("400");
     match err.kind() {
         ErrorKind::Api {
