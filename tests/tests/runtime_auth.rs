@@ -138,26 +138,6 @@ async fn a_persistent_401_is_an_error_after_one_refresh() {
 }
 
 #[tokio::test]
-async fn a_429_waits_at_least_retry_after() {
-    let (server, calls) = first_then(
-        Reply::json(429, json!({"title": "Too many requests"})).header("retry-after", "1"),
-        || empty_page(),
-    )
-    .await;
-    let st = tenant42(builder(&server).retry(fast_retries()));
-    let t = Instant::now();
-    st.crm()
-        .customers()
-        .get_list()
-        .await
-        .expect("after waiting");
-    let waited = t.elapsed();
-    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
-    assert_eq!(server.api_requests().len(), 2);
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
-}
-
-#[tokio::test]
 async fn a_post_is_not_retried_on_503_but_a_get_is() {
     let server = MockServer::with_token("", |r| {
         if r.method == "POST" {
@@ -579,30 +559,6 @@ async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
     );
 }
 
-#[tokio::test]
-async fn retry_after_as_an_http_date() {
-    let when = std::time::SystemTime::now() + Duration::from_secs(2);
-    let (server, calls) = first_then(
-        Reply::status(429).header("retry-after", &httpdate_fmt(when)),
-        || empty_page(),
-    )
-    .await;
-    let st = tenant42(builder(&server).retry(fast_retries()));
-    let t = Instant::now();
-    st.crm()
-        .customers()
-        .get_list()
-        .await
-        .expect("after the date");
-    // The date has one-second resolution: at least one second is left of the two.
-    assert!(
-        t.elapsed() >= Duration::from_millis(1000),
-        "waited only {:?}",
-        t.elapsed()
-    );
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
-}
-
 fn httpdate_fmt(t: std::time::SystemTime) -> String {
     // RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
     let secs = t
@@ -669,4 +625,38 @@ async fn non_json_error_bodies_are_kept_truncated() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.to_string().len() < 400, "Display shows a short excerpt");
+}
+
+/// A 429 with `retry_after` is retried no sooner than `at_least`, exactly once.
+async fn waits_for_retry_after(retry_after: String, at_least: Duration) {
+    let (server, calls) = first_then(
+        Reply::status(429).header("retry-after", &retry_after),
+        empty_page,
+    )
+    .await;
+    let st = tenant42(builder(&server).retry(fast_retries()));
+    let t = Instant::now();
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("after waiting");
+    assert!(
+        t.elapsed() >= at_least,
+        "waited only {:?} for Retry-After: {retry_after}",
+        t.elapsed()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "exactly one retry");
+}
+
+#[tokio::test]
+async fn a_429_waits_at_least_retry_after_seconds() {
+    waits_for_retry_after("1".into(), Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_429_waits_until_a_retry_after_date() {
+    // The date has one-second resolution: of the two seconds, at least one is left.
+    let when = std::time::SystemTime::now() + Duration::from_secs(2);
+    waits_for_retry_after(httpdate_fmt(when), Duration::from_secs(1)).await;
 }
