@@ -73,3 +73,60 @@ fn a_folder_with_a_bad_document_generates_nothing() {
     assert!(err.to_string().contains("Swagger 2.0"));
     std::fs::remove_dir_all(dir).expect("cleanup");
 }
+
+#[test]
+fn reference_cycles_and_unsupported_constructs() {
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "X"}, "servers": [{"url": "https://h/x/v2"}], "paths": {},
+        "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"oneOf": [{"$ref": "#/components/schemas/A"}]}}}}"##;
+    let d = diag("cycle.json", doc);
+    assert!(
+        d.contains("cycle.json#/components/schemas/A") && d.contains("reference cycle"),
+        "{d}"
+    );
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "X"}, "servers": [{"url": "https://h/x/v2"}], "paths": {},
+        "components": {"schemas": {"A": {"allOf": [{"type": "object"}]}}}}"##;
+    let d = diag("allof.json", doc);
+    assert!(
+        d.contains("allof.json#/components/schemas/A/allOf") && d.contains("not supported"),
+        "{d}"
+    );
+}
+
+#[test]
+fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "X"}, "servers": [{"url": "https://h/x/v2"}], "paths": {
+        "/tenant/{tenant}/a": {
+            "get": {"operationId": "A_Get", "parameters": [{"name": "X-Trace", "in": "header", "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}}},
+            "post": {"operationId": "A_Upload", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+                     "responses": {"200": {"description": "ok"}}},
+            "delete": {"operationId": "A_Delete", "responses": {"204": {"description": "gone"}}}}}}"##;
+    let path = Path::new("skips.json");
+    let d = load::parse_document(path, doc.as_bytes()).expect("parses");
+    let opts = Options {
+        specs: path.into(),
+        names: NameLock::default(),
+        runtime_dependency: String::new(),
+    };
+    let out = servicetitan_codegen::generate_from(&[d], &opts).expect("the rest still generates");
+    let warnings: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .contains("skips.json#/paths/~1tenant~1{tenant}~1a/get/parameters/0 (operation A_Get)")
+            && warnings[0].contains("`header` parameters"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("(operation A_Upload)") && warnings[1].contains("multipart/form-data"),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        out.surfaces["skips"]
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .count(),
+        1,
+        "only A_Delete is generated"
+    );
+}

@@ -121,17 +121,7 @@ impl TokenCache {
                 }
             };
             let status = resp.status().as_u16();
-            let body = match resp.bytes().await {
-                Ok(b) => b,
-                Err(e) => {
-                    last = Some(Error::new(ErrorKind::Auth {
-                        status: Some(status),
-                        code: None,
-                        message: crate::error::transport(&e).to_string(),
-                    }));
-                    continue;
-                }
-            };
+            let body = crate::client::read_prefix(resp, crate::client::ERROR_BODY_PREFIX).await;
             if (200..300).contains(&status) {
                 let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
                     Error::new(ErrorKind::Auth {

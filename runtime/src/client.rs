@@ -129,6 +129,7 @@ struct Inner {
     retry: RetryPolicy,
     margin: Duration,
     check_scopes: bool,
+    max_response_bytes: u64,
     tokens: TokenCache,
     limiter: crate::limit::Limiter,
     tenant_limit: Option<crate::RateLimit>,
@@ -186,6 +187,7 @@ impl Client {
                 retry: b.retry,
                 margin: b.token_refresh_margin,
                 check_scopes: b.check_scopes,
+                max_response_bytes: b.max_response_bytes,
                 tokens: TokenCache::default(),
                 limiter: Default::default(),
                 tenant_limit: b.tenant_limit,
@@ -418,6 +420,37 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
 }
 
 const MAX_RAW: usize = 4096;
+/// How much of an error body is read: enough for any `ApiErrorResponse`.
+pub(crate) const ERROR_BODY_PREFIX: usize = 64 * 1024;
+
+/// Reads a whole body, failing once it passes `limit` bytes.
+async fn read_body(mut resp: reqwest::Response, limit: u64) -> Result<bytes::Bytes, Error> {
+    let too_large = || Error::new(ErrorKind::ResponseTooLarge { limit });
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf =
+        bytes::BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+        if (buf.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads at most about `cap` bytes of a body (error answers); never fails.
+pub(crate) async fn read_prefix(mut resp: reqwest::Response, cap: usize) -> bytes::Bytes {
+    let mut buf = bytes::BytesMut::new();
+    while buf.len() < cap {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk[..chunk.len().min(cap - buf.len())]),
+            _ => break,
+        }
+    }
+    buf.freeze()
+}
 
 async fn api_error(
     resp: reqwest::Response,
@@ -426,7 +459,7 @@ async fn api_error(
     retry_after: Option<Duration>,
 ) -> Error {
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.unwrap_or_default();
+    let bytes = read_prefix(resp, ERROR_BODY_PREFIX).await;
     let body: Option<ApiErrorResponse> =
         serde_json::from_slice(&bytes)
             .ok()
@@ -491,10 +524,9 @@ impl TenantClient {
         Box::pin(async move {
             let op = req.op;
             let resp = this.client.execute(this.tenant, req, false).await?;
-            let bytes = resp
-                .bytes()
+            let bytes = read_body(resp, this.client.inner.max_response_bytes)
                 .await
-                .map_err(|e| transport(&e).with_operation(op.id))?;
+                .map_err(|e| e.with_operation(op.id))?;
             decode(&bytes).map_err(|e| e.with_operation(op.id))
         })
     }
@@ -506,9 +538,9 @@ impl TenantClient {
             let op = req.op;
             let resp = this.client.execute(this.tenant, req, false).await?;
             // Drain the body so the connection goes back to the pool.
-            resp.bytes()
+            read_body(resp, this.client.inner.max_response_bytes)
                 .await
-                .map_err(|e| transport(&e).with_operation(op.id))?;
+                .map_err(|e| e.with_operation(op.id))?;
             Ok(())
         })
     }
@@ -522,10 +554,9 @@ impl TenantClient {
             let content_type = header(&resp, reqwest::header::CONTENT_TYPE);
             let file_name =
                 header(&resp, reqwest::header::CONTENT_DISPOSITION).and_then(|d| file_name(&d));
-            let bytes = resp
-                .bytes()
+            let bytes = read_body(resp, this.client.inner.max_response_bytes)
                 .await
-                .map_err(|e| transport(&e).with_operation(op.id))?;
+                .map_err(|e| e.with_operation(op.id))?;
             Ok(Download {
                 content_type,
                 file_name,
@@ -540,9 +571,10 @@ impl TenantClient {
         Box::pin(async move {
             let op = req.op;
             let resp = this.client.execute(this.tenant, req, false).await?;
-            resp.text()
+            let bytes = read_body(resp, this.client.inner.max_response_bytes)
                 .await
-                .map_err(|e| transport(&e).with_operation(op.id))
+                .map_err(|e| e.with_operation(op.id))?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
         })
     }
 

@@ -157,6 +157,7 @@ pub struct ClientBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) token_refresh_margin: Duration,
     pub(crate) check_scopes: bool,
+    pub(crate) max_response_bytes: u64,
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
     pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
@@ -174,6 +175,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
             check_scopes: true,
+            max_response_bytes: 256 * 1024 * 1024,
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
             operation_limit_overrides: HashMap::new(),
@@ -211,6 +213,12 @@ impl ClientBuilder {
     /// Refresh a token this long before it expires (default 60 s).
     pub fn token_refresh_margin(mut self, t: Duration) -> Self {
         self.token_refresh_margin = t;
+        self
+    }
+    /// The largest response body read (default 256 MiB); a larger one fails with
+    /// `ErrorKind::ResponseTooLarge` instead of exhausting memory.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
     /// The client-side limit per tenant (default: 60 calls per second, the API's own limit;

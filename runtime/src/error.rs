@@ -47,6 +47,8 @@ pub enum ErrorKind {
         timeout: bool,
         connect: bool,
     },
+    /// The response body was larger than `ClientBuilder::max_response_bytes`.
+    ResponseTooLarge { limit: u64 },
     /// The client is misconfigured (bad URL, missing variable, plain http to a remote host).
     Config(String),
     /// The token lacks a scope the operation needs; nothing was sent.
@@ -169,6 +171,7 @@ impl fmt::Display for Error {
             ErrorKind::Decode { path, message } => write!(f, "unexpected response body at `{path}`: {message}"),
             ErrorKind::Transport { message, .. } => write!(f, "request failed: {message}"),
             ErrorKind::Config(m) => write!(f, "configuration error: {m}"),
+            ErrorKind::ResponseTooLarge { limit } => write!(f, "the response body is larger than the limit of {limit} bytes"),
             ErrorKind::MissingScope { required, granted } => write!(
                 f,
                 "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",

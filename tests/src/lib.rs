@@ -79,6 +79,10 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Wait this long before answering.
     pub delay: Duration,
+    /// Send these bytes as the whole answer instead (status line and headers included),
+    /// then close the connection; with `reset`, close it with a TCP reset.
+    pub raw: Option<Vec<u8>>,
+    pub reset: bool,
 }
 
 impl Reply {
@@ -88,6 +92,8 @@ impl Reply {
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(&v).expect("json"),
             delay: Duration::ZERO,
+            raw: None,
+            reset: false,
         }
     }
     pub fn status(status: u16) -> Reply {
@@ -96,6 +102,8 @@ impl Reply {
             headers: vec![],
             body: vec![],
             delay: Duration::ZERO,
+            raw: None,
+            reset: false,
         }
     }
     pub fn bytes(status: u16, content_type: &str, body: &[u8]) -> Reply {
@@ -104,11 +112,24 @@ impl Reply {
             headers: vec![("content-type".into(), content_type.into())],
             body: body.to_vec(),
             delay: Duration::ZERO,
+            raw: None,
+            reset: false,
         }
     }
     pub fn header(mut self, k: &str, v: &str) -> Reply {
         self.headers.push((k.into(), v.into()));
         self
+    }
+    /// These exact bytes, then the connection is closed (with a reset if `reset`).
+    pub fn raw(bytes: &[u8], reset: bool) -> Reply {
+        Reply {
+            status: 0,
+            headers: vec![],
+            body: vec![],
+            delay: Duration::ZERO,
+            raw: Some(bytes.to_vec()),
+            reset,
+        }
     }
     pub fn delayed(mut self, d: Duration) -> Reply {
         self.delay = d;
@@ -276,6 +297,16 @@ async fn serve(
         let reply = handler(&rec);
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
+        }
+        if let Some(raw) = &reply.raw {
+            stream.write_all(raw).await?;
+            stream.flush().await?;
+            if reply.reset {
+                // A zero linger makes the close a TCP reset; with zero it does not block.
+                #[allow(deprecated)]
+                stream.set_linger(Some(Duration::ZERO))?;
+            }
+            return Ok(());
         }
         let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
         for (k, v) in &reply.headers {
