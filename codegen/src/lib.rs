@@ -3,7 +3,7 @@
 //! Pipeline, one module per stage:
 //! [`load`] (read JSON/YAML, check the version) -> [`schema`] (normalise 3.0 and 3.1 into
 //! one schema tree) -> [`model`] (build the API model, [`ir`]) -> [`emit`] (Rust tokens,
-//! formatted) -> [`write`] (write or check the files). [`surface`] lists the API for review.
+//! formatted) -> [`mod@write`] (write or check the files). [`surface`] lists the API for review.
 
 pub mod diag;
 pub mod emit;
