@@ -60,6 +60,7 @@ async fn failing_call(st: &Client, within: Duration) -> Error {
 
 #[tokio::test]
 async fn token_endpoint_down() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr")
@@ -76,6 +77,7 @@ async fn token_endpoint_down() {
 
 #[tokio::test]
 async fn token_endpoint_slow() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::start(|r| {
         if r.path == "/connect/token" {
             Reply::json(200, json!({"access_token": "token-1", "expires_in": 900}))
@@ -96,6 +98,7 @@ async fn token_endpoint_slow() {
 
 #[tokio::test]
 async fn a_5xx_storm_is_retried_a_bounded_number_of_times() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(503, json!({"title": "Service Unavailable"}))
     })
@@ -108,6 +111,7 @@ async fn a_5xx_storm_is_retried_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn a_429_without_retry_after_backs_off_and_succeeds() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let c = n.clone();
     let server = MockServer::with_token("", move |_| {
@@ -132,6 +136,7 @@ async fn a_429_without_retry_after_backs_off_and_succeeds() {
 
 #[tokio::test]
 async fn a_truncated_body() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::raw(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"page\": 1, \"da", false)
     })
@@ -142,6 +147,7 @@ async fn a_truncated_body() {
 
 #[tokio::test]
 async fn a_connection_reset_mid_body() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::raw(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"page\": 1, \"data\": [", true)
     })
@@ -152,6 +158,7 @@ async fn a_connection_reset_mid_body() {
 
 #[tokio::test]
 async fn malformed_json() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::bytes(200, "application/json", b"{\"page\": 1,, ]")
     })
@@ -163,6 +170,7 @@ async fn malformed_json() {
 
 #[tokio::test]
 async fn a_body_far_larger_than_expected() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let big = vec![b' '; 3 * 1024 * 1024];
     let server = MockServer::with_token("", move |r| {
         if r.query.contains("chunked") {
@@ -200,6 +208,7 @@ async fn a_body_far_larger_than_expected() {
 
 #[tokio::test]
 async fn redirect_loops_are_not_followed() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
         MockServer::with_token("", |r| Reply::status(302).header("location", &r.path)).await;
     let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;

@@ -25,6 +25,7 @@ fn client(server: &MockServer) -> Client {
 
 #[tokio::test]
 async fn get_with_query_decodes_a_page() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("tn.crm.customers:r", |r| {
         assert_eq!(r.path, "/crm/v2/tenant/42/customers");
         Reply::json(
@@ -88,6 +89,7 @@ async fn get_with_query_decodes_a_page() {
 
 #[tokio::test]
 async fn post_json_body_and_typed_response() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |r| {
         assert_eq!(
             (r.method.as_str(), r.path.as_str()),
@@ -116,6 +118,7 @@ async fn post_json_body_and_typed_response() {
 
 #[tokio::test]
 async fn patch_sends_explicit_null_and_leaves_absent_fields_out() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(
             200,
@@ -146,6 +149,7 @@ async fn patch_sends_explicit_null_and_leaves_absent_fields_out() {
 
 #[tokio::test]
 async fn delete_with_empty_200_and_204() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |r| match r.path.as_str() {
         "/crm/v2/tenant/42/customers/9/notes/3" => Reply::status(200),
         "/pricebook/v2/tenant/42/categories/77" => Reply::status(204),
@@ -176,6 +180,7 @@ async fn delete_with_empty_200_and_204() {
 
 #[tokio::test]
 async fn download_bytes_and_redirect() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |r| match r.path.as_str() {
         "/telecom/v2/tenant/42/calls/12/recording" => {
             Reply::bytes(200, "audio/mpeg", b"ID3\x00\x01binary").header(
@@ -213,6 +218,7 @@ async fn download_bytes_and_redirect() {
 
 #[tokio::test]
 async fn path_strings_are_encoded_and_errors_are_typed() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(
             404,
@@ -254,6 +260,7 @@ async fn path_strings_are_encoded_and_errors_are_typed() {
 
 #[tokio::test]
 async fn decode_errors_name_the_json_path() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(200, json!({"page": 1, "pageSize": 50, "hasMore": false, "data": [{"id": 1}, {"id": "not a number"}]}))
     })
@@ -272,6 +279,7 @@ async fn decode_errors_name_the_json_path() {
 
 #[tokio::test]
 async fn array_map_and_object_query_parameters() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(
             200,

@@ -49,6 +49,7 @@ fn customers_page(r: &Recorded, total: i64) -> Reply {
 
 #[tokio::test]
 async fn all_237_customers_over_pages_of_50_arrive_once() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| customers_page(r, 237)).await;
     let st = client(&server);
     let items: Vec<_> = st
@@ -86,6 +87,7 @@ async fn all_237_customers_over_pages_of_50_arrive_once() {
 
 #[tokio::test]
 async fn pages_start_at_the_requested_page() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| customers_page(r, 120)).await;
     let pages: Vec<_> = client(&server)
         .crm()
@@ -103,6 +105,7 @@ async fn pages_start_at_the_requested_page() {
 
 #[tokio::test]
 async fn a_dropped_stream_makes_no_further_request() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| customers_page(r, 1000)).await;
     let st = client(&server);
     {
@@ -127,6 +130,7 @@ async fn a_dropped_stream_makes_no_further_request() {
 
 #[tokio::test]
 async fn an_empty_page_that_says_more_stops_the_stream() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(
             200,
@@ -147,6 +151,7 @@ async fn an_empty_page_that_says_more_stops_the_stream() {
 
 #[tokio::test]
 async fn errors_end_the_stream_after_being_yielded() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| {
         if query(r, "page").as_deref() == Some("2") {
             Reply::json(400, json!({"title": "bad page"}))
@@ -187,6 +192,7 @@ fn export_batch(r: &Recorded, total: i64) -> Reply {
 
 #[tokio::test]
 async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| export_batch(r, 350)).await;
     let st = client(&server);
     // First run: stop after 150 items, keep the checkpoint.
@@ -248,6 +254,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
 
 #[tokio::test]
 async fn export_batches_follow_has_more_and_end_with_the_final_token() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| export_batch(r, 250)).await;
     let since: rt::DateTime = "2024-05-01T00:00:00Z".parse().expect("date");
     let batches: Vec<_> = client(&server)
@@ -277,6 +284,7 @@ async fn export_batches_follow_has_more_and_end_with_the_final_token() {
 
 #[tokio::test]
 async fn report_data_pages_keep_their_fields_and_body() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
     use servicetitan::reporting::{ReportDataParameter, ReportDataRequest};
     let server = MockServer::with_token("", |r| {
         let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);

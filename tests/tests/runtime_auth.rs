@@ -64,6 +64,7 @@ fn empty_page() -> Reply {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_token_request() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| empty_page()).await;
     let st = tenant42(builder(&server));
     let mut tasks = Vec::new();
@@ -83,6 +84,7 @@ async fn a_thousand_concurrent_first_calls_make_one_token_request() {
 
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_once() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token_lifetime("", 2, |_| empty_page()).await;
     let b = builder(&server).token_refresh_margin(Duration::from_millis(500));
     let st = Client::new(rt::Client::new(b).expect("client"), 42);
@@ -108,6 +110,7 @@ async fn an_expiring_token_is_refreshed_once() {
 
 #[tokio::test]
 async fn a_revoked_token_makes_one_refresh_and_one_retry() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |r| {
         if r.header("authorization") == Some("Bearer token-1") {
             Reply::json(401, json!({"title": "Unauthorized"}))
@@ -128,6 +131,7 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
 
 #[tokio::test]
 async fn a_persistent_401_is_an_error_after_one_refresh() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server =
         MockServer::with_token("", |_| Reply::json(401, json!({"title": "Unauthorized"}))).await;
     let st = tenant42(builder(&server));
@@ -139,6 +143,7 @@ async fn a_persistent_401_is_an_error_after_one_refresh() {
 
 #[tokio::test]
 async fn a_post_is_not_retried_on_503_but_a_get_is() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |r| {
         if r.method == "POST" {
             Reply::json(503, json!({"title": "Service Unavailable"}))
@@ -187,6 +192,7 @@ async fn a_post_is_not_retried_on_503_but_a_get_is() {
 
 #[tokio::test]
 async fn post_is_retried_when_the_caller_opts_in() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let (server, calls) =
         first_then(Reply::status(503), || Reply::json(200, json!({"id": 1}))).await;
     let policy = RetryPolicy {
@@ -206,6 +212,7 @@ async fn post_is_retried_when_the_caller_opts_in() {
 
 #[tokio::test]
 async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::start(|r| {
         if r.path == "/connect/token" {
             Reply::json(400, json!({"error": "invalid_client"}))
@@ -261,6 +268,7 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
 
 #[tokio::test]
 async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_tokens() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| empty_page()).await;
     let env = Environment::Custom {
         auth_url: server.url(),
@@ -326,6 +334,7 @@ async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_token
 
 #[tokio::test]
 async fn scopes_fail_fast_and_403_names_them() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("tn.crm.customers:r tn.crm.locations:r", |_| {
         Reply::json(403, json!({"title": "Forbidden", "status": 403}))
     })
@@ -371,6 +380,7 @@ async fn scopes_fail_fast_and_403_names_them() {
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let other = MockServer::start(|_| empty_page()).await;
     let location = format!("{}/steal", other.url());
     let server = MockServer::with_token("", move |_| {
@@ -393,6 +403,7 @@ async fn redirects_are_not_followed() {
 
 #[test]
 fn plain_http_is_refused_except_to_loopback() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let remote = Environment::Custom {
         auth_url: "http://auth.example.com".into(),
         api_url: "https://api.example.com".into(),
@@ -408,6 +419,7 @@ fn plain_http_is_refused_except_to_loopback() {
 
 #[test]
 fn config_from_environment_variables() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let vars = |k: &str| {
         match k {
             "ST_CLIENT_ID" => Some("cid"),
@@ -460,6 +472,7 @@ fn config_from_environment_variables() {
 
 #[tokio::test]
 async fn the_client_side_limit_spaces_calls_per_tenant() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| empty_page()).await;
     let limit = rt::RateLimit::new(20, Duration::from_secs(1));
     let st = tenant42(builder(&server).rate_limit(Some(limit)));
@@ -478,6 +491,7 @@ async fn the_client_side_limit_spaces_calls_per_tenant() {
 
 #[tokio::test]
 async fn report_runs_are_limited_per_report() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| {
         Reply::json(
             200,
@@ -515,6 +529,7 @@ async fn report_runs_are_limited_per_report() {
 
 #[tokio::test]
 async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     let server = MockServer::with_token("", move |r| {
@@ -587,6 +602,7 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
 
 #[tokio::test]
 async fn a_server_that_does_not_answer_times_out() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let server = MockServer::with_token("", |_| empty_page().delayed(Duration::from_secs(5))).await;
     let b = builder(&server)
         .timeout(Duration::from_millis(200))
@@ -607,6 +623,7 @@ async fn a_server_that_does_not_answer_times_out() {
 
 #[tokio::test]
 async fn non_json_error_bodies_are_kept_truncated() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let page = format!("<html><body>{}</body></html>", "x".repeat(10_000));
     let server =
         MockServer::with_token("", move |_| Reply::bytes(400, "text/html", page.as_bytes())).await;
@@ -651,11 +668,13 @@ async fn waits_for_retry_after(retry_after: String, at_least: Duration) {
 
 #[tokio::test]
 async fn a_429_waits_at_least_retry_after_seconds() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     waits_for_retry_after("1".into(), Duration::from_secs(1)).await;
 }
 
 #[tokio::test]
 async fn a_429_waits_until_a_retry_after_date() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     // The date has one-second resolution: of the two seconds, at least one is left.
     let when = std::time::SystemTime::now() + Duration::from_secs(2);
     waits_for_retry_after(httpdate_fmt(when), Duration::from_secs(1)).await;
