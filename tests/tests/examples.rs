@@ -186,6 +186,10 @@ impl MockServerRef {
 }
 
 fn run_example_url(url: &str, name: &str, args: &[&str]) -> (String, String) {
+    run_example_env(url, name, args, &[])
+}
+
+fn run_example_env(url: &str, name: &str, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
     let out = std::process::Command::new(env!("CARGO"))
         .current_dir(workspace_root())
         .args([
@@ -205,10 +209,90 @@ fn run_example_url(url: &str, name: &str, args: &[&str]) -> (String, String) {
         .env("ST_ENVIRONMENT", "integration")
         .env("ST_AUTH_URL", url)
         .env("ST_API_URL", url)
+        .envs(env.iter().copied())
         .output()
         .expect("cargo run");
     let stdout = String::from_utf8(out.stdout).expect("utf8");
     let stderr = String::from_utf8(out.stderr).expect("utf8");
     assert!(out.status.success(), "{name} failed:\n{stderr}");
     (stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_tenants_create_and_update_and_download() {
+    let server = MockServer::start(|r| {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/connect/token") => {
+                // Enterprise-hub credentials name tenants 1 and 2; tenant 3 has its own pair;
+                // the single-tenant examples send no tenant at all.
+                let ok = body.contains("tenant=1")
+                    || body.contains("tenant=2")
+                    || body.contains("client_id=three")
+                    || !body.contains("tenant=");
+                if ok {
+                    Reply::json(200, json!({"access_token": "tok", "expires_in": 900}))
+                } else {
+                    Reply::json(400, json!({"error": "invalid_client"}))
+                }
+            }
+            ("GET", p) if p.ends_with("/customers") => {
+                let n = if p.contains("/tenant/1/") { 10 } else if p.contains("/tenant/2/") { 20 } else { 30 };
+                Reply::json(200, json!({"page": 1, "pageSize": 1, "hasMore": true, "totalCount": n, "data": [{"id": 1}]}))
+            }
+            ("POST", "/crm/v2/tenant/42/contacts") => {
+                assert_eq!(r.body_json(), json!({"name": "Ada", "title": "Engineer"}));
+                Reply::json(200, json!({"id": "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11", "name": "Ada", "title": "Engineer"}))
+            }
+            ("PATCH", "/crm/v2/tenant/42/contacts/1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11") => {
+                assert_eq!(r.body_json(), json!({"title": null, "isArchived": false}));
+                Reply::json(200, json!({"id": "1c1b8f8e-7a84-4c6e-9d3a-0f5d5d0a9e11", "name": "Ada", "title": null}))
+            }
+            ("GET", "/telecom/v2/tenant/42/calls/77/recording") => Reply::bytes(200, "audio/mpeg", b"ID3-audio-bytes"),
+            _ => Reply::status(404),
+        }
+    })
+    .await;
+    let url = server.url();
+    let dir = std::env::temp_dir().join(format!("st-examples-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("call.mp3").to_string_lossy().into_owned();
+    let (tenants, created, downloaded) = tokio::task::spawn_blocking(move || {
+        let tenants = run_example_env(
+            &url,
+            "several_tenants",
+            &["1", "2", "3"],
+            &[("ST_CLIENT_ID_3", "three"), ("ST_CLIENT_SECRET_3", "s3")],
+        );
+        let created = run_example_url(&url, "create_and_update", &["Ada"]);
+        let downloaded = run_example_url(&url, "download_recording", &["77", &file]);
+        (tenants, created, downloaded)
+    })
+    .await
+    .expect("join");
+    assert_eq!(
+        tenants.0, "tenant 1: 10 customers\ntenant 2: 20 customers\ntenant 3: 30 customers\n",
+        "{}",
+        tenants.1
+    );
+    assert!(
+        tenants.1.contains("3 token request(s) for 3 tenant(s)"),
+        "{}",
+        tenants.1
+    );
+    assert!(
+        created.0.contains("title Some(\"Engineer\")") && created.0.contains("title None"),
+        "{}",
+        created.0
+    );
+    assert!(
+        downloaded.0.starts_with("15 bytes (audio/mpeg)"),
+        "{}",
+        downloaded.0
+    );
+    assert_eq!(
+        std::fs::read(dir.join("call.mp3")).expect("file"),
+        b"ID3-audio-bytes"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
