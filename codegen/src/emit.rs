@@ -2,7 +2,7 @@
 //! `syn`, printed by `prettyplease`. Every file starts with the "do not edit" preamble.
 
 use crate::ir::*;
-use crate::model::{domain_struct_name, COMMON};
+use crate::model::domain_struct_name;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -358,7 +358,6 @@ fn domain_mod(d: &Domain) -> Result<String, String> {
         " Every operation of the {} domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.",
         d.title
     );
-    let _ = COMMON;
     let tokens = quote! {
         #[rustfmt::skip]
         mod models;

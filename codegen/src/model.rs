@@ -90,7 +90,6 @@ pub fn build(
     let mut domains = Vec::new();
     let mut common_defs: BTreeMap<String, TypeDef> = BTreeMap::new();
     let mut common_usage: BTreeMap<String, Usage> = BTreeMap::new();
-    let mut common_edges: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
 
     for (doc, schemas) in docs.iter().zip(&per_doc) {
         let module = module_name(&doc.stem);
@@ -240,7 +239,6 @@ pub fn build(
     let mut common_types: Vec<TypeDef> = common_defs.into_values().collect();
     for t in &mut common_types {
         t.usage = common_usage.get(&t.name).copied().unwrap_or_default();
-        common_edges.insert(t.name.clone(), vec![]);
     }
     mark_boxed(&mut common_types);
     domains.sort_by(|a, b| a.module.cmp(&b.module));
@@ -296,8 +294,7 @@ fn read_schemas(doc: &Document) -> Result<DocSchemas, Diagnostics> {
         }
     }
     // Every reference must resolve.
-    for (name, n) in &nodes {
-        let _ = name;
+    for n in nodes.values() {
         visit_refs(n, &mut |r, at| {
             if !nodes.contains_key(r) {
                 diags.push(Diagnostic::error(

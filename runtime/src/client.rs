@@ -2,7 +2,7 @@
 
 use crate::auth::TokenCache;
 use crate::config::{check_url, ClientBuilder, Credentials, Environment, RetryPolicy, Secret};
-use crate::error::{is_maintenance, transport, Error, ErrorKind};
+use crate::error::{transport, Error, ErrorKind};
 use crate::query::{QueryPairs, QueryValue};
 use crate::types::{ApiErrorResponse, Download, Redirect};
 use std::fmt;
@@ -103,18 +103,6 @@ impl Request {
     }
     pub fn operation(&self) -> &'static Operation {
         self.op
-    }
-    /// The path and query string, as sent.
-    pub fn path_and_query(&self) -> String {
-        let mut u = url::Url::parse("http://x").expect("static URL");
-        u.set_path(&self.path);
-        if !self.query.0.is_empty() {
-            u.query_pairs_mut().extend_pairs(self.query.0.iter());
-        }
-        match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        }
     }
 }
 
@@ -480,7 +468,6 @@ async fn api_error(
     } else {
         (None, None)
     };
-    let _ = is_maintenance;
     Error::new(ErrorKind::Api {
         status,
         body,
