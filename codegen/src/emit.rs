@@ -196,11 +196,11 @@ pub fn emit(api: &Api, runtime_dep: &str) -> Result<Files, String> {
         models_file(
             &api.common,
             "Types that several ServiceTitan domains define identically, defined once.",
-            &query_structs_common(api),
+            &query_types(&api.domains, true),
         )?,
     );
     for d in &api.domains {
-        let qs = query_structs(d);
+        let qs = query_types(std::slice::from_ref(d), false);
         files.insert(format!("src/{}/mod.rs", d.module), domain_mod(d)?);
         files.insert(
             format!("src/{}/models.rs", d.module),
@@ -390,38 +390,18 @@ fn domain_mod(d: &Domain) -> Result<String, String> {
     format_file(tokens, &header)
 }
 
-fn query_structs(d: &Domain) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for c in &d.controllers {
-        for o in &c.operations {
-            for p in &o.query {
-                for (n, common) in crate::model::named_in(&p.ty) {
-                    if !common {
-                        out.insert(n);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn query_structs_common(api: &Api) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for d in &api.domains {
-        for c in &d.controllers {
-            for o in &c.operations {
-                for p in &o.query {
-                    for (n, common) in crate::model::named_in(&p.ty) {
-                        if common {
-                            out.insert(n);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
+/// Names of the generated types used as query parameters in `domains`: the common ones
+/// or the domain-local ones (those need a `QueryValue` impl).
+fn query_types(domains: &[Domain], common: bool) -> BTreeSet<String> {
+    domains
+        .iter()
+        .flat_map(|d| &d.controllers)
+        .flat_map(|c| &c.operations)
+        .flat_map(|o| &o.query)
+        .flat_map(|p| crate::model::named_in(&p.ty))
+        .filter(|(_, c)| *c == common)
+        .map(|(n, _)| n)
+        .collect()
 }
 
 fn models_file(

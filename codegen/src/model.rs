@@ -182,7 +182,6 @@ pub fn build(
                 }
             }
         }
-        let common_by_rust: BTreeMap<String, TypeDef> = common_defs.clone();
         while let Some((ty, u)) = stack.pop() {
             for (name, is_common) in named_in(&ty) {
                 let e = usage.entry((is_common, name.clone())).or_default();
@@ -192,7 +191,7 @@ pub fn build(
                 }
                 *e = merged;
                 let refs = if is_common {
-                    common_by_rust
+                    common_defs
                         .get(&name)
                         .map(|t| type_refs(&t.kind))
                         .unwrap_or_default()

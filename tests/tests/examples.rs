@@ -8,13 +8,6 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-fn query(r: &Recorded, k: &str) -> Option<String> {
-    r.query_pairs()
-        .into_iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v)
-}
-
 /// A token server whose first token is revoked after `revoke_after` API calls, and which
 /// answers one 429 on the call numbered `throttle_at`.
 struct Faults {
@@ -76,8 +69,12 @@ async fn list_customers_survives_429_and_revoked_token() {
         if let Some(reply) = f.handle(r) {
             return reply;
         }
-        let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
-        let size: i64 = query(r, "pageSize")
+        let page: i64 = r
+            .query_value("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let size: i64 = r
+            .query_value("pageSize")
             .and_then(|p| p.parse().ok())
             .unwrap_or(50);
         let (start, end) = ((page - 1) * size, (page * size).min(237));
@@ -125,7 +122,7 @@ async fn export_customers_resumes_from_its_state_file() {
         if let Some(reply) = f.handle(r) {
             return reply;
         }
-        let from = query(r, "from").unwrap_or_default();
+        let from = r.query_value("from").unwrap_or_default();
         let start: i64 = from
             .strip_prefix('t')
             .and_then(|n| n.parse().ok())

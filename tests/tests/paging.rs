@@ -23,17 +23,14 @@ fn client(server: &MockServer) -> Client {
     Client::new(rt::Client::new(b).expect("client"), 42)
 }
 
-fn query(r: &Recorded, k: &str) -> Option<String> {
-    r.query_pairs()
-        .into_iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v)
-}
-
 /// `total` customers served in pages of the requested size.
 fn customers_page(r: &Recorded, total: i64) -> Reply {
-    let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let size: i64 = query(r, "pageSize")
+    let page: i64 = r
+        .query_value("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1);
+    let size: i64 = r
+        .query_value("pageSize")
         .and_then(|p| p.parse().ok())
         .unwrap_or(50);
     let start = (page - 1) * size;
@@ -75,13 +72,13 @@ async fn all_237_customers_over_pages_of_50_arrive_once() {
     let reqs = server.api_requests();
     assert_eq!(reqs.len(), 5, "ceil(237 / 50) pages");
     for (i, r) in reqs.iter().enumerate() {
-        assert_eq!(query(r, "page"), Some((i + 1).to_string()));
+        assert_eq!(r.query_value("page"), Some((i + 1).to_string()));
         assert_eq!(
-            query(r, "pageSize").as_deref(),
+            r.query_value("pageSize").as_deref(),
             Some("50"),
             "every filter is kept"
         );
-        assert_eq!(query(r, "name").as_deref(), Some("Customer"));
+        assert_eq!(r.query_value("name").as_deref(), Some("Customer"));
     }
 }
 
@@ -153,7 +150,7 @@ async fn an_empty_page_that_says_more_stops_the_stream() {
 async fn errors_end_the_stream_after_being_yielded() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
     let server = MockServer::with_token("", |r| {
-        if query(r, "page").as_deref() == Some("2") {
+        if r.query_value("page").as_deref() == Some("2") {
             Reply::json(400, json!({"title": "bad page"}))
         } else {
             customers_page(r, 500)
@@ -175,7 +172,7 @@ async fn errors_end_the_stream_after_being_yielded() {
 
 /// An export of `total` customers in batches of 100; tokens are `t<offset>`.
 fn export_batch(r: &Recorded, total: i64) -> Reply {
-    let from = query(r, "from").unwrap_or_default();
+    let from = r.query_value("from").unwrap_or_default();
     let start: i64 = from
         .strip_prefix('t')
         .and_then(|n| n.parse().ok())
@@ -234,7 +231,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
     let froms: Vec<Option<String>> = server
         .api_requests()
         .iter()
-        .map(|r| query(r, "from"))
+        .map(|r| r.query_value("from"))
         .collect();
     assert_eq!(
         froms,
@@ -249,7 +246,7 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
     assert!(server
         .api_requests()
         .iter()
-        .all(|r| query(r, "includeRecentChanges").as_deref() == Some("true")));
+        .all(|r| r.query_value("includeRecentChanges").as_deref() == Some("true")));
 }
 
 #[tokio::test]
@@ -277,7 +274,7 @@ async fn export_batches_follow_has_more_and_end_with_the_final_token() {
     );
     assert!(!batches.last().expect("last").has_more);
     assert_eq!(
-        query(&server.api_requests()[0], "from").as_deref(),
+        server.api_requests()[0].query_value("from").as_deref(),
         Some("2024-05-01T00:00:00Z")
     );
 }
@@ -287,7 +284,10 @@ async fn report_data_pages_keep_their_fields_and_body() {
     let _logs = servicetitan_tests::scan_logs(&["token-"]);
     use servicetitan::reporting::{ReportDataParameter, ReportDataRequest};
     let server = MockServer::with_token("", |r| {
-        let page: i64 = query(r, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let page: i64 = r
+            .query_value("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
         assert_eq!(
             r.body_json(),
             json!({"parameters": [{"name": "From", "value": "2024-01-01"}]})

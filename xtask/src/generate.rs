@@ -24,11 +24,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let lock_path = root.join("specs/names.lock");
     let inputs_path = root.join("specs/inputs.lock");
-    let names = match std::fs::read_to_string(&lock_path) {
-        Ok(t) => codegen::names::NameLock::parse(&t)
-            .map_err(|e| format!("{}: {e}", lock_path.display()))?,
-        Err(_) => Default::default(),
-    };
+    let names = crate::read_name_lock(&lock_path)?;
     let t0 = Instant::now();
     let out = codegen::generate(&codegen::Options {
         specs: specs.clone(),

@@ -51,3 +51,15 @@ pub fn project_root() -> std::path::PathBuf {
         .unwrap_or_else(|_| ".".into());
     dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
 }
+
+/// The name lock at `path`; empty when the file does not exist yet, an error when it does
+/// not parse.
+pub fn read_name_lock(
+    path: &std::path::Path,
+) -> Result<servicetitan_codegen::names::NameLock, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => servicetitan_codegen::names::NameLock::parse(&t)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(_) => Ok(Default::default()),
+    }
+}

@@ -25,10 +25,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option `{other}`")),
         }
     }
-    let names = std::fs::read_to_string(root.join("specs/names.lock"))
-        .ok()
-        .and_then(|t| codegen::names::NameLock::parse(&t).ok())
-        .unwrap_or_default();
+    let names = crate::read_name_lock(&root.join("specs/names.lock"))?;
     let out = codegen::generate(&codegen::Options {
         specs,
         names,
