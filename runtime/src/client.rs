@@ -502,67 +502,69 @@ impl TenantClient {
         &self.client
     }
 
-    /// Sends and decodes a JSON response.
-    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(
+    /// Sends, takes what `prepare` needs from the response head, reads the whole body
+    /// (within `max_response_bytes`), and hands both to `finish`; every error names the
+    /// operation.
+    fn send_with<P: Send + 'static, T: Send + 'static>(
         &self,
         req: Request,
+        prepare: fn(&reqwest::Response) -> P,
+        finish: fn(P, bytes::Bytes) -> Result<T, Error>,
     ) -> ResponseFuture<T> {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
             let resp = this.client.execute(this.tenant, req, false).await?;
+            let head = prepare(&resp);
             let bytes = read_body(resp, this.client.inner.max_response_bytes)
                 .await
                 .map_err(|e| e.with_operation(op.id))?;
-            decode(&bytes).map_err(|e| e.with_operation(op.id))
+            finish(head, bytes).map_err(|e| e.with_operation(op.id))
         })
     }
 
-    /// Sends a request whose success has no body worth reading.
+    /// Sends and decodes a JSON response.
+    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        req: Request,
+    ) -> ResponseFuture<T> {
+        self.send_with(req, |_| (), |(), bytes| decode(&bytes))
+    }
+
+    /// Sends a request whose success has no body worth reading (the body is still read, so
+    /// the connection goes back to the pool).
     pub fn send_empty(&self, req: Request) -> ResponseFuture<()> {
-        let this = self.clone();
-        Box::pin(async move {
-            let op = req.op;
-            let resp = this.client.execute(this.tenant, req, false).await?;
-            // Drain the body so the connection goes back to the pool.
-            read_body(resp, this.client.inner.max_response_bytes)
-                .await
-                .map_err(|e| e.with_operation(op.id))?;
-            Ok(())
-        })
+        self.send_with(req, |_| (), |(), _| Ok(()))
     }
 
     /// Sends and returns the body as bytes (file downloads).
     pub fn send_bytes(&self, req: Request) -> ResponseFuture<Download> {
-        let this = self.clone();
-        Box::pin(async move {
-            let op = req.op;
-            let resp = this.client.execute(this.tenant, req, false).await?;
-            let content_type = header(&resp, reqwest::header::CONTENT_TYPE);
-            let file_name =
-                header(&resp, reqwest::header::CONTENT_DISPOSITION).and_then(|d| file_name(&d));
-            let bytes = read_body(resp, this.client.inner.max_response_bytes)
-                .await
-                .map_err(|e| e.with_operation(op.id))?;
-            Ok(Download {
-                content_type,
-                file_name,
-                bytes,
-            })
-        })
+        self.send_with(
+            req,
+            |resp| {
+                let h = resp.headers();
+                let content_type = header(h, reqwest::header::CONTENT_TYPE);
+                let file_name =
+                    header(h, reqwest::header::CONTENT_DISPOSITION).and_then(|d| file_name(&d));
+                (content_type, file_name)
+            },
+            |(content_type, file_name), bytes| {
+                Ok(Download {
+                    content_type,
+                    file_name,
+                    bytes,
+                })
+            },
+        )
     }
 
     /// Sends and returns the body as text.
     pub fn send_text(&self, req: Request) -> ResponseFuture<String> {
-        let this = self.clone();
-        Box::pin(async move {
-            let op = req.op;
-            let resp = this.client.execute(this.tenant, req, false).await?;
-            let bytes = read_body(resp, this.client.inner.max_response_bytes)
-                .await
-                .map_err(|e| e.with_operation(op.id))?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
-        })
+        self.send_with(
+            req,
+            |_| (),
+            |(), bytes| Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        )
     }
 
     /// Sends a request answered with a redirect, and returns where it points.
@@ -572,7 +574,7 @@ impl TenantClient {
             let op = req.op;
             let resp = this.client.execute(this.tenant, req, true).await?;
             let status = resp.status().as_u16();
-            match header(&resp, reqwest::header::LOCATION) {
+            match header(resp.headers(), reqwest::header::LOCATION) {
                 Some(location) => Ok(Redirect { status, location }),
                 None => Err(Error::new(ErrorKind::Decode {
                     path: "Location".into(),
@@ -584,8 +586,11 @@ impl TenantClient {
     }
 }
 
-fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
-    resp.headers()
+fn header(
+    headers: &reqwest::header::HeaderMap,
+    name: reqwest::header::HeaderName,
+) -> Option<String> {
+    headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
