@@ -71,7 +71,14 @@ pub struct Operation {
 enum Body {
     None,
     Json(Vec<u8>),
+    Multipart(Vec<(String, Part)>),
     Invalid(String),
+}
+
+#[derive(Clone)]
+enum Part {
+    Text(String),
+    File(crate::types::FilePart),
 }
 
 /// One request, built by generated code.
@@ -101,9 +108,54 @@ impl Request {
             Err(e) => Body::Invalid(e.to_string()),
         };
     }
+    /// Adds a file part to a `multipart/form-data` body.
+    pub fn file_part(&mut self, name: &str, file: &crate::types::FilePart) {
+        self.push_part(name.to_string(), Part::File(file.clone()));
+    }
+    /// Adds text parts to a `multipart/form-data` body, written as the value would be
+    /// written in a query string (nothing for `None`).
+    pub fn text_part<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
+        let mut pairs = QueryPairs::default();
+        value.append_to(name, &mut pairs);
+        for (k, v) in pairs.0 {
+            self.push_part(k, Part::Text(v));
+        }
+    }
+    fn push_part(&mut self, name: String, part: Part) {
+        match &mut self.body {
+            Body::Multipart(parts) => parts.push((name, part)),
+            _ => self.body = Body::Multipart(vec![(name, part)]),
+        }
+    }
     pub fn operation(&self) -> &'static Operation {
         self.op
     }
+}
+
+/// A fresh form for each attempt: a form is consumed when sent, its bytes are shared.
+fn multipart_form(parts: &[(String, Part)]) -> Result<reqwest::multipart::Form, Error> {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, part) in parts {
+        form = match part {
+            Part::Text(t) => form.text(name.clone(), t.clone()),
+            Part::File(f) => {
+                let mut p = reqwest::multipart::Part::stream_with_length(
+                    reqwest::Body::from(f.bytes.clone()),
+                    f.bytes.len() as u64,
+                )
+                .file_name(f.file_name.clone());
+                if let Some(ct) = &f.content_type {
+                    p = p.mime_str(ct).map_err(|e| {
+                        Error::config(format!(
+                            "invalid content type `{ct}` for part `{name}`: {e}"
+                        ))
+                    })?;
+                }
+                form.part(name.clone(), p)
+            }
+        };
+    }
+    Ok(form)
 }
 
 struct Inner {
@@ -227,8 +279,13 @@ impl Client {
                         .with_operation(op.id),
                 )
             }
-            Body::Json(b) => Some(bytes::Bytes::from(b)),
-            Body::None => None,
+            Body::Json(b) => SendBody::Json(bytes::Bytes::from(b)),
+            Body::Multipart(parts) => {
+                // Checked once up front: a bad part is a caller's error, not worth a retry.
+                multipart_form(&parts).map_err(|e| e.with_operation(op.id))?;
+                SendBody::Multipart(parts)
+            }
+            Body::None => SendBody::None,
         };
         let mut url = self.inner.api_url.clone();
         let base = url.path().trim_end_matches('/').to_string();
@@ -298,10 +355,16 @@ impl Client {
             if let Some(k) = &self.inner.app_key {
                 rb = rb.header("ST-App-Key", k.expose());
             }
-            if let Some(b) = &body {
-                rb = rb
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(b.clone());
+            match &body {
+                SendBody::Json(b) => {
+                    rb = rb
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(b.clone());
+                }
+                SendBody::Multipart(parts) => {
+                    rb = rb.multipart(multipart_form(parts).map_err(|e| e.with_operation(op.id))?);
+                }
+                SendBody::None => {}
             }
             let span = tracing::debug_span!(
                 "servicetitan.request",
@@ -377,6 +440,13 @@ impl Client {
             }
         }
     }
+}
+
+/// A request body as sent, once per attempt.
+enum SendBody {
+    None,
+    Json(bytes::Bytes),
+    Multipart(Vec<(String, Part)>),
 }
 
 /// Full-jitter exponential back-off.

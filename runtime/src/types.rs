@@ -45,12 +45,49 @@ impl fmt::Display for Decimal {
 }
 
 impl FromStr for Decimal {
-    type Err = rust_decimal::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        rust_decimal::Decimal::from_str(s)
-            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
-            .map(Decimal)
+    type Err = ParseError;
+    /// Plain (`"1234.50"`, `"-0.5"`, `"1e3"`) or en-US formatted (`"$1,234.50"`,
+    /// `"-$12.00"`, `"(12.00)"` for a negative amount): some amounts are documented "as a
+    /// formatted string". Commas are accepted only as thousands separators.
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let t = s.trim();
+        let plain = |t: &str| {
+            rust_decimal::Decimal::from_str(t)
+                .or_else(|_| rust_decimal::Decimal::from_scientific(t))
+                .ok()
+        };
+        if let Some(d) = plain(t) {
+            return Ok(Decimal(d));
+        }
+        let err = || ParseError {
+            what: "decimal",
+            input: truncate(s),
+        };
+        let (neg, t) = match t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            Some(inner) => (true, inner.trim()),
+            None => match t.strip_prefix('-') {
+                Some(rest) => (true, rest.trim_start()),
+                None => (false, t),
+            },
+        };
+        let t = t.strip_prefix('$').unwrap_or(t);
+        let (neg, t) = match t.strip_prefix('-') {
+            Some(rest) if !neg => (true, rest),
+            _ => (neg, t),
+        };
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        let mut groups = int.split(',');
+        let first = groups.next().unwrap_or_default();
+        let grouped = (1..=3).contains(&first.len())
+            && groups.all(|g| g.len() == 3)
+            && int.bytes().all(|b| b.is_ascii_digit() || b == b',')
+            && frac.bytes().all(|b| b.is_ascii_digit());
+        if !grouped || t.is_empty() {
+            return Err(err());
+        }
+        let digits = t.replace(',', "");
+        let d = plain(&digits).ok_or_else(err)?;
+        Ok(Decimal(if neg { -d } else { d }))
     }
 }
 
@@ -67,13 +104,21 @@ impl From<i64> for Decimal {
 }
 
 impl Serialize for Decimal {
+    /// A JSON number when a number carries the value exactly (every amount of up to 15
+    /// significant digits); otherwise the exact digits as a string, which [`Decimal`]
+    /// reads back: a value is never rounded on the way out.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // A JSON number written with the decimal's own digits: no binary rounding.
         let text = self.0.normalize().to_string();
-        match serde_json::Number::from_str(&text) {
-            Ok(n) if s.is_human_readable() => n.serialize(s),
-            _ => s.serialize_str(&text),
+        if s.is_human_readable() {
+            if let Ok(f) = text.parse::<f64>() {
+                let exact = rust_decimal::Decimal::from_str(&format!("{f}"))
+                    .is_ok_and(|back| back == self.0);
+                if exact && f.is_finite() {
+                    return s.serialize_f64(f);
+                }
+            }
         }
+        s.serialize_str(&text)
     }
 }
 
@@ -762,6 +807,42 @@ impl fmt::Debug for Download {
     }
 }
 
+/// A file to upload as one part of a `multipart/form-data` body.
+#[derive(Clone)]
+pub struct FilePart {
+    pub file_name: String,
+    /// Sent as the part's `Content-Type`; `None` leaves it to the server
+    /// (`application/octet-stream`).
+    pub content_type: Option<String>,
+    pub bytes: bytes::Bytes,
+}
+
+impl FilePart {
+    /// A file with its name (the server keeps it) and contents.
+    pub fn new(file_name: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
+        FilePart {
+            file_name: file_name.into(),
+            content_type: None,
+            bytes: bytes.into(),
+        }
+    }
+    /// Sets the part's content type, e.g. `image/png`.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+}
+
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilePart")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
 /// A redirect the API answers with (the file is at `location`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
@@ -789,6 +870,47 @@ mod tests {
         let e: Decimal = serde_json::from_str("\" 42 \"").expect("padded string");
         assert_eq!(e, Decimal::from(42));
         assert!(serde_json::from_str::<Decimal>("\"abc\"").is_err());
+    }
+
+    #[test]
+    fn decimal_reads_formatted_amounts_and_never_rounds_on_the_way_out() {
+        let cases = [
+            ("$1,234.50", Decimal::new(123450, 2)),
+            ("-$12.00", Decimal::new(-1200, 2)),
+            ("$-12.00", Decimal::new(-1200, 2)),
+            ("(12.00)", Decimal::new(-1200, 2)),
+            ("($1,000)", Decimal::from(-1000)),
+            ("1,000,000", Decimal::from(1_000_000)),
+            ("1e3", Decimal::from(1000)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(text.parse::<Decimal>().expect(text), want, "{text}");
+        }
+        for bad in ["1,5", "12,34.5", "$", "1.2.3", "(12", "1,0000", "--1"] {
+            assert!(bad.parse::<Decimal>().is_err(), "{bad} was accepted");
+        }
+        // 20 significant digits do not fit an f64: they go out as a string, exactly.
+        let big: Decimal = "12345678901234567.891".parse().expect("big");
+        let json = serde_json::to_string(&big).expect("ser");
+        assert_eq!(json, "\"12345678901234567.891\"");
+        assert_eq!(serde_json::from_str::<Decimal>(&json).expect("de"), big);
+        for n in [
+            "0.01",
+            "19.99",
+            "1234567.89",
+            "-0.5",
+            "999999999999.99",
+            "0",
+        ] {
+            let d: Decimal = n.parse().expect(n);
+            let json = serde_json::to_string(&d).expect("ser");
+            assert!(!json.starts_with('"'), "{n} went out as {json}");
+            assert_eq!(
+                serde_json::from_str::<Decimal>(&json).expect("de"),
+                d,
+                "{n}"
+            );
+        }
     }
 
     #[test]
