@@ -104,6 +104,7 @@ fn ty_tokens(t: &Ty, from: From) -> TokenStream {
             let i = ty_tokens(i, from);
             quote!(rt::Flags<#i>)
         }
+        Ty::File => quote!(rt::FilePart),
     }
 }
 
@@ -136,6 +137,7 @@ pub fn ty_display(t: &Ty) -> String {
         Ty::Export(i) => format!("ExportBatch<{}>", ty_display(i)),
         Ty::DataResult(i) => format!("DataResult<{}>", ty_display(i)),
         Ty::Flags(i) => format!("Flags<{}>", ty_display(i)),
+        Ty::File => "FilePart".into(),
     }
 }
 
@@ -481,6 +483,26 @@ fn type_def(t: &TypeDef, in_query: bool) -> TokenStream {
     }
 }
 
+/// A field's Rust type in the short form of [`ty_display`], e.g. `Option<Decimal>`.
+pub fn field_display(t: &TypeDef, f: &Field) -> String {
+    let inner = ty_display(&f.ty);
+    let inner = if f.boxed {
+        format!("Box<{inner}>")
+    } else {
+        inner
+    };
+    match field_repr(t, f) {
+        FieldRepr::Plain => inner,
+        FieldRepr::Optional | FieldRepr::OptionalNull => format!("Option<{inner}>"),
+        FieldRepr::Nullable => format!("Nullable<{inner}>"),
+    }
+}
+
+/// Whether the field is an argument of the struct's `new(..)` (a required request field).
+pub fn field_in_constructor(t: &TypeDef, f: &Field) -> bool {
+    matches!(field_repr(t, f), FieldRepr::Plain)
+}
+
 /// How a field is represented, by the type's usage and the field's flags.
 enum FieldRepr {
     /// `T`, always serialized.
@@ -650,6 +672,7 @@ fn string_enum(
         #flags_doc
         #deprecated
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum #name {
             #( #[doc = #vdocs] #vnames, )*
             /// A value the document does not list, kept as sent.
@@ -718,6 +741,7 @@ fn int_enum(
         #doc
         #deprecated
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum #name {
             #( #[doc = #vdocs] #vnames, )*
             /// A value the document does not list, kept as sent.
@@ -789,6 +813,7 @@ fn union_def(
         /// chosen, and an object no single shape fits best stays [`Self::Other`].
         #deprecated
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #( #vnames(#vtys), )*
             /// An object that no listed shape fits unambiguously, kept as sent.
@@ -895,23 +920,39 @@ fn op_doc(o: &Operation) -> Vec<String> {
     lines
 }
 
-/// Arguments of the controller method: path parameters, required query parameters, body.
-fn required_args(o: &Operation) -> Vec<(&str, &Ty)> {
+/// Arguments of the controller method: path parameters, required query parameters, the
+/// body (JSON) or its required parts (multipart).
+pub fn required_args(o: &Operation) -> Vec<(&str, &Ty)> {
     let mut out: Vec<(&str, &Ty)> = o
         .path_params
         .iter()
+        .chain(o.query.iter().filter(|p| p.required))
         .map(|p| (p.name.as_str(), &p.ty))
         .collect();
-    out.extend(
-        o.query
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| (p.name.as_str(), &p.ty)),
-    );
-    if let Some(Body::Json { ty, .. }) = &o.body {
-        out.push(("body", ty));
+    match &o.body {
+        Some(Body::Json { ty, .. }) => out.push(("body", ty)),
+        Some(Body::Multipart(parts)) => out.extend(
+            parts
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| (p.name.as_str(), &p.ty)),
+        ),
+        None => {}
     }
     out
+}
+
+/// Query parameters and multipart parts the caller may leave out: builder setters.
+pub fn optional_inputs(o: &Operation) -> impl Iterator<Item = (&Param, &'static str)> {
+    let parts: &[Param] = match &o.body {
+        Some(Body::Multipart(parts)) => parts,
+        _ => &[],
+    };
+    o.query
+        .iter()
+        .map(|p| (p, "Query parameter"))
+        .chain(parts.iter().map(|p| (p, "Multipart part")))
+        .filter(|(p, _)| !p.required)
 }
 
 fn arg_type(t: &Ty) -> (TokenStream, bool) {
@@ -937,7 +978,7 @@ fn controller_method(o: &Operation) -> TokenStream {
             quote!(#n)
         });
     }
-    for p in o.query.iter().filter(|p| !p.required) {
+    for (p, _) in optional_inputs(o) {
         let n = ident(&p.name);
         inits.push(quote!(#n: None));
     }
@@ -964,7 +1005,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         let t = ty_tokens(ty, From::Ops);
         fields.push(quote!(#n: #t));
     }
-    for p in o.query.iter().filter(|p| !p.required) {
+    for (p, what) in optional_inputs(o) {
         let n = ident(&p.name);
         let t = ty_tokens(&p.ty, From::Ops);
         fields.push(quote!(#n: Option<#t>));
@@ -972,7 +1013,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.push(format!("Query parameter `{}`.", p.wire));
+        lines.push(format!("{what} `{}`.", p.wire));
         let pdoc = doc_attrs(&lines);
         let is_export_from =
             p.wire == "from" && matches!(o.response, Response::Json(Ty::Export(_)));
@@ -1042,6 +1083,22 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
     });
     let body_push = match &o.body {
         Some(Body::Json { .. }) => quote!(request.json(&self.body);),
+        Some(Body::Multipart(parts)) => {
+            let pushes = parts.iter().map(|p| {
+                let n = ident(&p.name);
+                let w = &p.wire;
+                match (&p.ty, p.required) {
+                    (Ty::File, true) => quote!(request.file_part(#w, &self.#n);),
+                    (Ty::File, false) => quote! {
+                        if let Some(file) = &self.#n {
+                            request.file_part(#w, file);
+                        }
+                    },
+                    _ => quote!(request.text_part(#w, &self.#n);),
+                }
+            });
+            quote!(#(#pushes)*)
+        }
         None => quote!(),
     };
     let (out_ty, send_fn) = match &o.response {

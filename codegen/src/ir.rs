@@ -133,6 +133,8 @@ pub enum Ty {
     ApiError,
     /// A `x-enumFlags` enum: a comma-separated set of values.
     Flags(Box<Ty>),
+    /// A file sent as one part of a `multipart/form-data` body.
+    File,
 }
 
 #[derive(Debug, Clone)]
@@ -197,7 +199,13 @@ pub struct Param {
 
 #[derive(Debug, Clone)]
 pub enum Body {
-    Json { ty: Ty, required: bool },
+    Json {
+        ty: Ty,
+        required: bool,
+    },
+    /// `multipart/form-data`: one part per property of the body's object schema; file
+    /// parts have type [`Ty::File`].
+    Multipart(Vec<Param>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,13 +4,17 @@
 //! [`load`] (read JSON/YAML, check the version) -> [`schema`] (normalise 3.0 and 3.1 into
 //! one schema tree) -> [`model`] (build the API model, [`ir`]) -> [`emit`] (Rust tokens,
 //! formatted) -> [`mod@write`] (write or check the files). [`surface`] lists the API for review.
+//! Between load and normalise, [`overlay`] applies the project's corrections to the
+//! documents. [`diff`] compares two generations for the change report.
 
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod overlay;
 pub mod schema;
 pub mod scopes;
 pub mod surface;
@@ -25,6 +29,9 @@ use std::path::{Path, PathBuf};
 pub struct Options {
     /// Folder of OpenAPI documents (`.json`, `.yaml`, `.yml`).
     pub specs: PathBuf,
+    /// Folder of corrections (OpenAPI Overlay documents, `specs/corrections`); `None`
+    /// generates from the documents as they are.
+    pub corrections: Option<PathBuf>,
     /// Names given earlier (`specs/names.lock`); empty for a first run.
     pub names: names::NameLock,
     /// How the generated `Cargo.toml` depends on the runtime crate.
@@ -40,28 +47,78 @@ pub struct Output {
     pub surfaces: BTreeMap<String, String>,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
-    /// sha256 of each input file, by file name.
+    /// sha256 of each input file, by file name (corrections as `corrections/<file>`).
     pub inputs: BTreeMap<String, String>,
+    /// The corrections applied, action by action.
+    pub corrections: Vec<overlay::Applied>,
     pub api: ir::Api,
     /// Warnings (skipped or approximated constructs).
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Reads every document of `opts.specs` and generates the crate in memory.
+/// Reads every document of `opts.specs`, applies the corrections, and generates the
+/// crate in memory.
 pub fn generate(opts: &Options) -> Result<Output, Diagnostics> {
+    let inputs = load_inputs(opts)?;
+    let mut out = generate_from(&inputs.documents, opts)?;
+    let mut warnings = inputs.warnings.0;
+    warnings.append(&mut out.warnings);
+    out.warnings = warnings;
+    for o in &inputs.overlays {
+        let name = o
+            .path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default();
+        out.inputs
+            .insert(format!("corrections/{name}"), o.sha256.clone());
+    }
+    out.corrections = inputs.applied;
+    Ok(out)
+}
+
+/// The documents of a generation run, corrected, with what the corrections did.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The documents, each with its corrections applied (its `sha256` is the file's, before).
+    pub documents: Vec<load::Document>,
+    pub overlays: Vec<overlay::Overlay>,
+    pub applied: Vec<overlay::Applied>,
+    /// Corrections that matched nothing.
+    pub warnings: Diagnostics,
+}
+
+/// Reads the documents of `opts.specs` and applies the corrections of `opts.corrections`.
+pub fn load_inputs(opts: &Options) -> Result<Inputs, Diagnostics> {
     let files = load::list_documents(&opts.specs).map_err(|d| Diagnostics(vec![d]))?;
-    let mut docs = Vec::new();
+    let mut documents = Vec::new();
     let mut diags = Diagnostics::default();
     for f in &files {
         match load::read_document(f) {
-            Ok(d) => docs.push(d),
+            Ok(d) => documents.push(d),
             Err(e) => diags.push(e),
         }
     }
+    let overlays = match &opts.corrections {
+        Some(dir) => overlay::read_dir(dir).unwrap_or_else(|d| {
+            diags.0.extend(d.0);
+            vec![]
+        }),
+        None => vec![],
+    };
     if diags.has_errors() {
         return Err(diags);
     }
-    generate_from(&docs, opts)
+    let (applied, warnings) = overlay::apply_all(&overlays, &mut documents);
+    if warnings.has_errors() {
+        return Err(warnings);
+    }
+    Ok(Inputs {
+        documents,
+        overlays,
+        applied,
+        warnings,
+    })
 }
 
 /// Generates from documents already read.
@@ -94,6 +151,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         inputs,
         api,
         warnings: diags.0,
+        corrections: vec![],
     })
 }
 

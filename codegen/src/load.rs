@@ -49,17 +49,17 @@ pub fn list_documents(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
-/// Reads and parses one document from bytes.
-pub fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, Diagnostic> {
+/// Parses JSON or YAML (by the file's extension) into a `serde_json::Value`.
+pub fn parse_value(path: &Path, bytes: &[u8]) -> Result<Value, Diagnostic> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let root: Value = if matches!(ext, "yaml" | "yml") {
+    if matches!(ext, "yaml" | "yml") {
         serde_norway::from_slice(bytes).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
                 .unwrap_or_default();
             Diagnostic::error(path, "", format!("invalid YAML{at}: {e}"))
-        })?
+        })
     } else {
         serde_json::from_slice(bytes).map_err(|e| {
             Diagnostic::error(
@@ -71,8 +71,13 @@ pub fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, Diagnostic>
                     e.column()
                 ),
             )
-        })?
-    };
+        })
+    }
+}
+
+/// Reads and parses one document from bytes.
+pub fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, Diagnostic> {
+    let root = parse_value(path, bytes)?;
     let version = detect_version(path, &root)?;
     let stem = path
         .file_stem()

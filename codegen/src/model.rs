@@ -162,16 +162,21 @@ pub fn build(
                         },
                     ));
                 }
-                if let Some(Body::Json { ty, .. }) = &op.body {
-                    stack.push((
-                        ty.clone(),
-                        Usage {
-                            request: true,
-                            response: false,
-                        },
-                    ));
-                }
-                for p in op.query.iter().chain(&op.path_params) {
+                let parts: &[Param] = match &op.body {
+                    Some(Body::Json { ty, .. }) => {
+                        stack.push((
+                            ty.clone(),
+                            Usage {
+                                request: true,
+                                response: false,
+                            },
+                        ));
+                        &[]
+                    }
+                    Some(Body::Multipart(parts)) => parts,
+                    None => &[],
+                };
+                for p in op.query.iter().chain(&op.path_params).chain(parts) {
                     stack.push((
                         p.ty.clone(),
                         Usage {
@@ -649,6 +654,8 @@ impl DomainBuilder<'_> {
                 Some("date-time") => Ty::DateTime,
                 Some("date") => Ty::Date,
                 Some("duration") | Some("time-span") => Ty::TimeSpan,
+                // Money the API sends as a numeric string (a correction says so).
+                Some("decimal") => Ty::Decimal,
                 Some("guid") | Some("uuid") => Ty::Uuid,
                 Some("binary") => Ty::Binary,
                 _ => Ty::String,
@@ -660,6 +667,14 @@ impl DomainBuilder<'_> {
                 Some(a) => Ty::Map(Box::new(self.ty(a, &format!("{ctx}Value")))),
                 None => Ty::Json,
             },
+            // An inline page or export batch (a correction may declare one) is the
+            // runtime's wrapper, as a named one would be.
+            NodeKind::Object(_) if allow_define && classify("", n).is_some() => {
+                match classify("", n) {
+                    Some(w) => self.wrapper_ty(w, ctx),
+                    None => Ty::Json,
+                }
+            }
             NodeKind::Object(_)
             | NodeKind::StringEnum { .. }
             | NodeKind::IntEnum { .. }
@@ -684,18 +699,7 @@ impl DomainBuilder<'_> {
 
     fn ref_ty(&mut self, r: &str) -> Ty {
         if let Some(w) = self.schemas.wrappers.get(r).cloned() {
-            return match w {
-                Wrapper::Paged(item) => Ty::Paged(Box::new(
-                    self.ty(&item, &format!("{}Item", names::short_type_name(r))),
-                )),
-                Wrapper::Export(item) => Ty::Export(Box::new(
-                    self.ty(&item, &format!("{}Item", names::short_type_name(r))),
-                )),
-                Wrapper::DataResult(inner) => Ty::DataResult(Box::new(
-                    self.ty(&inner, &format!("{}Data", names::short_type_name(r))),
-                )),
-                Wrapper::ApiError => Ty::ApiError,
-            };
+            return self.wrapper_ty(w, &names::short_type_name(r));
         }
         let (name, common) = if self.common.contains(r) {
             (self.common_names[r].clone(), true)
@@ -721,6 +725,18 @@ impl DomainBuilder<'_> {
             Ty::Flags(Box::new(named))
         } else {
             named
+        }
+    }
+
+    /// The runtime type of a wrapper; `ctx` names an inline item type if one is needed.
+    fn wrapper_ty(&mut self, w: Wrapper, ctx: &str) -> Ty {
+        match w {
+            Wrapper::Paged(item) => Ty::Paged(Box::new(self.ty(&item, &format!("{ctx}Item")))),
+            Wrapper::Export(item) => Ty::Export(Box::new(self.ty(&item, &format!("{ctx}Item")))),
+            Wrapper::DataResult(inner) => {
+                Ty::DataResult(Box::new(self.ty(&inner, &format!("{ctx}Data"))))
+            }
+            Wrapper::ApiError => Ty::ApiError,
         }
     }
 
@@ -991,10 +1007,19 @@ impl DomainBuilder<'_> {
                 ));
             }
         }
-        // Parameter identifiers must not collide with each other or builder internals.
+        let mut body = match op.get("requestBody") {
+            None => None,
+            Some(rb) => self.request_body(&ptr(op_ptr, "requestBody"), rb, builder)?,
+        };
+        // Parameter and part identifiers must not collide with each other or builder internals.
+        let parts: &mut [Param] = match &mut body {
+            Some(Body::Multipart(parts)) => parts,
+            _ => &mut [],
+        };
         let mut idents: Vec<String> = path_params
             .iter()
             .chain(&query)
+            .chain(parts.iter())
             .map(|p| p.name.clone())
             .collect();
         for i in idents.iter_mut() {
@@ -1003,44 +1028,14 @@ impl DomainBuilder<'_> {
             }
         }
         names::dedupe(&mut idents);
-        for (p, n) in path_params.iter_mut().chain(query.iter_mut()).zip(idents) {
+        for (p, n) in path_params
+            .iter_mut()
+            .chain(query.iter_mut())
+            .chain(parts.iter_mut())
+            .zip(idents)
+        {
             p.name = n;
         }
-
-        let body = match op.get("requestBody") {
-            None => None,
-            Some(rb) => {
-                let rb_ptr = ptr(op_ptr, "requestBody");
-                let required = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
-                let content = rb.get("content").and_then(Value::as_object);
-                let json = content.and_then(|c| c.iter().find(|(k, _)| is_json(k)));
-                match json {
-                    Some((ct, media)) => {
-                        let ty = match media.get("schema") {
-                            Some(s) => {
-                                let n = schema::read(
-                                    &file,
-                                    &ptr(&ptr(&ptr(&rb_ptr, "content"), ct), "schema"),
-                                    s,
-                                )?;
-                                self.ty(&n, &format!("{builder}Body"))
-                            }
-                            None => Ty::Json,
-                        };
-                        Some(Body::Json { ty, required })
-                    }
-                    None => {
-                        let types: Vec<&String> =
-                            content.map(|c| c.keys().collect()).unwrap_or_default();
-                        return Err(Diagnostic::warning(
-                            &file,
-                            rb_ptr,
-                            format!("request body media types {types:?} are not supported; operation skipped"),
-                        ));
-                    }
-                }
-            }
-        };
 
         let response = self.response(op_ptr, op, builder)?;
         let scopes = scopes_of(op.get("security")).or_else(|| root_scopes.clone());
@@ -1065,6 +1060,105 @@ impl DomainBuilder<'_> {
             body,
             response,
         })
+    }
+
+    /// The request body: JSON, or `multipart/form-data` (file uploads). Anything else skips
+    /// the operation with a warning.
+    fn request_body(
+        &mut self,
+        rb_ptr: &str,
+        rb: &Value,
+        builder: &str,
+    ) -> Result<Option<Body>, Diagnostic> {
+        let file = self.doc.path.clone();
+        let required = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let content = rb.get("content").and_then(Value::as_object);
+        let media = |pred: fn(&str) -> bool| content.and_then(|c| c.iter().find(|(k, _)| pred(k)));
+        let schema_at = |ct: &str| ptr(&ptr(&ptr(rb_ptr, "content"), ct), "schema");
+        if let Some((ct, media)) = media(is_json) {
+            let ty = match media.get("schema") {
+                Some(s) => {
+                    let n = schema::read(&file, &schema_at(ct), s)?;
+                    self.ty(&n, &format!("{builder}Body"))
+                }
+                None => Ty::Json,
+            };
+            return Ok(Some(Body::Json { ty, required }));
+        }
+        if let Some((ct, media)) = media(|k| k.starts_with("multipart/form-data")) {
+            let at = schema_at(ct);
+            let node = match media.get("schema") {
+                Some(s) => schema::read(&file, &at, s)?,
+                None => {
+                    return Err(Diagnostic::warning(
+                        &file,
+                        at,
+                        "a multipart body needs a schema; operation skipped",
+                    ))
+                }
+            };
+            let node = match &node.kind {
+                NodeKind::Ref(r) => self.schemas.nodes.get(r).cloned().unwrap_or(node),
+                _ => node,
+            };
+            let NodeKind::Object(o) = &node.kind else {
+                return Err(Diagnostic::warning(
+                    &file,
+                    at,
+                    "a multipart body must be an object (one part per property); operation skipped",
+                ));
+            };
+            let mut parts = Vec::new();
+            for (wire, p) in &o.properties {
+                let ty = match &p.kind {
+                    NodeKind::String { format } if format.as_deref() == Some("binary") => Ty::File,
+                    _ => self.ty(p, &format!("{builder}{}", names::pascal(wire))),
+                };
+                let text = |t: &Ty| {
+                    matches!(
+                        t,
+                        Ty::Bool
+                            | Ty::I32
+                            | Ty::I64
+                            | Ty::F64
+                            | Ty::String
+                            | Ty::Decimal
+                            | Ty::DateTime
+                            | Ty::Date
+                            | Ty::TimeSpan
+                            | Ty::Uuid
+                    )
+                };
+                let ok = match &ty {
+                    Ty::File => true,
+                    Ty::Vec(i) => text(i),
+                    t => text(t),
+                };
+                if !ok {
+                    return Err(Diagnostic::warning(
+                        &file,
+                        p.pointer.clone(),
+                        format!(
+                            "multipart part `{wire}` is not a file or a scalar; operation skipped"
+                        ),
+                    ));
+                }
+                parts.push(Param {
+                    name: names::snake_ident(wire),
+                    wire: wire.clone(),
+                    ty,
+                    required: o.required.iter().any(|r| r == wire),
+                    doc: p.description.clone(),
+                });
+            }
+            return Ok(Some(Body::Multipart(parts)));
+        }
+        let types: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
+        Err(Diagnostic::warning(
+            &file,
+            rb_ptr,
+            format!("request body media types {types:?} are not supported; operation skipped"),
+        ))
     }
 
     fn response(

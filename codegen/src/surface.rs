@@ -2,27 +2,17 @@
 //! document writes it, then the Rust call and what it returns. Reviewers read its diff
 //! when the documents change.
 
-use crate::emit::ty_display;
+use crate::emit::{optional_inputs, required_args, ty_display};
 use crate::ir::*;
 
 pub fn domain_surface(d: &Domain) -> String {
     let mut lines = Vec::new();
     for c in &d.controllers {
         for o in &c.operations {
-            let mut args: Vec<String> = o
-                .path_params
-                .iter()
-                .map(|p| format!("{}: {}", p.name, ty_display(&p.ty)))
+            let args: Vec<String> = required_args(o)
+                .into_iter()
+                .map(|(name, ty)| format!("{name}: {}", ty_display(ty)))
                 .collect();
-            args.extend(
-                o.query
-                    .iter()
-                    .filter(|p| p.required)
-                    .map(|p| format!("{}: {}", p.name, ty_display(&p.ty))),
-            );
-            if let Some(Body::Json { ty, .. }) = &o.body {
-                args.push(format!("body: {}", ty_display(ty)));
-            }
             let ret = match &o.response {
                 Response::Json(t) => ty_display(t),
                 Response::Empty => "()".into(),
@@ -30,11 +20,8 @@ pub fn domain_surface(d: &Domain) -> String {
                 Response::Text => "String".into(),
                 Response::Redirect => "Redirect".into(),
             };
-            let optional: Vec<&str> = o
-                .query
-                .iter()
-                .filter(|p| !p.required)
-                .map(|p| p.name.trim_start_matches("r#"))
+            let optional: Vec<&str> = optional_inputs(o)
+                .map(|(p, _)| p.name.trim_start_matches("r#"))
                 .collect();
             let opt = if optional.is_empty() {
                 String::new()

@@ -11,6 +11,7 @@ fn diag(name: &str, text: &str) -> String {
             let opts = Options {
                 specs: path.into(),
                 names: NameLock::default(),
+                corrections: None,
                 runtime_dependency: String::new(),
             };
             match servicetitan_codegen::generate_from(&[doc], &opts) {
@@ -67,6 +68,7 @@ fn a_folder_with_a_bad_document_generates_nothing() {
     let err = generate(&Options {
         specs: dir.clone(),
         names: NameLock::default(),
+        corrections: None,
         runtime_dependency: String::new(),
     })
     .expect_err("refused");
@@ -98,19 +100,23 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
         "/tenant/{tenant}/a": {
             "get": {"operationId": "A_Get", "parameters": [{"name": "X-Trace", "in": "header", "schema": {"type": "string"}}],
                     "responses": {"200": {"description": "ok"}}},
-            "post": {"operationId": "A_Upload", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+            "post": {"operationId": "A_Upload", "requestBody": {"content": {"application/xml": {"schema": {"type": "object"}}}},
                      "responses": {"200": {"description": "ok"}}},
+            "put": {"operationId": "A_Form", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}, "meta": {"type": "object", "properties": {"a": {"type": "string"}}}}}}}},
+                    "responses": {"200": {"description": "ok"}}},
             "delete": {"operationId": "A_Delete", "responses": {"204": {"description": "gone"}}}}}}"##;
     let path = Path::new("skips.json");
     let d = load::parse_document(path, doc.as_bytes()).expect("parses");
     let opts = Options {
         specs: path.into(),
         names: NameLock::default(),
+        corrections: None,
         runtime_dependency: String::new(),
     };
     let out = servicetitan_codegen::generate_from(&[d], &opts).expect("the rest still generates");
     let warnings: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(
         warnings[0]
             .contains("skips.json#/paths/~1tenant~1{tenant}~1a/get/parameters/0 (operation A_Get)")
@@ -118,7 +124,12 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
         "{warnings:?}"
     );
     assert!(
-        warnings[1].contains("(operation A_Upload)") && warnings[1].contains("multipart/form-data"),
+        warnings[1].contains("(operation A_Upload)") && warnings[1].contains("application/xml"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[2].contains("skips.json#/paths/~1tenant~1{tenant}~1a/put/requestBody/content/multipart~1form-data/schema/properties/meta (operation A_Form)")
+            && warnings[2].contains("part `meta` is not a file or a scalar"),
         "{warnings:?}"
     );
     assert_eq!(

@@ -148,6 +148,7 @@ fn mutated_documents_never_panic() {
     let opts = Options {
         specs: dir.clone(),
         names: NameLock::default(),
+        corrections: None,
         runtime_dependency: String::new(),
     };
     while started.elapsed() < Duration::from_secs(limit) {

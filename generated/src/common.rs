@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// Schema `ActiveRequestArg`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActiveRequestArg {
     /// `True`
     True,
@@ -68,6 +69,7 @@ impl rt::QueryValue for ActiveRequestArg {
 ///
 /// Schema `EquipmentSystems.V2.AttachmentAssetType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttachmentAssetType {
     /// `Other`
     Other,
@@ -153,6 +155,7 @@ pub struct CustomFieldApiModel {
 }
 /// Schema `Inventory.Types.LandedCostMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LandedCostMethod {
     /// `None`
     None,
@@ -230,6 +233,7 @@ pub struct NamedModel {
 ///
 /// Schema `Pricebook.Types.SkuType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SkuType {
     /// `Service`
     Service,

@@ -362,12 +362,13 @@ pub fn specs_dir(set: &str) -> PathBuf {
     workspace_root().join("../shared/specs").join(set)
 }
 
-/// Generates from one folder of documents with the committed name lock.
+/// Generates from one folder of documents with the committed corrections and name lock.
 pub fn generate(set: &str) -> servicetitan_codegen::Output {
     let lock =
         std::fs::read_to_string(workspace_root().join("specs/names.lock")).unwrap_or_default();
     servicetitan_codegen::generate(&servicetitan_codegen::Options {
         specs: specs_dir(set),
+        corrections: Some(workspace_root().join("specs/corrections")),
         names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
         runtime_dependency: format!(
             "{{ path = {:?} }}",

@@ -12,6 +12,7 @@ fn generate_fixture(version: &str, feature: &str) -> String {
     let opts = Options {
         specs: path.clone(),
         names: NameLock::default(),
+        corrections: None,
         runtime_dependency: "{ path = \"../runtime\" }".into(),
     };
     let out =
@@ -72,4 +73,9 @@ fn operations_params_bodies_and_responses() {
 #[test]
 fn names_collisions_and_keywords() {
     check("names");
+}
+
+#[test]
+fn multipart_uploads_downloads_and_inline_pages() {
+    check("uploads");
 }

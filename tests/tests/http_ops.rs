@@ -333,3 +333,124 @@ async fn array_map_and_object_query_parameters() {
         ]
     );
 }
+
+/// The operations the corrections in `specs/corrections/` change, on the wire: uploads as
+/// multipart, the attachment download as bytes, the 302 as a redirect, the job attachment
+/// list as pages, and `booking_provider` as an integer path segment.
+#[tokio::test]
+async fn corrected_operations_upload_download_redirect_and_page() {
+    let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
+    let server = MockServer::with_token("", |r| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/forms/v2/tenant/42/jobs/7/attachments" | "/pricebook/v2/tenant/42/images") => {
+            Reply::json(
+                200,
+                json!({"fileName": "stored.png", "path": "Images/stored.png"}),
+            )
+        }
+        ("GET", "/forms/v2/tenant/42/jobs/attachment/5") => {
+            Reply::bytes(200, "application/pdf", b"%PDF-1.7 body")
+        }
+        ("GET", "/equipmentsystems/v2/tenant/42/installed-equipment/attachments") => {
+            Reply::status(302).header("location", "https://files.example.invalid/e.pdf")
+        }
+        ("GET", "/forms/v2/tenant/42/jobs/7/attachments") => {
+            let page: i64 = r
+                .query_value("page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            Reply::json(
+                200,
+                json!({"page": page, "pageSize": 2, "hasMore": page < 2,
+                       "data": [{"id": page * 10, "fileName": "a.pdf"}, {"id": page * 10 + 1}]}),
+            )
+        }
+        ("POST", "/crm/v2/tenant/42/booking-provider/9/bookings/3/dismiss") => Reply::status(200),
+        _ => Reply::status(404),
+    })
+    .await;
+    let st = client(&server);
+
+    let png = b"\x89PNG\r\n\x1a\n pixels".to_vec();
+    let stored = st
+        .forms()
+        .jobs()
+        .create_attachment(
+            7,
+            rt::FilePart::new("photo.png", png.clone()).content_type("image/png"),
+        )
+        .await
+        .expect("upload");
+    assert_eq!(stored.file_name.as_deref(), Some("stored.png"));
+    st.pricebook()
+        .images()
+        .post(rt::FilePart::new("logo.png", png.clone()))
+        .await
+        .expect("image upload");
+    let uploads: Vec<_> = server
+        .api_requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(uploads.len(), 2);
+    for (r, (name, ct)) in uploads.iter().zip([
+        ("photo.png", "image/png"),
+        ("logo.png", "application/octet-stream"),
+    ]) {
+        let content_type = r.header("content-type").expect("content type");
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_else(|| panic!("not multipart: {content_type}"));
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(body.starts_with(&format!("--{boundary}\r\n")), "{body}");
+        let lower = body.to_ascii_lowercase();
+        assert!(
+            lower.contains(&format!(
+                "content-disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            )),
+            "{body}"
+        );
+        if ct != "application/octet-stream" {
+            assert!(lower.contains(&format!("content-type: {ct}\r\n")), "{body}");
+        }
+        assert!(
+            r.body.windows(png.len()).any(|w| w == png.as_slice()),
+            "the file's bytes are in the body"
+        );
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+    }
+
+    let pdf = st.forms().jobs().get(5).await.expect("download");
+    assert_eq!(&pdf.bytes[..], b"%PDF-1.7 body");
+    assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
+
+    let redirect = st
+        .equipment_systems()
+        .installed_equipment()
+        .get2()
+        .path("Equipment/e.pdf")
+        .await
+        .expect("redirect");
+    assert_eq!(redirect.location, "https://files.example.invalid/e.pdf");
+
+    use futures_util::TryStreamExt;
+    let items: Vec<serde_json::Value> = st
+        .forms()
+        .jobs()
+        .get_job_attachments(7)
+        .items()
+        .try_collect()
+        .await
+        .expect("attachments");
+    let ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
+    assert_eq!(ids, [10, 11, 20, 21]);
+    assert_eq!(
+        items[0]["fileName"], "a.pdf",
+        "unknown item fields are kept"
+    );
+
+    st.crm()
+        .bookings()
+        .dismiss_booking(3, 9, crm::DismissBookingModel::default())
+        .await
+        .expect("dismiss");
+}

@@ -2,7 +2,6 @@
 
 use crate::project_root;
 use servicetitan_codegen as codegen;
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// Hand-written parts of generated/ that generation leaves alone.
@@ -10,13 +9,13 @@ pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = project_root();
-    let mut specs = root.join("../shared/specs/v2");
+    let mut inputs = crate::Inputs::default();
     let mut check = false;
     let mut strict = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--specs" => specs = PathBuf::from(it.next().ok_or("--specs needs a folder")?),
+            _ if inputs.take(a, &mut it)? => {}
             "--check" => check = true,
             "--strict" => strict = true,
             other => return Err(format!("unknown option `{other}`")),
@@ -24,14 +23,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let lock_path = root.join("specs/names.lock");
     let inputs_path = root.join("specs/inputs.lock");
-    let names = crate::read_name_lock(&lock_path)?;
     let t0 = Instant::now();
-    let out = codegen::generate(&codegen::Options {
-        specs: specs.clone(),
-        names,
-        runtime_dependency: "{ path = \"../runtime\", version = \"0.1.0\" }".into(),
-    })
-    .map_err(|d| {
+    let out = codegen::generate(&inputs.options()?).map_err(|d| {
         format!(
             "{d}generation failed: {} error(s); nothing was written",
             d.errors().count()
@@ -47,16 +40,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             out.warnings.len()
         ));
     }
-    let inputs = render_inputs(&specs, &out.inputs);
+    let inputs = render_inputs(&inputs.specs, &out.inputs);
     let names_text = out.names.render();
     let gen_dir = root.join("generated");
     let cmd = "cargo xtask generate";
     if check {
         let mut problems = Vec::new();
-        if std::fs::read_to_string(&inputs_path).ok().as_deref() != Some(inputs.as_str()) {
+        let locked = std::fs::read_to_string(&inputs_path).unwrap_or_default();
+        if locked != inputs {
             problems.push(format!(
-                "{}: the documents differ from those generated/ was built from (or the lock is missing)",
-                inputs_path.display()
+                "{}: generated/ was built from other inputs:\n    {}",
+                inputs_path.display(),
+                lock_changes(&locked, &inputs).join("\n    ")
             ));
         }
         if std::fs::read_to_string(&lock_path).ok().as_deref() != Some(names_text.as_str()) {
@@ -101,4 +96,45 @@ pub fn render_inputs(
         s.push_str(&format!("{h}  {f}\n"));
     }
     s
+}
+
+/// What differs between the committed inputs lock and the inputs now, one line per file.
+pub fn lock_changes(locked: &str, now: &str) -> Vec<String> {
+    let entries = |text: &str| -> std::collections::BTreeMap<String, String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once("  "))
+            .map(|(h, f)| (f.to_string(), h.to_string()))
+            .collect()
+    };
+    let (old, new) = (entries(locked), entries(now));
+    let mut out = Vec::new();
+    if old.is_empty() {
+        out.push("the lock is missing or empty".to_string());
+    }
+    let folder = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("# folder: "))
+            .map(str::to_owned)
+    };
+    if let (Some(a), Some(b)) = (folder(locked), folder(now)) {
+        if a != b {
+            out.push(format!("documents folder `{a}` is now `{b}`"));
+        }
+    }
+    for (f, h) in &new {
+        match old.get(f) {
+            None if !old.is_empty() => out.push(format!("{f}: new")),
+            Some(o) if o != h => out.push(format!(
+                "{f}: changed (sha256 {} -> {})",
+                &o[..12.min(o.len())],
+                &h[..12.min(h.len())]
+            )),
+            _ => {}
+        }
+    }
+    for f in old.keys().filter(|f| !new.contains_key(*f)) {
+        out.push(format!("{f}: gone"));
+    }
+    out
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask <job>`: the project's own commands. Each job is a module.
 
+mod diff;
 mod generate;
 mod measure;
 mod scopes;
@@ -10,10 +11,16 @@ const USAGE: &str = "\
 usage: cargo xtask <job> [options]
 
 jobs:
-  generate [--specs DIR] [--check] [--strict]
+  generate [--specs DIR] [--corrections DIR|none] [--check] [--strict]
       Generate the `servicetitan` crate (generated/) from the OpenAPI documents in DIR
-      (default ../shared/specs/v2). --check changes nothing and fails if any generated
-      file is stale. --strict fails on warnings (skipped operations).
+      (default ../shared/specs/v2), corrected by the overlays in specs/corrections.
+      --check changes nothing and fails if any generated file or specs/inputs.lock is
+      stale. --strict fails on warnings (skipped operations, corrections that match
+      nothing).
+  diff --old DIR --new DIR [--corrections DIR|none] [--output FILE]
+      Markdown report of what the documents in DIR (new) change in the generated crate
+      against those in DIR (old): operations, types, fields, enum values, each marked
+      breaking, additive or other.
   scopes [--specs DIR] [--domains a,b] [--controllers crm.customers,..] [--operations Id,..]
       Print the OAuth scopes an application needs for the selected operations (all when
       nothing is selected), read and write apart, with the portal's label of each.
@@ -28,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate::run(&args[1..]),
         Some("scopes") => scopes::run(&args[1..]),
+        Some("diff") => diff::run(&args[1..]),
         Some("measure") => measure::run(&args[1..]),
         Some("-h") | Some("--help") | None => {
             print!("{USAGE}");
@@ -50,6 +58,50 @@ pub fn project_root() -> std::path::PathBuf {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| ".".into());
     dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
+}
+
+/// The documents and corrections a job reads: `--specs DIR` (default
+/// `../shared/specs/v2`) and `--corrections DIR` (default `specs/corrections`;
+/// `--corrections none` for the documents as they are).
+pub struct Inputs {
+    pub specs: std::path::PathBuf,
+    pub corrections: Option<std::path::PathBuf>,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        let root = project_root();
+        Inputs {
+            specs: root.join("../shared/specs/v2"),
+            corrections: Some(root.join("specs/corrections")),
+        }
+    }
+}
+
+impl Inputs {
+    /// Takes `--specs` or `--corrections` (and its value) if `flag` is one; `Ok(false)`
+    /// for any other flag.
+    pub fn take(&mut self, flag: &str, it: &mut std::slice::Iter<String>) -> Result<bool, String> {
+        match flag {
+            "--specs" => self.specs = it.next().ok_or("--specs needs a folder")?.into(),
+            "--corrections" => {
+                let v = it.next().ok_or("--corrections needs a folder, or `none`")?;
+                self.corrections = (v != "none").then(|| v.into());
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Generation options with the committed name lock.
+    pub fn options(&self) -> Result<servicetitan_codegen::Options, String> {
+        Ok(servicetitan_codegen::Options {
+            specs: self.specs.clone(),
+            corrections: self.corrections.clone(),
+            names: read_name_lock(&project_root().join("specs/names.lock"))?,
+            runtime_dependency: "{ path = \"../runtime\", version = \"0.1.0\" }".into(),
+        })
+    }
 }
 
 /// The name lock at `path`; empty when the file does not exist yet, an error when it does

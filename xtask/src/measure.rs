@@ -4,7 +4,7 @@
 
 use crate::project_root;
 use servicetitan_codegen as codegen;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -15,13 +15,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = project_root();
-    let mut specs = root.join("../shared/specs/v2");
+    let mut inputs = crate::Inputs::default();
     let mut rounds = 5;
     let mut compile = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--specs" => specs = PathBuf::from(it.next().ok_or("--specs needs a folder")?),
+            _ if inputs.take(a, &mut it)? => {}
             "--rounds" => {
                 rounds = it
                     .next()
@@ -37,7 +37,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         "release"
     };
-    let files = codegen::load::list_documents(&specs).map_err(|d| d.to_string())?;
+    let mut options = inputs.options()?;
+    options.names = Default::default();
+    let files = codegen::load::list_documents(&inputs.specs).map_err(|d| d.to_string())?;
     let mut parse = Vec::new();
     let mut generate = Vec::new();
     let mut lines = 0;
@@ -50,12 +52,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         parse.push(t.elapsed());
         let t = Instant::now();
-        let out = codegen::generate(&codegen::Options {
-            specs: specs.clone(),
-            names: Default::default(),
-            runtime_dependency: String::new(),
-        })
-        .map_err(|d| d.to_string())?;
+        let out = codegen::generate(&options).map_err(|d| d.to_string())?;
         generate.push(t.elapsed());
         lines = out.files.values().map(|f| f.lines().count()).sum::<usize>();
     }

@@ -1,12 +1,9 @@
 //! `cargo xtask scopes`: the OAuth scopes to pick when creating the app in the portal.
 
-use crate::project_root;
 use servicetitan_codegen as codegen;
-use std::path::PathBuf;
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let root = project_root();
-    let mut specs = root.join("../shared/specs/v2");
+    let mut inputs = crate::Inputs::default();
     let mut sel = codegen::scopes::Selection::default();
     let mut it = args.iter();
     let list = |v: Option<&String>, flag: &str| -> Result<Vec<String>, String> {
@@ -18,20 +15,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--specs" => specs = PathBuf::from(it.next().ok_or("--specs needs a folder")?),
+            _ if inputs.take(a, &mut it)? => {}
             "--domains" => sel.domains = list(it.next(), a)?,
             "--controllers" => sel.controllers = list(it.next(), a)?,
             "--operations" => sel.operations = list(it.next(), a)?,
             other => return Err(format!("unknown option `{other}`")),
         }
     }
-    let names = crate::read_name_lock(&root.join("specs/names.lock"))?;
-    let out = codegen::generate(&codegen::Options {
-        specs,
-        names,
-        runtime_dependency: String::new(),
-    })
-    .map_err(|d| format!("{d}cannot read the documents"))?;
+    let out = codegen::generate(&inputs.options()?)
+        .map_err(|d| format!("{d}cannot read the documents"))?;
     print!("{}", codegen::scopes::report(&out.api, &sel)?);
     Ok(())
 }

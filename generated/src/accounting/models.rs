@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `Accounting.Share.ActiveStateFilterType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActiveStateFilterType {
     /// `ActiveOnly`
     ActiveOnly,
@@ -184,6 +185,7 @@ impl AdjustmentInvoiceCreateRequest {
 ///
 /// Schema `Accounting.V2.Shared.AmountComparisonOperator`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AmountComparisonOperator {
     /// `Equal`
     Equal,
@@ -266,7 +268,7 @@ pub struct ApBillExpenseItemResponse {
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
+    pub amount: Option<rt::Decimal>,
     /// Description of the expense item
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -312,13 +314,13 @@ pub struct ApBillItemResponse {
     pub description: Option<String>,
     /// Quantity of the item as a formatted string
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<rt::Decimal>,
     /// Cost per unit as a formatted string
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<String>,
+    pub cost: Option<rt::Decimal>,
     /// Tax amount allocated to this line item
     #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
-    pub allocated_tax: Option<String>,
+    pub allocated_tax: Option<rt::Decimal>,
     /// Shipping amount allocated to this line item
     #[serde(
         rename = "allocatedShipping",
@@ -332,14 +334,14 @@ pub struct ApBillItemResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allocated_other_costs: Option<String>,
+    pub allocated_other_costs: Option<rt::Decimal>,
     /// Fully landed unit cost for this line item
     #[serde(
         rename = "fullyLandedUnitCost",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub fully_landed_unit_cost: Option<String>,
+    pub fully_landed_unit_cost: Option<rt::Decimal>,
     /// Inventory location where the item is stored
     #[serde(
         rename = "inventoryLocation",
@@ -458,20 +460,20 @@ pub struct ApBillResponse {
     pub early_discount_date: Option<rt::DateTime>,
     /// Total amount of the bill as a formatted string
     #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
-    pub bill_amount: Option<String>,
+    pub bill_amount: Option<rt::Decimal>,
     /// Total amount from the vendor's invoice as a formatted string
     #[serde(
         rename = "vendorInvoiceTotal",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub vendor_invoice_total: Option<String>,
+    pub vendor_invoice_total: Option<rt::Decimal>,
     /// Tax amount as a formatted string
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
-    pub tax_amount: Option<String>,
+    pub tax_amount: Option<rt::Decimal>,
     /// Shipping amount as a formatted string
     #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
-    pub shipping_amount: Option<String>,
+    pub shipping_amount: Option<rt::Decimal>,
     /// Landed cost method for this bill (from purchase order type).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
@@ -483,27 +485,27 @@ pub struct ApBillResponse {
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     /// Other landed costs amount (duties, fees), when applicable
     #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
-    pub other_amount: Option<String>,
+    pub other_amount: Option<rt::Decimal>,
     /// Pre-tax discount amount applied to the bill
     #[serde(
         rename = "preTaxDiscountAmount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub pre_tax_discount_amount: Option<String>,
+    pub pre_tax_discount_amount: Option<rt::Decimal>,
     /// Pre-tax charge amount applied to the bill
     #[serde(rename = "preTaxCharge", default, skip_serializing_if = "Option::is_none")]
-    pub pre_tax_charge: Option<String>,
+    pub pre_tax_charge: Option<rt::Decimal>,
     /// Post-tax discount amount applied to the bill
     #[serde(
         rename = "postTaxDiscountAmount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub post_tax_discount_amount: Option<String>,
+    pub post_tax_discount_amount: Option<rt::Decimal>,
     /// Post-tax charge amount applied to the bill
     #[serde(rename = "postTaxCharge", default, skip_serializing_if = "Option::is_none")]
-    pub post_tax_charge: Option<String>,
+    pub post_tax_charge: Option<rt::Decimal>,
     /// Name of the user who created the bill
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -586,6 +588,7 @@ pub struct ApBillResponse {
 ///
 /// Schema `Accounting.V2.ApBillSource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApBillSource {
     /// `Undefined`
     Undefined,
@@ -659,6 +662,7 @@ impl rt::QueryValue for ApBillSource {
 ///
 /// Schema `Accounting.V2.ApBillStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApBillStatus {
     /// `Unreconciled`
     Unreconciled,
@@ -724,6 +728,7 @@ impl rt::QueryValue for ApBillStatus {
 ///
 /// Schema `Accounting.V2.ApBillSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApBillSyncStatus {
     /// `Pending`
     Pending,
@@ -786,6 +791,7 @@ impl rt::QueryValue for ApBillSyncStatus {
 }
 /// Schema `Accounting.V2.ApBillThreeWayMatchDiscrepancy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApBillThreeWayMatchDiscrepancy {
     /// `NoDiscrepancy`
     NoDiscrepancy,
@@ -843,6 +849,7 @@ impl rt::QueryValue for ApBillThreeWayMatchDiscrepancy {
 ///
 /// Schema `Accounting.V2.ApBillType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApBillType {
     /// `NotSet`
     NotSet,
@@ -1000,6 +1007,7 @@ pub struct ApCreditSplitModelResponse {
 }
 /// Schema `Accounting.V2.ApCreditSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApCreditSyncStatus {
     /// `Pending`
     Pending,
@@ -1058,6 +1066,7 @@ impl rt::QueryValue for ApCreditSyncStatus {
 }
 /// Schema `Accounting.V2.ApPaymentMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApPaymentMethod {
     /// `AccountingSystem`
     AccountingSystem,
@@ -1192,6 +1201,7 @@ pub struct ApPaymentSplitApiModel {
 }
 /// Schema `Accounting.V2.ApPaymentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApPaymentStatus {
     /// `Unpaid`
     Unpaid,
@@ -1270,6 +1280,7 @@ impl rt::QueryValue for ApPaymentStatus {
 }
 /// Schema `Accounting.V2.ApPaymentSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApPaymentSyncStatus {
     /// `Pending`
     Pending,
@@ -1328,6 +1339,7 @@ impl rt::QueryValue for ApPaymentSyncStatus {
 }
 /// Schema `Accounting.V2.BalanceComparer`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BalanceComparer {
     /// `Equals`
     Equals,
@@ -1416,6 +1428,7 @@ pub struct BatchResponse {
 }
 /// Schema `Accounting.V2.BillType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BillType {
     /// `NotSet`
     NotSet,
@@ -1818,6 +1831,7 @@ pub struct CreditMemosItemsPublicResponse {
 }
 /// Schema `Accounting.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldDataType {
     /// `Text`
     Text,
@@ -1960,6 +1974,7 @@ impl CustomFieldUpdateRequest {
 }
 /// Schema `Accounting.V2.DefaultAccountType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DefaultAccountType {
     /// `CheckingAccount`
     CheckingAccount,
@@ -2154,6 +2169,7 @@ impl rt::QueryValue for DefaultAccountType {
 }
 /// Schema `Accounting.V2.DepositReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DepositReviewStatus {
     /// `NeedsReview`
     NeedsReview,
@@ -2208,6 +2224,7 @@ impl rt::QueryValue for DepositReviewStatus {
 }
 /// Schema `Accounting.V2.DepositStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DepositStatus {
     /// `Undefined`
     Undefined,
@@ -2368,7 +2385,7 @@ pub struct DetailedPaymentResponse {
     #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
@@ -2378,7 +2395,7 @@ pub struct DetailedPaymentResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub unapplied_amount: Option<String>,
+    pub unapplied_amount: Option<rt::Decimal>,
 }
 /// Schema `Accounting.V2.DetailedTransactionResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2401,13 +2418,13 @@ pub struct DetailedTransactionResponse {
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     #[serde(
         rename = "unappliedAmount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub unapplied_amount: Option<String>,
+    pub unapplied_amount: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2446,6 +2463,7 @@ pub struct DetailedTransactionResponse {
 }
 /// Schema `Accounting.V2.DiscountAppliedBy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DiscountAppliedBy {
     /// `NumberOfDays`
     NumberOfDays,
@@ -2518,6 +2536,7 @@ pub struct EmployeeInfoResponse {
 ///
 /// Schema `Accounting.V2.EmptyJeHandling`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmptyJeHandling {
     /// `IncludeExceptNotSynced`
     IncludeExceptNotSynced,
@@ -2601,11 +2620,11 @@ pub struct ExportInventoryBillResponse {
     #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
     #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
-    pub bill_amount: Option<String>,
+    pub bill_amount: Option<rt::Decimal>,
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
-    pub tax_amount: Option<String>,
+    pub tax_amount: Option<rt::Decimal>,
     #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
-    pub shipping_amount: Option<String>,
+    pub shipping_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "landedCostMethod",
@@ -2614,7 +2633,7 @@ pub struct ExportInventoryBillResponse {
     )]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
-    pub other_amount: Option<String>,
+    pub other_amount: Option<rt::Decimal>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -2669,11 +2688,11 @@ pub struct ExportInvoiceItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<String>,
+    pub cost: Option<rt::Decimal>,
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
-    pub total_cost: Option<String>,
+    pub total_cost: Option<rt::Decimal>,
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
@@ -2689,7 +2708,7 @@ pub struct ExportInvoiceItemResponse {
     )]
     pub inventory_location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<String>,
+    pub price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
@@ -2699,7 +2718,7 @@ pub struct ExportInvoiceItemResponse {
     #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
@@ -2771,7 +2790,7 @@ pub struct ExportInvoiceItemResponse {
     #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
     #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
-    pub member_price: Option<String>,
+    pub member_price: Option<rt::Decimal>,
     #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     #[serde(
@@ -2805,7 +2824,7 @@ pub struct ExportInvoiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
-    pub discount_total: Option<String>,
+    pub discount_total: Option<rt::Decimal>,
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
@@ -2841,17 +2860,17 @@ pub struct ExportInvoiceResponse {
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
     #[serde(rename = "subTotal", default, skip_serializing_if = "Option::is_none")]
-    pub sub_total: Option<String>,
+    pub sub_total: Option<rt::Decimal>,
     #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
-    pub sales_tax: Option<String>,
+    pub sales_tax: Option<rt::Decimal>,
     #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub balance: Option<String>,
+    pub balance: Option<rt::Decimal>,
     #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2968,7 +2987,7 @@ pub struct ExportPaymentResponse {
     #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
@@ -2978,7 +2997,7 @@ pub struct ExportPaymentResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub unapplied_amount: Option<String>,
+    pub unapplied_amount: Option<rt::Decimal>,
 }
 /// Schema `Accounting.V2.ExternalObjectResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3036,6 +3055,7 @@ pub struct GeneralLedgerAccount {
 }
 /// Schema `Accounting.V2.GeneralLedgerAccountSource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GeneralLedgerAccountSource {
     /// `Undefined`
     Undefined,
@@ -3234,6 +3254,7 @@ pub struct GlAccountUpdateRequest {
 }
 /// Schema `Accounting.V2.InterestChargeFrequency`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InterestChargeFrequency {
     /// `Once`
     Once,
@@ -3292,6 +3313,7 @@ impl rt::QueryValue for InterestChargeFrequency {
 }
 /// Schema `Accounting.V2.InterestChargeMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InterestChargeMethod {
     /// `PrincipalOnly`
     PrincipalOnly,
@@ -3346,6 +3368,7 @@ impl rt::QueryValue for InterestChargeMethod {
 }
 /// Schema `Accounting.V2.InterestRateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InterestRateType {
     /// `Flat`
     Flat,
@@ -3441,6 +3464,7 @@ pub struct InterestSettingsApiModel {
 }
 /// Schema `Accounting.V2.InterestTargetInvoice`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InterestTargetInvoice {
     /// `JobInvoices`
     JobInvoices,
@@ -3512,11 +3536,11 @@ pub struct InventoryBillItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<String>,
+    pub cost: Option<rt::Decimal>,
     #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
-    pub allocated_tax: Option<String>,
+    pub allocated_tax: Option<rt::Decimal>,
     #[serde(
         rename = "allocatedShipping",
         default,
@@ -3528,13 +3552,13 @@ pub struct InventoryBillItemResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allocated_other_costs: Option<String>,
+    pub allocated_other_costs: Option<rt::Decimal>,
     #[serde(
         rename = "fullyLandedUnitCost",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub fully_landed_unit_cost: Option<String>,
+    pub fully_landed_unit_cost: Option<rt::Decimal>,
     #[serde(
         rename = "inventoryLocation",
         default,
@@ -3602,11 +3626,11 @@ pub struct InventoryBillResponse {
     #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
     #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
-    pub bill_amount: Option<String>,
+    pub bill_amount: Option<rt::Decimal>,
     #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
-    pub tax_amount: Option<String>,
+    pub tax_amount: Option<rt::Decimal>,
     #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
-    pub shipping_amount: Option<String>,
+    pub shipping_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "landedCostMethod",
@@ -3615,7 +3639,7 @@ pub struct InventoryBillResponse {
     )]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
-    pub other_amount: Option<String>,
+    pub other_amount: Option<rt::Decimal>,
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
@@ -3660,6 +3684,7 @@ pub struct InventoryBillResponse {
 }
 /// Schema `Accounting.V2.InventoryBillSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InventoryBillSyncStatus {
     /// `Pending`
     Pending,
@@ -3722,6 +3747,7 @@ impl rt::QueryValue for InventoryBillSyncStatus {
 }
 /// Schema `Accounting.V2.InventoryBillThreeWayMatchDiscrepancy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InventoryBillThreeWayMatchDiscrepancy {
     /// `NoDiscrepancy`
     NoDiscrepancy,
@@ -3793,6 +3819,7 @@ pub struct InventoryLocationResponse {
 }
 /// Schema `Accounting.V2.InvoiceConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceConfiguration {
     /// `JobInvoice`
     JobInvoice,
@@ -3870,11 +3897,11 @@ pub struct InvoiceItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<String>,
+    pub cost: Option<rt::Decimal>,
     #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
-    pub total_cost: Option<String>,
+    pub total_cost: Option<rt::Decimal>,
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     #[serde(
@@ -3890,7 +3917,7 @@ pub struct InvoiceItemResponse {
     )]
     pub inventory_location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<String>,
+    pub price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
@@ -3900,7 +3927,7 @@ pub struct InvoiceItemResponse {
     #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
@@ -3972,7 +3999,7 @@ pub struct InvoiceItemResponse {
     #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
     #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
-    pub member_price: Option<String>,
+    pub member_price: Option<rt::Decimal>,
     #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     #[serde(
@@ -3989,6 +4016,7 @@ pub struct InvoiceItemResponse {
 ///
 /// Schema `Accounting.V2.InvoiceItemType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceItemType {
     /// `Service`
     Service,
@@ -4192,17 +4220,17 @@ pub struct InvoiceResponse {
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
     #[serde(rename = "subTotal", default, skip_serializing_if = "Option::is_none")]
-    pub sub_total: Option<String>,
+    pub sub_total: Option<rt::Decimal>,
     #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
-    pub sales_tax: Option<String>,
+    pub sales_tax: Option<rt::Decimal>,
     #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<String>,
+    pub total: Option<rt::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub balance: Option<String>,
+    pub balance: Option<rt::Decimal>,
     #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4272,7 +4300,7 @@ pub struct InvoiceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
-    pub discount_total: Option<String>,
+    pub discount_total: Option<rt::Decimal>,
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
@@ -4293,6 +4321,7 @@ pub struct InvoiceResponse {
 }
 /// Schema `Accounting.V2.InvoiceReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceReviewStatus {
     /// `NeedsReview`
     NeedsReview,
@@ -4367,6 +4396,7 @@ impl rt::QueryValue for InvoiceReviewStatus {
 }
 /// Schema `Accounting.V2.InvoiceSentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvoiceSentStatus {
     /// `NotSent`
     NotSent,
@@ -4538,6 +4568,7 @@ pub struct JobResponse {
 }
 /// Schema `Accounting.V2.JournalEntryCostType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntryCostType {
     /// `None`
     None,
@@ -4887,6 +4918,7 @@ impl JournalEntryLineCreateRequest {
 }
 /// Schema `Accounting.V2.JournalEntryPostingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntryPostingStatus {
     /// `Open`
     Open,
@@ -5053,6 +5085,7 @@ impl JournalEntrySkuSaveRequest {
 }
 /// Schema `Accounting.V2.JournalEntrySkuType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntrySkuType {
     /// `Service`
     Service,
@@ -5119,6 +5152,7 @@ impl rt::QueryValue for JournalEntrySkuType {
 }
 /// Schema `Accounting.V2.JournalEntrySource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntrySource {
     /// `ServiceTitan`
     ServiceTitan,
@@ -5175,6 +5209,7 @@ impl rt::QueryValue for JournalEntrySource {
 ///
 /// Schema `Accounting.V2.JournalEntryStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntryStatus {
     /// `Open`
     Open,
@@ -5250,6 +5285,7 @@ pub struct JournalEntrySummaryResponse {
 ///
 /// Schema `Accounting.V2.JournalEntrySyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntrySyncStatus {
     /// `NotSynced`
     NotSynced,
@@ -5368,6 +5404,7 @@ pub struct JournalEntryTransaction {
 }
 /// Schema `Accounting.V2.JournalEntryTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JournalEntryTransactionType {
     /// `Unspecified`
     Unspecified,
@@ -5523,6 +5560,7 @@ pub struct JournalEntryUpdateRequest {
 }
 /// Schema `Accounting.V2.LogicalOperator`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogicalOperator {
     /// `And`
     And,
@@ -5809,7 +5847,7 @@ pub struct NumberFieldResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaymentAppliedResponse {
     #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
-    pub applied_amount: Option<String>,
+    pub applied_amount: Option<rt::Decimal>,
     #[serde(rename = "appliedBy", default, skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
@@ -5904,6 +5942,7 @@ pub struct PaymentSplitApiModel {
 ///
 /// Schema `Accounting.V2.PaymentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentStatus {
     /// `Pending`
     Pending,
@@ -6027,6 +6066,7 @@ pub struct PaymentTermApiModel {
 }
 /// Schema `Accounting.V2.PaymentTermApplyTo`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentTermApplyTo {
     /// `ApplyToTotalAmount`
     ApplyToTotalAmount,
@@ -6107,6 +6147,7 @@ pub struct PaymentTermDiscountApiModel {
 }
 /// Schema `Accounting.V2.PaymentTermDueDayType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentTermDueDayType {
     /// `NumberOfDays`
     NumberOfDays,
@@ -6165,6 +6206,7 @@ impl rt::QueryValue for PaymentTermDueDayType {
 }
 /// Schema `Accounting.V2.PaymentTermValueType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentTermValueType {
     /// `Fixed`
     Fixed,
@@ -6219,6 +6261,7 @@ impl rt::QueryValue for PaymentTermValueType {
 }
 /// Schema `Accounting.V2.PaymentTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentTransactionType {
     /// `Undefined`
     Undefined,
@@ -6412,6 +6455,7 @@ pub struct RoyaltyResponse {
 ///
 /// Schema `Accounting.V2.RoyaltyStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoyaltyStatus {
     /// `Pending`
     Pending,
@@ -6484,6 +6528,7 @@ pub struct SalesTaxResponse {
 ///
 /// Schema `Accounting.V2.SettlementStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SettlementStatus {
     /// `NotSettled`
     NotSettled,
@@ -6538,6 +6583,7 @@ impl rt::QueryValue for SettlementStatus {
 }
 /// Schema `Accounting.V2.SyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncStatus {
     /// `Pending`
     Pending,
@@ -6598,6 +6644,7 @@ impl rt::QueryValue for SyncStatus {
 ///
 /// Schema `Accounting.V2.TaxBaseTypeNames`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaxBaseTypeNames {
     /// `Subtotal`
     Subtotal,
@@ -6741,6 +6788,7 @@ pub struct TemplateExecutionErrorResponse {
 ///
 /// Schema `Accounting.V2.TransactionProcessingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransactionProcessingStatus {
     /// `Success`
     Success,
@@ -6805,6 +6853,7 @@ impl rt::QueryValue for TransactionProcessingStatus {
 ///
 /// Schema `Accounting.V2.TransactionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransactionStatus {
     /// `Pending`
     Pending,
@@ -6892,6 +6941,7 @@ pub struct UpdateInvoiceTaskResponse {
 }
 /// Schema `Accounting.V2.VendorCreditStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VendorCreditStatus {
     /// `Unreconciled`
     Unreconciled,

@@ -56,6 +56,7 @@ pub struct AddressModel {
 }
 /// Schema `Crm.V2.BookingAgentTagType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BookingAgentTagType {
     /// `V1Api`
     V1Api,
@@ -292,6 +293,7 @@ pub struct BookingResponse {
 }
 /// Schema `Crm.V2.BookingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BookingStatus {
     /// `New`
     New,
@@ -631,6 +633,7 @@ pub struct ContactResponse {
 }
 /// Schema `Crm.V2.ContactType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ContactType {
     /// `Phone`
     Phone,
@@ -1671,6 +1674,7 @@ pub struct CustomerResponse {
 ///
 /// Schema `Crm.V2.CustomerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomerType {
     /// `Residential`
     Residential,
@@ -2319,6 +2323,7 @@ pub struct ExternalDataModel {
 }
 /// Schema `Crm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExternalDataPatchMode {
     /// `Replace`
     Replace,
@@ -2449,6 +2454,7 @@ pub struct FollowUpResponse {
 ///
 /// Schema `GeolocationCoordinatesSource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GeolocationCoordinatesSource {
     /// `None`
     None,
@@ -2513,6 +2519,7 @@ impl rt::QueryValue for GeolocationCoordinatesSource {
 ///
 /// Schema `GeolocationVerificationStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GeolocationVerificationStatus {
     /// `Unverified`
     Unverified,
@@ -2909,6 +2916,7 @@ pub struct LeadResponse {
 }
 /// Schema `Crm.V2.LeadStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LeadStatus {
     /// `Open`
     Open,
@@ -3472,6 +3480,7 @@ pub struct PhoneSettings {
 }
 /// Schema `Crm.V2.Priority`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Priority {
     /// `Low`
     Low,

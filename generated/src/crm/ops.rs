@@ -446,13 +446,13 @@ impl BookingsApi {
     pub fn dismiss_booking(
         &self,
         id: i64,
-        booking_provider: impl Into<String>,
+        booking_provider: i64,
         body: super::models::DismissBookingModel,
     ) -> BookingsDismissBooking {
         BookingsDismissBooking {
             client: self.client.clone(),
             id,
-            booking_provider: booking_provider.into(),
+            booking_provider,
             body,
         }
     }
@@ -727,7 +727,7 @@ impl std::future::IntoFuture for BookingsDeleteContact {
 pub struct BookingsDismissBooking {
     client: rt::TenantClient,
     id: i64,
-    booking_provider: String,
+    booking_provider: i64,
     body: super::models::DismissBookingModel,
 }
 impl BookingsDismissBooking {

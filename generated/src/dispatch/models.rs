@@ -139,6 +139,7 @@ pub struct AppointmentResponse {
 }
 /// Schema `Dispatch.V2.AppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppointmentStatus {
     /// `Scheduled`
     Scheduled,
@@ -211,6 +212,7 @@ impl rt::QueryValue for AppointmentStatus {
 ///
 /// Schema `Dispatch.V2.ArrivalWindowConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ArrivalWindowConfiguration {
     /// `StartTimeOfArrivalWindow`
     StartTimeOfArrivalWindow,
@@ -504,6 +506,7 @@ pub struct CapacityResponseTechnician {
 }
 /// Schema `Dispatch.V2.CapacityResponseTechnicianStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CapacityResponseTechnicianStatus {
     /// `Available`
     Available,
@@ -1351,6 +1354,7 @@ pub struct GpsPingResponse {
 }
 /// Schema `Dispatch.V2.GpsPingResultStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GpsPingResultStatus {
     /// `Fail`
     Fail,
@@ -1405,6 +1409,7 @@ impl rt::QueryValue for GpsPingResultStatus {
 }
 /// Schema `Dispatch.V2.JobAppointmentAssignmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobAppointmentAssignmentStatus {
     /// `Scheduled`
     Scheduled,
@@ -1670,6 +1675,7 @@ impl NonJobAppointmentUpdateRequest {
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.RepeatEndType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RepeatEndType {
     /// `Never`
     Never,
@@ -1728,6 +1734,7 @@ impl rt::QueryValue for RepeatEndType {
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.RepeatEndType_Int32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RepeatEndTypeInt32 {
     /// `0`
     Never,
@@ -1783,6 +1790,7 @@ impl rt::QueryValue for RepeatEndTypeInt32 {
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.RepeatFrequency`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RepeatFrequency {
     /// `Daily`
     Daily,
@@ -1845,6 +1853,7 @@ impl rt::QueryValue for RepeatFrequency {
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.RepeatFrequency_Int32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RepeatFrequencyInt32 {
     /// `0`
     Daily,
@@ -1917,6 +1926,7 @@ impl SetArrivalWindowStatusRequest {
 }
 /// Schema `Dispatch.V2.ShiftRepeatType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ShiftRepeatType {
     /// `Never`
     Never,
@@ -1975,6 +1985,7 @@ impl rt::QueryValue for ShiftRepeatType {
 }
 /// Schema `Dispatch.V2.ShiftType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ShiftType {
     /// `Normal`
     Normal,

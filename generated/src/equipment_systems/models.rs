@@ -39,6 +39,7 @@ pub struct AttachmentUploadResponse {
 }
 /// Schema `CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldDataType {
     /// `Text`
     Text,
@@ -419,12 +420,6 @@ pub struct InstalledEquipmentDetailedResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentApiModel>>,
 }
-/// Inline schema at `/paths/~1tenant~1{tenant}~1installed-equipment~1attachments/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InstalledEquipmentPostAttachmentBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<rt::Binary>,
-}
 /// Schema `EquipmentSystems.V2.InstalledEquipmentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InstalledEquipmentResponse {
@@ -526,6 +521,7 @@ pub struct InstalledEquipmentResponse {
 }
 /// Schema `LocationEquipment.InstalledEquipmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InstalledEquipmentStatus {
     /// `Installed`
     Installed,

@@ -578,11 +578,11 @@ impl InstalledEquipmentApi {
     /// Required scope: `tn.eqs.installedequipment:w`
     pub fn post_attachment(
         &self,
-        body: super::models::InstalledEquipmentPostAttachmentBody,
+        file: rt::FilePart,
     ) -> InstalledEquipmentPostAttachment {
         InstalledEquipmentPostAttachment {
             client: self.client.clone(),
-            body,
+            file,
         }
     }
     /// `PATCH /tenant/{tenant}/installed-equipment/{id}` (operation `InstalledEquipment_Update`)
@@ -710,7 +710,7 @@ impl InstalledEquipmentGet2 {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -719,12 +719,12 @@ impl InstalledEquipmentGet2 {
             ),
         );
         request.query("path", &self.path);
-        self.client.send_empty(request)
+        self.client.send_redirect(request)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGet2 {
-    type Output = Result<(), rt::Error>;
-    type IntoFuture = rt::ResponseFuture<()>;
+    type Output = Result<rt::Redirect, rt::Error>;
+    type IntoFuture = rt::ResponseFuture<rt::Redirect>;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1014,7 +1014,7 @@ impl std::future::IntoFuture for InstalledEquipmentGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstalledEquipmentPostAttachment {
     client: rt::TenantClient,
-    body: super::models::InstalledEquipmentPostAttachmentBody,
+    file: rt::FilePart,
 }
 impl InstalledEquipmentPostAttachment {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1035,7 +1035,7 @@ impl InstalledEquipmentPostAttachment {
                 .client.tenant()
             ),
         );
-        request.json(&self.body);
+        request.file_part("file", &self.file);
         self.client.send_json(request)
     }
 }

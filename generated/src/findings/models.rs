@@ -15,12 +15,6 @@ pub struct FindingAssetUploadResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
-/// Inline schema at `/paths/~1tenant~1{tenant}~1assets/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FindingAssetsPostAttachmentBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<rt::Binary>,
-}
 /// Attachment file to include with a finding
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentCreateModel`.
@@ -375,6 +369,7 @@ pub struct FindingResponse {
 ///
 /// Schema `EquipmentSystems.V2.FindingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FindingStatus {
     /// `New`
     New,
@@ -482,6 +477,7 @@ pub struct FindingUpdateRequest {
 ///
 /// Schema `EquipmentSystems.V2.FindingUrgencyLevel`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FindingUrgencyLevel {
     /// `NotSpecified`
     NotSpecified,

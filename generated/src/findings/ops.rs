@@ -34,13 +34,10 @@ impl FindingAssetsApi {
     /// `POST /tenant/{tenant}/assets` (operation `FindingAssets_PostAttachment`)
     ///
     /// Required scope: `tn.fdgs.assets:w`
-    pub fn post_attachment(
-        &self,
-        body: super::models::FindingAssetsPostAttachmentBody,
-    ) -> FindingAssetsPostAttachment {
+    pub fn post_attachment(&self, file: rt::FilePart) -> FindingAssetsPostAttachment {
         FindingAssetsPostAttachment {
             client: self.client.clone(),
-            body,
+            file,
         }
     }
 }
@@ -92,7 +89,7 @@ impl std::future::IntoFuture for FindingAssetsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingAssetsPostAttachment {
     client: rt::TenantClient,
-    body: super::models::FindingAssetsPostAttachmentBody,
+    file: rt::FilePart,
 }
 impl FindingAssetsPostAttachment {
     /// What the document says of this operation: id, method, path, scopes.
@@ -110,7 +107,7 @@ impl FindingAssetsPostAttachment {
             &Self::OPERATION,
             format!("/findings/v2/tenant/{}/assets", self.client.tenant()),
         );
-        request.json(&self.body);
+        request.file_part("file", &self.file);
         self.client.send_json(request)
     }
 }

@@ -143,6 +143,7 @@ impl rt::QueryValue for FormOwner {
 }
 /// Schema `Forms.Contracts.FormSubmissions.FormOwnerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FormOwnerType {
     /// `Job`
     Job,
@@ -282,6 +283,7 @@ pub struct FormSectionApiDto {
 /// properties cover all of the object's keys with the fewest extra properties is
 /// chosen, and an object no single shape fits best stays [`Self::Other`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum FormSectionApiDtoUnitsItem {
     FormFieldApiDto(FormFieldApiDto),
     FormStaticElementApiDto(FormStaticElementApiDto),
@@ -446,6 +448,7 @@ pub struct FormSubmissionResponse {
 /// properties cover all of the object's keys with the fewest extra properties is
 /// chosen, and an object no single shape fits best stays [`Self::Other`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum FormSubmissionResponseUnitsItem {
     FormSectionApiDto(FormSectionApiDto),
     FormFieldApiDto(FormFieldApiDto),
@@ -574,12 +577,6 @@ impl<'de> serde::Deserialize<'de> for FormSubmissionResponseUnitsItem {
         }
     }
 }
-/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs~1{id}~1attachments/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct JobsCreateAttachmentBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<rt::Binary>,
-}
 /// Schema `Forms.Contracts.FormSubmissions.NumberFieldApiDto`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberFieldApiDto {
@@ -603,6 +600,7 @@ pub struct NumberFieldApiDto {
 }
 /// Schema `Forms.Client.Contracts.OwnerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OwnerType {
     /// `Job`
     Job,
@@ -769,6 +767,7 @@ pub struct SignatureFieldApiDto {
 }
 /// Schema `Forms.V2.StatusField`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusField {
     /// `Any`
     Any,
@@ -848,6 +847,7 @@ pub struct StoplightFieldApiDto {
 }
 /// Schema `Forms.Client.Contracts.StoplightValue`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StoplightValue {
     /// `Red`
     Red,
@@ -906,6 +906,7 @@ impl rt::QueryValue for StoplightValue {
 }
 /// Schema `Forms.Contracts.FormSubmissions.SubmissionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SubmissionStatus {
     /// `Started`
     Started,

@@ -443,12 +443,12 @@ impl JobsApi {
     pub fn create_attachment(
         &self,
         id: i64,
-        body: super::models::JobsCreateAttachmentBody,
+        file: rt::FilePart,
     ) -> JobsCreateAttachment {
         JobsCreateAttachment {
             client: self.client.clone(),
             id,
-            body,
+            file,
         }
     }
     /// Downloads a specified job attachment.
@@ -488,7 +488,7 @@ impl JobsApi {
 pub struct JobsCreateAttachment {
     client: rt::TenantClient,
     id: i64,
-    body: super::models::JobsCreateAttachmentBody,
+    file: rt::FilePart,
 }
 impl JobsCreateAttachment {
     /// What the document says of this operation: id, method, path, scopes.
@@ -509,7 +509,7 @@ impl JobsCreateAttachment {
                 rt::PathSegment(& self.id)
             ),
         );
-        request.json(&self.body);
+        request.file_part("file", &self.file);
         self.client.send_json(request)
     }
 }
@@ -540,7 +540,7 @@ impl JobsGet {
         limit: None,
     };
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -548,12 +548,12 @@ impl JobsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        self.client.send_bytes(request)
     }
 }
 impl std::future::IntoFuture for JobsGet {
-    type Output = Result<(), rt::Error>;
-    type IntoFuture = rt::ResponseFuture<()>;
+    type Output = Result<rt::Download, rt::Error>;
+    type IntoFuture = rt::ResponseFuture<rt::Download>;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -614,7 +614,7 @@ impl JobsGetJobAttachments {
         self
     }
     /// Sends the request.
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -628,12 +628,35 @@ impl JobsGetJobAttachments {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_empty(request)
+        self.client.send_json(request)
+    }
+}
+impl rt::PagedRequest for JobsGetJobAttachments {
+    type Page = rt::Paged<rt::Json>;
+    fn with_page(mut self, page: i32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    fn first_page(&self) -> i32 {
+        self.page.unwrap_or(1)
+    }
+    fn fetch(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
+        self.send()
+    }
+}
+impl JobsGetJobAttachments {
+    /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    pub fn pages(self) -> rt::BoxStream<rt::Paged<rt::Json>> {
+        rt::pages(self)
+    }
+    /// Every item of every page, one page in memory at a time.
+    pub fn items(self) -> rt::BoxStream<rt::Json> {
+        rt::items(self)
     }
 }
 impl std::future::IntoFuture for JobsGetJobAttachments {
-    type Output = Result<(), rt::Error>;
-    type IntoFuture = rt::ResponseFuture<()>;
+    type Output = Result<rt::Paged<rt::Json>, rt::Error>;
+    type IntoFuture = rt::ResponseFuture<rt::Paged<rt::Json>>;
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

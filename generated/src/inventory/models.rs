@@ -756,6 +756,7 @@ impl CreateVendorRequest {
 }
 /// Schema `Inventory.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldDataType {
     /// `Text`
     Text,
@@ -1481,6 +1482,7 @@ pub struct ExternalDataModel {
 }
 /// Schema `Inventory.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExternalDataPatchMode {
     /// `Replace`
     Replace,
@@ -1789,6 +1791,7 @@ pub struct InventoryAdjustmentResponse {
 }
 /// Schema `Inventory.V2.LandedCostMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InventoryLandedCostMethod {
     /// `None`
     None,
@@ -1843,6 +1846,7 @@ impl rt::QueryValue for InventoryLandedCostMethod {
 }
 /// Schema `Inventory.V2.InventoryReasonTransactionCanceled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InventoryReasonTransactionCanceled {
     /// `NotRequired`
     NotRequired,
@@ -2403,6 +2407,7 @@ pub struct InventoryReturnResponse {
 }
 /// Schema `Inventory.V2.InventoryReturnStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InventoryReturnStatus {
     /// `Pending`
     Pending,
@@ -2825,6 +2830,7 @@ pub struct ListReturnTypesResponse {
 ///
 /// Schema `Inventory.V2.LogicalOperator`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogicalOperator {
     /// `And`
     And,
@@ -2879,6 +2885,7 @@ impl rt::QueryValue for LogicalOperator {
 }
 /// Schema `Inventory.V2.PoApprovalRejectionReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PoApprovalRejectionReason {
     /// `CostTooHigh`
     CostTooHigh,
@@ -2971,6 +2978,7 @@ impl PoTypeAlertSettings {
 }
 /// Schema `Inventory.V2.PurchaseOrderCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PurchaseOrderCancellationReason {
     /// `NotRequired`
     NotRequired,
@@ -3043,6 +3051,7 @@ impl rt::QueryValue for PurchaseOrderCancellationReason {
 ///
 /// Schema `InventoryUnsafe.PurchaseOrderDeliveryOption`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PurchaseOrderDeliveryOption {
     /// `Manual`
     Manual,
@@ -3365,6 +3374,7 @@ pub struct PurchaseOrderRequestResponse {
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PurchaseOrderRequestStatus {
     /// `PendingApproval`
     PendingApproval,
@@ -3661,6 +3671,7 @@ pub struct PurchaseOrderTypeResponse {
 }
 /// Schema `Inventory.V2.ReceiptCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReceiptCancellationReason {
     /// `NotRequired`
     NotRequired,
@@ -3840,6 +3851,7 @@ impl ReceivePurchaseOrderRequest {
 }
 /// Schema `Inventory.V2.ReturnCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReturnCancellationReason {
     /// `NotRequired`
     NotRequired,
@@ -3928,6 +3940,7 @@ pub struct SerialNumberResponse {
 ///
 /// Schema `Inventory.V2.SyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncStatus {
     /// `Pending`
     Pending,

@@ -251,6 +251,7 @@ pub struct AppointmentResponse {
 ///
 /// Schema `Jpm.V2.Base.AppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppointmentStatus {
     /// `Scheduled`
     Scheduled,
@@ -749,6 +750,7 @@ impl CustomFieldCreateOrUpdateModel {
 }
 /// Schema `Jpm.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldDataType {
     /// `Text`
     Text,
@@ -862,6 +864,7 @@ pub struct CustomFieldTypeResponse {
 }
 /// Schema `Jpm.V2.CustomFieldsUpdateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldsUpdateMode {
     /// `Replace`
     Replace,
@@ -1551,6 +1554,7 @@ pub struct ExternalDataModel {
 }
 /// Schema `Jpm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExternalDataPatchMode {
     /// `Replace`
     Replace,
@@ -1703,6 +1707,7 @@ pub struct HoldReasonResponse {
 }
 /// Schema `Jpm.V2.JobAppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobAppointmentStatus {
     /// `Scheduled`
     Scheduled,
@@ -2362,6 +2367,7 @@ pub struct JobResponse {
 }
 /// Schema `Jpm.V2.JobStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobStatus {
     /// `Scheduled`
     Scheduled,
@@ -2557,6 +2563,7 @@ pub struct JobTypeResponse {
 }
 /// Schema `Jpm.Jobs.JobSchedulingTool`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobsJobSchedulingTool {
     /// `Manual`
     Manual,
@@ -2627,6 +2634,7 @@ impl rt::QueryValue for JobsJobSchedulingTool {
 }
 /// Schema `Jpm.V2.JobSchedulingTool`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JpmJobSchedulingTool {
     /// `Manual`
     Manual,
@@ -2948,6 +2956,7 @@ pub struct ProjectTypeResponse {
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemCostCategory`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SegmentItemCostCategory {
     /// `None`
     None,
@@ -3071,6 +3080,7 @@ pub struct SegmentModel {
 }
 /// Schema `Jpm.BudgetCodes.SegmentStructure`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SegmentStructure {
     /// `None`
     None,
@@ -3129,6 +3139,7 @@ impl rt::QueryValue for SegmentStructure {
 }
 /// Schema `Jpm.BudgetCodes.SegmentType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SegmentType {
     /// `None`
     None,

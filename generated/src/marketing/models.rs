@@ -39,6 +39,7 @@ pub struct CampaignCategoryResponse {
 }
 /// Schema `Marketing.V2.CampaignCategoryType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CampaignCategoryType {
     /// `Regular`
     Regular,

@@ -293,6 +293,7 @@ pub struct DigitalStats {
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.EntityType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EntityType {
     /// `Call`
     Call,
@@ -508,6 +509,7 @@ pub struct LeadStats {
 }
 /// Schema `Marketing.Ads.Client.LeadType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LeadType {
     /// `Call`
     Call,
@@ -570,6 +572,7 @@ impl rt::QueryValue for LeadType {
 }
 /// Schema `Marketing.Ads.Client.LeadType_Int32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LeadTypeInt32 {
     /// `1`
     Call,
@@ -630,6 +633,7 @@ impl rt::QueryValue for LeadTypeInt32 {
 }
 /// Schema `Marketing.Ads.Contracts.Performance.PerformanceSegmentationType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PerformanceSegmentationType {
     /// `Campaign`
     Campaign,
@@ -688,6 +692,7 @@ impl rt::QueryValue for PerformanceSegmentationType {
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// `None`
     None,

@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.JobStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobStatus {
     /// `0`
     V0,
@@ -71,6 +72,7 @@ impl rt::QueryValue for JobStatus {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Common.Enums.PulledReviewRecommendationStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PulledReviewRecommendationStatus {
     /// `0`
     V0,
@@ -121,6 +123,7 @@ impl rt::QueryValue for PulledReviewRecommendationStatus {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ResponseType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResponseType {
     /// `0`
     V0,
@@ -176,6 +179,7 @@ impl rt::QueryValue for ResponseType {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewMatchConfidenceLevel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReviewMatchConfidenceLevel {
     /// `0`
     V0,
@@ -327,6 +331,7 @@ pub struct ReviewReport {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewUpdatedStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReviewUpdatedStatus {
     /// `0`
     V0,
@@ -382,6 +387,7 @@ impl rt::QueryValue for ReviewUpdatedStatus {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewsReportType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReviewsReportType {
     /// `0`
     V0,

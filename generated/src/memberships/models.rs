@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `Memberships.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomFieldDataType {
     /// `Text`
     Text,
@@ -461,6 +462,7 @@ pub struct CustomerMembershipUpdateRequest {
 ///
 /// Schema `Memberships.V2.DefaultSortingFields`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DefaultSortingFields {
     /// `Id`
     Id,
@@ -519,6 +521,7 @@ impl rt::QueryValue for DefaultSortingFields {
 }
 /// Schema `Memberships.V2.DiscountMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DiscountMode {
     /// `Basic`
     Basic,
@@ -1969,6 +1972,7 @@ impl MarkEventCompletedStatusUpdateRequest {
 }
 /// Schema `Memberships.V2.MembershipLocationTarget`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MembershipLocationTarget {
     /// `AllLocations`
     AllLocations,
@@ -2023,6 +2027,7 @@ impl rt::QueryValue for MembershipLocationTarget {
 }
 /// Schema `Memberships.V2.MembershipRecurrenceType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MembershipRecurrenceType {
     /// `OneTime`
     OneTime,
@@ -2165,6 +2170,7 @@ pub struct MembershipSaleInvoiceCreateResponse {
 }
 /// Schema `Memberships.V2.MembershipStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MembershipStatus {
     /// `Active`
     Active,
@@ -2568,6 +2574,7 @@ pub struct MembershipTypeResponse {
 }
 /// Schema `Memberships.V2.SkuType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MembershipsSkuType {
     /// `Service`
     Service,
@@ -2632,6 +2639,7 @@ impl rt::QueryValue for MembershipsSkuType {
 ///
 /// Schema `Memberships.V2.Month`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Month {
     /// `January`
     January,
@@ -2726,6 +2734,7 @@ impl rt::QueryValue for Month {
 }
 /// Schema `Memberships.V2.OffsetType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OffsetType {
     /// `Weeks`
     Weeks,
@@ -2780,6 +2789,7 @@ impl rt::QueryValue for OffsetType {
 }
 /// Schema `Memberships.V2.OpportunityStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OpportunityStatus {
     /// `NotAttempted`
     NotAttempted,
@@ -2867,6 +2877,7 @@ impl rt::QueryValue for OrderByItemOfDefaultSortingFields {
 }
 /// Schema `Memberships.V2.Priority`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Priority {
     /// `Low`
     Low,
@@ -2929,6 +2940,7 @@ impl rt::QueryValue for Priority {
 }
 /// Schema `Memberships.V2.RecurringServiceAction`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RecurringServiceAction {
     /// `None`
     None,
@@ -3077,6 +3089,7 @@ pub struct RecurringServiceTypeResponse {
 }
 /// Schema `Memberships.V2.RevenueRecognitionMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RevenueRecognitionMode {
     /// `PointOfSale`
     PointOfSale,
@@ -3131,6 +3144,7 @@ impl rt::QueryValue for RevenueRecognitionMode {
 }
 /// Schema `Memberships.V2.ServiceRecurrenceDuration`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ServiceRecurrenceDuration {
     /// `Continuous`
     Continuous,
@@ -3185,6 +3199,7 @@ impl rt::QueryValue for ServiceRecurrenceDuration {
 }
 /// Schema `Memberships.V2.ServiceRecurrenceType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ServiceRecurrenceType {
     /// `Weekly`
     Weekly,
@@ -3253,6 +3268,7 @@ impl rt::QueryValue for ServiceRecurrenceType {
 ///
 /// Schema `Memberships.V2.WeekDay`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WeekDay {
     /// `Sunday`
     Sunday,
@@ -3327,6 +3343,7 @@ impl rt::QueryValue for WeekDay {
 }
 /// Schema `Memberships.V2.WeekOfMonth`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WeekOfMonth {
     /// `None`
     None,

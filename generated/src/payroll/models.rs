@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `Payroll.V2.EmployeeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmployeeType {
     /// `Technician`
     Technician,
@@ -469,6 +470,7 @@ pub struct GrossPayItemResponse {
 }
 /// Schema `Payroll.V2.GrossPayItemType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GrossPayItemType {
     /// `InvoiceRelatedBonus`
     InvoiceRelatedBonus,
@@ -845,6 +847,7 @@ pub struct NonJobTimesheetResponse {
 }
 /// Schema `Payroll.V2.PaidTimeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaidTimeType {
     /// `Regular`
     Regular,
@@ -1208,6 +1211,7 @@ pub struct PayrollAdjustmentResponse {
 }
 /// Schema `Payroll.V2.PayrollAdjustmentType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PayrollAdjustmentType {
     /// `Direct`
     Direct,
@@ -1324,6 +1328,7 @@ impl PayrollCustomFieldUpdateRequest {
 }
 /// Schema `Payroll.V2.PayrollEarningCategory`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PayrollEarningCategory {
     /// `Timesheet`
     Timesheet,
@@ -1711,6 +1716,7 @@ pub struct PayrollSettingsUpdateResponse {
 }
 /// Schema `Payroll.V2.PayrollStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PayrollStatus {
     /// `Pending`
     Pending,
@@ -1777,6 +1783,7 @@ impl rt::QueryValue for PayrollStatus {
 }
 /// Schema `Payroll.V2.TimesheetCodeEmployeeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimesheetCodeEmployeeType {
     /// `Technician`
     Technician,
@@ -1958,6 +1965,7 @@ pub struct TimesheetCodeResponse {
 }
 /// Schema `Payroll.V2.TimesheetCodeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimesheetCodeType {
     /// `Unpaid`
     Unpaid,
@@ -2020,6 +2028,7 @@ impl rt::QueryValue for TimesheetCodeType {
 }
 /// Schema `Payroll.V2.TimesheetHourlyRateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimesheetHourlyRateType {
     /// `EmployeeHourlyRate`
     EmployeeHourlyRate,

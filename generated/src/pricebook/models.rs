@@ -147,6 +147,7 @@ pub struct CategoryResponse {
 }
 /// Schema `Pricebook.V2.CategoryType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CategoryType {
     /// `Services`
     Services,
@@ -1721,6 +1722,7 @@ pub struct EquipmentRecommendationResponse {
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EquipmentRecommendationType {
     /// `Service`
     Service,
@@ -2958,6 +2960,7 @@ pub struct ExternalDataModel {
 }
 /// Schema `Pricebook.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExternalDataPatchMode {
     /// `Replace`
     Replace,
@@ -3071,16 +3074,11 @@ pub struct ImageUploadResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
-/// Inline schema at `/paths/~1tenant~1{tenant}~1images/post/requestBody/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ImagesPostBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<rt::Binary>,
-}
 /// Equipment and Material markup type for rateSheets
 ///
 /// Schema `Pricing.RateSheets.Services.MarkupType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MarkupType {
     /// `Percent`
     Percent,
@@ -4315,6 +4313,7 @@ pub struct MaterialsMarkupResponse {
 }
 /// Schema `Pricebook.V2.PriceModifierAmountType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PriceModifierAmountType {
     /// `Percentage`
     Percentage,
@@ -4369,6 +4368,7 @@ impl rt::QueryValue for PriceModifierAmountType {
 }
 /// Schema `Pricebook.V2.PriceModifierType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PriceModifierType {
     /// `Discount`
     Discount,
@@ -5547,6 +5547,7 @@ pub struct SkuAssetResponse {
 }
 /// Schema `Pricebook.V2.SkuAssetType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SkuAssetType {
     /// `Other`
     Other,

@@ -1952,10 +1952,10 @@ impl ImagesApi {
     /// `POST /tenant/{tenant}/images` (operation `Images_Post`)
     ///
     /// Required scope: `tn.pb.images:w`
-    pub fn post(&self, body: super::models::ImagesPostBody) -> ImagesPost {
+    pub fn post(&self, file: rt::FilePart) -> ImagesPost {
         ImagesPost {
             client: self.client.clone(),
-            body,
+            file,
         }
     }
 }
@@ -2010,7 +2010,7 @@ impl std::future::IntoFuture for ImagesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImagesPost {
     client: rt::TenantClient,
-    body: super::models::ImagesPostBody,
+    file: rt::FilePart,
 }
 impl ImagesPost {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2028,7 +2028,7 @@ impl ImagesPost {
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/images", self.client.tenant()),
         );
-        request.json(&self.body);
+        request.file_part("file", &self.file);
         self.client.send_json(request)
     }
 }

@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `Reporting.V2.DataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DataType {
     /// `String`
     String,

@@ -392,6 +392,7 @@ pub struct EstimateItemUpdateResponse {
 ///
 /// Schema `Estimates.V2.EstimateMembershipBillingFrequency`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EstimateMembershipBillingFrequency {
     /// `OneTime`
     OneTime,
@@ -543,6 +544,7 @@ pub struct EstimateResponse {
 }
 /// Schema `Estimates.Types.EstimateReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EstimateReviewStatus {
     /// `None`
     None,
@@ -605,6 +607,7 @@ impl rt::QueryValue for EstimateReviewStatus {
 }
 /// Schema `Estimates.Types.EstimateStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EstimateStatus {
     /// `Open`
     Open,
@@ -847,6 +850,7 @@ pub struct EstimateTemplateItemResponse {
 }
 /// Schema `EstimateTemplates.EstimateTemplateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EstimateTemplateMode {
     /// `Dynamic`
     Dynamic,
@@ -1038,6 +1042,7 @@ pub struct ExternalLinkResponse {
 }
 /// Schema `EstimateTemplates.Types.ProposalBehaviorType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProposalBehaviorType {
     /// `Progressive`
     Progressive,
@@ -1204,6 +1209,7 @@ pub struct ProposalTemplateResponse {
 }
 /// Schema `EstimateTemplates.Types.ProposalTemplateStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProposalTemplateStatus {
     /// `Publish`
     Publish,
@@ -1258,6 +1264,7 @@ impl rt::QueryValue for ProposalTemplateStatus {
 }
 /// Schema `Estimates.V2.ProposalTypeOptionEstimateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProposalTypeOptionEstimateType {
     /// `Standard`
     Standard,

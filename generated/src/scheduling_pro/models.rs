@@ -369,6 +369,7 @@ pub struct RouterSessionResponse {
 }
 /// Schema `SchedulingPro.V2.SchedulerMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SchedulerMode {
     /// `Call_Center`
     CallCenter,

@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `ServiceAgreements.V2.AgreementOrigin`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AgreementOrigin {
     /// `Initial`
     Initial,
@@ -64,6 +65,7 @@ impl rt::QueryValue for AgreementOrigin {
 }
 /// Schema `ServiceAgreements.V2.AgreementStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AgreementStatus {
     /// `Draft`
     Draft,
@@ -142,6 +144,7 @@ impl rt::QueryValue for AgreementStatus {
 }
 /// Schema `ServiceAgreements.V2.BillingScheduleType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BillingScheduleType {
     /// `Upfront`
     Upfront,
@@ -220,6 +223,7 @@ impl rt::QueryValue for BillingScheduleType {
 }
 /// Schema `ServiceAgreements.V2.CancellationInvoiceMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CancellationInvoiceMode {
     /// `AskToCreateInvoice`
     AskToCreateInvoice,
@@ -515,6 +519,7 @@ pub struct ExportServiceAgreementResponse {
 }
 /// Schema `ServiceAgreements.V2.PricingStrategyType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PricingStrategyType {
     /// `PerVisitCostBasedGrossMarginTarget`
     PerVisitCostBasedGrossMarginTarget,
@@ -601,6 +606,7 @@ impl rt::QueryValue for PricingStrategyType {
 }
 /// Schema `ServiceAgreements.V2.RevenueRecognitionMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RevenueRecognitionMode {
     /// `Immediate`
     Immediate,
@@ -1060,6 +1066,7 @@ pub struct ServiceAgreementTemplateFieldsResponse {
 }
 /// Schema `ServiceAgreements.V2.TargetMarginValueType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetMarginValueType {
     /// `PercentageMargin`
     PercentageMargin,

@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `TenantSettings.V2.AccountAction`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountAction {
     /// `Activate`
     Activate,
@@ -89,6 +90,7 @@ pub struct AccountActionResponse {
 }
 /// Schema `TenantSettings.V2.AccountActionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountActionStatus {
     /// `Success`
     Success,
@@ -139,6 +141,7 @@ impl rt::QueryValue for AccountActionStatus {
 }
 /// Schema `TenantSettings.V2.AccountCreationMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountCreationMethod {
     /// `CreateLater`
     CreateLater,
@@ -593,6 +596,7 @@ pub struct EmployeePermissionResponse {
 }
 /// Schema `TenantSettings.V2.EmployeePosition`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmployeePosition {
     /// `CSR`
     Csr,
@@ -821,6 +825,7 @@ pub struct EmployeeResponse {
 }
 /// Schema `TenantSettings.V2.EmployeeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmployeeType {
     /// `Employee`
     Employee,
@@ -929,6 +934,7 @@ pub struct EmployeeUpdateResponse {
 }
 /// Schema `TenantSettings.V2.EmployeeUserRole`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmployeeUserRole {
     /// `Unspecified`
     Unspecified,
@@ -1528,6 +1534,7 @@ pub struct ExternalDataModel {
 }
 /// Schema `TenantSettings.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExternalDataPatchMode {
     /// `Replace`
     Replace,
@@ -1668,6 +1675,7 @@ pub struct IntacctBusinessUnitMappingResponse {
 }
 /// Schema `TenantSettings.V2.JobFilter`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobFilter {
     /// `AllScheduledDispatchedWorking`
     AllScheduledDispatchedWorking,
@@ -1774,6 +1782,7 @@ impl rt::QueryValue for JobFilter {
 }
 /// Schema `TenantSettings.V2.JobHistoryDateFilter`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JobHistoryDateFilter {
     /// `AllJobs`
     AllJobs,
@@ -1836,6 +1845,7 @@ impl rt::QueryValue for JobHistoryDateFilter {
 }
 /// Schema `TenantSettings.V2.LicenseType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LicenseType {
     /// `NonManagedTech`
     NonManagedTech,
@@ -1896,6 +1906,7 @@ impl rt::QueryValue for LicenseType {
 ///
 /// A flags enum: where the API sends several values at once, fields use [`rt::Flags`] of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RequestedEmployeeTypeArg {
     /// `None`
     None,
@@ -1958,6 +1969,7 @@ impl rt::QueryValue for RequestedEmployeeTypeArg {
 }
 /// Schema `TenantSettings.V2.TagImportance`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TagImportance {
     /// `Medium`
     Medium,
@@ -2297,6 +2309,7 @@ pub struct TechnicianCustomFieldResponse {
 }
 /// Schema `IdentityUserManagement.TechnicianLicenseType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TechnicianLicenseType {
     /// `NonManagedTechnician`
     NonManagedTechnician,
@@ -2381,6 +2394,7 @@ pub struct TechnicianPermissionResponse {
 }
 /// Schema `TenantSettings.V2.TechnicianPosition`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TechnicianPosition {
     /// `Installer`
     Installer,
@@ -2652,6 +2666,7 @@ pub struct TechnicianSkillResponse {
 }
 /// Schema `TenantSettings.V2.TechnicianStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TechnicianStatus {
     /// `Idle`
     Idle,

@@ -590,6 +590,7 @@ pub struct TaskGetResponse {
 }
 /// Schema `TaskManagement.V2.TaskPriority`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskPriority {
     /// `Low`
     Low,
@@ -652,6 +653,7 @@ impl rt::QueryValue for TaskPriority {
 }
 /// Schema `TaskManagement.V2.TaskResolutionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskResolutionType {
     /// `Custom`
     Custom,
@@ -706,6 +708,7 @@ impl rt::QueryValue for TaskResolutionType {
 }
 /// Schema `TaskManagement.V2.TaskStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskStatus {
     /// `ToDo`
     ToDo,

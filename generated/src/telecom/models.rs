@@ -414,6 +414,7 @@ pub struct CallResponse {
 ///
 /// Schema `Telecom.V2.CallStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CallStatus {
     /// `Ringing`
     Ringing,
@@ -664,6 +665,7 @@ pub struct CustomerPhoneModel {
 }
 /// Schema `Crm.Customers.CustomerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CustomerType {
     /// `Residential`
     Residential,
@@ -1054,6 +1056,7 @@ pub struct TelecomCallAgentModel {
 ///
 /// Schema `Telecom.V3.CallDirection`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TelecomCallDirection {
     /// `Inbound`
     Inbound,
@@ -1110,6 +1113,7 @@ impl rt::QueryValue for TelecomCallDirection {
 ///
 /// Schema `Telecom.CallDirection`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TelecomCallDirection2 {
     /// `Inbound`
     Inbound,
@@ -1187,6 +1191,7 @@ pub struct TelecomCallReasonModel {
 ///
 /// Schema `Telecom.V3.CallType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TelecomCallType {
     /// `Abandoned`
     Abandoned,
@@ -1255,6 +1260,7 @@ impl rt::QueryValue for TelecomCallType {
 ///
 /// Schema `Telecom.CallType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TelecomCallType2 {
     /// `Abandoned`
     Abandoned,
@@ -1354,6 +1360,7 @@ pub struct TelecomNamedModel {
 ///
 /// Schema `Telecom.V2.CallDirection`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum V2TelecomCallDirection {
     /// `Inbound`
     Inbound,
@@ -1411,6 +1418,7 @@ impl rt::QueryValue for V2TelecomCallDirection {
 ///
 /// Schema `Telecom.V2.CallType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum V2TelecomCallType {
     /// `Abandoned`
     Abandoned,

@@ -224,6 +224,7 @@ pub struct ActivityCategoryResponse {
 }
 /// Schema `Timesheets.V2.ActivityCategoryType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActivityCategoryType {
     /// `Other`
     Other,
@@ -1254,6 +1255,7 @@ impl ActivityUpdateRequest {
 }
 /// Schema `Timesheets.V2.Association`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Association {
     /// `DoNotAllow`
     DoNotAllow,
@@ -1312,6 +1314,7 @@ impl rt::QueryValue for Association {
 }
 /// Schema `Timesheets.Contracts.Services.ActivityTypes.DisplayedTechnicianStatusDto`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DisplayedTechnicianStatusDto {
     /// `Idle`
     Idle,
@@ -1374,6 +1377,7 @@ impl rt::QueryValue for DisplayedTechnicianStatusDto {
 }
 /// Schema `Timesheets.V2.EmployeeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmployeeType {
     /// `Technician`
     Technician,

@@ -1,0 +1,571 @@
+//! The change report: what a new release of the documents changes in the generated
+//! crate, each change classified by what it does to code that uses the crate.
+//!
+//! Compared at the level users see: operations by operation id (the Rust call, its
+//! arguments, optional parameters, response), and types by the path users name them
+//! with (`servicetitan::<domain>::Name`, and `servicetitan::common::Name`).
+//!
+//! - **Breaking**: code that compiled against the old crate may not compile, or may fail
+//!   at run time (an operation needing a scope the app was not granted).
+//! - **Additive**: new operations, types, optional parameters, optional fields and enum
+//!   values. Generated enums are `#[non_exhaustive]`, so a new value is not breaking; a
+//!   new struct field breaks only struct literals that list every field without
+//!   `..Default::default()`.
+//! - **Other**: visible in behaviour or docs but not in Rust signatures (a path or method
+//!   changed under the same operation id).
+
+use crate::emit::{
+    field_display, field_in_constructor, optional_inputs, required_args, ty_display,
+};
+use crate::ir::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    Breaking,
+    Additive,
+    Other,
+}
+
+impl Impact {
+    fn heading(self) -> &'static str {
+        match self {
+            Impact::Breaking => "Breaking",
+            Impact::Additive => "Additive",
+            Impact::Other => "Other: no change to Rust signatures",
+        }
+    }
+}
+
+/// What a change is about; the report lists them in this order within a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Domain,
+    Operation,
+    Type,
+}
+
+/// One change, in the module (`crm`, `common`) where users see it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub impact: Impact,
+    pub module: String,
+    pub subject: Subject,
+    pub text: String,
+}
+
+/// Every change from `old` to `new`, sorted by impact, module and text.
+pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
+    let mut out = Vec::new();
+    let olds: BTreeMap<&str, &Domain> =
+        old.domains.iter().map(|d| (d.module.as_str(), d)).collect();
+    let news: BTreeMap<&str, &Domain> =
+        new.domains.iter().map(|d| (d.module.as_str(), d)).collect();
+    let mut push = |impact, module: &str, subject, text: String| {
+        out.push(Change {
+            impact,
+            module: module.to_string(),
+            subject,
+            text,
+        })
+    };
+    for (m, d) in &olds {
+        if !news.contains_key(m) {
+            push(
+                Impact::Breaking,
+                m,
+                Subject::Domain,
+                format!("domain removed: module `{m}`, feature `{}`", d.feature),
+            );
+        }
+    }
+    for (m, nd) in &news {
+        let Some(od) = olds.get(m) else {
+            let ops: usize = nd.controllers.iter().map(|c| c.operations.len()).sum();
+            push(
+                Impact::Additive,
+                m,
+                Subject::Domain,
+                format!(
+                    "domain added: module `{m}`, feature `{}` ({ops} operation{})",
+                    nd.feature,
+                    if ops == 1 { "" } else { "s" }
+                ),
+            );
+            continue;
+        };
+        if od.prefix != nd.prefix {
+            push(
+                Impact::Other,
+                m,
+                Subject::Domain,
+                format!("requests go to `{}` instead of `{}`", nd.prefix, od.prefix),
+            );
+        }
+        for (impact, text) in operations(od, nd) {
+            push(impact, m, Subject::Operation, text);
+        }
+        let (ov, nv) = (visible(old, od), visible(new, nd));
+        for (name, (ot, o_common)) in &ov {
+            match nv.get(name) {
+                None => push(
+                    Impact::Breaking,
+                    m,
+                    Subject::Type,
+                    format!("type `{name}` removed{}", gone_from(*o_common)),
+                ),
+                // A common type's own changes are reported once, under `common`.
+                Some((nt, n_common)) if !(*o_common && *n_common) => {
+                    for (impact, text) in type_changes(ot, nt) {
+                        push(impact, m, Subject::Type, text);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        for name in nv.keys().filter(|n| !ov.contains_key(*n)) {
+            push(
+                Impact::Additive,
+                m,
+                Subject::Type,
+                format!("type `{name}` added"),
+            );
+        }
+    }
+    let oc: BTreeMap<&str, &TypeDef> = old.common.iter().map(|t| (t.name.as_str(), t)).collect();
+    let nc: BTreeMap<&str, &TypeDef> = new.common.iter().map(|t| (t.name.as_str(), t)).collect();
+    for (name, ot) in &oc {
+        match nc.get(name) {
+            None => push(
+                Impact::Breaking,
+                "common",
+                Subject::Type,
+                format!("type `common::{name}` removed (domains that define it still export it)"),
+            ),
+            Some(nt) => {
+                for (impact, text) in type_changes(ot, nt) {
+                    push(impact, "common", Subject::Type, text);
+                }
+            }
+        }
+    }
+    for name in nc.keys().filter(|n| !oc.contains_key(*n)) {
+        push(
+            Impact::Additive,
+            "common",
+            Subject::Type,
+            format!("type `common::{name}` added"),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn gone_from(was_common: bool) -> &'static str {
+    if was_common {
+        " (it was a re-export of a common type)"
+    } else {
+        ""
+    }
+}
+
+/// Types reachable as `servicetitan::<domain>::Name`: the domain's own and the common ones
+/// it re-exports, each with whether it is common.
+fn visible<'a>(api: &'a Api, d: &'a Domain) -> BTreeMap<&'a str, (&'a TypeDef, bool)> {
+    let mut m: BTreeMap<&str, (&TypeDef, bool)> = d
+        .types
+        .iter()
+        .map(|t| (t.name.as_str(), (t, false)))
+        .collect();
+    for name in &d.common_used {
+        if let Some(t) = api.common.iter().find(|t| &t.name == name) {
+            m.insert(t.name.as_str(), (t, true));
+        }
+    }
+    m
+}
+
+fn call(d: &Domain, c: &Controller, o: &Operation) -> String {
+    format!(
+        "client.{}().{}().{}()",
+        d.module,
+        c.accessor.trim_start_matches("r#"),
+        o.fn_name.trim_start_matches("r#")
+    )
+}
+
+fn response_display(r: &Response) -> String {
+    match r {
+        Response::Json(t) => ty_display(t),
+        Response::Empty => "()".into(),
+        Response::Bytes => "Download".into(),
+        Response::Text => "String".into(),
+        Response::Redirect => "Redirect".into(),
+    }
+}
+
+fn args_display(o: &Operation) -> String {
+    required_args(o)
+        .iter()
+        .map(|(n, t)| format!("{}: {}", n.trim_start_matches("r#"), ty_display(t)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
+    let index = |d: &'_ Domain| -> BTreeMap<String, (String, Operation)> {
+        d.controllers
+            .iter()
+            .flat_map(|c| c.operations.iter().map(move |o| (c, o)))
+            .map(|(c, o)| (o.id.clone(), (call(d, c, o), o.clone())))
+            .collect()
+    };
+    let (old, new) = (index(od), index(nd));
+    let mut out = Vec::new();
+    let mut newly_scoped = 0;
+    for (id, (ocall, o)) in &old {
+        let Some((ncall, n)) = new.get(id) else {
+            out.push((
+                Impact::Breaking,
+                format!(
+                    "operation `{id}` removed: `{ocall}` ({} {})",
+                    o.method.as_str(),
+                    o.path
+                ),
+            ));
+            continue;
+        };
+        if ocall != ncall {
+            out.push((
+                Impact::Breaking,
+                format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
+            ));
+        }
+        let (oa, na) = (args_display(o), args_display(n));
+        if oa != na {
+            out.push((
+                Impact::Breaking,
+                format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
+            ));
+        }
+        let opt = |op: &Operation| -> BTreeMap<String, String> {
+            optional_inputs(op)
+                .map(|(p, what)| {
+                    (
+                        p.name.trim_start_matches("r#").to_string(),
+                        format!(
+                            "{} `{}`: {}",
+                            what.to_lowercase(),
+                            p.wire,
+                            ty_display(&p.ty)
+                        ),
+                    )
+                })
+                .collect()
+        };
+        let (oo, no) = (opt(o), opt(n));
+        for (name, what) in &oo {
+            match no.get(name) {
+                None => out.push((
+                    Impact::Breaking,
+                    format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
+                )),
+                Some(w) if w != what => out.push((
+                    Impact::Breaking,
+                    format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
+                )),
+                Some(_) => {}
+            }
+        }
+        for (name, what) in no.iter().filter(|(n, _)| !oo.contains_key(*n)) {
+            out.push((
+                Impact::Additive,
+                format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
+            ));
+        }
+        let (or, nr) = (response_display(&o.response), response_display(&n.response));
+        if or != nr {
+            out.push((
+                Impact::Breaking,
+                format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
+            ));
+        }
+        if (o.method, &o.path) != (n.method, &n.path) {
+            out.push((
+                Impact::Other,
+                format!(
+                    "operation `{id}`: `{} {}` is now `{} {}`",
+                    o.method.as_str(),
+                    o.path,
+                    n.method.as_str(),
+                    n.path
+                ),
+            ));
+        }
+        match (&o.scopes, &n.scopes) {
+            (Some(a), Some(b)) => {
+                let added: Vec<&String> = b.iter().filter(|s| !a.contains(s)).collect();
+                let removed: Vec<&String> = a.iter().filter(|s| !b.contains(s)).collect();
+                if !added.is_empty() {
+                    out.push((
+                        Impact::Breaking,
+                        format!(
+                            "operation `{id}`: requires scope {} (apps created without it get 403)",
+                            code_list(&added)
+                        ),
+                    ));
+                }
+                if !removed.is_empty() {
+                    out.push((
+                        Impact::Other,
+                        format!(
+                            "operation `{id}`: no longer requires {}",
+                            code_list(&removed)
+                        ),
+                    ));
+                }
+            }
+            (None, Some(_)) => newly_scoped += 1,
+            (Some(a), None) => out.push((
+                Impact::Other,
+                format!(
+                    "operation `{id}`: the document no longer declares its scopes (was {})",
+                    code_list(&a.iter().collect::<Vec<_>>())
+                ),
+            )),
+            (None, None) => {}
+        }
+        if !o.deprecated && n.deprecated {
+            out.push((Impact::Other, format!("operation `{id}`: now deprecated")));
+        }
+    }
+    if newly_scoped > 0 {
+        out.push((
+            Impact::Other,
+            format!(
+                "{newly_scoped} operations now declare their OAuth scopes (the old document declared none); `cargo xtask scopes` lists them"
+            ),
+        ));
+    }
+    for (id, (ncall, n)) in new.iter().filter(|(id, _)| !old.contains_key(*id)) {
+        out.push((
+            Impact::Additive,
+            format!(
+                "operation `{id}` added: `{ncall}` ({} {})",
+                n.method.as_str(),
+                n.path
+            ),
+        ));
+    }
+    out
+}
+
+fn code_list(items: &[&String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn kind_name(k: &TypeDefKind) -> &'static str {
+    match k {
+        TypeDefKind::Struct(_) => "struct",
+        TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum(_) => "enum",
+        TypeDefKind::Union(_) => "union enum",
+        TypeDefKind::Alias(_) => "type alias",
+    }
+}
+
+/// Changes to one type that kept its name.
+fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
+    let name = &n.name;
+    let mut out = Vec::new();
+    match (&o.kind, &n.kind) {
+        (TypeDefKind::Struct(of), TypeDefKind::Struct(nf)) => {
+            let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
+            let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
+            for (wire, f) in &of_ {
+                let rust = f.name.trim_start_matches("r#");
+                match nf_.get(wire) {
+                    None => out.push((
+                        Impact::Breaking,
+                        format!(
+                            "`{name}.{rust}` removed (`{wire}`: {})",
+                            field_display(o, f)
+                        ),
+                    )),
+                    Some(g) => {
+                        let (a, b) = (field_display(o, f), field_display(n, g));
+                        if a != b {
+                            out.push((
+                                Impact::Breaking,
+                                format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                            ));
+                        } else if field_in_constructor(o, f) != field_in_constructor(n, g) {
+                            out.push((
+                                Impact::Breaking,
+                                format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                            ));
+                        }
+                    }
+                }
+            }
+            for (wire, f) in nf_.iter().filter(|(w, _)| !of_.contains_key(*w)) {
+                let rust = f.name.trim_start_matches("r#");
+                let (impact, how) = if field_in_constructor(n, f) {
+                    (Impact::Breaking, ", a new argument of `new(..)`")
+                } else {
+                    (Impact::Additive, "")
+                };
+                out.push((
+                    impact,
+                    format!(
+                        "`{name}.{rust}` added (`{wire}`: {}{how})",
+                        field_display(n, f)
+                    ),
+                ));
+            }
+        }
+        (
+            TypeDefKind::StringEnum { variants: a, .. },
+            TypeDefKind::StringEnum { variants: b, .. },
+        ) => {
+            let pairs = |v: &[EnumVariant<String>]| -> BTreeMap<String, String> {
+                v.iter()
+                    .map(|x| (x.value.clone(), x.name.clone()))
+                    .collect()
+            };
+            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+        }
+        (TypeDefKind::IntEnum(a), TypeDefKind::IntEnum(b)) => {
+            let pairs = |v: &[EnumVariant<i64>]| -> BTreeMap<String, String> {
+                v.iter()
+                    .map(|x| (x.value.to_string(), x.name.clone()))
+                    .collect()
+            };
+            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+        }
+        (TypeDefKind::Union(a), TypeDefKind::Union(b)) => {
+            let pairs = |v: &[UnionVariant]| -> BTreeMap<String, String> {
+                v.iter()
+                    .map(|x| (x.name.clone(), ty_display(&x.ty)))
+                    .collect()
+            };
+            let (pa, pb) = (pairs(a), pairs(b));
+            for (v, t) in &pa {
+                match pb.get(v) {
+                    None => out.push((Impact::Breaking, format!("`{name}::{v}` removed"))),
+                    Some(u) if u != t => out.push((
+                        Impact::Breaking,
+                        format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for v in pb.keys().filter(|v| !pa.contains_key(*v)) {
+                out.push((Impact::Additive, format!("`{name}::{v}` added")));
+            }
+        }
+        (TypeDefKind::Alias(a), TypeDefKind::Alias(b)) => {
+            let (a, b) = (ty_display(a), ty_display(b));
+            if a != b {
+                out.push((
+                    Impact::Breaking,
+                    format!("`{name}` is now `{b}` (was `{a}`)"),
+                ));
+            }
+        }
+        (a, b) => out.push((
+            Impact::Breaking,
+            format!(
+                "`{name}` is now a {} (was a {})",
+                kind_name(b),
+                kind_name(a)
+            ),
+        )),
+    }
+    if !o.deprecated && n.deprecated {
+        out.push((Impact::Other, format!("`{name}` is now deprecated")));
+    }
+    out
+}
+
+/// Enum values (wire value -> variant name).
+fn enum_changes(
+    name: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<(Impact, String)>,
+) {
+    for (value, variant) in old {
+        match new.get(value) {
+            None => out.push((
+                Impact::Breaking,
+                format!("`{name}::{variant}` removed (value `{value}` now reads as `Unknown`)"),
+            )),
+            Some(v) if v != variant => out.push((
+                Impact::Breaking,
+                format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
+            )),
+            Some(_) => {}
+        }
+    }
+    let added: BTreeSet<String> = new
+        .iter()
+        .filter(|(value, _)| !old.contains_key(*value))
+        .map(|(value, v)| {
+            if v == value {
+                format!("`{v}`")
+            } else {
+                format!("`{v}` (`{value}`)")
+            }
+        })
+        .collect();
+    if !added.is_empty() {
+        out.push((
+            Impact::Additive,
+            format!(
+                "`{name}`: value{} {} added (read as `Unknown` before)",
+                if added.len() > 1 { "s" } else { "" },
+                added.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+}
+
+/// The report as markdown, for a pull-request description.
+pub fn markdown(changes: &[Change], old_label: &str, new_label: &str) -> String {
+    let count = |i: Impact| changes.iter().filter(|c| c.impact == i).count();
+    let mut s = String::new();
+    let _ = writeln!(s, "## Changes to the generated `servicetitan` crate\n");
+    let _ = writeln!(s, "From `{old_label}` to `{new_label}`.\n");
+    let (b, a, o) = (
+        count(Impact::Breaking),
+        count(Impact::Additive),
+        count(Impact::Other),
+    );
+    if changes.is_empty() {
+        let _ = writeln!(s, "No changes.");
+        return s;
+    }
+    let _ = writeln!(s, "**{b} breaking**, {a} additive, {o} other.");
+    for impact in [Impact::Breaking, Impact::Additive, Impact::Other] {
+        let of: Vec<&Change> = changes.iter().filter(|c| c.impact == impact).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n### {} ({})", impact.heading(), of.len());
+        let mut module = "";
+        for c in of {
+            if c.module != module {
+                module = &c.module;
+                let _ = writeln!(s, "\n`{module}`\n");
+            }
+            let _ = writeln!(s, "- {}", c.text);
+        }
+    }
+    s
+}

@@ -1,0 +1,73 @@
+//! The change report (`cargo xtask diff`) on two versions of fixture documents
+//! (`tests/fixtures/diff/{old,new}`): every kind of change, classified; the markdown is
+//! the snapshot. And the real sets: the current documents against themselves report
+//! nothing.
+
+use servicetitan_codegen::diff::{diff, markdown, Impact};
+use servicetitan_codegen::{generate, names::NameLock, Options};
+use servicetitan_tests::{generate as generate_set, workspace_root};
+
+fn fixture(side: &str) -> servicetitan_codegen::Output {
+    generate(&Options {
+        specs: workspace_root().join("tests/fixtures/diff").join(side),
+        corrections: None,
+        names: NameLock::default(),
+        runtime_dependency: String::new(),
+    })
+    .unwrap_or_else(|d| panic!("{side}: {d}"))
+}
+
+#[test]
+fn change_report_classifies_every_kind_of_change() {
+    let (old, new) = (fixture("old"), fixture("new"));
+    let changes = diff(&old.api, &new.api);
+    let report = markdown(&changes, "fixtures/old", "fixtures/new");
+    let has = |impact: Impact, text: &str| {
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.impact == impact && c.text.contains(text)),
+            "no {impact:?} change mentioning {text:?} in:\n{report}"
+        );
+    };
+    has(Impact::Breaking, "domain removed: module `legacy`");
+    has(Impact::Additive, "domain added: module `notes`");
+    has(Impact::Breaking, "optional `.legacy_flag(..)` removed");
+    has(Impact::Breaking, "`.created_after(..)` changed from query parameter `createdAfter`: String to query parameter `createdAfter`: DateTime");
+    has(Impact::Additive, "optional `.page_size(..)` added");
+    has(
+        Impact::Breaking,
+        "arguments `(id: String, body: OrderUpdate)` are now `(id: i64, body: OrderUpdate)`",
+    );
+    has(
+        Impact::Breaking,
+        "operation `Orders_Archive`: returns `i64` instead of `()`",
+    );
+    has(Impact::Other, "`POST /tenant/{tenant}/orders/{id}/archive` is now `POST /tenant/{tenant}/orders/{id}/archival`");
+    has(Impact::Breaking, "requires scope `tn.shop.audit:r`");
+    has(Impact::Other, "now declare their OAuth scopes");
+    has(Impact::Additive, "operation `Orders_Refund` added");
+    has(Impact::Breaking, "type `Coupon` removed");
+    has(Impact::Additive, "type `Refund` added");
+    has(
+        Impact::Breaking,
+        "`Order.total`: `Option<f64>` is now `Option<Decimal>`",
+    );
+    has(Impact::Breaking, "`Order.old_note` removed");
+    has(Impact::Additive, "`Order.refunded_on` added");
+    has(
+        Impact::Breaking,
+        "`OrderUpdate.reason` added (`reason`: String, a new argument of `new(..)`)",
+    );
+    has(Impact::Additive, "`OrderUpdate.tags` added");
+    has(Impact::Breaking, "`OrderStatus::Legacy` removed");
+    has(Impact::Additive, "`OrderStatus`: value `Refunded` added");
+    insta::assert_snapshot!("change_report", report);
+}
+
+#[test]
+fn the_current_documents_against_themselves_change_nothing() {
+    let a = generate_set("v2");
+    let changes = diff(&a.api, &a.api);
+    assert!(changes.is_empty(), "{changes:?}");
+}
