@@ -50,11 +50,13 @@ fn is_plain_ident(s: &str) -> bool {
 
 /// Where a type is referred to from: decides the path of local generated types.
 #[derive(Clone, Copy)]
-enum From {
+enum From<'a> {
     /// Inside the domain's `models` module (or `common` itself).
     Models,
     /// Inside the domain's `ops` module.
     Ops,
+    /// Outside the crate, for the domain module named here (`servicetitan::crm::X`).
+    External(&'a str),
 }
 
 fn ty_tokens(t: &Ty, from: From) -> TokenStream {
@@ -75,9 +77,14 @@ fn ty_tokens(t: &Ty, from: From) -> TokenStream {
         Ty::Named { name, common } => {
             let n = ident(name);
             match (common, from) {
+                (true, From::External(_)) => quote!(servicetitan::common::#n),
                 (true, _) => quote!(crate::common::#n),
                 (false, From::Models) => quote!(#n),
                 (false, From::Ops) => quote!(super::models::#n),
+                (false, From::External(module)) => {
+                    let m = ident(module);
+                    quote!(servicetitan::#m::#n)
+                }
             }
         }
         Ty::Vec(i) => {
@@ -503,6 +510,13 @@ pub fn field_in_constructor(t: &TypeDef, f: &Field) -> bool {
     matches!(field_repr(t, f), FieldRepr::Plain)
 }
 
+/// Whether a struct keeps the fields the document does not list: types read from
+/// responses (or used by no operation) do; types only ever sent are exactly what the
+/// document says.
+pub fn keeps_unknown_fields(t: &TypeDef) -> bool {
+    t.usage.response || !t.usage.request
+}
+
 /// How a field is represented, by the type's usage and the field's flags.
 enum FieldRepr {
     /// `T`, always serialized.
@@ -518,7 +532,7 @@ enum FieldRepr {
 fn field_repr(t: &TypeDef, f: &Field) -> FieldRepr {
     // Responses (and types used by no operation): every field may be absent or null,
     // whatever `required` says; the documents' required markers are not reliable.
-    if t.usage.response || !t.usage.request {
+    if keeps_unknown_fields(t) {
         return FieldRepr::Optional;
     }
     match (f.required, f.nullable) {
@@ -602,6 +616,20 @@ fn struct_def(
             #attrs
             pub #fname: #ty,
         });
+    }
+    if keeps_unknown_fields(t) {
+        let mut name = "unknown_fields".to_string();
+        while fields.iter().any(|f| f.name == name) {
+            name.push('_');
+        }
+        let n = ident(&name);
+        field_tokens.push(quote! {
+            /// Fields the document does not list, kept as sent: written back when the value
+            /// is serialized, so nothing the API adds is lost.
+            #[serde(flatten)]
+            pub #n: rt::Map<rt::Json>,
+        });
+        ctor_inits.push(quote!(#n: rt::Map::new()));
     }
     let derive_default = if all_defaultable {
         quote!(Default,)
@@ -1345,4 +1373,65 @@ fn operation_limit(operation_id: &str) -> Option<(u64, u64)> {
         "ReportCategoryReports_GetData" => Some((5, 60)),
         _ => None,
     }
+}
+
+/// The round-trip table of the examples test (`tests/tests/examples_round_trip/types.rs`):
+/// for each operation, the generated type that reads its request body, its success
+/// response and each declared error body, named from outside the crate.
+pub fn example_table(api: &Api) -> Result<String, String> {
+    let mut arms = Vec::new();
+    for d in &api.domains {
+        let module = d.module.as_str();
+        for o in d.controllers.iter().flat_map(|c| &c.operations) {
+            let id = &o.id;
+            if let Some(Body::Json { ty, .. }) = &o.body {
+                let t = ty_tokens(ty, From::External(module));
+                arms.push(quote!((#module, #id, "request") => Some(round_trip::<#t>(json)),));
+            }
+            if let Response::Json(ty) = &o.response {
+                let t = ty_tokens(ty, From::External(module));
+                arms.push(quote!((#module, #id, "response") => Some(round_trip::<#t>(json)),));
+            }
+            for (status, ty) in &o.errors {
+                let t = ty_tokens(ty, From::External(module));
+                arms.push(quote!((#module, #id, #status) => Some(round_trip::<#t>(json)),));
+            }
+        }
+    }
+    let tokens = quote! {
+        #![allow(deprecated)]
+        use servicetitan::runtime as rt;
+
+        /// Reads `json` as `T`, writes it back, reads that again, and requires the same
+        /// value; returns what was written back. An error names the JSON path of the value
+        /// that did not read.
+        pub fn round_trip<T>(json: &[u8]) -> Result<Vec<u8>, String>
+        where
+            T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+        {
+            let first: T = rt::decode(json).map_err(|e| e.to_string())?;
+            let again = serde_json::to_vec(&first).map_err(|e| format!("cannot write it back: {e}"))?;
+            let second: T = rt::decode(&again)
+                .map_err(|e| format!("what was written back does not read: {e}"))?;
+            if first == second {
+                Ok(again)
+            } else {
+                Err(format!("the value changed on the way back:\n  read    {first:?}\n  re-read {second:?}"))
+            }
+        }
+
+        /// The round trip of one example of `operation` in `module`; `part` is `request`,
+        /// `response` (any 2xx) or an error status (`400`). `None` when the operation has no
+        /// generated type for it.
+        pub fn check(module: &str, operation: &str, part: &str, json: &[u8]) -> Option<Result<Vec<u8>, String>> {
+            match (module, operation, part) {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    };
+    format_file(
+        tokens,
+        "//! The generated type of each operation's request body and response, for the round\n//! trip of the documents' examples (`main.rs` beside this file).\n\n",
+    )
 }

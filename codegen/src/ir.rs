@@ -186,6 +186,9 @@ pub struct Operation {
     pub query: Vec<Param>,
     pub body: Option<Body>,
     pub response: Response,
+    /// JSON bodies the document declares for other statuses (`400`, `404`, ...), by status.
+    /// The runtime reads every error body as `ApiErrorResponse` (or keeps it as text).
+    pub errors: Vec<(String, Ty)>,
 }
 
 #[derive(Debug, Clone)]

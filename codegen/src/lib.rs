@@ -10,6 +10,7 @@
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod examples;
 pub mod ir;
 pub mod load;
 pub mod model;
@@ -45,6 +46,8 @@ pub struct Output {
     pub files: emit::Files,
     /// API surface listing per domain module.
     pub surfaces: BTreeMap<String, String>,
+    /// The type table of the examples round-trip test ([`emit::example_table`]).
+    pub example_table: String,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
     /// sha256 of each input file, by file name (corrections as `corrections/<file>`).
@@ -126,6 +129,8 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     let (api, names, diags) = model::build(docs, &opts.names)?;
     let files = emit::emit(&api, &opts.runtime_dependency)
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    let example_table = emit::example_table(&api)
+        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
     let surfaces = api
         .domains
         .iter()
@@ -147,6 +152,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
     Ok(Output {
         files,
         surfaces,
+        example_table,
         names,
         inputs,
         api,

@@ -1038,6 +1038,7 @@ impl DomainBuilder<'_> {
         }
 
         let response = self.response(op_ptr, op, builder)?;
+        let errors = self.error_bodies(op_ptr, op, builder)?;
         let scopes = scopes_of(op.get("security")).or_else(|| root_scopes.clone());
         Ok(Operation {
             id: id.to_string(),
@@ -1059,7 +1060,41 @@ impl DomainBuilder<'_> {
             query,
             body,
             response,
+            errors,
         })
+    }
+
+    /// The JSON bodies of the non-success responses, by status.
+    fn error_bodies(
+        &mut self,
+        op_ptr: &str,
+        op: &Value,
+        builder: &str,
+    ) -> Result<Vec<(String, Ty)>, Diagnostic> {
+        let file = self.doc.path.clone();
+        let mut out = Vec::new();
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            return Ok(out);
+        };
+        for (code, r) in responses {
+            if code.starts_with('2') || code.starts_with('3') {
+                continue;
+            }
+            let content = r.get("content").and_then(Value::as_object);
+            let Some((ct, media)) = content.and_then(|c| c.iter().find(|(k, _)| is_json(k))) else {
+                continue;
+            };
+            let ty = match media.get("schema") {
+                Some(s) => {
+                    let at = ptr(&ptr(&ptr(&ptr(op_ptr, "responses"), code), "content"), ct);
+                    let n = schema::read(&file, &ptr(&at, "schema"), s)?;
+                    self.ty(&n, &format!("{builder}Error{code}"))
+                }
+                None => Ty::Json,
+            };
+            out.push((code.clone(), ty));
+        }
+        Ok(out)
     }
 
     /// The request body: JSON, or `multipart/form-data` (file uploads). Anything else skips
@@ -1216,7 +1251,7 @@ impl DomainBuilder<'_> {
     }
 }
 
-fn is_json(ct: &str) -> bool {
+pub fn is_json(ct: &str) -> bool {
     let ct = ct.split(';').next().unwrap_or("").trim();
     ct == "application/json" || ct == "text/json" || ct.ends_with("+json")
 }

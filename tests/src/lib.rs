@@ -362,11 +362,12 @@ pub fn specs_dir(set: &str) -> PathBuf {
     workspace_root().join("../shared/specs").join(set)
 }
 
-/// Generates from one folder of documents with the committed corrections and name lock.
-pub fn generate(set: &str) -> servicetitan_codegen::Output {
+/// Generation options for one folder of documents, with the committed corrections and
+/// name lock.
+pub fn options(set: &str) -> servicetitan_codegen::Options {
     let lock =
         std::fs::read_to_string(workspace_root().join("specs/names.lock")).unwrap_or_default();
-    servicetitan_codegen::generate(&servicetitan_codegen::Options {
+    servicetitan_codegen::Options {
         specs: specs_dir(set),
         corrections: Some(workspace_root().join("specs/corrections")),
         names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
@@ -374,8 +375,13 @@ pub fn generate(set: &str) -> servicetitan_codegen::Output {
             "{{ path = {:?} }}",
             workspace_root().join("runtime").display().to_string()
         ),
-    })
-    .unwrap_or_else(|d| panic!("generation of {set} failed:\n{d}"))
+    }
+}
+
+/// Generates from one folder of documents with the committed corrections and name lock.
+pub fn generate(set: &str) -> servicetitan_codegen::Output {
+    servicetitan_codegen::generate(&options(set))
+        .unwrap_or_else(|d| panic!("generation of {set} failed:\n{d}"))
 }
 
 /// Everything the runtime logs at TRACE level in this test binary, from the first

@@ -33,6 +33,13 @@ fn committed_generated_crate_is_fresh() {
         out.names.render(),
         "specs/names.lock is stale; run `cargo xtask generate`"
     );
+    let table =
+        std::fs::read_to_string(workspace_root().join("tests/tests/examples_round_trip/types.rs"))
+            .expect("example table");
+    assert!(
+        table == out.example_table,
+        "tests/tests/examples_round_trip/types.rs is stale; run `cargo xtask generate`"
+    );
 }
 
 fn regenerate_manifest(out: &servicetitan_codegen::Output) -> String {

@@ -1,10 +1,11 @@
-//! The two spec sets: OpenAPI 3.1 (today's portal) and 3.0.1 (the older export).
-//! - the 3.0.1 set generates, and the generated crate compiles;
-//! - a schema that means the same in both sets gives the same Rust type.
+//! The two spec sets: OpenAPI 3.1 (today's portal) and 3.0.1 (the older export). A schema
+//! that means the same in both sets gives the same Rust type. (That the 3.0.1 set
+//! generates a crate that compiles is shown by `examples_round_trip`, which builds and
+//! runs it.)
 
 use servicetitan_codegen::ir::{Api, TypeDef, TypeDefKind};
 use servicetitan_codegen::schema::{self, Node, NodeKind};
-use servicetitan_tests::{generate, specs_dir, workspace_root};
+use servicetitan_tests::{generate, specs_dir};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -175,29 +176,4 @@ fn refs_differ(a: &TypeDef, b: &TypeDef) -> bool {
         }
     }
     tys(a) != tys(b)
-}
-
-/// The 3.0.1 set generates into a temporary folder, and that crate compiles.
-#[test]
-fn openapi_30_set_generates_and_compiles() {
-    let out = generate("v2-openapi-3.0");
-    let (domains, ops, _) = servicetitan_codegen::stats(&out.api);
-    assert_eq!(domains, 24);
-    assert_eq!(ops, 571, "the 3.0.1 set has 571 operations");
-    let dir = workspace_root().join("target/generated-openapi-3.0");
-    servicetitan_codegen::write::write_tree(&dir, &out.files, &[]).expect("write");
-    let mut manifest = out.files["Cargo.toml"].clone();
-    manifest.push_str("\n[workspace]\n");
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
-    let target = workspace_root().join("target");
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--all-features", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo check");
-    assert!(
-        status.success(),
-        "the crate generated from the 3.0.1 set does not compile"
-    );
 }

@@ -4,6 +4,9 @@ use crate::project_root;
 use servicetitan_codegen as codegen;
 use std::time::Instant;
 
+/// The generated type table of the examples round-trip test.
+pub const EXAMPLE_TABLE: &str = "tests/tests/examples_round_trip/types.rs";
+
 /// Hand-written parts of generated/ that generation leaves alone.
 pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
 
@@ -22,6 +25,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let lock_path = root.join("specs/names.lock");
+    let table_path = root.join(EXAMPLE_TABLE);
     let inputs_path = root.join("specs/inputs.lock");
     let t0 = Instant::now();
     let out = codegen::generate(&inputs.options()?).map_err(|d| {
@@ -54,8 +58,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 lock_changes(&locked, &inputs).join("\n    ")
             ));
         }
-        if std::fs::read_to_string(&lock_path).ok().as_deref() != Some(names_text.as_str()) {
-            problems.push(format!("{} is out of date", lock_path.display()));
+        for (path, text) in [(&lock_path, &names_text), (&table_path, &out.example_table)] {
+            if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
+                problems.push(format!("{} is out of date", path.display()));
+            }
         }
         let stale = codegen::write::check_tree(&gen_dir, &out.files, KEEP)
             .map_err(|e| format!("{}: {e}", gen_dir.display()))?;
@@ -73,6 +79,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", gen_dir.display()))?;
     codegen::write::write_if_changed(&lock_path, &names_text).map_err(|e| e.to_string())?;
     codegen::write::write_if_changed(&inputs_path, &inputs).map_err(|e| e.to_string())?;
+    codegen::write::write_if_changed(&table_path, &out.example_table).map_err(|e| e.to_string())?;
     let (domains, ops, types) = codegen::stats(&out.api);
     let lines: usize = out.files.values().map(|f| f.lines().count()).sum();
     println!(

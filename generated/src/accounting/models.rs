@@ -78,6 +78,10 @@ pub struct AddressResponse {
     pub zip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.AdjustmentInvoiceCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -295,6 +299,10 @@ pub struct ApBillExpenseItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub project_label_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents a line item on an AP bill, containing material or equipment details
 ///
@@ -402,6 +410,10 @@ pub struct ApBillItemResponse {
     /// Budget code ID associated with the item
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents a complete AP bill with all associated details, items, and metadata
 ///
@@ -582,6 +594,10 @@ pub struct ApBillResponse {
     /// Date when the bill was reconciled, if applicable
     #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Defines the source or origin of an AP bill creation
 /// Values: Undefined (0), Standalone (1), Purchasing (2), Recurring (3), OCR (4), API (5)
@@ -978,6 +994,10 @@ pub struct ApCreditResponse {
     pub budget_code_id: Option<i64>,
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ApCreditSplitModelResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1004,6 +1024,10 @@ pub struct ApCreditSplitModelResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ApCreditSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1175,6 +1199,10 @@ pub struct ApPaymentResponse {
     pub splits: Option<Vec<ApPaymentSplitApiModel>>,
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ApPaymentSplitApiModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1198,6 +1226,10 @@ pub struct ApPaymentSplitApiModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ApPaymentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1414,6 +1446,10 @@ pub struct BankAccountResponse {
     pub r#type: Option<String>,
     #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.BatchResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1425,6 +1461,10 @@ pub struct BatchResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.BillType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1521,6 +1561,10 @@ pub struct CreateInvoiceTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<TemplateExecutionErrorResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreatedTaskResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1531,6 +1575,10 @@ pub struct CreatedTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1553,6 +1601,10 @@ pub struct CreditMemoAddSplitPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1568,6 +1620,10 @@ pub struct CreditMemoAddSplitsPublicResponse {
     pub id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<CreditMemoAddSplitPublicResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAppliedToCodeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1592,6 +1648,10 @@ pub struct CreditMemoAppliedToCodeResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub applied_to_reference_number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemGLAccountResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1605,6 +1665,10 @@ pub struct CreditMemoItemGlAccountResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemNamedEntityResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1614,6 +1678,10 @@ pub struct CreditMemoItemNamedEntityResponse {
     pub id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemsPublicResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1667,6 +1735,10 @@ pub struct CreditMemoItemsPublicResponse {
     pub created_by: Option<String>,
     #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoPublicResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1742,6 +1814,10 @@ pub struct CreditMemoPublicResponse {
     pub import_id: Option<String>,
     #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1772,6 +1848,10 @@ pub struct CreditMemoUpdatePublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemosItemsPublicResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1828,6 +1908,10 @@ pub struct CreditMemosItemsPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "creditMemoId", default, skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1897,6 +1981,10 @@ pub struct CustomFieldModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CustomFieldOperationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1935,6 +2023,10 @@ pub struct CustomFieldResponse {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CustomFieldTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1960,6 +2052,10 @@ pub struct CustomFieldTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2326,6 +2422,10 @@ pub struct DetailedDepositResponse {
     pub bank_account: Option<BankAccountResponse>,
     #[serde(rename = "feeAccount", default, skip_serializing_if = "Option::is_none")]
     pub fee_account: Option<FeeAccountResponse>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.DetailedPaymentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2396,6 +2496,10 @@ pub struct DetailedPaymentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub unapplied_amount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.DetailedTransactionResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2460,6 +2564,10 @@ pub struct DetailedTransactionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.DiscountAppliedBy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2531,6 +2639,10 @@ pub struct EmployeeInfoResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates whether empty journal entries should be included in journal entry query results
 ///
@@ -2678,6 +2790,10 @@ pub struct ExportInventoryBillResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ExportInvoiceItemResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2808,6 +2924,10 @@ pub struct ExportInvoiceItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ExportInvoiceResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2928,6 +3048,10 @@ pub struct ExportInvoiceResponse {
     pub review_status: Option<InvoiceReviewStatus>,
     #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<NamedFieldResponse>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ExportPaymentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2998,6 +3122,10 @@ pub struct ExportPaymentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub unapplied_amount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ExternalObjectResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3010,6 +3138,10 @@ pub struct ExternalObjectResponse {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.ExternalObjectSaveRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3037,6 +3169,10 @@ pub struct FeeAccountResponse {
     pub r#type: Option<String>,
     #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GeneralLedgerAccount`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3052,6 +3188,10 @@ pub struct GeneralLedgerAccount {
     pub r#type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GeneralLedgerAccountSource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3141,6 +3281,10 @@ pub struct GetInvoiceTasksResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relations: Option<Vec<InvoiceTaskRelationResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GlAccountCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3200,6 +3344,10 @@ pub struct GlAccountExtendedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GLAccountResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3215,6 +3363,10 @@ pub struct GlAccountResponse {
     pub r#type: Option<String>,
     #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GlAccountTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3235,6 +3387,10 @@ pub struct GlAccountTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.GlAccountUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3461,6 +3617,10 @@ pub struct InterestSettingsApiModel {
         skip_serializing_if = "Option::is_none"
     )]
     pub task_display_name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InterestTargetInvoice`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3598,6 +3758,10 @@ pub struct InventoryBillItemResponse {
     /// Budget code ID associated with the item
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InventoryBillResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3681,6 +3845,10 @@ pub struct InventoryBillResponse {
     pub job_number: Option<String>,
     #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InventoryBillSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3816,6 +3984,10 @@ pub struct InventoryLocationResponse {
     /// Type of inventory location (e.g., Warehouse, Truck, etc.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InvoiceConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4011,6 +4183,10 @@ pub struct InvoiceItemResponse {
     /// The estimate item from which this invoice item was created.
     #[serde(rename = "estimateItemId", default, skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates a type's item
 ///
@@ -4318,6 +4494,10 @@ pub struct InvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_configuration: Option<InvoiceConfiguration>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InvoiceReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4461,6 +4641,10 @@ pub struct InvoiceTaskRelationResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.InvoiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4554,6 +4738,10 @@ pub struct ItemGroupResponse {
     pub root_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JobResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4565,6 +4753,10 @@ pub struct JobResponse {
     pub number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JournalEntryCostType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4776,6 +4968,10 @@ pub struct JournalEntryDetailsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub internal_cost_type: Option<JournalEntryCostType>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JournalEntryLineCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5020,6 +5216,10 @@ pub struct JournalEntryResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isEmpty", default, skip_serializing_if = "Option::is_none")]
     pub is_empty: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JournalEntrySaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5070,6 +5270,10 @@ pub struct JournalEntrySku {
     pub r#type: Option<JournalEntrySkuType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JournalEntrySkuSaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5280,6 +5484,10 @@ pub struct JournalEntrySummaryResponse {
     pub memo: Option<String>,
     #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates a journal entry's sync status.
 ///
@@ -5401,6 +5609,10 @@ pub struct JournalEntryTransaction {
     pub r#type: Option<JournalEntryTransactionType>,
     #[serde(rename = "refNumber", default, skip_serializing_if = "Option::is_none")]
     pub ref_number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.JournalEntryTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5646,6 +5858,10 @@ pub struct MarkApBillAsExportedUpdateResponse {
     /// Error message if the operation failed, null if successful
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5670,6 +5886,10 @@ pub struct MarkApCreditAsExportedUpdateResponse {
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5710,6 +5930,10 @@ pub struct MarkApPaymentAsExportedUpdateResponse {
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5750,6 +5974,10 @@ pub struct MarkCreditMemoAsExportedResponse {
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.MarkDepositsAsExportedRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5784,6 +6012,10 @@ pub struct MarkInventoryBillAsExportedUpdateResponse {
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5824,6 +6056,10 @@ pub struct MarkInvoiceAsExportedUpdateResponse {
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.NamedFieldResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5833,6 +6069,10 @@ pub struct NamedFieldResponse {
     pub id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.NumberFieldResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5842,6 +6082,10 @@ pub struct NumberFieldResponse {
     pub id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentAppliedResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5864,6 +6108,10 @@ pub struct PaymentAppliedResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub applied_to_reference_number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5900,6 +6148,10 @@ pub struct PaymentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentSettlementUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5937,6 +6189,10 @@ pub struct PaymentSplitApiModel {
     pub invoice_id: Option<i64>,
     #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates a payment's status.
 ///
@@ -6063,6 +6319,10 @@ pub struct PaymentTermApiModel {
         skip_serializing_if = "Option::is_none"
     )]
     pub interest_settings: Option<InterestSettingsApiModel>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentTermApplyTo`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6144,6 +6404,10 @@ pub struct PaymentTermDiscountApiModel {
     pub apply_by: Option<DiscountAppliedBy>,
     #[serde(rename = "applyByValue", default, skip_serializing_if = "Option::is_none")]
     pub apply_by_value: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentTermDueDayType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6331,6 +6595,10 @@ pub struct PaymentTypeResponse {
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.PaymentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6390,6 +6658,10 @@ pub struct RemittanceVendorContactInfoResponse {
     /// Remittance vendor fax
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Remittance vendor response
 ///
@@ -6438,6 +6710,10 @@ pub struct RemittanceVendorResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.RoyaltyResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -6450,6 +6726,10 @@ pub struct RoyaltyResponse {
     pub sent_on: Option<rt::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates royalty status of invoice
 ///
@@ -6523,6 +6803,10 @@ pub struct SalesTaxResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxRate", default, skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates settlement status of payment
 ///
@@ -6723,6 +7007,10 @@ pub struct TaxRateResponse {
     /// The Quickbooks item that relates to this tax rate
     #[serde(rename = "salesTaxItem", default, skip_serializing_if = "Option::is_none")]
     pub sales_tax_item: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.TaxZoneResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -6776,6 +7064,10 @@ pub struct TaxZoneResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.TemplateExecutionErrorResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -6783,6 +7075,10 @@ pub struct TemplateExecutionErrorResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates a transaction's status.
 ///
@@ -6938,6 +7234,10 @@ pub struct UpdateInvoiceTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Accounting.V2.VendorCreditStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -67,6 +67,10 @@ pub struct AppointmentAssignmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Appointment response model
 ///
@@ -136,6 +140,10 @@ pub struct AppointmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.AppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -271,6 +279,10 @@ pub struct ArrivalWindowConfigurationResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ArrivalWindowConfiguration>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.ArrivalWindowResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -294,6 +306,10 @@ pub struct ArrivalWindowResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.AssignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -337,6 +353,10 @@ pub struct BulkDeleteTechnicianShiftResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "deletedIds", default, skip_serializing_if = "Option::is_none")]
     pub deleted_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.BusinessHourModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -350,6 +370,10 @@ pub struct BusinessHourModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CapacityRequestArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -407,6 +431,10 @@ pub struct CapacityResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<CapacityResponseAvailability>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CapacityResponseAvailability`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -477,6 +505,10 @@ pub struct CapacityResponseAvailability {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_exceeding_ideal_booking_percentage: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CapacityResponseTechnician`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -503,6 +535,10 @@ pub struct CapacityResponseTechnician {
         skip_serializing_if = "Option::is_none"
     )]
     pub has_required_skills: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CapacityResponseTechnicianStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -613,6 +649,10 @@ pub struct CreateBusinessHourResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CreateNonJobAppointmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -838,6 +878,10 @@ pub struct CreateNonJobAppointmentResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "daysOfWeek", default, skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -948,6 +992,10 @@ pub struct CreateOrUpdateZoneResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CreateTeamRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1001,6 +1049,10 @@ pub struct CreateTeamResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.CreateTechnicianShiftRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1105,6 +1157,10 @@ pub struct DeleteNonJobAppointmentResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.Contracts.TechnicianShift.DeleteTechnicianShiftResult`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1115,6 +1171,10 @@ pub struct DeleteTechnicianShiftResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Result of deleting a technician skill association.
 ///
@@ -1124,6 +1184,10 @@ pub struct DeleteTechnicianSkillResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.ExportAppointmentAssignmentsResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1188,6 +1252,10 @@ pub struct ExportAppointmentAssignmentsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.GetNonJobAppointmentResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1257,6 +1325,10 @@ pub struct GetNonJobAppointmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.GpsPingCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1351,6 +1423,10 @@ pub struct GpsPingResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.GpsPingResultStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1573,6 +1649,10 @@ pub struct NonJobAppointmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.NonJobAppointmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2071,6 +2151,10 @@ pub struct TeamResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.TechnicianShiftCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2085,6 +2169,10 @@ pub struct TechnicianShiftCreateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.TechnicianShiftResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2144,6 +2232,10 @@ pub struct TechnicianShiftResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.TechnicianShiftUpdateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2155,6 +2247,10 @@ pub struct TechnicianShiftUpdateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents a technician skill response.
 ///
@@ -2194,6 +2290,10 @@ pub struct TechnicianSkillResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.TechnicianTrackingResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2207,6 +2307,10 @@ pub struct TechnicianTrackingResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub technician_tracking_url: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.TimeRange`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2217,6 +2321,10 @@ pub struct TimeRange {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "toHour", default, skip_serializing_if = "Option::is_none")]
     pub to_hour: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.UnassignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2345,6 +2453,10 @@ pub struct UpdateTechnicianSkillsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub technician_skills: Option<Vec<TechnicianSkillResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Dispatch.V2.ZoneResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2411,4 +2523,8 @@ pub struct ZoneResponse {
     /// A list of assigned technicians
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technicians: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }

@@ -65,6 +65,10 @@ pub struct AddressResponse {
     /// Country code
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents Batch response
 ///
@@ -82,6 +86,10 @@ pub struct BatchResponse {
     /// Batch name
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Cancel Resource Request
 ///
@@ -867,6 +875,10 @@ pub struct CustomFieldResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.CustomFieldTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -903,6 +915,10 @@ pub struct CustomFieldTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents a batch request to update custom fields
 ///
@@ -1029,6 +1045,10 @@ pub struct ExportAdjustmentsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ExportPurchaseOrdersResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1157,6 +1177,10 @@ pub struct ExportPurchaseOrdersResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ExportReturnsResponse`.
 #[allow(deprecated)]
@@ -1314,6 +1338,10 @@ pub struct ExportReturnsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ExportTransfersResponse`.
 #[allow(deprecated)]
@@ -1442,6 +1470,10 @@ pub struct ExportTransfersResponse {
     /// that corresponds to the application guid provided in the request.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1479,6 +1511,10 @@ pub struct ExternalDataModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1604,6 +1640,10 @@ pub struct GlAccountResponse {
     /// GL Account detail type
     #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory adjustment item response
 ///
@@ -1674,6 +1714,10 @@ pub struct InventoryAdjustmentItemResponse {
     /// List of serial numbers
     #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory adjustment response
 ///
@@ -1788,6 +1832,10 @@ pub struct InventoryAdjustmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.LandedCostMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2014,6 +2062,10 @@ pub struct InventoryReceiptItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub fully_landed_unit_cost: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory receipt response
 ///
@@ -2160,6 +2212,10 @@ pub struct InventoryReceiptResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory return item response
 ///
@@ -2245,6 +2301,10 @@ pub struct InventoryReturnItemResponse {
     /// Budget code Id for the item
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory return response
 ///
@@ -2404,6 +2464,10 @@ pub struct InventoryReturnResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.InventoryReturnStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2522,6 +2586,10 @@ pub struct InventoryTemplateItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConsignment", default, skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Response model for inventory template details
 ///
@@ -2569,6 +2637,10 @@ pub struct InventoryTemplateResponse {
     /// Items in the template
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTemplateItemResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory transfer item response
 ///
@@ -2644,6 +2716,10 @@ pub struct InventoryTransferItemResponse {
     /// Id of the budget code for transfer item
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Inventory transfer response
 ///
@@ -2774,6 +2850,10 @@ pub struct InventoryTransferResponse {
     /// that corresponds to the application guid provided in the request.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ListReturnTypesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2825,6 +2905,10 @@ pub struct ListReturnTypesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Logical operator used for querying custom fields
 ///
@@ -3224,6 +3308,10 @@ pub struct PurchaseOrderItemResponse {
     /// Id of the budget code for this PO item
     #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents purchase order markup response
 ///
@@ -3248,6 +3336,10 @@ pub struct PurchaseOrderMarkupResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestRejectionArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3371,6 +3463,10 @@ pub struct PurchaseOrderRequestResponse {
     /// List of custom fields for this PO request
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3560,6 +3656,10 @@ pub struct PurchaseOrderResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents purchase order type response
 ///
@@ -3668,6 +3768,10 @@ pub struct PurchaseOrderTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.V2.ReceiptCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3935,6 +4039,10 @@ pub struct SerialNumberResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Sync status enum
 ///
@@ -4068,6 +4176,10 @@ pub struct TruckResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.UnitOfMeasureModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4119,6 +4231,10 @@ pub struct UnitOfMeasureModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendors: Option<Vec<UnitOfMeasureVendorModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Inventory.UnitOfMeasureVendorModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4152,6 +4268,10 @@ pub struct UnitOfMeasureVendorModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Update address with description request
 ///
@@ -4744,6 +4864,10 @@ pub struct VendorContactInfoResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Vendor response
 ///
@@ -4826,6 +4950,10 @@ pub struct VendorResponse {
     pub external_data: Option<Vec<ExternalDataModel>>,
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents warehouse response
 ///
@@ -4875,4 +5003,8 @@ pub struct WarehouseResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }

@@ -80,6 +80,10 @@ pub struct AppointmentHoldReason {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.AppointmentInformation`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -246,6 +250,10 @@ pub struct AppointmentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub appointment_summaries: Option<Vec<AppointmentSummaryApiModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Indicates the status of a Job Appointment.
 ///
@@ -359,6 +367,10 @@ pub struct AppointmentSummaryApiModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -385,6 +397,10 @@ pub struct BudgetCodeMatchResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "budgetCodes", default, skip_serializing_if = "Option::is_none")]
     pub budget_codes: Option<Vec<BudgetCodeModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -401,6 +417,10 @@ pub struct BudgetCodeModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<BudgetCodeSegmentModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.BudgetCodeSegmentBindingArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -437,6 +457,10 @@ pub struct BudgetCodeSegmentModel {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.CancelJobRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -476,6 +500,10 @@ pub struct CancelReasonResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeBatchResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -483,6 +511,10 @@ pub struct CreateBudgetCodeBatchResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<BudgetCodeModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -490,6 +522,10 @@ pub struct CreateBudgetCodeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<BudgetCodeModel>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.CreateFullBudgetCodeArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -861,6 +897,10 @@ pub struct CustomFieldTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.CustomFieldsUpdateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1028,6 +1068,10 @@ pub struct ExportAppointmentsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportJobCanceledLogResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1065,6 +1109,10 @@ pub struct ExportJobCanceledLogResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportJobHistoryEntry`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1096,6 +1144,10 @@ pub struct ExportJobHistoryEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub used_scheduling_tool: Option<JpmJobSchedulingTool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportJobHistoryResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1110,6 +1162,10 @@ pub struct ExportJobHistoryResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<ExportJobHistoryEntry>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportJobNotesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1154,6 +1210,10 @@ pub struct ExportJobNotesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportJobsResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1363,6 +1423,10 @@ pub struct ExportJobsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportProjectNotesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1407,6 +1471,10 @@ pub struct ExportProjectNotesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExportProjectsResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1514,6 +1582,10 @@ pub struct ExportProjectsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1551,6 +1623,10 @@ pub struct ExternalDataModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1704,6 +1780,10 @@ pub struct HoldReasonResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub appointment_hold_reasons: Option<Vec<AppointmentHoldReason>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobAppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1834,6 +1914,10 @@ pub struct JobBookedLogResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobCancelReasonResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1863,6 +1947,10 @@ pub struct JobCancelReasonResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// JobCanceledLog response model
 ///
@@ -1902,6 +1990,10 @@ pub struct JobCanceledLogResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2056,6 +2148,10 @@ pub struct JobEquipmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.Base.JobGeneratedLeadSource`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2066,6 +2162,10 @@ pub struct JobGeneratedLeadSource {
     /// ID of the employee
     #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.Jobs.JobHistoryItemModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2102,6 +2202,10 @@ pub struct JobHistoryItemModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobHistoryResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2109,6 +2213,10 @@ pub struct JobHistoryResponse {
     /// List of logs for the job
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<JobHistoryItemModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobHoldReasonResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2138,6 +2246,10 @@ pub struct JobHoldReasonResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2364,6 +2476,10 @@ pub struct JobResponse {
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
     #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.JobStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2560,6 +2676,10 @@ pub struct JobTypeResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_field_type_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.Jobs.JobSchedulingTool`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2709,6 +2829,10 @@ pub struct ListSegmentsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SegmentModel>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.MatchBudgetCodesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2716,6 +2840,10 @@ pub struct MatchBudgetCodesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<BudgetCodeMatchResult>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.NoteResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2745,6 +2873,10 @@ pub struct NoteResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ProjectNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2871,6 +3003,10 @@ pub struct ProjectResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobIds", default, skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ProjectStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2895,6 +3031,10 @@ pub struct ProjectStatusResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.V2.ProjectSubStatusResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2929,6 +3069,10 @@ pub struct ProjectSubStatusResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Represents a project type.
 ///
@@ -2953,6 +3097,10 @@ pub struct ProjectTypeResponse {
     /// The ID of the user who created this project type.
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemCostCategory`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3055,6 +3203,10 @@ pub struct SegmentItemModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.SegmentModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3077,6 +3229,10 @@ pub struct SegmentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isRequired", default, skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Jpm.BudgetCodes.SegmentStructure`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

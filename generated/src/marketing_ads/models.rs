@@ -15,6 +15,10 @@ pub struct AdGroup {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Attribution`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -82,12 +86,20 @@ pub struct Attribution {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "keywordName", default, skip_serializing_if = "Option::is_none")]
     pub keyword_name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Booking`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Booking {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Call`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -112,6 +124,10 @@ pub struct Call {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "excusedReason", default, skip_serializing_if = "Option::is_none")]
     pub excused_reason: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Campaign`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -132,6 +148,10 @@ pub struct Campaign {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Client.CapacityAwarenessWarning`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -155,6 +175,10 @@ pub struct CapacityAwarenessWarning {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "thresholdValue", default, skip_serializing_if = "Option::is_none")]
     pub threshold_value: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.CapacityAwarenessWarningQueryResult`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -171,6 +195,10 @@ pub struct CapacityAwarenessWarningQueryResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CapacityAwarenessWarning>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.V2.CreateExternalCallAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -253,6 +281,10 @@ pub struct Customer {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.DigitalStats`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -290,6 +322,10 @@ pub struct DigitalStats {
     pub cost_per_conversion: Option<f64>,
     #[serde(rename = "conversionRate", default, skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<f64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.EntityType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -409,6 +445,10 @@ pub struct GetAttributedLeadsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking: Option<Booking>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.GetPerformanceResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -434,6 +474,10 @@ pub struct GetPerformanceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub return_on_investment: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Job`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -443,6 +487,10 @@ pub struct Job {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Keyword`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -455,6 +503,10 @@ pub struct Keyword {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.LeadForm`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -467,6 +519,10 @@ pub struct LeadForm {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Contracts.Performance.LeadStats`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -506,6 +562,10 @@ pub struct LeadStats {
     pub booking_rate: Option<f64>,
     #[serde(rename = "avgTicket", default, skip_serializing_if = "Option::is_none")]
     pub avg_ticket: Option<f64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Marketing.Ads.Client.LeadType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -328,6 +328,10 @@ pub struct ReviewReport {
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewUpdatedStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

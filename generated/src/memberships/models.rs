@@ -79,6 +79,10 @@ pub struct CustomFieldResponse {
     /// Custom field value
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.CustomFieldTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -115,6 +119,10 @@ pub struct CustomFieldTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.CustomerMembershipResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -316,6 +324,10 @@ pub struct CustomerMembershipResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.CustomerMembershipStatusChangeItemResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -346,6 +358,10 @@ pub struct CustomerMembershipStatusChangeItemResponse {
     /// ID of the user that created this status change record
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.CustomerMembershipUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -778,6 +794,10 @@ pub struct ExportCustomerMembershipResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportCustomerMembershipStatusChangesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -813,6 +833,10 @@ pub struct ExportCustomerMembershipStatusChangesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportInvoiceTemplateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -865,6 +889,10 @@ pub struct ExportInvoiceTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportLocationRecurringServiceEventResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -928,6 +956,10 @@ pub struct ExportLocationRecurringServiceEventResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportLocationRecurringServiceResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1132,6 +1164,10 @@ pub struct ExportLocationRecurringServiceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportMembershipTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1255,6 +1291,10 @@ pub struct ExportMembershipTypeResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub show_membership_savings: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.ExportRecurringServiceTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1345,6 +1385,10 @@ pub struct ExportRecurringServiceTypeResponse {
     /// Import ID
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.InvoiceTemplateCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1456,6 +1500,10 @@ pub struct InvoiceTemplateItemResponse {
     /// Sold/billable hours
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1555,6 +1603,10 @@ pub struct InvoiceTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.InvoiceTemplateUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1632,6 +1684,10 @@ pub struct LocationRecurringServiceEventResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1836,6 +1892,10 @@ pub struct LocationRecurringServiceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2167,6 +2227,10 @@ pub struct MembershipSaleInvoiceCreateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_membership_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2248,6 +2312,10 @@ pub struct MembershipTypeDiscountEntry {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeDiscountItemResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2275,6 +2343,10 @@ pub struct MembershipTypeDiscountItemResponse {
     /// ID of the user that created this discount item
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingEntry`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2306,6 +2378,10 @@ pub struct MembershipTypeDurationBillingEntry {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "renewalPrice", default, skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingItemResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2358,6 +2434,10 @@ pub struct MembershipTypeDurationBillingItemResponse {
     /// ID of the user that created this duration/billing option
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceEntry`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2395,6 +2475,10 @@ pub struct MembershipTypeRecurringServiceEntry {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceItemResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2448,6 +2532,10 @@ pub struct MembershipTypeRecurringServiceItemResponse {
     /// ID of the user that created this recurring service item
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.MembershipTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2571,6 +2659,10 @@ pub struct MembershipTypeResponse {
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
     #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.SkuType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3086,6 +3178,10 @@ pub struct RecurringServiceTypeResponse {
     /// Import ID
     #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Memberships.V2.RevenueRecognitionMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -311,6 +311,10 @@ pub struct EstimateItemResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub membership_duration: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.EstimateItemUpdateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -387,6 +391,10 @@ pub struct EstimateItemUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateId", default, skip_serializing_if = "Option::is_none")]
     pub estimate_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Membership billing frequency. Mirrors ServiceTitan.Model.Memberships.MembershipRecurrenceType.
 ///
@@ -541,6 +549,10 @@ pub struct EstimateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub require_deposit_on_signature: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.Types.EstimateReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -686,6 +698,10 @@ pub struct EstimateStatusChangesResponse {
     /// ID of the user that created this status change record
     #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.EstimateStatusModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -696,6 +712,10 @@ pub struct EstimateStatusModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.EstimateTemplateItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -847,6 +867,10 @@ pub struct EstimateTemplateItemResponse {
     /// Comma-separated project label names associated with this item.
     #[serde(rename = "projectLabels", default, skip_serializing_if = "Option::is_none")]
     pub project_labels: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `EstimateTemplates.EstimateTemplateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -940,6 +964,10 @@ pub struct EstimateTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateTemplateItemResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.ExportEstimatesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1021,6 +1049,10 @@ pub struct ExportEstimatesResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub require_deposit_on_signature: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.ExternalLinkInModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1039,6 +1071,10 @@ pub struct ExternalLinkResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `EstimateTemplates.Types.ProposalBehaviorType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1153,6 +1189,10 @@ pub struct ProposalTemplateAssignmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.ProposalTemplateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1206,6 +1246,10 @@ pub struct ProposalTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `EstimateTemplates.Types.ProposalTemplateStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1334,6 +1378,10 @@ pub struct ProposalTypeOptionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateType", default, skip_serializing_if = "Option::is_none")]
     pub estimate_type: Option<ProposalTypeOptionEstimateType>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.ProposalTypeResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1363,6 +1411,10 @@ pub struct ProposalTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ProposalTypeOptionResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.ProposalTypesResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1370,6 +1422,10 @@ pub struct ProposalTypesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProposalTypeResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.SellRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1418,6 +1474,10 @@ pub struct SkuModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `Estimates.V2.UpdateEstimateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

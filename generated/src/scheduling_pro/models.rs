@@ -25,6 +25,10 @@ pub struct Address {
     /// Country
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.Customer`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -105,6 +109,10 @@ pub struct Customer {
     /// User Agent
     #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.MilestoneFrequencyCount`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -154,6 +162,10 @@ pub struct MilestoneFrequencyCount {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abandoned: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.RouterPerformanceResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -186,6 +198,10 @@ pub struct RouterPerformanceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_count_by_scheduler_id: Option<Vec<RouterSchedulerSessionPerformance>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.RouterSchedulerSessionPerformance`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -198,6 +214,10 @@ pub struct RouterSchedulerSessionPerformance {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "openedCount", default, skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.RouterSessionResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -366,6 +386,10 @@ pub struct RouterSessionResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub previous_session_id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.SchedulerMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -598,6 +622,10 @@ pub struct SchedulerPerformanceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub milestone_frequency_count: Option<MilestoneFrequencyCount>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.SchedulerResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -660,6 +688,10 @@ pub struct SchedulerResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub quick_launch_link: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.SchedulerSessionResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -828,6 +860,10 @@ pub struct SchedulerSessionResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub previous_session_id: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `SchedulingPro.V2.SourceTracking`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -898,4 +934,8 @@ pub struct SourceTracking {
         skip_serializing_if = "Option::is_none"
     )]
     pub marketing_source: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }

@@ -296,6 +296,10 @@ pub struct CustomFieldResponse {
     /// Custom field value
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `ServiceAgreements.V2.ExportServiceAgreementResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -516,6 +520,10 @@ pub struct ExportServiceAgreementResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `ServiceAgreements.V2.PricingStrategyType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -877,6 +885,10 @@ pub struct ServiceAgreementResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `ServiceAgreements.V2.ServiceAgreementTemplateFieldsResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1063,6 +1075,10 @@ pub struct ServiceAgreementTemplateFieldsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub default_auto_renew: Option<bool>,
+    /// Fields the document does not list, kept as sent: written back when the value
+    /// is serialized, so nothing the API adds is lost.
+    #[serde(flatten)]
+    pub unknown_fields: rt::Map<rt::Json>,
 }
 /// Schema `ServiceAgreements.V2.TargetMarginValueType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
