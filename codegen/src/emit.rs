@@ -555,6 +555,11 @@ fn struct_def(
     let mut field_tokens = Vec::new();
     let mut ctor_args = Vec::new();
     let mut ctor_inits = Vec::new();
+    // Response models read through `rt::de_model` and a generated field match, instead of
+    // serde's derive: half the code to compile (see ARCHITECTURE.md).
+    let lean = keeps_unknown_fields(t);
+    let default = if lean { quote!() } else { quote!(default,) };
+    let mut match_arms = Vec::new();
     for f in fields {
         let fname = ident(&f.name);
         let inner = ty_tokens(&f.ty, From::Models);
@@ -582,7 +587,7 @@ fn struct_def(
                 ctor_inits.push(quote!(#fname: None));
                 (
                     quote!(Option<#inner>),
-                    quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]),
+                    quote!(#[serde(#rename #default skip_serializing_if = "Option::is_none")]),
                 )
             }
             FieldRepr::OptionalNull => {
@@ -616,13 +621,15 @@ fn struct_def(
             #attrs
             pub #fname: #ty,
         });
+        match_arms.push(quote!(#wire => self.#fname = map.next_value()?,));
     }
-    if keeps_unknown_fields(t) {
-        let mut name = "unknown_fields".to_string();
-        while fields.iter().any(|f| f.name == name) {
-            name.push('_');
+    let mut model_impls = quote!();
+    if lean {
+        let mut unknown = "unknown_fields".to_string();
+        while fields.iter().any(|f| f.name == unknown) {
+            unknown.push('_');
         }
-        let n = ident(&name);
+        let n = ident(&unknown);
         field_tokens.push(quote! {
             /// Fields the document does not list, kept as sent: written back when the value
             /// is serialized, so nothing the API adds is lost.
@@ -630,7 +637,31 @@ fn struct_def(
             pub #n: rt::Map<rt::Json>,
         });
         ctor_inits.push(quote!(#n: rt::Map::new()));
+        model_impls = quote! {
+            impl rt::ModelFields for #name {
+                fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                    match key {
+                        #(#match_arms)*
+                        _ => return Ok(false),
+                    }
+                    Ok(true)
+                }
+                fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+                    &mut self.#n
+                }
+            }
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    rt::de_model(deserializer)
+                }
+            }
+        };
     }
+    let derive_de = if lean {
+        quote!()
+    } else {
+        quote!(, serde::Deserialize)
+    };
     let derive_default = if all_defaultable {
         quote!(Default,)
     } else {
@@ -671,10 +702,11 @@ fn struct_def(
         #doc
         #deprecated
         #allow_dep
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize #derive_de)]
         pub struct #name {
             #(#field_tokens)*
         }
+        #model_impls
         #ctor
         #query_impl
     }
@@ -1198,6 +1230,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
             #(#setters)*
 
             /// Sends the request.
+            #[inline]
             pub fn send(self) -> rt::ResponseFuture<#out_ty> {
                 let #mutable request = rt::Request::new(&Self::OPERATION, #path_expr);
                 #(#query_pushes)*
@@ -1211,6 +1244,7 @@ fn builder(d: &Domain, controller: &str, o: &Operation) -> TokenStream {
         impl std::future::IntoFuture for #b {
             type Output = Result<#out_ty, rt::Error>;
             type IntoFuture = rt::ResponseFuture<#out_ty>;
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 self.send()
             }
@@ -1298,10 +1332,12 @@ fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
                 quote! {
                     impl #b {
                         /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+                        #[inline]
                         pub fn pages(self) -> rt::BoxStream<#page_ty> {
                             rt::pages(self)
                         }
                         /// Every item of every page, one page in memory at a time.
+                        #[inline]
                         pub fn items(self) -> rt::BoxStream<#item> {
                             rt::items(self)
                         }
@@ -1318,6 +1354,7 @@ fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
                     fn first_page(&self) -> i32 {
                         #get
                     }
+                    #[inline]
                     fn fetch(self) -> rt::ResponseFuture<#page_ty> {
                         self.send()
                     }
@@ -1338,10 +1375,12 @@ fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
                     impl #b {
                         /// Every batch, following `continueFrom` while the API says `hasMore`;
                         /// store each batch's `continue_from` once its items are processed.
+                        #[inline]
                         pub fn batches(self) -> rt::BoxStream<rt::ExportBatch<#item>> {
                             rt::batches(self)
                         }
                         /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+                        #[inline]
                         pub fn items(self) -> rt::ExportItems<#item> {
                             rt::export_items(self)
                         }
@@ -1355,6 +1394,7 @@ fn streaming_impls(d: &Domain, o: &Operation, b: &Ident) -> TokenStream {
                         self.#from = Some(token);
                         self
                     }
+                    #[inline]
                     fn fetch(self) -> rt::ResponseFuture<rt::ExportBatch<#item>> {
                         self.send()
                     }

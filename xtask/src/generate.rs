@@ -14,6 +14,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = project_root();
     let mut inputs = crate::Inputs::default();
     let mut check = false;
+    let mut out_dir: Option<std::path::PathBuf> = None;
     let mut strict = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -21,14 +22,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
             _ if inputs.take(a, &mut it)? => {}
             "--check" => check = true,
             "--strict" => strict = true,
+            "--out" => out_dir = Some(it.next().ok_or("--out needs a folder")?.into()),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
     let lock_path = root.join("specs/names.lock");
     let table_path = root.join(EXAMPLE_TABLE);
     let inputs_path = root.join("specs/inputs.lock");
+    let mut options = inputs.options()?;
+    if out_dir.is_some() {
+        options.runtime_dependency = format!(
+            "{{ path = {:?} }}",
+            root.join("runtime").display().to_string()
+        );
+    }
     let t0 = Instant::now();
-    let out = codegen::generate(&inputs.options()?).map_err(|d| {
+    let out = codegen::generate(&options).map_err(|d| {
         format!(
             "{d}generation failed: {} error(s); nothing was written",
             d.errors().count()
@@ -43,6 +52,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--strict: {} warning(s); nothing was written",
             out.warnings.len()
         ));
+    }
+    if let Some(dir) = out_dir {
+        // A stand-alone copy elsewhere (benchmarks, experiments): its own workspace, and
+        // nothing of the repository's locks touched.
+        let mut files = out.files.clone();
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            manifest.push_str("\n[workspace]\n");
+        }
+        codegen::write::write_tree(&dir, &files, &[])
+            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+        println!(
+            "generated {} files in {} ({:.0} ms)",
+            files.len(),
+            dir.display(),
+            elapsed.as_secs_f64() * 1000.0
+        );
+        return Ok(());
     }
     let inputs = render_inputs(&inputs.specs, &out.inputs);
     let names_text = out.names.render();

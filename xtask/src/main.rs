@@ -11,12 +11,13 @@ const USAGE: &str = "\
 usage: cargo xtask <job> [options]
 
 jobs:
-  generate [--specs DIR] [--corrections DIR|none] [--check] [--strict]
+  generate [--specs DIR] [--corrections DIR|none] [--check] [--strict] [--out DIR]
       Generate the `servicetitan` crate (generated/) from the OpenAPI documents in DIR
       (default ../shared/specs/v2), corrected by the overlays in specs/corrections.
       --check changes nothing and fails if any generated file or specs/inputs.lock is
       stale. --strict fails on warnings (skipped operations, corrections that match
-      nothing).
+      nothing). --out writes a stand-alone copy of the crate to DIR instead, and
+      touches nothing else.
   diff --old DIR --new DIR [--corrections DIR|none] [--output FILE]
       Markdown report of what the documents in DIR (new) change in the generated crate
       against those in DIR (old): operations, types, fields, enum values, each marked

@@ -64,24 +64,52 @@ impl rt::QueryValue for ActiveStateFilterType {
     }
 }
 /// Schema `Accounting.V2.AddressResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AddressResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.AdjustmentInvoiceCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -261,343 +289,410 @@ impl rt::QueryValue for AmountComparisonOperator {
 /// Represents an expense item on an AP bill for non-inventory costs
 ///
 /// Schema `Accounting.V2.ApBillExpenseItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillExpenseItemResponse {
     /// Unique identifier for the expense item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Amount of the expense as a formatted string
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Description of the expense item
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// General ledger account information for the expense
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// Job associated with the expense, if applicable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<NamedFieldResponse>,
     /// Business unit associated with the expense
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     /// Budget code ID associated with the expense
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of project label IDs associated with the expense
-    #[serde(
-        rename = "projectLabelIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabelIds", skip_serializing_if = "Option::is_none")]
     pub project_label_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ApBillExpenseItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "projectLabelIds" => self.project_label_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApBillExpenseItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents a line item on an AP bill, containing material or equipment details
 ///
 /// Schema `Accounting.V2.ApBillItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillItemResponse {
     /// Display order of the item on the bill
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Name of the item (material or equipment)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Detailed description of the item (may contain HTML formatting)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity of the item as a formatted string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Cost per unit as a formatted string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Tax amount allocated to this line item
-    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allocatedTax", skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<rt::Decimal>,
     /// Shipping amount allocated to this line item
-    #[serde(
-        rename = "allocatedShipping",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedShipping", skip_serializing_if = "Option::is_none")]
     pub allocated_shipping: Option<String>,
     /// Other costs allocated to this line item
-    #[serde(
-        rename = "allocatedOtherCosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedOtherCosts", skip_serializing_if = "Option::is_none")]
     pub allocated_other_costs: Option<rt::Decimal>,
     /// Fully landed unit cost for this line item
-    #[serde(
-        rename = "fullyLandedUnitCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fullyLandedUnitCost", skip_serializing_if = "Option::is_none")]
     pub fully_landed_unit_cost: Option<rt::Decimal>,
     /// Inventory location where the item is stored
-    #[serde(
-        rename = "inventoryLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocation", skip_serializing_if = "Option::is_none")]
     pub inventory_location: Option<InventoryLocationResponse>,
     /// Vendor's part number for the item
-    #[serde(
-        rename = "vendorPartNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorPartNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_part_number: Option<String>,
     /// Serial number of the item, if applicable
-    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     /// General ledger account information for accounting purposes
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// Cost of sale account information for accounting purposes
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information for accounting purposes
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// Unique identifier for the bill item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// SKU (Stock Keeping Unit) identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Associated receipt item ID, if applicable
-    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receiptItemId", skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// Type of SKU (e.g., Material, Equipment)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// SKU code identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ApBillItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "order" => self.order = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "allocatedTax" => self.allocated_tax = map.next_value()?,
+            "allocatedShipping" => self.allocated_shipping = map.next_value()?,
+            "allocatedOtherCosts" => self.allocated_other_costs = map.next_value()?,
+            "fullyLandedUnitCost" => self.fully_landed_unit_cost = map.next_value()?,
+            "inventoryLocation" => self.inventory_location = map.next_value()?,
+            "vendorPartNumber" => self.vendor_part_number = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "receiptItemId" => self.receipt_item_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "skuCode" => self.sku_code = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApBillItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents a complete AP bill with all associated details, items, and metadata
 ///
 /// Schema `Accounting.V2.ApBillResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillResponse {
     /// Unique identifier for the AP bill
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Associated purchase order ID, if applicable
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
     /// Current synchronization status of the bill (e.g., Pending, Posted, Exported)
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
     /// Current status of the bill (e.g., Unreconciled, Reconciled, Discrepancy, Canceled)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Source of the bill creation (e.g., Standalone, Purchasing, API, OCR)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Type of the bill (e.g., Procurement, ApBill)
-    #[serde(rename = "billType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billType", skip_serializing_if = "Option::is_none")]
     pub bill_type: Option<String>,
     /// Date when the bill was posted to the accounting system
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::DateTime>,
     /// Reference number for the bill
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Vendor's internal number or identifier
-    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
     /// Brief summary or description of the bill
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Date of the bill as specified by the vendor
-    #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billDate", skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
     /// Date by which early payment discount can be applied
-    #[serde(
-        rename = "earlyDiscountDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "earlyDiscountDate", skip_serializing_if = "Option::is_none")]
     pub early_discount_date: Option<rt::DateTime>,
     /// Total amount of the bill as a formatted string
-    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billAmount", skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<rt::Decimal>,
     /// Total amount from the vendor's invoice as a formatted string
-    #[serde(
-        rename = "vendorInvoiceTotal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorInvoiceTotal", skip_serializing_if = "Option::is_none")]
     pub vendor_invoice_total: Option<rt::Decimal>,
     /// Tax amount as a formatted string
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Shipping amount as a formatted string
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Landed cost method for this bill (from purchase order type).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landedCostMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     /// Other landed costs amount (duties, fees), when applicable
-    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
     /// Pre-tax discount amount applied to the bill
-    #[serde(
-        rename = "preTaxDiscountAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "preTaxDiscountAmount", skip_serializing_if = "Option::is_none")]
     pub pre_tax_discount_amount: Option<rt::Decimal>,
     /// Pre-tax charge amount applied to the bill
-    #[serde(rename = "preTaxCharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "preTaxCharge", skip_serializing_if = "Option::is_none")]
     pub pre_tax_charge: Option<rt::Decimal>,
     /// Post-tax discount amount applied to the bill
-    #[serde(
-        rename = "postTaxDiscountAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "postTaxDiscountAmount", skip_serializing_if = "Option::is_none")]
     pub post_tax_discount_amount: Option<rt::Decimal>,
     /// Post-tax charge amount applied to the bill
-    #[serde(rename = "postTaxCharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postTaxCharge", skip_serializing_if = "Option::is_none")]
     pub post_tax_charge: Option<rt::Decimal>,
     /// Name of the user who created the bill
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Date and time when the bill was created
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the bill was last modified
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Name of the payment terms applied to this bill
-    #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "termName", skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
     /// Due date for payment of the bill
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
     /// Indicates whether this bill should not be paid (hold status)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotPay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotPay", skip_serializing_if = "Option::is_none")]
     pub do_not_pay: Option<bool>,
     /// Date when the bill was canceled, if applicable
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Information about who canceled the bill
-    #[serde(rename = "canceledBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledBy", skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<NamedFieldResponse>,
     /// Description of the shipping destination
-    #[serde(
-        rename = "shipToDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipToDescription", skip_serializing_if = "Option::is_none")]
     pub ship_to_description: Option<String>,
     /// Batch information if the bill is part of a batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Business unit associated with the bill
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     /// Tax zone information for tax calculations
-    #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZone", skip_serializing_if = "Option::is_none")]
     pub tax_zone: Option<NamedFieldResponse>,
     /// Vendor information for the bill
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
     /// Remittance vendor information for payment processing
-    #[serde(
-        rename = "remittanceVendorInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "remittanceVendorInfo", skip_serializing_if = "Option::is_none")]
     pub remittance_vendor_info: Option<NamedFieldResponse>,
     /// Shipping address information
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of line items on the bill (materials and equipment)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ApBillItemResponse>>,
     /// List of expense items on the bill
-    #[serde(rename = "expenseItems", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expenseItems", skip_serializing_if = "Option::is_none")]
     pub expense_items: Option<Vec<ApBillExpenseItemResponse>>,
     /// Custom field values associated with the bill
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Job ID associated with the bill, if applicable
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Job number associated with the bill, if applicable
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Date when the bill was reconciled, if applicable
-    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ApBillResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "billType" => self.bill_type = map.next_value()?,
+            "postDate" => self.post_date = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "vendorNumber" => self.vendor_number = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "billDate" => self.bill_date = map.next_value()?,
+            "earlyDiscountDate" => self.early_discount_date = map.next_value()?,
+            "billAmount" => self.bill_amount = map.next_value()?,
+            "vendorInvoiceTotal" => self.vendor_invoice_total = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "landedCostMethod" => self.landed_cost_method = map.next_value()?,
+            "otherAmount" => self.other_amount = map.next_value()?,
+            "preTaxDiscountAmount" => self.pre_tax_discount_amount = map.next_value()?,
+            "preTaxCharge" => self.pre_tax_charge = map.next_value()?,
+            "postTaxDiscountAmount" => self.post_tax_discount_amount = map.next_value()?,
+            "postTaxCharge" => self.post_tax_charge = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "termName" => self.term_name = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "doNotPay" => self.do_not_pay = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "canceledBy" => self.canceled_by = map.next_value()?,
+            "shipToDescription" => self.ship_to_description = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "taxZone" => self.tax_zone = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "remittanceVendorInfo" => self.remittance_vendor_info = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "expenseItems" => self.expense_items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "dateReconciled" => self.date_reconciled = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApBillResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Defines the source or origin of an AP bill creation
 /// Values: Undefined (0), Standalone (1), Purchasing (2), Recurring (3), OCR (4), API (5)
@@ -923,111 +1018,168 @@ impl rt::QueryValue for ApBillType {
     }
 }
 /// Schema `Accounting.V2.ApCreditResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApCreditResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "inventoryReturnId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryReturnId", skip_serializing_if = "Option::is_none")]
     pub inventory_return_id: Option<i64>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledOn", skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VendorCreditStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApCreditSyncStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "remittanceVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "remittanceVendor", skip_serializing_if = "Option::is_none")]
     pub remittance_vendor: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paymentStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentStatus", skip_serializing_if = "Option::is_none")]
     pub payment_status: Option<ApPaymentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApCreditSplitModelResponse>>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ApCreditResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "inventoryReturnId" => self.inventory_return_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "canceledOn" => self.canceled_on = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "appliedAmount" => self.applied_amount = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "remittanceVendor" => self.remittance_vendor = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "paymentStatus" => self.payment_status = map.next_value()?,
+            "splits" => self.splits = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApCreditResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ApCreditSplitModelResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApCreditSplitModelResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "inventoryBillId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorCreditId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorCreditId", skip_serializing_if = "Option::is_none")]
     pub vendor_credit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ApCreditSplitModelResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "inventoryBillId" => self.inventory_bill_id = map.next_value()?,
+            "vendorCreditId" => self.vendor_credit_id = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApCreditSplitModelResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.ApCreditSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1144,92 +1296,154 @@ impl rt::QueryValue for ApPaymentMethod {
     }
 }
 /// Schema `Accounting.V2.ApPaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApPaymentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(rename = "approvedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "approvedDate", skip_serializing_if = "Option::is_none")]
     pub approved_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<ApPaymentMethod>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "printCheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "printCheck", skip_serializing_if = "Option::is_none")]
     pub print_check: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ApPaymentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApPaymentSyncStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "glAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "glAccount", skip_serializing_if = "Option::is_none")]
     pub gl_account: Option<GlAccountResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "remittanceVendor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "remittanceVendor", skip_serializing_if = "Option::is_none")]
     pub remittance_vendor: Option<NamedFieldResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApPaymentSplitApiModel>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ApPaymentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "approvedDate" => self.approved_date = map.next_value()?,
+            "method" => self.method = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "printCheck" => self.print_check = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "glAccount" => self.gl_account = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "remittanceVendor" => self.remittance_vendor = map.next_value()?,
+            "splits" => self.splits = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApPaymentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ApPaymentSplitApiModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApPaymentSplitApiModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "documentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "documentId", skip_serializing_if = "Option::is_none")]
     pub document_id: Option<i64>,
-    #[serde(
-        rename = "inventoryBillId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ApPaymentSplitApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "documentId" => self.document_id = map.next_value()?,
+            "inventoryBillId" => self.inventory_bill_id = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ApPaymentSplitApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.ApPaymentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1433,38 +1647,90 @@ impl rt::QueryValue for BalanceComparer {
     }
 }
 /// Schema `Accounting.V2.BankAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BankAccountResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "detailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BankAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "detailType" => self.detail_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BankAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.BatchResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BatchResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BatchResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.BillType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1547,38 +1813,88 @@ impl CreateInvoiceTaskRequest {
     }
 }
 /// Schema `Accounting.V2.CreateInvoiceTaskResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateInvoiceTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "executionId", skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<CreatedTaskResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<TemplateExecutionErrorResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreateInvoiceTaskResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "executionId" => self.execution_id = map.next_value()?,
+            "tasks" => self.tasks = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errors" => self.errors = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateInvoiceTaskResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreatedTaskResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatedTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreatedTaskResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "taskId" => self.task_id = map.next_value()?,
+            "key" => self.key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreatedTaskResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1593,18 +1909,42 @@ pub struct CreditMemoAddSplitPublicRequest {
     pub amount: rt::Nullable<rt::Decimal>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAddSplitPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreditMemoAddSplitPublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitPublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1613,38 +1953,61 @@ pub struct CreditMemoAddSplitsPublicRequest {
     pub splits: rt::Nullable<Vec<CreditMemoAddSplitPublicRequest>>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAddSplitsPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<CreditMemoAddSplitPublicResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreditMemoAddSplitsPublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "splits" => self.splits = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitsPublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAppliedToCodeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAppliedToCodeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedId", skip_serializing_if = "Option::is_none")]
     pub applied_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedOn", skip_serializing_if = "Option::is_none")]
     pub applied_on: Option<rt::Date>,
-    #[serde(rename = "appliedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedBy", skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<String>,
     #[serde(
         rename = "appliedToReferenceNumber",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub applied_to_reference_number: Option<String>,
@@ -1653,171 +2016,326 @@ pub struct CreditMemoAppliedToCodeResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreditMemoAppliedToCodeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "appliedId" => self.applied_id = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "appliedAmount" => self.applied_amount = map.next_value()?,
+            "appliedOn" => self.applied_on = map.next_value()?,
+            "appliedBy" => self.applied_by = map.next_value()?,
+            "appliedToReferenceNumber" => {
+                self.applied_to_reference_number = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoAppliedToCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemGLAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemGlAccountResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreditMemoItemGlAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoItemGlAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemNamedEntityResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemNamedEntityResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreditMemoItemNamedEntityResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoItemNamedEntityResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemsPublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemsPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     #[serde(
         rename = "revenueGeneralLedgerAccount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub revenue_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
     #[serde(
         rename = "expensesGeneralLedgerAccount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub expenses_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreditMemoItemsPublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "revenueGeneralLedgerAccount" => {
+                self.revenue_general_ledger_account = map.next_value()?;
+            }
+            "expensesGeneralLedgerAccount" => {
+                self.expenses_general_ledger_account = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoItemsPublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoPublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "subTotal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subTotal", skip_serializing_if = "Option::is_none")]
     pub sub_total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTax", skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<rt::Decimal>,
-    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTaxCode", skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<Vec<CreditMemoAppliedToCodeResponse>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customerAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerAddress", skip_serializing_if = "Option::is_none")]
     pub customer_address: Option<AddressResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "locationAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationAddress", skip_serializing_if = "Option::is_none")]
     pub location_address: Option<AddressResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreditMemoPublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "subTotal" => self.sub_total = map.next_value()?,
+            "salesTax" => self.sales_tax = map.next_value()?,
+            "salesTaxCode" => self.sales_tax_code = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customerAddress" => self.customer_address = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "locationAddress" => self.location_address = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoPublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1832,86 +2350,154 @@ pub struct CreditMemoUpdatePublicRequest {
     pub business_unit_id: Option<i64>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoUpdatePublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreditMemoUpdatePublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemoUpdatePublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemosItemsPublicResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemosItemsPublicResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     #[serde(
         rename = "revenueGeneralLedgerAccount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub revenue_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
     #[serde(
         rename = "expensesGeneralLedgerAccount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub expenses_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "creditMemoId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreditMemosItemsPublicResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "revenueGeneralLedgerAccount" => {
+                self.revenue_general_ledger_account = map.next_value()?;
+            }
+            "expensesGeneralLedgerAccount" => {
+                self.expenses_general_ledger_account = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "creditMemoId" => self.credit_memo_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreditMemosItemsPublicResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1973,18 +2559,42 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `Accounting.CustomFieldModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CustomFieldOperationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2017,45 +2627,93 @@ impl CustomFieldPairRequest {
     }
 }
 /// Schema `Accounting.V2.CustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2378,196 +3036,297 @@ impl rt::QueryValue for DepositStatus {
     }
 }
 /// Schema `Accounting.V2.DetailedDepositResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedDepositResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "depositStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositStatus", skip_serializing_if = "Option::is_none")]
     pub deposit_status: Option<String>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "depositDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositDate", skip_serializing_if = "Option::is_none")]
     pub deposit_date: Option<rt::DateTime>,
-    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<String>,
-    #[serde(rename = "reviewedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewedOn", skip_serializing_if = "Option::is_none")]
     pub reviewed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "grossAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "grossAmount", skip_serializing_if = "Option::is_none")]
     pub gross_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "netAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "netAmount", skip_serializing_if = "Option::is_none")]
     pub net_amount: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fees: Option<rt::Decimal>,
-    #[serde(rename = "bankAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bankAccount", skip_serializing_if = "Option::is_none")]
     pub bank_account: Option<BankAccountResponse>,
-    #[serde(rename = "feeAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "feeAccount", skip_serializing_if = "Option::is_none")]
     pub fee_account: Option<FeeAccountResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DetailedDepositResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "depositStatus" => self.deposit_status = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "depositDate" => self.deposit_date = map.next_value()?,
+            "reviewStatus" => self.review_status = map.next_value()?,
+            "reviewedOn" => self.reviewed_on = map.next_value()?,
+            "grossAmount" => self.gross_amount = map.next_value()?,
+            "netAmount" => self.net_amount = map.next_value()?,
+            "fees" => self.fees = map.next_value()?,
+            "bankAccount" => self.bank_account = map.next_value()?,
+            "feeAccount" => self.fee_account = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DetailedDepositResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.DetailedPaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedPaymentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<Vec<PaymentAppliedResponse>>,
-    #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authCode", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deposit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "refundedPaymentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "refundedPaymentId", skip_serializing_if = "Option::is_none")]
     pub refunded_payment_id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
-    #[serde(
-        rename = "unappliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unappliedAmount", skip_serializing_if = "Option::is_none")]
     pub unapplied_amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DetailedPaymentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "authCode" => self.auth_code = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "checkNumber" => self.check_number = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "deposit" => self.deposit = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "refundedPaymentId" => self.refunded_payment_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "unappliedAmount" => self.unapplied_amount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DetailedPaymentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.DetailedTransactionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedTransactionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    #[serde(
-        rename = "unappliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unappliedAmount", skip_serializing_if = "Option::is_none")]
     pub unapplied_amount: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deposit: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<Vec<PaymentAppliedResponse>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
-    #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authCode", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DetailedTransactionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "unappliedAmount" => self.unapplied_amount = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "deposit" => self.deposit = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "authCode" => self.auth_code = map.next_value()?,
+            "checkNumber" => self.check_number = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DetailedTransactionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.DiscountAppliedBy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2629,20 +3388,45 @@ impl rt::QueryValue for DiscountAppliedBy {
     }
 }
 /// Schema `Accounting.V2.EmployeeInfoResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeInfoResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeeInfoResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates whether empty journal entries should be included in journal entry query results
 ///
@@ -2706,442 +3490,615 @@ impl rt::QueryValue for EmptyJeHandling {
     }
 }
 /// Schema `Accounting.V2.ExportInventoryBillResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInventoryBillResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billDate", skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
-    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billAmount", skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<rt::Decimal>,
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landedCostMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
-    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "termName", skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "shipToDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipToDescription", skip_serializing_if = "Option::is_none")]
     pub ship_to_description: Option<String>,
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZone", skip_serializing_if = "Option::is_none")]
     pub tax_zone: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryBillItemResponse>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportInventoryBillResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "vendorNumber" => self.vendor_number = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "billDate" => self.bill_date = map.next_value()?,
+            "billAmount" => self.bill_amount = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "landedCostMethod" => self.landed_cost_method = map.next_value()?,
+            "otherAmount" => self.other_amount = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "termName" => self.term_name = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "shipToDescription" => self.ship_to_description = map.next_value()?,
+            "postDate" => self.post_date = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "taxZone" => self.tax_zone = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "dateReconciled" => self.date_reconciled = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportInventoryBillResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ExportInvoiceItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
-    #[serde(
-        rename = "inventoryLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocation", skip_serializing_if = "Option::is_none")]
     pub inventory_location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isChargeable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChargeable", skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
-    #[serde(rename = "itemGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    #[serde(rename = "soldHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "serviceDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceDate", skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(
-        rename = "inventoryStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryStatus", skip_serializing_if = "Option::is_none")]
     pub inventory_status: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOn", skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
-    #[serde(
-        rename = "installedEquipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// The estimate item from which this invoice item was created.
-    #[serde(rename = "estimateItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateItemId", skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportInvoiceItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "inventoryLocation" => self.inventory_location = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "inventory" => self.inventory = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "isChargeable" => self.is_chargeable = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "itemGroup" => self.item_group = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "soldHours" => self.sold_hours = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "serviceDate" => self.service_date = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            "inventoryStatus" => self.inventory_status = map.next_value()?,
+            "addOn" => self.add_on = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "installedEquipmentId" => self.installed_equipment_id = map.next_value()?,
+            "estimateItemId" => self.estimate_item_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportInvoiceItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ExportInvoiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceItemResponse>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "discountTotal", skip_serializing_if = "Option::is_none")]
     pub discount_total: Option<rt::Decimal>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(rename = "materialSkuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "materialSkuId", skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
-    #[serde(rename = "paidOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "invoiceConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
     pub invoice_configuration: Option<InvoiceConfiguration>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(rename = "invoiceDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceDate", skip_serializing_if = "Option::is_none")]
     pub invoice_date: Option<rt::DateTime>,
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
-    #[serde(rename = "subTotal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subTotal", skip_serializing_if = "Option::is_none")]
     pub sub_total: Option<rt::Decimal>,
-    #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTax", skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<rt::Decimal>,
-    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTaxCode", skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
-    #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
-    #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceType", skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customerAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerAddress", skip_serializing_if = "Option::is_none")]
     pub customer_address: Option<AddressResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "locationAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationAddress", skip_serializing_if = "Option::is_none")]
     pub location_address: Option<AddressResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "termName", skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "depositedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositedOn", skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "adjustmentToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adjustmentToId", skip_serializing_if = "Option::is_none")]
     pub adjustment_to_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
-    #[serde(rename = "employeeInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeInfo", skip_serializing_if = "Option::is_none")]
     pub employee_info: Option<EmployeeInfoResponse>,
     #[serde(
         rename = "commissionEligibilityDate",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub commission_eligibility_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "sentStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sentStatus", skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedTo", skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<NamedFieldResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportInvoiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "summary" => self.summary = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "discountTotal" => self.discount_total = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            "materialSkuId" => self.material_sku_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "paidOn" => self.paid_on = map.next_value()?,
+            "invoiceConfiguration" => self.invoice_configuration = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "invoiceDate" => self.invoice_date = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "subTotal" => self.sub_total = map.next_value()?,
+            "salesTax" => self.sales_tax = map.next_value()?,
+            "salesTaxCode" => self.sales_tax_code = map.next_value()?,
+            "taxZoneId" => self.tax_zone_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "invoiceType" => self.invoice_type = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customerAddress" => self.customer_address = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "locationAddress" => self.location_address = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "termName" => self.term_name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "depositedOn" => self.deposited_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "adjustmentToId" => self.adjustment_to_id = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "royalty" => self.royalty = map.next_value()?,
+            "employeeInfo" => self.employee_info = map.next_value()?,
+            "commissionEligibilityDate" => {
+                self.commission_eligibility_date = map.next_value()?;
+            }
+            "sentStatus" => self.sent_status = map.next_value()?,
+            "reviewStatus" => self.review_status = map.next_value()?,
+            "assignedTo" => self.assigned_to = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportInvoiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ExportPaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPaymentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<Vec<PaymentAppliedResponse>>,
-    #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authCode", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deposit: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(
-        rename = "refundedPaymentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "refundedPaymentId", skip_serializing_if = "Option::is_none")]
     pub refunded_payment_id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
-    #[serde(
-        rename = "unappliedAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unappliedAmount", skip_serializing_if = "Option::is_none")]
     pub unapplied_amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportPaymentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "authCode" => self.auth_code = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "checkNumber" => self.check_number = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "deposit" => self.deposit = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "refundedPaymentId" => self.refunded_payment_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "unappliedAmount" => self.unapplied_amount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportPaymentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.ExternalObjectResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalObjectResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalObjectResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalObjectResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.ExternalObjectSaveRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3156,42 +4113,96 @@ pub struct ExternalObjectSaveRequest {
     pub url: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.FeeAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FeeAccountResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "detailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for FeeAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "detailType" => self.detail_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FeeAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.GeneralLedgerAccount`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GeneralLedgerAccount {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GeneralLedgerAccount {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "subtype" => self.subtype = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GeneralLedgerAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.GeneralLedgerAccountSource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3257,34 +4268,66 @@ impl rt::QueryValue for GeneralLedgerAccountSource {
     }
 }
 /// Schema `Accounting.V2.GetInvoiceTasksResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetInvoiceTasksResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(rename = "assigneeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assigneeId", skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<rt::Uuid>,
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "templateId", skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relations: Option<Vec<InvoiceTaskRelationResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GetInvoiceTasksResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "taskId" => self.task_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "assigneeId" => self.assignee_id = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "templateId" => self.template_id = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "relations" => self.relations = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetInvoiceTasksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.GlAccountCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3301,96 +4344,178 @@ pub struct GlAccountCreateRequest {
     pub subtype: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.GlAccountExtendedResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountExtendedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isIntacctGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isIntacctGroup", skip_serializing_if = "Option::is_none")]
     pub is_intacct_group: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isIntacctBankAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isIntacctBankAccount", skip_serializing_if = "Option::is_none")]
     pub is_intacct_bank_account: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<GeneralLedgerAccountSource>,
-    #[serde(
-        rename = "defaultAccountType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAccountType", skip_serializing_if = "Option::is_none")]
     pub default_account_type: Option<DefaultAccountType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GlAccountExtendedResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "subtype" => self.subtype = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isIntacctGroup" => self.is_intacct_group = map.next_value()?,
+            "isIntacctBankAccount" => self.is_intacct_bank_account = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "defaultAccountType" => self.default_account_type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GlAccountExtendedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.GLAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "detailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GlAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "detailType" => self.detail_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GlAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.GlAccountTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "parentTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentTypeId", skip_serializing_if = "Option::is_none")]
     pub parent_type_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GlAccountTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "parentTypeId" => self.parent_type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GlAccountTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.GlAccountUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3582,45 +4707,69 @@ impl rt::QueryValue for InterestRateType {
     }
 }
 /// Schema `Accounting.V2.InterestSettingsAPIModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InterestSettingsApiModel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "rateType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateType", skip_serializing_if = "Option::is_none")]
     pub rate_type: Option<InterestRateType>,
-    #[serde(rename = "flatRateValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "flatRateValue", skip_serializing_if = "Option::is_none")]
     pub flat_rate_value: Option<rt::Decimal>,
-    #[serde(
-        rename = "percentageRateValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "percentageRateValue", skip_serializing_if = "Option::is_none")]
     pub percentage_rate_value: Option<rt::Decimal>,
-    #[serde(rename = "chargeMethod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "chargeMethod", skip_serializing_if = "Option::is_none")]
     pub charge_method: Option<InterestChargeMethod>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<InterestChargeFrequency>,
-    #[serde(rename = "gracePeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "gracePeriod", skip_serializing_if = "Option::is_none")]
     pub grace_period: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "targetInvoices", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "targetInvoices", skip_serializing_if = "Option::is_none")]
     pub target_invoices: Option<Vec<InterestTargetInvoice>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskDisplayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskDisplayName", skip_serializing_if = "Option::is_none")]
     pub task_display_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InterestSettingsApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "rateType" => self.rate_type = map.next_value()?,
+            "flatRateValue" => self.flat_rate_value = map.next_value()?,
+            "percentageRateValue" => self.percentage_rate_value = map.next_value()?,
+            "chargeMethod" => self.charge_method = map.next_value()?,
+            "frequency" => self.frequency = map.next_value()?,
+            "gracePeriod" => self.grace_period = map.next_value()?,
+            "targetInvoices" => self.target_invoices = map.next_value()?,
+            "taskId" => self.task_id = map.next_value()?,
+            "taskDisplayName" => self.task_display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InterestSettingsApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.InterestTargetInvoice`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3686,169 +4835,223 @@ impl rt::QueryValue for InterestTargetInvoice {
     }
 }
 /// Schema `Accounting.V2.InventoryBillItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryBillItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allocatedTax", skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<rt::Decimal>,
-    #[serde(
-        rename = "allocatedShipping",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedShipping", skip_serializing_if = "Option::is_none")]
     pub allocated_shipping: Option<String>,
-    #[serde(
-        rename = "allocatedOtherCosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedOtherCosts", skip_serializing_if = "Option::is_none")]
     pub allocated_other_costs: Option<rt::Decimal>,
-    #[serde(
-        rename = "fullyLandedUnitCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fullyLandedUnitCost", skip_serializing_if = "Option::is_none")]
     pub fully_landed_unit_cost: Option<rt::Decimal>,
-    #[serde(
-        rename = "inventoryLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocation", skip_serializing_if = "Option::is_none")]
     pub inventory_location: Option<String>,
-    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receiptItemId", skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryBillItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "order" => self.order = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "allocatedTax" => self.allocated_tax = map.next_value()?,
+            "allocatedShipping" => self.allocated_shipping = map.next_value()?,
+            "allocatedOtherCosts" => self.allocated_other_costs = map.next_value()?,
+            "fullyLandedUnitCost" => self.fully_landed_unit_cost = map.next_value()?,
+            "inventoryLocation" => self.inventory_location = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "receiptItemId" => self.receipt_item_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "skuCode" => self.sku_code = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryBillItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.InventoryBillResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryBillResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(rename = "vendorNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(rename = "billDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billDate", skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<rt::DateTime>,
-    #[serde(rename = "billAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billAmount", skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<rt::Decimal>,
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landedCostMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
-    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "termName", skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
-    #[serde(
-        rename = "shipToDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipToDescription", skip_serializing_if = "Option::is_none")]
     pub ship_to_description: Option<String>,
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "taxZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZone", skip_serializing_if = "Option::is_none")]
     pub tax_zone: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Budget code ID associated with the bill
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryBillItemResponse>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(rename = "dateReconciled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InventoryBillResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "vendorNumber" => self.vendor_number = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "billDate" => self.bill_date = map.next_value()?,
+            "billAmount" => self.bill_amount = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "landedCostMethod" => self.landed_cost_method = map.next_value()?,
+            "otherAmount" => self.other_amount = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "termName" => self.term_name = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "shipToDescription" => self.ship_to_description = map.next_value()?,
+            "postDate" => self.post_date = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "taxZone" => self.tax_zone = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "dateReconciled" => self.date_reconciled = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryBillResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.InventoryBillSyncStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3971,23 +5174,48 @@ impl rt::QueryValue for InventoryBillThreeWayMatchDiscrepancy {
 /// Represents an inventory location where items are stored
 ///
 /// Schema `Accounting.V2.InventoryLocationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryLocationResponse {
     /// Unique identifier for the inventory location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the inventory location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of inventory location (e.g., Warehouse, Truck, etc.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InventoryLocationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryLocationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.InvoiceConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4061,132 +5289,160 @@ impl rt::QueryValue for InvoiceConfiguration {
     }
 }
 /// Schema `Accounting.V2.InvoiceItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
-    #[serde(
-        rename = "inventoryLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocation", skip_serializing_if = "Option::is_none")]
     pub inventory_location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isChargeable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChargeable", skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
-    #[serde(rename = "itemGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
     pub item_group: Option<ItemGroupResponse>,
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    #[serde(rename = "soldHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "serviceDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceDate", skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(
-        rename = "inventoryStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryStatus", skip_serializing_if = "Option::is_none")]
     pub inventory_status: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOn", skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
-    #[serde(
-        rename = "installedEquipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// The estimate item from which this invoice item was created.
-    #[serde(rename = "estimateItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateItemId", skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InvoiceItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "inventoryLocation" => self.inventory_location = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "inventory" => self.inventory = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "isChargeable" => self.is_chargeable = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "itemGroup" => self.item_group = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "soldHours" => self.sold_hours = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "serviceDate" => self.service_date = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            "inventoryStatus" => self.inventory_status = map.next_value()?,
+            "addOn" => self.add_on = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "installedEquipmentId" => self.installed_equipment_id = map.next_value()?,
+            "estimateItemId" => self.estimate_item_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates a type's item
 ///
@@ -4376,128 +5632,179 @@ impl InvoiceItemUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.InvoiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<String>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    #[serde(rename = "invoiceDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceDate", skip_serializing_if = "Option::is_none")]
     pub invoice_date: Option<rt::DateTime>,
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
-    #[serde(rename = "subTotal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subTotal", skip_serializing_if = "Option::is_none")]
     pub sub_total: Option<rt::Decimal>,
-    #[serde(rename = "salesTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTax", skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<rt::Decimal>,
-    #[serde(rename = "salesTaxCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTaxCode", skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
-    #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
-    #[serde(rename = "invoiceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceType", skip_serializing_if = "Option::is_none")]
     pub invoice_type: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "customerAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerAddress", skip_serializing_if = "Option::is_none")]
     pub customer_address: Option<AddressResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "locationAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationAddress", skip_serializing_if = "Option::is_none")]
     pub location_address: Option<AddressResponse>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(rename = "termName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "termName", skip_serializing_if = "Option::is_none")]
     pub term_name: Option<String>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    #[serde(rename = "depositedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositedOn", skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "adjustmentToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adjustmentToId", skip_serializing_if = "Option::is_none")]
     pub adjustment_to_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobResponse>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub royalty: Option<RoyaltyResponse>,
-    #[serde(rename = "employeeInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeInfo", skip_serializing_if = "Option::is_none")]
     pub employee_info: Option<EmployeeInfoResponse>,
     #[serde(
         rename = "commissionEligibilityDate",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub commission_eligibility_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "sentStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sentStatus", skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedTo", skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceItemResponse>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "discountTotal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "discountTotal", skip_serializing_if = "Option::is_none")]
     pub discount_total: Option<rt::Decimal>,
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    #[serde(rename = "materialSkuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "materialSkuId", skip_serializing_if = "Option::is_none")]
     pub material_sku_id: Option<i64>,
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
-    #[serde(rename = "paidOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "invoiceConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
     pub invoice_configuration: Option<InvoiceConfiguration>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InvoiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "invoiceDate" => self.invoice_date = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "subTotal" => self.sub_total = map.next_value()?,
+            "salesTax" => self.sales_tax = map.next_value()?,
+            "salesTaxCode" => self.sales_tax_code = map.next_value()?,
+            "taxZoneId" => self.tax_zone_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "invoiceType" => self.invoice_type = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customerAddress" => self.customer_address = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "locationAddress" => self.location_address = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "termName" => self.term_name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "depositedOn" => self.deposited_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "adjustmentToId" => self.adjustment_to_id = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "royalty" => self.royalty = map.next_value()?,
+            "employeeInfo" => self.employee_info = map.next_value()?,
+            "commissionEligibilityDate" => {
+                self.commission_eligibility_date = map.next_value()?;
+            }
+            "sentStatus" => self.sent_status = map.next_value()?,
+            "reviewStatus" => self.review_status = map.next_value()?,
+            "assignedTo" => self.assigned_to = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "discountTotal" => self.discount_total = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            "materialSkuId" => self.material_sku_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "paidOn" => self.paid_on = map.next_value()?,
+            "invoiceConfiguration" => self.invoice_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.InvoiceReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4634,17 +5941,41 @@ impl rt::QueryValue for InvoiceSentStatus {
     }
 }
 /// Schema `Accounting.V2.InvoiceTaskRelationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTaskRelationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InvoiceTaskRelationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "taskId" => self.task_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceTaskRelationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.InvoiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4731,32 +6062,81 @@ pub struct InvoiceUpdateRequest {
     pub payments: rt::Nullable<Vec<PaymentSettlementUpdateRequest>>,
 }
 /// Schema `Accounting.V2.ItemGroupResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ItemGroupResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "rootId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rootId", skip_serializing_if = "Option::is_none")]
     pub root_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ItemGroupResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rootId" => self.root_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ItemGroupResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.JobResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JobResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.JournalEntryCostType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4893,85 +6273,106 @@ impl JournalEntryCreateRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntryDetailsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryDetailsResponse {
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<GeneralLedgerAccount>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub debit: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    #[serde(rename = "unitAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitAmount", skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<rt::Decimal>,
-    #[serde(
-        rename = "externalObjects",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalObjects", skip_serializing_if = "Option::is_none")]
     pub external_objects: Option<Vec<ExternalObjectResponse>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<JournalEntryTransaction>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
-    #[serde(
-        rename = "inventoryLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocation", skip_serializing_if = "Option::is_none")]
     pub inventory_location: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<NumberFieldResponse>,
-    #[serde(
-        rename = "customerLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerLocation", skip_serializing_if = "Option::is_none")]
     pub customer_location: Option<NamedFieldResponse>,
-    #[serde(rename = "paymentType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentType", skip_serializing_if = "Option::is_none")]
     pub payment_type: Option<NamedFieldResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<NumberFieldResponse>,
-    #[serde(
-        rename = "serviceAgreement",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceAgreement", skip_serializing_if = "Option::is_none")]
     pub service_agreement: Option<NumberFieldResponse>,
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<JournalEntryTransaction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<JournalEntrySku>,
-    #[serde(
-        rename = "transactionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "transactionDate", skip_serializing_if = "Option::is_none")]
     pub transaction_date: Option<rt::Date>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    #[serde(
-        rename = "internalCostType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "internalCostType", skip_serializing_if = "Option::is_none")]
     pub internal_cost_type: Option<JournalEntryCostType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JournalEntryDetailsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "postDate" => self.post_date = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "debit" => self.debit = map.next_value()?,
+            "credit" => self.credit = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "unitAmount" => self.unit_amount = map.next_value()?,
+            "externalObjects" => self.external_objects = map.next_value()?,
+            "transaction" => self.transaction = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "inventoryLocation" => self.inventory_location = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "customerLocation" => self.customer_location = map.next_value()?,
+            "paymentType" => self.payment_type = map.next_value()?,
+            "project" => self.project = map.next_value()?,
+            "serviceAgreement" => self.service_agreement = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "sku" => self.sku = map.next_value()?,
+            "transactionDate" => self.transaction_date = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "internalCostType" => self.internal_cost_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JournalEntryDetailsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.JournalEntryLineCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5168,58 +6569,93 @@ impl rt::QueryValue for JournalEntryPostingStatus {
     }
 }
 /// Schema `Accounting.V2.JournalEntryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<JournalEntrySource>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JournalEntryPostingStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<JournalEntrySyncStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "versionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<i32>,
-    #[serde(
-        rename = "lastSyncVersionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastSyncVersionId", skip_serializing_if = "Option::is_none")]
     pub last_sync_version_id: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
-    #[serde(rename = "exportedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportedOn", skip_serializing_if = "Option::is_none")]
     pub exported_on: Option<rt::DateTime>,
-    #[serde(rename = "exportedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportedBy", skip_serializing_if = "Option::is_none")]
     pub exported_by: Option<NamedFieldResponse>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isEmpty", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isEmpty", skip_serializing_if = "Option::is_none")]
     pub is_empty: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JournalEntryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            "lastSyncVersionId" => self.last_sync_version_id = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "postDate" => self.post_date = map.next_value()?,
+            "exportedOn" => self.exported_on = map.next_value()?,
+            "exportedBy" => self.exported_by = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "isEmpty" => self.is_empty = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JournalEntryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.JournalEntrySaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5261,19 +6697,44 @@ impl JournalEntrySaveRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySku`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntrySku {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JournalEntrySkuType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JournalEntrySku {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JournalEntrySku {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.JournalEntrySkuSaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5467,27 +6928,55 @@ impl rt::QueryValue for JournalEntryStatus {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySummaryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntrySummaryResponse {
-    #[serde(rename = "postDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<GeneralLedgerAccount>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub debit: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<NamedFieldResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JournalEntrySummaryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "postDate" => self.post_date = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "credit" => self.credit = map.next_value()?,
+            "debit" => self.debit = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JournalEntrySummaryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates a journal entry's sync status.
 ///
@@ -5599,20 +7088,45 @@ impl JournalEntrySyncUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntryTransaction`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryTransaction {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JournalEntryTransactionType>,
-    #[serde(rename = "refNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refNumber", skip_serializing_if = "Option::is_none")]
     pub ref_number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JournalEntryTransaction {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "refNumber" => self.ref_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JournalEntryTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.JournalEntryTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5843,25 +7357,50 @@ impl MarkApBillAsExportedUpdateRequest {
 /// Response model indicating the result of marking an AP bill as exported
 ///
 /// Schema `Accounting.V2.MarkApBillAsExportedUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApBillAsExportedUpdateResponse {
     /// The ID of the AP bill that was processed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "billId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billId", skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<i64>,
     /// Indicates whether the operation was successful
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Error message if the operation failed, null if successful
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MarkApBillAsExportedUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "billId" => self.bill_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkApBillAsExportedUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5876,20 +7415,45 @@ impl MarkApCreditAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApCreditAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "apCreditId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "apCreditId", skip_serializing_if = "Option::is_none")]
     pub ap_credit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MarkApCreditAsExportedUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "apCreditId" => self.ap_credit_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkApCreditAsExportedUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5920,20 +7484,45 @@ impl MarkApPaymentAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApPaymentAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "apPaymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "apPaymentId", skip_serializing_if = "Option::is_none")]
     pub ap_payment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MarkApPaymentAsExportedUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "apPaymentId" => self.ap_payment_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkApPaymentAsExportedUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5964,20 +7553,45 @@ impl MarkCreditMemoAsExportedRequest {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkCreditMemoAsExportedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "creditMemoId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MarkCreditMemoAsExportedResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "creditMemoId" => self.credit_memo_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkCreditMemoAsExportedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.MarkDepositsAsExportedRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5998,24 +7612,45 @@ impl MarkInventoryBillAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkInventoryBillAsExportedUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkInventoryBillAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "inventoryBillId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MarkInventoryBillAsExportedUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inventoryBillId" => self.inventory_bill_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkInventoryBillAsExportedUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6046,65 +7681,137 @@ impl MarkInvoiceAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkInvoiceAsExportedUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MarkInvoiceAsExportedUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "success" => self.success = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MarkInvoiceAsExportedUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.NamedFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NamedFieldResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for NamedFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NamedFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.NumberFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberFieldResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for NumberFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NumberFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.PaymentAppliedResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentAppliedResponse {
-    #[serde(rename = "appliedAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
-    #[serde(rename = "appliedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedBy", skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedId", skip_serializing_if = "Option::is_none")]
     pub applied_id: Option<i64>,
-    #[serde(rename = "appliedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedOn", skip_serializing_if = "Option::is_none")]
     pub applied_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appliedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<i64>,
     #[serde(
         rename = "appliedToReferenceNumber",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub applied_to_reference_number: Option<String>,
@@ -6113,45 +7820,105 @@ pub struct PaymentAppliedResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PaymentAppliedResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "appliedAmount" => self.applied_amount = map.next_value()?,
+            "appliedBy" => self.applied_by = map.next_value()?,
+            "appliedId" => self.applied_id = map.next_value()?,
+            "appliedOn" => self.applied_on = map.next_value()?,
+            "appliedTo" => self.applied_to = map.next_value()?,
+            "appliedToReferenceNumber" => {
+                self.applied_to_reference_number = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentAppliedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.PaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authCode", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
-    #[serde(rename = "checkNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Gets or sets the identifier when exported.
-    #[serde(rename = "exportId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(rename = "paidOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<PaymentSplitApiModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
-    #[serde(
-        rename = "transactionStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "transactionStatus", skip_serializing_if = "Option::is_none")]
     pub transaction_status: Option<TransactionProcessingStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PaymentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value()?,
+            "authCode" => self.auth_code = map.next_value()?,
+            "checkNumber" => self.check_number = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "exportId" => self.export_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "paidOn" => self.paid_on = map.next_value()?,
+            "splits" => self.splits = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "transactionStatus" => self.transaction_status = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.PaymentSettlementUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6181,18 +7948,43 @@ impl PaymentSettlementUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.PaymentSplitApiModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentSplitApiModel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PaymentSplitApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "amount" => self.amount = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "invoiceNumber" => self.invoice_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentSplitApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates a payment's status.
 ///
@@ -6269,60 +8061,83 @@ impl PaymentStatusBatchRequest {
     }
 }
 /// Schema `Accounting.V2.PaymentTermAPIModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentTermApiModel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dueDayType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDayType", skip_serializing_if = "Option::is_none")]
     pub due_day_type: Option<PaymentTermDueDayType>,
-    #[serde(rename = "dueDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDay", skip_serializing_if = "Option::is_none")]
     pub due_day: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isCustomerDefault",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isCustomerDefault", skip_serializing_if = "Option::is_none")]
     pub is_customer_default: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isVendorDefault",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isVendorDefault", skip_serializing_if = "Option::is_none")]
     pub is_vendor_default: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "inUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "inUse", skip_serializing_if = "Option::is_none")]
     pub in_use: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "paymentTermDiscountModel",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub payment_term_discount_model: Option<PaymentTermDiscountApiModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "interestSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "interestSettings", skip_serializing_if = "Option::is_none")]
     pub interest_settings: Option<InterestSettingsApiModel>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PaymentTermApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dueDayType" => self.due_day_type = map.next_value()?,
+            "dueDay" => self.due_day = map.next_value()?,
+            "isCustomerDefault" => self.is_customer_default = map.next_value()?,
+            "isVendorDefault" => self.is_vendor_default = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "inUse" => self.in_use = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "paymentTermDiscountModel" => {
+                self.payment_term_discount_model = map.next_value()?;
+            }
+            "interestSettings" => self.interest_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentTermApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.PaymentTermApplyTo`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6384,30 +8199,55 @@ impl rt::QueryValue for PaymentTermApplyTo {
     }
 }
 /// Schema `Accounting.V2.PaymentTermDiscountAPIModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentTermDiscountApiModel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(
-        rename = "discountApplyTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountApplyTo", skip_serializing_if = "Option::is_none")]
     pub discount_apply_to: Option<PaymentTermApplyTo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
-    #[serde(rename = "discountType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "discountType", skip_serializing_if = "Option::is_none")]
     pub discount_type: Option<PaymentTermValueType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    #[serde(rename = "applyBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "applyBy", skip_serializing_if = "Option::is_none")]
     pub apply_by: Option<DiscountAppliedBy>,
-    #[serde(rename = "applyByValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "applyByValue", skip_serializing_if = "Option::is_none")]
     pub apply_by_value: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PaymentTermDiscountApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "discountApplyTo" => self.discount_apply_to = map.next_value()?,
+            "discount" => self.discount = map.next_value()?,
+            "discountType" => self.discount_type = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "applyBy" => self.apply_by = map.next_value()?,
+            "applyByValue" => self.apply_by_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentTermDiscountApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.PaymentTermDueDayType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6583,22 +8423,48 @@ impl rt::QueryValue for PaymentTransactionType {
     }
 }
 /// Schema `Accounting.V2.PaymentTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PaymentTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.PaymentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6641,95 +8507,180 @@ impl PaymentUpdateRequest {
 /// Remittance vendor contact info response
 ///
 /// Schema `Accounting.V2.RemittanceVendorContactInfoResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RemittanceVendorContactInfoResponse {
     /// Remittance vendor first name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Remittance vendor last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Remittance vendor phone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Remittance vendor email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Remittance vendor fax
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for RemittanceVendorContactInfoResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "fax" => self.fax = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RemittanceVendorContactInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Remittance vendor response
 ///
 /// Schema `Accounting.V2.RemittanceVendorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RemittanceVendorResponse {
     /// Remittance vendor Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Remittance vendor name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active/Inactive status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Customer Id
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Indicates whether vendor validated by user during first payment approval
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isApproved", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isApproved", skip_serializing_if = "Option::is_none")]
     pub is_approved: Option<bool>,
     /// Indicates whether there were paid payments for this vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isVerified", skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Remittance vendor contact information
-    #[serde(rename = "contactInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contactInfo", skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<RemittanceVendorContactInfoResponse>,
     /// Remittance vendor address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for RemittanceVendorResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "isApproved" => self.is_approved = map.next_value()?,
+            "isVerified" => self.is_verified = map.next_value()?,
+            "contactInfo" => self.contact_info = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RemittanceVendorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.RoyaltyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RoyaltyResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
-    #[serde(rename = "sentOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sentOn", skip_serializing_if = "Option::is_none")]
     pub sent_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for RoyaltyResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "sentOn" => self.sent_on = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RoyaltyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates royalty status of invoice
 ///
@@ -6793,20 +8744,45 @@ impl rt::QueryValue for RoyaltyStatus {
     }
 }
 /// Schema `Accounting.V2.SalesTaxResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SalesTaxResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxRate", skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SalesTaxResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "taxRate" => self.tax_rate = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SalesTaxResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates settlement status of payment
 ///
@@ -6986,99 +8962,172 @@ impl rt::QueryValue for TaxBaseTypeNames {
     }
 }
 /// Schema `Accounting.V2.TaxRateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaxRateResponse {
     /// Tax Rate Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Tax Rate Name
-    #[serde(rename = "taxName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxName", skip_serializing_if = "Option::is_none")]
     pub tax_name: Option<String>,
     /// Indicates how the tax rate is applied (Subtotal, Labor, Material)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxBaseType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxBaseType", skip_serializing_if = "Option::is_none")]
     pub tax_base_type: Option<Vec<TaxBaseTypeNames>>,
     /// Tax rate as a fractional/decimal value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxRate", skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
     /// The Quickbooks item that relates to this tax rate
-    #[serde(rename = "salesTaxItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salesTaxItem", skip_serializing_if = "Option::is_none")]
     pub sales_tax_item: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TaxRateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "taxName" => self.tax_name = map.next_value()?,
+            "taxBaseType" => self.tax_base_type = map.next_value()?,
+            "taxRate" => self.tax_rate = map.next_value()?,
+            "salesTaxItem" => self.sales_tax_item = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxRateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.TaxZoneResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaxZoneResponse {
     /// Tax Zone Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Tax Zone Name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tax Zone Color
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<i32>,
     /// Tax Zone has separate material and labor taxes
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isTaxRateSeparated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isTaxRateSeparated", skip_serializing_if = "Option::is_none")]
     pub is_tax_rate_separated: Option<bool>,
     /// Tax Zone has multiple rates
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isMultipleTaxZone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isMultipleTaxZone", skip_serializing_if = "Option::is_none")]
     pub is_multiple_tax_zone: Option<bool>,
     /// Tax Zone rates
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rates: Option<Vec<TaxRateResponse>>,
     /// Date which the Tax Zone was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date which the Tax Zone was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tax zone is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TaxZoneResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "isTaxRateSeparated" => self.is_tax_rate_separated = map.next_value()?,
+            "isMultipleTaxZone" => self.is_multiple_tax_zone = map.next_value()?,
+            "rates" => self.rates = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxZoneResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Accounting.V2.TemplateExecutionErrorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TemplateExecutionErrorResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TemplateExecutionErrorResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TemplateExecutionErrorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates a transaction's status.
 ///
@@ -7229,15 +9278,38 @@ pub struct UpdateInvoiceTaskRequest {
     pub description: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.UpdateInvoiceTaskResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateInvoiceTaskResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UpdateInvoiceTaskResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "taskId" => self.task_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateInvoiceTaskResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Accounting.V2.VendorCreditStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -137,6 +137,7 @@ impl ApBillsGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ApBillResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -151,6 +152,7 @@ impl ApBillsGetById {
 impl std::future::IntoFuture for ApBillsGetById {
     type Output = Result<super::models::ApBillResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ApBillResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -236,6 +238,7 @@ impl ApBillsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -265,6 +268,7 @@ impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -273,12 +277,14 @@ impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
 }
 impl ApBillsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -288,6 +294,7 @@ impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -553,6 +560,7 @@ impl ApBillsGetListPaginated {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -598,16 +606,19 @@ impl rt::PagedRequest for ApBillsGetListPaginated {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
         self.send()
     }
 }
 impl ApBillsGetListPaginated {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApBillResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ApBillResponse> {
         rt::items(self)
     }
@@ -615,6 +626,7 @@ impl ApBillsGetListPaginated {
 impl std::future::IntoFuture for ApBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::ApBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -639,6 +651,7 @@ impl ApBillsMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApBillAsExportedUpdateResponse>> {
@@ -660,6 +673,7 @@ impl std::future::IntoFuture for ApBillsMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkApBillAsExportedUpdateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -684,6 +698,7 @@ impl ApBillsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -698,6 +713,7 @@ impl ApBillsUpdateCustomFields {
 impl std::future::IntoFuture for ApBillsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -868,6 +884,7 @@ impl ApCreditsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -897,6 +914,7 @@ impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -905,12 +923,14 @@ impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
 }
 impl ApCreditsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -920,6 +940,7 @@ impl std::future::IntoFuture for ApCreditsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1044,6 +1065,7 @@ impl ApCreditsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1073,16 +1095,19 @@ impl rt::PagedRequest for ApCreditsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
         self.send()
     }
 }
 impl ApCreditsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApCreditResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ApCreditResponse> {
         rt::items(self)
     }
@@ -1090,6 +1115,7 @@ impl ApCreditsGetList {
 impl std::future::IntoFuture for ApCreditsGetList {
     type Output = Result<rt::Paged<super::models::ApCreditResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1114,6 +1140,7 @@ impl ApCreditsMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApCreditAsExportedUpdateResponse>> {
@@ -1136,6 +1163,7 @@ impl std::future::IntoFuture for ApCreditsMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkApCreditAsExportedUpdateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1160,6 +1188,7 @@ impl ApCreditsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1174,6 +1203,7 @@ impl ApCreditsUpdateCustomFields {
 impl std::future::IntoFuture for ApCreditsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1342,6 +1372,7 @@ impl ApPaymentsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -1372,6 +1403,7 @@ impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -1380,12 +1412,14 @@ impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
 }
 impl ApPaymentsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -1395,6 +1429,7 @@ impl std::future::IntoFuture for ApPaymentsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1519,6 +1554,7 @@ impl ApPaymentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
@@ -1550,16 +1586,19 @@ impl rt::PagedRequest for ApPaymentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
         self.send()
     }
 }
 impl ApPaymentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ApPaymentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ApPaymentResponse> {
         rt::items(self)
     }
@@ -1567,6 +1606,7 @@ impl ApPaymentsGetList {
 impl std::future::IntoFuture for ApPaymentsGetList {
     type Output = Result<rt::Paged<super::models::ApPaymentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1591,6 +1631,7 @@ impl ApPaymentsMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>> {
@@ -1613,6 +1654,7 @@ impl std::future::IntoFuture for ApPaymentsMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkApPaymentAsExportedUpdateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1637,6 +1679,7 @@ impl ApPaymentsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1652,6 +1695,7 @@ impl ApPaymentsUpdateCustomFields {
 impl std::future::IntoFuture for ApPaymentsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1842,6 +1886,7 @@ impl CreditMemosAddCreditMemoSplits {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
@@ -1861,6 +1906,7 @@ impl std::future::IntoFuture for CreditMemosAddCreditMemoSplits {
     type IntoFuture = rt::ResponseFuture<
         super::models::CreditMemoAddSplitsPublicResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1935,6 +1981,7 @@ impl CreditMemosGetCreditMemoItemsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
@@ -1965,6 +2012,7 @@ impl rt::PagedRequest for CreditMemosGetCreditMemoItemsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
@@ -1973,12 +2021,14 @@ impl rt::PagedRequest for CreditMemosGetCreditMemoItemsList {
 }
 impl CreditMemosGetCreditMemoItemsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CreditMemoItemsPublicResponse> {
         rt::items(self)
     }
@@ -1991,6 +2041,7 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CreditMemoItemsPublicResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2070,6 +2121,7 @@ impl CreditMemosGetCreditMemosItemsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
@@ -2101,6 +2153,7 @@ impl rt::PagedRequest for CreditMemosGetCreditMemosItemsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
@@ -2109,12 +2162,14 @@ impl rt::PagedRequest for CreditMemosGetCreditMemosItemsList {
 }
 impl CreditMemosGetCreditMemosItemsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CreditMemosItemsPublicResponse> {
         rt::items(self)
     }
@@ -2127,6 +2182,7 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CreditMemosItemsPublicResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2320,6 +2376,7 @@ impl CreditMemosGetCreditMemosList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
@@ -2364,6 +2421,7 @@ impl rt::PagedRequest for CreditMemosGetCreditMemosList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
@@ -2372,12 +2430,14 @@ impl rt::PagedRequest for CreditMemosGetCreditMemosList {
 }
 impl CreditMemosGetCreditMemosList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CreditMemoPublicResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CreditMemoPublicResponse> {
         rt::items(self)
     }
@@ -2387,6 +2447,7 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemosList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CreditMemoPublicResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2472,6 +2533,7 @@ impl CreditMemosGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -2502,6 +2564,7 @@ impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -2510,12 +2573,14 @@ impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
 }
 impl CreditMemosGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -2525,6 +2590,7 @@ impl std::future::IntoFuture for CreditMemosGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2549,6 +2615,7 @@ impl CreditMemosMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
@@ -2571,6 +2638,7 @@ impl std::future::IntoFuture for CreditMemosMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkCreditMemoAsExportedResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2596,6 +2664,7 @@ impl CreditMemosUpdateCreditMemo {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse> {
@@ -2613,6 +2682,7 @@ impl CreditMemosUpdateCreditMemo {
 impl std::future::IntoFuture for CreditMemosUpdateCreditMemo {
     type Output = Result<super::models::CreditMemoUpdatePublicResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2637,6 +2707,7 @@ impl CreditMemosUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2652,6 +2723,7 @@ impl CreditMemosUpdateCustomFields {
 impl std::future::IntoFuture for CreditMemosUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2881,6 +2953,7 @@ impl DepositsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
@@ -2918,6 +2991,7 @@ impl rt::PagedRequest for DepositsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
@@ -2926,12 +3000,14 @@ impl rt::PagedRequest for DepositsGetList {
 }
 impl DepositsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::DetailedDepositResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::DetailedDepositResponse> {
         rt::items(self)
     }
@@ -2941,6 +3017,7 @@ impl std::future::IntoFuture for DepositsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::DetailedDepositResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2989,6 +3066,7 @@ impl DepositsGetTransactionsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
@@ -3014,6 +3092,7 @@ impl rt::PagedRequest for DepositsGetTransactionsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
@@ -3022,12 +3101,14 @@ impl rt::PagedRequest for DepositsGetTransactionsList {
 }
 impl DepositsGetTransactionsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::DetailedTransactionResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::DetailedTransactionResponse> {
         rt::items(self)
     }
@@ -3040,6 +3121,7 @@ impl std::future::IntoFuture for DepositsGetTransactionsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::DetailedTransactionResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3064,6 +3146,7 @@ impl DepositsMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3079,6 +3162,7 @@ impl DepositsMarkAsExported {
 impl std::future::IntoFuture for DepositsMarkAsExported {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3186,6 +3270,7 @@ impl ExportInventoryBills {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -3208,6 +3293,7 @@ impl rt::ExportRequest for ExportInventoryBills {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -3219,12 +3305,14 @@ impl rt::ExportRequest for ExportInventoryBills {
 impl ExportInventoryBills {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInventoryBillResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportInventoryBillResponse> {
         rt::export_items(self)
     }
@@ -3237,6 +3325,7 @@ impl std::future::IntoFuture for ExportInventoryBills {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInventoryBillResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3279,6 +3368,7 @@ impl ExportInvoiceItems {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
@@ -3299,6 +3389,7 @@ impl rt::ExportRequest for ExportInvoiceItems {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
@@ -3308,12 +3399,14 @@ impl rt::ExportRequest for ExportInvoiceItems {
 impl ExportInvoiceItems {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceItemResponse> {
         rt::export_items(self)
     }
@@ -3326,6 +3419,7 @@ impl std::future::IntoFuture for ExportInvoiceItems {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInvoiceItemResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3368,6 +3462,7 @@ impl ExportInvoices {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
@@ -3386,6 +3481,7 @@ impl rt::ExportRequest for ExportInvoices {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
@@ -3395,12 +3491,14 @@ impl rt::ExportRequest for ExportInvoices {
 impl ExportInvoices {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceResponse> {
         rt::export_items(self)
     }
@@ -3413,6 +3511,7 @@ impl std::future::IntoFuture for ExportInvoices {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInvoiceResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3455,6 +3554,7 @@ impl ExportPayments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
@@ -3473,6 +3573,7 @@ impl rt::ExportRequest for ExportPayments {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
@@ -3482,12 +3583,14 @@ impl rt::ExportRequest for ExportPayments {
 impl ExportPayments {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPaymentResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportPaymentResponse> {
         rt::export_items(self)
     }
@@ -3500,6 +3603,7 @@ impl std::future::IntoFuture for ExportPayments {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportPaymentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3634,6 +3738,7 @@ impl GlAccountsCreateAccount {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3646,6 +3751,7 @@ impl GlAccountsCreateAccount {
 impl std::future::IntoFuture for GlAccountsCreateAccount {
     type Output = Result<super::models::GlAccountExtendedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GlAccountExtendedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3670,6 +3776,7 @@ impl GlAccountsGetAccount {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3684,6 +3791,7 @@ impl GlAccountsGetAccount {
 impl std::future::IntoFuture for GlAccountsGetAccount {
     type Output = Result<super::models::GlAccountExtendedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GlAccountExtendedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3854,6 +3962,7 @@ impl GlAccountsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
@@ -3891,6 +4000,7 @@ impl rt::PagedRequest for GlAccountsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
@@ -3899,12 +4009,14 @@ impl rt::PagedRequest for GlAccountsGetList {
 }
 impl GlAccountsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GlAccountExtendedResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GlAccountExtendedResponse> {
         rt::items(self)
     }
@@ -3914,6 +4026,7 @@ impl std::future::IntoFuture for GlAccountsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GlAccountExtendedResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4026,6 +4139,7 @@ impl GlAccountsGetTypeList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
@@ -4056,6 +4170,7 @@ impl rt::PagedRequest for GlAccountsGetTypeList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
@@ -4064,12 +4179,14 @@ impl rt::PagedRequest for GlAccountsGetTypeList {
 }
 impl GlAccountsGetTypeList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GlAccountTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GlAccountTypeResponse> {
         rt::items(self)
     }
@@ -4079,6 +4196,7 @@ impl std::future::IntoFuture for GlAccountsGetTypeList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GlAccountTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4104,6 +4222,7 @@ impl GlAccountsUpdateAccount {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4119,6 +4238,7 @@ impl GlAccountsUpdateAccount {
 impl std::future::IntoFuture for GlAccountsUpdateAccount {
     type Output = Result<super::models::GlAccountExtendedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GlAccountExtendedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4334,6 +4454,7 @@ impl InventoryBillsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -4364,6 +4485,7 @@ impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -4372,12 +4494,14 @@ impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
 }
 impl InventoryBillsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -4387,6 +4511,7 @@ impl std::future::IntoFuture for InventoryBillsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4600,6 +4725,7 @@ impl InventoryBillsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<Vec<super::models::InventoryBillResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4637,6 +4763,7 @@ impl InventoryBillsGetList {
 impl std::future::IntoFuture for InventoryBillsGetList {
     type Output = Result<Vec<super::models::InventoryBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<Vec<super::models::InventoryBillResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4850,6 +4977,7 @@ impl InventoryBillsGetListPaginated {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
@@ -4898,6 +5026,7 @@ impl rt::PagedRequest for InventoryBillsGetListPaginated {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
@@ -4906,12 +5035,14 @@ impl rt::PagedRequest for InventoryBillsGetListPaginated {
 }
 impl InventoryBillsGetListPaginated {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryBillResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryBillResponse> {
         rt::items(self)
     }
@@ -4921,6 +5052,7 @@ impl std::future::IntoFuture for InventoryBillsGetListPaginated {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryBillResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4945,6 +5077,7 @@ impl InventoryBillsMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -4969,6 +5102,7 @@ impl std::future::IntoFuture for InventoryBillsMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4993,6 +5127,7 @@ impl InventoryBillsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5008,6 +5143,7 @@ impl InventoryBillsUpdateCustomFields {
 impl std::future::IntoFuture for InventoryBillsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5254,6 +5390,7 @@ impl InvoicesCreateAdjustmentInvoice {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<i64> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5266,6 +5403,7 @@ impl InvoicesCreateAdjustmentInvoice {
 impl std::future::IntoFuture for InvoicesCreateAdjustmentInvoice {
     type Output = Result<i64, rt::Error>;
     type IntoFuture = rt::ResponseFuture<i64>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5291,6 +5429,7 @@ impl InvoicesCreateInvoiceTask {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateInvoiceTaskResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5306,6 +5445,7 @@ impl InvoicesCreateInvoiceTask {
 impl std::future::IntoFuture for InvoicesCreateInvoiceTask {
     type Output = Result<super::models::CreateInvoiceTaskResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateInvoiceTaskResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5331,6 +5471,7 @@ impl InvoicesDeleteInvoiceItem {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5345,6 +5486,7 @@ impl InvoicesDeleteInvoiceItem {
 impl std::future::IntoFuture for InvoicesDeleteInvoiceItem {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5430,6 +5572,7 @@ impl InvoicesGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -5459,6 +5602,7 @@ impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -5467,12 +5611,14 @@ impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
 }
 impl InvoicesGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -5482,6 +5628,7 @@ impl std::future::IntoFuture for InvoicesGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5524,6 +5671,7 @@ impl InvoicesGetInvoiceTasks {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
@@ -5549,6 +5697,7 @@ impl rt::PagedRequest for InvoicesGetInvoiceTasks {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
@@ -5557,12 +5706,14 @@ impl rt::PagedRequest for InvoicesGetInvoiceTasks {
 }
 impl InvoicesGetInvoiceTasks {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GetInvoiceTasksResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GetInvoiceTasksResponse> {
         rt::items(self)
     }
@@ -5572,6 +5723,7 @@ impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GetInvoiceTasksResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5882,6 +6034,7 @@ impl InvoicesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5933,16 +6086,19 @@ impl rt::PagedRequest for InvoicesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
         self.send()
     }
 }
 impl InvoicesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::InvoiceResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InvoiceResponse> {
         rt::items(self)
     }
@@ -5950,6 +6106,7 @@ impl InvoicesGetList {
 impl std::future::IntoFuture for InvoicesGetList {
     type Output = Result<rt::Paged<super::models::InvoiceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5974,6 +6131,7 @@ impl InvoicesMarkAsExported {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>> {
@@ -5995,6 +6153,7 @@ impl std::future::IntoFuture for InvoicesMarkAsExported {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MarkInvoiceAsExportedUpdateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6019,6 +6178,7 @@ impl InvoicesUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6033,6 +6193,7 @@ impl InvoicesUpdateCustomFields {
 impl std::future::IntoFuture for InvoicesUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6058,6 +6219,7 @@ impl InvoicesUpdateInvoice {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6073,6 +6235,7 @@ impl InvoicesUpdateInvoice {
 impl std::future::IntoFuture for InvoicesUpdateInvoice {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6098,6 +6261,7 @@ impl InvoicesUpdateInvoiceItems {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6113,6 +6277,7 @@ impl InvoicesUpdateInvoiceItems {
 impl std::future::IntoFuture for InvoicesUpdateInvoiceItems {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6139,6 +6304,7 @@ impl InvoicesUpdateInvoiceTask {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6154,6 +6320,7 @@ impl InvoicesUpdateInvoiceTask {
 impl std::future::IntoFuture for InvoicesUpdateInvoiceTask {
     type Output = Result<super::models::UpdateInvoiceTaskResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6357,6 +6524,7 @@ impl JournalEntriesCreateJournalEntry {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6369,6 +6537,7 @@ impl JournalEntriesCreateJournalEntry {
 impl std::future::IntoFuture for JournalEntriesCreateJournalEntry {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6393,6 +6562,7 @@ impl JournalEntriesDeleteJournalEntry {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6407,6 +6577,7 @@ impl JournalEntriesDeleteJournalEntry {
 impl std::future::IntoFuture for JournalEntriesDeleteJournalEntry {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6432,6 +6603,7 @@ impl JournalEntriesFullUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6447,6 +6619,7 @@ impl JournalEntriesFullUpdate {
 impl std::future::IntoFuture for JournalEntriesFullUpdate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6471,6 +6644,7 @@ impl JournalEntriesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6485,6 +6659,7 @@ impl JournalEntriesGet {
 impl std::future::IntoFuture for JournalEntriesGet {
     type Output = Result<super::models::JournalEntryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JournalEntryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6533,6 +6708,7 @@ impl JournalEntriesGetDetails {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
@@ -6558,6 +6734,7 @@ impl rt::PagedRequest for JournalEntriesGetDetails {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
@@ -6566,12 +6743,14 @@ impl rt::PagedRequest for JournalEntriesGetDetails {
 }
 impl JournalEntriesGetDetails {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::JournalEntryDetailsResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JournalEntryDetailsResponse> {
         rt::items(self)
     }
@@ -6584,6 +6763,7 @@ impl std::future::IntoFuture for JournalEntriesGetDetails {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::JournalEntryDetailsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6874,6 +7054,7 @@ impl JournalEntriesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
@@ -6924,6 +7105,7 @@ impl rt::PagedRequest for JournalEntriesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
@@ -6932,10 +7114,12 @@ impl rt::PagedRequest for JournalEntriesGetList {
 }
 impl JournalEntriesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JournalEntryResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JournalEntryResponse> {
         rt::items(self)
     }
@@ -6943,6 +7127,7 @@ impl JournalEntriesGetList {
 impl std::future::IntoFuture for JournalEntriesGetList {
     type Output = Result<rt::Paged<super::models::JournalEntryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6991,6 +7176,7 @@ impl JournalEntriesGetSummary {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
@@ -7016,6 +7202,7 @@ impl rt::PagedRequest for JournalEntriesGetSummary {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
@@ -7024,12 +7211,14 @@ impl rt::PagedRequest for JournalEntriesGetSummary {
 }
 impl JournalEntriesGetSummary {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::JournalEntrySummaryResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JournalEntrySummaryResponse> {
         rt::items(self)
     }
@@ -7042,6 +7231,7 @@ impl std::future::IntoFuture for JournalEntriesGetSummary {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::JournalEntrySummaryResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7067,6 +7257,7 @@ impl JournalEntriesSyncUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7082,6 +7273,7 @@ impl JournalEntriesSyncUpdate {
 impl std::future::IntoFuture for JournalEntriesSyncUpdate {
     type Output = Result<super::models::JournalEntryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JournalEntryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7107,6 +7299,7 @@ impl JournalEntriesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7122,6 +7315,7 @@ impl JournalEntriesUpdate {
 impl std::future::IntoFuture for JournalEntriesUpdate {
     type Output = Result<super::models::JournalEntryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JournalEntryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7265,6 +7459,7 @@ impl PaymentTermsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
@@ -7293,16 +7488,19 @@ impl rt::PagedRequest for PaymentTermsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
         self.send()
     }
 }
 impl PaymentTermsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PaymentTermApiModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PaymentTermApiModel> {
         rt::items(self)
     }
@@ -7310,6 +7508,7 @@ impl PaymentTermsGetList {
 impl std::future::IntoFuture for PaymentTermsGetList {
     type Output = Result<rt::Paged<super::models::PaymentTermApiModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7334,6 +7533,7 @@ impl PaymentTermsGetPaymentTermModel {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTermApiModel> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7348,6 +7548,7 @@ impl PaymentTermsGetPaymentTermModel {
 impl std::future::IntoFuture for PaymentTermsGetPaymentTermModel {
     type Output = Result<super::models::PaymentTermApiModel, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PaymentTermApiModel>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7415,6 +7616,7 @@ impl PaymentTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7429,6 +7631,7 @@ impl PaymentTypesGet {
 impl std::future::IntoFuture for PaymentTypesGet {
     type Output = Result<super::models::PaymentTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PaymentTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7509,6 +7712,7 @@ impl PaymentTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
@@ -7535,16 +7739,19 @@ impl rt::PagedRequest for PaymentTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
         self.send()
     }
 }
 impl PaymentTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PaymentTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PaymentTypeResponse> {
         rt::items(self)
     }
@@ -7552,6 +7759,7 @@ impl PaymentTypesGetList {
 impl std::future::IntoFuture for PaymentTypesGetList {
     type Output = Result<rt::Paged<super::models::PaymentTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7752,6 +7960,7 @@ impl PaymentsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -7781,6 +7990,7 @@ impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -7789,12 +7999,14 @@ impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
 }
 impl PaymentsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -7804,6 +8016,7 @@ impl std::future::IntoFuture for PaymentsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8014,6 +8227,7 @@ impl PaymentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
@@ -8058,6 +8272,7 @@ impl rt::PagedRequest for PaymentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
@@ -8066,12 +8281,14 @@ impl rt::PagedRequest for PaymentsGetList {
 }
 impl PaymentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::DetailedPaymentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::DetailedPaymentResponse> {
         rt::items(self)
     }
@@ -8081,6 +8298,7 @@ impl std::future::IntoFuture for PaymentsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::DetailedPaymentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8106,6 +8324,7 @@ impl PaymentsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -8121,6 +8340,7 @@ impl PaymentsUpdate {
 impl std::future::IntoFuture for PaymentsUpdate {
     type Output = Result<super::models::PaymentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PaymentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8145,6 +8365,7 @@ impl PaymentsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -8159,6 +8380,7 @@ impl PaymentsUpdateCustomFields {
 impl std::future::IntoFuture for PaymentsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8183,6 +8405,7 @@ impl PaymentsUpdateStatus {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -8195,6 +8418,7 @@ impl PaymentsUpdateStatus {
 impl std::future::IntoFuture for PaymentsUpdateStatus {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8265,6 +8489,7 @@ impl RemittanceVendorsGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::RemittanceVendorResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -8279,6 +8504,7 @@ impl RemittanceVendorsGetById {
 impl std::future::IntoFuture for RemittanceVendorsGetById {
     type Output = Result<super::models::RemittanceVendorResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::RemittanceVendorResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8387,6 +8613,7 @@ impl RemittanceVendorsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
@@ -8416,6 +8643,7 @@ impl rt::PagedRequest for RemittanceVendorsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
@@ -8424,12 +8652,14 @@ impl rt::PagedRequest for RemittanceVendorsGetList {
 }
 impl RemittanceVendorsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::RemittanceVendorResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::RemittanceVendorResponse> {
         rt::items(self)
     }
@@ -8439,6 +8669,7 @@ impl std::future::IntoFuture for RemittanceVendorsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::RemittanceVendorResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -8576,6 +8807,7 @@ impl TaxZonesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -8603,16 +8835,19 @@ impl rt::PagedRequest for TaxZonesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
         self.send()
     }
 }
 impl TaxZonesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TaxZoneResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TaxZoneResponse> {
         rt::items(self)
     }
@@ -8620,6 +8855,7 @@ impl TaxZonesGetList {
 impl std::future::IntoFuture for TaxZonesGetList {
     type Output = Result<rt::Paged<super::models::TaxZoneResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -23,40 +23,68 @@ impl AddBulkTagsRequest {
     }
 }
 /// Schema `Crm.V2.AddressModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressModel {
     /// Booking address street
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Booking address unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Booking address city
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Booking address state
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Booking address zip code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Booking address country
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AddressModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AddressModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.BookingAgentTagType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -132,180 +160,264 @@ impl BookingContactModel {
     }
 }
 /// Schema `Crm.V2.BookingContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingContactResponse {
     /// Id of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BookingContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.BookingProviderTagResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingProviderTagResponse {
     /// id of booking provider tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BookingProviderTagResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tagName" => self.tag_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingProviderTagResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.BookingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingResponse {
     /// ID of the booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Source of the booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// when the booking was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Name of the booking's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Address of the booking
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressModel>,
     /// Type of customer (Residential/Commercial)
-    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerType", skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// ID of the booking's business unit
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Returns true if first time client
-    #[serde(
-        rename = "isFirstTimeClient",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isFirstTimeClient", skip_serializing_if = "Option::is_none")]
     pub is_first_time_client: Option<bool>,
     /// Uploaded images
-    #[serde(rename = "uploadedImages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "uploadedImages", skip_serializing_if = "Option::is_none")]
     pub uploaded_images: Option<Vec<String>>,
     /// Returns true if customer should receive email when booking is created
-    #[serde(
-        rename = "isSendConfirmationEmail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSendConfirmationEmail", skip_serializing_if = "Option::is_none")]
     pub is_send_confirmation_email: Option<bool>,
     /// Booking status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BookingStatus>,
     /// ID of the reason booking was dismissed
-    #[serde(
-        rename = "dismissingReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
     /// ID of the job booked from the booking
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// External ID of booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// ID of the booking's job type
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Booking provider id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "bookingProviderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
     /// When the booking was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Booking summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BookingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customerType" => self.customer_type = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "isFirstTimeClient" => self.is_first_time_client = map.next_value()?,
+            "uploadedImages" => self.uploaded_images = map.next_value()?,
+            "isSendConfirmationEmail" => {
+                self.is_send_confirmation_email = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            "dismissingReasonId" => self.dismissing_reason_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "bookingProviderId" => self.booking_provider_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.BookingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -392,105 +504,188 @@ impl ContactCreateRequest {
     }
 }
 /// Schema `Crm.V2.ContactMethodResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactMethodResponse {
     /// ID of the contact method
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contactId", skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<rt::Uuid>,
     /// Reference ID of the contact method
-    #[serde(rename = "referenceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "referenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Contact method type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of the contact method
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo for the contact method
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ContactMethodResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contactId" => self.contact_id = map.next_value()?,
+            "referenceId" => self.reference_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactMethodResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ContactPreferenceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferenceResponse {
     /// Contact preference name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Contact preference data type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Value of the contact preference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ContactPreferenceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactPreferenceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ContactPreferenceTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferenceTypeResponse {
     /// ID of the Preference Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// Preference Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Preference Description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Preference Data Type: Bool, only Bool supported for now
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ContactPreferenceTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactPreferenceTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.Customers.ContactPreferencesRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -530,146 +725,215 @@ impl ContactPreferencesRequest {
     }
 }
 /// Schema `Crm.V2.Customers.ContactPreferencesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferencesResponse {
     /// Job Reminders Enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobRemindersEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobRemindersEnabled", skip_serializing_if = "Option::is_none")]
     pub job_reminders_enabled: Option<bool>,
     /// Marketing Updates Enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "marketingUpdatesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "marketingUpdatesEnabled", skip_serializing_if = "Option::is_none")]
     pub marketing_updates_enabled: Option<bool>,
     /// Invoice Statement Notification (legacy combined field, true only if both InvoiceNotification AND StatementNotification are true)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "invoiceStatementNotification",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_statement_notification: Option<bool>,
     /// Invoice Notification - whether this contact receives invoice notifications
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "invoiceNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceNotification", skip_serializing_if = "Option::is_none")]
     pub invoice_notification: Option<bool>,
     /// Statement Notification - whether this contact receives statement notifications
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "statementNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statementNotification", skip_serializing_if = "Option::is_none")]
     pub statement_notification: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ContactPreferencesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jobRemindersEnabled" => self.job_reminders_enabled = map.next_value()?,
+            "marketingUpdatesEnabled" => {
+                self.marketing_updates_enabled = map.next_value()?;
+            }
+            "invoiceStatementNotification" => {
+                self.invoice_statement_notification = map.next_value()?;
+            }
+            "invoiceNotification" => self.invoice_notification = map.next_value()?,
+            "statementNotification" => self.statement_notification = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactPreferencesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ContactRelationshipResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactRelationshipResponse {
     /// ID of the contact relationship
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// ID of the related entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "relatedEntityId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "relatedEntityId", skip_serializing_if = "Option::is_none")]
     pub related_entity_id: Option<i64>,
     /// Relationship type name: Customer, Location, Booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
     /// Relationship type slug: customer, location, booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeSlug", skip_serializing_if = "Option::is_none")]
     pub type_slug: Option<String>,
     /// When the contact relationship was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created this contact relationship
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ContactRelationshipResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "relatedEntityId" => self.related_entity_id = map.next_value()?,
+            "typeName" => self.type_name = map.next_value()?,
+            "typeSlug" => self.type_slug = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactRelationshipResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactResponse {
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// External reference ID of the contact
-    #[serde(rename = "referenceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "referenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Name of the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Title of the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Whether the contact has been archived.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// When the contact was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created this contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// When the contact was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified this contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "referenceId" => self.reference_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "isArchived" => self.is_archived = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.ContactType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -750,42 +1014,70 @@ impl CreateBookingProviderTagRequest {
     }
 }
 /// Schema `Crm.V2.CreateBookingProviderTagResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBookingProviderTagResponse {
     /// id of booking provider tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateBookingProviderTagResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tagName" => self.tag_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateBookingProviderTagResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.CreateBookingRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1066,18 +1358,42 @@ impl CreateCustomerRequest {
     }
 }
 /// Schema `Crm.V2.Customers.CreateCustomerTagResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateCustomerTagResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateCustomerTagResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customerId" => self.customer_id = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateCustomerTagResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.CreateFollowUpRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1173,218 +1489,316 @@ impl CreateLocationRequest {
     }
 }
 /// Schema `Crm.V2.Locations.CreateLocationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateLocationResponse {
     /// ID of the location tax zone
-    #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     /// ID of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
-    #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<LocationContact>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreateLocationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "taxZoneId" => self.tax_zone_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "zoneId" => self.zone_id = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "contacts" => self.contacts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateLocationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Locations.CreateLocationTagResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateLocationTagResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreateLocationTagResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "locationId" => self.location_id = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateLocationTagResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Customers.CreatedCustomerResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatedCustomerResponse {
     /// ID of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "nationalAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
-    #[serde(
-        rename = "creditLimitBalance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimitBalance", skip_serializing_if = "Option::is_none")]
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Locations for the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<CreateLocationResponse>>,
     /// Contacts for the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<CustomerContact>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreatedCustomerResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "doNotMail" => self.do_not_mail = map.next_value()?,
+            "doNotService" => self.do_not_service = map.next_value()?,
+            "nationalAccount" => self.national_account = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "paymentTermId" => self.payment_term_id = map.next_value()?,
+            "creditLimit" => self.credit_limit = map.next_value()?,
+            "creditLimitBalance" => self.credit_limit_balance = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "locations" => self.locations = map.next_value()?,
+            "contacts" => self.contacts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreatedCustomerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.AddressPatchModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1423,23 +1837,48 @@ impl CrmAddressPatchModel {
     }
 }
 /// Schema `Crm.V2.Customers.CustomFieldModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldModel {
     /// ID of the custom field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Name/label of the custom field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Value of the custom field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.Customers.CustomFieldUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1457,163 +1896,281 @@ impl CustomFieldUpdateModel {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerAddress`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerAddress {
     /// Street
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// City
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Zip
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Country
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Latitude
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
     /// Longitude
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomerAddress {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Customers.CustomerContact`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContact {
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomerContact {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerContact {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Customers.CustomerContactWithModifiedOnAndCustomerIdResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomerContactWithModifiedOnAndCustomerIdResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for CustomerContactWithModifiedOnAndCustomerIdResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Customers.CustomerContactWithModifiedOnResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContactWithModifiedOnResponse {
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomerContactWithModifiedOnResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerContactWithModifiedOnResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.CustomerNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1646,113 +2203,147 @@ impl CustomerNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerResponse {
     /// ID of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "nationalAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
-    #[serde(
-        rename = "creditLimitBalance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimitBalance", skip_serializing_if = "Option::is_none")]
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomerResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "doNotMail" => self.do_not_mail = map.next_value()?,
+            "doNotService" => self.do_not_service = map.next_value()?,
+            "nationalAccount" => self.national_account = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "paymentTermId" => self.payment_term_id = map.next_value()?,
+            "creditLimit" => self.credit_limit = map.next_value()?,
+            "creditLimitBalance" => self.credit_limit_balance = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates a customer's type.
 ///
@@ -1812,40 +2403,64 @@ impl rt::QueryValue for CustomerType {
     }
 }
 /// Schema `Crm.V2.Customers.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomersCustomFieldTypeResponse {
     /// ID of the custom field type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the custom field type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type custom field type (e.g. Text, Dropdown, or Numeric)
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// The type custom field type (e.g. Text, Dropdown, or Numeric)
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomersCustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomersCustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.DismissBookingModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1879,522 +2494,732 @@ impl DismissLeadRequest {
     }
 }
 /// Schema `Crm.V2.ExportBookingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportBookingResponse {
     /// Booking summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// ID of the booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Source of the booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// when the booking was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Name of the booking's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Address of the booking
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressModel>,
     /// Type of customer (Residential/Commercial)
-    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerType", skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// ID of the booking's business unit
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Returns true if first time client
-    #[serde(
-        rename = "isFirstTimeClient",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isFirstTimeClient", skip_serializing_if = "Option::is_none")]
     pub is_first_time_client: Option<bool>,
     /// Uploaded images
-    #[serde(rename = "uploadedImages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "uploadedImages", skip_serializing_if = "Option::is_none")]
     pub uploaded_images: Option<Vec<String>>,
     /// Returns true if customer should receive email when booking is created
-    #[serde(
-        rename = "isSendConfirmationEmail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSendConfirmationEmail", skip_serializing_if = "Option::is_none")]
     pub is_send_confirmation_email: Option<bool>,
     /// Booking status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BookingStatus>,
     /// ID of the reason booking was dismissed
-    #[serde(
-        rename = "dismissingReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
     /// ID of the job booked from the booking
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// External ID of booking
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// ID of the booking's job type
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Booking provider id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "bookingProviderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
     /// When the booking was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportBookingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "summary" => self.summary = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customerType" => self.customer_type = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "isFirstTimeClient" => self.is_first_time_client = map.next_value()?,
+            "uploadedImages" => self.uploaded_images = map.next_value()?,
+            "isSendConfirmationEmail" => {
+                self.is_send_confirmation_email = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            "dismissingReasonId" => self.dismissing_reason_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "bookingProviderId" => self.booking_provider_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportBookingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ExportCustomerContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerContactResponse {
     /// Modified On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCustomerContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCustomerContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ExportCustomerResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerResponse {
     /// ID of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "nationalAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The Payment Term ID.
-    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// Credit Limit for the customer.
-    #[serde(rename = "creditLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<rt::Decimal>,
     /// Credit Limit Balance for the customer.
-    #[serde(
-        rename = "creditLimitBalance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditLimitBalance", skip_serializing_if = "Option::is_none")]
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCustomerResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "doNotMail" => self.do_not_mail = map.next_value()?,
+            "doNotService" => self.do_not_service = map.next_value()?,
+            "nationalAccount" => self.national_account = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "paymentTermId" => self.payment_term_id = map.next_value()?,
+            "creditLimit" => self.credit_limit = map.next_value()?,
+            "creditLimitBalance" => self.credit_limit_balance = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCustomerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ExportLeadsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLeadsResponse {
     /// Summary of the lead
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Call reason ID used to classify the lead by the user
-    #[serde(rename = "callReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callReasonId", skip_serializing_if = "Option::is_none")]
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
-    #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none")]
     pub call_id: Option<i64>,
     /// Booking ID used to classify the lead
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Manual Call ID used to classify the lead
-    #[serde(rename = "manualCallId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "manualCallId", skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
     /// Permanent URL for the lead
-    #[serde(rename = "leadUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadUrl", skip_serializing_if = "Option::is_none")]
     pub lead_url: Option<String>,
     /// Customer name provided for the lead
-    #[serde(
-        rename = "leadCustomerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCustomerName", skip_serializing_if = "Option::is_none")]
     pub lead_customer_name: Option<String>,
     /// Phone number provided for the lead
-    #[serde(rename = "leadPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadPhone", skip_serializing_if = "Option::is_none")]
     pub lead_phone: Option<String>,
     /// Email provided for the lead
-    #[serde(rename = "leadEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadEmail", skip_serializing_if = "Option::is_none")]
     pub lead_email: Option<String>,
     /// Street provided for the lead
-    #[serde(rename = "leadStreet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadStreet", skip_serializing_if = "Option::is_none")]
     pub lead_street: Option<String>,
     /// Unit provided for the lead
-    #[serde(rename = "leadUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadUnit", skip_serializing_if = "Option::is_none")]
     pub lead_unit: Option<String>,
     /// City provided for the lead
-    #[serde(rename = "leadCity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCity", skip_serializing_if = "Option::is_none")]
     pub lead_city: Option<String>,
     /// State provided for the lead
-    #[serde(rename = "leadState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadState", skip_serializing_if = "Option::is_none")]
     pub lead_state: Option<String>,
     /// Zip provided for the lead
-    #[serde(rename = "leadZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadZip", skip_serializing_if = "Option::is_none")]
     pub lead_zip: Option<String>,
     /// Country provided for the lead
-    #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCountry", skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
     /// Capture source of the lead
-    #[serde(rename = "captureSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "captureSource", skip_serializing_if = "Option::is_none")]
     pub capture_source: Option<String>,
     /// ID of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Status of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
     /// Priority of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Location associated to the lead
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Business unit associated to the lead
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type associated to the lead
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign associated to the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
-    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the lead was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the reason booking was dismissed
-    #[serde(
-        rename = "dismissingReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportLeadsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "summary" => self.summary = map.next_value()?,
+            "callReasonId" => self.call_reason_id = map.next_value()?,
+            "callId" => self.call_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "manualCallId" => self.manual_call_id = map.next_value()?,
+            "leadUrl" => self.lead_url = map.next_value()?,
+            "leadCustomerName" => self.lead_customer_name = map.next_value()?,
+            "leadPhone" => self.lead_phone = map.next_value()?,
+            "leadEmail" => self.lead_email = map.next_value()?,
+            "leadStreet" => self.lead_street = map.next_value()?,
+            "leadUnit" => self.lead_unit = map.next_value()?,
+            "leadCity" => self.lead_city = map.next_value()?,
+            "leadState" => self.lead_state = map.next_value()?,
+            "leadZip" => self.lead_zip = map.next_value()?,
+            "leadCountry" => self.lead_country = map.next_value()?,
+            "captureSource" => self.capture_source = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "followUpDate" => self.follow_up_date = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "dismissingReasonId" => self.dismissing_reason_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportLeadsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ExportLocationContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationContactResponse {
     /// Id of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportLocationContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportLocationContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.ExportLocationsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationsResponse {
     /// ID of the location tax zone
-    #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     /// ID of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
-    #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportLocationsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "taxZoneId" => self.tax_zone_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "zoneId" => self.zone_id = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportLocationsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2420,22 +3245,46 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Crm.V2.ExternalDataModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalDataModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalDataModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2545,30 +3394,56 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Crm.V2.FollowUpResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FollowUpResponse {
     /// ID of the lead the follow-up is for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// Follow-up date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// Text of follow-up note
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether to pin follow-up note to the top
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "pinToTop", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pinToTop", skip_serializing_if = "Option::is_none")]
     pub pin_to_top: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for FollowUpResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "leadId" => self.lead_id = map.next_value()?,
+            "followUpDate" => self.follow_up_date = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "pinToTop" => self.pin_to_top = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FollowUpResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Specifies the source of geolocation coordinates.
 ///
@@ -2701,45 +3576,74 @@ impl rt::QueryValue for GeolocationVerificationStatus {
     }
 }
 /// Schema `Crm.V2.GetBookingProviderTagResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetBookingProviderTagResponse {
     /// id of booking provider tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GetBookingProviderTagResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tagName" => self.tag_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetBookingProviderTagResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.LeadCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2923,124 +3827,168 @@ impl LeadNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.LeadResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadResponse {
     /// ID of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Status of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
     /// Priority of the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Location associated to the lead
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Business unit associated to the lead
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type associated to the lead
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign associated to the lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
-    #[serde(rename = "followUpDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the lead was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the reason booking was dismissed
-    #[serde(
-        rename = "dismissingReasonId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
     /// Summary of the lead
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Call reason ID used to classify the lead by the user
-    #[serde(rename = "callReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callReasonId", skip_serializing_if = "Option::is_none")]
     pub call_reason_id: Option<i64>,
     /// Call ID used to classify the lead
-    #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none")]
     pub call_id: Option<i64>,
     /// Booking ID used to classify the lead
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Manual Call ID used to classify the lead
-    #[serde(rename = "manualCallId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "manualCallId", skip_serializing_if = "Option::is_none")]
     pub manual_call_id: Option<i64>,
     /// Permanent URL for the lead
-    #[serde(rename = "leadUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadUrl", skip_serializing_if = "Option::is_none")]
     pub lead_url: Option<String>,
     /// Customer name provided for the lead
-    #[serde(
-        rename = "leadCustomerName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "leadCustomerName", skip_serializing_if = "Option::is_none")]
     pub lead_customer_name: Option<String>,
     /// Phone number provided for the lead
-    #[serde(rename = "leadPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadPhone", skip_serializing_if = "Option::is_none")]
     pub lead_phone: Option<String>,
     /// Email provided for the lead
-    #[serde(rename = "leadEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadEmail", skip_serializing_if = "Option::is_none")]
     pub lead_email: Option<String>,
     /// Street provided for the lead
-    #[serde(rename = "leadStreet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadStreet", skip_serializing_if = "Option::is_none")]
     pub lead_street: Option<String>,
     /// Unit provided for the lead
-    #[serde(rename = "leadUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadUnit", skip_serializing_if = "Option::is_none")]
     pub lead_unit: Option<String>,
     /// City provided for the lead
-    #[serde(rename = "leadCity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCity", skip_serializing_if = "Option::is_none")]
     pub lead_city: Option<String>,
     /// State provided for the lead
-    #[serde(rename = "leadState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadState", skip_serializing_if = "Option::is_none")]
     pub lead_state: Option<String>,
     /// Zip provided for the lead
-    #[serde(rename = "leadZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadZip", skip_serializing_if = "Option::is_none")]
     pub lead_zip: Option<String>,
     /// Country provided for the lead
-    #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCountry", skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
     /// Capture source of the lead
-    #[serde(rename = "captureSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "captureSource", skip_serializing_if = "Option::is_none")]
     pub capture_source: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LeadResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "followUpDate" => self.follow_up_date = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "dismissingReasonId" => self.dismissing_reason_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "callReasonId" => self.call_reason_id = map.next_value()?,
+            "callId" => self.call_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "manualCallId" => self.manual_call_id = map.next_value()?,
+            "leadUrl" => self.lead_url = map.next_value()?,
+            "leadCustomerName" => self.lead_customer_name = map.next_value()?,
+            "leadPhone" => self.lead_phone = map.next_value()?,
+            "leadEmail" => self.lead_email = map.next_value()?,
+            "leadStreet" => self.lead_street = map.next_value()?,
+            "leadUnit" => self.lead_unit = map.next_value()?,
+            "leadCity" => self.lead_city = map.next_value()?,
+            "leadState" => self.lead_state = map.next_value()?,
+            "leadZip" => self.lead_zip = map.next_value()?,
+            "leadCountry" => self.lead_country = map.next_value()?,
+            "captureSource" => self.capture_source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LeadResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.LeadStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3152,30 +4100,56 @@ pub struct LeadUpdateRequest {
     pub lead_country: Option<String>,
 }
 /// Schema `Crm.V2.Locations.LocationContact`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationContact {
     /// ID of the contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LocationContact {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationContact {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.LocationContactCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3199,48 +4173,78 @@ impl LocationContactCreateRequest {
     }
 }
 /// Schema `Crm.V2.LocationContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationContactResponse {
     /// Id of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LocationContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.LocationContactUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3289,82 +4293,119 @@ impl LocationNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.Locations.LocationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationResponse {
     /// ID of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// ID of the location's Zone
-    #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxExempt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// ID of the location tax zone
-    #[serde(rename = "taxZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LocationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "zoneId" => self.zone_id = map.next_value()?,
+            "taxExempt" => self.tax_exempt = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "taxZoneId" => self.tax_zone_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.Locations.AddressPatchModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3411,89 +4452,144 @@ impl LocationsAddressPatchModel {
     }
 }
 /// Schema `Crm.V2.LocationsContactResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationsContactResponse {
     /// Id of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// Id of location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for LocationsContactResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "preferences" => self.preferences = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationsContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Locations.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationsCustomFieldTypeResponse {
     /// ID of the custom field type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the custom field type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type custom field type (e.g. Text, Dropdown, or Numeric)
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// The type custom field type (e.g. Text, Dropdown, or Numeric)
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// DateTime (UTC) that customer record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on (UTC) for the record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LocationsCustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationsCustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.Customers.NewCustomerContact`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3579,60 +4675,112 @@ impl NewLocation {
     }
 }
 /// Schema `Crm.V2.NoteResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoteResponse {
     /// Id of the note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Text content of a note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for NoteResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "isPinned" => self.is_pinned = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NoteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.Customers.PhoneSettings`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneSettings {
     /// Phone Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// If the phone number has opted-out from notifications.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotText", skip_serializing_if = "Option::is_none")]
     pub do_not_text: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PhoneSettings {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "doNotText" => self.do_not_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PhoneSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.Priority`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3781,31 +4929,79 @@ impl SubmitLeadFormRequest {
     }
 }
 /// Schema `Crm.V2.SubmitLeadFormResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubmitLeadFormResponse {
     /// The id of the lead entity that represents the lead form
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SubmitLeadFormResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "leadId" => self.lead_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubmitLeadFormResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.V2.UpdateBookingContactRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateBookingContactRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UpdateBookingContactRequest {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateBookingContactRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.V2.UpdateBookingProviderTagRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

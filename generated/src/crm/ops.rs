@@ -102,6 +102,7 @@ impl BookingProviderTagsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
@@ -118,6 +119,7 @@ impl std::future::IntoFuture for BookingProviderTagsCreate {
     type IntoFuture = rt::ResponseFuture<
         super::models::CreateBookingProviderTagResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -142,6 +144,7 @@ impl BookingProviderTagsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
@@ -158,6 +161,7 @@ impl BookingProviderTagsGet {
 impl std::future::IntoFuture for BookingProviderTagsGet {
     type Output = Result<super::models::GetBookingProviderTagResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GetBookingProviderTagResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -265,6 +269,7 @@ impl BookingProviderTagsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
@@ -294,6 +299,7 @@ impl rt::PagedRequest for BookingProviderTagsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
@@ -302,12 +308,14 @@ impl rt::PagedRequest for BookingProviderTagsGetList {
 }
 impl BookingProviderTagsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GetBookingProviderTagResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GetBookingProviderTagResponse> {
         rt::items(self)
     }
@@ -320,6 +328,7 @@ impl std::future::IntoFuture for BookingProviderTagsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GetBookingProviderTagResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -345,6 +354,7 @@ impl BookingProviderTagsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingProviderTagResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -360,6 +370,7 @@ impl BookingProviderTagsUpdate {
 impl std::future::IntoFuture for BookingProviderTagsUpdate {
     type Output = Result<super::models::BookingProviderTagResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingProviderTagResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -617,6 +628,7 @@ impl BookingsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -632,6 +644,7 @@ impl BookingsCreate {
 impl std::future::IntoFuture for BookingsCreate {
     type Output = Result<super::models::BookingResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -658,6 +671,7 @@ impl BookingsCreateContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -674,6 +688,7 @@ impl BookingsCreateContact {
 impl std::future::IntoFuture for BookingsCreateContact {
     type Output = Result<super::models::BookingContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -700,6 +715,7 @@ impl BookingsDeleteContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -715,6 +731,7 @@ impl BookingsDeleteContact {
 impl std::future::IntoFuture for BookingsDeleteContact {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -741,6 +758,7 @@ impl BookingsDismissBooking {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -757,6 +775,7 @@ impl BookingsDismissBooking {
 impl std::future::IntoFuture for BookingsDismissBooking {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -781,6 +800,7 @@ impl BookingsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -795,6 +815,7 @@ impl BookingsGet {
 impl std::future::IntoFuture for BookingsGet {
     type Output = Result<super::models::BookingResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -843,6 +864,7 @@ impl BookingsGetContactList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
@@ -868,6 +890,7 @@ impl rt::PagedRequest for BookingsGetContactList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
@@ -876,12 +899,14 @@ impl rt::PagedRequest for BookingsGetContactList {
 }
 impl BookingsGetContactList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::BookingContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BookingContactResponse> {
         rt::items(self)
     }
@@ -891,6 +916,7 @@ impl std::future::IntoFuture for BookingsGetContactList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::BookingContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -940,6 +966,7 @@ impl BookingsGetContactList2 {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
@@ -966,6 +993,7 @@ impl rt::PagedRequest for BookingsGetContactList2 {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
@@ -974,12 +1002,14 @@ impl rt::PagedRequest for BookingsGetContactList2 {
 }
 impl BookingsGetContactList2 {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::BookingContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BookingContactResponse> {
         rt::items(self)
     }
@@ -989,6 +1019,7 @@ impl std::future::IntoFuture for BookingsGetContactList2 {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::BookingContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1014,6 +1045,7 @@ impl BookingsGetForProvider {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1029,6 +1061,7 @@ impl BookingsGetForProvider {
 impl std::future::IntoFuture for BookingsGetForProvider {
     type Output = Result<super::models::BookingResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1136,6 +1169,7 @@ impl BookingsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1163,16 +1197,19 @@ impl rt::PagedRequest for BookingsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
     }
 }
 impl BookingsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BookingResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BookingResponse> {
         rt::items(self)
     }
@@ -1180,6 +1217,7 @@ impl BookingsGetList {
 impl std::future::IntoFuture for BookingsGetList {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1288,6 +1326,7 @@ impl BookingsGetList2 {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1318,16 +1357,19 @@ impl rt::PagedRequest for BookingsGetList2 {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
     }
 }
 impl BookingsGetList2 {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BookingResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BookingResponse> {
         rt::items(self)
     }
@@ -1335,6 +1377,7 @@ impl BookingsGetList2 {
 impl std::future::IntoFuture for BookingsGetList2 {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1361,6 +1404,7 @@ impl BookingsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1377,6 +1421,7 @@ impl BookingsUpdate {
 impl std::future::IntoFuture for BookingsUpdate {
     type Output = Result<super::models::BookingResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BookingResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1404,6 +1449,7 @@ impl BookingsUpdateBookingContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateBookingContactRequest> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1420,6 +1466,7 @@ impl BookingsUpdateBookingContact {
 impl std::future::IntoFuture for BookingsUpdateBookingContact {
     type Output = Result<super::models::UpdateBookingContactRequest, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::UpdateBookingContactRequest>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1484,6 +1531,7 @@ impl BulkTagsAddTags {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1496,6 +1544,7 @@ impl BulkTagsAddTags {
 impl std::future::IntoFuture for BulkTagsAddTags {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1520,6 +1569,7 @@ impl BulkTagsRemoveTags {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1532,6 +1582,7 @@ impl BulkTagsRemoveTags {
 impl std::future::IntoFuture for BulkTagsRemoveTags {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1685,6 +1736,7 @@ impl ContactMethodsCreateContactMethod {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1700,6 +1752,7 @@ impl ContactMethodsCreateContactMethod {
 impl std::future::IntoFuture for ContactMethodsCreateContactMethod {
     type Output = Result<super::models::ContactMethodResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactMethodResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1725,6 +1778,7 @@ impl ContactMethodsDeleteContactMethod {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1740,6 +1794,7 @@ impl ContactMethodsDeleteContactMethod {
 impl std::future::IntoFuture for ContactMethodsDeleteContactMethod {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1765,6 +1820,7 @@ impl ContactMethodsGetContactMethod {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1780,6 +1836,7 @@ impl ContactMethodsGetContactMethod {
 impl std::future::IntoFuture for ContactMethodsGetContactMethod {
     type Output = Result<super::models::ContactMethodResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactMethodResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1896,6 +1953,7 @@ impl ContactMethodsGetContactMethods {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
@@ -1929,6 +1987,7 @@ impl rt::PagedRequest for ContactMethodsGetContactMethods {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
@@ -1937,12 +1996,14 @@ impl rt::PagedRequest for ContactMethodsGetContactMethods {
 }
 impl ContactMethodsGetContactMethods {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ContactMethodResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ContactMethodResponse> {
         rt::items(self)
     }
@@ -1952,6 +2013,7 @@ impl std::future::IntoFuture for ContactMethodsGetContactMethods {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ContactMethodResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1978,6 +2040,7 @@ impl ContactMethodsUpdateContactMethod {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1994,6 +2057,7 @@ impl ContactMethodsUpdateContactMethod {
 impl std::future::IntoFuture for ContactMethodsUpdateContactMethod {
     type Output = Result<super::models::ContactMethodResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactMethodResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2020,6 +2084,7 @@ impl ContactMethodsUpsertContactMethod {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2036,6 +2101,7 @@ impl ContactMethodsUpsertContactMethod {
 impl std::future::IntoFuture for ContactMethodsUpsertContactMethod {
     type Output = Result<super::models::ContactMethodResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactMethodResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2132,6 +2198,7 @@ impl ContactPreferencesGetContactMethodPreference {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2147,6 +2214,7 @@ impl ContactPreferencesGetContactMethodPreference {
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreference {
     type Output = Result<super::models::ContactPreferenceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactPreferenceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2172,6 +2240,7 @@ impl ContactPreferencesGetContactMethodPreferences {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
@@ -2189,6 +2258,7 @@ impl ContactPreferencesGetContactMethodPreferences {
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreferences {
     type Output = Result<Vec<super::models::ContactPreferenceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2216,6 +2286,7 @@ impl ContactPreferencesUpdateContactMethodPreference {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2232,6 +2303,7 @@ impl ContactPreferencesUpdateContactMethodPreference {
 impl std::future::IntoFuture for ContactPreferencesUpdateContactMethodPreference {
     type Output = Result<super::models::ContactPreferenceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactPreferenceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2485,6 +2557,7 @@ impl ContactsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2497,6 +2570,7 @@ impl ContactsCreate {
 impl std::future::IntoFuture for ContactsCreate {
     type Output = Result<super::models::ContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2523,6 +2597,7 @@ impl ContactsCreateContactRelationship {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2538,6 +2613,7 @@ impl ContactsCreateContactRelationship {
 impl std::future::IntoFuture for ContactsCreateContactRelationship {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2562,6 +2638,7 @@ impl ContactsDeleteContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2576,6 +2653,7 @@ impl ContactsDeleteContact {
 impl std::future::IntoFuture for ContactsDeleteContact {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2602,6 +2680,7 @@ impl ContactsDeleteContactRelationship {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2617,6 +2696,7 @@ impl ContactsDeleteContactRelationship {
 impl std::future::IntoFuture for ContactsDeleteContactRelationship {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2641,6 +2721,7 @@ impl ContactsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2655,6 +2736,7 @@ impl ContactsGet {
 impl std::future::IntoFuture for ContactsGet {
     type Output = Result<super::models::ContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2779,6 +2861,7 @@ impl ContactsGetByRelationshipId {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2811,16 +2894,19 @@ impl rt::PagedRequest for ContactsGetByRelationshipId {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         self.send()
     }
 }
 impl ContactsGetByRelationshipId {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ContactResponse> {
         rt::items(self)
     }
@@ -2828,6 +2914,7 @@ impl ContactsGetByRelationshipId {
 impl std::future::IntoFuture for ContactsGetByRelationshipId {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2928,6 +3015,7 @@ impl ContactsGetContactRelationshipList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
@@ -2959,6 +3047,7 @@ impl rt::PagedRequest for ContactsGetContactRelationshipList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
@@ -2967,12 +3056,14 @@ impl rt::PagedRequest for ContactsGetContactRelationshipList {
 }
 impl ContactsGetContactRelationshipList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ContactRelationshipResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ContactRelationshipResponse> {
         rt::items(self)
     }
@@ -2985,6 +3076,7 @@ impl std::future::IntoFuture for ContactsGetContactRelationshipList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ContactRelationshipResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3108,6 +3200,7 @@ impl ContactsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3137,16 +3230,19 @@ impl rt::PagedRequest for ContactsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         self.send()
     }
 }
 impl ContactsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ContactResponse> {
         rt::items(self)
     }
@@ -3154,6 +3250,7 @@ impl ContactsGetList {
 impl std::future::IntoFuture for ContactsGetList {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3177,6 +3274,7 @@ impl ContactsGetPreferenceMetadataList {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>> {
@@ -3192,6 +3290,7 @@ impl std::future::IntoFuture for ContactsGetPreferenceMetadataList {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::ContactPreferenceTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3217,6 +3316,7 @@ impl ContactsReplace {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3232,6 +3332,7 @@ impl ContactsReplace {
 impl std::future::IntoFuture for ContactsReplace {
     type Output = Result<super::models::ContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3353,6 +3454,7 @@ impl ContactsSearchContactMethods {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
@@ -3384,6 +3486,7 @@ impl rt::PagedRequest for ContactsSearchContactMethods {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
@@ -3392,12 +3495,14 @@ impl rt::PagedRequest for ContactsSearchContactMethods {
 }
 impl ContactsSearchContactMethods {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ContactMethodResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ContactMethodResponse> {
         rt::items(self)
     }
@@ -3407,6 +3512,7 @@ impl std::future::IntoFuture for ContactsSearchContactMethods {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ContactMethodResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3432,6 +3538,7 @@ impl ContactsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3447,6 +3554,7 @@ impl ContactsUpdate {
 impl std::future::IntoFuture for ContactsUpdate {
     type Output = Result<super::models::ContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3737,6 +3845,7 @@ impl CustomersCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreatedCustomerResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3749,6 +3858,7 @@ impl CustomersCreate {
 impl std::future::IntoFuture for CustomersCreate {
     type Output = Result<super::models::CreatedCustomerResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreatedCustomerResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3774,6 +3884,7 @@ impl CustomersCreateContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
@@ -3796,6 +3907,7 @@ impl std::future::IntoFuture for CustomersCreateContact {
     type IntoFuture = rt::ResponseFuture<
         super::models::CustomerContactWithModifiedOnResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3821,6 +3933,7 @@ impl CustomersCreateNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3836,6 +3949,7 @@ impl CustomersCreateNote {
 impl std::future::IntoFuture for CustomersCreateNote {
     type Output = Result<super::models::NoteResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::NoteResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3861,6 +3975,7 @@ impl CustomersCreateTag {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateCustomerTagResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3875,6 +3990,7 @@ impl CustomersCreateTag {
 impl std::future::IntoFuture for CustomersCreateTag {
     type Output = Result<super::models::CreateCustomerTagResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateCustomerTagResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3900,6 +4016,7 @@ impl CustomersDeleteContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3914,6 +4031,7 @@ impl CustomersDeleteContact {
 impl std::future::IntoFuture for CustomersDeleteContact {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3939,6 +4057,7 @@ impl CustomersDeleteNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3953,6 +4072,7 @@ impl CustomersDeleteNote {
 impl std::future::IntoFuture for CustomersDeleteNote {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3978,6 +4098,7 @@ impl CustomersDeleteTag {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3992,6 +4113,7 @@ impl CustomersDeleteTag {
 impl std::future::IntoFuture for CustomersDeleteTag {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4016,6 +4138,7 @@ impl CustomersGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -4030,6 +4153,7 @@ impl CustomersGet {
 impl std::future::IntoFuture for CustomersGet {
     type Output = Result<super::models::CustomerResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CustomerResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4078,6 +4202,7 @@ impl CustomersGetContactList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -4105,6 +4230,7 @@ impl rt::PagedRequest for CustomersGetContactList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -4115,12 +4241,14 @@ impl rt::PagedRequest for CustomersGetContactList {
 }
 impl CustomersGetContactList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomerContactWithModifiedOnResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::CustomerContactWithModifiedOnResponse> {
@@ -4135,6 +4263,7 @@ impl std::future::IntoFuture for CustomersGetContactList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4220,6 +4349,7 @@ impl CustomersGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
@@ -4247,6 +4377,7 @@ impl rt::PagedRequest for CustomersGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
@@ -4255,12 +4386,14 @@ impl rt::PagedRequest for CustomersGetCustomFieldTypes {
 }
 impl CustomersGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::CustomersCustomFieldTypeResponse> {
@@ -4275,6 +4408,7 @@ impl std::future::IntoFuture for CustomersGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomersCustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4494,6 +4628,7 @@ impl CustomersGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4540,16 +4675,19 @@ impl rt::PagedRequest for CustomersGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
         self.send()
     }
 }
 impl CustomersGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CustomerResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomerResponse> {
         rt::items(self)
     }
@@ -4557,6 +4695,7 @@ impl CustomersGetList {
 impl std::future::IntoFuture for CustomersGetList {
     type Output = Result<rt::Paged<super::models::CustomerResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4644,6 +4783,7 @@ impl CustomersGetModifiedContactsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -4675,6 +4815,7 @@ impl rt::PagedRequest for CustomersGetModifiedContactsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -4685,6 +4826,7 @@ impl rt::PagedRequest for CustomersGetModifiedContactsList {
 }
 impl CustomersGetModifiedContactsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<
@@ -4693,6 +4835,7 @@ impl CustomersGetModifiedContactsList {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<
@@ -4709,6 +4852,7 @@ impl std::future::IntoFuture for CustomersGetModifiedContactsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4789,6 +4933,7 @@ impl CustomersGetNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4816,16 +4961,19 @@ impl rt::PagedRequest for CustomersGetNotes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
     }
 }
 impl CustomersGetNotes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
         rt::items(self)
     }
@@ -4833,6 +4981,7 @@ impl CustomersGetNotes {
 impl std::future::IntoFuture for CustomersGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4858,6 +5007,7 @@ impl CustomersUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4873,6 +5023,7 @@ impl CustomersUpdate {
 impl std::future::IntoFuture for CustomersUpdate {
     type Output = Result<super::models::CustomerResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CustomerResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4899,6 +5050,7 @@ impl CustomersUpdateContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
@@ -4921,6 +5073,7 @@ impl std::future::IntoFuture for CustomersUpdateContact {
     type IntoFuture = rt::ResponseFuture<
         super::models::CustomerContactWithModifiedOnResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4989,6 +5142,7 @@ impl ExportBookingsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
@@ -5007,6 +5161,7 @@ impl rt::ExportRequest for ExportBookingsGet {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
@@ -5016,12 +5171,14 @@ impl rt::ExportRequest for ExportBookingsGet {
 impl ExportBookingsGet {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBookingResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportBookingResponse> {
         rt::export_items(self)
     }
@@ -5034,6 +5191,7 @@ impl std::future::IntoFuture for ExportBookingsGet {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportBookingResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5115,6 +5273,7 @@ impl ExportContactsCustomersContacts {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -5135,6 +5294,7 @@ impl rt::ExportRequest for ExportContactsCustomersContacts {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -5146,12 +5306,14 @@ impl rt::ExportRequest for ExportContactsCustomersContacts {
 impl ExportContactsCustomersContacts {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerContactResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerContactResponse> {
         rt::export_items(self)
     }
@@ -5164,6 +5326,7 @@ impl std::future::IntoFuture for ExportContactsCustomersContacts {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5206,6 +5369,7 @@ impl ExportContactsLocationsContacts {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -5226,6 +5390,7 @@ impl rt::ExportRequest for ExportContactsLocationsContacts {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -5237,12 +5402,14 @@ impl rt::ExportRequest for ExportContactsLocationsContacts {
 impl ExportContactsLocationsContacts {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationContactResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportLocationContactResponse> {
         rt::export_items(self)
     }
@@ -5255,6 +5422,7 @@ impl std::future::IntoFuture for ExportContactsLocationsContacts {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5323,6 +5491,7 @@ impl ExportCustomersGetCustomers {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
@@ -5341,6 +5510,7 @@ impl rt::ExportRequest for ExportCustomersGetCustomers {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
@@ -5350,12 +5520,14 @@ impl rt::ExportRequest for ExportCustomersGetCustomers {
 impl ExportCustomersGetCustomers {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerResponse> {
         rt::export_items(self)
     }
@@ -5368,6 +5540,7 @@ impl std::future::IntoFuture for ExportCustomersGetCustomers {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5436,6 +5609,7 @@ impl ExportLeadsLeads {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
@@ -5454,6 +5628,7 @@ impl rt::ExportRequest for ExportLeadsLeads {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
@@ -5463,12 +5638,14 @@ impl rt::ExportRequest for ExportLeadsLeads {
 impl ExportLeadsLeads {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLeadsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportLeadsResponse> {
         rt::export_items(self)
     }
@@ -5478,6 +5655,7 @@ impl std::future::IntoFuture for ExportLeadsLeads {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLeadsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5546,6 +5724,7 @@ impl ExportLocationsLocations {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
@@ -5564,6 +5743,7 @@ impl rt::ExportRequest for ExportLocationsLocations {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
@@ -5573,12 +5753,14 @@ impl rt::ExportRequest for ExportLocationsLocations {
 impl ExportLocationsLocations {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportLocationsResponse> {
         rt::export_items(self)
     }
@@ -5591,6 +5773,7 @@ impl std::future::IntoFuture for ExportLocationsLocations {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5789,6 +5972,7 @@ impl LeadsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5801,6 +5985,7 @@ impl LeadsCreate {
 impl std::future::IntoFuture for LeadsCreate {
     type Output = Result<super::models::LeadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LeadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5826,6 +6011,7 @@ impl LeadsCreateFollowUp {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FollowUpResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5841,6 +6027,7 @@ impl LeadsCreateFollowUp {
 impl std::future::IntoFuture for LeadsCreateFollowUp {
     type Output = Result<super::models::FollowUpResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FollowUpResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5866,6 +6053,7 @@ impl LeadsCreateNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5881,6 +6069,7 @@ impl LeadsCreateNote {
 impl std::future::IntoFuture for LeadsCreateNote {
     type Output = Result<super::models::NoteResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::NoteResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5906,6 +6095,7 @@ impl LeadsDismiss {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5921,6 +6111,7 @@ impl LeadsDismiss {
 impl std::future::IntoFuture for LeadsDismiss {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5945,6 +6136,7 @@ impl LeadsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5959,6 +6151,7 @@ impl LeadsGet {
 impl std::future::IntoFuture for LeadsGet {
     type Output = Result<super::models::LeadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LeadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6179,6 +6372,7 @@ impl LeadsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6219,16 +6413,19 @@ impl rt::PagedRequest for LeadsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
         self.send()
     }
 }
 impl LeadsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::LeadResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::LeadResponse> {
         rt::items(self)
     }
@@ -6236,6 +6433,7 @@ impl LeadsGetList {
 impl std::future::IntoFuture for LeadsGetList {
     type Output = Result<rt::Paged<super::models::LeadResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LeadResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6316,6 +6514,7 @@ impl LeadsGetNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6343,16 +6542,19 @@ impl rt::PagedRequest for LeadsGetNotes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
     }
 }
 impl LeadsGetNotes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
         rt::items(self)
     }
@@ -6360,6 +6562,7 @@ impl LeadsGetNotes {
 impl std::future::IntoFuture for LeadsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6390,6 +6593,7 @@ impl LeadsSubmitLeadForm {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::SubmitLeadFormResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6403,6 +6607,7 @@ impl LeadsSubmitLeadForm {
 impl std::future::IntoFuture for LeadsSubmitLeadForm {
     type Output = Result<super::models::SubmitLeadFormResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::SubmitLeadFormResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6428,6 +6633,7 @@ impl LeadsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6443,6 +6649,7 @@ impl LeadsUpdate {
 impl std::future::IntoFuture for LeadsUpdate {
     type Output = Result<super::models::LeadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LeadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6757,6 +6964,7 @@ impl LocationsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6769,6 +6977,7 @@ impl LocationsCreate {
 impl std::future::IntoFuture for LocationsCreate {
     type Output = Result<super::models::CreateLocationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateLocationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6794,6 +7003,7 @@ impl LocationsCreateContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6809,6 +7019,7 @@ impl LocationsCreateContact {
 impl std::future::IntoFuture for LocationsCreateContact {
     type Output = Result<super::models::LocationContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LocationContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6834,6 +7045,7 @@ impl LocationsCreateNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6849,6 +7061,7 @@ impl LocationsCreateNote {
 impl std::future::IntoFuture for LocationsCreateNote {
     type Output = Result<super::models::NoteResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::NoteResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6874,6 +7087,7 @@ impl LocationsCreateTag {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationTagResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6888,6 +7102,7 @@ impl LocationsCreateTag {
 impl std::future::IntoFuture for LocationsCreateTag {
     type Output = Result<super::models::CreateLocationTagResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateLocationTagResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6913,6 +7128,7 @@ impl LocationsDeleteContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6927,6 +7143,7 @@ impl LocationsDeleteContact {
 impl std::future::IntoFuture for LocationsDeleteContact {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6952,6 +7169,7 @@ impl LocationsDeleteNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6966,6 +7184,7 @@ impl LocationsDeleteNote {
 impl std::future::IntoFuture for LocationsDeleteNote {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6991,6 +7210,7 @@ impl LocationsDeleteTag {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7005,6 +7225,7 @@ impl LocationsDeleteTag {
 impl std::future::IntoFuture for LocationsDeleteTag {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7029,6 +7250,7 @@ impl LocationsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7043,6 +7265,7 @@ impl LocationsGet {
 impl std::future::IntoFuture for LocationsGet {
     type Output = Result<super::models::LocationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LocationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7091,6 +7314,7 @@ impl LocationsGetContactList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
@@ -7116,6 +7340,7 @@ impl rt::PagedRequest for LocationsGetContactList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
@@ -7124,12 +7349,14 @@ impl rt::PagedRequest for LocationsGetContactList {
 }
 impl LocationsGetContactList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::LocationContactResponse> {
         rt::items(self)
     }
@@ -7139,6 +7366,7 @@ impl std::future::IntoFuture for LocationsGetContactList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7224,6 +7452,7 @@ impl LocationsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
@@ -7251,6 +7480,7 @@ impl rt::PagedRequest for LocationsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
@@ -7259,12 +7489,14 @@ impl rt::PagedRequest for LocationsGetCustomFieldTypes {
 }
 impl LocationsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::LocationsCustomFieldTypeResponse> {
@@ -7279,6 +7511,7 @@ impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationsCustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7491,6 +7724,7 @@ impl LocationsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7532,16 +7766,19 @@ impl rt::PagedRequest for LocationsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
         self.send()
     }
 }
 impl LocationsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::LocationResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::LocationResponse> {
         rt::items(self)
     }
@@ -7549,6 +7786,7 @@ impl LocationsGetList {
 impl std::future::IntoFuture for LocationsGetList {
     type Output = Result<rt::Paged<super::models::LocationResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7630,6 +7868,7 @@ impl LocationsGetLocationsContactsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
@@ -7657,6 +7896,7 @@ impl rt::PagedRequest for LocationsGetLocationsContactsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
@@ -7665,12 +7905,14 @@ impl rt::PagedRequest for LocationsGetLocationsContactsList {
 }
 impl LocationsGetLocationsContactsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationsContactResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::LocationsContactResponse> {
         rt::items(self)
     }
@@ -7680,6 +7922,7 @@ impl std::future::IntoFuture for LocationsGetLocationsContactsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationsContactResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7760,6 +8003,7 @@ impl LocationsGetNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7787,16 +8031,19 @@ impl rt::PagedRequest for LocationsGetNotes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
     }
 }
 impl LocationsGetNotes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
         rt::items(self)
     }
@@ -7804,6 +8051,7 @@ impl LocationsGetNotes {
 impl std::future::IntoFuture for LocationsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7828,6 +8076,7 @@ impl LocationsGetPreferredTechnician {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<i64> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7842,6 +8091,7 @@ impl LocationsGetPreferredTechnician {
 impl std::future::IntoFuture for LocationsGetPreferredTechnician {
     type Output = Result<i64, rt::Error>;
     type IntoFuture = rt::ResponseFuture<i64>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7867,6 +8117,7 @@ impl LocationsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7882,6 +8133,7 @@ impl LocationsUpdate {
 impl std::future::IntoFuture for LocationsUpdate {
     type Output = Result<super::models::LocationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LocationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7908,6 +8160,7 @@ impl LocationsUpdateContact {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -7923,6 +8176,7 @@ impl LocationsUpdateContact {
 impl std::future::IntoFuture for LocationsUpdateContact {
     type Output = Result<super::models::LocationContactResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::LocationContactResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -7948,6 +8202,7 @@ impl LocationsUpdatePreferredTechnician {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -7963,6 +8218,7 @@ impl LocationsUpdatePreferredTechnician {
 impl std::future::IntoFuture for LocationsUpdatePreferredTechnician {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -68,6 +68,7 @@ impl ExportTechnicianRatings {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -91,6 +92,7 @@ impl rt::ExportRequest for ExportTechnicianRatings {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -102,6 +104,7 @@ impl rt::ExportRequest for ExportTechnicianRatings {
 impl ExportTechnicianRatings {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -110,6 +113,7 @@ impl ExportTechnicianRatings {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportTechnicianAssessmentResponse> {
@@ -124,6 +128,7 @@ impl std::future::IntoFuture for ExportTechnicianRatings {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -183,6 +188,7 @@ impl TechnicianRatingUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -199,6 +205,7 @@ impl TechnicianRatingUpdate {
 impl std::future::IntoFuture for TechnicianRatingUpdate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -341,6 +348,7 @@ impl TechnicianRatingsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
@@ -374,6 +382,7 @@ impl rt::PagedRequest for TechnicianRatingsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
@@ -382,12 +391,14 @@ impl rt::PagedRequest for TechnicianRatingsGetList {
 }
 impl TechnicianRatingsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::TechnicianAssessmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TechnicianAssessmentResponse> {
         rt::items(self)
     }
@@ -400,6 +411,7 @@ impl std::future::IntoFuture for TechnicianRatingsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::TechnicianAssessmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -424,6 +436,7 @@ impl TechnicianRatingsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
@@ -441,6 +454,7 @@ impl TechnicianRatingsUpdate {
 impl std::future::IntoFuture for TechnicianRatingsUpdate {
     type Output = Result<super::models::TechnicianAssessmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianAssessmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

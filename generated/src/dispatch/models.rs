@@ -5,145 +5,196 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Dispatch.V2.AppointmentAssignmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentAssignmentResponse {
     /// ID of the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedById", skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedOn", skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JobAppointmentAssignmentStatus>,
     /// Whether appointment assignment is paused
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPaused", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPaused", skip_serializing_if = "Option::is_none")]
     pub is_paused: Option<bool>,
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the assignment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for AppointmentAssignmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "technicianName" => self.technician_name = map.next_value()?,
+            "assignedById" => self.assigned_by_id = map.next_value()?,
+            "assignedOn" => self.assigned_on = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "isPaused" => self.is_paused = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentAssignmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Appointment response model
 ///
 /// Schema `Dispatch.V2.AppointmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentResponse {
     /// Appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
-    #[serde(
-        rename = "appointmentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowStart", skip_serializing_if = "Option::is_none")]
     pub arrival_window_start: Option<rt::DateTime>,
     /// Arrival window end date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
-    #[serde(
-        rename = "specialInstructions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AppointmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentNumber" => self.appointment_number = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "arrivalWindowStart" => self.arrival_window_start = map.next_value()?,
+            "arrivalWindowEnd" => self.arrival_window_end = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "specialInstructions" => self.special_instructions = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.AppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -274,42 +325,88 @@ impl rt::QueryValue for ArrivalWindowConfiguration {
     }
 }
 /// Schema `Dispatch.V2.ArrivalWindowConfigurationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ArrivalWindowConfigurationResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ArrivalWindowConfiguration>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ArrivalWindowConfigurationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "configuration" => self.configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ArrivalWindowConfigurationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.ArrivalWindowResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ArrivalWindowResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ArrivalWindowResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ArrivalWindowResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.AssignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -345,35 +442,84 @@ impl BulkDeleteTechnicianShiftRequest {
     }
 }
 /// Schema `Dispatch.Contracts.TechnicianShift.BulkDeleteTechnicianShiftResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkDeleteTechnicianShiftResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "deletedIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deletedIds", skip_serializing_if = "Option::is_none")]
     pub deleted_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BulkDeleteTechnicianShiftResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "deletedIds" => self.deleted_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BulkDeleteTechnicianShiftResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.BusinessHourModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessHourModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub saturday: Option<Vec<TimeRange>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BusinessHourModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekdays" => self.weekdays = map.next_value()?,
+            "saturday" => self.saturday = map.next_value()?,
+            "sunday" => self.sunday = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessHourModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CapacityRequestArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -419,89 +565,100 @@ impl CapacityRequestArgs {
     }
 }
 /// Schema `Dispatch.V2.CapacityResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponse {
     /// When the request was processed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "timeStamp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeStamp", skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<rt::DateTime>,
     /// Availability calculations by time frame
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<CapacityResponseAvailability>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CapacityResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeStamp" => self.time_stamp = map.next_value()?,
+            "availabilities" => self.availabilities = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CapacityResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.CapacityResponseAvailability`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponseAvailability {
     /// When the availability time frame starts
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// When the availability time frame ends
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// When the availability time frame starts
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startUtc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startUtc", skip_serializing_if = "Option::is_none")]
     pub start_utc: Option<rt::DateTime>,
     /// When the availability time frame ends
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "endUtc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endUtc", skip_serializing_if = "Option::is_none")]
     pub end_utc: Option<rt::DateTime>,
     /// Business units that the availability applies to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Number of hours that total capacity can allow to be booked during this time frame
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalAvailability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalAvailability", skip_serializing_if = "Option::is_none")]
     pub total_availability: Option<f64>,
     /// Number of remaining hours that can be booked during this time frame
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "openAvailability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "openAvailability", skip_serializing_if = "Option::is_none")]
     pub open_availability: Option<f64>,
     /// Technician details for this availability time frame
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub technicians: Option<Vec<CapacityResponseTechnician>>,
     /// Indicate if time slot is available
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isAvailable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isAvailable", skip_serializing_if = "Option::is_none")]
     pub is_available: Option<bool>,
     /// Indicate if Ideal Booking Percentage is exceeded
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isExceedingIdealBookingPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_exceeding_ideal_booking_percentage: Option<bool>,
@@ -510,35 +667,91 @@ pub struct CapacityResponseAvailability {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CapacityResponseAvailability {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "startUtc" => self.start_utc = map.next_value()?,
+            "endUtc" => self.end_utc = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "totalAvailability" => self.total_availability = map.next_value()?,
+            "openAvailability" => self.open_availability = map.next_value()?,
+            "technicians" => self.technicians = map.next_value()?,
+            "isAvailable" => self.is_available = map.next_value()?,
+            "isExceedingIdealBookingPercentage" => {
+                self.is_exceeding_ideal_booking_percentage = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CapacityResponseAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.CapacityResponseTechnician`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponseTechnician {
     /// Unique Id of technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the technician is available to work during the associated time frame
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CapacityResponseTechnicianStatus>,
     /// Whether the technician has all the skills required for the job type
-    #[serde(
-        rename = "hasRequiredSkills",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hasRequiredSkills", skip_serializing_if = "Option::is_none")]
     pub has_required_skills: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CapacityResponseTechnician {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "hasRequiredSkills" => self.has_required_skills = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CapacityResponseTechnician {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CapacityResponseTechnicianStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -638,21 +851,46 @@ impl CreateBusinessHourRequest {
     }
 }
 /// Schema `Dispatch.V2.CreateBusinessHourResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBusinessHourResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub saturday: Option<Vec<TimeRange>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateBusinessHourResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekdays" => self.weekdays = map.next_value()?,
+            "saturday" => self.saturday = map.next_value()?,
+            "sunday" => self.sunday = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateBusinessHourResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CreateNonJobAppointmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -754,134 +992,164 @@ impl CreateNonJobAppointmentRequest {
     }
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.CreateNonJobAppointmentResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateNonJobAppointmentResult {
     /// Non-job appointment id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Non-job appointment's technician id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Non-job appointment name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Non-job appointment duration
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "timesheetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// Non-job appointment summary
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Indicate if non-job appointment should be cleared from dispatch board once event is over
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearDispatchBoard",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
     /// Indicate if non-job appointment should be cleared from technician's calendar once event is over
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearTechnicianView",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
     /// Indicate if technician availability should be remove from legacy capacity planning
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
     /// Indicate if non-job appointment is scheduled for whole day
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
     /// Whether the non-job appointment shows on the technicians schedule even if there is no timesheet
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
     /// Indicate if non-job appointment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the appointment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Indicate if non-job appointment is repeating
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat: Option<bool>,
     /// Number of occurrences of the repeating non-job appointment
-    #[serde(
-        rename = "countOccurrences",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "countOccurrences", skip_serializing_if = "Option::is_none")]
     pub count_occurrences: Option<i32>,
     /// Interval of the repeating non-job appointment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i32>,
     /// Frequency of the repeating non-job appointment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<RepeatFrequencyInt32>,
     /// End type of the repeating non-job appointment
-    #[serde(rename = "endType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endType", skip_serializing_if = "Option::is_none")]
     pub end_type: Option<RepeatEndTypeInt32>,
     /// End Date of the repeating non-job appointment
-    #[serde(rename = "endOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endOn", skip_serializing_if = "Option::is_none")]
     pub end_on: Option<rt::DateTime>,
     /// Days of the week of the repeating non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "daysOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "daysOfWeek", skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateNonJobAppointmentResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "timesheetCodeId" => self.timesheet_code_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "clearDispatchBoard" => self.clear_dispatch_board = map.next_value()?,
+            "clearTechnicianView" => self.clear_technician_view = map.next_value()?,
+            "removeTechnicianFromCapacityPlanning" => {
+                self.remove_technician_from_capacity_planning = map.next_value()?;
+            }
+            "allDay" => self.all_day = map.next_value()?,
+            "showOnTechnicianSchedule" => {
+                self.show_on_technician_schedule = map.next_value()?;
+            }
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "repeat" => self.repeat = map.next_value()?,
+            "countOccurrences" => self.count_occurrences = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "frequency" => self.frequency = map.next_value()?,
+            "endType" => self.end_type = map.next_value()?,
+            "endOn" => self.end_on = map.next_value()?,
+            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateNonJobAppointmentResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -932,70 +1200,94 @@ pub struct CreateOrUpdateZoneRequestArgs {
     pub business_units: rt::Nullable<Vec<i64>>,
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateOrUpdateZoneResponse {
     /// Unique id of the zone record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the zone is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A list of assigned zip codes to the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zips: Option<Vec<String>>,
     /// A list of assigned cities to the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cities: Option<Vec<String>>,
     /// A list of assigned territory numbers to the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "territoryNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "territoryNumbers", skip_serializing_if = "Option::is_none")]
     pub territory_numbers: Option<Vec<String>>,
     /// A list of assigned LOCN numbers to the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locnNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locnNumbers", skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// Whether the service days option is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceDaysEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDaysEnabled", skip_serializing_if = "Option::is_none")]
     pub service_days_enabled: Option<bool>,
     /// A list of assigned service days
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "serviceDaysIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceDaysIds", skip_serializing_if = "Option::is_none")]
     pub service_days_ids: Option<Vec<i32>>,
     /// A list of assigned business units
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateOrUpdateZoneResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "zips" => self.zips = map.next_value()?,
+            "cities" => self.cities = map.next_value()?,
+            "territoryNumbers" => self.territory_numbers = map.next_value()?,
+            "locnNumbers" => self.locn_numbers = map.next_value()?,
+            "serviceDaysEnabled" => self.service_days_enabled = map.next_value()?,
+            "serviceDaysIds" => self.service_days_ids = map.next_value()?,
+            "businessUnits" => self.business_units = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateOrUpdateZoneResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CreateTeamRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1016,43 +1308,72 @@ impl CreateTeamRequest {
     }
 }
 /// Schema `Dispatch.V2.CreateTeamResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateTeamResponse {
     /// Unique id of the team record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the team is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Created by User ID
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Created on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the team was created or this is an existing record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateTeamResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "created" => self.created = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateTeamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.CreateTechnicianShiftRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1149,186 +1470,318 @@ impl CreateTechnicianSkillRequest {
     }
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.DeleteNonJobAppointmentResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteNonJobAppointmentResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DeleteNonJobAppointmentResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteNonJobAppointmentResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.Contracts.TechnicianShift.DeleteTechnicianShiftResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteTechnicianShiftResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DeleteTechnicianShiftResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteTechnicianShiftResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Result of deleting a technician skill association.
 ///
 /// Schema `Dispatch.Contracts.TechnicianSkill.DeleteTechnicianSkillResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteTechnicianSkillResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DeleteTechnicianSkillResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteTechnicianSkillResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.ExportAppointmentAssignmentsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAppointmentAssignmentsResponse {
     /// ID of the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedById", skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedOn", skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JobAppointmentAssignmentStatus>,
     /// Whether appointment assignment is paused
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPaused", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPaused", skip_serializing_if = "Option::is_none")]
     pub is_paused: Option<bool>,
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the assignment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportAppointmentAssignmentsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "technicianName" => self.technician_name = map.next_value()?,
+            "assignedById" => self.assigned_by_id = map.next_value()?,
+            "assignedOn" => self.assigned_on = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "isPaused" => self.is_paused = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportAppointmentAssignmentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.GetNonJobAppointmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetNonJobAppointmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "timesheetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearDispatchBoard",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearTechnicianView",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GetNonJobAppointmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "timesheetCodeId" => self.timesheet_code_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "clearDispatchBoard" => self.clear_dispatch_board = map.next_value()?,
+            "clearTechnicianView" => self.clear_technician_view = map.next_value()?,
+            "removeTechnicianFromCapacityPlanning" => {
+                self.remove_technician_from_capacity_planning = map.next_value()?;
+            }
+            "allDay" => self.all_day = map.next_value()?,
+            "showOnTechnicianSchedule" => {
+                self.show_on_technician_schedule = map.next_value()?;
+            }
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetNonJobAppointmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.GpsPingCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1406,27 +1859,52 @@ impl GpsPingCreateRequest {
     }
 }
 /// Schema `Dispatch.V2.GpsPingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GpsPingResponse {
     /// Unique External ID for data point
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Request status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GpsPingResultStatus>,
     /// Gets or sets the response message received from the GPS provider about the unit at the time of recording
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GpsPingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalId" => self.external_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GpsPingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.GpsPingResultStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1547,112 +2025,140 @@ impl rt::QueryValue for JobAppointmentAssignmentStatus {
     }
 }
 /// Schema `Dispatch.V2.NonJobAppointmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NonJobAppointmentResponse {
     /// Non-job appointment id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Non-job appointment's technician id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Non-job appointment name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Non-job appointment duration
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "timesheetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// Non-job appointment summary
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Indicate if non-job appointment should be cleared from dispatch board once event is over
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearDispatchBoard",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
     /// Indicate if non-job appointment should be cleared from technician's calendar once event is over
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "clearTechnicianView",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
     /// Indicate if technician availability should be remove from legacy capacity planning
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
     /// Indicate if non-job appointment is scheduled for whole day
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
     /// Whether the non-job appointment shows on the technicians schedule even if there is no timesheet
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
     /// Indicate if non-job appointment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the appointment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user who created the non-job appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for NonJobAppointmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "timesheetCodeId" => self.timesheet_code_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "clearDispatchBoard" => self.clear_dispatch_board = map.next_value()?,
+            "clearTechnicianView" => self.clear_technician_view = map.next_value()?,
+            "removeTechnicianFromCapacityPlanning" => {
+                self.remove_technician_from_capacity_planning = map.next_value()?;
+            }
+            "allDay" => self.all_day = map.next_value()?,
+            "showOnTechnicianSchedule" => {
+                self.show_on_technician_schedule = map.next_value()?;
+            }
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NonJobAppointmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.NonJobAppointmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2123,208 +2629,376 @@ impl rt::QueryValue for ShiftType {
     }
 }
 /// Schema `Dispatch.V2.TeamResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TeamResponse {
     /// Unique id of the team record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the team is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Created by User ID
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Created on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TeamResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TeamResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.TechnicianShiftCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftCreateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianShifts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianShifts", skip_serializing_if = "Option::is_none")]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianShiftCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "created" => self.created = map.next_value()?,
+            "technicianShifts" => self.technician_shifts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianShiftCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.TechnicianShiftResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftResponse {
     /// Unique id of the shift record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// How the shift is displayed and contributes to availability calculations
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shiftType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shiftType", skip_serializing_if = "Option::is_none")]
     pub shift_type: Option<ShiftType>,
     /// Descriptive identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Optional detailed explanation of the shift
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Whether the shift is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// \>Unique id of the technician this shift applies to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// When the shift begins
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// When the shift ends
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Timesheet code ID of shift
-    #[serde(
-        rename = "timesheetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// When the shift was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the shift was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianShiftResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "shiftType" => self.shift_type = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "timesheetCodeId" => self.timesheet_code_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianShiftResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.TechnicianShiftUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianShifts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianShifts", skip_serializing_if = "Option::is_none")]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianShiftUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "technicianShifts" => self.technician_shifts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianShiftUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents a technician skill response.
 ///
 /// Schema `Dispatch.V2.TechnicianSkillResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianSkillResponse {
     /// Unique id of the technician skill record.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Descriptive identifier.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the technician skill is enabled.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Unique id of the technician this technician skill applies to.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Unique ids of job types this technician skill applies to.
-    #[serde(rename = "jobTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeIds", skip_serializing_if = "Option::is_none")]
     pub job_type_ids: Option<Vec<i64>>,
     /// When the technician skill was created (in UTC).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician skill was modified (in UTC).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianSkillResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "jobTypeIds" => self.job_type_ids = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianSkillResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.TechnicianTrackingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianTrackingResponse {
     /// Url to allow tracking the technician's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianTrackingUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianTrackingUrl", skip_serializing_if = "Option::is_none")]
     pub technician_tracking_url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianTrackingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "technicianTrackingUrl" => self.technician_tracking_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianTrackingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.TimeRange`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimeRange {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "fromHour", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fromHour", skip_serializing_if = "Option::is_none")]
     pub from_hour: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "toHour", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toHour", skip_serializing_if = "Option::is_none")]
     pub to_hour: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TimeRange {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fromHour" => self.from_hour = map.next_value()?,
+            "toHour" => self.to_hour = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimeRange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Dispatch.V2.UnassignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2437,94 +3111,142 @@ impl UpdateTechnicianSkillsRequest {
 /// Response for updating technician skills
 ///
 /// Schema `Dispatch.V2.UpdateTechnicianSkillsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateTechnicianSkillsResponse {
     /// Whether the update was successful
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<bool>,
     /// List of all technician skills after the update
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "technicianSkills",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianSkills", skip_serializing_if = "Option::is_none")]
     pub technician_skills: Option<Vec<TechnicianSkillResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for UpdateTechnicianSkillsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "updated" => self.updated = map.next_value()?,
+            "technicianSkills" => self.technician_skills = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateTechnicianSkillsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Dispatch.V2.ZoneResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ZoneResponse {
     /// Unique id of the zone record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the zone is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A list of assigned zip codes to the zone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zips: Option<Vec<String>>,
     /// A list of assigned cities to the zone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cities: Option<Vec<String>>,
     /// A list of assigned territory numbers to the zone
-    #[serde(
-        rename = "territoryNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "territoryNumbers", skip_serializing_if = "Option::is_none")]
     pub territory_numbers: Option<Vec<String>>,
     /// A list of assigned LOCN numbers to the zone
-    #[serde(rename = "locnNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locnNumbers", skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// User ID who created the zone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Date/time (in UTC) the zone was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the zone was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the service days option is enabled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceDaysEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceDaysEnabled", skip_serializing_if = "Option::is_none")]
     pub service_days_enabled: Option<bool>,
     /// A list of assigned service days
-    #[serde(rename = "serviceDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceDays", skip_serializing_if = "Option::is_none")]
     pub service_days: Option<Vec<String>>,
     /// A list of assigned business units
-    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
     /// A list of assigned technicians
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub technicians: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ZoneResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "zips" => self.zips = map.next_value()?,
+            "cities" => self.cities = map.next_value()?,
+            "territoryNumbers" => self.territory_numbers = map.next_value()?,
+            "locnNumbers" => self.locn_numbers = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "serviceDaysEnabled" => self.service_days_enabled = map.next_value()?,
+            "serviceDays" => self.service_days = map.next_value()?,
+            "businessUnits" => self.business_units = map.next_value()?,
+            "technicians" => self.technicians = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ZoneResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -90,6 +90,7 @@ impl AppointmentAssignmentsAssignTechnicians {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -105,6 +106,7 @@ impl AppointmentAssignmentsAssignTechnicians {
 impl std::future::IntoFuture for AppointmentAssignmentsAssignTechnicians {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -229,6 +231,7 @@ impl AppointmentAssignmentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
@@ -262,6 +265,7 @@ impl rt::PagedRequest for AppointmentAssignmentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
@@ -270,12 +274,14 @@ impl rt::PagedRequest for AppointmentAssignmentsGetList {
 }
 impl AppointmentAssignmentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::AppointmentAssignmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::AppointmentAssignmentResponse> {
         rt::items(self)
     }
@@ -288,6 +294,7 @@ impl std::future::IntoFuture for AppointmentAssignmentsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::AppointmentAssignmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -312,6 +319,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -327,6 +335,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
 impl std::future::IntoFuture for AppointmentAssignmentsUnassignTechnicians {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -455,6 +464,7 @@ impl ArrivalWindowsActivated {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -470,6 +480,7 @@ impl ArrivalWindowsActivated {
 impl std::future::IntoFuture for ArrivalWindowsActivated {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -494,6 +505,7 @@ impl ArrivalWindowsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -506,6 +518,7 @@ impl ArrivalWindowsCreate {
 impl std::future::IntoFuture for ArrivalWindowsCreate {
     type Output = Result<super::models::ArrivalWindowResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ArrivalWindowResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -530,6 +543,7 @@ impl ArrivalWindowsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -544,6 +558,7 @@ impl ArrivalWindowsGet {
 impl std::future::IntoFuture for ArrivalWindowsGet {
     type Output = Result<super::models::ArrivalWindowResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ArrivalWindowResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -567,6 +582,7 @@ impl ArrivalWindowsGetConfiguration {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
@@ -585,6 +601,7 @@ impl std::future::IntoFuture for ArrivalWindowsGetConfiguration {
     type IntoFuture = rt::ResponseFuture<
         super::models::ArrivalWindowConfigurationResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -657,6 +674,7 @@ impl ArrivalWindowsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
@@ -682,6 +700,7 @@ impl rt::PagedRequest for ArrivalWindowsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
@@ -690,12 +709,14 @@ impl rt::PagedRequest for ArrivalWindowsGetList {
 }
 impl ArrivalWindowsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ArrivalWindowResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ArrivalWindowResponse> {
         rt::items(self)
     }
@@ -705,6 +726,7 @@ impl std::future::IntoFuture for ArrivalWindowsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ArrivalWindowResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -730,6 +752,7 @@ impl ArrivalWindowsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -745,6 +768,7 @@ impl ArrivalWindowsUpdate {
 impl std::future::IntoFuture for ArrivalWindowsUpdate {
     type Output = Result<super::models::ArrivalWindowResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ArrivalWindowResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -769,6 +793,7 @@ impl ArrivalWindowsUpdatedConfiguration {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
@@ -788,6 +813,7 @@ impl std::future::IntoFuture for ArrivalWindowsUpdatedConfiguration {
     type IntoFuture = rt::ResponseFuture<
         super::models::ArrivalWindowConfigurationResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -849,6 +875,7 @@ impl BusinessHourCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -861,6 +888,7 @@ impl BusinessHourCreate {
 impl std::future::IntoFuture for BusinessHourCreate {
     type Output = Result<super::models::CreateBusinessHourResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBusinessHourResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -884,6 +912,7 @@ impl BusinessHourGetList {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -895,6 +924,7 @@ impl BusinessHourGetList {
 impl std::future::IntoFuture for BusinessHourGetList {
     type Output = Result<super::models::BusinessHourModel, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BusinessHourModel>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -942,6 +972,7 @@ impl CapacityGetList {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CapacityResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -954,6 +985,7 @@ impl CapacityGetList {
 impl std::future::IntoFuture for CapacityGetList {
     type Output = Result<super::models::CapacityResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CapacityResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1032,6 +1064,7 @@ impl ExportAppointmentAssignments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1056,6 +1089,7 @@ impl rt::ExportRequest for ExportAppointmentAssignments {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1067,6 +1101,7 @@ impl rt::ExportRequest for ExportAppointmentAssignments {
 impl ExportAppointmentAssignments {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -1075,6 +1110,7 @@ impl ExportAppointmentAssignments {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportAppointmentAssignmentsResponse> {
@@ -1089,6 +1125,7 @@ impl std::future::IntoFuture for ExportAppointmentAssignments {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1142,6 +1179,7 @@ impl GpsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<Vec<super::models::GpsPingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1157,6 +1195,7 @@ impl GpsCreate {
 impl std::future::IntoFuture for GpsCreate {
     type Output = Result<Vec<super::models::GpsPingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<Vec<super::models::GpsPingResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1274,6 +1313,7 @@ impl NonJobAppointmentsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
@@ -1288,6 +1328,7 @@ impl NonJobAppointmentsCreate {
 impl std::future::IntoFuture for NonJobAppointmentsCreate {
     type Output = Result<super::models::CreateNonJobAppointmentResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateNonJobAppointmentResult>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1312,6 +1353,7 @@ impl NonJobAppointmentsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
@@ -1328,6 +1370,7 @@ impl NonJobAppointmentsDelete {
 impl std::future::IntoFuture for NonJobAppointmentsDelete {
     type Output = Result<super::models::DeleteNonJobAppointmentResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1352,6 +1395,7 @@ impl NonJobAppointmentsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
@@ -1368,6 +1412,7 @@ impl NonJobAppointmentsGet {
 impl std::future::IntoFuture for NonJobAppointmentsGet {
     type Output = Result<super::models::GetNonJobAppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GetNonJobAppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1515,6 +1560,7 @@ impl NonJobAppointmentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
@@ -1549,6 +1595,7 @@ impl rt::PagedRequest for NonJobAppointmentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
@@ -1557,12 +1604,14 @@ impl rt::PagedRequest for NonJobAppointmentsGetList {
 }
 impl NonJobAppointmentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::NonJobAppointmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NonJobAppointmentResponse> {
         rt::items(self)
     }
@@ -1572,6 +1621,7 @@ impl std::future::IntoFuture for NonJobAppointmentsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::NonJobAppointmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1597,6 +1647,7 @@ impl NonJobAppointmentsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
@@ -1614,6 +1665,7 @@ impl NonJobAppointmentsUpdate {
 impl std::future::IntoFuture for NonJobAppointmentsUpdate {
     type Output = Result<super::models::GetNonJobAppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::GetNonJobAppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1707,6 +1759,7 @@ impl TeamCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateTeamResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1719,6 +1772,7 @@ impl TeamCreate {
 impl std::future::IntoFuture for TeamCreate {
     type Output = Result<super::models::CreateTeamResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateTeamResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1743,6 +1797,7 @@ impl TeamDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1757,6 +1812,7 @@ impl TeamDelete {
 impl std::future::IntoFuture for TeamDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1781,6 +1837,7 @@ impl TeamGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TeamResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1795,6 +1852,7 @@ impl TeamGet {
 impl std::future::IntoFuture for TeamGet {
     type Output = Result<super::models::TeamResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TeamResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1894,6 +1952,7 @@ impl TeamGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1920,16 +1979,19 @@ impl rt::PagedRequest for TeamGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
         self.send()
     }
 }
 impl TeamGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TeamResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TeamResponse> {
         rt::items(self)
     }
@@ -1937,6 +1999,7 @@ impl TeamGetList {
 impl std::future::IntoFuture for TeamGetList {
     type Output = Result<rt::Paged<super::models::TeamResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TeamResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2071,6 +2134,7 @@ impl TechnicianShiftsBulkDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult> {
@@ -2088,6 +2152,7 @@ impl TechnicianShiftsBulkDelete {
 impl std::future::IntoFuture for TechnicianShiftsBulkDelete {
     type Output = Result<super::models::BulkDeleteTechnicianShiftResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2112,6 +2177,7 @@ impl TechnicianShiftsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
@@ -2126,6 +2192,7 @@ impl TechnicianShiftsCreate {
 impl std::future::IntoFuture for TechnicianShiftsCreate {
     type Output = Result<super::models::TechnicianShiftCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianShiftCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2150,6 +2217,7 @@ impl TechnicianShiftsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianShiftResult> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2164,6 +2232,7 @@ impl TechnicianShiftsDelete {
 impl std::future::IntoFuture for TechnicianShiftsDelete {
     type Output = Result<super::models::DeleteTechnicianShiftResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DeleteTechnicianShiftResult>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2188,6 +2257,7 @@ impl TechnicianShiftsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2202,6 +2272,7 @@ impl TechnicianShiftsGet {
 impl std::future::IntoFuture for TechnicianShiftsGet {
     type Output = Result<super::models::TechnicianShiftResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianShiftResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2351,6 +2422,7 @@ impl TechnicianShiftsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
@@ -2385,6 +2457,7 @@ impl rt::PagedRequest for TechnicianShiftsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
@@ -2393,12 +2466,14 @@ impl rt::PagedRequest for TechnicianShiftsGetList {
 }
 impl TechnicianShiftsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::TechnicianShiftResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TechnicianShiftResponse> {
         rt::items(self)
     }
@@ -2408,6 +2483,7 @@ impl std::future::IntoFuture for TechnicianShiftsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::TechnicianShiftResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2433,6 +2509,7 @@ impl TechnicianShiftsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
@@ -2450,6 +2527,7 @@ impl TechnicianShiftsUpdate {
 impl std::future::IntoFuture for TechnicianShiftsUpdate {
     type Output = Result<super::models::TechnicianShiftUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2563,6 +2641,7 @@ impl TechnicianSkillsAssignTechnicianSkills {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
@@ -2577,6 +2656,7 @@ impl TechnicianSkillsAssignTechnicianSkills {
 impl std::future::IntoFuture for TechnicianSkillsAssignTechnicianSkills {
     type Output = Result<super::models::UpdateTechnicianSkillsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2601,6 +2681,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2613,6 +2694,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
 impl std::future::IntoFuture for TechnicianSkillsCreateTechnicianSkill {
     type Output = Result<super::models::TechnicianSkillResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianSkillResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2637,6 +2719,7 @@ impl TechnicianSkillsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianSkillResult> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2651,6 +2734,7 @@ impl TechnicianSkillsDelete {
 impl std::future::IntoFuture for TechnicianSkillsDelete {
     type Output = Result<super::models::DeleteTechnicianSkillResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DeleteTechnicianSkillResult>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2675,6 +2759,7 @@ impl TechnicianSkillsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2689,6 +2774,7 @@ impl TechnicianSkillsGet {
 impl std::future::IntoFuture for TechnicianSkillsGet {
     type Output = Result<super::models::TechnicianSkillResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianSkillResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2797,6 +2883,7 @@ impl TechnicianSkillsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
@@ -2826,6 +2913,7 @@ impl rt::PagedRequest for TechnicianSkillsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
@@ -2834,12 +2922,14 @@ impl rt::PagedRequest for TechnicianSkillsGetList {
 }
 impl TechnicianSkillsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::TechnicianSkillResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TechnicianSkillResponse> {
         rt::items(self)
     }
@@ -2849,6 +2939,7 @@ impl std::future::IntoFuture for TechnicianSkillsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::TechnicianSkillResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2898,6 +2989,7 @@ impl TechnicianTrackingGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2911,6 +3003,7 @@ impl TechnicianTrackingGet {
 impl std::future::IntoFuture for TechnicianTrackingGet {
     type Output = Result<super::models::TechnicianTrackingResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianTrackingResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3024,6 +3117,7 @@ impl ZoneCreateZone {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3036,6 +3130,7 @@ impl ZoneCreateZone {
 impl std::future::IntoFuture for ZoneCreateZone {
     type Output = Result<super::models::CreateOrUpdateZoneResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3060,6 +3155,7 @@ impl ZoneDeleteZone {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3074,6 +3170,7 @@ impl ZoneDeleteZone {
 impl std::future::IntoFuture for ZoneDeleteZone {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3098,6 +3195,7 @@ impl ZoneGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ZoneResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3112,6 +3210,7 @@ impl ZoneGet {
 impl std::future::IntoFuture for ZoneGet {
     type Output = Result<super::models::ZoneResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ZoneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3212,6 +3311,7 @@ impl ZoneGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3238,16 +3338,19 @@ impl rt::PagedRequest for ZoneGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
         self.send()
     }
 }
 impl ZoneGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ZoneResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ZoneResponse> {
         rt::items(self)
     }
@@ -3255,6 +3358,7 @@ impl ZoneGetList {
 impl std::future::IntoFuture for ZoneGetList {
     type Output = Result<rt::Paged<super::models::ZoneResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3280,6 +3384,7 @@ impl ZoneUpdateZone {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3295,6 +3400,7 @@ impl ZoneUpdateZone {
 impl std::future::IntoFuture for ZoneUpdateZone {
     type Output = Result<super::models::CreateOrUpdateZoneResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -7,43 +7,92 @@ use servicetitan_runtime as rt;
 /// Attachment file to associate with installed equipment
 ///
 /// Schema `EquipmentSystems.V2.AttachmentApiModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AttachmentApiModel {
     /// Display name or label for the attachment (optional)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// Original file name
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Media type of the attachment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// URL to access or download the file
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for AttachmentApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "alias" => self.alias = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AttachmentApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Result of an attachment file upload operation
 ///
 /// Schema `EquipmentSystems.V2.AttachmentUploadResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AttachmentUploadResponse {
     /// URL of the uploaded file to use in subsequent API requests
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AttachmentUploadResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "path" => self.path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AttachmentUploadResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -115,46 +164,94 @@ pub struct CustomFieldRequestModel {
     pub value: rt::Nullable<String>,
 }
 /// Schema `EquipmentSystems.V2.CustomFieldResponseModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponseModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldResponseModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldResponseModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `LocationEquipment.CustomFieldTypeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldTypeModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldTypeModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Contract for creating a new equipment type
 ///
@@ -174,37 +271,64 @@ impl EquipmentTypeCreateRequest {
 /// Equipment types categorize and classify equipment items within the system.
 ///
 /// Schema `EquipmentSystems.V2.EquipmentTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentTypeResponse {
     /// The unique identifier for the equipment type record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the equipment type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates if this equipment type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (on UTC) when the equipment type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the equipment type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EquipmentTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EquipmentTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Contract for updating an equipment type
 ///
@@ -338,207 +462,244 @@ impl InstalledEquipmentCreateRequest {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentDetailedResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentDetailedResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "equipmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
-    #[serde(rename = "installedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "installedOn", skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
-    #[serde(rename = "barcodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "barcodeId", skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InstalledEquipmentStatus>,
     #[serde(
         rename = "manufacturerWarrantyStart",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub manufacturer_warranty_start: Option<rt::DateTime>,
-    #[serde(
-        rename = "manufacturerWarrantyEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturerWarrantyEnd", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty_end: Option<rt::DateTime>,
     #[serde(
         rename = "serviceProviderWarrantyStart",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_provider_warranty_start: Option<rt::DateTime>,
     #[serde(
         rename = "serviceProviderWarrantyEnd",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_provider_warranty_end: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
-    #[serde(
-        rename = "actualReplacementDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "actualReplacementDate", skip_serializing_if = "Option::is_none")]
     pub actual_replacement_date: Option<rt::Date>,
-    #[serde(rename = "manufacturedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "manufacturedOn", skip_serializing_if = "Option::is_none")]
     pub manufactured_on: Option<rt::Date>,
     #[serde(
         rename = "predictedReplacementMonths",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub predicted_replacement_months: Option<i32>,
     #[serde(
         rename = "predictedReplacementDate",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub predicted_replacement_date: Option<rt::Date>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentApiModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InstalledEquipmentDetailedResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "equipmentId" => self.equipment_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "installedOn" => self.installed_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "barcodeId" => self.barcode_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "manufacturerWarrantyStart" => {
+                self.manufacturer_warranty_start = map.next_value()?;
+            }
+            "manufacturerWarrantyEnd" => {
+                self.manufacturer_warranty_end = map.next_value()?;
+            }
+            "serviceProviderWarrantyStart" => {
+                self.service_provider_warranty_start = map.next_value()?;
+            }
+            "serviceProviderWarrantyEnd" => {
+                self.service_provider_warranty_end = map.next_value()?;
+            }
+            "tags" => self.tags = map.next_value()?,
+            "actualReplacementDate" => self.actual_replacement_date = map.next_value()?,
+            "manufacturedOn" => self.manufactured_on = map.next_value()?,
+            "predictedReplacementMonths" => {
+                self.predicted_replacement_months = map.next_value()?;
+            }
+            "predictedReplacementDate" => {
+                self.predicted_replacement_date = map.next_value()?;
+            }
+            "customFields" => self.custom_fields = map.next_value()?,
+            "attachments" => self.attachments = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InstalledEquipmentDetailedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `EquipmentSystems.V2.InstalledEquipmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "equipmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
-    #[serde(rename = "installedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "installedOn", skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "serialNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
-    #[serde(rename = "barcodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "barcodeId", skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InstalledEquipmentStatus>,
     #[serde(
         rename = "manufacturerWarrantyStart",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub manufacturer_warranty_start: Option<rt::DateTime>,
-    #[serde(
-        rename = "manufacturerWarrantyEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturerWarrantyEnd", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty_end: Option<rt::DateTime>,
     #[serde(
         rename = "serviceProviderWarrantyStart",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_provider_warranty_start: Option<rt::DateTime>,
     #[serde(
         rename = "serviceProviderWarrantyEnd",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_provider_warranty_end: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
-    #[serde(
-        rename = "actualReplacementDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "actualReplacementDate", skip_serializing_if = "Option::is_none")]
     pub actual_replacement_date: Option<rt::Date>,
-    #[serde(rename = "manufacturedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "manufacturedOn", skip_serializing_if = "Option::is_none")]
     pub manufactured_on: Option<rt::Date>,
     #[serde(
         rename = "predictedReplacementMonths",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub predicted_replacement_months: Option<i32>,
     #[serde(
         rename = "predictedReplacementDate",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub predicted_replacement_date: Option<rt::Date>,
@@ -546,6 +707,67 @@ pub struct InstalledEquipmentResponse {
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InstalledEquipmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "equipmentId" => self.equipment_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "installedOn" => self.installed_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "barcodeId" => self.barcode_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "manufacturerWarrantyStart" => {
+                self.manufacturer_warranty_start = map.next_value()?;
+            }
+            "manufacturerWarrantyEnd" => {
+                self.manufacturer_warranty_end = map.next_value()?;
+            }
+            "serviceProviderWarrantyStart" => {
+                self.service_provider_warranty_start = map.next_value()?;
+            }
+            "serviceProviderWarrantyEnd" => {
+                self.service_provider_warranty_end = map.next_value()?;
+            }
+            "tags" => self.tags = map.next_value()?,
+            "actualReplacementDate" => self.actual_replacement_date = map.next_value()?,
+            "manufacturedOn" => self.manufactured_on = map.next_value()?,
+            "predictedReplacementMonths" => {
+                self.predicted_replacement_months = map.next_value()?;
+            }
+            "predictedReplacementDate" => {
+                self.predicted_replacement_date = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InstalledEquipmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `LocationEquipment.InstalledEquipmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -603,17 +825,41 @@ impl rt::QueryValue for InstalledEquipmentStatus {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentTypeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentTypeModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InstalledEquipmentTypeModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InstalledEquipmentTypeModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -692,29 +938,59 @@ pub struct InstalledEquipmentUpdateRequest {
     pub active: Option<bool>,
 }
 /// Schema `EquipmentSystems.V2.TagResponseModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagResponseModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "ownerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ownerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
-    #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    #[serde(rename = "textColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "textColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TagResponseModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "ownerId" => self.owner_id = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "typeName" => self.type_name = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "textColor" => self.text_color = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TagResponseModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -103,6 +103,7 @@ impl EquipmentTypesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -117,6 +118,7 @@ impl EquipmentTypesCreate {
 impl std::future::IntoFuture for EquipmentTypesCreate {
     type Output = Result<super::models::EquipmentTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -141,6 +143,7 @@ impl EquipmentTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -155,6 +158,7 @@ impl EquipmentTypesGet {
 impl std::future::IntoFuture for EquipmentTypesGet {
     type Output = Result<super::models::EquipmentTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -271,6 +275,7 @@ impl EquipmentTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
@@ -303,6 +308,7 @@ impl rt::PagedRequest for EquipmentTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
@@ -311,12 +317,14 @@ impl rt::PagedRequest for EquipmentTypesGetList {
 }
 impl EquipmentTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::EquipmentTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EquipmentTypeResponse> {
         rt::items(self)
     }
@@ -326,6 +334,7 @@ impl std::future::IntoFuture for EquipmentTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::EquipmentTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -351,6 +360,7 @@ impl EquipmentTypesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -366,6 +376,7 @@ impl EquipmentTypesUpdate {
 impl std::future::IntoFuture for EquipmentTypesUpdate {
     type Output = Result<super::models::EquipmentTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -432,6 +443,7 @@ impl ExportExportInstalledEquipment {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
@@ -453,6 +465,7 @@ impl rt::ExportRequest for ExportExportInstalledEquipment {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
@@ -462,12 +475,14 @@ impl rt::ExportRequest for ExportExportInstalledEquipment {
 impl ExportExportInstalledEquipment {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::InstalledEquipmentResponse> {
         rt::export_items(self)
     }
@@ -480,6 +495,7 @@ impl std::future::IntoFuture for ExportExportInstalledEquipment {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::InstalledEquipmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -620,6 +636,7 @@ impl InstalledEquipmentCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
@@ -639,6 +656,7 @@ impl std::future::IntoFuture for InstalledEquipmentCreate {
     type IntoFuture = rt::ResponseFuture<
         super::models::InstalledEquipmentDetailedResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -663,6 +681,7 @@ impl InstalledEquipmentGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
@@ -681,6 +700,7 @@ impl std::future::IntoFuture for InstalledEquipmentGet {
     type IntoFuture = rt::ResponseFuture<
         super::models::InstalledEquipmentDetailedResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -710,6 +730,7 @@ impl InstalledEquipmentGet2 {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -725,6 +746,7 @@ impl InstalledEquipmentGet2 {
 impl std::future::IntoFuture for InstalledEquipmentGet2 {
     type Output = Result<rt::Redirect, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Redirect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -781,6 +803,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
@@ -811,6 +834,7 @@ impl rt::PagedRequest for InstalledEquipmentGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
@@ -819,10 +843,12 @@ impl rt::PagedRequest for InstalledEquipmentGetCustomFieldTypes {
 }
 impl InstalledEquipmentGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeModel> {
         rt::items(self)
     }
@@ -830,6 +856,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
 impl std::future::IntoFuture for InstalledEquipmentGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -944,6 +971,7 @@ impl InstalledEquipmentGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
@@ -977,6 +1005,7 @@ impl rt::PagedRequest for InstalledEquipmentGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
@@ -985,12 +1014,14 @@ impl rt::PagedRequest for InstalledEquipmentGetList {
 }
 impl InstalledEquipmentGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InstalledEquipmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InstalledEquipmentResponse> {
         rt::items(self)
     }
@@ -1003,6 +1034,7 @@ impl std::future::IntoFuture for InstalledEquipmentGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InstalledEquipmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1027,6 +1059,7 @@ impl InstalledEquipmentPostAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentUploadResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1042,6 +1075,7 @@ impl InstalledEquipmentPostAttachment {
 impl std::future::IntoFuture for InstalledEquipmentPostAttachment {
     type Output = Result<super::models::AttachmentUploadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AttachmentUploadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1067,6 +1101,7 @@ impl InstalledEquipmentUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
@@ -1086,6 +1121,7 @@ impl std::future::IntoFuture for InstalledEquipmentUpdate {
     type IntoFuture = rt::ResponseFuture<
         super::models::InstalledEquipmentDetailedResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -7,17 +7,40 @@ use servicetitan_runtime as rt;
 /// Result of an asset file upload operation
 ///
 /// Schema `EquipmentSystems.V2.FindingAssetUploadResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAssetUploadResponse {
     /// File path returned from upload, used to reference this asset in finding operations
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for FindingAssetUploadResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "path" => self.path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingAssetUploadResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Attachment file to include with a finding
 ///
@@ -68,62 +91,114 @@ impl FindingAttachmentCreateRequest {
 /// Attachment associated with a finding
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAttachmentModel {
     /// Unique identifier for the attachment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Original file name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// URL to access or download the file
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Media type of the attachment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for FindingAttachmentModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingAttachmentModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents an attachment associated with a location finding.
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAttachmentResponse {
     /// Unique identifier for the attachment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Original file name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// URL to access or download the file
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Media type of the attachment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for FindingAttachmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingAttachmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Represents a request to update an existing attachment on a location finding.
 ///
@@ -208,182 +283,240 @@ impl FindingCreateRequest {
 /// Finding response with additional workflow and relationship details
 ///
 /// Schema `EquipmentSystems.V2.FindingDetailedResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingDetailedResponse {
     /// Unique identifier for the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the customer location where the finding was identified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Detailed description of the issue, condition, or observation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Suggested action or repair to address the finding
-    #[serde(
-        rename = "recommendedSolution",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recommendedSolution", skip_serializing_if = "Option::is_none")]
     pub recommended_solution: Option<String>,
     /// Private notes for internal use, not visible to customers
-    #[serde(rename = "internalNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "internalNotes", skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
-    #[serde(
-        rename = "installedEquipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// Priority level indicating how urgently the finding should be addressed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "urgencyLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
-    #[serde(rename = "sourceJobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceJobId", skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Whether the finding is currently active in the system
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who created the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// ID of the user who last updated the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Timestamp when the finding was last updated (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Current status in the finding-to-job workflow (e.g., estimate created, job completed)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FindingStatus>,
     /// Photos, videos, and documents attached to the finding
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<FindingAttachmentModel>>,
     /// IDs of estimates created to address this finding
-    #[serde(
-        rename = "linkedEstimateIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linkedEstimateIds", skip_serializing_if = "Option::is_none")]
     pub linked_estimate_ids: Option<Vec<i64>>,
     /// IDs of jobs scheduled to resolve this finding
-    #[serde(rename = "linkedJobIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "linkedJobIds", skip_serializing_if = "Option::is_none")]
     pub linked_job_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for FindingDetailedResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "recommendedSolution" => self.recommended_solution = map.next_value()?,
+            "internalNotes" => self.internal_notes = map.next_value()?,
+            "installedEquipmentId" => self.installed_equipment_id = map.next_value()?,
+            "urgencyLevel" => self.urgency_level = map.next_value()?,
+            "sourceJobId" => self.source_job_id = map.next_value()?,
+            "archived" => self.archived = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "attachments" => self.attachments = map.next_value()?,
+            "linkedEstimateIds" => self.linked_estimate_ids = map.next_value()?,
+            "linkedJobIds" => self.linked_job_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingDetailedResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents a documented issue or observation about a customer location or equipment
 ///
 /// Schema `EquipmentSystems.V2.FindingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingResponse {
     /// Unique identifier for the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the customer location where the finding was identified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Detailed description of the issue, condition, or observation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Suggested action or repair to address the finding
-    #[serde(
-        rename = "recommendedSolution",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recommendedSolution", skip_serializing_if = "Option::is_none")]
     pub recommended_solution: Option<String>,
     /// Private notes for internal use, not visible to customers
-    #[serde(rename = "internalNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "internalNotes", skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
     /// ID of the specific equipment where the finding was observed (if applicable)
-    #[serde(
-        rename = "installedEquipmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// Priority level indicating how urgently the finding should be addressed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "urgencyLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
-    #[serde(rename = "sourceJobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceJobId", skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Whether the finding is currently active in the system
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who created the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// ID of the user who last updated the finding
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Timestamp when the finding was last updated (UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for FindingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "recommendedSolution" => self.recommended_solution = map.next_value()?,
+            "internalNotes" => self.internal_notes = map.next_value()?,
+            "installedEquipmentId" => self.installed_equipment_id = map.next_value()?,
+            "urgencyLevel" => self.urgency_level = map.next_value()?,
+            "sourceJobId" => self.source_job_id = map.next_value()?,
+            "archived" => self.archived = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Status of a finding in the workflow from discovery to resolution
 ///

@@ -66,6 +66,7 @@ impl FindingAssetsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -78,6 +79,7 @@ impl FindingAssetsGet {
 impl std::future::IntoFuture for FindingAssetsGet {
     type Output = Result<rt::Redirect, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Redirect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -102,6 +104,7 @@ impl FindingAssetsPostAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAssetUploadResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -114,6 +117,7 @@ impl FindingAssetsPostAttachment {
 impl std::future::IntoFuture for FindingAssetsPostAttachment {
     type Output = Result<super::models::FindingAssetUploadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingAssetUploadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -305,6 +309,7 @@ impl FindingsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -317,6 +322,7 @@ impl FindingsCreate {
 impl std::future::IntoFuture for FindingsCreate {
     type Output = Result<super::models::FindingDetailedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingDetailedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -342,6 +348,7 @@ impl FindingsCreateFindingAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -357,6 +364,7 @@ impl FindingsCreateFindingAttachment {
 impl std::future::IntoFuture for FindingsCreateFindingAttachment {
     type Output = Result<super::models::FindingAttachmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingAttachmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -382,6 +390,7 @@ impl FindingsDeleteFindingAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -397,6 +406,7 @@ impl FindingsDeleteFindingAttachment {
 impl std::future::IntoFuture for FindingsDeleteFindingAttachment {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -421,6 +431,7 @@ impl FindingsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -435,6 +446,7 @@ impl FindingsGet {
 impl std::future::IntoFuture for FindingsGet {
     type Output = Result<super::models::FindingDetailedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingDetailedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -460,6 +472,7 @@ impl FindingsGetFindingAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -475,6 +488,7 @@ impl FindingsGetFindingAttachment {
 impl std::future::IntoFuture for FindingsGetFindingAttachment {
     type Output = Result<super::models::FindingAttachmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingAttachmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -559,6 +573,7 @@ impl FindingsGetFindingAttachments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
@@ -588,6 +603,7 @@ impl rt::PagedRequest for FindingsGetFindingAttachments {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
@@ -596,12 +612,14 @@ impl rt::PagedRequest for FindingsGetFindingAttachments {
 }
 impl FindingsGetFindingAttachments {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::FindingAttachmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::FindingAttachmentResponse> {
         rt::items(self)
     }
@@ -611,6 +629,7 @@ impl std::future::IntoFuture for FindingsGetFindingAttachments {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::FindingAttachmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -743,6 +762,7 @@ impl FindingsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -773,16 +793,19 @@ impl rt::PagedRequest for FindingsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
         self.send()
     }
 }
 impl FindingsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::FindingResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::FindingResponse> {
         rt::items(self)
     }
@@ -790,6 +813,7 @@ impl FindingsGetList {
 impl std::future::IntoFuture for FindingsGetList {
     type Output = Result<rt::Paged<super::models::FindingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FindingResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -815,6 +839,7 @@ impl FindingsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -830,6 +855,7 @@ impl FindingsUpdate {
 impl std::future::IntoFuture for FindingsUpdate {
     type Output = Result<super::models::FindingDetailedResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingDetailedResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -856,6 +882,7 @@ impl FindingsUpdateFindingAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -872,6 +899,7 @@ impl FindingsUpdateFindingAttachment {
 impl std::future::IntoFuture for FindingsUpdateFindingAttachment {
     type Output = Result<super::models::FindingAttachmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::FindingAttachmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -149,6 +149,7 @@ impl FormGetForms {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -180,16 +181,19 @@ impl rt::PagedRequest for FormGetForms {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
         self.send()
     }
 }
 impl FormGetForms {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::FormResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::FormResponse> {
         rt::items(self)
     }
@@ -197,6 +201,7 @@ impl FormGetForms {
 impl std::future::IntoFuture for FormGetForms {
     type Output = Result<rt::Paged<super::models::FormResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FormResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -362,6 +367,7 @@ impl FormSubmissionGetFormSubmissions {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
@@ -393,6 +399,7 @@ impl rt::PagedRequest for FormSubmissionGetFormSubmissions {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
@@ -401,12 +408,14 @@ impl rt::PagedRequest for FormSubmissionGetFormSubmissions {
 }
 impl FormSubmissionGetFormSubmissions {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::FormSubmissionResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::FormSubmissionResponse> {
         rt::items(self)
     }
@@ -416,6 +425,7 @@ impl std::future::IntoFuture for FormSubmissionGetFormSubmissions {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::FormSubmissionResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -501,6 +511,7 @@ impl JobsCreateAttachment {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -516,6 +527,7 @@ impl JobsCreateAttachment {
 impl std::future::IntoFuture for JobsCreateAttachment {
     type Output = Result<super::models::AttachmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AttachmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -540,6 +552,7 @@ impl JobsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -554,6 +567,7 @@ impl JobsGet {
 impl std::future::IntoFuture for JobsGet {
     type Output = Result<rt::Download, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Download>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -614,6 +628,7 @@ impl JobsGetJobAttachments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -640,16 +655,19 @@ impl rt::PagedRequest for JobsGetJobAttachments {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
         self.send()
     }
 }
 impl JobsGetJobAttachments {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<rt::Json>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<rt::Json> {
         rt::items(self)
     }
@@ -657,6 +675,7 @@ impl JobsGetJobAttachments {
 impl std::future::IntoFuture for JobsGetJobAttachments {
     type Output = Result<rt::Paged<rt::Json>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<rt::Json>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -45,51 +45,104 @@ impl AddressRequest {
 /// Represents address response
 ///
 /// Schema `Inventory.V2.AddressResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressResponse {
     /// Street
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// City
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Zip code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Country code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for AddressResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents Batch response
 ///
 /// Schema `Inventory.V2.BatchResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BatchResponse {
     /// Batch Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Batch number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Batch name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BatchResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Cancel Resource Request
 ///
@@ -858,67 +911,116 @@ impl CustomFieldRequest {
 /// Represents custom field response
 ///
 /// Schema `Inventory.V2.CustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Id of custom field type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.V2.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date the custom field type was created in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date the custom field type was modified in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Represents a batch request to update custom fields
 ///
@@ -936,544 +1038,708 @@ impl CustomFieldUpdateRequest {
 }
 /// Schema `Inventory.V2.ExportAdjustmentsResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAdjustmentsResponse {
     /// Inventory adjustment Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory Adjustment Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Id of Inventory Location for this adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of project associated with adjustment
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Id of invoice associated with adjustment
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who created this adjustment
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Adjustment date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Employee who canceled this adjustment
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// time the adjustment was canceled
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryAdjustmentItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportAdjustmentsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportAdjustmentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.V2.ExportPurchaseOrdersResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPurchaseOrdersResponse {
     /// Purchase order Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Id of invoice associated with PO
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Id of job associated with PO
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of project associated with PO
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Status of this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The purchase order type Id of this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Batch Id of PO
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Id of the budget code for this PO
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorDocumentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
-    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requiredOn", skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// PO sent on date
-    #[serde(rename = "sentOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sentOn", skip_serializing_if = "Option::is_none")]
     pub sent_on: Option<rt::DateTime>,
     /// PO received on date
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportPurchaseOrdersResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "vendorDocumentNumber" => self.vendor_document_number = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "requiredOn" => self.required_on = map.next_value()?,
+            "sentOn" => self.sent_on = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "tax" => self.tax = map.next_value()?,
+            "shipping" => self.shipping = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportPurchaseOrdersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.V2.ExportReturnsResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportReturnsResponse {
     /// Return Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Purchase order
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
     /// Job
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Project
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Budget code Id for the return
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Employee who created this return
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Return total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnAmount", skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Return shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnDate", skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
-    #[serde(rename = "returnedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnedOn", skip_serializing_if = "Option::is_none")]
     pub returned_on: Option<rt::DateTime>,
     /// Date when credit was received
-    #[serde(
-        rename = "creditReceivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditReceivedOn", skip_serializing_if = "Option::is_none")]
     pub credit_received_on: Option<rt::DateTime>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReturnItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportReturnsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "returnTypeId" => self.return_type_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "returnAmount" => self.return_amount = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "returnDate" => self.return_date = map.next_value()?,
+            "returnedOn" => self.returned_on = map.next_value()?,
+            "creditReceivedOn" => self.credit_received_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportReturnsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.V2.ExportTransfersResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTransfersResponse {
     /// Inventory transfer Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "transferType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory location to transfer from
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "fromLocationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fromLocationId", skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "toLocationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toLocationId", skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Transfer date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
-    #[serde(rename = "pickedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pickedDate", skip_serializing_if = "Option::is_none")]
     pub picked_date: Option<rt::DateTime>,
     /// Transfer recevived date
-    #[serde(rename = "receivedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedDate", skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
-    #[serde(rename = "dateRequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateRequired", skip_serializing_if = "Option::is_none")]
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of invoice associated with transfer
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who canceled this transfer
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
-    #[serde(rename = "pickedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pickedById", skip_serializing_if = "Option::is_none")]
     pub picked_by_id: Option<i64>,
     /// Employee who received this transfer
-    #[serde(rename = "receivedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedById", skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTransferItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportTransfersResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "fromLocationId" => self.from_location_id = map.next_value()?,
+            "toLocationId" => self.to_location_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "pickedDate" => self.picked_date = map.next_value()?,
+            "receivedDate" => self.received_date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "dateRequired" => self.date_required = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "pickedById" => self.picked_by_id = map.next_value()?,
+            "receivedById" => self.received_by_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportTransfersResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1499,22 +1765,46 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Inventory.V2.ExternalDataModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalDataModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalDataModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1626,216 +1916,315 @@ impl ExternalDataUpdateRequest {
 /// Represents GL account response
 ///
 /// Schema `Inventory.V2.GLAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountResponse {
     /// GL Account name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// GL Account number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// GL Account type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// GL Account detail type
-    #[serde(rename = "detailType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "detailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GlAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "detailType" => self.detail_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GlAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory adjustment item response
 ///
 /// Schema `Inventory.V2.InventoryAdjustmentItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryAdjustmentItemResponse {
     /// Item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Adjustment quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Total cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// Employee who canceled this transfer
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for this adjustment item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// List of serial numbers
-    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumbers", skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryAdjustmentItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "serialNumbers" => self.serial_numbers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryAdjustmentItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory adjustment response
 ///
 /// Schema `Inventory.V2.InventoryAdjustmentResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryAdjustmentResponse {
     /// Inventory adjustment Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory Adjustment Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Id of Inventory Location for this adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of project associated with adjustment
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Id of invoice associated with adjustment
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who created this adjustment
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Adjustment date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Employee who canceled this adjustment
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// time the adjustment was canceled
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryAdjustmentItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InventoryAdjustmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryAdjustmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.LandedCostMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1974,500 +2363,613 @@ impl rt::QueryValue for InventoryReasonTransactionCanceled {
 /// Inventory receipt item response
 ///
 /// Schema `Inventory.V2.InventoryReceiptItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReceiptItemResponse {
     /// Item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item Code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Item Description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Receipt quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Item cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// General ledge account information
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// Cost of sale account information
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "purchaseOrderItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderItemId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_item_id: Option<i64>,
     /// Id of the budget code
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Allocated shipping cost for this item (fully landed cost). Null when LandedCostMethod is None.
-    #[serde(
-        rename = "allocatedShipping",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedShipping", skip_serializing_if = "Option::is_none")]
     pub allocated_shipping: Option<rt::Decimal>,
     /// Allocated tax for this item (fully landed cost). Null when LandedCostMethod is None.
-    #[serde(rename = "allocatedTax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allocatedTax", skip_serializing_if = "Option::is_none")]
     pub allocated_tax: Option<rt::Decimal>,
     /// Allocated other costs for this item (fully landed cost). Null when LandedCostMethod is None.
-    #[serde(
-        rename = "allocatedOtherCosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allocatedOtherCosts", skip_serializing_if = "Option::is_none")]
     pub allocated_other_costs: Option<rt::Decimal>,
     /// Fully landed unit cost for this item. Null when LandedCostMethod is None.
-    #[serde(
-        rename = "fullyLandedUnitCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fullyLandedUnitCost", skip_serializing_if = "Option::is_none")]
     pub fully_landed_unit_cost: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryReceiptItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "purchaseOrderItemId" => self.purchase_order_item_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "allocatedShipping" => self.allocated_shipping = map.next_value()?,
+            "allocatedTax" => self.allocated_tax = map.next_value()?,
+            "allocatedOtherCosts" => self.allocated_other_costs = map.next_value()?,
+            "fullyLandedUnitCost" => self.fully_landed_unit_cost = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryReceiptItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory receipt response
 ///
 /// Schema `Inventory.V2.InventoryReceiptResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReceiptResponse {
     /// Receipt Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Vendor invoice number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorInvoiceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorInvoiceNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_invoice_number: Option<String>,
     /// User who created this receipt
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Id of purchase order
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
     /// Id of bill
-    #[serde(rename = "billId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billId", skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<i64>,
     /// Id of job
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of business unit
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Id of inventory location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Ship to address
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Ship to description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "shipToDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipToDescription", skip_serializing_if = "Option::is_none")]
     pub ship_to_description: Option<String>,
     /// Receipt total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "receiptAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receiptAmount", skip_serializing_if = "Option::is_none")]
     pub receipt_amount: Option<rt::Decimal>,
     /// Receipt tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Receipt shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Date received
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time receipt was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of batch
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Id of the budget code
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Landed cost method for this receipt (from purchase order type).
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landedCostMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<InventoryLandedCostMethod>,
     /// Other costs on the receipt. Null for non-FLC receipts.
-    #[serde(rename = "otherAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
     /// Collection of receipt items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReceiptItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryReceiptResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "vendorInvoiceNumber" => self.vendor_invoice_number = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "billId" => self.bill_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "shipToDescription" => self.ship_to_description = map.next_value()?,
+            "receiptAmount" => self.receipt_amount = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "landedCostMethod" => self.landed_cost_method = map.next_value()?,
+            "otherAmount" => self.other_amount = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryReceiptResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory return item response
 ///
 /// Schema `Inventory.V2.InventoryReturnItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReturnItemResponse {
     /// Item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Return quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Item cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// General ledge account information
-    #[serde(
-        rename = "generalLedgerAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
     /// Cost of sale account information
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<GlAccountResponse>,
     /// Asset account information
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// List of serial numbers
-    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumbers", skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Employee who canceled this transfer
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Receipt item Id
-    #[serde(rename = "receiptItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receiptItemId", skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// Budget code Id for the item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InventoryReturnItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "generalLedgerAccount" => self.general_ledger_account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "serialNumbers" => self.serial_numbers = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "receiptItemId" => self.receipt_item_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryReturnItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Inventory return response
 ///
 /// Schema `Inventory.V2.InventoryReturnResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReturnResponse {
     /// Return Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Purchase order
-    #[serde(
-        rename = "purchaseOrderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
     /// Job
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Project
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Budget code Id for the return
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Employee who created this return
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Return total, including tax and shipping
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnAmount", skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taxAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Return shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shippingAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "returnDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnDate", skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
-    #[serde(rename = "returnedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "returnedOn", skip_serializing_if = "Option::is_none")]
     pub returned_on: Option<rt::DateTime>,
     /// Date when credit was received
-    #[serde(
-        rename = "creditReceivedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creditReceivedOn", skip_serializing_if = "Option::is_none")]
     pub credit_received_on: Option<rt::DateTime>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReturnItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InventoryReturnResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "returnTypeId" => self.return_type_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "purchaseOrderId" => self.purchase_order_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "returnAmount" => self.return_amount = map.next_value()?,
+            "taxAmount" => self.tax_amount = map.next_value()?,
+            "shippingAmount" => self.shipping_amount = map.next_value()?,
+            "returnDate" => self.return_date = map.next_value()?,
+            "returnedOn" => self.returned_on = map.next_value()?,
+            "creditReceivedOn" => self.credit_received_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryReturnResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.InventoryReturnStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2535,380 +3037,554 @@ impl rt::QueryValue for InventoryReturnStatus {
 /// Response model for inventory template item
 ///
 /// Schema `Inventory.V2.InventoryTemplateItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTemplateItemResponse {
     /// Template item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Sku code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Sku description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Sku display name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Sku type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// Minimum quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "minQuantity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "minQuantity", skip_serializing_if = "Option::is_none")]
     pub min_quantity: Option<rt::Decimal>,
     /// Maximum quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "maxQuantity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "maxQuantity", skip_serializing_if = "Option::is_none")]
     pub max_quantity: Option<rt::Decimal>,
     /// Memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Unit of measure
-    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<UnitOfMeasureModel>,
     /// Whether this item is consignment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isConsignment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isConsignment", skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryTemplateItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "minQuantity" => self.min_quantity = map.next_value()?,
+            "maxQuantity" => self.max_quantity = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "isConsignment" => self.is_consignment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryTemplateItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Response model for inventory template details
 ///
 /// Schema `Inventory.V2.InventoryTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTemplateResponse {
     /// Template Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Template name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the template is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Template type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Template creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Template last modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the template has consignment items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isConsignment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isConsignment", skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
     /// Location IDs associated with this template
-    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// Items in the template
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryTemplateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "isConsignment" => self.is_consignment = map.next_value()?,
+            "locationIds" => self.location_ids = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory transfer item response
 ///
 /// Schema `Inventory.V2.InventoryTransferItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTransferItemResponse {
     /// Item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Transfer quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Transfer quantity already picked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "quantityPicked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "quantityPicked", skip_serializing_if = "Option::is_none")]
     pub quantity_picked: Option<rt::Decimal>,
     /// Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Total cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// List of serial numbers
-    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumbers", skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Employee who canceled this transfer
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for transfer item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryTransferItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "quantityPicked" => self.quantity_picked = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "serialNumbers" => self.serial_numbers = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryTransferItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Inventory transfer response
 ///
 /// Schema `Inventory.V2.InventoryTransferResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTransferResponse {
     /// Inventory transfer Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "transferType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "referenceNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory location to transfer from
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "fromLocationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fromLocationId", skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "toLocationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toLocationId", skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Transfer date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
-    #[serde(rename = "pickedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pickedDate", skip_serializing_if = "Option::is_none")]
     pub picked_date: Option<rt::DateTime>,
     /// Transfer recevived date
-    #[serde(rename = "receivedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedDate", skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
     #[deprecated]
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "syncStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
-    #[serde(rename = "dateRequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateRequired", skip_serializing_if = "Option::is_none")]
     pub date_required: Option<rt::DateTime>,
     /// Id of job associated with transfer
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of invoice associated with transfer
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Employee who canceled this transfer
-    #[serde(rename = "canceledById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledById", skip_serializing_if = "Option::is_none")]
     pub canceled_by_id: Option<i64>,
     /// Reason the transfer was canceled
-    #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledReason", skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<InventoryReasonTransactionCanceled>,
     /// Transfer canceled date
-    #[serde(rename = "dateCanceled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
-    #[serde(rename = "pickedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pickedById", skip_serializing_if = "Option::is_none")]
     pub picked_by_id: Option<i64>,
     /// Employee who received this transfer
-    #[serde(rename = "receivedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedById", skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTransferItemResponse>>,
     /// Collection of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for InventoryTransferResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "referenceNumber" => self.reference_number = map.next_value()?,
+            "fromLocationId" => self.from_location_id = map.next_value()?,
+            "toLocationId" => self.to_location_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "pickedDate" => self.picked_date = map.next_value()?,
+            "receivedDate" => self.received_date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "batch" => self.batch = map.next_value()?,
+            "syncStatus" => self.sync_status = map.next_value()?,
+            "dateRequired" => self.date_required = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "canceledById" => self.canceled_by_id = map.next_value()?,
+            "canceledReason" => self.canceled_reason = map.next_value()?,
+            "dateCanceled" => self.date_canceled = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "pickedById" => self.picked_by_id = map.next_value()?,
+            "receivedById" => self.received_by_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InventoryTransferResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.V2.ListReturnTypesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListReturnTypesResponse {
     /// Return Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the Return Type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Should the return type allow receiving Vendor Credits automatically.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "automaticallyReceiveVendorCredit",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub automatically_receive_vendor_credit: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "includeInSalesTax",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "includeInSalesTax", skip_serializing_if = "Option::is_none")]
     pub include_in_sales_tax: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isDefaultForConsignment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isDefaultForConsignment", skip_serializing_if = "Option::is_none")]
     pub is_default_for_consignment: Option<bool>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return type was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ListReturnTypesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "automaticallyReceiveVendorCredit" => {
+                self.automatically_receive_vendor_credit = map.next_value()?;
+            }
+            "includeInSalesTax" => self.include_in_sales_tax = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "isDefaultForConsignment" => {
+                self.is_default_for_consignment = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListReturnTypesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Logical operator used for querying custom fields
 ///
@@ -3215,131 +3891,190 @@ impl rt::QueryValue for PurchaseOrderDeliveryOption {
 /// Represents purchase order item response
 ///
 /// Schema `Inventory.V2.PurchaseOrderItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderItemResponse {
     /// Item Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// Item code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Item type(material or equipment)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// Vendor part number for this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorPartNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorPartNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_part_number: Option<String>,
     /// Item quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Quantity received for this item, PO must have at least one receipt for this to be not 0
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "quantityReceived",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quantityReceived", skip_serializing_if = "Option::is_none")]
     pub quantity_received: Option<rt::Decimal>,
     /// Item cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Item total cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// List of serial numbers
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "serialNumbers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serialNumbers", skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Item status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Indicates whether item price is charged to customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// Id of the budget code for this PO item
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PurchaseOrderItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "skuCode" => self.sku_code = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "vendorPartNumber" => self.vendor_part_number = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "quantityReceived" => self.quantity_received = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "serialNumbers" => self.serial_numbers = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "chargeable" => self.chargeable = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents purchase order markup response
 ///
 /// Schema `Inventory.V2.Markups.PurchaseOrderMarkupResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderMarkupResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PurchaseOrderMarkupResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "percent" => self.percent = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderMarkupResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestRejectionArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3357,116 +4092,154 @@ impl PurchaseOrderRequestRejectionArgs {
 /// Represents purchase order request response
 ///
 /// Schema `Inventory.V2.PurchaseOrderRequestResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderRequestResponse {
     /// Purchase order request Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order request number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "requestNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requestNumber", skip_serializing_if = "Option::is_none")]
     pub request_number: Option<String>,
     /// Status of this PO request
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "requestStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requestStatus", skip_serializing_if = "Option::is_none")]
     pub request_status: Option<String>,
     /// Id of invoice associated with PO request
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Id of job associated with PO request
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of project associated with PO request
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The purchase order type Id of this PO request
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO request
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO request
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO request
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO request
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO request
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Batch Id of PO request
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Vendor document number of PO
-    #[serde(
-        rename = "vendorDocumentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO request date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO request required on date
-    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requiredOn", skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// When PO request was created, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO request was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO request total, including items cost, tax and shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO request tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO request shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// PO request summary/memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO request items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO request
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PurchaseOrderRequestResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "requestNumber" => self.request_number = map.next_value()?,
+            "requestStatus" => self.request_status = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "vendorDocumentNumber" => self.vendor_document_number = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "requiredOn" => self.required_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "tax" => self.tax = map.next_value()?,
+            "shipping" => self.shipping = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderRequestResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3530,181 +4303,214 @@ impl rt::QueryValue for PurchaseOrderRequestStatus {
 /// Represents purchase order response
 ///
 /// Schema `Inventory.V2.PurchaseOrderResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderResponse {
     /// Purchase order Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Id of invoice associated with PO
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Id of job associated with PO
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Id of project associated with PO
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Status of this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The purchase order type Id of this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "shipTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location Id of PO
-    #[serde(
-        rename = "inventoryLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Batch Id of PO
-    #[serde(rename = "batchId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Id of the budget code for this PO
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorDocumentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
-    #[serde(rename = "requiredOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requiredOn", skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// PO sent on date
-    #[serde(rename = "sentOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sentOn", skip_serializing_if = "Option::is_none")]
     pub sent_on: Option<rt::DateTime>,
     /// PO received on date
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO was last modified, system date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO tax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO shipping cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PurchaseOrderResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "shipTo" => self.ship_to = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "inventoryLocationId" => self.inventory_location_id = map.next_value()?,
+            "batchId" => self.batch_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "vendorDocumentNumber" => self.vendor_document_number = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "requiredOn" => self.required_on = map.next_value()?,
+            "sentOn" => self.sent_on = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "tax" => self.tax = map.next_value()?,
+            "shipping" => self.shipping = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents purchase order type response
 ///
 /// Schema `Inventory.V2.PurchaseOrderTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderTypeResponse {
     /// Purchase order type Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order type Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Automatically receive purchase order
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "automaticallyReceive",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "automaticallyReceive", skip_serializing_if = "Option::is_none")]
     pub automatically_receive: Option<bool>,
     /// Display purchase order type to technicain on mobile
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayToTechnician",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayToTechnician", skip_serializing_if = "Option::is_none")]
     pub display_to_technician: Option<bool>,
     /// Default Selection for Impact to Technician Payroll on Purchase Order
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "impactToTechnicianPayroll",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub impact_to_technician_payroll: Option<bool>,
@@ -3713,7 +4519,6 @@ pub struct PurchaseOrderTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowTechniciansToSendPo",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_technicians_to_send_po: Option<bool>,
@@ -3722,56 +4527,95 @@ pub struct PurchaseOrderTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "defaultRequiredDateDaysOffset",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_required_date_days_offset: Option<i32>,
     /// Skip weekends
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skipWeekends", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skipWeekends", skip_serializing_if = "Option::is_none")]
     pub skip_weekends: Option<bool>,
     /// Exclude tax from job costing
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "excludeTaxFromJobCosting",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_tax_from_job_costing: Option<bool>,
     /// Landed cost method for this PO type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "landedCostMethod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<InventoryLandedCostMethod>,
     /// Whether to include tax in fully landed cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "includeTaxInFullyLandedCost",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub include_tax_in_fully_landed_cost: Option<bool>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time purchase order type was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PurchaseOrderTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "automaticallyReceive" => self.automatically_receive = map.next_value()?,
+            "displayToTechnician" => self.display_to_technician = map.next_value()?,
+            "impactToTechnicianPayroll" => {
+                self.impact_to_technician_payroll = map.next_value()?;
+            }
+            "allowTechniciansToSendPo" => {
+                self.allow_technicians_to_send_po = map.next_value()?;
+            }
+            "defaultRequiredDateDaysOffset" => {
+                self.default_required_date_days_offset = map.next_value()?;
+            }
+            "skipWeekends" => self.skip_weekends = map.next_value()?,
+            "excludeTaxFromJobCosting" => {
+                self.exclude_tax_from_job_costing = map.next_value()?;
+            }
+            "landedCostMethod" => self.landed_cost_method = map.next_value()?,
+            "includeTaxInFullyLandedCost" => {
+                self.include_tax_in_fully_landed_cost = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Inventory.V2.ReceiptCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4027,22 +4871,46 @@ impl rt::QueryValue for ReturnCancellationReason {
 /// Represents serial number response
 ///
 /// Schema `Inventory.V2.SerialNumberResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SerialNumberResponse {
     /// Id of this serial number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Serial number value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SerialNumberResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SerialNumberResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Sync status enum
 ///
@@ -4123,155 +4991,220 @@ impl TagRequest {
 /// Represents truck response
 ///
 /// Schema `Inventory.V2.TruckResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TruckResponse {
     /// Truck Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Truck Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Warehouse Id for this truck
-    #[serde(rename = "warehouseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "warehouseId", skip_serializing_if = "Option::is_none")]
     pub warehouse_id: Option<i64>,
     /// Technician Ids associated with this truck
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianIds", skip_serializing_if = "Option::is_none")]
     pub technician_ids: Option<Vec<i64>>,
     /// Inventory Template Id for this truck
-    #[serde(
-        rename = "inventoryTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryTemplateId", skip_serializing_if = "Option::is_none")]
     pub inventory_template_id: Option<i64>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time truck was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TruckResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "warehouseId" => self.warehouse_id = map.next_value()?,
+            "technicianIds" => self.technician_ids = map.next_value()?,
+            "inventoryTemplateId" => self.inventory_template_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TruckResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.UnitOfMeasureModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnitOfMeasureModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "unitOfMeasureBaseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unitOfMeasureBaseId", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure_base_id: Option<i64>,
-    #[serde(
-        rename = "newSkuConversionBatchId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "newSkuConversionBatchId", skip_serializing_if = "Option::is_none")]
     pub new_sku_conversion_batch_id: Option<i64>,
-    #[serde(
-        rename = "oldSkuConversionBatchId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "oldSkuConversionBatchId", skip_serializing_if = "Option::is_none")]
     pub old_sku_conversion_batch_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isUsedForPurchasing",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isUsedForPurchasing", skip_serializing_if = "Option::is_none")]
     pub is_used_for_purchasing: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendors: Option<Vec<UnitOfMeasureVendorModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for UnitOfMeasureModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "unitOfMeasureBaseId" => self.unit_of_measure_base_id = map.next_value()?,
+            "newSkuConversionBatchId" => {
+                self.new_sku_conversion_batch_id = map.next_value()?;
+            }
+            "oldSkuConversionBatchId" => {
+                self.old_sku_conversion_batch_id = map.next_value()?;
+            }
+            "skuCode" => self.sku_code = map.next_value()?,
+            "isUsedForPurchasing" => self.is_used_for_purchasing = map.next_value()?,
+            "vendors" => self.vendors = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UnitOfMeasureModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Inventory.UnitOfMeasureVendorModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnitOfMeasureVendorModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "procurementVendorId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "procurementVendorId", skip_serializing_if = "Option::is_none")]
     pub procurement_vendor_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorPartNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorPartNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_part_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "vendorDefaultUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "vendorDefaultUnit", skip_serializing_if = "Option::is_none")]
     pub vendor_default_unit: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UnitOfMeasureVendorModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "procurementVendorId" => self.procurement_vendor_id = map.next_value()?,
+            "vendorPartNumber" => self.vendor_part_number = map.next_value()?,
+            "vendorDefaultUnit" => self.vendor_default_unit = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UnitOfMeasureVendorModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Update address with description request
 ///
@@ -4837,174 +5770,260 @@ pub struct UpdateWarehouseRequest {
 /// Vendor contact info response
 ///
 /// Schema `Inventory.V2.VendorContactInfoResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VendorContactInfoResponse {
     /// Vendor first name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Vendor last name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Vendor phone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Vendor email
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Vendor fax
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for VendorContactInfoResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "fax" => self.fax = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for VendorContactInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Vendor response
 ///
 /// Schema `Inventory.V2.VendorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VendorResponse {
     /// Vendor Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Vendor name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active/Inactive status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Indicates if vendor can be used for replenishment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isTruckReplenishment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isTruckReplenishment", skip_serializing_if = "Option::is_none")]
     pub is_truck_replenishment: Option<bool>,
     /// Indicates if vendor can be used for purchasing on mobile
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isMobileCreationRestricted",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_mobile_creation_restricted: Option<bool>,
     /// Vendor memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Default delivery option
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "deliveryOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deliveryOption", skip_serializing_if = "Option::is_none")]
     pub delivery_option: Option<String>,
     /// Default tax rate for this vendor
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// Vendor contact information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "contactInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contactInfo", skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<VendorContactInfoResponse>,
     /// Vendor address
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// system created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this vendor,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for VendorResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isTruckReplenishment" => self.is_truck_replenishment = map.next_value()?,
+            "isMobileCreationRestricted" => {
+                self.is_mobile_creation_restricted = map.next_value()?;
+            }
+            "memo" => self.memo = map.next_value()?,
+            "deliveryOption" => self.delivery_option = map.next_value()?,
+            "defaultTaxRate" => self.default_tax_rate = map.next_value()?,
+            "contactInfo" => self.contact_info = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for VendorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents warehouse response
 ///
 /// Schema `Inventory.V2.WarehouseResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WarehouseResponse {
     /// Warehouse Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Warehouse Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Warehouse address
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// Inventory Template Id for this warehouse
-    #[serde(
-        rename = "inventoryTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inventoryTemplateId", skip_serializing_if = "Option::is_none")]
     pub inventory_template_id: Option<i64>,
     /// System created date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time warehouse was modified date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for WarehouseResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "inventoryTemplateId" => self.inventory_template_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for WarehouseResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -314,6 +314,7 @@ impl AdjustmentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
@@ -359,6 +360,7 @@ impl rt::PagedRequest for AdjustmentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
@@ -367,12 +369,14 @@ impl rt::PagedRequest for AdjustmentsGetList {
 }
 impl AdjustmentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryAdjustmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryAdjustmentResponse> {
         rt::items(self)
     }
@@ -385,6 +389,7 @@ impl std::future::IntoFuture for AdjustmentsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryAdjustmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -410,6 +415,7 @@ impl AdjustmentsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -425,6 +431,7 @@ impl AdjustmentsUpdate {
 impl std::future::IntoFuture for AdjustmentsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -449,6 +456,7 @@ impl AdjustmentsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -463,6 +471,7 @@ impl AdjustmentsUpdateCustomFields {
 impl std::future::IntoFuture for AdjustmentsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -570,6 +579,7 @@ impl ExportAdjustments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
@@ -588,6 +598,7 @@ impl rt::ExportRequest for ExportAdjustments {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
@@ -597,12 +608,14 @@ impl rt::ExportRequest for ExportAdjustments {
 impl ExportAdjustments {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportAdjustmentsResponse> {
         rt::export_items(self)
     }
@@ -615,6 +628,7 @@ impl std::future::IntoFuture for ExportAdjustments {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportAdjustmentsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -657,6 +671,7 @@ impl ExportPurchaseOrders {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -679,6 +694,7 @@ impl rt::ExportRequest for ExportPurchaseOrders {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -690,12 +706,14 @@ impl rt::ExportRequest for ExportPurchaseOrders {
 impl ExportPurchaseOrders {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportPurchaseOrdersResponse> {
         rt::export_items(self)
     }
@@ -708,6 +726,7 @@ impl std::future::IntoFuture for ExportPurchaseOrders {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -750,6 +769,7 @@ impl ExportReturns {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
@@ -768,6 +788,7 @@ impl rt::ExportRequest for ExportReturns {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
@@ -777,12 +798,14 @@ impl rt::ExportRequest for ExportReturns {
 impl ExportReturns {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportReturnsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportReturnsResponse> {
         rt::export_items(self)
     }
@@ -795,6 +818,7 @@ impl std::future::IntoFuture for ExportReturns {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportReturnsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -837,6 +861,7 @@ impl ExportTransfers {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
@@ -855,6 +880,7 @@ impl rt::ExportRequest for ExportTransfers {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
@@ -864,12 +890,14 @@ impl rt::ExportRequest for ExportTransfers {
 impl ExportTransfers {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTransfersResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportTransfersResponse> {
         rt::export_items(self)
     }
@@ -882,6 +910,7 @@ impl std::future::IntoFuture for ExportTransfers {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportTransfersResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1020,6 +1049,7 @@ impl InventoryTemplatesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
@@ -1049,6 +1079,7 @@ impl rt::PagedRequest for InventoryTemplatesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
@@ -1057,12 +1088,14 @@ impl rt::PagedRequest for InventoryTemplatesGetList {
 }
 impl InventoryTemplatesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryTemplateResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryTemplateResponse> {
         rt::items(self)
     }
@@ -1072,6 +1105,7 @@ impl std::future::IntoFuture for InventoryTemplatesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryTemplateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1161,6 +1195,7 @@ impl PurchaseOrderTypesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1173,6 +1208,7 @@ impl PurchaseOrderTypesCreate {
 impl std::future::IntoFuture for PurchaseOrderTypesCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1273,6 +1309,7 @@ impl PurchaseOrderTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
@@ -1301,6 +1338,7 @@ impl rt::PagedRequest for PurchaseOrderTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
@@ -1309,12 +1347,14 @@ impl rt::PagedRequest for PurchaseOrderTypesGetList {
 }
 impl PurchaseOrderTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderTypeResponse> {
         rt::items(self)
     }
@@ -1324,6 +1364,7 @@ impl std::future::IntoFuture for PurchaseOrderTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PurchaseOrderTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1349,6 +1390,7 @@ impl PurchaseOrderTypesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1364,6 +1406,7 @@ impl PurchaseOrderTypesUpdate {
 impl std::future::IntoFuture for PurchaseOrderTypesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1549,6 +1592,7 @@ impl PurchaseOrdersApproveRequest {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1563,6 +1607,7 @@ impl PurchaseOrdersApproveRequest {
 impl std::future::IntoFuture for PurchaseOrdersApproveRequest {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1588,6 +1633,7 @@ impl PurchaseOrdersCancel {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1603,6 +1649,7 @@ impl PurchaseOrdersCancel {
 impl std::future::IntoFuture for PurchaseOrdersCancel {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1627,6 +1674,7 @@ impl PurchaseOrdersCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1639,6 +1687,7 @@ impl PurchaseOrdersCreate {
 impl std::future::IntoFuture for PurchaseOrdersCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1663,6 +1712,7 @@ impl PurchaseOrdersGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1677,6 +1727,7 @@ impl PurchaseOrdersGetById {
 impl std::future::IntoFuture for PurchaseOrdersGetById {
     type Output = Result<super::models::PurchaseOrderResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PurchaseOrderResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1858,6 +1909,7 @@ impl PurchaseOrdersGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
@@ -1896,6 +1948,7 @@ impl rt::PagedRequest for PurchaseOrdersGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
@@ -1904,12 +1957,14 @@ impl rt::PagedRequest for PurchaseOrdersGetList {
 }
 impl PurchaseOrdersGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderResponse> {
         rt::items(self)
     }
@@ -1919,6 +1974,7 @@ impl std::future::IntoFuture for PurchaseOrdersGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PurchaseOrderResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2085,6 +2141,7 @@ impl PurchaseOrdersGetRequests {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
@@ -2123,6 +2180,7 @@ impl rt::PagedRequest for PurchaseOrdersGetRequests {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
@@ -2131,12 +2189,14 @@ impl rt::PagedRequest for PurchaseOrdersGetRequests {
 }
 impl PurchaseOrdersGetRequests {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderRequestResponse> {
         rt::items(self)
     }
@@ -2149,6 +2209,7 @@ impl std::future::IntoFuture for PurchaseOrdersGetRequests {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PurchaseOrderRequestResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2174,6 +2235,7 @@ impl PurchaseOrdersRejectRequest {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2189,6 +2251,7 @@ impl PurchaseOrdersRejectRequest {
 impl std::future::IntoFuture for PurchaseOrdersRejectRequest {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2214,6 +2277,7 @@ impl PurchaseOrdersUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2229,6 +2293,7 @@ impl PurchaseOrdersUpdate {
 impl std::future::IntoFuture for PurchaseOrdersUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2342,6 +2407,7 @@ impl PurchaseOrdersMarkupCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2356,6 +2422,7 @@ impl PurchaseOrdersMarkupCreate {
 impl std::future::IntoFuture for PurchaseOrdersMarkupCreate {
     type Output = Result<super::models::PurchaseOrderMarkupResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2380,6 +2447,7 @@ impl PurchaseOrdersMarkupDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2394,6 +2462,7 @@ impl PurchaseOrdersMarkupDelete {
 impl std::future::IntoFuture for PurchaseOrdersMarkupDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2485,6 +2554,7 @@ impl PurchaseOrdersMarkupGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
@@ -2515,6 +2585,7 @@ impl rt::PagedRequest for PurchaseOrdersMarkupGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
@@ -2523,12 +2594,14 @@ impl rt::PagedRequest for PurchaseOrdersMarkupGet {
 }
 impl PurchaseOrdersMarkupGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PurchaseOrderMarkupResponse> {
         rt::items(self)
     }
@@ -2541,6 +2614,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PurchaseOrderMarkupResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2565,6 +2639,7 @@ impl PurchaseOrdersMarkupGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2579,6 +2654,7 @@ impl PurchaseOrdersMarkupGetById {
 impl std::future::IntoFuture for PurchaseOrdersMarkupGetById {
     type Output = Result<super::models::PurchaseOrderMarkupResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2604,6 +2680,7 @@ impl PurchaseOrdersMarkupUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2619,6 +2696,7 @@ impl PurchaseOrdersMarkupUpdate {
 impl std::future::IntoFuture for PurchaseOrdersMarkupUpdate {
     type Output = Result<super::models::PurchaseOrderMarkupResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2745,6 +2823,7 @@ impl ReceiptsCancelReceipts {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2761,6 +2840,7 @@ impl ReceiptsCancelReceipts {
 impl std::future::IntoFuture for ReceiptsCancelReceipts {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2785,6 +2865,7 @@ impl ReceiptsCreateReceipt {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2797,6 +2878,7 @@ impl ReceiptsCreateReceipt {
 impl std::future::IntoFuture for ReceiptsCreateReceipt {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3013,6 +3095,7 @@ impl ReceiptsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
@@ -3055,6 +3138,7 @@ impl rt::PagedRequest for ReceiptsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
@@ -3063,12 +3147,14 @@ impl rt::PagedRequest for ReceiptsGetList {
 }
 impl ReceiptsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryReceiptResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryReceiptResponse> {
         rt::items(self)
     }
@@ -3078,6 +3164,7 @@ impl std::future::IntoFuture for ReceiptsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryReceiptResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3102,6 +3189,7 @@ impl ReceiptsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3116,6 +3204,7 @@ impl ReceiptsUpdateCustomFields {
 impl std::future::IntoFuture for ReceiptsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3206,6 +3295,7 @@ impl ReturnTypesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3218,6 +3308,7 @@ impl ReturnTypesCreate {
 impl std::future::IntoFuture for ReturnTypesCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3314,6 +3405,7 @@ impl ReturnTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
@@ -3343,6 +3435,7 @@ impl rt::PagedRequest for ReturnTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
@@ -3351,12 +3444,14 @@ impl rt::PagedRequest for ReturnTypesGetList {
 }
 impl ReturnTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ListReturnTypesResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ListReturnTypesResponse> {
         rt::items(self)
     }
@@ -3366,6 +3461,7 @@ impl std::future::IntoFuture for ReturnTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ListReturnTypesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3391,6 +3487,7 @@ impl ReturnTypesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3406,6 +3503,7 @@ impl ReturnTypesUpdate {
 impl std::future::IntoFuture for ReturnTypesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3545,6 +3643,7 @@ impl ReturnsCancel {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3560,6 +3659,7 @@ impl ReturnsCancel {
 impl std::future::IntoFuture for ReturnsCancel {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3584,6 +3684,7 @@ impl ReturnsCreateReturn {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3596,6 +3697,7 @@ impl ReturnsCreateReturn {
 impl std::future::IntoFuture for ReturnsCreateReturn {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3837,6 +3939,7 @@ impl ReturnsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
@@ -3883,6 +3986,7 @@ impl rt::PagedRequest for ReturnsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
@@ -3891,12 +3995,14 @@ impl rt::PagedRequest for ReturnsGetList {
 }
 impl ReturnsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryReturnResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryReturnResponse> {
         rt::items(self)
     }
@@ -3906,6 +4012,7 @@ impl std::future::IntoFuture for ReturnsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryReturnResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3931,6 +4038,7 @@ impl ReturnsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3946,6 +4054,7 @@ impl ReturnsUpdate {
 impl std::future::IntoFuture for ReturnsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3970,6 +4079,7 @@ impl ReturnsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3984,6 +4094,7 @@ impl ReturnsUpdateCustomFields {
 impl std::future::IntoFuture for ReturnsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4288,6 +4399,7 @@ impl TransfersGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
@@ -4332,6 +4444,7 @@ impl rt::PagedRequest for TransfersGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
@@ -4340,12 +4453,14 @@ impl rt::PagedRequest for TransfersGetList {
 }
 impl TransfersGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::InventoryTransferResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::InventoryTransferResponse> {
         rt::items(self)
     }
@@ -4355,6 +4470,7 @@ impl std::future::IntoFuture for TransfersGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InventoryTransferResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4380,6 +4496,7 @@ impl TransfersUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4395,6 +4512,7 @@ impl TransfersUpdate {
 impl std::future::IntoFuture for TransfersUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4419,6 +4537,7 @@ impl TransfersUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4433,6 +4552,7 @@ impl TransfersUpdateCustomFields {
 impl std::future::IntoFuture for TransfersUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4523,6 +4643,7 @@ impl TrucksCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4535,6 +4656,7 @@ impl TrucksCreate {
 impl std::future::IntoFuture for TrucksCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4668,6 +4790,7 @@ impl TrucksGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4699,16 +4822,19 @@ impl rt::PagedRequest for TrucksGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
         self.send()
     }
 }
 impl TrucksGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TruckResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TruckResponse> {
         rt::items(self)
     }
@@ -4716,6 +4842,7 @@ impl TrucksGetList {
 impl std::future::IntoFuture for TrucksGetList {
     type Output = Result<rt::Paged<super::models::TruckResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TruckResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4741,6 +4868,7 @@ impl TrucksUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4756,6 +4884,7 @@ impl TrucksUpdate {
 impl std::future::IntoFuture for TrucksUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4897,6 +5026,7 @@ impl VendorsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4909,6 +5039,7 @@ impl VendorsCreate {
 impl std::future::IntoFuture for VendorsCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4958,6 +5089,7 @@ impl VendorsGetById {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::VendorResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4976,6 +5108,7 @@ impl VendorsGetById {
 impl std::future::IntoFuture for VendorsGetById {
     type Output = Result<super::models::VendorResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::VendorResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5061,6 +5194,7 @@ impl VendorsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -5090,6 +5224,7 @@ impl rt::PagedRequest for VendorsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -5098,12 +5233,14 @@ impl rt::PagedRequest for VendorsGetCustomFieldTypes {
 }
 impl VendorsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -5113,6 +5250,7 @@ impl std::future::IntoFuture for VendorsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5266,6 +5404,7 @@ impl VendorsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5299,16 +5438,19 @@ impl rt::PagedRequest for VendorsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
         self.send()
     }
 }
 impl VendorsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::VendorResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::VendorResponse> {
         rt::items(self)
     }
@@ -5316,6 +5458,7 @@ impl VendorsGetList {
 impl std::future::IntoFuture for VendorsGetList {
     type Output = Result<rt::Paged<super::models::VendorResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::VendorResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5341,6 +5484,7 @@ impl VendorsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5356,6 +5500,7 @@ impl VendorsUpdate {
 impl std::future::IntoFuture for VendorsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5380,6 +5525,7 @@ impl VendorsUpdateCustomFields {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5394,6 +5540,7 @@ impl VendorsUpdateCustomFields {
 impl std::future::IntoFuture for VendorsUpdateCustomFields {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5581,6 +5728,7 @@ impl WarehousesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
@@ -5614,16 +5762,19 @@ impl rt::PagedRequest for WarehousesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
         self.send()
     }
 }
 impl WarehousesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::WarehouseResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::WarehouseResponse> {
         rt::items(self)
     }
@@ -5631,6 +5782,7 @@ impl WarehousesGetList {
 impl std::future::IntoFuture for WarehousesGetList {
     type Output = Result<rt::Paged<super::models::WarehouseResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5656,6 +5808,7 @@ impl WarehousesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5671,6 +5824,7 @@ impl WarehousesUpdate {
 impl std::future::IntoFuture for WarehousesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -5,40 +5,68 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Jbce.V2.CallReasonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReasonResponse {
     /// Call reason ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Call reason name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates that the call is a lead
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isLead", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isLead", skip_serializing_if = "Option::is_none")]
     pub is_lead: Option<bool>,
     /// Whether the call reason is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the job was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CallReasonResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "isLead" => self.is_lead = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CallReasonResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -133,6 +133,7 @@ impl CallReasonsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
@@ -161,16 +162,19 @@ impl rt::PagedRequest for CallReasonsGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
         self.send()
     }
 }
 impl CallReasonsGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CallReasonResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CallReasonResponse> {
         rt::items(self)
     }
@@ -178,6 +182,7 @@ impl CallReasonsGet {
 impl std::future::IntoFuture for CallReasonsGet {
     type Output = Result<rt::Paged<super::models::CallReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -58,32 +58,58 @@ impl AppointmentAddRequest {
     }
 }
 /// Schema `Jpm.V2.AppointmentHoldReason`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentHoldReason {
     /// Appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the hold reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the hold reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Additional details about why the appointment was placed on hold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AppointmentHoldReason {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "reasonId" => self.reason_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentHoldReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.AppointmentInformation`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -153,107 +179,126 @@ pub struct AppointmentRescheduleRequest {
 /// Appointment response model
 ///
 /// Schema `Jpm.V2.AppointmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentResponse {
     /// Appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
-    #[serde(
-        rename = "appointmentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowStart", skip_serializing_if = "Option::is_none")]
     pub arrival_window_start: Option<rt::DateTime>,
     /// Arrival window end date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
-    #[serde(
-        rename = "specialInstructions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
     /// ID of the user that created the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isConfirmed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isConfirmed", skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Work performed summaries for this appointment. Private preview: available for specific accounts only.
-    #[serde(
-        rename = "appointmentSummaries",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentSummaries", skip_serializing_if = "Option::is_none")]
     pub appointment_summaries: Option<Vec<AppointmentSummaryApiModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AppointmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentNumber" => self.appointment_number = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "arrivalWindowStart" => self.arrival_window_start = map.next_value()?,
+            "arrivalWindowEnd" => self.arrival_window_end = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "specialInstructions" => self.special_instructions = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "unused" => self.unused = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "isConfirmed" => self.is_confirmed = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "appointmentSummaries" => self.appointment_summaries = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates the status of a Job Appointment.
 ///
@@ -331,46 +376,70 @@ impl rt::QueryValue for AppointmentStatus {
 /// Appointment summary (work performed log) response model
 ///
 /// Schema `Jpm.V2.AppointmentSummaryApiModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentSummaryApiModel {
     /// When the summary was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobAppointmentId", skip_serializing_if = "Option::is_none")]
     pub job_appointment_id: Option<i64>,
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// When the summary was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Work performed notes
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AppointmentSummaryApiModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdOn" => self.created_on = map.next_value()?,
+            "jobAppointmentId" => self.job_appointment_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentSummaryApiModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -386,41 +455,92 @@ impl AttachJobEquipmentRequest {
     }
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeMatchResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeMatchResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isValid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isValid", skip_serializing_if = "Option::is_none")]
     pub is_valid: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "budgetCodes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodes", skip_serializing_if = "Option::is_none")]
     pub budget_codes: Option<Vec<BudgetCodeModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BudgetCodeMatchResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "isValid" => self.is_valid = map.next_value()?,
+            "budgetCodes" => self.budget_codes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BudgetCodeMatchResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.BudgetCodes.BudgetCodeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<BudgetCodeSegmentModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BudgetCodeModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BudgetCodeModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.BudgetCodeSegmentBindingArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -444,23 +564,50 @@ impl BudgetCodeSegmentBindingArgs {
     }
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeSegmentModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeSegmentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "segmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "segmentId", skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i64>,
-    #[serde(rename = "segmentItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "segmentItemId", skip_serializing_if = "Option::is_none")]
     pub segment_item_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BudgetCodeSegmentModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "segmentId" => self.segment_id = map.next_value()?,
+            "segmentItemId" => self.segment_item_id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BudgetCodeSegmentModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.CancelJobRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -478,54 +625,126 @@ impl CancelJobRequest {
     }
 }
 /// Schema `Jpm.V2.CancelReasonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CancelReasonResponse {
     /// Job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Text of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CancelReasonResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jobId" => self.job_id = map.next_value()?,
+            "reasonId" => self.reason_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CancelReasonResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeBatchResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBudgetCodeBatchResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<BudgetCodeModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CreateBudgetCodeBatchResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "codes" => self.codes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateBudgetCodeBatchResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBudgetCodeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<BudgetCodeModel>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CreateBudgetCodeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CreateBudgetCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.CreateFullBudgetCodeArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -863,44 +1082,68 @@ impl CustomFieldModel {
     }
 }
 /// Schema `Jpm.V2.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date and time when the custom field type was created.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the custom field type was last modified.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.CustomFieldsUpdateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -971,621 +1214,836 @@ impl DetachJobEquipmentRequest {
     }
 }
 /// Schema `Jpm.V2.ExportAppointmentsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAppointmentsResponse {
     /// Work performed summaries for this appointment. Private preview: available for specific accounts only.
-    #[serde(
-        rename = "appointmentSummaries",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentSummaries", skip_serializing_if = "Option::is_none")]
     pub appointment_summaries: Option<Vec<AppointmentSummaryApiModel>>,
     /// Appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
-    #[serde(
-        rename = "appointmentNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowStart", skip_serializing_if = "Option::is_none")]
     pub arrival_window_start: Option<rt::DateTime>,
     /// Arrival window end date/time (in UTC), if configured
-    #[serde(
-        rename = "arrivalWindowEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
-    #[serde(
-        rename = "specialInstructions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
     /// ID of the user that created the appointment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isConfirmed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isConfirmed", skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportAppointmentsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "appointmentSummaries" => self.appointment_summaries = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentNumber" => self.appointment_number = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "arrivalWindowStart" => self.arrival_window_start = map.next_value()?,
+            "arrivalWindowEnd" => self.arrival_window_end = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "specialInstructions" => self.special_instructions = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "unused" => self.unused = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "isConfirmed" => self.is_confirmed = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportAppointmentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportJobCanceledLogResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobCanceledLogResponse {
     /// ID of the job canceled log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been canceled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job cancel reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Job canceled log additional comments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) when the job canceled log was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who canceled the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportJobCanceledLogResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "reasonId" => self.reason_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportJobCanceledLogResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportJobHistoryEntry`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobHistoryEntry {
     /// ID of the log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Date of the log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Scheduling tool used
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "usedSchedulingTool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "usedSchedulingTool", skip_serializing_if = "Option::is_none")]
     pub used_scheduling_tool: Option<JpmJobSchedulingTool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportJobHistoryEntry {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "usedSchedulingTool" => self.used_scheduling_tool = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportJobHistoryEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportJobHistoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobHistoryResponse {
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Job history entries
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<ExportJobHistoryEntry>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportJobHistoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jobId" => self.job_id = map.next_value()?,
+            "history" => self.history = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportJobHistoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportJobNotesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobNotesResponse {
     /// Note Id.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether this note is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Text content of a note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Job Id.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportJobNotesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "isPinned" => self.is_pinned = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportJobNotesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportJobsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobsResponse {
     /// Job summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Custom fields on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
-    #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "summaryOfWork", skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// ID of the job's project
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// ID of the job's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
-    #[serde(rename = "completedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "completedOn", skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
     /// ID of the first appointment on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "firstAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "firstAppointmentId", skip_serializing_if = "Option::is_none")]
     pub first_appointment_id: Option<i64>,
     /// ID of the last appointment on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "lastAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastAppointmentId", skip_serializing_if = "Option::is_none")]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
-    #[serde(rename = "recallForId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recallForId", skip_serializing_if = "Option::is_none")]
     pub recall_for_id: Option<i64>,
     /// ID of the job for which this job is a warranty
-    #[serde(rename = "warrantyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "warrantyId", skip_serializing_if = "Option::is_none")]
     pub warranty_id: Option<i64>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
     /// EmployeeId: ID of the office user or technician
-    #[serde(
-        rename = "jobGeneratedLeadSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobGeneratedLeadSource", skip_serializing_if = "Option::is_none")]
     pub job_generated_lead_source: Option<JobGeneratedLeadSource>,
     /// Whether the job is a no-charge job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "noCharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// Whether notifications will be sent to customers
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "notificationsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "notificationsEnabled", skip_serializing_if = "Option::is_none")]
     pub notifications_enabled: Option<bool>,
     /// Date/time (in UTC) when the job was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
-    #[serde(rename = "leadCallId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCallId", skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
     /// ID of the Call that 3rd-party agents are enabled to set.
-    #[serde(
-        rename = "partnerLeadCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "partnerLeadCallId", skip_serializing_if = "Option::is_none")]
     pub partner_lead_call_id: Option<i64>,
     /// ID of the Booking that resulted in this job
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// ID of the Technician that sold this job
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Total amount of the job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// ID of the sold estimate from which this job was created
-    #[serde(
-        rename = "createdFromEstimateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdFromEstimateId", skip_serializing_if = "Option::is_none")]
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "estimateIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
-    #[serde(
-        rename = "isAutoDispatched",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isAutoDispatched", skip_serializing_if = "Option::is_none")]
     pub is_auto_dispatched: Option<bool>,
     /// Whether this job is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportJobsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "summary" => self.summary = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "summaryOfWork" => self.summary_of_work = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "jobStatus" => self.job_status = map.next_value()?,
+            "completedOn" => self.completed_on = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "appointmentCount" => self.appointment_count = map.next_value()?,
+            "firstAppointmentId" => self.first_appointment_id = map.next_value()?,
+            "lastAppointmentId" => self.last_appointment_id = map.next_value()?,
+            "recallForId" => self.recall_for_id = map.next_value()?,
+            "warrantyId" => self.warranty_id = map.next_value()?,
+            "jobGeneratedLeadSource" => {
+                self.job_generated_lead_source = map.next_value()?;
+            }
+            "noCharge" => self.no_charge = map.next_value()?,
+            "notificationsEnabled" => self.notifications_enabled = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "leadCallId" => self.lead_call_id = map.next_value()?,
+            "partnerLeadCallId" => self.partner_lead_call_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "customerPo" => self.customer_po = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "createdFromEstimateId" => self.created_from_estimate_id = map.next_value()?,
+            "estimateIds" => self.estimate_ids = map.next_value()?,
+            "equipmentIds" => self.equipment_ids = map.next_value()?,
+            "isAutoDispatched" => self.is_auto_dispatched = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportJobsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportProjectNotesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportProjectNotesResponse {
     /// Note Id.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether this note is active, or not anymore.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Text content of a note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Project Id.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportProjectNotesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "isPinned" => self.is_pinned = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportProjectNotesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ExportProjectsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportProjectsResponse {
     /// ID of the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Project number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Project name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Project summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Project status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Project status id
-    #[serde(rename = "statusId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "statusId", skip_serializing_if = "Option::is_none")]
     pub status_id: Option<i64>,
     /// Project substatus
-    #[serde(rename = "subStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subStatus", skip_serializing_if = "Option::is_none")]
     pub sub_status: Option<String>,
     /// Project substatus id
-    #[serde(rename = "subStatusId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subStatusId", skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
-    #[serde(rename = "projectTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectManagerIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Start date of the project
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Target completion date of the project
-    #[serde(
-        rename = "targetCompletionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetCompletionDate", skip_serializing_if = "Option::is_none")]
     pub target_completion_date: Option<rt::DateTime>,
     /// Actual completion date of the project
-    #[serde(
-        rename = "actualCompletionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "actualCompletionDate", skip_serializing_if = "Option::is_none")]
     pub actual_completion_date: Option<rt::DateTime>,
     /// Projects last modification date
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Custom fields on the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<Vec<i64>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportProjectsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "statusId" => self.status_id = map.next_value()?,
+            "subStatus" => self.sub_status = map.next_value()?,
+            "subStatusId" => self.sub_status_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "projectTypeId" => self.project_type_id = map.next_value()?,
+            "projectManagerIds" => self.project_manager_ids = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "targetCompletionDate" => self.target_completion_date = map.next_value()?,
+            "actualCompletionDate" => self.actual_completion_date = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "jobIds" => self.job_ids = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportProjectsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1611,22 +2069,46 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Jpm.V2.ExternalDataModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalDataModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalDataModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1751,39 +2233,62 @@ impl HoldAppointmentRequest {
     }
 }
 /// Schema `Jpm.V2.HoldReasonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HoldReasonResponse {
     /// Job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Text of the reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentHoldReasons",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentHoldReasons", skip_serializing_if = "Option::is_none")]
     pub appointment_hold_reasons: Option<Vec<AppointmentHoldReason>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for HoldReasonResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jobId" => self.job_id = map.next_value()?,
+            "reasonId" => self.reason_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "appointmentHoldReasons" => self.appointment_hold_reasons = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for HoldReasonResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.JobAppointmentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1859,141 +2364,216 @@ impl rt::QueryValue for JobAppointmentStatus {
 /// JobBookedLog response model
 ///
 /// Schema `Jpm.V2.JobBookedLogResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobBookedLogResponse {
     /// ID of the job booked log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been booked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job that has been booked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "jobAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobAppointmentId", skip_serializing_if = "Option::is_none")]
     pub job_appointment_id: Option<i64>,
     /// Start date/time (in UTC) of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC) of the job
-    #[serde(
-        rename = "arrivalWindowStart",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowStart", skip_serializing_if = "Option::is_none")]
     pub arrival_window_start: Option<rt::DateTime>,
     /// Arrival window end date/time (in UTC) of the job
-    #[serde(
-        rename = "arrivalWindowEnd",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Date/time (in UTC) when the job booked log was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who booked the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job booked log is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobBookedLogResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobAppointmentId" => self.job_appointment_id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "arrivalWindowStart" => self.arrival_window_start = map.next_value()?,
+            "arrivalWindowEnd" => self.arrival_window_end = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobBookedLogResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.JobCancelReasonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobCancelReasonResponse {
     /// ID of the job cancel reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the job cancel reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the job cancel reason is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the job was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobCancelReasonResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobCancelReasonResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// JobCanceledLog response model
 ///
 /// Schema `Jpm.V2.JobCanceledLogResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobCanceledLogResponse {
     /// ID of the job canceled log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been canceled
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job cancel reason
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Job canceled log additional comments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) when the job canceled log was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who canceled the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JobCanceledLogResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "reasonId" => self.reason_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobCanceledLogResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.JobCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2141,115 +2721,236 @@ impl JobCreateRequest {
     }
 }
 /// Schema `Jpm.V2.JobEquipmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobEquipmentResponse {
     /// IDs of the equipment items attached to the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobEquipmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "equipmentIds" => self.equipment_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobEquipmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.Base.JobGeneratedLeadSource`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobGeneratedLeadSource {
     /// ID of the job
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the employee
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobGeneratedLeadSource {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jobId" => self.job_id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobGeneratedLeadSource {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.Jobs.JobHistoryItemModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobHistoryItemModel {
     /// ID of the log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Date of the log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Scheduling tool used
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "usedSchedulingTool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "usedSchedulingTool", skip_serializing_if = "Option::is_none")]
     pub used_scheduling_tool: Option<JobsJobSchedulingTool>,
     /// Memo associated with the log
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobHistoryItemModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "usedSchedulingTool" => self.used_scheduling_tool = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobHistoryItemModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.JobHistoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobHistoryResponse {
     /// List of logs for the job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<JobHistoryItemModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobHistoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "history" => self.history = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobHistoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.JobHoldReasonResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobHoldReasonResponse {
     /// Job Hold Reason Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job Hold Reason Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Job Hold Reason Active Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the job was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JobHoldReasonResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobHoldReasonResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2274,212 +2975,243 @@ impl JobNoteCreateRequest {
     }
 }
 /// Schema `Jpm.V2.JobResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobResponse {
     /// ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// ID of the job's project
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// ID of the job's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
-    #[serde(rename = "completedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "completedOn", skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "appointmentCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
     /// ID of the first appointment on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "firstAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "firstAppointmentId", skip_serializing_if = "Option::is_none")]
     pub first_appointment_id: Option<i64>,
     /// ID of the last appointment on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "lastAppointmentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastAppointmentId", skip_serializing_if = "Option::is_none")]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
-    #[serde(rename = "recallForId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recallForId", skip_serializing_if = "Option::is_none")]
     pub recall_for_id: Option<i64>,
     /// ID of the job for which this job is a warranty
-    #[serde(rename = "warrantyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "warrantyId", skip_serializing_if = "Option::is_none")]
     pub warranty_id: Option<i64>,
     /// Object that contains:
     /// JobId: ID of the job from which this job was generated
     /// EmployeeId: ID of the office user or technician
-    #[serde(
-        rename = "jobGeneratedLeadSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "jobGeneratedLeadSource", skip_serializing_if = "Option::is_none")]
     pub job_generated_lead_source: Option<JobGeneratedLeadSource>,
     /// Whether the job is a no-charge job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "noCharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// Whether notifications will be sent to customers
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "notificationsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "notificationsEnabled", skip_serializing_if = "Option::is_none")]
     pub notifications_enabled: Option<bool>,
     /// Date/time (in UTC) when the job was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
-    #[serde(rename = "leadCallId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCallId", skip_serializing_if = "Option::is_none")]
     pub lead_call_id: Option<i64>,
     /// ID of the Call that 3rd-party agents are enabled to set.
-    #[serde(
-        rename = "partnerLeadCallId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "partnerLeadCallId", skip_serializing_if = "Option::is_none")]
     pub partner_lead_call_id: Option<i64>,
     /// ID of the Booking that resulted in this job
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// ID of the Technician that sold this job
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer PO
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Total amount of the job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// ID of the sold estimate from which this job was created
-    #[serde(
-        rename = "createdFromEstimateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdFromEstimateId", skip_serializing_if = "Option::is_none")]
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "estimateIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "equipmentIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
-    #[serde(
-        rename = "isAutoDispatched",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isAutoDispatched", skip_serializing_if = "Option::is_none")]
     pub is_auto_dispatched: Option<bool>,
     /// Job summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Custom fields on the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
-    #[serde(rename = "summaryOfWork", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "summaryOfWork", skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JobResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "jobStatus" => self.job_status = map.next_value()?,
+            "completedOn" => self.completed_on = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "appointmentCount" => self.appointment_count = map.next_value()?,
+            "firstAppointmentId" => self.first_appointment_id = map.next_value()?,
+            "lastAppointmentId" => self.last_appointment_id = map.next_value()?,
+            "recallForId" => self.recall_for_id = map.next_value()?,
+            "warrantyId" => self.warranty_id = map.next_value()?,
+            "jobGeneratedLeadSource" => {
+                self.job_generated_lead_source = map.next_value()?;
+            }
+            "noCharge" => self.no_charge = map.next_value()?,
+            "notificationsEnabled" => self.notifications_enabled = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "leadCallId" => self.lead_call_id = map.next_value()?,
+            "partnerLeadCallId" => self.partner_lead_call_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "customerPo" => self.customer_po = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "createdFromEstimateId" => self.created_from_estimate_id = map.next_value()?,
+            "estimateIds" => self.estimate_ids = map.next_value()?,
+            "equipmentIds" => self.equipment_ids = map.next_value()?,
+            "isAutoDispatched" => self.is_auto_dispatched = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "summaryOfWork" => self.summary_of_work = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.JobStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2553,69 +3285,64 @@ impl rt::QueryValue for JobStatus {
     }
 }
 /// Schema `Jpm.V2.JobTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTypeResponse {
     /// ID of the job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Business Unit Ids associated with job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// List of skills required to complete this job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Tags here will automatically be applied to jobs booked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Level of urgency for this type of job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// Avg length of time for this job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// A job is considered as converted if subtotal meets or exceeds this threshold
-    #[serde(rename = "soldThreshold", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldThreshold", skip_serializing_if = "Option::is_none")]
     pub sold_threshold: Option<rt::Decimal>,
     /// Let’s you group other job types by class
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
     /// Text that is automatically added to job summary when booked
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// When true, all jobs are considered no charge
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "noCharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// When true enforce recurring service event
     #[serde(
         rename = "enforceRecurringServiceEventSelection",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_recurring_service_event_selection: Option<bool>,
@@ -2624,62 +3351,100 @@ pub struct JobTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "invoiceSignaturesRequired",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_signatures_required: Option<bool>,
     /// Date/time (in UTC) when job type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// List of external data attached to this job type,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// When true, job type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When true, job type is enabled for dispatch pro
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isSmartDispatched",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSmartDispatched", skip_serializing_if = "Option::is_none")]
     pub is_smart_dispatched: Option<bool>,
     /// Default action when an estimate is sold for this job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "defaultEstimateSoldAction",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_estimate_sold_action: Option<String>,
     /// Custom field type IDs assigned to this job type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customFieldTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customFieldTypeIds", skip_serializing_if = "Option::is_none")]
     pub custom_field_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for JobTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "skills" => self.skills = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "soldThreshold" => self.sold_threshold = map.next_value()?,
+            "class" => self.class = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "noCharge" => self.no_charge = map.next_value()?,
+            "enforceRecurringServiceEventSelection" => {
+                self.enforce_recurring_service_event_selection = map.next_value()?;
+            }
+            "invoiceSignaturesRequired" => {
+                self.invoice_signatures_required = map.next_value()?;
+            }
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isSmartDispatched" => self.is_smart_dispatched = map.next_value()?,
+            "defaultEstimateSoldAction" => {
+                self.default_estimate_sold_action = map.next_value()?;
+            }
+            "customFieldTypeIds" => self.custom_field_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.Jobs.JobSchedulingTool`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2824,59 +3589,132 @@ impl rt::QueryValue for JpmJobSchedulingTool {
     }
 }
 /// Schema `Jpm.BudgetCodes.ListSegmentsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListSegmentsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SegmentModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ListSegmentsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListSegmentsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.BudgetCodes.MatchBudgetCodesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MatchBudgetCodesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<BudgetCodeMatchResult>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MatchBudgetCodesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "matches" => self.matches = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MatchBudgetCodesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.NoteResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoteResponse {
     /// Text content of a note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for NoteResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "isPinned" => self.is_pinned = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NoteResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.V2.ProjectNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2901,206 +3739,313 @@ impl ProjectNoteCreateRequest {
     }
 }
 /// Schema `Jpm.V2.ProjectResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectResponse {
     /// ID of the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Project number
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Project name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Project summary
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Project status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Project status id
-    #[serde(rename = "statusId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "statusId", skip_serializing_if = "Option::is_none")]
     pub status_id: Option<i64>,
     /// Project substatus
-    #[serde(rename = "subStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subStatus", skip_serializing_if = "Option::is_none")]
     pub sub_status: Option<String>,
     /// Project substatus id
-    #[serde(rename = "subStatusId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subStatusId", skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
-    #[serde(rename = "projectTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectManagerIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Start date of the project
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Target completion date of the project
-    #[serde(
-        rename = "targetCompletionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetCompletionDate", skip_serializing_if = "Option::is_none")]
     pub target_completion_date: Option<rt::DateTime>,
     /// Actual completion date of the project
-    #[serde(
-        rename = "actualCompletionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "actualCompletionDate", skip_serializing_if = "Option::is_none")]
     pub actual_completion_date: Option<rt::DateTime>,
     /// Projects last modification date
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Custom fields on the project
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProjectResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "statusId" => self.status_id = map.next_value()?,
+            "subStatus" => self.sub_status = map.next_value()?,
+            "subStatusId" => self.sub_status_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "projectTypeId" => self.project_type_id = map.next_value()?,
+            "projectManagerIds" => self.project_manager_ids = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "targetCompletionDate" => self.target_completion_date = map.next_value()?,
+            "actualCompletionDate" => self.actual_completion_date = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "jobIds" => self.job_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ProjectStatusResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectStatusResponse {
     /// ID of the project status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the project status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Order of the project status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Date/time (in UTC) when project status was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProjectStatusResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.V2.ProjectSubStatusResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectSubStatusResponse {
     /// ID of the project sub status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the project sub status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Id of the parent status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "statusId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "statusId", skip_serializing_if = "Option::is_none")]
     pub status_id: Option<i64>,
     /// Order of the project status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Date/time (in UTC) when project sub status was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When true, project sub status is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProjectSubStatusResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "statusId" => self.status_id = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectSubStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Represents a project type.
 ///
 /// Schema `Jpm.V2.ProjectTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectTypeResponse {
     /// The unique identifier of the project type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the project type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The description of the project type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the user who created this project type.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ProjectTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemCostCategory`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3182,57 +4127,114 @@ impl rt::QueryValue for SegmentItemCostCategory {
     }
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SegmentItemModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    #[serde(rename = "costCategory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "costCategory", skip_serializing_if = "Option::is_none")]
     pub cost_category: Option<SegmentItemCostCategory>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SegmentItemModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "parentId" => self.parent_id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "costCategory" => self.cost_category = map.next_value()?,
+            "isActive" => self.is_active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SegmentItemModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Jpm.BudgetCodes.SegmentModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SegmentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<SegmentType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub structure: Option<SegmentStructure>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isRequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isRequired", skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SegmentModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "structure" => self.structure = map.next_value()?,
+            "isActive" => self.is_active = map.next_value()?,
+            "isRequired" => self.is_required = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SegmentModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Jpm.BudgetCodes.SegmentStructure`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -208,6 +208,7 @@ impl AppointmentsAdd {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -220,6 +221,7 @@ impl AppointmentsAdd {
 impl std::future::IntoFuture for AppointmentsAdd {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -244,6 +246,7 @@ impl AppointmentsConfirm {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -258,6 +261,7 @@ impl AppointmentsConfirm {
 impl std::future::IntoFuture for AppointmentsConfirm {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -282,6 +286,7 @@ impl AppointmentsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -296,6 +301,7 @@ impl AppointmentsDelete {
 impl std::future::IntoFuture for AppointmentsDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -320,6 +326,7 @@ impl AppointmentsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -334,6 +341,7 @@ impl AppointmentsGet {
 impl std::future::IntoFuture for AppointmentsGet {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -515,6 +523,7 @@ impl AppointmentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
@@ -553,16 +562,19 @@ impl rt::PagedRequest for AppointmentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
         self.send()
     }
 }
 impl AppointmentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::AppointmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::AppointmentResponse> {
         rt::items(self)
     }
@@ -570,6 +582,7 @@ impl AppointmentsGetList {
 impl std::future::IntoFuture for AppointmentsGetList {
     type Output = Result<rt::Paged<super::models::AppointmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -595,6 +608,7 @@ impl AppointmentsHold {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -610,6 +624,7 @@ impl AppointmentsHold {
 impl std::future::IntoFuture for AppointmentsHold {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -634,6 +649,7 @@ impl AppointmentsRemoveConfirmation {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -648,6 +664,7 @@ impl AppointmentsRemoveConfirmation {
 impl std::future::IntoFuture for AppointmentsRemoveConfirmation {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -672,6 +689,7 @@ impl AppointmentsRemoveHold {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -686,6 +704,7 @@ impl AppointmentsRemoveHold {
 impl std::future::IntoFuture for AppointmentsRemoveHold {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -711,6 +730,7 @@ impl AppointmentsReschedule {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -726,6 +746,7 @@ impl AppointmentsReschedule {
 impl std::future::IntoFuture for AppointmentsReschedule {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -751,6 +772,7 @@ impl AppointmentsSetSummary {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentSummaryApiModel> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -766,6 +788,7 @@ impl AppointmentsSetSummary {
 impl std::future::IntoFuture for AppointmentsSetSummary {
     type Output = Result<super::models::AppointmentSummaryApiModel, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentSummaryApiModel>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -791,6 +814,7 @@ impl AppointmentsUpdateSpecialInstructions {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -806,6 +830,7 @@ impl AppointmentsUpdateSpecialInstructions {
 impl std::future::IntoFuture for AppointmentsUpdateSpecialInstructions {
     type Output = Result<super::models::AppointmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AppointmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1055,6 +1080,7 @@ impl BudgetCodesCreateBudgetCode {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1070,6 +1096,7 @@ impl BudgetCodesCreateBudgetCode {
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCode {
     type Output = Result<super::models::CreateBudgetCodeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBudgetCodeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1094,6 +1121,7 @@ impl BudgetCodesCreateBudgetCodePartial {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1109,6 +1137,7 @@ impl BudgetCodesCreateBudgetCodePartial {
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodePartial {
     type Output = Result<super::models::CreateBudgetCodeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBudgetCodeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1132,6 +1161,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
@@ -1148,6 +1178,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesBatch {
     type Output = Result<super::models::CreateBudgetCodeBatchResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1171,6 +1202,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
@@ -1187,6 +1219,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesPartialBatch {
     type Output = Result<super::models::CreateBudgetCodeBatchResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1246,6 +1279,7 @@ impl BudgetCodesListCompanyBudgetCodes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1272,16 +1306,19 @@ impl rt::PagedRequest for BudgetCodesListCompanyBudgetCodes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
         self.send()
     }
 }
 impl BudgetCodesListCompanyBudgetCodes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BudgetCodeModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BudgetCodeModel> {
         rt::items(self)
     }
@@ -1289,6 +1326,7 @@ impl BudgetCodesListCompanyBudgetCodes {
 impl std::future::IntoFuture for BudgetCodesListCompanyBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1338,6 +1376,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1363,16 +1402,19 @@ impl rt::PagedRequest for BudgetCodesListCompanySegmentItemChildren {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         self.send()
     }
 }
 impl BudgetCodesListCompanySegmentItemChildren {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
         rt::items(self)
     }
@@ -1380,6 +1422,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1428,6 +1471,7 @@ impl BudgetCodesListCompanySegmentItems {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1452,16 +1496,19 @@ impl rt::PagedRequest for BudgetCodesListCompanySegmentItems {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         self.send()
     }
 }
 impl BudgetCodesListCompanySegmentItems {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
         rt::items(self)
     }
@@ -1469,6 +1516,7 @@ impl BudgetCodesListCompanySegmentItems {
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItems {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1510,6 +1558,7 @@ impl BudgetCodesListCompanySegments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1527,6 +1576,7 @@ impl BudgetCodesListCompanySegments {
 impl std::future::IntoFuture for BudgetCodesListCompanySegments {
     type Output = Result<super::models::ListSegmentsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ListSegmentsResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1587,6 +1637,7 @@ impl BudgetCodesListProjectBudgetCodes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1613,16 +1664,19 @@ impl rt::PagedRequest for BudgetCodesListProjectBudgetCodes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
         self.send()
     }
 }
 impl BudgetCodesListProjectBudgetCodes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BudgetCodeModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BudgetCodeModel> {
         rt::items(self)
     }
@@ -1630,6 +1684,7 @@ impl BudgetCodesListProjectBudgetCodes {
 impl std::future::IntoFuture for BudgetCodesListProjectBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1680,6 +1735,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1706,16 +1762,19 @@ impl rt::PagedRequest for BudgetCodesListProjectSegmentItemChildren {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         self.send()
     }
 }
 impl BudgetCodesListProjectSegmentItemChildren {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
         rt::items(self)
     }
@@ -1723,6 +1782,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1772,6 +1832,7 @@ impl BudgetCodesListProjectSegmentItems {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1797,16 +1858,19 @@ impl rt::PagedRequest for BudgetCodesListProjectSegmentItems {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
         self.send()
     }
 }
 impl BudgetCodesListProjectSegmentItems {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SegmentItemModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SegmentItemModel> {
         rt::items(self)
     }
@@ -1814,6 +1878,7 @@ impl BudgetCodesListProjectSegmentItems {
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItems {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1856,6 +1921,7 @@ impl BudgetCodesListProjectSegments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1873,6 +1939,7 @@ impl BudgetCodesListProjectSegments {
 impl std::future::IntoFuture for BudgetCodesListProjectSegments {
     type Output = Result<super::models::ListSegmentsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ListSegmentsResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1897,6 +1964,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1912,6 +1980,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
 impl std::future::IntoFuture for BudgetCodesMatchCompanyBudgetCodes {
     type Output = Result<super::models::MatchBudgetCodesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MatchBudgetCodesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1937,6 +2006,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1952,6 +2022,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
 impl std::future::IntoFuture for BudgetCodesMatchProjectBudgetCodes {
     type Output = Result<super::models::MatchBudgetCodesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MatchBudgetCodesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2108,6 +2179,7 @@ impl ExportAppointments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
@@ -2127,6 +2199,7 @@ impl rt::ExportRequest for ExportAppointments {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
@@ -2136,12 +2209,14 @@ impl rt::ExportRequest for ExportAppointments {
 impl ExportAppointments {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportAppointmentsResponse> {
         rt::export_items(self)
     }
@@ -2154,6 +2229,7 @@ impl std::future::IntoFuture for ExportAppointments {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportAppointmentsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2196,6 +2272,7 @@ impl ExportJobCancelReasons {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -2216,6 +2293,7 @@ impl rt::ExportRequest for ExportJobCancelReasons {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -2227,12 +2305,14 @@ impl rt::ExportRequest for ExportJobCancelReasons {
 impl ExportJobCancelReasons {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportJobCanceledLogResponse> {
         rt::export_items(self)
     }
@@ -2245,6 +2325,7 @@ impl std::future::IntoFuture for ExportJobCancelReasons {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2287,6 +2368,7 @@ impl ExportJobHistory {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
@@ -2305,6 +2387,7 @@ impl rt::ExportRequest for ExportJobHistory {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
@@ -2314,12 +2397,14 @@ impl rt::ExportRequest for ExportJobHistory {
 impl ExportJobHistory {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportJobHistoryResponse> {
         rt::export_items(self)
     }
@@ -2332,6 +2417,7 @@ impl std::future::IntoFuture for ExportJobHistory {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportJobHistoryResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2374,6 +2460,7 @@ impl ExportJobNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
@@ -2392,6 +2479,7 @@ impl rt::ExportRequest for ExportJobNotes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
@@ -2401,12 +2489,14 @@ impl rt::ExportRequest for ExportJobNotes {
 impl ExportJobNotes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportJobNotesResponse> {
         rt::export_items(self)
     }
@@ -2419,6 +2509,7 @@ impl std::future::IntoFuture for ExportJobNotes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportJobNotesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2461,6 +2552,7 @@ impl ExportJobs {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
@@ -2479,6 +2571,7 @@ impl rt::ExportRequest for ExportJobs {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
@@ -2488,12 +2581,14 @@ impl rt::ExportRequest for ExportJobs {
 impl ExportJobs {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportJobsResponse> {
         rt::export_items(self)
     }
@@ -2503,6 +2598,7 @@ impl std::future::IntoFuture for ExportJobs {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportJobsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2545,6 +2641,7 @@ impl ExportProjectNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
@@ -2563,6 +2660,7 @@ impl rt::ExportRequest for ExportProjectNotes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
@@ -2572,12 +2670,14 @@ impl rt::ExportRequest for ExportProjectNotes {
 impl ExportProjectNotes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportProjectNotesResponse> {
         rt::export_items(self)
     }
@@ -2590,6 +2690,7 @@ impl std::future::IntoFuture for ExportProjectNotes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportProjectNotesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2632,6 +2733,7 @@ impl ExportProjects {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
@@ -2650,6 +2752,7 @@ impl rt::ExportRequest for ExportProjects {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
@@ -2659,12 +2762,14 @@ impl rt::ExportRequest for ExportProjects {
 impl ExportProjects {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectsResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportProjectsResponse> {
         rt::export_items(self)
     }
@@ -2677,6 +2782,7 @@ impl std::future::IntoFuture for ExportProjects {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportProjectsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2810,6 +2916,7 @@ impl JobCancelReasonsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
@@ -2838,6 +2945,7 @@ impl rt::PagedRequest for JobCancelReasonsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
@@ -2846,12 +2954,14 @@ impl rt::PagedRequest for JobCancelReasonsGetList {
 }
 impl JobCancelReasonsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::JobCancelReasonResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobCancelReasonResponse> {
         rt::items(self)
     }
@@ -2861,6 +2971,7 @@ impl std::future::IntoFuture for JobCancelReasonsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::JobCancelReasonResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2961,6 +3072,7 @@ impl JobEquipmentAttach {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2976,6 +3088,7 @@ impl JobEquipmentAttach {
 impl std::future::IntoFuture for JobEquipmentAttach {
     type Output = Result<super::models::JobEquipmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobEquipmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3001,6 +3114,7 @@ impl JobEquipmentDetach {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3015,6 +3129,7 @@ impl JobEquipmentDetach {
 impl std::future::IntoFuture for JobEquipmentDetach {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3040,6 +3155,7 @@ impl JobEquipmentDetachBulk {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3055,6 +3171,7 @@ impl JobEquipmentDetachBulk {
 impl std::future::IntoFuture for JobEquipmentDetachBulk {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3079,6 +3196,7 @@ impl JobEquipmentGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3093,6 +3211,7 @@ impl JobEquipmentGet {
 impl std::future::IntoFuture for JobEquipmentGet {
     type Output = Result<super::models::JobEquipmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobEquipmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3226,6 +3345,7 @@ impl JobHoldReasonsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
@@ -3254,6 +3374,7 @@ impl rt::PagedRequest for JobHoldReasonsGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
@@ -3262,12 +3383,14 @@ impl rt::PagedRequest for JobHoldReasonsGet {
 }
 impl JobHoldReasonsGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::JobHoldReasonResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobHoldReasonResponse> {
         rt::items(self)
     }
@@ -3277,6 +3400,7 @@ impl std::future::IntoFuture for JobHoldReasonsGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::JobHoldReasonResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3383,6 +3507,7 @@ impl JobTypesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3395,6 +3520,7 @@ impl JobTypesCreate {
 impl std::future::IntoFuture for JobTypesCreate {
     type Output = Result<super::models::JobTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3428,6 +3554,7 @@ impl JobTypesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3444,6 +3571,7 @@ impl JobTypesGet {
 impl std::future::IntoFuture for JobTypesGet {
     type Output = Result<super::models::JobTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3597,6 +3725,7 @@ impl JobTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3631,16 +3760,19 @@ impl rt::PagedRequest for JobTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
         self.send()
     }
 }
 impl JobTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobTypeResponse> {
         rt::items(self)
     }
@@ -3648,6 +3780,7 @@ impl JobTypesGetList {
 impl std::future::IntoFuture for JobTypesGetList {
     type Output = Result<rt::Paged<super::models::JobTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3673,6 +3806,7 @@ impl JobTypesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3688,6 +3822,7 @@ impl JobTypesUpdate {
 impl std::future::IntoFuture for JobTypesUpdate {
     type Output = Result<super::models::JobTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3951,6 +4086,7 @@ impl JobsCancel {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3966,6 +4102,7 @@ impl JobsCancel {
 impl std::future::IntoFuture for JobsCancel {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3990,6 +4127,7 @@ impl JobsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4002,6 +4140,7 @@ impl JobsCreate {
 impl std::future::IntoFuture for JobsCreate {
     type Output = Result<super::models::JobResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4027,6 +4166,7 @@ impl JobsCreateNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4042,6 +4182,7 @@ impl JobsCreateNote {
 impl std::future::IntoFuture for JobsCreateNote {
     type Output = Result<super::models::NoteResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::NoteResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4075,6 +4216,7 @@ impl JobsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4091,6 +4233,7 @@ impl JobsGet {
 impl std::future::IntoFuture for JobsGet {
     type Output = Result<super::models::JobResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4115,6 +4258,7 @@ impl JobsGetBookedLog {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobBookedLogResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -4129,6 +4273,7 @@ impl JobsGetBookedLog {
 impl std::future::IntoFuture for JobsGetBookedLog {
     type Output = Result<super::models::JobBookedLogResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobBookedLogResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4153,6 +4298,7 @@ impl JobsGetCancelReasons {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
@@ -4167,6 +4313,7 @@ impl JobsGetCancelReasons {
 impl std::future::IntoFuture for JobsGetCancelReasons {
     type Output = Result<rt::Paged<super::models::CancelReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4254,6 +4401,7 @@ impl JobsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -4281,6 +4429,7 @@ impl rt::PagedRequest for JobsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -4289,12 +4438,14 @@ impl rt::PagedRequest for JobsGetCustomFieldTypes {
 }
 impl JobsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -4304,6 +4455,7 @@ impl std::future::IntoFuture for JobsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4328,6 +4480,7 @@ impl JobsGetHistory {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobHistoryResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -4342,6 +4495,7 @@ impl JobsGetHistory {
 impl std::future::IntoFuture for JobsGetHistory {
     type Output = Result<super::models::JobHistoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobHistoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4366,6 +4520,7 @@ impl JobsGetHoldReasons {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
@@ -4380,6 +4535,7 @@ impl JobsGetHoldReasons {
 impl std::future::IntoFuture for JobsGetHoldReasons {
     type Output = Result<rt::Paged<super::models::HoldReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4428,6 +4584,7 @@ impl JobsGetJobCanceledLogs {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
@@ -4453,6 +4610,7 @@ impl rt::PagedRequest for JobsGetJobCanceledLogs {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
@@ -4461,12 +4619,14 @@ impl rt::PagedRequest for JobsGetJobCanceledLogs {
 }
 impl JobsGetJobCanceledLogs {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::JobCanceledLogResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobCanceledLogResponse> {
         rt::items(self)
     }
@@ -4476,6 +4636,7 @@ impl std::future::IntoFuture for JobsGetJobCanceledLogs {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::JobCanceledLogResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4808,6 +4969,7 @@ impl JobsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4872,16 +5034,19 @@ impl rt::PagedRequest for JobsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
         self.send()
     }
 }
 impl JobsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobResponse> {
         rt::items(self)
     }
@@ -4889,6 +5054,7 @@ impl JobsGetList {
 impl std::future::IntoFuture for JobsGetList {
     type Output = Result<rt::Paged<super::models::JobResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4937,6 +5103,7 @@ impl JobsGetNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -4960,16 +5127,19 @@ impl rt::PagedRequest for JobsGetNotes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
     }
 }
 impl JobsGetNotes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
         rt::items(self)
     }
@@ -4977,6 +5147,7 @@ impl JobsGetNotes {
 impl std::future::IntoFuture for JobsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5001,6 +5172,7 @@ impl JobsRemoveCancellation {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5015,6 +5187,7 @@ impl JobsRemoveCancellation {
 impl std::future::IntoFuture for JobsRemoveCancellation {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5040,6 +5213,7 @@ impl JobsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5055,6 +5229,7 @@ impl JobsUpdate {
 impl std::future::IntoFuture for JobsUpdate {
     type Output = Result<super::models::JobResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5125,6 +5300,7 @@ impl ProjectStatusesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectStatusResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5139,6 +5315,7 @@ impl ProjectStatusesGet {
 impl std::future::IntoFuture for ProjectStatusesGet {
     type Output = Result<super::models::ProjectStatusResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectStatusResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5246,6 +5423,7 @@ impl ProjectStatusesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
@@ -5275,6 +5453,7 @@ impl rt::PagedRequest for ProjectStatusesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
@@ -5283,12 +5462,14 @@ impl rt::PagedRequest for ProjectStatusesGetList {
 }
 impl ProjectStatusesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ProjectStatusResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProjectStatusResponse> {
         rt::items(self)
     }
@@ -5298,6 +5479,7 @@ impl std::future::IntoFuture for ProjectStatusesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ProjectStatusResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5370,6 +5552,7 @@ impl ProjectSubStatusesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectSubStatusResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5384,6 +5567,7 @@ impl ProjectSubStatusesGet {
 impl std::future::IntoFuture for ProjectSubStatusesGet {
     type Output = Result<super::models::ProjectSubStatusResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectSubStatusResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5508,6 +5692,7 @@ impl ProjectSubStatusesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
@@ -5539,6 +5724,7 @@ impl rt::PagedRequest for ProjectSubStatusesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
@@ -5547,12 +5733,14 @@ impl rt::PagedRequest for ProjectSubStatusesGetList {
 }
 impl ProjectSubStatusesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ProjectSubStatusResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProjectSubStatusResponse> {
         rt::items(self)
     }
@@ -5562,6 +5750,7 @@ impl std::future::IntoFuture for ProjectSubStatusesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ProjectSubStatusResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5625,6 +5814,7 @@ impl ProjectTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5639,6 +5829,7 @@ impl ProjectTypesGet {
 impl std::future::IntoFuture for ProjectTypesGet {
     type Output = Result<super::models::ProjectTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5686,6 +5877,7 @@ impl ProjectTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
@@ -5708,16 +5900,19 @@ impl rt::PagedRequest for ProjectTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
         self.send()
     }
 }
 impl ProjectTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ProjectTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProjectTypeResponse> {
         rt::items(self)
     }
@@ -5725,6 +5920,7 @@ impl ProjectTypesGetList {
 impl std::future::IntoFuture for ProjectTypesGetList {
     type Output = Result<rt::Paged<super::models::ProjectTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5920,6 +6116,7 @@ impl ProjectsAttachJob {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -5934,6 +6131,7 @@ impl ProjectsAttachJob {
 impl std::future::IntoFuture for ProjectsAttachJob {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5958,6 +6156,7 @@ impl ProjectsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -5970,6 +6169,7 @@ impl ProjectsCreate {
 impl std::future::IntoFuture for ProjectsCreate {
     type Output = Result<super::models::ProjectResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -5995,6 +6195,7 @@ impl ProjectsCreateNote {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6010,6 +6211,7 @@ impl ProjectsCreateNote {
 impl std::future::IntoFuture for ProjectsCreateNote {
     type Output = Result<super::models::NoteResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::NoteResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6034,6 +6236,7 @@ impl ProjectsDetachJob {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -6048,6 +6251,7 @@ impl ProjectsDetachJob {
 impl std::future::IntoFuture for ProjectsDetachJob {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6081,6 +6285,7 @@ impl ProjectsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6097,6 +6302,7 @@ impl ProjectsGet {
 impl std::future::IntoFuture for ProjectsGet {
     type Output = Result<super::models::ProjectResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6184,6 +6390,7 @@ impl ProjectsGetCustomFieldTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -6211,6 +6418,7 @@ impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -6219,12 +6427,14 @@ impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
 }
 impl ProjectsGetCustomFieldTypes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -6234,6 +6444,7 @@ impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6487,6 +6698,7 @@ impl ProjectsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6537,16 +6749,19 @@ impl rt::PagedRequest for ProjectsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
         self.send()
     }
 }
 impl ProjectsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ProjectResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProjectResponse> {
         rt::items(self)
     }
@@ -6554,6 +6769,7 @@ impl ProjectsGetList {
 impl std::future::IntoFuture for ProjectsGetList {
     type Output = Result<rt::Paged<super::models::ProjectResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6602,6 +6818,7 @@ impl ProjectsGetNotes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6625,16 +6842,19 @@ impl rt::PagedRequest for ProjectsGetNotes {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
     }
 }
 impl ProjectsGetNotes {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::NoteResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NoteResponse> {
         rt::items(self)
     }
@@ -6642,6 +6862,7 @@ impl ProjectsGetNotes {
 impl std::future::IntoFuture for ProjectsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -6667,6 +6888,7 @@ impl ProjectsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -6682,6 +6904,7 @@ impl ProjectsUpdate {
 impl std::future::IntoFuture for ProjectsUpdate {
     type Output = Result<super::models::ProjectResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -100,6 +100,7 @@ impl CampaignCategoriesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -112,6 +113,7 @@ impl CampaignCategoriesCreate {
 impl std::future::IntoFuture for CampaignCategoriesCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -136,6 +138,7 @@ impl CampaignCategoriesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCategoryResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -150,6 +153,7 @@ impl CampaignCategoriesGet {
 impl std::future::IntoFuture for CampaignCategoriesGet {
     type Output = Result<super::models::CampaignCategoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignCategoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -241,6 +245,7 @@ impl CampaignCategoriesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
@@ -268,6 +273,7 @@ impl rt::PagedRequest for CampaignCategoriesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
@@ -276,12 +282,14 @@ impl rt::PagedRequest for CampaignCategoriesGetList {
 }
 impl CampaignCategoriesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CampaignCategoryResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CampaignCategoryResponse> {
         rt::items(self)
     }
@@ -291,6 +299,7 @@ impl std::future::IntoFuture for CampaignCategoriesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CampaignCategoryResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -316,6 +325,7 @@ impl CampaignCategoriesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -331,6 +341,7 @@ impl CampaignCategoriesUpdate {
 impl std::future::IntoFuture for CampaignCategoriesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -380,6 +391,7 @@ impl CampaignCostSummaryGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
@@ -397,6 +409,7 @@ impl CampaignCostSummaryGet {
 impl std::future::IntoFuture for CampaignCostSummaryGet {
     type Output = Result<super::models::CampaignCostsSummaryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignCostsSummaryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -496,6 +509,7 @@ impl CampaignCostsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -508,6 +522,7 @@ impl CampaignCostsCreate {
 impl std::future::IntoFuture for CampaignCostsCreate {
     type Output = Result<super::models::CampaignCostResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignCostResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -532,6 +547,7 @@ impl CampaignCostsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -546,6 +562,7 @@ impl CampaignCostsGet {
 impl std::future::IntoFuture for CampaignCostsGet {
     type Output = Result<super::models::CampaignCostResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignCostResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -629,6 +646,7 @@ impl CampaignCostsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
@@ -655,6 +673,7 @@ impl rt::PagedRequest for CampaignCostsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
@@ -663,10 +682,12 @@ impl rt::PagedRequest for CampaignCostsGetList {
 }
 impl CampaignCostsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignCostResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CampaignCostResponse> {
         rt::items(self)
     }
@@ -674,6 +695,7 @@ impl CampaignCostsGetList {
 impl std::future::IntoFuture for CampaignCostsGetList {
     type Output = Result<rt::Paged<super::models::CampaignCostResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -699,6 +721,7 @@ impl CampaignCostsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -714,6 +737,7 @@ impl CampaignCostsUpdate {
 impl std::future::IntoFuture for CampaignCostsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -833,6 +857,7 @@ impl CampaignsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -845,6 +870,7 @@ impl CampaignsCreate {
 impl std::future::IntoFuture for CampaignsCreate {
     type Output = Result<super::models::CampaignResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -869,6 +895,7 @@ impl CampaignsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -883,6 +910,7 @@ impl CampaignsGet {
 impl std::future::IntoFuture for CampaignsGet {
     type Output = Result<super::models::CampaignResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -955,6 +983,7 @@ impl CampaignsGetCosts {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
@@ -983,6 +1012,7 @@ impl rt::PagedRequest for CampaignsGetCosts {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
@@ -991,10 +1021,12 @@ impl rt::PagedRequest for CampaignsGetCosts {
 }
 impl CampaignsGetCosts {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignCostResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CampaignCostResponse> {
         rt::items(self)
     }
@@ -1002,6 +1034,7 @@ impl CampaignsGetCosts {
 impl std::future::IntoFuture for CampaignsGetCosts {
     type Output = Result<rt::Paged<super::models::CampaignCostResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1126,6 +1159,7 @@ impl CampaignsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1155,16 +1189,19 @@ impl rt::PagedRequest for CampaignsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
         self.send()
     }
 }
 impl CampaignsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CampaignResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CampaignResponse> {
         rt::items(self)
     }
@@ -1172,6 +1209,7 @@ impl CampaignsGetList {
 impl std::future::IntoFuture for CampaignsGetList {
     type Output = Result<rt::Paged<super::models::CampaignResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1197,6 +1235,7 @@ impl CampaignsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1212,6 +1251,7 @@ impl CampaignsUpdate {
 impl std::future::IntoFuture for CampaignsUpdate {
     type Output = Result<super::models::CampaignResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CampaignResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1261,6 +1301,7 @@ impl EmailChannelCostGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1274,6 +1315,7 @@ impl EmailChannelCostGet {
 impl std::future::IntoFuture for EmailChannelCostGet {
     type Output = Result<super::models::EmailChannelCostResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EmailChannelCostResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -5,200 +5,384 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Marketing.Ads.Contracts.Performance.AdGroup`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdGroup {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for AdGroup {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Attribution`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Attribution {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "utmSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "utmCampaign", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "landingPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "landingPageUrl", skip_serializing_if = "Option::is_none")]
     pub landing_page_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "referrerUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "referrerUrl", skip_serializing_if = "Option::is_none")]
     pub referrer_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "clickId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "clickId", skip_serializing_if = "Option::is_none")]
     pub click_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gbraid: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wbraid: Option<String>,
-    #[serde(rename = "stCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "stCampaignId", skip_serializing_if = "Option::is_none")]
     pub st_campaign_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "originalCampaign",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "originalCampaign", skip_serializing_if = "Option::is_none")]
     pub original_campaign: Option<String>,
     #[serde(
         rename = "attributionOverwriteType",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub attribution_overwrite_type: Option<EntityType>,
-    #[serde(
-        rename = "attributionOverwriteId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "attributionOverwriteId", skip_serializing_if = "Option::is_none")]
     pub attribution_overwrite_id: Option<i64>,
-    #[serde(
-        rename = "overwrittenBookingJobId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overwrittenBookingJobId", skip_serializing_if = "Option::is_none")]
     pub overwritten_booking_job_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adGroupId", skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "adGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adGroupName", skip_serializing_if = "Option::is_none")]
     pub ad_group_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "keywordId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keywordId", skip_serializing_if = "Option::is_none")]
     pub keyword_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "keywordName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keywordName", skip_serializing_if = "Option::is_none")]
     pub keyword_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Attribution {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "utmSource" => self.utm_source = map.next_value()?,
+            "utmMedium" => self.utm_medium = map.next_value()?,
+            "utmCampaign" => self.utm_campaign = map.next_value()?,
+            "landingPageUrl" => self.landing_page_url = map.next_value()?,
+            "referrerUrl" => self.referrer_url = map.next_value()?,
+            "clickId" => self.click_id = map.next_value()?,
+            "gbraid" => self.gbraid = map.next_value()?,
+            "wbraid" => self.wbraid = map.next_value()?,
+            "stCampaignId" => self.st_campaign_id = map.next_value()?,
+            "originalCampaign" => self.original_campaign = map.next_value()?,
+            "attributionOverwriteType" => {
+                self.attribution_overwrite_type = map.next_value()?;
+            }
+            "attributionOverwriteId" => self.attribution_overwrite_id = map.next_value()?,
+            "overwrittenBookingJobId" => {
+                self.overwritten_booking_job_id = map.next_value()?;
+            }
+            "adGroupId" => self.ad_group_id = map.next_value()?,
+            "adGroupName" => self.ad_group_name = map.next_value()?,
+            "keywordId" => self.keyword_id = map.next_value()?,
+            "keywordName" => self.keyword_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Attribution {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Booking`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Booking {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Booking {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Booking {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Call`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Call {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "callerNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callerNumber", skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "trackingNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trackingNumber", skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "excusedReason", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "excusedReason", skip_serializing_if = "Option::is_none")]
     pub excused_reason: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Call {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => self.duration = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "callerNumber" => self.caller_number = map.next_value()?,
+            "trackingNumber" => self.tracking_number = map.next_value()?,
+            "excusedReason" => self.excused_reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Call {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.Performance.Campaign`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Campaign {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "launchDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "launchDate", skip_serializing_if = "Option::is_none")]
     pub launch_date: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Campaign {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "launchDate" => self.launch_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Campaign {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Client.CapacityAwarenessWarning`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityAwarenessWarning {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "warningType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "warningType", skip_serializing_if = "Option::is_none")]
     pub warning_type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<String>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "lookaheadWindow",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lookaheadWindow", skip_serializing_if = "Option::is_none")]
     pub lookahead_window: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "thresholdValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "thresholdValue", skip_serializing_if = "Option::is_none")]
     pub threshold_value: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CapacityAwarenessWarning {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaignName" => self.campaign_name = map.next_value()?,
+            "warningType" => self.warning_type = map.next_value()?,
+            "businessUnits" => self.business_units = map.next_value()?,
+            "lookaheadWindow" => self.lookahead_window = map.next_value()?,
+            "thresholdValue" => self.threshold_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarning {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.CapacityAwarenessWarningQueryResult`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityAwarenessWarningQueryResult {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tenantName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tenantName", skip_serializing_if = "Option::is_none")]
     pub tenant_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CapacityAwarenessWarning>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CapacityAwarenessWarningQueryResult {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "tenantId" => self.tenant_id = map.next_value()?,
+            "tenantName" => self.tenant_name = map.next_value()?,
+            "totalCount" => self.total_count = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarningQueryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Marketing.Ads.V2.CreateExternalCallAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -274,58 +458,106 @@ impl CreateWebLeadFormAttributionRequest {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Customer`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Customer {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Customer {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Customer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.Performance.DigitalStats`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DigitalStats {
-    #[serde(
-        rename = "impressionShare",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "impressionShare", skip_serializing_if = "Option::is_none")]
     pub impression_share: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub impressions: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clicks: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "averageCPC", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "averageCPC", skip_serializing_if = "Option::is_none")]
     pub average_cpc: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversions: Option<i64>,
-    #[serde(rename = "allConversions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allConversions", skip_serializing_if = "Option::is_none")]
     pub all_conversions: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    #[serde(rename = "clickRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "clickRate", skip_serializing_if = "Option::is_none")]
     pub click_rate: Option<f64>,
-    #[serde(
-        rename = "costPerConversion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costPerConversion", skip_serializing_if = "Option::is_none")]
     pub cost_per_conversion: Option<f64>,
-    #[serde(rename = "conversionRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conversionRate", skip_serializing_if = "Option::is_none")]
     pub conversion_rate: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DigitalStats {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "impressionShare" => self.impression_share = map.next_value()?,
+            "impressions" => self.impressions = map.next_value()?,
+            "clicks" => self.clicks = map.next_value()?,
+            "averageCPC" => self.average_cpc = map.next_value()?,
+            "conversions" => self.conversions = map.next_value()?,
+            "allConversions" => self.all_conversions = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "clickRate" => self.click_rate = map.next_value()?,
+            "costPerConversion" => self.cost_per_conversion = map.next_value()?,
+            "conversionRate" => self.conversion_rate = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DigitalStats {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.EntityType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -419,153 +651,310 @@ impl ExternalCallData {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.GetAttributedLeadsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAttributedLeadsResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dateTime", skip_serializing_if = "Option::is_none")]
     pub date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadType", skip_serializing_if = "Option::is_none")]
     pub lead_type: Option<LeadTypeInt32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<Job>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<Call>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadForm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadForm", skip_serializing_if = "Option::is_none")]
     pub lead_form: Option<LeadForm>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub booking: Option<Booking>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GetAttributedLeadsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateTime" => self.date_time = map.next_value()?,
+            "leadType" => self.lead_type = map.next_value()?,
+            "attribution" => self.attribution = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "call" => self.call = map.next_value()?,
+            "leadForm" => self.lead_form = map.next_value()?,
+            "booking" => self.booking = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetAttributedLeadsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.Performance.GetPerformanceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Campaign>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "adGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adGroup", skip_serializing_if = "Option::is_none")]
     pub ad_group: Option<AdGroup>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<Keyword>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "digitalStats", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "digitalStats", skip_serializing_if = "Option::is_none")]
     pub digital_stats: Option<DigitalStats>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadStats", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadStats", skip_serializing_if = "Option::is_none")]
     pub lead_stats: Option<LeadStats>,
-    #[serde(
-        rename = "returnOnInvestment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "returnOnInvestment", skip_serializing_if = "Option::is_none")]
     pub return_on_investment: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GetPerformanceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaign" => self.campaign = map.next_value()?,
+            "adGroup" => self.ad_group = map.next_value()?,
+            "keyword" => self.keyword = map.next_value()?,
+            "digitalStats" => self.digital_stats = map.next_value()?,
+            "leadStats" => self.lead_stats = map.next_value()?,
+            "returnOnInvestment" => self.return_on_investment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetPerformanceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Job`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Job {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Job {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Job {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.Performance.Keyword`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Keyword {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Keyword {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Keyword {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.LeadForm`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadForm {
-    #[serde(rename = "leadNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadNumber", skip_serializing_if = "Option::is_none")]
     pub lead_number: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadStatus", skip_serializing_if = "Option::is_none")]
     pub lead_status: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for LeadForm {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "leadNumber" => self.lead_number = map.next_value()?,
+            "leadStatus" => self.lead_status = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LeadForm {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Ads.Contracts.Performance.LeadStats`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadStats {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leads: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadCalls", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCalls", skip_serializing_if = "Option::is_none")]
     pub lead_calls: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "onlineBooking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "onlineBooking", skip_serializing_if = "Option::is_none")]
     pub online_booking: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "manualBooking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "manualBooking", skip_serializing_if = "Option::is_none")]
     pub manual_booking: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "bookedJobs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookedJobs", skip_serializing_if = "Option::is_none")]
     pub booked_jobs: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "ranJobs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ranJobs", skip_serializing_if = "Option::is_none")]
     pub ran_jobs: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "soldJobs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldJobs", skip_serializing_if = "Option::is_none")]
     pub sold_jobs: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revenue: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "potentialRevenue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "potentialRevenue", skip_serializing_if = "Option::is_none")]
     pub potential_revenue: Option<rt::Decimal>,
-    #[serde(rename = "bookingRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingRate", skip_serializing_if = "Option::is_none")]
     pub booking_rate: Option<f64>,
-    #[serde(rename = "avgTicket", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "avgTicket", skip_serializing_if = "Option::is_none")]
     pub avg_ticket: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LeadStats {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "leads" => self.leads = map.next_value()?,
+            "leadCalls" => self.lead_calls = map.next_value()?,
+            "onlineBooking" => self.online_booking = map.next_value()?,
+            "manualBooking" => self.manual_booking = map.next_value()?,
+            "bookedJobs" => self.booked_jobs = map.next_value()?,
+            "ranJobs" => self.ran_jobs = map.next_value()?,
+            "soldJobs" => self.sold_jobs = map.next_value()?,
+            "revenue" => self.revenue = map.next_value()?,
+            "potentialRevenue" => self.potential_revenue = map.next_value()?,
+            "bookingRate" => self.booking_rate = map.next_value()?,
+            "avgTicket" => self.avg_ticket = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LeadStats {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Marketing.Ads.Client.LeadType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

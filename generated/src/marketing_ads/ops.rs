@@ -97,6 +97,7 @@ impl AttributedLeadsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
@@ -122,6 +123,7 @@ impl rt::PagedRequest for AttributedLeadsGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
@@ -130,12 +132,14 @@ impl rt::PagedRequest for AttributedLeadsGet {
 }
 impl AttributedLeadsGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GetAttributedLeadsResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GetAttributedLeadsResponse> {
         rt::items(self)
     }
@@ -148,6 +152,7 @@ impl std::future::IntoFuture for AttributedLeadsGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GetAttributedLeadsResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -195,6 +200,7 @@ impl CapacityAwarenessWarningGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult> {
@@ -210,6 +216,7 @@ impl std::future::IntoFuture for CapacityAwarenessWarningGet {
     type IntoFuture = rt::ResponseFuture<
         super::models::CapacityAwarenessWarningQueryResult,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -262,6 +269,7 @@ impl ExternalCallAttributionsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -277,6 +285,7 @@ impl ExternalCallAttributionsCreate {
 impl std::future::IntoFuture for ExternalCallAttributionsCreate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -362,6 +371,7 @@ impl PerformanceGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
@@ -388,6 +398,7 @@ impl rt::PagedRequest for PerformanceGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
@@ -396,12 +407,14 @@ impl rt::PagedRequest for PerformanceGet {
 }
 impl PerformanceGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::GetPerformanceResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GetPerformanceResponse> {
         rt::items(self)
     }
@@ -411,6 +424,7 @@ impl std::future::IntoFuture for PerformanceGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::GetPerformanceResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -463,6 +477,7 @@ impl ScheduledJobAttributionsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -475,6 +490,7 @@ impl ScheduledJobAttributionsCreate {
 impl std::future::IntoFuture for ScheduledJobAttributionsCreate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -527,6 +543,7 @@ impl WebBookingAttributionsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -542,6 +559,7 @@ impl WebBookingAttributionsCreate {
 impl std::future::IntoFuture for WebBookingAttributionsCreate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -594,6 +612,7 @@ impl WebLeadFormAttributionsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -609,6 +628,7 @@ impl WebLeadFormAttributionsCreate {
 impl std::future::IntoFuture for WebLeadFormAttributionsCreate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -254,84 +254,118 @@ impl rt::QueryValue for ReviewMatchConfidenceLevel {
     }
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewReport`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReviewReport {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
-    #[serde(rename = "authorEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authorEmail", skip_serializing_if = "Option::is_none")]
     pub author_email: Option<String>,
-    #[serde(rename = "authorName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authorName", skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
-    #[serde(rename = "reviewType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewType", skip_serializing_if = "Option::is_none")]
     pub review_type: Option<ReviewUpdatedStatus>,
-    #[serde(rename = "reviewResponse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewResponse", skip_serializing_if = "Option::is_none")]
     pub review_response: Option<String>,
-    #[serde(rename = "publishDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "publishDate", skip_serializing_if = "Option::is_none")]
     pub publish_date: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
-    #[serde(
-        rename = "recommendationStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recommendationStatus", skip_serializing_if = "Option::is_none")]
     pub recommendation_status: Option<PulledReviewRecommendationStatus>,
-    #[serde(
-        rename = "verificationStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "verificationStatus", skip_serializing_if = "Option::is_none")]
     pub verification_status: Option<bool>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(
-        rename = "verifiedByUserId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "verifiedByUserId", skip_serializing_if = "Option::is_none")]
     pub verified_by_user_id: Option<i64>,
-    #[serde(rename = "verifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "verifiedOn", skip_serializing_if = "Option::is_none")]
     pub verified_on: Option<rt::DateTime>,
-    #[serde(rename = "isAutoVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isAutoVerified", skip_serializing_if = "Option::is_none")]
     pub is_auto_verified: Option<bool>,
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    #[serde(rename = "completedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "completedDate", skip_serializing_if = "Option::is_none")]
     pub completed_date: Option<rt::DateTime>,
-    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(rename = "dispatchedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dispatchedDate", skip_serializing_if = "Option::is_none")]
     pub dispatched_date: Option<rt::DateTime>,
-    #[serde(rename = "jobStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<JobStatus>,
-    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeName", skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
-    #[serde(
-        rename = "technicianFullName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "technicianFullName", skip_serializing_if = "Option::is_none")]
     pub technician_full_name: Option<String>,
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    #[serde(rename = "internalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "internalId", skip_serializing_if = "Option::is_none")]
     pub internal_id: Option<i64>,
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ReviewReport {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "authorEmail" => self.author_email = map.next_value()?,
+            "authorName" => self.author_name = map.next_value()?,
+            "review" => self.review = map.next_value()?,
+            "reviewType" => self.review_type = map.next_value()?,
+            "reviewResponse" => self.review_response = map.next_value()?,
+            "publishDate" => self.publish_date = map.next_value()?,
+            "rating" => self.rating = map.next_value()?,
+            "recommendationStatus" => self.recommendation_status = map.next_value()?,
+            "verificationStatus" => self.verification_status = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "verifiedByUserId" => self.verified_by_user_id = map.next_value()?,
+            "verifiedOn" => self.verified_on = map.next_value()?,
+            "isAutoVerified" => self.is_auto_verified = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "completedDate" => self.completed_date = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "dispatchedDate" => self.dispatched_date = map.next_value()?,
+            "jobStatus" => self.job_status = map.next_value()?,
+            "jobTypeName" => self.job_type_name = map.next_value()?,
+            "technicianFullName" => self.technician_full_name = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "internalId" => self.internal_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReviewReport {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewUpdatedStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -226,6 +226,7 @@ impl ReviewsReviews {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -280,16 +281,19 @@ impl rt::PagedRequest for ReviewsReviews {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
         self.send()
     }
 }
 impl ReviewsReviews {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ReviewReport>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReviewReport> {
         rt::items(self)
     }
@@ -297,6 +301,7 @@ impl ReviewsReviews {
 impl std::future::IntoFuture for ReviewsReviews {
     type Output = Result<rt::Paged<super::models::ReviewReport>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ReviewReport>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

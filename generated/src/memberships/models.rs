@@ -64,304 +64,391 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `Memberships.V2.CustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Custom field type id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.CustomFieldTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
-    #[serde(
-        rename = "dataTypeOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date the custom field was created in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date the custom field was modified in UTC date / time.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "dataTypeOptions" => self.data_type_options = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.CustomerMembershipResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerMembershipResponse {
     /// Customer membership ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When customer membership was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "followUpOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpOn", skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
-    #[serde(
-        rename = "cancellationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cancellationDate", skip_serializing_if = "Option::is_none")]
     pub cancellation_date: Option<rt::DateTime>,
     /// Beginning date of customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
     /// Next scheduled billing date
-    #[serde(
-        rename = "nextScheduledBillDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextScheduledBillDate", skip_serializing_if = "Option::is_none")]
     pub next_scheduled_bill_date: Option<rt::DateTime>,
     /// End date of customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// How often the customer membership is billed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Renewal billing frequency
-    #[serde(
-        rename = "renewalBillingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalBillingFrequency", skip_serializing_if = "Option::is_none")]
     pub renewal_billing_frequency: Option<MembershipRecurrenceType>,
     /// Current status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MembershipStatus>,
     /// Follow-up status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "followUpStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpStatus", skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Initial deferred revenue
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "initialDeferredRevenue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "initialDeferredRevenue", skip_serializing_if = "Option::is_none")]
     pub initial_deferred_revenue: Option<rt::Decimal>,
     /// Duration of customer membership in months
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Renewal duration
-    #[serde(
-        rename = "renewalDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalDuration", skip_serializing_if = "Option::is_none")]
     pub renewal_duration: Option<i32>,
     /// Business unit ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
-    #[serde(rename = "activatedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activatedById", skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
     /// ID of the invoice item that is the sale task of this membership
-    #[serde(
-        rename = "activatedFromId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// ID of the invoice template used for membership billing
-    #[serde(
-        rename = "billingTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Cancellation balance invoice ID
     #[serde(
         rename = "cancellationBalanceInvoiceId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cancellation_balance_invoice_id: Option<i64>,
     /// ID of the invoice that either charged or refunded the deferred revenue balance of the customer membership
-    #[serde(
-        rename = "cancellationInvoiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cancellationInvoiceId", skip_serializing_if = "Option::is_none")]
     pub cancellation_invoice_id: Option<i64>,
     /// ID of custom followup status
-    #[serde(
-        rename = "followUpCustomStatusId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpCustomStatusId", skip_serializing_if = "Option::is_none")]
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Preferred payment method ID
-    #[serde(
-        rename = "paymentMethodId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
-    #[serde(rename = "paymentTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTypeId", skip_serializing_if = "Option::is_none")]
     pub payment_type_id: Option<i64>,
     /// Recurring Location ID
-    #[serde(
-        rename = "recurringLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringLocationId", skip_serializing_if = "Option::is_none")]
     pub recurring_location_id: Option<i64>,
     /// Task ID that renews this membership
-    #[serde(
-        rename = "renewalMembershipTaskId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalMembershipTaskId", skip_serializing_if = "Option::is_none")]
     pub renewal_membership_task_id: Option<i64>,
     /// ID of the renewal membership
-    #[serde(rename = "renewedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "renewedById", skip_serializing_if = "Option::is_none")]
     pub renewed_by_id: Option<i64>,
     /// ID of the user that was credited for the sale of this membership
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer Purchase Order
-    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Memo for customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomerMembershipResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "followUpOn" => self.follow_up_on = map.next_value()?,
+            "cancellationDate" => self.cancellation_date = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "nextScheduledBillDate" => self.next_scheduled_bill_date = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "billingFrequency" => self.billing_frequency = map.next_value()?,
+            "renewalBillingFrequency" => {
+                self.renewal_billing_frequency = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            "followUpStatus" => self.follow_up_status = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "initialDeferredRevenue" => self.initial_deferred_revenue = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "renewalDuration" => self.renewal_duration = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "activatedById" => self.activated_by_id = map.next_value()?,
+            "activatedFromId" => self.activated_from_id = map.next_value()?,
+            "billingTemplateId" => self.billing_template_id = map.next_value()?,
+            "cancellationBalanceInvoiceId" => {
+                self.cancellation_balance_invoice_id = map.next_value()?;
+            }
+            "cancellationInvoiceId" => self.cancellation_invoice_id = map.next_value()?,
+            "followUpCustomStatusId" => {
+                self.follow_up_custom_status_id = map.next_value()?;
+            }
+            "locationId" => self.location_id = map.next_value()?,
+            "paymentMethodId" => self.payment_method_id = map.next_value()?,
+            "paymentTypeId" => self.payment_type_id = map.next_value()?,
+            "recurringLocationId" => self.recurring_location_id = map.next_value()?,
+            "renewalMembershipTaskId" => {
+                self.renewal_membership_task_id = map.next_value()?;
+            }
+            "renewedById" => self.renewed_by_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "customerPo" => self.customer_po = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerMembershipResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.CustomerMembershipStatusChangeItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerMembershipStatusChangeItemResponse {
     /// ID of the status change record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "oldStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "oldStatus", skip_serializing_if = "Option::is_none")]
     pub old_status: Option<MembershipStatus>,
     /// New status value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "newStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<MembershipStatus>,
     /// Optional note attached to this status change
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// When this status change record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomerMembershipStatusChangeItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "oldStatus" => self.old_status = map.next_value()?,
+            "newStatus" => self.new_status = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerMembershipStatusChangeItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.CustomerMembershipUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -595,681 +682,786 @@ impl rt::QueryValue for DiscountMode {
     }
 }
 /// Schema `Memberships.V2.ExportCustomerMembershipResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerMembershipResponse {
     /// Customer membership ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When customer membership was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "followUpOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpOn", skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
-    #[serde(
-        rename = "cancellationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cancellationDate", skip_serializing_if = "Option::is_none")]
     pub cancellation_date: Option<rt::DateTime>,
     /// Beginning date of customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
     /// Next scheduled billing date
-    #[serde(
-        rename = "nextScheduledBillDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextScheduledBillDate", skip_serializing_if = "Option::is_none")]
     pub next_scheduled_bill_date: Option<rt::DateTime>,
     /// End date of customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// How often the customer membership is billed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Renewal billing frequency
-    #[serde(
-        rename = "renewalBillingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalBillingFrequency", skip_serializing_if = "Option::is_none")]
     pub renewal_billing_frequency: Option<MembershipRecurrenceType>,
     /// Current status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MembershipStatus>,
     /// Follow-up status of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "followUpStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "followUpStatus", skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Initial deferred revenue
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "initialDeferredRevenue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "initialDeferredRevenue", skip_serializing_if = "Option::is_none")]
     pub initial_deferred_revenue: Option<rt::Decimal>,
     /// Duration of customer membership in months
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Renewal duration
-    #[serde(
-        rename = "renewalDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalDuration", skip_serializing_if = "Option::is_none")]
     pub renewal_duration: Option<i32>,
     /// Business unit ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
-    #[serde(rename = "activatedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activatedById", skip_serializing_if = "Option::is_none")]
     pub activated_by_id: Option<i64>,
     /// ID of the invoice item that is the sale task of this membership
-    #[serde(
-        rename = "activatedFromId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// ID of the invoice template used for membership billing
-    #[serde(
-        rename = "billingTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Cancellation balance invoice ID
     #[serde(
         rename = "cancellationBalanceInvoiceId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cancellation_balance_invoice_id: Option<i64>,
     /// ID of the invoice that either charged or refunded the deferred revenue balance of the customer membership
-    #[serde(
-        rename = "cancellationInvoiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cancellationInvoiceId", skip_serializing_if = "Option::is_none")]
     pub cancellation_invoice_id: Option<i64>,
     /// ID of custom followup status
-    #[serde(
-        rename = "followUpCustomStatusId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "followUpCustomStatusId", skip_serializing_if = "Option::is_none")]
     pub follow_up_custom_status_id: Option<i64>,
     /// ID of location for this customer membership
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Preferred payment method ID
-    #[serde(
-        rename = "paymentMethodId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// ID of payment type
-    #[serde(rename = "paymentTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTypeId", skip_serializing_if = "Option::is_none")]
     pub payment_type_id: Option<i64>,
     /// Recurring Location ID
-    #[serde(
-        rename = "recurringLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringLocationId", skip_serializing_if = "Option::is_none")]
     pub recurring_location_id: Option<i64>,
     /// Task ID that renews this membership
-    #[serde(
-        rename = "renewalMembershipTaskId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalMembershipTaskId", skip_serializing_if = "Option::is_none")]
     pub renewal_membership_task_id: Option<i64>,
     /// ID of the renewal membership
-    #[serde(rename = "renewedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "renewedById", skip_serializing_if = "Option::is_none")]
     pub renewed_by_id: Option<i64>,
     /// ID of the user that was credited for the sale of this membership
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer Purchase Order
-    #[serde(rename = "customerPo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Memo for customer membership
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of custom fields
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCustomerMembershipResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "followUpOn" => self.follow_up_on = map.next_value()?,
+            "cancellationDate" => self.cancellation_date = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "nextScheduledBillDate" => self.next_scheduled_bill_date = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "billingFrequency" => self.billing_frequency = map.next_value()?,
+            "renewalBillingFrequency" => {
+                self.renewal_billing_frequency = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            "followUpStatus" => self.follow_up_status = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "initialDeferredRevenue" => self.initial_deferred_revenue = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "renewalDuration" => self.renewal_duration = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "activatedById" => self.activated_by_id = map.next_value()?,
+            "activatedFromId" => self.activated_from_id = map.next_value()?,
+            "billingTemplateId" => self.billing_template_id = map.next_value()?,
+            "cancellationBalanceInvoiceId" => {
+                self.cancellation_balance_invoice_id = map.next_value()?;
+            }
+            "cancellationInvoiceId" => self.cancellation_invoice_id = map.next_value()?,
+            "followUpCustomStatusId" => {
+                self.follow_up_custom_status_id = map.next_value()?;
+            }
+            "locationId" => self.location_id = map.next_value()?,
+            "paymentMethodId" => self.payment_method_id = map.next_value()?,
+            "paymentTypeId" => self.payment_type_id = map.next_value()?,
+            "recurringLocationId" => self.recurring_location_id = map.next_value()?,
+            "renewalMembershipTaskId" => {
+                self.renewal_membership_task_id = map.next_value()?;
+            }
+            "renewedById" => self.renewed_by_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "customerPo" => self.customer_po = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportCustomerMembershipStatusChangesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerMembershipStatusChangesResponse {
     /// ID of the status change record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "oldStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "oldStatus", skip_serializing_if = "Option::is_none")]
     pub old_status: Option<MembershipStatus>,
     /// New status value
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "newStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<MembershipStatus>,
     /// Optional note attached to this status change
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// When this status change record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// ID of the membership that this status change record is associated with
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCustomerMembershipStatusChangesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "oldStatus" => self.old_status = map.next_value()?,
+            "newStatus" => self.new_status = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipStatusChangesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportInvoiceTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceTemplateResponse {
     /// Invoice template ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Invoice template name (used only for shared invoice templates)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Invoice template creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Invoice template total
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// Whether invoice template is shared (i.e. visible on the Settings page)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isSettingsTemplate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSettingsTemplate", skip_serializing_if = "Option::is_none")]
     pub is_settings_template: Option<bool>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// A list of invoice template items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportInvoiceTemplateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "isSettingsTemplate" => self.is_settings_template = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportInvoiceTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportLocationRecurringServiceEventResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationRecurringServiceEventResponse {
     /// Recurring service event ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "locationRecurringServiceId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub location_recurring_service_id: Option<i64>,
     /// Recurring service name
     #[serde(
         rename = "locationRecurringServiceName",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Membership name
-    #[serde(rename = "membershipName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OpportunityStatus>,
     /// Event date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Event creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether this event still exists, or was deleted already.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportLocationRecurringServiceEventResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "locationRecurringServiceId" => {
+                self.location_recurring_service_id = map.next_value()?;
+            }
+            "locationRecurringServiceName" => {
+                self.location_recurring_service_name = map.next_value()?;
+            }
+            "membershipId" => self.membership_id = map.next_value()?,
+            "membershipName" => self.membership_name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceEventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportLocationRecurringServiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationRecurringServiceResponse {
     /// Recurring service ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether recurring service is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When recurring service was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Customer membership ID
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurringServiceTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
     /// End date of recurring service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// Memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Invoice template ID
-    #[serde(
-        rename = "invoiceTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
     pub invoice_template_id: Option<i64>,
     /// Invoice template ID for the 2nd year and following (for ongoing memberships)
     #[serde(
         rename = "invoiceTemplateForFollowingYearsId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_template_for_following_years_id: Option<i64>,
     /// Whether first visit is complete
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "firstVisitComplete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "firstVisitComplete", skip_serializing_if = "Option::is_none")]
     pub first_visit_complete: Option<bool>,
     /// ID of the invoice item that is the sale task of this membership
-    #[serde(
-        rename = "activatedFromId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// Recurring service allocation
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign ID
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
-    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// A list specifying which days of the week this recurring service recurs when
     /// RecurrenceType is Weekly
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceDaysOfWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_week: Option<Vec<WeekDay>>,
     /// Enum value corresponding to which week of the month this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceWeek.
-    #[serde(
-        rename = "recurrenceDayOfNthWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDayOfNthWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_day_of_nth_week: Option<WeekDay>,
     /// A list of days of the month on which this recurring service recurs when
     /// RecurrenceType is Monthly.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceDaysOfMonth",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDaysOfMonth", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
-    #[serde(rename = "jobStartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobStartTime", skip_serializing_if = "Option::is_none")]
     pub job_start_time: Option<rt::TimeSpan>,
     /// Estimated payroll cost
-    #[serde(
-        rename = "estimatedPayrollCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedPayrollCost", skip_serializing_if = "Option::is_none")]
     pub estimated_payroll_cost: Option<rt::Decimal>,
     /// A list of technician IDs assigned to this recurring service.
     /// Will be null if was not requested via IncludeTechnicians field.
-    #[serde(
-        rename = "preferredTechnicianIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "preferredTechnicianIds", skip_serializing_if = "Option::is_none")]
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportLocationRecurringServiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "recurringServiceTypeId" => {
+                self.recurring_service_type_id = map.next_value()?;
+            }
+            "durationType" => self.duration_type = map.next_value()?,
+            "durationLength" => self.duration_length = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "invoiceTemplateId" => self.invoice_template_id = map.next_value()?,
+            "invoiceTemplateForFollowingYearsId" => {
+                self.invoice_template_for_following_years_id = map.next_value()?;
+            }
+            "firstVisitComplete" => self.first_visit_complete = map.next_value()?,
+            "activatedFromId" => self.activated_from_id = map.next_value()?,
+            "allocation" => self.allocation = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "jobSummary" => self.job_summary = map.next_value()?,
+            "recurrenceType" => self.recurrence_type = map.next_value()?,
+            "recurrenceInterval" => self.recurrence_interval = map.next_value()?,
+            "recurrenceMonths" => self.recurrence_months = map.next_value()?,
+            "recurrenceDaysOfWeek" => self.recurrence_days_of_week = map.next_value()?,
+            "recurrenceWeek" => self.recurrence_week = map.next_value()?,
+            "recurrenceDayOfNthWeek" => {
+                self.recurrence_day_of_nth_week = map.next_value()?;
+            }
+            "recurrenceDaysOfMonth" => self.recurrence_days_of_month = map.next_value()?,
+            "jobStartTime" => self.job_start_time = map.next_value()?,
+            "estimatedPayrollCost" => self.estimated_payroll_cost = map.next_value()?,
+            "preferredTechnicianIds" => self.preferred_technician_ids = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportMembershipTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportMembershipTypeResponse {
     /// Membership type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When membership type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Billing template ID
-    #[serde(
-        rename = "billingTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Membership type discount percentage (0 to 100). This is relevant only when the DiscountMode is \`Basic\`.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Membership type duration billing options.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeDurationBilling\` flag.
-    #[serde(
-        rename = "durationBilling",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationBilling", skip_serializing_if = "Option::is_none")]
     pub duration_billing: Option<Vec<MembershipTypeDurationBillingEntry>>,
     /// Membership type discounts. This includes a list containing the target of a discount (either a business unit ID or a pricebook
     /// category ID) as well as the percentage discount (0 to 100). Note that this list is relevant only when the
     /// DiscountMode is set to \`Categories\` or \`BusinessUnits\`.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeDiscounts\` flag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<MembershipTypeDiscountEntry>>,
     /// Membership type recurring service items associated with this membership type. Each item includes the recurring service type ID,
     /// offset, offset type, and allocation percentage.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeRecurringServices\` flag.
-    #[serde(
-        rename = "recurringServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServices", skip_serializing_if = "Option::is_none")]
     pub recurring_services: Option<Vec<MembershipTypeRecurringServiceEntry>>,
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Membership type name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Membership discount mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "discountMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "discountMode", skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationTarget", skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "revenueRecognitionMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// Whether invoice templates should be auto-calculated
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "autoCalculateInvoiceTemplates",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_calculate_invoice_templates: Option<bool>,
@@ -1278,117 +1470,186 @@ pub struct ExportMembershipTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "useMembershipPricingTable",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub use_membership_pricing_table: Option<bool>,
     /// Whether membership savings should be displayed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "showMembershipSavings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "showMembershipSavings", skip_serializing_if = "Option::is_none")]
     pub show_membership_savings: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportMembershipTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "billingTemplateId" => self.billing_template_id = map.next_value()?,
+            "discount" => self.discount = map.next_value()?,
+            "durationBilling" => self.duration_billing = map.next_value()?,
+            "discounts" => self.discounts = map.next_value()?,
+            "recurringServices" => self.recurring_services = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "discountMode" => self.discount_mode = map.next_value()?,
+            "locationTarget" => self.location_target = map.next_value()?,
+            "revenueRecognitionMode" => self.revenue_recognition_mode = map.next_value()?,
+            "autoCalculateInvoiceTemplates" => {
+                self.auto_calculate_invoice_templates = map.next_value()?;
+            }
+            "useMembershipPricingTable" => {
+                self.use_membership_pricing_table = map.next_value()?;
+            }
+            "showMembershipSavings" => self.show_membership_savings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportMembershipTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.ExportRecurringServiceTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportRecurringServiceTypeResponse {
     /// Recurring service type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When recurring service type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
-    #[serde(
-        rename = "invoiceTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
     pub invoice_template_id: Option<i64>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Job summary
-    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// Recurring service type name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportRecurringServiceTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "recurrenceType" => self.recurrence_type = map.next_value()?,
+            "recurrenceInterval" => self.recurrence_interval = map.next_value()?,
+            "recurrenceMonths" => self.recurrence_months = map.next_value()?,
+            "durationType" => self.duration_type = map.next_value()?,
+            "durationLength" => self.duration_length = map.next_value()?,
+            "invoiceTemplateId" => self.invoice_template_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "jobSummary" => self.job_summary = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportRecurringServiceTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.InvoiceTemplateCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1449,61 +1710,90 @@ impl InvoiceTemplateItemCreateRequest {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTemplateItemResponse {
     /// Invoice template item ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Linked SKU ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The type of linked SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<MembershipsSkuType>,
     /// Quantity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Unit price
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitPrice", skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<rt::Decimal>,
     /// Whether invoice item is add-on
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isAddOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isAddOn", skip_serializing_if = "Option::is_none")]
     pub is_add_on: Option<bool>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// The invoice item ID that created this invoice template item via ModifyMembershipWorkflowAction
-    #[serde(
-        rename = "workflowActionItemId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "workflowActionItemId", skip_serializing_if = "Option::is_none")]
     pub workflow_action_item_id: Option<i64>,
     /// Item description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Materials cost
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Sold/billable hours
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InvoiceTemplateItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "unitPrice" => self.unit_price = map.next_value()?,
+            "isAddOn" => self.is_add_on = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "workflowActionItemId" => self.workflow_action_item_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceTemplateItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1553,60 +1843,88 @@ impl InvoiceTemplateItemUpdateRequest {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTemplateResponse {
     /// Invoice template ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Invoice template name (used only for shared invoice templates)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Invoice template creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Invoice template total
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// Whether invoice template is shared (i.e. visible on the Settings page)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isSettingsTemplate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSettingsTemplate", skip_serializing_if = "Option::is_none")]
     pub is_settings_template: Option<bool>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// A list of invoice template items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for InvoiceTemplateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "isSettingsTemplate" => self.is_settings_template = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for InvoiceTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.InvoiceTemplateUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1628,274 +1946,328 @@ pub struct InvoiceTemplateUpdateRequest {
     pub items: Option<Vec<InvoiceTemplateItemUpdateRequest>>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceEventResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationRecurringServiceEventResponse {
     /// Recurring service event ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "locationRecurringServiceId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub location_recurring_service_id: Option<i64>,
     /// Recurring service name
     #[serde(
         rename = "locationRecurringServiceName",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub location_recurring_service_name: Option<String>,
     /// Membership ID
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Membership name
-    #[serde(rename = "membershipName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OpportunityStatus>,
     /// Event date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Event creation date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the user that created this event (could happen as a result of
     /// editing recurring service, selling a new membership, etc.)
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for LocationRecurringServiceEventResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "locationRecurringServiceId" => {
+                self.location_recurring_service_id = map.next_value()?;
+            }
+            "locationRecurringServiceName" => {
+                self.location_recurring_service_name = map.next_value()?;
+            }
+            "membershipId" => self.membership_id = map.next_value()?,
+            "membershipName" => self.membership_name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationRecurringServiceEventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.LocationRecurringServiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationRecurringServiceResponse {
     /// Recurring service ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether recurring service is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When recurring service was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Customer membership ID
-    #[serde(rename = "membershipId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurringServiceTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
     /// End date of recurring service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// Memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Invoice template ID
-    #[serde(
-        rename = "invoiceTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
     pub invoice_template_id: Option<i64>,
     /// Invoice template ID for the 2nd year and following (for ongoing memberships)
     #[serde(
         rename = "invoiceTemplateForFollowingYearsId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_template_for_following_years_id: Option<i64>,
     /// Whether first visit is complete
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "firstVisitComplete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "firstVisitComplete", skip_serializing_if = "Option::is_none")]
     pub first_visit_complete: Option<bool>,
     /// ID of the invoice item that is the sale task of this membership
-    #[serde(
-        rename = "activatedFromId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// Recurring service allocation
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign ID
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
-    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// A list specifying which days of the week this recurring service recurs when
     /// RecurrenceType is Weekly
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceDaysOfWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_week: Option<Vec<WeekDay>>,
     /// Enum value corresponding to which week of the month this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceWeek.
-    #[serde(
-        rename = "recurrenceDayOfNthWeek",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDayOfNthWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_day_of_nth_week: Option<WeekDay>,
     /// A list of days of the month on which this recurring service recurs when
     /// RecurrenceType is Monthly.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceDaysOfMonth",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceDaysOfMonth", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
-    #[serde(rename = "jobStartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobStartTime", skip_serializing_if = "Option::is_none")]
     pub job_start_time: Option<rt::TimeSpan>,
     /// Estimated payroll cost
-    #[serde(
-        rename = "estimatedPayrollCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedPayrollCost", skip_serializing_if = "Option::is_none")]
     pub estimated_payroll_cost: Option<rt::Decimal>,
     /// A list of technician IDs assigned to this recurring service.
     /// Will be null if was not requested via IncludeTechnicians field.
-    #[serde(
-        rename = "preferredTechnicianIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "preferredTechnicianIds", skip_serializing_if = "Option::is_none")]
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LocationRecurringServiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "membershipId" => self.membership_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "recurringServiceTypeId" => {
+                self.recurring_service_type_id = map.next_value()?;
+            }
+            "durationType" => self.duration_type = map.next_value()?,
+            "durationLength" => self.duration_length = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "invoiceTemplateId" => self.invoice_template_id = map.next_value()?,
+            "invoiceTemplateForFollowingYearsId" => {
+                self.invoice_template_for_following_years_id = map.next_value()?;
+            }
+            "firstVisitComplete" => self.first_visit_complete = map.next_value()?,
+            "activatedFromId" => self.activated_from_id = map.next_value()?,
+            "allocation" => self.allocation = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "jobSummary" => self.job_summary = map.next_value()?,
+            "recurrenceType" => self.recurrence_type = map.next_value()?,
+            "recurrenceInterval" => self.recurrence_interval = map.next_value()?,
+            "recurrenceMonths" => self.recurrence_months = map.next_value()?,
+            "recurrenceDaysOfWeek" => self.recurrence_days_of_week = map.next_value()?,
+            "recurrenceWeek" => self.recurrence_week = map.next_value()?,
+            "recurrenceDayOfNthWeek" => {
+                self.recurrence_day_of_nth_week = map.next_value()?;
+            }
+            "recurrenceDaysOfMonth" => self.recurrence_days_of_month = map.next_value()?,
+            "jobStartTime" => self.job_start_time = map.next_value()?,
+            "estimatedPayrollCost" => self.estimated_payroll_cost = map.next_value()?,
+            "preferredTechnicianIds" => self.preferred_technician_ids = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationRecurringServiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.LocationRecurringServiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2211,26 +2583,46 @@ impl MembershipSaleInvoiceCreateRequest {
     }
 }
 /// Schema `Memberships.V2.MembershipSaleInvoiceCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipSaleInvoiceCreateResponse {
     /// ID of sale invoice created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of customer membership that was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "customerMembershipId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerMembershipId", skip_serializing_if = "Option::is_none")]
     pub customer_membership_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MembershipSaleInvoiceCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "customerMembershipId" => self.customer_membership_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipSaleInvoiceCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.MembershipStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2300,284 +2692,427 @@ impl rt::QueryValue for MembershipStatus {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeDiscountEntry`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDiscountEntry {
     /// ID of the discount's target, which can be either a business unit or pricebook category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
     pub target_id: Option<i64>,
     /// Percentage discount (0 to 100)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeDiscountEntry {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "targetId" => self.target_id = map.next_value()?,
+            "discount" => self.discount = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeDiscountItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDiscountItemResponse {
     /// ID of the discount's target, which can be either a business unit or pricebook category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
     pub target_id: Option<i64>,
     /// Percentage discount (0 to 100)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// ID of the discount item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When discount item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this discount item
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeDiscountItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "targetId" => self.target_id = map.next_value()?,
+            "discount" => self.discount = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeDurationBillingEntry`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDurationBillingEntry {
     /// Duration of the entry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Billing frequency of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Sale price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "salePrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salePrice", skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<rt::Decimal>,
     /// Billing price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "billingPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billingPrice", skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "renewalPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "renewalPrice", skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeDurationBillingEntry {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => self.duration = map.next_value()?,
+            "billingFrequency" => self.billing_frequency = map.next_value()?,
+            "salePrice" => self.sale_price = map.next_value()?,
+            "billingPrice" => self.billing_price = map.next_value()?,
+            "renewalPrice" => self.renewal_price = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeDurationBillingItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDurationBillingItemResponse {
     /// Duration of the entry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Billing frequency of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingFrequency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Sale price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "salePrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "salePrice", skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<rt::Decimal>,
     /// Billing price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "billingPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "billingPrice", skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "renewalPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "renewalPrice", skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
     /// ID of the duration/billing option
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Import ID of the entry
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Whether the duration/billing option is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When duration/billing option was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this duration/billing option
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeDurationBillingItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => self.duration = map.next_value()?,
+            "billingFrequency" => self.billing_frequency = map.next_value()?,
+            "salePrice" => self.sale_price = map.next_value()?,
+            "billingPrice" => self.billing_price = map.next_value()?,
+            "renewalPrice" => self.renewal_price = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceEntry`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeRecurringServiceEntry {
     /// Membership type ID associated with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// Recurring service type ID associated with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurringServiceTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "offsetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "offsetType", skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeRecurringServiceEntry {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "recurringServiceTypeId" => {
+                self.recurring_service_type_id = map.next_value()?;
+            }
+            "offset" => self.offset = map.next_value()?,
+            "offsetType" => self.offset_type = map.next_value()?,
+            "allocation" => self.allocation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeRecurringServiceItemResponse {
     /// Membership type ID associated with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// Recurring service type ID associated with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurringServiceTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "offsetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "offsetType", skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// ID of the recurring service item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// When recurring service item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service item
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipTypeRecurringServiceItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "recurringServiceTypeId" => {
+                self.recurring_service_type_id = map.next_value()?;
+            }
+            "offset" => self.offset = map.next_value()?,
+            "offsetType" => self.offset_type = map.next_value()?,
+            "allocation" => self.allocation = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.V2.MembershipTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeResponse {
     /// Membership type name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Membership discount mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "discountMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "discountMode", skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationTarget", skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "revenueRecognitionMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// Whether invoice templates should be auto-calculated
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "autoCalculateInvoiceTemplates",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_calculate_invoice_templates: Option<bool>,
@@ -2586,83 +3121,112 @@ pub struct MembershipTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "useMembershipPricingTable",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub use_membership_pricing_table: Option<bool>,
     /// Whether membership savings should be displayed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "showMembershipSavings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "showMembershipSavings", skip_serializing_if = "Option::is_none")]
     pub show_membership_savings: Option<bool>,
     /// Membership type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When membership type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Billing template ID
-    #[serde(
-        rename = "billingTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Membership type discount percentage (0 to 100). This is relevant only when the DiscountMode is \`Basic\`.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Membership type duration billing options.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeDurationBilling\` flag.
-    #[serde(
-        rename = "durationBilling",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationBilling", skip_serializing_if = "Option::is_none")]
     pub duration_billing: Option<Vec<MembershipTypeDurationBillingEntry>>,
     /// Membership type discounts. This includes a list containing the target of a discount (either a business unit ID or a pricebook
     /// category ID) as well as the percentage discount (0 to 100). Note that this list is relevant only when the
     /// DiscountMode is set to \`Categories\` or \`BusinessUnits\`.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeDiscounts\` flag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<Vec<MembershipTypeDiscountEntry>>,
     /// Membership type recurring service items associated with this membership type. Each item includes the recurring service type ID,
     /// offset, offset type, and allocation percentage.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeRecurringServices\` flag.
-    #[serde(
-        rename = "recurringServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServices", skip_serializing_if = "Option::is_none")]
     pub recurring_services: Option<Vec<MembershipTypeRecurringServiceEntry>>,
     /// Tag type IDs associated with this membership type.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTagTypeIds\` flag.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MembershipTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "discountMode" => self.discount_mode = map.next_value()?,
+            "locationTarget" => self.location_target = map.next_value()?,
+            "revenueRecognitionMode" => self.revenue_recognition_mode = map.next_value()?,
+            "autoCalculateInvoiceTemplates" => {
+                self.auto_calculate_invoice_templates = map.next_value()?;
+            }
+            "useMembershipPricingTable" => {
+                self.use_membership_pricing_table = map.next_value()?;
+            }
+            "showMembershipSavings" => self.show_membership_savings = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "billingTemplateId" => self.billing_template_id = map.next_value()?,
+            "discount" => self.discount = map.next_value()?,
+            "durationBilling" => self.duration_billing = map.next_value()?,
+            "discounts" => self.discounts = map.next_value()?,
+            "recurringServices" => self.recurring_services = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.SkuType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3090,98 +3654,126 @@ impl rt::QueryValue for RecurringServiceAction {
     }
 }
 /// Schema `Memberships.V2.RecurringServiceTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecurringServiceTypeResponse {
     /// Recurring service type ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When recurring service type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recurrenceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "recurrenceMonths",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// The recurrence duration type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "durationLength", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
-    #[serde(
-        rename = "invoiceTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceTemplateId", skip_serializing_if = "Option::is_none")]
     pub invoice_template_id: Option<i64>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Job summary
-    #[serde(rename = "jobSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// Recurring service type name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Import ID
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for RecurringServiceTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "recurrenceType" => self.recurrence_type = map.next_value()?,
+            "recurrenceInterval" => self.recurrence_interval = map.next_value()?,
+            "recurrenceMonths" => self.recurrence_months = map.next_value()?,
+            "durationType" => self.duration_type = map.next_value()?,
+            "durationLength" => self.duration_length = map.next_value()?,
+            "invoiceTemplateId" => self.invoice_template_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "jobSummary" => self.job_summary = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RecurringServiceTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Memberships.V2.RevenueRecognitionMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -137,6 +137,7 @@ impl CustomerMembershipsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
@@ -153,6 +154,7 @@ impl std::future::IntoFuture for CustomerMembershipsCreate {
     type IntoFuture = rt::ResponseFuture<
         super::models::MembershipSaleInvoiceCreateResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -177,6 +179,7 @@ impl CustomerMembershipsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerMembershipResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -191,6 +194,7 @@ impl CustomerMembershipsGet {
 impl std::future::IntoFuture for CustomerMembershipsGet {
     type Output = Result<super::models::CustomerMembershipResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CustomerMembershipResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -278,6 +282,7 @@ impl CustomerMembershipsGetCustomFields {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -308,6 +313,7 @@ impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
@@ -316,12 +322,14 @@ impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
 }
 impl CustomerMembershipsGetCustomFields {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomFieldTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomFieldTypeResponse> {
         rt::items(self)
     }
@@ -331,6 +339,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomFieldTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -472,6 +481,7 @@ impl CustomerMembershipsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
@@ -505,6 +515,7 @@ impl rt::PagedRequest for CustomerMembershipsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
@@ -513,12 +524,14 @@ impl rt::PagedRequest for CustomerMembershipsGetList {
 }
 impl CustomerMembershipsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::CustomerMembershipResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CustomerMembershipResponse> {
         rt::items(self)
     }
@@ -531,6 +544,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::CustomerMembershipResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -555,6 +569,7 @@ impl CustomerMembershipsGetStatusChanges {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -578,6 +593,7 @@ impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -603,6 +619,7 @@ impl CustomerMembershipsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -618,6 +635,7 @@ impl CustomerMembershipsUpdate {
 impl std::future::IntoFuture for CustomerMembershipsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -766,6 +784,7 @@ impl ExportInvoiceTemplates {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -789,6 +808,7 @@ impl rt::ExportRequest for ExportInvoiceTemplates {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -800,12 +820,14 @@ impl rt::ExportRequest for ExportInvoiceTemplates {
 impl ExportInvoiceTemplates {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceTemplateResponse> {
         rt::export_items(self)
     }
@@ -818,6 +840,7 @@ impl std::future::IntoFuture for ExportInvoiceTemplates {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -860,6 +883,7 @@ impl ExportLocationRecurringServiceEvents {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -883,6 +907,7 @@ impl rt::ExportRequest for ExportLocationRecurringServiceEvents {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -894,6 +919,7 @@ impl rt::ExportRequest for ExportLocationRecurringServiceEvents {
 impl ExportLocationRecurringServiceEvents {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -902,6 +928,7 @@ impl ExportLocationRecurringServiceEvents {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceEventResponse> {
@@ -916,6 +943,7 @@ impl std::future::IntoFuture for ExportLocationRecurringServiceEvents {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -958,6 +986,7 @@ impl ExportLocationRecurringServices {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -981,6 +1010,7 @@ impl rt::ExportRequest for ExportLocationRecurringServices {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -992,6 +1022,7 @@ impl rt::ExportRequest for ExportLocationRecurringServices {
 impl ExportLocationRecurringServices {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -1000,6 +1031,7 @@ impl ExportLocationRecurringServices {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceResponse> {
@@ -1014,6 +1046,7 @@ impl std::future::IntoFuture for ExportLocationRecurringServices {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1056,6 +1089,7 @@ impl ExportMembershipStatusChanges {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1079,6 +1113,7 @@ impl rt::ExportRequest for ExportMembershipStatusChanges {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1090,6 +1125,7 @@ impl rt::ExportRequest for ExportMembershipStatusChanges {
 impl ExportMembershipStatusChanges {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -1098,6 +1134,7 @@ impl ExportMembershipStatusChanges {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportCustomerMembershipStatusChangesResponse> {
@@ -1112,6 +1149,7 @@ impl std::future::IntoFuture for ExportMembershipStatusChanges {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1154,6 +1192,7 @@ impl ExportMembershipTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1176,6 +1215,7 @@ impl rt::ExportRequest for ExportMembershipTypes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1187,12 +1227,14 @@ impl rt::ExportRequest for ExportMembershipTypes {
 impl ExportMembershipTypes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMembershipTypeResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportMembershipTypeResponse> {
         rt::export_items(self)
     }
@@ -1205,6 +1247,7 @@ impl std::future::IntoFuture for ExportMembershipTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1247,6 +1290,7 @@ impl ExportMemberships {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1267,6 +1311,7 @@ impl rt::ExportRequest for ExportMemberships {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1278,6 +1323,7 @@ impl rt::ExportRequest for ExportMemberships {
 impl ExportMemberships {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -1286,6 +1332,7 @@ impl ExportMemberships {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportCustomerMembershipResponse> {
@@ -1300,6 +1347,7 @@ impl std::future::IntoFuture for ExportMemberships {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1342,6 +1390,7 @@ impl ExportRecurringServiceTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1365,6 +1414,7 @@ impl rt::ExportRequest for ExportRecurringServiceTypes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1376,6 +1426,7 @@ impl rt::ExportRequest for ExportRecurringServiceTypes {
 impl ExportRecurringServiceTypes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -1384,6 +1435,7 @@ impl ExportRecurringServiceTypes {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportRecurringServiceTypeResponse> {
@@ -1398,6 +1450,7 @@ impl std::future::IntoFuture for ExportRecurringServiceTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1495,6 +1548,7 @@ impl InvoiceTemplatesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1507,6 +1561,7 @@ impl InvoiceTemplatesCreate {
 impl std::future::IntoFuture for InvoiceTemplatesCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1531,6 +1586,7 @@ impl InvoiceTemplatesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::InvoiceTemplateResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1545,6 +1601,7 @@ impl InvoiceTemplatesGet {
 impl std::future::IntoFuture for InvoiceTemplatesGet {
     type Output = Result<super::models::InvoiceTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::InvoiceTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1569,6 +1626,7 @@ impl InvoiceTemplatesGetList {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
@@ -1585,6 +1643,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::InvoiceTemplateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1610,6 +1669,7 @@ impl InvoiceTemplatesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1625,6 +1685,7 @@ impl InvoiceTemplatesUpdate {
 impl std::future::IntoFuture for InvoiceTemplatesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1824,6 +1885,7 @@ impl LocationRecurringServiceEventsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1860,6 +1922,7 @@ impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1870,12 +1933,14 @@ impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
 }
 impl LocationRecurringServiceEventsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationRecurringServiceEventResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::LocationRecurringServiceEventResponse> {
@@ -1890,6 +1955,7 @@ impl std::future::IntoFuture for LocationRecurringServiceEventsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationRecurringServiceEventResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1915,6 +1981,7 @@ impl LocationRecurringServiceEventsMarkComplete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1930,6 +1997,7 @@ impl LocationRecurringServiceEventsMarkComplete {
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkComplete {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1955,6 +2023,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1970,6 +2039,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkIncomplete {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2060,6 +2130,7 @@ impl LocationRecurringServicesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
@@ -2078,6 +2149,7 @@ impl std::future::IntoFuture for LocationRecurringServicesGet {
     type IntoFuture = rt::ResponseFuture<
         super::models::LocationRecurringServiceResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2206,6 +2278,7 @@ impl LocationRecurringServicesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
@@ -2238,6 +2311,7 @@ impl rt::PagedRequest for LocationRecurringServicesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
@@ -2246,12 +2320,14 @@ impl rt::PagedRequest for LocationRecurringServicesGetList {
 }
 impl LocationRecurringServicesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationRecurringServiceResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::LocationRecurringServiceResponse> {
@@ -2266,6 +2342,7 @@ impl std::future::IntoFuture for LocationRecurringServicesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationRecurringServiceResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2291,6 +2368,7 @@ impl LocationRecurringServicesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2306,6 +2384,7 @@ impl LocationRecurringServicesUpdate {
 impl std::future::IntoFuture for LocationRecurringServicesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2425,6 +2504,7 @@ impl MembershipTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MembershipTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2439,6 +2519,7 @@ impl MembershipTypesGet {
 impl std::future::IntoFuture for MembershipTypesGet {
     type Output = Result<super::models::MembershipTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MembershipTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2463,6 +2544,7 @@ impl MembershipTypesGetDiscountsList {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeDiscountItemResponse>> {
@@ -2484,6 +2566,7 @@ impl std::future::IntoFuture for MembershipTypesGetDiscountsList {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MembershipTypeDiscountItemResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2517,6 +2600,7 @@ impl MembershipTypesGetDurationBillingList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -2541,6 +2625,7 @@ impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MembershipTypeDurationBillingItemResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2697,6 +2782,7 @@ impl MembershipTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
@@ -2732,6 +2818,7 @@ impl rt::PagedRequest for MembershipTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
@@ -2740,12 +2827,14 @@ impl rt::PagedRequest for MembershipTypesGetList {
 }
 impl MembershipTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::MembershipTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::MembershipTypeResponse> {
         rt::items(self)
     }
@@ -2755,6 +2844,7 @@ impl std::future::IntoFuture for MembershipTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::MembershipTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2779,6 +2869,7 @@ impl MembershipTypesGetRecurringServiceItems {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -2802,6 +2893,7 @@ impl std::future::IntoFuture for MembershipTypesGetRecurringServiceItems {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2875,6 +2967,7 @@ impl RecurringServiceTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
@@ -2891,6 +2984,7 @@ impl RecurringServiceTypesGet {
 impl std::future::IntoFuture for RecurringServiceTypesGet {
     type Output = Result<super::models::RecurringServiceTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::RecurringServiceTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3031,6 +3125,7 @@ impl RecurringServiceTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
@@ -3065,6 +3160,7 @@ impl rt::PagedRequest for RecurringServiceTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
@@ -3073,12 +3169,14 @@ impl rt::PagedRequest for RecurringServiceTypesGetList {
 }
 impl RecurringServiceTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::RecurringServiceTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::RecurringServiceTypeResponse> {
         rt::items(self)
     }
@@ -3091,6 +3189,7 @@ impl std::future::IntoFuture for RecurringServiceTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::RecurringServiceTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -110,371 +110,440 @@ impl GrossPayItemCreateRequest {
     }
 }
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GrossPayItemExportResponse {
     /// The gross pay item ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The employee type
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The business unit name
-    #[serde(
-        rename = "businessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The payroll ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "payrollId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<i64>,
     /// Employee/Technician payroll ID
-    #[serde(
-        rename = "employeePayrollId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeePayrollId", skip_serializing_if = "Option::is_none")]
     pub employee_payroll_id: Option<String>,
     /// The date (UTC) of the gross pay item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// The activity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     /// The payroll activity code ID
-    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// The payroll activity code name
-    #[serde(rename = "activityCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The amount adjustment
-    #[serde(
-        rename = "amountAdjustment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "amountAdjustment", skip_serializing_if = "Option::is_none")]
     pub amount_adjustment: Option<rt::Decimal>,
     /// The payout business unit name
-    #[serde(
-        rename = "payoutBusinessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payoutBusinessUnitName", skip_serializing_if = "Option::is_none")]
     pub payout_business_unit_name: Option<String>,
     /// Type of the gross pay item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "grossPayItemType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "grossPayItemType", skip_serializing_if = "Option::is_none")]
     pub gross_pay_item_type: Option<GrossPayItemType>,
     /// The start time (UTC)
-    #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// The end time (UTC)
-    #[serde(rename = "endedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// The paid duration in hours
-    #[serde(
-        rename = "paidDurationHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paidDurationHours", skip_serializing_if = "Option::is_none")]
     pub paid_duration_hours: Option<rt::Decimal>,
     /// Type of the paid time
-    #[serde(rename = "paidTimeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paidTimeType", skip_serializing_if = "Option::is_none")]
     pub paid_time_type: Option<PaidTimeType>,
     /// The source entity ID.
     /// When the GrossPayItemType is TimesheetTime, this is the Timesheet Activity ID.
-    #[serde(rename = "sourceEntityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceEntityId", skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The job number
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Name of the job type
-    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeName", skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
     /// The project number
-    #[serde(rename = "projectNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectNumber", skip_serializing_if = "Option::is_none")]
     pub project_number: Option<String>,
     /// The project ID
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The invoice ID
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The invoice number
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// The invoice item ID
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The customer ID
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The customer name
-    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The location name
-    #[serde(rename = "locationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationName", skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
     /// The location address
-    #[serde(
-        rename = "locationAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationAddress", skip_serializing_if = "Option::is_none")]
     pub location_address: Option<String>,
     /// The location zip
-    #[serde(rename = "locationZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationZip", skip_serializing_if = "Option::is_none")]
     pub location_zip: Option<String>,
     /// The zone name
-    #[serde(rename = "zoneName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneName", skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
     /// The tax zone name
-    #[serde(rename = "taxZoneName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneName", skip_serializing_if = "Option::is_none")]
     pub tax_zone_name: Option<String>,
     /// ID of the labor type
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Code of the labor type
-    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeCode", skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The budget code ID
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Defines whether it's a prevailing wage job
-    #[serde(
-        rename = "isPrevailingWageJob",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPrevailingWageJob", skip_serializing_if = "Option::is_none")]
     pub is_prevailing_wage_job: Option<bool>,
     /// The short message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (on UTC) when the gross pay item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the gross pay item was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether gross pay item is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for GrossPayItemExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "businessUnitName" => self.business_unit_name = map.next_value()?,
+            "payrollId" => self.payroll_id = map.next_value()?,
+            "employeePayrollId" => self.employee_payroll_id = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "activity" => self.activity = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "activityCode" => self.activity_code = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "amountAdjustment" => self.amount_adjustment = map.next_value()?,
+            "payoutBusinessUnitName" => {
+                self.payout_business_unit_name = map.next_value()?;
+            }
+            "grossPayItemType" => self.gross_pay_item_type = map.next_value()?,
+            "startedOn" => self.started_on = map.next_value()?,
+            "endedOn" => self.ended_on = map.next_value()?,
+            "paidDurationHours" => self.paid_duration_hours = map.next_value()?,
+            "paidTimeType" => self.paid_time_type = map.next_value()?,
+            "sourceEntityId" => self.source_entity_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "jobTypeName" => self.job_type_name = map.next_value()?,
+            "projectNumber" => self.project_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "invoiceNumber" => self.invoice_number = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "locationName" => self.location_name = map.next_value()?,
+            "locationAddress" => self.location_address = map.next_value()?,
+            "locationZip" => self.location_zip = map.next_value()?,
+            "zoneName" => self.zone_name = map.next_value()?,
+            "taxZoneName" => self.tax_zone_name = map.next_value()?,
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "laborTypeCode" => self.labor_type_code = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "isPrevailingWageJob" => self.is_prevailing_wage_job = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GrossPayItemExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GrossPayItemResponse {
     /// The gross pay item ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The employee type
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The business unit name
-    #[serde(
-        rename = "businessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The payroll ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "payrollId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<i64>,
     /// Employee/Technician payroll ID
-    #[serde(
-        rename = "employeePayrollId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeePayrollId", skip_serializing_if = "Option::is_none")]
     pub employee_payroll_id: Option<String>,
     /// The date (UTC) of the gross pay item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// The activity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     /// The payroll activity code ID
-    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// The payroll activity code name
-    #[serde(rename = "activityCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The amount adjustment
-    #[serde(
-        rename = "amountAdjustment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "amountAdjustment", skip_serializing_if = "Option::is_none")]
     pub amount_adjustment: Option<rt::Decimal>,
     /// The payout business unit name
-    #[serde(
-        rename = "payoutBusinessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payoutBusinessUnitName", skip_serializing_if = "Option::is_none")]
     pub payout_business_unit_name: Option<String>,
     /// Type of the gross pay item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "grossPayItemType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "grossPayItemType", skip_serializing_if = "Option::is_none")]
     pub gross_pay_item_type: Option<GrossPayItemType>,
     /// The start time (UTC)
-    #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// The end time (UTC)
-    #[serde(rename = "endedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// The paid duration in hours
-    #[serde(
-        rename = "paidDurationHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paidDurationHours", skip_serializing_if = "Option::is_none")]
     pub paid_duration_hours: Option<rt::Decimal>,
     /// Type of the paid time
-    #[serde(rename = "paidTimeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paidTimeType", skip_serializing_if = "Option::is_none")]
     pub paid_time_type: Option<PaidTimeType>,
     /// The source entity ID.
     /// When the GrossPayItemType is TimesheetTime, this is the Timesheet Activity ID.
-    #[serde(rename = "sourceEntityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceEntityId", skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The job number
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// Name of the job type
-    #[serde(rename = "jobTypeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeName", skip_serializing_if = "Option::is_none")]
     pub job_type_name: Option<String>,
     /// The project number
-    #[serde(rename = "projectNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectNumber", skip_serializing_if = "Option::is_none")]
     pub project_number: Option<String>,
     /// The project ID
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The invoice ID
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// The invoice number
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceNumber", skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// The invoice item ID
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
     /// The customer ID
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The customer name
-    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The location ID
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The location name
-    #[serde(rename = "locationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationName", skip_serializing_if = "Option::is_none")]
     pub location_name: Option<String>,
     /// The location address
-    #[serde(
-        rename = "locationAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "locationAddress", skip_serializing_if = "Option::is_none")]
     pub location_address: Option<String>,
     /// The location zip
-    #[serde(rename = "locationZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationZip", skip_serializing_if = "Option::is_none")]
     pub location_zip: Option<String>,
     /// The zone name
-    #[serde(rename = "zoneName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneName", skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
     /// The tax zone name
-    #[serde(rename = "taxZoneName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taxZoneName", skip_serializing_if = "Option::is_none")]
     pub tax_zone_name: Option<String>,
     /// ID of the labor type
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Code of the labor type
-    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeCode", skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The budget code ID
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Defines whether it's a prevailing wage job
-    #[serde(
-        rename = "isPrevailingWageJob",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isPrevailingWageJob", skip_serializing_if = "Option::is_none")]
     pub is_prevailing_wage_job: Option<bool>,
     /// The short message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (on UTC) when the gross pay item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the gross pay item was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for GrossPayItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "businessUnitName" => self.business_unit_name = map.next_value()?,
+            "payrollId" => self.payroll_id = map.next_value()?,
+            "employeePayrollId" => self.employee_payroll_id = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "activity" => self.activity = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "activityCode" => self.activity_code = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "amountAdjustment" => self.amount_adjustment = map.next_value()?,
+            "payoutBusinessUnitName" => {
+                self.payout_business_unit_name = map.next_value()?;
+            }
+            "grossPayItemType" => self.gross_pay_item_type = map.next_value()?,
+            "startedOn" => self.started_on = map.next_value()?,
+            "endedOn" => self.ended_on = map.next_value()?,
+            "paidDurationHours" => self.paid_duration_hours = map.next_value()?,
+            "paidTimeType" => self.paid_time_type = map.next_value()?,
+            "sourceEntityId" => self.source_entity_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "jobTypeName" => self.job_type_name = map.next_value()?,
+            "projectNumber" => self.project_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "invoiceNumber" => self.invoice_number = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "locationName" => self.location_name = map.next_value()?,
+            "locationAddress" => self.location_address = map.next_value()?,
+            "locationZip" => self.location_zip = map.next_value()?,
+            "zoneName" => self.zone_name = map.next_value()?,
+            "taxZoneName" => self.tax_zone_name = map.next_value()?,
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "laborTypeCode" => self.labor_type_code = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "isPrevailingWageJob" => self.is_prevailing_wage_job = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for GrossPayItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.GrossPayItemType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -594,288 +663,466 @@ impl GrossPayItemUpdateRequest {
     }
 }
 /// Schema `Payroll.V2.JobSplits.JobSplitExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobSplitExportResponse {
     /// The job split ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
     /// The job split creation date/time (on UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the job split was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job split is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobSplitExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "split" => self.split = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobSplitExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.JobSplits.JobSplitResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobSplitResponse {
     /// The job split ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
     /// The job split creation date/time (on UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the job split was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobSplitResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "split" => self.split = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobSplitResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.Timesheets.JobTimesheetExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTimesheetExportResponse {
     /// The timesheet ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
-    #[serde(rename = "dispatchedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dispatchedOn", skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
     /// The arrive date/time (in UTC)
-    #[serde(rename = "arrivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "arrivedOn", skip_serializing_if = "Option::is_none")]
     pub arrived_on: Option<rt::DateTime>,
     /// The cancel date/time (in UTC)
-    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledOn", skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
     /// The done date/time (in UTC)
-    #[serde(rename = "doneOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doneOn", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobTimesheetExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "dispatchedOn" => self.dispatched_on = map.next_value()?,
+            "arrivedOn" => self.arrived_on = map.next_value()?,
+            "canceledOn" => self.canceled_on = map.next_value()?,
+            "doneOn" => self.done_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobTimesheetExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.Timesheets.JobTimesheetResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTimesheetResponse {
     /// The timesheet ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The job ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The appointment ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "technicianId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
-    #[serde(rename = "dispatchedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dispatchedOn", skip_serializing_if = "Option::is_none")]
     pub dispatched_on: Option<rt::DateTime>,
     /// The arrive date/time (in UTC)
-    #[serde(rename = "arrivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "arrivedOn", skip_serializing_if = "Option::is_none")]
     pub arrived_on: Option<rt::DateTime>,
     /// The cancel date/time (in UTC)
-    #[serde(rename = "canceledOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "canceledOn", skip_serializing_if = "Option::is_none")]
     pub canceled_on: Option<rt::DateTime>,
     /// The done date/time (in UTC)
-    #[serde(rename = "doneOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doneOn", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobTimesheetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "technicianId" => self.technician_id = map.next_value()?,
+            "dispatchedOn" => self.dispatched_on = map.next_value()?,
+            "arrivedOn" => self.arrived_on = map.next_value()?,
+            "canceledOn" => self.canceled_on = map.next_value()?,
+            "doneOn" => self.done_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobTimesheetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.LocationLaborTypes.LocationLaborTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationLaborTypeResponse {
     /// Location ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The hourly rate of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The labor type name of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "laborTypeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeName", skip_serializing_if = "Option::is_none")]
     pub labor_type_name: Option<String>,
     /// The labor type code of the location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "laborTypeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeCode", skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The location rate creation date/time (on UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Whether the location rate is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for LocationLaborTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "locationId" => self.location_id = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "laborTypeName" => self.labor_type_name = map.next_value()?,
+            "laborTypeCode" => self.labor_type_code = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationLaborTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.Timesheets.NonJobTimesheetResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NonJobTimesheetResponse {
     /// The timesheet ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The timesheet code ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "timesheetCodeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// The start time of the timesheet (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// The end time of the timesheet (in UTC)
-    #[serde(rename = "endedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for NonJobTimesheetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "timesheetCodeId" => self.timesheet_code_id = map.next_value()?,
+            "startedOn" => self.started_on = map.next_value()?,
+            "endedOn" => self.ended_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for NonJobTimesheetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PaidTimeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -941,116 +1188,160 @@ impl rt::QueryValue for PaidTimeType {
     }
 }
 /// Schema `Payroll.V2.PayrollActivityCodes.PayrollActivityCodeExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollActivityCodeExportResponse {
     /// ID of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Code of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Earning category of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "earningCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "earningCategory", skip_serializing_if = "Option::is_none")]
     pub earning_category: Option<PayrollEarningCategory>,
     /// Date/time (on UTC) when the payroll activity code was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll activity code was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isDiscretionary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isDiscretionary", skip_serializing_if = "Option::is_none")]
     pub is_discretionary: Option<bool>,
     /// Indicates whether the payroll activity code is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PayrollActivityCodeExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "earningCategory" => self.earning_category = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "isDiscretionary" => self.is_discretionary = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollActivityCodeExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.PayrollActivityCodes.PayrollActivityCodeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollActivityCodeResponse {
     /// ID of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Code of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Earning category of the payroll activity code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "earningCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "earningCategory", skip_serializing_if = "Option::is_none")]
     pub earning_category: Option<PayrollEarningCategory>,
     /// Date/time (on UTC) when the payroll activity code was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll activity code was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isDiscretionary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isDiscretionary", skip_serializing_if = "Option::is_none")]
     pub is_discretionary: Option<bool>,
     /// Indicates whether the payroll activity code is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PayrollActivityCodeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "earningCategory" => self.earning_category = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "isDiscretionary" => self.is_discretionary = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollActivityCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1116,146 +1407,220 @@ impl PayrollAdjustmentCreateRequest {
     }
 }
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollAdjustmentExportResponse {
     /// ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Employee type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "postedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
     /// Amount of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Memo of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
-    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// ID of the payroll adjustment invoice
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Hours of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Rate of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<rt::Decimal>,
     /// Quantity of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PayrollAdjustmentType>,
     /// Date/time (on UTC) when the payroll adjustment was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PayrollAdjustmentExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "postedOn" => self.posted_on = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "rate" => self.rate = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollAdjustmentExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollAdjustmentResponse {
     /// ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Employee type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "postedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
     /// Amount of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Memo of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Activity code ID of the payroll adjustment
-    #[serde(rename = "activityCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityCodeId", skip_serializing_if = "Option::is_none")]
     pub activity_code_id: Option<i64>,
     /// ID of the payroll adjustment invoice
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Hours of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Rate of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<rt::Decimal>,
     /// Quantity of the payroll adjustment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Type of the payroll adjustment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PayrollAdjustmentType>,
     /// Date/time (on UTC) when the payroll adjustment was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PayrollAdjustmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "postedOn" => self.posted_on = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "invoiceId" => self.invoice_id = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "rate" => self.rate = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollAdjustmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PayrollAdjustmentType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1341,23 +1706,48 @@ impl rt::QueryValue for PayrollAdjustmentType {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollCustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollCustomFieldResponse {
     /// The custom field type ID (definition ID)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// The custom field name (human-readable label)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The custom field value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PayrollCustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollCustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollCustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1438,277 +1828,372 @@ impl rt::QueryValue for PayrollEarningCategory {
     }
 }
 /// Schema `Payroll.V2.Payrolls.PayrollResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollResponse {
     /// ID of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Started on date (UTC) of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// Ended on date (UTC) of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "endedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// Employee ID of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Employee type of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Status of the payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PayrollStatus>,
     /// Burden rate of employee
-    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "burdenRate", skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Date/time (on UTC) when the payroll was approved
-    #[serde(
-        rename = "managerApprovedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "managerApprovedOn", skip_serializing_if = "Option::is_none")]
     pub manager_approved_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PayrollResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startedOn" => self.started_on = map.next_value()?,
+            "endedOn" => self.ended_on = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "burdenRate" => self.burden_rate = map.next_value()?,
+            "managerApprovedOn" => self.manager_approved_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsExportResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
-    #[serde(
-        rename = "externalPayrollId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
-    #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "managerId", skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<i64>,
     /// The ID of the payroll business unit (employee only)
-    #[serde(
-        rename = "payrollBusinessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isIncludedInPayroll",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
-    #[serde(rename = "hireDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PayrollSettingsExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "externalPayrollId" => self.external_payroll_id = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "managerId" => self.manager_id = map.next_value()?,
+            "payrollBusinessUnitId" => self.payroll_business_unit_id = map.next_value()?,
+            "isIncludedInPayroll" => self.is_included_in_payroll = map.next_value()?,
+            "hireDate" => self.hire_date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollSettingsExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsListResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsListResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
-    #[serde(
-        rename = "externalPayrollId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
-    #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "managerId", skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<i64>,
     /// The ID of the payroll business unit (employee only)
-    #[serde(
-        rename = "payrollBusinessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isIncludedInPayroll",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
-    #[serde(rename = "hireDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for PayrollSettingsListResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "externalPayrollId" => self.external_payroll_id = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "managerId" => self.manager_id = map.next_value()?,
+            "payrollBusinessUnitId" => self.payroll_business_unit_id = map.next_value()?,
+            "isIncludedInPayroll" => self.is_included_in_payroll = map.next_value()?,
+            "hireDate" => self.hire_date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollSettingsListResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
-    #[serde(
-        rename = "externalPayrollId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
-    #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "managerId", skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<i64>,
     /// The ID of the payroll business unit (employee only)
-    #[serde(
-        rename = "payrollBusinessUnitId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isIncludedInPayroll",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
-    #[serde(rename = "hireDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<PayrollCustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PayrollSettingsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "externalPayrollId" => self.external_payroll_id = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "managerId" => self.manager_id = map.next_value()?,
+            "payrollBusinessUnitId" => self.payroll_business_unit_id = map.next_value()?,
+            "isIncludedInPayroll" => self.is_included_in_payroll = map.next_value()?,
+            "hireDate" => self.hire_date = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollSettingsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1774,17 +2259,40 @@ impl PayrollSettingsUpdateRequest {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsUpdateResponse {
     /// The employee ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PayrollSettingsUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employeeId" => self.employee_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PayrollSettingsUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.PayrollStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1913,139 +2421,214 @@ impl rt::QueryValue for TimesheetCodeEmployeeType {
     }
 }
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeExportResponse {
     /// ID of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Description of the timesheet code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TimesheetCodeType>,
     /// Application employee type of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "applicableEmployeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "applicableEmployeeType", skip_serializing_if = "Option::is_none")]
     pub applicable_employee_type: Option<TimesheetCodeEmployeeType>,
     /// Rate info of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "rateInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateInfo", skip_serializing_if = "Option::is_none")]
     pub rate_info: Option<TimesheetCodeRateInfoResponse>,
     /// The date when the timesheet code was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the timesheet code was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TimesheetCodeExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "applicableEmployeeType" => self.applicable_employee_type = map.next_value()?,
+            "rateInfo" => self.rate_info = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetCodeExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeRateInfoResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeRateInfoResponse {
     /// The hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<TimesheetHourlyRateType>,
     /// The custom hourly rate
-    #[serde(
-        rename = "customHourlyRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customHourlyRate", skip_serializing_if = "Option::is_none")]
     pub custom_hourly_rate: Option<rt::Decimal>,
     /// The rate multiplier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "rateMultiplier", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateMultiplier", skip_serializing_if = "Option::is_none")]
     pub rate_multiplier: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TimesheetCodeRateInfoResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "customHourlyRate" => self.custom_hourly_rate = map.next_value()?,
+            "rateMultiplier" => self.rate_multiplier = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetCodeRateInfoResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeResponse {
     /// ID of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Description of the timesheet code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TimesheetCodeType>,
     /// Application employee type of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "applicableEmployeeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "applicableEmployeeType", skip_serializing_if = "Option::is_none")]
     pub applicable_employee_type: Option<TimesheetCodeEmployeeType>,
     /// Rate info of the timesheet code
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "rateInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateInfo", skip_serializing_if = "Option::is_none")]
     pub rate_info: Option<TimesheetCodeRateInfoResponse>,
     /// The date when the timesheet code was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the timesheet code was modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TimesheetCodeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "applicableEmployeeType" => self.applicable_employee_type = map.next_value()?,
+            "rateInfo" => self.rate_info = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Payroll.V2.TimesheetCodeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -69,6 +69,7 @@ impl ActivityCodesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollActivityCodeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -83,6 +84,7 @@ impl ActivityCodesGet {
 impl std::future::IntoFuture for ActivityCodesGet {
     type Output = Result<super::models::PayrollActivityCodeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollActivityCodeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -179,6 +181,7 @@ impl ActivityCodesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
@@ -207,6 +210,7 @@ impl rt::PagedRequest for ActivityCodesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
@@ -215,12 +219,14 @@ impl rt::PagedRequest for ActivityCodesGetList {
 }
 impl ActivityCodesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PayrollActivityCodeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollActivityCodeResponse> {
         rt::items(self)
     }
@@ -233,6 +239,7 @@ impl std::future::IntoFuture for ActivityCodesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PayrollActivityCodeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -379,6 +386,7 @@ impl ExportActivityCodes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -399,6 +407,7 @@ impl rt::ExportRequest for ExportActivityCodes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -410,6 +419,7 @@ impl rt::ExportRequest for ExportActivityCodes {
 impl ExportActivityCodes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<
@@ -418,6 +428,7 @@ impl ExportActivityCodes {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::PayrollActivityCodeExportResponse> {
@@ -432,6 +443,7 @@ impl std::future::IntoFuture for ExportActivityCodes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -474,6 +486,7 @@ impl ExportGrossPayItems {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
@@ -492,6 +505,7 @@ impl rt::ExportRequest for ExportGrossPayItems {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
@@ -501,12 +515,14 @@ impl rt::ExportRequest for ExportGrossPayItems {
 impl ExportGrossPayItems {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::GrossPayItemExportResponse> {
         rt::export_items(self)
     }
@@ -519,6 +535,7 @@ impl std::future::IntoFuture for ExportGrossPayItems {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::GrossPayItemExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -561,6 +578,7 @@ impl ExportJobSplits {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
@@ -579,6 +597,7 @@ impl rt::ExportRequest for ExportJobSplits {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
@@ -588,12 +607,14 @@ impl rt::ExportRequest for ExportJobSplits {
 impl ExportJobSplits {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::JobSplitExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::JobSplitExportResponse> {
         rt::export_items(self)
     }
@@ -606,6 +627,7 @@ impl std::future::IntoFuture for ExportJobSplits {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::JobSplitExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -648,6 +670,7 @@ impl ExportPayrollAdjustments {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -670,6 +693,7 @@ impl rt::ExportRequest for ExportPayrollAdjustments {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -681,12 +705,14 @@ impl rt::ExportRequest for ExportPayrollAdjustments {
 impl ExportPayrollAdjustments {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::PayrollAdjustmentExportResponse> {
@@ -701,6 +727,7 @@ impl std::future::IntoFuture for ExportPayrollAdjustments {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -743,6 +770,7 @@ impl ExportPayrollSettings {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -765,6 +793,7 @@ impl rt::ExportRequest for ExportPayrollSettings {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -776,12 +805,14 @@ impl rt::ExportRequest for ExportPayrollSettings {
 impl ExportPayrollSettings {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollSettingsExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::PayrollSettingsExportResponse> {
         rt::export_items(self)
     }
@@ -794,6 +825,7 @@ impl std::future::IntoFuture for ExportPayrollSettings {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -836,6 +868,7 @@ impl ExportTimesheetCodes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -856,6 +889,7 @@ impl rt::ExportRequest for ExportTimesheetCodes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -867,12 +901,14 @@ impl rt::ExportRequest for ExportTimesheetCodes {
 impl ExportTimesheetCodes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::TimesheetCodeExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::TimesheetCodeExportResponse> {
         rt::export_items(self)
     }
@@ -885,6 +921,7 @@ impl std::future::IntoFuture for ExportTimesheetCodes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -927,6 +964,7 @@ impl ExportTimesheets {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
@@ -945,6 +983,7 @@ impl rt::ExportRequest for ExportTimesheets {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
@@ -954,12 +993,14 @@ impl rt::ExportRequest for ExportTimesheets {
 impl ExportTimesheets {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::JobTimesheetExportResponse> {
         rt::export_items(self)
     }
@@ -972,6 +1013,7 @@ impl std::future::IntoFuture for ExportTimesheets {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::JobTimesheetExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1078,6 +1120,7 @@ impl GrossPayItemsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1090,6 +1133,7 @@ impl GrossPayItemsCreate {
 impl std::future::IntoFuture for GrossPayItemsCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1114,6 +1158,7 @@ impl GrossPayItemsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1128,6 +1173,7 @@ impl GrossPayItemsDelete {
 impl std::future::IntoFuture for GrossPayItemsDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1264,6 +1310,7 @@ impl GrossPayItemsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
@@ -1297,6 +1344,7 @@ impl rt::PagedRequest for GrossPayItemsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
@@ -1305,10 +1353,12 @@ impl rt::PagedRequest for GrossPayItemsGetList {
 }
 impl GrossPayItemsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::GrossPayItemResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::GrossPayItemResponse> {
         rt::items(self)
     }
@@ -1316,6 +1366,7 @@ impl GrossPayItemsGetList {
 impl std::future::IntoFuture for GrossPayItemsGetList {
     type Output = Result<rt::Paged<super::models::GrossPayItemResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1341,6 +1392,7 @@ impl GrossPayItemsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1356,6 +1408,7 @@ impl GrossPayItemsUpdate {
 impl std::future::IntoFuture for GrossPayItemsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1512,6 +1565,7 @@ impl JobSplitsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1541,16 +1595,19 @@ impl rt::PagedRequest for JobSplitsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         self.send()
     }
 }
 impl JobSplitsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobSplitResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobSplitResponse> {
         rt::items(self)
     }
@@ -1558,6 +1615,7 @@ impl JobSplitsGetList {
 impl std::future::IntoFuture for JobSplitsGetList {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1664,6 +1722,7 @@ impl JobSplitsGetListByJobs {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1691,16 +1750,19 @@ impl rt::PagedRequest for JobSplitsGetListByJobs {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         self.send()
     }
 }
 impl JobSplitsGetListByJobs {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobSplitResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobSplitResponse> {
         rt::items(self)
     }
@@ -1708,6 +1770,7 @@ impl JobSplitsGetListByJobs {
 impl std::future::IntoFuture for JobSplitsGetListByJobs {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1832,6 +1895,7 @@ impl LocationLaborTypeGetListByLocations {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
@@ -1859,6 +1923,7 @@ impl rt::PagedRequest for LocationLaborTypeGetListByLocations {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
@@ -1867,12 +1932,14 @@ impl rt::PagedRequest for LocationLaborTypeGetListByLocations {
 }
 impl LocationLaborTypeGetListByLocations {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::LocationLaborTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::LocationLaborTypeResponse> {
         rt::items(self)
     }
@@ -1882,6 +1949,7 @@ impl std::future::IntoFuture for LocationLaborTypeGetListByLocations {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::LocationLaborTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1970,6 +2038,7 @@ impl PayrollAdjustmentsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1982,6 +2051,7 @@ impl PayrollAdjustmentsCreate {
 impl std::future::IntoFuture for PayrollAdjustmentsCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2015,6 +2085,7 @@ impl PayrollAdjustmentsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollAdjustmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2030,6 +2101,7 @@ impl PayrollAdjustmentsGet {
 impl std::future::IntoFuture for PayrollAdjustmentsGet {
     type Output = Result<super::models::PayrollAdjustmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollAdjustmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2150,6 +2222,7 @@ impl PayrollAdjustmentsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
@@ -2181,6 +2254,7 @@ impl rt::PagedRequest for PayrollAdjustmentsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
@@ -2189,12 +2263,14 @@ impl rt::PagedRequest for PayrollAdjustmentsGetList {
 }
 impl PayrollAdjustmentsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PayrollAdjustmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollAdjustmentResponse> {
         rt::items(self)
     }
@@ -2204,6 +2280,7 @@ impl std::future::IntoFuture for PayrollAdjustmentsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PayrollAdjustmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2325,6 +2402,7 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2339,6 +2417,7 @@ impl PayrollSettingsGetEmployeePayrollSettings {
 impl std::future::IntoFuture for PayrollSettingsGetEmployeePayrollSettings {
     type Output = Result<super::models::PayrollSettingsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollSettingsResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2436,6 +2515,7 @@ impl PayrollSettingsGetPayrollSettingsList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
@@ -2464,6 +2544,7 @@ impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
@@ -2472,12 +2553,14 @@ impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
 }
 impl PayrollSettingsGetPayrollSettingsList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::PayrollSettingsListResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollSettingsListResponse> {
         rt::items(self)
     }
@@ -2490,6 +2573,7 @@ impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::PayrollSettingsListResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2514,6 +2598,7 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2528,6 +2613,7 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
 impl std::future::IntoFuture for PayrollSettingsGetTechnicianPayrollSettings {
     type Output = Result<super::models::PayrollSettingsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollSettingsResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2553,6 +2639,7 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
@@ -2570,6 +2657,7 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
 impl std::future::IntoFuture for PayrollSettingsUpdateEmployeePayrollSettings {
     type Output = Result<super::models::PayrollSettingsUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2595,6 +2683,7 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
@@ -2612,6 +2701,7 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
 impl std::future::IntoFuture for PayrollSettingsUpdateTechnicianPayrollSettings {
     type Output = Result<super::models::PayrollSettingsUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2833,6 +2923,7 @@ impl PayrollsGetEmployeePayrolls {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2866,16 +2957,19 @@ impl rt::PagedRequest for PayrollsGetEmployeePayrolls {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
     }
 }
 impl PayrollsGetEmployeePayrolls {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
         rt::items(self)
     }
@@ -2883,6 +2977,7 @@ impl PayrollsGetEmployeePayrolls {
 impl std::future::IntoFuture for PayrollsGetEmployeePayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3021,6 +3116,7 @@ impl PayrollsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3052,16 +3148,19 @@ impl rt::PagedRequest for PayrollsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
     }
 }
 impl PayrollsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
         rt::items(self)
     }
@@ -3069,6 +3168,7 @@ impl PayrollsGetList {
 impl std::future::IntoFuture for PayrollsGetList {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3199,6 +3299,7 @@ impl PayrollsGetTechnicianPayrolls {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3232,16 +3333,19 @@ impl rt::PagedRequest for PayrollsGetTechnicianPayrolls {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
     }
 }
 impl PayrollsGetTechnicianPayrolls {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::PayrollResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PayrollResponse> {
         rt::items(self)
     }
@@ -3249,6 +3353,7 @@ impl PayrollsGetTechnicianPayrolls {
 impl std::future::IntoFuture for PayrollsGetTechnicianPayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3318,6 +3423,7 @@ impl TimesheetCodesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TimesheetCodeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3332,6 +3438,7 @@ impl TimesheetCodesGet {
 impl std::future::IntoFuture for TimesheetCodesGet {
     type Output = Result<super::models::TimesheetCodeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TimesheetCodeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3432,6 +3539,7 @@ impl TimesheetCodesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
@@ -3460,6 +3568,7 @@ impl rt::PagedRequest for TimesheetCodesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
@@ -3468,12 +3577,14 @@ impl rt::PagedRequest for TimesheetCodesGetList {
 }
 impl TimesheetCodesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::TimesheetCodeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TimesheetCodeResponse> {
         rt::items(self)
     }
@@ -3483,6 +3594,7 @@ impl std::future::IntoFuture for TimesheetCodesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::TimesheetCodeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3691,6 +3803,7 @@ impl TimesheetsGetJobTimesheets {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
@@ -3725,6 +3838,7 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheets {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
@@ -3733,10 +3847,12 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheets {
 }
 impl TimesheetsGetJobTimesheets {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTimesheetResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobTimesheetResponse> {
         rt::items(self)
     }
@@ -3744,6 +3860,7 @@ impl TimesheetsGetJobTimesheets {
 impl std::future::IntoFuture for TimesheetsGetJobTimesheets {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3874,6 +3991,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
@@ -3906,6 +4024,7 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
@@ -3914,10 +4033,12 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
 }
 impl TimesheetsGetJobTimesheetsByJobs {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::JobTimesheetResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::JobTimesheetResponse> {
         rt::items(self)
     }
@@ -3925,6 +4046,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
 impl std::future::IntoFuture for TimesheetsGetJobTimesheetsByJobs {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -4042,6 +4164,7 @@ impl TimesheetsGetNonJobTimesheets {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
@@ -4072,6 +4195,7 @@ impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
@@ -4080,12 +4204,14 @@ impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
 }
 impl TimesheetsGetNonJobTimesheets {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::NonJobTimesheetResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NonJobTimesheetResponse> {
         rt::items(self)
     }
@@ -4095,6 +4221,7 @@ impl std::future::IntoFuture for TimesheetsGetNonJobTimesheets {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::NonJobTimesheetResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -71,83 +71,118 @@ impl CategoryCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.CategoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CategoryResponse {
     /// The id for the category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if this category is currently active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A description that described the category
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The image to display as the category
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The id of the category that is the parent of this item
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The position location of this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i32>,
     /// The category type. This field can be Service or Material.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "categoryType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "categoryType", skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subcategories: Option<Vec<CategoryResponse>>,
     /// The business units that are associated with this category
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// The images that will be used for the SKUs under this category
-    #[serde(rename = "skuImages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuImages", skip_serializing_if = "Option::is_none")]
     pub sku_images: Option<Vec<String>>,
     /// The videos that will be used for the videos under this category
-    #[serde(rename = "skuVideos", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuVideos", skip_serializing_if = "Option::is_none")]
     pub sku_videos: Option<Vec<String>>,
     /// The source of the category if it was imported from a catalog
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hideInMobile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hideInMobile", skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the category was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CategoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "parentId" => self.parent_id = map.next_value()?,
+            "position" => self.position = map.next_value()?,
+            "categoryType" => self.category_type = map.next_value()?,
+            "subcategories" => self.subcategories = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "skuImages" => self.sku_images = map.next_value()?,
+            "skuVideos" => self.sku_videos = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "hideInMobile" => self.hide_in_mobile = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CategoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.CategoryType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -262,68 +297,166 @@ impl ClientSpecificPricingExceptionRequest {
     }
 }
 /// Schema `Estimates.V2.ClientSpecificPricingExceptionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSpecificPricingExceptionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "valueType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<MarkupType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSpecificPricingExceptionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skuId" => self.sku_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "valueType" => self.value_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSpecificPricingExceptionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.ClientSpecificPricingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSpecificPricingResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<ClientSpecificPricingExceptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSpecificPricingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "exceptions" => self.exceptions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSpecificPricingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Pricebook.V2.CostTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CostTypeResponse {
     /// Unique id for the Cost Type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Cost Type Name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CostTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CostTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Pricebook.V2.CustomIdMappingModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomIdMappingModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customId", skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomIdMappingModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customId" => self.custom_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomIdMappingModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.DimensionsRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -339,21 +472,46 @@ pub struct DimensionsRequest {
     pub depth: rt::Nullable<rt::Decimal>,
 }
 /// Schema `Pricebook.V2.DimensionsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DimensionsResponse {
     /// Height
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<rt::Decimal>,
     /// Width
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<rt::Decimal>,
     /// Depth
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DimensionsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "height" => self.height = map.next_value()?,
+            "width" => self.width = map.next_value()?,
+            "depth" => self.depth = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DimensionsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -755,125 +913,163 @@ impl DiscountAndFeesCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DiscountAndFeesResponse {
     /// Unique id for the discount or fee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type should be entered as Discount or Fee to show the type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PriceModifierType>,
     /// Code used for the discount or fee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name for the discount of fee
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description for the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The amount type takes either "percentage" or "flat " and apply the "amount" field accordingly
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "amountType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "amountType", skip_serializing_if = "Option::is_none")]
     pub amount_type: Option<PriceModifierAmountType>,
     /// Amount is either the flat amount or percentage you want discounted/added
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The maximum amount that can be applied for this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<rt::Decimal>,
     /// Should tax be applied when the item is added on an estimate or invoice
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The category technicians will use to find the item
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// The number of hours associated with the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Images, videos or PDFs attached to SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// The accounting account assigned to the SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// Active shows if this item is currently active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Flat rate bonus paid for this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Exclude from payroll
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "excludeFromPayroll",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "excludeFromPayroll", skip_serializing_if = "Option::is_none")]
     pub exclude_from_payroll: Option<bool>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// The date and time when the discount or fee was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the discount or fee was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DiscountAndFeesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "amountType" => self.amount_type = map.next_value()?,
+            "amount" => self.amount = map.next_value()?,
+            "limit" => self.limit = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "excludeFromPayroll" => self.exclude_from_payroll = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DiscountAndFeesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1735,22 +1931,46 @@ impl EquipmentRecommendationRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentRecommendationResponse {
     /// SKU unique identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Recommended SKU type (Service or Material)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EquipmentRecommendationType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EquipmentRecommendationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skuId" => self.sku_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EquipmentRecommendationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1808,251 +2028,288 @@ impl rt::QueryValue for EquipmentRecommendationType {
     }
 }
 /// Schema `Pricebook.V2.EquipmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Name of the manufactures
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
     /// The model of the equipment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Description of the manufacturer warranty included in this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "manufacturerWarranty",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturerWarranty", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty: Option<SkuWarrantyResponse>,
     /// Description of the manufacturer warranty included in this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceProviderWarranty",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceProviderWarranty", skip_serializing_if = "Option::is_none")]
     pub service_provider_warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Recommended services and materials to include with this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<EquipmentRecommendationResponse>>,
     /// Upgrades that can be sold for this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Array of materials used with this equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "equipmentMaterials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentMaterials", skip_serializing_if = "Option::is_none")]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "primaryVendor", skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// The accounting account assigned to the SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<String>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// The number of hours associated with the installing the equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is this SKU taxable
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The cost paid to acquire the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
-    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfigurableEquipment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfigurableEquipment", skip_serializing_if = "Option::is_none")]
     pub is_configurable_equipment: Option<bool>,
     /// List of added Variations if is a Configurable Equipment, or else the List of Configurable Equipment assigned to
     #[serde(
         rename = "variationsOrConfigurableEquipment",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub variations_or_configurable_equipment: Option<Vec<i64>>,
     /// Shows Equipment's Type Id
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Shows if it should be displayed in the amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// The General Ledger Account assigned to the SKU
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows Equipment's Created On Date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The equipment dimensions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionsResponse>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isCostLocked", skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EquipmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "manufacturerWarranty" => self.manufacturer_warranty = map.next_value()?,
+            "serviceProviderWarranty" => {
+                self.service_provider_warranty = map.next_value()?;
+            }
+            "categories" => self.categories = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "recommendations" => self.recommendations = map.next_value()?,
+            "upgrades" => self.upgrades = map.next_value()?,
+            "equipmentMaterials" => self.equipment_materials = map.next_value()?,
+            "primaryVendor" => self.primary_vendor = map.next_value()?,
+            "otherVendors" => self.other_vendors = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "isInventory" => self.is_inventory = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "isConfigurableEquipment" => {
+                self.is_configurable_equipment = map.next_value()?;
+            }
+            "variationsOrConfigurableEquipment" => {
+                self.variations_or_configurable_equipment = map.next_value()?;
+            }
+            "typeId" => self.type_id = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "dimensions" => self.dimensions = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isCostLocked" => self.is_cost_locked = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EquipmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.EquipmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2217,761 +2474,895 @@ pub struct EquipmentUpdateRequest {
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ExportCategoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCategoryResponse {
     /// The id for the category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if this category is currently active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A description that described the category
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The image to display as the category
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The id of the category that is the parent of this item
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The position location of this item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i32>,
     /// The category type. This field can be Service or Material.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "categoryType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "categoryType", skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subcategories: Option<Vec<CategoryResponse>>,
     /// The business units that are associated with this category
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// The images that will be used for the SKUs under this category
-    #[serde(rename = "skuImages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuImages", skip_serializing_if = "Option::is_none")]
     pub sku_images: Option<Vec<String>>,
     /// The videos that will be used for the videos under this category
-    #[serde(rename = "skuVideos", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuVideos", skip_serializing_if = "Option::is_none")]
     pub sku_videos: Option<Vec<String>>,
     /// The source of the category if it was imported from a catalog
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hideInMobile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hideInMobile", skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the category was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCategoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "parentId" => self.parent_id = map.next_value()?,
+            "position" => self.position = map.next_value()?,
+            "categoryType" => self.category_type = map.next_value()?,
+            "subcategories" => self.subcategories = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "skuImages" => self.sku_images = map.next_value()?,
+            "skuVideos" => self.sku_videos = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "hideInMobile" => self.hide_in_mobile = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCategoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Pricebook.V2.ExportEquipmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEquipmentResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Name of the manufactures
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
     /// The model of the equipment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Description of the manufacturer warranty included in this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "manufacturerWarranty",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manufacturerWarranty", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty: Option<SkuWarrantyResponse>,
     /// Description of the manufacturer warranty included in this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceProviderWarranty",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceProviderWarranty", skip_serializing_if = "Option::is_none")]
     pub service_provider_warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Recommended services and materials to include with this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<EquipmentRecommendationResponse>>,
     /// Upgrades that can be sold for this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Array of materials used with this equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "equipmentMaterials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "equipmentMaterials", skip_serializing_if = "Option::is_none")]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "primaryVendor", skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// The accounting account assigned to the SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<String>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// The number of hours associated with the installing the equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is this SKU taxable
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The cost paid to acquire the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
-    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfigurableEquipment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfigurableEquipment", skip_serializing_if = "Option::is_none")]
     pub is_configurable_equipment: Option<bool>,
     /// List of added Variations if is a Configurable Equipment, or else the List of Configurable Equipment assigned to
     #[serde(
         rename = "variationsOrConfigurableEquipment",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub variations_or_configurable_equipment: Option<Vec<i64>>,
     /// Shows Equipment's Type Id
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Shows if it should be displayed in the amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// The General Ledger Account assigned to the SKU
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows Equipment's Created On Date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The equipment dimensions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionsResponse>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isCostLocked", skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportEquipmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "manufacturerWarranty" => self.manufacturer_warranty = map.next_value()?,
+            "serviceProviderWarranty" => {
+                self.service_provider_warranty = map.next_value()?;
+            }
+            "categories" => self.categories = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "recommendations" => self.recommendations = map.next_value()?,
+            "upgrades" => self.upgrades = map.next_value()?,
+            "equipmentMaterials" => self.equipment_materials = map.next_value()?,
+            "primaryVendor" => self.primary_vendor = map.next_value()?,
+            "otherVendors" => self.other_vendors = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "isInventory" => self.is_inventory = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "isConfigurableEquipment" => {
+                self.is_configurable_equipment = map.next_value()?;
+            }
+            "variationsOrConfigurableEquipment" => {
+                self.variations_or_configurable_equipment = map.next_value()?;
+            }
+            "typeId" => self.type_id = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "dimensions" => self.dimensions = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isCostLocked" => self.is_cost_locked = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportEquipmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Pricebook.V2.ExportMaterialResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportMaterialResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The cost paid to acquire the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// The number of hours associated with the installing the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "deductAsJobCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deductAsJobCost", skip_serializing_if = "Option::is_none")]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
-    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<String>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Is this SKU taxable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "primaryVendor", skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfigurableMaterial",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfigurableMaterial", skip_serializing_if = "Option::is_none")]
     pub is_configurable_material: Option<bool>,
     /// Shows if material is going to be chargeable by default on Estimate or Invoice
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "chargeableByDefault",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "chargeableByDefault", skip_serializing_if = "Option::is_none")]
     pub chargeable_by_default: Option<bool>,
     /// List of added Variations if is a Configurable Material, or else the List of Configurable Materials assigned to
     #[serde(
         rename = "variationsOrConfigurableMaterials",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Shows if material is going to be displayed in amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// Material's General Ledger Account Id
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows if is Other Direct Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isOtherDirectCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isOtherDirectCost", skip_serializing_if = "Option::is_none")]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
-    #[serde(rename = "costTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "costTypeId", skip_serializing_if = "Option::is_none")]
     pub cost_type_id: Option<i64>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isCostLocked", skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// When true, EPA number and active ingredients may be recorded for this chemical material.
-    #[serde(rename = "isChemical", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChemical", skip_serializing_if = "Option::is_none")]
     pub is_chemical: Option<bool>,
     /// Optional EPA registration number when IsChemical is true.
-    #[serde(rename = "epaNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "epaNumber", skip_serializing_if = "Option::is_none")]
     pub epa_number: Option<String>,
     /// Optional active ingredients text when IsChemical is true.
-    #[serde(
-        rename = "activeIngredients",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activeIngredients", skip_serializing_if = "Option::is_none")]
     pub active_ingredients: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportMaterialResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "deductAsJobCost" => self.deduct_as_job_cost = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "isInventory" => self.is_inventory = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "primaryVendor" => self.primary_vendor = map.next_value()?,
+            "otherVendors" => self.other_vendors = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "isConfigurableMaterial" => self.is_configurable_material = map.next_value()?,
+            "chargeableByDefault" => self.chargeable_by_default = map.next_value()?,
+            "variationsOrConfigurableMaterials" => {
+                self.variations_or_configurable_materials = map.next_value()?;
+            }
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "isOtherDirectCost" => self.is_other_direct_cost = map.next_value()?,
+            "costTypeId" => self.cost_type_id = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isCostLocked" => self.is_cost_locked = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            "isChemical" => self.is_chemical = map.next_value()?,
+            "epaNumber" => self.epa_number = map.next_value()?,
+            "activeIngredients" => self.active_ingredients = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportMaterialResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Pricebook.V2.ExportServiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportServiceResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
-    #[serde(rename = "isLabor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceMaterials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceEquipment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "soldByCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportServiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "warranty" => self.warranty = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "isLabor" => self.is_labor = map.next_value()?,
+            "recommendations" => self.recommendations = map.next_value()?,
+            "upgrades" => self.upgrades = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "serviceMaterials" => self.service_materials = map.next_value()?,
+            "serviceEquipment" => self.service_equipment = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "soldByCommission" => self.sold_by_commission = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportServiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2997,22 +3388,46 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.ExternalDataModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalDataModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalDataModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3122,17 +3537,40 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.ImageUploadResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImageUploadResponse {
     /// The storage path where the image was uploaded
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ImageUploadResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "path" => self.path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ImageUploadResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Equipment and Material markup type for rateSheets
 ///
@@ -3940,248 +4378,276 @@ impl MaterialCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MaterialResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The cost paid to acquire the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// The number of hours associated with the installing the material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "deductAsJobCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deductAsJobCost", skip_serializing_if = "Option::is_none")]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
-    #[serde(rename = "unitOfMeasure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    #[serde(
-        rename = "costOfSaleAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "costOfSaleAccount", skip_serializing_if = "Option::is_none")]
     pub cost_of_sale_account: Option<String>,
-    #[serde(rename = "assetAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<String>,
     /// Is this SKU taxable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The primary vendor you use to acquire this SKU
-    #[serde(rename = "primaryVendor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "primaryVendor", skip_serializing_if = "Option::is_none")]
     pub primary_vendor: Option<SkuVendorResponse>,
     /// Other vendors that you might go to acquire this SKU
-    #[serde(rename = "otherVendors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Timestamp where the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConfigurableMaterial",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConfigurableMaterial", skip_serializing_if = "Option::is_none")]
     pub is_configurable_material: Option<bool>,
     /// Shows if material is going to be chargeable by default on Estimate or Invoice
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "chargeableByDefault",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "chargeableByDefault", skip_serializing_if = "Option::is_none")]
     pub chargeable_by_default: Option<bool>,
     /// List of added Variations if is a Configurable Material, or else the List of Configurable Materials assigned to
     #[serde(
         rename = "variationsOrConfigurableMaterials",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub variations_or_configurable_materials: Option<Vec<i64>>,
     /// Material's business unit id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Shows if material is going to be displayed in amount
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "displayInAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// Material's General Ledger Account Id
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows if is Other Direct Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isOtherDirectCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isOtherDirectCost", skip_serializing_if = "Option::is_none")]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
-    #[serde(rename = "costTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "costTypeId", skip_serializing_if = "Option::is_none")]
     pub cost_type_id: Option<i64>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the cost is locked from editing
-    #[serde(rename = "isCostLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isCostLocked", skip_serializing_if = "Option::is_none")]
     pub is_cost_locked: Option<bool>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// When true, EPA number and active ingredients may be recorded for this chemical material.
-    #[serde(rename = "isChemical", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChemical", skip_serializing_if = "Option::is_none")]
     pub is_chemical: Option<bool>,
     /// Optional EPA registration number when IsChemical is true.
-    #[serde(rename = "epaNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "epaNumber", skip_serializing_if = "Option::is_none")]
     pub epa_number: Option<String>,
     /// Optional active ingredients text when IsChemical is true.
-    #[serde(
-        rename = "activeIngredients",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "activeIngredients", skip_serializing_if = "Option::is_none")]
     pub active_ingredients: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MaterialResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "deductAsJobCost" => self.deduct_as_job_cost = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "isInventory" => self.is_inventory = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "costOfSaleAccount" => self.cost_of_sale_account = map.next_value()?,
+            "assetAccount" => self.asset_account = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "primaryVendor" => self.primary_vendor = map.next_value()?,
+            "otherVendors" => self.other_vendors = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "isConfigurableMaterial" => self.is_configurable_material = map.next_value()?,
+            "chargeableByDefault" => self.chargeable_by_default = map.next_value()?,
+            "variationsOrConfigurableMaterials" => {
+                self.variations_or_configurable_materials = map.next_value()?;
+            }
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "displayInAmount" => self.display_in_amount = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "isOtherDirectCost" => self.is_other_direct_cost = map.next_value()?,
+            "costTypeId" => self.cost_type_id = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isCostLocked" => self.is_cost_locked = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            "isChemical" => self.is_chemical = map.next_value()?,
+            "epaNumber" => self.epa_number = map.next_value()?,
+            "activeIngredients" => self.active_ingredients = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MaterialResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.MaterialUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4360,24 +4826,50 @@ impl MaterialsMarkupRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialsMarkupResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MaterialsMarkupResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MaterialsMarkupResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "percent" => self.percent = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MaterialsMarkupResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.PriceModifierAmountType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4506,24 +4998,46 @@ pub struct PricebookBulkCreateRequest {
     pub discount_and_fees: rt::Nullable<Vec<DiscountAndFeesBulkCreateRequest>>,
 }
 /// Schema `Pricebook.V2.PricebookBulkCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PricebookBulkCreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<CustomIdMappingModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equipment: Option<Vec<CustomIdMappingModel>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub materials: Option<Vec<CustomIdMappingModel>>,
-    #[serde(
-        rename = "discountAndFees",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "discountAndFees", skip_serializing_if = "Option::is_none")]
     pub discount_and_fees: Option<Vec<CustomIdMappingModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for PricebookBulkCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "services" => self.services = map.next_value()?,
+            "equipment" => self.equipment = map.next_value()?,
+            "materials" => self.materials = map.next_value()?,
+            "discountAndFees" => self.discount_and_fees = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for PricebookBulkCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.PricebookBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5058,205 +5572,233 @@ impl ServiceCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.ServiceGetResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceGetResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
-    #[serde(rename = "isLabor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceMaterials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceEquipment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "soldByCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// If a service has Dynamic Pricing rule and query parameter CalculatePrices is true, this field will contain the calculated price based on the rule.
-    #[serde(
-        rename = "calculatedPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "calculatedPrice", skip_serializing_if = "Option::is_none")]
     pub calculated_price: Option<rt::Decimal>,
     /// If a service has Dynamic Pricing rule and query parameter CalculatePrices is true, this field will contain the value.
-    #[serde(
-        rename = "useStaticPrices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "useStaticPrices", skip_serializing_if = "Option::is_none")]
     pub use_static_prices: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ServiceGetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "warranty" => self.warranty = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "isLabor" => self.is_labor = map.next_value()?,
+            "recommendations" => self.recommendations = map.next_value()?,
+            "upgrades" => self.upgrades = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "serviceMaterials" => self.service_materials = map.next_value()?,
+            "serviceEquipment" => self.service_equipment = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "soldByCommission" => self.sold_by_commission = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            "calculatedPrice" => self.calculated_price = map.next_value()?,
+            "useStaticPrices" => self.use_static_prices = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.ServiceRecommendationBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5273,191 +5815,225 @@ pub struct ServiceRecommendationBulkCreateRequest {
     pub custom_id: rt::Nullable<String>,
 }
 /// Schema `Pricebook.V2.ServiceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceResponse {
     /// Unique id for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "memberPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "addOnPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "addOnMemberPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
-    #[serde(rename = "isLabor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceMaterials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "serviceEquipment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
-    #[serde(rename = "crossSaleGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "paysCommission", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "commissionBonus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// External id is the id of the original source of the item when it comes from a catalog
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Service's Bussiness Unit Id
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "soldByCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
-    #[serde(
-        rename = "defaultAssetUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAssetUrl", skip_serializing_if = "Option::is_none")]
     pub default_asset_url: Option<String>,
     /// The Budget CostCode segment for this entity. (Note: BudgetCostType should also be provided)
-    #[serde(rename = "budgetCostCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostCode", skip_serializing_if = "Option::is_none")]
     pub budget_cost_code: Option<String>,
     /// The Budget CostType segment for this entity (Note: BudgetCostCode should also be provided)
-    #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// Whether the price is locked from editing
-    #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isPriceLocked", skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ServiceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "warranty" => self.warranty = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "price" => self.price = map.next_value()?,
+            "memberPrice" => self.member_price = map.next_value()?,
+            "addOnPrice" => self.add_on_price = map.next_value()?,
+            "addOnMemberPrice" => self.add_on_member_price = map.next_value()?,
+            "taxable" => self.taxable = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "isLabor" => self.is_labor = map.next_value()?,
+            "recommendations" => self.recommendations = map.next_value()?,
+            "upgrades" => self.upgrades = map.next_value()?,
+            "assets" => self.assets = map.next_value()?,
+            "serviceMaterials" => self.service_materials = map.next_value()?,
+            "serviceEquipment" => self.service_equipment = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "crossSaleGroup" => self.cross_sale_group = map.next_value()?,
+            "paysCommission" => self.pays_commission = map.next_value()?,
+            "bonus" => self.bonus = map.next_value()?,
+            "commissionBonus" => self.commission_bonus = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "soldByCommission" => self.sold_by_commission = map.next_value()?,
+            "defaultAssetUrl" => self.default_asset_url = map.next_value()?,
+            "budgetCostCode" => self.budget_cost_code = map.next_value()?,
+            "budgetCostType" => self.budget_cost_type = map.next_value()?,
+            "isPriceLocked" => self.is_price_locked = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.ServiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5601,33 +6177,60 @@ impl SkuAssetRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuAssetResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuAssetResponse {
     /// Asset alias
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// Asset file name when downloaded
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// It is the default asset
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Asset type - image, video or PDF
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<SkuAssetType>,
     /// Asset URL
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuAssetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "alias" => self.alias = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuAssetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.SkuAssetType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5697,27 +6300,52 @@ impl rt::QueryValue for SkuAssetType {
     }
 }
 /// Schema `Pricebook.V2.SkuCategoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuCategoryResponse {
     /// Unique Category Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Category name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if the Category is active or inactive
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuCategoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuCategoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.SkuLinkBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5761,22 +6389,46 @@ impl SkuLinkRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuLinkResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuLinkResponse {
     /// Linked SKU unique id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Quantity of linked SKUs
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuLinkResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skuId" => self.sku_id = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuLinkResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.SkuUpgradeBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5835,43 +6487,66 @@ impl SkuVendorRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuVendorResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuVendorResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorName", skip_serializing_if = "Option::is_none")]
     pub vendor_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    #[serde(rename = "vendorPart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vendorPart", skip_serializing_if = "Option::is_none")]
     pub vendor_part: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "primarySubAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primarySubAccount", skip_serializing_if = "Option::is_none")]
     pub primary_sub_account: Option<SkuVendorSubAccountResponse>,
-    #[serde(
-        rename = "otherSubAccounts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "otherSubAccounts", skip_serializing_if = "Option::is_none")]
     pub other_sub_accounts: Option<Vec<SkuVendorSubAccountResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuVendorResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "vendorName" => self.vendor_name = map.next_value()?,
+            "vendorId" => self.vendor_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "vendorPart" => self.vendor_part = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "primarySubAccount" => self.primary_sub_account = map.next_value()?,
+            "otherSubAccounts" => self.other_sub_accounts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuVendorResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.SkuVendorSubAccountRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5887,21 +6562,46 @@ impl SkuVendorSubAccountRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuVendorSubAccountResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuVendorSubAccountResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "accountName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountName", skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuVendorSubAccountResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "cost" => self.cost = map.next_value()?,
+            "accountName" => self.account_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuVendorSubAccountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Pricebook.V2.SkuWarrantyRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5922,37 +6622,86 @@ impl SkuWarrantyRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuWarrantyResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuWarrantyResponse {
     /// Warranty duration
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Description of the warranty included in this SKU
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SkuWarrantyResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => self.duration = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuWarrantyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.UpdateClientSpecificPricingExceptionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateClientSpecificPricingExceptionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "valueType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<MarkupType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UpdateClientSpecificPricingExceptionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skuId" => self.sku_id = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "valueType" => self.value_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateClientSpecificPricingExceptionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5961,13 +6710,36 @@ pub struct UpdateClientSpecificPricingRequest {
     pub exceptions: rt::Nullable<Vec<ClientSpecificPricingExceptionRequest>>,
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateClientSpecificPricingResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<UpdateClientSpecificPricingExceptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UpdateClientSpecificPricingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exceptions" => self.exceptions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UpdateClientSpecificPricingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -114,6 +114,7 @@ impl CategoriesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -126,6 +127,7 @@ impl CategoriesCreate {
 impl std::future::IntoFuture for CategoriesCreate {
     type Output = Result<super::models::CategoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CategoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -150,6 +152,7 @@ impl CategoriesDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -164,6 +167,7 @@ impl CategoriesDelete {
 impl std::future::IntoFuture for CategoriesDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -188,6 +192,7 @@ impl CategoriesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -202,6 +207,7 @@ impl CategoriesGet {
 impl std::future::IntoFuture for CategoriesGet {
     type Output = Result<super::models::CategoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CategoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -311,6 +317,7 @@ impl CategoriesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -338,16 +345,19 @@ impl rt::PagedRequest for CategoriesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
         self.send()
     }
 }
 impl CategoriesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CategoryResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CategoryResponse> {
         rt::items(self)
     }
@@ -355,6 +365,7 @@ impl CategoriesGetList {
 impl std::future::IntoFuture for CategoriesGetList {
     type Output = Result<rt::Paged<super::models::CategoryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -380,6 +391,7 @@ impl CategoriesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -395,6 +407,7 @@ impl CategoriesUpdate {
 impl std::future::IntoFuture for CategoriesUpdate {
     type Output = Result<super::models::CategoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CategoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -499,6 +512,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>> {
@@ -526,6 +540,7 @@ impl rt::PagedRequest for ClientSpecificPricingGetAllRateSheets {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>> {
@@ -534,12 +549,14 @@ impl rt::PagedRequest for ClientSpecificPricingGetAllRateSheets {
 }
 impl ClientSpecificPricingGetAllRateSheets {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ClientSpecificPricingResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ClientSpecificPricingResponse> {
         rt::items(self)
     }
@@ -552,6 +569,7 @@ impl std::future::IntoFuture for ClientSpecificPricingGetAllRateSheets {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ClientSpecificPricingResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -577,6 +595,7 @@ impl ClientSpecificPricingUpdateRateSheet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
@@ -596,6 +615,7 @@ impl std::future::IntoFuture for ClientSpecificPricingUpdateRateSheet {
     type IntoFuture = rt::ResponseFuture<
         super::models::UpdateClientSpecificPricingResponse,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -715,6 +735,7 @@ impl DiscountAndFeesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -727,6 +748,7 @@ impl DiscountAndFeesCreate {
 impl std::future::IntoFuture for DiscountAndFeesCreate {
     type Output = Result<super::models::DiscountAndFeesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DiscountAndFeesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -751,6 +773,7 @@ impl DiscountAndFeesDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -765,6 +788,7 @@ impl DiscountAndFeesDelete {
 impl std::future::IntoFuture for DiscountAndFeesDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -798,6 +822,7 @@ impl DiscountAndFeesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -814,6 +839,7 @@ impl DiscountAndFeesGet {
 impl std::future::IntoFuture for DiscountAndFeesGet {
     type Output = Result<super::models::DiscountAndFeesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DiscountAndFeesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -956,6 +982,7 @@ impl DiscountAndFeesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
@@ -990,6 +1017,7 @@ impl rt::PagedRequest for DiscountAndFeesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
@@ -998,12 +1026,14 @@ impl rt::PagedRequest for DiscountAndFeesGetList {
 }
 impl DiscountAndFeesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::DiscountAndFeesResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::DiscountAndFeesResponse> {
         rt::items(self)
     }
@@ -1013,6 +1043,7 @@ impl std::future::IntoFuture for DiscountAndFeesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::DiscountAndFeesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1038,6 +1069,7 @@ impl DiscountAndFeesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1053,6 +1085,7 @@ impl DiscountAndFeesUpdate {
 impl std::future::IntoFuture for DiscountAndFeesUpdate {
     type Output = Result<super::models::DiscountAndFeesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DiscountAndFeesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1172,6 +1205,7 @@ impl EquipmentCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1184,6 +1218,7 @@ impl EquipmentCreate {
 impl std::future::IntoFuture for EquipmentCreate {
     type Output = Result<super::models::EquipmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1208,6 +1243,7 @@ impl EquipmentDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1222,6 +1258,7 @@ impl EquipmentDelete {
 impl std::future::IntoFuture for EquipmentDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1255,6 +1292,7 @@ impl EquipmentGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1271,6 +1309,7 @@ impl EquipmentGet {
 impl std::future::IntoFuture for EquipmentGet {
     type Output = Result<super::models::EquipmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1413,6 +1452,7 @@ impl EquipmentGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
@@ -1447,16 +1487,19 @@ impl rt::PagedRequest for EquipmentGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
         self.send()
     }
 }
 impl EquipmentGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EquipmentResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EquipmentResponse> {
         rt::items(self)
     }
@@ -1464,6 +1507,7 @@ impl EquipmentGetList {
 impl std::future::IntoFuture for EquipmentGetList {
     type Output = Result<rt::Paged<super::models::EquipmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1489,6 +1533,7 @@ impl EquipmentUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1504,6 +1549,7 @@ impl EquipmentUpdate {
 impl std::future::IntoFuture for EquipmentUpdate {
     type Output = Result<super::models::EquipmentResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EquipmentResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1611,6 +1657,7 @@ impl ExportCategories {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
@@ -1629,6 +1676,7 @@ impl rt::ExportRequest for ExportCategories {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
@@ -1638,12 +1686,14 @@ impl rt::ExportRequest for ExportCategories {
 impl ExportCategories {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCategoryResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportCategoryResponse> {
         rt::export_items(self)
     }
@@ -1656,6 +1706,7 @@ impl std::future::IntoFuture for ExportCategories {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCategoryResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1698,6 +1749,7 @@ impl ExportEquipment {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
@@ -1716,6 +1768,7 @@ impl rt::ExportRequest for ExportEquipment {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
@@ -1725,12 +1778,14 @@ impl rt::ExportRequest for ExportEquipment {
 impl ExportEquipment {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportEquipmentResponse> {
         rt::export_items(self)
     }
@@ -1743,6 +1798,7 @@ impl std::future::IntoFuture for ExportEquipment {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportEquipmentResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1785,6 +1841,7 @@ impl ExportMaterials {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
@@ -1803,6 +1860,7 @@ impl rt::ExportRequest for ExportMaterials {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
@@ -1812,12 +1870,14 @@ impl rt::ExportRequest for ExportMaterials {
 impl ExportMaterials {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMaterialResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportMaterialResponse> {
         rt::export_items(self)
     }
@@ -1830,6 +1890,7 @@ impl std::future::IntoFuture for ExportMaterials {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportMaterialResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1872,6 +1933,7 @@ impl ExportServices {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
@@ -1890,6 +1952,7 @@ impl rt::ExportRequest for ExportServices {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
@@ -1899,12 +1962,14 @@ impl rt::ExportRequest for ExportServices {
 impl ExportServices {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportServiceResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportServiceResponse> {
         rt::export_items(self)
     }
@@ -1917,6 +1982,7 @@ impl std::future::IntoFuture for ExportServices {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportServiceResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1987,6 +2053,7 @@ impl ImagesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1999,6 +2066,7 @@ impl ImagesGet {
 impl std::future::IntoFuture for ImagesGet {
     type Output = Result<rt::Redirect, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Redirect>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2023,6 +2091,7 @@ impl ImagesPost {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ImageUploadResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2035,6 +2104,7 @@ impl ImagesPost {
 impl std::future::IntoFuture for ImagesPost {
     type Output = Result<super::models::ImageUploadResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ImageUploadResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2164,6 +2234,7 @@ impl MaterialsCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2176,6 +2247,7 @@ impl MaterialsCreate {
 impl std::future::IntoFuture for MaterialsCreate {
     type Output = Result<super::models::MaterialResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MaterialResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2200,6 +2272,7 @@ impl MaterialsDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2214,6 +2287,7 @@ impl MaterialsDelete {
 impl std::future::IntoFuture for MaterialsDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2247,6 +2321,7 @@ impl MaterialsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2263,6 +2338,7 @@ impl MaterialsGet {
 impl std::future::IntoFuture for MaterialsGet {
     type Output = Result<super::models::MaterialResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MaterialResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2286,6 +2362,7 @@ impl MaterialsGetCostTypes {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -2297,6 +2374,7 @@ impl MaterialsGetCostTypes {
 impl std::future::IntoFuture for MaterialsGetCostTypes {
     type Output = Result<rt::Paged<super::models::CostTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2455,6 +2533,7 @@ impl MaterialsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2489,16 +2568,19 @@ impl rt::PagedRequest for MaterialsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
         self.send()
     }
 }
 impl MaterialsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::MaterialResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::MaterialResponse> {
         rt::items(self)
     }
@@ -2506,6 +2588,7 @@ impl MaterialsGetList {
 impl std::future::IntoFuture for MaterialsGetList {
     type Output = Result<rt::Paged<super::models::MaterialResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2531,6 +2614,7 @@ impl MaterialsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2546,6 +2630,7 @@ impl MaterialsUpdate {
 impl std::future::IntoFuture for MaterialsUpdate {
     type Output = Result<super::models::MaterialResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MaterialResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2640,6 +2725,7 @@ impl MaterialsMarkupCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
@@ -2659,6 +2745,7 @@ impl std::future::IntoFuture for MaterialsMarkupCreate {
     type IntoFuture = rt::ResponseFuture<
         rt::DataResult<super::models::MaterialsMarkupResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2683,6 +2770,7 @@ impl MaterialsMarkupGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
@@ -2704,6 +2792,7 @@ impl std::future::IntoFuture for MaterialsMarkupGet {
     type IntoFuture = rt::ResponseFuture<
         rt::DataResult<super::models::MaterialsMarkupResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2739,6 +2828,7 @@ impl MaterialsMarkupGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
@@ -2760,6 +2850,7 @@ impl rt::PagedRequest for MaterialsMarkupGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
@@ -2768,12 +2859,14 @@ impl rt::PagedRequest for MaterialsMarkupGetList {
 }
 impl MaterialsMarkupGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::MaterialsMarkupResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::MaterialsMarkupResponse> {
         rt::items(self)
     }
@@ -2783,6 +2876,7 @@ impl std::future::IntoFuture for MaterialsMarkupGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::MaterialsMarkupResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2808,6 +2902,7 @@ impl MaterialsMarkupUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
@@ -2830,6 +2925,7 @@ impl std::future::IntoFuture for MaterialsMarkupUpdate {
     type IntoFuture = rt::ResponseFuture<
         rt::DataResult<super::models::MaterialsMarkupResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2893,6 +2989,7 @@ impl PricebookBulkCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PricebookBulkCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2905,6 +3002,7 @@ impl PricebookBulkCreate {
 impl std::future::IntoFuture for PricebookBulkCreate {
     type Output = Result<super::models::PricebookBulkCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::PricebookBulkCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2929,6 +3027,7 @@ impl PricebookBulkUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2941,6 +3040,7 @@ impl PricebookBulkUpdate {
 impl std::future::IntoFuture for PricebookBulkUpdate {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3059,6 +3159,7 @@ impl ServicesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3071,6 +3172,7 @@ impl ServicesCreate {
 impl std::future::IntoFuture for ServicesCreate {
     type Output = Result<super::models::ServiceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ServiceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3095,6 +3197,7 @@ impl ServicesDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -3109,6 +3212,7 @@ impl ServicesDelete {
 impl std::future::IntoFuture for ServicesDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3150,6 +3254,7 @@ impl ServicesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceGetResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3167,6 +3272,7 @@ impl ServicesGet {
 impl std::future::IntoFuture for ServicesGet {
     type Output = Result<super::models::ServiceGetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ServiceGetResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3317,6 +3423,7 @@ impl ServicesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
@@ -3352,16 +3459,19 @@ impl rt::PagedRequest for ServicesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
         self.send()
     }
 }
 impl ServicesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ServiceGetResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ServiceGetResponse> {
         rt::items(self)
     }
@@ -3369,6 +3479,7 @@ impl ServicesGetList {
 impl std::future::IntoFuture for ServicesGetList {
     type Output = Result<rt::Paged<super::models::ServiceGetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -3394,6 +3505,7 @@ impl ServicesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -3409,6 +3521,7 @@ impl ServicesUpdate {
 impl std::future::IntoFuture for ServicesUpdate {
     type Output = Result<super::models::ServiceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ServiceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

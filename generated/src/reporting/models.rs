@@ -75,40 +75,68 @@ impl rt::QueryValue for DataType {
 /// and defined by the dynamic set (may be number or string etc)
 ///
 /// Schema `Reporting.V2.DynamicSetResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DynamicSetResponse {
     /// From which page this output has started
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i32>,
     /// Page size for this query (i.e. how many records were requested to return)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
     /// True if there are more records in the query than returned in this result
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hasMore", skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Vec<rt::Json>>>,
     /// Describes header row of data
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for DynamicSetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "page" => self.page = map.next_value()?,
+            "pageSize" => self.page_size = map.next_value()?,
+            "hasMore" => self.has_more = map.next_value()?,
+            "totalCount" => self.total_count = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "fields" => self.fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DynamicSetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 impl rt::PageLike for DynamicSetResponse {
     type Item = Vec<rt::Json>;
@@ -123,60 +151,133 @@ impl rt::PageLike for DynamicSetResponse {
     }
 }
 /// Schema `Reporting.V2.HeaderField`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HeaderField {
     /// Unique name of the field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name of the field
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for HeaderField {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for HeaderField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Reporting.V2.ParameterPossibleValues`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ParameterPossibleValues {
     /// Describes key column and then value column of possible value rows
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// If values are based on a dynamic list (e.g. a list of the existing Business Units or Technicians)
     /// then this object defines identifier of the value set to get from the corresponding endpoint
-    #[serde(rename = "dynamicSetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dynamicSetId", skip_serializing_if = "Option::is_none")]
     pub dynamic_set_id: Option<String>,
     /// A predefined list of the values accepted
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<Vec<rt::Json>>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ParameterPossibleValues {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fields" => self.fields = map.next_value()?,
+            "dynamicSetId" => self.dynamic_set_id = map.next_value()?,
+            "values" => self.values = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ParameterPossibleValues {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Reporting.V2.ReportCategoryListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportCategoryListItem {
     /// ID of report catogory for safe use in report endpoints
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the report category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ReportCategoryListItem {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportCategoryListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Reporting.V2.ReportDataParameter`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -211,40 +312,68 @@ impl ReportDataRequest {
 /// Rows of the requested report. Types of columns are defined by the report fields' definition.
 ///
 /// Schema `Reporting.V2.ReportDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportDataResponse {
     /// From which page this output has started
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i32>,
     /// Page size for this query (i.e. how many records were requested to return)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
     /// True if there are more records in the query than returned in this result
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hasMore", skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Vec<rt::Json>>>,
     /// Describes row headers/columns of returned rows
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ReportDataResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "page" => self.page = map.next_value()?,
+            "pageSize" => self.page_size = map.next_value()?,
+            "hasMore" => self.has_more = map.next_value()?,
+            "totalCount" => self.total_count = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "fields" => self.fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportDataResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 impl rt::PageLike for ReportDataResponse {
     type Item = Vec<rt::Json>;
@@ -259,122 +388,228 @@ impl rt::PageLike for ReportDataResponse {
     }
 }
 /// Schema `Reporting.V2.ReportField`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportField {
     /// Field unique identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name of the field. This is the same label that is displayed in the reporting UI
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Value data type for the field/column
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<DataType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ReportField {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Reporting.V2.ReportListItem`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportListItem {
     /// Report unique identifier.
     /// Use this value to request detailed report information, the actual data, etc.
     /// Once the report is created the ID cannot be changed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Display name of the report.
     /// Do not use the name as the report identifier because it can be modified
     /// and any references based on the old value would stop working
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Description about the report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ReportListItem {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Reporting.V2.ReportParameter`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportParameter {
     /// Unique name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Data type of element for the parameter
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<DataType>,
     /// Determines whether the filter expects array of elements
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isArray", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isArray", skip_serializing_if = "Option::is_none")]
     pub is_array: Option<bool>,
     /// Indicater if the parameter has to be specified of not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isRequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isRequired", skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
     /// If the filter accepts only certain values as the input this object defines what those values should be
-    #[serde(rename = "acceptValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "acceptValues", skip_serializing_if = "Option::is_none")]
     pub accept_values: Option<ParameterPossibleValues>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ReportParameter {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            "isArray" => self.is_array = map.next_value()?,
+            "isRequired" => self.is_required = map.next_value()?,
+            "acceptValues" => self.accept_values = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportParameter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Reporting.V2.ReportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportResponse {
     /// Report unique identifier
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Display name of the report
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Description about the report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Time when the report structure was changed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Defines the parameters that the report expects when requesting data
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<ReportParameter>>,
     /// Describes fields/columns returned by the report when requesting data
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ReportField>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ReportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            "fields" => self.fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

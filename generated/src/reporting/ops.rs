@@ -79,6 +79,7 @@ impl DynamicValueSetsGetDynamicSet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DynamicSetResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -102,16 +103,19 @@ impl rt::PagedRequest for DynamicValueSetsGetDynamicSet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<super::models::DynamicSetResponse> {
         self.send()
     }
 }
 impl DynamicValueSetsGetDynamicSet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<super::models::DynamicSetResponse> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
         rt::items(self)
     }
@@ -119,6 +123,7 @@ impl DynamicValueSetsGetDynamicSet {
 impl std::future::IntoFuture for DynamicValueSetsGetDynamicSet {
     type Output = Result<super::models::DynamicSetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DynamicSetResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -193,6 +198,7 @@ impl ReportCategoriesGetCategories {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
@@ -215,6 +221,7 @@ impl rt::PagedRequest for ReportCategoriesGetCategories {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
@@ -223,12 +230,14 @@ impl rt::PagedRequest for ReportCategoriesGetCategories {
 }
 impl ReportCategoriesGetCategories {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ReportCategoryListItem>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReportCategoryListItem> {
         rt::items(self)
     }
@@ -238,6 +247,7 @@ impl std::future::IntoFuture for ReportCategoriesGetCategories {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ReportCategoryListItem>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -336,6 +346,7 @@ impl ReportCategoryReportsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ReportResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -351,6 +362,7 @@ impl ReportCategoryReportsGet {
 impl std::future::IntoFuture for ReportCategoryReportsGet {
     type Output = Result<super::models::ReportResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ReportResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -401,6 +413,7 @@ impl ReportCategoryReportsGetData {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ReportDataResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -426,16 +439,19 @@ impl rt::PagedRequest for ReportCategoryReportsGetData {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<super::models::ReportDataResponse> {
         self.send()
     }
 }
 impl ReportCategoryReportsGetData {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<super::models::ReportDataResponse> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
         rt::items(self)
     }
@@ -443,6 +459,7 @@ impl ReportCategoryReportsGetData {
 impl std::future::IntoFuture for ReportCategoryReportsGetData {
     type Output = Result<super::models::ReportDataResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ReportDataResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -491,6 +508,7 @@ impl ReportCategoryReportsGetReports {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportListItem>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -514,16 +532,19 @@ impl rt::PagedRequest for ReportCategoryReportsGetReports {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportListItem>> {
         self.send()
     }
 }
 impl ReportCategoryReportsGetReports {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ReportListItem>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReportListItem> {
         rt::items(self)
     }
@@ -531,6 +552,7 @@ impl ReportCategoryReportsGetReports {
 impl std::future::IntoFuture for ReportCategoryReportsGetReports {
     type Output = Result<rt::Paged<super::models::ReportListItem>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ReportListItem>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

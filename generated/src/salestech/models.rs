@@ -240,161 +240,222 @@ pub struct EstimateItemCreateUpdateRequest {
     pub membership_duration_billing_id: rt::Nullable<i64>,
 }
 /// Schema `Estimates.V2.EstimateItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuAccount", skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
     pub unit_rate: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "itemGroupName", skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
-    #[serde(
-        rename = "itemGroupRootId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupRootId", skip_serializing_if = "Option::is_none")]
     pub item_group_root_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// The invoice item which was created from this estimate item.
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Billing frequency for this membership item, or null for non-membership items.
     #[serde(
         rename = "membershipBillingFrequency",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub membership_billing_frequency: Option<EstimateMembershipBillingFrequency>,
     /// Membership duration in months. Null for non-membership items or ongoing (never expires) memberships.
-    #[serde(
-        rename = "membershipDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipDuration", skip_serializing_if = "Option::is_none")]
     pub membership_duration: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for EstimateItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "sku" => self.sku = map.next_value()?,
+            "skuAccount" => self.sku_account = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "qty" => self.qty = map.next_value()?,
+            "unitRate" => self.unit_rate = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "unitCost" => self.unit_cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "itemGroupName" => self.item_group_name = map.next_value()?,
+            "itemGroupRootId" => self.item_group_root_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "chargeable" => self.chargeable = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "membershipBillingFrequency" => {
+                self.membership_billing_frequency = map.next_value()?;
+            }
+            "membershipDuration" => self.membership_duration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.EstimateItemUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateItemUpdateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuAccount", skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(
-        rename = "membershipTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
     pub unit_rate: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "itemGroupName", skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
-    #[serde(
-        rename = "itemGroupRootId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupRootId", skip_serializing_if = "Option::is_none")]
     pub item_group_root_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// The invoice item which was created from this estimate item.
-    #[serde(rename = "invoiceItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Billing frequency for this membership item, or null for non-membership items.
     #[serde(
         rename = "membershipBillingFrequency",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub membership_billing_frequency: Option<EstimateMembershipBillingFrequency>,
     /// Membership duration in months. Null for non-membership items or ongoing (never expires) memberships.
-    #[serde(
-        rename = "membershipDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipDuration", skip_serializing_if = "Option::is_none")]
     pub membership_duration: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "estimateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateId", skip_serializing_if = "Option::is_none")]
     pub estimate_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EstimateItemUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "sku" => self.sku = map.next_value()?,
+            "skuAccount" => self.sku_account = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "membershipTypeId" => self.membership_type_id = map.next_value()?,
+            "qty" => self.qty = map.next_value()?,
+            "unitRate" => self.unit_rate = map.next_value()?,
+            "total" => self.total = map.next_value()?,
+            "unitCost" => self.unit_cost = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "itemGroupName" => self.item_group_name = map.next_value()?,
+            "itemGroupRootId" => self.item_group_root_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "chargeable" => self.chargeable = map.next_value()?,
+            "invoiceItemId" => self.invoice_item_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "membershipBillingFrequency" => {
+                self.membership_billing_frequency = map.next_value()?;
+            }
+            "membershipDuration" => self.membership_duration = map.next_value()?,
+            "estimateId" => self.estimate_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateItemUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Membership billing frequency. Mirrors ServiceTitan.Model.Memberships.MembershipRecurrenceType.
 ///
@@ -470,82 +531,73 @@ impl rt::QueryValue for EstimateMembershipBillingFrequency {
     }
 }
 /// Schema `Estimates.V2.EstimateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "soldOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldOn", skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
-    #[serde(rename = "soldBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldBy", skip_serializing_if = "Option::is_none")]
     pub sold_by: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
-    #[serde(rename = "externalLinks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalLinks", skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    #[serde(
-        rename = "businessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isRecommended", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isChangeOrder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChangeOrder", skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
-    #[serde(
-        rename = "proposalTagName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proposalTagName", skip_serializing_if = "Option::is_none")]
     pub proposal_tag_name: Option<String>,
-    #[serde(rename = "depositAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositAmount", skip_serializing_if = "Option::is_none")]
     pub deposit_amount: Option<rt::Decimal>,
-    #[serde(rename = "depositPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositPercent", skip_serializing_if = "Option::is_none")]
     pub deposit_percent: Option<rt::Decimal>,
     #[serde(
         rename = "requireDepositOnSignature",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub require_deposit_on_signature: Option<bool>,
@@ -553,6 +605,58 @@ pub struct EstimateResponse {
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EstimateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "reviewStatus" => self.review_status = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "soldOn" => self.sold_on = map.next_value()?,
+            "soldBy" => self.sold_by = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "externalLinks" => self.external_links = map.next_value()?,
+            "subtotal" => self.subtotal = map.next_value()?,
+            "tax" => self.tax = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "businessUnitName" => self.business_unit_name = map.next_value()?,
+            "isRecommended" => self.is_recommended = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "isChangeOrder" => self.is_change_order = map.next_value()?,
+            "proposalTagName" => self.proposal_tag_name = map.next_value()?,
+            "depositAmount" => self.deposit_amount = map.next_value()?,
+            "depositPercent" => self.deposit_percent = map.next_value()?,
+            "requireDepositOnSignature" => {
+                self.require_deposit_on_signature = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.Types.EstimateReviewStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -677,45 +781,96 @@ impl rt::QueryValue for EstimateStatus {
     }
 }
 /// Schema `Estimates.V2.EstimateStatusChangesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateStatusChangesResponse {
     /// ID of the status change record
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
-    #[serde(rename = "oldStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "oldStatus", skip_serializing_if = "Option::is_none")]
     pub old_status: Option<String>,
     /// New status value
-    #[serde(rename = "newStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<String>,
     /// When this status change record was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for EstimateStatusChangesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "oldStatus" => self.old_status = map.next_value()?,
+            "newStatus" => self.new_status = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateStatusChangesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.EstimateStatusModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateStatusModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EstimateStatusModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateStatusModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.V2.EstimateTemplateItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -812,65 +967,101 @@ impl EstimateTemplateItemRequest {
     }
 }
 /// Schema `Estimates.V2.EstimateTemplateItemResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateTemplateItemResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "skuType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
-    #[serde(rename = "skuName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitPrice", skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalPrice", skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isAddOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isAddOn", skip_serializing_if = "Option::is_none")]
     pub is_add_on: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
-    #[serde(rename = "allowDiscounts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowDiscounts", skip_serializing_if = "Option::is_none")]
     pub allow_discounts: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// For add-on items: the ID of the item this is a direct child of.
-    #[serde(rename = "parentItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentItemId", skip_serializing_if = "Option::is_none")]
     pub parent_item_id: Option<i64>,
     /// For items that belong to an item group: the ID of the group root item.
-    #[serde(
-        rename = "itemGroupParentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "itemGroupParentId", skip_serializing_if = "Option::is_none")]
     pub item_group_parent_id: Option<i64>,
     /// Present only on item group root items. Non-null value indicates this item is a group root.
-    #[serde(rename = "itemGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "itemGroupName", skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     /// Comma-separated project label names associated with this item.
-    #[serde(rename = "projectLabels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectLabels", skip_serializing_if = "Option::is_none")]
     pub project_labels: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EstimateTemplateItemResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "skuId" => self.sku_id = map.next_value()?,
+            "skuType" => self.sku_type = map.next_value()?,
+            "skuName" => self.sku_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "quantity" => self.quantity = map.next_value()?,
+            "unitPrice" => self.unit_price = map.next_value()?,
+            "totalPrice" => self.total_price = map.next_value()?,
+            "isAddOn" => self.is_add_on = map.next_value()?,
+            "chargeable" => self.chargeable = map.next_value()?,
+            "allowDiscounts" => self.allow_discounts = map.next_value()?,
+            "unitCost" => self.unit_cost = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "parentItemId" => self.parent_item_id = map.next_value()?,
+            "itemGroupParentId" => self.item_group_parent_id = map.next_value()?,
+            "itemGroupName" => self.item_group_name = map.next_value()?,
+            "projectLabels" => self.project_labels = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateTemplateItemResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `EstimateTemplates.EstimateTemplateMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -928,124 +1119,149 @@ impl rt::QueryValue for EstimateTemplateMode {
     }
 }
 /// Schema `Estimates.V2.EstimateTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "internalName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "internalName", skip_serializing_if = "Option::is_none")]
     pub internal_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<EstimateTemplateMode>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalPrice", skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for EstimateTemplateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "internalName" => self.internal_name = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "totalCost" => self.total_cost = map.next_value()?,
+            "totalPrice" => self.total_price = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EstimateTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.ExportEstimatesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEstimatesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reviewStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(rename = "soldOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldOn", skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
-    #[serde(rename = "soldBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldBy", skip_serializing_if = "Option::is_none")]
     pub sold_by: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
-    #[serde(rename = "externalLinks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalLinks", skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    #[serde(
-        rename = "businessUnitName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isRecommended", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isChangeOrder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isChangeOrder", skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
-    #[serde(
-        rename = "proposalTagName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proposalTagName", skip_serializing_if = "Option::is_none")]
     pub proposal_tag_name: Option<String>,
-    #[serde(rename = "depositAmount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositAmount", skip_serializing_if = "Option::is_none")]
     pub deposit_amount: Option<rt::Decimal>,
-    #[serde(rename = "depositPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "depositPercent", skip_serializing_if = "Option::is_none")]
     pub deposit_percent: Option<rt::Decimal>,
     #[serde(
         rename = "requireDepositOnSignature",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub require_deposit_on_signature: Option<bool>,
@@ -1053,6 +1269,58 @@ pub struct ExportEstimatesResponse {
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportEstimatesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "reviewStatus" => self.review_status = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "soldOn" => self.sold_on = map.next_value()?,
+            "soldBy" => self.sold_by = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "externalLinks" => self.external_links = map.next_value()?,
+            "subtotal" => self.subtotal = map.next_value()?,
+            "tax" => self.tax = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "businessUnitName" => self.business_unit_name = map.next_value()?,
+            "isRecommended" => self.is_recommended = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "isChangeOrder" => self.is_change_order = map.next_value()?,
+            "proposalTagName" => self.proposal_tag_name = map.next_value()?,
+            "depositAmount" => self.deposit_amount = map.next_value()?,
+            "depositPercent" => self.deposit_percent = map.next_value()?,
+            "requireDepositOnSignature" => {
+                self.require_deposit_on_signature = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportEstimatesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.V2.ExternalLinkInModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1063,18 +1331,42 @@ pub struct ExternalLinkInModel {
     pub url: rt::Nullable<String>,
 }
 /// Schema `Estimates.V2.ExternalLinkResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalLinkResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalLinkResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalLinkResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `EstimateTemplates.Types.ProposalBehaviorType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1159,97 +1451,132 @@ impl ProposalTemplateAssignmentRequest {
 /// Links a proposal type option to the estimate template shown when that option is selected.
 ///
 /// Schema `Estimates.V2.ProposalTemplateAssignmentResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTemplateAssignmentResponse {
     /// ID of the proposal type option. Obtain from GET /proposal-types.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "proposalTypeOptionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proposalTypeOptionId", skip_serializing_if = "Option::is_none")]
     pub proposal_type_option_id: Option<i64>,
     /// ID of the estimate template used for this option. Obtain from GET /estimate-templates.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateTemplateId", skip_serializing_if = "Option::is_none")]
     pub estimate_template_id: Option<i64>,
     /// Name of the estimate template. Denormalized for convenience.
-    #[serde(
-        rename = "estimateTemplateName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateTemplateName", skip_serializing_if = "Option::is_none")]
     pub estimate_template_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProposalTemplateAssignmentResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "proposalTypeOptionId" => self.proposal_type_option_id = map.next_value()?,
+            "estimateTemplateId" => self.estimate_template_id = map.next_value()?,
+            "estimateTemplateName" => self.estimate_template_name = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProposalTemplateAssignmentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.ProposalTemplateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTemplateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ProposalTemplateStatus>,
     /// ID of the proposal type this template belongs to. Use the GET /proposal-types endpoint to look up proposal types and their options.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "proposalTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "proposalTypeId", skip_serializing_if = "Option::is_none")]
     pub proposal_type_id: Option<i64>,
     /// Name of the proposal type. Denormalized for convenience.
-    #[serde(
-        rename = "proposalTypeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proposalTypeName", skip_serializing_if = "Option::is_none")]
     pub proposal_type_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "businessUnitIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Maps each proposal type option to the estimate template shown for that option.
     /// Keyed by ProposalTypeOptionId. Providing this field in write requests replaces all existing assignments.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "estimateAssignments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimateAssignments", skip_serializing_if = "Option::is_none")]
     pub estimate_assignments: Option<Vec<ProposalTemplateAssignmentResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ProposalTemplateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "proposalTypeId" => self.proposal_type_id = map.next_value()?,
+            "proposalTypeName" => self.proposal_type_name = map.next_value()?,
+            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "estimateAssignments" => self.estimate_assignments = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProposalTemplateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `EstimateTemplates.Types.ProposalTemplateStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1362,70 +1689,145 @@ impl rt::QueryValue for ProposalTypeOptionEstimateType {
     }
 }
 /// Schema `Estimates.V2.ProposalTypeOptionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypeOptionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "estimateType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "estimateType", skip_serializing_if = "Option::is_none")]
     pub estimate_type: Option<ProposalTypeOptionEstimateType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProposalTypeOptionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "estimateType" => self.estimate_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProposalTypeOptionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.ProposalTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ProposalBehaviorType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isSystemDefault",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isSystemDefault", skip_serializing_if = "Option::is_none")]
     pub is_system_default: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ProposalTypeOptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ProposalTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isSystemDefault" => self.is_system_default = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "options" => self.options = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProposalTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Estimates.V2.ProposalTypesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypesResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProposalTypeResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ProposalTypesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProposalTypesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.V2.SellRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1440,44 +1842,73 @@ impl SellRequest {
     }
 }
 /// Schema `Estimates.V2.SkuModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "soldHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "generalLedgerAccountName",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub general_ledger_account_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SkuModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "soldHours" => self.sold_hours = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "generalLedgerAccountName" => {
+                self.general_ledger_account_name = map.next_value()?;
+            }
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SkuModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Estimates.V2.UpdateEstimateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

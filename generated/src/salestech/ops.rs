@@ -110,6 +110,7 @@ impl EstimateTemplatesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -122,6 +123,7 @@ impl EstimateTemplatesCreate {
 impl std::future::IntoFuture for EstimateTemplatesCreate {
     type Output = Result<super::models::EstimateTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -146,6 +148,7 @@ impl EstimateTemplatesDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -160,6 +163,7 @@ impl EstimateTemplatesDelete {
 impl std::future::IntoFuture for EstimateTemplatesDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -221,6 +225,7 @@ impl EstimateTemplatesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
@@ -246,6 +251,7 @@ impl rt::PagedRequest for EstimateTemplatesGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
@@ -254,12 +260,14 @@ impl rt::PagedRequest for EstimateTemplatesGet {
 }
 impl EstimateTemplatesGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::EstimateTemplateResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EstimateTemplateResponse> {
         rt::items(self)
     }
@@ -269,6 +277,7 @@ impl std::future::IntoFuture for EstimateTemplatesGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::EstimateTemplateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -293,6 +302,7 @@ impl EstimateTemplatesGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -307,6 +317,7 @@ impl EstimateTemplatesGetById {
 impl std::future::IntoFuture for EstimateTemplatesGetById {
     type Output = Result<super::models::EstimateTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -332,6 +343,7 @@ impl EstimateTemplatesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -347,6 +359,7 @@ impl EstimateTemplatesUpdate {
 impl std::future::IntoFuture for EstimateTemplatesUpdate {
     type Output = Result<super::models::EstimateTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -528,6 +541,7 @@ impl EstimatesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -540,6 +554,7 @@ impl EstimatesCreate {
 impl std::future::IntoFuture for EstimatesCreate {
     type Output = Result<super::models::EstimateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -565,6 +580,7 @@ impl EstimatesDeleteItem {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -579,6 +595,7 @@ impl EstimatesDeleteItem {
 impl std::future::IntoFuture for EstimatesDeleteItem {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -603,6 +620,7 @@ impl EstimatesDismiss {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -617,6 +635,7 @@ impl EstimatesDismiss {
 impl std::future::IntoFuture for EstimatesDismiss {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -641,6 +660,7 @@ impl EstimatesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -655,6 +675,7 @@ impl EstimatesGet {
 impl std::future::IntoFuture for EstimatesGet {
     type Output = Result<super::models::EstimateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -765,6 +786,7 @@ impl EstimatesGetItems {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
@@ -795,6 +817,7 @@ impl rt::PagedRequest for EstimatesGetItems {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
@@ -803,10 +826,12 @@ impl rt::PagedRequest for EstimatesGetItems {
 }
 impl EstimatesGetItems {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EstimateItemResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EstimateItemResponse> {
         rt::items(self)
     }
@@ -814,6 +839,7 @@ impl EstimatesGetItems {
 impl std::future::IntoFuture for EstimatesGetItems {
     type Output = Result<rt::Paged<super::models::EstimateItemResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -998,6 +1024,7 @@ impl EstimatesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1038,16 +1065,19 @@ impl rt::PagedRequest for EstimatesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
         self.send()
     }
 }
 impl EstimatesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EstimateResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EstimateResponse> {
         rt::items(self)
     }
@@ -1055,6 +1085,7 @@ impl EstimatesGetList {
 impl std::future::IntoFuture for EstimatesGetList {
     type Output = Result<rt::Paged<super::models::EstimateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1080,6 +1111,7 @@ impl EstimatesPutItem {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateItemUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1095,6 +1127,7 @@ impl EstimatesPutItem {
 impl std::future::IntoFuture for EstimatesPutItem {
     type Output = Result<super::models::EstimateItemUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateItemUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1120,6 +1153,7 @@ impl EstimatesSell {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1135,6 +1169,7 @@ impl EstimatesSell {
 impl std::future::IntoFuture for EstimatesSell {
     type Output = Result<super::models::EstimateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1159,6 +1194,7 @@ impl EstimatesUnsell {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1173,6 +1209,7 @@ impl EstimatesUnsell {
 impl std::future::IntoFuture for EstimatesUnsell {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1198,6 +1235,7 @@ impl EstimatesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1213,6 +1251,7 @@ impl EstimatesUpdate {
 impl std::future::IntoFuture for EstimatesUpdate {
     type Output = Result<super::models::EstimateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EstimateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1294,6 +1333,7 @@ impl EstimatesExportEstimates {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
@@ -1312,6 +1352,7 @@ impl rt::ExportRequest for EstimatesExportEstimates {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
@@ -1321,12 +1362,14 @@ impl rt::ExportRequest for EstimatesExportEstimates {
 impl EstimatesExportEstimates {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
         rt::export_items(self)
     }
@@ -1339,6 +1382,7 @@ impl std::future::IntoFuture for EstimatesExportEstimates {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportEstimatesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1381,6 +1425,7 @@ impl EstimatesExportEstimatesAsyncLegacy {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
@@ -1399,6 +1444,7 @@ impl rt::ExportRequest for EstimatesExportEstimatesAsyncLegacy {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
@@ -1408,12 +1454,14 @@ impl rt::ExportRequest for EstimatesExportEstimatesAsyncLegacy {
 impl EstimatesExportEstimatesAsyncLegacy {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
         rt::export_items(self)
     }
@@ -1426,6 +1474,7 @@ impl std::future::IntoFuture for EstimatesExportEstimatesAsyncLegacy {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportEstimatesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1478,6 +1527,7 @@ impl EstimatesStatusGetEstimateStatusChanges {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
@@ -1496,6 +1546,7 @@ impl std::future::IntoFuture for EstimatesStatusGetEstimateStatusChanges {
     type IntoFuture = rt::ResponseFuture<
         Vec<super::models::EstimateStatusChangesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1607,6 +1658,7 @@ impl ProposalTemplatesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1619,6 +1671,7 @@ impl ProposalTemplatesCreate {
 impl std::future::IntoFuture for ProposalTemplatesCreate {
     type Output = Result<super::models::ProposalTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProposalTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1643,6 +1696,7 @@ impl ProposalTemplatesDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1657,6 +1711,7 @@ impl ProposalTemplatesDelete {
 impl std::future::IntoFuture for ProposalTemplatesDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1726,6 +1781,7 @@ impl ProposalTemplatesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
@@ -1752,6 +1808,7 @@ impl rt::PagedRequest for ProposalTemplatesGet {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
@@ -1760,12 +1817,14 @@ impl rt::PagedRequest for ProposalTemplatesGet {
 }
 impl ProposalTemplatesGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ProposalTemplateResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProposalTemplateResponse> {
         rt::items(self)
     }
@@ -1775,6 +1834,7 @@ impl std::future::IntoFuture for ProposalTemplatesGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ProposalTemplateResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1799,6 +1859,7 @@ impl ProposalTemplatesGetById {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1813,6 +1874,7 @@ impl ProposalTemplatesGetById {
 impl std::future::IntoFuture for ProposalTemplatesGetById {
     type Output = Result<super::models::ProposalTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProposalTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1838,6 +1900,7 @@ impl ProposalTemplatesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1853,6 +1916,7 @@ impl ProposalTemplatesUpdate {
 impl std::future::IntoFuture for ProposalTemplatesUpdate {
     type Output = Result<super::models::ProposalTemplateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProposalTemplateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1907,6 +1971,7 @@ impl ProposalTypesGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTypesResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1919,6 +1984,7 @@ impl ProposalTypesGet {
 impl std::future::IntoFuture for ProposalTypesGet {
     type Output = Result<super::models::ProposalTypesResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProposalTypesResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -5,196 +5,290 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `SchedulingPro.V2.Address`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Address {
     /// Street
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// City
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Zip
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Country
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Address {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.Customer`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Customer {
     /// Whether this is a new customer
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isNewCustomer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isNewCustomer", skip_serializing_if = "Option::is_none")]
     pub is_new_customer: Option<bool>,
     /// Customer ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Customer first name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Customer last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Customer email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Customer phone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Location ID
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Whether this is a new Location
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isNewLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isNewLocation", skip_serializing_if = "Option::is_none")]
     pub is_new_location: Option<bool>,
     /// Customer Address Information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Browser Name
-    #[serde(rename = "browserName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserName", skip_serializing_if = "Option::is_none")]
     pub browser_name: Option<String>,
     /// Browser Version
-    #[serde(rename = "browserVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserVersion", skip_serializing_if = "Option::is_none")]
     pub browser_version: Option<String>,
     /// CPU Architecture
-    #[serde(
-        rename = "cpuArchitecture",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cpuArchitecture", skip_serializing_if = "Option::is_none")]
     pub cpu_architecture: Option<String>,
     /// Device Model
-    #[serde(rename = "deviceModel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deviceModel", skip_serializing_if = "Option::is_none")]
     pub device_model: Option<String>,
     /// Device Type
-    #[serde(rename = "deviceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
     /// Device Vendor
-    #[serde(rename = "deviceVendor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deviceVendor", skip_serializing_if = "Option::is_none")]
     pub device_vendor: Option<String>,
     /// Engine Name
-    #[serde(rename = "engineName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "engineName", skip_serializing_if = "Option::is_none")]
     pub engine_name: Option<String>,
     /// Engine Version
-    #[serde(rename = "engineVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "engineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
     /// IP Address
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Flag whether this session was bot or not
-    #[serde(rename = "isBot", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isBot", skip_serializing_if = "Option::is_none")]
     pub is_bot: Option<bool>,
     /// OS Name
-    #[serde(rename = "osName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "osName", skip_serializing_if = "Option::is_none")]
     pub os_name: Option<String>,
     /// OS Version
-    #[serde(rename = "osVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "osVersion", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// User Agent
-    #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userAgent", skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for Customer {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isNewCustomer" => self.is_new_customer = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            "isNewLocation" => self.is_new_location = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "browserName" => self.browser_name = map.next_value()?,
+            "browserVersion" => self.browser_version = map.next_value()?,
+            "cpuArchitecture" => self.cpu_architecture = map.next_value()?,
+            "deviceModel" => self.device_model = map.next_value()?,
+            "deviceType" => self.device_type = map.next_value()?,
+            "deviceVendor" => self.device_vendor = map.next_value()?,
+            "engineName" => self.engine_name = map.next_value()?,
+            "engineVersion" => self.engine_version = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "isBot" => self.is_bot = map.next_value()?,
+            "osName" => self.os_name = map.next_value()?,
+            "osVersion" => self.os_version = map.next_value()?,
+            "userAgent" => self.user_agent = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for Customer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.MilestoneFrequencyCount`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MilestoneFrequencyCount {
     /// The total number of sessions that have reached the Opened milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub opened: Option<i32>,
     /// The total number of sessions that have reached the Zipcode milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zipcode: Option<i32>,
     /// The total number of sessions that have reached the Interacted milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interacted: Option<i32>,
     /// The total number of sessions that have reached the Issue milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issue: Option<i32>,
     /// The total number of sessions that have reached the Schedule milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<i32>,
     /// The total number of sessions that have reached the Customer milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<i32>,
     /// The total number of sessions that have reached the Details milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<i32>,
     /// The total number of sessions that have reached the Booked milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub booked: Option<i32>,
     /// The total number of sessions that have been abandoned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub abandoned: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MilestoneFrequencyCount {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "opened" => self.opened = map.next_value()?,
+            "zipcode" => self.zipcode = map.next_value()?,
+            "interacted" => self.interacted = map.next_value()?,
+            "issue" => self.issue = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            "booked" => self.booked = map.next_value()?,
+            "abandoned" => self.abandoned = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MilestoneFrequencyCount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.RouterPerformanceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterPerformanceResponse {
     /// Router ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The total number of sessions that have reached the Opened milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "openedCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "openedCount", skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
     /// The total number of sessions that have reached the Interacted milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "interactedCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "interactedCount", skip_serializing_if = "Option::is_none")]
     pub interacted_count: Option<i32>,
     /// Session counts by SchedulerID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "sessionCountBySchedulerId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub session_count_by_scheduler_id: Option<Vec<RouterSchedulerSessionPerformance>>,
@@ -203,193 +297,268 @@ pub struct RouterPerformanceResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for RouterPerformanceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "openedCount" => self.opened_count = map.next_value()?,
+            "interactedCount" => self.interacted_count = map.next_value()?,
+            "sessionCountBySchedulerId" => {
+                self.session_count_by_scheduler_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RouterPerformanceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.RouterSchedulerSessionPerformance`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterSchedulerSessionPerformance {
     /// Scheduler ID. Null value represents sessions that have not been routed to a scheduler.
-    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "schedulerId", skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// The total number of scheduler sessions that have reached the Opened milestone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "openedCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "openedCount", skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for RouterSchedulerSessionPerformance {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schedulerId" => self.scheduler_id = map.next_value()?,
+            "openedCount" => self.opened_count = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RouterSchedulerSessionPerformance {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.RouterSessionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterSessionResponse {
     /// Session ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When this session was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this session was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "lastCheckinDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastCheckinDate", skip_serializing_if = "Option::is_none")]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
-    #[serde(rename = "sessionOutcome", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sessionOutcome", skip_serializing_if = "Option::is_none")]
     pub session_outcome: Option<String>,
     /// Scheduler ID if user was routed to a scheduler, where session was upgraded from router to scheduler
-    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "schedulerId", skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Booking ID if a booking was created from this session
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Lead ID if a lead was created from this session
-    #[serde(rename = "leadId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// GBP Name
-    #[serde(rename = "gbpName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "gbpName", skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
     /// Timeslot start
-    #[serde(rename = "timeslotStart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeslotStart", skip_serializing_if = "Option::is_none")]
     pub timeslot_start: Option<rt::DateTime>,
     /// Timeslot end
-    #[serde(rename = "timeslotEnd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeslotEnd", skip_serializing_if = "Option::is_none")]
     pub timeslot_end: Option<rt::DateTime>,
     /// Category of the job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
-    #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Customer Responses
-    #[serde(
-        rename = "customerResponses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerResponses", skip_serializing_if = "Option::is_none")]
     pub customer_responses: Option<Vec<String>>,
     /// Customer customer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Source tracking information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "sourceTracking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceTracking", skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications
-    #[serde(
-        rename = "mobileNotificationOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mobileNotificationOptIn", skip_serializing_if = "Option::is_none")]
     pub mobile_notification_opt_in: Option<bool>,
     /// Blocker Type
-    #[serde(rename = "blockerType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "blockerType", skip_serializing_if = "Option::is_none")]
     pub blocker_type: Option<String>,
     /// Additional data for the blocker to book
     #[serde(
         rename = "blockerToBookAdditionalData",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub blocker_to_book_additional_data: Option<String>,
     /// Last Step
-    #[serde(rename = "lastStep", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastStep", skip_serializing_if = "Option::is_none")]
     pub last_step: Option<String>,
     /// Dispatch Fee Quoted
-    #[serde(
-        rename = "dispatchFeeQuoted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dispatchFeeQuoted", skip_serializing_if = "Option::is_none")]
     pub dispatch_fee_quoted: Option<String>,
     /// Is Location Takeover
-    #[serde(
-        rename = "isLocationTakeover",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isLocationTakeover", skip_serializing_if = "Option::is_none")]
     pub is_location_takeover: Option<bool>,
     /// Custom Opt In
-    #[serde(rename = "customOptIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customOptIn", skip_serializing_if = "Option::is_none")]
     pub custom_opt_in: Option<bool>,
     /// Marketing Opt In
-    #[serde(rename = "marketingOptIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "marketingOptIn", skip_serializing_if = "Option::is_none")]
     pub marketing_opt_in: Option<bool>,
     /// Membership Interest
-    #[serde(
-        rename = "membershipInterest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipInterest", skip_serializing_if = "Option::is_none")]
     pub membership_interest: Option<String>,
     /// Indicates whether the payment info was captured
-    #[serde(
-        rename = "paymentInfoCaptured",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentInfoCaptured", skip_serializing_if = "Option::is_none")]
     pub payment_info_captured: Option<bool>,
     /// External ID
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Recurring Service ID
-    #[serde(
-        rename = "recurringServiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_id: Option<i64>,
     /// Campaign Name
-    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// Linear Navigation Enabled
-    #[serde(
-        rename = "linearNavigationEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linearNavigationEnabled", skip_serializing_if = "Option::is_none")]
     pub linear_navigation_enabled: Option<bool>,
     /// AI Mode Enabled
-    #[serde(rename = "aiModeEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aiModeEnabled", skip_serializing_if = "Option::is_none")]
     pub ai_mode_enabled: Option<bool>,
     /// Previous Session ID
-    #[serde(
-        rename = "previousSessionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "previousSessionId", skip_serializing_if = "Option::is_none")]
     pub previous_session_id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for RouterSessionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "lastCheckinDate" => self.last_checkin_date = map.next_value()?,
+            "sessionOutcome" => self.session_outcome = map.next_value()?,
+            "schedulerId" => self.scheduler_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "leadId" => self.lead_id = map.next_value()?,
+            "gbpName" => self.gbp_name = map.next_value()?,
+            "timeslotStart" => self.timeslot_start = map.next_value()?,
+            "timeslotEnd" => self.timeslot_end = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "zoneId" => self.zone_id = map.next_value()?,
+            "customerResponses" => self.customer_responses = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "sourceTracking" => self.source_tracking = map.next_value()?,
+            "mobileNotificationOptIn" => {
+                self.mobile_notification_opt_in = map.next_value()?;
+            }
+            "blockerType" => self.blocker_type = map.next_value()?,
+            "blockerToBookAdditionalData" => {
+                self.blocker_to_book_additional_data = map.next_value()?;
+            }
+            "lastStep" => self.last_step = map.next_value()?,
+            "dispatchFeeQuoted" => self.dispatch_fee_quoted = map.next_value()?,
+            "isLocationTakeover" => self.is_location_takeover = map.next_value()?,
+            "customOptIn" => self.custom_opt_in = map.next_value()?,
+            "marketingOptIn" => self.marketing_opt_in = map.next_value()?,
+            "membershipInterest" => self.membership_interest = map.next_value()?,
+            "paymentInfoCaptured" => self.payment_info_captured = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "recurringServiceId" => self.recurring_service_id = map.next_value()?,
+            "campaignName" => self.campaign_name = map.next_value()?,
+            "linearNavigationEnabled" => {
+                self.linear_navigation_enabled = map.next_value()?;
+            }
+            "aiModeEnabled" => self.ai_mode_enabled = map.next_value()?,
+            "previousSessionId" => self.previous_session_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for RouterSessionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `SchedulingPro.V2.SchedulerMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -447,74 +616,56 @@ impl rt::QueryValue for SchedulerMode {
     }
 }
 /// Schema `SchedulingPro.V2.SchedulerPerformanceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerPerformanceResponse {
     /// Scheduler ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Scheduler Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "schedulerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "schedulerName", skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     /// Brand Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "brandName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "brandName", skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// Scheduler Completion Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "schedulerCompletionRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerCompletionRate", skip_serializing_if = "Option::is_none")]
     pub scheduler_completion_rate: Option<f64>,
     /// Opened Completion Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "openedCompletionRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "openedCompletionRate", skip_serializing_if = "Option::is_none")]
     pub opened_completion_rate: Option<f64>,
     /// The total number of customer contacts captured
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalCustomerContactsCaptured",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_customer_contacts_captured: Option<i32>,
     /// The total number of jobs created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalJobsCreated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalJobsCreated", skip_serializing_if = "Option::is_none")]
     pub total_jobs_created: Option<i32>,
     /// The total number of bookings created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalBookingsCreated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalBookingsCreated", skip_serializing_if = "Option::is_none")]
     pub total_bookings_created: Option<i32>,
     /// The total number of bookings created from abandoned sessions
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalAbandonedSessionsSentToBookings",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_abandoned_sessions_sent_to_bookings: Option<i32>,
@@ -523,7 +674,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalAbandonedSessionsSentToLeads",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_abandoned_sessions_sent_to_leads: Option<i32>,
@@ -532,7 +682,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessionsRecoveryLink",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions_recovery_link: Option<i32>,
@@ -541,7 +690,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessionsRecoveryLink",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions_recovery_link: Option<i32>,
@@ -550,7 +698,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessionsAiAgent",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions_ai_agent: Option<i32>,
@@ -559,7 +706,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessionsAiAgent",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions_ai_agent: Option<i32>,
@@ -568,7 +714,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalSmsSentToRecoverAbandonedSessionRecoveryLink",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_sms_sent_to_recover_abandoned_session_recovery_link: Option<i32>,
@@ -577,7 +722,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalSmsSentToRecoverAbandonedSessionAiAgent",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_sms_sent_to_recover_abandoned_session_ai_agent: Option<i32>,
@@ -586,7 +730,6 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessions",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions: Option<i32>,
@@ -595,347 +738,494 @@ pub struct SchedulerPerformanceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessions",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions: Option<i32>,
     /// The total number of membership interest
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "totalMembershipInterest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalMembershipInterest", skip_serializing_if = "Option::is_none")]
     pub total_membership_interest: Option<i32>,
     /// The total number of sessions
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "totalSessions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalSessions", skip_serializing_if = "Option::is_none")]
     pub total_sessions: Option<i32>,
     /// Milestone Frequency Count
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "milestoneFrequencyCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "milestoneFrequencyCount", skip_serializing_if = "Option::is_none")]
     pub milestone_frequency_count: Option<MilestoneFrequencyCount>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SchedulerPerformanceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "schedulerName" => self.scheduler_name = map.next_value()?,
+            "brandName" => self.brand_name = map.next_value()?,
+            "schedulerCompletionRate" => {
+                self.scheduler_completion_rate = map.next_value()?;
+            }
+            "openedCompletionRate" => self.opened_completion_rate = map.next_value()?,
+            "totalCustomerContactsCaptured" => {
+                self.total_customer_contacts_captured = map.next_value()?;
+            }
+            "totalJobsCreated" => self.total_jobs_created = map.next_value()?,
+            "totalBookingsCreated" => self.total_bookings_created = map.next_value()?,
+            "totalAbandonedSessionsSentToBookings" => {
+                self.total_abandoned_sessions_sent_to_bookings = map.next_value()?;
+            }
+            "totalAbandonedSessionsSentToLeads" => {
+                self.total_abandoned_sessions_sent_to_leads = map.next_value()?;
+            }
+            "totalBookingsRecoveredFromAbandonedSessionsRecoveryLink" => {
+                self.total_bookings_recovered_from_abandoned_sessions_recovery_link = map
+                    .next_value()?;
+            }
+            "totalJobsRecoveredFromAbandonedSessionsRecoveryLink" => {
+                self.total_jobs_recovered_from_abandoned_sessions_recovery_link = map
+                    .next_value()?;
+            }
+            "totalBookingsRecoveredFromAbandonedSessionsAiAgent" => {
+                self.total_bookings_recovered_from_abandoned_sessions_ai_agent = map
+                    .next_value()?;
+            }
+            "totalJobsRecoveredFromAbandonedSessionsAiAgent" => {
+                self.total_jobs_recovered_from_abandoned_sessions_ai_agent = map
+                    .next_value()?;
+            }
+            "totalSmsSentToRecoverAbandonedSessionRecoveryLink" => {
+                self.total_sms_sent_to_recover_abandoned_session_recovery_link = map
+                    .next_value()?;
+            }
+            "totalSmsSentToRecoverAbandonedSessionAiAgent" => {
+                self.total_sms_sent_to_recover_abandoned_session_ai_agent = map
+                    .next_value()?;
+            }
+            "totalBookingsRecoveredFromAbandonedSessions" => {
+                self.total_bookings_recovered_from_abandoned_sessions = map.next_value()?;
+            }
+            "totalJobsRecoveredFromAbandonedSessions" => {
+                self.total_jobs_recovered_from_abandoned_sessions = map.next_value()?;
+            }
+            "totalMembershipInterest" => {
+                self.total_membership_interest = map.next_value()?;
+            }
+            "totalSessions" => self.total_sessions = map.next_value()?,
+            "milestoneFrequencyCount" => {
+                self.milestone_frequency_count = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SchedulerPerformanceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.SchedulerResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerResponse {
     /// Scheduler ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Scheduler name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Company Name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "companyName", skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// When this scheduler was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this scheduler was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Scheduler Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "schedulerStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "schedulerStatus", skip_serializing_if = "Option::is_none")]
     pub scheduler_status: Option<String>,
     /// Scheduler Data API Key used for embedding the Scheduler
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dataApiKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataApiKey", skip_serializing_if = "Option::is_none")]
     pub data_api_key: Option<String>,
     /// Denotes if this is the default scheduler
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// whether this scheduler is in Standard Online Booking mode or Call Center mode
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<SchedulerMode>,
     /// Link that can be used to directly open this scheduler
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "quickLaunchLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quickLaunchLink", skip_serializing_if = "Option::is_none")]
     pub quick_launch_link: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SchedulerResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "companyName" => self.company_name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "schedulerStatus" => self.scheduler_status = map.next_value()?,
+            "dataApiKey" => self.data_api_key = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            "quickLaunchLink" => self.quick_launch_link = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SchedulerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.SchedulerSessionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerSessionResponse {
     /// Session ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When this session was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this session was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "lastCheckinDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastCheckinDate", skip_serializing_if = "Option::is_none")]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
-    #[serde(rename = "sessionOutcome", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sessionOutcome", skip_serializing_if = "Option::is_none")]
     pub session_outcome: Option<String>,
     /// Scheduler ID if user was routed to a scheduler, where session was upgraded from router to scheduler
-    #[serde(rename = "schedulerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "schedulerId", skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// Job ID if a job was created from this session
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Booking ID if a booking was created from this session
-    #[serde(rename = "bookingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookingId", skip_serializing_if = "Option::is_none")]
     pub booking_id: Option<i64>,
     /// Lead ID if a lead was created from this session
-    #[serde(rename = "leadId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// GBP Name
-    #[serde(rename = "gbpName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "gbpName", skip_serializing_if = "Option::is_none")]
     pub gbp_name: Option<String>,
     /// Timeslot start
-    #[serde(rename = "timeslotStart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeslotStart", skip_serializing_if = "Option::is_none")]
     pub timeslot_start: Option<rt::DateTime>,
     /// Timeslot end
-    #[serde(rename = "timeslotEnd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeslotEnd", skip_serializing_if = "Option::is_none")]
     pub timeslot_end: Option<rt::DateTime>,
     /// Category of the job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Job type ID
-    #[serde(rename = "jobTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Business unit ID
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
-    #[serde(rename = "zoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Customer Responses
-    #[serde(
-        rename = "customerResponses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "customerResponses", skip_serializing_if = "Option::is_none")]
     pub customer_responses: Option<Vec<String>>,
     /// Customer customer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Source tracking information
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "sourceTracking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceTracking", skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications
-    #[serde(
-        rename = "mobileNotificationOptIn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mobileNotificationOptIn", skip_serializing_if = "Option::is_none")]
     pub mobile_notification_opt_in: Option<bool>,
     /// Blocker Type
-    #[serde(rename = "blockerType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "blockerType", skip_serializing_if = "Option::is_none")]
     pub blocker_type: Option<String>,
     /// Additional data for the blocker to book
     #[serde(
         rename = "blockerToBookAdditionalData",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub blocker_to_book_additional_data: Option<String>,
     /// Last Step
-    #[serde(rename = "lastStep", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastStep", skip_serializing_if = "Option::is_none")]
     pub last_step: Option<String>,
     /// Dispatch Fee Quoted
-    #[serde(
-        rename = "dispatchFeeQuoted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dispatchFeeQuoted", skip_serializing_if = "Option::is_none")]
     pub dispatch_fee_quoted: Option<String>,
     /// Is Location Takeover
-    #[serde(
-        rename = "isLocationTakeover",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isLocationTakeover", skip_serializing_if = "Option::is_none")]
     pub is_location_takeover: Option<bool>,
     /// Custom Opt In
-    #[serde(rename = "customOptIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customOptIn", skip_serializing_if = "Option::is_none")]
     pub custom_opt_in: Option<bool>,
     /// Marketing Opt In
-    #[serde(rename = "marketingOptIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "marketingOptIn", skip_serializing_if = "Option::is_none")]
     pub marketing_opt_in: Option<bool>,
     /// Membership Interest
-    #[serde(
-        rename = "membershipInterest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "membershipInterest", skip_serializing_if = "Option::is_none")]
     pub membership_interest: Option<String>,
     /// Indicates whether the payment info was captured
-    #[serde(
-        rename = "paymentInfoCaptured",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentInfoCaptured", skip_serializing_if = "Option::is_none")]
     pub payment_info_captured: Option<bool>,
     /// External ID
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Recurring Service ID
-    #[serde(
-        rename = "recurringServiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "recurringServiceId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_id: Option<i64>,
     /// Campaign Name
-    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// Linear Navigation Enabled
-    #[serde(
-        rename = "linearNavigationEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linearNavigationEnabled", skip_serializing_if = "Option::is_none")]
     pub linear_navigation_enabled: Option<bool>,
     /// AI Mode Enabled
-    #[serde(rename = "aiModeEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aiModeEnabled", skip_serializing_if = "Option::is_none")]
     pub ai_mode_enabled: Option<bool>,
     /// Previous Session ID
-    #[serde(
-        rename = "previousSessionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "previousSessionId", skip_serializing_if = "Option::is_none")]
     pub previous_session_id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SchedulerSessionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "lastCheckinDate" => self.last_checkin_date = map.next_value()?,
+            "sessionOutcome" => self.session_outcome = map.next_value()?,
+            "schedulerId" => self.scheduler_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "bookingId" => self.booking_id = map.next_value()?,
+            "leadId" => self.lead_id = map.next_value()?,
+            "gbpName" => self.gbp_name = map.next_value()?,
+            "timeslotStart" => self.timeslot_start = map.next_value()?,
+            "timeslotEnd" => self.timeslot_end = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "jobTypeId" => self.job_type_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "zoneId" => self.zone_id = map.next_value()?,
+            "customerResponses" => self.customer_responses = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "sourceTracking" => self.source_tracking = map.next_value()?,
+            "mobileNotificationOptIn" => {
+                self.mobile_notification_opt_in = map.next_value()?;
+            }
+            "blockerType" => self.blocker_type = map.next_value()?,
+            "blockerToBookAdditionalData" => {
+                self.blocker_to_book_additional_data = map.next_value()?;
+            }
+            "lastStep" => self.last_step = map.next_value()?,
+            "dispatchFeeQuoted" => self.dispatch_fee_quoted = map.next_value()?,
+            "isLocationTakeover" => self.is_location_takeover = map.next_value()?,
+            "customOptIn" => self.custom_opt_in = map.next_value()?,
+            "marketingOptIn" => self.marketing_opt_in = map.next_value()?,
+            "membershipInterest" => self.membership_interest = map.next_value()?,
+            "paymentInfoCaptured" => self.payment_info_captured = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "recurringServiceId" => self.recurring_service_id = map.next_value()?,
+            "campaignName" => self.campaign_name = map.next_value()?,
+            "linearNavigationEnabled" => {
+                self.linear_navigation_enabled = map.next_value()?;
+            }
+            "aiModeEnabled" => self.ai_mode_enabled = map.next_value()?,
+            "previousSessionId" => self.previous_session_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SchedulerSessionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `SchedulingPro.V2.SourceTracking`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SourceTracking {
     /// Whether the session came from Reserve with Google
-    #[serde(rename = "isRWGSession", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isRWGSession", skip_serializing_if = "Option::is_none")]
     pub is_rwg_session: Option<bool>,
     /// Campaign ID
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Campaign Name
-    #[serde(rename = "landingPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "landingPageUrl", skip_serializing_if = "Option::is_none")]
     pub landing_page_url: Option<String>,
     /// Google Click ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gclid: Option<String>,
     /// Facebook Click ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fbclid: Option<String>,
     /// Microsoft Click ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub msclkid: Option<String>,
     /// UTM Source
-    #[serde(rename = "utmSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// UTM Medium
-    #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// UTM Campaign
-    #[serde(rename = "utmCampaign", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// UTM Content
-    #[serde(rename = "utmAdgroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmAdgroup", skip_serializing_if = "Option::is_none")]
     pub utm_adgroup: Option<String>,
     /// UTM Term
-    #[serde(rename = "utmTerm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmTerm", skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
     /// UTM Content
-    #[serde(rename = "utmContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "utmContent", skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Google Analytics Client ID
-    #[serde(
-        rename = "googleAnalyticsClientId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "googleAnalyticsClientId", skip_serializing_if = "Option::is_none")]
     pub google_analytics_client_id: Option<String>,
     /// Booked From
-    #[serde(rename = "bookedFrom", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bookedFrom", skip_serializing_if = "Option::is_none")]
     pub booked_from: Option<String>,
     /// Sourced From Marketing Pro
-    #[serde(
-        rename = "sourcedFromMarketingPro",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourcedFromMarketingPro", skip_serializing_if = "Option::is_none")]
     pub sourced_from_marketing_pro: Option<String>,
     /// gbraid
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gbraid: Option<String>,
     /// wbraid
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wbraid: Option<String>,
     /// Marketing Source
-    #[serde(
-        rename = "marketingSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "marketingSource", skip_serializing_if = "Option::is_none")]
     pub marketing_source: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SourceTracking {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isRWGSession" => self.is_rwg_session = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "landingPageUrl" => self.landing_page_url = map.next_value()?,
+            "gclid" => self.gclid = map.next_value()?,
+            "fbclid" => self.fbclid = map.next_value()?,
+            "msclkid" => self.msclkid = map.next_value()?,
+            "utmSource" => self.utm_source = map.next_value()?,
+            "utmMedium" => self.utm_medium = map.next_value()?,
+            "utmCampaign" => self.utm_campaign = map.next_value()?,
+            "utmAdgroup" => self.utm_adgroup = map.next_value()?,
+            "utmTerm" => self.utm_term = map.next_value()?,
+            "utmContent" => self.utm_content = map.next_value()?,
+            "googleAnalyticsClientId" => {
+                self.google_analytics_client_id = map.next_value()?;
+            }
+            "bookedFrom" => self.booked_from = map.next_value()?,
+            "sourcedFromMarketingPro" => {
+                self.sourced_from_marketing_pro = map.next_value()?;
+            }
+            "gbraid" => self.gbraid = map.next_value()?,
+            "wbraid" => self.wbraid = map.next_value()?,
+            "marketingSource" => self.marketing_source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SourceTracking {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

@@ -77,6 +77,7 @@ impl RouterRouterPerformance {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::RouterPerformanceResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -93,6 +94,7 @@ impl RouterRouterPerformance {
 impl std::future::IntoFuture for RouterRouterPerformance {
     type Output = Result<super::models::RouterPerformanceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::RouterPerformanceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -173,6 +175,7 @@ impl RouterRouterSessions {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
@@ -202,6 +205,7 @@ impl rt::PagedRequest for RouterRouterSessions {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
@@ -210,12 +214,14 @@ impl rt::PagedRequest for RouterRouterSessions {
 }
 impl RouterRouterSessions {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::RouterSessionResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::RouterSessionResponse> {
         rt::items(self)
     }
@@ -225,6 +231,7 @@ impl std::future::IntoFuture for RouterRouterSessions {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::RouterSessionResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -323,6 +330,7 @@ impl SchedulerSchedulerPerformance {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
@@ -341,6 +349,7 @@ impl SchedulerSchedulerPerformance {
 impl std::future::IntoFuture for SchedulerSchedulerPerformance {
     type Output = Result<super::models::SchedulerPerformanceResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::SchedulerPerformanceResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -421,6 +430,7 @@ impl SchedulerSchedulerSessions {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
@@ -450,6 +460,7 @@ impl rt::PagedRequest for SchedulerSchedulerSessions {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
@@ -458,12 +469,14 @@ impl rt::PagedRequest for SchedulerSchedulerSessions {
 }
 impl SchedulerSchedulerSessions {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::SchedulerSessionResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SchedulerSessionResponse> {
         rt::items(self)
     }
@@ -473,6 +486,7 @@ impl std::future::IntoFuture for SchedulerSchedulerSessions {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::SchedulerSessionResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -552,6 +566,7 @@ impl SchedulerSchedulers {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
@@ -578,16 +593,19 @@ impl rt::PagedRequest for SchedulerSchedulers {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
         self.send()
     }
 }
 impl SchedulerSchedulers {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::SchedulerResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SchedulerResponse> {
         rt::items(self)
     }
@@ -595,6 +613,7 @@ impl SchedulerSchedulers {
 impl std::future::IntoFuture for SchedulerSchedulers {
     type Output = Result<rt::Paged<super::models::SchedulerResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

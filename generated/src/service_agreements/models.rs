@@ -281,249 +281,296 @@ impl rt::QueryValue for CancellationInvoiceMode {
     }
 }
 /// Schema `ServiceAgreements.V2.CustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Custom field type id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `ServiceAgreements.V2.ExportServiceAgreementResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportServiceAgreementResponse {
     /// Service agreement ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Service agreement name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When the service agreement was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
-    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "templateFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "templateFields", skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
     /// Optional text summary of the agreement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Imported amount already billed for this agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "importedDeferredAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "importedDeferredAmount", skip_serializing_if = "Option::is_none")]
     pub imported_deferred_amount: Option<rt::Decimal>,
     /// Imported amount of recognized revenue for this agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "importedRecognizedAmount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub imported_recognized_amount: Option<rt::Decimal>,
     /// Duration of the agreement in months (can be absent when the agreement is still being built)
-    #[serde(rename = "durationMonths", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationMonths", skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "autoRenew", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "autoRenew", skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<bool>,
     /// Indicates the next agreement ID that renews the current agreement (null means the agreement was not renewed)
-    #[serde(
-        rename = "renewalAgreementId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalAgreementId", skip_serializing_if = "Option::is_none")]
     pub renewal_agreement_id: Option<i64>,
     /// The start date of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::Date>,
     /// The end date of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
     pub end_date: Option<rt::Date>,
     /// The billing schedule of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "billingSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingSchedule", skip_serializing_if = "Option::is_none")]
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
-    #[serde(
-        rename = "paymentMethodId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// The dollar amount of estimated travel cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedTravelCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedTravelCost", skip_serializing_if = "Option::is_none")]
     pub estimated_travel_cost: Option<rt::Decimal>,
     /// The dollar amount of estimated labor cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedLaborCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedLaborCost", skip_serializing_if = "Option::is_none")]
     pub estimated_labor_cost: Option<rt::Decimal>,
     /// The dollar amount of estimated material cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedMaterialCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedMaterialCost", skip_serializing_if = "Option::is_none")]
     pub estimated_material_cost: Option<rt::Decimal>,
     /// The markup percentage applied to labor cost of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "laborMarkupPercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborMarkupPercentage", skip_serializing_if = "Option::is_none")]
     pub labor_markup_percentage: Option<rt::Decimal>,
     /// The markup percentage applied to material cost of the agreement (can be absent when the agreement is still being built)
     #[serde(
         rename = "materialMarkupPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub material_markup_percentage: Option<rt::Decimal>,
     /// The dollar amount added to labor cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "laborSurcharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborSurcharge", skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "materialSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSurcharge", skip_serializing_if = "Option::is_none")]
     pub material_surcharge: Option<rt::Decimal>,
     /// The total price of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "totalAgreementPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalAgreementPrice", skip_serializing_if = "Option::is_none")]
     pub total_agreement_price: Option<rt::Decimal>,
     /// The estimated gross margin in dollars for the agreement (can be absent when the agreement is still being built)
     #[serde(
         rename = "estimatedGrossMarginAmount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_gross_margin_amount: Option<rt::Decimal>,
     /// The estimated gross margin as a percentage of the Total Agreement Price (can be absent when the agreement is still being built)
     #[serde(
         rename = "estimatedGrossMarginPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_gross_margin_percentage: Option<rt::Decimal>,
     /// ID of a rate sheet (Client-Specific Pricing Rule) assigned to the service agreement
-    #[serde(rename = "rateSheetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateSheetId", skip_serializing_if = "Option::is_none")]
     pub rate_sheet_id: Option<i64>,
     /// ID of the employee assigned to the agreement
-    #[serde(
-        rename = "accountManagerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountManagerId", skip_serializing_if = "Option::is_none")]
     pub account_manager_id: Option<i64>,
     /// ID of the employee or technician that sold this agreement
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this agreement still exists, or was deleted already.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExportServiceAgreementResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "modifiedById" => self.modified_by_id = map.next_value()?,
+            "templateFields" => self.template_fields = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "locationIds" => self.location_ids = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "importedDeferredAmount" => self.imported_deferred_amount = map.next_value()?,
+            "importedRecognizedAmount" => {
+                self.imported_recognized_amount = map.next_value()?;
+            }
+            "durationMonths" => self.duration_months = map.next_value()?,
+            "autoRenew" => self.auto_renew = map.next_value()?,
+            "renewalAgreementId" => self.renewal_agreement_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "billingSchedule" => self.billing_schedule = map.next_value()?,
+            "paymentTermId" => self.payment_term_id = map.next_value()?,
+            "paymentMethodId" => self.payment_method_id = map.next_value()?,
+            "estimatedTravelCost" => self.estimated_travel_cost = map.next_value()?,
+            "estimatedLaborCost" => self.estimated_labor_cost = map.next_value()?,
+            "estimatedMaterialCost" => self.estimated_material_cost = map.next_value()?,
+            "laborMarkupPercentage" => self.labor_markup_percentage = map.next_value()?,
+            "materialMarkupPercentage" => {
+                self.material_markup_percentage = map.next_value()?;
+            }
+            "laborSurcharge" => self.labor_surcharge = map.next_value()?,
+            "materialSurcharge" => self.material_surcharge = map.next_value()?,
+            "totalAgreementPrice" => self.total_agreement_price = map.next_value()?,
+            "estimatedGrossMarginAmount" => {
+                self.estimated_gross_margin_amount = map.next_value()?;
+            }
+            "estimatedGrossMarginPercentage" => {
+                self.estimated_gross_margin_percentage = map.next_value()?;
+            }
+            "rateSheetId" => self.rate_sheet_id = map.next_value()?,
+            "accountManagerId" => self.account_manager_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportServiceAgreementResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `ServiceAgreements.V2.PricingStrategyType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -672,413 +719,434 @@ impl rt::QueryValue for RevenueRecognitionMode {
     }
 }
 /// Schema `ServiceAgreements.V2.ServiceAgreementResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceAgreementResponse {
     /// Service agreement ID
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Service agreement name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When the service agreement was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
-    #[serde(rename = "createdById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
-    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "templateFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "templateFields", skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
     /// Optional text summary of the agreement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Internal import ID label
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Imported amount already billed for this agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "importedDeferredAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "importedDeferredAmount", skip_serializing_if = "Option::is_none")]
     pub imported_deferred_amount: Option<rt::Decimal>,
     /// Imported amount of recognized revenue for this agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "importedRecognizedAmount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub imported_recognized_amount: Option<rt::Decimal>,
     /// Duration of the agreement in months (can be absent when the agreement is still being built)
-    #[serde(rename = "durationMonths", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationMonths", skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "autoRenew", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "autoRenew", skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<bool>,
     /// Indicates the next agreement ID that renews the current agreement (null means the agreement was not renewed)
-    #[serde(
-        rename = "renewalAgreementId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "renewalAgreementId", skip_serializing_if = "Option::is_none")]
     pub renewal_agreement_id: Option<i64>,
     /// The start date of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::Date>,
     /// The end date of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
     pub end_date: Option<rt::Date>,
     /// The billing schedule of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "billingSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingSchedule", skip_serializing_if = "Option::is_none")]
     pub billing_schedule: Option<BillingScheduleType>,
     /// ID of the payment terms of the agreement (can be absent when the agreement is still being built)
-    #[serde(rename = "paymentTermId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentTermId", skip_serializing_if = "Option::is_none")]
     pub payment_term_id: Option<i64>,
     /// ID of the payment method of the agreement (can be absent when the agreement is still being built).
     /// Note there is a special hardcoded value of -1 that means "Cash or Check".
-    #[serde(
-        rename = "paymentMethodId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "paymentMethodId", skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<i64>,
     /// The dollar amount of estimated travel cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedTravelCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedTravelCost", skip_serializing_if = "Option::is_none")]
     pub estimated_travel_cost: Option<rt::Decimal>,
     /// The dollar amount of estimated labor cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedLaborCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedLaborCost", skip_serializing_if = "Option::is_none")]
     pub estimated_labor_cost: Option<rt::Decimal>,
     /// The dollar amount of estimated material cost for all visits (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "estimatedMaterialCost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "estimatedMaterialCost", skip_serializing_if = "Option::is_none")]
     pub estimated_material_cost: Option<rt::Decimal>,
     /// The markup percentage applied to labor cost of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "laborMarkupPercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborMarkupPercentage", skip_serializing_if = "Option::is_none")]
     pub labor_markup_percentage: Option<rt::Decimal>,
     /// The markup percentage applied to material cost of the agreement (can be absent when the agreement is still being built)
     #[serde(
         rename = "materialMarkupPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub material_markup_percentage: Option<rt::Decimal>,
     /// The dollar amount added to labor cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "laborSurcharge", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborSurcharge", skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "materialSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "materialSurcharge", skip_serializing_if = "Option::is_none")]
     pub material_surcharge: Option<rt::Decimal>,
     /// The total price of the agreement (can be absent when the agreement is still being built)
-    #[serde(
-        rename = "totalAgreementPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "totalAgreementPrice", skip_serializing_if = "Option::is_none")]
     pub total_agreement_price: Option<rt::Decimal>,
     /// The estimated gross margin in dollars for the agreement (can be absent when the agreement is still being built)
     #[serde(
         rename = "estimatedGrossMarginAmount",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_gross_margin_amount: Option<rt::Decimal>,
     /// The estimated gross margin as a percentage of the Total Agreement Price (can be absent when the agreement is still being built)
     #[serde(
         rename = "estimatedGrossMarginPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_gross_margin_percentage: Option<rt::Decimal>,
     /// ID of a rate sheet (Client-Specific Pricing Rule) assigned to the service agreement
-    #[serde(rename = "rateSheetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rateSheetId", skip_serializing_if = "Option::is_none")]
     pub rate_sheet_id: Option<i64>,
     /// ID of the employee assigned to the agreement
-    #[serde(
-        rename = "accountManagerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountManagerId", skip_serializing_if = "Option::is_none")]
     pub account_manager_id: Option<i64>,
     /// ID of the employee or technician that sold this agreement
-    #[serde(rename = "soldById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Tag type IDs associated with this service agreement.
     /// If this field is null, it means it was not requested to be loaded via the \`IncludeTags\` flag.
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ServiceAgreementResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdById" => self.created_by_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "modifiedById" => self.modified_by_id = map.next_value()?,
+            "templateFields" => self.template_fields = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "locationIds" => self.location_ids = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "importedDeferredAmount" => self.imported_deferred_amount = map.next_value()?,
+            "importedRecognizedAmount" => {
+                self.imported_recognized_amount = map.next_value()?;
+            }
+            "durationMonths" => self.duration_months = map.next_value()?,
+            "autoRenew" => self.auto_renew = map.next_value()?,
+            "renewalAgreementId" => self.renewal_agreement_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "billingSchedule" => self.billing_schedule = map.next_value()?,
+            "paymentTermId" => self.payment_term_id = map.next_value()?,
+            "paymentMethodId" => self.payment_method_id = map.next_value()?,
+            "estimatedTravelCost" => self.estimated_travel_cost = map.next_value()?,
+            "estimatedLaborCost" => self.estimated_labor_cost = map.next_value()?,
+            "estimatedMaterialCost" => self.estimated_material_cost = map.next_value()?,
+            "laborMarkupPercentage" => self.labor_markup_percentage = map.next_value()?,
+            "materialMarkupPercentage" => {
+                self.material_markup_percentage = map.next_value()?;
+            }
+            "laborSurcharge" => self.labor_surcharge = map.next_value()?,
+            "materialSurcharge" => self.material_surcharge = map.next_value()?,
+            "totalAgreementPrice" => self.total_agreement_price = map.next_value()?,
+            "estimatedGrossMarginAmount" => {
+                self.estimated_gross_margin_amount = map.next_value()?;
+            }
+            "estimatedGrossMarginPercentage" => {
+                self.estimated_gross_margin_percentage = map.next_value()?;
+            }
+            "rateSheetId" => self.rate_sheet_id = map.next_value()?,
+            "accountManagerId" => self.account_manager_id = map.next_value()?,
+            "soldById" => self.sold_by_id = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceAgreementResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `ServiceAgreements.V2.ServiceAgreementTemplateFieldsResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceAgreementTemplateFieldsResponse {
     /// ID of the template originally used to create this service agreement.
     /// Note that the content of the original template may have changed since the agreement's creation.
     /// The template fields in this object represent the current state of the service agreement, as they were captured at the time of creation.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "originalTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "originalTemplateId", skip_serializing_if = "Option::is_none")]
     pub original_template_id: Option<i64>,
     /// Revenue recognition mode to be used for a new service agreement
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "revenueRecognitionMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// General ledger account that will hold funds until recognition
     /// (this is only used for the Deferred revenue recognition)
-    #[serde(
-        rename = "generalLedgerAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// How to resolve the difference with the customer when service agreement is cancelled
     /// (this is only used for the Deferred revenue recognition)
-    #[serde(
-        rename = "invoiceCancellationMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoiceCancellationMode", skip_serializing_if = "Option::is_none")]
     pub invoice_cancellation_mode: Option<CancellationInvoiceMode>,
     /// Used for both revenue recognition modes:
     /// when Immediate, the service will be displayed in customer-facing invoices;
     /// when Deferred, the service is tied to the general ledger account chosen for this agreement.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "billingServiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingServiceId", skip_serializing_if = "Option::is_none")]
     pub billing_service_id: Option<i64>,
     /// Defines when the customer is billed for the service agreement.
-    #[serde(
-        rename = "billingScheduleType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "billingScheduleType", skip_serializing_if = "Option::is_none")]
     pub billing_schedule_type: Option<BillingScheduleType>,
     /// Negative liability services draw money from liability account when services are delivered
     /// (this is only used for the Deferred revenue recognition)
     #[serde(
         rename = "negativeLiabilityServiceId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub negative_liability_service_id: Option<i64>,
     /// Positive income services transfer money into the income account when services are delivered
     /// (this is only used for the Deferred revenue recognition)
-    #[serde(
-        rename = "positiveIncomeServiceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "positiveIncomeServiceId", skip_serializing_if = "Option::is_none")]
     pub positive_income_service_id: Option<i64>,
     /// The default labor cost / hour to be used in the UI when adding service agreement visits
-    #[serde(
-        rename = "defaultLaborCostPerHour",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultLaborCostPerHour", skip_serializing_if = "Option::is_none")]
     pub default_labor_cost_per_hour: Option<rt::Decimal>,
     /// The default extra travel cost / hour to be used in the UI when adding service agreement locations
     #[serde(
         rename = "defaultExtraTravelCostPerHour",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_extra_travel_cost_per_hour: Option<rt::Decimal>,
     /// The default pricing strategy to be used when creating a service agreement.
-    #[serde(
-        rename = "defaultPricingStrategy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultPricingStrategy", skip_serializing_if = "Option::is_none")]
     pub default_pricing_strategy: Option<PricingStrategyType>,
     /// The default target margin value used in gross margin target strategies when creating a service agreement.
     #[serde(
         rename = "defaultTargetMarginValue",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_target_margin_value: Option<rt::Decimal>,
     /// The default target margin value type used in gross margin target strategies when creating a service agreement.
     #[serde(
         rename = "defaultTargetMarginValueType",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_target_margin_value_type: Option<TargetMarginValueType>,
     /// The default price used in flat pricing strategies when creating a service agreement.
-    #[serde(
-        rename = "defaultFlatPrice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultFlatPrice", skip_serializing_if = "Option::is_none")]
     pub default_flat_price: Option<rt::Decimal>,
     /// The default percentage value used in markup and surcharge strategies when creating a service agreement
-    #[serde(
-        rename = "defaultMarkupPercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultMarkupPercentage", skip_serializing_if = "Option::is_none")]
     pub default_markup_percentage: Option<rt::Decimal>,
     /// The default surcharge amount used in markup and surcharge strategies when creating a service agreement
-    #[serde(
-        rename = "defaultSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultSurcharge", skip_serializing_if = "Option::is_none")]
     pub default_surcharge: Option<rt::Decimal>,
     /// The default percentage value of the labor markup to be used in the UI when creating a service agreement
     #[serde(
         rename = "defaultLaborMarkupPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_labor_markup_percentage: Option<rt::Decimal>,
     /// The default percentage value of the material markup to be used in the UI when creating a service agreement
     #[serde(
         rename = "defaultMaterialMarkupPercentage",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_material_markup_percentage: Option<rt::Decimal>,
     /// The default labor surcharge amount to be used in the UI when creating a service agreement
-    #[serde(
-        rename = "defaultLaborSurcharge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultLaborSurcharge", skip_serializing_if = "Option::is_none")]
     pub default_labor_surcharge: Option<rt::Decimal>,
     /// The default material surcharge amount to be used in the UI when creating a service agreement
     #[serde(
         rename = "defaultMaterialSurcharge",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_material_surcharge: Option<rt::Decimal>,
     /// The default rate sheet ID (Client-Specific Pricing Rule) to be used in the UI when creating a service agreement
-    #[serde(
-        rename = "defaultRateSheetId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultRateSheetId", skip_serializing_if = "Option::is_none")]
     pub default_rate_sheet_id: Option<i64>,
     /// The ID of the marketing campaign to be used by default when booking jobs for service agreement visits
-    #[serde(
-        rename = "defaultCampaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultCampaignId", skip_serializing_if = "Option::is_none")]
     pub default_campaign_id: Option<i64>,
     /// The ID of the document template to be used by default when creating service agreements
     #[serde(
         rename = "defaultDocumentTemplateId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub default_document_template_id: Option<i64>,
     /// The default auto-renew setting when creating a service agreement
-    #[serde(
-        rename = "defaultAutoRenew",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultAutoRenew", skip_serializing_if = "Option::is_none")]
     pub default_auto_renew: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ServiceAgreementTemplateFieldsResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "originalTemplateId" => self.original_template_id = map.next_value()?,
+            "revenueRecognitionMode" => self.revenue_recognition_mode = map.next_value()?,
+            "generalLedgerAccountId" => {
+                self.general_ledger_account_id = map.next_value()?;
+            }
+            "invoiceCancellationMode" => {
+                self.invoice_cancellation_mode = map.next_value()?;
+            }
+            "billingServiceId" => self.billing_service_id = map.next_value()?,
+            "billingScheduleType" => self.billing_schedule_type = map.next_value()?,
+            "negativeLiabilityServiceId" => {
+                self.negative_liability_service_id = map.next_value()?;
+            }
+            "positiveIncomeServiceId" => {
+                self.positive_income_service_id = map.next_value()?;
+            }
+            "defaultLaborCostPerHour" => {
+                self.default_labor_cost_per_hour = map.next_value()?;
+            }
+            "defaultExtraTravelCostPerHour" => {
+                self.default_extra_travel_cost_per_hour = map.next_value()?;
+            }
+            "defaultPricingStrategy" => self.default_pricing_strategy = map.next_value()?,
+            "defaultTargetMarginValue" => {
+                self.default_target_margin_value = map.next_value()?;
+            }
+            "defaultTargetMarginValueType" => {
+                self.default_target_margin_value_type = map.next_value()?;
+            }
+            "defaultFlatPrice" => self.default_flat_price = map.next_value()?,
+            "defaultMarkupPercentage" => {
+                self.default_markup_percentage = map.next_value()?;
+            }
+            "defaultSurcharge" => self.default_surcharge = map.next_value()?,
+            "defaultLaborMarkupPercentage" => {
+                self.default_labor_markup_percentage = map.next_value()?;
+            }
+            "defaultMaterialMarkupPercentage" => {
+                self.default_material_markup_percentage = map.next_value()?;
+            }
+            "defaultLaborSurcharge" => self.default_labor_surcharge = map.next_value()?,
+            "defaultMaterialSurcharge" => {
+                self.default_material_surcharge = map.next_value()?;
+            }
+            "defaultRateSheetId" => self.default_rate_sheet_id = map.next_value()?,
+            "defaultCampaignId" => self.default_campaign_id = map.next_value()?,
+            "defaultDocumentTemplateId" => {
+                self.default_document_template_id = map.next_value()?;
+            }
+            "defaultAutoRenew" => self.default_auto_renew = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceAgreementTemplateFieldsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `ServiceAgreements.V2.TargetMarginValueType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

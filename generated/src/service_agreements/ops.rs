@@ -68,6 +68,7 @@ impl ExportServiceAgreements {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -91,6 +92,7 @@ impl rt::ExportRequest for ExportServiceAgreements {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -102,12 +104,14 @@ impl rt::ExportRequest for ExportServiceAgreements {
 impl ExportServiceAgreements {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportServiceAgreementResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ExportServiceAgreementResponse> {
@@ -122,6 +126,7 @@ impl std::future::IntoFuture for ExportServiceAgreements {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -194,6 +199,7 @@ impl ServiceAgreementsGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceAgreementResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -208,6 +214,7 @@ impl ServiceAgreementsGet {
 impl std::future::IntoFuture for ServiceAgreementsGet {
     type Output = Result<super::models::ServiceAgreementResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ServiceAgreementResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -332,6 +339,7 @@ impl ServiceAgreementsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
@@ -366,6 +374,7 @@ impl rt::PagedRequest for ServiceAgreementsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
@@ -374,12 +383,14 @@ impl rt::PagedRequest for ServiceAgreementsGetList {
 }
 impl ServiceAgreementsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ServiceAgreementResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ServiceAgreementResponse> {
         rt::items(self)
     }
@@ -389,6 +400,7 @@ impl std::future::IntoFuture for ServiceAgreementsGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ServiceAgreementResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

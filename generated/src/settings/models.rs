@@ -80,17 +80,40 @@ impl AccountActionRequest {
     }
 }
 /// Schema `TenantSettings.V2.AccountActionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AccountActionResponse {
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountActionStatus>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for AccountActionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AccountActionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.AccountActionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -203,150 +226,164 @@ impl rt::QueryValue for AccountCreationMethod {
     }
 }
 /// Schema `TenantSettings.V2.BusinessUnitAddressResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitAddressResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isManualCoordinates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isManualCoordinates", skip_serializing_if = "Option::is_none")]
     pub is_manual_coordinates: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isMilitary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isMilitary", skip_serializing_if = "Option::is_none")]
     pub is_military: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BusinessUnitAddressResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            "isManualCoordinates" => self.is_manual_coordinates = map.next_value()?,
+            "isMilitary" => self.is_military = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitAddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.BusinessUnitResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitResponse {
     /// ID of the business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the business unit is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The internal name of the business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
-    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "officialName", skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The default email address associated with the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The currency code used by the business unit (e.g., USD, CAD)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The primary phone number for the business unit
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The header text displayed on invoices and estimates with this business unit
-    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceHeader", skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The message text displayed at the footer of all invoices and estimates with this business unit
-    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceMessage", skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The default tax rate applied to taxable pricebook items this business unit
-    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The authorization paragraph for customers to authorize work with this business unit
-    #[serde(
-        rename = "authorizationParagraph",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizationParagraph", skip_serializing_if = "Option::is_none")]
     pub authorization_paragraph: Option<String>,
     /// The acknowledgement paragraph for customers to sign for completed work with this business unit
     #[serde(
         rename = "acknowledgementParagraph",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub acknowledgement_paragraph: Option<String>,
     /// The address information for the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressResponse>,
     /// The SKU for materials associated with this business unit
-    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "materialSku", skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The QuickBooks class name for accounting integration
-    #[serde(
-        rename = "quickbooksClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
     /// The account code for the business unit tenant
-    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The franchise ID for the business unit tenant
-    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The concept code for the business unit tenant
-    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The corporate contract number associated with the business unit
-    #[serde(
-        rename = "corporateContractNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "corporateContractNumber", skip_serializing_if = "Option::is_none")]
     pub corporate_contract_number: Option<String>,
     /// The trade associated with the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trade: Option<crate::common::NamedModel>,
     /// The division within the company to which the business unit belongs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Tenant to which the business unit belongs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
     /// When the business unit was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the business unit was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Certified Sentricon Specialist Code (CSS Code) for this business unit.
     #[serde(
         rename = "certifiedSentriconSpecialistCode",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certified_sentricon_specialist_code: Option<String>,
@@ -355,28 +392,111 @@ pub struct BusinessUnitResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BusinessUnitResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "officialName" => self.official_name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "currency" => self.currency = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "invoiceHeader" => self.invoice_header = map.next_value()?,
+            "invoiceMessage" => self.invoice_message = map.next_value()?,
+            "defaultTaxRate" => self.default_tax_rate = map.next_value()?,
+            "authorizationParagraph" => self.authorization_paragraph = map.next_value()?,
+            "acknowledgementParagraph" => {
+                self.acknowledgement_paragraph = map.next_value()?;
+            }
+            "address" => self.address = map.next_value()?,
+            "materialSku" => self.material_sku = map.next_value()?,
+            "quickbooksClass" => self.quickbooks_class = map.next_value()?,
+            "accountCode" => self.account_code = map.next_value()?,
+            "franchiseId" => self.franchise_id = map.next_value()?,
+            "conceptCode" => self.concept_code = map.next_value()?,
+            "corporateContractNumber" => {
+                self.corporate_contract_number = map.next_value()?;
+            }
+            "trade" => self.trade = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "tenant" => self.tenant = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "certifiedSentriconSpecialistCode" => {
+                self.certified_sentricon_specialist_code = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.BusinessUnitTenantResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitTenantResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
-    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
-    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BusinessUnitTenantResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "accountCode" => self.account_code = map.next_value()?,
+            "franchiseId" => self.franchise_id = map.next_value()?,
+            "conceptCode" => self.concept_code = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitTenantResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.CreateOrUpdateAddressRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -461,30 +581,58 @@ impl CreateTagTypeRequest {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeAddressResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeAddressResponse {
     /// Street
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Country
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// City
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Zip
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeeAddressResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeAddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.EmployeeCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -569,17 +717,40 @@ impl EmployeeCreateRequest {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeCreateResponse {
     /// Employee Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeeCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.EmployeeCustomFieldCreateOrUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -599,32 +770,81 @@ impl EmployeeCustomFieldCreateOrUpdateRequest {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeCustomFieldResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for EmployeeCustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeCustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.EmployeePermissionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeePermissionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeePermissionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeePermissionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.EmployeePosition`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -750,114 +970,153 @@ impl rt::QueryValue for EmployeePosition {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeResponse {
     /// ID of the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Employee's name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Employee first name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Employee last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Employee manager id
-    #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "managerId", skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<i64>,
     /// \[DEPRECATED\] Please, use field RoleIds\> instead.
     /// Built in user role. Built in role is a template for creating user role.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<EmployeeUserRole>,
     /// IDs of the user roles assigned to the technician.
-    #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the employee was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the employee
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the employee
-    #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Whether the employee is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
-    #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Account Locked Status
-    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Employee home address details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<EmployeeAddressResponse>,
     /// Agent id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i32>,
     /// Start date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Termination date
-    #[serde(
-        rename = "terminationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "terminationDate", skip_serializing_if = "Option::is_none")]
     pub termination_date: Option<rt::DateTime>,
     /// Hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
-    #[serde(
-        rename = "overtimeProfileId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overtimeProfileId", skip_serializing_if = "Option::is_none")]
     pub overtime_profile_id: Option<i64>,
     /// Custom fields
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<EmployeeCustomFieldResponse>>,
     /// List of the all availible permissions for this user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<EmployeePermissionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "managerId" => self.manager_id = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "roleIds" => self.role_ids = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "loginName" => self.login_name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "aadUserId" => self.aad_user_id = map.next_value()?,
+            "accountLocked" => self.account_locked = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "terminationDate" => self.termination_date = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "overtimeProfileId" => self.overtime_profile_id = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "permissions" => self.permissions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.EmployeeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -960,17 +1219,40 @@ pub struct EmployeeUpdateRequest {
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.EmployeeUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeUpdateResponse {
     /// Employee Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for EmployeeUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmployeeUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.EmployeeUserRole`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1096,116 +1378,102 @@ impl rt::QueryValue for EmployeeUserRole {
     }
 }
 /// Schema `TenantSettings.V2.ExportBusinessUnitResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportBusinessUnitResponse {
     /// ID of the business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the business unit is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The internal name of the business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
-    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "officialName", skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The default email address associated with the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The currency code used by the business unit (e.g., USD, CAD)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The primary phone number for the business unit
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The header text displayed on invoices and estimates with this business unit
-    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceHeader", skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The message text displayed at the footer of all invoices and estimates with this business unit
-    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceMessage", skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The default tax rate applied to taxable pricebook items this business unit
-    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The authorization paragraph for customers to authorize work with this business unit
-    #[serde(
-        rename = "authorizationParagraph",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizationParagraph", skip_serializing_if = "Option::is_none")]
     pub authorization_paragraph: Option<String>,
     /// The acknowledgement paragraph for customers to sign for completed work with this business unit
     #[serde(
         rename = "acknowledgementParagraph",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub acknowledgement_paragraph: Option<String>,
     /// The address information for the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressResponse>,
     /// The SKU for materials associated with this business unit
-    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "materialSku", skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The QuickBooks class name for accounting integration
-    #[serde(
-        rename = "quickbooksClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
     /// The account code for the business unit tenant
-    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The franchise ID for the business unit tenant
-    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The concept code for the business unit tenant
-    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The corporate contract number associated with the business unit
-    #[serde(
-        rename = "corporateContractNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "corporateContractNumber", skip_serializing_if = "Option::is_none")]
     pub corporate_contract_number: Option<String>,
     /// The trade associated with the business unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trade: Option<crate::common::NamedModel>,
     /// The division within the company to which the business unit belongs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub division: Option<crate::common::NamedModel>,
     /// List of tag type IDs associated with the business unit and automatically associated with jobs
-    #[serde(rename = "tagTypeIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Tenant to which the business unit belongs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
     /// When the business unit was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the business unit was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
-    #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Certified Sentricon Specialist Code (CSS Code) for this business unit.
     #[serde(
         rename = "certifiedSentriconSpecialistCode",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certified_sentricon_specialist_code: Option<String>,
@@ -1214,157 +1482,246 @@ pub struct ExportBusinessUnitResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportBusinessUnitResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "officialName" => self.official_name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "currency" => self.currency = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "invoiceHeader" => self.invoice_header = map.next_value()?,
+            "invoiceMessage" => self.invoice_message = map.next_value()?,
+            "defaultTaxRate" => self.default_tax_rate = map.next_value()?,
+            "authorizationParagraph" => self.authorization_paragraph = map.next_value()?,
+            "acknowledgementParagraph" => {
+                self.acknowledgement_paragraph = map.next_value()?;
+            }
+            "address" => self.address = map.next_value()?,
+            "materialSku" => self.material_sku = map.next_value()?,
+            "quickbooksClass" => self.quickbooks_class = map.next_value()?,
+            "accountCode" => self.account_code = map.next_value()?,
+            "franchiseId" => self.franchise_id = map.next_value()?,
+            "conceptCode" => self.concept_code = map.next_value()?,
+            "corporateContractNumber" => {
+                self.corporate_contract_number = map.next_value()?;
+            }
+            "trade" => self.trade = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "tagTypeIds" => self.tag_type_ids = map.next_value()?,
+            "tenant" => self.tenant = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "externalData" => self.external_data = map.next_value()?,
+            "certifiedSentriconSpecialistCode" => {
+                self.certified_sentricon_specialist_code = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportBusinessUnitResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.ExportEmployeeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEmployeeResponse {
     /// Custom fields
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<EmployeeCustomFieldResponse>>,
     /// List of the all availible permissions for this user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<EmployeePermissionResponse>>,
     /// ID of the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the employee
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Employee's name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Employee first name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Employee last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Employee manager id
-    #[serde(rename = "managerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "managerId", skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<i64>,
     /// \[DEPRECATED\] Please, use field RoleIds\> instead.
     /// Built in user role. Built in role is a template for creating user role.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<EmployeeUserRole>,
     /// IDs of the user roles assigned to the technician.
-    #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit employee belongs to
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the employee was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the employee
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the employee
-    #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Whether the employee is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
-    #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Account Locked Status
-    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Employee home address details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<EmployeeAddressResponse>,
     /// Agent id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i32>,
     /// Start date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Termination date
-    #[serde(
-        rename = "terminationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "terminationDate", skip_serializing_if = "Option::is_none")]
     pub termination_date: Option<rt::DateTime>,
     /// Hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
-    #[serde(
-        rename = "overtimeProfileId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overtimeProfileId", skip_serializing_if = "Option::is_none")]
     pub overtime_profile_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportEmployeeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customFields" => self.custom_fields = map.next_value()?,
+            "permissions" => self.permissions = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "managerId" => self.manager_id = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "roleIds" => self.role_ids = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "loginName" => self.login_name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "aadUserId" => self.aad_user_id = map.next_value()?,
+            "accountLocked" => self.account_locked = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "terminationDate" => self.termination_date = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "overtimeProfileId" => self.overtime_profile_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportEmployeeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.ExportTagTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTagTypeResponse {
     /// ID of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Color hex string of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Code associated with the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The TagImportance of the tag type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub importance: Option<TagImportance>,
     /// Indicates whether tags of this type should be considered as an opportunity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConversionOpportunity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConversionOpportunity", skip_serializing_if = "Option::is_none")]
     pub is_conversion_opportunity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type allowed to be used on timesheet activity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowToUseOnTimesheetActivity",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_to_use_on_timesheet_activity: Option<bool>,
@@ -1373,224 +1730,345 @@ pub struct ExportTagTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isVisibleOnDispatchBoard",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_visible_on_dispatch_board: Option<bool>,
     /// Whether the tag type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the tag type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the tag type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportTagTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "importance" => self.importance = map.next_value()?,
+            "isConversionOpportunity" => {
+                self.is_conversion_opportunity = map.next_value()?;
+            }
+            "allowToUseOnTimesheetActivity" => {
+                self.allow_to_use_on_timesheet_activity = map.next_value()?;
+            }
+            "isVisibleOnDispatchBoard" => {
+                self.is_visible_on_dispatch_board = map.next_value()?;
+            }
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportTagTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.ExportTechnicianResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTechnicianResponse {
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Technician's name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IDs of the user roles assigned to the technician.
-    #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of the main technician's zone
-    #[serde(rename = "mainZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mainZoneId", skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
-    #[serde(rename = "zoneIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<i64>>,
     /// When the technician was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the technician
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the technician
-    #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Technician's home address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<TechnicianAddressResponse>,
     /// Technician's daily goal
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dailyGoal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dailyGoal", skip_serializing_if = "Option::is_none")]
     pub daily_goal: Option<rt::Decimal>,
     /// Whether the technician is managed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isManagedTech", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isManagedTech", skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
-    #[serde(rename = "licenseType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "licenseType", skip_serializing_if = "Option::is_none")]
     pub license_type: Option<LicenseType>,
     /// Custom fields
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
-    #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Technician's burden rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "burdenRate", skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     /// Job Filter of the technician
-    #[serde(rename = "jobFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobFilter", skip_serializing_if = "Option::is_none")]
     pub job_filter: Option<JobFilter>,
     /// List of the all availible permissions for this user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<TechnicianPermissionResponse>>,
     /// Account Locked Status
-    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "commissionRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "commissionRate", skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
-    #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "currentValue", skip_serializing_if = "Option::is_none")]
     pub current_value: Option<rt::Decimal>,
     /// Technician First name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Technician Last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Technician hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Mobile phone
-    #[serde(rename = "mobilePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mobilePhone", skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// OutboundCallerId
-    #[serde(
-        rename = "outboundCallerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "outboundCallerId", skip_serializing_if = "Option::is_none")]
     pub outbound_caller_id: Option<String>,
     /// Payroll id
-    #[serde(rename = "payrollId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<String>,
     /// Payroll profile id
-    #[serde(
-        rename = "payrollProfileId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payrollProfileId", skip_serializing_if = "Option::is_none")]
     pub payroll_profile_id: Option<i64>,
     /// Id of job appointment on which the technician is currently working.
-    #[serde(rename = "appoitmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appoitmentId", skip_serializing_if = "Option::is_none")]
     pub appoitment_id: Option<i64>,
     /// Shift Start
-    #[serde(rename = "shiftStart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shiftStart", skip_serializing_if = "Option::is_none")]
     pub shift_start: Option<rt::TimeSpan>,
     /// Shift End
-    #[serde(rename = "shiftEnd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shiftEnd", skip_serializing_if = "Option::is_none")]
     pub shift_end: Option<rt::TimeSpan>,
     /// Sold By Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "soldByRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldByRate", skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TechnicianStatus>,
     /// Skills
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<TechnicianSkillResponse>>,
     /// Company positions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub positions: Option<Vec<TechnicianPosition>>,
     /// Location: Lat, Long, Last update time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<TechnicianLocationResponse>,
     /// Biography
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
     /// Memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportTechnicianResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "roleIds" => self.role_ids = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "mainZoneId" => self.main_zone_id = map.next_value()?,
+            "zoneIds" => self.zone_ids = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "loginName" => self.login_name = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "dailyGoal" => self.daily_goal = map.next_value()?,
+            "isManagedTech" => self.is_managed_tech = map.next_value()?,
+            "licenseType" => self.license_type = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "aadUserId" => self.aad_user_id = map.next_value()?,
+            "burdenRate" => self.burden_rate = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "jobFilter" => self.job_filter = map.next_value()?,
+            "permissions" => self.permissions = map.next_value()?,
+            "accountLocked" => self.account_locked = map.next_value()?,
+            "commissionRate" => self.commission_rate = map.next_value()?,
+            "currentValue" => self.current_value = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "mobilePhone" => self.mobile_phone = map.next_value()?,
+            "outboundCallerId" => self.outbound_caller_id = map.next_value()?,
+            "payrollId" => self.payroll_id = map.next_value()?,
+            "payrollProfileId" => self.payroll_profile_id = map.next_value()?,
+            "appoitmentId" => self.appoitment_id = map.next_value()?,
+            "shiftStart" => self.shift_start = map.next_value()?,
+            "shiftEnd" => self.shift_end = map.next_value()?,
+            "soldByRate" => self.sold_by_rate = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "skills" => self.skills = map.next_value()?,
+            "positions" => self.positions = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "bio" => self.bio = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportTechnicianResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.ExternalDataModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ExternalDataModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalDataModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1700,42 +2178,60 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.Integrations.Intacct.IntacctBusinessUnitMappingResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct IntacctBusinessUnitMappingResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(rename = "tradeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tradeName", skip_serializing_if = "Option::is_none")]
     pub trade_name: Option<String>,
-    #[serde(
-        rename = "intacctLocationName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "intacctLocationName", skip_serializing_if = "Option::is_none")]
     pub intacct_location_name: Option<String>,
-    #[serde(
-        rename = "intacctLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "intacctLocationId", skip_serializing_if = "Option::is_none")]
     pub intacct_location_id: Option<String>,
-    #[serde(
-        rename = "intacctDepartment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "intacctDepartment", skip_serializing_if = "Option::is_none")]
     pub intacct_department: Option<String>,
-    #[serde(rename = "intacctClass", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "intacctClass", skip_serializing_if = "Option::is_none")]
     pub intacct_class: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for IntacctBusinessUnitMappingResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "tradeName" => self.trade_name = map.next_value()?,
+            "intacctLocationName" => self.intacct_location_name = map.next_value()?,
+            "intacctLocationId" => self.intacct_location_id = map.next_value()?,
+            "intacctDepartment" => self.intacct_department = map.next_value()?,
+            "intacctClass" => self.intacct_class = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for IntacctBusinessUnitMappingResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.JobFilter`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2087,46 +2583,41 @@ impl rt::QueryValue for TagImportance {
     }
 }
 /// Schema `TenantSettings.V2.TagTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagTypeResponse {
     /// ID of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Color hex string of the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Code associated with the tag type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The TagImportance of the tag type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub importance: Option<TagImportance>,
     /// Indicates whether tags of this type should be considered as an opportunity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isConversionOpportunity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isConversionOpportunity", skip_serializing_if = "Option::is_none")]
     pub is_conversion_opportunity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type allowed to be used on timesheet activity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowToUseOnTimesheetActivity",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_to_use_on_timesheet_activity: Option<bool>,
@@ -2135,29 +2626,67 @@ pub struct TagTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isVisibleOnDispatchBoard",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_visible_on_dispatch_board: Option<bool>,
     /// Whether the tag type is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the tag type was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the tag type was last modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TagTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "importance" => self.importance = map.next_value()?,
+            "isConversionOpportunity" => {
+                self.is_conversion_opportunity = map.next_value()?;
+            }
+            "allowToUseOnTimesheetActivity" => {
+                self.allow_to_use_on_timesheet_activity = map.next_value()?;
+            }
+            "isVisibleOnDispatchBoard" => {
+                self.is_visible_on_dispatch_board = map.next_value()?;
+            }
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TagTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.TechnicianAccountActionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2190,30 +2719,61 @@ impl TechnicianAccountActionRequest {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianAddressResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianAddressResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    #[serde(rename = "streetAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "streetAddress", skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianAddressResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "streetAddress" => self.street_address = map.next_value()?,
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianAddressResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.TechnicianCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2343,17 +2903,40 @@ impl TechnicianCreateRequest {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianCreateResponse {
     /// Technician Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.TechnicianCustomFieldCreateOrUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2373,19 +2956,44 @@ impl TechnicianCustomFieldCreateOrUpdateRequest {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCustomFieldResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianCustomFieldResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianCustomFieldResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeId" => self.type_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianCustomFieldResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `IdentityUserManagement.TechnicianLicenseType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2447,38 +3055,83 @@ impl rt::QueryValue for TechnicianLicenseType {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianLocationResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianLocationResponse {
     /// Latitude
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
     /// Longitude
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Timestamp when coordinates updated last time
-    #[serde(
-        rename = "coordinatesUpdatedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "coordinatesUpdatedOn", skip_serializing_if = "Option::is_none")]
     pub coordinates_updated_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianLocationResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            "coordinatesUpdatedOn" => self.coordinates_updated_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianLocationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianPermissionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianPermissionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianPermissionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianPermissionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.TechnicianPosition`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2568,197 +3221,280 @@ impl rt::QueryValue for TechnicianPosition {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianResponse {
     /// ID of the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the technician
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Technician's name
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IDs of the user roles assigned to the technician.
-    #[serde(rename = "roleIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none")]
     pub role_ids: Option<Vec<i64>>,
     /// ID of business unit technician belongs to
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of the main technician's zone
-    #[serde(rename = "mainZoneId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mainZoneId", skip_serializing_if = "Option::is_none")]
     pub main_zone_id: Option<i64>,
     /// IDs of all technician's zones
-    #[serde(rename = "zoneIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<i64>>,
     /// When the technician was created
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician was modified
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the technician
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Login name of the technician
-    #[serde(rename = "loginName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Technician's home address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<TechnicianAddressResponse>,
     /// Technician's daily goal
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "dailyGoal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dailyGoal", skip_serializing_if = "Option::is_none")]
     pub daily_goal: Option<rt::Decimal>,
     /// Whether the technician is managed
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isManagedTech", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isManagedTech", skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
-    #[serde(rename = "licenseType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "licenseType", skip_serializing_if = "Option::is_none")]
     pub license_type: Option<LicenseType>,
     /// Custom fields
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
-    #[serde(rename = "aadUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Technician's burden rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "burdenRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "burdenRate", skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     /// Job Filter of the technician
-    #[serde(rename = "jobFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobFilter", skip_serializing_if = "Option::is_none")]
     pub job_filter: Option<JobFilter>,
     /// List of the all availible permissions for this user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<TechnicianPermissionResponse>>,
     /// Account Locked Status
-    #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "commissionRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "commissionRate", skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
-    #[serde(rename = "currentValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "currentValue", skip_serializing_if = "Option::is_none")]
     pub current_value: Option<rt::Decimal>,
     /// Technician First name
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Technician Last name
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Technician hourly rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "hourlyRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Mobile phone
-    #[serde(rename = "mobilePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mobilePhone", skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
     /// OutboundCallerId
-    #[serde(
-        rename = "outboundCallerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "outboundCallerId", skip_serializing_if = "Option::is_none")]
     pub outbound_caller_id: Option<String>,
     /// Payroll id
-    #[serde(rename = "payrollId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<String>,
     /// Payroll profile id
-    #[serde(
-        rename = "payrollProfileId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payrollProfileId", skip_serializing_if = "Option::is_none")]
     pub payroll_profile_id: Option<i64>,
     /// Id of job appointment on which the technician is currently working.
-    #[serde(rename = "appoitmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appoitmentId", skip_serializing_if = "Option::is_none")]
     pub appoitment_id: Option<i64>,
     /// Shift Start
-    #[serde(rename = "shiftStart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shiftStart", skip_serializing_if = "Option::is_none")]
     pub shift_start: Option<rt::TimeSpan>,
     /// Shift End
-    #[serde(rename = "shiftEnd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shiftEnd", skip_serializing_if = "Option::is_none")]
     pub shift_end: Option<rt::TimeSpan>,
     /// Sold By Rate
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "soldByRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "soldByRate", skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Status
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TechnicianStatus>,
     /// Skills
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<TechnicianSkillResponse>>,
     /// Company positions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub positions: Option<Vec<TechnicianPosition>>,
     /// Location: Lat, Long, Last update time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<TechnicianLocationResponse>,
     /// Biography
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
     /// Memo
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TechnicianResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "roleIds" => self.role_ids = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "mainZoneId" => self.main_zone_id = map.next_value()?,
+            "zoneIds" => self.zone_ids = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "loginName" => self.login_name = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "dailyGoal" => self.daily_goal = map.next_value()?,
+            "isManagedTech" => self.is_managed_tech = map.next_value()?,
+            "licenseType" => self.license_type = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "aadUserId" => self.aad_user_id = map.next_value()?,
+            "burdenRate" => self.burden_rate = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "jobFilter" => self.job_filter = map.next_value()?,
+            "permissions" => self.permissions = map.next_value()?,
+            "accountLocked" => self.account_locked = map.next_value()?,
+            "commissionRate" => self.commission_rate = map.next_value()?,
+            "currentValue" => self.current_value = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "hourlyRate" => self.hourly_rate = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "mobilePhone" => self.mobile_phone = map.next_value()?,
+            "outboundCallerId" => self.outbound_caller_id = map.next_value()?,
+            "payrollId" => self.payroll_id = map.next_value()?,
+            "payrollProfileId" => self.payroll_profile_id = map.next_value()?,
+            "appoitmentId" => self.appoitment_id = map.next_value()?,
+            "shiftStart" => self.shift_start = map.next_value()?,
+            "shiftEnd" => self.shift_end = map.next_value()?,
+            "soldByRate" => self.sold_by_rate = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "skills" => self.skills = map.next_value()?,
+            "positions" => self.positions = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "bio" => self.bio = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianSkillResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianSkillResponse {
     /// SkillId
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Skill name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianSkillResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianSkillResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.TechnicianStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2905,17 +3641,40 @@ pub struct TechnicianUpdateRequest {
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.TechnicianUpdateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianUpdateResponse {
     /// Technician Id
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TechnicianUpdateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianUpdateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TenantSettings.V2.UpdateBusinessUnitRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2963,25 +3722,52 @@ pub struct UpdateTagTypeRequest {
     pub is_visible_on_dispatch_board: Option<bool>,
 }
 /// Schema `TenantSettings.V2.UserRoleResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UserRoleResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for UserRoleResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for UserRoleResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }

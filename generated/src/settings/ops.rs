@@ -95,6 +95,7 @@ impl BusinessUnitsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessUnitResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -111,6 +112,7 @@ impl BusinessUnitsGet {
 impl std::future::IntoFuture for BusinessUnitsGet {
     type Output = Result<super::models::BusinessUnitResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BusinessUnitResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -224,6 +226,7 @@ impl BusinessUnitsGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
@@ -255,6 +258,7 @@ impl rt::PagedRequest for BusinessUnitsGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
@@ -263,10 +267,12 @@ impl rt::PagedRequest for BusinessUnitsGetList {
 }
 impl BusinessUnitsGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BusinessUnitResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BusinessUnitResponse> {
         rt::items(self)
     }
@@ -274,6 +280,7 @@ impl BusinessUnitsGetList {
 impl std::future::IntoFuture for BusinessUnitsGetList {
     type Output = Result<rt::Paged<super::models::BusinessUnitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -299,6 +306,7 @@ impl BusinessUnitsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -314,6 +322,7 @@ impl BusinessUnitsUpdate {
 impl std::future::IntoFuture for BusinessUnitsUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -433,6 +442,7 @@ impl EmployeesAccountActions {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -448,6 +458,7 @@ impl EmployeesAccountActions {
 impl std::future::IntoFuture for EmployeesAccountActions {
     type Output = Result<super::models::AccountActionResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AccountActionResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -472,6 +483,7 @@ impl EmployeesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -484,6 +496,7 @@ impl EmployeesCreate {
 impl std::future::IntoFuture for EmployeesCreate {
     type Output = Result<super::models::EmployeeCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EmployeeCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -508,6 +521,7 @@ impl EmployeesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -522,6 +536,7 @@ impl EmployeesGet {
 impl std::future::IntoFuture for EmployeesGet {
     type Output = Result<super::models::EmployeeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EmployeeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -642,6 +657,7 @@ impl EmployeesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -671,16 +687,19 @@ impl rt::PagedRequest for EmployeesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
         self.send()
     }
 }
 impl EmployeesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::EmployeeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::EmployeeResponse> {
         rt::items(self)
     }
@@ -688,6 +707,7 @@ impl EmployeesGetList {
 impl std::future::IntoFuture for EmployeesGetList {
     type Output = Result<rt::Paged<super::models::EmployeeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -713,6 +733,7 @@ impl EmployeesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -728,6 +749,7 @@ impl EmployeesUpdate {
 impl std::future::IntoFuture for EmployeesUpdate {
     type Output = Result<super::models::EmployeeUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::EmployeeUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -835,6 +857,7 @@ impl ExportBusinessUnits {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
@@ -853,6 +876,7 @@ impl rt::ExportRequest for ExportBusinessUnits {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
@@ -862,12 +886,14 @@ impl rt::ExportRequest for ExportBusinessUnits {
 impl ExportBusinessUnits {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportBusinessUnitResponse> {
         rt::export_items(self)
     }
@@ -880,6 +906,7 @@ impl std::future::IntoFuture for ExportBusinessUnits {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportBusinessUnitResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -922,6 +949,7 @@ impl ExportEmployees {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
@@ -940,6 +968,7 @@ impl rt::ExportRequest for ExportEmployees {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
@@ -949,12 +978,14 @@ impl rt::ExportRequest for ExportEmployees {
 impl ExportEmployees {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportEmployeeResponse> {
         rt::export_items(self)
     }
@@ -967,6 +998,7 @@ impl std::future::IntoFuture for ExportEmployees {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportEmployeeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1009,6 +1041,7 @@ impl ExportTagTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
@@ -1027,6 +1060,7 @@ impl rt::ExportRequest for ExportTagTypes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
@@ -1036,12 +1070,14 @@ impl rt::ExportRequest for ExportTagTypes {
 impl ExportTagTypes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportTagTypeResponse> {
         rt::export_items(self)
     }
@@ -1054,6 +1090,7 @@ impl std::future::IntoFuture for ExportTagTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportTagTypeResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1096,6 +1133,7 @@ impl ExportTechnicians {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
@@ -1114,6 +1152,7 @@ impl rt::ExportRequest for ExportTechnicians {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
@@ -1123,12 +1162,14 @@ impl rt::ExportRequest for ExportTechnicians {
 impl ExportTechnicians {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportTechnicianResponse> {
         rt::export_items(self)
     }
@@ -1141,6 +1182,7 @@ impl std::future::IntoFuture for ExportTechnicians {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportTechnicianResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1206,6 +1248,7 @@ impl IntacctBusinessUnitMappingsGet {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1233,6 +1276,7 @@ impl rt::PagedRequest for IntacctBusinessUnitMappingsGet {
     fn first_page(&self) -> i32 {
         self.page
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1243,12 +1287,14 @@ impl rt::PagedRequest for IntacctBusinessUnitMappingsGet {
 }
 impl IntacctBusinessUnitMappingsGet {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::IntacctBusinessUnitMappingResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::BoxStream<super::models::IntacctBusinessUnitMappingResponse> {
@@ -1263,6 +1309,7 @@ impl std::future::IntoFuture for IntacctBusinessUnitMappingsGet {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1349,6 +1396,7 @@ impl TagTypesCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1361,6 +1409,7 @@ impl TagTypesCreate {
 impl std::future::IntoFuture for TagTypesCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1447,6 +1496,7 @@ impl TagTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1473,16 +1523,19 @@ impl rt::PagedRequest for TagTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
         self.send()
     }
 }
 impl TagTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TagTypeResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TagTypeResponse> {
         rt::items(self)
     }
@@ -1490,6 +1543,7 @@ impl TagTypesGetList {
 impl std::future::IntoFuture for TagTypesGetList {
     type Output = Result<rt::Paged<super::models::TagTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1515,6 +1569,7 @@ impl TagTypesUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1530,6 +1585,7 @@ impl TagTypesUpdate {
 impl std::future::IntoFuture for TagTypesUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1651,6 +1707,7 @@ impl TechniciansAccountActions {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1666,6 +1723,7 @@ impl TechniciansAccountActions {
 impl std::future::IntoFuture for TechniciansAccountActions {
     type Output = Result<super::models::AccountActionResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::AccountActionResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1690,6 +1748,7 @@ impl TechniciansCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1702,6 +1761,7 @@ impl TechniciansCreate {
 impl std::future::IntoFuture for TechniciansCreate {
     type Output = Result<super::models::TechnicianCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1726,6 +1786,7 @@ impl TechniciansGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -1740,6 +1801,7 @@ impl TechniciansGet {
 impl std::future::IntoFuture for TechniciansGet {
     type Output = Result<super::models::TechnicianResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1852,6 +1914,7 @@ impl TechniciansGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
@@ -1882,16 +1945,19 @@ impl rt::PagedRequest for TechniciansGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
         self.send()
     }
 }
 impl TechniciansGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TechnicianResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TechnicianResponse> {
         rt::items(self)
     }
@@ -1899,6 +1965,7 @@ impl TechniciansGetList {
 impl std::future::IntoFuture for TechniciansGetList {
     type Output = Result<rt::Paged<super::models::TechnicianResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1924,6 +1991,7 @@ impl TechniciansUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianUpdateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -1939,6 +2007,7 @@ impl TechniciansUpdate {
 impl std::future::IntoFuture for TechniciansUpdate {
     type Output = Result<super::models::TechnicianUpdateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TechnicianUpdateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -2072,6 +2141,7 @@ impl UserRolesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -2098,16 +2168,19 @@ impl rt::PagedRequest for UserRolesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
         self.send()
     }
 }
 impl UserRolesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::UserRoleResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::UserRoleResponse> {
         rt::items(self)
     }
@@ -2115,6 +2188,7 @@ impl UserRolesGetList {
 impl std::future::IntoFuture for UserRolesGetList {
     type Output = Result<rt::Paged<super::models::UserRoleResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -5,169 +5,356 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `TaskManagement.V2.ClientSideBusinessUnitResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideBusinessUnitResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideBusinessUnitResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideBusinessUnitResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideDataResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideDataResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub employees: Option<Vec<ClientSideEmployeeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnits", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<ClientSideBusinessUnitResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskPriorities", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskPriorities", skip_serializing_if = "Option::is_none")]
     pub task_priorities: Option<Vec<ClientSideTaskPriorityResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskResolutionTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskResolutionTypes", skip_serializing_if = "Option::is_none")]
     pub task_resolution_types: Option<Vec<ClientSideTaskResolutionTypeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskStatuses", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskStatuses", skip_serializing_if = "Option::is_none")]
     pub task_statuses: Option<Vec<ClientSideTaskStatusResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskTypes", skip_serializing_if = "Option::is_none")]
     pub task_types: Option<Vec<ClientSideTaskTypeResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskSources", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskSources", skip_serializing_if = "Option::is_none")]
     pub task_sources: Option<Vec<ClientSideTaskSourceResponse>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "taskResolutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "taskResolutions", skip_serializing_if = "Option::is_none")]
     pub task_resolutions: Option<Vec<ClientSideTaskResolutionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideDataResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employees" => self.employees = map.next_value()?,
+            "businessUnits" => self.business_units = map.next_value()?,
+            "taskPriorities" => self.task_priorities = map.next_value()?,
+            "taskResolutionTypes" => self.task_resolution_types = map.next_value()?,
+            "taskStatuses" => self.task_statuses = map.next_value()?,
+            "taskTypes" => self.task_types = map.next_value()?,
+            "taskSources" => self.task_sources = map.next_value()?,
+            "taskResolutions" => self.task_resolutions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideDataResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideEmployeeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideEmployeeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ClientSideEmployeeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideEmployeeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskPriorityResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskPriorityResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskPriorityResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskPriorityResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideTaskResolutionResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskResolutionResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TaskResolutionType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "excludedTaskTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "excludedTaskTypeIds", skip_serializing_if = "Option::is_none")]
     pub excluded_task_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskResolutionResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "excludedTaskTypeIds" => self.excluded_task_type_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideTaskResolutionTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskResolutionTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskResolutionTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideTaskSourceResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskSourceResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskSourceResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskSourceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideTaskStatusResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskStatusResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskStatusResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskStatusResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.ClientSideTaskTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "excludedTaskResolutionIds",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub excluded_task_resolution_ids: Option<Vec<i64>>,
@@ -176,63 +363,145 @@ pub struct ClientSideTaskTypeResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ClientSideTaskTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "excludedTaskResolutionIds" => {
+                self.excluded_task_resolution_ids = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSideTaskTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.SubTaskGet`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubTaskGet {
-    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isClosed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
-    #[serde(rename = "closedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "closedOn", skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "dueDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDateTime", skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "subtaskNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subtaskNumber", skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isViewed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isViewed", skip_serializing_if = "Option::is_none")]
     pub is_viewed: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedDateTime", skip_serializing_if = "Option::is_none")]
     pub assigned_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<TaskComment>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SubTaskGet {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assignedToId" => self.assigned_to_id = map.next_value()?,
+            "reportedById" => self.reported_by_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isClosed" => self.is_closed = map.next_value()?,
+            "closedOn" => self.closed_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "dueDateTime" => self.due_date_time = map.next_value()?,
+            "subtaskNumber" => self.subtask_number = map.next_value()?,
+            "isViewed" => self.is_viewed = map.next_value()?,
+            "assignedDateTime" => self.assigned_date_time = map.next_value()?,
+            "comments" => self.comments = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubTaskGet {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.SubTasksInfo`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubTasksInfo {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "subTasks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subTasks", skip_serializing_if = "Option::is_none")]
     pub sub_tasks: Option<Vec<SubTaskGet>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for SubTasksInfo {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value()?,
+            "subTasks" => self.sub_tasks = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubTasksInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TaskManagement.V2.SubtaskCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -261,93 +530,195 @@ impl SubtaskCreateRequest {
     }
 }
 /// Schema `TaskManagement.V2.SubtaskCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubtaskCreateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isClosed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    #[serde(rename = "dueDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dueDateTime", skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "parentTaskId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "parentTaskId", skip_serializing_if = "Option::is_none")]
     pub parent_task_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "subtaskNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subtaskNumber", skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isViewed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isViewed", skip_serializing_if = "Option::is_none")]
     pub is_viewed: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "assignedDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "assignedDateTime", skip_serializing_if = "Option::is_none")]
     pub assigned_date_time: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SubtaskCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isClosed" => self.is_closed = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "assignedToId" => self.assigned_to_id = map.next_value()?,
+            "dueDateTime" => self.due_date_time = map.next_value()?,
+            "parentTaskId" => self.parent_task_id = map.next_value()?,
+            "subtaskNumber" => self.subtask_number = map.next_value()?,
+            "isViewed" => self.is_viewed = map.next_value()?,
+            "assignedDateTime" => self.assigned_date_time = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubtaskCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskAttachment`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskAttachment {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TaskAttachment {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "filename" => self.filename = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaskAttachment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskAttachmentGroup`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskAttachmentGroup {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TaskAttachment>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TaskAttachmentGroup {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "count" => self.count = map.next_value()?,
+            "files" => self.files = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaskAttachmentGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskComment`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskComment {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TaskComment {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "employeeId" => self.employee_id = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaskComment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TaskManagement.V2.TaskCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -447,214 +818,284 @@ impl TaskCreateRequest {
     }
 }
 /// Schema `TaskManagement.V2.TaskCreateResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskCreateResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isClosed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeTaskTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeTaskSourceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
     pub employee_task_source_id: Option<i64>,
     #[serde(
         rename = "employeeTaskResolutionId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub employee_task_resolution_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reportedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reportedDate", skip_serializing_if = "Option::is_none")]
     pub reported_date: Option<rt::DateTime>,
-    #[serde(rename = "completeBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "completeBy", skip_serializing_if = "Option::is_none")]
     pub complete_by: Option<rt::DateTime>,
-    #[serde(rename = "startedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "involvedEmployeeIdList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "involvedEmployeeIdList", skip_serializing_if = "Option::is_none")]
     pub involved_employee_id_list: Option<Vec<i64>>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskNumber", skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
-    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(rename = "refundIssued", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refundIssued", skip_serializing_if = "Option::is_none")]
     pub refund_issued: Option<rt::Decimal>,
-    #[serde(
-        rename = "descriptionModifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "descriptionModifiedOn", skip_serializing_if = "Option::is_none")]
     pub description_modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "descriptionModifiedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "descriptionModifiedBy", skip_serializing_if = "Option::is_none")]
     pub description_modified_by: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TaskCreateResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reportedById" => self.reported_by_id = map.next_value()?,
+            "assignedToId" => self.assigned_to_id = map.next_value()?,
+            "isClosed" => self.is_closed = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "employeeTaskTypeId" => self.employee_task_type_id = map.next_value()?,
+            "employeeTaskSourceId" => self.employee_task_source_id = map.next_value()?,
+            "employeeTaskResolutionId" => {
+                self.employee_task_resolution_id = map.next_value()?;
+            }
+            "reportedDate" => self.reported_date = map.next_value()?,
+            "completeBy" => self.complete_by = map.next_value()?,
+            "startedOn" => self.started_on = map.next_value()?,
+            "involvedEmployeeIdList" => {
+                self.involved_employee_id_list = map.next_value()?;
+            }
+            "customerId" => self.customer_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "taskNumber" => self.task_number = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "refundIssued" => self.refund_issued = map.next_value()?,
+            "descriptionModifiedOn" => self.description_modified_on = map.next_value()?,
+            "descriptionModifiedBy" => self.description_modified_by = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaskCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `TaskManagement.V2.TaskGetResponse`.
 #[allow(deprecated)]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskGetResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reportedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "assignedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// This property is deprecated. Use Status instead.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[deprecated]
-    #[serde(rename = "isClosed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
-    #[serde(rename = "closedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "closedOn", skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeTaskTypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "employeeTaskSourceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
     pub employee_task_source_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "employeeTaskResolutionId",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub employee_task_resolution_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "reportedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reportedOn", skip_serializing_if = "Option::is_none")]
     pub reported_on: Option<rt::DateTime>,
-    #[serde(rename = "completeBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "completeBy", skip_serializing_if = "Option::is_none")]
     pub complete_by: Option<rt::DateTime>,
-    #[serde(
-        rename = "involvedEmployeeIdList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "involvedEmployeeIdList", skip_serializing_if = "Option::is_none")]
     pub involved_employee_id_list: Option<Vec<i64>>,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "taskNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "taskNumber", skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
-    #[serde(rename = "customerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    #[serde(rename = "refundIssued", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refundIssued", skip_serializing_if = "Option::is_none")]
     pub refund_issued: Option<rt::Decimal>,
-    #[serde(
-        rename = "descriptionModifiedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "descriptionModifiedOn", skip_serializing_if = "Option::is_none")]
     pub description_modified_on: Option<rt::DateTime>,
-    #[serde(
-        rename = "descriptionModifiedById",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "descriptionModifiedById", skip_serializing_if = "Option::is_none")]
     pub description_modified_by_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<TaskComment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<TaskAttachmentGroup>>,
-    #[serde(rename = "subTasksData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subTasksData", skip_serializing_if = "Option::is_none")]
     pub sub_tasks_data: Option<SubTasksInfo>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TaskGetResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reportedById" => self.reported_by_id = map.next_value()?,
+            "assignedToId" => self.assigned_to_id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isClosed" => self.is_closed = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "closedOn" => self.closed_on = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "employeeTaskTypeId" => self.employee_task_type_id = map.next_value()?,
+            "employeeTaskSourceId" => self.employee_task_source_id = map.next_value()?,
+            "employeeTaskResolutionId" => {
+                self.employee_task_resolution_id = map.next_value()?;
+            }
+            "reportedOn" => self.reported_on = map.next_value()?,
+            "completeBy" => self.complete_by = map.next_value()?,
+            "involvedEmployeeIdList" => {
+                self.involved_employee_id_list = map.next_value()?;
+            }
+            "customerId" => self.customer_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "taskNumber" => self.task_number = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "refundIssued" => self.refund_issued = map.next_value()?,
+            "descriptionModifiedOn" => self.description_modified_on = map.next_value()?,
+            "descriptionModifiedById" => {
+                self.description_modified_by_id = map.next_value()?;
+            }
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "comments" => self.comments = map.next_value()?,
+            "attachments" => self.attachments = map.next_value()?,
+            "subTasksData" => self.sub_tasks_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaskGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `TaskManagement.V2.TaskPriority`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -45,6 +45,7 @@ impl ClientSideDataGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ClientSideDataResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -56,6 +57,7 @@ impl ClientSideDataGet {
 impl std::future::IntoFuture for ClientSideDataGet {
     type Output = Result<super::models::ClientSideDataResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ClientSideDataResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -173,6 +175,7 @@ impl TasksCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TaskCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -185,6 +188,7 @@ impl TasksCreate {
 impl std::future::IntoFuture for TasksCreate {
     type Output = Result<super::models::TaskCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TaskCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -210,6 +214,7 @@ impl TasksCreateSubtask {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::SubtaskCreateResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -225,6 +230,7 @@ impl TasksCreateSubtask {
 impl std::future::IntoFuture for TasksCreateSubtask {
     type Output = Result<super::models::SubtaskCreateResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::SubtaskCreateResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -255,6 +261,7 @@ impl TasksGetTask {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TaskGetResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -270,6 +277,7 @@ impl TasksGetTask {
 impl std::future::IntoFuture for TasksGetTask {
     type Output = Result<super::models::TaskGetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::TaskGetResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -546,6 +554,7 @@ impl TasksGetTasks {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -594,16 +603,19 @@ impl rt::PagedRequest for TasksGetTasks {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
         self.send()
     }
 }
 impl TasksGetTasks {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::TaskGetResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TaskGetResponse> {
         rt::items(self)
     }
@@ -611,6 +623,7 @@ impl TasksGetTasks {
 impl std::future::IntoFuture for TasksGetTasks {
     type Output = Result<rt::Paged<super::models::TaskGetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

@@ -41,209 +41,355 @@ impl AddressInput {
     }
 }
 /// Schema `AddressOutput`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressOutput {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "streetAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "streetAddress", skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for AddressOutput {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "streetAddress" => self.street_address = map.next_value()?,
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for AddressOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Telecom.Shared.V2.BundleCallModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BundleCallModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JobTypeModel2>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadCall", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<CallModel>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BundleCallModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "leadCall" => self.lead_call = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BundleCallModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Admin.Shared.BusinessUnitAddressModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitAddressModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BusinessUnitAddressModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "street" => self.street = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitAddressModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Admin.Shared.BusinessUnitModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "officialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "officialName", skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceHeader", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceHeader", skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "invoiceMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invoiceMessage", skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "defaultTaxRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "authorizationParagraph",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizationParagraph", skip_serializing_if = "Option::is_none")]
     pub authorization_paragraph: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "acknowledgementParagraph",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub acknowledgement_paragraph: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "materialSku", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "materialSku", skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "quickbooksClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "corporateContractNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "corporateContractNumber", skip_serializing_if = "Option::is_none")]
     pub corporate_contract_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for BusinessUnitModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "officialName" => self.official_name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "currency" => self.currency = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "invoiceHeader" => self.invoice_header = map.next_value()?,
+            "invoiceMessage" => self.invoice_message = map.next_value()?,
+            "defaultTaxRate" => self.default_tax_rate = map.next_value()?,
+            "authorizationParagraph" => self.authorization_paragraph = map.next_value()?,
+            "acknowledgementParagraph" => {
+                self.acknowledgement_paragraph = map.next_value()?;
+            }
+            "address" => self.address = map.next_value()?,
+            "materialSku" => self.material_sku = map.next_value()?,
+            "quickbooksClass" => self.quickbooks_class = map.next_value()?,
+            "accountCode" => self.account_code = map.next_value()?,
+            "franchiseId" => self.franchise_id = map.next_value()?,
+            "conceptCode" => self.concept_code = map.next_value()?,
+            "corporateContractNumber" => {
+                self.corporate_contract_number = map.next_value()?;
+            }
+            "tenant" => self.tenant = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Admin.Shared.BusinessUnitTenantModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitTenantModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "quickbooksClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "accountCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "franchiseId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "conceptCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for BusinessUnitTenantModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "quickbooksClass" => self.quickbooks_class = map.next_value()?,
+            "accountCode" => self.account_code = map.next_value()?,
+            "franchiseId" => self.franchise_id = map.next_value()?,
+            "conceptCode" => self.concept_code = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for BusinessUnitTenantModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Module.Telecom.Shared.CallInUpdateModelV2`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -301,146 +447,256 @@ impl CallInUpdateModelV2 {
     }
 }
 /// Schema `Module.Telecom.Shared.V2.CallModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection2>,
-    #[serde(rename = "callType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
     pub call_type: Option<TelecomCallType2>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "voiceMailUrl", skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<crate::common::NamedModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<SharedCallAgentModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CallModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "callType" => self.call_type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "recordingUrl" => self.recording_url = map.next_value()?,
+            "voiceMailUrl" => self.voice_mail_url = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "campaign" => self.campaign = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "sid" => self.sid = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CallModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Telecom.V3.CallModelResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallModelResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection>,
-    #[serde(rename = "callType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
     pub call_type: Option<TelecomCallType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<TelecomCallReasonModel>,
-    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "voiceMailUrl", skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<TelecomNamedModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<TelecomNamedModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<TelecomNamedModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<TelecomCallAgentModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CallModelResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdOn" => self.created_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "callType" => self.call_type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "recordingUrl" => self.recording_url = map.next_value()?,
+            "voiceMailUrl" => self.voice_mail_url = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "campaign" => self.campaign = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "sid" => self.sid = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CallModelResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V3.CallResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<TelecomNamedModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TelecomJobTypeModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadCall", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<CallModelResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CallResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "leadCall" => self.lead_call = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CallResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates the status of a call
 ///
@@ -508,64 +764,120 @@ impl rt::QueryValue for CallStatus {
     }
 }
 /// Schema `Marketing.Core.CampaignCategoryModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCategoryModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CampaignCategoryModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignCategoryModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Marketing.Core.CampaignModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(
-        rename = "isDefaultCampaign",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isDefaultCampaign", skip_serializing_if = "Option::is_none")]
     pub is_default_campaign: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CampaignCategoryModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(rename = "otherSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherSource", skip_serializing_if = "Option::is_none")]
     pub other_source: Option<String>,
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
-    #[serde(rename = "otherMedium", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "otherMedium", skip_serializing_if = "Option::is_none")]
     pub other_medium: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CampaignModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "isDefaultCampaign" => self.is_default_campaign = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "otherSource" => self.other_source = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "medium" => self.medium = map.next_value()?,
+            "otherMedium" => self.other_medium = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `ContactInputModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -588,29 +900,57 @@ impl ContactInputModel {
     }
 }
 /// Schema `Contacts.Contracts.ContactOutputModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactOutputModel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ContactOutputModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactOutputModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `CustomerInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -637,83 +977,144 @@ impl CustomerInModel {
     }
 }
 /// Schema `Crm.Contracts.Customers.CustomerModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressOutput>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "importId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactOutputModel>>,
-    #[serde(rename = "mergedToId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<MembershipModel>>,
-    #[serde(
-        rename = "hasActiveMembership",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hasActiveMembership", skip_serializing_if = "Option::is_none")]
     pub has_active_membership: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<Vec<CustomerPhoneModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for CustomerModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "balance" => self.balance = map.next_value()?,
+            "doNotMail" => self.do_not_mail = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "importId" => self.import_id = map.next_value()?,
+            "doNotService" => self.do_not_service = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "contacts" => self.contacts = map.next_value()?,
+            "mergedToId" => self.merged_to_id = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "memberships" => self.memberships = map.next_value()?,
+            "hasActiveMembership" => self.has_active_membership = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "phoneSettings" => self.phone_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Crm.Contracts.Customers.CustomerPhoneModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerPhoneModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "doNotText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "doNotText", skip_serializing_if = "Option::is_none")]
     pub do_not_text: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for CustomerPhoneModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "doNotText" => self.do_not_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomerPhoneModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Crm.Customers.CustomerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -771,236 +1172,419 @@ impl rt::QueryValue for CustomerType {
     }
 }
 /// Schema `Module.Telecom.Shared.DetailedBundleCallModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedBundleCallModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "businessUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JobTypeModel2>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "leadCall", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<DetailedCallModel>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DetailedBundleCallModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobNumber" => self.job_number = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "leadCall" => self.lead_call = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DetailedBundleCallModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Telecom.Shared.DetailedCallModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedCallModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "receivedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection2>,
-    #[serde(rename = "callType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
     pub call_type: Option<TelecomCallType2>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "voiceMailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "voiceMailUrl", skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<crate::common::NamedModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<SharedCallAgentModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for DetailedCallModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "receivedOn" => self.received_on = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "callType" => self.call_type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "recordingUrl" => self.recording_url = map.next_value()?,
+            "voiceMailUrl" => self.voice_mail_url = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "campaign" => self.campaign = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "sid" => self.sid = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for DetailedCallModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V2.ExportCallResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCallResponse {
     /// The ID of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The duration of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The caller's phone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The called party's phone
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The direction of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<V2TelecomCallDirection>,
     /// The current status of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallStatus>,
     /// The type (classification) of the call. Null if the inbound call was not classified yet or this is
     /// an outbound call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<V2TelecomCallType>,
     /// The URL for call recording. Can be null if the call hasn't a recording
-    #[serde(rename = "recordingUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
     /// The URL for call voicemail. Can be null if the call hasn't a voicemail. This field may have value only for
     /// Phones Pro tenants
-    #[serde(rename = "voiceMailPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "voiceMailPath", skip_serializing_if = "Option::is_none")]
     pub voice_mail_path: Option<String>,
     /// The time the call was created (i.e. inbound call was received or outbound call was initiated)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last time the call properties were updated
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The info about the call reason linked to the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<TelecomNamedModel>,
     /// The info about the customer linked to the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<TelecomNamedModel>,
     /// The info about the location linked to the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<TelecomNamedModel>,
     /// The info about the phone advertising campaign linked to the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<TelecomNamedModel>,
     /// The info about the job linked to the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobModel>,
     /// The info about the user agent who was assigned to the call. For inbound calls this is the user who
     /// clicked the call bubble last time, or outbound calls this is a user who initiated the call. For Phones Pro,
     /// this may differ to CreatedBy for outbound calls if the outbound call was transferred between users
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<TelecomNamedModel>,
     /// The info about the user who created the outbound call
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<TelecomNamedModel>,
     /// Excuse memo of the call
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "excuseMemo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "excuseMemo", skip_serializing_if = "Option::is_none")]
     pub excuse_memo: Option<String>,
     /// Call Tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Gets or sets whether the entity is active.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// CRM Leads created from unbooked calls
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<LeadModel>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ExportCallResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "recordingUrl" => self.recording_url = map.next_value()?,
+            "voiceMailPath" => self.voice_mail_path = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "campaign" => self.campaign = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "excuseMemo" => self.excuse_memo = map.next_value()?,
+            "tag" => self.tag = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "lead" => self.lead = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExportCallResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V2.JobModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobModel {
     /// The ID of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Human readable number of the job
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `JobTypeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTypeModel2 {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for JobTypeModel2 {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobTypeModel2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V2.LeadModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadModel {
     /// The ID of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for LeadModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for LeadModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `LocationInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1027,48 +1611,102 @@ impl LocationInModel {
     }
 }
 /// Schema `Memberships.MembershipModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MembershipTypeModel>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for MembershipModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "locationId" => self.location_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Memberships.MembershipTypeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for MembershipTypeModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembershipTypeModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Module.Telecom.Shared.ReasonInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1083,74 +1721,174 @@ impl ReasonInModel {
     }
 }
 /// Schema `Module.Telecom.Shared.CallAgentModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharedCallAgentModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SharedCallAgentModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SharedCallAgentModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Telecom.Shared.CallReasonModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharedCallReasonModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for SharedCallReasonModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "lead" => self.lead = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for SharedCallReasonModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Module.Telecom.Shared.TagResponseModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagResponseModel {
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "typeName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TagResponseModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "typeName" => self.type_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TagResponseModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V3.CallAgentModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomCallAgentModel {
     /// The ID of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TelecomCallAgentModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TelecomCallAgentModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates the direction of a call
 ///
@@ -1267,28 +2005,54 @@ impl rt::QueryValue for TelecomCallDirection2 {
     }
 }
 /// Schema `Telecom.V3.CallReasonModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomCallReasonModel {
     /// The ID of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<bool>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TelecomCallReasonModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "lead" => self.lead = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TelecomCallReasonModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Specifies the type (classification) of the call. If null, the call was not classified yet. Also,
 /// outbound calls don't have classification and CallType is always null for outbound calls
@@ -1430,43 +2194,92 @@ impl rt::QueryValue for TelecomCallType2 {
     }
 }
 /// Schema `Telecom.V3.JobTypeModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomJobTypeModel {
     /// The ID of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for TelecomJobTypeModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TelecomJobTypeModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Telecom.V2.NamedModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomNamedModel {
     /// The ID of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for TelecomNamedModel {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for TelecomNamedModel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Indicates the direction of a call
 ///

@@ -330,6 +330,7 @@ impl CallsCalls {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -369,16 +370,19 @@ impl rt::PagedRequest for CallsCalls {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
         self.send()
     }
 }
 impl CallsCalls {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::CallResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CallResponse> {
         rt::items(self)
     }
@@ -386,6 +390,7 @@ impl CallsCalls {
 impl std::future::IntoFuture for CallsCalls {
     type Output = Result<rt::Paged<super::models::CallResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CallResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -549,6 +554,7 @@ impl CallsGetCalls {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -585,16 +591,19 @@ impl rt::PagedRequest for CallsGetCalls {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>> {
         self.send()
     }
 }
 impl CallsGetCalls {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::BundleCallModel>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::BundleCallModel> {
         rt::items(self)
     }
@@ -602,6 +611,7 @@ impl CallsGetCalls {
 impl std::future::IntoFuture for CallsGetCalls {
     type Output = Result<rt::Paged<super::models::BundleCallModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -626,6 +636,7 @@ impl CallsGetDetails {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedBundleCallModel> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -640,6 +651,7 @@ impl CallsGetDetails {
 impl std::future::IntoFuture for CallsGetDetails {
     type Output = Result<super::models::DetailedBundleCallModel, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DetailedBundleCallModel>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -664,6 +676,7 @@ impl CallsGetRecording {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -678,6 +691,7 @@ impl CallsGetRecording {
 impl std::future::IntoFuture for CallsGetRecording {
     type Output = Result<rt::Download, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Download>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -702,6 +716,7 @@ impl CallsGetVoiceMail {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -716,6 +731,7 @@ impl CallsGetVoiceMail {
 impl std::future::IntoFuture for CallsGetVoiceMail {
     type Output = Result<rt::Download, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Download>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -741,6 +757,7 @@ impl CallsUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedCallModel> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -756,6 +773,7 @@ impl CallsUpdate {
 impl std::future::IntoFuture for CallsUpdate {
     type Output = Result<super::models::DetailedCallModel, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DetailedCallModel>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -822,6 +840,7 @@ impl ExportCalls {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
@@ -840,6 +859,7 @@ impl rt::ExportRequest for ExportCalls {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
@@ -849,12 +869,14 @@ impl rt::ExportRequest for ExportCalls {
 impl ExportCalls {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCallResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ExportCallResponse> {
         rt::export_items(self)
     }
@@ -864,6 +886,7 @@ impl std::future::IntoFuture for ExportCalls {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCallResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }

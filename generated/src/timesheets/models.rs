@@ -5,238 +5,366 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Timesheets.V2.Activities.ActivitiesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivitiesResponse {
     /// ID of the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Start time of the activity on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity on UTC.
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
-    #[serde(
-        rename = "startCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startCoordinate", skip_serializing_if = "Option::is_none")]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivitiesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "activityTypeId" => self.activity_type_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "projectLabel" => self.project_label = map.next_value()?,
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "tagTypes" => self.tag_types = map.next_value()?,
+            "startCoordinate" => self.start_coordinate = map.next_value()?,
+            "endCoordinate" => self.end_coordinate = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "modifiedById" => self.modified_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivitiesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoriesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoriesResponse {
     /// ID of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allowEdit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityCategoriesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "allowEdit" => self.allow_edit = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityCategoriesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoryExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoryExportResponse {
     /// ID of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allowEdit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityCategoryExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "allowEdit" => self.allow_edit = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityCategoryExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoryResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoryResponse {
     /// ID of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "allowEdit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ActivityCategoryResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "allowEdit" => self.allow_edit = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityCategoryResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Timesheets.V2.ActivityCategoryType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -431,371 +559,434 @@ impl ActivityCreateRequest {
     }
 }
 /// Schema `Timesheets.V2.Activities.ActivityEntryCoordinate`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityEntryCoordinate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityEntryCoordinate {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value()?,
+            "longitude" => self.longitude = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityEntryCoordinate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.Activities.ActivityExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityExportResponse {
     /// ID of the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity  on UTC.
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
-    #[serde(
-        rename = "startCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startCoordinate", skip_serializing_if = "Option::is_none")]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "activityTypeId" => self.activity_type_id = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "projectLabel" => self.project_label = map.next_value()?,
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "tagTypes" => self.tag_types = map.next_value()?,
+            "startCoordinate" => self.start_coordinate = map.next_value()?,
+            "endCoordinate" => self.end_coordinate = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "modifiedById" => self.modified_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.Activities.ActivityResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityResponse {
     /// ID of the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "employeeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "activityTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity  on UTC.
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<rt::DateTime>,
     /// ID of the job associated with the activity.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment associated with the activity.
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the project associated with the activity.
-    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Label of the project associated with the activity.
-    #[serde(rename = "projectLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "projectLabel", skip_serializing_if = "Option::is_none")]
     pub project_label: Option<String>,
     /// ID of the labor type associated with the activity.
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// ID of the budget code associated with the activity.
-    #[serde(rename = "budgetCodeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Memo or notes related to the activity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
-    #[serde(
-        rename = "startCoordinate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startCoordinate", skip_serializing_if = "Option::is_none")]
     pub start_coordinate: Option<ActivityEntryCoordinate>,
     /// End Coordinate of the activity.
-    #[serde(rename = "endCoordinate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
-    #[serde(rename = "modifiedById", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified  on UTC.
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "activityTypeId" => self.activity_type_id = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "appointmentId" => self.appointment_id = map.next_value()?,
+            "projectId" => self.project_id = map.next_value()?,
+            "projectLabel" => self.project_label = map.next_value()?,
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "budgetCodeId" => self.budget_code_id = map.next_value()?,
+            "memo" => self.memo = map.next_value()?,
+            "tagTypes" => self.tag_types = map.next_value()?,
+            "startCoordinate" => self.start_coordinate = map.next_value()?,
+            "endCoordinate" => self.end_coordinate = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "modifiedById" => self.modified_by_id = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypeExportResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypeExportResponse {
     /// ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isUsersHomeBusinessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "defaultTagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectLabelAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "budgetCodeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborTypeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memoAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeTag",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
@@ -803,7 +994,6 @@ pub struct ActivityTypeExportResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "displayedTechnicianStatus",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub displayed_technician_status: Option<DisplayedTechnicianStatusDto>,
@@ -812,180 +1002,202 @@ pub struct ActivityTypeExportResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityTypeExportResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "categoryId" => self.category_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "isUsersHomeBusinessUnit" => {
+                self.is_users_home_business_unit = map.next_value()?;
+            }
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "isTechnicianProfileLaborType" => {
+                self.is_technician_profile_labor_type = map.next_value()?;
+            }
+            "visibleToRoles" => self.visible_to_roles = map.next_value()?,
+            "defaultTagTypeIds" => self.default_tag_type_ids = map.next_value()?,
+            "tagAssociation" => self.tag_association = map.next_value()?,
+            "jobAssociation" => self.job_association = map.next_value()?,
+            "projectAssociation" => self.project_association = map.next_value()?,
+            "projectLabelAssociation" => {
+                self.project_label_association = map.next_value()?;
+            }
+            "budgetCodeAssociation" => self.budget_code_association = map.next_value()?,
+            "laborTypeAssociation" => self.labor_type_association = map.next_value()?,
+            "memoAssociation" => self.memo_association = map.next_value()?,
+            "defaultMemo" => self.default_memo = map.next_value()?,
+            "dontAllowToChangeMemo" => self.dont_allow_to_change_memo = map.next_value()?,
+            "dontAllowToChangeTag" => self.dont_allow_to_change_tag = map.next_value()?,
+            "isArchived" => self.is_archived = map.next_value()?,
+            "isDraft" => self.is_draft = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "isInUse" => self.is_in_use = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "displayedTechnicianStatus" => {
+                self.displayed_technician_status = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityTypeExportResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypeResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypeResponse {
     /// ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isUsersHomeBusinessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "defaultTagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectLabelAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "budgetCodeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborTypeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memoAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeTag",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
@@ -993,7 +1205,6 @@ pub struct ActivityTypeResponse {
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "displayedTechnicianStatus",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub displayed_technician_status: Option<DisplayedTechnicianStatusDto>,
@@ -1002,185 +1213,263 @@ pub struct ActivityTypeResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+impl rt::ModelFields for ActivityTypeResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "categoryId" => self.category_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "isUsersHomeBusinessUnit" => {
+                self.is_users_home_business_unit = map.next_value()?;
+            }
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "isTechnicianProfileLaborType" => {
+                self.is_technician_profile_labor_type = map.next_value()?;
+            }
+            "visibleToRoles" => self.visible_to_roles = map.next_value()?,
+            "defaultTagTypeIds" => self.default_tag_type_ids = map.next_value()?,
+            "tagAssociation" => self.tag_association = map.next_value()?,
+            "jobAssociation" => self.job_association = map.next_value()?,
+            "projectAssociation" => self.project_association = map.next_value()?,
+            "projectLabelAssociation" => {
+                self.project_label_association = map.next_value()?;
+            }
+            "budgetCodeAssociation" => self.budget_code_association = map.next_value()?,
+            "laborTypeAssociation" => self.labor_type_association = map.next_value()?,
+            "memoAssociation" => self.memo_association = map.next_value()?,
+            "defaultMemo" => self.default_memo = map.next_value()?,
+            "dontAllowToChangeMemo" => self.dont_allow_to_change_memo = map.next_value()?,
+            "dontAllowToChangeTag" => self.dont_allow_to_change_tag = map.next_value()?,
+            "isArchived" => self.is_archived = map.next_value()?,
+            "isDraft" => self.is_draft = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "isInUse" => self.is_in_use = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            "displayedTechnicianStatus" => {
+                self.displayed_technician_status = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityTypeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
+}
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypesResponse`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypesResponse {
     /// ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
-    #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "isUsersHomeBusinessUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
-    #[serde(rename = "laborTypeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "visibleToRoles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "defaultTagTypeIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "tagAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "jobAssociation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "projectLabelAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "budgetCodeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "laborTypeAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "memoAssociation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
-    #[serde(rename = "defaultMemo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeMemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(
-        rename = "dontAllowToChangeTag",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isArchived", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "isInUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "createdOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
     ///
     /// The document marks this field required; it is optional here so that a response without it still parses.
-    #[serde(rename = "modifiedOn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
     /// is serialized, so nothing the API adds is lost.
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
+}
+impl rt::ModelFields for ActivityTypesResponse {
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "categoryId" => self.category_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "isUsersHomeBusinessUnit" => {
+                self.is_users_home_business_unit = map.next_value()?;
+            }
+            "laborTypeId" => self.labor_type_id = map.next_value()?,
+            "isTechnicianProfileLaborType" => {
+                self.is_technician_profile_labor_type = map.next_value()?;
+            }
+            "visibleToRoles" => self.visible_to_roles = map.next_value()?,
+            "defaultTagTypeIds" => self.default_tag_type_ids = map.next_value()?,
+            "tagAssociation" => self.tag_association = map.next_value()?,
+            "jobAssociation" => self.job_association = map.next_value()?,
+            "projectAssociation" => self.project_association = map.next_value()?,
+            "projectLabelAssociation" => {
+                self.project_label_association = map.next_value()?;
+            }
+            "budgetCodeAssociation" => self.budget_code_association = map.next_value()?,
+            "laborTypeAssociation" => self.labor_type_association = map.next_value()?,
+            "memoAssociation" => self.memo_association = map.next_value()?,
+            "defaultMemo" => self.default_memo = map.next_value()?,
+            "dontAllowToChangeMemo" => self.dont_allow_to_change_memo = map.next_value()?,
+            "dontAllowToChangeTag" => self.dont_allow_to_change_tag = map.next_value()?,
+            "isArchived" => self.is_archived = map.next_value()?,
+            "isDraft" => self.is_draft = map.next_value()?,
+            "isDefault" => self.is_default = map.next_value()?,
+            "isInUse" => self.is_in_use = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "createdOn" => self.created_on = map.next_value()?,
+            "modifiedOn" => self.modified_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+        &mut self.unknown_fields
+    }
+}
+impl<'de> serde::Deserialize<'de> for ActivityTypesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_model(deserializer)
+    }
 }
 /// Schema `Timesheets.V2.Activities.ActivityUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -113,6 +113,7 @@ impl ActivitiesControllersCreate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -125,6 +126,7 @@ impl ActivitiesControllersCreate {
 impl std::future::IntoFuture for ActivitiesControllersCreate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -149,6 +151,7 @@ impl ActivitiesControllersDelete {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -163,6 +166,7 @@ impl ActivitiesControllersDelete {
 impl std::future::IntoFuture for ActivitiesControllersDelete {
     type Output = Result<(), rt::Error>;
     type IntoFuture = rt::ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -187,6 +191,7 @@ impl ActivitiesControllersGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -201,6 +206,7 @@ impl ActivitiesControllersGet {
 impl std::future::IntoFuture for ActivitiesControllersGet {
     type Output = Result<super::models::ActivityResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ActivityResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -297,6 +303,7 @@ impl ActivitiesControllersGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
@@ -325,16 +332,19 @@ impl rt::PagedRequest for ActivitiesControllersGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
         self.send()
     }
 }
 impl ActivitiesControllersGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(self) -> rt::BoxStream<rt::Paged<super::models::ActivitiesResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ActivitiesResponse> {
         rt::items(self)
     }
@@ -342,6 +352,7 @@ impl ActivitiesControllersGetList {
 impl std::future::IntoFuture for ActivitiesControllersGetList {
     type Output = Result<rt::Paged<super::models::ActivitiesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -367,6 +378,7 @@ impl ActivitiesControllersUpdate {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         let mut request = rt::Request::new(
             &Self::OPERATION,
@@ -382,6 +394,7 @@ impl ActivitiesControllersUpdate {
 impl std::future::IntoFuture for ActivitiesControllersUpdate {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -451,6 +464,7 @@ impl ActivityCategoriesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityCategoryResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -465,6 +479,7 @@ impl ActivityCategoriesGet {
 impl std::future::IntoFuture for ActivityCategoriesGet {
     type Output = Result<super::models::ActivityCategoryResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ActivityCategoryResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -565,6 +580,7 @@ impl ActivityCategoriesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
@@ -593,6 +609,7 @@ impl rt::PagedRequest for ActivityCategoriesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
@@ -601,12 +618,14 @@ impl rt::PagedRequest for ActivityCategoriesGetList {
 }
 impl ActivityCategoriesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ActivityCategoriesResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ActivityCategoriesResponse> {
         rt::items(self)
     }
@@ -619,6 +638,7 @@ impl std::future::IntoFuture for ActivityCategoriesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ActivityCategoriesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -688,6 +708,7 @@ impl ActivityTypesGet {
         limit: None,
     };
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityTypeResponse> {
         let request = rt::Request::new(
             &Self::OPERATION,
@@ -702,6 +723,7 @@ impl ActivityTypesGet {
 impl std::future::IntoFuture for ActivityTypesGet {
     type Output = Result<super::models::ActivityTypeResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ActivityTypeResponse>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -802,6 +824,7 @@ impl ActivityTypesGetList {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
@@ -830,6 +853,7 @@ impl rt::PagedRequest for ActivityTypesGetList {
     fn first_page(&self) -> i32 {
         self.page.unwrap_or(1)
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
@@ -838,12 +862,14 @@ impl rt::PagedRequest for ActivityTypesGetList {
 }
 impl ActivityTypesGetList {
     /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
+    #[inline]
     pub fn pages(
         self,
     ) -> rt::BoxStream<rt::Paged<super::models::ActivityTypesResponse>> {
         rt::pages(self)
     }
     /// Every item of every page, one page in memory at a time.
+    #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ActivityTypesResponse> {
         rt::items(self)
     }
@@ -853,6 +879,7 @@ impl std::future::IntoFuture for ActivityTypesGetList {
     type IntoFuture = rt::ResponseFuture<
         rt::Paged<super::models::ActivityTypesResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -947,6 +974,7 @@ impl ExportActivities {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
@@ -965,6 +993,7 @@ impl rt::ExportRequest for ExportActivities {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
@@ -974,12 +1003,14 @@ impl rt::ExportRequest for ExportActivities {
 impl ExportActivities {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ActivityExportResponse> {
         rt::export_items(self)
     }
@@ -992,6 +1023,7 @@ impl std::future::IntoFuture for ExportActivities {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ActivityExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1034,6 +1066,7 @@ impl ExportActivityCategories {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<
@@ -1057,6 +1090,7 @@ impl rt::ExportRequest for ExportActivityCategories {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<
@@ -1068,12 +1102,14 @@ impl rt::ExportRequest for ExportActivityCategories {
 impl ExportActivityCategories {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityCategoryExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(
         self,
     ) -> rt::ExportItems<super::models::ActivityCategoryExportResponse> {
@@ -1088,6 +1124,7 @@ impl std::future::IntoFuture for ExportActivityCategories {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
@@ -1130,6 +1167,7 @@ impl ExportActivityTypes {
         self
     }
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
@@ -1150,6 +1188,7 @@ impl rt::ExportRequest for ExportActivityTypes {
         self.from = Some(token);
         self
     }
+    #[inline]
     fn fetch(
         self,
     ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
@@ -1159,12 +1198,14 @@ impl rt::ExportRequest for ExportActivityTypes {
 impl ExportActivityTypes {
     /// Every batch, following `continueFrom` while the API says `hasMore`;
     /// store each batch's `continue_from` once its items are processed.
+    #[inline]
     pub fn batches(
         self,
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
         rt::batches(self)
     }
     /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    #[inline]
     pub fn items(self) -> rt::ExportItems<super::models::ActivityTypeExportResponse> {
         rt::export_items(self)
     }
@@ -1177,6 +1218,7 @@ impl std::future::IntoFuture for ExportActivityTypes {
     type IntoFuture = rt::ResponseFuture<
         rt::ExportBatch<super::models::ActivityTypeExportResponse>,
     >;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.send()
     }
