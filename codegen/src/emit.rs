@@ -208,16 +208,54 @@ pub fn emit(api: &Api, runtime_dep: &str) -> Result<Files, String> {
             &query_types(&api.domains, true),
         )?,
     );
-    for d in &api.domains {
-        let qs = query_types(std::slice::from_ref(d), false);
-        files.insert(format!("src/{}/mod.rs", d.module), domain_mod(d)?);
-        files.insert(
-            format!("src/{}/models.rs", d.module),
-            models_file(&d.types, &format!("Models of the {} domain.", d.title), &qs)?,
-        );
-        files.insert(format!("src/{}/ops.rs", d.module), ops_file(d)?);
+    // Domains are independent: they are emitted on all cores (tokens are per thread; only
+    // the finished text crosses). The output is a sorted map, so it does not depend on
+    // which thread finished first.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(api.domains.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Vec<(String, String)>, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(d) = api.domains.get(i) else {
+                            return Ok(out);
+                        };
+                        out.extend(domain_files(d)?);
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a domain's emission panicked".to_string()))
+            })
+            .collect()
+    });
+    for r in results {
+        files.extend(r?);
     }
     Ok(files)
+}
+
+/// `mod.rs`, `models.rs` and `ops.rs` of one domain.
+fn domain_files(d: &Domain) -> Result<Vec<(String, String)>, String> {
+    let qs = query_types(std::slice::from_ref(d), false);
+    Ok(vec![
+        (format!("src/{}/mod.rs", d.module), domain_mod(d)?),
+        (
+            format!("src/{}/models.rs", d.module),
+            models_file(&d.types, &format!("Models of the {} domain.", d.title), &qs)?,
+        ),
+        (format!("src/{}/ops.rs", d.module), ops_file(d)?),
+    ])
 }
 
 fn cargo_toml(api: &Api, runtime_dep: &str) -> String {

@@ -84,4 +84,6 @@ fn main() {
         t.as_secs_f64() * 1e3,
         t.as_secs_f64() / v.as_secs_f64()
     );
+    println!("figure: decode.value_ms {:.2}", v.as_secs_f64() * 1e3);
+    println!("figure: decode.typed_ms {:.2}", t.as_secs_f64() * 1e3);
 }

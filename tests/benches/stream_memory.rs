@@ -126,6 +126,10 @@ fn main() {
     for (items, pages, secs, kib) in &rows {
         println!("{items:>10} {pages:>6} {secs:>8} {:>14.1}", kib / 1024.0);
     }
+    for (items, _, secs, kib) in &rows {
+        println!("figure: stream.peak_mib.{items} {:.1}", kib / 1024.0);
+        println!("figure: stream.secs.{items} {secs}");
+    }
     let ratio = rows[1].3 / rows[0].3.max(1.0);
     println!("peak memory ratio 1,000,000 / 10,000 items: {ratio:.2} (100x the items)");
     let ratio = rows[2].3 / rows[1].3.max(1.0);
