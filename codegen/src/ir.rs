@@ -18,6 +18,9 @@ pub struct Domain {
     pub feature: String,
     /// `info.title`, e.g. "Equipment Systems".
     pub title: String,
+    /// `info.description`: what the domain covers ("Equipment types, installed equipment,
+    /// installed equipment systems").
+    pub description: Option<String>,
     /// The input file name, e.g. `crm-v2.json`.
     pub file: String,
     /// Path of the first `servers` URL, e.g. `/crm/v2`.

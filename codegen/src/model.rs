@@ -499,6 +499,11 @@ impl DomainBuilder<'_> {
             module: module.to_string(),
             feature: module.replace('_', "-"),
             title,
+            description: root
+                .pointer("/info/description")
+                .and_then(Value::as_str)
+                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|d| !d.is_empty()),
             file: file
                 .file_name()
                 .and_then(|f| f.to_str())

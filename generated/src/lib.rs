@@ -17,122 +17,122 @@ pub use client::Client;
 #[rustfmt::skip]
 pub mod common;
 
-/// Accounting (`/accounting/v2`, feature `accounting`).
+/// Accounting: AP bills, AP credits, AP payments, bank deposits, credit memos, GL accounts, inventory bills, invoices, journal entries, payments, payment terms, payment types, remittance vendors, tax zones (`/accounting/v2`, feature `accounting`).
 #[cfg(feature = "accounting")]
 #[rustfmt::skip]
 pub mod accounting;
 
-/// CRM (`/crm/v2`, feature `crm`).
+/// CRM: Bookings, bookings provider tags, contacts, customers, leads, locations, tags (`/crm/v2`, feature `crm`).
 #[cfg(feature = "crm")]
 #[rustfmt::skip]
 pub mod crm;
 
-/// Customer Interactions (`/customer-interactions/v2`, feature `customer-interactions`).
+/// Customer Interactions: Technician ratings (`/customer-interactions/v2`, feature `customer-interactions`).
 #[cfg(feature = "customer-interactions")]
 #[rustfmt::skip]
 pub mod customer_interactions;
 
-/// Dispatch (`/dispatch/v2`, feature `dispatch`).
+/// Dispatch: Appointment assignments, arrival windows, business hours, capacity, non-job appointments, teams, technician shifts, technician skills, technician tracking, zones (`/dispatch/v2`, feature `dispatch`).
 #[cfg(feature = "dispatch")]
 #[rustfmt::skip]
 pub mod dispatch;
 
-/// Equipment Systems (`/equipmentsystems/v2`, feature `equipment-systems`).
+/// Equipment Systems: Equipment types, installed equipment, installed equipment systems (`/equipmentsystems/v2`, feature `equipment-systems`).
 #[cfg(feature = "equipment-systems")]
 #[rustfmt::skip]
 pub mod equipment_systems;
 
-/// Findings (`/findings/v2`, feature `findings`).
+/// Findings: Finding assets, location findings (`/findings/v2`, feature `findings`).
 #[cfg(feature = "findings")]
 #[rustfmt::skip]
 pub mod findings;
 
-/// Forms (`/forms/v2`, feature `forms`).
+/// Forms: Forms, form submissions, job forms (`/forms/v2`, feature `forms`).
 #[cfg(feature = "forms")]
 #[rustfmt::skip]
 pub mod forms;
 
-/// Inventory (`/inventory/v2`, feature `inventory`).
+/// Inventory: Adjustments, inventory templates, purchase orders, purchase order markups, purchase order types, receipts, returns, return types, transfers, trucks, vendors, warehouses (`/inventory/v2`, feature `inventory`).
 #[cfg(feature = "inventory")]
 #[rustfmt::skip]
 pub mod inventory;
 
-/// Job Booking (`/jbce/v2`, feature `jbce`).
+/// Job Booking: Call reasons (`/jbce/v2`, feature `jbce`).
 #[cfg(feature = "jbce")]
 #[rustfmt::skip]
 pub mod jbce;
 
-/// Job Planning and Management (`/jpm/v2`, feature `jpm`).
+/// Job Planning and Management: Appointments, budget codes, budget code segments, jobs, job cancel reasons, job canceled logs, job history, job hold reasons, job notes, job types, projects, project notes, project statuses, project sub-statuses, project types (`/jpm/v2`, feature `jpm`).
 #[cfg(feature = "jpm")]
 #[rustfmt::skip]
 pub mod jpm;
 
-/// Marketing (`/marketing/v2`, feature `marketing`).
+/// Marketing: Campaigns, campaign categories, campaign costs, campaign cost summary, email channel cost (`/marketing/v2`, feature `marketing`).
 #[cfg(feature = "marketing")]
 #[rustfmt::skip]
 pub mod marketing;
 
-/// Marketing Ads (`/marketingads/v2`, feature `marketing-ads`).
+/// Marketing Ads: Attributed leads, attribution lookup, capacity warnings, external call attributions, job attributions, performance, web booking attributions, web lead form attributions (`/marketingads/v2`, feature `marketing-ads`).
 #[cfg(feature = "marketing-ads")]
 #[rustfmt::skip]
 pub mod marketing_ads;
 
-/// Marketing Reputation (`/marketingreputation/v2`, feature `marketing-reputation`).
+/// Marketing Reputation: Marketing reviews (`/marketingreputation/v2`, feature `marketing-reputation`).
 #[cfg(feature = "marketing-reputation")]
 #[rustfmt::skip]
 pub mod marketing_reputation;
 
-/// Memberships (`/memberships/v2`, feature `memberships`).
+/// Memberships: Customer memberships, invoice templates, membership types, recurring services, recurring service events, recurring service types (`/memberships/v2`, feature `memberships`).
 #[cfg(feature = "memberships")]
 #[rustfmt::skip]
 pub mod memberships;
 
-/// Payroll (`/payroll/v2`, feature `payroll`).
+/// Payroll: Activity codes, employee payrolls, gross pay items, non-job timesheets, payrolls, payroll adjustments, payroll jobs, payroll locations, payroll settings, technician payrolls, timesheet codes (`/payroll/v2`, feature `payroll`).
 #[cfg(feature = "payroll")]
 #[rustfmt::skip]
 pub mod payroll;
 
-/// Pricebook (`/pricebook/v2`, feature `pricebook`).
+/// Pricebook: Categories, client-specific pricing, discounts and fees, equipment, materials, pricebook bulk operations, pricebook images, services (`/pricebook/v2`, feature `pricebook`).
 #[cfg(feature = "pricebook")]
 #[rustfmt::skip]
 pub mod pricebook;
 
-/// Reporting (`/reporting/v2`, feature `reporting`).
+/// Reporting: Dynamic value sets, reports, report categories (`/reporting/v2`, feature `reporting`).
 #[cfg(feature = "reporting")]
 #[rustfmt::skip]
 pub mod reporting;
 
-/// Sales and Estimates (`/sales/v2`, feature `salestech`).
+/// Sales and Estimates: Estimates, estimate templates, proposal templates, proposal types (`/sales/v2`, feature `salestech`).
 #[cfg(feature = "salestech")]
 #[rustfmt::skip]
 pub mod salestech;
 
-/// Scheduling Pro (`/schedulingpro/v2`, feature `scheduling-pro`).
+/// Scheduling Pro: Schedulers (`/schedulingpro/v2`, feature `scheduling-pro`).
 #[cfg(feature = "scheduling-pro")]
 #[rustfmt::skip]
 pub mod scheduling_pro;
 
-/// Service Agreements (`/service-agreements/v2`, feature `service-agreements`).
+/// Service Agreements: Service agreements (`/service-agreements/v2`, feature `service-agreements`).
 #[cfg(feature = "service-agreements")]
 #[rustfmt::skip]
 pub mod service_agreements;
 
-/// Settings (`/settings/v2`, feature `settings`).
+/// Settings: Business units, employees, tag types, technicians, user roles (`/settings/v2`, feature `settings`).
 #[cfg(feature = "settings")]
 #[rustfmt::skip]
 pub mod settings;
 
-/// Task Management (`/taskmanagement/v2`, feature `task-management`).
+/// Task Management: Tasks, task management data (`/taskmanagement/v2`, feature `task-management`).
 #[cfg(feature = "task-management")]
 #[rustfmt::skip]
 pub mod task_management;
 
-/// Telecom (`/telecom`, feature `telecom`).
+/// Telecom: Calls (`/telecom`, feature `telecom`).
 #[cfg(feature = "telecom")]
 #[rustfmt::skip]
 pub mod telecom;
 
-/// Timesheets (`/timesheets/v2`, feature `timesheets`).
+/// Timesheets: Activities, activity categories, activity types (`/timesheets/v2`, feature `timesheets`).
 #[cfg(feature = "timesheets")]
 #[rustfmt::skip]
 pub mod timesheets;

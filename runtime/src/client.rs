@@ -18,14 +18,20 @@ pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Sen
 /// HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PUT`
     Put,
+    /// `PATCH`
     Patch,
+    /// `DELETE`
     Delete,
 }
 
 impl Method {
+    /// The method as HTTP writes it (`GET`).
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -58,6 +64,7 @@ pub struct Operation {
     pub id: &'static str,
     /// Domain module, e.g. `crm`.
     pub domain: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
     pub path: &'static str,
@@ -99,9 +106,11 @@ impl Request {
             body: Body::None,
         }
     }
+    /// Adds query parameter `name` (nothing for `None`; repeated for lists; `name.field` for objects).
     pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
         value.append_to(name, &mut self.query);
     }
+    /// Sets a JSON body; a value that cannot be serialized fails the call before it is sent.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
         self.body = match serde_json::to_vec(body) {
             Ok(b) => Body::Json(b),
@@ -127,6 +136,7 @@ impl Request {
             _ => self.body = Body::Multipart(vec![(name, part)]),
         }
     }
+    /// What the document says of the operation this request is for.
     pub fn operation(&self) -> &'static Operation {
         self.op
     }
@@ -196,6 +206,7 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The `User-Agent` of every request: `servicetitan-rs/<version>`.
 pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
@@ -245,6 +256,7 @@ impl Client {
         }
     }
 
+    /// The environment the client talks to.
     pub fn environment(&self) -> &Environment {
         &self.inner.environment
     }
@@ -565,9 +577,11 @@ impl fmt::Debug for TenantClient {
 }
 
 impl TenantClient {
+    /// The tenant every call goes to.
     pub fn tenant(&self) -> i64 {
         self.tenant
     }
+    /// The shared client (pool, credentials, tokens) this one is bound from.
     pub fn client(&self) -> &Client {
         &self.client
     }

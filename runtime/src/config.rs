@@ -14,10 +14,16 @@ pub enum Environment {
     Integration,
     /// Other base URLs (a proxy, a test server). The token URL is `{auth_url}/connect/token`;
     /// resource URLs are `{api_url}/{domain prefix}/tenant/...`.
-    Custom { auth_url: String, api_url: String },
+    Custom {
+        /// Base URL of the token endpoint's host.
+        auth_url: String,
+        /// Base URL of the API.
+        api_url: String,
+    },
 }
 
 impl Environment {
+    /// The base URL of the token endpoint's host.
     pub fn auth_url(&self) -> &str {
         match self {
             Environment::Production => "https://auth.servicetitan.io",
@@ -25,6 +31,7 @@ impl Environment {
             Environment::Custom { auth_url, .. } => auth_url,
         }
     }
+    /// The base URL of the API, before the domain prefix.
     pub fn api_url(&self) -> &str {
         match self {
             Environment::Production => "https://api.servicetitan.io",
@@ -32,6 +39,7 @@ impl Environment {
             Environment::Custom { api_url, .. } => api_url,
         }
     }
+    /// The OAuth token URL: `{auth_url}/connect/token`.
     pub fn token_url(&self) -> String {
         format!("{}/connect/token", self.auth_url().trim_end_matches('/'))
     }
@@ -56,6 +64,7 @@ impl fmt::Debug for Environment {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret; its value is shown nowhere but in the request that needs it.
     pub fn new(s: impl Into<String>) -> Self {
         Secret(s.into())
     }
@@ -86,13 +95,16 @@ impl From<&str> for Secret {
 /// A client id and secret: one pair per tenant and environment.
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    /// The client id of the tenant's (or enterprise hub's) app registration.
     pub client_id: String,
+    /// The client secret; never in `Debug`, `Display` or logs.
     pub client_secret: Secret,
     /// Enterprise-hub credentials cover several tenants: the token request names the tenant.
     pub enterprise: bool,
 }
 
 impl Credentials {
+    /// Credentials for one tenant.
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Credentials {
             client_id: client_id.into(),
@@ -116,6 +128,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// First back-off; doubled each attempt, with full jitter.
     pub initial_backoff: Duration,
+    /// The longest wait between two attempts (before jitter).
     pub max_backoff: Duration,
     /// No retry starts after this much time since the first attempt.
     pub max_elapsed: Duration,
@@ -164,6 +177,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder for `environment`, with the defaults: 90 s timeout, 10 s connect timeout, retries on, 60 calls per second per tenant, 256 MiB response limit.
     pub fn new(environment: Environment) -> Self {
         ClientBuilder {
             environment,
@@ -197,6 +211,7 @@ impl ClientBuilder {
         self.default_credentials = Some(credentials);
         self
     }
+    /// How failed calls are retried ([`RetryPolicy::none`] turns retries off).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -206,6 +221,7 @@ impl ClientBuilder {
         self.timeout = t;
         self
     }
+    /// How long connecting may take (default 10 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = t;
         self
@@ -308,9 +324,11 @@ impl Config {
         Ok(Config { builder, tenant })
     }
 
+    /// The tenant of `ST_TENANT_ID`.
     pub fn tenant_id(&self) -> i64 {
         self.tenant
     }
+    /// The environment of `ST_ENVIRONMENT` (or the `ST_AUTH_URL`/`ST_API_URL` overrides).
     pub fn environment(&self) -> &Environment {
         &self.builder.environment
     }

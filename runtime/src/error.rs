@@ -17,6 +17,7 @@ pub struct Error {
 pub enum ErrorKind {
     /// The API answered with a status that is not a success.
     Api {
+        /// The HTTP status.
         status: u16,
         /// The parsed body, when it was an `ApiErrorResponse`.
         body: Option<ApiErrorResponse>,
@@ -24,36 +25,48 @@ pub enum ErrorKind {
         raw: Option<String>,
         /// For 403: the scopes the operation requires and the token was granted.
         required_scopes: Option<Vec<String>>,
+        /// For 403: the scopes the token was granted.
         granted_scopes: Option<Vec<String>>,
         /// For 429: how long the server asked to wait.
         retry_after: Option<Duration>,
     },
     /// The token endpoint refused the credentials or failed.
     Auth {
+        /// The HTTP status of the token endpoint's answer, when there was one.
         status: Option<u16>,
         /// OAuth `error` code such as `invalid_client`, when given.
         code: Option<String>,
+        /// What went wrong, in words.
         message: String,
     },
     /// The response body did not match the expected type.
     Decode {
         /// JSON path of the value that failed, e.g. `data[3].createdOn`.
         path: String,
+        /// What the deserializer said.
         message: String,
     },
     /// The request could not be sent or the response not read.
     Transport {
+        /// What the HTTP stack said.
         message: String,
+        /// The request timed out (it may be retried).
         timeout: bool,
+        /// The connection could not be made.
         connect: bool,
     },
     /// The response body was larger than `ClientBuilder::max_response_bytes`.
-    ResponseTooLarge { limit: u64 },
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The client is misconfigured (bad URL, missing variable, plain http to a remote host).
     Config(String),
     /// The token lacks a scope the operation needs; nothing was sent.
     MissingScope {
+        /// The scopes the operation requires.
         required: Vec<String>,
+        /// The scopes the token was granted.
         granted: Vec<String>,
     },
 }
@@ -73,6 +86,7 @@ impl Error {
         self
     }
 
+    /// What went wrong, to match on.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
     }

@@ -1,9 +1,54 @@
 //! Runtime of the generated ServiceTitan client: OAuth 2.0 client credentials with a
 //! shared token cache, the `ST-App-Key` header, tenants, environments, retries, typed
 //! errors, and the value types the API's wire format needs. It knows nothing of any
-//! domain: everything domain-specific is generated into the `servicetitan` crate.
+//! domain: everything domain-specific is generated into the `servicetitan` crate, which
+//! re-exports this one as `servicetitan::runtime`.
+//!
+//! One [`Client`] holds the connection pool, the credentials and the token cache for any
+//! number of tenants; [`Client::tenant`] binds it to one ([`TenantClient`], what generated
+//! operations call). Building it sends nothing: the first call fetches a token.
+//!
+//! ```
+//! use servicetitan_runtime::{Client, ClientBuilder, Credentials, Environment, RateLimit, RetryPolicy};
+//! use std::time::Duration;
+//!
+//! let client = Client::new(
+//!     ClientBuilder::new(Environment::Integration)
+//!         .app_key("ak1.your-app-key")
+//!         // One pair for every tenant; `tenant_credentials` gives a tenant its own.
+//!         .credentials(Credentials::new("cid.your-client-id", "cs1.your-client-secret"))
+//!         .retry(RetryPolicy::default())
+//!         .timeout(Duration::from_secs(60))
+//!         .rate_limit(Some(RateLimit::new(30, Duration::from_secs(1)))),
+//! )?;
+//! let acme = client.tenant(1234567);
+//! assert_eq!(acme.tenant(), 1234567);
+//! assert_eq!(client.token_requests(), 0, "nothing is sent before the first call");
+//! # Ok::<(), servicetitan_runtime::Error>(())
+//! ```
+//!
+//! The same from `ST_*` variables (here from a map, as a test would):
+//!
+//! ```
+//! use servicetitan_runtime::{Client, Config};
+//!
+//! let vars = [
+//!     ("ST_CLIENT_ID", "cid.your-client-id"),
+//!     ("ST_CLIENT_SECRET", "cs1.your-client-secret"),
+//!     ("ST_APP_KEY", "ak1.your-app-key"),
+//!     ("ST_TENANT_ID", "1234567"),
+//!     ("ST_ENVIRONMENT", "integration"),
+//! ];
+//! let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))?;
+//! let client = Client::new(config.clone().into_builder())?.tenant(config.tenant_id());
+//! assert_eq!(client.tenant(), 1234567);
+//! // Secrets never show in `Debug`.
+//! assert!(!format!("{config:?}").contains("cs1.your-client-secret"));
+//! # Ok::<(), servicetitan_runtime::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod auth;
 mod client;

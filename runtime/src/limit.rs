@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 /// At most `calls` calls per `per`, with bursts of up to `calls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
+    /// How many calls are allowed ...
     pub calls: u32,
+    /// ... in this long.
     pub per: Duration,
 }
 
@@ -20,6 +22,7 @@ impl RateLimit {
         per: Duration::from_secs(1),
     };
 
+    /// `calls` per `per`, e.g. `RateLimit::new(60, Duration::from_secs(1))`.
     pub const fn new(calls: u32, per: Duration) -> Self {
         RateLimit { calls, per }
     }

@@ -16,11 +16,13 @@ pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
 /// One page of a list: [`Paged`], or a page with more to it (reporting's
 /// `ReportDataResponse` also carries the `fields` its rows are made of).
 pub trait PageLike: Send + 'static {
+    /// What a page holds.
     type Item: Send + 'static;
     /// The API says there are more pages.
     fn has_more(&self) -> bool;
     /// The items of this page.
     fn items(&self) -> &[Self::Item];
+    /// The page's items, taken out of it.
     fn into_items(self) -> Vec<Self::Item>;
 }
 
@@ -39,6 +41,7 @@ impl<T: Send + 'static> PageLike for Paged<T> {
 
 /// A request for one page of a paged list (generated for every paged operation).
 pub trait PagedRequest: Clone + Send + Sized + 'static {
+    /// The page type the operation returns.
     type Page: PageLike;
     /// The same request, for page `page` (1-based).
     fn with_page(self, page: i32) -> Self;
@@ -115,6 +118,7 @@ impl From<ExportFrom> for String {
 
 /// A request for one batch of an export (generated for every export operation).
 pub trait ExportRequest: Clone + Send + Sized + 'static {
+    /// What a batch holds.
     type Item: Send + 'static;
     /// The same request, continuing from `token`.
     fn continue_from(self, token: String) -> Self;

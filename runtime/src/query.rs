@@ -8,6 +8,7 @@ use std::fmt;
 pub struct QueryPairs(pub(crate) Vec<(String, String)>);
 
 impl QueryPairs {
+    /// Adds one pair.
     pub fn push(&mut self, name: &str, value: &str) {
         self.0.push((name.to_string(), value.to_string()));
     }
@@ -27,6 +28,7 @@ impl QueryPairs {
         }
     }
 
+    /// The pairs, in the order they were added.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.0
     }
@@ -34,6 +36,7 @@ impl QueryPairs {
 
 /// A value that can be a query parameter.
 pub trait QueryValue {
+    /// Appends the value under `name`, as the API's ASP.NET binder reads it.
     fn append_to(&self, name: &str, query: &mut QueryPairs);
     /// Objects in a list are written `name[i].field`; scalars repeat `name`.
     fn is_object(&self) -> bool {

@@ -24,9 +24,11 @@ pub type Map<T> = std::collections::BTreeMap<String, T>;
 pub struct Decimal(pub rust_decimal::Decimal);
 
 impl Decimal {
+    /// `num` scaled down by `scale` decimal places: `Decimal::new(1250, 2)` is 12.50.
     pub fn new(num: i64, scale: u32) -> Self {
         Decimal(rust_decimal::Decimal::new(num, scale))
     }
+    /// The `rust_decimal` value, for arithmetic.
     pub fn inner(&self) -> rust_decimal::Decimal {
         self.0
     }
@@ -160,9 +162,11 @@ impl<'de> Deserialize<'de> for Decimal {
 pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
 
 impl DateTime {
+    /// The `chrono` value, for arithmetic and formatting.
     pub fn inner(&self) -> chrono::DateTime<chrono::Utc> {
         self.0
     }
+    /// RFC 3339 with `Z`, as the API's filters want it.
     pub fn to_rfc3339(&self) -> String {
         self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
     }
@@ -293,16 +297,20 @@ pub struct TimeSpan {
 }
 
 impl TimeSpan {
+    /// .NET ticks (100 ns) in one second.
     pub const TICKS_PER_SECOND: i64 = 10_000_000;
 
+    /// A span of `ticks` .NET ticks (100 ns each).
     pub fn from_ticks(ticks: i64) -> Self {
         TimeSpan { ticks }
     }
+    /// A span of hours, minutes and seconds.
     pub fn from_hms(hours: i64, minutes: i64, seconds: i64) -> Self {
         TimeSpan {
             ticks: ((hours * 60 + minutes) * 60 + seconds) * Self::TICKS_PER_SECOND,
         }
     }
+    /// The span in .NET ticks (100 ns each).
     pub fn ticks(&self) -> i64 {
         self.ticks
     }
@@ -539,15 +547,19 @@ where
 
 /// A generated string enum: known values have variants, others are kept as sent.
 pub trait WireEnum: Sized {
+    /// The variant for a wire value (`Unknown` for one the document does not list).
     fn from_wire(value: &str) -> Self;
+    /// The value as sent on the wire.
     fn as_wire(&self) -> &str;
 }
 
 /// A generated integer enum: known values have variants, others are kept as sent.
 pub trait IntEnum: Sized {
+    /// The variant for a number (`Unknown` for one the document does not list).
     fn from_i64(value: i64) -> Self;
     /// The variant for a name, for APIs that send integer enums by name.
     fn from_name(name: &str) -> Option<Self>;
+    /// The number sent on the wire.
     fn to_i64(&self) -> i64;
 }
 
@@ -604,6 +616,7 @@ pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::
 pub struct Flags<T>(pub Vec<T>);
 
 impl<T: WireEnum> Flags<T> {
+    /// Whether `value` is one of the set.
     pub fn contains(&self, value: &T) -> bool {
         self.0.iter().any(|v| v.as_wire() == value.as_wire())
     }
@@ -761,15 +774,20 @@ impl<'de> Deserialize<'de> for Key<'de> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Nullable<T> {
     #[default]
+    /// Left out of the request: the API leaves the field as it is.
     Absent,
+    /// Sent as `null`: the API clears the field.
     Null,
+    /// Sent with this value.
     Value(T),
 }
 
 impl<T> Nullable<T> {
+    /// Whether the field is left out.
     pub fn is_absent(&self) -> bool {
         matches!(self, Nullable::Absent)
     }
+    /// The value, when there is one.
     pub fn as_option(&self) -> Option<&T> {
         match self {
             Nullable::Value(v) => Some(v),
@@ -817,15 +835,19 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
 #[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Paged<T> {
     #[serde(default)]
+    /// The page number, from 1.
     pub page: i32,
     #[serde(default)]
+    /// The page size the API used.
     pub page_size: i32,
     #[serde(default)]
+    /// Whether another page follows.
     pub has_more: bool,
     /// Filled only when the request set `includeTotal`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
     #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    /// The items of this page.
     pub data: Vec<T>,
 }
 
@@ -840,6 +862,7 @@ pub struct ExportBatch<T> {
     #[serde(default)]
     pub continue_from: String,
     #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    /// The records of this batch.
     pub data: Vec<T>,
 }
 
@@ -847,6 +870,7 @@ pub struct ExportBatch<T> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataResult<T> {
     #[serde(default)]
+    /// The result.
     pub data: Option<T>,
 }
 
@@ -859,26 +883,33 @@ fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorResponse {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    /// `type`: a URI naming the kind of error.
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A short summary.
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The HTTP status.
     pub status: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The server's trace id: quote it to ServiceTitan support.
     pub trace_id: Option<String>,
     /// Field name -> messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Map<Vec<String>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// More data about the error.
     pub data: Option<Map<Json>>,
 }
 
 /// A file downloaded from the API.
 #[derive(Clone)]
 pub struct Download {
+    /// `Content-Type` of the answer.
     pub content_type: Option<String>,
     /// From `Content-Disposition`, when the server names the file.
     pub file_name: Option<String>,
+    /// The file's contents.
     pub bytes: bytes::Bytes,
 }
 
@@ -895,10 +926,12 @@ impl fmt::Debug for Download {
 /// A file to upload as one part of a `multipart/form-data` body.
 #[derive(Clone)]
 pub struct FilePart {
+    /// The file name the server keeps.
     pub file_name: String,
     /// Sent as the part's `Content-Type`; `None` leaves it to the server
     /// (`application/octet-stream`).
     pub content_type: Option<String>,
+    /// The file's contents.
     pub bytes: bytes::Bytes,
 }
 
@@ -931,7 +964,9 @@ impl fmt::Debug for FilePart {
 /// A redirect the API answers with (the file is at `location`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
+    /// The HTTP status (302).
     pub status: u16,
+    /// Where the file is: a temporary URL.
     pub location: String,
 }
 
