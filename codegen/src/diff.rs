@@ -18,7 +18,7 @@ use crate::emit::{
     field_display, field_in_constructor, optional_inputs, required_args, ty_display,
 };
 use crate::ir::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -266,24 +266,22 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 .collect()
         };
         let (oo, no) = (opt(o), opt(n));
-        for (name, what) in &oo {
-            match no.get(name) {
-                None => out.push((
+        for e in entries(&oo, &no) {
+            match e {
+                Entry::Gone(name, what) => out.push((
                     Impact::Breaking,
                     format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
                 )),
-                Some(w) if w != what => out.push((
+                Entry::Both(name, what, w) if w != what => out.push((
                     Impact::Breaking,
                     format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
                 )),
-                Some(_) => {}
+                Entry::Both(..) => {}
+                Entry::Added(name, what) => out.push((
+                    Impact::Additive,
+                    format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
+                )),
             }
-        }
-        for (name, what) in no.iter().filter(|(n, _)| !oo.contains_key(*n)) {
-            out.push((
-                Impact::Additive,
-                format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
-            ));
         }
         let (or, nr) = (response_display(&o.response), response_display(&n.response));
         if or != nr {
@@ -362,6 +360,29 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
     out
 }
 
+/// A key of two keyed collections: only in the old one, in both, or only in the new one.
+enum Entry<'a, K, V> {
+    Gone(&'a K, &'a V),
+    Both(&'a K, &'a V, &'a V),
+    Added(&'a K, &'a V),
+}
+
+/// Every key of `old` and `new`: the old ones in order, then the added ones.
+fn entries<'a, K: Ord, V>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> impl Iterator<Item = Entry<'a, K, V>> {
+    let kept = old.iter().map(|(k, a)| match new.get(k) {
+        Some(b) => Entry::Both(k, a, b),
+        None => Entry::Gone(k, a),
+    });
+    let added = new
+        .iter()
+        .filter(|(k, _)| !old.contains_key(*k))
+        .map(|(k, b)| Entry::Added(k, b));
+    kept.chain(added)
+}
+
 fn code_list(items: &[&String]) -> String {
     items
         .iter()
@@ -387,17 +408,18 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
         (TypeDefKind::Struct(of), TypeDefKind::Struct(nf)) => {
             let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
             let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
-            for (wire, f) in &of_ {
-                let rust = f.name.trim_start_matches("r#");
-                match nf_.get(wire) {
-                    None => out.push((
+            for e in entries(&of_, &nf_) {
+                match e {
+                    Entry::Gone(wire, f) => out.push((
                         Impact::Breaking,
                         format!(
-                            "`{name}.{rust}` removed (`{wire}`: {})",
+                            "`{name}.{}` removed (`{wire}`: {})",
+                            f.name.trim_start_matches("r#"),
                             field_display(o, f)
                         ),
                     )),
-                    Some(g) => {
+                    Entry::Both(_, f, g) => {
+                        let rust = f.name.trim_start_matches("r#");
                         let (a, b) = (field_display(o, f), field_display(n, g));
                         if a != b {
                             out.push((
@@ -411,22 +433,22 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                             ));
                         }
                     }
+                    Entry::Added(wire, f) => {
+                        let (impact, how) = if field_in_constructor(n, f) {
+                            (Impact::Breaking, ", a new argument of `new(..)`")
+                        } else {
+                            (Impact::Additive, "")
+                        };
+                        out.push((
+                            impact,
+                            format!(
+                                "`{name}.{}` added (`{wire}`: {}{how})",
+                                f.name.trim_start_matches("r#"),
+                                field_display(n, f)
+                            ),
+                        ));
+                    }
                 }
-            }
-            for (wire, f) in nf_.iter().filter(|(w, _)| !of_.contains_key(*w)) {
-                let rust = f.name.trim_start_matches("r#");
-                let (impact, how) = if field_in_constructor(n, f) {
-                    (Impact::Breaking, ", a new argument of `new(..)`")
-                } else {
-                    (Impact::Additive, "")
-                };
-                out.push((
-                    impact,
-                    format!(
-                        "`{name}.{rust}` added (`{wire}`: {}{how})",
-                        field_display(n, f)
-                    ),
-                ));
             }
         }
         (
@@ -454,19 +476,20 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                     .map(|x| (x.name.clone(), ty_display(&x.ty)))
                     .collect()
             };
-            let (pa, pb) = (pairs(a), pairs(b));
-            for (v, t) in &pa {
-                match pb.get(v) {
-                    None => out.push((Impact::Breaking, format!("`{name}::{v}` removed"))),
-                    Some(u) if u != t => out.push((
+            for e in entries(&pairs(a), &pairs(b)) {
+                match e {
+                    Entry::Gone(v, _) => {
+                        out.push((Impact::Breaking, format!("`{name}::{v}` removed")))
+                    }
+                    Entry::Both(v, t, u) if u != t => out.push((
                         Impact::Breaking,
                         format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
                     )),
-                    Some(_) => {}
+                    Entry::Both(..) => {}
+                    Entry::Added(v, _) => {
+                        out.push((Impact::Additive, format!("`{name}::{v}` added")))
+                    }
                 }
-            }
-            for v in pb.keys().filter(|v| !pa.contains_key(*v)) {
-                out.push((Impact::Additive, format!("`{name}::{v}` added")));
             }
         }
         (TypeDefKind::Alias(a), TypeDefKind::Alias(b)) => {
@@ -500,37 +523,29 @@ fn enum_changes(
     new: &BTreeMap<String, String>,
     out: &mut Vec<(Impact, String)>,
 ) {
-    for (value, variant) in old {
-        match new.get(value) {
-            None => out.push((
+    let mut added = Vec::new();
+    for e in entries(old, new) {
+        match e {
+            Entry::Gone(value, variant) => out.push((
                 Impact::Breaking,
                 format!("`{name}::{variant}` removed (value `{value}` now reads as `Unknown`)"),
             )),
-            Some(v) if v != variant => out.push((
+            Entry::Both(value, variant, v) if v != variant => out.push((
                 Impact::Breaking,
                 format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
             )),
-            Some(_) => {}
+            Entry::Both(..) => {}
+            Entry::Added(value, v) if v == value => added.push(format!("`{v}`")),
+            Entry::Added(value, v) => added.push(format!("`{v}` (`{value}`)")),
         }
     }
-    let added: BTreeSet<String> = new
-        .iter()
-        .filter(|(value, _)| !old.contains_key(*value))
-        .map(|(value, v)| {
-            if v == value {
-                format!("`{v}`")
-            } else {
-                format!("`{v}` (`{value}`)")
-            }
-        })
-        .collect();
     if !added.is_empty() {
         out.push((
             Impact::Additive,
             format!(
                 "`{name}`: value{} {} added (read as `Unknown` before)",
                 if added.len() > 1 { "s" } else { "" },
-                added.into_iter().collect::<Vec<_>>().join(", ")
+                added.join(", ")
             ),
         ));
     }

@@ -76,24 +76,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     eprintln!("== generation");
     let floor = parse_floor(&xtask, &v2, o.rounds)?;
-    let ours_v2 = median(o.rounds, || {
-        timed_ok(
-            Command::new(&xtask)
-                .args(["generate", "--specs"])
-                .arg(&v2)
-                .arg("--out")
-                .arg(dir.join("ours-v2")),
-        )
-    })?;
-    let ours_30 = median(o.rounds, || {
-        timed_ok(
-            Command::new(&xtask)
-                .args(["generate", "--specs"])
-                .arg(&v30)
-                .arg("--out")
-                .arg(dir.join("ours-3.0")),
-        )
-    })?;
+    let ours = |specs: &Path, out: &str| {
+        median(o.rounds, || {
+            timed_ok(
+                Command::new(&xtask)
+                    .args(["generate", "--specs"])
+                    .arg(specs)
+                    .arg("--out")
+                    .arg(dir.join(out)),
+            )
+        })
+    };
+    let ours_v2 = ours(&v2, "ours-v2")?;
+    let ours_30 = ours(&v30, "ours-3.0")?;
     let docs = codegen::load::list_documents(&v30).map_err(|d| d.to_string())?;
     let prog_dir = dir.join("progenitor");
     let mut generated = Vec::new();
