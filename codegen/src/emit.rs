@@ -200,14 +200,7 @@ pub fn emit(api: &Api, runtime_dep: &str) -> Result<Files, String> {
     files.insert("src/lib.rs".into(), lib_rs(api));
     files.insert("src/client.rs".into(), client_rs(api)?);
     files.insert("README.md".into(), crate_readme(api));
-    files.insert(
-        "src/common.rs".into(),
-        models_file(
-            &api.common,
-            "Types that several ServiceTitan domains define identically, defined once.",
-            &query_types(&api.domains, true),
-        )?,
-    );
+    files.insert("src/common.rs".into(), common_file(api)?);
     // Domains are independent: they are emitted on all cores (tokens are per thread; only
     // the finished text crosses). The output is a sorted map, so it does not depend on
     // which thread finished first.
@@ -272,6 +265,8 @@ fn cargo_toml(api: &Api, runtime_dep: &str) -> String {
         .map(|d| format!("\"{}\"", d.feature))
         .collect();
     s.push_str(&format!("full = [{}]\n", all.join(", ")));
+    s.push_str("# `Deserialize` for the types only ever sent (request bodies, query objects).\n");
+    s.push_str("deserialize-requests = []\n");
     for d in &api.domains {
         s.push_str(&format!("{} = []\n", d.feature));
     }
@@ -485,8 +480,51 @@ fn models_file(
     let items = types
         .iter()
         .map(|t| type_def(t, query_types.contains(&t.name)));
+    items_file(items, header, quote!(#![allow(deprecated)]))
+}
+
+/// `common.rs`: each type compiles only with a feature of a domain that uses it, so a
+/// crate of one small domain does not type-check the others' shared types.
+fn common_file(api: &Api) -> Result<String, String> {
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &api.domains {
+        for c in &d.common_used {
+            users
+                .entry(c.as_str())
+                .or_default()
+                .push(d.feature.as_str());
+        }
+    }
+    let qs = query_types(&api.domains, true);
+    let mut items = Vec::new();
+    for t in &api.common {
+        let tokens = type_def(t, qs.contains(&t.name));
+        match users.get(t.name.as_str()) {
+            // Defined alike by several documents but used by none: always there.
+            None => items.push(tokens),
+            Some(features) => {
+                let cfg = quote!(#[cfg(any(#(feature = #features),*))]);
+                let file: syn::File = syn::parse2(tokens)
+                    .map_err(|e| format!("generated tokens of `{}` do not parse: {e}", t.name))?;
+                items.extend(file.items.into_iter().map(|item| quote!(#cfg #item)));
+            }
+        }
+    }
+    // With no domain feature on, nothing here may use `rt`.
+    items_file(
+        items.into_iter(),
+        "Types that several ServiceTitan domains define identically, defined once.",
+        quote!(#![allow(deprecated, unused_imports)]),
+    )
+}
+
+fn items_file(
+    items: impl Iterator<Item = TokenStream>,
+    header: &str,
+    allow: TokenStream,
+) -> Result<String, String> {
     let tokens = quote! {
-        #![allow(deprecated)]
+        #allow
         use servicetitan_runtime as rt;
         #(#items)*
     };
@@ -721,10 +759,12 @@ fn struct_def(
             }
         };
     }
+    // Request-only types are sent, never received: their (costly) derived `Deserialize`
+    // is opt-in, behind the crate's `deserialize-requests` feature.
     let derive_de = if lean {
         quote!()
     } else {
-        quote!(, serde::Deserialize)
+        quote!(#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))])
     };
     let derive_default = if all_defaultable {
         quote!(Default,)
@@ -766,7 +806,8 @@ fn struct_def(
         #doc
         #deprecated
         #allow_dep
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize #derive_de)]
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize)]
+        #derive_de
         pub struct #name {
             #(#field_tokens)*
         }
@@ -1357,6 +1398,7 @@ fn crate_readme(api: &Api) -> String {
             covers(d).unwrap_or_default()
         ));
     }
+    s.push_str("\nOne more feature, off by default: `deserialize-requests` implements `Deserialize` for the types that are only ever sent (request bodies, query objects), for programs that read them from files or mock the API. Response types always implement both `Serialize` and `Deserialize`.\n");
     s.push_str(
         "\nThe repository's README covers configuration (from code or `ST_*` variables), several tenants, exports and checkpoints, errors and retries, and choosing OAuth scopes.\n",
     );

@@ -226,6 +226,18 @@ pub fn build(
                 }
             }
         }
+        // And what those common types refer to: the domain's feature must compile them.
+        let mut pending: Vec<String> = used_common.iter().cloned().collect();
+        while let Some(n) = pending.pop() {
+            let refs = common_defs.get(&n).map(|t| type_refs(&t.kind));
+            for (t, _) in refs.unwrap_or_default() {
+                for (m, c) in named_in(&t) {
+                    if c && used_common.insert(m.clone()) {
+                        pending.push(m);
+                    }
+                }
+            }
+        }
         for t in &mut domain.types {
             t.usage = usage
                 .get(&(false, t.name.clone()))

@@ -2,8 +2,31 @@
 // change the generator (codegen/) or the corrections (specs/) and regenerate.
 //! Types that several ServiceTitan domains define identically, defined once.
 
-#![allow(deprecated)]
+#![allow(deprecated, unused_imports)]
 use servicetitan_runtime as rt;
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 /// Represents possible HTTP query argument values, when applying filters based on active status.
 ///
 /// Schema `ActiveRequestArg`.
@@ -19,6 +42,29 @@ pub enum ActiveRequestArg {
     /// A value the document does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl ActiveRequestArg {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -30,6 +76,29 @@ impl ActiveRequestArg {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl rt::WireEnum for ActiveRequestArg {
     fn from_wire(value: &str) -> Self {
         match value {
@@ -43,16 +112,85 @@ impl rt::WireEnum for ActiveRequestArg {
         self.as_str()
     }
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl std::fmt::Display for ActiveRequestArg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl serde::Serialize for ActiveRequestArg {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ActiveRequestArg {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -60,11 +198,35 @@ impl<'de> serde::Deserialize<'de> for ActiveRequestArg {
         rt::de_string_enum(deserializer)
     }
 }
+#[cfg(
+    any(
+        feature = "accounting",
+        feature = "crm",
+        feature = "customer-interactions",
+        feature = "dispatch",
+        feature = "equipment-systems",
+        feature = "findings",
+        feature = "forms",
+        feature = "inventory",
+        feature = "jbce",
+        feature = "jpm",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "pricebook",
+        feature = "salestech",
+        feature = "settings",
+        feature = "task-management",
+        feature = "telecom",
+        feature = "timesheets"
+    )
+)]
 impl rt::QueryValue for ActiveRequestArg {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 /// Types of media files that can be attached
 ///
 /// Schema `EquipmentSystems.V2.AttachmentAssetType`.
@@ -84,6 +246,7 @@ pub enum AttachmentAssetType {
     /// A value the document does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl AttachmentAssetType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -97,6 +260,7 @@ impl AttachmentAssetType {
         }
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl rt::WireEnum for AttachmentAssetType {
     fn from_wire(value: &str) -> Self {
         match value {
@@ -112,16 +276,19 @@ impl rt::WireEnum for AttachmentAssetType {
         self.as_str()
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl std::fmt::Display for AttachmentAssetType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl serde::Serialize for AttachmentAssetType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl<'de> serde::Deserialize<'de> for AttachmentAssetType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -129,11 +296,13 @@ impl<'de> serde::Deserialize<'de> for AttachmentAssetType {
         rt::de_string_enum(deserializer)
     }
 }
+#[cfg(any(feature = "equipment-systems", feature = "findings"))]
 impl rt::QueryValue for AttachmentAssetType {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }
 }
+#[cfg(any(feature = "jpm", feature = "telecom"))]
 /// Schema `CustomFieldApiModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldApiModel {
@@ -157,6 +326,7 @@ pub struct CustomFieldApiModel {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+#[cfg(any(feature = "jpm", feature = "telecom"))]
 impl rt::ModelFields for CustomFieldApiModel {
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
@@ -175,6 +345,7 @@ impl rt::ModelFields for CustomFieldApiModel {
         &mut self.unknown_fields
     }
 }
+#[cfg(any(feature = "jpm", feature = "telecom"))]
 impl<'de> serde::Deserialize<'de> for CustomFieldApiModel {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -182,6 +353,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldApiModel {
         rt::de_model(deserializer)
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 /// Schema `Inventory.Types.LandedCostMethod`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -193,6 +365,7 @@ pub enum LandedCostMethod {
     /// A value the document does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl LandedCostMethod {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -203,6 +376,7 @@ impl LandedCostMethod {
         }
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl rt::WireEnum for LandedCostMethod {
     fn from_wire(value: &str) -> Self {
         match value {
@@ -215,16 +389,19 @@ impl rt::WireEnum for LandedCostMethod {
         self.as_str()
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl std::fmt::Display for LandedCostMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl serde::Serialize for LandedCostMethod {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl<'de> serde::Deserialize<'de> for LandedCostMethod {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -232,11 +409,22 @@ impl<'de> serde::Deserialize<'de> for LandedCostMethod {
         rt::de_string_enum(deserializer)
     }
 }
+#[cfg(any(feature = "accounting", feature = "inventory"))]
 impl rt::QueryValue for LandedCostMethod {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }
 }
+#[cfg(
+    any(
+        feature = "inventory",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "settings",
+        feature = "timesheets"
+    )
+)]
 /// Default response when creating object with a new ID, or updating object by specified ID.
 ///
 /// Schema `ModificationResponse`.
@@ -252,6 +440,16 @@ pub struct ModificationResponse {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+#[cfg(
+    any(
+        feature = "inventory",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "settings",
+        feature = "timesheets"
+    )
+)]
 impl rt::ModelFields for ModificationResponse {
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
@@ -268,6 +466,16 @@ impl rt::ModelFields for ModificationResponse {
         &mut self.unknown_fields
     }
 }
+#[cfg(
+    any(
+        feature = "inventory",
+        feature = "marketing",
+        feature = "memberships",
+        feature = "payroll",
+        feature = "settings",
+        feature = "timesheets"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for ModificationResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -275,6 +483,7 @@ impl<'de> serde::Deserialize<'de> for ModificationResponse {
         rt::de_model(deserializer)
     }
 }
+#[cfg(any(feature = "settings", feature = "telecom"))]
 /// Schema `Services.NamedModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NamedModel {
@@ -289,6 +498,7 @@ pub struct NamedModel {
     #[serde(flatten)]
     pub unknown_fields: rt::Map<rt::Json>,
 }
+#[cfg(any(feature = "settings", feature = "telecom"))]
 impl rt::ModelFields for NamedModel {
     fn field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
@@ -306,6 +516,7 @@ impl rt::ModelFields for NamedModel {
         &mut self.unknown_fields
     }
 }
+#[cfg(any(feature = "settings", feature = "telecom"))]
 impl<'de> serde::Deserialize<'de> for NamedModel {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -313,6 +524,7 @@ impl<'de> serde::Deserialize<'de> for NamedModel {
         rt::de_model(deserializer)
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 /// The type of ISku entity
 ///
 /// Schema `Pricebook.Types.SkuType`.
@@ -330,6 +542,7 @@ pub enum SkuType {
     /// A value the document does not list, kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl SkuType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -342,6 +555,7 @@ impl SkuType {
         }
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl rt::WireEnum for SkuType {
     fn from_wire(value: &str) -> Self {
         match value {
@@ -356,16 +570,19 @@ impl rt::WireEnum for SkuType {
         self.as_str()
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl std::fmt::Display for SkuType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl serde::Serialize for SkuType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl<'de> serde::Deserialize<'de> for SkuType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -373,6 +590,7 @@ impl<'de> serde::Deserialize<'de> for SkuType {
         rt::de_string_enum(deserializer)
     }
 }
+#[cfg(any(feature = "inventory", feature = "pricebook", feature = "salestech"))]
 impl rt::QueryValue for SkuType {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());

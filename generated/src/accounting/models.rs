@@ -112,7 +112,8 @@ impl<'de> serde::Deserialize<'de> for AddressResponse {
     }
 }
 /// Schema `Accounting.V2.AdjustmentInvoiceCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AdjustmentInvoiceCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
@@ -1796,7 +1797,8 @@ impl rt::QueryValue for BillType {
     }
 }
 /// Schema `Accounting.V2.CreateInvoiceTaskRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateInvoiceTaskRequest {
     #[serde(rename = "templateId")]
     pub template_id: String,
@@ -1897,7 +1899,8 @@ impl<'de> serde::Deserialize<'de> for CreatedTaskResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreditMemoAddSplitPublicRequest {
     #[serde(
         rename = "invoiceId",
@@ -1947,7 +1950,8 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitPublicResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreditMemoAddSplitsPublicRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub splits: rt::Nullable<Vec<CreditMemoAddSplitPublicRequest>>,
@@ -2338,7 +2342,8 @@ impl<'de> serde::Deserialize<'de> for CreditMemoPublicResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreditMemoUpdatePublicRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2597,7 +2602,8 @@ impl<'de> serde::Deserialize<'de> for CustomFieldModel {
     }
 }
 /// Schema `Accounting.V2.CustomFieldOperationRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldOperationRequest {
     #[serde(rename = "objectId")]
     pub object_id: i64,
@@ -2611,7 +2617,8 @@ impl CustomFieldOperationRequest {
     }
 }
 /// Schema `Accounting.V2.CustomFieldPairRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldPairRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -2716,7 +2723,8 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
     }
 }
 /// Schema `Accounting.V2.CustomFieldUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldUpdateRequest {
     pub operations: Vec<CustomFieldOperationRequest>,
 }
@@ -4101,7 +4109,8 @@ impl<'de> serde::Deserialize<'de> for ExternalObjectResponse {
     }
 }
 /// Schema `Accounting.V2.ExternalObjectSaveRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalObjectSaveRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<String>,
@@ -4330,7 +4339,8 @@ impl<'de> serde::Deserialize<'de> for GetInvoiceTasksResponse {
     }
 }
 /// Schema `Accounting.V2.GlAccountCreateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct GlAccountCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -4518,7 +4528,8 @@ impl<'de> serde::Deserialize<'de> for GlAccountTypeResponse {
     }
 }
 /// Schema `Accounting.V2.GlAccountUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct GlAccountUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -5514,7 +5525,8 @@ impl rt::QueryValue for InvoiceItemType {
     }
 }
 /// Schema `Accounting.V2.InvoiceItemUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceItemUpdateRequest {
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
@@ -5978,7 +5990,8 @@ impl<'de> serde::Deserialize<'de> for InvoiceTaskRelationResponse {
     }
 }
 /// Schema `Accounting.V2.InvoiceUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
@@ -6234,7 +6247,8 @@ impl rt::QueryValue for JournalEntryCostType {
     }
 }
 /// Schema `Accounting.V2.JournalEntryCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntryCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -6375,7 +6389,8 @@ impl<'de> serde::Deserialize<'de> for JournalEntryDetailsResponse {
     }
 }
 /// Schema `Accounting.V2.JournalEntryLineCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntryLineCreateRequest {
     #[serde(
         rename = "postDate",
@@ -6658,7 +6673,8 @@ impl<'de> serde::Deserialize<'de> for JournalEntryResponse {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySaveRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntrySaveRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -6737,7 +6753,8 @@ impl<'de> serde::Deserialize<'de> for JournalEntrySku {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySkuSaveRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntrySkuSaveRequest {
     pub id: i64,
     pub r#type: JournalEntrySkuType,
@@ -7052,7 +7069,8 @@ impl rt::QueryValue for JournalEntrySyncStatus {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySyncUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntrySyncUpdateRequest {
     /// Journal entry Sync Status
     #[serde(rename = "syncStatus")]
@@ -7268,7 +7286,8 @@ impl rt::QueryValue for JournalEntryTransactionType {
     }
 }
 /// Schema `Accounting.V2.JournalEntryUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JournalEntryUpdateRequest {
     /// New journal entry status
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7342,7 +7361,8 @@ impl rt::QueryValue for LogicalOperator {
 /// Request model for marking one or more AP bills as exported
 ///
 /// Schema `Accounting.V2.MarkApBillAsExportedUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkApBillAsExportedUpdateRequest {
     /// List of AP bill IDs to mark as exported
     #[serde(rename = "billIds")]
@@ -7403,7 +7423,8 @@ impl<'de> serde::Deserialize<'de> for MarkApBillAsExportedUpdateResponse {
     }
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkApCreditAsExportedUpdateRequest {
     #[serde(rename = "apCreditId")]
     pub ap_credit_id: i64,
@@ -7456,7 +7477,8 @@ impl<'de> serde::Deserialize<'de> for MarkApCreditAsExportedUpdateResponse {
     }
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkApPaymentAsExportedUpdateRequest {
     #[serde(rename = "apPaymentId")]
     pub ap_payment_id: i64,
@@ -7525,7 +7547,8 @@ impl<'de> serde::Deserialize<'de> for MarkApPaymentAsExportedUpdateResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkCreditMemoAsExportedRequest {
     #[serde(rename = "creditMemoId")]
     pub credit_memo_id: i64,
@@ -7594,13 +7617,15 @@ impl<'de> serde::Deserialize<'de> for MarkCreditMemoAsExportedResponse {
     }
 }
 /// Schema `Accounting.V2.MarkDepositsAsExportedRequestArgs`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkDepositsAsExportedRequestArgs {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub ids: rt::Nullable<Vec<i64>>,
 }
 /// Schema `Accounting.V2.MarkInventoryBillAsExportedUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkInventoryBillAsExportedUpdateRequest {
     #[serde(rename = "inventoryBillIds")]
     pub inventory_bill_ids: Vec<i64>,
@@ -7653,7 +7678,8 @@ impl<'de> serde::Deserialize<'de> for MarkInventoryBillAsExportedUpdateResponse 
     }
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkInvoiceAsExportedUpdateRequest {
     #[serde(rename = "invoiceId")]
     pub invoice_id: i64,
@@ -7921,7 +7947,8 @@ impl<'de> serde::Deserialize<'de> for PaymentResponse {
     }
 }
 /// Schema `Accounting.V2.PaymentSettlementUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PaymentSettlementUpdateRequest {
     pub id: i64,
     #[serde(
@@ -8048,7 +8075,8 @@ impl rt::QueryValue for PaymentStatus {
     }
 }
 /// Schema `Accounting.V2.PaymentStatusBatchRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PaymentStatusBatchRequest {
     #[serde(rename = "paymentIds")]
     pub payment_ids: Vec<i64>,
@@ -8467,7 +8495,8 @@ impl<'de> serde::Deserialize<'de> for PaymentTypeResponse {
     }
 }
 /// Schema `Accounting.V2.PaymentUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PaymentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -9256,7 +9285,8 @@ impl rt::QueryValue for TransactionStatus {
     }
 }
 /// Schema `Accounting.V2.UpdateInvoiceTaskRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateInvoiceTaskRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,

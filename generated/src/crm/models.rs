@@ -7,7 +7,8 @@ use servicetitan_runtime as rt;
 /// Add bulk tags request.
 ///
 /// Schema `Crm.V2.AddBulkTagsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AddBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
@@ -142,7 +143,8 @@ impl rt::QueryValue for BookingAgentTagType {
     }
 }
 /// Schema `Crm.V2.BookingContactModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct BookingContactModel {
     pub r#type: ContactType,
     pub value: String,
@@ -483,7 +485,8 @@ impl rt::QueryValue for BookingStatus {
     }
 }
 /// Schema `Crm.V2.ContactCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ContactCreateRequest {
     /// Type of contact
     pub r#type: String,
@@ -688,7 +691,8 @@ impl<'de> serde::Deserialize<'de> for ContactPreferenceTypeResponse {
     }
 }
 /// Schema `Crm.V2.Customers.ContactPreferencesRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ContactPreferencesRequest {
     /// Job Reminders Enabled
     #[serde(rename = "jobRemindersEnabled")]
@@ -999,7 +1003,8 @@ impl rt::QueryValue for ContactType {
     }
 }
 /// Schema `Crm.V2.CreateBookingProviderTagRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateBookingProviderTagRequest {
     /// Name of tag
     #[serde(rename = "tagName")]
@@ -1080,7 +1085,8 @@ impl<'de> serde::Deserialize<'de> for CreateBookingProviderTagResponse {
     }
 }
 /// Schema `Crm.V2.CreateBookingRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateBookingRequest {
     /// Source of the booking
     pub source: String,
@@ -1178,7 +1184,8 @@ impl CreateBookingRequest {
     }
 }
 /// Schema `Crm.V2.CreateContactMethodRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateContactMethodRequest {
     /// Reference ID of the contact method
     #[serde(
@@ -1207,7 +1214,8 @@ impl CreateContactMethodRequest {
     }
 }
 /// Schema `Crm.V2.CreateContactRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1224,7 +1232,8 @@ pub struct CreateContactRequest {
     pub reference_id: rt::Nullable<String>,
 }
 /// Schema `Crm.V2.Customers.CreateCustomerContactRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateCustomerContactRequest {
     /// Landline, mobile, e-mail, or fax
     pub r#type: ContactType,
@@ -1245,7 +1254,8 @@ impl CreateCustomerContactRequest {
     }
 }
 /// Schema `Crm.V2.Customers.CreateCustomerRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateCustomerRequest {
     /// Name of the customer
     pub name: String,
@@ -1396,7 +1406,8 @@ impl<'de> serde::Deserialize<'de> for CreateCustomerTagResponse {
     }
 }
 /// Schema `Crm.V2.CreateFollowUpRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateFollowUpRequest {
     /// Follow-up date
     #[serde(rename = "followUpDate")]
@@ -1423,7 +1434,8 @@ impl CreateFollowUpRequest {
     }
 }
 /// Schema `Crm.V2.Locations.CreateLocationRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateLocationRequest {
     /// Name of the location
     pub name: String,
@@ -1801,7 +1813,8 @@ impl<'de> serde::Deserialize<'de> for CreatedCustomerResponse {
     }
 }
 /// Schema `Crm.V2.AddressPatchModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CrmAddressPatchModel {
     /// Booking address street
     pub street: String,
@@ -1881,7 +1894,8 @@ impl<'de> serde::Deserialize<'de> for CustomFieldModel {
     }
 }
 /// Schema `Crm.V2.Customers.CustomFieldUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldUpdateModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -2173,7 +2187,8 @@ impl<'de> serde::Deserialize<'de> for CustomerContactWithModifiedOnResponse {
     }
 }
 /// Schema `Crm.V2.CustomerNoteCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomerNoteCreateRequest {
     /// Text content of customer note
     pub text: String,
@@ -2463,7 +2478,8 @@ impl<'de> serde::Deserialize<'de> for CustomersCustomFieldTypeResponse {
     }
 }
 /// Schema `Crm.V2.DismissBookingModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DismissBookingModel {
     /// Call reason ID for dismissing the booking
     #[serde(
@@ -2481,7 +2497,8 @@ pub struct DismissBookingModel {
     pub dismissing_memo: rt::Nullable<String>,
 }
 /// Schema `Crm.V2.DismissLeadRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DismissLeadRequest {
     /// Select a Call Reason to associate to a Booking that’s being dismissed for reporting purposes.
     #[serde(rename = "dismissingReasonId")]
@@ -3222,7 +3239,8 @@ impl<'de> serde::Deserialize<'de> for ExportLocationsResponse {
     }
 }
 /// Schema `Crm.V2.ExternalDataCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -3342,7 +3360,8 @@ impl rt::QueryValue for ExternalDataPatchMode {
     }
 }
 /// Schema `Crm.V2.ExternalDataUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -3360,7 +3379,8 @@ impl ExternalDataUpdateModel {
     }
 }
 /// Schema `Crm.V2.ExternalDataUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -3646,7 +3666,8 @@ impl<'de> serde::Deserialize<'de> for GetBookingProviderTagResponse {
     }
 }
 /// Schema `Crm.V2.LeadCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LeadCreateRequest {
     /// ID of the customer
     #[serde(
@@ -3805,7 +3826,8 @@ impl LeadCreateRequest {
     }
 }
 /// Schema `Crm.V2.LeadNoteCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LeadNoteCreateRequest {
     /// Text content of lead note
     pub text: String,
@@ -4050,7 +4072,8 @@ impl rt::QueryValue for LeadStatus {
     }
 }
 /// Schema `Crm.V2.LeadUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LeadUpdateRequest {
     /// ID of the campaign
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
@@ -4152,7 +4175,8 @@ impl<'de> serde::Deserialize<'de> for LocationContact {
     }
 }
 /// Schema `Crm.V2.LocationContactCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationContactCreateRequest {
     /// Type of contact
     pub r#type: ContactType,
@@ -4247,7 +4271,8 @@ impl<'de> serde::Deserialize<'de> for LocationContactResponse {
     }
 }
 /// Schema `Crm.V2.LocationContactUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationContactUpdateRequest {
     /// Type of contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4263,7 +4288,8 @@ pub struct LocationContactUpdateRequest {
     pub preferences: Option<ContactPreferencesRequest>,
 }
 /// Schema `Crm.V2.LocationNoteCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationNoteCreateRequest {
     /// Text content of location note
     pub text: String,
@@ -4408,7 +4434,8 @@ impl<'de> serde::Deserialize<'de> for LocationResponse {
     }
 }
 /// Schema `Crm.V2.Locations.AddressPatchModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationsAddressPatchModel {
     /// Street
     pub street: String,
@@ -4592,7 +4619,8 @@ impl<'de> serde::Deserialize<'de> for LocationsCustomFieldTypeResponse {
     }
 }
 /// Schema `Crm.V2.Customers.NewCustomerContact`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct NewCustomerContact {
     /// Landline, mobile, e-mail, or fax.
     pub r#type: ContactType,
@@ -4613,7 +4641,8 @@ impl NewCustomerContact {
     }
 }
 /// Schema `Crm.V2.Customers.NewLocation`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct NewLocation {
     /// Name of the location
     pub name: String,
@@ -4848,7 +4877,8 @@ impl rt::QueryValue for Priority {
 /// Remove bulk tags request.
 ///
 /// Schema `Crm.V2.RemoveBulkTagsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct RemoveBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
@@ -4864,7 +4894,8 @@ impl RemoveBulkTagsRequest {
     }
 }
 /// Schema `Crm.V2.ReplaceContactRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReplaceContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -4895,7 +4926,8 @@ impl ReplaceContactRequest {
     }
 }
 /// Schema `Crm.V2.SubmitLeadFormRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SubmitLeadFormRequest {
     /// The name of the customer
     pub name: String,
@@ -5004,7 +5036,8 @@ impl<'de> serde::Deserialize<'de> for UpdateBookingContactRequest {
     }
 }
 /// Schema `Crm.V2.UpdateBookingProviderTagRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateBookingProviderTagRequest {
     /// Name of tag
     #[serde(rename = "tagName", default, skip_serializing_if = "Option::is_none")]
@@ -5014,7 +5047,8 @@ pub struct UpdateBookingProviderTagRequest {
     pub description: Option<String>,
 }
 /// Schema `Crm.V2.UpdateBookingRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateBookingRequest {
     /// Source of the booking
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5060,14 +5094,16 @@ pub struct UpdateBookingRequest {
     pub external_id: Option<String>,
 }
 /// Schema `Crm.V2.UpdateContactMethodPreferenceRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateContactMethodPreferenceRequest {
     /// Value of the contact method
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 /// Schema `Crm.V2.UpdateContactMethodRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateContactMethodRequest {
     /// Value of the contact method
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5077,7 +5113,8 @@ pub struct UpdateContactMethodRequest {
     pub memo: Option<String>,
 }
 /// Schema `Crm.V2.UpdateContactRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5108,7 +5145,8 @@ impl UpdateContactRequest {
     }
 }
 /// Schema `Crm.V2.Customers.UpdateCustomerAddress`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateCustomerAddress {
     /// Street
     pub street: String,
@@ -5152,7 +5190,8 @@ impl UpdateCustomerAddress {
     }
 }
 /// Schema `Crm.V2.Customers.UpdateCustomerContactRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateCustomerContactRequest {
     /// Landline, mobile, e-mail, or fax
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5168,7 +5207,8 @@ pub struct UpdateCustomerContactRequest {
     pub preferences: Option<ContactPreferencesRequest>,
 }
 /// Schema `Crm.V2.Customers.UpdateCustomerRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateCustomerRequest {
     /// Name of the customer
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5222,7 +5262,8 @@ pub struct UpdateCustomerRequest {
     pub credit_limit_balance: Option<rt::Decimal>,
 }
 /// Schema `Crm.V2.Locations.UpdateLocationRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateLocationRequest {
     /// ID of the location’s customer.
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
@@ -5254,7 +5295,8 @@ pub struct UpdateLocationRequest {
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Schema `Crm.V2.UpsertContactMethodRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpsertContactMethodRequest {
     /// Reference ID of the contact method
     #[serde(

@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `CustomerInteractions.V2.CreateOrUpdateTechnicianAssessmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateOrUpdateTechnicianAssessmentRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -26,7 +27,8 @@ impl CreateOrUpdateTechnicianAssessmentRequest {
 }
 /// Schema `CustomerInteractions.V2.CreateOrUpdateTechnicianAssessmentRequestOld`.
 #[deprecated]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateOrUpdateTechnicianAssessmentRequestOld {
     /// Rating (0-10)
     pub value: f64,

@@ -409,7 +409,8 @@ impl<'de> serde::Deserialize<'de> for ArrivalWindowResponse {
     }
 }
 /// Schema `Dispatch.V2.AssignTechniciansRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AssignTechniciansRequest {
     /// Id of the appointment to assign to.
     #[serde(rename = "jobAppointmentId")]
@@ -428,7 +429,8 @@ impl AssignTechniciansRequest {
     }
 }
 /// Schema `Dispatch.V2.BulkDeleteTechnicianShiftRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct BulkDeleteTechnicianShiftRequest {
     /// The start date for the range deletion
     pub start: rt::DateTime,
@@ -522,7 +524,8 @@ impl<'de> serde::Deserialize<'de> for BusinessHourModel {
     }
 }
 /// Schema `Dispatch.V2.CapacityRequestArgs`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CapacityRequestArgs {
     /// When the time frame should start at or after
     #[serde(rename = "startsOnOrAfter")]
@@ -809,7 +812,8 @@ impl rt::QueryValue for CapacityResponseTechnicianStatus {
     }
 }
 /// Schema `Dispatch.V2.CreateArrivalWindowRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateArrivalWindowRequest {
     /// The start time for the arrival window defined as TimeSpan. I.e. "09:00"
     pub start: rt::TimeSpan,
@@ -834,7 +838,8 @@ impl CreateArrivalWindowRequest {
     }
 }
 /// Schema `Dispatch.V2.CreateBusinessHourRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateBusinessHourRequest {
     pub weekdays: Vec<TimeRange>,
     pub saturday: Vec<TimeRange>,
@@ -893,7 +898,8 @@ impl<'de> serde::Deserialize<'de> for CreateBusinessHourResponse {
     }
 }
 /// Schema `Dispatch.V2.CreateNonJobAppointmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateNonJobAppointmentRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -1152,7 +1158,8 @@ impl<'de> serde::Deserialize<'de> for CreateNonJobAppointmentResult {
     }
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneRequestArgs`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateOrUpdateZoneRequestArgs {
     /// Descriptive identifier
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1290,7 +1297,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateZoneResponse {
     }
 }
 /// Schema `Dispatch.V2.CreateTeamRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateTeamRequest {
     /// Whether the team is enabled
     pub active: bool,
@@ -1376,7 +1384,8 @@ impl<'de> serde::Deserialize<'de> for CreateTeamResponse {
     }
 }
 /// Schema `Dispatch.V2.CreateTechnicianShiftRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateTechnicianShiftRequest {
     #[serde(rename = "technicianIds")]
     pub technician_ids: Vec<i64>,
@@ -1449,7 +1458,8 @@ impl CreateTechnicianShiftRequest {
 /// Creates a new skill and assigns it to a technician
 ///
 /// Schema `Dispatch.V2.CreateTechnicianSkillRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateTechnicianSkillRequest {
     /// Technician Id to assign the newly created skill to
     #[serde(rename = "technicianId")]
@@ -1784,7 +1794,8 @@ impl<'de> serde::Deserialize<'de> for GetNonJobAppointmentResponse {
     }
 }
 /// Schema `Dispatch.V2.GpsPingCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct GpsPingCreateRequest {
     /// Gets or sets the ID of the object for which location information is provided
     #[serde(rename = "unitId")]
@@ -2161,7 +2172,8 @@ impl<'de> serde::Deserialize<'de> for NonJobAppointmentResponse {
     }
 }
 /// Schema `Dispatch.V2.NonJobAppointmentUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct NonJobAppointmentUpdateRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -2499,7 +2511,8 @@ impl rt::QueryValue for RepeatFrequencyInt32 {
     }
 }
 /// Schema `Dispatch.V2.SetArrivalWindowStatusRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SetArrivalWindowStatusRequest {
     #[serde(rename = "isActive")]
     pub is_active: bool,
@@ -3001,7 +3014,8 @@ impl<'de> serde::Deserialize<'de> for TimeRange {
     }
 }
 /// Schema `Dispatch.V2.UnassignTechniciansRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UnassignTechniciansRequest {
     /// Id of the appointment to unassign from.
     #[serde(rename = "jobAppointmentId")]
@@ -3020,7 +3034,8 @@ impl UnassignTechniciansRequest {
     }
 }
 /// Schema `Dispatch.V2.UpdateArrivalWindowConfigurationRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateArrivalWindowConfigurationRequest {
     pub configuration: ArrivalWindowConfiguration,
 }
@@ -3031,7 +3046,8 @@ impl UpdateArrivalWindowConfigurationRequest {
     }
 }
 /// Schema `Dispatch.V2.UpdateArrivalWindowRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateArrivalWindowRequest {
     /// The start time for the arrival window defined as TimeSpan. I.e. "09:00"
     pub start: rt::TimeSpan,
@@ -3056,7 +3072,8 @@ impl UpdateArrivalWindowRequest {
     }
 }
 /// Schema `Dispatch.V2.UpdateTechnicianShiftRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateTechnicianShiftRequest {
     #[serde(rename = "shiftType", default, skip_serializing_if = "Option::is_none")]
     pub shift_type: Option<ShiftType>,
@@ -3082,7 +3099,8 @@ pub struct UpdateTechnicianShiftRequest {
 /// Assigns or replaces skills on a technician
 ///
 /// Schema `Dispatch.V2.UpdateTechnicianSkillsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateTechnicianSkillsRequest {
     /// Technician Id to assign Skills to
     #[serde(rename = "technicianId")]

@@ -154,7 +154,8 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `EquipmentSystems.V2.CustomFieldRequestModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldRequestModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -256,7 +257,8 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeModel {
 /// Contract for creating a new equipment type
 ///
 /// Schema `EquipmentSystems.V2.EquipmentTypeCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentTypeCreateRequest {
     /// Equipment type name
     pub name: String,
@@ -333,7 +335,8 @@ impl<'de> serde::Deserialize<'de> for EquipmentTypeResponse {
 /// Contract for updating an equipment type
 ///
 /// Schema `EquipmentSystems.V2.EquipmentTypeUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentTypeUpdateRequest {
     /// Equipment type name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -343,7 +346,8 @@ pub struct EquipmentTypeUpdateRequest {
     pub active: Option<bool>,
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InstalledEquipmentCreateRequest {
     #[serde(rename = "locationId")]
     pub location_id: i64,
@@ -862,7 +866,8 @@ impl<'de> serde::Deserialize<'de> for InstalledEquipmentTypeModel {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InstalledEquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

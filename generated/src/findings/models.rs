@@ -45,7 +45,8 @@ impl<'de> serde::Deserialize<'de> for FindingAssetUploadResponse {
 /// Attachment file to include with a finding
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentCreateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct FindingAttachmentCreateModel {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName")]
@@ -68,7 +69,8 @@ impl FindingAttachmentCreateModel {
 /// Represents a request to create a new attachment for a location finding.
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct FindingAttachmentCreateRequest {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName")]
@@ -203,7 +205,8 @@ impl<'de> serde::Deserialize<'de> for FindingAttachmentResponse {
 /// Represents a request to update an existing attachment on a location finding.
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct FindingAttachmentUpdateRequest {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
@@ -218,7 +221,8 @@ pub struct FindingAttachmentUpdateRequest {
 /// Creates a finding to document equipment or location issues discovered during service
 ///
 /// Schema `EquipmentSystems.V2.FindingCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct FindingCreateRequest {
     /// ID of the customer location where the finding was identified
     #[serde(rename = "locationId")]
@@ -598,7 +602,8 @@ impl rt::QueryValue for FindingStatus {
 /// Contract for updating a finding
 ///
 /// Schema `EquipmentSystems.V2.FindingUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct FindingUpdateRequest {
     /// Title summarizing the issue or observation (e.g., "Leaking pipe", "Worn brake pads")
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,8 @@ use servicetitan_runtime as rt;
 /// Request model for actual address
 ///
 /// Schema `Inventory.V2.AddressRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AddressRequest {
     /// Street
     pub street: String,
@@ -147,7 +148,8 @@ impl<'de> serde::Deserialize<'de> for BatchResponse {
 /// Cancel Resource Request
 ///
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.PurchaseOrderCancellationReason`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CancelResourceRequestOfPurchaseOrderCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
@@ -156,7 +158,8 @@ pub struct CancelResourceRequestOfPurchaseOrderCancellationReason {
 /// Cancel Resource Request
 ///
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.ReceiptCancellationReason`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CancelResourceRequestOfReceiptCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +168,8 @@ pub struct CancelResourceRequestOfReceiptCancellationReason {
 /// Cancel Resource Request
 ///
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.ReturnCancellationReason`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CancelResourceRequestOfReturnCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
@@ -174,7 +178,8 @@ pub struct CancelResourceRequestOfReturnCancellationReason {
 /// Request model for address with description
 ///
 /// Schema `Inventory.V2.CreateAddressRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateAddressRequest {
     /// Description of the shipping address, like customer address or technician's truck for example
     pub description: String,
@@ -190,7 +195,8 @@ impl CreateAddressRequest {
 /// Inventory return create item request
 ///
 /// Schema `Inventory.V2.CreateInventoryReturnItemRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateInventoryReturnItemRequest {
     /// Sku Id
     #[serde(rename = "skuId")]
@@ -233,7 +239,8 @@ impl CreateInventoryReturnItemRequest {
 /// Represents request to create return
 ///
 /// Schema `Inventory.V2.CreateInventoryReturnRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateInventoryReturnRequest {
     /// Vendor Id
     #[serde(rename = "vendorId")]
@@ -320,7 +327,8 @@ impl CreateInventoryReturnRequest {
 /// Request model for new PO item
 ///
 /// Schema `Inventory.V2.CreatePurchaseOrderItemRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreatePurchaseOrderItemRequest {
     /// Id of the SKU from pricebook, can be any active material or equipment
     #[serde(rename = "skuId")]
@@ -364,7 +372,8 @@ impl CreatePurchaseOrderItemRequest {
 /// Represents create purchase order markup request
 ///
 /// Schema `Inventory.V2.Markups.CreatePurchaseOrderMarkupRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreatePurchaseOrderMarkupRequest {
     pub from: rt::Decimal,
     pub to: rt::Decimal,
@@ -379,7 +388,8 @@ impl CreatePurchaseOrderMarkupRequest {
 /// Request model to create PO
 ///
 /// Schema `Inventory.V2.CreatePurchaseOrderRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId")]
@@ -484,7 +494,8 @@ impl CreatePurchaseOrderRequest {
 /// Request model to create Purchase Order Types
 ///
 /// Schema `Inventory.V2.CreatePurchaseOrderTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreatePurchaseOrderTypeRequest {
     /// Name of the Purchase Order Type
     pub name: String,
@@ -592,7 +603,8 @@ impl CreatePurchaseOrderTypeRequest {
 /// Request model to create Return Types
 ///
 /// Schema `Inventory.V2.CreateReturnTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateReturnTypeRequest {
     /// Name of the Return Type
     pub name: String,
@@ -627,7 +639,8 @@ impl CreateReturnTypeRequest {
 /// Represents a request to create a new truck
 ///
 /// Schema `Inventory.V2.CreateTruckRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateTruckRequest {
     /// Truck Name
     pub name: String,
@@ -676,7 +689,8 @@ impl CreateTruckRequest {
 /// Request model to create vendor contact
 ///
 /// Schema `Inventory.V2.CreateVendorContactRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateVendorContactRequest {
     /// Name
     pub name: String,
@@ -692,7 +706,8 @@ impl CreateVendorContactRequest {
 /// Request model to create vendor
 ///
 /// Schema `Inventory.V2.CreateVendorRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateVendorRequest {
     /// Name
     pub name: String,
@@ -877,7 +892,8 @@ impl rt::QueryValue for CustomFieldDataType {
 /// Represents a request to update custom fields on a single transaction
 ///
 /// Schema `Inventory.V2.CustomFieldOperationRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldOperationRequest {
     /// Id of inventory transaction where custom fields will be updated
     #[serde(rename = "objectId")]
@@ -895,7 +911,8 @@ impl CustomFieldOperationRequest {
 /// Request model to update a single custom field
 ///
 /// Schema `Inventory.V2.CustomFieldRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldRequest {
     /// Custom field name
     pub name: String,
@@ -1025,7 +1042,8 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
 /// Represents a batch request to update custom fields
 ///
 /// Schema `Inventory.V2.CustomFieldUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldUpdateRequest {
     /// Collection of custom field update operations
     pub operations: Vec<CustomFieldOperationRequest>,
@@ -1742,7 +1760,8 @@ impl<'de> serde::Deserialize<'de> for ExportTransfersResponse {
     }
 }
 /// Schema `Inventory.V2.ExternalDataCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1862,7 +1881,8 @@ impl rt::QueryValue for ExternalDataPatchMode {
     }
 }
 /// Schema `Inventory.V2.ExternalDataUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -1880,7 +1900,8 @@ impl ExternalDataUpdateModel {
     }
 }
 /// Schema `Inventory.V2.ExternalDataUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -3705,7 +3726,8 @@ impl rt::QueryValue for PoApprovalRejectionReason {
 /// Purchase Order Type Alert settings
 ///
 /// Schema `Inventory.PoTypeAlertSettings`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PoTypeAlertSettings {
     /// Send Email To Technician When PO Moved To Send
     #[serde(rename = "sendEmailToTechnicianWhenPoMovedToSend")]
@@ -4077,7 +4099,8 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderMarkupResponse {
     }
 }
 /// Schema `Inventory.V2.PurchaseOrderRequestRejectionArgs`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PurchaseOrderRequestRejectionArgs {
     /// Resource rejection reason
     #[serde(rename = "rejectionReason")]
@@ -4689,7 +4712,8 @@ impl rt::QueryValue for ReceiptCancellationReason {
     }
 }
 /// Schema `Inventory.V2.ReceivePurchaseOrderItemRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReceivePurchaseOrderItemRequest {
     /// Id of purchase order item
     #[serde(
@@ -4740,7 +4764,8 @@ impl ReceivePurchaseOrderItemRequest {
 /// Request model to create Purchase Order Receipt
 ///
 /// Schema `Inventory.V2.ReceivePurchaseOrderRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReceivePurchaseOrderRequest {
     /// Id of the purchase order for this receipt
     #[serde(rename = "purchaseOrderId")]
@@ -4976,7 +5001,8 @@ impl rt::QueryValue for SyncStatus {
 /// Represents tag request
 ///
 /// Schema `Inventory.V2.TagRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TagRequest {
     /// Tag Type Id
     #[serde(rename = "tagTypeId")]
@@ -5209,7 +5235,8 @@ impl<'de> serde::Deserialize<'de> for UnitOfMeasureVendorModel {
 /// Update address with description request
 ///
 /// Schema `Inventory.V2.UpdateAddressRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateAddressRequest {
     /// Description of the shipping address, like customer address or technician's truck for example
     pub description: String,
@@ -5225,7 +5252,8 @@ impl UpdateAddressRequest {
 /// Represents request to update adjustment
 ///
 /// Schema `Inventory.V2.UpdateAdjustmentRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateAdjustmentRequest {
     /// Contains a list of external data items that should be attached to this adjustment
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
@@ -5234,7 +5262,8 @@ pub struct UpdateAdjustmentRequest {
 /// Update purchase order item request
 ///
 /// Schema `Inventory.V2.UpdatePurchaseOrderItemRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdatePurchaseOrderItemRequest {
     /// Id of purchase order item to update
     pub id: i64,
@@ -5282,7 +5311,8 @@ impl UpdatePurchaseOrderItemRequest {
 /// Represents update purchase order markup request
 ///
 /// Schema `Inventory.V2.Markups.UpdatePurchaseOrderMarkupRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdatePurchaseOrderMarkupRequest {
     pub from: rt::Decimal,
     pub to: rt::Decimal,
@@ -5297,7 +5327,8 @@ impl UpdatePurchaseOrderMarkupRequest {
 /// Represents a request to update single purchase order
 ///
 /// Schema `Inventory.V2.UpdatePurchaseOrderRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
@@ -5370,7 +5401,8 @@ pub struct UpdatePurchaseOrderRequest {
 /// Request model to Update Purchase Order Types
 ///
 /// Schema `Inventory.V2.UpdatePurchaseOrderTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdatePurchaseOrderTypeRequest {
     /// Is the Purchase Order Type Active
     pub active: bool,
@@ -5470,7 +5502,8 @@ impl UpdatePurchaseOrderTypeRequest {
     }
 }
 /// Schema `Inventory.V2.UpdateReturnItemModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateReturnItemModel {
     /// Item ID
     pub id: i64,
@@ -5512,7 +5545,8 @@ impl UpdateReturnItemModel {
 /// Represents request to update return
 ///
 /// Schema `Inventory.V2.UpdateReturnRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateReturnRequest {
     /// Return type Id
     #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -5570,7 +5604,8 @@ pub struct UpdateReturnRequest {
 /// Request model to Update Return Types
 ///
 /// Schema `Inventory.V2.UpdateReturnTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateReturnTypeRequest {
     /// Id of the Return Type
     pub id: i64,
@@ -5619,7 +5654,8 @@ impl UpdateReturnTypeRequest {
 /// Represents request to update transfer
 ///
 /// Schema `Inventory.V2.UpdateTransferRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateTransferRequest {
     /// Contains a list of external data items that should be attached to this transfer
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
@@ -5628,7 +5664,8 @@ pub struct UpdateTransferRequest {
 /// Represents a request to update truck
 ///
 /// Schema `Inventory.V2.UpdateTruckRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateTruckRequest {
     /// Truck Name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5659,7 +5696,8 @@ pub struct UpdateTruckRequest {
 /// Represents request to update vendor contact
 ///
 /// Schema `Inventory.V2.UpdateVendorContactRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateVendorContactRequest {
     /// Id of Vendor Contact to update
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5682,7 +5720,8 @@ impl UpdateVendorContactRequest {
 /// Represents request to update vendor
 ///
 /// Schema `Inventory.V2.UpdateVendorRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateVendorRequest {
     /// Name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5761,7 +5800,8 @@ pub struct UpdateVendorRequest {
 /// Represents a request to update warehouse
 ///
 /// Schema `Inventory.V2.UpdateWarehouseRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateWarehouseRequest {
     /// Contains a list of external data items that should be attached to this warehouse
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]

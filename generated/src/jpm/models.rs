@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Jpm.V2.AppointmentAddRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AppointmentAddRequest {
     /// ID of job for new appointment
     #[serde(rename = "jobId")]
@@ -112,7 +113,8 @@ impl<'de> serde::Deserialize<'de> for AppointmentHoldReason {
     }
 }
 /// Schema `Jpm.V2.AppointmentInformation`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AppointmentInformation {
     /// Start date/time (in UTC) for the appointment
     pub start: rt::DateTime,
@@ -153,7 +155,8 @@ impl AppointmentInformation {
     }
 }
 /// Schema `Jpm.V2.AppointmentRescheduleRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AppointmentRescheduleRequest {
     /// New start date/time (in UTC) for appointment
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,7 +445,8 @@ impl<'de> serde::Deserialize<'de> for AppointmentSummaryApiModel {
     }
 }
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AttachJobEquipmentRequest {
     /// IDs of the equipment items to attach to the job
     #[serde(rename = "equipmentIds")]
@@ -543,7 +547,8 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeModel {
     }
 }
 /// Schema `Jpm.V2.BudgetCodeSegmentBindingArgs`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct BudgetCodeSegmentBindingArgs {
     #[serde(rename = "segmentId")]
     pub segment_id: i64,
@@ -610,7 +615,8 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeSegmentModel {
     }
 }
 /// Schema `Jpm.V2.CancelJobRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CancelJobRequest {
     /// ID of job cancel reason
     #[serde(rename = "reasonId")]
@@ -747,7 +753,8 @@ impl<'de> serde::Deserialize<'de> for CreateBudgetCodeResponse {
     }
 }
 /// Schema `Jpm.V2.CreateFullBudgetCodeArgs`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateFullBudgetCodeArgs {
     #[serde(rename = "segmentItemIds")]
     pub segment_item_ids: Vec<i64>,
@@ -759,7 +766,8 @@ impl CreateFullBudgetCodeArgs {
     }
 }
 /// Schema `Jpm.V2.CreateJobTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateJobTypeRequest {
     /// Name of the job type
     pub name: String,
@@ -866,7 +874,8 @@ impl CreateJobTypeRequest {
     }
 }
 /// Schema `Jpm.V2.CreatePartialBudgetCodeArgs`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreatePartialBudgetCodeArgs {
     pub segments: Vec<BudgetCodeSegmentBindingArgs>,
 }
@@ -877,7 +886,8 @@ impl CreatePartialBudgetCodeArgs {
     }
 }
 /// Schema `Jpm.V2.CreateProjectRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateProjectRequest {
     /// ID of the project's location
     #[serde(rename = "locationId")]
@@ -989,7 +999,8 @@ impl CreateProjectRequest {
     }
 }
 /// Schema `Jpm.V2.CustomFieldCreateOrUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldCreateOrUpdateModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -1063,7 +1074,8 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `Jpm.V2.CustomFieldModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomFieldModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -1201,7 +1213,8 @@ impl rt::QueryValue for CustomFieldsUpdateMode {
     }
 }
 /// Schema `Jpm.V2.DetachJobEquipmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DetachJobEquipmentRequest {
     /// IDs of the equipment items to detach from the job
     #[serde(rename = "equipmentIds")]
@@ -2046,7 +2059,8 @@ impl<'de> serde::Deserialize<'de> for ExportProjectsResponse {
     }
 }
 /// Schema `Jpm.V2.ExternalDataCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -2166,7 +2180,8 @@ impl rt::QueryValue for ExternalDataPatchMode {
     }
 }
 /// Schema `Jpm.V2.ExternalDataUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -2184,7 +2199,8 @@ impl ExternalDataUpdateModel {
     }
 }
 /// Schema `Jpm.V2.ExternalDataUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -2218,7 +2234,8 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Jpm.V2.HoldAppointmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct HoldAppointmentRequest {
     /// ID of the hold reason
     #[serde(rename = "reasonId")]
@@ -2576,7 +2593,8 @@ impl<'de> serde::Deserialize<'de> for JobCanceledLogResponse {
     }
 }
 /// Schema `Jpm.V2.JobCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JobCreateRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId")]
@@ -2953,7 +2971,8 @@ impl<'de> serde::Deserialize<'de> for JobHoldReasonResponse {
     }
 }
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct JobNoteCreateRequest {
     /// Text content of job note
     pub text: String,
@@ -3717,7 +3736,8 @@ impl<'de> serde::Deserialize<'de> for NoteResponse {
     }
 }
 /// Schema `Jpm.V2.ProjectNoteCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ProjectNoteCreateRequest {
     /// Text content of job note
     pub text: String,
@@ -4361,7 +4381,8 @@ impl rt::QueryValue for SegmentType {
 /// Request model for setting a single appointment summary
 ///
 /// Schema `Jpm.V2.SetAppointmentSummaryRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SetAppointmentSummaryRequest {
     /// Work performed notes
     pub notes: String,
@@ -4376,7 +4397,8 @@ impl SetAppointmentSummaryRequest {
     }
 }
 /// Schema `Jpm.V2.UpdateAppointmentSpecialInstructionsRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateAppointmentSpecialInstructionsRequest {
     /// New special instructions associated to the appointment
     #[serde(rename = "specialInstructions")]
@@ -4389,7 +4411,8 @@ impl UpdateAppointmentSpecialInstructionsRequest {
     }
 }
 /// Schema `Jpm.V2.UpdateJobRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateJobRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
@@ -4465,7 +4488,8 @@ pub struct UpdateJobRequest {
     pub no_charge: Option<bool>,
 }
 /// Schema `Jpm.V2.UpdateJobTypeRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateJobTypeRequest {
     /// Name of the job type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4548,7 +4572,8 @@ pub struct UpdateJobTypeRequest {
     pub custom_fields_update_mode: rt::Nullable<CustomFieldsUpdateMode>,
 }
 /// Schema `Jpm.V2.UpdateProjectRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateProjectRequest {
     /// IDs of the project's managers
     #[serde(

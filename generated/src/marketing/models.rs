@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Marketing.V2.CampaignCategoryCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CampaignCategoryCreateRequest {
     pub name: String,
 }
@@ -125,7 +126,8 @@ impl rt::QueryValue for CampaignCategoryType {
     }
 }
 /// Schema `Marketing.V2.CampaignCategoryUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CampaignCategoryUpdateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -382,7 +384,8 @@ impl<'de> serde::Deserialize<'de> for CampaignResponseCategory {
     }
 }
 /// Schema `Marketing.V2.CampaignUpsertRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CampaignUpsertRequest {
     pub name: String,
     #[serde(rename = "businessUnitId")]
@@ -438,7 +441,8 @@ impl CampaignUpsertRequest {
     }
 }
 /// Schema `Marketing.V2.CreateCampaignCostRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateCampaignCostRequest {
     #[serde(rename = "campaignId")]
     pub campaign_id: i64,
@@ -497,7 +501,8 @@ impl<'de> serde::Deserialize<'de> for EmailChannelCostResponse {
     }
 }
 /// Schema `Marketing.V2.UpdateCampaignCostRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateCampaignCostRequest {
     #[serde(rename = "dailyCost")]
     pub daily_cost: rt::Decimal,

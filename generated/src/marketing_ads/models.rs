@@ -385,7 +385,8 @@ impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarningQueryResult {
     }
 }
 /// Schema `Marketing.Ads.V2.CreateExternalCallAttributionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateExternalCallAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -407,7 +408,8 @@ impl CreateExternalCallAttributionRequest {
     }
 }
 /// Schema `Marketing.Ads.V2.CreateScheduledJobAttributionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateScheduledJobAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -423,7 +425,8 @@ impl CreateScheduledJobAttributionRequest {
     }
 }
 /// Schema `Marketing.Ads.V2.CreateWebBookingAttributionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateWebBookingAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -442,7 +445,8 @@ impl CreateWebBookingAttributionRequest {
     }
 }
 /// Schema `Marketing.Ads.V2.CreateWebLeadFormAttributionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateWebLeadFormAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -619,7 +623,8 @@ impl rt::QueryValue for EntityType {
     }
 }
 /// Schema `Marketing.Ads.V2.ExternalCallData`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalCallData {
     /// The phone number of the customer
     #[serde(rename = "customerPhoneNumber")]
@@ -1202,7 +1207,8 @@ impl rt::QueryValue for Status {
 /// led the user to this particular web session.
 ///
 /// Schema `Marketing.Ads.V2.WebSessionData`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct WebSessionData {
     /// The url of the web page that the user first landed on
     #[serde(rename = "landingPageUrl")]

@@ -451,7 +451,8 @@ impl<'de> serde::Deserialize<'de> for CustomerMembershipStatusChangeItemResponse
     }
 }
 /// Schema `Memberships.V2.CustomerMembershipUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomerMembershipUpdateRequest {
     /// ID of the Business Unit associated with this membership
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
@@ -1652,14 +1653,16 @@ impl<'de> serde::Deserialize<'de> for ExportRecurringServiceTypeResponse {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateCreateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceTemplateCreateRequest {
     /// Invoice template items
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub items: rt::Nullable<Vec<InvoiceTemplateItemCreateRequest>>,
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceTemplateItemCreateRequest {
     /// Linked SKU ID
     #[serde(rename = "skuId")]
@@ -1796,7 +1799,8 @@ impl<'de> serde::Deserialize<'de> for InvoiceTemplateItemResponse {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceTemplateItemUpdateRequest {
     /// Invoice template item ID
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1927,7 +1931,8 @@ impl<'de> serde::Deserialize<'de> for InvoiceTemplateResponse {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct InvoiceTemplateUpdateRequest {
     /// Invoice template name (used only for shared invoice templates)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2270,7 +2275,8 @@ impl<'de> serde::Deserialize<'de> for LocationRecurringServiceResponse {
     }
 }
 /// Schema `Memberships.V2.LocationRecurringServiceUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationRecurringServiceUpdateRequest {
     /// Recurring service name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2390,7 +2396,8 @@ pub struct LocationRecurringServiceUpdateRequest {
     pub preferred_technician_ids: Option<Vec<i64>>,
 }
 /// Schema `Memberships.V2.MarkEventCompletedStatusUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MarkEventCompletedStatusUpdateRequest {
     /// The job ID that the event is marked as completed/incompleted on
     #[serde(rename = "jobId")]
@@ -2529,7 +2536,8 @@ impl rt::QueryValue for MembershipRecurrenceType {
     }
 }
 /// Schema `Memberships.V2.MembershipSaleInvoiceCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MembershipSaleInvoiceCreateRequest {
     /// ID of the customer you are creating the Membership Sale Invoice for
     #[serde(rename = "customerId")]
@@ -3511,7 +3519,8 @@ impl rt::QueryValue for OpportunityStatus {
     }
 }
 /// Schema `OrderByItem_Of_Memberships.V2.DefaultSortingFields`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct OrderByItemOfDefaultSortingFields {
     pub field: DefaultSortingFields,
     #[serde(rename = "isDescending")]

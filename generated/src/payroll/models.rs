@@ -60,7 +60,8 @@ impl rt::QueryValue for EmployeeType {
     }
 }
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct GrossPayItemCreateRequest {
     /// The payroll ID
     #[serde(rename = "payrollId")]
@@ -613,7 +614,8 @@ impl rt::QueryValue for GrossPayItemType {
     }
 }
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct GrossPayItemUpdateRequest {
     /// The payroll ID
     #[serde(rename = "payrollId")]
@@ -1344,7 +1346,8 @@ impl<'de> serde::Deserialize<'de> for PayrollActivityCodeResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PayrollAdjustmentCreateRequest {
     /// The employee type
     #[serde(rename = "employeeType")]
@@ -1750,7 +1753,8 @@ impl<'de> serde::Deserialize<'de> for PayrollCustomFieldResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollCustomFieldUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PayrollCustomFieldUpdateRequest {
     /// The custom field type ID (definition ID)
     #[serde(rename = "typeId")]
@@ -2196,7 +2200,8 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PayrollSettingsUpdateRequest {
     /// The external payroll ID
     #[serde(

@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Pricebook.V2.CategoryCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CategoryCreateRequest {
     /// The name of the category
     pub name: String,
@@ -240,7 +241,8 @@ impl rt::QueryValue for CategoryType {
     }
 }
 /// Schema `Pricebook.V2.CategoryUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CategoryUpdateRequest {
     /// The name of the category
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,7 +284,8 @@ pub struct CategoryUpdateRequest {
     pub sku_videos: Option<Vec<String>>,
 }
 /// Schema `Estimates.V2.ClientSpecificPricingExceptionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ClientSpecificPricingExceptionRequest {
     #[serde(rename = "skuId")]
     pub sku_id: i64,
@@ -459,7 +462,8 @@ impl<'de> serde::Deserialize<'de> for CustomIdMappingModel {
     }
 }
 /// Schema `Pricebook.V2.DimensionsRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DimensionsRequest {
     /// Height
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -514,7 +518,8 @@ impl<'de> serde::Deserialize<'de> for DimensionsResponse {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DiscountAndFeesBulkCreateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -659,7 +664,8 @@ impl DiscountAndFeesBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesBulkUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DiscountAndFeesBulkUpdateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -775,7 +781,8 @@ impl DiscountAndFeesBulkUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DiscountAndFeesCreateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -1072,7 +1079,8 @@ impl<'de> serde::Deserialize<'de> for DiscountAndFeesResponse {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct DiscountAndFeesUpdateRequest {
     /// Type should be entered as Discount or Fee to show the type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1158,7 +1166,8 @@ pub struct DiscountAndFeesUpdateRequest {
     pub budget_cost_type: Option<String>,
 }
 /// Schema `Pricebook.V2.EquipmentBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentBulkCreateRequest {
     /// Array of materials used with this equipment
     #[serde(
@@ -1429,7 +1438,8 @@ impl EquipmentBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentBulkUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -1629,7 +1639,8 @@ impl EquipmentBulkUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentCreateRequest {
     /// Array of materials used with this equipment
     #[serde(
@@ -1893,7 +1904,8 @@ impl EquipmentCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1918,7 +1930,8 @@ impl EquipmentRecommendationBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentRecommendationRequest {
     #[serde(rename = "skuId")]
     pub sku_id: i64,
@@ -2312,7 +2325,8 @@ impl<'de> serde::Deserialize<'de> for EquipmentResponse {
     }
 }
 /// Schema `Pricebook.V2.EquipmentUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EquipmentUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3365,7 +3379,8 @@ impl<'de> serde::Deserialize<'de> for ExportServiceResponse {
     }
 }
 /// Schema `Pricebook.V2.ExternalDataCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -3485,7 +3500,8 @@ impl rt::QueryValue for ExternalDataPatchMode {
     }
 }
 /// Schema `Pricebook.V2.ExternalDataUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -3503,7 +3519,8 @@ impl ExternalDataUpdateModel {
     }
 }
 /// Schema `Pricebook.V2.ExternalDataUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -3642,7 +3659,8 @@ impl rt::QueryValue for MarkupType {
     }
 }
 /// Schema `Pricebook.V2.MaterialBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MaterialBulkCreateRequest {
     /// Code for the SKU
     pub code: String,
@@ -3917,7 +3935,8 @@ impl MaterialBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialBulkUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MaterialBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -4110,7 +4129,8 @@ impl MaterialBulkUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MaterialCreateRequest {
     /// Code for the SKU
     pub code: String,
@@ -4650,7 +4670,8 @@ impl<'de> serde::Deserialize<'de> for MaterialResponse {
     }
 }
 /// Schema `Pricebook.V2.MaterialUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MaterialUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4807,7 +4828,8 @@ pub struct MaterialUpdateRequest {
     pub active_ingredients: Option<String>,
 }
 /// Schema `Pricebook.V2.MaterialsMarkupRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct MaterialsMarkupRequest {
     pub id: i64,
     pub from: rt::Decimal,
@@ -4982,7 +5004,8 @@ impl rt::QueryValue for PriceModifierType {
     }
 }
 /// Schema `Pricebook.V2.PricebookBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PricebookBulkCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub services: rt::Nullable<Vec<ServiceBulkCreateRequest>>,
@@ -5040,7 +5063,8 @@ impl<'de> serde::Deserialize<'de> for PricebookBulkCreateResponse {
     }
 }
 /// Schema `Pricebook.V2.PricebookBulkUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct PricebookBulkUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub services: rt::Nullable<Vec<ServiceBulkUpdateRequest>>,
@@ -5056,7 +5080,8 @@ pub struct PricebookBulkUpdateRequest {
     pub discount_and_fees: rt::Nullable<Vec<DiscountAndFeesBulkUpdateRequest>>,
 }
 /// Schema `Pricebook.V2.ServiceBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ServiceBulkCreateRequest {
     /// Array of materials linked to the service
     #[serde(
@@ -5245,7 +5270,8 @@ impl ServiceBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.ServiceBulkUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ServiceBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -5390,7 +5416,8 @@ impl ServiceBulkUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.ServiceCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ServiceCreateRequest {
     /// Array of materials linked to the service
     #[serde(
@@ -5801,7 +5828,8 @@ impl<'de> serde::Deserialize<'de> for ServiceGetResponse {
     }
 }
 /// Schema `Pricebook.V2.ServiceRecommendationBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ServiceRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -6036,7 +6064,8 @@ impl<'de> serde::Deserialize<'de> for ServiceResponse {
     }
 }
 /// Schema `Pricebook.V2.ServiceUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ServiceUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6148,7 +6177,8 @@ pub struct ServiceUpdateRequest {
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.SkuAssetRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuAssetRequest {
     /// Attached asset type - Image, Video, PDF
     pub r#type: SkuAssetType,
@@ -6348,7 +6378,8 @@ impl<'de> serde::Deserialize<'de> for SkuCategoryResponse {
     }
 }
 /// Schema `Pricebook.V2.SkuLinkBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuLinkBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -6374,7 +6405,8 @@ impl SkuLinkBulkCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuLinkRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuLinkRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId")]
@@ -6431,7 +6463,8 @@ impl<'de> serde::Deserialize<'de> for SkuLinkResponse {
     }
 }
 /// Schema `Pricebook.V2.SkuUpgradeBulkCreateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuUpgradeBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -6445,7 +6478,8 @@ pub struct SkuUpgradeBulkCreateRequest {
     pub custom_id: rt::Nullable<String>,
 }
 /// Schema `Pricebook.V2.SkuVendorRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuVendorRequest {
     #[serde(rename = "vendorId")]
     pub vendor_id: i64,
@@ -6549,7 +6583,8 @@ impl<'de> serde::Deserialize<'de> for SkuVendorResponse {
     }
 }
 /// Schema `Pricebook.V2.SkuVendorSubAccountRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuVendorSubAccountRequest {
     pub cost: rt::Decimal,
     #[serde(rename = "accountName")]
@@ -6604,7 +6639,8 @@ impl<'de> serde::Deserialize<'de> for SkuVendorSubAccountResponse {
     }
 }
 /// Schema `Pricebook.V2.SkuWarrantyRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SkuWarrantyRequest {
     /// Warranty duration
     pub duration: i32,
@@ -6704,7 +6740,8 @@ impl<'de> serde::Deserialize<'de> for UpdateClientSpecificPricingExceptionRespon
     }
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateClientSpecificPricingRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub exceptions: rt::Nullable<Vec<ClientSpecificPricingExceptionRequest>>,

@@ -280,7 +280,8 @@ impl<'de> serde::Deserialize<'de> for ReportCategoryListItem {
     }
 }
 /// Schema `Reporting.V2.ReportDataParameter`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReportDataParameter {
     /// Parameter name
     pub name: String,
@@ -298,7 +299,8 @@ impl ReportDataParameter {
     }
 }
 /// Schema `Reporting.V2.ReportDataRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReportDataRequest {
     /// List of name/value for input parameters of the report
     pub parameters: Vec<ReportDataParameter>,

@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Estimates.V2.CreateEstimateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateEstimateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -83,7 +84,8 @@ pub struct CreateEstimateRequest {
     pub location_id: rt::Nullable<i64>,
 }
 /// Schema `Estimates.V2.CreateEstimateTemplateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateEstimateTemplateRequest {
     pub name: String,
     #[serde(rename = "internalName")]
@@ -121,7 +123,8 @@ impl CreateEstimateTemplateRequest {
     }
 }
 /// Schema `Estimates.V2.CreateProposalTemplateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateProposalTemplateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -163,7 +166,8 @@ impl CreateProposalTemplateRequest {
     }
 }
 /// Schema `Estimates.V2.EstimateItemCreateUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EstimateItemCreateUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -873,7 +877,8 @@ impl<'de> serde::Deserialize<'de> for EstimateStatusModel {
     }
 }
 /// Schema `Estimates.V2.EstimateTemplateItemRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EstimateTemplateItemRequest {
     /// For existing items: the item ID to update. Omit or set to null for new items.
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1323,7 +1328,8 @@ impl<'de> serde::Deserialize<'de> for ExportEstimatesResponse {
     }
 }
 /// Schema `Estimates.V2.ExternalLinkInModel`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalLinkInModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -1424,7 +1430,8 @@ impl rt::QueryValue for ProposalBehaviorType {
     }
 }
 /// Schema `Estimates.V2.ProposalTemplateAssignmentRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ProposalTemplateAssignmentRequest {
     /// ID of the proposal type option to assign. Obtain from GET /proposal-types.
     #[serde(rename = "proposalTypeOptionId")]
@@ -1830,7 +1837,8 @@ impl<'de> serde::Deserialize<'de> for ProposalTypesResponse {
     }
 }
 /// Schema `Estimates.V2.SellRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SellRequest {
     #[serde(rename = "soldBy")]
     pub sold_by: i64,
@@ -1911,7 +1919,8 @@ impl<'de> serde::Deserialize<'de> for SkuModel {
     }
 }
 /// Schema `Estimates.V2.UpdateEstimateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateEstimateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -1975,7 +1984,8 @@ pub struct UpdateEstimateRequest {
     pub require_deposit_on_signature: rt::Nullable<bool>,
 }
 /// Schema `Estimates.V2.UpdateEstimateTemplateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateEstimateTemplateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -2006,7 +2016,8 @@ pub struct UpdateEstimateTemplateRequest {
     pub items: rt::Nullable<Vec<EstimateTemplateItemRequest>>,
 }
 /// Schema `Estimates.V2.UpdateProposalTemplateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateProposalTemplateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,

@@ -68,7 +68,8 @@ impl rt::QueryValue for AccountAction {
     }
 }
 /// Schema `TenantSettings.V2.AccountActionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AccountActionRequest {
     /// Action name
     pub action: AccountAction,
@@ -499,7 +500,8 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitTenantResponse {
     }
 }
 /// Schema `TenantSettings.V2.CreateOrUpdateAddressRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateOrUpdateAddressRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub unit: rt::Nullable<String>,
@@ -532,7 +534,8 @@ impl CreateOrUpdateAddressRequest {
     }
 }
 /// Schema `TenantSettings.V2.CreateTagTypeRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CreateTagTypeRequest {
     /// Name of the tag type
     pub name: String,
@@ -635,7 +638,8 @@ impl<'de> serde::Deserialize<'de> for EmployeeAddressResponse {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EmployeeCreateRequest {
     /// Employee name
     pub name: String,
@@ -753,7 +757,8 @@ impl<'de> serde::Deserialize<'de> for EmployeeCreateResponse {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCustomFieldCreateOrUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EmployeeCustomFieldCreateOrUpdateRequest {
     #[serde(rename = "typeId")]
     pub type_id: i64,
@@ -1174,7 +1179,8 @@ impl rt::QueryValue for EmployeeType {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct EmployeeUpdateRequest {
     /// Employee name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2126,7 +2132,8 @@ impl rt::QueryValue for ExternalDataPatchMode {
     }
 }
 /// Schema `TenantSettings.V2.ExternalDataUpdateModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -2144,7 +2151,8 @@ impl ExternalDataUpdateModel {
     }
 }
 /// Schema `TenantSettings.V2.ExternalDataUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -2689,7 +2697,8 @@ impl<'de> serde::Deserialize<'de> for TagTypeResponse {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianAccountActionRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TechnicianAccountActionRequest {
     /// Action name
     pub action: AccountAction,
@@ -2776,7 +2785,8 @@ impl<'de> serde::Deserialize<'de> for TechnicianAddressResponse {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TechnicianCreateRequest {
     /// Technician name
     pub name: String,
@@ -2939,7 +2949,8 @@ impl<'de> serde::Deserialize<'de> for TechnicianCreateResponse {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCustomFieldCreateOrUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TechnicianCustomFieldCreateOrUpdateRequest {
     #[serde(rename = "typeId")]
     pub type_id: i64,
@@ -3560,7 +3571,8 @@ impl rt::QueryValue for TechnicianStatus {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TechnicianUpdateRequest {
     /// Technician name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3677,7 +3689,8 @@ impl<'de> serde::Deserialize<'de> for TechnicianUpdateResponse {
     }
 }
 /// Schema `TenantSettings.V2.UpdateBusinessUnitRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateBusinessUnitRequest {
     /// Optional model that contains a list of external data items
     /// that should be attached to this business unit.
@@ -3685,7 +3698,8 @@ pub struct UpdateBusinessUnitRequest {
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
 /// Schema `TenantSettings.V2.UpdateTagTypeRequest`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct UpdateTagTypeRequest {
     /// Name of the tag type
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -504,7 +504,8 @@ impl<'de> serde::Deserialize<'de> for SubTasksInfo {
     }
 }
 /// Schema `TaskManagement.V2.SubtaskCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct SubtaskCreateRequest {
     #[serde(rename = "isClosed")]
     pub is_closed: bool,
@@ -721,7 +722,8 @@ impl<'de> serde::Deserialize<'de> for TaskComment {
     }
 }
 /// Schema `TaskManagement.V2.TaskCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct TaskCreateRequest {
     #[serde(rename = "reportedById")]
     pub reported_by_id: i64,

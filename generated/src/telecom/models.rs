@@ -5,7 +5,8 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `AddressInput`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct AddressInput {
     pub street: String,
     pub unit: String,
@@ -392,7 +393,8 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitTenantModel {
     }
 }
 /// Schema `Module.Telecom.Shared.CallInUpdateModelV2`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CallInUpdateModelV2 {
     #[serde(rename = "callId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub call_id: rt::Nullable<i64>,
@@ -880,7 +882,8 @@ impl<'de> serde::Deserialize<'de> for CampaignModel {
     }
 }
 /// Schema `ContactInputModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ContactInputModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -953,7 +956,8 @@ impl<'de> serde::Deserialize<'de> for ContactOutputModel {
     }
 }
 /// Schema `CustomerInModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct CustomerInModel {
     pub id: i64,
     pub name: String,
@@ -1587,7 +1591,8 @@ impl<'de> serde::Deserialize<'de> for LeadModel {
     }
 }
 /// Schema `LocationInModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct LocationInModel {
     pub id: i64,
     pub name: String,
@@ -1709,7 +1714,8 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeModel {
     }
 }
 /// Schema `Module.Telecom.Shared.ReasonInModel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ReasonInModel {
     pub name: String,
     pub lead: bool,

@@ -442,7 +442,8 @@ impl rt::QueryValue for ActivityCategoryType {
     }
 }
 /// Schema `Timesheets.V2.Activities.ActivityCreateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ActivityCreateRequest {
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId")]
@@ -1472,7 +1473,8 @@ impl<'de> serde::Deserialize<'de> for ActivityTypesResponse {
     }
 }
 /// Schema `Timesheets.V2.Activities.ActivityUpdateRequest`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
 pub struct ActivityUpdateRequest {
     /// ID of the activity type.
     #[serde(rename = "activityTypeId")]

@@ -157,6 +157,7 @@ fn openapi_30_examples_round_trip_through_a_crate_generated_from_them() {
     // The workspace's own profile (little debug info: a faster build of a large crate).
     let run = std::process::Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--example", "round_trip"])
+        .args(["--features", "deserialize-requests"])
         .args(["--config", "profile.dev.debug=\"line-tables-only\""])
         .args(["--config", "profile.dev.package.\"*\".debug=false"])
         .arg("--manifest-path")
