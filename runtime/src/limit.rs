@@ -49,10 +49,17 @@ impl Limiter {
             let wait = {
                 let mut m = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
-                let b = m.entry(key.to_string()).or_insert(Bucket {
-                    available: f64::from(limit.calls),
-                    last: now,
-                });
+                // Looked up by `&str` first: the key is allocated once per bucket, not per call.
+                if !m.contains_key(key) {
+                    m.insert(
+                        key.to_string(),
+                        Bucket {
+                            available: f64::from(limit.calls),
+                            last: now,
+                        },
+                    );
+                }
+                let Some(b) = m.get_mut(key) else { return };
                 b.available = (b.available + now.duration_since(b.last).as_secs_f64() * rate)
                     .min(f64::from(limit.calls));
                 b.last = now;
