@@ -12,8 +12,19 @@
 use servicetitan::crm::{CreateContactRequest, UpdateContactRequest};
 use servicetitan::runtime::Nullable;
 
+/// Prints an error by its message (`Display`), not as a debug dump, and exits with 1.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "Example Contact".into());

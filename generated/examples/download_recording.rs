@@ -6,8 +6,19 @@
 //!
 //! Configured by the `ST_*` environment variables (see `list_customers`).
 
+/// Prints an error by its message (`Display`), not as a debug dump, and exits with 1.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let call: i64 = args
         .next()

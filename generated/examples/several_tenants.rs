@@ -13,8 +13,19 @@
 use servicetitan::runtime::{Client as Runtime, Config, Credentials};
 use servicetitan::Client;
 
+/// Prints an error by its message (`Display`), not as a debug dump, and exits with 1.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let tenants: Vec<i64> = std::env::args()
         .skip(1)
         .map(|a| a.parse())
