@@ -586,7 +586,7 @@ impl Report {
         ) {
             let _ = writeln!(
                 s,
-                "\nruntime overhead: GET a 50-customer page from 127.0.0.1, sequential calls,\nmedians of 31 rounds in alternating order; the ratio is the median of the paired rounds'"
+                "\nruntime overhead: GET a 50-customer page from 127.0.0.1, sequential calls,\nmedians of 31 rounds in alternating order; the percentage is the median of the paired rounds' ratios"
             );
             let _ = writeln!(
                 s,
