@@ -89,6 +89,8 @@ pub fn build(
 
     let mut domains = Vec::new();
     let mut common_defs: BTreeMap<String, TypeDef> = BTreeMap::new();
+    // Schema names whose shared definition is built (the map above is keyed by Rust name).
+    let mut built_common: BTreeSet<String> = BTreeSet::new();
     let mut common_usage: BTreeMap<String, Usage> = BTreeMap::new();
 
     for (doc, schemas) in docs.iter().zip(&per_doc) {
@@ -124,7 +126,7 @@ pub fn build(
 
         // Common type definitions are taken from the first document that has them.
         for name in &common_list {
-            if schemas.nodes.contains_key(name) && !common_defs.contains_key(name) {
+            if schemas.nodes.contains_key(name) && built_common.insert(name.clone()) {
                 let mut cb = DomainBuilder {
                     doc,
                     schemas,
