@@ -1090,7 +1090,6 @@ impl DomainBuilder<'_> {
         op: &Value,
         builder: &str,
     ) -> Result<Vec<(String, Ty)>, Diagnostic> {
-        let file = self.doc.path.clone();
         let mut out = Vec::new();
         let Some(responses) = op.get("responses").and_then(Value::as_object) else {
             return Ok(out);
@@ -1099,21 +1098,36 @@ impl DomainBuilder<'_> {
             if code.starts_with('2') || code.starts_with('3') {
                 continue;
             }
-            let content = r.get("content").and_then(Value::as_object);
-            let Some((ct, media)) = content.and_then(|c| c.iter().find(|(k, _)| is_json(k))) else {
+            let Some(content) = r.get("content").and_then(Value::as_object) else {
                 continue;
             };
-            let ty = match media.get("schema") {
-                Some(s) => {
-                    let at = ptr(&ptr(&ptr(&ptr(op_ptr, "responses"), code), "content"), ct);
-                    let n = schema::read(&file, &ptr(&at, "schema"), s)?;
-                    self.ty(&n, &format!("{builder}Error{code}"))
-                }
-                None => Ty::Json,
-            };
-            out.push((code.clone(), ty));
+            let at = ptr(&ptr(&ptr(op_ptr, "responses"), code), "content");
+            if let Some(ty) = self.json_media(&at, content, &format!("{builder}Error{code}"))? {
+                out.push((code.clone(), ty));
+            }
         }
         Ok(out)
+    }
+
+    /// The type of the JSON media type of `content` (at `content_ptr`), if it has one: its
+    /// schema's type (named `name` when generated), or untyped JSON without a schema.
+    fn json_media(
+        &mut self,
+        content_ptr: &str,
+        content: &serde_json::Map<String, Value>,
+        name: &str,
+    ) -> Result<Option<Ty>, Diagnostic> {
+        let Some((ct, media)) = content.iter().find(|(k, _)| is_json(k)) else {
+            return Ok(None);
+        };
+        Ok(Some(match media.get("schema") {
+            Some(s) => {
+                let file = self.doc.path.clone();
+                let n = schema::read(&file, &ptr(&ptr(content_ptr, ct), "schema"), s)?;
+                self.ty(&n, name)
+            }
+            None => Ty::Json,
+        }))
     }
 
     /// The request body: JSON, or `multipart/form-data` (file uploads). Anything else skips
@@ -1129,15 +1143,11 @@ impl DomainBuilder<'_> {
         let content = rb.get("content").and_then(Value::as_object);
         let media = |pred: fn(&str) -> bool| content.and_then(|c| c.iter().find(|(k, _)| pred(k)));
         let schema_at = |ct: &str| ptr(&ptr(&ptr(rb_ptr, "content"), ct), "schema");
-        if let Some((ct, media)) = media(is_json) {
-            let ty = match media.get("schema") {
-                Some(s) => {
-                    let n = schema::read(&file, &schema_at(ct), s)?;
-                    self.ty(&n, &format!("{builder}Body"))
-                }
-                None => Ty::Json,
-            };
-            return Ok(Some(Body::Json { ty, required }));
+        if let Some(c) = content {
+            let at = ptr(rb_ptr, "content");
+            if let Some(ty) = self.json_media(&at, c, &format!("{builder}Body"))? {
+                return Ok(Some(Body::Json { ty, required }));
+            }
         }
         if let Some((ct, media)) = media(|k| k.starts_with("multipart/form-data")) {
             let at = schema_at(ct);
@@ -1253,15 +1263,9 @@ impl DomainBuilder<'_> {
         else {
             return Ok(Response::Empty);
         };
-        if let Some((ct, media)) = content.iter().find(|(k, _)| is_json(k)) {
-            return Ok(match media.get("schema") {
-                Some(s) => {
-                    let n =
-                        schema::read(&file, &ptr(&ptr(&ptr(&r_ptr, "content"), ct), "schema"), s)?;
-                    Response::Json(self.ty(&n, &format!("{builder}Response")))
-                }
-                None => Response::Json(Ty::Json),
-            });
+        let at = ptr(&r_ptr, "content");
+        if let Some(ty) = self.json_media(&at, content, &format!("{builder}Response"))? {
+            return Ok(Response::Json(ty));
         }
         if content.keys().any(|k| k.starts_with("text/")) {
             return Ok(Response::Text);
