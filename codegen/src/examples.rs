@@ -17,6 +17,10 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+/// Where the repository keeps the generated type table of the round-trip test
+/// ([`crate::emit::example_table`]), relative to its root.
+pub const TABLE_PATH: &str = "tests/tests/examples_round_trip/types.rs";
+
 /// One example of a JSON media type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
@@ -271,15 +275,20 @@ fn realise(
     if depth > 32 {
         return Ok(());
     }
+    // Only a reference is resolved (a copy out of the cache); any other node is borrowed.
+    let resolved;
     let node = match &node.kind {
         NodeKind::Ref(r) => match schemas.get(r)? {
-            Some(n) => n,
+            Some(n) => {
+                resolved = n;
+                &resolved
+            }
             None => return Ok(()),
         },
-        _ => node.clone(),
+        _ => node,
     };
     match (&node.kind, value) {
-        (NodeKind::Ref(_), v) => realise(v, &node, at, rules, schemas, replaced, depth + 1)?,
+        (NodeKind::Ref(_), v) => realise(v, node, at, rules, schemas, replaced, depth + 1)?,
         (NodeKind::Array(items), Value::Array(list)) => {
             for (i, v) in list.iter_mut().enumerate() {
                 realise(v, items, &ptr(at, i), rules, schemas, replaced, depth + 1)?;

@@ -39,6 +39,15 @@ pub struct Options {
     pub runtime_dependency: String,
 }
 
+/// `Options::runtime_dependency` for a crate built outside `generated/` (benchmarks,
+/// tests): the runtime crate by its absolute path in the repository at `root`.
+pub fn runtime_path_dependency(root: &Path) -> String {
+    format!(
+        "{{ path = {:?} }}",
+        root.join("runtime").display().to_string()
+    )
+}
+
 /// What a generation run produced.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -57,6 +66,18 @@ pub struct Output {
     pub api: ir::Api,
     /// Warnings (skipped or approximated constructs).
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Output {
+    /// The generated files as a crate of its own (its manifest declares its own
+    /// `[workspace]`), to build outside the repository's workspace.
+    pub fn standalone_files(&self) -> emit::Files {
+        let mut files = self.files.clone();
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            manifest.push_str("\n[workspace]\n");
+        }
+        files
+    }
 }
 
 /// Reads every document of `opts.specs`, applies the corrections, and generates the

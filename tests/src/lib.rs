@@ -371,10 +371,7 @@ pub fn options(set: &str) -> servicetitan_codegen::Options {
         specs: specs_dir(set),
         corrections: Some(workspace_root().join("specs/corrections")),
         names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
-        runtime_dependency: format!(
-            "{{ path = {:?} }}",
-            workspace_root().join("runtime").display().to_string()
-        ),
+        runtime_dependency: servicetitan_codegen::runtime_path_dependency(&workspace_root()),
     }
 }
 

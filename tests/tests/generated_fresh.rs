@@ -33,12 +33,11 @@ fn committed_generated_crate_is_fresh() {
         out.names.render(),
         "specs/names.lock is stale; run `cargo xtask generate`"
     );
-    let table =
-        std::fs::read_to_string(workspace_root().join("tests/tests/examples_round_trip/types.rs"))
-            .expect("example table");
+    let path = servicetitan_codegen::examples::TABLE_PATH;
+    let table = std::fs::read_to_string(workspace_root().join(path)).expect("example table");
     assert!(
         table == out.example_table,
-        "tests/tests/examples_round_trip/types.rs is stale; run `cargo xtask generate`"
+        "{path} is stale; run `cargo xtask generate`"
     );
 }
 

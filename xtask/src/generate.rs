@@ -4,9 +4,6 @@ use crate::project_root;
 use servicetitan_codegen as codegen;
 use std::time::Instant;
 
-/// The generated type table of the examples round-trip test.
-pub const EXAMPLE_TABLE: &str = "tests/tests/examples_round_trip/types.rs";
-
 /// Hand-written parts of generated/ that generation leaves alone.
 pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
 
@@ -27,14 +24,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let lock_path = root.join("specs/names.lock");
-    let table_path = root.join(EXAMPLE_TABLE);
+    let table_path = root.join(codegen::examples::TABLE_PATH);
     let inputs_path = root.join("specs/inputs.lock");
     let mut options = inputs.options()?;
     if out_dir.is_some() {
-        options.runtime_dependency = format!(
-            "{{ path = {:?} }}",
-            root.join("runtime").display().to_string()
-        );
+        options.runtime_dependency = codegen::runtime_path_dependency(&root);
     }
     let t0 = Instant::now();
     let out = codegen::generate(&options).map_err(|d| {
@@ -54,12 +48,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ));
     }
     if let Some(dir) = out_dir {
-        // A stand-alone copy elsewhere (benchmarks, experiments): its own workspace, and
-        // nothing of the repository's locks touched.
-        let mut files = out.files.clone();
-        if let Some(manifest) = files.get_mut("Cargo.toml") {
-            manifest.push_str("\n[workspace]\n");
-        }
+        // A stand-alone copy elsewhere (benchmarks, experiments): nothing of the
+        // repository's locks touched.
+        let files = out.standalone_files();
         codegen::write::write_tree(&dir, &files, &[])
             .map_err(|e| format!("writing {}: {e}", dir.display()))?;
         println!(

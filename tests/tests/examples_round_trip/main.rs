@@ -133,10 +133,7 @@ fn openapi_30_examples_round_trip_through_a_crate_generated_from_them() {
         "the 3.0.1 set has 571 operations"
     );
     let dir = workspace_root().join("target/generated-openapi-3.0");
-    let mut files = out.files.clone();
-    let mut manifest = files["Cargo.toml"].clone();
-    manifest.push_str("\n[workspace]\n");
-    files.insert("Cargo.toml".into(), manifest);
+    let mut files = out.standalone_files();
     files.insert(
         "examples/round_trip/types.rs".into(),
         out.example_table.clone(),
