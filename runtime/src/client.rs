@@ -339,7 +339,7 @@ impl Client {
                 }
             }
             if let Some(limit) = self.inner.tenant_limit {
-                self.inner.limiter.acquire(&tenant.to_string(), limit).await;
+                self.inner.limiter.acquire(tenant, None, limit).await;
             }
             if self.inner.operation_limits {
                 if let Some(limit) = self
@@ -351,7 +351,7 @@ impl Client {
                 {
                     self.inner
                         .limiter
-                        .acquire(&format!("{tenant} {}", url.path()), limit)
+                        .acquire(tenant, Some(url.path()), limit)
                         .await;
                 }
             }

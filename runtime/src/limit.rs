@@ -33,33 +33,32 @@ struct Bucket {
     last: Instant,
 }
 
+/// A bucket's key: the tenant, and for a per-operation limit the request path. The
+/// tenant's own bucket (every call) is keyed without allocating.
+type Key = (i64, Option<String>);
+
 #[derive(Default)]
 pub(crate) struct Limiter {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<HashMap<Key, Bucket>>,
 }
 
 impl Limiter {
-    /// Waits until `key` may make one more call under `limit`.
-    pub async fn acquire(&self, key: &str, limit: RateLimit) {
+    /// Waits until `tenant` (with `path`: that path of the tenant) may make one more call
+    /// under `limit`.
+    pub async fn acquire(&self, tenant: i64, path: Option<&str>, limit: RateLimit) {
         if limit.calls == 0 || limit.per.is_zero() {
             return;
         }
         let rate = f64::from(limit.calls) / limit.per.as_secs_f64();
+        let key: Key = (tenant, path.map(str::to_owned));
         loop {
             let wait = {
                 let mut m = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
-                // Looked up by `&str` first: the key is allocated once per bucket, not per call.
-                if !m.contains_key(key) {
-                    m.insert(
-                        key.to_string(),
-                        Bucket {
-                            available: f64::from(limit.calls),
-                            last: now,
-                        },
-                    );
-                }
-                let Some(b) = m.get_mut(key) else { return };
+                let b = m.entry(key.clone()).or_insert(Bucket {
+                    available: f64::from(limit.calls),
+                    last: now,
+                });
                 b.available = (b.available + now.duration_since(b.last).as_secs_f64() * rate)
                     .min(f64::from(limit.calls));
                 b.last = now;
@@ -70,7 +69,8 @@ impl Limiter {
                 Duration::from_secs_f64((1.0 - b.available) / rate)
             };
             tracing::trace!(
-                key,
+                tenant,
+                path,
                 wait_ms = wait.as_millis() as u64,
                 "client-side rate limit: waiting"
             );
