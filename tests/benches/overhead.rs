@@ -138,6 +138,12 @@ async fn hand_written(http: &reqwest::Client, url: &str) {
     }
 }
 
+async fn timed(calls: impl std::future::Future<Output = ()>) -> Duration {
+    let t = Instant::now();
+    calls.await;
+    t.elapsed()
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -179,19 +185,11 @@ fn main() {
         let mut ratios = Vec::new();
         for round in 0..ROUNDS {
             let (gt, ht) = if round % 2 == 0 {
-                let t = Instant::now();
-                generated(&st).await;
-                let gt = t.elapsed();
-                let t = Instant::now();
-                hand_written(&http, &url).await;
-                (gt, t.elapsed())
+                let gt = timed(generated(&st)).await;
+                (gt, timed(hand_written(&http, &url)).await)
             } else {
-                let t = Instant::now();
-                hand_written(&http, &url).await;
-                let ht = t.elapsed();
-                let t = Instant::now();
-                generated(&st).await;
-                (t.elapsed(), ht)
+                let ht = timed(hand_written(&http, &url)).await;
+                (timed(generated(&st)).await, ht)
             };
             ratios.push(gt.as_secs_f64() / ht.as_secs_f64());
             g.push(gt);
@@ -211,6 +209,7 @@ fn main() {
             per(g),
             (ratio - 1.0) * 100.0
         );
+        println!("figure: overhead.rounds {ROUNDS}");
         println!("figure: overhead.ratio {ratio:.4}");
         println!("figure: overhead.hand_written_us {:.1}", per(h));
         println!("figure: overhead.generated_us {:.1}", per(g));

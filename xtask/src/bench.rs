@@ -67,11 +67,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
             d.as_secs_f64()
         ));
     }
-    cargo(
-        &root,
-        &["build", "--quiet", "--release", "-p", "xtask"],
-        &[],
-    )?;
+    timed_ok(Command::new(cargo_bin()).current_dir(&root).args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "xtask",
+    ]))?;
     let xtask = root.join("target/release/xtask");
 
     eprintln!("== generation");
@@ -100,7 +102,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let t = Instant::now();
         for doc in &docs {
             let name = crate_name(doc);
-            let ok = Command::new("cargo")
+            let ok = Command::new(cargo_bin())
                 .args(["progenitor", "--interface", "builder", "-v", "0.1.0", "-i"])
                 .arg(doc)
                 .arg("-o")
@@ -173,28 +175,9 @@ fn cargo_bin() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Runs cargo quietly in `dir`; its output is shown only when it fails.
-fn cargo(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
-    let mut c = Command::new(cargo_bin());
-    c.current_dir(dir).args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().map_err(|e| format!("cargo {args:?}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cargo {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 /// Installs cargo-progenitor when `cargo progenitor` does not run; the time it took.
 fn ensure_progenitor() -> Result<Option<Duration>, String> {
-    let present = Command::new("cargo")
+    let present = Command::new(cargo_bin())
         .args(["progenitor", "--help"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -236,6 +219,7 @@ fn feature(doc: &Path) -> String {
     codegen::model::module_name(stem).replace('_', "-")
 }
 
+/// The median of `rounds` timings of `f`.
 fn median(
     rounds: usize,
     mut f: impl FnMut() -> Result<Duration, String>,
@@ -244,8 +228,13 @@ fn median(
     for _ in 0..rounds {
         v.push(f()?);
     }
+    Ok(middle(&mut v))
+}
+
+/// The median of timings already taken (zero for none).
+fn middle(v: &mut [Duration]) -> Duration {
     v.sort();
-    Ok(v[v.len() / 2])
+    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// The wall time of a command that must succeed (its output is discarded).
@@ -396,11 +385,7 @@ fn compile_times(
         // progenitor build), so a slow spell of the machine hits both; small crates,
         // where a tenth of a second is a large share, get more rounds. Medians are kept.
         let mut samples: [Vec<Duration>; 4] = Default::default();
-        let mut prog_state = if prog_name.is_some() {
-            ProgCompile::Timed(Duration::ZERO, Duration::ZERO)
-        } else {
-            ProgCompile::NotGenerated
-        };
+        let mut prog_compiles = prog_name.is_some();
         let mut rounds = 1;
         let mut round = 0;
         while round < rounds {
@@ -414,13 +399,13 @@ fn compile_times(
                 }
                 samples[i].push(d);
             }
-            if let (Some(name), ProgCompile::Timed(..)) = (&prog_name, &prog_state) {
+            if let (Some(name), true) = (&prog_name, prog_compiles) {
                 let lib = prog.join(name).join("src/lib.rs");
                 for (i, cmd) in ["check", "build"].iter().enumerate() {
                     touch(&lib)?;
                     let (d, ok) = run(&prog, &prog_target, &[cmd, "-p", name])?;
                     if !ok {
-                        prog_state = ProgCompile::DoesNotCompile;
+                        prog_compiles = false;
                         break;
                     }
                     samples[2 + i].push(d);
@@ -438,21 +423,16 @@ fn compile_times(
             }
             round += 1;
         }
-        let mid = |v: &mut Vec<Duration>| {
-            v.sort();
-            v.get(v.len() / 2).copied().unwrap_or_default()
-        };
-        let ours_t = [mid(&mut samples[0]), mid(&mut samples[1])];
-        let prog_t = match prog_state {
-            ProgCompile::Timed(..) => {
-                ProgCompile::Timed(mid(&mut samples[2]), mid(&mut samples[3]))
-            }
-            other => other,
+        let [ours_check, ours_build, prog_check, prog_build] = &mut samples;
+        let prog_times = match (&prog_name, prog_compiles) {
+            (None, _) => ProgCompile::NotGenerated,
+            (Some(_), false) => ProgCompile::DoesNotCompile,
+            (Some(_), true) => ProgCompile::Timed(middle(prog_check), middle(prog_build)),
         };
         rows.push(CompileRow {
             domain: f,
-            ours: (ours_t[0], ours_t[1]),
-            prog: prog_t,
+            ours: (middle(ours_check), middle(ours_build)),
+            prog: prog_times,
         });
     }
     Ok(rows)
@@ -579,14 +559,15 @@ impl Report {
             targets.push((text, missed.is_empty() && compared > 0));
         }
         let f = |k: &str| self.figures.get(k).copied();
-        if let (Some(h), Some(g), Some(ratio)) = (
+        if let (Some(h), Some(g), Some(ratio), Some(rounds)) = (
             f("overhead.hand_written_us"),
             f("overhead.generated_us"),
             f("overhead.ratio"),
+            f("overhead.rounds"),
         ) {
             let _ = writeln!(
                 s,
-                "\nruntime overhead: GET a 50-customer page from 127.0.0.1, sequential calls,\nmedians of 31 rounds in alternating order; the percentage is the median of the paired rounds' ratios"
+                "\nruntime overhead: GET a 50-customer page from 127.0.0.1, sequential calls,\nmedians of {rounds} rounds in alternating order; the percentage is the median of the paired rounds' ratios"
             );
             let _ = writeln!(
                 s,

@@ -34,7 +34,7 @@ jobs:
       ratios with the project's targets: generation time (against the serde_json parse
       floor and cargo-progenitor, which it installs if missing), compile time of each
       domain (against progenitor's crate), runtime overhead, decoding, streaming memory.
-      About 15 minutes on 2 cores.
+      About 10 minutes on 2 cores (7 more the first time, to install cargo-progenitor).
   parse-floor [--specs DIR] [--rounds N]
       Median time to parse the documents into serde_json::Value, in ms (used by bench).
 ";
