@@ -14,9 +14,6 @@
 //! - **Other**: visible in behaviour or docs but not in Rust signatures (a path or method
 //!   changed under the same operation id).
 
-use crate::emit::{
-    field_display, field_in_constructor, optional_inputs, required_args, ty_display,
-};
 use crate::ir::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -187,39 +184,12 @@ fn visible<'a>(api: &'a Api, d: &'a Domain) -> BTreeMap<&'a str, (&'a TypeDef, b
     m
 }
 
-fn call(d: &Domain, c: &Controller, o: &Operation) -> String {
-    format!(
-        "client.{}().{}().{}()",
-        d.module,
-        c.accessor.trim_start_matches("r#"),
-        o.fn_name.trim_start_matches("r#")
-    )
-}
-
-fn response_display(r: &Response) -> String {
-    match r {
-        Response::Json(t) => ty_display(t),
-        Response::Empty => "()".into(),
-        Response::Bytes => "Download".into(),
-        Response::Text => "String".into(),
-        Response::Redirect => "Redirect".into(),
-    }
-}
-
-fn args_display(o: &Operation) -> String {
-    required_args(o)
-        .iter()
-        .map(|(n, t)| format!("{}: {}", n.trim_start_matches("r#"), ty_display(t)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
     let index = |d: &'_ Domain| -> BTreeMap<String, (String, Operation)> {
         d.controllers
             .iter()
             .flat_map(|c| c.operations.iter().map(move |o| (c, o)))
-            .map(|(c, o)| (o.id.clone(), (call(d, c, o), o.clone())))
+            .map(|(c, o)| (o.id.clone(), (format!("{}()", d.call(c, o)), o.clone())))
             .collect()
     };
     let (old, new) = (index(od), index(nd));
@@ -243,7 +213,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
             ));
         }
-        let (oa, na) = (args_display(o), args_display(n));
+        let (oa, na) = (o.args_display(), n.args_display());
         if oa != na {
             out.push((
                 Impact::Breaking,
@@ -251,16 +221,11 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
             ));
         }
         let opt = |op: &Operation| -> BTreeMap<String, String> {
-            optional_inputs(op)
+            op.optional_inputs()
                 .map(|(p, what)| {
                     (
                         p.name.trim_start_matches("r#").to_string(),
-                        format!(
-                            "{} `{}`: {}",
-                            what.to_lowercase(),
-                            p.wire,
-                            ty_display(&p.ty)
-                        ),
+                        format!("{} `{}`: {}", what.to_lowercase(), p.wire, p.ty.display()),
                     )
                 })
                 .collect()
@@ -283,7 +248,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 )),
             }
         }
-        let (or, nr) = (response_display(&o.response), response_display(&n.response));
+        let (or, nr) = (o.response.display(), n.response.display());
         if or != nr {
             out.push((
                 Impact::Breaking,
@@ -415,18 +380,18 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                         format!(
                             "`{name}.{}` removed (`{wire}`: {})",
                             f.name.trim_start_matches("r#"),
-                            field_display(o, f)
+                            o.field_display(f)
                         ),
                     )),
                     Entry::Both(_, f, g) => {
                         let rust = f.name.trim_start_matches("r#");
-                        let (a, b) = (field_display(o, f), field_display(n, g));
+                        let (a, b) = (o.field_display(f), n.field_display(g));
                         if a != b {
                             out.push((
                                 Impact::Breaking,
                                 format!("`{name}.{rust}`: `{a}` is now `{b}`"),
                             ));
-                        } else if field_in_constructor(o, f) != field_in_constructor(n, g) {
+                        } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
                             out.push((
                                 Impact::Breaking,
                                 format!("`{name}::new(..)` arguments changed (`{rust}`)"),
@@ -434,7 +399,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                         }
                     }
                     Entry::Added(wire, f) => {
-                        let (impact, how) = if field_in_constructor(n, f) {
+                        let (impact, how) = if n.field_in_constructor(f) {
                             (Impact::Breaking, ", a new argument of `new(..)`")
                         } else {
                             (Impact::Additive, "")
@@ -444,7 +409,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                             format!(
                                 "`{name}.{}` added (`{wire}`: {}{how})",
                                 f.name.trim_start_matches("r#"),
-                                field_display(n, f)
+                                n.field_display(f)
                             ),
                         ));
                     }
@@ -472,9 +437,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
         }
         (TypeDefKind::Union(a), TypeDefKind::Union(b)) => {
             let pairs = |v: &[UnionVariant]| -> BTreeMap<String, String> {
-                v.iter()
-                    .map(|x| (x.name.clone(), ty_display(&x.ty)))
-                    .collect()
+                v.iter().map(|x| (x.name.clone(), x.ty.display())).collect()
             };
             for e in entries(&pairs(a), &pairs(b)) {
                 match e {
@@ -493,7 +456,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
             }
         }
         (TypeDefKind::Alias(a), TypeDefKind::Alias(b)) => {
-            let (a, b) = (ty_display(a), ty_display(b));
+            let (a, b) = (a.display(), b.display());
             if a != b {
                 out.push((
                     Impact::Breaking,

@@ -203,7 +203,7 @@ pub fn collect(
                 if found.is_empty() {
                     continue;
                 }
-                if !crate::model::is_json(ct) {
+                if !load::is_json(ct) {
                     other.extend(found.into_iter().map(|(pointer, value)| OtherExample {
                         file: file.clone(),
                         operation: id.to_string(),

@@ -1,5 +1,7 @@
-//! Stage 3's output: the model of the API that the emitter turns into Rust. Nothing in
-//! here knows about JSON or OpenAPI versions any more.
+//! Stage 3's output: the model of the API, the vocabulary every later stage (emit, the
+//! API surface, the change report, the examples table) reads. Nothing in here knows about
+//! JSON or OpenAPI versions any more; every shape (a page, an export, a path template) is
+//! decided once, by the model, and stored here.
 
 /// The whole API: one [`Domain`] per input document, plus the schemas that several
 /// documents define identically.
@@ -25,7 +27,6 @@ pub struct Domain {
     pub file: String,
     /// Path of the first `servers` URL, e.g. `/crm/v2`.
     pub prefix: String,
-    pub version: crate::load::SpecVersion,
     pub types: Vec<TypeDef>,
     /// Names of the `common` types this domain uses (re-exported in its module).
     pub common_used: Vec<String>,
@@ -44,6 +45,78 @@ pub struct TypeDef {
     pub deprecated: bool,
     pub kind: TypeDefKind,
     pub usage: Usage,
+    /// The item type when this struct is a page with more to it than the runtime's
+    /// `Paged` (reporting's `ReportDataResponse`: `page`, `hasMore`, `data` and `fields`).
+    pub page_item: Option<Ty>,
+}
+
+/// How a field is represented, by its type's usage and the field's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRepr {
+    /// `T`, always serialized.
+    Plain,
+    /// `Option<T>`; `None` is omitted from JSON.
+    Optional,
+    /// `Option<T>`; `None` is sent as `null` (required but nullable, in a request).
+    OptionalNull,
+    /// `rt::Nullable<T>`: absent, null, or a value (optional and nullable, in a request).
+    Nullable,
+}
+
+impl TypeDef {
+    /// Whether a struct keeps the fields the document does not list: types read from
+    /// responses (or used by no operation) do; types only ever sent are exactly what the
+    /// document says.
+    pub fn keeps_unknown_fields(&self) -> bool {
+        self.usage.response || !self.usage.request
+    }
+
+    /// How field `f` of this type is represented.
+    pub fn field_repr(&self, f: &Field) -> FieldRepr {
+        // Responses (and types used by no operation): every field may be absent or null,
+        // whatever `required` says; the documents' required markers are not reliable.
+        if self.keeps_unknown_fields() {
+            return FieldRepr::Optional;
+        }
+        match (f.required, f.nullable) {
+            (true, false) => FieldRepr::Plain,
+            (true, true) => FieldRepr::OptionalNull,
+            (false, false) => FieldRepr::Optional,
+            (false, true) => FieldRepr::Nullable,
+        }
+    }
+
+    /// A field's Rust type in the short form of [`Ty::display`], e.g. `Option<Decimal>`.
+    pub fn field_display(&self, f: &Field) -> String {
+        let inner = f.ty.display();
+        let inner = if f.boxed {
+            format!("Box<{inner}>")
+        } else {
+            inner
+        };
+        match self.field_repr(f) {
+            FieldRepr::Plain => inner,
+            FieldRepr::Optional | FieldRepr::OptionalNull => format!("Option<{inner}>"),
+            FieldRepr::Nullable => format!("Nullable<{inner}>"),
+        }
+    }
+
+    /// Whether the field is an argument of the struct's `new(..)` (a required request field).
+    pub fn field_in_constructor(&self, f: &Field) -> bool {
+        self.field_repr(f) == FieldRepr::Plain
+    }
+
+    /// The fields the document marks required that are optional here, because this type is
+    /// read from responses, whose required markers the API does not keep.
+    pub fn required_but_optional(&self) -> Vec<&Field> {
+        match &self.kind {
+            TypeDefKind::Struct(fields) if self.usage.response => fields
+                .iter()
+                .filter(|f| f.required && self.field_repr(f) == FieldRepr::Optional)
+                .collect(),
+            _ => vec![],
+        }
+    }
 }
 
 /// Where a type is used: this decides how strictly its fields are typed.
@@ -140,6 +213,78 @@ pub enum Ty {
     File,
 }
 
+impl Ty {
+    /// A short human form for the API surface listing and the change report.
+    pub fn display(&self) -> String {
+        let simple = match self {
+            Ty::Bool => "bool",
+            Ty::I32 => "i32",
+            Ty::I64 => "i64",
+            Ty::F64 => "f64",
+            Ty::String => "String",
+            Ty::Decimal => "Decimal",
+            Ty::DateTime => "DateTime",
+            Ty::Date => "Date",
+            Ty::TimeSpan => "TimeSpan",
+            Ty::Uuid => "Uuid",
+            Ty::Binary => "Binary",
+            Ty::Json => "Json",
+            Ty::ApiError => "ApiErrorResponse",
+            Ty::File => "FilePart",
+            Ty::Named { name, common } => {
+                return if *common {
+                    format!("common::{name}")
+                } else {
+                    name.clone()
+                }
+            }
+            Ty::Vec(i) => return format!("Vec<{}>", i.display()),
+            Ty::Map(i) => return format!("Map<{}>", i.display()),
+            Ty::Paged(i) => return format!("Paged<{}>", i.display()),
+            Ty::Export(i) => return format!("ExportBatch<{}>", i.display()),
+            Ty::DataResult(i) => return format!("DataResult<{}>", i.display()),
+            Ty::Flags(i) => return format!("Flags<{}>", i.display()),
+        };
+        simple.to_string()
+    }
+
+    /// The generated types this type mentions, each with whether it is common.
+    pub fn named(&self) -> Vec<(String, bool)> {
+        fn walk(t: &Ty, out: &mut Vec<(String, bool)>) {
+            match t {
+                Ty::Named { name, common } => out.push((name.clone(), *common)),
+                Ty::Vec(i)
+                | Ty::Map(i)
+                | Ty::Paged(i)
+                | Ty::Export(i)
+                | Ty::DataResult(i)
+                | Ty::Flags(i) => walk(i, out),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
+    /// Whether a value of this type can be written as one text part of a multipart body.
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self,
+            Ty::Bool
+                | Ty::I32
+                | Ty::I64
+                | Ty::F64
+                | Ty::String
+                | Ty::Decimal
+                | Ty::DateTime
+                | Ty::Date
+                | Ty::TimeSpan
+                | Ty::Uuid
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Controller {
     /// PascalCase, e.g. `Invoices`.
@@ -147,6 +292,36 @@ pub struct Controller {
     /// snake_case accessor, e.g. `invoices`.
     pub accessor: String,
     pub operations: Vec<Operation>,
+}
+
+impl Controller {
+    /// The name of the generated struct of this controller's operations (`InvoicesApi`).
+    pub fn api_struct(&self) -> String {
+        format!("{}Api", self.name)
+    }
+}
+
+impl Domain {
+    /// The name of the domain's entry-point struct (`crm` -> `CrmApi`).
+    pub fn struct_name(&self) -> String {
+        format!("{}Api", crate::names::pascal(&self.module))
+    }
+
+    /// Every operation of the domain, controller by controller.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.controllers.iter().flat_map(|c| &c.operations)
+    }
+
+    /// How users call `o` of controller `c`, without arguments:
+    /// `client.crm().customers().get_list`.
+    pub fn call(&self, c: &Controller, o: &Operation) -> String {
+        format!(
+            "client.{}().{}().{}",
+            self.module,
+            c.accessor.trim_start_matches("r#"),
+            o.fn_name.trim_start_matches("r#")
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -168,6 +343,123 @@ impl Method {
             Method::Delete => "DELETE",
         }
     }
+
+    /// The runtime's name of the method (`rt::Method::Get`).
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Get => "Get",
+            Method::Post => "Post",
+            Method::Put => "Put",
+            Method::Patch => "Patch",
+            Method::Delete => "Delete",
+        }
+    }
+}
+
+/// An operation's path template as the document writes it (`/tenant/{tenant}/jobs/{id}`),
+/// parsed once: literal text, the tenant placeholder, and parameter placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathTemplate {
+    raw: String,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// Text sent as it is.
+    Literal(String),
+    /// `{tenant}`: the client's tenant, never an argument.
+    Tenant,
+    /// `{name}`: a path parameter, by its name in the document.
+    Param(String),
+}
+
+impl PathTemplate {
+    /// The placeholder every operation's path has, filled from the client.
+    pub const TENANT: &'static str = "tenant";
+
+    /// Parses a path; an unclosed `{` takes the rest of the path as its name.
+    pub fn parse(raw: &str) -> PathTemplate {
+        let mut segments = Vec::new();
+        let mut rest = raw;
+        while let Some(start) = rest.find('{') {
+            if start > 0 {
+                segments.push(Segment::Literal(rest[..start].to_string()));
+            }
+            let after = &rest[start + 1..];
+            let (name, next) = match after.find('}') {
+                Some(end) => (&after[..end], &after[end + 1..]),
+                None => (after, ""),
+            };
+            segments.push(if name == Self::TENANT {
+                Segment::Tenant
+            } else {
+                Segment::Param(name.to_string())
+            });
+            rest = next;
+        }
+        if !rest.is_empty() {
+            segments.push(Segment::Literal(rest.to_string()));
+        }
+        PathTemplate {
+            raw: raw.to_string(),
+            segments,
+        }
+    }
+
+    /// The path exactly as the document writes it.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The names of the parameter placeholders, in order (the tenant's not among them).
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(p) => Some(p.as_str()),
+            _ => None,
+        })
+    }
+}
+
+impl std::fmt::Display for PathTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A rate limit of an operation's own: `calls` per `seconds`, per tenant and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub calls: u32,
+    pub seconds: u64,
+}
+
+/// How an operation's answers continue, when they do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paging {
+    /// Pages, by the query parameter `page` (its Rust name; `required` when it is an
+    /// argument rather than a setter). `page` is the response type, `item` its items.
+    Pages {
+        page: Ty,
+        item: Ty,
+        param: String,
+        required: bool,
+        /// Whether the builder gets `.pages()` and `.items()` (not when a parameter
+        /// already has one of those names).
+        stream_methods: bool,
+    },
+    /// Export batches, continued through the optional query parameter `from` (its Rust
+    /// name here).
+    Export {
+        item: Ty,
+        from: String,
+        /// Whether the builder gets `.batches()` and `.items()`.
+        stream_methods: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -178,8 +470,8 @@ pub struct Operation {
     /// PascalCase name of the request builder struct.
     pub builder: String,
     pub method: Method,
-    /// The path exactly as written in the document (without the server prefix).
-    pub path: String,
+    /// The path as written in the document (without the server prefix).
+    pub path: PathTemplate,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub deprecated: bool,
@@ -192,6 +484,70 @@ pub struct Operation {
     /// JSON bodies the document declares for other statuses (`400`, `404`, ...), by status.
     /// The runtime reads every error body as `ApiErrorResponse` (or keeps it as text).
     pub errors: Vec<(String, Ty)>,
+    /// A limit the API documents for this operation in prose (reporting's 5 runs of the
+    /// same report per minute).
+    pub limit: Option<Limit>,
+    /// The operation's domain answers 409 "suspended for maintenance" while it is briefly
+    /// down (reporting): such an answer is worth a retry.
+    pub maintenance_conflicts: bool,
+    /// Set when the response is a page or an export batch the builder can continue.
+    pub paging: Option<Paging>,
+}
+
+impl Operation {
+    /// Arguments of the controller method: path parameters, required query parameters,
+    /// the body (JSON) or its required parts (multipart).
+    pub fn required_args(&self) -> Vec<(&str, &Ty)> {
+        let mut out: Vec<(&str, &Ty)> = self
+            .path_params
+            .iter()
+            .chain(self.query.iter().filter(|p| p.required))
+            .map(|p| (p.name.as_str(), &p.ty))
+            .collect();
+        match &self.body {
+            Some(Body::Json { ty, .. }) => out.push(("body", ty)),
+            Some(Body::Multipart(parts)) => out.extend(
+                parts
+                    .iter()
+                    .filter(|p| p.required)
+                    .map(|p| (p.name.as_str(), &p.ty)),
+            ),
+            None => {}
+        }
+        out
+    }
+
+    /// The arguments as users read them: `id: i64, body: CustomerCreateRequest`.
+    pub fn args_display(&self) -> String {
+        self.required_args()
+            .iter()
+            .map(|(n, t)| format!("{}: {}", n.trim_start_matches("r#"), t.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Query parameters and multipart parts the caller may leave out: builder setters,
+    /// each with what it is ("Query parameter", "Multipart part").
+    pub fn optional_inputs(&self) -> impl Iterator<Item = (&Param, &'static str)> {
+        let parts: &[Param] = match &self.body {
+            Some(Body::Multipart(parts)) => parts,
+            _ => &[],
+        };
+        self.query
+            .iter()
+            .map(|p| (p, "Query parameter"))
+            .chain(parts.iter().map(|p| (p, "Multipart part")))
+            .filter(|(p, _)| !p.required)
+    }
+
+    /// Every parameter and part, path first (the names of the builder's fields).
+    pub fn inputs(&self) -> impl Iterator<Item = &Param> {
+        let parts: &[Param] = match &self.body {
+            Some(Body::Multipart(parts)) => parts,
+            _ => &[],
+        };
+        self.path_params.iter().chain(&self.query).chain(parts)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -221,4 +577,17 @@ pub enum Response {
     Bytes,
     Text,
     Redirect,
+}
+
+impl Response {
+    /// What the call returns, as users read it (`Paged<Customer>`, `Download`).
+    pub fn display(&self) -> String {
+        match self {
+            Response::Json(t) => t.display(),
+            Response::Empty => "()".into(),
+            Response::Bytes => "Download".into(),
+            Response::Text => "String".into(),
+            Response::Redirect => "Redirect".into(),
+        }
+    }
 }

@@ -143,3 +143,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Whether a media type is JSON (`application/json`, `text/json`, `*+json`, with or
+/// without parameters).
+pub fn is_json(ct: &str) -> bool {
+    let ct = ct.split(';').next().unwrap_or("").trim();
+    ct == "application/json" || ct == "text/json" || ct.ends_with("+json")
+}

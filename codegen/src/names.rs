@@ -112,19 +112,36 @@ fn escape_keyword(s: String) -> String {
     }
 }
 
+/// `base2`, `base3`, ...: the first that `free` accepts.
+pub fn numbered(base: &str, mut free: impl FnMut(&str) -> bool) -> String {
+    (2u64..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| free(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
 /// Makes every name of a list unique by appending `2`, `3`, ... to later duplicates.
 pub fn dedupe(names: &mut [String]) {
     let mut seen = HashSet::new();
     for n in names.iter_mut() {
         if !seen.insert(n.clone()) {
-            let base = n.trim_start_matches("r#").to_string();
-            let mut i = 2;
-            while !seen.insert(format!("{base}{i}")) {
-                i += 1;
-            }
-            *n = format!("{base}{i}");
+            let name = numbered(n.trim_start_matches("r#"), |c| !seen.contains(c));
+            seen.insert(name.clone());
+            *n = name;
         }
     }
+}
+
+/// A document's module name: `crm-v2` -> `crm`, `equipment-systems-v2` ->
+/// `equipment_systems`, `telecom` -> `telecom`.
+pub fn module_name(stem: &str) -> String {
+    let s = stem.to_ascii_lowercase();
+    let s = s
+        .strip_suffix("-v2")
+        .or_else(|| s.strip_suffix("_v2"))
+        .unwrap_or(&s);
+    let m = snake_ident(s);
+    m.trim_start_matches("r#").to_string()
 }
 
 /// Recorded names: scope (domain module or `common`) -> schema name -> Rust name.
@@ -217,13 +234,7 @@ pub fn assign(
                     break;
                 }
             }
-            let name = chosen.unwrap_or_else(|| {
-                let mut i = 2;
-                while taken.contains(&format!("{candidate}{i}")) {
-                    i += 1;
-                }
-                format!("{candidate}{i}")
-            });
+            let name = chosen.unwrap_or_else(|| numbered(&candidate, |n| !taken.contains(n)));
             taken.insert(name.clone());
             out.insert(m, name);
         }

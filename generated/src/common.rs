@@ -304,21 +304,17 @@ impl rt::QueryValue for AttachmentAssetType {
 }
 #[cfg(any(feature = "jpm", feature = "telecom"))]
 /// Schema `CustomFieldApiModel`.
+///
+/// The document marks `type_id`, `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldApiModel {
     /// Custom Field Type Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom Field Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom Field Value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -428,11 +424,11 @@ impl rt::QueryValue for LandedCostMethod {
 /// Default response when creating object with a new ID, or updating object by specified ID.
 ///
 /// Schema `ModificationResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModificationResponse {
     /// The ID of created/updated object
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -485,12 +481,12 @@ impl<'de> serde::Deserialize<'de> for ModificationResponse {
 }
 #[cfg(any(feature = "settings", feature = "telecom"))]
 /// Schema `Services.NamedModel`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NamedModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value

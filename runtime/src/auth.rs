@@ -4,6 +4,8 @@
 
 use crate::config::{Credentials, Secret};
 use crate::error::{Error, ErrorKind};
+use crate::response;
+use crate::retry::{self, RetryPolicy};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -61,6 +63,7 @@ impl TokenCache {
         tenant: i64,
         creds: &Credentials,
         margin: Duration,
+        policy: &RetryPolicy,
     ) -> Result<Token, Error> {
         let slot = self.slot(tenant, &creds.client_id);
         let mut guard = slot.lock().await;
@@ -69,7 +72,7 @@ impl TokenCache {
                 return Ok(t.clone());
             }
         }
-        let t = self.fetch(http, token_url, tenant, creds).await?;
+        let t = self.fetch(http, token_url, tenant, creds, policy).await?;
         *guard = Some(t.clone());
         Ok(t)
     }
@@ -83,14 +86,17 @@ impl TokenCache {
         }
     }
 
+    /// Asks the token endpoint, retrying as the client's policy says: a token request
+    /// can be repeated safely, so transport failures, 5xx and 429 (with its
+    /// `Retry-After`) are retried alike.
     async fn fetch(
         &self,
         http: &reqwest::Client,
         token_url: &str,
         tenant: i64,
         creds: &Credentials,
+        policy: &RetryPolicy,
     ) -> Result<Token, Error> {
-        use std::sync::atomic::Ordering;
         let tenant_text = tenant.to_string();
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "client_credentials"),
@@ -100,48 +106,61 @@ impl TokenCache {
         if creds.enterprise {
             form.push(("tenant", &tenant_text));
         }
-        // A few quick tries for a token endpoint that is briefly down; never a storm.
-        let mut last = None;
-        for attempt in 0..3u32 {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
-            }
-            self.fetches.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
-            let resp = match http.post(token_url).form(&form).send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    let err = crate::error::transport(&e);
-                    last = Some(Error::new(ErrorKind::Auth {
-                        status: None,
-                        code: None,
-                        message: err.to_string(),
-                    }));
-                    continue;
+        let first = Instant::now();
+        let mut number = 0;
+        loop {
+            number += 1;
+            let (err, class, retry_after) = match self.fetch_once(http, token_url, &form).await {
+                Ok(token) => {
+                    tracing::debug!(
+                        tenant,
+                        expires_in = token.1.as_secs(),
+                        "obtained access token"
+                    );
+                    return Ok(token.0);
                 }
+                Err(failure) => failure,
             };
-            let status = resp.status().as_u16();
-            let body = crate::client::read_prefix(resp, crate::client::ERROR_BODY_PREFIX).await;
-            if (200..300).contains(&status) {
-                let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
-                    Error::new(ErrorKind::Auth {
-                        status: Some(status),
-                        code: None,
-                        message: "the token endpoint's answer is not a token response".into(),
-                    })
-                })?;
-                let life = Duration::from_secs(parsed.expires_in.unwrap_or(900));
-                let scopes = parsed
-                    .scope
-                    .map(|s| Arc::new(s.split_whitespace().map(str::to_owned).collect::<Vec<_>>()));
-                tracing::debug!(tenant, expires_in = life.as_secs(), "obtained access token");
-                return Ok(Token {
-                    value: Secret::new(parsed.access_token),
-                    expires_at: started + life,
-                    scopes,
-                    generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
-                });
+            let attempt = retry::Attempt {
+                number,
+                elapsed: first.elapsed(),
+                idempotent: true,
+                class,
+                retry_after,
+            };
+            match retry::decide(policy, &attempt, retry::jitter()) {
+                retry::Decision::Retry(wait) => tokio::time::sleep(wait).await,
+                retry::Decision::Stop => return Err(err),
             }
+        }
+    }
+
+    /// One token request: the token and its life, or the error with its retry class and
+    /// `Retry-After`.
+    async fn fetch_once(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(Token, Duration), (Error, retry::Class, Option<Duration>)> {
+        use std::sync::atomic::Ordering;
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let resp = match http.post(token_url).form(form).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let err = Error::new(ErrorKind::Auth {
+                    status: None,
+                    code: None,
+                    message: crate::error::transport(&e).to_string(),
+                });
+                return Err((err, retry::TRANSPORT, None));
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = response::retry_after(&resp);
+        let body = response::read_prefix(resp, response::ERROR_BODY_PREFIX).await;
+        if !(200..300).contains(&status) {
             let (code, message) = match serde_json::from_slice::<OAuthError>(&body) {
                 Ok(e) => (
                     Some(e.error),
@@ -155,13 +174,27 @@ impl TokenCache {
                 code,
                 message,
             });
-            if status >= 500 || status == 429 {
-                last = Some(err);
-                continue;
-            }
-            return Err(err);
+            return Err((err, retry::classify_status(status, false), retry_after));
         }
-        Err(last.unwrap_or_else(|| Error::config("token request failed")))
+        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+            let err = Error::new(ErrorKind::Auth {
+                status: Some(status),
+                code: None,
+                message: "the token endpoint's answer is not a token response".into(),
+            });
+            (err, retry::Class::Permanent, None)
+        })?;
+        let life = Duration::from_secs(parsed.expires_in.unwrap_or(900));
+        let scopes = parsed
+            .scope
+            .map(|s| Arc::new(s.split_whitespace().map(str::to_owned).collect::<Vec<_>>()));
+        let token = Token {
+            value: Secret::new(parsed.access_token),
+            expires_at: started + life,
+            scopes,
+            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+        };
+        Ok((token, life))
     }
 }
 

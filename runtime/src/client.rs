@@ -1,9 +1,11 @@
 //! The client: sends requests, with auth headers, retries and typed errors.
 
 use crate::auth::TokenCache;
-use crate::config::{check_url, ClientBuilder, Credentials, Environment, RetryPolicy, Secret};
+use crate::config::{check_url, ClientBuilder, Credentials, Environment, Secret};
 use crate::error::{transport, Error, ErrorKind};
-use crate::query::{QueryPairs, QueryValue};
+use crate::request::{multipart_form, Body, Operation, Part, Request};
+use crate::response;
+use crate::retry::{self, RetryPolicy};
 use crate::types::{ApiErrorResponse, Download, Redirect};
 use std::fmt;
 use std::future::Future;
@@ -14,159 +16,6 @@ use tracing::Instrument;
 
 /// The future of a call.
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
-
-/// HTTP methods the API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-}
-
-impl Method {
-    /// The method as HTTP writes it (`GET`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-    /// Whether sending it twice has the effect of sending it once.
-    pub fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Put | Method::Delete)
-    }
-    fn to_reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
-}
-
-/// What the document says of an operation; every generated request builder has one as
-/// its `OPERATION` constant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operation {
-    /// `operationId`, e.g. `Customers_GetList`.
-    pub id: &'static str,
-    /// Domain module, e.g. `crm`.
-    pub domain: &'static str,
-    /// The HTTP method.
-    pub method: Method,
-    /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
-    pub path: &'static str,
-    /// OAuth scopes the call requires (all of them); `None` when the document declares none.
-    pub scopes: Option<&'static [&'static str]>,
-    /// A limit of this operation's own, per tenant and path (reporting's 5 runs of the
-    /// same report per minute).
-    pub limit: Option<crate::RateLimit>,
-}
-
-enum Body {
-    None,
-    Json(Vec<u8>),
-    Multipart(Vec<(String, Part)>),
-    Invalid(String),
-}
-
-#[derive(Clone)]
-enum Part {
-    Text(String),
-    File(crate::types::FilePart),
-}
-
-/// One request, built by generated code.
-pub struct Request {
-    op: &'static Operation,
-    path: String,
-    query: QueryPairs,
-    body: Body,
-}
-
-impl Request {
-    /// `path` is the full path: domain prefix, then the operation's path with values filled in.
-    pub fn new(op: &'static Operation, path: String) -> Self {
-        Request {
-            op,
-            path,
-            query: QueryPairs::default(),
-            body: Body::None,
-        }
-    }
-    /// Adds query parameter `name` (nothing for `None`; repeated for lists; `name.field` for objects).
-    pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
-        value.append_to(name, &mut self.query);
-    }
-    /// Sets a JSON body; a value that cannot be serialized fails the call before it is sent.
-    pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
-        self.body = match serde_json::to_vec(body) {
-            Ok(b) => Body::Json(b),
-            Err(e) => Body::Invalid(e.to_string()),
-        };
-    }
-    /// Adds a file part to a `multipart/form-data` body.
-    pub fn file_part(&mut self, name: &str, file: &crate::types::FilePart) {
-        self.push_part(name.to_string(), Part::File(file.clone()));
-    }
-    /// Adds text parts to a `multipart/form-data` body, written as the value would be
-    /// written in a query string (nothing for `None`).
-    pub fn text_part<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
-        let mut pairs = QueryPairs::default();
-        value.append_to(name, &mut pairs);
-        for (k, v) in pairs.0 {
-            self.push_part(k, Part::Text(v));
-        }
-    }
-    fn push_part(&mut self, name: String, part: Part) {
-        match &mut self.body {
-            Body::Multipart(parts) => parts.push((name, part)),
-            _ => self.body = Body::Multipart(vec![(name, part)]),
-        }
-    }
-    /// What the document says of the operation this request is for.
-    pub fn operation(&self) -> &'static Operation {
-        self.op
-    }
-}
-
-/// A fresh form for each attempt: a form is consumed when sent, its bytes are shared.
-fn multipart_form(parts: &[(String, Part)]) -> Result<reqwest::multipart::Form, Error> {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, part) in parts {
-        form = match part {
-            Part::Text(t) => form.text(name.clone(), t.clone()),
-            Part::File(f) => {
-                let mut p = reqwest::multipart::Part::stream_with_length(
-                    reqwest::Body::from(f.bytes.clone()),
-                    f.bytes.len() as u64,
-                )
-                .file_name(f.file_name.clone());
-                if let Some(ct) = &f.content_type {
-                    p = p.mime_str(ct).map_err(|e| {
-                        Error::config(format!(
-                            "invalid content type `{ct}` for part `{name}`: {e}"
-                        ))
-                    })?;
-                }
-                form.part(name.clone(), p)
-            }
-        };
-    }
-    Ok(form)
-}
 
 struct Inner {
     http: reqwest::Client,
@@ -277,107 +126,43 @@ impl Client {
             .ok_or_else(|| Error::config(format!("no credentials for tenant {tenant}")))
     }
 
-    async fn execute(
+    /// Sends `req` until it is answered with a success (2xx), retrying as the policy and
+    /// [`crate::retry::decide`] say.
+    async fn execute(&self, tenant: i64, req: Request) -> Result<reqwest::Response, Error> {
+        self.attempts(tenant, req, |status| (200..300).contains(&status))
+            .await
+    }
+
+    /// Sends `req` until it is answered with a success or a redirect (2xx, 3xx): for
+    /// operations whose result is where a file is.
+    async fn execute_redirect(
         &self,
         tenant: i64,
         req: Request,
-        expect_redirect: bool,
+    ) -> Result<reqwest::Response, Error> {
+        self.attempts(tenant, req, |status| (200..400).contains(&status))
+            .await
+    }
+
+    /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once;
+    /// a failure goes to the retry decision.
+    async fn attempts(
+        &self,
+        tenant: i64,
+        req: Request,
+        is_result: fn(u16) -> bool,
     ) -> Result<reqwest::Response, Error> {
         let op = req.op;
-        let body = match req.body {
-            Body::Invalid(e) => {
-                return Err(
-                    Error::config(format!("the request body cannot be serialized: {e}"))
-                        .with_operation(op.id),
-                )
-            }
-            Body::Json(b) => SendBody::Json(bytes::Bytes::from(b)),
-            Body::Multipart(parts) => {
-                // Checked once up front: a bad part is a caller's error, not worth a retry.
-                multipart_form(&parts).map_err(|e| e.with_operation(op.id))?;
-                SendBody::Multipart(parts)
-            }
-            Body::None => SendBody::None,
-        };
-        let mut url = self.inner.api_url.clone();
-        let base = url.path().trim_end_matches('/').to_string();
-        url.set_path(&format!("{base}{}", req.path));
-        if !req.query.0.is_empty() {
-            url.query_pairs_mut().extend_pairs(req.query.0.iter());
-        }
-        let creds = self
-            .credentials(tenant)
+        let call = self
+            .prepare(tenant, req)
             .map_err(|e| e.with_operation(op.id))?;
-        let policy = &self.inner.retry;
-        let retry_allowed = op.method.is_idempotent() || policy.retry_non_idempotent;
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut refreshed_after_401 = false;
         loop {
             attempt += 1;
-            let token = self
-                .inner
-                .tokens
-                .get(
-                    &self.inner.http,
-                    &self.inner.token_url,
-                    tenant,
-                    creds,
-                    self.inner.margin,
-                )
-                .await
-                .map_err(|e| e.with_operation(op.id))?;
-            if self.inner.check_scopes {
-                if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
-                    if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
-                        return Err(Error::new(ErrorKind::MissingScope {
-                            required: required.iter().map(|s| s.to_string()).collect(),
-                            granted: granted.to_vec(),
-                        })
-                        .with_operation(op.id));
-                    }
-                }
-            }
-            if let Some(limit) = self.inner.tenant_limit {
-                self.inner.limiter.acquire(tenant, None, limit).await;
-            }
-            if self.inner.operation_limits {
-                if let Some(limit) = self
-                    .inner
-                    .operation_limit_overrides
-                    .get(op.id)
-                    .copied()
-                    .or(op.limit)
-                {
-                    self.inner
-                        .limiter
-                        .acquire(tenant, Some(url.path()), limit)
-                        .await;
-                }
-            }
-            let mut rb = self
-                .inner
-                .http
-                .request(op.method.to_reqwest(), url.clone())
-                .header(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bearer {}", token.value.expose()),
-                )
-                .header(reqwest::header::ACCEPT, "application/json");
-            if let Some(k) = &self.inner.app_key {
-                rb = rb.header("ST-App-Key", k.expose());
-            }
-            match &body {
-                SendBody::Json(b) => {
-                    rb = rb
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(b.clone());
-                }
-                SendBody::Multipart(parts) => {
-                    rb = rb.multipart(multipart_form(parts).map_err(|e| e.with_operation(op.id))?);
-                }
-                SendBody::None => {}
-            }
+            let token = self.token(tenant, &call).await?;
+            self.wait_for_limits(tenant, &call).await;
             let span = tracing::debug_span!(
                 "servicetitan.request",
                 operation = op.id,
@@ -389,69 +174,183 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let t0 = Instant::now();
-            let result = rb.send().instrument(span.clone()).await;
+            let result = self
+                .send_once(&call, &token)?
+                .instrument(span.clone())
+                .await;
             span.record("duration_ms", t0.elapsed().as_millis() as u64);
-            let can_retry = |wait: Duration| {
-                attempt < policy.max_attempts && started.elapsed() + wait <= policy.max_elapsed
-            };
-            match result {
-                Err(e) => {
-                    let err = transport(&e).with_operation(op.id);
-                    let wait = backoff(policy, attempt);
-                    if retry_allowed && can_retry(wait) {
-                        tracing::debug!(parent: &span, error = %err, "retrying after transport error");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    return Err(err);
-                }
+            let (error, class, retry_after) = match result {
+                Err(e) => (transport(&e).with_operation(op.id), retry::TRANSPORT, None),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     span.record("status", status);
                     if status == 401 && !refreshed_after_401 {
+                        // The token was refused: fetch a new one, once, without counting
+                        // an attempt.
                         refreshed_after_401 = true;
                         attempt -= 1;
+                        let client_id = &call.credentials.client_id;
                         self.inner
                             .tokens
-                            .invalidate(tenant, &creds.client_id, token.generation)
+                            .invalidate(tenant, client_id, token.generation)
                             .await;
                         continue;
                     }
-                    if (200..300).contains(&status)
-                        || (expect_redirect && (300..400).contains(&status))
-                    {
+                    if is_result(status) {
                         return Ok(resp);
                     }
-                    let retry_after = retry_after(&resp);
-                    let err = api_error(
-                        resp,
-                        op,
-                        token.scopes.as_deref().map(|v| v.as_slice()),
+                    let retry_after = response::retry_after(&resp);
+                    let granted = token.scopes.as_deref().map(|v| v.as_slice());
+                    let err = api_error(resp, op, granted, retry_after).await;
+                    let maintenance = matches!(
+                        err.kind(),
+                        ErrorKind::Api {
+                            maintenance: true,
+                            ..
+                        }
+                    );
+                    (
+                        err,
+                        retry::classify_status(status, maintenance),
                         retry_after,
                     )
-                    .await;
-                    let maintenance = status == 409 && err.is_retryable();
-                    if status == 429 {
-                        // Not processed: safe to retry whatever the method.
-                        let wait = retry_after.unwrap_or_else(|| backoff(policy, attempt));
-                        if can_retry(wait) {
-                            tracing::debug!(parent: &span, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    } else if (status >= 500 || maintenance) && retry_allowed {
-                        let wait = retry_after.unwrap_or_else(|| backoff(policy, attempt));
-                        if can_retry(wait) {
-                            tracing::debug!(parent: &span, status, "retrying after server error");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    }
-                    return Err(err);
                 }
+            };
+            let failed = retry::Attempt {
+                number: attempt,
+                elapsed: started.elapsed(),
+                idempotent: op.method.is_idempotent(),
+                class,
+                retry_after,
+            };
+            match retry::decide(&self.inner.retry, &failed, retry::jitter()) {
+                retry::Decision::Retry(wait) => {
+                    tracing::debug!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                retry::Decision::Stop => return Err(error),
             }
         }
     }
+
+    /// What every attempt of a call sends: the URL, the body, the credentials. Fails on
+    /// what no attempt could fix (a body that cannot be serialized, a bad part, no
+    /// credentials for the tenant).
+    fn prepare(&self, tenant: i64, req: Request) -> Result<Call, Error> {
+        let body = match req.body {
+            Body::Invalid(e) => {
+                return Err(Error::config(format!(
+                    "the request body cannot be serialized: {e}"
+                )))
+            }
+            Body::Json(b) => SendBody::Json(bytes::Bytes::from(b)),
+            Body::Multipart(parts) => {
+                multipart_form(&parts)?;
+                SendBody::Multipart(parts)
+            }
+            Body::None => SendBody::None,
+        };
+        let mut url = self.inner.api_url.clone();
+        let base = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{base}{}", req.path));
+        if !req.query.0.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.0.iter());
+        }
+        Ok(Call {
+            op: req.op,
+            url,
+            body,
+            credentials: self.credentials(tenant)?.clone(),
+        })
+    }
+
+    /// A valid token for the call, whose scopes cover the operation's (when checked).
+    async fn token(&self, tenant: i64, call: &Call) -> Result<crate::auth::Token, Error> {
+        let op = call.op;
+        let token = self
+            .inner
+            .tokens
+            .get(
+                &self.inner.http,
+                &self.inner.token_url,
+                tenant,
+                &call.credentials,
+                self.inner.margin,
+                &self.inner.retry,
+            )
+            .await
+            .map_err(|e| e.with_operation(op.id))?;
+        if self.inner.check_scopes {
+            if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
+                if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
+                    return Err(Error::new(ErrorKind::MissingScope {
+                        required: required.iter().map(|s| s.to_string()).collect(),
+                        granted: granted.to_vec(),
+                    })
+                    .with_operation(op.id));
+                }
+            }
+        }
+        Ok(token)
+    }
+
+    /// Waits for the tenant's limit and the operation's own, when there are.
+    async fn wait_for_limits(&self, tenant: i64, call: &Call) {
+        if let Some(limit) = self.inner.tenant_limit {
+            self.inner.limiter.acquire(tenant, None, limit).await;
+        }
+        if !self.inner.operation_limits {
+            return;
+        }
+        let overridden = self.inner.operation_limit_overrides.get(call.op.id);
+        if let Some(limit) = overridden.copied().or(call.op.limit) {
+            self.inner
+                .limiter
+                .acquire(tenant, Some(call.url.path()), limit)
+                .await;
+        }
+    }
+
+    /// One attempt's request, with the token, the app key and the body.
+    fn send_once(
+        &self,
+        call: &Call,
+        token: &crate::auth::Token,
+    ) -> Result<impl Future<Output = Result<reqwest::Response, reqwest::Error>>, Error> {
+        let mut rb = self
+            .inner
+            .http
+            .request(call.op.method.to_reqwest(), call.url.clone())
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", token.value.expose()),
+            )
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(k) = &self.inner.app_key {
+            rb = rb.header("ST-App-Key", k.expose());
+        }
+        match &call.body {
+            SendBody::Json(b) => {
+                rb = rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+            }
+            SendBody::Multipart(parts) => {
+                let form = multipart_form(parts).map_err(|e| e.with_operation(call.op.id))?;
+                rb = rb.multipart(form);
+            }
+            SendBody::None => {}
+        }
+        Ok(rb.send())
+    }
+}
+
+/// A call being made: what every attempt sends.
+struct Call {
+    op: &'static Operation,
+    url: url::Url,
+    body: SendBody,
+    credentials: Credentials,
 }
 
 /// A request body as sent, once per attempt.
@@ -461,67 +360,6 @@ enum SendBody {
     Multipart(Vec<(String, Part)>),
 }
 
-/// Full-jitter exponential back-off.
-fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
-    let exp = p
-        .initial_backoff
-        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)));
-    let cap = exp.min(p.max_backoff);
-    cap.mul_f64(fastrand::f64())
-}
-
-/// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    let v = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-const MAX_RAW: usize = 4096;
-/// How much of an error body is read: enough for any `ApiErrorResponse`.
-pub(crate) const ERROR_BODY_PREFIX: usize = 64 * 1024;
-
-/// Reads a whole body, failing once it passes `limit` bytes.
-async fn read_body(mut resp: reqwest::Response, limit: u64) -> Result<bytes::Bytes, Error> {
-    let too_large = || Error::new(ErrorKind::ResponseTooLarge { limit });
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut buf =
-        bytes::BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
-        if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(too_large());
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
-}
-
-/// Reads at most about `cap` bytes of a body (error answers); never fails.
-pub(crate) async fn read_prefix(mut resp: reqwest::Response, cap: usize) -> bytes::Bytes {
-    let mut buf = bytes::BytesMut::new();
-    while buf.len() < cap {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => buf.extend_from_slice(&chunk[..chunk.len().min(cap - buf.len())]),
-            _ => break,
-        }
-    }
-    buf.freeze()
-}
-
 async fn api_error(
     resp: reqwest::Response,
     op: &Operation,
@@ -529,7 +367,7 @@ async fn api_error(
     retry_after: Option<Duration>,
 ) -> Error {
     let status = resp.status().as_u16();
-    let bytes = read_prefix(resp, ERROR_BODY_PREFIX).await;
+    let bytes = response::read_prefix(resp, response::ERROR_BODY_PREFIX).await;
     let body: Option<ApiErrorResponse> =
         serde_json::from_slice(&bytes)
             .ok()
@@ -539,7 +377,8 @@ async fn api_error(
     let raw = if body.is_some() {
         None
     } else {
-        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_RAW)]).into_owned();
+        let text =
+            String::from_utf8_lossy(&bytes[..bytes.len().min(response::MAX_RAW)]).into_owned();
         Some(text)
     };
     let (required_scopes, granted_scopes) = if status == 403 {
@@ -550,6 +389,12 @@ async fn api_error(
     } else {
         (None, None)
     };
+    let says = body
+        .as_ref()
+        .and_then(|b| b.title.as_deref())
+        .or(raw.as_deref());
+    let maintenance =
+        status == 409 && op.maintenance_conflicts && says.is_some_and(retry::says_maintenance);
     Error::new(ErrorKind::Api {
         status,
         body,
@@ -557,6 +402,7 @@ async fn api_error(
         required_scopes,
         granted_scopes,
         retry_after,
+        maintenance,
     })
     .with_operation(op.id)
 }
@@ -598,9 +444,9 @@ impl TenantClient {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
-            let resp = this.client.execute(this.tenant, req, false).await?;
+            let resp = this.client.execute(this.tenant, req).await?;
             let head = prepare(&resp);
-            let bytes = read_body(resp, this.client.inner.max_response_bytes)
+            let bytes = response::read_body(resp, this.client.inner.max_response_bytes)
                 .await
                 .map_err(|e| e.with_operation(op.id))?;
             finish(head, bytes).map_err(|e| e.with_operation(op.id))
@@ -612,7 +458,7 @@ impl TenantClient {
         &self,
         req: Request,
     ) -> ResponseFuture<T> {
-        self.send_with(req, |_| (), |(), bytes| decode(&bytes))
+        self.send_with(req, |_| (), |(), bytes| response::decode(&bytes))
     }
 
     /// Sends a request whose success has no body worth reading (the body is still read, so
@@ -627,9 +473,9 @@ impl TenantClient {
             req,
             |resp| {
                 let h = resp.headers();
-                let content_type = header(h, reqwest::header::CONTENT_TYPE);
-                let file_name =
-                    header(h, reqwest::header::CONTENT_DISPOSITION).and_then(|d| file_name(&d));
+                let content_type = response::header(h, reqwest::header::CONTENT_TYPE);
+                let file_name = response::header(h, reqwest::header::CONTENT_DISPOSITION)
+                    .and_then(|d| response::file_name(&d));
                 (content_type, file_name)
             },
             |(content_type, file_name), bytes| {
@@ -656,9 +502,9 @@ impl TenantClient {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
-            let resp = this.client.execute(this.tenant, req, true).await?;
+            let resp = this.client.execute_redirect(this.tenant, req).await?;
             let status = resp.status().as_u16();
-            match header(resp.headers(), reqwest::header::LOCATION) {
+            match response::header(resp.headers(), reqwest::header::LOCATION) {
                 Some(location) => Ok(Redirect { status, location }),
                 None => Err(Error::new(ErrorKind::Decode {
                     path: "Location".into(),
@@ -667,43 +513,5 @@ impl TenantClient {
                 .with_operation(op.id)),
             }
         })
-    }
-}
-
-fn header(
-    headers: &reqwest::header::HeaderMap,
-    name: reqwest::header::HeaderName,
-) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn file_name(disposition: &str) -> Option<String> {
-    disposition
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("filename="))
-        .map(|f| f.trim_matches('"').to_string())
-}
-
-/// Decodes JSON; on failure, decodes again to find the JSON path of the bad value.
-pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        bytes
-    };
-    match serde_json::from_slice(bytes) {
-        Ok(v) => Ok(v),
-        Err(first) => {
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
-                Err(e) => (e.path().to_string(), e.inner().to_string()),
-                Ok(_) => (".".to_string(), first.to_string()),
-            };
-            Err(Error::new(ErrorKind::Decode { path, message }))
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Environments, credentials and client settings.
 
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
@@ -117,43 +118,6 @@ impl Credentials {
         Credentials {
             enterprise: true,
             ..Self::new(client_id, client_secret)
-        }
-    }
-}
-
-/// How failed calls are retried.
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 = no retries).
-    pub max_attempts: u32,
-    /// First back-off; doubled each attempt, with full jitter.
-    pub initial_backoff: Duration,
-    /// The longest wait between two attempts (before jitter).
-    pub max_backoff: Duration,
-    /// No retry starts after this much time since the first attempt.
-    pub max_elapsed: Duration,
-    /// Retry POST and PATCH too (they may not be idempotent: a retried create can create twice).
-    pub retry_non_idempotent: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(20),
-            max_elapsed: Duration::from_secs(120),
-            retry_non_idempotent: false,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries at all.
-    pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..Self::default()
         }
     }
 }

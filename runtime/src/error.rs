@@ -1,5 +1,6 @@
 //! The one error type of the client.
 
+use crate::retry;
 use crate::types::ApiErrorResponse;
 use std::fmt;
 use std::time::Duration;
@@ -29,6 +30,9 @@ pub enum ErrorKind {
         granted_scopes: Option<Vec<String>>,
         /// For 429: how long the server asked to wait.
         retry_after: Option<Duration>,
+        /// A 409 that says the service is suspended for maintenance, from a domain that
+        /// answers so while briefly down (reporting): worth a retry.
+        maintenance: bool,
     },
     /// The token endpoint refused the credentials or failed.
     Auth {
@@ -115,24 +119,24 @@ impl Error {
 
     /// Whether trying again later may succeed (429, 5xx, timeouts, connection errors,
     /// reporting's 409 "suspended for maintenance").
+    ///
+    /// The same classification the client's own retries use ([`crate::RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
         match &*self.kind {
             ErrorKind::Api {
-                status, body, raw, ..
-            } => {
-                matches!(status, 429 | 500 | 502 | 503 | 504)
-                    || (*status == 409 && is_maintenance(body.as_ref(), raw.as_deref()))
-            }
-            ErrorKind::Transport { .. } => true,
-            ErrorKind::Auth { status, .. } => status.is_some_and(|s| s == 429 || s >= 500),
+                status,
+                maintenance,
+                ..
+            } => retry::classify_status(*status, *maintenance).is_retryable(),
+            ErrorKind::Transport { .. } => retry::TRANSPORT.is_retryable(),
+            // Without a status, the token endpoint was not reached.
+            ErrorKind::Auth { status, .. } => match status {
+                Some(s) => retry::classify_status(*s, false).is_retryable(),
+                None => retry::TRANSPORT.is_retryable(),
+            },
             _ => false,
         }
     }
-}
-
-pub(crate) fn is_maintenance(body: Option<&ApiErrorResponse>, raw: Option<&str>) -> bool {
-    let t = body.and_then(|b| b.title.as_deref()).or(raw).unwrap_or("");
-    t.to_ascii_lowercase().contains("maintenance")
 }
 
 impl fmt::Display for Error {
@@ -141,7 +145,7 @@ impl fmt::Display for Error {
             write!(f, "{op}: ")?;
         }
         match &*self.kind {
-            ErrorKind::Api { status, body, raw, required_scopes, granted_scopes, retry_after } => {
+            ErrorKind::Api { status, body, raw, required_scopes, granted_scopes, retry_after, .. } => {
                 write!(f, "HTTP {status}")?;
                 if let Some(b) = body {
                     if let Some(t) = &b.title {

@@ -53,23 +53,21 @@
 mod auth;
 mod client;
 mod config;
+pub mod contract;
 mod error;
 mod limit;
 mod paging;
 mod query;
+mod request;
+mod response;
+mod retry;
 mod scopes;
 mod types;
 
-pub use client::{
-    decode, Client, Method, Operation, Request, ResponseFuture, TenantClient, USER_AGENT,
-};
-pub use config::{ClientBuilder, Config, Credentials, Environment, RetryPolicy, Secret};
-pub use error::{Error, ErrorKind};
-pub use limit::RateLimit;
-pub use paging::{
-    batches, export_items, items, pages, BoxStream, ExportFrom, ExportItems, ExportRequest,
-    PageItem, PageLike, PagedRequest,
-};
-pub use query::{PathSegment, QueryPairs, QueryValue};
-pub use scopes::RequiredScopes;
-pub use types::*;
+pub use client::USER_AGENT;
+pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
+pub use contract::*;
+pub use error::ErrorKind;
+pub use paging::PageItem;
+pub use retry::RetryPolicy;
+pub use types::ParseError;

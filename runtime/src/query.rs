@@ -1,6 +1,6 @@
 //! Query strings and path segments, encoded the way the API's ASP.NET binder reads them.
 
-use crate::types::{Date, DateTime, Decimal, Json, Map, TimeSpan, Uuid};
+use crate::types::{Date, DateTime, Decimal, Flags, Json, Map, TimeSpan, Uuid, WireEnum};
 use std::fmt;
 
 /// Query pairs of one request, in the order they were added.
@@ -108,5 +108,10 @@ impl<T: fmt::Display> fmt::Display for PathSegment<'_, T> {
             }
         }
         Ok(())
+    }
+}
+impl<T: WireEnum> QueryValue for Flags<T> {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        query.push(name, &self.to_wire());
     }
 }

@@ -1,7 +1,7 @@
 //! Which OAuth scopes an application needs. A ServiceTitan app chooses its scopes once,
 //! when it is created; this computes them from the operations it will call.
 
-use crate::client::Operation;
+use crate::request::Operation;
 use std::collections::BTreeSet;
 use std::fmt;
 

@@ -93,7 +93,11 @@ async fn token_endpoint_slow() {
         matches!(err.kind(), ErrorKind::Auth { .. }) && err.to_string().contains("timed out"),
         "{err}"
     );
-    assert_eq!(server.token_requests(), 3, "a bounded number of tries");
+    assert_eq!(
+        server.token_requests(),
+        RetryPolicy::default().max_attempts as usize,
+        "the token endpoint is tried as the client's retry policy says"
+    );
 }
 
 #[tokio::test]
@@ -214,4 +218,67 @@ async fn redirect_loops_are_not_followed() {
     let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;
     assert_eq!(err.status(), Some(302));
     assert_eq!(server.api_requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_token_endpoint_follows_the_retry_policy_and_retry_after() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let tries = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = tries.clone();
+    let server = MockServer::start(move |r| {
+        if r.path != "/connect/token" {
+            return Reply::json(
+                200,
+                json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
+            );
+        }
+        if t.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::json(429, json!({"error": "slow_down"})).header("Retry-After", "1")
+        } else {
+            Reply::json(200, json!({"access_token": "token-1", "expires_in": 900}))
+        }
+    })
+    .await;
+    let st = client(&server, |b| b);
+    let started = Instant::now();
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("a token after the 429");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was honoured, not the 20 ms back-off ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(server.token_requests(), 2);
+
+    // No retries in the policy: one try, whatever the token endpoint says.
+    let down = MockServer::start(|_| Reply::json(503, json!({"error": "unavailable"}))).await;
+    let st = client(&down, |b| b.retry(RetryPolicy::none()));
+    let err = failing_call(&st, Duration::from_secs(5)).await;
+    assert_eq!(err.status(), Some(503));
+    assert!(
+        err.is_retryable(),
+        "a 503 from the token endpoint is worth a later try"
+    );
+    assert_eq!(down.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_501_is_neither_retried_nor_called_retryable() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let server = MockServer::with_token("", |_| {
+        Reply::json(501, json!({"title": "Not Implemented"}))
+    })
+    .await;
+    let st = client(&server, |b| b);
+    let err = failing_call(&st, Duration::from_secs(5)).await;
+    assert_eq!(err.status(), Some(501));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        server.api_requests().len(),
+        1,
+        "the client's retries agree with is_retryable"
+    );
 }

@@ -261,8 +261,8 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
     assert!(err.to_string().contains("HTML"), "{err}");
     assert_eq!(
         html.token_requests(),
-        3,
-        "a failing token endpoint gets a bounded number of tries"
+        servicetitan::runtime::RetryPolicy::default().max_attempts as usize,
+        "a failing token endpoint is tried as the client's retry policy says"
     );
 }
 

@@ -216,7 +216,7 @@ fn crate_name(doc: &Path) -> String {
 /// `accounting-v2.json` -> `accounting` (the generated crate's feature).
 fn feature(doc: &Path) -> String {
     let stem = doc.file_stem().and_then(|s| s.to_str()).unwrap_or("doc");
-    codegen::model::module_name(stem).replace('_', "-")
+    codegen::names::module_name(stem).replace('_', "-")
 }
 
 /// The median of `rounds` timings of `f`.

@@ -290,16 +290,14 @@ impl rt::QueryValue for AmountComparisonOperator {
 /// Represents an expense item on an AP bill for non-inventory costs
 ///
 /// Schema `Accounting.V2.ApBillExpenseItemResponse`.
+///
+/// The document marks `id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillExpenseItemResponse {
     /// Unique identifier for the expense item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Amount of the expense as a formatted string
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Description of the expense item
@@ -358,11 +356,11 @@ impl<'de> serde::Deserialize<'de> for ApBillExpenseItemResponse {
 /// Represents a line item on an AP bill, containing material or equipment details
 ///
 /// Schema `Accounting.V2.ApBillItemResponse`.
+///
+/// The document marks `order`, `id`, `sku_id`, `sku_type`, `sku_code` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillItemResponse {
     /// Display order of the item on the bill
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Name of the item (material or equipment)
@@ -408,26 +406,18 @@ pub struct ApBillItemResponse {
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
     /// Unique identifier for the bill item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// SKU (Stock Keeping Unit) identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Associated receipt item ID, if applicable
     #[serde(rename = "receiptItemId", skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
     /// Type of SKU (e.g., Material, Equipment)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// SKU code identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
@@ -484,11 +474,11 @@ impl<'de> serde::Deserialize<'de> for ApBillItemResponse {
 /// Represents a complete AP bill with all associated details, items, and metadata
 ///
 /// Schema `Accounting.V2.ApBillResponse`.
+///
+/// The document marks `id`, `landed_cost_method`, `do_not_pay` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApBillResponse {
     /// Unique identifier for the AP bill
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Associated purchase order ID, if applicable
@@ -537,8 +527,6 @@ pub struct ApBillResponse {
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Landed cost method for this bill (from purchase order type).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     /// Other landed costs amount (duties, fees), when applicable
@@ -572,8 +560,6 @@ pub struct ApBillResponse {
     #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none")]
     pub due_date: Option<rt::DateTime>,
     /// Indicates whether this bill should not be paid (hold status)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotPay", skip_serializing_if = "Option::is_none")]
     pub do_not_pay: Option<bool>,
     /// Date when the bill was canceled, if applicable
@@ -1019,25 +1005,22 @@ impl rt::QueryValue for ApBillType {
     }
 }
 /// Schema `Accounting.V2.ApCreditResponse`.
+///
+/// The document marks `id`, `active`, `created_on`, `modified_on`, `date`, `amount`, `applied_amount`, `status`, `sync_status`, `payment_status`, `splits` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApCreditResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "inventoryReturnId", skip_serializing_if = "Option::is_none")]
     pub inventory_return_id: Option<i64>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     #[serde(rename = "canceledOn", skip_serializing_if = "Option::is_none")]
@@ -1048,16 +1031,12 @@ pub struct ApCreditResponse {
     pub reference_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VendorCreditStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApCreditSyncStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1068,10 +1047,8 @@ pub struct ApCreditResponse {
     pub remittance_vendor: Option<NamedFieldResponse>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<NamedFieldResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paymentStatus", skip_serializing_if = "Option::is_none")]
     pub payment_status: Option<ApPaymentStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApCreditSplitModelResponse>>,
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
@@ -1129,24 +1106,20 @@ impl<'de> serde::Deserialize<'de> for ApCreditResponse {
     }
 }
 /// Schema `Accounting.V2.ApCreditSplitModelResponse`.
+///
+/// The document marks `id`, `active`, `created_on`, `inventory_bill_id`, `vendor_credit_id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApCreditSplitModelResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorCreditId", skip_serializing_if = "Option::is_none")]
     pub vendor_credit_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1297,40 +1270,34 @@ impl rt::QueryValue for ApPaymentMethod {
     }
 }
 /// Schema `Accounting.V2.ApPaymentResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `date`, `method`, `amount`, `status`, `sync_status`, `splits` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApPaymentResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     #[serde(rename = "approvedDate", skip_serializing_if = "Option::is_none")]
     pub approved_date: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<ApPaymentMethod>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "printCheck", skip_serializing_if = "Option::is_none")]
     pub print_check: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ApPaymentStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<ApPaymentSyncStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1343,7 +1310,6 @@ pub struct ApPaymentResponse {
     pub vendor: Option<NamedFieldResponse>,
     #[serde(rename = "remittanceVendor", skip_serializing_if = "Option::is_none")]
     pub remittance_vendor: Option<NamedFieldResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<ApPaymentSplitApiModel>>,
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
@@ -1396,21 +1362,20 @@ impl<'de> serde::Deserialize<'de> for ApPaymentResponse {
     }
 }
 /// Schema `Accounting.V2.ApPaymentSplitApiModel`.
+///
+/// The document marks `id`, `created_on`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ApPaymentSplitApiModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "documentId", skip_serializing_if = "Option::is_none")]
     pub document_id: Option<i64>,
     #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1648,9 +1613,10 @@ impl rt::QueryValue for BalanceComparer {
     }
 }
 /// Schema `Accounting.V2.BankAccountResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BankAccountResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1694,9 +1660,10 @@ impl<'de> serde::Deserialize<'de> for BankAccountResponse {
     }
 }
 /// Schema `Accounting.V2.BatchResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BatchResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1815,18 +1782,16 @@ impl CreateInvoiceTaskRequest {
     }
 }
 /// Schema `Accounting.V2.CreateInvoiceTaskResponse`.
+///
+/// The document marks `execution_id`, `tasks`, `status`, `errors` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateInvoiceTaskResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "executionId", skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<CreatedTaskResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<TemplateExecutionErrorResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1861,12 +1826,12 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceTaskResponse {
     }
 }
 /// Schema `Accounting.V2.CreatedTaskResponse`.
+///
+/// The document marks `task_id`, `key` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatedTaskResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1912,12 +1877,12 @@ pub struct CreditMemoAddSplitPublicRequest {
     pub amount: rt::Nullable<rt::Decimal>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicResponse`.
+///
+/// The document marks `invoice_id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAddSplitPublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1957,9 +1922,10 @@ pub struct CreditMemoAddSplitsPublicRequest {
     pub splits: rt::Nullable<Vec<CreditMemoAddSplitPublicRequest>>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAddSplitsPublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1994,18 +1960,16 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitsPublicResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAppliedToCodeResponse`.
+///
+/// The document marks `applied_id`, `applied_to`, `applied_amount`, `applied_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoAppliedToCodeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedId", skip_serializing_if = "Option::is_none")]
     pub applied_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedOn", skip_serializing_if = "Option::is_none")]
     pub applied_on: Option<rt::Date>,
     #[serde(rename = "appliedBy", skip_serializing_if = "Option::is_none")]
@@ -2051,9 +2015,10 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAppliedToCodeResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemGLAccountResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemGlAccountResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2094,9 +2059,10 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemGlAccountResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemNamedEntityResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemNamedEntityResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2131,36 +2097,30 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemNamedEntityResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoItemsPublicResponse`.
+///
+/// The document marks `id`, `active`, `quantity`, `cost`, `price`, `sku_id`, `total`, `taxable`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoItemsPublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     #[serde(
@@ -2173,7 +2133,6 @@ pub struct CreditMemoItemsPublicResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub expenses_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
@@ -2228,28 +2187,24 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemsPublicResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoPublicResponse`.
+///
+/// The document marks `id`, `date`, `sub_total`, `sales_tax`, `total`, `balance`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoPublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "subTotal", skip_serializing_if = "Option::is_none")]
     pub sub_total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "salesTax", skip_serializing_if = "Option::is_none")]
     pub sales_tax: Option<rt::Decimal>,
     #[serde(rename = "salesTaxCode", skip_serializing_if = "Option::is_none")]
     pub sales_tax_code: Option<SalesTaxResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
@@ -2270,19 +2225,16 @@ pub struct CreditMemoPublicResponse {
     pub batch: Option<BatchResponse>,
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
@@ -2355,20 +2307,18 @@ pub struct CreditMemoUpdatePublicRequest {
     pub business_unit_id: Option<i64>,
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicResponse`.
+///
+/// The document marks `id`, `active`, `date`, `business_unit_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemoUpdatePublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::Date>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2404,36 +2354,30 @@ impl<'de> serde::Deserialize<'de> for CreditMemoUpdatePublicResponse {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemosItemsPublicResponse`.
+///
+/// The document marks `id`, `active`, `quantity`, `cost`, `price`, `sku_id`, `total`, `taxable`, `created_on`, `credit_memo_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreditMemosItemsPublicResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     #[serde(
@@ -2446,14 +2390,12 @@ pub struct CreditMemosItemsPublicResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub expenses_general_ledger_account: Option<CreditMemoItemGlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<CreditMemoItemNamedEntityResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2564,12 +2506,12 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `Accounting.CustomFieldModel`.
+///
+/// The document marks `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2670,23 +2612,20 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
     }
 }
 /// Schema `Accounting.V2.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3044,9 +2983,10 @@ impl rt::QueryValue for DepositStatus {
     }
 }
 /// Schema `Accounting.V2.DetailedDepositResponse`.
+///
+/// The document marks `id`, `created_on`, `active`, `deposit_date`, `gross_amount`, `net_amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedDepositResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3057,29 +2997,24 @@ pub struct DetailedDepositResponse {
     pub sync_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "depositDate", skip_serializing_if = "Option::is_none")]
     pub deposit_date: Option<rt::DateTime>,
     #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<String>,
     #[serde(rename = "reviewedOn", skip_serializing_if = "Option::is_none")]
     pub reviewed_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "grossAmount", skip_serializing_if = "Option::is_none")]
     pub gross_amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "netAmount", skip_serializing_if = "Option::is_none")]
     pub net_amount: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3134,9 +3069,10 @@ impl<'de> serde::Deserialize<'de> for DetailedDepositResponse {
     }
 }
 /// Schema `Accounting.V2.DetailedPaymentResponse`.
+///
+/// The document marks `active`, `created_on`, `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedPaymentResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
@@ -3151,7 +3087,6 @@ pub struct DetailedPaymentResponse {
     pub check_number: Option<String>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3164,12 +3099,10 @@ pub struct DetailedPaymentResponse {
     pub deposit: Option<NamedFieldResponse>,
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
@@ -3237,9 +3170,10 @@ impl<'de> serde::Deserialize<'de> for DetailedPaymentResponse {
     }
 }
 /// Schema `Accounting.V2.DetailedTransactionResponse`.
+///
+/// The document marks `id`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedTransactionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
@@ -3278,13 +3212,10 @@ pub struct DetailedTransactionResponse {
     pub auth_code: Option<String>,
     #[serde(rename = "checkNumber", skip_serializing_if = "Option::is_none")]
     pub check_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3396,14 +3327,14 @@ impl rt::QueryValue for DiscountAppliedBy {
     }
 }
 /// Schema `Accounting.V2.EmployeeInfoResponse`.
+///
+/// The document marks `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeInfoResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3498,9 +3429,10 @@ impl rt::QueryValue for EmptyJeHandling {
     }
 }
 /// Schema `Accounting.V2.ExportInventoryBillResponse`.
+///
+/// The document marks `id`, `landed_cost_method`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInventoryBillResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
@@ -3521,7 +3453,6 @@ pub struct ExportInventoryBillResponse {
     pub tax_amount: Option<rt::Decimal>,
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
@@ -3563,7 +3494,6 @@ pub struct ExportInventoryBillResponse {
     pub job_number: Option<String>,
     #[serde(rename = "dateReconciled", skip_serializing_if = "Option::is_none")]
     pub date_reconciled: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3625,9 +3555,10 @@ impl<'de> serde::Deserialize<'de> for ExportInventoryBillResponse {
     }
 }
 /// Schema `Accounting.V2.ExportInvoiceItemResponse`.
+///
+/// The document marks `id`, `type`, `sku_id`, `inventory`, `taxable`, `is_chargeable`, `membership_type_id`, `created_on`, `modified_on`, `order`, `add_on`, `active`, `invoice_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceItemResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3646,23 +3577,18 @@ pub struct ExportInvoiceItemResponse {
     pub inventory_location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isChargeable", skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
@@ -3671,7 +3597,6 @@ pub struct ExportInvoiceItemResponse {
     pub cost_of_sale_account: Option<GlAccountResponse>,
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
@@ -3680,15 +3605,12 @@ pub struct ExportInvoiceItemResponse {
     pub display_name: Option<String>,
     #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "serviceDate", skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
@@ -3703,7 +3625,6 @@ pub struct ExportInvoiceItemResponse {
     pub export_id: Option<String>,
     #[serde(rename = "inventoryStatus", skip_serializing_if = "Option::is_none")]
     pub inventory_status: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOn", skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
@@ -3715,10 +3636,8 @@ pub struct ExportInvoiceItemResponse {
     /// The estimate item from which this invoice item was created.
     #[serde(rename = "estimateItemId", skip_serializing_if = "Option::is_none")]
     pub estimate_item_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3789,6 +3708,8 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceItemResponse {
     }
 }
 /// Schema `Accounting.V2.ExportInvoiceResponse`.
+///
+/// The document marks `active`, `invoice_configuration`, `id`, `created_on`, `sent_status`, `review_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3798,8 +3719,6 @@ pub struct ExportInvoiceResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "discountTotal", skip_serializing_if = "Option::is_none")]
@@ -3814,10 +3733,8 @@ pub struct ExportInvoiceResponse {
     pub membership_id: Option<i64>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
     pub invoice_configuration: Option<InvoiceConfiguration>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
@@ -3862,7 +3779,6 @@ pub struct ExportInvoiceResponse {
     pub batch: Option<BatchResponse>,
     #[serde(rename = "depositedOn", skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -3882,10 +3798,8 @@ pub struct ExportInvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub commission_eligibility_date: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "sentStatus", skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
     #[serde(rename = "assignedTo", skip_serializing_if = "Option::is_none")]
@@ -3964,9 +3878,10 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceResponse {
     }
 }
 /// Schema `Accounting.V2.ExportPaymentResponse`.
+///
+/// The document marks `active`, `created_on`, `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPaymentResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
@@ -3981,7 +3896,6 @@ pub struct ExportPaymentResponse {
     pub check_number: Option<String>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3994,12 +3908,10 @@ pub struct ExportPaymentResponse {
     pub deposit: Option<NamedFieldResponse>,
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
@@ -4122,9 +4034,10 @@ pub struct ExternalObjectSaveRequest {
     pub url: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.FeeAccountResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FeeAccountResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4168,9 +4081,10 @@ impl<'de> serde::Deserialize<'de> for FeeAccountResponse {
     }
 }
 /// Schema `Accounting.V2.GeneralLedgerAccount`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GeneralLedgerAccount {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4277,9 +4191,10 @@ impl rt::QueryValue for GeneralLedgerAccountSource {
     }
 }
 /// Schema `Accounting.V2.GetInvoiceTasksResponse`.
+///
+/// The document marks `task_id`, `relations` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetInvoiceTasksResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4298,7 +4213,6 @@ pub struct GetInvoiceTasksResponse {
     pub template_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relations: Option<Vec<InvoiceTaskRelationResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4354,9 +4268,10 @@ pub struct GlAccountCreateRequest {
     pub subtype: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.GlAccountExtendedResponse`.
+///
+/// The document marks `id`, `active`, `is_intacct_group`, `is_intacct_bank_account`, `source`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountExtendedResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4369,24 +4284,18 @@ pub struct GlAccountExtendedResponse {
     pub r#type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isIntacctGroup", skip_serializing_if = "Option::is_none")]
     pub is_intacct_group: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isIntacctBankAccount", skip_serializing_if = "Option::is_none")]
     pub is_intacct_bank_account: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<GeneralLedgerAccountSource>,
     #[serde(rename = "defaultAccountType", skip_serializing_if = "Option::is_none")]
     pub default_account_type: Option<DefaultAccountType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4430,9 +4339,10 @@ impl<'de> serde::Deserialize<'de> for GlAccountExtendedResponse {
     }
 }
 /// Schema `Accounting.V2.GLAccountResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4476,22 +4386,20 @@ impl<'de> serde::Deserialize<'de> for GlAccountResponse {
     }
 }
 /// Schema `Accounting.V2.GlAccountTypeResponse`.
+///
+/// The document marks `id`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlAccountTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "parentTypeId", skip_serializing_if = "Option::is_none")]
     pub parent_type_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4718,11 +4626,12 @@ impl rt::QueryValue for InterestRateType {
     }
 }
 /// Schema `Accounting.V2.InterestSettingsAPIModel`.
+///
+/// The document marks `rate_type`, `frequency`, `target_invoices`, `task_id`, `task_display_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InterestSettingsApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rateType", skip_serializing_if = "Option::is_none")]
     pub rate_type: Option<InterestRateType>,
     #[serde(rename = "flatRateValue", skip_serializing_if = "Option::is_none")]
@@ -4731,18 +4640,14 @@ pub struct InterestSettingsApiModel {
     pub percentage_rate_value: Option<rt::Decimal>,
     #[serde(rename = "chargeMethod", skip_serializing_if = "Option::is_none")]
     pub charge_method: Option<InterestChargeMethod>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency: Option<InterestChargeFrequency>,
     #[serde(rename = "gracePeriod", skip_serializing_if = "Option::is_none")]
     pub grace_period: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "targetInvoices", skip_serializing_if = "Option::is_none")]
     pub target_invoices: Option<Vec<InterestTargetInvoice>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskDisplayName", skip_serializing_if = "Option::is_none")]
     pub task_display_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4846,9 +4751,10 @@ impl rt::QueryValue for InterestTargetInvoice {
     }
 }
 /// Schema `Accounting.V2.InventoryBillItemResponse`.
+///
+/// The document marks `order`, `id`, `sku_id`, `sku_type`, `sku_code` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryBillItemResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4877,18 +4783,14 @@ pub struct InventoryBillItemResponse {
     pub cost_of_sale_account: Option<GlAccountResponse>,
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     #[serde(rename = "receiptItemId", skip_serializing_if = "Option::is_none")]
     pub receipt_item_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Budget code ID associated with the item
@@ -4942,9 +4844,10 @@ impl<'de> serde::Deserialize<'de> for InventoryBillItemResponse {
     }
 }
 /// Schema `Accounting.V2.InventoryBillResponse`.
+///
+/// The document marks `id`, `landed_cost_method` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryBillResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
@@ -4965,7 +4868,6 @@ pub struct InventoryBillResponse {
     pub tax_amount: Option<rt::Decimal>,
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<crate::common::LandedCostMethod>,
     #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
@@ -5185,11 +5087,11 @@ impl rt::QueryValue for InventoryBillThreeWayMatchDiscrepancy {
 /// Represents an inventory location where items are stored
 ///
 /// Schema `Accounting.V2.InventoryLocationResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryLocationResponse {
     /// Unique identifier for the inventory location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the inventory location
@@ -5300,9 +5202,10 @@ impl rt::QueryValue for InvoiceConfiguration {
     }
 }
 /// Schema `Accounting.V2.InvoiceItemResponse`.
+///
+/// The document marks `id`, `type`, `sku_id`, `inventory`, `taxable`, `is_chargeable`, `membership_type_id`, `created_on`, `modified_on`, `order`, `add_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceItemResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5321,23 +5224,18 @@ pub struct InvoiceItemResponse {
     pub inventory_location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InvoiceItemType>,
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isChargeable", skip_serializing_if = "Option::is_none")]
     pub is_chargeable: Option<bool>,
     #[serde(rename = "generalLedgerAccount", skip_serializing_if = "Option::is_none")]
@@ -5346,7 +5244,6 @@ pub struct InvoiceItemResponse {
     pub cost_of_sale_account: Option<GlAccountResponse>,
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     #[serde(rename = "itemGroup", skip_serializing_if = "Option::is_none")]
@@ -5355,15 +5252,12 @@ pub struct InvoiceItemResponse {
     pub display_name: Option<String>,
     #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "serviceDate", skip_serializing_if = "Option::is_none")]
     pub service_date: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
@@ -5378,7 +5272,6 @@ pub struct InvoiceItemResponse {
     pub export_id: Option<String>,
     #[serde(rename = "inventoryStatus", skip_serializing_if = "Option::is_none")]
     pub inventory_status: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOn", skip_serializing_if = "Option::is_none")]
     pub add_on: Option<bool>,
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
@@ -5644,9 +5537,10 @@ impl InvoiceItemUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.InvoiceResponse`.
+///
+/// The document marks `id`, `created_on`, `sent_status`, `review_status`, `active`, `invoice_configuration` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
@@ -5691,7 +5585,6 @@ pub struct InvoiceResponse {
     pub batch: Option<BatchResponse>,
     #[serde(rename = "depositedOn", skip_serializing_if = "Option::is_none")]
     pub deposited_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -5711,10 +5604,8 @@ pub struct InvoiceResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub commission_eligibility_date: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "sentStatus", skip_serializing_if = "Option::is_none")]
     pub sent_status: Option<InvoiceSentStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<InvoiceReviewStatus>,
     #[serde(rename = "assignedTo", skip_serializing_if = "Option::is_none")]
@@ -5726,8 +5617,6 @@ pub struct InvoiceResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this invoice is active, or not anymore.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "discountTotal", skip_serializing_if = "Option::is_none")]
@@ -5742,7 +5631,6 @@ pub struct InvoiceResponse {
     pub membership_id: Option<i64>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceConfiguration", skip_serializing_if = "Option::is_none")]
     pub invoice_configuration: Option<InvoiceConfiguration>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5953,11 +5841,12 @@ impl rt::QueryValue for InvoiceSentStatus {
     }
 }
 /// Schema `Accounting.V2.InvoiceTaskRelationResponse`.
+///
+/// The document marks `task_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTaskRelationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6075,9 +5964,10 @@ pub struct InvoiceUpdateRequest {
     pub payments: rt::Nullable<Vec<PaymentSettlementUpdateRequest>>,
 }
 /// Schema `Accounting.V2.ItemGroupResponse`.
+///
+/// The document marks `root_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ItemGroupResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rootId", skip_serializing_if = "Option::is_none")]
     pub root_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6112,9 +6002,10 @@ impl<'de> serde::Deserialize<'de> for ItemGroupResponse {
     }
 }
 /// Schema `Accounting.V2.JobResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6287,17 +6178,16 @@ impl JournalEntryCreateRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntryDetailsResponse`.
+///
+/// The document marks `account`, `debit`, `credit` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryDetailsResponse {
     #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<GeneralLedgerAccount>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debit: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6584,31 +6474,26 @@ impl rt::QueryValue for JournalEntryPostingStatus {
     }
 }
 /// Schema `Accounting.V2.JournalEntryResponse`.
+///
+/// The document marks `created_on`, `modified_on`, `number`, `source`, `status`, `sync_status`, `version_id`, `is_empty` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<JournalEntrySource>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JournalEntryPostingStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<JournalEntrySyncStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "versionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<i32>,
     #[serde(rename = "lastSyncVersionId", skip_serializing_if = "Option::is_none")]
@@ -6625,7 +6510,6 @@ pub struct JournalEntryResponse {
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isEmpty", skip_serializing_if = "Option::is_none")]
     pub is_empty: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6713,9 +6597,10 @@ impl JournalEntrySaveRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySku`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntrySku {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6945,17 +6830,16 @@ impl rt::QueryValue for JournalEntryStatus {
     }
 }
 /// Schema `Accounting.V2.JournalEntrySummaryResponse`.
+///
+/// The document marks `account`, `credit`, `debit` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntrySummaryResponse {
     #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<GeneralLedgerAccount>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debit: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7106,12 +6990,12 @@ impl JournalEntrySyncUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.JournalEntryTransaction`.
+///
+/// The document marks `id`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JournalEntryTransaction {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JournalEntryTransactionType>,
     #[serde(rename = "refNumber", skip_serializing_if = "Option::is_none")]
@@ -7377,16 +7261,14 @@ impl MarkApBillAsExportedUpdateRequest {
 /// Response model indicating the result of marking an AP bill as exported
 ///
 /// Schema `Accounting.V2.MarkApBillAsExportedUpdateResponse`.
+///
+/// The document marks `bill_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApBillAsExportedUpdateResponse {
     /// The ID of the AP bill that was processed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billId", skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<i64>,
     /// Indicates whether the operation was successful
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Error message if the operation failed, null if successful
@@ -7436,12 +7318,12 @@ impl MarkApCreditAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateResponse`.
+///
+/// The document marks `ap_credit_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApCreditAsExportedUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "apCreditId", skip_serializing_if = "Option::is_none")]
     pub ap_credit_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -7506,12 +7388,12 @@ impl MarkApPaymentAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateResponse`.
+///
+/// The document marks `ap_payment_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkApPaymentAsExportedUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "apPaymentId", skip_serializing_if = "Option::is_none")]
     pub ap_payment_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -7576,12 +7458,12 @@ impl MarkCreditMemoAsExportedRequest {
     }
 }
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedResponse`.
+///
+/// The document marks `credit_memo_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkCreditMemoAsExportedResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -7637,12 +7519,12 @@ impl MarkInventoryBillAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkInventoryBillAsExportedUpdateResponse`.
+///
+/// The document marks `inventory_bill_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkInventoryBillAsExportedUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -7707,12 +7589,12 @@ impl MarkInvoiceAsExportedUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateResponse`.
+///
+/// The document marks `invoice_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MarkInvoiceAsExportedUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -7748,9 +7630,10 @@ impl<'de> serde::Deserialize<'de> for MarkInvoiceAsExportedUpdateResponse {
     }
 }
 /// Schema `Accounting.V2.NamedFieldResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NamedFieldResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7785,9 +7668,10 @@ impl<'de> serde::Deserialize<'de> for NamedFieldResponse {
     }
 }
 /// Schema `Accounting.V2.NumberFieldResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberFieldResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7822,18 +7706,18 @@ impl<'de> serde::Deserialize<'de> for NumberFieldResponse {
     }
 }
 /// Schema `Accounting.V2.PaymentAppliedResponse`.
+///
+/// The document marks `applied_id`, `applied_to` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentAppliedResponse {
     #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
     #[serde(rename = "appliedBy", skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedId", skip_serializing_if = "Option::is_none")]
     pub applied_id: Option<i64>,
     #[serde(rename = "appliedOn", skip_serializing_if = "Option::is_none")]
     pub applied_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appliedTo", skip_serializing_if = "Option::is_none")]
     pub applied_to: Option<i64>,
     #[serde(
@@ -7877,6 +7761,8 @@ impl<'de> serde::Deserialize<'de> for PaymentAppliedResponse {
     }
 }
 /// Schema `Accounting.V2.PaymentResponse`.
+///
+/// The document marks `id`, `splits`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7890,21 +7776,18 @@ pub struct PaymentResponse {
     /// Gets or sets the identifier when exported.
     #[serde(rename = "exportId", skip_serializing_if = "Option::is_none")]
     pub export_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "paidOn", skip_serializing_if = "Option::is_none")]
     pub paid_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splits: Option<Vec<PaymentSplitApiModel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
     #[serde(rename = "transactionStatus", skip_serializing_if = "Option::is_none")]
     pub transaction_status: Option<TransactionProcessingStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -8089,41 +7972,35 @@ impl PaymentStatusBatchRequest {
     }
 }
 /// Schema `Accounting.V2.PaymentTermAPIModel`.
+///
+/// The document marks `due_day_type`, `is_customer_default`, `is_vendor_default`, `active`, `modified_on`, `created_on`, `payment_term_discount_model`, `interest_settings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentTermApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dueDayType", skip_serializing_if = "Option::is_none")]
     pub due_day_type: Option<PaymentTermDueDayType>,
     #[serde(rename = "dueDay", skip_serializing_if = "Option::is_none")]
     pub due_day: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isCustomerDefault", skip_serializing_if = "Option::is_none")]
     pub is_customer_default: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isVendorDefault", skip_serializing_if = "Option::is_none")]
     pub is_vendor_default: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "inUse", skip_serializing_if = "Option::is_none")]
     pub in_use: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "paymentTermDiscountModel",
         skip_serializing_if = "Option::is_none"
     )]
     pub payment_term_discount_model: Option<PaymentTermDiscountApiModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "interestSettings", skip_serializing_if = "Option::is_none")]
     pub interest_settings: Option<InterestSettingsApiModel>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -8451,12 +8328,12 @@ impl rt::QueryValue for PaymentTransactionType {
     }
 }
 /// Schema `Accounting.V2.PaymentTypeResponse`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaymentTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -8588,32 +8465,26 @@ impl<'de> serde::Deserialize<'de> for RemittanceVendorContactInfoResponse {
 /// Remittance vendor response
 ///
 /// Schema `Accounting.V2.RemittanceVendorResponse`.
+///
+/// The document marks `id`, `active`, `is_approved`, `is_verified`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RemittanceVendorResponse {
     /// Remittance vendor Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Remittance vendor name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active/Inactive status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Customer Id
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Indicates whether vendor validated by user during first payment approval
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isApproved", skip_serializing_if = "Option::is_none")]
     pub is_approved: Option<bool>,
     /// Indicates whether there were paid payments for this vendor
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isVerified", skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Remittance vendor contact information
@@ -8623,13 +8494,9 @@ pub struct RemittanceVendorResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -8773,14 +8640,14 @@ impl rt::QueryValue for RoyaltyStatus {
     }
 }
 /// Schema `Accounting.V2.SalesTaxResponse`.
+///
+/// The document marks `id`, `tax_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SalesTaxResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxRate", skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -8991,6 +8858,8 @@ impl rt::QueryValue for TaxBaseTypeNames {
     }
 }
 /// Schema `Accounting.V2.TaxRateResponse`.
+///
+/// The document marks `tax_base_type`, `tax_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaxRateResponse {
     /// Tax Rate Id
@@ -9000,13 +8869,9 @@ pub struct TaxRateResponse {
     #[serde(rename = "taxName", skip_serializing_if = "Option::is_none")]
     pub tax_name: Option<String>,
     /// Indicates how the tax rate is applied (Subtotal, Labor, Material)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxBaseType", skip_serializing_if = "Option::is_none")]
     pub tax_base_type: Option<Vec<TaxBaseTypeNames>>,
     /// Tax rate as a fractional/decimal value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxRate", skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<rt::Decimal>,
     /// The Quickbooks item that relates to this tax rate
@@ -9045,11 +8910,11 @@ impl<'de> serde::Deserialize<'de> for TaxRateResponse {
     }
 }
 /// Schema `Accounting.V2.TaxZoneResponse`.
+///
+/// The document marks `id`, `is_tax_rate_separated`, `is_multiple_tax_zone`, `rates`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaxZoneResponse {
     /// Tax Zone Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Tax Zone Name
@@ -9059,33 +8924,21 @@ pub struct TaxZoneResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<i32>,
     /// Tax Zone has separate material and labor taxes
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isTaxRateSeparated", skip_serializing_if = "Option::is_none")]
     pub is_tax_rate_separated: Option<bool>,
     /// Tax Zone has multiple rates
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isMultipleTaxZone", skip_serializing_if = "Option::is_none")]
     pub is_multiple_tax_zone: Option<bool>,
     /// Tax Zone rates
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rates: Option<Vec<TaxRateResponse>>,
     /// Date which the Tax Zone was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date which the Tax Zone was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tax zone is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -9125,9 +8978,10 @@ impl<'de> serde::Deserialize<'de> for TaxZoneResponse {
     }
 }
 /// Schema `Accounting.V2.TemplateExecutionErrorResponse`.
+///
+/// The document marks `message` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TemplateExecutionErrorResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -9308,9 +9162,10 @@ pub struct UpdateInvoiceTaskRequest {
     pub description: rt::Nullable<String>,
 }
 /// Schema `Accounting.V2.UpdateInvoiceTaskResponse`.
+///
+/// The document marks `task_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateInvoiceTaskResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -135,6 +135,7 @@ impl ApBillsGetById {
         path: "/tenant/{tenant}/ap-bills/{billId}",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -182,6 +183,7 @@ impl ApBillsGetCustomFieldTypes {
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -344,6 +346,7 @@ impl ApBillsGetListPaginated {
         path: "/tenant/{tenant}/ap-bills",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Comma-separated list of specific AP bill IDs to retrieve
     ///
@@ -649,6 +652,7 @@ impl ApBillsMarkAsExported {
         path: "/tenant/{tenant}/ap-bills/markasexported",
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -696,6 +700,7 @@ impl ApBillsUpdateCustomFields {
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -828,6 +833,7 @@ impl ApCreditsGetCustomFieldTypes {
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -974,6 +980,7 @@ impl ApCreditsGetList {
         path: "/tenant/{tenant}/ap-credits",
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1138,6 +1145,7 @@ impl ApCreditsMarkAsExported {
         path: "/tenant/{tenant}/ap-credits/markasexported",
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1186,6 +1194,7 @@ impl ApCreditsUpdateCustomFields {
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1316,6 +1325,7 @@ impl ApPaymentsGetCustomFieldTypes {
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1463,6 +1473,7 @@ impl ApPaymentsGetList {
         path: "/tenant/{tenant}/ap-payments",
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1629,6 +1640,7 @@ impl ApPaymentsMarkAsExported {
         path: "/tenant/{tenant}/ap-payments/markasexported",
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1677,6 +1689,7 @@ impl ApPaymentsUpdateCustomFields {
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1884,6 +1897,7 @@ impl CreditMemosAddCreditMemoSplits {
         path: "/tenant/{tenant}/credit-memos/{id}/splits",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1937,6 +1951,7 @@ impl CreditMemosGetCreditMemoItemsList {
         path: "/tenant/{tenant}/credit-memos/{id}/items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2072,6 +2087,7 @@ impl CreditMemosGetCreditMemosItemsList {
         path: "/tenant/{tenant}/credit-memos/credit-memo-items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `creditMemoIds`.
     pub fn credit_memo_ids(mut self, value: impl Into<String>) -> Self {
@@ -2229,6 +2245,7 @@ impl CreditMemosGetCreditMemosList {
         path: "/tenant/{tenant}/credit-memos",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -2477,6 +2494,7 @@ impl CreditMemosGetCustomFieldTypes {
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2613,6 +2631,7 @@ impl CreditMemosMarkAsExported {
         path: "/tenant/{tenant}/credit-memos/markasexported",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2662,6 +2681,7 @@ impl CreditMemosUpdateCreditMemo {
         path: "/tenant/{tenant}/credit-memos/{id}",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2705,6 +2725,7 @@ impl CreditMemosUpdateCustomFields {
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2835,6 +2856,7 @@ impl DepositsGetList {
         path: "/tenant/{tenant}/bank-deposits",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3043,6 +3065,7 @@ impl DepositsGetTransactionsList {
         path: "/tenant/{tenant}/bank-deposits/{id}/transactions",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3144,6 +3167,7 @@ impl DepositsMarkAsExported {
         path: "/tenant/{tenant}/bank-deposits/markasexported",
         scopes: Some(&["tn.acc.bankdeposits:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3251,6 +3275,7 @@ impl ExportInventoryBills {
         path: "/tenant/{tenant}/export/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3349,6 +3374,7 @@ impl ExportInvoiceItems {
         path: "/tenant/{tenant}/export/invoice-items",
         scopes: Some(&["tn.acc.invoiceitems:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3443,6 +3469,7 @@ impl ExportInvoices {
         path: "/tenant/{tenant}/export/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3535,6 +3562,7 @@ impl ExportPayments {
         path: "/tenant/{tenant}/export/payments",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -3736,6 +3764,7 @@ impl GlAccountsCreateAccount {
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3774,6 +3803,7 @@ impl GlAccountsGetAccount {
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3831,6 +3861,7 @@ impl GlAccountsGetList {
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Comma-delimited list of account IDs, maximum 50 items
     ///
@@ -4059,6 +4090,7 @@ impl GlAccountsGetTypeList {
         path: "/tenant/{tenant}/gl-accounts/types",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Comma-delimited list of account type IDs, maximum 50 items
     ///
@@ -4220,6 +4252,7 @@ impl GlAccountsUpdateAccount {
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4398,6 +4431,7 @@ impl InventoryBillsGetCustomFieldTypes {
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4561,6 +4595,7 @@ impl InventoryBillsGetList {
         path: "/tenant/{tenant}/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -4813,6 +4848,7 @@ impl InventoryBillsGetListPaginated {
         path: "/tenant/{tenant}/inventory-bills/paginated",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -5075,6 +5111,7 @@ impl InventoryBillsMarkAsExported {
         path: "/tenant/{tenant}/inventory-bills/markasexported",
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5125,6 +5162,7 @@ impl InventoryBillsUpdateCustomFields {
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5388,6 +5426,7 @@ impl InvoicesCreateAdjustmentInvoice {
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5427,6 +5466,7 @@ impl InvoicesCreateInvoiceTask {
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5469,6 +5509,7 @@ impl InvoicesDeleteInvoiceItem {
         path: "/tenant/{tenant}/invoices/{invoiceId}/items/{itemId}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5516,6 +5557,7 @@ impl InvoicesGetCustomFieldTypes {
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5654,6 +5696,7 @@ impl InvoicesGetInvoiceTasks {
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -5779,6 +5822,7 @@ impl InvoicesGetList {
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Comma-delimited list of invoice IDs.
     ///
@@ -6129,6 +6173,7 @@ impl InvoicesMarkAsExported {
         path: "/tenant/{tenant}/invoices/markasexported",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6176,6 +6221,7 @@ impl InvoicesUpdateCustomFields {
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6217,6 +6263,7 @@ impl InvoicesUpdateInvoice {
         path: "/tenant/{tenant}/invoices/{id}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6259,6 +6306,7 @@ impl InvoicesUpdateInvoiceItems {
         path: "/tenant/{tenant}/invoices/{invoiceId}/items",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6302,6 +6350,7 @@ impl InvoicesUpdateInvoiceTask {
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks/{taskId}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6522,6 +6571,7 @@ impl JournalEntriesCreateJournalEntry {
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6560,6 +6610,7 @@ impl JournalEntriesDeleteJournalEntry {
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6601,6 +6652,7 @@ impl JournalEntriesFullUpdate {
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6642,6 +6694,7 @@ impl JournalEntriesGet {
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6685,6 +6738,7 @@ impl JournalEntriesGetDetails {
         path: "/tenant/{tenant}/journal-entries/{id}/details",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -6816,6 +6870,7 @@ impl JournalEntriesGetList {
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Comma-delimited list of journal entry IDs, maximum 50 items
     ///
@@ -7153,6 +7208,7 @@ impl JournalEntriesGetSummary {
         path: "/tenant/{tenant}/journal-entries/{id}/summary",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// How many records to return (50 by default). Maximum value is 500.
     ///
@@ -7255,6 +7311,7 @@ impl JournalEntriesSyncUpdate {
         path: "/tenant/{tenant}/journal-entries/{id}/sync",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7297,6 +7354,7 @@ impl JournalEntriesUpdate {
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7394,6 +7452,7 @@ impl PaymentTermsGetList {
         path: "/tenant/{tenant}/payment-terms",
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7531,6 +7590,7 @@ impl PaymentTermsGetPaymentTermModel {
         path: "/tenant/{tenant}/payment-terms/{paymentTermId}",
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7614,6 +7674,7 @@ impl PaymentTypesGet {
         path: "/tenant/{tenant}/payment-types/{id}",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7660,6 +7721,7 @@ impl PaymentTypesGetList {
         path: "/tenant/{tenant}/payment-types",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7904,6 +7966,7 @@ impl PaymentsGetCustomFieldTypes {
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -8063,6 +8126,7 @@ impl PaymentsGetList {
         path: "/tenant/{tenant}/payments",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Default: null (ActiveOnly)
     /// \
@@ -8322,6 +8386,7 @@ impl PaymentsUpdate {
         path: "/tenant/{tenant}/payments/{id}",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8363,6 +8428,7 @@ impl PaymentsUpdateCustomFields {
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8403,6 +8469,7 @@ impl PaymentsUpdateStatus {
         path: "/tenant/{tenant}/payments/status",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8487,6 +8554,7 @@ impl RemittanceVendorsGetById {
         path: "/tenant/{tenant}/remittance-vendors/{id}",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8536,6 +8604,7 @@ impl RemittanceVendorsGetList {
         path: "/tenant/{tenant}/remittance-vendors",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Ids to filter by
     ///
@@ -8738,6 +8807,7 @@ impl TaxZonesGetList {
         path: "/tenant/{tenant}/tax-zones",
         scopes: Some(&["tn.acc.taxzones:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Tax Zone Ids to pull tax zones for
     ///

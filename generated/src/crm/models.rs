@@ -24,34 +24,26 @@ impl AddBulkTagsRequest {
     }
 }
 /// Schema `Crm.V2.AddressModel`.
+///
+/// The document marks `street`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressModel {
     /// Booking address street
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Booking address unit
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Booking address city
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Booking address state
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Booking address zip code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Booking address country
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -162,31 +154,23 @@ impl BookingContactModel {
     }
 }
 /// Schema `Crm.V2.BookingContactResponse`.
+///
+/// The document marks `id`, `type`, `value`, `memo`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingContactResponse {
     /// Id of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) the contact was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -222,36 +206,26 @@ impl<'de> serde::Deserialize<'de> for BookingContactResponse {
     }
 }
 /// Schema `Crm.V2.BookingProviderTagResponse`.
+///
+/// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingProviderTagResponse {
     /// id of booking provider tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -288,26 +262,20 @@ impl<'de> serde::Deserialize<'de> for BookingProviderTagResponse {
     }
 }
 /// Schema `Crm.V2.BookingResponse`.
+///
+/// The document marks `id`, `source`, `created_on`, `name`, `start`, `status`, `external_id`, `booking_provider_id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BookingResponse {
     /// ID of the booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Source of the booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// when the booking was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Name of the booking's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Address of the booking
@@ -317,8 +285,6 @@ pub struct BookingResponse {
     #[serde(rename = "customerType", skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
@@ -337,8 +303,6 @@ pub struct BookingResponse {
     #[serde(rename = "isSendConfirmationEmail", skip_serializing_if = "Option::is_none")]
     pub is_send_confirmation_email: Option<bool>,
     /// Booking status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BookingStatus>,
     /// ID of the reason booking was dismissed
@@ -348,8 +312,6 @@ pub struct BookingResponse {
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// External ID of booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
@@ -359,13 +321,9 @@ pub struct BookingResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Booking provider id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
     /// When the booking was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Booking summary
@@ -507,52 +465,38 @@ impl ContactCreateRequest {
     }
 }
 /// Schema `Crm.V2.ContactMethodResponse`.
+///
+/// The document marks `id`, `contact_id`, `type`, `value`, `created_on`, `created_by`, `modified_on`, `modified_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactMethodResponse {
     /// ID of the contact method
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "contactId", skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<rt::Uuid>,
     /// Reference ID of the contact method
     #[serde(rename = "referenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Contact method type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of the contact method
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo for the contact method
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -593,16 +537,14 @@ impl<'de> serde::Deserialize<'de> for ContactMethodResponse {
     }
 }
 /// Schema `Crm.V2.ContactPreferenceResponse`.
+///
+/// The document marks `name`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferenceResponse {
     /// Contact preference name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Contact preference data type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Value of the contact preference
@@ -639,24 +581,20 @@ impl<'de> serde::Deserialize<'de> for ContactPreferenceResponse {
     }
 }
 /// Schema `Crm.V2.ContactPreferenceTypeResponse`.
+///
+/// The document marks `id`, `name`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferenceTypeResponse {
     /// ID of the Preference Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// Preference Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Preference Description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Preference Data Type: Bool, only Bool supported for now
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -729,34 +667,26 @@ impl ContactPreferencesRequest {
     }
 }
 /// Schema `Crm.V2.Customers.ContactPreferencesResponse`.
+///
+/// The document marks `job_reminders_enabled`, `marketing_updates_enabled`, `invoice_statement_notification`, `invoice_notification`, `statement_notification` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactPreferencesResponse {
     /// Job Reminders Enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobRemindersEnabled", skip_serializing_if = "Option::is_none")]
     pub job_reminders_enabled: Option<bool>,
     /// Marketing Updates Enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "marketingUpdatesEnabled", skip_serializing_if = "Option::is_none")]
     pub marketing_updates_enabled: Option<bool>,
     /// Invoice Statement Notification (legacy combined field, true only if both InvoiceNotification AND StatementNotification are true)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "invoiceStatementNotification",
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_statement_notification: Option<bool>,
     /// Invoice Notification - whether this contact receives invoice notifications
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceNotification", skip_serializing_if = "Option::is_none")]
     pub invoice_notification: Option<bool>,
     /// Statement Notification - whether this contact receives statement notifications
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "statementNotification", skip_serializing_if = "Option::is_none")]
     pub statement_notification: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -796,36 +726,26 @@ impl<'de> serde::Deserialize<'de> for ContactPreferencesResponse {
     }
 }
 /// Schema `Crm.V2.ContactRelationshipResponse`.
+///
+/// The document marks `id`, `related_entity_id`, `type_name`, `type_slug`, `created_on`, `created_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactRelationshipResponse {
     /// ID of the contact relationship
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// ID of the related entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "relatedEntityId", skip_serializing_if = "Option::is_none")]
     pub related_entity_id: Option<i64>,
     /// Relationship type name: Customer, Location, Booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
     /// Relationship type slug: customer, location, booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeSlug", skip_serializing_if = "Option::is_none")]
     pub type_slug: Option<String>,
     /// When the contact relationship was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created this contact relationship
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -862,11 +782,11 @@ impl<'de> serde::Deserialize<'de> for ContactRelationshipResponse {
     }
 }
 /// Schema `Crm.V2.ContactResponse`.
+///
+/// The document marks `id`, `is_archived`, `created_on`, `created_by`, `modified_on`, `modified_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactResponse {
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
     /// External reference ID of the contact
@@ -879,28 +799,18 @@ pub struct ContactResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Whether the contact has been archived.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// When the contact was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created this contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// When the contact was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// User ID who modified this contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1019,36 +929,26 @@ impl CreateBookingProviderTagRequest {
     }
 }
 /// Schema `Crm.V2.CreateBookingProviderTagResponse`.
+///
+/// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBookingProviderTagResponse {
     /// id of booking provider tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1368,12 +1268,12 @@ impl CreateCustomerRequest {
     }
 }
 /// Schema `Crm.V2.Customers.CreateCustomerTagResponse`.
+///
+/// The document marks `customer_id`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateCustomerTagResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1501,54 +1401,38 @@ impl CreateLocationRequest {
     }
 }
 /// Schema `Crm.V2.Locations.CreateLocationResponse`.
+///
+/// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data`, `contacts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateLocationResponse {
     /// ID of the location tax zone
     #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     /// ID of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
@@ -1558,22 +1442,15 @@ pub struct CreateLocationResponse {
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<LocationContact>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1620,12 +1497,12 @@ impl<'de> serde::Deserialize<'de> for CreateLocationResponse {
     }
 }
 /// Schema `Crm.V2.Locations.CreateLocationTagResponse`.
+///
+/// The document marks `location_id`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateLocationTagResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1658,81 +1535,53 @@ impl<'de> serde::Deserialize<'de> for CreateLocationTagResponse {
     }
 }
 /// Schema `Crm.V2.Customers.CreatedCustomerResponse`.
+///
+/// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data`, `locations`, `contacts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatedCustomerResponse {
     /// ID of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
@@ -1749,18 +1598,12 @@ pub struct CreatedCustomerResponse {
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Locations for the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<CreateLocationResponse>>,
     /// Contacts for the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<CustomerContact>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1850,11 +1693,11 @@ impl CrmAddressPatchModel {
     }
 }
 /// Schema `Crm.V2.Customers.CustomFieldModel`.
+///
+/// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldModel {
     /// ID of the custom field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Name/label of the custom field
@@ -1910,34 +1753,26 @@ impl CustomFieldUpdateModel {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerAddress`.
+///
+/// The document marks `street`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerAddress {
     /// Street
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Unit
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// City
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Zip
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Country
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Latitude
@@ -1982,21 +1817,17 @@ impl<'de> serde::Deserialize<'de> for CustomerAddress {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerContact`.
+///
+/// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContact {
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
@@ -2034,45 +1865,34 @@ impl<'de> serde::Deserialize<'de> for CustomerContact {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerContactWithModifiedOnAndCustomerIdResponse`.
+///
+/// The document marks `modified_on`, `phone_settings`, `created_on`, `id`, `type`, `value`, `customer_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     /// Modified On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2113,39 +1933,29 @@ for CustomerContactWithModifiedOnAndCustomerIdResponse {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerContactWithModifiedOnResponse`.
+///
+/// The document marks `id`, `type`, `value`, `modified_on`, `phone_settings`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerContactWithModifiedOnResponse {
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Modified On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
@@ -2218,81 +2028,53 @@ impl CustomerNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.Customers.CustomerResponse`.
+///
+/// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerResponse {
     /// ID of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
@@ -2309,8 +2091,6 @@ pub struct CustomerResponse {
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2418,11 +2198,11 @@ impl rt::QueryValue for CustomerType {
     }
 }
 /// Schema `Crm.V2.Customers.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomersCustomFieldTypeResponse {
     /// ID of the custom field type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the custom field type
@@ -2435,13 +2215,9 @@ pub struct CustomersCustomFieldTypeResponse {
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2511,29 +2287,23 @@ impl DismissLeadRequest {
     }
 }
 /// Schema `Crm.V2.ExportBookingResponse`.
+///
+/// The document marks `id`, `source`, `created_on`, `name`, `start`, `status`, `external_id`, `booking_provider_id`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportBookingResponse {
     /// Booking summary
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// ID of the booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Source of the booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// when the booking was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Name of the booking's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Address of the booking
@@ -2543,8 +2313,6 @@ pub struct ExportBookingResponse {
     #[serde(rename = "customerType", skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<CustomerType>,
     /// Booking's start date time, in UTC
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// ID of the booking's campaign
@@ -2563,8 +2331,6 @@ pub struct ExportBookingResponse {
     #[serde(rename = "isSendConfirmationEmail", skip_serializing_if = "Option::is_none")]
     pub is_send_confirmation_email: Option<bool>,
     /// Booking status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BookingStatus>,
     /// ID of the reason booking was dismissed
@@ -2574,8 +2340,6 @@ pub struct ExportBookingResponse {
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// External ID of booking
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Booking priority
@@ -2585,16 +2349,11 @@ pub struct ExportBookingResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Booking provider id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "bookingProviderId", skip_serializing_if = "Option::is_none")]
     pub booking_provider_id: Option<i64>,
     /// When the booking was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2649,48 +2408,36 @@ impl<'de> serde::Deserialize<'de> for ExportBookingResponse {
     }
 }
 /// Schema `Crm.V2.ExportCustomerContactResponse`.
+///
+/// The document marks `modified_on`, `phone_settings`, `created_on`, `id`, `type`, `value`, `customer_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerContactResponse {
     /// Modified On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Phone settings of the customer contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Created On (UTC) for the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2731,81 +2478,53 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerContactResponse {
     }
 }
 /// Schema `Crm.V2.ExportCustomerResponse`.
+///
+/// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerResponse {
     /// ID of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// False indicates that someone has deactivated the customer record, typically upon merging with another record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Residential or commercial
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
     /// Bill-To address of the customer record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Customer record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// Customer’s account balance
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
     /// Tax Exempt status of the customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs associated with the Customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Customer has been flagged as “do not mail”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
     /// Customer has been flagged as “do not service”
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
     /// Customer has been flagged as National Account
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "nationalAccount", skip_serializing_if = "Option::is_none")]
     pub national_account: Option<bool>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The customer ID of the record that this record was previously merged to.
@@ -2822,8 +2541,6 @@ pub struct ExportCustomerResponse {
     pub credit_limit_balance: Option<rt::Decimal>,
     /// List of external data attached to this Customer,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2874,6 +2591,8 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerResponse {
     }
 }
 /// Schema `Crm.V2.ExportLeadsResponse`.
+///
+/// The document marks `id`, `status`, `priority`, `campaign_id`, `created_by_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLeadsResponse {
     /// Summary of the lead
@@ -2925,18 +2644,12 @@ pub struct ExportLeadsResponse {
     #[serde(rename = "captureSource", skip_serializing_if = "Option::is_none")]
     pub capture_source: Option<String>,
     /// ID of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Status of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
     /// Priority of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
@@ -2952,26 +2665,18 @@ pub struct ExportLeadsResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign associated to the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the lead was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
@@ -2980,7 +2685,6 @@ pub struct ExportLeadsResponse {
     /// ID of the reason booking was dismissed
     #[serde(rename = "dismissingReasonId", skip_serializing_if = "Option::is_none")]
     pub dismissing_reason_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3042,48 +2746,36 @@ impl<'de> serde::Deserialize<'de> for ExportLeadsResponse {
     }
 }
 /// Schema `Crm.V2.ExportLocationContactResponse`.
+///
+/// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on`, `location_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationContactResponse {
     /// Id of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3124,54 +2816,38 @@ impl<'de> serde::Deserialize<'de> for ExportLocationContactResponse {
     }
 }
 /// Schema `Crm.V2.ExportLocationsResponse`.
+///
+/// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationsResponse {
     /// ID of the location tax zone
     #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
     pub tax_zone_id: Option<i64>,
     /// ID of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
@@ -3181,19 +2857,13 @@ pub struct ExportLocationsResponse {
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3263,16 +2933,14 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Crm.V2.ExternalDataModel`.
+///
+/// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3414,24 +3082,20 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Crm.V2.FollowUpResponse`.
+///
+/// The document marks `lead_id`, `follow_up_date`, `pin_to_top` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FollowUpResponse {
     /// ID of the lead the follow-up is for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// Follow-up date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// Text of follow-up note
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether to pin follow-up note to the top
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "pinToTop", skip_serializing_if = "Option::is_none")]
     pub pin_to_top: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3596,39 +3260,28 @@ impl rt::QueryValue for GeolocationVerificationStatus {
     }
 }
 /// Schema `Crm.V2.GetBookingProviderTagResponse`.
+///
+/// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetBookingProviderTagResponse {
     /// id of booking provider tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagName", skip_serializing_if = "Option::is_none")]
     pub tag_name: Option<String>,
     /// Description of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BookingAgentTagType>,
     /// Date/time (in UTC) when the booking provider tag was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the booking provider tag was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3849,21 +3502,17 @@ impl LeadNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.LeadResponse`.
+///
+/// The document marks `id`, `status`, `priority`, `campaign_id`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadResponse {
     /// ID of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Status of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatus>,
     /// Priority of the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Customer associated to the lead
@@ -3879,26 +3528,18 @@ pub struct LeadResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Campaign associated to the lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// The next time someone is supposed to follow up on this lead
     #[serde(rename = "followUpDate", skip_serializing_if = "Option::is_none")]
     pub follow_up_date: Option<rt::DateTime>,
     /// User ID who created this lead
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the lead was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the lead was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of IDs of tags on the lead
@@ -4123,21 +3764,17 @@ pub struct LeadUpdateRequest {
     pub lead_country: Option<String>,
 }
 /// Schema `Crm.V2.Locations.LocationContact`.
+///
+/// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationContact {
     /// ID of the contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Landline, mobile, e-mail, or fax.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// The email, phone number, or fax number for the contact.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Short description about this contact, for example, “work #” or “Owner’s daughter - Kelly.”
@@ -4197,39 +3834,29 @@ impl LocationContactCreateRequest {
     }
 }
 /// Schema `Crm.V2.LocationContactResponse`.
+///
+/// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationContactResponse {
     /// Id of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
@@ -4319,51 +3946,35 @@ impl LocationNoteCreateRequest {
     }
 }
 /// Schema `Crm.V2.Locations.LocationResponse`.
+///
+/// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationResponse {
     /// ID of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the location’s customer.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// If false, the record has been deactivated.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Name of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Location’s address
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerAddress>,
     /// Location record’s custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldModel>>,
     /// DateTime (UTC) that location record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// User ID who created the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Modified On (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tells you which location record this record was merged into.
@@ -4373,19 +3984,13 @@ pub struct LocationResponse {
     #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<i64>,
     /// Tax Exempt status of the location.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxExempt", skip_serializing_if = "Option::is_none")]
     pub tax_exempt: Option<bool>,
     /// Tag Type IDs of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// List of external data attached to this Location,
     /// which corresponds to the application GUID provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// ID of the location tax zone
@@ -4479,47 +4084,35 @@ impl LocationsAddressPatchModel {
     }
 }
 /// Schema `Crm.V2.LocationsContactResponse`.
+///
+/// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on`, `location_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationsContactResponse {
     /// Id of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
     /// Value of contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Memo of contact
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Phone settings of the location contact
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<PhoneSettings>,
     /// Date/time (in UTC) the contact was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the contact was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Contact Preferences
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesResponse>,
     /// Id of location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4559,11 +4152,11 @@ impl<'de> serde::Deserialize<'de> for LocationsContactResponse {
     }
 }
 /// Schema `Crm.V2.Locations.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationsCustomFieldTypeResponse {
     /// ID of the custom field type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the custom field type
@@ -4576,13 +4169,9 @@ pub struct LocationsCustomFieldTypeResponse {
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// DateTime (UTC) that customer record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on (UTC) for the record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4704,36 +4293,26 @@ impl NewLocation {
     }
 }
 /// Schema `Crm.V2.NoteResponse`.
+///
+/// The document marks `id`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoteResponse {
     /// Id of the note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Text content of a note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4770,16 +4349,14 @@ impl<'de> serde::Deserialize<'de> for NoteResponse {
     }
 }
 /// Schema `Crm.V2.Customers.PhoneSettings`.
+///
+/// The document marks `phone_number`, `do_not_text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneSettings {
     /// Phone Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// If the phone number has opted-out from notifications.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotText", skip_serializing_if = "Option::is_none")]
     pub do_not_text: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4961,11 +4538,11 @@ impl SubmitLeadFormRequest {
     }
 }
 /// Schema `Crm.V2.SubmitLeadFormResponse`.
+///
+/// The document marks `lead_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubmitLeadFormResponse {
     /// The id of the lead entity that represents the lead form
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value

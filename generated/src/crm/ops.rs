@@ -100,6 +100,7 @@ impl BookingProviderTagsCreate {
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -142,6 +143,7 @@ impl BookingProviderTagsGet {
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -193,6 +195,7 @@ impl BookingProviderTagsGetList {
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Name of the booking provider tag
     ///
@@ -352,6 +355,7 @@ impl BookingProviderTagsUpdate {
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -626,6 +630,7 @@ impl BookingsCreate {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -669,6 +674,7 @@ impl BookingsCreateContact {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -713,6 +719,7 @@ impl BookingsDeleteContact {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -756,6 +763,7 @@ impl BookingsDismissBooking {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/dismiss",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -798,6 +806,7 @@ impl BookingsGet {
         path: "/tenant/{tenant}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -841,6 +850,7 @@ impl BookingsGetContactList {
         path: "/tenant/{tenant}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -943,6 +953,7 @@ impl BookingsGetContactList2 {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1043,6 +1054,7 @@ impl BookingsGetForProvider {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1093,6 +1105,7 @@ impl BookingsGetList {
         path: "/tenant/{tenant}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1250,6 +1263,7 @@ impl BookingsGetList2 {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1402,6 +1416,7 @@ impl BookingsUpdate {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1447,6 +1462,7 @@ impl BookingsUpdateBookingContact {
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1529,6 +1545,7 @@ impl BulkTagsAddTags {
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1567,6 +1584,7 @@ impl BulkTagsRemoveTags {
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1734,6 +1752,7 @@ impl ContactMethodsCreateContactMethod {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1776,6 +1795,7 @@ impl ContactMethodsDeleteContactMethod {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1818,6 +1838,7 @@ impl ContactMethodsGetContactMethod {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1870,6 +1891,7 @@ impl ContactMethodsGetContactMethods {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by reference ID
     ///
@@ -2038,6 +2060,7 @@ impl ContactMethodsUpdateContactMethod {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2082,6 +2105,7 @@ impl ContactMethodsUpsertContactMethod {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2196,6 +2220,7 @@ impl ContactPreferencesGetContactMethodPreference {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2238,6 +2263,7 @@ impl ContactPreferencesGetContactMethodPreferences {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2284,6 +2310,7 @@ impl ContactPreferencesUpdateContactMethodPreference {
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2555,6 +2582,7 @@ impl ContactsCreate {
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2595,6 +2623,7 @@ impl ContactsCreateContactRelationship {
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2636,6 +2665,7 @@ impl ContactsDeleteContact {
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2678,6 +2708,7 @@ impl ContactsDeleteContactRelationship {
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2719,6 +2750,7 @@ impl ContactsGet {
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2771,6 +2803,7 @@ impl ContactsGetByRelationshipId {
         path: "/tenant/{tenant}/contacts/relationships/{relationshipId}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by contact name
     ///
@@ -2946,6 +2979,7 @@ impl ContactsGetContactRelationshipList {
         path: "/tenant/{tenant}/contacts/{contactId}/relationships",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by related entity id
     ///
@@ -3110,6 +3144,7 @@ impl ContactsGetList {
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by contact name
     ///
@@ -3272,6 +3307,7 @@ impl ContactsGetPreferenceMetadataList {
         path: "/tenant/{tenant}/contacts/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3314,6 +3350,7 @@ impl ContactsReplace {
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3366,6 +3403,7 @@ impl ContactsSearchContactMethods {
         path: "/tenant/{tenant}/contacts/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `contactId`.
     pub fn contact_id(mut self, value: rt::Uuid) -> Self {
@@ -3536,6 +3574,7 @@ impl ContactsUpdate {
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3843,6 +3882,7 @@ impl CustomersCreate {
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3882,6 +3922,7 @@ impl CustomersCreateContact {
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3931,6 +3972,7 @@ impl CustomersCreateNote {
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3973,6 +4015,7 @@ impl CustomersCreateTag {
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4014,6 +4057,7 @@ impl CustomersDeleteContact {
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4055,6 +4099,7 @@ impl CustomersDeleteNote {
         path: "/tenant/{tenant}/customers/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4096,6 +4141,7 @@ impl CustomersDeleteTag {
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4136,6 +4182,7 @@ impl CustomersGet {
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4179,6 +4226,7 @@ impl CustomersGetContactList {
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4293,6 +4341,7 @@ impl CustomersGetCustomFieldTypes {
         path: "/tenant/{tenant}/customers/custom-fields",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4454,6 +4503,7 @@ impl CustomersGetList {
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4725,6 +4775,7 @@ impl CustomersGetModifiedContactsList {
         path: "/tenant/{tenant}/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4882,6 +4933,7 @@ impl CustomersGetNotes {
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5005,6 +5057,7 @@ impl CustomersUpdate {
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5048,6 +5101,7 @@ impl CustomersUpdateContact {
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5123,6 +5177,7 @@ impl ExportBookingsGet {
         path: "/tenant/{tenant}/export/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5254,6 +5309,7 @@ impl ExportContactsCustomersContacts {
         path: "/tenant/{tenant}/export/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5350,6 +5406,7 @@ impl ExportContactsLocationsContacts {
         path: "/tenant/{tenant}/export/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5472,6 +5529,7 @@ impl ExportCustomersGetCustomers {
         path: "/tenant/{tenant}/export/customers",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5590,6 +5648,7 @@ impl ExportLeadsLeads {
         path: "/tenant/{tenant}/export/leads",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5705,6 +5764,7 @@ impl ExportLocationsLocations {
         path: "/tenant/{tenant}/export/locations",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -5970,6 +6030,7 @@ impl LeadsCreate {
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6009,6 +6070,7 @@ impl LeadsCreateFollowUp {
         path: "/tenant/{tenant}/leads/{id}/follow-up",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6051,6 +6113,7 @@ impl LeadsCreateNote {
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6093,6 +6156,7 @@ impl LeadsDismiss {
         path: "/tenant/{tenant}/leads/{id}/dismiss",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6134,6 +6198,7 @@ impl LeadsGet {
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6196,6 +6261,7 @@ impl LeadsGetList {
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6463,6 +6529,7 @@ impl LeadsGetNotes {
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6586,6 +6653,7 @@ impl LeadsSubmitLeadForm {
         path: "/tenant/{tenant}/leads/form",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `id`.
     pub fn id(mut self, value: i64) -> Self {
@@ -6631,6 +6699,7 @@ impl LeadsUpdate {
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6962,6 +7031,7 @@ impl LocationsCreate {
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7001,6 +7071,7 @@ impl LocationsCreateContact {
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7043,6 +7114,7 @@ impl LocationsCreateNote {
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7085,6 +7157,7 @@ impl LocationsCreateTag {
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7126,6 +7199,7 @@ impl LocationsDeleteContact {
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7167,6 +7241,7 @@ impl LocationsDeleteNote {
         path: "/tenant/{tenant}/locations/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7208,6 +7283,7 @@ impl LocationsDeleteTag {
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7248,6 +7324,7 @@ impl LocationsGet {
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -7291,6 +7368,7 @@ impl LocationsGetContactList {
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7396,6 +7474,7 @@ impl LocationsGetCustomFieldTypes {
         path: "/tenant/{tenant}/locations/custom-fields",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -7556,6 +7635,7 @@ impl LocationsGetList {
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -7816,6 +7896,7 @@ impl LocationsGetLocationsContactsList {
         path: "/tenant/{tenant}/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -7952,6 +8033,7 @@ impl LocationsGetNotes {
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -8074,6 +8156,7 @@ impl LocationsGetPreferredTechnician {
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8115,6 +8198,7 @@ impl LocationsUpdate {
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8158,6 +8242,7 @@ impl LocationsUpdateContact {
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -8200,6 +8285,7 @@ impl LocationsUpdatePreferredTechnician {
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician/{preferredTechnicianId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -49,6 +49,7 @@ impl ExportTechnicianRatings {
         path: "/tenant/{tenant}/export/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -186,6 +187,7 @@ impl TechnicianRatingUpdate {
         path: "/tenant/{tenant}/technician-rating/technician/{technicianId}/job/{jobId}",
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -289,6 +291,7 @@ impl TechnicianRatingsGetList {
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `technicianId`.
     pub fn technician_id(mut self, value: i64) -> Self {
@@ -434,6 +437,7 @@ impl TechnicianRatingsUpdate {
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -5,66 +5,44 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Dispatch.V2.AppointmentAssignmentResponse`.
+///
+/// The document marks `id`, `technician_id`, `technician_name`, `assigned_by_id`, `assigned_on`, `status`, `is_paused`, `job_id`, `appointment_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentAssignmentResponse {
     /// ID of the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedById", skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedOn", skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JobAppointmentAssignmentStatus>,
     /// Whether appointment assignment is paused
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPaused", skip_serializing_if = "Option::is_none")]
     pub is_paused: Option<bool>,
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the assignment was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -109,29 +87,23 @@ impl<'de> serde::Deserialize<'de> for AppointmentAssignmentResponse {
 /// Appointment response model
 ///
 /// Schema `Dispatch.V2.AppointmentResponse`.
+///
+/// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentResponse {
     /// Appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
@@ -141,21 +113,15 @@ pub struct AppointmentResponse {
     #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
     #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -325,9 +291,10 @@ impl rt::QueryValue for ArrivalWindowConfiguration {
     }
 }
 /// Schema `Dispatch.V2.ArrivalWindowConfigurationResponse`.
+///
+/// The document marks `configuration` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ArrivalWindowConfigurationResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ArrivalWindowConfiguration>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -359,21 +326,18 @@ impl<'de> serde::Deserialize<'de> for ArrivalWindowConfigurationResponse {
     }
 }
 /// Schema `Dispatch.V2.ArrivalWindowResponse`.
+///
+/// The document marks `id`, `start`, `duration`, `business_unit_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ArrivalWindowResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -444,12 +408,12 @@ impl BulkDeleteTechnicianShiftRequest {
     }
 }
 /// Schema `Dispatch.Contracts.TechnicianShift.BulkDeleteTechnicianShiftResult`.
+///
+/// The document marks `message`, `deleted_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkDeleteTechnicianShiftResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "deletedIds", skip_serializing_if = "Option::is_none")]
     pub deleted_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -482,15 +446,14 @@ impl<'de> serde::Deserialize<'de> for BulkDeleteTechnicianShiftResult {
     }
 }
 /// Schema `Dispatch.V2.BusinessHourModel`.
+///
+/// The document marks `weekdays`, `saturday`, `sunday` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessHourModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saturday: Option<Vec<TimeRange>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -568,16 +531,14 @@ impl CapacityRequestArgs {
     }
 }
 /// Schema `Dispatch.V2.CapacityResponse`.
+///
+/// The document marks `time_stamp`, `availabilities` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponse {
     /// When the request was processed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "timeStamp", skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<rt::DateTime>,
     /// Availability calculations by time frame
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<CapacityResponseAvailability>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -610,56 +571,38 @@ impl<'de> serde::Deserialize<'de> for CapacityResponse {
     }
 }
 /// Schema `Dispatch.V2.CapacityResponseAvailability`.
+///
+/// The document marks `start`, `end`, `start_utc`, `end_utc`, `business_unit_ids`, `total_availability`, `open_availability`, `technicians`, `is_available`, `is_exceeding_ideal_booking_percentage` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponseAvailability {
     /// When the availability time frame starts
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// When the availability time frame ends
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// When the availability time frame starts
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startUtc", skip_serializing_if = "Option::is_none")]
     pub start_utc: Option<rt::DateTime>,
     /// When the availability time frame ends
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "endUtc", skip_serializing_if = "Option::is_none")]
     pub end_utc: Option<rt::DateTime>,
     /// Business units that the availability applies to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Number of hours that total capacity can allow to be booked during this time frame
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalAvailability", skip_serializing_if = "Option::is_none")]
     pub total_availability: Option<f64>,
     /// Number of remaining hours that can be booked during this time frame
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "openAvailability", skip_serializing_if = "Option::is_none")]
     pub open_availability: Option<f64>,
     /// Technician details for this availability time frame
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub technicians: Option<Vec<CapacityResponseTechnician>>,
     /// Indicate if time slot is available
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isAvailable", skip_serializing_if = "Option::is_none")]
     pub is_available: Option<bool>,
     /// Indicate if Ideal Booking Percentage is exceeded
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isExceedingIdealBookingPercentage",
         skip_serializing_if = "Option::is_none"
@@ -705,21 +648,17 @@ impl<'de> serde::Deserialize<'de> for CapacityResponseAvailability {
     }
 }
 /// Schema `Dispatch.V2.CapacityResponseTechnician`.
+///
+/// The document marks `id`, `name`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityResponseTechnician {
     /// Unique Id of technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the technician is available to work during the associated time frame
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CapacityResponseTechnicianStatus>,
     /// Whether the technician has all the skills required for the job type
@@ -856,15 +795,14 @@ impl CreateBusinessHourRequest {
     }
 }
 /// Schema `Dispatch.V2.CreateBusinessHourResponse`.
+///
+/// The document marks `weekdays`, `saturday`, `sunday` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBusinessHourResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saturday: Option<Vec<TimeRange>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sunday: Option<Vec<TimeRange>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -998,87 +936,59 @@ impl CreateNonJobAppointmentRequest {
     }
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.CreateNonJobAppointmentResult`.
+///
+/// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `created_by_id`, `days_of_week` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateNonJobAppointmentResult {
     /// Non-job appointment id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Non-job appointment's technician id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Non-job appointment name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Non-job appointment duration
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// Non-job appointment summary
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Indicate if non-job appointment should be cleared from dispatch board once event is over
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
     /// Indicate if non-job appointment should be cleared from technician's calendar once event is over
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
     /// Indicate if technician availability should be remove from legacy capacity planning
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
     /// Indicate if non-job appointment is scheduled for whole day
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
     /// Whether the non-job appointment shows on the technicians schedule even if there is no timesheet
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
     /// Indicate if non-job appointment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the appointment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the non-job appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Indicate if non-job appointment is repeating
@@ -1100,8 +1010,6 @@ pub struct CreateNonJobAppointmentResult {
     #[serde(rename = "endOn", skip_serializing_if = "Option::is_none")]
     pub end_on: Option<rt::DateTime>,
     /// Days of the week of the repeating non-job appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "daysOfWeek", skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1207,56 +1115,38 @@ pub struct CreateOrUpdateZoneRequestArgs {
     pub business_units: rt::Nullable<Vec<i64>>,
 }
 /// Schema `Dispatch.V2.CreateOrUpdateZoneResponse`.
+///
+/// The document marks `id`, `active`, `name`, `zips`, `cities`, `territory_numbers`, `locn_numbers`, `service_days_enabled`, `service_days_ids`, `business_units` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateOrUpdateZoneResponse {
     /// Unique id of the zone record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the zone is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A list of assigned zip codes to the zone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zips: Option<Vec<String>>,
     /// A list of assigned cities to the zone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cities: Option<Vec<String>>,
     /// A list of assigned territory numbers to the zone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "territoryNumbers", skip_serializing_if = "Option::is_none")]
     pub territory_numbers: Option<Vec<String>>,
     /// A list of assigned LOCN numbers to the zone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locnNumbers", skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// Whether the service days option is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceDaysEnabled", skip_serializing_if = "Option::is_none")]
     pub service_days_enabled: Option<bool>,
     /// A list of assigned service days
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceDaysIds", skip_serializing_if = "Option::is_none")]
     pub service_days_ids: Option<Vec<i32>>,
     /// A list of assigned business units
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1316,16 +1206,14 @@ impl CreateTeamRequest {
     }
 }
 /// Schema `Dispatch.V2.CreateTeamResponse`.
+///
+/// The document marks `id`, `active`, `created_on`, `modified_on`, `created` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateTeamResponse {
     /// Unique id of the team record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the team is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
@@ -1335,18 +1223,12 @@ pub struct CreateTeamResponse {
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Created on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the team was created or this is an existing record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1480,12 +1362,12 @@ impl CreateTechnicianSkillRequest {
     }
 }
 /// Schema `Dispatch.Contracts.NonJobAppointment.DeleteNonJobAppointmentResult`.
+///
+/// The document marks `message`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteNonJobAppointmentResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1518,12 +1400,12 @@ impl<'de> serde::Deserialize<'de> for DeleteNonJobAppointmentResult {
     }
 }
 /// Schema `Dispatch.Contracts.TechnicianShift.DeleteTechnicianShiftResult`.
+///
+/// The document marks `message`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteTechnicianShiftResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1558,9 +1440,10 @@ impl<'de> serde::Deserialize<'de> for DeleteTechnicianShiftResult {
 /// Result of deleting a technician skill association.
 ///
 /// Schema `Dispatch.Contracts.TechnicianSkill.DeleteTechnicianSkillResult`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteTechnicianSkillResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1592,66 +1475,44 @@ impl<'de> serde::Deserialize<'de> for DeleteTechnicianSkillResult {
     }
 }
 /// Schema `Dispatch.V2.ExportAppointmentAssignmentsResponse`.
+///
+/// The document marks `id`, `technician_id`, `technician_name`, `assigned_by_id`, `assigned_on`, `status`, `is_paused`, `job_id`, `appointment_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAppointmentAssignmentsResponse {
     /// ID of the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Name of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianName", skip_serializing_if = "Option::is_none")]
     pub technician_name: Option<String>,
     /// ID of the user who assigned the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedById", skip_serializing_if = "Option::is_none")]
     pub assigned_by_id: Option<i64>,
     /// Date/time (in UTC) when the appointment assignment was assigned
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedOn", skip_serializing_if = "Option::is_none")]
     pub assigned_on: Option<rt::DateTime>,
     /// Status of the appointment assignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JobAppointmentAssignmentStatus>,
     /// Whether appointment assignment is paused
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPaused", skip_serializing_if = "Option::is_none")]
     pub is_paused: Option<bool>,
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// When the assignment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the assignment was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicate if assignment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1694,57 +1555,44 @@ impl<'de> serde::Deserialize<'de> for ExportAppointmentAssignmentsResponse {
     }
 }
 /// Schema `Dispatch.V2.GetNonJobAppointmentResponse`.
+///
+/// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `created_by_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetNonJobAppointmentResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1870,21 +1718,17 @@ impl GpsPingCreateRequest {
     }
 }
 /// Schema `Dispatch.V2.GpsPingResponse`.
+///
+/// The document marks `external_id`, `status`, `message` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GpsPingResponse {
     /// Unique External ID for data point
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Request status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GpsPingResultStatus>,
     /// Gets or sets the response message received from the GPS provider about the unit at the time of recording
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2036,92 +1880,62 @@ impl rt::QueryValue for JobAppointmentAssignmentStatus {
     }
 }
 /// Schema `Dispatch.V2.NonJobAppointmentResponse`.
+///
+/// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `modified_on`, `created_by_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NonJobAppointmentResponse {
     /// Non-job appointment id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Non-job appointment's technician id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Non-job appointment's start date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Non-job appointment name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Non-job appointment duration
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// Unique Id of timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// Non-job appointment summary
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Indicate if non-job appointment should be cleared from dispatch board once event is over
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearDispatchBoard", skip_serializing_if = "Option::is_none")]
     pub clear_dispatch_board: Option<bool>,
     /// Indicate if non-job appointment should be cleared from technician's calendar once event is over
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clearTechnicianView", skip_serializing_if = "Option::is_none")]
     pub clear_technician_view: Option<bool>,
     /// Indicate if technician availability should be remove from legacy capacity planning
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "removeTechnicianFromCapacityPlanning",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_technician_from_capacity_planning: Option<bool>,
     /// Indicate if non-job appointment is scheduled for whole day
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allDay", skip_serializing_if = "Option::is_none")]
     pub all_day: Option<bool>,
     /// Whether the non-job appointment shows on the technicians schedule even if there is no timesheet
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "showOnTechnicianSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub show_on_technician_schedule: Option<bool>,
     /// Indicate if non-job appointment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When the appointment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user who created the non-job appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2642,16 +2456,14 @@ impl rt::QueryValue for ShiftType {
     }
 }
 /// Schema `Dispatch.V2.TeamResponse`.
+///
+/// The document marks `id`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TeamResponse {
     /// Unique id of the team record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the team is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
@@ -2661,13 +2473,9 @@ pub struct TeamResponse {
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Created on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Modified on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2704,12 +2512,12 @@ impl<'de> serde::Deserialize<'de> for TeamResponse {
     }
 }
 /// Schema `Dispatch.V2.TechnicianShiftCreateResponse`.
+///
+/// The document marks `created`, `technician_shifts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftCreateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianShifts", skip_serializing_if = "Option::is_none")]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2742,57 +2550,41 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftCreateResponse {
     }
 }
 /// Schema `Dispatch.V2.TechnicianShiftResponse`.
+///
+/// The document marks `id`, `shift_type`, `title`, `active`, `technician_id`, `start`, `end`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftResponse {
     /// Unique id of the shift record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// How the shift is displayed and contributes to availability calculations
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shiftType", skip_serializing_if = "Option::is_none")]
     pub shift_type: Option<ShiftType>,
     /// Descriptive identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Optional detailed explanation of the shift
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Whether the shift is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// \>Unique id of the technician this shift applies to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// When the shift begins
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// When the shift ends
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Timesheet code ID of shift
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// When the shift was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the shift was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2834,9 +2626,10 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftResponse {
     }
 }
 /// Schema `Dispatch.V2.TechnicianShiftUpdateResponse`.
+///
+/// The document marks `technician_shifts` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianShiftUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianShifts", skip_serializing_if = "Option::is_none")]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2870,39 +2663,29 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftUpdateResponse {
 /// Represents a technician skill response.
 ///
 /// Schema `Dispatch.V2.TechnicianSkillResponse`.
+///
+/// The document marks `id`, `name`, `active`, `technician_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianSkillResponse {
     /// Unique id of the technician skill record.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Descriptive identifier.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the technician skill is enabled.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Unique id of the technician this technician skill applies to.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Unique ids of job types this technician skill applies to.
     #[serde(rename = "jobTypeIds", skip_serializing_if = "Option::is_none")]
     pub job_type_ids: Option<Vec<i64>>,
     /// When the technician skill was created (in UTC).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician skill was modified (in UTC).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2940,11 +2723,11 @@ impl<'de> serde::Deserialize<'de> for TechnicianSkillResponse {
     }
 }
 /// Schema `Dispatch.V2.TechnicianTrackingResponse`.
+///
+/// The document marks `technician_tracking_url` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianTrackingResponse {
     /// Url to allow tracking the technician's location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianTrackingUrl", skip_serializing_if = "Option::is_none")]
     pub technician_tracking_url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2976,12 +2759,12 @@ impl<'de> serde::Deserialize<'de> for TechnicianTrackingResponse {
     }
 }
 /// Schema `Dispatch.V2.TimeRange`.
+///
+/// The document marks `from_hour`, `to_hour` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimeRange {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "fromHour", skip_serializing_if = "Option::is_none")]
     pub from_hour: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "toHour", skip_serializing_if = "Option::is_none")]
     pub to_hour: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3129,16 +2912,14 @@ impl UpdateTechnicianSkillsRequest {
 /// Response for updating technician skills
 ///
 /// Schema `Dispatch.V2.UpdateTechnicianSkillsResponse`.
+///
+/// The document marks `updated`, `technician_skills` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateTechnicianSkillsResponse {
     /// Whether the update was successful
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<bool>,
     /// List of all technician skills after the update
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianSkills", skip_serializing_if = "Option::is_none")]
     pub technician_skills: Option<Vec<TechnicianSkillResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3171,16 +2952,14 @@ impl<'de> serde::Deserialize<'de> for UpdateTechnicianSkillsResponse {
     }
 }
 /// Schema `Dispatch.V2.ZoneResponse`.
+///
+/// The document marks `id`, `active`, `created_by`, `created_on`, `modified_on`, `service_days_enabled` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ZoneResponse {
     /// Unique id of the zone record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the zone is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Descriptive identifier
@@ -3199,23 +2978,15 @@ pub struct ZoneResponse {
     #[serde(rename = "locnNumbers", skip_serializing_if = "Option::is_none")]
     pub locn_numbers: Option<Vec<String>>,
     /// User ID who created the zone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// Date/time (in UTC) the zone was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the zone was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the service days option is enabled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceDaysEnabled", skip_serializing_if = "Option::is_none")]
     pub service_days_enabled: Option<bool>,
     /// A list of assigned service days

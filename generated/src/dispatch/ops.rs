@@ -88,6 +88,7 @@ impl AppointmentAssignmentsAssignTechnicians {
         path: "/tenant/{tenant}/appointment-assignments/assign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -140,6 +141,7 @@ impl AppointmentAssignmentsGetList {
         path: "/tenant/{tenant}/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -317,6 +319,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
         path: "/tenant/{tenant}/appointment-assignments/unassign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -462,6 +465,7 @@ impl ArrivalWindowsActivated {
         path: "/tenant/{tenant}/arrival-windows/{id}/activated",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -503,6 +507,7 @@ impl ArrivalWindowsCreate {
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -541,6 +546,7 @@ impl ArrivalWindowsGet {
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -580,6 +586,7 @@ impl ArrivalWindowsGetConfiguration {
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -629,6 +636,7 @@ impl ArrivalWindowsGetList {
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -750,6 +758,7 @@ impl ArrivalWindowsUpdate {
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -791,6 +800,7 @@ impl ArrivalWindowsUpdatedConfiguration {
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -873,6 +883,7 @@ impl BusinessHourCreate {
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -910,6 +921,7 @@ impl BusinessHourGetList {
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -970,6 +982,7 @@ impl CapacityGetList {
         path: "/tenant/{tenant}/capacity",
         scopes: Some(&["tn.dis.capacity:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1037,6 +1050,7 @@ impl ExportAppointmentAssignments {
         path: "/tenant/{tenant}/export/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1177,6 +1191,7 @@ impl GpsCreate {
         path: "/tenant/{tenant}/gps-provider/{gps_provider}/gps-pings",
         scopes: Some(&["tn.dis.gpspings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1311,6 +1326,7 @@ impl NonJobAppointmentsCreate {
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1351,6 +1367,7 @@ impl NonJobAppointmentsDelete {
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1393,6 +1410,7 @@ impl NonJobAppointmentsGet {
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1449,6 +1467,7 @@ impl NonJobAppointmentsGetList {
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Unique id of the technician this non-job appointment applies to
     ///
@@ -1645,6 +1664,7 @@ impl NonJobAppointmentsUpdate {
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1757,6 +1777,7 @@ impl TeamCreate {
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1795,6 +1816,7 @@ impl TeamDelete {
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1835,6 +1857,7 @@ impl TeamGet {
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1883,6 +1906,7 @@ impl TeamGetList {
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2132,6 +2156,7 @@ impl TechnicianShiftsBulkDelete {
         path: "/tenant/{tenant}/technician-shifts/bulk-delete",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2175,6 +2200,7 @@ impl TechnicianShiftsCreate {
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2215,6 +2241,7 @@ impl TechnicianShiftsDelete {
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2255,6 +2282,7 @@ impl TechnicianShiftsGet {
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2309,6 +2337,7 @@ impl TechnicianShiftsGetList {
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// When the Start of shift should be at or after
     ///
@@ -2507,6 +2536,7 @@ impl TechnicianShiftsUpdate {
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2639,6 +2669,7 @@ impl TechnicianSkillsAssignTechnicianSkills {
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2679,6 +2710,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2717,6 +2749,7 @@ impl TechnicianSkillsDelete {
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2757,6 +2790,7 @@ impl TechnicianSkillsGet {
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2806,6 +2840,7 @@ impl TechnicianSkillsGetList {
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Gets or sets the unique Id of the technician the skill must apply to.
     ///
@@ -2987,6 +3022,7 @@ impl TechnicianTrackingGet {
         path: "/tenant/{tenant}/technician-tracking",
         scopes: Some(&["tn.dis.techniciantracking:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3115,6 +3151,7 @@ impl ZoneCreateZone {
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3153,6 +3190,7 @@ impl ZoneDeleteZone {
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3193,6 +3231,7 @@ impl ZoneGet {
         path: "/tenant/{tenant}/zones/{id}",
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3241,6 +3280,7 @@ impl ZoneGetList {
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3382,6 +3422,7 @@ impl ZoneUpdateZone {
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

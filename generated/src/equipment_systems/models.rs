@@ -7,6 +7,8 @@ use servicetitan_runtime as rt;
 /// Attachment file to associate with installed equipment
 ///
 /// Schema `EquipmentSystems.V2.AttachmentApiModel`.
+///
+/// The document marks `type`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AttachmentApiModel {
     /// Display name or label for the attachment (optional)
@@ -16,13 +18,9 @@ pub struct AttachmentApiModel {
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Media type of the attachment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// URL to access or download the file
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -59,11 +57,11 @@ impl<'de> serde::Deserialize<'de> for AttachmentApiModel {
 /// Result of an attachment file upload operation
 ///
 /// Schema `EquipmentSystems.V2.AttachmentUploadResponse`.
+///
+/// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AttachmentUploadResponse {
     /// URL of the uploaded file to use in subsequent API requests
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -165,12 +163,12 @@ pub struct CustomFieldRequestModel {
     pub value: rt::Nullable<String>,
 }
 /// Schema `EquipmentSystems.V2.CustomFieldResponseModel`.
+///
+/// The document marks `id`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponseModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,18 +207,16 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponseModel {
     }
 }
 /// Schema `LocationEquipment.CustomFieldTypeModel`.
+///
+/// The document marks `id`, `name`, `data_type`, `data_type_options` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -273,31 +269,23 @@ impl EquipmentTypeCreateRequest {
 /// Equipment types categorize and classify equipment items within the system.
 ///
 /// Schema `EquipmentSystems.V2.EquipmentTypeResponse`.
+///
+/// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentTypeResponse {
     /// The unique identifier for the equipment type record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the equipment type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates if this equipment type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (on UTC) when the equipment type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the equipment type was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -466,55 +454,44 @@ impl InstalledEquipmentCreateRequest {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentDetailedResponse`.
+///
+/// The document marks `id`, `active`, `location_id`, `customer_id`, `name`, `created_on`, `modified_on`, `serial_number`, `memo`, `manufacturer`, `model`, `cost`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentDetailedResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
     #[serde(rename = "installedOn", skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(rename = "barcodeId", skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InstalledEquipmentStatus>,
     #[serde(
@@ -623,55 +600,44 @@ impl<'de> serde::Deserialize<'de> for InstalledEquipmentDetailedResponse {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentResponse`.
+///
+/// The document marks `id`, `active`, `location_id`, `customer_id`, `name`, `created_on`, `modified_on`, `serial_number`, `memo`, `manufacturer`, `model`, `cost`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "equipmentId", skip_serializing_if = "Option::is_none")]
     pub equipment_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     #[serde(rename = "invoiceItemId", skip_serializing_if = "Option::is_none")]
     pub invoice_item_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InstalledEquipmentTypeModel>,
     #[serde(rename = "installedOn", skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(rename = "barcodeId", skip_serializing_if = "Option::is_none")]
     pub barcode_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InstalledEquipmentStatus>,
     #[serde(
@@ -829,9 +795,10 @@ impl rt::QueryValue for InstalledEquipmentStatus {
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentTypeModel`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InstalledEquipmentTypeModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -943,15 +910,14 @@ pub struct InstalledEquipmentUpdateRequest {
     pub active: Option<bool>,
 }
 /// Schema `EquipmentSystems.V2.TagResponseModel`.
+///
+/// The document marks `id`, `owner_id`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagResponseModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "ownerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]

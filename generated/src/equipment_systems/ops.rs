@@ -101,6 +101,7 @@ impl EquipmentTypesCreate {
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -141,6 +142,7 @@ impl EquipmentTypesGet {
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -191,6 +193,7 @@ impl EquipmentTypesGetList {
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -358,6 +361,7 @@ impl EquipmentTypesUpdate {
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -424,6 +428,7 @@ impl ExportExportInstalledEquipment {
         path: "/tenant/{tenant}/export/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -634,6 +639,7 @@ impl InstalledEquipmentCreate {
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -679,6 +685,7 @@ impl InstalledEquipmentGet {
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -723,6 +730,7 @@ impl InstalledEquipmentGet2 {
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -776,6 +784,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
         path: "/tenant/{tenant}/installed-equipment/custom-field-types",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: rt::DateTime) -> Self {
@@ -889,6 +898,7 @@ impl InstalledEquipmentGetList {
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `locationIds`.
     pub fn location_ids(mut self, value: impl Into<String>) -> Self {
@@ -1057,6 +1067,7 @@ impl InstalledEquipmentPostAttachment {
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1099,6 +1110,7 @@ impl InstalledEquipmentUpdate {
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -7,11 +7,11 @@ use servicetitan_runtime as rt;
 /// Result of an asset file upload operation
 ///
 /// Schema `EquipmentSystems.V2.FindingAssetUploadResponse`.
+///
+/// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAssetUploadResponse {
     /// File path returned from upload, used to reference this asset in finding operations
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -93,26 +93,20 @@ impl FindingAttachmentCreateRequest {
 /// Attachment associated with a finding
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentModel`.
+///
+/// The document marks `id`, `file_name`, `url`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAttachmentModel {
     /// Unique identifier for the attachment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Original file name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// URL to access or download the file
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Media type of the attachment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -149,26 +143,20 @@ impl<'de> serde::Deserialize<'de> for FindingAttachmentModel {
 /// Represents an attachment associated with a location finding.
 ///
 /// Schema `EquipmentSystems.V2.FindingAttachmentResponse`.
+///
+/// The document marks `id`, `file_name`, `url`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingAttachmentResponse {
     /// Unique identifier for the attachment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Original file name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// URL to access or download the file
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Media type of the attachment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -287,16 +275,14 @@ impl FindingCreateRequest {
 /// Finding response with additional workflow and relationship details
 ///
 /// Schema `EquipmentSystems.V2.FindingDetailedResponse`.
+///
+/// The document marks `id`, `location_id`, `urgency_level`, `archived`, `active`, `created_by`, `modified_by`, `created_on`, `modified_on`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingDetailedResponse {
     /// Unique identifier for the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the customer location where the finding was identified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
@@ -315,46 +301,30 @@ pub struct FindingDetailedResponse {
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// Priority level indicating how urgently the finding should be addressed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
     #[serde(rename = "sourceJobId", skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Whether the finding is currently active in the system
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who created the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// ID of the user who last updated the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Timestamp when the finding was last updated (UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Current status in the finding-to-job workflow (e.g., estimate created, job completed)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FindingStatus>,
     /// Photos, videos, and documents attached to the finding
@@ -415,16 +385,14 @@ impl<'de> serde::Deserialize<'de> for FindingDetailedResponse {
 /// Represents a documented issue or observation about a customer location or equipment
 ///
 /// Schema `EquipmentSystems.V2.FindingResponse`.
+///
+/// The document marks `id`, `location_id`, `urgency_level`, `archived`, `active`, `created_by`, `modified_by`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindingResponse {
     /// Unique identifier for the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the customer location where the finding was identified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Title summarizing the issue or observation
@@ -443,41 +411,27 @@ pub struct FindingResponse {
     #[serde(rename = "installedEquipmentId", skip_serializing_if = "Option::is_none")]
     pub installed_equipment_id: Option<i64>,
     /// Priority level indicating how urgently the finding should be addressed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "urgencyLevel", skip_serializing_if = "Option::is_none")]
     pub urgency_level: Option<FindingUrgencyLevel>,
     /// ID of the job during which this finding was discovered (if applicable)
     #[serde(rename = "sourceJobId", skip_serializing_if = "Option::is_none")]
     pub source_job_id: Option<i64>,
     /// Whether the finding has been archived and is no longer active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Whether the finding is currently active in the system
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who created the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
     /// ID of the user who last updated the finding
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedBy", skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<i64>,
     /// Timestamp when the finding was created (UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Timestamp when the finding was last updated (UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -59,6 +59,7 @@ impl FindingAssetsGet {
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `path`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
@@ -102,6 +103,7 @@ impl FindingAssetsPostAttachment {
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -307,6 +309,7 @@ impl FindingsCreate {
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -346,6 +349,7 @@ impl FindingsCreateFindingAttachment {
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -388,6 +392,7 @@ impl FindingsDeleteFindingAttachment {
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -429,6 +434,7 @@ impl FindingsGet {
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -470,6 +476,7 @@ impl FindingsGetFindingAttachment {
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -518,6 +525,7 @@ impl FindingsGetFindingAttachments {
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -664,6 +672,7 @@ impl FindingsGetList {
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -837,6 +846,7 @@ impl FindingsUpdate {
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -880,6 +890,7 @@ impl FindingsUpdateFindingAttachment {
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -73,6 +73,7 @@ impl FormGetForms {
         path: "/tenant/{tenant}/forms",
         scopes: Some(&["tn.frm.forms:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `hasConditionalLogic`.
     pub fn has_conditional_logic(mut self, value: bool) -> Self {
@@ -271,6 +272,7 @@ impl FormSubmissionGetFormSubmissions {
         path: "/tenant/{tenant}/submissions",
         scopes: Some(&["tn.frm.submissions:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Form Ids (comma separated Ids)
     ///
@@ -509,6 +511,7 @@ impl JobsCreateAttachment {
         path: "/tenant/{tenant}/jobs/{id}/attachments",
         scopes: Some(&["tn.frm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -550,6 +553,7 @@ impl JobsGet {
         path: "/tenant/{tenant}/jobs/attachment/{id}",
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -596,6 +600,7 @@ impl JobsGetJobAttachments {
         path: "/tenant/{tenant}/jobs/{jobId}/attachments",
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `createdBefore`.
     pub fn created_before(mut self, value: rt::DateTime) -> Self {

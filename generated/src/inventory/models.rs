@@ -102,11 +102,11 @@ impl<'de> serde::Deserialize<'de> for AddressResponse {
 /// Represents Batch response
 ///
 /// Schema `Inventory.V2.BatchResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BatchResponse {
     /// Batch Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Batch number
@@ -928,21 +928,17 @@ impl CustomFieldRequest {
 /// Represents custom field response
 ///
 /// Schema `Inventory.V2.CustomFieldResponse`.
+///
+/// The document marks `type_id`, `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Id of custom field type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -976,34 +972,26 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
     }
 }
 /// Schema `Inventory.V2.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date the custom field type was created in UTC date / time.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date the custom field type was modified in UTC date / time.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1055,37 +1043,27 @@ impl CustomFieldUpdateRequest {
     }
 }
 /// Schema `Inventory.V2.ExportAdjustmentsResponse`.
+///
+/// The document marks `id`, `active`, `number`, `reference_number`, `type`, `inventory_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `external_data`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAdjustmentsResponse {
     /// Inventory adjustment Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory Adjustment Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Id of Inventory Location for this adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
@@ -1101,23 +1079,15 @@ pub struct ExportAdjustmentsResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Adjustment date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -1128,8 +1098,6 @@ pub struct ExportAdjustmentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
@@ -1143,18 +1111,12 @@ pub struct ExportAdjustmentsResponse {
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryAdjustmentItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1208,16 +1170,14 @@ impl<'de> serde::Deserialize<'de> for ExportAdjustmentsResponse {
     }
 }
 /// Schema `Inventory.V2.ExportPurchaseOrdersResponse`.
+///
+/// The document marks `id`, `number`, `status`, `type_id`, `vendor_id`, `ship_to`, `vendor_document_number`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `summary`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPurchaseOrdersResponse {
     /// Purchase order Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Id of invoice associated with PO
@@ -1230,26 +1190,18 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Status of this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The purchase order type Id of this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
@@ -1265,13 +1217,9 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
@@ -1284,46 +1232,30 @@ pub struct ExportPurchaseOrdersResponse {
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO was last modified, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1382,42 +1314,30 @@ impl<'de> serde::Deserialize<'de> for ExportPurchaseOrdersResponse {
     }
 }
 /// Schema `Inventory.V2.ExportReturnsResponse`.
+///
+/// The document marks `id`, `active`, `number`, `reference_number`, `status`, `return_type_id`, `vendor_id`, `business_unit_id`, `memo`, `return_amount`, `tax_amount`, `shipping_amount`, `return_date`, `created_on`, `modified_on`, `sync_status`, `items`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportReturnsResponse {
     /// Return Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Purchase order
@@ -1433,8 +1353,6 @@ pub struct ExportReturnsResponse {
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
@@ -1444,28 +1362,18 @@ pub struct ExportReturnsResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Return total, including tax and shipping
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnAmount", skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Return shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnDate", skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
@@ -1475,13 +1383,9 @@ pub struct ExportReturnsResponse {
     #[serde(rename = "creditReceivedOn", skip_serializing_if = "Option::is_none")]
     pub credit_received_on: Option<rt::DateTime>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -1492,8 +1396,6 @@ pub struct ExportReturnsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
@@ -1506,19 +1408,13 @@ pub struct ExportReturnsResponse {
     #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReturnItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1581,55 +1477,39 @@ impl<'de> serde::Deserialize<'de> for ExportReturnsResponse {
     }
 }
 /// Schema `Inventory.V2.ExportTransfersResponse`.
+///
+/// The document marks `id`, `transfer_type`, `status`, `number`, `reference_number`, `from_location_id`, `to_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `active`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTransfersResponse {
     /// Inventory transfer Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory location to transfer from
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "fromLocationId", skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "toLocationId", skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Transfer date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
@@ -1639,13 +1519,9 @@ pub struct ExportTransfersResponse {
     #[serde(rename = "receivedDate", skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -1656,8 +1532,6 @@ pub struct ExportTransfersResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
@@ -1679,8 +1553,6 @@ pub struct ExportTransfersResponse {
     #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
@@ -1690,13 +1562,9 @@ pub struct ExportTransfersResponse {
     #[serde(rename = "receivedById", skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTransferItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
@@ -1784,16 +1652,14 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Inventory.V2.ExternalDataModel`.
+///
+/// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1985,64 +1851,44 @@ impl<'de> serde::Deserialize<'de> for GlAccountResponse {
 /// Inventory adjustment item response
 ///
 /// Schema `Inventory.V2.InventoryAdjustmentItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `cost`, `total_cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryAdjustmentItemResponse {
     /// Item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Adjustment quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Total cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// Employee who canceled this transfer
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for this adjustment item
@@ -2095,37 +1941,27 @@ impl<'de> serde::Deserialize<'de> for InventoryAdjustmentItemResponse {
 /// Inventory adjustment response
 ///
 /// Schema `Inventory.V2.InventoryAdjustmentResponse`.
+///
+/// The document marks `id`, `active`, `number`, `reference_number`, `type`, `inventory_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `external_data`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryAdjustmentResponse {
     /// Inventory adjustment Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory Adjustment Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Id of Inventory Location for this adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Business Unit Id
@@ -2141,23 +1977,15 @@ pub struct InventoryAdjustmentResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Adjustment date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -2168,8 +1996,6 @@ pub struct InventoryAdjustmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Reason the adjustment was canceled
@@ -2183,18 +2009,12 @@ pub struct InventoryAdjustmentResponse {
     pub date_canceled: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Collection of adjustment items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryAdjustmentItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2384,41 +2204,29 @@ impl rt::QueryValue for InventoryReasonTransactionCanceled {
 /// Inventory receipt item response
 ///
 /// Schema `Inventory.V2.InventoryReceiptItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `name`, `code`, `description`, `quantity`, `cost`, `purchase_order_item_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReceiptItemResponse {
     /// Item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item Code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Item Description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Receipt quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Item cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// General ledge account information
@@ -2430,7 +2238,6 @@ pub struct InventoryReceiptItemResponse {
     /// Asset account information
     #[serde(rename = "assetAccount", skip_serializing_if = "Option::is_none")]
     pub asset_account: Option<GlAccountResponse>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "purchaseOrderItemId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_item_id: Option<i64>,
     /// Id of the budget code
@@ -2494,39 +2301,29 @@ impl<'de> serde::Deserialize<'de> for InventoryReceiptItemResponse {
 /// Inventory receipt response
 ///
 /// Schema `Inventory.V2.InventoryReceiptResponse`.
+///
+/// The document marks `id`, `active`, `number`, `vendor_invoice_number`, `memo`, `purchase_order_id`, `vendor_id`, `inventory_location_id`, `ship_to_description`, `receipt_amount`, `tax_amount`, `shipping_amount`, `created_on`, `modified_on`, `sync_status`, `landed_cost_method`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReceiptResponse {
     /// Receipt Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Vendor invoice number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorInvoiceNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_invoice_number: Option<String>,
     /// User who created this receipt
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Id of purchase order
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "purchaseOrderId", skip_serializing_if = "Option::is_none")]
     pub purchase_order_id: Option<i64>,
     /// Id of bill
@@ -2539,81 +2336,57 @@ pub struct InventoryReceiptResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Id of vendor
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Id of inventory location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "inventoryLocationId", skip_serializing_if = "Option::is_none")]
     pub inventory_location_id: Option<i64>,
     /// Ship to address
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Ship to description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shipToDescription", skip_serializing_if = "Option::is_none")]
     pub ship_to_description: Option<String>,
     /// Receipt total, including tax and shipping
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "receiptAmount", skip_serializing_if = "Option::is_none")]
     pub receipt_amount: Option<rt::Decimal>,
     /// Receipt tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Receipt shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Date received
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time receipt was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of batch
     #[serde(rename = "batchId", skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Id of the budget code
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Landed cost method for this receipt (from purchase order type).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<InventoryLandedCostMethod>,
     /// Other costs on the receipt. Null for non-FLC receipts.
     #[serde(rename = "otherAmount", skip_serializing_if = "Option::is_none")]
     pub other_amount: Option<rt::Decimal>,
     /// Collection of receipt items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReceiptItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2674,51 +2447,35 @@ impl<'de> serde::Deserialize<'de> for InventoryReceiptResponse {
 /// Inventory return item response
 ///
 /// Schema `Inventory.V2.InventoryReturnItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReturnItemResponse {
     /// Item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Return quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Item cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// General ledge account information
@@ -2737,8 +2494,6 @@ pub struct InventoryReturnItemResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Receipt item Id
@@ -2794,42 +2549,30 @@ impl<'de> serde::Deserialize<'de> for InventoryReturnItemResponse {
 /// Inventory return response
 ///
 /// Schema `Inventory.V2.InventoryReturnResponse`.
+///
+/// The document marks `id`, `active`, `number`, `reference_number`, `status`, `return_type_id`, `vendor_id`, `business_unit_id`, `memo`, `return_amount`, `tax_amount`, `shipping_amount`, `return_date`, `created_on`, `modified_on`, `sync_status`, `items`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryReturnResponse {
     /// Return Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InventoryReturnStatus>,
     /// Return type Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnTypeId", skip_serializing_if = "Option::is_none")]
     pub return_type_id: Option<i64>,
     /// Vendor
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Purchase order
@@ -2845,8 +2588,6 @@ pub struct InventoryReturnResponse {
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Inventory location
@@ -2856,28 +2597,18 @@ pub struct InventoryReturnResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Return total, including tax and shipping
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnAmount", skip_serializing_if = "Option::is_none")]
     pub return_amount: Option<rt::Decimal>,
     /// Return tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taxAmount", skip_serializing_if = "Option::is_none")]
     pub tax_amount: Option<rt::Decimal>,
     /// Return shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shippingAmount", skip_serializing_if = "Option::is_none")]
     pub shipping_amount: Option<rt::Decimal>,
     /// Return creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "returnDate", skip_serializing_if = "Option::is_none")]
     pub return_date: Option<rt::DateTime>,
     /// Date when return was actually processed
@@ -2887,13 +2618,9 @@ pub struct InventoryReturnResponse {
     #[serde(rename = "creditReceivedOn", skip_serializing_if = "Option::is_none")]
     pub credit_received_on: Option<rt::DateTime>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -2904,8 +2631,6 @@ pub struct InventoryReturnResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Employee who canceled this transfer
@@ -2918,19 +2643,13 @@ pub struct InventoryReturnResponse {
     #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Collection of return items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryReturnItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3058,44 +2777,32 @@ impl rt::QueryValue for InventoryReturnStatus {
 /// Response model for inventory template item
 ///
 /// Schema `Inventory.V2.InventoryTemplateItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `code`, `name`, `sku_type`, `min_quantity`, `max_quantity`, `is_consignment` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTemplateItemResponse {
     /// Template item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Sku code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Sku description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Sku display name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Sku type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// Minimum quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "minQuantity", skip_serializing_if = "Option::is_none")]
     pub min_quantity: Option<rt::Decimal>,
     /// Maximum quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "maxQuantity", skip_serializing_if = "Option::is_none")]
     pub max_quantity: Option<rt::Decimal>,
     /// Memo
@@ -3105,8 +2812,6 @@ pub struct InventoryTemplateItemResponse {
     #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<UnitOfMeasureModel>,
     /// Whether this item is consignment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConsignment", skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3150,41 +2855,29 @@ impl<'de> serde::Deserialize<'de> for InventoryTemplateItemResponse {
 /// Response model for inventory template details
 ///
 /// Schema `Inventory.V2.InventoryTemplateResponse`.
+///
+/// The document marks `id`, `name`, `active`, `type`, `created_on`, `modified_on`, `is_consignment` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTemplateResponse {
     /// Template Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Template name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the template is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Template type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Template creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Template last modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether the template has consignment items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConsignment", skip_serializing_if = "Option::is_none")]
     pub is_consignment: Option<bool>,
     /// Location IDs associated with this template
@@ -3232,61 +2925,41 @@ impl<'de> serde::Deserialize<'de> for InventoryTemplateResponse {
 /// Inventory transfer item response
 ///
 /// Schema `Inventory.V2.InventoryTransferItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `quantity_picked`, `cost`, `total_cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTransferItemResponse {
     /// Item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Item code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Transfer quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Transfer quantity already picked
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "quantityPicked", skip_serializing_if = "Option::is_none")]
     pub quantity_picked: Option<rt::Decimal>,
     /// Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Total cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
     /// List of serial numbers
@@ -3296,8 +2969,6 @@ pub struct InventoryTransferItemResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Id of the budget code for transfer item
@@ -3348,55 +3019,39 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferItemResponse {
 /// Inventory transfer response
 ///
 /// Schema `Inventory.V2.InventoryTransferResponse`.
+///
+/// The document marks `id`, `transfer_type`, `status`, `number`, `reference_number`, `from_location_id`, `to_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `active`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryTransferResponse {
     /// Inventory transfer Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "transferType", skip_serializing_if = "Option::is_none")]
     pub transfer_type: Option<String>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Reference number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referenceNumber", skip_serializing_if = "Option::is_none")]
     pub reference_number: Option<String>,
     /// Inventory location to transfer from
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "fromLocationId", skip_serializing_if = "Option::is_none")]
     pub from_location_id: Option<i64>,
     /// Inventory location where transfer is going
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "toLocationId", skip_serializing_if = "Option::is_none")]
     pub to_location_id: Option<i64>,
     /// Employee who created this transfer
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Memo/summary field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Transfer date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Transfer picked date
@@ -3406,13 +3061,9 @@ pub struct InventoryTransferResponse {
     #[serde(rename = "receivedDate", skip_serializing_if = "Option::is_none")]
     pub received_date: Option<rt::DateTime>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Batch Id (Deprecated - Use Batch instead)
@@ -3423,8 +3074,6 @@ pub struct InventoryTransferResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchResponse>,
     /// Sync status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "syncStatus", skip_serializing_if = "Option::is_none")]
     pub sync_status: Option<SyncStatus>,
     /// Transfer required by date
@@ -3446,8 +3095,6 @@ pub struct InventoryTransferResponse {
     #[serde(rename = "dateCanceled", skip_serializing_if = "Option::is_none")]
     pub date_canceled: Option<rt::DateTime>,
     /// Is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Employee who picked this transfer
@@ -3457,13 +3104,9 @@ pub struct InventoryTransferResponse {
     #[serde(rename = "receivedById", skip_serializing_if = "Option::is_none")]
     pub received_by_id: Option<i64>,
     /// Collection of transfer items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InventoryTransferItemResponse>>,
     /// Collection of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// List of external data attached to this return,
@@ -3527,44 +3170,34 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferResponse {
     }
 }
 /// Schema `Inventory.V2.ListReturnTypesResponse`.
+///
+/// The document marks `id`, `automatically_receive_vendor_credit`, `include_in_sales_tax`, `active`, `is_default`, `is_default_for_consignment`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListReturnTypesResponse {
     /// Return Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the Return Type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Should the return type allow receiving Vendor Credits automatically.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "automaticallyReceiveVendorCredit",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatically_receive_vendor_credit: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "includeInSalesTax", skip_serializing_if = "Option::is_none")]
     pub include_in_sales_tax: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefaultForConsignment", skip_serializing_if = "Option::is_none")]
     pub is_default_for_consignment: Option<bool>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time return type was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3913,86 +3546,56 @@ impl rt::QueryValue for PurchaseOrderDeliveryOption {
 /// Represents purchase order item response
 ///
 /// Schema `Inventory.V2.PurchaseOrderItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `sku_name`, `sku_code`, `sku_type`, `vendor_part_number`, `quantity`, `quantity_received`, `cost`, `total`, `serial_numbers`, `status`, `chargeable` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderItemResponse {
     /// Item Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Sku Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Item description
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time transfer item was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Item name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     /// Item code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
     /// Item type(material or equipment)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<String>,
     /// Vendor part number for this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorPartNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_part_number: Option<String>,
     /// Item quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Quantity received for this item, PO must have at least one receipt for this to be not 0
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "quantityReceived", skip_serializing_if = "Option::is_none")]
     pub quantity_received: Option<rt::Decimal>,
     /// Item cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Item total cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// List of serial numbers
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serialNumbers", skip_serializing_if = "Option::is_none")]
     pub serial_numbers: Option<Vec<SerialNumberResponse>>,
     /// Item status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Indicates whether item price is charged to customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     /// Id of the budget code for this PO item
@@ -4045,24 +3648,20 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderItemResponse {
 /// Represents purchase order markup response
 ///
 /// Schema `Inventory.V2.Markups.PurchaseOrderMarkupResponse`.
+///
+/// The document marks `created_on`, `modified_on`, `from`, `to`, `percent`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderMarkupResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4115,21 +3714,17 @@ impl PurchaseOrderRequestRejectionArgs {
 /// Represents purchase order request response
 ///
 /// Schema `Inventory.V2.PurchaseOrderRequestResponse`.
+///
+/// The document marks `id`, `request_number`, `request_status`, `type_id`, `vendor_id`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderRequestResponse {
     /// Purchase order request Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order request number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "requestNumber", skip_serializing_if = "Option::is_none")]
     pub request_number: Option<String>,
     /// Status of this PO request
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "requestStatus", skip_serializing_if = "Option::is_none")]
     pub request_status: Option<String>,
     /// Id of invoice associated with PO request
@@ -4142,13 +3737,9 @@ pub struct PurchaseOrderRequestResponse {
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// The purchase order type Id of this PO request
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO request
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO request
@@ -4170,44 +3761,30 @@ pub struct PurchaseOrderRequestResponse {
     #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO request date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO request required on date
     #[serde(rename = "requiredOn", skip_serializing_if = "Option::is_none")]
     pub required_on: Option<rt::DateTime>,
     /// When PO request was created, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO request was last modified, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO request total, including items cost, tax and shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO request tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO request shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// PO request summary/memo
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO request items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO request
@@ -4326,16 +3903,14 @@ impl rt::QueryValue for PurchaseOrderRequestStatus {
 /// Represents purchase order response
 ///
 /// Schema `Inventory.V2.PurchaseOrderResponse`.
+///
+/// The document marks `id`, `number`, `status`, `type_id`, `vendor_id`, `ship_to`, `vendor_document_number`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `summary`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderResponse {
     /// Purchase order Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Id of invoice associated with PO
@@ -4348,26 +3923,18 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Status of this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The purchase order type Id of this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Id of vendor for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// Id of technician for this PO
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Shipping address for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "shipTo", skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<AddressResponse>,
     /// Id of business unit for this PO
@@ -4383,13 +3950,9 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
     /// Vendor document number of PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorDocumentNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_document_number: Option<String>,
     /// PO date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// PO required on date
@@ -4402,46 +3965,30 @@ pub struct PurchaseOrderResponse {
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
     /// When PO was created, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When PO was last modified, system date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// PO total, including items cost, tax and shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// PO tax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     /// PO shipping cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping: Option<rt::Decimal>,
     /// User who created the PO
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// PO summary/memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// List of PO items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<PurchaseOrderItemResponse>>,
     /// List of custom fields for this PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4502,91 +4049,65 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderResponse {
 /// Represents purchase order type response
 ///
 /// Schema `Inventory.V2.PurchaseOrderTypeResponse`.
+///
+/// The document marks `id`, `name`, `active`, `automatically_receive`, `display_to_technician`, `impact_to_technician_payroll`, `allow_technicians_to_send_po`, `default_required_date_days_offset`, `skip_weekends`, `exclude_tax_from_job_costing`, `landed_cost_method`, `include_tax_in_fully_landed_cost`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PurchaseOrderTypeResponse {
     /// Purchase order type Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Purchase order type Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Automatically receive purchase order
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "automaticallyReceive", skip_serializing_if = "Option::is_none")]
     pub automatically_receive: Option<bool>,
     /// Display purchase order type to technicain on mobile
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayToTechnician", skip_serializing_if = "Option::is_none")]
     pub display_to_technician: Option<bool>,
     /// Default Selection for Impact to Technician Payroll on Purchase Order
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "impactToTechnicianPayroll",
         skip_serializing_if = "Option::is_none"
     )]
     pub impact_to_technician_payroll: Option<bool>,
     /// Allow permitted technicians to send and receive POs of this type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowTechniciansToSendPo",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_technicians_to_send_po: Option<bool>,
     /// Default number of days to offset required date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "defaultRequiredDateDaysOffset",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_required_date_days_offset: Option<i32>,
     /// Skip weekends
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skipWeekends", skip_serializing_if = "Option::is_none")]
     pub skip_weekends: Option<bool>,
     /// Exclude tax from job costing
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "excludeTaxFromJobCosting",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_tax_from_job_costing: Option<bool>,
     /// Landed cost method for this PO type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landedCostMethod", skip_serializing_if = "Option::is_none")]
     pub landed_cost_method: Option<InventoryLandedCostMethod>,
     /// Whether to include tax in fully landed cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "includeTaxInFullyLandedCost",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_tax_in_fully_landed_cost: Option<bool>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time purchase order type was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4896,16 +4417,14 @@ impl rt::QueryValue for ReturnCancellationReason {
 /// Represents serial number response
 ///
 /// Schema `Inventory.V2.SerialNumberResponse`.
+///
+/// The document marks `id`, `number` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SerialNumberResponse {
     /// Id of this serial number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Serial number value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5017,53 +4536,39 @@ impl TagRequest {
 /// Represents truck response
 ///
 /// Schema `Inventory.V2.TruckResponse`.
+///
+/// The document marks `id`, `name`, `active`, `memo`, `technician_ids`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TruckResponse {
     /// Truck Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Truck Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Warehouse Id for this truck
     #[serde(rename = "warehouseId", skip_serializing_if = "Option::is_none")]
     pub warehouse_id: Option<i64>,
     /// Technician Ids associated with this truck
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianIds", skip_serializing_if = "Option::is_none")]
     pub technician_ids: Option<Vec<i64>>,
     /// Inventory Template Id for this truck
     #[serde(rename = "inventoryTemplateId", skip_serializing_if = "Option::is_none")]
     pub inventory_template_id: Option<i64>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time truck was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5104,37 +4609,30 @@ impl<'de> serde::Deserialize<'de> for TruckResponse {
     }
 }
 /// Schema `Inventory.UnitOfMeasureModel`.
+///
+/// The document marks `name`, `sku_id`, `sku_type`, `quantity`, `id`, `unit_of_measure_base_id`, `sku_code`, `is_used_for_purchasing`, `vendors` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnitOfMeasureModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitOfMeasureBaseId", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure_base_id: Option<i64>,
     #[serde(rename = "newSkuConversionBatchId", skip_serializing_if = "Option::is_none")]
     pub new_sku_conversion_batch_id: Option<i64>,
     #[serde(rename = "oldSkuConversionBatchId", skip_serializing_if = "Option::is_none")]
     pub old_sku_conversion_batch_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuCode", skip_serializing_if = "Option::is_none")]
     pub sku_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isUsedForPurchasing", skip_serializing_if = "Option::is_none")]
     pub is_used_for_purchasing: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendors: Option<Vec<UnitOfMeasureVendorModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5180,23 +4678,20 @@ impl<'de> serde::Deserialize<'de> for UnitOfMeasureModel {
     }
 }
 /// Schema `Inventory.UnitOfMeasureVendorModel`.
+///
+/// The document marks `id`, `procurement_vendor_id`, `vendor_part_number`, `vendor_default_unit`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnitOfMeasureVendorModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "procurementVendorId", skip_serializing_if = "Option::is_none")]
     pub procurement_vendor_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorPartNumber", skip_serializing_if = "Option::is_none")]
     pub vendor_part_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorDefaultUnit", skip_serializing_if = "Option::is_none")]
     pub vendor_default_unit: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5810,31 +5305,23 @@ pub struct UpdateWarehouseRequest {
 /// Vendor contact info response
 ///
 /// Schema `Inventory.V2.VendorContactInfoResponse`.
+///
+/// The document marks `first_name`, `last_name`, `phone`, `email`, `fax` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VendorContactInfoResponse {
     /// Vendor first name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Vendor last name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Vendor phone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Vendor email
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Vendor fax
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5872,75 +5359,51 @@ impl<'de> serde::Deserialize<'de> for VendorContactInfoResponse {
 /// Vendor response
 ///
 /// Schema `Inventory.V2.VendorResponse`.
+///
+/// The document marks `id`, `name`, `active`, `is_truck_replenishment`, `is_mobile_creation_restricted`, `memo`, `delivery_option`, `default_tax_rate`, `contact_info`, `address`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VendorResponse {
     /// Vendor Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Vendor name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active/Inactive status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Indicates if vendor can be used for replenishment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isTruckReplenishment", skip_serializing_if = "Option::is_none")]
     pub is_truck_replenishment: Option<bool>,
     /// Indicates if vendor can be used for purchasing on mobile
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isMobileCreationRestricted",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_mobile_creation_restricted: Option<bool>,
     /// Vendor memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Default delivery option
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "deliveryOption", skip_serializing_if = "Option::is_none")]
     pub delivery_option: Option<String>,
     /// Default tax rate for this vendor
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
     /// Vendor contact information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "contactInfo", skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<VendorContactInfoResponse>,
     /// Vendor address
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// system created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// last time adjustment was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this vendor,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
@@ -5991,45 +5454,33 @@ impl<'de> serde::Deserialize<'de> for VendorResponse {
 /// Represents warehouse response
 ///
 /// Schema `Inventory.V2.WarehouseResponse`.
+///
+/// The document marks `id`, `name`, `active`, `address`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WarehouseResponse {
     /// Warehouse Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Warehouse Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Warehouse address
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressResponse>,
     /// Inventory Template Id for this warehouse
     #[serde(rename = "inventoryTemplateId", skip_serializing_if = "Option::is_none")]
     pub inventory_template_id: Option<i64>,
     /// System created date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Last time warehouse was modified date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// List of external data attached to this warehouse,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Fields the document does not list, kept as sent: written back when the value

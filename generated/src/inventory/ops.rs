@@ -127,6 +127,7 @@ impl AdjustmentsGetList {
         path: "/tenant/{tenant}/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -413,6 +414,7 @@ impl AdjustmentsUpdate {
         path: "/tenant/{tenant}/adjustments/{id}",
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -454,6 +456,7 @@ impl AdjustmentsUpdateCustomFields {
         path: "/tenant/{tenant}/adjustments/custom-fields",
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -560,6 +563,7 @@ impl ExportAdjustments {
         path: "/tenant/{tenant}/export/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -652,6 +656,7 @@ impl ExportPurchaseOrders {
         path: "/tenant/{tenant}/export/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -750,6 +755,7 @@ impl ExportReturns {
         path: "/tenant/{tenant}/export/returns",
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -842,6 +848,7 @@ impl ExportTransfers {
         path: "/tenant/{tenant}/export/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -976,6 +983,7 @@ impl InventoryTemplatesGetList {
         path: "/tenant/{tenant}/inventory-templates",
         scopes: Some(&["tn.inv.inventorytemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1193,6 +1201,7 @@ impl PurchaseOrderTypesCreate {
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1239,6 +1248,7 @@ impl PurchaseOrderTypesGetList {
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -1388,6 +1398,7 @@ impl PurchaseOrderTypesUpdate {
         path: "/tenant/{tenant}/purchase-order-types/{id}",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1590,6 +1601,7 @@ impl PurchaseOrdersApproveRequest {
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/approve",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1631,6 +1643,7 @@ impl PurchaseOrdersCancel {
         path: "/tenant/{tenant}/purchase-orders/{id}/cancellation",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1672,6 +1685,7 @@ impl PurchaseOrdersCreate {
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1710,6 +1724,7 @@ impl PurchaseOrdersGetById {
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1768,6 +1783,7 @@ impl PurchaseOrdersGetList {
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2013,6 +2029,7 @@ impl PurchaseOrdersGetRequests {
         path: "/tenant/{tenant}/purchase-orders/requests",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -2233,6 +2250,7 @@ impl PurchaseOrdersRejectRequest {
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/reject",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2275,6 +2293,7 @@ impl PurchaseOrdersUpdate {
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2405,6 +2424,7 @@ impl PurchaseOrdersMarkupCreate {
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2445,6 +2465,7 @@ impl PurchaseOrdersMarkupDelete {
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2493,6 +2514,7 @@ impl PurchaseOrdersMarkupGet {
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -2637,6 +2659,7 @@ impl PurchaseOrdersMarkupGetById {
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2678,6 +2701,7 @@ impl PurchaseOrdersMarkupUpdate {
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2816,6 +2840,7 @@ impl ReceiptsCancelReceipts {
         path: "/tenant/{tenant}/receipts/{id}/cancellation",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `id`.
     pub fn id2(mut self, value: i64) -> Self {
@@ -2863,6 +2888,7 @@ impl ReceiptsCreateReceipt {
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2923,6 +2949,7 @@ impl ReceiptsGetList {
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -3187,6 +3214,7 @@ impl ReceiptsUpdateCustomFields {
         path: "/tenant/{tenant}/receipts/custom-fields",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3293,6 +3321,7 @@ impl ReturnTypesCreate {
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3340,6 +3369,7 @@ impl ReturnTypesGetList {
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filter by name
     ///
@@ -3485,6 +3515,7 @@ impl ReturnTypesUpdate {
         path: "/tenant/{tenant}/return-types/{id}",
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3641,6 +3672,7 @@ impl ReturnsCancel {
         path: "/tenant/{tenant}/returns/{id}/cancellation",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3682,6 +3714,7 @@ impl ReturnsCreateReturn {
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3745,6 +3778,7 @@ impl ReturnsGetList {
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4036,6 +4070,7 @@ impl ReturnsUpdate {
         path: "/tenant/{tenant}/returns/{id}",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4077,6 +4112,7 @@ impl ReturnsUpdateCustomFields {
         path: "/tenant/{tenant}/returns/custom-fields",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4220,6 +4256,7 @@ impl TransfersGetList {
         path: "/tenant/{tenant}/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4494,6 +4531,7 @@ impl TransfersUpdate {
         path: "/tenant/{tenant}/transfers/{id}",
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4535,6 +4573,7 @@ impl TransfersUpdateCustomFields {
         path: "/tenant/{tenant}/transfers/custom-fields",
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4641,6 +4680,7 @@ impl TrucksCreate {
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4691,6 +4731,7 @@ impl TrucksGetList {
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -4866,6 +4907,7 @@ impl TrucksUpdate {
         path: "/tenant/{tenant}/trucks/{id}",
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5024,6 +5066,7 @@ impl VendorsCreate {
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5065,6 +5108,7 @@ impl VendorsGetById {
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -5138,6 +5182,7 @@ impl VendorsGetCustomFieldTypes {
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5287,6 +5332,7 @@ impl VendorsGetList {
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Ids to filter by
     ///
@@ -5482,6 +5528,7 @@ impl VendorsUpdate {
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5523,6 +5570,7 @@ impl VendorsUpdateCustomFields {
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5629,6 +5677,7 @@ impl WarehousesGetList {
         path: "/tenant/{tenant}/warehouses",
         scopes: Some(&["tn.inv.warehouses:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -5806,6 +5855,7 @@ impl WarehousesUpdate {
         path: "/tenant/{tenant}/warehouses/{id}",
         scopes: Some(&["tn.inv.warehouses:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -63,6 +63,7 @@ impl CallReasonsGet {
         path: "/tenant/{tenant}/call-reasons",
         scopes: Some(&["tn.jbce.callreasons:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///

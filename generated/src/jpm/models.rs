@@ -59,26 +59,20 @@ impl AppointmentAddRequest {
     }
 }
 /// Schema `Jpm.V2.AppointmentHoldReason`.
+///
+/// The document marks `appointment_id`, `reason_id`, `name`, `text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentHoldReason {
     /// Appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// ID of the hold reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the hold reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Additional details about why the appointment was placed on hold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -182,29 +176,23 @@ pub struct AppointmentRescheduleRequest {
 /// Appointment response model
 ///
 /// Schema `Jpm.V2.AppointmentResponse`.
+///
+/// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on`, `customer_id`, `unused`, `created_by_id`, `is_confirmed`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentResponse {
     /// Appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
@@ -214,46 +202,30 @@ pub struct AppointmentResponse {
     #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
     #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
     /// ID of the user that created the appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfirmed", skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Work performed summaries for this appointment. Private preview: available for specific accounts only.
@@ -379,36 +351,26 @@ impl rt::QueryValue for AppointmentStatus {
 /// Appointment summary (work performed log) response model
 ///
 /// Schema `Jpm.V2.AppointmentSummaryApiModel`.
+///
+/// The document marks `created_on`, `job_appointment_id`, `job_id`, `modified_on`, `notes`, `technician_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppointmentSummaryApiModel {
     /// When the summary was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobAppointmentId", skip_serializing_if = "Option::is_none")]
     pub job_appointment_id: Option<i64>,
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// When the summary was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Work performed notes
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// ID of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -459,15 +421,14 @@ impl AttachJobEquipmentRequest {
     }
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeMatchResult`.
+///
+/// The document marks `code`, `is_valid`, `budget_codes` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeMatchResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isValid", skip_serializing_if = "Option::is_none")]
     pub is_valid: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "budgetCodes", skip_serializing_if = "Option::is_none")]
     pub budget_codes: Option<Vec<BudgetCodeModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -501,18 +462,16 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeMatchResult {
     }
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeModel`.
+///
+/// The document marks `id`, `code`, `description`, `segments` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<BudgetCodeSegmentModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -569,9 +528,10 @@ impl BudgetCodeSegmentBindingArgs {
     }
 }
 /// Schema `Jpm.BudgetCodes.BudgetCodeSegmentModel`.
+///
+/// The document marks `segment_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BudgetCodeSegmentModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "segmentId", skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i64>,
     #[serde(rename = "segmentItemId", skip_serializing_if = "Option::is_none")]
@@ -631,26 +591,20 @@ impl CancelJobRequest {
     }
 }
 /// Schema `Jpm.V2.CancelReasonResponse`.
+///
+/// The document marks `job_id`, `reason_id`, `name`, `text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CancelReasonResponse {
     /// Job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Text of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -685,9 +639,10 @@ impl<'de> serde::Deserialize<'de> for CancelReasonResponse {
     }
 }
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeBatchResponse`.
+///
+/// The document marks `codes` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBudgetCodeBatchResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<BudgetCodeModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -719,9 +674,10 @@ impl<'de> serde::Deserialize<'de> for CreateBudgetCodeBatchResponse {
     }
 }
 /// Schema `Jpm.BudgetCodes.CreateBudgetCodeResponse`.
+///
+/// The document marks `code` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBudgetCodeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<BudgetCodeModel>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1094,34 +1050,26 @@ impl CustomFieldModel {
     }
 }
 /// Schema `Jpm.V2.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date and time when the custom field type was created.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the custom field type was last modified.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1227,32 +1175,26 @@ impl DetachJobEquipmentRequest {
     }
 }
 /// Schema `Jpm.V2.ExportAppointmentsResponse`.
+///
+/// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on`, `customer_id`, `unused`, `created_by_id`, `is_confirmed`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportAppointmentsResponse {
     /// Work performed summaries for this appointment. Private preview: available for specific accounts only.
     #[serde(rename = "appointmentSummaries", skip_serializing_if = "Option::is_none")]
     pub appointment_summaries: Option<Vec<AppointmentSummaryApiModel>>,
     /// Appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that the appointment was created for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Appointment number
     #[serde(rename = "appointmentNumber", skip_serializing_if = "Option::is_none")]
     pub appointment_number: Option<String>,
     /// Appointment's start date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Appointment's end date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC), if configured
@@ -1262,46 +1204,30 @@ pub struct ExportAppointmentsResponse {
     #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Appointment's status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AppointmentStatus>,
     /// Special instructions associated to the appointment
     #[serde(rename = "specialInstructions", skip_serializing_if = "Option::is_none")]
     pub special_instructions: Option<String>,
     /// When the appointment was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the appointment was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Id of a customer that the appointment was created for
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Returns true if the appointment is unused
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unused: Option<bool>,
     /// ID of the user that created the appointment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Returns true if the appointment is confirmed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfirmed", skip_serializing_if = "Option::is_none")]
     pub is_confirmed: Option<bool>,
     /// Whether this appointment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1349,39 +1275,29 @@ impl<'de> serde::Deserialize<'de> for ExportAppointmentsResponse {
     }
 }
 /// Schema `Jpm.V2.ExportJobCanceledLogResponse`.
+///
+/// The document marks `id`, `job_id`, `reason_id`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobCanceledLogResponse {
     /// ID of the job canceled log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been canceled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job cancel reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Job canceled log additional comments
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) when the job canceled log was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who canceled the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1419,29 +1335,23 @@ impl<'de> serde::Deserialize<'de> for ExportJobCanceledLogResponse {
     }
 }
 /// Schema `Jpm.V2.ExportJobHistoryEntry`.
+///
+/// The document marks `id`, `event_type`, `date`, `used_scheduling_tool` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobHistoryEntry {
     /// ID of the log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Date of the log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Scheduling tool used
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "usedSchedulingTool", skip_serializing_if = "Option::is_none")]
     pub used_scheduling_tool: Option<JpmJobSchedulingTool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1477,16 +1387,14 @@ impl<'de> serde::Deserialize<'de> for ExportJobHistoryEntry {
     }
 }
 /// Schema `Jpm.V2.ExportJobHistoryResponse`.
+///
+/// The document marks `job_id`, `history` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobHistoryResponse {
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Job history entries
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<ExportJobHistoryEntry>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1519,46 +1427,32 @@ impl<'de> serde::Deserialize<'de> for ExportJobHistoryResponse {
     }
 }
 /// Schema `Jpm.V2.ExportJobNotesResponse`.
+///
+/// The document marks `id`, `active`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on`, `job_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobNotesResponse {
     /// Note Id.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether this note is active, or not anymore.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Text content of a note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Job Id.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1597,89 +1491,63 @@ impl<'de> serde::Deserialize<'de> for ExportJobNotesResponse {
     }
 }
 /// Schema `Jpm.V2.ExportJobsResponse`.
+///
+/// The document marks `custom_fields`, `external_data`, `id`, `job_number`, `customer_id`, `location_id`, `job_status`, `business_unit_id`, `job_type_id`, `priority`, `campaign_id`, `appointment_count`, `first_appointment_id`, `last_appointment_id`, `no_charge`, `notifications_enabled`, `created_on`, `created_by_id`, `modified_on`, `tag_type_ids`, `customer_po`, `invoice_id`, `estimate_ids`, `equipment_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportJobsResponse {
     /// Job summary
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Custom fields on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
     #[serde(rename = "summaryOfWork", skip_serializing_if = "Option::is_none")]
     pub summary_of_work: Option<String>,
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// ID of the job's project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// ID of the job's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
     #[serde(rename = "completedOn", skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
     /// ID of the first appointment on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "firstAppointmentId", skip_serializing_if = "Option::is_none")]
     pub first_appointment_id: Option<i64>,
     /// ID of the last appointment on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lastAppointmentId", skip_serializing_if = "Option::is_none")]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
@@ -1694,33 +1562,21 @@ pub struct ExportJobsResponse {
     #[serde(rename = "jobGeneratedLeadSource", skip_serializing_if = "Option::is_none")]
     pub job_generated_lead_source: Option<JobGeneratedLeadSource>,
     /// Whether the job is a no-charge job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// Whether notifications will be sent to customers
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "notificationsEnabled", skip_serializing_if = "Option::is_none")]
     pub notifications_enabled: Option<bool>,
     /// Date/time (in UTC) when the job was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
@@ -1736,13 +1592,9 @@ pub struct ExportJobsResponse {
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
@@ -1755,21 +1607,15 @@ pub struct ExportJobsResponse {
     #[serde(rename = "createdFromEstimateId", skip_serializing_if = "Option::is_none")]
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
     #[serde(rename = "isAutoDispatched", skip_serializing_if = "Option::is_none")]
     pub is_auto_dispatched: Option<bool>,
     /// Whether this job is active, or not anymore.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1842,46 +1688,32 @@ impl<'de> serde::Deserialize<'de> for ExportJobsResponse {
     }
 }
 /// Schema `Jpm.V2.ExportProjectNotesResponse`.
+///
+/// The document marks `id`, `active`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on`, `project_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportProjectNotesResponse {
     /// Note Id.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether this note is active, or not anymore.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Text content of a note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Notes Project Id.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1920,16 +1752,14 @@ impl<'de> serde::Deserialize<'de> for ExportProjectNotesResponse {
     }
 }
 /// Schema `Jpm.V2.ExportProjectsResponse`.
+///
+/// The document marks `id`, `number`, `customer_id`, `location_id`, `project_manager_ids`, `business_unit_ids`, `created_on`, `custom_fields`, `external_data`, `job_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportProjectsResponse {
     /// ID of the project
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Project number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Project name
@@ -1951,26 +1781,18 @@ pub struct ExportProjectsResponse {
     #[serde(rename = "subStatusId", skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
     #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Start date of the project
@@ -1986,27 +1808,18 @@ pub struct ExportProjectsResponse {
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Custom fields on the project
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<Vec<i64>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2083,16 +1896,14 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Jpm.V2.ExternalDataModel`.
+///
+/// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2250,29 +2061,22 @@ impl HoldAppointmentRequest {
     }
 }
 /// Schema `Jpm.V2.HoldReasonResponse`.
+///
+/// The document marks `job_id`, `reason_id`, `name`, `text`, `appointment_hold_reasons` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HoldReasonResponse {
     /// Job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Name of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Text of the reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentHoldReasons", skip_serializing_if = "Option::is_none")]
     pub appointment_hold_reasons: Option<Vec<AppointmentHoldReason>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2381,26 +2185,20 @@ impl rt::QueryValue for JobAppointmentStatus {
 /// JobBookedLog response model
 ///
 /// Schema `Jpm.V2.JobBookedLogResponse`.
+///
+/// The document marks `id`, `job_id`, `job_appointment_id`, `start`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobBookedLogResponse {
     /// ID of the job booked log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been booked
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job that has been booked
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobAppointmentId", skip_serializing_if = "Option::is_none")]
     pub job_appointment_id: Option<i64>,
     /// Start date/time (in UTC) of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<rt::DateTime>,
     /// Arrival window start date/time (in UTC) of the job
@@ -2410,18 +2208,12 @@ pub struct JobBookedLogResponse {
     #[serde(rename = "arrivalWindowEnd", skip_serializing_if = "Option::is_none")]
     pub arrival_window_end: Option<rt::DateTime>,
     /// Date/time (in UTC) when the job booked log was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who booked the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job booked log is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2461,31 +2253,23 @@ impl<'de> serde::Deserialize<'de> for JobBookedLogResponse {
     }
 }
 /// Schema `Jpm.V2.JobCancelReasonResponse`.
+///
+/// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobCancelReasonResponse {
     /// ID of the job cancel reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the job cancel reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the job cancel reason is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the job was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2523,39 +2307,29 @@ impl<'de> serde::Deserialize<'de> for JobCancelReasonResponse {
 /// JobCanceledLog response model
 ///
 /// Schema `Jpm.V2.JobCanceledLogResponse`.
+///
+/// The document marks `id`, `job_id`, `reason_id`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobCanceledLogResponse {
     /// ID of the job canceled log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the job that has been canceled
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// ID of the job cancel reason
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reasonId", skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<i64>,
     /// Job canceled log additional comments
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (in UTC) when the job canceled log was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of user who canceled the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Whether the job canceled log is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2739,11 +2513,11 @@ impl JobCreateRequest {
     }
 }
 /// Schema `Jpm.V2.JobEquipmentResponse`.
+///
+/// The document marks `equipment_ids` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobEquipmentResponse {
     /// IDs of the equipment items attached to the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2813,34 +2587,26 @@ impl<'de> serde::Deserialize<'de> for JobGeneratedLeadSource {
     }
 }
 /// Schema `Jpm.Jobs.JobHistoryItemModel`.
+///
+/// The document marks `id`, `event_type`, `date`, `used_scheduling_tool`, `memo` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobHistoryItemModel {
     /// ID of the log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the job status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Date of the log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Scheduling tool used
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "usedSchedulingTool", skip_serializing_if = "Option::is_none")]
     pub used_scheduling_tool: Option<JobsJobSchedulingTool>,
     /// Memo associated with the log
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2911,31 +2677,23 @@ impl<'de> serde::Deserialize<'de> for JobHistoryResponse {
     }
 }
 /// Schema `Jpm.V2.JobHoldReasonResponse`.
+///
+/// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobHoldReasonResponse {
     /// Job Hold Reason Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job Hold Reason Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Job Hold Reason Active Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the job was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2994,72 +2752,50 @@ impl JobNoteCreateRequest {
     }
 }
 /// Schema `Jpm.V2.JobResponse`.
+///
+/// The document marks `id`, `job_number`, `customer_id`, `location_id`, `job_status`, `business_unit_id`, `job_type_id`, `priority`, `campaign_id`, `appointment_count`, `first_appointment_id`, `last_appointment_id`, `no_charge`, `notifications_enabled`, `created_on`, `created_by_id`, `modified_on`, `tag_type_ids`, `customer_po`, `invoice_id`, `estimate_ids`, `equipment_ids`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobResponse {
     /// ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
     /// ID of the job's project
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// ID of the job's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the job's location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Status of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobStatus", skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// Date/time (in UTC) when the job was completed
     #[serde(rename = "completedOn", skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<rt::DateTime>,
     /// ID of the job's business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// ID of job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// ID of the job's campaign
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Number of appointments on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentCount", skip_serializing_if = "Option::is_none")]
     pub appointment_count: Option<i64>,
     /// ID of the first appointment on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "firstAppointmentId", skip_serializing_if = "Option::is_none")]
     pub first_appointment_id: Option<i64>,
     /// ID of the last appointment on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lastAppointmentId", skip_serializing_if = "Option::is_none")]
     pub last_appointment_id: Option<i64>,
     /// ID of the job for which this job is a recall
@@ -3074,33 +2810,21 @@ pub struct JobResponse {
     #[serde(rename = "jobGeneratedLeadSource", skip_serializing_if = "Option::is_none")]
     pub job_generated_lead_source: Option<JobGeneratedLeadSource>,
     /// Whether the job is a no-charge job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// Whether notifications will be sent to customers
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "notificationsEnabled", skip_serializing_if = "Option::is_none")]
     pub notifications_enabled: Option<bool>,
     /// Date/time (in UTC) when the job was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user who created the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) when job was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Tags on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// ID of the Call that resulted in this job
@@ -3116,13 +2840,9 @@ pub struct JobResponse {
     #[serde(rename = "soldById", skip_serializing_if = "Option::is_none")]
     pub sold_by_id: Option<i64>,
     /// Customer PO
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerPo", skip_serializing_if = "Option::is_none")]
     pub customer_po: Option<String>,
     /// ID of the invoice associated with this job.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of the Membership associated with this job.
@@ -3135,13 +2855,9 @@ pub struct JobResponse {
     #[serde(rename = "createdFromEstimateId", skip_serializing_if = "Option::is_none")]
     pub created_from_estimate_id: Option<i64>,
     /// IDs of estimates that are related to this job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateIds", skip_serializing_if = "Option::is_none")]
     pub estimate_ids: Option<Vec<i64>>,
     /// IDs of equipment items attached to this job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
     pub equipment_ids: Option<Vec<i64>>,
     /// Indicates whether Dispatch Pro is enabled for this job
@@ -3151,14 +2867,10 @@ pub struct JobResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Custom fields on the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this job,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Summary of work completed on the job. Private preview: available for specific accounts only.
@@ -3304,59 +3016,41 @@ impl rt::QueryValue for JobStatus {
     }
 }
 /// Schema `Jpm.V2.JobTypeResponse`.
+///
+/// The document marks `id`, `name`, `business_unit_ids`, `skills`, `tag_type_ids`, `priority`, `duration`, `class`, `summary`, `no_charge`, `invoice_signatures_required`, `modified_on`, `created_on`, `external_data`, `active`, `is_smart_dispatched`, `default_estimate_sold_action`, `custom_field_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTypeResponse {
     /// ID of the job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Business Unit Ids associated with job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// List of skills required to complete this job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<String>>,
     /// Tags here will automatically be applied to jobs booked
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Level of urgency for this type of job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// Avg length of time for this job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// A job is considered as converted if subtotal meets or exceeds this threshold
     #[serde(rename = "soldThreshold", skip_serializing_if = "Option::is_none")]
     pub sold_threshold: Option<rt::Decimal>,
     /// Let’s you group other job types by class
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
     /// Text that is automatically added to job summary when booked
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// When true, all jobs are considered no charge
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "noCharge", skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
     /// When true enforce recurring service event
@@ -3366,50 +3060,34 @@ pub struct JobTypeResponse {
     )]
     pub enforce_recurring_service_event_selection: Option<bool>,
     /// When true signature is required
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "invoiceSignaturesRequired",
         skip_serializing_if = "Option::is_none"
     )]
     pub invoice_signatures_required: Option<bool>,
     /// Date/time (in UTC) when job type was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when job type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// List of external data attached to this job type,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// When true, job type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When true, job type is enabled for dispatch pro
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isSmartDispatched", skip_serializing_if = "Option::is_none")]
     pub is_smart_dispatched: Option<bool>,
     /// Default action when an estimate is sold for this job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "defaultEstimateSoldAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_estimate_sold_action: Option<String>,
     /// Custom field type IDs assigned to this job type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFieldTypeIds", skip_serializing_if = "Option::is_none")]
     pub custom_field_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3608,9 +3286,10 @@ impl rt::QueryValue for JpmJobSchedulingTool {
     }
 }
 /// Schema `Jpm.BudgetCodes.ListSegmentsResponse`.
+///
+/// The document marks `data` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListSegmentsResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SegmentModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3642,9 +3321,10 @@ impl<'de> serde::Deserialize<'de> for ListSegmentsResponse {
     }
 }
 /// Schema `Jpm.BudgetCodes.MatchBudgetCodesResponse`.
+///
+/// The document marks `matches` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MatchBudgetCodesResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<BudgetCodeMatchResult>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3676,31 +3356,23 @@ impl<'de> serde::Deserialize<'de> for MatchBudgetCodesResponse {
     }
 }
 /// Schema `Jpm.V2.NoteResponse`.
+///
+/// The document marks `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoteResponse {
     /// Text content of a note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Whether the note is pinned to the top
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isPinned", skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
     /// ID of user who created this note
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date/time (in UTC) the note was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) the note was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3759,16 +3431,14 @@ impl ProjectNoteCreateRequest {
     }
 }
 /// Schema `Jpm.V2.ProjectResponse`.
+///
+/// The document marks `id`, `number`, `customer_id`, `location_id`, `project_manager_ids`, `business_unit_ids`, `created_on`, `custom_fields`, `external_data`, `job_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectResponse {
     /// ID of the project
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Project number
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Project name
@@ -3790,26 +3460,18 @@ pub struct ProjectResponse {
     #[serde(rename = "subStatusId", skip_serializing_if = "Option::is_none")]
     pub sub_status_id: Option<i64>,
     /// ID of the project's customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ID of the project's location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// ID of the project's type
     #[serde(rename = "projectTypeId", skip_serializing_if = "Option::is_none")]
     pub project_type_id: Option<i64>,
     /// IDs of project managers for the project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectManagerIds", skip_serializing_if = "Option::is_none")]
     pub project_manager_ids: Option<Vec<i64>>,
     /// IDs of business units for the project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Start date of the project
@@ -3825,24 +3487,16 @@ pub struct ProjectResponse {
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the project was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Custom fields on the project
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
     /// List of external data attached to this project,
     /// that corresponds to the application guid provided in the request.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// List of jobs associated with this project.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobIds", skip_serializing_if = "Option::is_none")]
     pub job_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3894,26 +3548,20 @@ impl<'de> serde::Deserialize<'de> for ProjectResponse {
     }
 }
 /// Schema `Jpm.V2.ProjectStatusResponse`.
+///
+/// The document marks `id`, `name`, `order`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectStatusResponse {
     /// ID of the project status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the project status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Order of the project status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Date/time (in UTC) when project status was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3948,36 +3596,26 @@ impl<'de> serde::Deserialize<'de> for ProjectStatusResponse {
     }
 }
 /// Schema `Jpm.V2.ProjectSubStatusResponse`.
+///
+/// The document marks `id`, `name`, `status_id`, `order`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectSubStatusResponse {
     /// ID of the project sub status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the project sub status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Id of the parent status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "statusId", skip_serializing_if = "Option::is_none")]
     pub status_id: Option<i64>,
     /// Order of the project status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Date/time (in UTC) when project sub status was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When true, project sub status is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4016,21 +3654,17 @@ impl<'de> serde::Deserialize<'de> for ProjectSubStatusResponse {
 /// Represents a project type.
 ///
 /// Schema `Jpm.V2.ProjectTypeResponse`.
+///
+/// The document marks `id`, `name`, `description` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProjectTypeResponse {
     /// The unique identifier of the project type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the project type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The description of the project type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the user who created this project type.
@@ -4147,25 +3781,22 @@ impl rt::QueryValue for SegmentItemCostCategory {
     }
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemModel`.
+///
+/// The document marks `id`, `code`, `description`, `path`, `is_active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SegmentItemModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[serde(rename = "costCategory", skip_serializing_if = "Option::is_none")]
     pub cost_category: Option<SegmentItemCostCategory>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4203,24 +3834,20 @@ impl<'de> serde::Deserialize<'de> for SegmentItemModel {
     }
 }
 /// Schema `Jpm.BudgetCodes.SegmentModel`.
+///
+/// The document marks `id`, `name`, `type`, `structure`, `is_active`, `is_required` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SegmentModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<SegmentType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub structure: Option<SegmentStructure>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isRequired", skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value

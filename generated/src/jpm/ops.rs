@@ -206,6 +206,7 @@ impl AppointmentsAdd {
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -244,6 +245,7 @@ impl AppointmentsConfirm {
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -284,6 +286,7 @@ impl AppointmentsDelete {
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -324,6 +327,7 @@ impl AppointmentsGet {
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -382,6 +386,7 @@ impl AppointmentsGetList {
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -606,6 +611,7 @@ impl AppointmentsHold {
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -647,6 +653,7 @@ impl AppointmentsRemoveConfirmation {
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -687,6 +694,7 @@ impl AppointmentsRemoveHold {
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -728,6 +736,7 @@ impl AppointmentsReschedule {
         path: "/tenant/{tenant}/appointments/{id}/reschedule",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -770,6 +779,7 @@ impl AppointmentsSetSummary {
         path: "/tenant/{tenant}/appointments/{id}/summaries",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -812,6 +822,7 @@ impl AppointmentsUpdateSpecialInstructions {
         path: "/tenant/{tenant}/appointments/{id}/special-instructions",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1078,6 +1089,7 @@ impl BudgetCodesCreateBudgetCode {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1119,6 +1131,7 @@ impl BudgetCodesCreateBudgetCodePartial {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1159,6 +1172,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1200,6 +1214,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1247,6 +1262,7 @@ impl BudgetCodesListCompanyBudgetCodes {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `budgetCodeIds`.
     pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
@@ -1354,6 +1370,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1449,6 +1466,7 @@ impl BudgetCodesListCompanySegmentItems {
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1541,6 +1559,7 @@ impl BudgetCodesListCompanySegments {
         path: "/tenant/{tenant}/work-breakdown-structure/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1605,6 +1624,7 @@ impl BudgetCodesListProjectBudgetCodes {
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `budgetCodeIds`.
     pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
@@ -1713,6 +1733,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1810,6 +1831,7 @@ impl BudgetCodesListProjectSegmentItems {
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1904,6 +1926,7 @@ impl BudgetCodesListProjectSegments {
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -1962,6 +1985,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2004,6 +2028,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2152,6 +2177,7 @@ impl ExportAppointments {
         path: "/tenant/{tenant}/export/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// What kind of items should be returned (all items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -2253,6 +2279,7 @@ impl ExportJobCancelReasons {
         path: "/tenant/{tenant}/export/job-canceled-logs",
         scopes: Some(&["tn.jpm.jobcanceledlogs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2349,6 +2376,7 @@ impl ExportJobHistory {
         path: "/tenant/{tenant}/export/job-history",
         scopes: Some(&["tn.jpm.jobhistory:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2441,6 +2469,7 @@ impl ExportJobNotes {
         path: "/tenant/{tenant}/export/job-notes",
         scopes: Some(&["tn.jpm.jobnotes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2533,6 +2562,7 @@ impl ExportJobs {
         path: "/tenant/{tenant}/export/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2622,6 +2652,7 @@ impl ExportProjectNotes {
         path: "/tenant/{tenant}/export/project-notes",
         scopes: Some(&["tn.jpm.projectnotes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2714,6 +2745,7 @@ impl ExportProjects {
         path: "/tenant/{tenant}/export/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2846,6 +2878,7 @@ impl JobCancelReasonsGetList {
         path: "/tenant/{tenant}/job-cancel-reasons",
         scopes: Some(&["tn.jpm.jobcancelreasons:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3070,6 +3103,7 @@ impl JobEquipmentAttach {
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3112,6 +3146,7 @@ impl JobEquipmentDetach {
         path: "/tenant/{tenant}/jobs/{id}/equipment/{equipmentId}",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3153,6 +3188,7 @@ impl JobEquipmentDetachBulk {
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3194,6 +3230,7 @@ impl JobEquipmentGet {
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3275,6 +3312,7 @@ impl JobHoldReasonsGet {
         path: "/tenant/{tenant}/job-hold-reasons",
         scopes: Some(&["tn.jpm.jobholdreasons:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3505,6 +3543,7 @@ impl JobTypesCreate {
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3544,6 +3583,7 @@ impl JobTypesGet {
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -3609,6 +3649,7 @@ impl JobTypesGetList {
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by job type name
     ///
@@ -3804,6 +3845,7 @@ impl JobTypesUpdate {
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4084,6 +4126,7 @@ impl JobsCancel {
         path: "/tenant/{tenant}/jobs/{id}/cancel",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4125,6 +4168,7 @@ impl JobsCreate {
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4164,6 +4208,7 @@ impl JobsCreateNote {
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4206,6 +4251,7 @@ impl JobsGet {
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -4256,6 +4302,7 @@ impl JobsGetBookedLog {
         path: "/tenant/{tenant}/jobs/{id}/booked-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4296,6 +4343,7 @@ impl JobsGetCancelReasons {
         path: "/tenant/{tenant}/jobs/cancel-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4343,6 +4391,7 @@ impl JobsGetCustomFieldTypes {
         path: "/tenant/{tenant}/jobs/custom-fields",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4478,6 +4527,7 @@ impl JobsGetHistory {
         path: "/tenant/{tenant}/jobs/{id}/history",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4518,6 +4568,7 @@ impl JobsGetHoldReasons {
         path: "/tenant/{tenant}/jobs/hold-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -4561,6 +4612,7 @@ impl JobsGetJobCanceledLogs {
         path: "/tenant/{tenant}/jobs/{id}/canceled-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -4695,6 +4747,7 @@ impl JobsGetList {
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5080,6 +5133,7 @@ impl JobsGetNotes {
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -5170,6 +5224,7 @@ impl JobsRemoveCancellation {
         path: "/tenant/{tenant}/jobs/{id}/remove-cancellation",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5211,6 +5266,7 @@ impl JobsUpdate {
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5298,6 +5354,7 @@ impl ProjectStatusesGet {
         path: "/tenant/{tenant}/project-statuses/{id}",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5347,6 +5404,7 @@ impl ProjectStatusesGetList {
         path: "/tenant/{tenant}/project-statuses",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by project status name
     ///
@@ -5550,6 +5608,7 @@ impl ProjectSubStatusesGet {
         path: "/tenant/{tenant}/project-substatuses/{id}",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5601,6 +5660,7 @@ impl ProjectSubStatusesGetList {
         path: "/tenant/{tenant}/project-substatuses",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Filters by project sub status name
     ///
@@ -5812,6 +5872,7 @@ impl ProjectTypesGet {
         path: "/tenant/{tenant}/project-types/{id}",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -5854,6 +5915,7 @@ impl ProjectTypesGetList {
         path: "/tenant/{tenant}/project-types",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6114,6 +6176,7 @@ impl ProjectsAttachJob {
         path: "/tenant/{tenant}/projects/{id}/attach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6154,6 +6217,7 @@ impl ProjectsCreate {
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6193,6 +6257,7 @@ impl ProjectsCreateNote {
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6234,6 +6299,7 @@ impl ProjectsDetachJob {
         path: "/tenant/{tenant}/projects/detach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -6275,6 +6341,7 @@ impl ProjectsGet {
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If this guid is provided, external data corresponding to
     /// this application guid will be returned.
@@ -6332,6 +6399,7 @@ impl ProjectsGetCustomFieldTypes {
         path: "/tenant/{tenant}/projects/custom-fields",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6494,6 +6562,7 @@ impl ProjectsGetList {
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -6795,6 +6864,7 @@ impl ProjectsGetNotes {
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -6886,6 +6956,7 @@ impl ProjectsUpdate {
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -17,24 +17,20 @@ impl CampaignCategoryCreateRequest {
     }
 }
 /// Schema `Marketing.V2.CampaignCategoryResponse`.
+///
+/// The document marks `id`, `name`, `active`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCategoryResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CampaignCategoryType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -143,21 +139,18 @@ impl CampaignCategoryUpdateRequest {
     }
 }
 /// Schema `Marketing.V2.CampaignCostResponse`.
+///
+/// The document marks `id`, `year`, `month`, `daily_cost`, `campaign_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCostResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dailyCost", skip_serializing_if = "Option::is_none")]
     pub daily_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -193,12 +186,12 @@ impl<'de> serde::Deserialize<'de> for CampaignCostResponse {
     }
 }
 /// Schema `Marketing.V2.CampaignCostsSummaryItem`.
+///
+/// The document marks `campaign_id`, `campaign_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCostsSummaryItem {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
@@ -234,9 +227,10 @@ impl<'de> serde::Deserialize<'de> for CampaignCostsSummaryItem {
     }
 }
 /// Schema `Marketing.V2.CampaignCostsSummaryResponse`.
+///
+/// The document marks `items` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCostsSummaryResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CampaignCostsSummaryItem>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -268,21 +262,18 @@ impl<'de> serde::Deserialize<'de> for CampaignCostsSummaryResponse {
     }
 }
 /// Schema `Marketing.V2.CampaignResponse`.
+///
+/// The document marks `id`, `name`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "isDefaultCampaign", skip_serializing_if = "Option::is_none")]
@@ -342,15 +333,14 @@ impl<'de> serde::Deserialize<'de> for CampaignResponse {
     }
 }
 /// Schema `Marketing.V2.CampaignResponseCategory`.
+///
+/// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignResponseCategory {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -98,6 +98,7 @@ impl CampaignCategoriesCreate {
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -136,6 +137,7 @@ impl CampaignCategoriesGet {
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -183,6 +185,7 @@ impl CampaignCategoriesGetList {
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -323,6 +326,7 @@ impl CampaignCategoriesUpdate {
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -389,6 +393,7 @@ impl CampaignCostSummaryGet {
         path: "/tenant/{tenant}/campaign-cost-summary",
         scopes: Some(&["tn.mrk.campaigncostsummary:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -507,6 +512,7 @@ impl CampaignCostsCreate {
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -545,6 +551,7 @@ impl CampaignCostsGet {
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -591,6 +598,7 @@ impl CampaignCostsGetList {
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -719,6 +727,7 @@ impl CampaignCostsUpdate {
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -855,6 +864,7 @@ impl CampaignsCreate {
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -893,6 +903,7 @@ impl CampaignsGet {
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -939,6 +950,7 @@ impl CampaignsGetCosts {
         path: "/tenant/{tenant}/campaigns/{id}/costs",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1068,6 +1080,7 @@ impl CampaignsGetList {
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1233,6 +1246,7 @@ impl CampaignsUpdate {
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1299,6 +1313,7 @@ impl EmailChannelCostGet {
         path: "/tenant/{tenant}/email-channel-cost",
         scopes: Some(&["tn.mrk.emailchannelcost:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -5,12 +5,12 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Marketing.Ads.Contracts.Performance.AdGroup`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdGroup {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,35 +46,28 @@ impl<'de> serde::Deserialize<'de> for AdGroup {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Attribution`.
+///
+/// The document marks `utm_source`, `utm_medium`, `utm_campaign`, `landing_page_url`, `referrer_url`, `click_id`, `gbraid`, `wbraid`, `original_campaign`, `ad_group_id`, `ad_group_name`, `keyword_id`, `keyword_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Attribution {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "utmMedium", skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "utmCampaign", skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "landingPageUrl", skip_serializing_if = "Option::is_none")]
     pub landing_page_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "referrerUrl", skip_serializing_if = "Option::is_none")]
     pub referrer_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "clickId", skip_serializing_if = "Option::is_none")]
     pub click_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gbraid: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wbraid: Option<String>,
     #[serde(rename = "stCampaignId", skip_serializing_if = "Option::is_none")]
     pub st_campaign_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "originalCampaign", skip_serializing_if = "Option::is_none")]
     pub original_campaign: Option<String>,
     #[serde(
@@ -86,16 +79,12 @@ pub struct Attribution {
     pub attribution_overwrite_id: Option<i64>,
     #[serde(rename = "overwrittenBookingJobId", skip_serializing_if = "Option::is_none")]
     pub overwritten_booking_job_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "adGroupId", skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "adGroupName", skip_serializing_if = "Option::is_none")]
     pub ad_group_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "keywordId", skip_serializing_if = "Option::is_none")]
     pub keyword_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "keywordName", skip_serializing_if = "Option::is_none")]
     pub keyword_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -180,26 +169,22 @@ impl<'de> serde::Deserialize<'de> for Booking {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Call`.
+///
+/// The document marks `duration`, `type`, `source`, `caller_number`, `tracking_number`, `excused_reason` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Call {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "callerNumber", skip_serializing_if = "Option::is_none")]
     pub caller_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "trackingNumber", skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "excusedReason", skip_serializing_if = "Option::is_none")]
     pub excused_reason: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -237,22 +222,20 @@ impl<'de> serde::Deserialize<'de> for Call {
     }
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Campaign`.
+///
+/// The document marks `name`, `category`, `launch_date`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "launchDate", skip_serializing_if = "Option::is_none")]
     pub launch_date: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -289,21 +272,18 @@ impl<'de> serde::Deserialize<'de> for Campaign {
     }
 }
 /// Schema `Marketing.Ads.Client.CapacityAwarenessWarning`.
+///
+/// The document marks `campaign_name`, `warning_type`, `business_units`, `lookahead_window`, `threshold_value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityAwarenessWarning {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "warningType", skip_serializing_if = "Option::is_none")]
     pub warning_type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<String>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lookaheadWindow", skip_serializing_if = "Option::is_none")]
     pub lookahead_window: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "thresholdValue", skip_serializing_if = "Option::is_none")]
     pub threshold_value: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -339,18 +319,16 @@ impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarning {
     }
 }
 /// Schema `Marketing.Ads.Contracts.CapacityAwarenessWarningQueryResult`.
+///
+/// The document marks `tenant_id`, `tenant_name`, `total_count`, `data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CapacityAwarenessWarningQueryResult {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tenantName", skip_serializing_if = "Option::is_none")]
     pub tenant_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CapacityAwarenessWarning>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -462,11 +440,12 @@ impl CreateWebLeadFormAttributionRequest {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Customer`.
+///
+/// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Customer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -499,25 +478,22 @@ impl<'de> serde::Deserialize<'de> for Customer {
     }
 }
 /// Schema `Marketing.Ads.Contracts.Performance.DigitalStats`.
+///
+/// The document marks `impressions`, `clicks`, `average_cpc`, `conversions`, `cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DigitalStats {
     #[serde(rename = "impressionShare", skip_serializing_if = "Option::is_none")]
     pub impression_share: Option<f64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impressions: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clicks: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "averageCPC", skip_serializing_if = "Option::is_none")]
     pub average_cpc: Option<f64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversions: Option<i64>,
     #[serde(rename = "allConversions", skip_serializing_if = "Option::is_none")]
     pub all_conversions: Option<f64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     #[serde(rename = "clickRate", skip_serializing_if = "Option::is_none")]
@@ -656,30 +632,24 @@ impl ExternalCallData {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.GetAttributedLeadsResponse`.
+///
+/// The document marks `date_time`, `lead_type`, `attribution`, `job`, `customer`, `call`, `lead_form`, `booking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAttributedLeadsResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dateTime", skip_serializing_if = "Option::is_none")]
     pub date_time: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadType", skip_serializing_if = "Option::is_none")]
     pub lead_type: Option<LeadTypeInt32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<Job>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<Call>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadForm", skip_serializing_if = "Option::is_none")]
     pub lead_form: Option<LeadForm>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub booking: Option<Booking>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -718,21 +688,18 @@ impl<'de> serde::Deserialize<'de> for GetAttributedLeadsResponse {
     }
 }
 /// Schema `Marketing.Ads.Contracts.Performance.GetPerformanceResponse`.
+///
+/// The document marks `campaign`, `ad_group`, `keyword`, `digital_stats`, `lead_stats` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetPerformanceResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Campaign>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "adGroup", skip_serializing_if = "Option::is_none")]
     pub ad_group: Option<AdGroup>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<Keyword>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "digitalStats", skip_serializing_if = "Option::is_none")]
     pub digital_stats: Option<DigitalStats>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadStats", skip_serializing_if = "Option::is_none")]
     pub lead_stats: Option<LeadStats>,
     #[serde(rename = "returnOnInvestment", skip_serializing_if = "Option::is_none")]
@@ -771,11 +738,12 @@ impl<'de> serde::Deserialize<'de> for GetPerformanceResponse {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Job`.
+///
+/// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -808,12 +776,12 @@ impl<'de> serde::Deserialize<'de> for Job {
     }
 }
 /// Schema `Marketing.Ads.Contracts.Performance.Keyword`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Keyword {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -849,14 +817,14 @@ impl<'de> serde::Deserialize<'de> for Keyword {
     }
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.LeadForm`.
+///
+/// The document marks `lead_status`, `notes` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadForm {
     #[serde(rename = "leadNumber", skip_serializing_if = "Option::is_none")]
     pub lead_number: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadStatus", skip_serializing_if = "Option::is_none")]
     pub lead_status: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -890,33 +858,26 @@ impl<'de> serde::Deserialize<'de> for LeadForm {
     }
 }
 /// Schema `Marketing.Ads.Contracts.Performance.LeadStats`.
+///
+/// The document marks `leads`, `lead_calls`, `online_booking`, `manual_booking`, `booked_jobs`, `ran_jobs`, `sold_jobs`, `revenue`, `potential_revenue` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadStats {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leads: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadCalls", skip_serializing_if = "Option::is_none")]
     pub lead_calls: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "onlineBooking", skip_serializing_if = "Option::is_none")]
     pub online_booking: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "manualBooking", skip_serializing_if = "Option::is_none")]
     pub manual_booking: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "bookedJobs", skip_serializing_if = "Option::is_none")]
     pub booked_jobs: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "ranJobs", skip_serializing_if = "Option::is_none")]
     pub ran_jobs: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldJobs", skip_serializing_if = "Option::is_none")]
     pub sold_jobs: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revenue: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "potentialRevenue", skip_serializing_if = "Option::is_none")]
     pub potential_revenue: Option<rt::Decimal>,
     #[serde(rename = "bookingRate", skip_serializing_if = "Option::is_none")]

@@ -61,6 +61,7 @@ impl AttributedLeadsGet {
         path: "/tenant/{tenant}/attributed-leads",
         scopes: Some(&["tn.mads.attributedleads:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Gets or sets the type of lead for filtering purposes. Possible values are:
     /// LeadType.Call
@@ -198,6 +199,7 @@ impl CapacityAwarenessWarningGet {
         path: "/tenant/{tenant}/capacity-warnings",
         scopes: Some(&["tn.mads.capacitywarnings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -267,6 +269,7 @@ impl ExternalCallAttributionsCreate {
         path: "/tenant/{tenant}/external-call-attributions",
         scopes: Some(&["tn.mads.externalcallattributions:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -348,6 +351,7 @@ impl PerformanceGet {
         path: "/tenant/{tenant}/performance",
         scopes: Some(&["tn.mads.performance:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -475,6 +479,7 @@ impl ScheduledJobAttributionsCreate {
         path: "/tenant/{tenant}/job-attributions",
         scopes: Some(&["tn.mads.jobattributions:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -541,6 +546,7 @@ impl WebBookingAttributionsCreate {
         path: "/tenant/{tenant}/web-booking-attributions",
         scopes: Some(&["tn.mads.webbookingattributions:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -610,6 +616,7 @@ impl WebLeadFormAttributionsCreate {
         path: "/tenant/{tenant}/web-lead-form-attributions",
         scopes: Some(&["tn.mads.webleadformattributions:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

@@ -93,6 +93,7 @@ impl ReviewsReviews {
         path: "/tenant/{tenant}/reviews",
         scopes: Some(&["tn.mrep.reviews:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {

@@ -64,16 +64,14 @@ impl rt::QueryValue for CustomFieldDataType {
     }
 }
 /// Schema `Memberships.V2.CustomFieldResponse`.
+///
+/// The document marks `type_id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Custom field type id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
@@ -110,34 +108,26 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
     }
 }
 /// Schema `Memberships.V2.CustomFieldTypeResponse`.
+///
+/// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the custom field.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicates the data type of the custom field.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<CustomFieldDataType>,
     /// Indicates the dropdown options if the custom field is a dropdown data type.
     #[serde(rename = "dataTypeOptions", skip_serializing_if = "Option::is_none")]
     pub data_type_options: Option<Vec<String>>,
     /// The date the custom field was created in UTC date / time.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date the custom field was modified in UTC date / time.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -174,29 +164,23 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
     }
 }
 /// Schema `Memberships.V2.CustomerMembershipResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `follow_up_on`, `billing_frequency`, `status`, `follow_up_status`, `active`, `initial_deferred_revenue`, `business_unit_id`, `customer_id`, `membership_type_id`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerMembershipResponse {
     /// Customer membership ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When customer membership was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "followUpOn", skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
@@ -212,31 +196,21 @@ pub struct CustomerMembershipResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// How often the customer membership is billed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Renewal billing frequency
     #[serde(rename = "renewalBillingFrequency", skip_serializing_if = "Option::is_none")]
     pub renewal_billing_frequency: Option<MembershipRecurrenceType>,
     /// Current status of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MembershipStatus>,
     /// Follow-up status of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "followUpStatus", skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Initial deferred revenue
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "initialDeferredRevenue", skip_serializing_if = "Option::is_none")]
     pub initial_deferred_revenue: Option<rt::Decimal>,
     /// Duration of customer membership in months
@@ -246,18 +220,12 @@ pub struct CustomerMembershipResponse {
     #[serde(rename = "renewalDuration", skip_serializing_if = "Option::is_none")]
     pub renewal_duration: Option<i32>,
     /// Business unit ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
@@ -312,8 +280,6 @@ pub struct CustomerMembershipResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -389,29 +355,23 @@ impl<'de> serde::Deserialize<'de> for CustomerMembershipResponse {
     }
 }
 /// Schema `Memberships.V2.CustomerMembershipStatusChangeItemResponse`.
+///
+/// The document marks `id`, `old_status`, `new_status`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerMembershipStatusChangeItemResponse {
     /// ID of the status change record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "oldStatus", skip_serializing_if = "Option::is_none")]
     pub old_status: Option<MembershipStatus>,
     /// New status value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<MembershipStatus>,
     /// Optional note attached to this status change
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// When this status change record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
@@ -683,29 +643,23 @@ impl rt::QueryValue for DiscountMode {
     }
 }
 /// Schema `Memberships.V2.ExportCustomerMembershipResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `follow_up_on`, `billing_frequency`, `status`, `follow_up_status`, `active`, `initial_deferred_revenue`, `business_unit_id`, `customer_id`, `membership_type_id`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerMembershipResponse {
     /// Customer membership ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When customer membership was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When customer membership was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Follow up on date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "followUpOn", skip_serializing_if = "Option::is_none")]
     pub follow_up_on: Option<rt::DateTime>,
     /// When customer membership was or will be cancelled
@@ -721,31 +675,21 @@ pub struct ExportCustomerMembershipResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
     /// How often the customer membership is billed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Renewal billing frequency
     #[serde(rename = "renewalBillingFrequency", skip_serializing_if = "Option::is_none")]
     pub renewal_billing_frequency: Option<MembershipRecurrenceType>,
     /// Current status of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MembershipStatus>,
     /// Follow-up status of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "followUpStatus", skip_serializing_if = "Option::is_none")]
     pub follow_up_status: Option<OpportunityStatus>,
     /// Whether customer membership is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Initial deferred revenue
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "initialDeferredRevenue", skip_serializing_if = "Option::is_none")]
     pub initial_deferred_revenue: Option<rt::Decimal>,
     /// Duration of customer membership in months
@@ -755,18 +699,12 @@ pub struct ExportCustomerMembershipResponse {
     #[serde(rename = "renewalDuration", skip_serializing_if = "Option::is_none")]
     pub renewal_duration: Option<i32>,
     /// Business unit ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer ID of membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// The membership type ID of the customer membership
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// ID of the user that activated this membership
@@ -821,8 +759,6 @@ pub struct ExportCustomerMembershipResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of custom fields
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -898,37 +834,29 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipResponse {
     }
 }
 /// Schema `Memberships.V2.ExportCustomerMembershipStatusChangesResponse`.
+///
+/// The document marks `id`, `old_status`, `new_status`, `created_on`, `membership_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCustomerMembershipStatusChangesResponse {
     /// ID of the status change record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "oldStatus", skip_serializing_if = "Option::is_none")]
     pub old_status: Option<MembershipStatus>,
     /// New status value
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<MembershipStatus>,
     /// Optional note attached to this status change
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// When this status change record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// ID of the membership that this status change record is associated with
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -966,50 +894,38 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipStatusChangesRespo
     }
 }
 /// Schema `Memberships.V2.ExportInvoiceTemplateResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `active`, `total`, `is_settings_template`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportInvoiceTemplateResponse {
     /// Invoice template ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Invoice template name (used only for shared invoice templates)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Invoice template creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Invoice template total
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// Whether invoice template is shared (i.e. visible on the Settings page)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isSettingsTemplate", skip_serializing_if = "Option::is_none")]
     pub is_settings_template: Option<bool>,
     /// Import ID
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// A list of invoice template items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1050,16 +966,14 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceTemplateResponse {
     }
 }
 /// Schema `Memberships.V2.ExportLocationRecurringServiceEventResponse`.
+///
+/// The document marks `id`, `location_recurring_service_id`, `status`, `date`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationRecurringServiceEventResponse {
     /// Recurring service event ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "locationRecurringServiceId",
         skip_serializing_if = "Option::is_none"
@@ -1078,18 +992,12 @@ pub struct ExportLocationRecurringServiceEventResponse {
     #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OpportunityStatus>,
     /// Event date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Event creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
@@ -1100,13 +1008,9 @@ pub struct ExportLocationRecurringServiceEventResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether this event still exists, or was deleted already.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1153,34 +1057,26 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceEventRespons
     }
 }
 /// Schema `Memberships.V2.ExportLocationRecurringServiceResponse`.
+///
+/// The document marks `id`, `name`, `active`, `created_on`, `modified_on`, `location_id`, `recurring_service_type_id`, `duration_type`, `duration_length`, `first_visit_complete`, `allocation`, `priority`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `recurrence_days_of_week`, `recurrence_week`, `recurrence_days_of_month`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportLocationRecurringServiceResponse {
     /// Recurring service ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether recurring service is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When recurring service was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
@@ -1190,23 +1086,15 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// The recurrence duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
@@ -1228,16 +1116,12 @@ pub struct ExportLocationRecurringServiceResponse {
     )]
     pub invoice_template_for_following_years_id: Option<i64>,
     /// Whether first visit is complete
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "firstVisitComplete", skip_serializing_if = "Option::is_none")]
     pub first_visit_complete: Option<bool>,
     /// ID of the invoice item that is the sale task of this membership
     #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// Recurring service allocation
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
@@ -1250,39 +1134,27 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
     #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// A list specifying which days of the week this recurring service recurs when
     /// RecurrenceType is Weekly
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceDaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_week: Option<Vec<WeekDay>>,
     /// Enum value corresponding to which week of the month this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
@@ -1291,8 +1163,6 @@ pub struct ExportLocationRecurringServiceResponse {
     pub recurrence_day_of_nth_week: Option<WeekDay>,
     /// A list of days of the month on which this recurring service recurs when
     /// RecurrenceType is Monthly.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceDaysOfMonth", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
@@ -1306,8 +1176,6 @@ pub struct ExportLocationRecurringServiceResponse {
     #[serde(rename = "preferredTechnicianIds", skip_serializing_if = "Option::is_none")]
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1380,24 +1248,20 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceResponse {
     }
 }
 /// Schema `Memberships.V2.ExportMembershipTypeResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `discount`, `name`, `active`, `discount_mode`, `location_target`, `revenue_recognition_mode`, `auto_calculate_invoice_templates`, `use_membership_pricing_table`, `show_membership_savings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportMembershipTypeResponse {
     /// Membership type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When membership type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
@@ -1407,8 +1271,6 @@ pub struct ExportMembershipTypeResponse {
     #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Membership type discount percentage (0 to 100). This is relevant only when the DiscountMode is \`Basic\`.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Membership type duration billing options.
@@ -1431,52 +1293,36 @@ pub struct ExportMembershipTypeResponse {
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Membership type name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Membership discount mode
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "discountMode", skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationTarget", skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// Whether invoice templates should be auto-calculated
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "autoCalculateInvoiceTemplates",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_calculate_invoice_templates: Option<bool>,
     /// Whether membership pricing table should be used
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "useMembershipPricingTable",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_membership_pricing_table: Option<bool>,
     /// Whether membership savings should be displayed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "showMembershipSavings", skip_serializing_if = "Option::is_none")]
     pub show_membership_savings: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1531,54 +1377,38 @@ impl<'de> serde::Deserialize<'de> for ExportMembershipTypeResponse {
     }
 }
 /// Schema `Memberships.V2.ExportRecurringServiceTypeResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `active`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `duration_type`, `duration_length`, `priority` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportRecurringServiceTypeResponse {
     /// Recurring service type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When recurring service type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// The recurrence duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
@@ -1591,8 +1421,6 @@ pub struct ExportRecurringServiceTypeResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID
@@ -1713,36 +1541,26 @@ impl InvoiceTemplateItemCreateRequest {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `sku_type`, `quantity`, `unit_price`, `is_add_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTemplateItemResponse {
     /// Invoice template item ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Linked SKU ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// The type of linked SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<MembershipsSkuType>,
     /// Quantity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Unit price
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitPrice", skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<rt::Decimal>,
     /// Whether invoice item is add-on
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isAddOn", skip_serializing_if = "Option::is_none")]
     pub is_add_on: Option<bool>,
     /// Import ID
@@ -1847,50 +1665,38 @@ impl InvoiceTemplateItemUpdateRequest {
     }
 }
 /// Schema `Memberships.V2.InvoiceTemplateResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `active`, `total`, `is_settings_template`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InvoiceTemplateResponse {
     /// Invoice template ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Invoice template name (used only for shared invoice templates)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Invoice template creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created invoice template
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Invoice template modification date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether invoice template is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Invoice template total
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
     /// Whether invoice template is shared (i.e. visible on the Settings page)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isSettingsTemplate", skip_serializing_if = "Option::is_none")]
     pub is_settings_template: Option<bool>,
     /// Import ID
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// A list of invoice template items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1951,16 +1757,14 @@ pub struct InvoiceTemplateUpdateRequest {
     pub items: Option<Vec<InvoiceTemplateItemUpdateRequest>>,
 }
 /// Schema `Memberships.V2.LocationRecurringServiceEventResponse`.
+///
+/// The document marks `id`, `location_recurring_service_id`, `status`, `date`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationRecurringServiceEventResponse {
     /// Recurring service event ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "locationRecurringServiceId",
         skip_serializing_if = "Option::is_none"
@@ -1979,18 +1783,12 @@ pub struct LocationRecurringServiceEventResponse {
     #[serde(rename = "membershipName", skip_serializing_if = "Option::is_none")]
     pub membership_name: Option<String>,
     /// Opportunity status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OpportunityStatus>,
     /// Event date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// Event creation date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the job associated with this event
@@ -2001,8 +1799,6 @@ pub struct LocationRecurringServiceEventResponse {
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Event modification date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2048,34 +1844,26 @@ impl<'de> serde::Deserialize<'de> for LocationRecurringServiceEventResponse {
     }
 }
 /// Schema `Memberships.V2.LocationRecurringServiceResponse`.
+///
+/// The document marks `id`, `name`, `active`, `created_on`, `modified_on`, `location_id`, `recurring_service_type_id`, `duration_type`, `duration_length`, `first_visit_complete`, `allocation`, `priority`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `recurrence_days_of_week`, `recurrence_week`, `recurrence_days_of_month`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationRecurringServiceResponse {
     /// Recurring service ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Recurring service name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether recurring service is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When recurring service was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
@@ -2085,23 +1873,15 @@ pub struct LocationRecurringServiceResponse {
     #[serde(rename = "membershipId", skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<i64>,
     /// Location ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Recurring Service Type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// The recurrence duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The duration length for the given duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Beginning date of recurring service
@@ -2123,16 +1903,12 @@ pub struct LocationRecurringServiceResponse {
     )]
     pub invoice_template_for_following_years_id: Option<i64>,
     /// Whether first visit is complete
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "firstVisitComplete", skip_serializing_if = "Option::is_none")]
     pub first_visit_complete: Option<bool>,
     /// ID of the invoice item that is the sale task of this membership
     #[serde(rename = "activatedFromId", skip_serializing_if = "Option::is_none")]
     pub activated_from_id: Option<i64>,
     /// Recurring service allocation
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Business unit ID
@@ -2145,39 +1921,27 @@ pub struct LocationRecurringServiceResponse {
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
     /// Recurring service priority
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Job summary
     #[serde(rename = "jobSummary", skip_serializing_if = "Option::is_none")]
     pub job_summary: Option<String>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly, etc.)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type.
     /// Can be 0 when RecurrenceType is Seasonal.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// A list specifying which days of the week this recurring service recurs when
     /// RecurrenceType is Weekly
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceDaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_week: Option<Vec<WeekDay>>,
     /// Enum value corresponding to which week of the month this recurring service recurs when
     /// RecurrenceType is NthWeekdayOfMonth. Used with RecurrenceDayOfNthWeek.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceWeek", skip_serializing_if = "Option::is_none")]
     pub recurrence_week: Option<WeekOfMonth>,
     /// Enum value corresponding to which day of the week this recurring service recurs when
@@ -2186,8 +1950,6 @@ pub struct LocationRecurringServiceResponse {
     pub recurrence_day_of_nth_week: Option<WeekDay>,
     /// A list of days of the month on which this recurring service recurs when
     /// RecurrenceType is Monthly.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceDaysOfMonth", skip_serializing_if = "Option::is_none")]
     pub recurrence_days_of_month: Option<Vec<i32>>,
     /// Job start time
@@ -2201,8 +1963,6 @@ pub struct LocationRecurringServiceResponse {
     #[serde(rename = "preferredTechnicianIds", skip_serializing_if = "Option::is_none")]
     pub preferred_technician_ids: Option<Vec<i64>>,
     /// A list of tag IDs associated to this recurring service.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2591,16 +2351,14 @@ impl MembershipSaleInvoiceCreateRequest {
     }
 }
 /// Schema `Memberships.V2.MembershipSaleInvoiceCreateResponse`.
+///
+/// The document marks `invoice_id`, `customer_membership_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipSaleInvoiceCreateResponse {
     /// ID of sale invoice created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
     /// ID of customer membership that was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerMembershipId", skip_serializing_if = "Option::is_none")]
     pub customer_membership_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2700,16 +2458,14 @@ impl rt::QueryValue for MembershipStatus {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeDiscountEntry`.
+///
+/// The document marks `target_id`, `discount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDiscountEntry {
     /// ID of the discount's target, which can be either a business unit or pricebook category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
     pub target_id: Option<i64>,
     /// Percentage discount (0 to 100)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2742,26 +2498,20 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountEntry {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeDiscountItemResponse`.
+///
+/// The document marks `target_id`, `discount`, `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDiscountItemResponse {
     /// ID of the discount's target, which can be either a business unit or pricebook category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
     pub target_id: Option<i64>,
     /// Percentage discount (0 to 100)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// ID of the discount item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When discount item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this discount item
@@ -2800,29 +2550,23 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountItemResponse {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingEntry`.
+///
+/// The document marks `billing_frequency`, `sale_price`, `billing_price`, `renewal_price` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDurationBillingEntry {
     /// Duration of the entry
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Billing frequency of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Sale price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "salePrice", skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<rt::Decimal>,
     /// Billing price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingPrice", skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "renewalPrice", skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2858,47 +2602,35 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingEntry {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeDurationBillingItemResponse`.
+///
+/// The document marks `billing_frequency`, `sale_price`, `billing_price`, `renewal_price`, `id`, `active`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeDurationBillingItemResponse {
     /// Duration of the entry
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Billing frequency of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingFrequency", skip_serializing_if = "Option::is_none")]
     pub billing_frequency: Option<MembershipRecurrenceType>,
     /// Sale price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "salePrice", skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<rt::Decimal>,
     /// Billing price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingPrice", skip_serializing_if = "Option::is_none")]
     pub billing_price: Option<rt::Decimal>,
     /// Renewal price of the entry
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "renewalPrice", skip_serializing_if = "Option::is_none")]
     pub renewal_price: Option<rt::Decimal>,
     /// ID of the duration/billing option
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Import ID of the entry
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Whether the duration/billing option is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When duration/billing option was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this duration/billing option
@@ -2942,31 +2674,23 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingItemResponse 
     }
 }
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceEntry`.
+///
+/// The document marks `membership_type_id`, `recurring_service_type_id`, `offset`, `offset_type`, `allocation` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeRecurringServiceEntry {
     /// Membership type ID associated with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// Recurring service type ID associated with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "offsetType", skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3004,44 +2728,32 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceEntry {
     }
 }
 /// Schema `Memberships.V2.MembershipTypeRecurringServiceItemResponse`.
+///
+/// The document marks `membership_type_id`, `recurring_service_type_id`, `offset`, `offset_type`, `allocation`, `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeRecurringServiceItemResponse {
     /// Membership type ID associated with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
     /// Recurring service type ID associated with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurringServiceTypeId", skip_serializing_if = "Option::is_none")]
     pub recurring_service_type_id: Option<i64>,
     /// Number of weeks or months (depending on offset type) between membership start and recurring service start
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
     /// Offset type of the recurring service type associated with this item, can be weeks (0) or months (1)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "offsetType", skip_serializing_if = "Option::is_none")]
     pub offset_type: Option<OffsetType>,
     /// The percentage of deferred revenue allocated to the recurring service item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<rt::Decimal>,
     /// ID of the recurring service item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Import ID
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// When recurring service item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service item
@@ -3086,73 +2798,53 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceItemResponse
     }
 }
 /// Schema `Memberships.V2.MembershipTypeResponse`.
+///
+/// The document marks `name`, `active`, `discount_mode`, `location_target`, `revenue_recognition_mode`, `auto_calculate_invoice_templates`, `use_membership_pricing_table`, `show_membership_savings`, `id`, `created_on`, `modified_on`, `discount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeResponse {
     /// Membership type name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Membership type display name. This is used in the Customer Portal and will be null if not set through the Membership Wizard.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether membership type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Membership discount mode
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "discountMode", skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<DiscountMode>,
     /// Membership location target
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationTarget", skip_serializing_if = "Option::is_none")]
     pub location_target: Option<MembershipLocationTarget>,
     /// Membership revenue recognition mode
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// Whether invoice templates should be auto-calculated
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "autoCalculateInvoiceTemplates",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_calculate_invoice_templates: Option<bool>,
     /// Whether membership pricing table should be used
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "useMembershipPricingTable",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_membership_pricing_table: Option<bool>,
     /// Whether membership savings should be displayed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "showMembershipSavings", skip_serializing_if = "Option::is_none")]
     pub show_membership_savings: Option<bool>,
     /// Membership type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When membership type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this membership type
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When membership type was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Internal import ID label
@@ -3162,8 +2854,6 @@ pub struct MembershipTypeResponse {
     #[serde(rename = "billingTemplateId", skip_serializing_if = "Option::is_none")]
     pub billing_template_id: Option<i64>,
     /// Membership type discount percentage (0 to 100). This is relevant only when the DiscountMode is \`Basic\`.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<rt::Decimal>,
     /// Membership type duration billing options.
@@ -3663,54 +3353,38 @@ impl rt::QueryValue for RecurringServiceAction {
     }
 }
 /// Schema `Memberships.V2.RecurringServiceTypeResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `active`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `duration_type`, `duration_length`, `priority` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecurringServiceTypeResponse {
     /// Recurring service type ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// When recurring service type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this recurring service type
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When recurring service type was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether recurring service type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The recurrence type (e.g. Daily, Weekly, Monthly)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceType", skip_serializing_if = "Option::is_none")]
     pub recurrence_type: Option<ServiceRecurrenceType>,
     /// The recurrence interval for the given recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceInterval", skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
     /// A list of months when the recurring service occurs, if it is a seasonal recurrence type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recurrenceMonths", skip_serializing_if = "Option::is_none")]
     pub recurrence_months: Option<Vec<Month>>,
     /// The recurrence duration type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationType", skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<ServiceRecurrenceDuration>,
     /// The recurrence duration length (number of events)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "durationLength", skip_serializing_if = "Option::is_none")]
     pub duration_length: Option<i32>,
     /// Invoice template ID
@@ -3723,8 +3397,6 @@ pub struct RecurringServiceTypeResponse {
     #[serde(rename = "jobTypeId", skip_serializing_if = "Option::is_none")]
     pub job_type_id: Option<i64>,
     /// Priority
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Campaign ID

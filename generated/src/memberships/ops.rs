@@ -135,6 +135,7 @@ impl CustomerMembershipsCreate {
         path: "/tenant/{tenant}/memberships/sale",
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -177,6 +178,7 @@ impl CustomerMembershipsGet {
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -224,6 +226,7 @@ impl CustomerMembershipsGetCustomFields {
         path: "/tenant/{tenant}/memberships/custom-fields",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -375,6 +378,7 @@ impl CustomerMembershipsGetList {
         path: "/tenant/{tenant}/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -567,6 +571,7 @@ impl CustomerMembershipsGetStatusChanges {
         path: "/tenant/{tenant}/memberships/{id}/status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -617,6 +622,7 @@ impl CustomerMembershipsUpdate {
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -765,6 +771,7 @@ impl ExportInvoiceTemplates {
         path: "/tenant/{tenant}/export/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -864,6 +871,7 @@ impl ExportLocationRecurringServiceEvents {
         path: "/tenant/{tenant}/export/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -967,6 +975,7 @@ impl ExportLocationRecurringServices {
         path: "/tenant/{tenant}/export/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1070,6 +1079,7 @@ impl ExportMembershipStatusChanges {
         path: "/tenant/{tenant}/export/membership-status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1173,6 +1183,7 @@ impl ExportMembershipTypes {
         path: "/tenant/{tenant}/export/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1271,6 +1282,7 @@ impl ExportMemberships {
         path: "/tenant/{tenant}/export/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1371,6 +1383,7 @@ impl ExportRecurringServiceTypes {
         path: "/tenant/{tenant}/export/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1546,6 +1559,7 @@ impl InvoiceTemplatesCreate {
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1584,6 +1598,7 @@ impl InvoiceTemplatesGet {
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1624,6 +1639,7 @@ impl InvoiceTemplatesGetList {
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1667,6 +1683,7 @@ impl InvoiceTemplatesUpdate {
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1797,6 +1814,7 @@ impl LocationRecurringServiceEventsGetList {
         path: "/tenant/{tenant}/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1979,6 +1997,7 @@ impl LocationRecurringServiceEventsMarkComplete {
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-complete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2021,6 +2040,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-incomplete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2128,6 +2148,7 @@ impl LocationRecurringServicesGet {
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2184,6 +2205,7 @@ impl LocationRecurringServicesGetList {
         path: "/tenant/{tenant}/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2366,6 +2388,7 @@ impl LocationRecurringServicesUpdate {
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2502,6 +2525,7 @@ impl MembershipTypesGet {
         path: "/tenant/{tenant}/membership-types/{id}",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2542,6 +2566,7 @@ impl MembershipTypesGetDiscountsList {
         path: "/tenant/{tenant}/membership-types/{id}/discounts",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2590,6 +2615,7 @@ impl MembershipTypesGetDurationBillingList {
         path: "/tenant/{tenant}/membership-types/{id}/duration-billing-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// What kind of items should be returned (only active items will be returned by default)\
     /// Values: \[True, Any, False\]
@@ -2663,6 +2689,7 @@ impl MembershipTypesGetList {
         path: "/tenant/{tenant}/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -2867,6 +2894,7 @@ impl MembershipTypesGetRecurringServiceItems {
         path: "/tenant/{tenant}/membership-types/{id}/recurring-service-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2965,6 +2993,7 @@ impl RecurringServiceTypesGet {
         path: "/tenant/{tenant}/recurring-service-types/{id}",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3019,6 +3048,7 @@ impl RecurringServiceTypesGetList {
         path: "/tenant/{tenant}/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

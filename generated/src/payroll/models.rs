@@ -111,6 +111,8 @@ impl GrossPayItemCreateRequest {
     }
 }
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemExportResponse`.
+///
+/// The document marks `payroll_id`, `date`, `amount`, `gross_pay_item_type`, `job_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GrossPayItemExportResponse {
     /// The gross pay item ID
@@ -126,16 +128,12 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The payroll ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<i64>,
     /// Employee/Technician payroll ID
     #[serde(rename = "employeePayrollId", skip_serializing_if = "Option::is_none")]
     pub employee_payroll_id: Option<String>,
     /// The date (UTC) of the gross pay item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// The activity
@@ -148,8 +146,6 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The amount adjustment
@@ -159,8 +155,6 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "payoutBusinessUnitName", skip_serializing_if = "Option::is_none")]
     pub payout_business_unit_name: Option<String>,
     /// Type of the gross pay item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "grossPayItemType", skip_serializing_if = "Option::is_none")]
     pub gross_pay_item_type: Option<GrossPayItemType>,
     /// The start time (UTC)
@@ -180,8 +174,6 @@ pub struct GrossPayItemExportResponse {
     #[serde(rename = "sourceEntityId", skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The job number
@@ -245,18 +237,12 @@ pub struct GrossPayItemExportResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (on UTC) when the gross pay item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the gross pay item was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether gross pay item is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -332,6 +318,8 @@ impl<'de> serde::Deserialize<'de> for GrossPayItemExportResponse {
     }
 }
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemResponse`.
+///
+/// The document marks `payroll_id`, `date`, `amount`, `gross_pay_item_type`, `job_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GrossPayItemResponse {
     /// The gross pay item ID
@@ -347,16 +335,12 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
     /// The payroll ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "payrollId", skip_serializing_if = "Option::is_none")]
     pub payroll_id: Option<i64>,
     /// Employee/Technician payroll ID
     #[serde(rename = "employeePayrollId", skip_serializing_if = "Option::is_none")]
     pub employee_payroll_id: Option<String>,
     /// The date (UTC) of the gross pay item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<rt::DateTime>,
     /// The activity
@@ -369,8 +353,6 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "activityCode", skip_serializing_if = "Option::is_none")]
     pub activity_code: Option<String>,
     /// The amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The amount adjustment
@@ -380,8 +362,6 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "payoutBusinessUnitName", skip_serializing_if = "Option::is_none")]
     pub payout_business_unit_name: Option<String>,
     /// Type of the gross pay item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "grossPayItemType", skip_serializing_if = "Option::is_none")]
     pub gross_pay_item_type: Option<GrossPayItemType>,
     /// The start time (UTC)
@@ -401,8 +381,6 @@ pub struct GrossPayItemResponse {
     #[serde(rename = "sourceEntityId", skip_serializing_if = "Option::is_none")]
     pub source_entity_id: Option<i64>,
     /// The job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The job number
@@ -466,13 +444,9 @@ pub struct GrossPayItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Date/time (on UTC) when the gross pay item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the gross pay item was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -665,41 +639,29 @@ impl GrossPayItemUpdateRequest {
     }
 }
 /// Schema `Payroll.V2.JobSplits.JobSplitExportResponse`.
+///
+/// The document marks `id`, `job_id`, `technician_id`, `split`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobSplitExportResponse {
     /// The job split ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Technician ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
     /// The job split creation date/time (on UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the job split was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job split is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -737,36 +699,26 @@ impl<'de> serde::Deserialize<'de> for JobSplitExportResponse {
     }
 }
 /// Schema `Payroll.V2.JobSplits.JobSplitResponse`.
+///
+/// The document marks `id`, `job_id`, `technician_id`, `split`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobSplitResponse {
     /// The job split ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Technician ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// The split
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<rt::Decimal>,
     /// The job split creation date/time (on UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the job split was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -803,26 +755,20 @@ impl<'de> serde::Deserialize<'de> for JobSplitResponse {
     }
 }
 /// Schema `Payroll.V2.Timesheets.JobTimesheetExportResponse`.
+///
+/// The document marks `id`, `job_id`, `appointment_id`, `technician_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTimesheetExportResponse {
     /// The timesheet ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
@@ -838,18 +784,12 @@ pub struct JobTimesheetExportResponse {
     #[serde(rename = "doneOn", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -891,26 +831,20 @@ impl<'de> serde::Deserialize<'de> for JobTimesheetExportResponse {
     }
 }
 /// Schema `Payroll.V2.Timesheets.JobTimesheetResponse`.
+///
+/// The document marks `id`, `job_id`, `appointment_id`, `technician_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTimesheetResponse {
     /// The timesheet ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The job ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// The appointment ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<i64>,
     /// The technician ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
     /// the dispatch date/time (in UTC)
@@ -926,18 +860,12 @@ pub struct JobTimesheetResponse {
     #[serde(rename = "doneOn", skip_serializing_if = "Option::is_none")]
     pub done_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether job timesheet is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -979,36 +907,26 @@ impl<'de> serde::Deserialize<'de> for JobTimesheetResponse {
     }
 }
 /// Schema `Payroll.V2.LocationLaborTypes.LocationLaborTypeResponse`.
+///
+/// The document marks `location_id`, `hourly_rate`, `labor_type_name`, `labor_type_code`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationLaborTypeResponse {
     /// Location ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// The hourly rate of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The labor type name of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborTypeName", skip_serializing_if = "Option::is_none")]
     pub labor_type_name: Option<String>,
     /// The labor type code of the location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborTypeCode", skip_serializing_if = "Option::is_none")]
     pub labor_type_code: Option<String>,
     /// The location rate creation date/time (on UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Whether the location rate is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1045,49 +963,35 @@ impl<'de> serde::Deserialize<'de> for LocationLaborTypeResponse {
     }
 }
 /// Schema `Payroll.V2.Timesheets.NonJobTimesheetResponse`.
+///
+/// The document marks `id`, `employee_id`, `employee_type`, `timesheet_code_id`, `started_on`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NonJobTimesheetResponse {
     /// The timesheet ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The employee/technician ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of the employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The timesheet code ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "timesheetCodeId", skip_serializing_if = "Option::is_none")]
     pub timesheet_code_id: Option<i64>,
     /// The start time of the timesheet (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// The end time of the timesheet (in UTC)
     #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// The created date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The modified date/time (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1190,46 +1094,32 @@ impl rt::QueryValue for PaidTimeType {
     }
 }
 /// Schema `Payroll.V2.PayrollActivityCodes.PayrollActivityCodeExportResponse`.
+///
+/// The document marks `id`, `name`, `code`, `earning_category`, `created_on`, `modified_on`, `is_discretionary`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollActivityCodeExportResponse {
     /// ID of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Code of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Earning category of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "earningCategory", skip_serializing_if = "Option::is_none")]
     pub earning_category: Option<PayrollEarningCategory>,
     /// Date/time (on UTC) when the payroll activity code was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll activity code was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDiscretionary", skip_serializing_if = "Option::is_none")]
     pub is_discretionary: Option<bool>,
     /// Indicates whether the payroll activity code is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1268,46 +1158,32 @@ impl<'de> serde::Deserialize<'de> for PayrollActivityCodeExportResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollActivityCodes.PayrollActivityCodeResponse`.
+///
+/// The document marks `id`, `name`, `code`, `earning_category`, `created_on`, `modified_on`, `is_discretionary`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollActivityCodeResponse {
     /// ID of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Code of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Earning category of the payroll activity code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "earningCategory", skip_serializing_if = "Option::is_none")]
     pub earning_category: Option<PayrollEarningCategory>,
     /// Date/time (on UTC) when the payroll activity code was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll activity code was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the earnings code is discretionary (excluded from regular rate of pay calculations)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDiscretionary", skip_serializing_if = "Option::is_none")]
     pub is_discretionary: Option<bool>,
     /// Indicates whether the payroll activity code is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1410,31 +1286,23 @@ impl PayrollAdjustmentCreateRequest {
     }
 }
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentExportResponse`.
+///
+/// The document marks `id`, `employee_type`, `employee_id`, `posted_on`, `amount`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollAdjustmentExportResponse {
     /// ID of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Employee type of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
     /// Amount of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Memo of the payroll adjustment
@@ -1456,23 +1324,15 @@ pub struct PayrollAdjustmentExportResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Type of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PayrollAdjustmentType>,
     /// Date/time (on UTC) when the payroll adjustment was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1518,31 +1378,23 @@ impl<'de> serde::Deserialize<'de> for PayrollAdjustmentExportResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentResponse`.
+///
+/// The document marks `id`, `employee_type`, `employee_id`, `posted_on`, `amount`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollAdjustmentResponse {
     /// ID of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Employee type of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Employee ID of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Posted date/time (UTC) of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "postedOn", skip_serializing_if = "Option::is_none")]
     pub posted_on: Option<rt::DateTime>,
     /// Amount of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// Memo of the payroll adjustment
@@ -1564,23 +1416,15 @@ pub struct PayrollAdjustmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Type of the payroll adjustment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PayrollAdjustmentType>,
     /// Date/time (on UTC) when the payroll adjustment was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1709,11 +1553,11 @@ impl rt::QueryValue for PayrollAdjustmentType {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollCustomFieldResponse`.
+///
+/// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollCustomFieldResponse {
     /// The custom field type ID (definition ID)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// The custom field name (human-readable label)
@@ -1832,36 +1676,26 @@ impl rt::QueryValue for PayrollEarningCategory {
     }
 }
 /// Schema `Payroll.V2.Payrolls.PayrollResponse`.
+///
+/// The document marks `id`, `started_on`, `ended_on`, `employee_id`, `employee_type`, `status`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollResponse {
     /// ID of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Started on date (UTC) of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startedOn", skip_serializing_if = "Option::is_none")]
     pub started_on: Option<rt::DateTime>,
     /// Ended on date (UTC) of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "endedOn", skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<rt::DateTime>,
     /// Employee ID of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Employee type of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Status of the payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PayrollStatus>,
     /// Burden rate of employee
@@ -1871,18 +1705,12 @@ pub struct PayrollResponse {
     #[serde(rename = "managerApprovedOn", skip_serializing_if = "Option::is_none")]
     pub manager_approved_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (on UTC) when the payroll adjustment was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Whether payroll adjustment is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1924,24 +1752,20 @@ impl<'de> serde::Deserialize<'de> for PayrollResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsExportResponse`.
+///
+/// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsExportResponse {
     /// The employee ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
@@ -1951,26 +1775,18 @@ pub struct PayrollSettingsExportResponse {
     #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
     #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
@@ -2016,24 +1832,20 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsExportResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsListResponse`.
+///
+/// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsListResponse {
     /// The employee ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
@@ -2043,26 +1855,18 @@ pub struct PayrollSettingsListResponse {
     #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
     #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
@@ -2108,24 +1912,20 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsListResponse {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsResponse`.
+///
+/// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsResponse {
     /// The employee ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// The type of employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// The external payroll ID
     #[serde(rename = "externalPayrollId", skip_serializing_if = "Option::is_none")]
     pub external_payroll_id: Option<String>,
     /// The hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// The ID of the manager
@@ -2135,26 +1935,18 @@ pub struct PayrollSettingsResponse {
     #[serde(rename = "payrollBusinessUnitId", skip_serializing_if = "Option::is_none")]
     pub payroll_business_unit_id: Option<i64>,
     /// Indicates if the employee should be included in payroll processing
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isIncludedInPayroll", skip_serializing_if = "Option::is_none")]
     pub is_included_in_payroll: Option<bool>,
     /// The hire date
     #[serde(rename = "hireDate", skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<rt::DateTime>,
     /// The date the record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date the record was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The active status of the record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Custom payroll fields and their values (technician only)
@@ -2264,11 +2056,11 @@ impl PayrollSettingsUpdateRequest {
     }
 }
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateResponse`.
+///
+/// The document marks `employee_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PayrollSettingsUpdateResponse {
     /// The employee ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2426,49 +2218,35 @@ impl rt::QueryValue for TimesheetCodeEmployeeType {
     }
 }
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeExportResponse`.
+///
+/// The document marks `id`, `code`, `type`, `applicable_employee_type`, `rate_info`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeExportResponse {
     /// ID of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Description of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TimesheetCodeType>,
     /// Application employee type of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "applicableEmployeeType", skip_serializing_if = "Option::is_none")]
     pub applicable_employee_type: Option<TimesheetCodeEmployeeType>,
     /// Rate info of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rateInfo", skip_serializing_if = "Option::is_none")]
     pub rate_info: Option<TimesheetCodeRateInfoResponse>,
     /// The date when the timesheet code was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the timesheet code was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2508,19 +2286,17 @@ impl<'de> serde::Deserialize<'de> for TimesheetCodeExportResponse {
     }
 }
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeRateInfoResponse`.
+///
+/// The document marks `hourly_rate`, `rate_multiplier` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeRateInfoResponse {
     /// The hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<TimesheetHourlyRateType>,
     /// The custom hourly rate
     #[serde(rename = "customHourlyRate", skip_serializing_if = "Option::is_none")]
     pub custom_hourly_rate: Option<rt::Decimal>,
     /// The rate multiplier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rateMultiplier", skip_serializing_if = "Option::is_none")]
     pub rate_multiplier: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2554,49 +2330,35 @@ impl<'de> serde::Deserialize<'de> for TimesheetCodeRateInfoResponse {
     }
 }
 /// Schema `Payroll.V2.TimesheetCodes.TimesheetCodeResponse`.
+///
+/// The document marks `id`, `code`, `type`, `applicable_employee_type`, `rate_info`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimesheetCodeResponse {
     /// ID of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Description of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Type of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TimesheetCodeType>,
     /// Application employee type of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "applicableEmployeeType", skip_serializing_if = "Option::is_none")]
     pub applicable_employee_type: Option<TimesheetCodeEmployeeType>,
     /// Rate info of the timesheet code
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "rateInfo", skip_serializing_if = "Option::is_none")]
     pub rate_info: Option<TimesheetCodeRateInfoResponse>,
     /// The date when the timesheet code was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the timesheet code was modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the timesheet code is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value

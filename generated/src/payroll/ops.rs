@@ -67,6 +67,7 @@ impl ActivityCodesGet {
         path: "/tenant/{tenant}/activity-codes/{id}",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -115,6 +116,7 @@ impl ActivityCodesGetList {
         path: "/tenant/{tenant}/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -367,6 +369,7 @@ impl ExportActivityCodes {
         path: "/tenant/{tenant}/export/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -467,6 +470,7 @@ impl ExportGrossPayItems {
         path: "/tenant/{tenant}/export/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -559,6 +563,7 @@ impl ExportJobSplits {
         path: "/tenant/{tenant}/export/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -651,6 +656,7 @@ impl ExportPayrollAdjustments {
         path: "/tenant/{tenant}/export/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -751,6 +757,7 @@ impl ExportPayrollSettings {
         path: "/tenant/{tenant}/export/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -849,6 +856,7 @@ impl ExportTimesheetCodes {
         path: "/tenant/{tenant}/export/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -945,6 +953,7 @@ impl ExportTimesheets {
         path: "/tenant/{tenant}/export/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1118,6 +1127,7 @@ impl GrossPayItemsCreate {
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1156,6 +1166,7 @@ impl GrossPayItemsDelete {
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1209,6 +1220,7 @@ impl GrossPayItemsGetList {
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1390,6 +1402,7 @@ impl GrossPayItemsUpdate {
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1495,6 +1508,7 @@ impl JobSplitsGetList {
         path: "/tenant/{tenant}/jobs/{job}/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1647,6 +1661,7 @@ impl JobSplitsGetListByJobs {
         path: "/tenant/{tenant}/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `jobIds`.
     pub fn job_ids(mut self, value: impl Into<String>) -> Self {
@@ -1832,6 +1847,7 @@ impl LocationLaborTypeGetListByLocations {
         path: "/tenant/{tenant}/locations/rates",
         scopes: Some(&["tn.prl.locations:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Returns location rates for the specified location IDs
     ///
@@ -2036,6 +2052,7 @@ impl PayrollAdjustmentsCreate {
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2075,6 +2092,7 @@ impl PayrollAdjustmentsGet {
         path: "/tenant/{tenant}/payroll-adjustments/{id}",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The employee type\
     /// Values: \[Technician, Employee\]
@@ -2135,6 +2153,7 @@ impl PayrollAdjustmentsGetList {
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -2400,6 +2419,7 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2448,6 +2468,7 @@ impl PayrollSettingsGetPayrollSettingsList {
         path: "/tenant/{tenant}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -2596,6 +2617,7 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2637,6 +2659,7 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2681,6 +2704,7 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2828,6 +2852,7 @@ impl PayrollsGetEmployeePayrolls {
         path: "/tenant/{tenant}/employees/{employee}/payrolls",
         scopes: Some(&["tn.prl.employees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3013,6 +3038,7 @@ impl PayrollsGetList {
         path: "/tenant/{tenant}/payrolls",
         scopes: Some(&["tn.prl.payrolls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The type of employee\
     /// Values: \[Technician, Employee\]
@@ -3204,6 +3230,7 @@ impl PayrollsGetTechnicianPayrolls {
         path: "/tenant/{tenant}/technicians/{technician}/payrolls",
         scopes: Some(&["tn.prl.technicians:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3421,6 +3448,7 @@ impl TimesheetCodesGet {
         path: "/tenant/{tenant}/timesheet-codes/{id}",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3469,6 +3497,7 @@ impl TimesheetCodesGetList {
         path: "/tenant/{tenant}/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -3712,6 +3741,7 @@ impl TimesheetsGetJobTimesheets {
         path: "/tenant/{tenant}/jobs/{job}/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -3895,6 +3925,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
         path: "/tenant/{tenant}/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `jobIds`.
     pub fn job_ids(mut self, value: impl Into<String>) -> Self {
@@ -4079,6 +4110,7 @@ impl TimesheetsGetNonJobTimesheets {
         path: "/tenant/{tenant}/non-job-timesheets",
         scopes: Some(&["tn.prl.nonjobtimesheets:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///

@@ -72,21 +72,17 @@ impl CategoryCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.CategoryResponse`.
+///
+/// The document marks `id`, `name`, `active`, `position`, `category_type`, `hide_in_mobile`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CategoryResponse {
     /// The id for the category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if this category is currently active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A description that described the category
@@ -99,13 +95,9 @@ pub struct CategoryResponse {
     #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The position location of this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i32>,
     /// The category type. This field can be Service or Material.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "categoryType", skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
@@ -127,18 +119,12 @@ pub struct CategoryResponse {
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hideInMobile", skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the category was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -300,18 +286,16 @@ impl ClientSpecificPricingExceptionRequest {
     }
 }
 /// Schema `Estimates.V2.ClientSpecificPricingExceptionResponse`.
+///
+/// The document marks `sku_id`, `sku_type`, `value`, `value_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSpecificPricingExceptionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<MarkupType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -346,12 +330,12 @@ impl<'de> serde::Deserialize<'de> for ClientSpecificPricingExceptionResponse {
     }
 }
 /// Schema `Estimates.V2.ClientSpecificPricingResponse`.
+///
+/// The document marks `id`, `exceptions` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSpecificPricingResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<ClientSpecificPricingExceptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -384,11 +368,11 @@ impl<'de> serde::Deserialize<'de> for ClientSpecificPricingResponse {
     }
 }
 /// Schema `Pricebook.V2.CostTypeResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CostTypeResponse {
     /// Unique id for the Cost Type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Cost Type Name
@@ -424,12 +408,12 @@ impl<'de> serde::Deserialize<'de> for CostTypeResponse {
     }
 }
 /// Schema `Pricebook.V2.CustomIdMappingModel`.
+///
+/// The document marks `custom_id`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomIdMappingModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customId", skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -920,57 +904,41 @@ impl DiscountAndFeesCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesResponse`.
+///
+/// The document marks `id`, `type`, `code`, `description`, `amount_type`, `amount`, `limit`, `taxable`, `hours`, `active`, `bonus`, `commission_bonus`, `pays_commission`, `exclude_from_payroll`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DiscountAndFeesResponse {
     /// Unique id for the discount or fee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Type should be entered as Discount or Fee to show the type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PriceModifierType>,
     /// Code used for the discount or fee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name for the discount of fee
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description for the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The amount type takes either "percentage" or "flat " and apply the "amount" field accordingly
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "amountType", skip_serializing_if = "Option::is_none")]
     pub amount_type: Option<PriceModifierAmountType>,
     /// Amount is either the flat amount or percentage you want discounted/added
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
     /// The maximum amount that can be applied for this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<rt::Decimal>,
     /// Should tax be applied when the item is added on an estimate or invoice
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The category technicians will use to find the item
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// The number of hours associated with the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Images, videos or PDFs attached to SKU
@@ -983,28 +951,18 @@ pub struct DiscountAndFeesResponse {
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// Active shows if this item is currently active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Flat rate bonus paid for this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Exclude from payroll
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "excludeFromPayroll", skip_serializing_if = "Option::is_none")]
     pub exclude_from_payroll: Option<bool>,
     /// List of external data attached to this job,
@@ -1018,13 +976,9 @@ pub struct DiscountAndFeesResponse {
     #[serde(rename = "budgetCostType", skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
     /// The date and time when the discount or fee was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the discount or fee was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1944,16 +1898,14 @@ impl EquipmentRecommendationRequest {
     }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationResponse`.
+///
+/// The document marks `sku_id`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentRecommendationResponse {
     /// SKU unique identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Recommended SKU type (Service or Material)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EquipmentRecommendationType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2041,49 +1993,35 @@ impl rt::QueryValue for EquipmentRecommendationType {
     }
 }
 /// Schema `Pricebook.V2.EquipmentResponse`.
+///
+/// The document marks `id`, `code`, `description`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `manufacturer_warranty`, `service_provider_warranty`, `categories`, `assets`, `recommendations`, `upgrades`, `equipment_materials`, `pays_commission`, `bonus`, `commission_bonus`, `hours`, `taxable`, `cost`, `is_inventory`, `modified_on`, `is_configurable_equipment`, `display_in_amount`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EquipmentResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Name of the manufactures
@@ -2093,38 +2031,24 @@ pub struct EquipmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Description of the manufacturer warranty included in this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "manufacturerWarranty", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty: Option<SkuWarrantyResponse>,
     /// Description of the manufacturer warranty included in this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceProviderWarranty", skip_serializing_if = "Option::is_none")]
     pub service_provider_warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Recommended services and materials to include with this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<EquipmentRecommendationResponse>>,
     /// Upgrades that can be sold for this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Array of materials used with this equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentMaterials", skip_serializing_if = "Option::is_none")]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
@@ -2144,46 +2068,30 @@ pub struct EquipmentResponse {
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// The number of hours associated with the installing the equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is this SKU taxable
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The cost paid to acquire the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
     #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -2197,8 +2105,6 @@ pub struct EquipmentResponse {
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfigurableEquipment", skip_serializing_if = "Option::is_none")]
     pub is_configurable_equipment: Option<bool>,
     /// List of added Variations if is a Configurable Equipment, or else the List of Configurable Equipment assigned to
@@ -2211,16 +2117,12 @@ pub struct EquipmentResponse {
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Shows if it should be displayed in the amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// The General Ledger Account assigned to the SKU
     #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows Equipment's Created On Date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Default Asset Url
@@ -2488,21 +2390,17 @@ pub struct EquipmentUpdateRequest {
     pub is_price_locked: Option<bool>,
 }
 /// Schema `Pricebook.V2.ExportCategoryResponse`.
+///
+/// The document marks `id`, `name`, `active`, `position`, `category_type`, `hide_in_mobile`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCategoryResponse {
     /// The id for the category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if this category is currently active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A description that described the category
@@ -2515,13 +2413,9 @@ pub struct ExportCategoryResponse {
     #[serde(rename = "parentId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// The position location of this item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i32>,
     /// The category type. This field can be Service or Material.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "categoryType", skip_serializing_if = "Option::is_none")]
     pub category_type: Option<CategoryType>,
     /// The array of the subcategories
@@ -2543,18 +2437,12 @@ pub struct ExportCategoryResponse {
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If a category is available in mobile or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hideInMobile", skip_serializing_if = "Option::is_none")]
     pub hide_in_mobile: Option<bool>,
     /// The date and time when the category was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The date and time when the category was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2602,49 +2490,35 @@ impl<'de> serde::Deserialize<'de> for ExportCategoryResponse {
     }
 }
 /// Schema `Pricebook.V2.ExportEquipmentResponse`.
+///
+/// The document marks `id`, `code`, `description`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `manufacturer_warranty`, `service_provider_warranty`, `categories`, `assets`, `recommendations`, `upgrades`, `equipment_materials`, `pays_commission`, `bonus`, `commission_bonus`, `hours`, `taxable`, `cost`, `is_inventory`, `modified_on`, `is_configurable_equipment`, `display_in_amount`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEquipmentResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Name of the manufactures
@@ -2654,38 +2528,24 @@ pub struct ExportEquipmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Description of the manufacturer warranty included in this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "manufacturerWarranty", skip_serializing_if = "Option::is_none")]
     pub manufacturer_warranty: Option<SkuWarrantyResponse>,
     /// Description of the manufacturer warranty included in this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceProviderWarranty", skip_serializing_if = "Option::is_none")]
     pub service_provider_warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Recommended services and materials to include with this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<EquipmentRecommendationResponse>>,
     /// Upgrades that can be sold for this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Array of materials used with this equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "equipmentMaterials", skip_serializing_if = "Option::is_none")]
     pub equipment_materials: Option<Vec<SkuLinkResponse>>,
     /// The primary vendor you use to acquire this SKU
@@ -2705,46 +2565,30 @@ pub struct ExportEquipmentResponse {
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// The number of hours associated with the installing the equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is this SKU taxable
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The cost paid to acquire the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// The unit of measure used for this SKU
     #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this equipment a part of your inventory
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// Timestamp where the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -2758,8 +2602,6 @@ pub struct ExportEquipmentResponse {
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Equipment
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfigurableEquipment", skip_serializing_if = "Option::is_none")]
     pub is_configurable_equipment: Option<bool>,
     /// List of added Variations if is a Configurable Equipment, or else the List of Configurable Equipment assigned to
@@ -2772,16 +2614,12 @@ pub struct ExportEquipmentResponse {
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Shows if it should be displayed in the amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// The General Ledger Account assigned to the SKU
     #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows Equipment's Created On Date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Default Asset Url
@@ -2886,87 +2724,59 @@ impl<'de> serde::Deserialize<'de> for ExportEquipmentResponse {
     }
 }
 /// Schema `Pricebook.V2.ExportMaterialResponse`.
+///
+/// The document marks `id`, `code`, `description`, `cost`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `hours`, `bonus`, `commission_bonus`, `pays_commission`, `deduct_as_job_cost`, `is_inventory`, `categories`, `assets`, `modified_on`, `is_configurable_material`, `chargeable_by_default`, `created_by_id`, `created_on`, `display_in_amount`, `is_other_direct_cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportMaterialResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The cost paid to acquire the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// The number of hours associated with the installing the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "deductAsJobCost", skip_serializing_if = "Option::is_none")]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
     #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
@@ -2986,18 +2796,12 @@ pub struct ExportMaterialResponse {
     #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Timestamp where the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -3011,13 +2815,9 @@ pub struct ExportMaterialResponse {
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfigurableMaterial", skip_serializing_if = "Option::is_none")]
     pub is_configurable_material: Option<bool>,
     /// Shows if material is going to be chargeable by default on Estimate or Invoice
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "chargeableByDefault", skip_serializing_if = "Option::is_none")]
     pub chargeable_by_default: Option<bool>,
     /// List of added Variations if is a Configurable Material, or else the List of Configurable Materials assigned to
@@ -3030,26 +2830,18 @@ pub struct ExportMaterialResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Shows if material is going to be displayed in amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// Material's General Ledger Account Id
     #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows if is Other Direct Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isOtherDirectCost", skip_serializing_if = "Option::is_none")]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
@@ -3158,121 +2950,83 @@ impl<'de> serde::Deserialize<'de> for ExportMaterialResponse {
     }
 }
 /// Schema `Pricebook.V2.ExportServiceResponse`.
+///
+/// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportServiceResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
     #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -3289,18 +3043,12 @@ pub struct ExportServiceResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
@@ -3403,16 +3151,14 @@ impl ExternalDataCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.ExternalDataModel`.
+///
+/// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3554,11 +3300,11 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Pricebook.V2.ImageUploadResponse`.
+///
+/// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImageUploadResponse {
     /// The storage path where the image was uploaded
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -4398,87 +4144,59 @@ impl MaterialCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialResponse`.
+///
+/// The document marks `id`, `code`, `description`, `cost`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `hours`, `bonus`, `commission_bonus`, `pays_commission`, `deduct_as_job_cost`, `is_inventory`, `categories`, `assets`, `modified_on`, `is_configurable_material`, `chargeable_by_default`, `created_by_id`, `created_on`, `display_in_amount`, `is_other_direct_cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MaterialResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The cost paid to acquire the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// The number of hours associated with the installing the material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Is this deducted as job cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "deductAsJobCost", skip_serializing_if = "Option::is_none")]
     pub deduct_as_job_cost: Option<bool>,
     /// The unit of measure used for this SKU
     #[serde(rename = "unitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<String>,
     /// Is this material a part of your inventory
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInventory", skip_serializing_if = "Option::is_none")]
     pub is_inventory: Option<bool>,
     /// The accounting account assigned to the SKU
@@ -4498,18 +4216,12 @@ pub struct MaterialResponse {
     #[serde(rename = "otherVendors", skip_serializing_if = "Option::is_none")]
     pub other_vendors: Option<Vec<SkuVendorResponse>>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Timestamp where the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -4523,13 +4235,9 @@ pub struct MaterialResponse {
     #[serde(rename = "externalData", skip_serializing_if = "Option::is_none")]
     pub external_data: Option<Vec<ExternalDataModel>>,
     /// Shows if is a Configurable Material
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConfigurableMaterial", skip_serializing_if = "Option::is_none")]
     pub is_configurable_material: Option<bool>,
     /// Shows if material is going to be chargeable by default on Estimate or Invoice
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "chargeableByDefault", skip_serializing_if = "Option::is_none")]
     pub chargeable_by_default: Option<bool>,
     /// List of added Variations if is a Configurable Material, or else the List of Configurable Materials assigned to
@@ -4542,26 +4250,18 @@ pub struct MaterialResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Material's created by user id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// Date Material was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Shows if material is going to be displayed in amount
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayInAmount", skip_serializing_if = "Option::is_none")]
     pub display_in_amount: Option<bool>,
     /// Material's General Ledger Account Id
     #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
     /// Shows if is Other Direct Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isOtherDirectCost", skip_serializing_if = "Option::is_none")]
     pub is_other_direct_cost: Option<bool>,
     /// The Cost Type of this Other Direct Cost
@@ -4848,18 +4548,16 @@ impl MaterialsMarkupRequest {
     }
 }
 /// Schema `Pricebook.V2.MaterialsMarkupResponse`.
+///
+/// The document marks `id`, `from`, `to`, `percent` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MaterialsMarkupResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -5599,121 +5297,83 @@ impl ServiceCreateRequest {
     }
 }
 /// Schema `Pricebook.V2.ServiceGetResponse`.
+///
+/// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceGetResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
     #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -5730,18 +5390,12 @@ pub struct ServiceGetResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
@@ -5843,121 +5497,83 @@ pub struct ServiceRecommendationBulkCreateRequest {
     pub custom_id: rt::Nullable<String>,
 }
 /// Schema `Pricebook.V2.ServiceResponse`.
+///
+/// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceResponse {
     /// Unique id for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code for the SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Name that displays with the SKU
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Description on the SKU that is displayed with the item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Description of the warranty included in this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warranty: Option<SkuWarrantyResponse>,
     /// Categories that this SKU belongs to
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<SkuCategoryResponse>>,
     /// Price of this SKU sold
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<rt::Decimal>,
     /// The price if the item is sold to a member
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memberPrice", skip_serializing_if = "Option::is_none")]
     pub member_price: Option<rt::Decimal>,
     /// The price of the SKU is sold as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_price: Option<rt::Decimal>,
     /// The price if the SKU is sold to a member as an add-on item
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "addOnMemberPrice", skip_serializing_if = "Option::is_none")]
     pub add_on_member_price: Option<rt::Decimal>,
     /// Is this SKU taxable
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// The accounting account assigned to this SKU
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Hours needed to complete this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<rt::Decimal>,
     /// Is a labor service
     #[serde(rename = "isLabor", skip_serializing_if = "Option::is_none")]
     pub is_labor: Option<bool>,
     /// Recommended other service or materials to include with this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<Vec<i64>>,
     /// Upgrades that can be sold for this SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrades: Option<Vec<i64>>,
     /// Images, videos or PDFs attached to SKU
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<SkuAssetResponse>>,
     /// Array of materials that is used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceMaterials", skip_serializing_if = "Option::is_none")]
     pub service_materials: Option<Vec<SkuLinkResponse>>,
     /// Array of equipment used with this service
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "serviceEquipment", skip_serializing_if = "Option::is_none")]
     pub service_equipment: Option<Vec<SkuLinkResponse>>,
     /// Active shows if the SKU is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// A grouping of similar items that you'll then be able to track as a separate columns on the Technical Performance Board.
     #[serde(rename = "crossSaleGroup", skip_serializing_if = "Option::is_none")]
     pub cross_sale_group: Option<String>,
     /// PaysCommissions shows if this task pays commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "paysCommission", skip_serializing_if = "Option::is_none")]
     pub pays_commission: Option<bool>,
     /// Flat rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bonus: Option<rt::Decimal>,
     /// Percentage rate bonus paid for this task
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionBonus", skip_serializing_if = "Option::is_none")]
     pub commission_bonus: Option<rt::Decimal>,
     /// Timestamp when the item was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The source catalog for this SKU.
@@ -5974,18 +5590,12 @@ pub struct ServiceResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Service Cost
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
     /// Timestamp when the item was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Sold by commission
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldByCommission", skip_serializing_if = "Option::is_none")]
     pub sold_by_commission: Option<rt::Decimal>,
     /// Default Asset Url
@@ -6207,6 +5817,8 @@ impl SkuAssetRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuAssetResponse`.
+///
+/// The document marks `is_default`, `type`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuAssetResponse {
     /// Asset alias
@@ -6216,18 +5828,12 @@ pub struct SkuAssetResponse {
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// It is the default asset
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Asset type - image, video or PDF
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<SkuAssetType>,
     /// Asset URL
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6330,21 +5936,17 @@ impl rt::QueryValue for SkuAssetType {
     }
 }
 /// Schema `Pricebook.V2.SkuCategoryResponse`.
+///
+/// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuCategoryResponse {
     /// Unique Category Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Category name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Active shows if the Category is active or inactive
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6421,16 +6023,14 @@ impl SkuLinkRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuLinkResponse`.
+///
+/// The document marks `sku_id`, `quantity` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuLinkResponse {
     /// Linked SKU unique id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
     /// Quantity of linked SKUs
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6521,25 +6121,22 @@ impl SkuVendorRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuVendorResponse`.
+///
+/// The document marks `id`, `vendor_name`, `vendor_id`, `cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuVendorResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorName", skip_serializing_if = "Option::is_none")]
     pub vendor_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "vendorId", skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     #[serde(rename = "vendorPart", skip_serializing_if = "Option::is_none")]
     pub vendor_part: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "primarySubAccount", skip_serializing_if = "Option::is_none")]
@@ -6597,15 +6194,14 @@ impl SkuVendorSubAccountRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuVendorSubAccountResponse`.
+///
+/// The document marks `id`, `cost`, `account_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuVendorSubAccountResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "accountName", skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6658,11 +6254,11 @@ impl SkuWarrantyRequest {
     }
 }
 /// Schema `Pricebook.V2.SkuWarrantyResponse`.
+///
+/// The document marks `duration` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuWarrantyResponse {
     /// Warranty duration
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Description of the warranty included in this SKU
@@ -6698,15 +6294,14 @@ impl<'de> serde::Deserialize<'de> for SkuWarrantyResponse {
     }
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingExceptionResponse`.
+///
+/// The document marks `sku_id`, `value`, `value_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateClientSpecificPricingExceptionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<MarkupType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -6747,9 +6342,10 @@ pub struct UpdateClientSpecificPricingRequest {
     pub exceptions: rt::Nullable<Vec<ClientSpecificPricingExceptionRequest>>,
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingResponse`.
+///
+/// The document marks `exceptions` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateClientSpecificPricingResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<UpdateClientSpecificPricingExceptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -112,6 +112,7 @@ impl CategoriesCreate {
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -150,6 +151,7 @@ impl CategoriesDelete {
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -190,6 +192,7 @@ impl CategoriesGet {
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -239,6 +242,7 @@ impl CategoriesGetList {
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -389,6 +393,7 @@ impl CategoriesUpdate {
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -478,6 +483,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         path: "/tenant/{tenant}/clientspecificpricing",
         scopes: Some(&["tn.pb.csp:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl Into<String>) -> Self {
@@ -593,6 +599,7 @@ impl ClientSpecificPricingUpdateRateSheet {
         path: "/tenant/{tenant}/clientspecificpricing/{rateSheetId}",
         scopes: Some(&["tn.pb.csp:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -733,6 +740,7 @@ impl DiscountAndFeesCreate {
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -771,6 +779,7 @@ impl DiscountAndFeesDelete {
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -812,6 +821,7 @@ impl DiscountAndFeesGet {
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -875,6 +885,7 @@ impl DiscountAndFeesGetList {
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1067,6 +1078,7 @@ impl DiscountAndFeesUpdate {
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1203,6 +1215,7 @@ impl EquipmentCreate {
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1241,6 +1254,7 @@ impl EquipmentDelete {
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1282,6 +1296,7 @@ impl EquipmentGet {
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1345,6 +1360,7 @@ impl EquipmentGetList {
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1531,6 +1547,7 @@ impl EquipmentUpdate {
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1638,6 +1655,7 @@ impl ExportCategories {
         path: "/tenant/{tenant}/export/categories",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1730,6 +1748,7 @@ impl ExportEquipment {
         path: "/tenant/{tenant}/export/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1822,6 +1841,7 @@ impl ExportMaterials {
         path: "/tenant/{tenant}/export/materials",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1914,6 +1934,7 @@ impl ExportServices {
         path: "/tenant/{tenant}/export/services",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -2043,6 +2064,7 @@ impl ImagesGet {
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The storage path of the pricebook image to retrieve, as returned by other pricebook API endpoints.
     /// The path is case sensitive and must begin with "Images/".
@@ -2089,6 +2111,7 @@ impl ImagesPost {
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2232,6 +2255,7 @@ impl MaterialsCreate {
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2270,6 +2294,7 @@ impl MaterialsDelete {
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2311,6 +2336,7 @@ impl MaterialsGet {
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -2360,6 +2386,7 @@ impl MaterialsGetCostTypes {
         path: "/tenant/{tenant}/materials/costtypes",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2412,6 +2439,7 @@ impl MaterialsGetList {
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Allows filtering by Is Other Direct Cost
     ///
@@ -2612,6 +2640,7 @@ impl MaterialsUpdate {
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2723,6 +2752,7 @@ impl MaterialsMarkupCreate {
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2768,6 +2798,7 @@ impl MaterialsMarkupGet {
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2816,6 +2847,7 @@ impl MaterialsMarkupGetList {
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `page`.
     pub fn page(mut self, value: i32) -> Self {
@@ -2900,6 +2932,7 @@ impl MaterialsMarkupUpdate {
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2987,6 +3020,7 @@ impl PricebookBulkCreate {
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3025,6 +3059,7 @@ impl PricebookBulkUpdate {
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3157,6 +3192,7 @@ impl ServicesCreate {
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3195,6 +3231,7 @@ impl ServicesDelete {
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -3237,6 +3274,7 @@ impl ServicesGet {
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -3309,6 +3347,7 @@ impl ServicesGetList {
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// If true, the prices will be calculated based on the current dynamic pricing rules.
     ///
@@ -3503,6 +3542,7 @@ impl ServicesUpdate {
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]

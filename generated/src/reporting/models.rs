@@ -75,34 +75,26 @@ impl rt::QueryValue for DataType {
 /// and defined by the dynamic set (may be number or string etc)
 ///
 /// Schema `Reporting.V2.DynamicSetResponse`.
+///
+/// The document marks `page`, `page_size`, `has_more`, `data`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DynamicSetResponse {
     /// From which page this output has started
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i32>,
     /// Page size for this query (i.e. how many records were requested to return)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
     /// True if there are more records in the query than returned in this result
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hasMore", skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
     #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Vec<rt::Json>>>,
     /// Describes header row of data
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -151,16 +143,14 @@ impl rt::PageLike for DynamicSetResponse {
     }
 }
 /// Schema `Reporting.V2.HeaderField`.
+///
+/// The document marks `name`, `label` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HeaderField {
     /// Unique name of the field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name of the field
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -193,11 +183,11 @@ impl<'de> serde::Deserialize<'de> for HeaderField {
     }
 }
 /// Schema `Reporting.V2.ParameterPossibleValues`.
+///
+/// The document marks `fields` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ParameterPossibleValues {
     /// Describes key column and then value column of possible value rows
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// If values are based on a dynamic list (e.g. a list of the existing Business Units or Technicians)
@@ -238,16 +228,14 @@ impl<'de> serde::Deserialize<'de> for ParameterPossibleValues {
     }
 }
 /// Schema `Reporting.V2.ReportCategoryListItem`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportCategoryListItem {
     /// ID of report catogory for safe use in report endpoints
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the report category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -314,34 +302,26 @@ impl ReportDataRequest {
 /// Rows of the requested report. Types of columns are defined by the report fields' definition.
 ///
 /// Schema `Reporting.V2.ReportDataResponse`.
+///
+/// The document marks `page`, `page_size`, `has_more`, `data`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportDataResponse {
     /// From which page this output has started
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i32>,
     /// Page size for this query (i.e. how many records were requested to return)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
     /// True if there are more records in the query than returned in this result
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hasMore", skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
     /// Total count of records for this query (can optionally be populated)
     #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The collection of result items, will never have more than PageSize items
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Vec<rt::Json>>>,
     /// Describes row headers/columns of returned rows
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<HeaderField>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -390,21 +370,17 @@ impl rt::PageLike for ReportDataResponse {
     }
 }
 /// Schema `Reporting.V2.ReportField`.
+///
+/// The document marks `name`, `label`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportField {
     /// Field unique identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name of the field. This is the same label that is displayed in the reporting UI
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Value data type for the field/column
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<DataType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -438,20 +414,18 @@ impl<'de> serde::Deserialize<'de> for ReportField {
     }
 }
 /// Schema `Reporting.V2.ReportListItem`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportListItem {
     /// Report unique identifier.
     /// Use this value to request detailed report information, the actual data, etc.
     /// Once the report is created the ID cannot be changed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Display name of the report.
     /// Do not use the name as the report identifier because it can be modified
     /// and any references based on the old value would stop working
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Description about the report
@@ -488,31 +462,23 @@ impl<'de> serde::Deserialize<'de> for ReportListItem {
     }
 }
 /// Schema `Reporting.V2.ReportParameter`.
+///
+/// The document marks `name`, `label`, `data_type`, `is_array`, `is_required` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportParameter {
     /// Unique name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Display name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Data type of element for the parameter
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<DataType>,
     /// Determines whether the filter expects array of elements
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isArray", skip_serializing_if = "Option::is_none")]
     pub is_array: Option<bool>,
     /// Indicater if the parameter has to be specified of not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isRequired", skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
     /// If the filter accepts only certain values as the input this object defines what those values should be
@@ -552,34 +518,26 @@ impl<'de> serde::Deserialize<'de> for ReportParameter {
     }
 }
 /// Schema `Reporting.V2.ReportResponse`.
+///
+/// The document marks `id`, `name`, `modified_on`, `parameters`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReportResponse {
     /// Report unique identifier
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Display name of the report
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Description about the report
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Time when the report structure was changed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Defines the parameters that the report expects when requesting data
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<ReportParameter>>,
     /// Describes fields/columns returned by the report when requesting data
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ReportField>>,
     /// Fields the document does not list, kept as sent: written back when the value

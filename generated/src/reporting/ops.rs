@@ -56,6 +56,7 @@ impl DynamicValueSetsGetDynamicSet {
         path: "/tenant/{tenant}/dynamic-value-sets/{dynamicSetId}",
         scopes: Some(&["tn.rpr.dynamicvaluesets:r"]),
         limit: None,
+        maintenance_conflicts: true,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -175,6 +176,7 @@ impl ReportCategoriesGetCategories {
         path: "/tenant/{tenant}/report-categories",
         scopes: Some(&["tn.rpr.reportcategories:r"]),
         limit: None,
+        maintenance_conflicts: true,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -344,6 +346,7 @@ impl ReportCategoryReportsGet {
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
+        maintenance_conflicts: true,
     };
     /// Sends the request.
     #[inline]
@@ -390,6 +393,7 @@ impl ReportCategoryReportsGetData {
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}/data",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: Some(rt::RateLimit::new(5u32, std::time::Duration::from_secs(60u64))),
+        maintenance_conflicts: true,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -485,6 +489,7 @@ impl ReportCategoryReportsGetReports {
         path: "/tenant/{tenant}/report-category/{report_category}/reports",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
+        maintenance_conflicts: true,
     };
     /// The logical number of page to return, starting from 1
     ///

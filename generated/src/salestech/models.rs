@@ -244,46 +244,36 @@ pub struct EstimateItemCreateUpdateRequest {
     pub membership_duration_billing_id: rt::Nullable<i64>,
 }
 /// Schema `Estimates.V2.EstimateItemResponse`.
+///
+/// The document marks `id`, `sku`, `sku_account`, `description`, `qty`, `unit_rate`, `total`, `unit_cost`, `total_cost`, `item_group_name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateItemResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuAccount", skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
     pub unit_rate: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "itemGroupName", skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     #[serde(rename = "itemGroupRootId", skip_serializing_if = "Option::is_none")]
     pub item_group_root_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -351,46 +341,36 @@ impl<'de> serde::Deserialize<'de> for EstimateItemResponse {
     }
 }
 /// Schema `Estimates.V2.EstimateItemUpdateResponse`.
+///
+/// The document marks `id`, `sku`, `sku_account`, `description`, `qty`, `unit_rate`, `total`, `unit_cost`, `total_cost`, `item_group_name`, `created_on`, `modified_on`, `estimate_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateItemUpdateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<SkuModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuAccount", skip_serializing_if = "Option::is_none")]
     pub sku_account: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
     pub membership_type_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qty: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitRate", skip_serializing_if = "Option::is_none")]
     pub unit_rate: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "itemGroupName", skip_serializing_if = "Option::is_none")]
     pub item_group_name: Option<String>,
     #[serde(rename = "itemGroupRootId", skip_serializing_if = "Option::is_none")]
     pub item_group_root_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -409,7 +389,6 @@ pub struct EstimateItemUpdateResponse {
     /// Membership duration in months. Null for non-membership items or ongoing (never expires) memberships.
     #[serde(rename = "membershipDuration", skip_serializing_if = "Option::is_none")]
     pub membership_duration: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateId", skip_serializing_if = "Option::is_none")]
     pub estimate_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -535,9 +514,10 @@ impl rt::QueryValue for EstimateMembershipBillingFrequency {
     }
 }
 /// Schema `Estimates.V2.EstimateResponse`.
+///
+/// The document marks `id`, `review_status`, `created_on`, `modified_on`, `active`, `subtotal`, `tax`, `is_recommended`, `is_change_order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -554,44 +534,36 @@ pub struct EstimateResponse {
     pub job_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "soldOn", skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
     #[serde(rename = "soldBy", skip_serializing_if = "Option::is_none")]
     pub sold_by: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
     #[serde(rename = "externalLinks", skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isChangeOrder", skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
     #[serde(rename = "proposalTagName", skip_serializing_if = "Option::is_none")]
@@ -785,11 +757,11 @@ impl rt::QueryValue for EstimateStatus {
     }
 }
 /// Schema `Estimates.V2.EstimateStatusChangesResponse`.
+///
+/// The document marks `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateStatusChangesResponse {
     /// ID of the status change record
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Previous status value
@@ -799,8 +771,6 @@ pub struct EstimateStatusChangesResponse {
     #[serde(rename = "newStatus", skip_serializing_if = "Option::is_none")]
     pub new_status: Option<String>,
     /// When this status change record was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this status change record
@@ -839,12 +809,12 @@ impl<'de> serde::Deserialize<'de> for EstimateStatusChangesResponse {
     }
 }
 /// Schema `Estimates.V2.EstimateStatusModel`.
+///
+/// The document marks `value`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateStatusModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -972,43 +942,36 @@ impl EstimateTemplateItemRequest {
     }
 }
 /// Schema `Estimates.V2.EstimateTemplateItemResponse`.
+///
+/// The document marks `id`, `sku_id`, `sku_type`, `quantity`, `unit_price`, `total_price`, `is_add_on`, `unit_cost`, `order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateTemplateItemResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "skuType", skip_serializing_if = "Option::is_none")]
     pub sku_type: Option<crate::common::SkuType>,
     #[serde(rename = "skuName", skip_serializing_if = "Option::is_none")]
     pub sku_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitPrice", skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalPrice", skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isAddOn", skip_serializing_if = "Option::is_none")]
     pub is_add_on: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chargeable: Option<bool>,
     #[serde(rename = "allowDiscounts", skip_serializing_if = "Option::is_none")]
     pub allow_discounts: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "unitCost", skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<rt::Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// For add-on items: the ID of the item this is a direct child of.
@@ -1124,40 +1087,32 @@ impl rt::QueryValue for EstimateTemplateMode {
     }
 }
 /// Schema `Estimates.V2.EstimateTemplateResponse`.
+///
+/// The document marks `id`, `name`, `internal_name`, `mode`, `active`, `total_cost`, `total_price`, `created_on`, `modified_on`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EstimateTemplateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "internalName", skip_serializing_if = "Option::is_none")]
     pub internal_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<EstimateTemplateMode>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalPrice", skip_serializing_if = "Option::is_none")]
     pub total_price: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateTemplateItemResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1200,9 +1155,10 @@ impl<'de> serde::Deserialize<'de> for EstimateTemplateResponse {
     }
 }
 /// Schema `Estimates.V2.ExportEstimatesResponse`.
+///
+/// The document marks `id`, `review_status`, `created_on`, `modified_on`, `active`, `subtotal`, `tax`, `is_recommended`, `is_change_order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEstimatesResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -1219,44 +1175,36 @@ pub struct ExportEstimatesResponse {
     pub job_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<EstimateStatusModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reviewStatus", skip_serializing_if = "Option::is_none")]
     pub review_status: Option<EstimateReviewStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(rename = "soldOn", skip_serializing_if = "Option::is_none")]
     pub sold_on: Option<rt::DateTime>,
     #[serde(rename = "soldBy", skip_serializing_if = "Option::is_none")]
     pub sold_by: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<EstimateItemResponse>>,
     #[serde(rename = "externalLinks", skip_serializing_if = "Option::is_none")]
     pub external_links: Option<Vec<ExternalLinkResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<rt::Decimal>,
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     #[serde(rename = "businessUnitName", skip_serializing_if = "Option::is_none")]
     pub business_unit_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isRecommended", skip_serializing_if = "Option::is_none")]
     pub is_recommended: Option<bool>,
     #[serde(rename = "budgetCodeId", skip_serializing_if = "Option::is_none")]
     pub budget_code_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isChangeOrder", skip_serializing_if = "Option::is_none")]
     pub is_change_order: Option<bool>,
     #[serde(rename = "proposalTagName", skip_serializing_if = "Option::is_none")]
@@ -1337,12 +1285,12 @@ pub struct ExternalLinkInModel {
     pub url: rt::Nullable<String>,
 }
 /// Schema `Estimates.V2.ExternalLinkResponse`.
+///
+/// The document marks `name`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalLinkResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1458,22 +1406,19 @@ impl ProposalTemplateAssignmentRequest {
 /// Links a proposal type option to the estimate template shown when that option is selected.
 ///
 /// Schema `Estimates.V2.ProposalTemplateAssignmentResponse`.
+///
+/// The document marks `proposal_type_option_id`, `estimate_template_id`, `order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTemplateAssignmentResponse {
     /// ID of the proposal type option. Obtain from GET /proposal-types.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "proposalTypeOptionId", skip_serializing_if = "Option::is_none")]
     pub proposal_type_option_id: Option<i64>,
     /// ID of the estimate template used for this option. Obtain from GET /estimate-templates.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateTemplateId", skip_serializing_if = "Option::is_none")]
     pub estimate_template_id: Option<i64>,
     /// Name of the estimate template. Denormalized for convenience.
     #[serde(rename = "estimateTemplateName", skip_serializing_if = "Option::is_none")]
     pub estimate_template_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1508,43 +1453,34 @@ impl<'de> serde::Deserialize<'de> for ProposalTemplateAssignmentResponse {
     }
 }
 /// Schema `Estimates.V2.ProposalTemplateResponse`.
+///
+/// The document marks `id`, `name`, `active`, `status`, `proposal_type_id`, `business_unit_ids`, `estimate_assignments`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTemplateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ProposalTemplateStatus>,
     /// ID of the proposal type this template belongs to. Use the GET /proposal-types endpoint to look up proposal types and their options.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "proposalTypeId", skip_serializing_if = "Option::is_none")]
     pub proposal_type_id: Option<i64>,
     /// Name of the proposal type. Denormalized for convenience.
     #[serde(rename = "proposalTypeName", skip_serializing_if = "Option::is_none")]
     pub proposal_type_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitIds", skip_serializing_if = "Option::is_none")]
     pub business_unit_ids: Option<Vec<i64>>,
     /// Maps each proposal type option to the estimate template shown for that option.
     /// Keyed by ProposalTypeOptionId. Providing this field in write requests replaces all existing assignments.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateAssignments", skip_serializing_if = "Option::is_none")]
     pub estimate_assignments: Option<Vec<ProposalTemplateAssignmentResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1696,20 +1632,18 @@ impl rt::QueryValue for ProposalTypeOptionEstimateType {
     }
 }
 /// Schema `Estimates.V2.ProposalTypeOptionResponse`.
+///
+/// The document marks `id`, `name`, `order`, `estimate_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypeOptionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "estimateType", skip_serializing_if = "Option::is_none")]
     pub estimate_type: Option<ProposalTypeOptionEstimateType>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1745,27 +1679,22 @@ impl<'de> serde::Deserialize<'de> for ProposalTypeOptionResponse {
     }
 }
 /// Schema `Estimates.V2.ProposalTypeResponse`.
+///
+/// The document marks `id`, `name`, `type`, `active`, `is_system_default`, `is_default`, `options` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ProposalBehaviorType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isSystemDefault", skip_serializing_if = "Option::is_none")]
     pub is_system_default: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ProposalTypeOptionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1803,9 +1732,10 @@ impl<'de> serde::Deserialize<'de> for ProposalTypeResponse {
     }
 }
 /// Schema `Estimates.V2.ProposalTypesResponse`.
+///
+/// The document marks `data` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ProposalTypesResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProposalTypeResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1850,33 +1780,27 @@ impl SellRequest {
     }
 }
 /// Schema `Estimates.V2.SkuModel`.
+///
+/// The document marks `id`, `name`, `display_name`, `type`, `sold_hours`, `general_ledger_account_id`, `general_ledger_account_name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkuModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldHours", skip_serializing_if = "Option::is_none")]
     pub sold_hours: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "generalLedgerAccountId", skip_serializing_if = "Option::is_none")]
     pub general_ledger_account_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "generalLedgerAccountName",
         skip_serializing_if = "Option::is_none"
     )]
     pub general_ledger_account_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -108,6 +108,7 @@ impl EstimateTemplatesCreate {
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -146,6 +147,7 @@ impl EstimateTemplatesDelete {
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -191,6 +193,7 @@ impl EstimateTemplatesGet {
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -300,6 +303,7 @@ impl EstimateTemplatesGetById {
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -341,6 +345,7 @@ impl EstimateTemplatesUpdate {
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -539,6 +544,7 @@ impl EstimatesCreate {
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -578,6 +584,7 @@ impl EstimatesDeleteItem {
         path: "/tenant/{tenant}/estimates/{id}/items/{itemId}",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -618,6 +625,7 @@ impl EstimatesDismiss {
         path: "/tenant/{tenant}/estimates/{id}/dismiss",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -658,6 +666,7 @@ impl EstimatesGet {
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -708,6 +717,7 @@ impl EstimatesGetItems {
         path: "/tenant/{tenant}/estimates/items",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `estimateId`.
     pub fn estimate_id(mut self, value: i64) -> Self {
@@ -884,6 +894,7 @@ impl EstimatesGetList {
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `jobId`.
     pub fn job_id(mut self, value: i64) -> Self {
@@ -1109,6 +1120,7 @@ impl EstimatesPutItem {
         path: "/tenant/{tenant}/estimates/{id}/items",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1151,6 +1163,7 @@ impl EstimatesSell {
         path: "/tenant/{tenant}/estimates/{id}/sell",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1192,6 +1205,7 @@ impl EstimatesUnsell {
         path: "/tenant/{tenant}/estimates/{id}/unsell",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1233,6 +1247,7 @@ impl EstimatesUpdate {
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1314,6 +1329,7 @@ impl EstimatesExportEstimates {
         path: "/tenant/{tenant}/export/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1406,6 +1422,7 @@ impl EstimatesExportEstimatesAsyncLegacy {
         path: "/tenant/{tenant}/estimates/export",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1525,6 +1542,7 @@ impl EstimatesStatusGetEstimateStatusChanges {
         path: "/tenant/{tenant}/status/estimates/{id}/changes",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1656,6 +1674,7 @@ impl ProposalTemplatesCreate {
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1694,6 +1713,7 @@ impl ProposalTemplatesDelete {
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1740,6 +1760,7 @@ impl ProposalTemplatesGet {
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Values: \[True, Any, False\]
     ///
@@ -1857,6 +1878,7 @@ impl ProposalTemplatesGetById {
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1898,6 +1920,7 @@ impl ProposalTemplatesUpdate {
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1962,6 +1985,7 @@ impl ProposalTypesGet {
         path: "/tenant/{tenant}/proposal-types",
         scopes: Some(&["tn.sal.proposaltypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Values: \[True, Any, False\]
     ///

@@ -59,11 +59,11 @@ impl<'de> serde::Deserialize<'de> for Address {
     }
 }
 /// Schema `SchedulingPro.V2.Customer`.
+///
+/// The document marks `is_new_customer`, `is_new_location`, `address` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Customer {
     /// Whether this is a new customer
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isNewCustomer", skip_serializing_if = "Option::is_none")]
     pub is_new_customer: Option<bool>,
     /// Customer ID
@@ -85,13 +85,9 @@ pub struct Customer {
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Whether this is a new Location
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isNewLocation", skip_serializing_if = "Option::is_none")]
     pub is_new_location: Option<bool>,
     /// Customer Address Information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Browser Name
@@ -183,51 +179,35 @@ impl<'de> serde::Deserialize<'de> for Customer {
     }
 }
 /// Schema `SchedulingPro.V2.MilestoneFrequencyCount`.
+///
+/// The document marks `opened`, `zipcode`, `interacted`, `issue`, `schedule`, `customer`, `details`, `booked`, `abandoned` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MilestoneFrequencyCount {
     /// The total number of sessions that have reached the Opened milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opened: Option<i32>,
     /// The total number of sessions that have reached the Zipcode milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zipcode: Option<i32>,
     /// The total number of sessions that have reached the Interacted milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interacted: Option<i32>,
     /// The total number of sessions that have reached the Issue milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issue: Option<i32>,
     /// The total number of sessions that have reached the Schedule milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<i32>,
     /// The total number of sessions that have reached the Customer milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<i32>,
     /// The total number of sessions that have reached the Details milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<i32>,
     /// The total number of sessions that have reached the Booked milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub booked: Option<i32>,
     /// The total number of sessions that have been abandoned
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abandoned: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -267,26 +247,20 @@ impl<'de> serde::Deserialize<'de> for MilestoneFrequencyCount {
     }
 }
 /// Schema `SchedulingPro.V2.RouterPerformanceResponse`.
+///
+/// The document marks `id`, `opened_count`, `interacted_count`, `session_count_by_scheduler_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterPerformanceResponse {
     /// Router ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The total number of sessions that have reached the Opened milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "openedCount", skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
     /// The total number of sessions that have reached the Interacted milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "interactedCount", skip_serializing_if = "Option::is_none")]
     pub interacted_count: Option<i32>,
     /// Session counts by SchedulerID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "sessionCountBySchedulerId",
         skip_serializing_if = "Option::is_none"
@@ -326,14 +300,14 @@ impl<'de> serde::Deserialize<'de> for RouterPerformanceResponse {
     }
 }
 /// Schema `SchedulingPro.V2.RouterSchedulerSessionPerformance`.
+///
+/// The document marks `opened_count` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterSchedulerSessionPerformance {
     /// Scheduler ID. Null value represents sessions that have not been routed to a scheduler.
     #[serde(rename = "schedulerId", skip_serializing_if = "Option::is_none")]
     pub scheduler_id: Option<String>,
     /// The total number of scheduler sessions that have reached the Opened milestone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "openedCount", skip_serializing_if = "Option::is_none")]
     pub opened_count: Option<i32>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -366,26 +340,20 @@ impl<'de> serde::Deserialize<'de> for RouterSchedulerSessionPerformance {
     }
 }
 /// Schema `SchedulingPro.V2.RouterSessionResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `last_checkin_date`, `customer`, `source_tracking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RouterSessionResponse {
     /// Session ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When this session was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this session was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lastCheckinDate", skip_serializing_if = "Option::is_none")]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
@@ -422,8 +390,6 @@ pub struct RouterSessionResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
@@ -436,8 +402,6 @@ pub struct RouterSessionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Source tracking information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "sourceTracking", skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications
@@ -616,144 +580,104 @@ impl rt::QueryValue for SchedulerMode {
     }
 }
 /// Schema `SchedulingPro.V2.SchedulerPerformanceResponse`.
+///
+/// The document marks `id`, `scheduler_name`, `brand_name`, `scheduler_completion_rate`, `opened_completion_rate`, `total_customer_contacts_captured`, `total_jobs_created`, `total_bookings_created`, `total_abandoned_sessions_sent_to_bookings`, `total_abandoned_sessions_sent_to_leads`, `total_bookings_recovered_from_abandoned_sessions_recovery_link`, `total_jobs_recovered_from_abandoned_sessions_recovery_link`, `total_bookings_recovered_from_abandoned_sessions_ai_agent`, `total_jobs_recovered_from_abandoned_sessions_ai_agent`, `total_sms_sent_to_recover_abandoned_session_recovery_link`, `total_sms_sent_to_recover_abandoned_session_ai_agent`, `total_bookings_recovered_from_abandoned_sessions`, `total_jobs_recovered_from_abandoned_sessions`, `total_membership_interest`, `total_sessions`, `milestone_frequency_count` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerPerformanceResponse {
     /// Scheduler ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Scheduler Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "schedulerName", skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     /// Brand Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "brandName", skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// Scheduler Completion Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "schedulerCompletionRate", skip_serializing_if = "Option::is_none")]
     pub scheduler_completion_rate: Option<f64>,
     /// Opened Completion Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "openedCompletionRate", skip_serializing_if = "Option::is_none")]
     pub opened_completion_rate: Option<f64>,
     /// The total number of customer contacts captured
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalCustomerContactsCaptured",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_customer_contacts_captured: Option<i32>,
     /// The total number of jobs created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalJobsCreated", skip_serializing_if = "Option::is_none")]
     pub total_jobs_created: Option<i32>,
     /// The total number of bookings created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalBookingsCreated", skip_serializing_if = "Option::is_none")]
     pub total_bookings_created: Option<i32>,
     /// The total number of bookings created from abandoned sessions
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalAbandonedSessionsSentToBookings",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_abandoned_sessions_sent_to_bookings: Option<i32>,
     /// The total number of leads created from abandoned sessions
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalAbandonedSessionsSentToLeads",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_abandoned_sessions_sent_to_leads: Option<i32>,
     /// The total number of bookings that were successfully completed after customers returned from an abandoned session recovery link
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessionsRecoveryLink",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions_recovery_link: Option<i32>,
     /// The total number of Jobs that were successfully created after customers returned from an abandoned session recovery link
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessionsRecoveryLink",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions_recovery_link: Option<i32>,
     /// The total number of bookings that were successfully completed after customers returned from an abandoned session AI agent interaction
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessionsAiAgent",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions_ai_agent: Option<i32>,
     /// The total number of Jobs that were successfully created after customers returned from an abandoned session AI agent interaction
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessionsAiAgent",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions_ai_agent: Option<i32>,
     /// The total number of SMS sent to recover abandoned sessions via recovery link
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalSmsSentToRecoverAbandonedSessionRecoveryLink",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_sms_sent_to_recover_abandoned_session_recovery_link: Option<i32>,
     /// The total number of SMS sent to recover abandoned sessions via AI agent
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalSmsSentToRecoverAbandonedSessionAiAgent",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_sms_sent_to_recover_abandoned_session_ai_agent: Option<i32>,
     /// The total number of bookings that were successfully completed after customers returned from an abandoned session recovery SMS
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalBookingsRecoveredFromAbandonedSessions",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_bookings_recovered_from_abandoned_sessions: Option<i32>,
     /// The total number of Jobs that were successfully created after customers returned from an abandoned session recovery SMS
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "totalJobsRecoveredFromAbandonedSessions",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_jobs_recovered_from_abandoned_sessions: Option<i32>,
     /// The total number of membership interest
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalMembershipInterest", skip_serializing_if = "Option::is_none")]
     pub total_membership_interest: Option<i32>,
     /// The total number of sessions
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "totalSessions", skip_serializing_if = "Option::is_none")]
     pub total_sessions: Option<i32>,
     /// Milestone Frequency Count
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "milestoneFrequencyCount", skip_serializing_if = "Option::is_none")]
     pub milestone_frequency_count: Option<MilestoneFrequencyCount>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -839,56 +763,38 @@ impl<'de> serde::Deserialize<'de> for SchedulerPerformanceResponse {
     }
 }
 /// Schema `SchedulingPro.V2.SchedulerResponse`.
+///
+/// The document marks `id`, `name`, `company_name`, `created_on`, `modified_on`, `scheduler_status`, `data_api_key`, `is_default`, `mode`, `quick_launch_link` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerResponse {
     /// Scheduler ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Scheduler name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Company Name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "companyName", skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// When this scheduler was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this scheduler was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Scheduler Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "schedulerStatus", skip_serializing_if = "Option::is_none")]
     pub scheduler_status: Option<String>,
     /// Scheduler Data API Key used for embedding the Scheduler
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dataApiKey", skip_serializing_if = "Option::is_none")]
     pub data_api_key: Option<String>,
     /// Denotes if this is the default scheduler
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// whether this scheduler is in Standard Online Booking mode or Call Center mode
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<SchedulerMode>,
     /// Link that can be used to directly open this scheduler
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "quickLaunchLink", skip_serializing_if = "Option::is_none")]
     pub quick_launch_link: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -929,26 +835,20 @@ impl<'de> serde::Deserialize<'de> for SchedulerResponse {
     }
 }
 /// Schema `SchedulingPro.V2.SchedulerSessionResponse`.
+///
+/// The document marks `id`, `created_on`, `modified_on`, `last_checkin_date`, `customer`, `source_tracking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulerSessionResponse {
     /// Session ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When this session was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When this session was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// When the customer last interacted with the session
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "lastCheckinDate", skip_serializing_if = "Option::is_none")]
     pub last_checkin_date: Option<rt::DateTime>,
     /// The outcome of the session
@@ -985,8 +885,6 @@ pub struct SchedulerSessionResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Customer information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// Zone ID
@@ -999,8 +897,6 @@ pub struct SchedulerSessionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Source tracking information
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "sourceTracking", skip_serializing_if = "Option::is_none")]
     pub source_tracking: Option<SourceTracking>,
     /// Check if user opt in for mobile notifications

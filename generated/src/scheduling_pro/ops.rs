@@ -75,6 +75,7 @@ impl RouterRouterPerformance {
         path: "/tenant/{tenant}/routers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -124,6 +125,7 @@ impl RouterRouterSessions {
         path: "/tenant/{tenant}/routers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -328,6 +330,7 @@ impl SchedulerSchedulerPerformance {
         path: "/tenant/{tenant}/schedulers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -379,6 +382,7 @@ impl SchedulerSchedulerSessions {
         path: "/tenant/{tenant}/schedulers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Return items created before certain date/time (in UTC)
     ///
@@ -515,6 +519,7 @@ impl SchedulerSchedulers {
         path: "/tenant/{tenant}/schedulers",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Return items created before certain date/time (in UTC)
     ///

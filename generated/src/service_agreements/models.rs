@@ -281,16 +281,14 @@ impl rt::QueryValue for CancellationInvoiceMode {
     }
 }
 /// Schema `ServiceAgreements.V2.CustomFieldResponse`.
+///
+/// The document marks `type_id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomFieldResponse {
     /// Custom field type id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     /// Custom field name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Custom field value
@@ -327,62 +325,44 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
     }
 }
 /// Schema `ServiceAgreements.V2.ExportServiceAgreementResponse`.
+///
+/// The document marks `id`, `name`, `created_on`, `modified_on`, `template_fields`, `customer_id`, `business_unit_id`, `status`, `location_ids`, `origin`, `imported_deferred_amount`, `imported_recognized_amount`, `auto_renew`, `labor_surcharge`, `material_surcharge`, `custom_fields`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportServiceAgreementResponse {
     /// Service agreement ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Service agreement name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When the service agreement was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
     #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "templateFields", skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
     /// Optional text summary of the agreement
@@ -392,13 +372,9 @@ pub struct ExportServiceAgreementResponse {
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Imported amount already billed for this agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "importedDeferredAmount", skip_serializing_if = "Option::is_none")]
     pub imported_deferred_amount: Option<rt::Decimal>,
     /// Imported amount of recognized revenue for this agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "importedRecognizedAmount",
         skip_serializing_if = "Option::is_none"
@@ -408,8 +384,6 @@ pub struct ExportServiceAgreementResponse {
     #[serde(rename = "durationMonths", skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "autoRenew", skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<bool>,
     /// Indicates the next agreement ID that renews the current agreement (null means the agreement was not renewed)
@@ -450,13 +424,9 @@ pub struct ExportServiceAgreementResponse {
     )]
     pub material_markup_percentage: Option<rt::Decimal>,
     /// The dollar amount added to labor cost of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborSurcharge", skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "materialSurcharge", skip_serializing_if = "Option::is_none")]
     pub material_surcharge: Option<rt::Decimal>,
     /// The total price of the agreement (can be absent when the agreement is still being built)
@@ -488,13 +458,9 @@ pub struct ExportServiceAgreementResponse {
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Whether this agreement still exists, or was deleted already.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -719,62 +685,44 @@ impl rt::QueryValue for RevenueRecognitionMode {
     }
 }
 /// Schema `ServiceAgreements.V2.ServiceAgreementResponse`.
+///
+/// The document marks `id`, `name`, `created_on`, `modified_on`, `template_fields`, `customer_id`, `business_unit_id`, `status`, `location_ids`, `origin`, `imported_deferred_amount`, `imported_recognized_amount`, `auto_renew`, `labor_surcharge`, `material_surcharge`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceAgreementResponse {
     /// Service agreement ID
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Service agreement name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When the service agreement was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// ID of the user that created this agreement
     #[serde(rename = "createdById", skip_serializing_if = "Option::is_none")]
     pub created_by_id: Option<i64>,
     /// When the service agreement was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// ID of the user that modified this agreement
     #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Data fields that were populated from the template
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "templateFields", skip_serializing_if = "Option::is_none")]
     pub template_fields: Option<ServiceAgreementTemplateFieldsResponse>,
     /// Customer ID of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// Business unit ID to which this agreement is assigned
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Current status of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AgreementStatus>,
     /// Location IDs covered by the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationIds", skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<i64>>,
     /// The method used to create the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<AgreementOrigin>,
     /// Optional text summary of the agreement
@@ -784,13 +732,9 @@ pub struct ServiceAgreementResponse {
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Imported amount already billed for this agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "importedDeferredAmount", skip_serializing_if = "Option::is_none")]
     pub imported_deferred_amount: Option<rt::Decimal>,
     /// Imported amount of recognized revenue for this agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "importedRecognizedAmount",
         skip_serializing_if = "Option::is_none"
@@ -800,8 +744,6 @@ pub struct ServiceAgreementResponse {
     #[serde(rename = "durationMonths", skip_serializing_if = "Option::is_none")]
     pub duration_months: Option<i32>,
     /// Determines if the agreement automatically renews or expires on its end date
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "autoRenew", skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<bool>,
     /// Indicates the next agreement ID that renews the current agreement (null means the agreement was not renewed)
@@ -842,13 +784,9 @@ pub struct ServiceAgreementResponse {
     )]
     pub material_markup_percentage: Option<rt::Decimal>,
     /// The dollar amount added to labor cost of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborSurcharge", skip_serializing_if = "Option::is_none")]
     pub labor_surcharge: Option<rt::Decimal>,
     /// The dollar amount added to material cost of the agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "materialSurcharge", skip_serializing_if = "Option::is_none")]
     pub material_surcharge: Option<rt::Decimal>,
     /// The total price of the agreement (can be absent when the agreement is still being built)
@@ -880,8 +818,6 @@ pub struct ServiceAgreementResponse {
     #[serde(rename = "tagTypeIds", skip_serializing_if = "Option::is_none")]
     pub tag_type_ids: Option<Vec<i64>>,
     /// Custom field values for this service agreement (typeId, name, value)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -959,18 +895,16 @@ impl<'de> serde::Deserialize<'de> for ServiceAgreementResponse {
     }
 }
 /// Schema `ServiceAgreements.V2.ServiceAgreementTemplateFieldsResponse`.
+///
+/// The document marks `original_template_id`, `revenue_recognition_mode`, `billing_service_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ServiceAgreementTemplateFieldsResponse {
     /// ID of the template originally used to create this service agreement.
     /// Note that the content of the original template may have changed since the agreement's creation.
     /// The template fields in this object represent the current state of the service agreement, as they were captured at the time of creation.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "originalTemplateId", skip_serializing_if = "Option::is_none")]
     pub original_template_id: Option<i64>,
     /// Revenue recognition mode to be used for a new service agreement
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "revenueRecognitionMode", skip_serializing_if = "Option::is_none")]
     pub revenue_recognition_mode: Option<RevenueRecognitionMode>,
     /// General ledger account that will hold funds until recognition
@@ -984,8 +918,6 @@ pub struct ServiceAgreementTemplateFieldsResponse {
     /// Used for both revenue recognition modes:
     /// when Immediate, the service will be displayed in customer-facing invoices;
     /// when Deferred, the service is tied to the general ledger account chosen for this agreement.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "billingServiceId", skip_serializing_if = "Option::is_none")]
     pub billing_service_id: Option<i64>,
     /// Defines when the customer is billed for the service agreement.

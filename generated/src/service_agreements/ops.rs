@@ -49,6 +49,7 @@ impl ExportServiceAgreements {
         path: "/tenant/{tenant}/export/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -197,6 +198,7 @@ impl ServiceAgreementsGet {
         path: "/tenant/{tenant}/service-agreements/{id}",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -248,6 +250,7 @@ impl ServiceAgreementsGetList {
         path: "/tenant/{tenant}/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -81,11 +81,11 @@ impl AccountActionRequest {
     }
 }
 /// Schema `TenantSettings.V2.AccountActionResponse`.
+///
+/// The document marks `status` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AccountActionResponse {
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AccountActionStatus>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -227,6 +227,8 @@ impl rt::QueryValue for AccountCreationMethod {
     }
 }
 /// Schema `TenantSettings.V2.BusinessUnitAddressResponse`.
+///
+/// The document marks `is_manual_coordinates`, `is_military` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitAddressResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,10 +247,8 @@ pub struct BusinessUnitAddressResponse {
     pub latitude: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isManualCoordinates", skip_serializing_if = "Option::is_none")]
     pub is_manual_coordinates: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isMilitary", skip_serializing_if = "Option::is_none")]
     pub is_military: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -289,21 +289,17 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitAddressResponse {
     }
 }
 /// Schema `TenantSettings.V2.BusinessUnitResponse`.
+///
+/// The document marks `id`, `active`, `name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitResponse {
     /// ID of the business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the business unit is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The internal name of the business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
@@ -370,13 +366,9 @@ pub struct BusinessUnitResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
     /// When the business unit was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the business unit was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
@@ -449,12 +441,12 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitResponse {
     }
 }
 /// Schema `TenantSettings.V2.BusinessUnitTenantResponse`.
+///
+/// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitTenantResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
@@ -463,7 +455,6 @@ pub struct BusinessUnitTenantResponse {
     pub franchise_id: Option<String>,
     #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -721,11 +712,11 @@ impl EmployeeCreateRequest {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCreateResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeCreateResponse {
     /// Employee Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -775,9 +766,10 @@ impl EmployeeCustomFieldCreateOrUpdateRequest {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeCustomFieldResponse`.
+///
+/// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeCustomFieldResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -815,9 +807,10 @@ impl<'de> serde::Deserialize<'de> for EmployeeCustomFieldResponse {
     }
 }
 /// Schema `TenantSettings.V2.EmployeePermissionResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeePermissionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -975,21 +968,17 @@ impl rt::QueryValue for EmployeePosition {
     }
 }
 /// Schema `TenantSettings.V2.EmployeeResponse`.
+///
+/// The document marks `id`, `user_id`, `name`, `role`, `created_on`, `modified_on`, `active`, `agent_id`, `hourly_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeResponse {
     /// ID of the employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Employee's name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Employee first name
@@ -1003,8 +992,6 @@ pub struct EmployeeResponse {
     pub manager_id: Option<i64>,
     /// \[DEPRECATED\] Please, use field RoleIds\> instead.
     /// Built in user role. Built in role is a template for creating user role.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<EmployeeUserRole>,
     /// IDs of the user roles assigned to the technician.
@@ -1014,13 +1001,9 @@ pub struct EmployeeResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the employee was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
@@ -1033,8 +1016,6 @@ pub struct EmployeeResponse {
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Whether the employee is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
@@ -1047,8 +1028,6 @@ pub struct EmployeeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<EmployeeAddressResponse>,
     /// Agent id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i32>,
     /// Start date
@@ -1058,8 +1037,6 @@ pub struct EmployeeResponse {
     #[serde(rename = "terminationDate", skip_serializing_if = "Option::is_none")]
     pub termination_date: Option<rt::DateTime>,
     /// Hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
@@ -1225,11 +1202,11 @@ pub struct EmployeeUpdateRequest {
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.EmployeeUpdateResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmployeeUpdateResponse {
     /// Employee Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1384,21 +1361,17 @@ impl rt::QueryValue for EmployeeUserRole {
     }
 }
 /// Schema `TenantSettings.V2.ExportBusinessUnitResponse`.
+///
+/// The document marks `id`, `active`, `name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportBusinessUnitResponse {
     /// ID of the business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Whether the business unit is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The internal name of the business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The official name which customers see for the business unit
@@ -1465,13 +1438,9 @@ pub struct ExportBusinessUnitResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantResponse>,
     /// When the business unit was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the business unit was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Optional list of external data items attached to this business unit
@@ -1544,6 +1513,8 @@ impl<'de> serde::Deserialize<'de> for ExportBusinessUnitResponse {
     }
 }
 /// Schema `TenantSettings.V2.ExportEmployeeResponse`.
+///
+/// The document marks `id`, `user_id`, `name`, `role`, `created_on`, `modified_on`, `active`, `agent_id`, `hourly_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportEmployeeResponse {
     /// Custom fields
@@ -1553,18 +1524,12 @@ pub struct ExportEmployeeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<EmployeePermissionResponse>>,
     /// ID of the employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the employee
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Employee's name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Employee first name
@@ -1578,8 +1543,6 @@ pub struct ExportEmployeeResponse {
     pub manager_id: Option<i64>,
     /// \[DEPRECATED\] Please, use field RoleIds\> instead.
     /// Built in user role. Built in role is a template for creating user role.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<EmployeeUserRole>,
     /// IDs of the user roles assigned to the technician.
@@ -1589,13 +1552,9 @@ pub struct ExportEmployeeResponse {
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// When the employee was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the employee was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the employee
@@ -1608,8 +1567,6 @@ pub struct ExportEmployeeResponse {
     #[serde(rename = "loginName", skip_serializing_if = "Option::is_none")]
     pub login_name: Option<String>,
     /// Whether the employee is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
@@ -1622,8 +1579,6 @@ pub struct ExportEmployeeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<EmployeeAddressResponse>,
     /// Agent id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<i32>,
     /// Start date
@@ -1633,8 +1588,6 @@ pub struct ExportEmployeeResponse {
     #[serde(rename = "terminationDate", skip_serializing_if = "Option::is_none")]
     pub termination_date: Option<rt::DateTime>,
     /// Hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Overtime profile id
@@ -1693,65 +1646,47 @@ impl<'de> serde::Deserialize<'de> for ExportEmployeeResponse {
     }
 }
 /// Schema `TenantSettings.V2.ExportTagTypeResponse`.
+///
+/// The document marks `id`, `name`, `color`, `code`, `is_conversion_opportunity`, `allow_to_use_on_timesheet_activity`, `is_visible_on_dispatch_board`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTagTypeResponse {
     /// ID of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Color hex string of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Code associated with the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The TagImportance of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub importance: Option<TagImportance>,
     /// Indicates whether tags of this type should be considered as an opportunity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConversionOpportunity", skip_serializing_if = "Option::is_none")]
     pub is_conversion_opportunity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type allowed to be used on timesheet activity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowToUseOnTimesheetActivity",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_to_use_on_timesheet_activity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type are visible on dispatch board.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isVisibleOnDispatchBoard",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_visible_on_dispatch_board: Option<bool>,
     /// Whether the tag type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the tag type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the tag type was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1799,21 +1734,17 @@ impl<'de> serde::Deserialize<'de> for ExportTagTypeResponse {
     }
 }
 /// Schema `TenantSettings.V2.ExportTechnicianResponse`.
+///
+/// The document marks `id`, `user_id`, `name`, `created_on`, `modified_on`, `daily_goal`, `is_managed_tech`, `active`, `burden_rate`, `commission_rate`, `hourly_rate`, `sold_by_rate`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportTechnicianResponse {
     /// ID of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Technician's name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IDs of the user roles assigned to the technician.
@@ -1829,13 +1760,9 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<i64>>,
     /// When the technician was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
@@ -1851,13 +1778,9 @@ pub struct ExportTechnicianResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<TechnicianAddressResponse>,
     /// Technician's daily goal
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dailyGoal", skip_serializing_if = "Option::is_none")]
     pub daily_goal: Option<rt::Decimal>,
     /// Whether the technician is managed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isManagedTech", skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
@@ -1867,16 +1790,12 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
     #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Technician's burden rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "burdenRate", skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
@@ -1892,8 +1811,6 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionRate", skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
@@ -1906,8 +1823,6 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Technician hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
@@ -1935,16 +1850,12 @@ pub struct ExportTechnicianResponse {
     #[serde(rename = "shiftEnd", skip_serializing_if = "Option::is_none")]
     pub shift_end: Option<rt::TimeSpan>,
     /// Sold By Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldByRate", skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
     #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TechnicianStatus>,
     /// Skills
@@ -2035,16 +1946,14 @@ impl<'de> serde::Deserialize<'de> for ExportTechnicianResponse {
     }
 }
 /// Schema `TenantSettings.V2.ExternalDataModel`.
+///
+/// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalDataModel {
     /// External data key.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// External data value.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2186,14 +2095,14 @@ impl ExternalDataUpdateRequest {
     }
 }
 /// Schema `Accounting.V2.Integrations.Intacct.IntacctBusinessUnitMappingResponse`.
+///
+/// The document marks `id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct IntacctBusinessUnitMappingResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "tradeName", skip_serializing_if = "Option::is_none")]
@@ -2591,65 +2500,47 @@ impl rt::QueryValue for TagImportance {
     }
 }
 /// Schema `TenantSettings.V2.TagTypeResponse`.
+///
+/// The document marks `id`, `name`, `color`, `code`, `is_conversion_opportunity`, `allow_to_use_on_timesheet_activity`, `is_visible_on_dispatch_board`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagTypeResponse {
     /// ID of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Color hex string of the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Code associated with the tag type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The TagImportance of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub importance: Option<TagImportance>,
     /// Indicates whether tags of this type should be considered as an opportunity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isConversionOpportunity", skip_serializing_if = "Option::is_none")]
     pub is_conversion_opportunity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type allowed to be used on timesheet activity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "allowToUseOnTimesheetActivity",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_to_use_on_timesheet_activity: Option<bool>,
     /// Gets or sets a value indicating whether tags of this type are visible on dispatch board.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isVisibleOnDispatchBoard",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_visible_on_dispatch_board: Option<bool>,
     /// Whether the tag type is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Date/time (in UTC) when the tag type was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date/time (in UTC) when the tag type was last modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2913,11 +2804,11 @@ impl TechnicianCreateRequest {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCreateResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianCreateResponse {
     /// Technician Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2967,9 +2858,10 @@ impl TechnicianCustomFieldCreateOrUpdateRequest {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianCustomFieldResponse`.
+///
+/// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianCustomFieldResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3108,9 +3000,10 @@ impl<'de> serde::Deserialize<'de> for TechnicianLocationResponse {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianPermissionResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianPermissionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3232,21 +3125,17 @@ impl rt::QueryValue for TechnicianPosition {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianResponse`.
+///
+/// The document marks `id`, `user_id`, `name`, `created_on`, `modified_on`, `daily_goal`, `is_managed_tech`, `active`, `burden_rate`, `commission_rate`, `hourly_rate`, `sold_by_rate`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianResponse {
     /// ID of the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the user that belongs to the technician
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Technician's name
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IDs of the user roles assigned to the technician.
@@ -3262,13 +3151,9 @@ pub struct TechnicianResponse {
     #[serde(rename = "zoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<i64>>,
     /// When the technician was created
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// When the technician was modified
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Email address of the technician
@@ -3284,13 +3169,9 @@ pub struct TechnicianResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<TechnicianAddressResponse>,
     /// Technician's daily goal
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dailyGoal", skip_serializing_if = "Option::is_none")]
     pub daily_goal: Option<rt::Decimal>,
     /// Whether the technician is managed
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isManagedTech", skip_serializing_if = "Option::is_none")]
     pub is_managed_tech: Option<bool>,
     /// License type
@@ -3300,16 +3181,12 @@ pub struct TechnicianResponse {
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<TechnicianCustomFieldResponse>>,
     /// Whether the technician is active
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Azure Active Directory User Id
     #[serde(rename = "aadUserId", skip_serializing_if = "Option::is_none")]
     pub aad_user_id: Option<String>,
     /// Technician's burden rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "burdenRate", skip_serializing_if = "Option::is_none")]
     pub burden_rate: Option<rt::Decimal>,
     /// Team of the technician
@@ -3325,8 +3202,6 @@ pub struct TechnicianResponse {
     #[serde(rename = "accountLocked", skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
     /// Technician Commision Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "commissionRate", skip_serializing_if = "Option::is_none")]
     pub commission_rate: Option<rt::Decimal>,
     /// Technician today statistic current value
@@ -3339,8 +3214,6 @@ pub struct TechnicianResponse {
     #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Technician hourly rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<rt::Decimal>,
     /// Technician Job id
@@ -3368,16 +3241,12 @@ pub struct TechnicianResponse {
     #[serde(rename = "shiftEnd", skip_serializing_if = "Option::is_none")]
     pub shift_end: Option<rt::TimeSpan>,
     /// Sold By Rate
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "soldByRate", skip_serializing_if = "Option::is_none")]
     pub sold_by_rate: Option<rt::Decimal>,
     /// Start Date
     #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<rt::DateTime>,
     /// Status
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TechnicianStatus>,
     /// Skills
@@ -3468,11 +3337,11 @@ impl<'de> serde::Deserialize<'de> for TechnicianResponse {
     }
 }
 /// Schema `TenantSettings.V2.TechnicianSkillResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianSkillResponse {
     /// SkillId
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Skill name
@@ -3653,11 +3522,11 @@ pub struct TechnicianUpdateRequest {
     pub account_locked: Option<bool>,
 }
 /// Schema `TenantSettings.V2.TechnicianUpdateResponse`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TechnicianUpdateResponse {
     /// Technician Id
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -3736,21 +3605,18 @@ pub struct UpdateTagTypeRequest {
     pub is_visible_on_dispatch_board: Option<bool>,
 }
 /// Schema `TenantSettings.V2.UserRoleResponse`.
+///
+/// The document marks `id`, `active`, `name`, `created_on`, `employee_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UserRoleResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -88,6 +88,7 @@ impl BusinessUnitsGet {
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `externalDataApplicationGuid`.
     pub fn external_data_application_guid(mut self, value: rt::Uuid) -> Self {
@@ -145,6 +146,7 @@ impl BusinessUnitsGetList {
         path: "/tenant/{tenant}/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -304,6 +306,7 @@ impl BusinessUnitsUpdate {
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -440,6 +443,7 @@ impl EmployeesAccountActions {
         path: "/tenant/{tenant}/employees/{id}/account-actions",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -481,6 +485,7 @@ impl EmployeesCreate {
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -519,6 +524,7 @@ impl EmployeesGet {
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -570,6 +576,7 @@ impl EmployeesGetList {
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -731,6 +738,7 @@ impl EmployeesUpdate {
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -838,6 +846,7 @@ impl ExportBusinessUnits {
         path: "/tenant/{tenant}/export/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -930,6 +939,7 @@ impl ExportEmployees {
         path: "/tenant/{tenant}/export/employees",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1022,6 +1032,7 @@ impl ExportTagTypes {
         path: "/tenant/{tenant}/export/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1114,6 +1125,7 @@ impl ExportTechnicians {
         path: "/tenant/{tenant}/export/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1241,6 +1253,7 @@ impl IntacctBusinessUnitMappingsGet {
         path: "/tenant/{tenant}/business-units/intacct",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `ids`.
     pub fn ids(mut self, value: impl IntoIterator<Item = i64>) -> Self {
@@ -1394,6 +1407,7 @@ impl TagTypesCreate {
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1440,6 +1454,7 @@ impl TagTypesGetList {
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -1567,6 +1582,7 @@ impl TagTypesUpdate {
         path: "/tenant/{tenant}/tag-types/{id}",
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1705,6 +1721,7 @@ impl TechniciansAccountActions {
         path: "/tenant/{tenant}/technicians/{id}/account-actions",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1746,6 +1763,7 @@ impl TechniciansCreate {
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1784,6 +1802,7 @@ impl TechniciansGet {
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -1834,6 +1853,7 @@ impl TechniciansGetList {
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
@@ -1989,6 +2009,7 @@ impl TechniciansUpdate {
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -2071,6 +2092,7 @@ impl UserRolesGetList {
         path: "/tenant/{tenant}/user-roles",
         scopes: Some(&["tn.stt.userroles:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///

@@ -5,12 +5,12 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `TaskManagement.V2.ClientSideBusinessUnitResponse`.
+///
+/// The document marks `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideBusinessUnitResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -43,30 +43,24 @@ impl<'de> serde::Deserialize<'de> for ClientSideBusinessUnitResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideDataResponse`.
+///
+/// The document marks `employees`, `business_units`, `task_priorities`, `task_resolution_types`, `task_statuses`, `task_types`, `task_sources`, `task_resolutions` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideDataResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub employees: Option<Vec<ClientSideEmployeeResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnits", skip_serializing_if = "Option::is_none")]
     pub business_units: Option<Vec<ClientSideBusinessUnitResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskPriorities", skip_serializing_if = "Option::is_none")]
     pub task_priorities: Option<Vec<ClientSideTaskPriorityResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskResolutionTypes", skip_serializing_if = "Option::is_none")]
     pub task_resolution_types: Option<Vec<ClientSideTaskResolutionTypeResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskStatuses", skip_serializing_if = "Option::is_none")]
     pub task_statuses: Option<Vec<ClientSideTaskStatusResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskTypes", skip_serializing_if = "Option::is_none")]
     pub task_types: Option<Vec<ClientSideTaskTypeResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskSources", skip_serializing_if = "Option::is_none")]
     pub task_sources: Option<Vec<ClientSideTaskSourceResponse>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskResolutions", skip_serializing_if = "Option::is_none")]
     pub task_resolutions: Option<Vec<ClientSideTaskResolutionResponse>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -105,15 +99,14 @@ impl<'de> serde::Deserialize<'de> for ClientSideDataResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideEmployeeResponse`.
+///
+/// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideEmployeeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -147,9 +140,10 @@ impl<'de> serde::Deserialize<'de> for ClientSideEmployeeResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskPriorityResponse`.
+///
+/// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskPriorityResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -181,21 +175,18 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskPriorityResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskResolutionResponse`.
+///
+/// The document marks `id`, `name`, `type`, `active`, `excluded_task_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskResolutionResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TaskResolutionType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "excludedTaskTypeIds", skip_serializing_if = "Option::is_none")]
     pub excluded_task_type_ids: Option<Vec<i64>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -231,9 +222,10 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskResolutionTypeResponse`.
+///
+/// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskResolutionTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -265,15 +257,14 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionTypeResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskSourceResponse`.
+///
+/// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskSourceResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -307,9 +298,10 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskSourceResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskStatusResponse`.
+///
+/// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskStatusResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -341,18 +333,16 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskStatusResponse {
     }
 }
 /// Schema `TaskManagement.V2.ClientSideTaskTypeResponse`.
+///
+/// The document marks `id`, `name`, `active`, `excluded_task_resolution_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientSideTaskTypeResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "excludedTaskResolutionIds",
         skip_serializing_if = "Option::is_none"
@@ -392,38 +382,32 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskTypeResponse {
     }
 }
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.SubTaskGet`.
+///
+/// The document marks `active`, `is_closed`, `name`, `created_on`, `subtask_number`, `is_viewed`, `assigned_date_time`, `comments` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubTaskGet {
     #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
     #[serde(rename = "closedOn", skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "dueDateTime", skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "subtaskNumber", skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isViewed", skip_serializing_if = "Option::is_none")]
     pub is_viewed: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedDateTime", skip_serializing_if = "Option::is_none")]
     pub assigned_date_time: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<TaskComment>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -466,12 +450,12 @@ impl<'de> serde::Deserialize<'de> for SubTaskGet {
     }
 }
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.SubTasksInfo`.
+///
+/// The document marks `count`, `sub_tasks` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubTasksInfo {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "subTasks", skip_serializing_if = "Option::is_none")]
     pub sub_tasks: Option<Vec<SubTaskGet>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -531,32 +515,26 @@ impl SubtaskCreateRequest {
     }
 }
 /// Schema `TaskManagement.V2.SubtaskCreateResponse`.
+///
+/// The document marks `is_closed`, `name`, `assigned_to_id`, `parent_task_id`, `subtask_number`, `is_viewed`, `assigned_date_time`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubtaskCreateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
     #[serde(rename = "dueDateTime", skip_serializing_if = "Option::is_none")]
     pub due_date_time: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "parentTaskId", skip_serializing_if = "Option::is_none")]
     pub parent_task_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "subtaskNumber", skip_serializing_if = "Option::is_none")]
     pub subtask_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isViewed", skip_serializing_if = "Option::is_none")]
     pub is_viewed: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedDateTime", skip_serializing_if = "Option::is_none")]
     pub assigned_date_time: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -596,12 +574,12 @@ impl<'de> serde::Deserialize<'de> for SubtaskCreateResponse {
     }
 }
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskAttachment`.
+///
+/// The document marks `url`, `filename` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskAttachment {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -634,18 +612,16 @@ impl<'de> serde::Deserialize<'de> for TaskAttachment {
     }
 }
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskAttachmentGroup`.
+///
+/// The document marks `created_on`, `created_by`, `count`, `files` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskAttachmentGroup {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<TaskAttachment>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -680,15 +656,14 @@ impl<'de> serde::Deserialize<'de> for TaskAttachmentGroup {
     }
 }
 /// Schema `TaskManagement.Contracts.ApiModels.Tasks.TaskComment`.
+///
+/// The document marks `employee_id`, `comment`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskComment {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -820,29 +795,24 @@ impl TaskCreateRequest {
     }
 }
 /// Schema `TaskManagement.V2.TaskCreateResponse`.
+///
+/// The document marks `reported_by_id`, `assigned_to_id`, `is_closed`, `name`, `business_unit_id`, `employee_task_type_id`, `employee_task_source_id`, `reported_date`, `priority`, `id`, `task_number`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskCreateResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
     pub employee_task_source_id: Option<i64>,
     #[serde(
@@ -850,7 +820,6 @@ pub struct TaskCreateResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub employee_task_resolution_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reportedDate", skip_serializing_if = "Option::is_none")]
     pub reported_date: Option<rt::DateTime>,
     #[serde(rename = "completeBy", skip_serializing_if = "Option::is_none")]
@@ -867,13 +836,10 @@ pub struct TaskCreateResponse {
     pub project_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<TaskPriority>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskNumber", skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
     #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
@@ -886,10 +852,8 @@ pub struct TaskCreateResponse {
     pub description_modified_on: Option<rt::DateTime>,
     #[serde(rename = "descriptionModifiedBy", skip_serializing_if = "Option::is_none")]
     pub description_modified_by: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -951,47 +915,38 @@ impl<'de> serde::Deserialize<'de> for TaskCreateResponse {
     }
 }
 /// Schema `TaskManagement.V2.TaskGetResponse`.
+///
+/// The document marks `reported_by_id`, `assigned_to_id`, `active`, `is_closed`, `status`, `business_unit_id`, `employee_task_type_id`, `employee_task_source_id`, `employee_task_resolution_id`, `reported_on`, `id`, `task_number`, `created_on` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskGetResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// This property is deprecated. Use Status instead.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[deprecated]
     #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
     #[serde(rename = "closedOn", skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeTaskTypeId", skip_serializing_if = "Option::is_none")]
     pub employee_task_type_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeTaskSourceId", skip_serializing_if = "Option::is_none")]
     pub employee_task_source_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "employeeTaskResolutionId",
         skip_serializing_if = "Option::is_none"
     )]
     pub employee_task_resolution_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "reportedOn", skip_serializing_if = "Option::is_none")]
     pub reported_on: Option<rt::DateTime>,
     #[serde(rename = "completeBy", skip_serializing_if = "Option::is_none")]
@@ -1008,10 +963,8 @@ pub struct TaskGetResponse {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "taskNumber", skip_serializing_if = "Option::is_none")]
     pub task_number: Option<i64>,
     #[serde(rename = "customerName", skip_serializing_if = "Option::is_none")]
@@ -1024,7 +977,6 @@ pub struct TaskGetResponse {
     pub description_modified_on: Option<rt::DateTime>,
     #[serde(rename = "descriptionModifiedById", skip_serializing_if = "Option::is_none")]
     pub description_modified_by_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]

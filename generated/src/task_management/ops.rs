@@ -43,6 +43,7 @@ impl ClientSideDataGet {
         path: "/tenant/{tenant}/data",
         scopes: Some(&["tn.tsm.data:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -173,6 +174,7 @@ impl TasksCreate {
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -212,6 +214,7 @@ impl TasksCreateSubtask {
         path: "/tenant/{tenant}/tasks/{id}/subtasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -254,6 +257,7 @@ impl TasksGetTask {
         path: "/tenant/{tenant}/tasks/{id}",
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Query parameter `includeSubtasks`.
     pub fn include_subtasks(mut self, value: bool) -> Self {
@@ -330,6 +334,7 @@ impl TasksGetTasks {
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///

@@ -42,27 +42,22 @@ impl AddressInput {
     }
 }
 /// Schema `AddressOutput`.
+///
+/// The document marks `street`, `unit`, `country`, `city`, `state`, `zip`, `street_address` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddressOutput {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "streetAddress", skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,24 +101,20 @@ impl<'de> serde::Deserialize<'de> for AddressOutput {
     }
 }
 /// Schema `Module.Telecom.Shared.V2.BundleCallModel`.
+///
+/// The document marks `id`, `job_number`, `project_id`, `business_unit`, `type`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BundleCallModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JobTypeModel2>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<CallModel>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -160,24 +151,20 @@ impl<'de> serde::Deserialize<'de> for BundleCallModel {
     }
 }
 /// Schema `Module.Admin.Shared.BusinessUnitAddressModel`.
+///
+/// The document marks `street`, `unit`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitAddressModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -214,72 +201,53 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitAddressModel {
     }
 }
 /// Schema `Module.Admin.Shared.BusinessUnitModel`.
+///
+/// The document marks `id`, `active`, `name`, `official_name`, `email`, `currency`, `phone_number`, `invoice_header`, `invoice_message`, `default_tax_rate`, `authorization_paragraph`, `acknowledgement_paragraph`, `address`, `material_sku`, `quickbooks_class`, `account_code`, `franchise_id`, `concept_code`, `corporate_contract_number`, `tenant`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "officialName", skip_serializing_if = "Option::is_none")]
     pub official_name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceHeader", skip_serializing_if = "Option::is_none")]
     pub invoice_header: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "invoiceMessage", skip_serializing_if = "Option::is_none")]
     pub invoice_message: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "defaultTaxRate", skip_serializing_if = "Option::is_none")]
     pub default_tax_rate: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "authorizationParagraph", skip_serializing_if = "Option::is_none")]
     pub authorization_paragraph: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "acknowledgementParagraph",
         skip_serializing_if = "Option::is_none"
     )]
     pub acknowledgement_paragraph: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<BusinessUnitAddressModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "materialSku", skip_serializing_if = "Option::is_none")]
     pub material_sku: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "corporateContractNumber", skip_serializing_if = "Option::is_none")]
     pub corporate_contract_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<BusinessUnitTenantModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -335,27 +303,22 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitModel {
     }
 }
 /// Schema `Module.Admin.Shared.BusinessUnitTenantModel`.
+///
+/// The document marks `id`, `name`, `quickbooks_class`, `account_code`, `franchise_id`, `concept_code`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BusinessUnitTenantModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "quickbooksClass", skip_serializing_if = "Option::is_none")]
     pub quickbooks_class: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none")]
     pub account_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "franchiseId", skip_serializing_if = "Option::is_none")]
     pub franchise_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "conceptCode", skip_serializing_if = "Option::is_none")]
     pub concept_code: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -449,62 +412,46 @@ impl CallInUpdateModelV2 {
     }
 }
 /// Schema `Module.Telecom.Shared.V2.CallModel`.
+///
+/// The document marks `id`, `received_on`, `duration`, `from`, `to`, `direction`, `reason`, `recording_url`, `voice_mail_url`, `created_by`, `customer`, `campaign`, `modified_on`, `agent`, `sid`, `tags`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection2>,
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
     pub call_type: Option<TelecomCallType2>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "voiceMailUrl", skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<crate::common::NamedModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<SharedCallAgentModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -554,30 +501,24 @@ impl<'de> serde::Deserialize<'de> for CallModel {
     }
 }
 /// Schema `Telecom.V3.CallModelResponse`.
+///
+/// The document marks `created_on`, `active`, `id`, `received_on`, `duration`, `from`, `to`, `direction`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallModelResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection>,
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
@@ -594,7 +535,6 @@ pub struct CallModelResponse {
     pub customer: Option<TelecomNamedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<TelecomNamedModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -650,21 +590,20 @@ impl<'de> serde::Deserialize<'de> for CallModelResponse {
     }
 }
 /// Schema `Telecom.V3.CallResponse`.
+///
+/// The document marks `id`, `project_id`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallResponse {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<TelecomNamedModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TelecomJobTypeModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<CallModelResponse>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -766,15 +705,14 @@ impl rt::QueryValue for CallStatus {
     }
 }
 /// Schema `Marketing.Core.CampaignCategoryModel`.
+///
+/// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignCategoryModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -808,21 +746,18 @@ impl<'de> serde::Deserialize<'de> for CampaignCategoryModel {
     }
 }
 /// Schema `Marketing.Core.CampaignModel`.
+///
+/// The document marks `id`, `name`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(rename = "isDefaultCampaign", skip_serializing_if = "Option::is_none")]
@@ -903,23 +838,20 @@ impl ContactInputModel {
     }
 }
 /// Schema `Contacts.Contracts.ContactOutputModel`.
+///
+/// The document marks `type`, `value`, `memo`, `active`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ContactOutputModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -981,59 +913,46 @@ impl CustomerInModel {
     }
 }
 /// Schema `Crm.Contracts.Customers.CustomerModel`.
+///
+/// The document marks `id`, `active`, `name`, `email`, `do_not_mail`, `address`, `import_id`, `do_not_service`, `type`, `contacts`, `modified_on`, `memberships`, `custom_fields`, `created_on`, `phone_settings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<rt::Decimal>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotMail", skip_serializing_if = "Option::is_none")]
     pub do_not_mail: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressOutput>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "importId", skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotService", skip_serializing_if = "Option::is_none")]
     pub do_not_service: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomerType>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactOutputModel>>,
     #[serde(rename = "mergedToId", skip_serializing_if = "Option::is_none")]
     pub merged_to_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<MembershipModel>>,
     #[serde(rename = "hasActiveMembership", skip_serializing_if = "Option::is_none")]
     pub has_active_membership: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<crate::common::CustomFieldApiModel>>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneSettings", skip_serializing_if = "Option::is_none")]
     pub phone_settings: Option<Vec<CustomerPhoneModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1083,12 +1002,12 @@ impl<'de> serde::Deserialize<'de> for CustomerModel {
     }
 }
 /// Schema `Crm.Contracts.Customers.CustomerPhoneModel`.
+///
+/// The document marks `phone_number`, `do_not_text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerPhoneModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "doNotText", skip_serializing_if = "Option::is_none")]
     pub do_not_text: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1176,24 +1095,20 @@ impl rt::QueryValue for CustomerType {
     }
 }
 /// Schema `Module.Telecom.Shared.DetailedBundleCallModel`.
+///
+/// The document marks `id`, `job_number`, `project_id`, `business_unit`, `type`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedBundleCallModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobNumber", skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "businessUnit", skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<BusinessUnitModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<JobTypeModel2>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "leadCall", skip_serializing_if = "Option::is_none")]
     pub lead_call: Option<DetailedCallModel>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1230,56 +1145,42 @@ impl<'de> serde::Deserialize<'de> for DetailedBundleCallModel {
     }
 }
 /// Schema `Module.Telecom.Shared.DetailedCallModel`.
+///
+/// The document marks `id`, `received_on`, `duration`, `from`, `to`, `direction`, `reason`, `recording_url`, `voice_mail_url`, `created_by`, `customer`, `campaign`, `modified_on`, `agent`, `sid`, `tags` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailedCallModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "receivedOn", skip_serializing_if = "Option::is_none")]
     pub received_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<TelecomCallDirection2>,
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none")]
     pub call_type: Option<TelecomCallType2>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<SharedCallReasonModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "recordingUrl", skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "voiceMailUrl", skip_serializing_if = "Option::is_none")]
     pub voice_mail_url: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<crate::common::NamedModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<SharedCallAgentModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagResponseModel>>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1327,36 +1228,26 @@ impl<'de> serde::Deserialize<'de> for DetailedCallModel {
     }
 }
 /// Schema `Telecom.V2.ExportCallResponse`.
+///
+/// The document marks `id`, `duration`, `from`, `to`, `direction`, `status`, `created_on`, `modified_on`, `excuse_memo`, `tag`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportCallResponse {
     /// The ID of the call
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The duration of the call
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<rt::TimeSpan>,
     /// The caller's phone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The called party's phone
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The direction of the call
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<V2TelecomCallDirection>,
     /// The current status of the call
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallStatus>,
     /// The type (classification) of the call. Null if the inbound call was not classified yet or this is
@@ -1371,13 +1262,9 @@ pub struct ExportCallResponse {
     #[serde(rename = "voiceMailPath", skip_serializing_if = "Option::is_none")]
     pub voice_mail_path: Option<String>,
     /// The time the call was created (i.e. inbound call was received or outbound call was initiated)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last time the call properties were updated
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The info about the call reason linked to the call
@@ -1404,18 +1291,12 @@ pub struct ExportCallResponse {
     #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<TelecomNamedModel>,
     /// Excuse memo of the call
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "excuseMemo", skip_serializing_if = "Option::is_none")]
     pub excuse_memo: Option<String>,
     /// Call Tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Gets or sets whether the entity is active.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// CRM Leads created from unbooked calls
@@ -1471,16 +1352,14 @@ impl<'de> serde::Deserialize<'de> for ExportCallResponse {
     }
 }
 /// Schema `Telecom.V2.JobModel`.
+///
+/// The document marks `id`, `number` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobModel {
     /// The ID of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Human readable number of the job
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1513,15 +1392,14 @@ impl<'de> serde::Deserialize<'de> for JobModel {
     }
 }
 /// Schema `JobTypeModel`.
+///
+/// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct JobTypeModel2 {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1555,11 +1433,11 @@ impl<'de> serde::Deserialize<'de> for JobTypeModel2 {
     }
 }
 /// Schema `Telecom.V2.LeadModel`.
+///
+/// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeadModel {
     /// The ID of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1616,25 +1494,22 @@ impl LocationInModel {
     }
 }
 /// Schema `Memberships.MembershipModel`.
+///
+/// The document marks `id`, `active`, `type`, `status`, `location_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MembershipTypeModel>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<rt::DateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<rt::DateTime>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1672,15 +1547,14 @@ impl<'de> serde::Deserialize<'de> for MembershipModel {
     }
 }
 /// Schema `Memberships.MembershipTypeModel`.
+///
+/// The document marks `id`, `active`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MembershipTypeModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1727,12 +1601,12 @@ impl ReasonInModel {
     }
 }
 /// Schema `Module.Telecom.Shared.CallAgentModel`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharedCallAgentModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
@@ -1768,18 +1642,16 @@ impl<'de> serde::Deserialize<'de> for SharedCallAgentModel {
     }
 }
 /// Schema `Module.Telecom.Shared.CallReasonModel`.
+///
+/// The document marks `id`, `name`, `lead`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharedCallReasonModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1814,12 +1686,12 @@ impl<'de> serde::Deserialize<'de> for SharedCallReasonModel {
     }
 }
 /// Schema `Module.Telecom.Shared.TagResponseModel`.
+///
+/// The document marks `id`, `type_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TagResponseModel {
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "typeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -1852,16 +1724,14 @@ impl<'de> serde::Deserialize<'de> for TagResponseModel {
     }
 }
 /// Schema `Telecom.V3.CallAgentModel`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomCallAgentModel {
     /// The ID of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
@@ -2011,22 +1881,18 @@ impl rt::QueryValue for TelecomCallDirection2 {
     }
 }
 /// Schema `Telecom.V3.CallReasonModel`.
+///
+/// The document marks `id`, `name`, `lead`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomCallReasonModel {
     /// The ID of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<bool>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2200,19 +2066,16 @@ impl rt::QueryValue for TelecomCallType2 {
     }
 }
 /// Schema `Telecom.V3.JobTypeModel`.
+///
+/// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomJobTypeModel {
     /// The ID of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -2246,16 +2109,14 @@ impl<'de> serde::Deserialize<'de> for TelecomJobTypeModel {
     }
 }
 /// Schema `Telecom.V2.NamedModel`.
+///
+/// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelecomNamedModel {
     /// The ID of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The name of the entity
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the document does not list, kept as sent: written back when the value

@@ -172,6 +172,7 @@ impl CallsCalls {
         path: "/v3/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -431,6 +432,7 @@ impl CallsGetCalls {
         path: "/v2/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Modified before a certain date/time (as date-time in RFC3339), not inclusive
     ///
@@ -634,6 +636,7 @@ impl CallsGetDetails {
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -674,6 +677,7 @@ impl CallsGetRecording {
         path: "/v2/tenant/{tenant}/calls/{id}/recording",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -714,6 +718,7 @@ impl CallsGetVoiceMail {
         path: "/v2/tenant/{tenant}/calls/{id}/voicemail",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -755,6 +760,7 @@ impl CallsUpdate {
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -821,6 +827,7 @@ impl ExportCalls {
         path: "/v2/tenant/{tenant}/export/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\

@@ -5,31 +5,23 @@
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
 /// Schema `Timesheets.V2.Activities.ActivitiesResponse`.
+///
+/// The document marks `id`, `employee_id`, `activity_type_id`, `employee_type`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivitiesResponse {
     /// ID of the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// ID of the activity type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Type of the employee.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// Start time of the activity on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity on UTC.
@@ -57,8 +49,6 @@ pub struct ActivitiesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
@@ -68,21 +58,15 @@ pub struct ActivitiesResponse {
     #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
     #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -133,46 +117,32 @@ impl<'de> serde::Deserialize<'de> for ActivitiesResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoriesResponse`.
+///
+/// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoriesResponse {
     /// ID of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -211,46 +181,32 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoriesResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoryExportResponse`.
+///
+/// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoryExportResponse {
     /// ID of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -289,46 +245,32 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoryExportResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityCategories.ActivityCategoryResponse`.
+///
+/// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityCategoryResponse {
     /// ID of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Name of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Type of the activity category
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ActivityCategoryType>,
     /// Identifies if the activity category is allowed to edit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "allowEdit", skip_serializing_if = "Option::is_none")]
     pub allow_edit: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -596,31 +538,23 @@ impl<'de> serde::Deserialize<'de> for ActivityEntryCoordinate {
     }
 }
 /// Schema `Timesheets.V2.Activities.ActivityExportResponse`.
+///
+/// The document marks `id`, `employee_id`, `employee_type`, `activity_type_id`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityExportResponse {
     /// ID of the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity  on UTC.
@@ -648,8 +582,6 @@ pub struct ActivityExportResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
@@ -659,21 +591,15 @@ pub struct ActivityExportResponse {
     #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
     #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -724,31 +650,23 @@ impl<'de> serde::Deserialize<'de> for ActivityExportResponse {
     }
 }
 /// Schema `Timesheets.V2.Activities.ActivityResponse`.
+///
+/// The document marks `id`, `employee_id`, `employee_type`, `activity_type_id`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityResponse {
     /// ID of the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// ID of the employee associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
     /// Type of the employee.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "employeeType", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<EmployeeType>,
     /// ID of the activity type.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "activityTypeId", skip_serializing_if = "Option::is_none")]
     pub activity_type_id: Option<i64>,
     /// Start time of the activity  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<rt::DateTime>,
     /// End time of the activity  on UTC.
@@ -776,8 +694,6 @@ pub struct ActivityResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// List of tag type IDs associated with the activity.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagTypes", skip_serializing_if = "Option::is_none")]
     pub tag_types: Option<Vec<i64>>,
     /// Start Coordinate of the activity.
@@ -787,21 +703,15 @@ pub struct ActivityResponse {
     #[serde(rename = "endCoordinate", skip_serializing_if = "Option::is_none")]
     pub end_coordinate: Option<ActivityEntryCoordinate>,
     /// Indicates whether the activity is active.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ID of the user who last modified the activity.
     #[serde(rename = "modifiedById", skip_serializing_if = "Option::is_none")]
     pub modified_by_id: Option<i64>,
     /// Date and time when the activity was created  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// Date and time when the activity was last modified  on UTC.
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value
@@ -852,147 +762,99 @@ impl<'de> serde::Deserialize<'de> for ActivityResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypeExportResponse`.
+///
+/// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on`, `displayed_technician_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypeExportResponse {
     /// ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
     #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
     #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "displayedTechnicianStatus",
         skip_serializing_if = "Option::is_none"
@@ -1063,147 +925,99 @@ impl<'de> serde::Deserialize<'de> for ActivityTypeExportResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypeResponse`.
+///
+/// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on`, `displayed_technician_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypeResponse {
     /// ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
     #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
     #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// The technician status displayed on the Dispatch board when a technician is clocked into this activity.
     /// Possible values: Idle (0), Working (1), Dispatched (2), Meal (3).
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "displayedTechnicianStatus",
         skip_serializing_if = "Option::is_none"
@@ -1274,141 +1088,95 @@ impl<'de> serde::Deserialize<'de> for ActivityTypeResponse {
     }
 }
 /// Schema `Timesheets.V2.ActivityTypes.ActivityTypesResponse`.
+///
+/// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActivityTypesResponse {
     /// ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// Code of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Category ID of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "categoryId", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     /// Description of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Icon of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Business unit ID of the activity type
     #[serde(rename = "businessUnitId", skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
     /// Indicates if the activity type is the user's home business unit
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isUsersHomeBusinessUnit", skip_serializing_if = "Option::is_none")]
     pub is_users_home_business_unit: Option<bool>,
     /// Labor type ID of the activity type
     #[serde(rename = "laborTypeId", skip_serializing_if = "Option::is_none")]
     pub labor_type_id: Option<i64>,
     /// Indicates if the activity type is a technician profile labor type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(
         rename = "isTechnicianProfileLaborType",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_technician_profile_labor_type: Option<bool>,
     /// Visible to roles of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "visibleToRoles", skip_serializing_if = "Option::is_none")]
     pub visible_to_roles: Option<Vec<i64>>,
     /// Default tag type IDs of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "defaultTagTypeIds", skip_serializing_if = "Option::is_none")]
     pub default_tag_type_ids: Option<Vec<i64>>,
     /// Tag association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "tagAssociation", skip_serializing_if = "Option::is_none")]
     pub tag_association: Option<Association>,
     /// Job association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "jobAssociation", skip_serializing_if = "Option::is_none")]
     pub job_association: Option<Association>,
     /// Project association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectAssociation", skip_serializing_if = "Option::is_none")]
     pub project_association: Option<Association>,
     /// Project label association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "projectLabelAssociation", skip_serializing_if = "Option::is_none")]
     pub project_label_association: Option<Association>,
     /// Budget code association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "budgetCodeAssociation", skip_serializing_if = "Option::is_none")]
     pub budget_code_association: Option<Association>,
     /// Labor type association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "laborTypeAssociation", skip_serializing_if = "Option::is_none")]
     pub labor_type_association: Option<Association>,
     /// Memo association of the activity type
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "memoAssociation", skip_serializing_if = "Option::is_none")]
     pub memo_association: Option<Association>,
     /// Default memo of the activity type
     #[serde(rename = "defaultMemo", skip_serializing_if = "Option::is_none")]
     pub default_memo: Option<String>,
     /// Indicates if the activity type allows to change memo
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeMemo", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_memo: Option<bool>,
     /// Indicates if the activity type allows to change tag
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "dontAllowToChangeTag", skip_serializing_if = "Option::is_none")]
     pub dont_allow_to_change_tag: Option<bool>,
     /// Indicates if the activity type is archived
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isArchived", skip_serializing_if = "Option::is_none")]
     pub is_archived: Option<bool>,
     /// Indicates if the activity type is a draft
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDraft", skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Identifies if the activity category is default
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isDefault", skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// Indicates if the activity type is in use
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "isInUse", skip_serializing_if = "Option::is_none")]
     pub is_in_use: Option<bool>,
     /// Indicates whether the activity category is active or not
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// The date when the activity category was created (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
     /// The last date when the activity category was last modified (in UTC)
-    ///
-    /// The document marks this field required; it is optional here so that a response without it still parses.
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<rt::DateTime>,
     /// Fields the document does not list, kept as sent: written back when the value

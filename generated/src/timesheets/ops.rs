@@ -111,6 +111,7 @@ impl ActivitiesControllersCreate {
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -149,6 +150,7 @@ impl ActivitiesControllersDelete {
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -189,6 +191,7 @@ impl ActivitiesControllersGet {
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -237,6 +240,7 @@ impl ActivitiesControllersGetList {
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -376,6 +380,7 @@ impl ActivitiesControllersUpdate {
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -462,6 +467,7 @@ impl ActivityCategoriesGet {
         path: "/tenant/{tenant}/activity-categories/{id}",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -510,6 +516,7 @@ impl ActivityCategoriesGetList {
         path: "/tenant/{tenant}/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -706,6 +713,7 @@ impl ActivityTypesGet {
         path: "/tenant/{tenant}/activity-types/{id}",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Sends the request.
     #[inline]
@@ -754,6 +762,7 @@ impl ActivityTypesGetList {
         path: "/tenant/{tenant}/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// The logical number of page to return, starting from 1
     ///
@@ -955,6 +964,7 @@ impl ExportActivities {
         path: "/tenant/{tenant}/export/activities",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1047,6 +1057,7 @@ impl ExportActivityCategories {
         path: "/tenant/{tenant}/export/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\
@@ -1148,6 +1159,7 @@ impl ExportActivityTypes {
         path: "/tenant/{tenant}/export/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
+        maintenance_conflicts: false,
     };
     /// Continuation token received from previous export request in "continueFrom" field.
     /// When not specified, the export process starts from the beginning.\

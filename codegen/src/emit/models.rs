@@ -1,0 +1,543 @@
+//! Types: structs (request models strict, response models lenient and keeping unknown
+//! fields), string and integer enums with an `Unknown` variant, unions by shape, aliases.
+
+use super::tokens::{doc_attrs, doc_lines, format_file, ident, ty_tokens, From};
+use crate::ir::*;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Names of the generated types used as query parameters in `domains` (those need a
+/// `QueryValue` impl), each with whether it is common.
+fn query_types<'a>(domains: impl IntoIterator<Item = &'a Domain>) -> BTreeSet<(String, bool)> {
+    domains
+        .into_iter()
+        .flat_map(|d| d.operations())
+        .flat_map(|o| &o.query)
+        .flat_map(|p| p.ty.named())
+        .collect()
+}
+
+/// `models.rs` of one domain.
+pub(super) fn domain_file(d: &Domain) -> Result<String, String> {
+    let qs = query_types([d]);
+    let items = d
+        .types
+        .iter()
+        .map(|t| type_def(t, qs.contains(&(t.name.clone(), false))));
+    items_file(
+        items,
+        &format!("Models of the {} domain.", d.title),
+        quote!(#![allow(deprecated)]),
+    )
+}
+
+/// `common.rs`: each type compiles only with a feature of a domain that uses it, so a
+/// crate of one small domain does not type-check the others' shared types.
+pub(super) fn common_file(api: &Api) -> Result<String, String> {
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &api.domains {
+        for c in &d.common_used {
+            users
+                .entry(c.as_str())
+                .or_default()
+                .push(d.feature.as_str());
+        }
+    }
+    let qs = query_types(&api.domains);
+    let mut items = Vec::new();
+    for t in &api.common {
+        let tokens = type_def(t, qs.contains(&(t.name.clone(), true)));
+        match users.get(t.name.as_str()) {
+            // Defined alike by several documents but used by none: always there.
+            None => items.push(tokens),
+            Some(features) => {
+                let cfg = quote!(#[cfg(any(#(feature = #features),*))]);
+                let file: syn::File = syn::parse2(tokens)
+                    .map_err(|e| format!("generated tokens of `{}` do not parse: {e}", t.name))?;
+                items.extend(file.items.into_iter().map(|item| quote!(#cfg #item)));
+            }
+        }
+    }
+    // With no domain feature on, nothing here may use `rt`.
+    items_file(
+        items.into_iter(),
+        "Types that several ServiceTitan domains define identically, defined once.",
+        quote!(#![allow(deprecated, unused_imports)]),
+    )
+}
+
+fn items_file(
+    items: impl Iterator<Item = TokenStream>,
+    header: &str,
+    allow: TokenStream,
+) -> Result<String, String> {
+    let tokens = quote! {
+        #allow
+        use servicetitan_runtime as rt;
+        #(#items)*
+    };
+    format_file(tokens, &format!("//! {header}\n\n"))
+}
+
+fn type_def(t: &TypeDef, in_query: bool) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = doc_attrs(&type_doc(t));
+    let deprecated = if t.deprecated {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    };
+    match &t.kind {
+        TypeDefKind::Struct(fields) => {
+            let def = struct_def(t, &name, fields, doc, deprecated, in_query);
+            let page_like = t.page_item.as_ref().map(|item| page_like(&name, item));
+            quote!(#def #page_like)
+        }
+        TypeDefKind::StringEnum { variants, flags } => {
+            string_enum(&name, variants, *flags, doc, deprecated)
+        }
+        TypeDefKind::IntEnum(variants) => int_enum(&name, variants, doc, deprecated),
+        TypeDefKind::Union(variants) => union_def(&name, variants, doc, deprecated),
+        TypeDefKind::Alias(ty) => {
+            let ty = ty_tokens(ty, From::Models);
+            quote! {
+                #doc
+                #deprecated
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+/// The type's doc: the schema's description, where it comes from, and (once for the type)
+/// which fields the document marks required although they are optional here.
+fn type_doc(t: &TypeDef) -> Vec<String> {
+    let mut lines = t.doc.as_deref().map(doc_lines).unwrap_or_default();
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    match t.schema.strip_prefix("(inline) ") {
+        Some(at) => lines.push(format!("Inline schema at `{at}`.")),
+        None => lines.push(format!("Schema `{}`.", t.schema)),
+    }
+    let required = t.required_but_optional();
+    if !required.is_empty() {
+        let names: Vec<String> = required
+            .iter()
+            .map(|f| format!("`{}`", f.name.trim_start_matches("r#")))
+            .collect();
+        lines.push(String::new());
+        lines.push(format!(
+            "The document marks {} required; {} optional here so that a response without {} still parses.",
+            names.join(", "),
+            if names.len() == 1 { "it is" } else { "they are" },
+            if names.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    lines
+}
+
+/// `rt::PageLike` for a struct that is a page with more to it.
+fn page_like(name: &Ident, item: &Ty) -> TokenStream {
+    let item = ty_tokens(item, From::Models);
+    quote! {
+        impl rt::PageLike for #name {
+            type Item = #item;
+            fn has_more(&self) -> bool {
+                self.has_more.unwrap_or(false)
+            }
+            fn items(&self) -> &[#item] {
+                self.data.as_deref().unwrap_or(&[])
+            }
+            fn into_items(self) -> Vec<#item> {
+                self.data.unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// One field as the struct declares it, and how `new(..)` sets it.
+struct FieldTokens {
+    decl: TokenStream,
+    /// `Some(name: Type)` when the field is an argument of `new(..)`.
+    ctor_arg: Option<TokenStream>,
+    ctor_init: TokenStream,
+    /// The arm of the generated field match of a response model.
+    match_arm: TokenStream,
+}
+
+fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
+    let fname = ident(&f.name);
+    let inner = ty_tokens(&f.ty, From::Models);
+    let inner = if f.boxed { quote!(Box<#inner>) } else { inner };
+    let wire = &f.wire;
+    let renamed = f.name.trim_start_matches("r#") != wire;
+    let rename = if renamed {
+        quote!(rename = #wire,)
+    } else {
+        quote!()
+    };
+    // Response models read through `rt::de_model`, which needs no `default`.
+    let default = if t.keeps_unknown_fields() {
+        quote!()
+    } else {
+        quote!(default,)
+    };
+    let mut ctor_arg = None;
+    let (ty, attrs, ctor_init) = match t.field_repr(f) {
+        FieldRepr::Plain => {
+            ctor_arg = Some(quote!(#fname: #inner));
+            let a = if renamed {
+                quote!(#[serde(rename = #wire)])
+            } else {
+                quote!()
+            };
+            (inner, a, quote!(#fname))
+        }
+        FieldRepr::Optional => (
+            quote!(Option<#inner>),
+            quote!(#[serde(#rename #default skip_serializing_if = "Option::is_none")]),
+            quote!(#fname: None),
+        ),
+        FieldRepr::OptionalNull => (
+            quote!(Option<#inner>),
+            quote!(#[serde(#rename default)]),
+            quote!(#fname: None),
+        ),
+        FieldRepr::Nullable => (
+            quote!(rt::Nullable<#inner>),
+            quote!(#[serde(#rename default, skip_serializing_if = "rt::Nullable::is_absent")]),
+            quote!(#fname: rt::Nullable::Absent),
+        ),
+    };
+    let fdoc = doc_attrs(&f.doc.as_deref().map(doc_lines).unwrap_or_default());
+    let fdep = if f.deprecated {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    };
+    FieldTokens {
+        decl: quote! {
+            #fdoc
+            #fdep
+            #attrs
+            pub #fname: #ty,
+        },
+        ctor_arg,
+        ctor_init,
+        match_arm: quote!(#wire => self.#fname = map.next_value()?,),
+    }
+}
+
+fn struct_def(
+    t: &TypeDef,
+    name: &Ident,
+    fields: &[Field],
+    doc: TokenStream,
+    deprecated: TokenStream,
+    in_query: bool,
+) -> TokenStream {
+    let tokens: Vec<FieldTokens> = fields.iter().map(|f| field_tokens(t, f)).collect();
+    let mut decls: Vec<&TokenStream> = tokens.iter().map(|f| &f.decl).collect();
+    let ctor_args: Vec<&TokenStream> = tokens.iter().filter_map(|f| f.ctor_arg.as_ref()).collect();
+    let mut ctor_inits: Vec<&TokenStream> = tokens.iter().map(|f| &f.ctor_init).collect();
+    let all_defaultable = ctor_args.is_empty();
+    // Response models read through `rt::de_model` and a generated field match, instead of
+    // serde's derive: half the code to compile (see ARCHITECTURE.md).
+    let lean = t.keeps_unknown_fields();
+    let (unknown_decl, unknown_init, model_impls);
+    if lean {
+        let mut unknown = "unknown_fields".to_string();
+        while fields.iter().any(|f| f.name == unknown) {
+            unknown.push('_');
+        }
+        let n = ident(&unknown);
+        unknown_decl = quote! {
+            /// Fields the document does not list, kept as sent: written back when the value
+            /// is serialized, so nothing the API adds is lost.
+            #[serde(flatten)]
+            pub #n: rt::Map<rt::Json>,
+        };
+        unknown_init = quote!(#n: rt::Map::new());
+        decls.push(&unknown_decl);
+        ctor_inits.push(&unknown_init);
+        model_impls = model_fields_impl(name, &n, tokens.iter().map(|f| &f.match_arm));
+    } else {
+        model_impls = quote!();
+    }
+    // Request-only types are sent, never received: their (costly) derived `Deserialize`
+    // is opt-in, behind the crate's `deserialize-requests` feature.
+    let derive_de = if lean {
+        quote!()
+    } else {
+        quote!(#[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))])
+    };
+    let derive_default = if all_defaultable {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
+    let ctor = if !all_defaultable {
+        quote! {
+            impl #name {
+                /// Creates the value from its required fields; optional fields start empty.
+                pub fn new(#(#ctor_args),*) -> Self {
+                    Self { #(#ctor_inits),* }
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let query_impl = if in_query {
+        quote! {
+            impl rt::QueryValue for #name {
+                fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+                    query.push_object(name, self);
+                }
+                fn is_object(&self) -> bool {
+                    true
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let allow_dep = if fields.iter().any(|f| f.deprecated) {
+        quote!(#[allow(deprecated)])
+    } else {
+        quote!()
+    };
+    quote! {
+        #doc
+        #deprecated
+        #allow_dep
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize)]
+        #derive_de
+        pub struct #name {
+            #(#decls)*
+        }
+        #model_impls
+        #ctor
+        #query_impl
+    }
+}
+
+/// `rt::ModelFields` (a match from JSON key to field) and `Deserialize` through
+/// `rt::de_model`, for a response model whose unknown fields go to `unknown`.
+fn model_fields_impl<'a>(
+    name: &Ident,
+    unknown: &Ident,
+    arms: impl Iterator<Item = &'a TokenStream>,
+) -> TokenStream {
+    quote! {
+        impl rt::ModelFields for #name {
+            fn field<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    #(#arms)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+            fn unknown_fields(&mut self) -> &mut rt::Map<rt::Json> {
+                &mut self.#unknown
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                rt::de_model(deserializer)
+            }
+        }
+    }
+}
+
+fn string_enum(
+    name: &Ident,
+    variants: &[EnumVariant<String>],
+    flags: bool,
+    doc: TokenStream,
+    deprecated: TokenStream,
+) -> TokenStream {
+    let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<&String> = variants.iter().map(|v| &v.value).collect();
+    let vdocs = values.iter().map(|v| format!(" `{v}`"));
+    let flags_doc = if flags {
+        quote!(#[doc = ""] #[doc = " A flags enum: where the API sends several values at once, fields use [`rt::Flags`] of it."])
+    } else {
+        quote!()
+    };
+    quote! {
+        #doc
+        #flags_doc
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #vdocs] #vnames, )*
+            /// A value the document does not list, kept as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#vnames => #values, )*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl rt::WireEnum for #name {
+            fn from_wire(value: &str) -> Self {
+                match value {
+                    #( #values => Self::#vnames, )*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+            fn as_wire(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                rt::de_string_enum(deserializer)
+            }
+        }
+
+        impl rt::QueryValue for #name {
+            fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+                query.push(name, self.as_str());
+            }
+        }
+    }
+}
+
+fn int_enum(
+    name: &Ident,
+    variants: &[EnumVariant<i64>],
+    doc: TokenStream,
+    deprecated: TokenStream,
+) -> TokenStream {
+    let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<i64> = variants.iter().map(|v| v.value).collect();
+    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    let vdocs = values.iter().map(|v| format!(" `{v}`"));
+    quote! {
+        #doc
+        #deprecated
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #vdocs] #vnames, )*
+            /// A value the document does not list, kept as sent.
+            Unknown(i64),
+        }
+
+        impl rt::IntEnum for #name {
+            fn from_i64(value: i64) -> Self {
+                match value {
+                    #( #values => Self::#vnames, )*
+                    other => Self::Unknown(other),
+                }
+            }
+            fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    #( #names => Some(Self::#vnames), )*
+                    _ => None,
+                }
+            }
+            fn to_i64(&self) -> i64 {
+                match self {
+                    #( Self::#vnames => #values, )*
+                    Self::Unknown(other) => *other,
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(rt::IntEnum::to_i64(self))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                rt::de_int_enum(deserializer)
+            }
+        }
+
+        impl rt::QueryValue for #name {
+            fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+                query.push(name, &rt::IntEnum::to_i64(self).to_string());
+            }
+        }
+    }
+}
+
+fn union_def(
+    name: &Ident,
+    variants: &[UnionVariant],
+    doc: TokenStream,
+    deprecated: TokenStream,
+) -> TokenStream {
+    let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let vtys: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| ty_tokens(&v.ty, From::Models))
+        .collect();
+    let keys = variants.iter().map(|v| {
+        let k = &v.keys;
+        quote!(&[#(#k),*])
+    });
+    let idx: Vec<usize> = (0..variants.len()).collect();
+    quote! {
+        #doc
+        ///
+        /// The document gives several shapes and no discriminator: the shape whose
+        /// properties cover all of the object's keys with the fewest extra properties is
+        /// chosen, and an object no single shape fits best stays [`Self::Other`].
+        #deprecated
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #vnames(#vtys), )*
+            /// An object that no listed shape fits unambiguously, kept as sent.
+            Other(rt::Json),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #( Self::#vnames(v) => v.serialize(serializer), )*
+                    Self::Other(v) => v.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <rt::Json as serde::Deserialize>::deserialize(deserializer)?;
+                const SHAPES: &[&[&str]] = &[#(#keys),*];
+                match rt::pick_shape(&value, SHAPES) {
+                    #( Some(#idx) => serde_json::from_value(value).map(Self::#vnames).map_err(serde::de::Error::custom), )*
+                    _ => Ok(Self::Other(value)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! After a domain's types and operations are built: where each type is used (request,
+//! response, both), which common types the domain needs, which fields close a cycle
+//! (boxed), and which operations page or export.
+
+use crate::ir::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+const RESPONSE: Usage = Usage {
+    request: false,
+    response: true,
+};
+const REQUEST: Usage = Usage {
+    request: true,
+    response: false,
+};
+
+/// The shared types, built from the first document that defines each, and their usage
+/// summed over every domain.
+#[derive(Default)]
+pub(super) struct CommonTypes {
+    pub defs: BTreeMap<String, TypeDef>,
+    /// Schema names whose shared definition is built (`defs` is keyed by Rust name).
+    pub built: BTreeSet<String>,
+    usage: BTreeMap<String, Usage>,
+}
+
+impl CommonTypes {
+    /// The common types, with their usage, boxing and page shape set.
+    pub fn finish(self) -> Vec<TypeDef> {
+        let mut types: Vec<TypeDef> = self.defs.into_values().collect();
+        for t in &mut types {
+            t.usage = self.usage.get(&t.name).copied().unwrap_or_default();
+            t.page_item = page_item(t);
+        }
+        mark_boxed(&mut types);
+        types
+    }
+}
+
+/// Sets usage, boxing, page shapes and paging on a built domain, and records which common
+/// types it uses (and how).
+pub(super) fn finish_domain(domain: &mut Domain, commons: &mut CommonTypes) {
+    let local_edges: BTreeMap<String, Vec<(Ty, bool)>> = domain
+        .types
+        .iter()
+        .map(|t| (t.name.clone(), type_refs(&t.kind)))
+        .collect();
+    let usage = walk_usage(domain, &local_edges, &commons.defs);
+    let mut used_common = BTreeSet::new();
+    for ((is_common, name), u) in &usage {
+        if *is_common {
+            used_common.insert(name.clone());
+            let e = commons.usage.entry(name.clone()).or_default();
+            *e = e.union(*u);
+        }
+    }
+    // Also re-export common types referenced by local types that no operation reaches.
+    for (t, _) in local_edges.values().flatten() {
+        used_common.extend(t.named().into_iter().filter(|(_, c)| *c).map(|(n, _)| n));
+    }
+    // And what those common types refer to: the domain's feature must compile them.
+    let mut pending: Vec<String> = used_common.iter().cloned().collect();
+    while let Some(n) = pending.pop() {
+        let refs = commons.defs.get(&n).map(|t| type_refs(&t.kind));
+        for (t, _) in refs.unwrap_or_default() {
+            for (m, c) in t.named() {
+                if c && used_common.insert(m.clone()) {
+                    pending.push(m);
+                }
+            }
+        }
+    }
+    for t in &mut domain.types {
+        t.usage = usage
+            .get(&(false, t.name.clone()))
+            .copied()
+            .unwrap_or_default();
+        t.page_item = page_item(t);
+    }
+    mark_boxed(&mut domain.types);
+    domain.common_used = used_common.into_iter().collect();
+    let types = std::mem::take(&mut domain.types);
+    for c in &mut domain.controllers {
+        for o in &mut c.operations {
+            o.paging = paging(o, &types);
+        }
+    }
+    domain.types = types;
+}
+
+/// Where each type (keyed by whether it is common, and its name) is used, walking from
+/// every operation's body, parameters and response through the types they refer to.
+fn walk_usage(
+    domain: &Domain,
+    local_edges: &BTreeMap<String, Vec<(Ty, bool)>>,
+    common_defs: &BTreeMap<String, TypeDef>,
+) -> BTreeMap<(bool, String), Usage> {
+    let mut stack: Vec<(Ty, Usage)> = Vec::new();
+    for op in domain.operations() {
+        if let Response::Json(t) = &op.response {
+            stack.push((t.clone(), RESPONSE));
+        }
+        if let Some(Body::Json { ty, .. }) = &op.body {
+            stack.push((ty.clone(), REQUEST));
+        }
+        for p in op.inputs() {
+            stack.push((p.ty.clone(), REQUEST));
+        }
+    }
+    let mut usage: BTreeMap<(bool, String), Usage> = BTreeMap::new();
+    while let Some((ty, u)) = stack.pop() {
+        for (name, is_common) in ty.named() {
+            let e = usage.entry((is_common, name.clone())).or_default();
+            let merged = e.union(u);
+            if merged == *e {
+                continue;
+            }
+            *e = merged;
+            let refs = if is_common {
+                common_defs
+                    .get(&name)
+                    .map(|t| type_refs(&t.kind))
+                    .unwrap_or_default()
+            } else {
+                local_edges.get(&name).cloned().unwrap_or_default()
+            };
+            stack.extend(refs.into_iter().map(|(t, _)| (t, u)));
+        }
+    }
+    usage
+}
+
+/// The item type of a struct read from responses that is a page with more to it
+/// (`page: i32`, `hasMore: bool`, `data: [T]`, and other fields).
+fn page_item(t: &TypeDef) -> Option<Ty> {
+    let TypeDefKind::Struct(fields) = &t.kind else {
+        return None;
+    };
+    if !t.usage.response {
+        return None;
+    }
+    let f = |w: &str| fields.iter().find(|f| f.wire == w).map(|f| &f.ty);
+    match (f("page"), f("hasMore"), f("data")) {
+        (Some(Ty::I32), Some(Ty::Bool), Some(Ty::Vec(item))) => Some((**item).clone()),
+        _ => None,
+    }
+}
+
+/// How the operation's answers continue: pages (by its `page: i32` query parameter) when
+/// the response is a page, batches (by its optional `from: String`) when it is an export.
+fn paging(o: &Operation, local_types: &[TypeDef]) -> Option<Paging> {
+    let taken = |name: &str| o.query.iter().any(|p| p.name == name);
+    let page_of = match &o.response {
+        Response::Json(Ty::Paged(item)) => Some((**item).clone()),
+        Response::Json(Ty::Named {
+            name,
+            common: false,
+        }) => local_types
+            .iter()
+            .find(|x| &x.name == name)
+            .and_then(|t| t.page_item.clone()),
+        _ => None,
+    };
+    if let Some(item) = page_of {
+        let Response::Json(page) = &o.response else {
+            return None;
+        };
+        let param = o
+            .query
+            .iter()
+            .find(|p| p.wire == "page" && p.ty == Ty::I32)?;
+        return Some(Paging::Pages {
+            page: page.clone(),
+            item,
+            param: param.name.clone(),
+            required: param.required,
+            stream_methods: !(taken("pages") || taken("items")),
+        });
+    }
+    let Response::Json(Ty::Export(item)) = &o.response else {
+        return None;
+    };
+    let from = o
+        .query
+        .iter()
+        .find(|p| p.wire == "from" && !p.required && p.ty == Ty::String)?;
+    Some(Paging::Export {
+        item: (**item).clone(),
+        from: from.name.clone(),
+        stream_methods: !(taken("batches") || taken("items")),
+    })
+}
+
+/// Types a definition refers to, each with whether the reference is direct (no `Vec`/map
+/// in between, so a cycle through it needs a `Box`).
+fn type_refs(k: &TypeDefKind) -> Vec<(Ty, bool)> {
+    match k {
+        TypeDefKind::Struct(fields) => fields
+            .iter()
+            .map(|f| (f.ty.clone(), matches!(f.ty, Ty::Named { .. })))
+            .collect(),
+        TypeDefKind::Union(vs) => vs
+            .iter()
+            .map(|v| (v.ty.clone(), matches!(v.ty, Ty::Named { .. })))
+            .collect(),
+        TypeDefKind::Alias(t) => vec![(t.clone(), matches!(t, Ty::Named { .. }))],
+        _ => vec![],
+    }
+}
+
+/// Boxes struct fields that close a cycle of direct references (the recursive schemas).
+fn mark_boxed(types: &mut [TypeDef]) {
+    let direct: HashMap<String, Vec<String>> = types
+        .iter()
+        .map(|t| {
+            let d = type_refs(&t.kind)
+                .into_iter()
+                .filter(|(_, direct)| *direct)
+                .filter_map(|(t, _)| {
+                    if let Ty::Named { name, .. } = t {
+                        Some(name)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            (t.name.clone(), d)
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| {
+        let mut stack = vec![from.to_string()];
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(direct.get(&n).cloned().unwrap_or_default());
+            }
+        }
+        false
+    };
+    for t in types.iter_mut() {
+        let me = t.name.clone();
+        if let TypeDefKind::Struct(fields) = &mut t.kind {
+            for f in fields {
+                if let Ty::Named { name, .. } = &f.ty {
+                    if reaches(name, &me) {
+                        f.boxed = true;
+                    }
+                }
+            }
+        }
+    }
+}

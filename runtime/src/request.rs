@@ -1,0 +1,161 @@
+//! What generated code builds: an [`Operation`] (what the document says of it) and a
+//! [`Request`] (path, query, body) for one call of it, multipart bodies included.
+
+use crate::error::Error;
+use crate::query::{QueryPairs, QueryValue};
+
+/// HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method as HTTP writes it (`GET`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+    /// Whether sending it twice has the effect of sending it once.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// What the document says of an operation; every generated request builder has one as
+/// its `OPERATION` constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// `operationId`, e.g. `Customers_GetList`.
+    pub id: &'static str,
+    /// Domain module, e.g. `crm`.
+    pub domain: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
+    pub path: &'static str,
+    /// OAuth scopes the call requires (all of them); `None` when the document declares none.
+    pub scopes: Option<&'static [&'static str]>,
+    /// A limit of this operation's own, per tenant and path (reporting's 5 runs of the
+    /// same report per minute).
+    pub limit: Option<crate::RateLimit>,
+    /// The operation's domain answers 409 "the service is suspended for maintenance"
+    /// while it is briefly down (reporting): such an answer is retried like a 503.
+    pub maintenance_conflicts: bool,
+}
+
+pub(crate) enum Body {
+    None,
+    Json(Vec<u8>),
+    Multipart(Vec<(String, Part)>),
+    Invalid(String),
+}
+
+#[derive(Clone)]
+pub(crate) enum Part {
+    Text(String),
+    File(crate::types::FilePart),
+}
+
+/// One request, built by generated code.
+pub struct Request {
+    pub(crate) op: &'static Operation,
+    pub(crate) path: String,
+    pub(crate) query: QueryPairs,
+    pub(crate) body: Body,
+}
+
+impl Request {
+    /// `path` is the full path: domain prefix, then the operation's path with values filled in.
+    pub fn new(op: &'static Operation, path: String) -> Self {
+        Request {
+            op,
+            path,
+            query: QueryPairs::default(),
+            body: Body::None,
+        }
+    }
+    /// Adds query parameter `name` (nothing for `None`; repeated for lists; `name.field` for objects).
+    pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
+        value.append_to(name, &mut self.query);
+    }
+    /// Sets a JSON body; a value that cannot be serialized fails the call before it is sent.
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        self.body = match serde_json::to_vec(body) {
+            Ok(b) => Body::Json(b),
+            Err(e) => Body::Invalid(e.to_string()),
+        };
+    }
+    /// Adds a file part to a `multipart/form-data` body.
+    pub fn file_part(&mut self, name: &str, file: &crate::types::FilePart) {
+        self.push_part(name.to_string(), Part::File(file.clone()));
+    }
+    /// Adds text parts to a `multipart/form-data` body, written as the value would be
+    /// written in a query string (nothing for `None`).
+    pub fn text_part<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
+        let mut pairs = QueryPairs::default();
+        value.append_to(name, &mut pairs);
+        for (k, v) in pairs.0 {
+            self.push_part(k, Part::Text(v));
+        }
+    }
+    fn push_part(&mut self, name: String, part: Part) {
+        match &mut self.body {
+            Body::Multipart(parts) => parts.push((name, part)),
+            _ => self.body = Body::Multipart(vec![(name, part)]),
+        }
+    }
+    /// What the document says of the operation this request is for.
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+}
+
+/// A fresh form for each attempt: a form is consumed when sent, its bytes are shared.
+pub(crate) fn multipart_form(parts: &[(String, Part)]) -> Result<reqwest::multipart::Form, Error> {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, part) in parts {
+        form = match part {
+            Part::Text(t) => form.text(name.clone(), t.clone()),
+            Part::File(f) => {
+                let mut p = reqwest::multipart::Part::stream_with_length(
+                    reqwest::Body::from(f.bytes.clone()),
+                    f.bytes.len() as u64,
+                )
+                .file_name(f.file_name.clone());
+                if let Some(ct) = &f.content_type {
+                    p = p.mime_str(ct).map_err(|e| {
+                        Error::config(format!(
+                            "invalid content type `{ct}` for part `{name}`: {e}"
+                        ))
+                    })?;
+                }
+                form.part(name.clone(), p)
+            }
+        };
+    }
+    Ok(form)
+}

@@ -1,0 +1,103 @@
+//! Reading an answer: its headers, its body (capped, or a prefix of it for errors), and
+//! JSON decoding that names the path of a value that does not fit. A leaf: the token
+//! cache (`auth`) and the client both read answers through it.
+
+use crate::error::{transport, Error, ErrorKind};
+use std::time::Duration;
+
+/// How much of an error body is read: enough for any `ApiErrorResponse`.
+pub(crate) const ERROR_BODY_PREFIX: usize = 64 * 1024;
+
+/// How much of a body that is not an `ApiErrorResponse` an error keeps, as text.
+pub(crate) const MAX_RAW: usize = 4096;
+
+/// Reads a whole body, failing once it passes `limit` bytes.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> Result<bytes::Bytes, Error> {
+    let too_large = || Error::new(ErrorKind::ResponseTooLarge { limit });
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf =
+        bytes::BytesMut::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+        if (buf.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads at most about `cap` bytes of a body (error answers); never fails.
+pub(crate) async fn read_prefix(mut resp: reqwest::Response, cap: usize) -> bytes::Bytes {
+    let mut buf = bytes::BytesMut::new();
+    while buf.len() < cap {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk[..chunk.len().min(cap - buf.len())]),
+            _ => break,
+        }
+    }
+    buf.freeze()
+}
+
+/// `Retry-After` in seconds or as an HTTP date (capped at an hour).
+pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let v = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// A header's value as text, when it is text.
+pub(crate) fn header(
+    headers: &reqwest::header::HeaderMap,
+    name: reqwest::header::HeaderName,
+) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The `filename` of a `Content-Disposition` header.
+pub(crate) fn file_name(disposition: &str) -> Option<String> {
+    disposition
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("filename="))
+        .map(|f| f.trim_matches('"').to_string())
+}
+
+/// Decodes JSON; on failure, decodes again to find the JSON path of the bad value.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
+                Err(e) => (e.path().to_string(), e.inner().to_string()),
+                Ok(_) => (".".to_string(), first.to_string()),
+            };
+            Err(Error::new(ErrorKind::Decode { path, message }))
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Generated enums (string and integer, with unlisted values kept), flags, and unions
+//! picked by shape.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// Enums
+
+/// A generated string enum: known values have variants, others are kept as sent.
+pub trait WireEnum: Sized {
+    /// The variant for a wire value (`Unknown` for one the document does not list).
+    fn from_wire(value: &str) -> Self;
+    /// The value as sent on the wire.
+    fn as_wire(&self) -> &str;
+}
+
+/// A generated integer enum: known values have variants, others are kept as sent.
+pub trait IntEnum: Sized {
+    /// The variant for a number (`Unknown` for one the document does not list).
+    fn from_i64(value: i64) -> Self;
+    /// The variant for a name, for APIs that send integer enums by name.
+    fn from_name(name: &str) -> Option<Self>;
+    /// The number sent on the wire.
+    fn to_i64(&self) -> i64;
+}
+
+/// Deserializes a [`WireEnum`]; never fails on an unlisted value.
+pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: WireEnum> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(T::from_wire(v))
+        }
+        // Some enums arrive as their numeric value; keep it as text.
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Ok(T::from_wire(&v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Ok(T::from_wire(&v.to_string()))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// Deserializes an [`IntEnum`] from a number, a numeric string, or a variant name.
+pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: IntEnum> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or an enum name")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Ok(T::from_i64(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            i64::try_from(v)
+                .map(T::from_i64)
+                .map_err(|_| E::custom("integer enum value out of range"))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            if let Ok(n) = v.trim().parse::<i64>() {
+                return Ok(T::from_i64(n));
+            }
+            T::from_name(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// A set of values of a flags enum, sent as `"A, B"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Flags<T>(pub Vec<T>);
+
+impl<T: WireEnum> Flags<T> {
+    /// Whether `value` is one of the set.
+    pub fn contains(&self, value: &T) -> bool {
+        self.0.iter().any(|v| v.as_wire() == value.as_wire())
+    }
+    /// The set as the API writes it: `"A, B"`.
+    pub(crate) fn to_wire(&self) -> String {
+        self.0
+            .iter()
+            .map(WireEnum::as_wire)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl<T: WireEnum> Serialize for Flags<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_wire())
+    }
+}
+
+impl<'de, T: WireEnum> Deserialize<'de> for Flags<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Flags(
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(T::from_wire)
+                .collect(),
+        ))
+    }
+}
+
+/// Picks which of several object shapes fits `value`: the one whose property names cover
+/// all of the object's keys, with the fewest properties beyond them. `None` when no shape
+/// covers it or two shapes fit equally well.
+pub fn pick_shape(value: &Json, shapes: &[&[&str]]) -> Option<usize> {
+    let obj = value.as_object()?;
+    let mut best: Option<(usize, usize)> = None;
+    let mut tie = false;
+    for (i, shape) in shapes.iter().enumerate() {
+        if obj.keys().all(|k| shape.contains(&k.as_str())) {
+            let extra = shape.len() - obj.keys().filter(|k| shape.contains(&k.as_str())).count();
+            match best {
+                Some((_, e)) if e < extra => {}
+                Some((_, e)) if e == extra => tie = true,
+                _ => {
+                    best = Some((i, extra));
+                    tie = false;
+                }
+            }
+        }
+    }
+    if tie {
+        None
+    } else {
+        best.map(|b| b.0)
+    }
+}
