@@ -79,6 +79,11 @@ pub fn ptr(base: &str, token: impl fmt::Display) -> String {
     format!("{base}/{t}")
 }
 
+/// One token of a JSON pointer as the key it stands for (`~1` is `/`, `~0` is `~`).
+pub fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 /// A failed generation: every error and warning found, in document order.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics(pub Vec<Diagnostic>);

@@ -220,34 +220,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
             ));
         }
-        let opt = |op: &Operation| -> BTreeMap<String, String> {
-            op.optional_inputs()
-                .map(|(p, what)| {
-                    (
-                        p.name.trim_start_matches("r#").to_string(),
-                        format!("{} `{}`: {}", what.to_lowercase(), p.wire, p.ty.display()),
-                    )
-                })
-                .collect()
-        };
-        let (oo, no) = (opt(o), opt(n));
-        for e in entries(&oo, &no) {
-            match e {
-                Entry::Gone(name, what) => out.push((
-                    Impact::Breaking,
-                    format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
-                )),
-                Entry::Both(name, what, w) if w != what => out.push((
-                    Impact::Breaking,
-                    format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
-                )),
-                Entry::Both(..) => {}
-                Entry::Added(name, what) => out.push((
-                    Impact::Additive,
-                    format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
-                )),
-            }
-        }
+        out.extend(optional_input_changes(id, o, n));
         let (or, nr) = (o.response.display(), n.response.display());
         if or != nr {
             out.push((
@@ -267,38 +240,9 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 ),
             ));
         }
-        match (&o.scopes, &n.scopes) {
-            (Some(a), Some(b)) => {
-                let added: Vec<&String> = b.iter().filter(|s| !a.contains(s)).collect();
-                let removed: Vec<&String> = a.iter().filter(|s| !b.contains(s)).collect();
-                if !added.is_empty() {
-                    out.push((
-                        Impact::Breaking,
-                        format!(
-                            "operation `{id}`: requires scope {} (apps created without it get 403)",
-                            code_list(&added)
-                        ),
-                    ));
-                }
-                if !removed.is_empty() {
-                    out.push((
-                        Impact::Other,
-                        format!(
-                            "operation `{id}`: no longer requires {}",
-                            code_list(&removed)
-                        ),
-                    ));
-                }
-            }
-            (None, Some(_)) => newly_scoped += 1,
-            (Some(a), None) => out.push((
-                Impact::Other,
-                format!(
-                    "operation `{id}`: the document no longer declares its scopes (was {})",
-                    code_list(&a.iter().collect::<Vec<_>>())
-                ),
-            )),
-            (None, None) => {}
+        match scope_changes(id, o, n) {
+            Some(change) => out.extend(change),
+            None => newly_scoped += 1,
         }
         if !o.deprecated && n.deprecated {
             out.push((Impact::Other, format!("operation `{id}`: now deprecated")));
@@ -323,6 +267,80 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
         ));
     }
     out
+}
+
+/// Changes to an operation's optional inputs (builder setters).
+fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact, String)> {
+    let mut out = Vec::new();
+    let opt = |op: &Operation| -> BTreeMap<String, String> {
+        op.optional_inputs()
+            .map(|(p, what)| {
+                (
+                    p.name.trim_start_matches("r#").to_string(),
+                    format!("{} `{}`: {}", what.to_lowercase(), p.wire, p.ty.display()),
+                )
+            })
+            .collect()
+    };
+    let (oo, no) = (opt(o), opt(n));
+    for e in entries(&oo, &no) {
+        match e {
+            Entry::Gone(name, what) => out.push((
+                Impact::Breaking,
+                format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
+            )),
+            Entry::Both(name, what, w) if w != what => out.push((
+                Impact::Breaking,
+                format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
+            )),
+            Entry::Both(..) => {}
+            Entry::Added(name, what) => out.push((
+                Impact::Additive,
+                format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
+            )),
+        }
+    }
+    out
+}
+
+/// Changes to an operation's scopes; `None` when the new document declares scopes the
+/// old one did not declare at all (counted, not listed).
+fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, String)>> {
+    let mut out = Vec::new();
+    match (&o.scopes, &n.scopes) {
+        (Some(a), Some(b)) => {
+            let added: Vec<&String> = b.iter().filter(|s| !a.contains(s)).collect();
+            let removed: Vec<&String> = a.iter().filter(|s| !b.contains(s)).collect();
+            if !added.is_empty() {
+                out.push((
+                    Impact::Breaking,
+                    format!(
+                        "operation `{id}`: requires scope {} (apps created without it get 403)",
+                        code_list(&added)
+                    ),
+                ));
+            }
+            if !removed.is_empty() {
+                out.push((
+                    Impact::Other,
+                    format!(
+                        "operation `{id}`: no longer requires {}",
+                        code_list(&removed)
+                    ),
+                ));
+            }
+        }
+        (None, Some(_)) => return None,
+        (Some(a), None) => out.push((
+            Impact::Other,
+            format!(
+                "operation `{id}`: the document no longer declares its scopes (was {})",
+                code_list(&a.iter().collect::<Vec<_>>())
+            ),
+        )),
+        (None, None) => {}
+    }
+    Some(out)
 }
 
 /// A key of two keyed collections: only in the old one, in both, or only in the new one.

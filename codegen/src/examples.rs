@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Where the repository keeps the generated type table of the round-trip test
-/// ([`crate::emit::example_table`]), relative to its root.
+/// (`emit::example_table`), relative to its root.
 pub const TABLE_PATH: &str = "tests/tests/examples_round_trip/types.rs";
 
 /// One example of a JSON media type.

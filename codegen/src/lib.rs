@@ -7,6 +7,7 @@
 //! Between load and normalise, [`overlay`] applies the project's corrections to the
 //! documents. [`diff`] compares two generations for the change report.
 
+pub mod artifacts;
 pub mod diag;
 pub mod diff;
 pub mod emit;

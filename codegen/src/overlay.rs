@@ -318,7 +318,7 @@ fn remove_all(root: &mut Value, pointers: &[String]) -> Result<(), String> {
         let (parent, last) = p
             .rsplit_once('/')
             .ok_or_else(|| "the document root cannot be removed".to_string())?;
-        let key = last.replace("~1", "/").replace("~0", "~");
+        let key = crate::diag::unescape(last);
         match root.pointer_mut(parent) {
             Some(Value::Object(m)) => {
                 m.shift_remove(&key);

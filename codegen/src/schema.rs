@@ -101,7 +101,7 @@ pub fn read(file: &Path, pointer: &str, v: &Value) -> Result<Node, Diagnostic> {
                 format!("unsupported reference `{r}`: only `{SCHEMA_REF_PREFIX}...` is supported"),
             )
         })?;
-        node(NodeKind::Ref(unescape_pointer_token(name)), pointer)
+        node(NodeKind::Ref(crate::diag::unescape(name)), pointer)
     } else if let Some(alts) = obj.get("oneOf").or_else(|| obj.get("anyOf")) {
         let key = if obj.contains_key("oneOf") {
             "oneOf"
@@ -355,8 +355,4 @@ fn read_enum(
             pointer,
         ))
     }
-}
-
-fn unescape_pointer_token(s: &str) -> String {
-    s.replace("~1", "/").replace("~0", "~")
 }

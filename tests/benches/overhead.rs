@@ -12,7 +12,7 @@
 //! `cargo bench -p servicetitan-tests --bench overhead`
 
 use servicetitan::crm::CustomerResponse;
-use servicetitan::runtime::{self as rt, ClientBuilder, Credentials, Environment, Paged};
+use servicetitan::runtime::{self as rt, Paged};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -152,15 +152,15 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let base = serve().await;
-        let env = Environment::Custom {
-            auth_url: base.clone(),
-            api_url: base.clone(),
-        };
         let client = rt::Client::new(
-            ClientBuilder::new(env)
-                .app_key("bench-app-key")
-                .credentials(Credentials::new("bench-client", "bench-secret"))
-                .rate_limit(Some(rt::RateLimit::new(1_000_000, Duration::from_secs(1)))),
+            servicetitan_tests::builder_at(
+                base.clone(),
+                base.clone(),
+                "bench-app-key",
+                "bench-client",
+                "bench-secret",
+            )
+            .rate_limit(Some(rt::RateLimit::new(1_000_000, Duration::from_secs(1)))),
         )
         .expect("client");
         let st = servicetitan::Client::new(client, 42);

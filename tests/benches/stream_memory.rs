@@ -7,7 +7,7 @@
 //! `cargo bench -p servicetitan-tests --bench stream_memory`
 
 use futures_util::StreamExt;
-use servicetitan::runtime::{self as rt, ClientBuilder, Credentials, Environment};
+use servicetitan::runtime::{self as rt};
 use servicetitan_tests::{MockServer, Reply};
 use std::time::Instant;
 
@@ -45,16 +45,7 @@ async fn child(total: i64) {
         Reply::bytes(200, "application/json", body.as_bytes())
     })
     .await;
-    let env = Environment::Custom {
-        auth_url: server.url(),
-        api_url: server.url(),
-    };
-    let client = rt::Client::new(
-        ClientBuilder::new(env)
-            .app_key("k")
-            .credentials(Credentials::new("c", "s")),
-    )
-    .expect("client");
+    let client = rt::Client::new(server.builder("k", "c", "s")).expect("client");
     let st = servicetitan::Client::new(client, 1);
     let t = Instant::now();
     let mut items = st

@@ -2,6 +2,7 @@
 //! answers with what the test says. Hand-rolled on tokio so that tests control every
 //! byte (status, headers, delays, broken bodies).
 
+use servicetitan_runtime::{ClientBuilder, Credentials, Environment};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,15 +30,10 @@ impl Recorded {
             .get(&name.to_ascii_lowercase())
             .map(String::as_str)
     }
-    /// Decoded query pairs.
+    /// Decoded query pairs (`application/x-www-form-urlencoded`, as the client sends them).
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        self.query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
             .collect()
     }
     /// The first value of query parameter `name`, decoded.
@@ -52,30 +48,22 @@ impl Recorded {
     }
 }
 
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let h = std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match h {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// A runtime client builder whose token endpoint is at `auth` and API at `api` (loopback
+/// URLs), with an app key and one pair of credentials: what every test's client starts
+/// from.
+pub fn builder_at(
+    auth: String,
+    api: String,
+    app_key: &str,
+    client_id: &str,
+    secret: &str,
+) -> ClientBuilder {
+    ClientBuilder::new(Environment::Custom {
+        auth_url: auth,
+        api_url: api,
+    })
+    .app_key(app_key)
+    .credentials(Credentials::new(client_id, secret))
 }
 
 /// What the server answers.
@@ -221,6 +209,12 @@ impl MockServer {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A runtime client builder pointed at this server, for the token endpoint and the
+    /// API alike ([`builder_at`]).
+    pub fn builder(&self, app_key: &str, client_id: &str, secret: &str) -> ClientBuilder {
+        builder_at(self.url(), self.url(), app_key, client_id, secret)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {

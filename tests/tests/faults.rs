@@ -3,9 +3,7 @@
 //! only where they are safe.
 
 use serde_json::json;
-use servicetitan::runtime::{
-    self as rt, ClientBuilder, Credentials, Environment, Error, ErrorKind, RetryPolicy,
-};
+use servicetitan::runtime::{self as rt, ClientBuilder, Error, ErrorKind, RetryPolicy};
 use servicetitan::Client;
 use servicetitan_tests::{MockServer, Reply};
 use std::time::{Duration, Instant};
@@ -18,13 +16,7 @@ fn client_at(
     api: String,
     tune: impl FnOnce(ClientBuilder) -> ClientBuilder,
 ) -> Client {
-    let b = ClientBuilder::new(Environment::Custom {
-        auth_url: auth,
-        api_url: api,
-    })
-    .app_key(APP_KEY)
-    .credentials(Credentials::new("cid", SECRET))
-    .retry(RetryPolicy {
+    let b = servicetitan_tests::builder_at(auth, api, APP_KEY, "cid", SECRET).retry(RetryPolicy {
         initial_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(100),
         ..RetryPolicy::default()

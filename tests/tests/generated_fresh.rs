@@ -1,57 +1,22 @@
-//! The committed generated/ crate is exactly what the generator makes from the committed
-//! inputs (the same check as `cargo xtask generate --check`), and generation is
-//! deterministic: same input, same bytes.
+//! The committed generated/ crate, the locks and the examples table are exactly what the
+//! generator makes from the committed inputs (the same function as `cargo xtask generate
+//! --check`: `artifacts::ensure`), and generation is deterministic: same input, same bytes.
 
-use servicetitan_codegen::write::check_tree;
-use servicetitan_tests::{generate, workspace_root};
+use servicetitan_codegen::artifacts::{self, Mode};
+use servicetitan_tests::{generate, specs_dir, workspace_root};
 
 #[test]
-fn committed_generated_crate_is_fresh() {
-    let mut out = generate("v2");
-    // The committed Cargo.toml points at the runtime by a relative path.
-    out.files
-        .insert("Cargo.toml".into(), regenerate_manifest(&out));
-    let stale = check_tree(
-        &workspace_root().join("generated"),
-        &out.files,
-        &["examples/", "tests/", "benches/"],
+fn committed_generated_crate_and_locks_are_fresh() {
+    let root = workspace_root();
+    let options = artifacts::workspace_options(
+        &root,
+        specs_dir("v2"),
+        Some(root.join(artifacts::CORRECTIONS)),
     )
-    .expect("read generated/");
-    assert!(
-        stale.is_empty(),
-        "generated/ is stale; run `cargo xtask generate` and commit the result:\n{}",
-        stale
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    let lock =
-        std::fs::read_to_string(workspace_root().join("specs/names.lock")).expect("names.lock");
-    assert_eq!(
-        lock,
-        out.names.render(),
-        "specs/names.lock is stale; run `cargo xtask generate`"
-    );
-    let path = servicetitan_codegen::examples::TABLE_PATH;
-    let table = std::fs::read_to_string(workspace_root().join(path)).expect("example table");
-    assert!(
-        table == out.example_table,
-        "{path} is stale; run `cargo xtask generate`"
-    );
-}
-
-fn regenerate_manifest(out: &servicetitan_codegen::Output) -> String {
-    let abs = out.files["Cargo.toml"].clone();
-    let line = abs
-        .lines()
-        .find(|l| l.starts_with("servicetitan-runtime = "))
-        .expect("runtime dependency")
-        .to_string();
-    abs.replace(
-        &line,
-        "servicetitan-runtime = { path = \"../runtime\", version = \"0.1.0\" }",
-    )
+    .expect("options");
+    let out = servicetitan_codegen::generate(&options)
+        .unwrap_or_else(|d| panic!("generation failed:\n{d}"));
+    artifacts::ensure(&root, &options.specs, &out, Mode::Check).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -2,21 +2,14 @@
 //! 127.0.0.1: the request on the wire and the typed answer.
 
 use serde_json::json;
-use servicetitan::runtime::{
-    self as rt, ClientBuilder, Credentials, Environment, ErrorKind, RetryPolicy,
-};
+use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
 use servicetitan::{crm, Client};
 use servicetitan_tests::{MockServer, Reply};
 
 fn client(server: &MockServer) -> Client {
-    let env = Environment::Custom {
-        auth_url: server.url(),
-        api_url: server.url(),
-    };
     let rt = rt::Client::new(
-        ClientBuilder::new(env)
-            .app_key("app-key-123")
-            .credentials(Credentials::new("client-id", "client-secret"))
+        server
+            .builder("app-key-123", "client-id", "client-secret")
             .retry(RetryPolicy::none()),
     )
     .expect("client");

@@ -2,24 +2,17 @@
 
 use futures_util::StreamExt;
 use serde_json::json;
-use servicetitan::runtime::{self as rt, ClientBuilder, Credentials, Environment, RetryPolicy};
+use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
 use servicetitan_tests::{MockServer, Recorded, Reply};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 fn client(server: &MockServer) -> Client {
-    let env = Environment::Custom {
-        auth_url: server.url(),
-        api_url: server.url(),
-    };
-    let b = ClientBuilder::new(env)
-        .app_key("k")
-        .credentials(Credentials::new("c", "s"))
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        });
+    let b = server.builder("k", "c", "s").retry(RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    });
     Client::new(rt::Client::new(b).expect("client"), 42)
 }
 

@@ -14,13 +14,7 @@ const SECRET: &str = "s3cr3t-client-secret-value";
 const APP_KEY: &str = "ak1.app-key-value-xyz";
 
 fn builder(server: &MockServer) -> ClientBuilder {
-    let env = Environment::Custom {
-        auth_url: server.url(),
-        api_url: server.url(),
-    };
-    ClientBuilder::new(env)
-        .app_key(APP_KEY)
-        .credentials(Credentials::new("cid.client", SECRET))
+    server.builder(APP_KEY, "cid.client", SECRET)
 }
 
 fn fast_retries() -> RetryPolicy {

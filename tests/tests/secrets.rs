@@ -2,7 +2,7 @@
 //! at trace level, nor in any error's `Display` or `Debug`, nor in `Debug` of the client.
 
 use serde_json::json;
-use servicetitan::runtime::{self as rt, ClientBuilder, Credentials, Environment, RetryPolicy};
+use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan::Client;
 use servicetitan_tests::{MockServer, Reply};
 use std::io::Write;
@@ -54,13 +54,8 @@ async fn no_secret_in_logs_errors_or_debug() {
         _ => Reply::status(404).delayed(Duration::from_millis(300)),
     })
     .await;
-    let env = Environment::Custom {
-        auth_url: server.url(),
-        api_url: server.url(),
-    };
-    let b = ClientBuilder::new(env)
-        .app_key(APP_KEY)
-        .credentials(Credentials::new("cid", SECRET))
+    let b = server
+        .builder(APP_KEY, "cid", SECRET)
         .retry(RetryPolicy {
             initial_backoff: Duration::from_millis(5),
             max_attempts: 2,
@@ -89,17 +84,8 @@ async fn no_secret_in_logs_errors_or_debug() {
         )
     })
     .await;
-    let env = Environment::Custom {
-        auth_url: bad.url(),
-        api_url: bad.url(),
-    };
     let st = Client::new(
-        rt::Client::new(
-            ClientBuilder::new(env)
-                .app_key(APP_KEY)
-                .credentials(Credentials::new("cid", SECRET)),
-        )
-        .expect("client"),
+        rt::Client::new(bad.builder(APP_KEY, "cid", SECRET)).expect("client"),
         1,
     );
     let err = st.crm().customers().get_list().await.expect_err("refused");

@@ -1,32 +1,21 @@
 //! `cargo xtask diff --old DIR --new DIR`: what a new set of documents changes in the
 //! generated crate, as markdown for the pull request.
 
+use crate::cli::Args;
 use servicetitan_codegen as codegen;
 use std::time::Instant;
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let mut shared = crate::Inputs::default();
-    let (mut old_dir, mut new_dir, mut output) = (None, None, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--old" => old_dir = Some(it.next().ok_or("--old needs a folder")?.into()),
-            "--new" => new_dir = Some(it.next().ok_or("--new needs a folder")?.into()),
-            "--output" => output = Some(it.next().ok_or("--output needs a file")?.clone()),
-            // The corrections apply to both sides.
-            "--corrections" => {
-                shared.take(a, &mut it)?;
-            }
-            other => return Err(format!("unknown option `{other}`")),
-        }
-    }
-    let side = |dir: Option<std::path::PathBuf>, flag: &str| -> Result<crate::Inputs, String> {
+pub fn run(args: &Args) -> Result<(), String> {
+    // The corrections apply to both sides.
+    let shared = crate::Inputs::from_args(args);
+    let output = args.value("--output");
+    let side = |flag: &str| -> Result<crate::Inputs, String> {
         Ok(crate::Inputs {
-            specs: dir.ok_or(format!("{flag} DIR is required"))?,
+            specs: args.required(flag)?.into(),
             corrections: shared.corrections.clone(),
         })
     };
-    let (old, new) = (side(old_dir, "--old")?, side(new_dir, "--new")?);
+    let (old, new) = (side("--old")?, side("--new")?);
     let t0 = Instant::now();
     let generate = |inputs: &crate::Inputs| -> Result<codegen::Output, String> {
         codegen::generate(&inputs.options()?).map_err(|d| {
@@ -42,7 +31,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let report = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
     let elapsed = t0.elapsed();
     match output {
-        Some(f) => std::fs::write(&f, &report).map_err(|e| format!("{f}: {e}"))?,
+        Some(f) => std::fs::write(f, &report).map_err(|e| format!("{f}: {e}"))?,
         None => print!("{report}"),
     }
     eprintln!(

@@ -10,9 +10,9 @@
 //! - which operations page or export, and what the API documents only in prose (limits,
 //!   maintenance answers), are set on each operation.
 //!
-//! Files: [`schemas`] (a document's component schemas, wrapper shapes, shared schemas),
-//! [`types`] (schemas to types, `$ref` resolution), [`operations`] (paths to operations),
-//! [`domain`] (one document to one domain), [`usage`] (the usage walk, boxing, paging).
+//! Files: `schemas` (a document's component schemas, wrapper shapes, shared schemas),
+//! `types` (schemas to types, `$ref` resolution), `operations` (paths to operations),
+//! `domain` (one document to one domain), `usage` (the usage walk, boxing, paging).
 
 mod domain;
 mod operations;

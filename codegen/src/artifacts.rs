@@ -1,0 +1,155 @@
+//! Everything generation writes into the repository: the crate in `generated/`, the name
+//! lock, the inputs lock, and the examples table of the round-trip test. One function,
+//! [`ensure`], writes them or checks that they are current (as rust-analyzer's
+//! `ensure_file_contents`); `cargo xtask generate`, `generate --check` and the freshness
+//! test all call it, so they cannot disagree. The inputs lock's format lives here too.
+
+use crate::names::NameLock;
+use crate::{examples, write, Options, Output};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The generated crate, relative to the repository root.
+pub const GENERATED: &str = "generated";
+/// Hand-written parts of `generated/` that generation leaves alone.
+pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
+/// The Rust names given to schemas ([`NameLock`]).
+pub const NAMES_LOCK: &str = "specs/names.lock";
+/// The sha256 of every input `generated/` was built from ([`inputs_lock`]).
+pub const INPUTS_LOCK: &str = "specs/inputs.lock";
+/// The project's corrections to the documents.
+pub const CORRECTIONS: &str = "specs/corrections";
+/// How the generated crate, inside the workspace, depends on the runtime.
+pub const RUNTIME_IN_WORKSPACE: &str = "{ path = \"../runtime\", version = \"0.1.0\" }";
+
+/// Options to generate the workspace's crate at `root` from the documents in `specs`,
+/// corrected by `corrections`, keeping the committed names.
+pub fn workspace_options(
+    root: &Path,
+    specs: PathBuf,
+    corrections: Option<PathBuf>,
+) -> Result<Options, String> {
+    Ok(Options {
+        specs,
+        corrections,
+        names: read_name_lock(&root.join(NAMES_LOCK))?,
+        runtime_dependency: RUNTIME_IN_WORKSPACE.into(),
+    })
+}
+
+/// The name lock at `path`; empty when the file does not exist yet, an error when it does
+/// not parse.
+pub fn read_name_lock(path: &Path) -> Result<NameLock, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => NameLock::parse(&t).map_err(|e| format!("{}: {e}", path.display())),
+        Err(_) => Ok(NameLock::default()),
+    }
+}
+
+/// Whether [`ensure`] writes what is stale or only reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// Writes every artifact of `out` (generated from the documents in `specs`) under the
+/// repository `root`, or, with [`Mode::Check`], changes nothing and fails naming each
+/// stale one.
+pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(), String> {
+    let gen_dir = root.join(GENERATED);
+    let files = [
+        (root.join(NAMES_LOCK), out.names.render()),
+        (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
+        (root.join(examples::TABLE_PATH), out.example_table.clone()),
+    ];
+    if mode == Mode::Write {
+        write::write_tree(&gen_dir, &out.files, KEEP)
+            .map_err(|e| format!("writing {}: {e}", gen_dir.display()))?;
+        for (path, text) in &files {
+            write::write_if_changed(path, text)
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for (path, text) in &files {
+        let now = std::fs::read_to_string(path).unwrap_or_default();
+        if now == *text {
+            continue;
+        }
+        if path.ends_with(INPUTS_LOCK) {
+            problems.push(format!(
+                "{}: generated/ was built from other inputs:\n    {}",
+                path.display(),
+                lock_changes(&now, text).join("\n    ")
+            ));
+        } else {
+            problems.push(format!("{} is out of date", path.display()));
+        }
+    }
+    let stale = write::check_tree(&gen_dir, &out.files, KEEP)
+        .map_err(|e| format!("{}: {e}", gen_dir.display()))?;
+    problems.extend(stale.iter().map(ToString::to_string));
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "generated code is stale:\n  {}\nrun `cargo xtask generate` and commit the result",
+        problems.join("\n  ")
+    ))
+}
+
+/// The inputs lock: the sha256 of each document (and correction file) generated/ was
+/// built from, and the name of the documents' folder.
+pub fn inputs_lock(specs: &Path, inputs: &BTreeMap<String, String>) -> String {
+    let mut s = String::from("# sha256 of each document generated/ was built from. Maintained by `cargo xtask generate`.\n");
+    let folder = specs.file_name().and_then(|f| f.to_str()).unwrap_or("");
+    s.push_str(&format!("# folder: {folder}\n"));
+    for (f, h) in inputs {
+        s.push_str(&format!("{h}  {f}\n"));
+    }
+    s
+}
+
+/// What differs between the committed inputs lock and the inputs now, one line per file.
+pub fn lock_changes(locked: &str, now: &str) -> Vec<String> {
+    let entries = |text: &str| -> BTreeMap<String, String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once("  "))
+            .map(|(h, f)| (f.to_string(), h.to_string()))
+            .collect()
+    };
+    let (old, new) = (entries(locked), entries(now));
+    let mut out = Vec::new();
+    if old.is_empty() {
+        out.push("the lock is missing or empty".to_string());
+    }
+    let folder = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("# folder: "))
+            .map(str::to_owned)
+    };
+    if let (Some(a), Some(b)) = (folder(locked), folder(now)) {
+        if a != b {
+            out.push(format!("documents folder `{a}` is now `{b}`"));
+        }
+    }
+    let short = |h: &str| h[..12.min(h.len())].to_string();
+    for (f, h) in &new {
+        match old.get(f) {
+            None if !old.is_empty() => out.push(format!("{f}: new")),
+            Some(o) if o != h => out.push(format!(
+                "{f}: changed (sha256 {} -> {})",
+                short(o),
+                short(h)
+            )),
+            _ => {}
+        }
+    }
+    for f in old.keys().filter(|f| !new.contains_key(*f)) {
+        out.push(format!("{f}: gone"));
+    }
+    out
+}

@@ -1,0 +1,231 @@
+//! The command line, declared once: every job and every option is a row of [`JOBS`], the
+//! usage text is printed from it, and the parser accepts nothing else, so an option
+//! cannot exist without being listed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One option of a job: `--name` alone (a flag), or `--name VALUE`.
+pub struct Opt {
+    pub name: &'static str,
+    /// What the value is (`DIR`, `N`); `None` for a flag.
+    pub value: Option<&'static str>,
+    pub help: &'static str,
+}
+
+/// One job: `cargo xtask <name> [options]`.
+pub struct Job {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub opts: &'static [Opt],
+    pub run: fn(&Args) -> Result<(), String>,
+}
+
+const SPECS: Opt = Opt {
+    name: "--specs",
+    value: Some("DIR"),
+    help: "the OpenAPI documents (default ../shared/specs/v2)",
+};
+const CORRECTIONS: Opt = Opt {
+    name: "--corrections",
+    value: Some("DIR|none"),
+    help: "the corrections, Overlay files (default specs/corrections; none: the documents as they are)",
+};
+const ROUNDS: Opt = Opt {
+    name: "--rounds",
+    value: Some("N"),
+    help: "timed rounds of each measurement, the median kept (default 5)",
+};
+
+/// Every job of `cargo xtask`.
+pub const JOBS: &[Job] = &[
+    Job {
+        name: "generate",
+        help: "Generate the `servicetitan` crate (generated/) from the OpenAPI documents, corrected by the\n      overlays, and the locks and examples table beside it.",
+        opts: &[
+            SPECS,
+            CORRECTIONS,
+            Opt { name: "--check", value: None, help: "change nothing; fail, naming each, if any generated file or lock is stale" },
+            Opt { name: "--strict", value: None, help: "fail on warnings (skipped operations, corrections that match nothing)" },
+            Opt { name: "--out", value: Some("DIR"), help: "write a stand-alone copy of the crate to DIR instead, touching nothing else" },
+        ],
+        run: crate::generate::run,
+    },
+    Job {
+        name: "diff",
+        help: "Markdown report of what the documents in --new change in the generated crate against those\n      in --old: operations, types, fields, enum values, each breaking, additive or other.",
+        opts: &[
+            Opt { name: "--old", value: Some("DIR"), help: "the documents before (required)" },
+            Opt { name: "--new", value: Some("DIR"), help: "the documents after (required)" },
+            CORRECTIONS,
+            Opt { name: "--output", value: Some("FILE"), help: "write the report to FILE instead of standard output" },
+        ],
+        run: crate::diff::run,
+    },
+    Job {
+        name: "scopes",
+        help: "Print the OAuth scopes an application needs for the selected operations (all when nothing\n      is selected), read and write apart, with the portal's label of each.",
+        opts: &[
+            SPECS,
+            CORRECTIONS,
+            Opt { name: "--domains", value: Some("a,b"), help: "domain modules, e.g. crm,jpm" },
+            Opt { name: "--controllers", value: Some("crm.customers,.."), help: "controllers, as domain.accessor" },
+            Opt { name: "--operations", value: Some("Id,.."), help: "operation ids, e.g. Customers_GetList" },
+        ],
+        run: crate::scopes::run,
+    },
+    Job {
+        name: "bench",
+        help: "Performance figures, each side by side with what it is compared to, as a table of ratios\n      with the project's targets: generation (against the serde_json parse floor and\n      cargo-progenitor, installed if missing), compile time of each domain (against progenitor's\n      crate), runtime overhead, decoding, streaming memory. About 10 minutes on 2 cores.",
+        opts: &[
+            ROUNDS,
+            Opt { name: "--no-compile", value: None, help: "skip the compile-time rows" },
+            Opt { name: "--no-runtime", value: None, help: "skip overhead, decoding and memory" },
+        ],
+        run: crate::bench::run,
+    },
+    Job {
+        name: "parse-floor",
+        help: "Median time to parse the documents into serde_json::Value, in ms (used by bench).",
+        opts: &[SPECS, ROUNDS],
+        run: crate::bench::generation::parse_floor_job,
+    },
+];
+
+/// The options given to a job, checked against its declaration.
+#[derive(Debug, Default)]
+pub struct Args {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Args {
+    /// Whether the flag `name` was given.
+    pub fn flag(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    /// The value of option `name`, when given.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+    /// The value of option `name` as a path, when given.
+    pub fn path(&self, name: &str) -> Option<PathBuf> {
+        self.value(name).map(PathBuf::from)
+    }
+    /// The value of option `name`, required.
+    pub fn required(&self, name: &str) -> Result<&str, String> {
+        self.value(name)
+            .ok_or_else(|| format!("{name} is required"))
+    }
+    /// The value of option `name` as a number above 0, or `default`.
+    pub fn count(&self, name: &str, default: usize) -> Result<usize, String> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{name} needs a number above 0, not `{v}`")),
+        }
+    }
+    /// The value of option `name` as a comma-separated list (empty when not given).
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.value(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Parses `args` (after the job's name) by the job's declaration.
+pub fn parse(job: &Job, args: &[String]) -> Result<Args, String> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some(opt) = job.opts.iter().find(|o| o.name == a) else {
+            let known: Vec<&str> = job.opts.iter().map(|o| o.name).collect();
+            return Err(format!(
+                "unknown option `{a}` for `{}`; it takes {} (`cargo xtask --help`)",
+                job.name,
+                known.join(", ")
+            ));
+        };
+        let value = match opt.value {
+            None => String::new(),
+            Some(what) => it
+                .next()
+                .ok_or_else(|| format!("{} needs {what}", opt.name))?
+                .clone(),
+        };
+        out.values.insert(opt.name, value);
+    }
+    Ok(out)
+}
+
+/// The usage text, from [`JOBS`].
+pub fn usage() -> String {
+    let mut s = String::from("usage: cargo xtask <job> [options]\n\njobs:\n");
+    for job in JOBS {
+        let opts: Vec<String> = job
+            .opts
+            .iter()
+            .map(|o| match o.value {
+                Some(v) => format!("[{} {v}]", o.name),
+                None => format!("[{}]", o.name),
+            })
+            .collect();
+        s.push_str(&format!(
+            "  {} {}\n      {}\n",
+            job.name,
+            opts.join(" "),
+            job.help
+        ));
+        for o in job.opts {
+            s.push_str(&format!("      {:<16} {}\n", o.name, o.help));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(name: &str) -> &'static Job {
+        JOBS.iter().find(|j| j.name == name).expect("job")
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn declared_options_parse_and_others_are_refused() {
+        let a = parse(job("generate"), &strings(&["--check", "--specs", "x"])).expect("ok");
+        assert!(a.flag("--check") && !a.flag("--strict"));
+        assert_eq!(a.path("--specs"), Some(PathBuf::from("x")));
+        let e = parse(job("generate"), &strings(&["--rounds", "3"])).expect_err("not declared");
+        assert!(
+            e.contains("unknown option `--rounds` for `generate`"),
+            "{e}"
+        );
+        let e = parse(job("diff"), &strings(&["--old"])).expect_err("no value");
+        assert_eq!(e, "--old needs DIR");
+        let a = parse(job("bench"), &strings(&["--rounds", "0"])).expect("parses");
+        assert!(a.count("--rounds", 5).is_err());
+    }
+
+    #[test]
+    fn usage_lists_every_option_of_every_job() {
+        let u = usage();
+        for j in JOBS {
+            assert!(u.contains(&format!("  {} ", j.name)), "{}", j.name);
+            for o in j.opts {
+                assert!(u.contains(o.name), "{} {}", j.name, o.name);
+            }
+        }
+    }
+}
