@@ -141,3 +141,51 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
         "only A_Delete is generated"
     );
 }
+
+/// A `$ref` outside the component schemas (a response, a request body, a parameter) to a
+/// schema the document does not define is an error naming the file and the pointer, not
+/// a crate that names a type it never defines.
+#[test]
+fn an_undefined_schema_referenced_by_an_operation_is_refused() {
+    let op = |at: &str| {
+        let (response, body, param) = match at {
+            "response" => (
+                r##"{"$ref": "#/components/schemas/Nowhere.To.Be.Found"}"##,
+                "",
+                "",
+            ),
+            "body" => (
+                r##"{"type": "string"}"##,
+                r##", "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nowhere.To.Be.Found"}}}}"##,
+                "",
+            ),
+            _ => (
+                r##"{"type": "string"}"##,
+                "",
+                r##", "parameters": [{"name": "q", "in": "query", "schema": {"$ref": "#/components/schemas/Nowhere.To.Be.Found"}}]"##,
+            ),
+        };
+        format!(
+            r##"{{"openapi": "3.1.0", "info": {{"title": "X"}}, "servers": [{{"url": "https://h/x/v2"}}],
+            "paths": {{"/tenant/{{tenant}}/a": {{"post": {{"operationId": "A_Make"{body}{param},
+              "responses": {{"200": {{"description": "ok", "content": {{"application/json": {{"schema": {response}}}}}}}}}}}}}}},
+            "components": {{"schemas": {{"Here": {{"type": "string"}}}}}}}}"##
+        )
+    };
+    for (at, pointer) in [
+        (
+            "response",
+            "/responses/200/content/application~1json/schema",
+        ),
+        ("body", "/requestBody/content/application~1json/schema"),
+        ("parameter", "/parameters/0/schema"),
+    ] {
+        let d = diag("refs.json", &op(at));
+        assert!(
+            d.contains(&format!(
+                "refs.json#/paths/~1tenant~1{{tenant}}~1a/post{pointer}"
+            )) && d.contains("`Nowhere.To.Be.Found`, which the document does not define"),
+            "{at}: {d}"
+        );
+    }
+}
