@@ -31,7 +31,7 @@ pub trait IntEnum: Sized {
 /// Deserializes a [`WireEnum`]; never fails on an unlisted value.
 pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(std::marker::PhantomData<T>);
-    impl<T: WireEnum> Visitor<'_> for V<T> {
+    impl<'de, T: WireEnum> Visitor<'de> for V<T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
@@ -46,6 +46,10 @@ pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T,
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
             Ok(T::from_wire(&v.to_string()))
         }
+        // A number under serde_json's `arbitrary_precision`.
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            Ok(T::from_wire(&precise_number(map, &self)?))
+        }
     }
     d.deserialize_any(V(std::marker::PhantomData))
 }
@@ -53,7 +57,7 @@ pub fn de_string_enum<'de, T: WireEnum, D: Deserializer<'de>>(d: D) -> Result<T,
 /// Deserializes an [`IntEnum`] from a number, a numeric string, or a variant name.
 pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     struct V<T>(std::marker::PhantomData<T>);
-    impl<T: IntEnum> Visitor<'_> for V<T> {
+    impl<'de, T: IntEnum> Visitor<'de> for V<T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an integer, or an enum name")
@@ -71,6 +75,13 @@ pub fn de_int_enum<'de, T: IntEnum, D: Deserializer<'de>>(d: D) -> Result<T, D::
                 return Ok(T::from_i64(n));
             }
             T::from_name(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+        // A number under serde_json's `arbitrary_precision`.
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            let text = precise_number(map, &self)?;
+            text.parse::<i64>()
+                .map(T::from_i64)
+                .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &self))
         }
     }
     d.deserialize_any(V(std::marker::PhantomData))

@@ -116,7 +116,7 @@ impl Serialize for Decimal {
 impl<'de> Deserialize<'de> for Decimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = Decimal;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a decimal number or a numeric string")
@@ -135,6 +135,13 @@ impl<'de> Deserialize<'de> for Decimal {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
                 Decimal::from_str(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+            // A number under serde_json's `arbitrary_precision`: its exact text.
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Decimal, A::Error> {
+                let text = precise_number(map, &self)?;
+                Decimal::from_str(&text)
+                    .or_else(|_| rust_decimal::Decimal::from_scientific(&text).map(Decimal))
+                    .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), &self))
             }
         }
         d.deserialize_any(V)

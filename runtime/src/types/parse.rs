@@ -52,3 +52,21 @@ where
         T::from_str(v).map_err(E::custom)
     }
 }
+
+/// The one key of the map through which serde_json hands a number to `deserialize_any`
+/// when its `arbitrary_precision` feature is on. Any crate of a program's dependency
+/// graph may turn that feature on (rust_decimal's `serde-with-arbitrary-precision` does),
+/// and Cargo unifies features, so every visitor that reads numbers accepts this form.
+const PRECISE_NUMBER_KEY: &str = "$serde_json::private::Number";
+
+/// The text of a number that serde_json's `arbitrary_precision` hands over as a map; an
+/// error for any other map.
+pub(crate) fn precise_number<'de, A: de::MapAccess<'de>>(
+    mut map: A,
+    expected: &dyn de::Expected,
+) -> Result<String, A::Error> {
+    match map.next_key::<String>()? {
+        Some(k) if k == PRECISE_NUMBER_KEY => map.next_value::<String>(),
+        _ => Err(de::Error::invalid_type(de::Unexpected::Map, expected)),
+    }
+}
