@@ -126,32 +126,52 @@ impl Client {
             .ok_or_else(|| Error::config(format!("no credentials for tenant {tenant}")))
     }
 
-    /// Sends `req` until it is answered with a success (2xx), retrying as the policy and
-    /// [`crate::retry::decide`] say.
-    async fn execute(&self, tenant: i64, req: Request) -> Result<reqwest::Response, Error> {
-        self.attempts(tenant, req, |status| (200..300).contains(&status))
+    /// Sends `req` until it is answered with a success (2xx) whose whole body (within
+    /// `max_response_bytes`) could be read, retrying as [`crate::retry::decide`] says: a
+    /// body that breaks off mid-read is a transport failure like any other, so an
+    /// idempotent call is sent again and nothing half-read is returned. `prepare` takes
+    /// what it needs from the response head first.
+    async fn execute_read<P: Send>(
+        &self,
+        tenant: i64,
+        req: Request,
+        prepare: fn(&reqwest::Response) -> P,
+    ) -> Result<(P, bytes::Bytes), Error> {
+        let limit = self.inner.max_response_bytes;
+        let read = move |resp: reqwest::Response| async move {
+            let head = prepare(&resp);
+            let bytes = response::read_body(resp, limit).await?;
+            Ok((head, bytes))
+        };
+        self.attempts(tenant, req, |status| (200..300).contains(&status), read)
             .await
     }
 
     /// Sends `req` until it is answered with a success or a redirect (2xx, 3xx): for
-    /// operations whose result is where a file is.
+    /// operations whose result is where a file is. The body is not read.
     async fn execute_redirect(
         &self,
         tenant: i64,
         req: Request,
     ) -> Result<reqwest::Response, Error> {
-        self.attempts(tenant, req, |status| (200..400).contains(&status))
+        let keep = |resp: reqwest::Response| std::future::ready(Ok(resp));
+        self.attempts(tenant, req, |status| (200..400).contains(&status), keep)
             .await
     }
 
     /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once;
-    /// a failure goes to the retry decision.
-    async fn attempts(
+    /// an answer `is_result` accepts goes to `read`; every failure, `read`'s included,
+    /// goes to the retry decision.
+    async fn attempts<T, F>(
         &self,
         tenant: i64,
         req: Request,
         is_result: fn(u16) -> bool,
-    ) -> Result<reqwest::Response, Error> {
+        read: impl Fn(reqwest::Response) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
         let op = req.op;
         let call = self
             .prepare(tenant, req)
@@ -197,23 +217,35 @@ impl Client {
                         continue;
                     }
                     if is_result(status) {
-                        return Ok(resp);
-                    }
-                    let retry_after = response::retry_after(&resp);
-                    let granted = token.scopes.as_deref().map(|v| v.as_slice());
-                    let err = api_error(resp, op, granted, retry_after).await;
-                    let maintenance = matches!(
-                        err.kind(),
-                        ErrorKind::Api {
-                            maintenance: true,
-                            ..
+                        match read(resp).await {
+                            Ok(v) => return Ok(v),
+                            // Cut off, reset, or too slow while reading: worth another try.
+                            // Too large stays too large.
+                            Err(e) => {
+                                let class = match e.kind() {
+                                    ErrorKind::Transport { .. } => retry::TRANSPORT,
+                                    _ => retry::Class::Permanent,
+                                };
+                                (e.with_operation(op.id), class, None)
+                            }
                         }
-                    );
-                    (
-                        err,
-                        retry::classify_status(status, maintenance),
-                        retry_after,
-                    )
+                    } else {
+                        let retry_after = response::retry_after(&resp);
+                        let granted = token.scopes.as_deref().map(|v| v.as_slice());
+                        let err = api_error(resp, op, granted, retry_after).await;
+                        let maintenance = matches!(
+                            err.kind(),
+                            ErrorKind::Api {
+                                maintenance: true,
+                                ..
+                            }
+                        );
+                        (
+                            err,
+                            retry::classify_status(status, maintenance),
+                            retry_after,
+                        )
+                    }
                 }
             };
             let failed = retry::Attempt {
@@ -433,8 +465,8 @@ impl TenantClient {
     }
 
     /// Sends, takes what `prepare` needs from the response head, reads the whole body
-    /// (within `max_response_bytes`), and hands both to `finish`; every error names the
-    /// operation.
+    /// (within `max_response_bytes`; a read that breaks off is retried like a failed
+    /// send), and hands both to `finish`; every error names the operation.
     fn send_with<P: Send + 'static, T: Send + 'static>(
         &self,
         req: Request,
@@ -444,11 +476,7 @@ impl TenantClient {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
-            let resp = this.client.execute(this.tenant, req).await?;
-            let head = prepare(&resp);
-            let bytes = response::read_body(resp, this.client.inner.max_response_bytes)
-                .await
-                .map_err(|e| e.with_operation(op.id))?;
+            let (head, bytes) = this.client.execute_read(this.tenant, req, prepare).await?;
             finish(head, bytes).map_err(|e| e.with_operation(op.id))
         })
     }

@@ -139,6 +139,11 @@ async fn a_truncated_body() {
     .await;
     let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+    assert_eq!(
+        server.api_requests().len(),
+        RetryPolicy::default().max_attempts as usize,
+        "a GET whose body breaks off is sent again, as the policy allows"
+    );
 }
 
 #[tokio::test]
@@ -150,6 +155,74 @@ async fn a_connection_reset_mid_body() {
     .await;
     let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+    assert_eq!(
+        server.api_requests().len(),
+        RetryPolicy::default().max_attempts as usize
+    );
+}
+
+/// The first answer of each call breaks off mid-body (cut short, then reset); the next
+/// is whole.
+async fn broken_once(reset: bool) -> MockServer {
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    MockServer::with_token("", move |r| {
+        let first = calls
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            .is_multiple_of(2);
+        if first {
+            return Reply::raw(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{\"page\": 1, \"pageSize\": 2, \"hasMore\": false, \"data\": [{\"id\": 1},",
+                reset,
+            );
+        }
+        if r.method == "POST" {
+            return Reply::json(200, json!({"id": 5, "tagName": "vip"}));
+        }
+        Reply::json(
+            200,
+            json!({"page": 1, "pageSize": 2, "hasMore": false, "data": [{"id": 1}, {"id": 2}]}),
+        )
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_get_whose_body_breaks_off_is_retried_and_arrives_whole() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    for reset in [false, true] {
+        let server = broken_once(reset).await;
+        let st = client(&server, |b| b);
+        let page = st
+            .crm()
+            .customers()
+            .get_list()
+            .await
+            .expect("the second answer");
+        let ids: Vec<_> = page.data.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [Some(1), Some(2)], "every record, none half-read");
+        assert_eq!(server.api_requests().len(), 2, "reset: {reset}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_whose_body_breaks_off_is_not_sent_again() {
+    let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
+    let server = broken_once(false).await;
+    let st = client(&server, |b| b);
+    let body = servicetitan::crm::CreateBookingProviderTagRequest::new("vip".into(), "d".into());
+    let err = st
+        .crm()
+        .booking_provider_tags()
+        .create(body)
+        .await
+        .expect_err("the answer broke off");
+    assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+    assert_eq!(err.operation(), Some("BookingProviderTags_Create"));
+    assert_eq!(
+        server.api_requests().len(),
+        1,
+        "the tag may have been created: a POST is not sent twice"
+    );
 }
 
 #[tokio::test]
