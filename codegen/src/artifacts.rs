@@ -1,11 +1,12 @@
 //! Everything generation writes into the repository: the crate in `generated/`, the name
-//! lock, the inputs lock, and the examples table of the round-trip test. One function,
+//! lock, the inputs lock, the examples table of the round-trip test, and the stand-in
+//! server's model and call table. One function,
 //! [`ensure`], writes them or checks that they are current (as rust-analyzer's
 //! `ensure_file_contents`); `cargo xtask generate`, `generate --check` and the freshness
 //! test all call it, so they cannot disagree. The inputs lock's format lives here too.
 
 use crate::names::NameLock;
-use crate::{examples, write, Options, Output};
+use crate::{emit, examples, write, Options, Output};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -62,6 +63,8 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
         (root.join(NAMES_LOCK), out.names.render()),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
+        (root.join(emit::MOCK_MODEL_PATH), out.mock_model.clone()),
+        (root.join(emit::CALLS_TABLE_PATH), out.calls_table.clone()),
     ];
     if mode == Mode::Write {
         write::write_tree(&gen_dir, &out.files, KEEP)

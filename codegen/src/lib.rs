@@ -58,6 +58,10 @@ pub struct Output {
     pub surfaces: BTreeMap<String, String>,
     /// The type table of the examples round-trip test ([`emit::example_table`]).
     pub example_table: String,
+    /// The API model as data for the stand-in server ([`emit::mock_model`]).
+    pub mock_model: String,
+    /// The call table of the stand-in server's every-operation test ([`emit::calls_table`]).
+    pub calls_table: String,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
     /// sha256 of each input file, by file name (corrections as `corrections/<file>`).
@@ -153,6 +157,10 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
     let example_table = emit::example_table(&api)
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    let mock_model = emit::mock_model(&api)
+        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    let calls_table = emit::calls_table(&api)
+        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
     let surfaces = api
         .domains
         .iter()
@@ -175,6 +183,8 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         files,
         surfaces,
         example_table,
+        mock_model,
+        calls_table,
         names,
         inputs,
         api,

@@ -1,0 +1,75 @@
+//! The call table of the stand-in server's every-operation test: test support generated
+//! from the model, not part of the crate.
+
+use super::tokens::{format_file, ident, ty_tokens, From};
+use crate::ir::*;
+use quote::quote;
+
+/// Where the repository keeps the call table, relative to its root.
+pub const CALLS_TABLE_PATH: &str = "mock/tests/every_operation/calls.rs";
+
+/// The call table (`mock/tests/every_operation/calls.rs`): for each operation, a call of
+/// its generated method with the required arguments read from JSON values (path
+/// parameters, required query parameters, then the body or the required multipart parts:
+/// [`Operation::required_args`]'s order), sent and awaited.
+pub fn calls_table(api: &Api) -> Result<String, String> {
+    let mut arms = Vec::new();
+    for d in &api.domains {
+        let module = d.module.as_str();
+        let domain = ident(&d.module);
+        for c in &d.controllers {
+            let accessor = ident(&c.accessor);
+            for o in &c.operations {
+                let id = &o.id;
+                let f = ident(&o.fn_name);
+                let args = o
+                    .required_args()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (_, t))| {
+                        if *t == Ty::File {
+                            quote!(file(&args[#i]))
+                        } else {
+                            let t = ty_tokens(t, From::External(module));
+                            quote!(arg::<#t>(&args[#i]))
+                        }
+                    });
+                arms.push(quote! {
+                    (#module, #id) => st.#domain().#accessor().#f(#(#args),*).send().await.map(drop),
+                });
+            }
+        }
+    }
+    let tokens = quote! {
+        #![allow(deprecated)]
+        use servicetitan::runtime as rt;
+        use serde_json::Value;
+
+        /// `value` as the argument type `T`; panics (this is a test) naming both.
+        fn arg<T: serde::de::DeserializeOwned>(value: &Value) -> T {
+            serde_json::from_value(value.clone()).unwrap_or_else(|e| {
+                panic!("{value} is not a {}: {e}", std::any::type_name::<T>())
+            })
+        }
+
+        /// A file part from the mock's sample of a file: `{"name": .., "text": ..}`.
+        fn file(value: &Value) -> rt::FilePart {
+            let name = value["name"].as_str().unwrap_or("file.txt").to_string();
+            let text = value["text"].as_str().unwrap_or_default().as_bytes().to_vec();
+            rt::FilePart::new(name, text)
+        }
+
+        /// Calls `operation` of `module` with `args`, and waits for the typed answer;
+        /// `None` when the crate has no such operation.
+        pub async fn call(st: &servicetitan::Client, module: &str, operation: &str, args: &[Value]) -> Option<Result<(), rt::Error>> {
+            Some(match (module, operation) {
+                #(#arms)*
+                _ => return None,
+            })
+        }
+    };
+    format_file(
+        tokens,
+        "//! Every operation of the generated crate, called with arguments given as JSON\n//! (`main.rs` beside this file).\n\n",
+    )
+}

@@ -1,0 +1,278 @@
+//! Faults on demand (rules: a sequence of answers for an operation or a path, then as
+//! usual) and at random (chaos: a share of requests, reproducible for a seed).
+
+use crate::data::{hash, splitmix};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// One faulty answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// This status, with an `ApiErrorResponse` body.
+    Status(u16),
+    /// Wait this long, then answer as usual.
+    Delay(Duration),
+    /// 401, and the token the request carried stops working.
+    RevokeToken,
+    /// The usual answer's headers and the first half of its body; then the connection
+    /// closes.
+    Truncate,
+    /// The connection is reset before an answer.
+    Reset,
+    /// An HTML error page with this status (a gateway's 502, say).
+    Html(u16),
+    /// 409 "service is suspended for maintenance", as reporting answers.
+    Maintenance,
+    /// 429 with `Retry-After` in whole seconds.
+    RateLimited(u64),
+}
+
+impl Fault {
+    /// Reads a fault as the command line writes it: `503`, `delay:250ms`, `delay:2s`,
+    /// `revoke`, `truncate`, `reset`, `html`, `html:504`, `maintenance`, `429`,
+    /// `429:3` (Retry-After 3).
+    pub fn parse(text: &str) -> Result<Fault, String> {
+        let (name, arg) = match text.split_once(':') {
+            Some((n, a)) => (n, Some(a)),
+            None => (text, None),
+        };
+        let status = |s: &str| -> Result<u16, String> {
+            s.parse::<u16>()
+                .ok()
+                .filter(|s| (100..600).contains(s))
+                .ok_or_else(|| format!("`{s}` is not an HTTP status"))
+        };
+        Ok(match (name, arg) {
+            ("delay", Some(d)) => Fault::Delay(duration(d)?),
+            ("revoke", None) => Fault::RevokeToken,
+            ("truncate", None) => Fault::Truncate,
+            ("reset", None) => Fault::Reset,
+            ("html", None) => Fault::Html(502),
+            ("html", Some(s)) => Fault::Html(status(s)?),
+            ("maintenance", None) => Fault::Maintenance,
+            ("429", a) => Fault::RateLimited(match a {
+                Some(a) => a.parse().map_err(|_| format!("`{a}` is not seconds"))?,
+                None => 1,
+            }),
+            (s, None) => Fault::Status(status(s)?),
+            _ => return Err(format!("`{text}` is not a fault")),
+        })
+    }
+}
+
+/// `250ms`, `2s`.
+fn duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a duration such as 250ms or 2s");
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse().map(Duration::from_millis).map_err(|_| bad());
+    }
+    if let Some(s) = text.strip_suffix('s') {
+        return s.parse().map(Duration::from_secs_f64).map_err(|_| bad());
+    }
+    Err(bad())
+}
+
+/// Which requests a rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Every request to this operation id (of any domain).
+    Operation(String),
+    /// Every request whose path starts with this (`/crm/v2/tenant/1/customers`).
+    Path(String),
+    /// The token endpoint.
+    Token,
+    /// Every request.
+    Any,
+}
+
+impl Target {
+    pub fn operation(id: impl Into<String>) -> Target {
+        Target::Operation(id.into())
+    }
+    pub fn path(prefix: impl Into<String>) -> Target {
+        Target::Path(prefix.into())
+    }
+
+    /// Reads a target as the command line writes it: a path (`/crm/...`), `token`, `any`,
+    /// or an operation id.
+    pub fn parse(text: &str) -> Target {
+        match text {
+            "token" => Target::Token,
+            "any" | "*" => Target::Any,
+            p if p.starts_with('/') => Target::Path(p.to_string()),
+            id => Target::Operation(id.to_string()),
+        }
+    }
+
+    fn applies(&self, operation: Option<&str>, path: &str) -> bool {
+        match self {
+            Target::Operation(id) => operation == Some(id.as_str()),
+            Target::Path(p) => path.starts_with(p.as_str()),
+            Target::Token => path == crate::server::TOKEN_PATH,
+            Target::Any => true,
+        }
+    }
+}
+
+/// `TARGET=FAULT,FAULT*N,...`: the command line's `--fault`, as a target and a sequence
+/// (`Customers_GetList=503*3,delay:1s`).
+pub fn parse_rule(text: &str) -> Result<(Target, Vec<Fault>), String> {
+    let (target, faults) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not TARGET=FAULT[,FAULT...]"))?;
+    let mut out = Vec::new();
+    for part in faults.split(',') {
+        let (fault, times) = match part.rsplit_once('*') {
+            Some((f, n)) => (
+                f,
+                n.parse::<usize>()
+                    .map_err(|_| format!("`{n}` is not a count"))?,
+            ),
+            None => (part, 1),
+        };
+        let fault = Fault::parse(fault.trim())?;
+        out.extend(std::iter::repeat_n(fault, times));
+    }
+    Ok((Target::parse(target.trim()), out))
+}
+
+#[derive(Debug)]
+struct Rule {
+    target: Target,
+    left: VecDeque<Fault>,
+}
+
+/// The rules and the chaos, as the server holds them.
+#[derive(Debug)]
+pub(crate) struct Faults {
+    rules: Vec<Rule>,
+    chaos: f64,
+    state: u64,
+}
+
+/// The faults chaos picks from (maintenance only where the operation answers it).
+const CHAOS: &[Fault] = &[
+    Fault::Status(500),
+    Fault::Status(502),
+    Fault::Status(503),
+    Fault::Status(504),
+    Fault::RateLimited(1),
+    Fault::Truncate,
+    Fault::Reset,
+    Fault::Html(502),
+    Fault::RevokeToken,
+    Fault::Delay(Duration::from_millis(200)),
+];
+
+impl Faults {
+    pub fn new(chaos: f64, seed: u64) -> Faults {
+        Faults {
+            rules: Vec::new(),
+            chaos: chaos.clamp(0.0, 1.0),
+            state: seed ^ hash("chaos"),
+        }
+    }
+
+    pub fn add(&mut self, target: Target, faults: impl IntoIterator<Item = Fault>) {
+        self.rules.push(Rule {
+            target,
+            left: faults.into_iter().collect(),
+        });
+    }
+
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// The fault for this request, if any: the first rule that applies and has one left,
+    /// else a chance of chaos.
+    pub fn next(
+        &mut self,
+        operation: Option<&str>,
+        path: &str,
+        maintenance: bool,
+    ) -> Option<Fault> {
+        for rule in &mut self.rules {
+            if rule.target.applies(operation, path) {
+                if let Some(f) = rule.left.pop_front() {
+                    return Some(f);
+                }
+            }
+        }
+        self.rules.retain(|r| !r.left.is_empty());
+        if self.chaos <= 0.0 {
+            return None;
+        }
+        let roll = self.roll();
+        if (roll % 1_000_000) as f64 >= self.chaos * 1_000_000.0 {
+            return None;
+        }
+        let pick = (self.roll() % (CHAOS.len() as u64 + u64::from(maintenance))) as usize;
+        Some(CHAOS.get(pick).cloned().unwrap_or(Fault::Maintenance))
+    }
+
+    fn roll(&mut self) -> u64 {
+        splitmix(&mut self.state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_read_as_the_command_line_writes_them() {
+        let (t, f) = parse_rule("Customers_GetList=503*3,delay:250ms,reset").expect("rule");
+        assert_eq!(t, Target::operation("Customers_GetList"));
+        assert_eq!(
+            f,
+            [
+                Fault::Status(503),
+                Fault::Status(503),
+                Fault::Status(503),
+                Fault::Delay(Duration::from_millis(250)),
+                Fault::Reset
+            ]
+        );
+        let (t, f) =
+            parse_rule("/crm/v2=html:504,429:3,truncate,revoke,maintenance").expect("rule");
+        assert_eq!(t, Target::path("/crm/v2"));
+        assert_eq!(
+            f,
+            [
+                Fault::Html(504),
+                Fault::RateLimited(3),
+                Fault::Truncate,
+                Fault::RevokeToken,
+                Fault::Maintenance
+            ]
+        );
+        assert!(parse_rule("x=teapot").is_err());
+        assert!(parse_rule("x").is_err());
+        assert!(parse_rule("x=999").is_err());
+    }
+
+    #[test]
+    fn a_sequence_runs_out_and_chaos_is_reproducible() {
+        let mut f = Faults::new(0.0, 1);
+        f.add(
+            Target::operation("A"),
+            [Fault::Status(503), Fault::Status(503)],
+        );
+        assert_eq!(f.next(Some("B"), "/b", false), None);
+        assert_eq!(f.next(Some("A"), "/a", false), Some(Fault::Status(503)));
+        assert_eq!(f.next(Some("A"), "/a", false), Some(Fault::Status(503)));
+        assert_eq!(f.next(Some("A"), "/a", false), None);
+        let run = |seed| {
+            let mut f = Faults::new(0.3, seed);
+            (0..1000)
+                .map(|_| f.next(None, "/x", false))
+                .collect::<Vec<_>>()
+        };
+        let a = run(5);
+        assert_eq!(a, run(5));
+        assert_ne!(a, run(6));
+        let hit = a.iter().filter(|f| f.is_some()).count();
+        assert!((250..350).contains(&hit), "{hit} of 1000 at 0.3");
+    }
+}

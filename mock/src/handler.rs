@@ -1,0 +1,509 @@
+//! One request, as ServiceTitan would answer it: the token endpoint, or routing (404,
+//! 405), faults, the bearer token and app key (401), tenant and scopes (403), rate limits
+//! (429), validation (400), and the answer, from the state where the operation has a
+//! role in it, otherwise generated from the response type.
+
+use crate::data::{error_body, Gen};
+use crate::faults::Fault;
+use crate::limits::{retry_after, PER_SECOND};
+use crate::model::{Body, Input, Operation, Place, Response, Route, Ty};
+use crate::server::{lock, Recorded, Shared, TOKEN_PATH};
+use crate::store::{collection_key, conform, Query, Role};
+use crate::validate::{check_json, check_text, Problems};
+use bytes::Bytes;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// How an answer reaches the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Whole,
+    /// Headers, then half the body, then the connection closes.
+    Truncate,
+    /// No answer: the connection is reset.
+    Reset,
+}
+
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+    pub delivery: Delivery,
+}
+
+impl Answer {
+    fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Answer {
+        Answer {
+            status,
+            headers: vec![("content-type", content_type.to_string())],
+            body: body.into(),
+            delivery: Delivery::Whole,
+        }
+    }
+
+    fn json(status: u16, body: impl Into<Bytes>) -> Answer {
+        Answer::new(status, "application/json; charset=utf-8", body)
+    }
+
+    fn value(status: u16, v: &Value) -> Answer {
+        Answer::json(status, serde_json::to_vec(v).unwrap_or_default())
+    }
+
+    /// The API's `ApiErrorResponse`, naming the offending fields.
+    fn error(status: u16, title: &str, problems: &[(String, String)]) -> Answer {
+        Answer::new(
+            status,
+            "application/problem+json; charset=utf-8",
+            serde_json::to_vec(&error_body(status, title, problems)).unwrap_or_default(),
+        )
+    }
+
+    fn header(mut self, name: &'static str, value: String) -> Answer {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// Answers one request and records it.
+pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: Bytes) -> Answer {
+    let path = parts.uri.path().to_string();
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let method = parts.method.as_str();
+    let request = Request {
+        method,
+        path: &path,
+        query: &query,
+        headers: &headers,
+        body: &body,
+    };
+    let (answer, operation) = answer(shared, &request).await;
+    lock(&shared.log).push(Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        headers: headers.clone(),
+        body: body.clone(),
+        operation,
+        status: if answer.delivery == Delivery::Reset {
+            0
+        } else {
+            answer.status
+        },
+    });
+    answer
+}
+
+struct Request<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a [(String, String)],
+    headers: &'a [(String, String)],
+    body: &'a Bytes,
+}
+
+impl Request<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn bearer(&self) -> Option<&str> {
+        let h = self.header("authorization")?;
+        h.strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))
+    }
+}
+
+async fn answer(shared: &Shared, r: &Request<'_>) -> (Answer, Option<String>) {
+    if r.path == TOKEN_PATH {
+        if r.method != "POST" {
+            let a = Answer::error(405, "Method Not Allowed", &[]).header("allow", "POST".into());
+            return (a, None);
+        }
+        let fault = lock(&shared.faults).next(None, r.path, false);
+        let mut delivery = Delivery::Whole;
+        if let Some(f) = fault {
+            match apply(shared, r, f).await {
+                Ok(d) => delivery = d,
+                Err(a) => return (a, None),
+            }
+        }
+        let (status, body) = lock(&shared.tokens).request(&shared.settings, r.body, Instant::now());
+        let mut a = Answer::value(status, &body);
+        a.delivery = delivery;
+        return (a, None);
+    }
+    let (op, values) = match shared.api.route(r.method, r.path) {
+        Route::Found(op, values) => (op, values),
+        Route::WrongMethod(methods) => {
+            let a =
+                Answer::error(405, "Method Not Allowed", &[]).header("allow", methods.join(", "));
+            return (a, None);
+        }
+        Route::NotFound => return (Answer::error(404, "Not Found", &[]), None),
+    };
+    let fault = lock(&shared.faults).next(Some(&op.id), r.path, op.maintenance);
+    let mut delivery = Delivery::Whole;
+    if let Some(f) = fault {
+        match apply(shared, r, f).await {
+            Ok(d) => delivery = d,
+            Err(a) => return (a, Some(op.id.clone())),
+        }
+    }
+    let mut a = operation(shared, op, &values, r).unwrap_or_else(|a| a);
+    if a.delivery == Delivery::Whole {
+        a.delivery = delivery;
+    }
+    (a, Some(op.id.clone()))
+}
+
+/// A fault's effect: an answer instead of the usual one, or how to deliver the usual one.
+async fn apply(shared: &Shared, r: &Request<'_>, f: Fault) -> Result<Delivery, Answer> {
+    match f {
+        Fault::Delay(d) => {
+            tokio::time::sleep(d).await;
+            Ok(Delivery::Whole)
+        }
+        Fault::Truncate => Ok(Delivery::Truncate),
+        Fault::Reset => Err(Answer {
+            delivery: Delivery::Reset,
+            ..Answer::json(0, Bytes::new())
+        }),
+        Fault::RevokeToken => {
+            if let Some(t) = r.bearer() {
+                lock(&shared.tokens).revoke(t);
+            }
+            Err(unauthorized("The access token was revoked."))
+        }
+        Fault::Status(s) => Err(Answer::error(s, reason(s), &[])),
+        Fault::Html(s) => Err(Answer::new(
+            s,
+            "text/html",
+            format!(
+                "<html><head><title>{s} {}</title></head><body><h1>{s} {}</h1></body></html>",
+                reason(s),
+                reason(s)
+            ),
+        )),
+        Fault::Maintenance => Err(Answer::error(
+            409,
+            "The service is suspended for maintenance. Please try again later.",
+            &[],
+        )),
+        Fault::RateLimited(secs) => Err(too_many(Duration::from_secs(secs))),
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+fn unauthorized(why: &str) -> Answer {
+    Answer::error(401, "Unauthorized", &[(String::new(), why.to_string())])
+        .header("www-authenticate", "Bearer".into())
+}
+
+fn too_many(wait: Duration) -> Answer {
+    Answer::error(429, "Too Many Requests", &[])
+        .header("retry-after", retry_after(wait).to_string())
+}
+
+/// Everything after routing and faults.
+fn operation(
+    shared: &Shared,
+    op: &Operation,
+    values: &[(String, String)],
+    r: &Request<'_>,
+) -> Result<Answer, Answer> {
+    let settings = &shared.settings;
+    let now = Instant::now();
+    if !r
+        .bearer()
+        .is_some_and(|t| lock(&shared.tokens).valid(t, now))
+    {
+        return Err(unauthorized("A valid bearer token is required."));
+    }
+    if r.header("st-app-key") != Some(settings.app_key.as_str()) {
+        return Err(unauthorized(
+            "The ST-App-Key header is missing or not this application's key.",
+        ));
+    }
+    let tenant_text = values
+        .iter()
+        .find(|(k, _)| k == "tenant")
+        .map_or("", |(_, v)| v.as_str());
+    let Ok(tenant) = tenant_text.parse::<i64>() else {
+        let p = [(
+            "tenant".to_string(),
+            format!("The value '{tenant_text}' is not valid."),
+        )];
+        return Err(Answer::error(
+            400,
+            "One or more validation errors occurred.",
+            &p,
+        ));
+    };
+    if !settings.tenants.is_empty() && !settings.tenants.contains(&tenant) {
+        let p = [(
+            "tenant".to_string(),
+            format!("Tenant {tenant} is not granted to this application."),
+        )];
+        return Err(Answer::error(403, "Forbidden", &p));
+    }
+    if let (Some(granted), Some(required)) = (&settings.scopes, &op.scopes) {
+        if !required.is_empty() && !required.iter().any(|s| granted.contains(s)) {
+            let p = [(
+                String::new(),
+                format!("The token lacks the scope {}.", required.join(" or ")),
+            )];
+            return Err(Answer::error(403, "Forbidden", &p));
+        }
+    }
+    if settings.rate_limit {
+        let mut limits = lock(&shared.limits);
+        limits
+            .take(
+                &format!("tenant:{tenant}"),
+                PER_SECOND,
+                Duration::from_secs(1),
+                now,
+            )
+            .map_err(too_many)?;
+        if let Some(l) = op.limit {
+            let key = format!("op:{tenant}:{}", r.path);
+            limits
+                .take(&key, l.calls, Duration::from_secs(l.seconds), now)
+                .map_err(too_many)?;
+        }
+    }
+    let body = validate(shared, op, values, r)
+        .map_err(|p| Answer::error(400, "One or more validation errors occurred.", &p))?;
+    respond(shared, op, tenant, r, body.as_ref())
+}
+
+/// Checks parameters and body against the model; the body, read.
+fn validate(
+    shared: &Shared,
+    op: &Operation,
+    values: &[(String, String)],
+    r: &Request<'_>,
+) -> Result<Option<Value>, Problems> {
+    let api = &shared.api;
+    let mut p = Problems::new();
+    for param in &op.params {
+        match param.place {
+            Place::Path => {
+                let v = values
+                    .iter()
+                    .find(|(k, _)| *k == param.wire)
+                    .map_or("", |(_, v)| v.as_str());
+                check_text(api, &param.ty, v, &param.wire, &mut p);
+            }
+            Place::Query => {
+                let given: Vec<&str> = r
+                    .query
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(&param.wire))
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                if param.required && given.is_empty() {
+                    p.push((
+                        param.wire.clone(),
+                        format!("The {} field is required.", param.wire),
+                    ));
+                }
+                for v in given {
+                    check_text(api, &param.ty, v, &param.wire, &mut p);
+                }
+            }
+            Place::Part => {}
+        }
+    }
+    let mut read = None;
+    match &op.body {
+        Some(Body::Json { json, required }) => {
+            if r.body.is_empty() {
+                if *required {
+                    p.push(("$".into(), "A non-empty request body is required.".into()));
+                }
+            } else {
+                match serde_json::from_slice::<Value>(r.body) {
+                    Ok(v) => {
+                        check_json(api, json, &v, "", &mut p);
+                        read = Some(v);
+                    }
+                    Err(e) => {
+                        p.push(("$".into(), format!("The JSON value could not be read: {e}")))
+                    }
+                }
+            }
+        }
+        Some(Body::Multipart { multipart }) => {
+            let ct = r.header("content-type").unwrap_or_default();
+            if !ct.starts_with("multipart/form-data") {
+                p.push(("$".into(), "The body must be multipart/form-data.".into()));
+            } else {
+                let text = String::from_utf8_lossy(r.body);
+                for part in multipart.iter().filter(|part| part.required) {
+                    if !text.contains(&format!("name=\"{}\"", part.wire)) {
+                        p.push((
+                            part.wire.clone(),
+                            format!("The {} field is required.", part.wire),
+                        ));
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    if p.is_empty() {
+        Ok(read)
+    } else {
+        Err(p)
+    }
+}
+
+/// The answer of a valid request.
+fn respond(
+    shared: &Shared,
+    op: &Operation,
+    tenant: i64,
+    r: &Request<'_>,
+    body: Option<&Value>,
+) -> Result<Answer, Answer> {
+    let api = &shared.api;
+    let seed = shared.settings.seed;
+    let role = shared
+        .roles
+        .get(&(op.module.clone(), op.id.clone()))
+        .unwrap_or(&Role::Plain);
+    let domain = api.domain(&op.module).map_or("", |d| d.prefix.as_str());
+    let prefix_len = domain.split('/').filter(|s| !s.is_empty()).count();
+    let rest: Vec<String> = r
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .skip(prefix_len)
+        .map(str::to_string)
+        .collect();
+    let (key, id) = collection_key(op, domain, tenant, &rest, role);
+    let bad = |p: Problems| Answer::error(400, "One or more validation errors occurred.", &p);
+    let not_found = || {
+        Answer::error(
+            404,
+            "Not Found",
+            &[("id".into(), "No record has this id.".into())],
+        )
+    };
+    let salt = format!("{}|{}", op.id, r.path);
+    let reply = |item: &Ty, record: &crate::store::Record| match &op.response {
+        Response::Json(ty) => Answer::json(200, conform(api, seed, &salt, ty, item, record)),
+        _ => plain(shared, op, r.path),
+    };
+    let mut store = lock(&shared.store);
+    let q = Query(r.query);
+    Ok(match (role, id) {
+        (Role::List(item), _) => {
+            Answer::json(200, store.page(api, &key, item, op, &q).map_err(bad)?)
+        }
+        (Role::Export(item), _) => {
+            let from = match &op.paging {
+                Some(crate::model::Paging::Export(name)) => q.get(name),
+                _ => None,
+            };
+            let batch = shared.settings.export_batch.max(1);
+            Answer::json(
+                200,
+                store.export(api, batch, &key, item, from).map_err(bad)?,
+            )
+        }
+        (Role::Create(item), _) => {
+            let record = store.create(api, &key, item, body);
+            reply(item, record)
+        }
+        (Role::Item(item), Some(id)) => {
+            let record = match r.method {
+                "GET" => store.get(api, &key, item, id),
+                "DELETE" => store.delete(api, &key, item, id),
+                _ => store.update(api, &key, item, id, body),
+            };
+            match record {
+                Some(record) => reply(item, record),
+                None => return Err(not_found()),
+            }
+        }
+        _ => plain(shared, op, r.path),
+    })
+}
+
+/// An answer from the response type alone.
+fn plain(shared: &Shared, op: &Operation, path: &str) -> Answer {
+    match &op.response {
+        Response::Json(ty) => {
+            let v = Gen::new(
+                &shared.api,
+                shared.settings.seed,
+                &format!("{}|{path}", op.id),
+            )
+            .value(ty, "");
+            Answer::value(200, &v)
+        }
+        Response::Empty => Answer::new(200, "application/json", Bytes::new()),
+        Response::Bytes => Answer::new(
+            200,
+            "application/octet-stream",
+            format!("mock file of {}", op.id),
+        )
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{}.txt\"", op.id),
+        ),
+        Response::Text => Answer::new(
+            200,
+            "text/plain; charset=utf-8",
+            format!("mock text of {}", op.id),
+        ),
+        Response::Redirect => Answer::new(302, "text/plain", Bytes::new()).header(
+            "location",
+            format!("{}/mock-files/{}", shared.base_url, op.id),
+        ),
+    }
+}
+
+/// Valid required inputs of an operation, in the generated method's order.
+pub(crate) fn sample_inputs(shared: &Shared, module: &str, id: &str) -> Option<Vec<Value>> {
+    let op = shared.api.operation(module, id)?;
+    let mut g = Gen::new(&shared.api, shared.settings.seed, &format!("inputs|{id}"));
+    Some(
+        op.required_inputs()
+            .into_iter()
+            .map(|i| match i {
+                Input::Param(p) => match p.ty {
+                    Ty::I64 | Ty::I32 => Value::from(1),
+                    _ => g.value(&p.ty, &p.wire),
+                },
+                Input::Body(ty) => g.value(ty, ""),
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,369 @@
+//! The HTTP side: hyper on a loopback listener, one task per connection, the requests
+//! received kept for assertions, and the two answers a well-behaved server never gives (a
+//! body cut short, a connection reset) delivered for real.
+
+use crate::faults::{Fault, Faults, Target};
+use crate::handler::{self, Answer, Delivery};
+use crate::model::Api;
+use crate::store::{roles, Role, Store};
+use crate::{auth, limits, Settings};
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::body::Frame;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The token endpoint's path.
+pub const TOKEN_PATH: &str = "/connect/token";
+
+/// One request the server received.
+#[derive(Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Without the query.
+    pub path: String,
+    /// Query pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// The operation the path and method lead to.
+    pub operation: Option<String>,
+    /// The status answered (0 for a connection reset).
+    pub status: u16,
+}
+
+impl Recorded {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                "authorization" | "st-app-key" => (k.as_str(), "<redacted>"),
+                _ => (k.as_str(), v.as_str()),
+            })
+            .collect();
+        f.debug_struct("Recorded")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// What the server shares between connections.
+pub(crate) struct Shared {
+    pub api: Api,
+    pub settings: Settings,
+    pub roles: HashMap<(String, String), Role>,
+    pub base_url: String,
+    pub tokens: Mutex<auth::Tokens>,
+    pub limits: Mutex<limits::Limits>,
+    pub store: Mutex<Store>,
+    pub faults: Mutex<Faults>,
+    pub log: Mutex<Vec<Recorded>>,
+}
+
+/// A running stand-in ServiceTitan. Dropping it stops the server.
+pub struct MockServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Binds `settings.bind:settings.port` and serves until dropped (on the current tokio
+    /// runtime).
+    pub async fn start(settings: Settings) -> Result<MockServer, String> {
+        let api = Api::embedded()?;
+        let listener = TcpListener::bind((settings.bind, settings.port))
+            .await
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", settings.bind, settings.port))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("the listener has no address: {e}"))?;
+        let shared = Arc::new(Shared {
+            roles: roles(&api),
+            base_url: format!("http://{addr}"),
+            tokens: Mutex::default(),
+            limits: Mutex::default(),
+            store: Mutex::new(Store::new(settings.seed, settings.records)),
+            faults: Mutex::new(Faults::new(settings.chaos, settings.seed)),
+            log: Mutex::default(),
+            api,
+            settings,
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(accept(listener, shared.clone(), stopped));
+        Ok(MockServer {
+            shared,
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: both the auth URL and the API URL.
+    pub fn url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A client builder pointed at this server, with its credentials and app key.
+    pub fn builder(&self) -> servicetitan_runtime::ClientBuilder {
+        let s = &self.shared.settings;
+        servicetitan_runtime::ClientBuilder::new(servicetitan_runtime::Environment::Custom {
+            auth_url: self.url(),
+            api_url: self.url(),
+        })
+        .app_key(s.app_key.as_str())
+        .credentials(servicetitan_runtime::Credentials::new(
+            s.client_id.as_str(),
+            s.client_secret.as_str(),
+        ))
+    }
+
+    /// Answers requests to `target` with `faults`, one each, then as usual again.
+    pub fn on(&self, target: Target, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.shared.faults).add(target, faults);
+    }
+
+    /// Forgets the fault rules not yet used up.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Every request received so far, in order of arrival.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Tokens issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        lock(&self.shared.tokens).count()
+    }
+
+    /// The API this server knows.
+    pub fn api(&self) -> &Api {
+        &self.shared.api
+    }
+
+    /// Valid values for the required inputs of operation `id` of `module`, in the order
+    /// the generated method takes them (path parameters, required query parameters, the
+    /// body or the required multipart parts); ids are 1, which every list has.
+    pub fn sample_inputs(&self, module: &str, id: &str) -> Option<Vec<serde_json::Value>> {
+        handler::sample_inputs(&self.shared, module, id)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("url", &self.shared.base_url)
+            .field("settings", &self.shared.settings)
+            .finish()
+    }
+}
+
+/// A poisoned lock still holds consistent data here (every update is one assignment).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn accept(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = &mut stopped => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let reset = Arc::new(AtomicBool::new(false));
+            let io = hyper_util::rt::TokioIo::new(Conn {
+                inner: stream,
+                reset: reset.clone(),
+            });
+            let service = hyper::service::service_fn(move |req| {
+                serve_one(shared.clone(), req, reset.clone())
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// The error that makes hyper drop a connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn serve_one(
+    shared: Arc<Shared>,
+    req: hyper::Request<hyper::body::Incoming>,
+    reset: Arc<AtomicBool>,
+) -> Result<hyper::Response<Body>, Dropped> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(Dropped),
+    };
+    let answer = handler::handle(&shared, &parts, body).await;
+    match answer.delivery {
+        Delivery::Reset => {
+            reset.store(true, Ordering::SeqCst);
+            Err(Dropped)
+        }
+        Delivery::Whole => Ok(response(answer, |b| {
+            Full::new(b).map_err(|e| match e {}).boxed()
+        })),
+        Delivery::Truncate => Ok(response(answer, |b| {
+            Truncated(Some(b.slice(..b.len() / 2))).boxed()
+        })),
+    }
+}
+
+fn response(answer: Answer, body: impl FnOnce(Bytes) -> Body) -> hyper::Response<Body> {
+    let mut b = hyper::Response::builder().status(answer.status);
+    for (k, v) in &answer.headers {
+        b = b.header(*k, v.as_str());
+    }
+    b = b.header("content-length", answer.body.len().to_string());
+    b.body(body(answer.body)).unwrap_or_else(|_| {
+        hyper::Response::new(
+            Full::new(Bytes::new())
+                .map_err(|e: Infallible| match e {})
+                .boxed(),
+        )
+    })
+}
+
+/// The first half of a body, then an error: hyper stops writing and closes the
+/// connection, so the client reads fewer bytes than `Content-Length` promised.
+struct Truncated(Option<Bytes>);
+
+impl hyper::body::Body for Truncated {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(match self.0.take() {
+            Some(half) => Ok(Frame::data(half)),
+            None => Err(std::io::Error::other("body cut short on purpose")),
+        }))
+    }
+}
+
+/// A TCP connection that, once told to, closes with a reset rather than an orderly
+/// shutdown.
+struct Conn {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            // A zero linger makes the close a TCP reset (and never blocks).
+            #[allow(deprecated)]
+            let _ = self.inner.set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}

@@ -1,0 +1,524 @@
+//! State where the API pairs operations: a collection per list path and tenant (shared
+//! with the export of the same resource), seeded with generated records on first use;
+//! creating, reading, changing and deleting records by id; pages and export batches.
+//!
+//! Every change takes the next sequence number: an export's `continueFrom` is the last
+//! number it delivered, so a later call returns exactly what changed after it. Records
+//! keep their serialized JSON, so a page is written by concatenation.
+
+use crate::data::{date_time, Gen, EPOCH};
+use crate::model::{Api, Operation, Paging, Response, Ty, TypeDef};
+use crate::validate::{check_json, Problems};
+use bytes::Bytes;
+use serde_json::{json, Value};
+use servicetitan_runtime as rt;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What an operation does to the state.
+#[derive(Debug, Clone)]
+pub(crate) enum Role {
+    /// A paged list of a collection, whose items are of this type.
+    List(Ty),
+    /// The export of a collection.
+    Export(Ty),
+    /// POST on a list's path: a new record.
+    Create(Ty),
+    /// GET, PATCH, PUT or DELETE of one record, by the last path parameter.
+    Item(Ty),
+    /// Answered from the response type alone.
+    Plain,
+}
+
+/// The role of every operation, by (module, operation id).
+pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
+    let mut out = HashMap::new();
+    for d in &api.domains {
+        let lists: HashMap<&str, &Ty> = d
+            .operations
+            .iter()
+            .filter(|o| o.method == "GET" && matches!(o.paging, Some(Paging::Pages(_))))
+            .filter_map(|o| match &o.response {
+                Response::Json(Ty::Paged(item)) => Some((o.path.as_str(), &**item)),
+                _ => None,
+            })
+            .collect();
+        for o in &d.operations {
+            let parent = o.path.rsplit_once('/').map_or("", |p| p.0);
+            let role = match (&o.paging, &o.response, o.method.as_str()) {
+                (Some(Paging::Export(_)), Response::Json(Ty::Export(item)), _) => {
+                    Role::Export((**item).clone())
+                }
+                (_, _, "GET") if lists.contains_key(o.path.as_str()) => {
+                    Role::List(lists[o.path.as_str()].clone())
+                }
+                (_, _, "POST") if lists.contains_key(o.path.as_str()) => {
+                    Role::Create(lists[o.path.as_str()].clone())
+                }
+                (_, _, "GET" | "PATCH" | "PUT" | "DELETE")
+                    if o.is_item() && lists.contains_key(parent) =>
+                {
+                    Role::Item(lists[parent].clone())
+                }
+                _ => Role::Plain,
+            };
+            out.insert((d.module.clone(), o.id.clone()), role);
+        }
+    }
+    out
+}
+
+/// The key of the collection a request path belongs to: the domain prefix, the tenant,
+/// and the path after it without `export` (exports share their list's records) and, for
+/// an item, without the id. The id, for an item.
+pub(crate) fn collection_key(
+    op: &Operation,
+    prefix: &str,
+    tenant: i64,
+    rest: &[String],
+    role: &Role,
+) -> (String, Option<i64>) {
+    let mut parts: Vec<&str> = rest
+        .iter()
+        .zip(&op.segments)
+        .filter(|(_, s)| !matches!(s, crate::model::Segment::Tenant))
+        .map(|(p, _)| p.as_str())
+        .filter(|p| !p.eq_ignore_ascii_case("tenant"))
+        .collect();
+    if matches!(role, Role::Export(_)) {
+        parts.retain(|p| !p.eq_ignore_ascii_case("export"));
+    }
+    let id = match role {
+        Role::Item(_) => parts.pop().and_then(|p| p.parse().ok()),
+        _ => None,
+    };
+    (format!("{prefix}|{tenant}|{}", parts.join("/")), id)
+}
+
+pub(crate) struct Record {
+    pub value: Value,
+    pub json: Bytes,
+    seq: u64,
+    deleted: bool,
+}
+
+struct Collection {
+    item: Ty,
+    records: BTreeMap<i64, Record>,
+}
+
+pub(crate) struct Store {
+    collections: HashMap<String, Collection>,
+    seq: u64,
+    /// Seeds generated records.
+    seed: u64,
+    /// Records in a collection before any is created.
+    records: usize,
+}
+
+/// Query values by parameter name (as the API's binder, names match without case).
+pub(crate) struct Query<'a>(pub &'a [(String, String)]);
+
+impl Query<'_> {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The fields of a struct type, if `ty` is one.
+pub(crate) fn struct_fields<'a>(api: &'a Api, ty: &Ty) -> Option<&'a [crate::model::Field]> {
+    match ty {
+        Ty::Ref(key) => match api.type_def(key)? {
+            TypeDef::Struct { fields, .. } => Some(fields),
+            TypeDef::Alias { ty } => struct_fields(api, ty),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Now, as the API writes times.
+fn now_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    date_time(secs)
+}
+
+/// Sets the fields every stored record keeps current, where the type has them.
+fn stamp(value: &mut Value, id: Option<i64>, created: Option<&str>, modified: &str, active: bool) {
+    let Some(m) = value.as_object_mut() else {
+        return;
+    };
+    // Only where the generated value has the same JSON kind (an `id` may be a UUID).
+    let mut set = |k: &str, v: Value| {
+        if let Some(slot) = m.get_mut(k) {
+            let same = matches!(
+                (&*slot, &v),
+                (Value::Number(_), Value::Number(_))
+                    | (Value::String(_), Value::String(_))
+                    | (Value::Bool(_), Value::Bool(_))
+            );
+            if same {
+                *slot = v;
+            }
+        }
+    };
+    if let Some(id) = id {
+        set("id", json!(id));
+    }
+    if let Some(c) = created {
+        set("createdOn", json!(c));
+    }
+    set("modifiedOn", json!(modified));
+    set("active", json!(active));
+}
+
+impl Record {
+    fn new(value: Value, seq: u64) -> Record {
+        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        Record {
+            value,
+            json,
+            seq,
+            deleted: false,
+        }
+    }
+
+    fn field_time(&self, field: &str) -> Option<rt::DateTime> {
+        self.value.get(field)?.as_str()?.parse().ok()
+    }
+}
+
+impl Store {
+    pub fn new(seed: u64, records: usize) -> Store {
+        Store {
+            collections: HashMap::new(),
+            seq: 0,
+            seed,
+            records,
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The sequence number of a change to collection `key` (seeded first, so that the
+    /// change comes after the seeds).
+    fn change(&mut self, api: &Api, key: &str, item: &Ty) -> u64 {
+        self.collection(api, key, item);
+        self.next_seq()
+    }
+
+    /// The collection `key`, seeded with `records` generated items of `item` the first
+    /// time.
+    fn collection(&mut self, api: &Api, key: &str, item: &Ty) -> &mut Collection {
+        if !self.collections.contains_key(key) {
+            let mut c = Collection {
+                item: item.clone(),
+                records: BTreeMap::new(),
+            };
+            for i in 1..=self.records as i64 {
+                let mut value = Gen::new(api, self.seed, &format!("{key}#{i}")).value(item, "");
+                let t = date_time(EPOCH + i * 60);
+                stamp(&mut value, Some(i), Some(&t), &t, true);
+                let seq = self.next_seq();
+                c.records.insert(i, Record::new(value, seq));
+            }
+            self.collections.insert(key.to_string(), c);
+        }
+        self.collections.get_mut(key).expect("inserted above")
+    }
+
+    /// A page of the collection, filtered as the operation's parameters say.
+    pub fn page(
+        &mut self,
+        api: &Api,
+        key: &str,
+        item: &Ty,
+        op: &Operation,
+        q: &Query,
+    ) -> Result<Bytes, Problems> {
+        let mut problems = Problems::new();
+        let number = |name: &str, default: i64, max: i64, problems: &mut Problems| -> i64 {
+            match q.get(name).map(str::parse::<i64>) {
+                None => default,
+                Some(Ok(n)) if (1..=max).contains(&n) => n,
+                Some(_) => {
+                    problems.push((name.into(), format!("{name} must be from 1 to {max}.")));
+                    default
+                }
+            }
+        };
+        let page = number("page", 1, i64::from(i32::MAX), &mut problems);
+        let size = number("pageSize", 50, 5000, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let include_total = q
+            .get("includeTotal")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let filter = Filter::new(op, q);
+        let seed = self.seed;
+        let c = self.collection(api, key, item);
+        let matching: Vec<&Record> = c.records.values().filter(|r| filter.keeps(r)).collect();
+        let start = ((page - 1) * size) as usize;
+        let end = (start + size as usize).min(matching.len());
+        let slice = matching.get(start..end).unwrap_or_default();
+        let mut out = format!(
+            "{{\"page\":{page},\"pageSize\":{size},\"hasMore\":{},\"totalCount\":{},\"data\":[",
+            end < matching.len(),
+            if include_total {
+                matching.len().to_string()
+            } else {
+                "null".into()
+            }
+        )
+        .into_bytes();
+        let stored = &c.item;
+        join_records(&mut out, slice.iter().copied(), |r| {
+            conform(api, seed, key, item, stored, r)
+        });
+        out.extend_from_slice(b"]}");
+        Ok(Bytes::from(out))
+    }
+
+    /// An export batch: records changed after the `from` token (or modified on or after a
+    /// `from` date), deleted ones included, oldest change first.
+    pub fn export(
+        &mut self,
+        api: &Api,
+        batch: usize,
+        key: &str,
+        item: &Ty,
+        from: Option<&str>,
+    ) -> Result<Bytes, Problems> {
+        let (after, since) = match from {
+            None | Some("") => (0, None),
+            Some(t) => match t.strip_prefix("mock-").map(str::parse::<u64>) {
+                Some(Ok(n)) => (n, None),
+                _ => match t.parse::<rt::DateTime>() {
+                    Ok(d) => (0, Some(d)),
+                    Err(_) => {
+                        return Err(vec![(
+                            "from".into(),
+                            "from is neither a continuation token nor a date.".into(),
+                        )])
+                    }
+                },
+            },
+        };
+        let seed = self.seed;
+        let c = self.collection(api, key, item);
+        let mut changed: Vec<&Record> = c
+            .records
+            .values()
+            .filter(|r| r.seq > after)
+            .filter(|r| since.is_none_or(|s| r.field_time("modifiedOn").is_none_or(|m| m >= s)))
+            .collect();
+        changed.sort_by_key(|r| r.seq);
+        let taken = &changed[..batch.min(changed.len())];
+        let last = taken.last().map_or(after, |r| r.seq);
+        let mut out = format!(
+            "{{\"hasMore\":{},\"continueFrom\":\"mock-{last}\",\"data\":[",
+            taken.len() < changed.len()
+        )
+        .into_bytes();
+        let stored = &c.item;
+        join_records(&mut out, taken.iter().copied(), |r| {
+            conform(api, seed, key, item, stored, r)
+        });
+        out.extend_from_slice(b"]}");
+        Ok(Bytes::from(out))
+    }
+
+    /// The live record `id` of the collection.
+    pub fn get(&mut self, api: &Api, key: &str, item: &Ty, id: i64) -> Option<&Record> {
+        let c = self.collection(api, key, item);
+        c.records.get(&id).filter(|r| !r.deleted)
+    }
+
+    /// A new record from a request body: generated, then the body's fields that fit the
+    /// item type.
+    pub fn create(&mut self, api: &Api, key: &str, item: &Ty, body: Option<&Value>) -> &Record {
+        let seq = self.change(api, key, item);
+        let c = self.collections.get_mut(key).expect("seeded by change");
+        let id = c.records.keys().next_back().map_or(1, |k| k + 1);
+        let mut value = Gen::new(api, self.seed, &format!("{key}#{id}")).value(item, "");
+        if let Some(b) = body {
+            merge(api, item, &mut value, b);
+        }
+        let t = now_text();
+        stamp(&mut value, Some(id), Some(&t), &t, true);
+        c.records.insert(id, Record::new(value, seq));
+        &c.records[&id]
+    }
+
+    /// Changes record `id` with the body's fields that fit; `None` when there is no such
+    /// live record.
+    pub fn update(
+        &mut self,
+        api: &Api,
+        key: &str,
+        item: &Ty,
+        id: i64,
+        body: Option<&Value>,
+    ) -> Option<&Record> {
+        let seq = self.change(api, key, item);
+        let c = self.collections.get_mut(key)?;
+        let r = c.records.get_mut(&id).filter(|r| !r.deleted)?;
+        let mut value = r.value.clone();
+        if let Some(b) = body {
+            merge(api, &c.item, &mut value, b);
+        }
+        let active = value.get("active").and_then(Value::as_bool).unwrap_or(true);
+        stamp(&mut value, None, None, &now_text(), active);
+        *r = Record::new(value, seq);
+        Some(r)
+    }
+
+    /// Deletes record `id`: gone from reads and lists; its export shows it inactive.
+    pub fn delete(&mut self, api: &Api, key: &str, item: &Ty, id: i64) -> Option<&Record> {
+        let seq = self.change(api, key, item);
+        let c = self.collections.get_mut(key)?;
+        let r = c.records.get_mut(&id).filter(|r| !r.deleted)?;
+        let mut value = r.value.clone();
+        stamp(&mut value, None, None, &now_text(), false);
+        *r = Record::new(value, seq);
+        r.deleted = true;
+        Some(r)
+    }
+}
+
+/// The records, each as `as_item` writes it, comma-separated.
+fn join_records<'a>(
+    out: &mut Vec<u8>,
+    records: impl Iterator<Item = &'a Record>,
+    as_item: impl Fn(&Record) -> Bytes,
+) {
+    for (i, r) in records.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&as_item(r));
+    }
+}
+
+/// Copies the fields of `body` that the item type has, with a value of the field's type.
+fn merge(api: &Api, item: &Ty, value: &mut Value, body: &Value) {
+    let (Some(fields), Some(target), Some(source)) = (
+        struct_fields(api, item),
+        value.as_object_mut(),
+        body.as_object(),
+    ) else {
+        return;
+    };
+    for f in fields {
+        if let Some(v) = source.get(&f.wire) {
+            let mut p = Problems::new();
+            if !v.is_null() {
+                check_json(api, &f.ty, v, &f.wire, &mut p);
+            }
+            if p.is_empty() {
+                target.insert(f.wire.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// A stored record as a value of `ty`: the record itself when `ty` is its type, its id for
+/// an integer, otherwise a generated value of `ty` with the record's fields that fit.
+pub(crate) fn conform(
+    api: &Api,
+    seed: u64,
+    salt: &str,
+    ty: &Ty,
+    item: &Ty,
+    record: &Record,
+) -> Bytes {
+    if ty == item {
+        return record.json.clone();
+    }
+    let mut value = match ty {
+        Ty::I64 | Ty::I32 => {
+            return Bytes::from(record.value.get("id").map_or("0".into(), Value::to_string))
+        }
+        Ty::Data(inner) => {
+            let inner = conform(api, seed, salt, inner, item, record);
+            let mut out = b"{\"data\":".to_vec();
+            out.extend_from_slice(&inner);
+            out.push(b'}');
+            return Bytes::from(out);
+        }
+        _ => Gen::new(api, seed, salt).value(ty, ""),
+    };
+    merge(api, ty, &mut value, &record.value);
+    Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+}
+
+/// The filters a list applies, from the parameters the operation has.
+struct Filter {
+    ids: Option<HashSet<i64>>,
+    /// `Some(true)`: active only (the API's default); `Some(false)`: inactive only.
+    active: Option<bool>,
+    times: Vec<(&'static str, bool, rt::DateTime)>,
+}
+
+impl Filter {
+    fn new(op: &Operation, q: &Query) -> Filter {
+        let ids = q
+            .get("ids")
+            .map(|t| t.split(',').filter_map(|i| i.trim().parse().ok()).collect());
+        let active = if op.param("active").is_some() {
+            match q.get("active").map(str::to_ascii_lowercase).as_deref() {
+                Some("any") => None,
+                Some("false" | "inactive") => Some(false),
+                _ => Some(true),
+            }
+        } else {
+            None
+        };
+        let mut times = Vec::new();
+        for (param, field, on_or_after) in [
+            ("modifiedOnOrAfter", "modifiedOn", true),
+            ("modifiedBefore", "modifiedOn", false),
+            ("createdOnOrAfter", "createdOn", true),
+            ("createdBefore", "createdOn", false),
+        ] {
+            if let Some(t) = q.get(param).and_then(|t| t.parse().ok()) {
+                times.push((field, on_or_after, t));
+            }
+        }
+        Filter { ids, active, times }
+    }
+
+    fn keeps(&self, r: &Record) -> bool {
+        if r.deleted {
+            return false;
+        }
+        if let Some(ids) = &self.ids {
+            let id = r.value.get("id").and_then(Value::as_i64);
+            if !id.is_some_and(|i| ids.contains(&i)) {
+                return false;
+            }
+        }
+        if let Some(want) = self.active {
+            if let Some(a) = r.value.get("active").and_then(Value::as_bool) {
+                if a != want {
+                    return false;
+                }
+            }
+        }
+        self.times
+            .iter()
+            .all(|(field, on_or_after, t)| match r.field_time(field) {
+                Some(v) if *on_or_after => v >= *t,
+                Some(v) => v < *t,
+                None => true,
+            })
+    }
+}
