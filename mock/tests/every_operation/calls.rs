@@ -4,21 +4,19 @@
 //! (`main.rs` beside this file).
 
 #![allow(deprecated)]
-use serde_json::Value;
 use servicetitan::runtime as rt;
+use serde_json::Value;
 /// `value` as the argument type `T`; panics (this is a test) naming both.
 fn arg<T: serde::de::DeserializeOwned>(value: &Value) -> T {
     serde_json::from_value(value.clone())
-        .unwrap_or_else(|e| panic!("{value} is not a {}: {e}", std::any::type_name::<T>()))
+        .unwrap_or_else(|e| {
+            panic!("{value} is not a {}: {e}", std::any::type_name:: < T > ())
+        })
 }
 /// A file part from the mock's sample of a file: `{"name": .., "text": ..}`.
 fn file(value: &Value) -> rt::FilePart {
     let name = value["name"].as_str().unwrap_or("file.txt").to_string();
-    let text = value["text"]
-        .as_str()
-        .unwrap_or_default()
-        .as_bytes()
-        .to_vec();
+    let text = value["text"].as_str().unwrap_or_default().as_bytes().to_vec();
     rt::FilePart::new(name, text)
 }
 /// Calls `operation` of `module` with `args`, and waits for the typed answer;

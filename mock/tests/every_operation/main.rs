@@ -3,6 +3,7 @@
 //! validation (parameters, body), and the answer the mock builds reads as the response
 //! type. `calls.rs` is generated (`cargo xtask generate`).
 
+#[rustfmt::skip]
 mod calls;
 
 use servicetitan::runtime as rt;
