@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// One faulty answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// This status, with an `ApiErrorResponse` body.
     Status(u16),
@@ -208,7 +208,7 @@ impl Faults {
             return None;
         }
         let pick = (self.roll() % (CHAOS.len() as u64 + u64::from(maintenance))) as usize;
-        Some(CHAOS.get(pick).cloned().unwrap_or(Fault::Maintenance))
+        Some(CHAOS.get(pick).copied().unwrap_or(Fault::Maintenance))
     }
 
     fn roll(&mut self) -> u64 {

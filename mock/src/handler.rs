@@ -349,7 +349,14 @@ fn validate(
             } else {
                 match serde_json::from_slice::<Value>(r.body) {
                     Ok(v) => {
+                        let before = p.len();
                         check_json(api, json, &v, "", &mut p);
+                        // The body itself is `$`, as the API's binder names it.
+                        for (field, _) in &mut p[before..] {
+                            if field.is_empty() {
+                                *field = "$".into();
+                            }
+                        }
                         read = Some(v);
                     }
                     Err(e) => {

@@ -1,0 +1,706 @@
+//! What the stand-in server does that a client depends on, one test per behaviour: on the
+//! wire (raw HTTP, so that statuses, headers and bodies are seen as sent) and through the
+//! generated client.
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
+use servicetitan_mock::{Fault, MockServer, Settings, Target};
+use std::time::{Duration, Instant};
+
+/// Raw HTTP to the mock, with a token of its own.
+struct Wire {
+    http: reqwest::Client,
+    url: String,
+    app_key: String,
+    token: String,
+}
+
+/// What came back: status, headers (lower-case names), body as JSON (or `Value::Null`)
+/// and as text.
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    json: Value,
+    text: String,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The fields the `errors` object of an `ApiErrorResponse` names.
+    fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+async fn token_request(http: &reqwest::Client, url: &str, id: &str, secret: &str) -> Got {
+    let body = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+    let r = http
+        .post(format!("{url}/connect/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("token request");
+    got(r).await
+}
+
+async fn got(r: reqwest::Response) -> Got {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Got {
+        status,
+        headers,
+        json,
+        text,
+    }
+}
+
+impl Wire {
+    async fn new(mock: &MockServer) -> Wire {
+        let http = reqwest::Client::new();
+        let s = mock.settings();
+        let t = token_request(&http, &mock.url(), &s.client_id, &s.client_secret).await;
+        assert_eq!(t.status, 200, "{}", t.text);
+        Wire {
+            http,
+            url: mock.url(),
+            app_key: s.app_key.clone(),
+            token: t.json["access_token"].as_str().expect("token").to_string(),
+        }
+    }
+
+    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Got {
+        self.try_send(method, path, body).await.expect("an answer")
+    }
+
+    async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Got, reqwest::Error> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("st-app-key", &self.app_key);
+        if let Some(b) = body {
+            r = r
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(b).expect("json"));
+        }
+        let r = r.send().await?;
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await?;
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Got {
+            status,
+            headers,
+            json,
+            text,
+        })
+    }
+}
+
+async fn mock(settings: Settings) -> MockServer {
+    MockServer::start(settings).await.expect("mock starts")
+}
+
+fn typed(mock: &MockServer, tenant: i64) -> servicetitan::Client {
+    let rt = rt::Client::new(mock.builder().retry(RetryPolicy::none())).expect("client");
+    servicetitan::Client::new(rt, tenant)
+}
+
+const CUSTOMERS: &str = "/crm/v2/tenant/1/customers";
+
+#[tokio::test]
+async fn tokens_follow_client_credentials_and_every_call_needs_one_and_the_app_key() {
+    let m = mock(Settings {
+        token_life: Duration::from_secs(60),
+        ..Settings::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let bad = token_request(&http, &m.url(), "mock-client-id", "wrong").await;
+    assert_eq!(
+        (bad.status, bad.json["error"].as_str()),
+        (400, Some("invalid_client"))
+    );
+    let good = token_request(&http, &m.url(), "mock-client-id", "mock-client-secret").await;
+    assert_eq!(good.status, 200);
+    assert_eq!(good.json["expires_in"], 60);
+    assert_eq!(good.json["token_type"], "Bearer");
+
+    let w = Wire::new(&m).await;
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 200);
+    let no_token = http
+        .get(format!("{}{CUSTOMERS}", m.url()))
+        .header("st-app-key", "mock-app-key")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(no_token.status(), 401);
+    assert!(no_token.headers().contains_key("www-authenticate"));
+    let forged = Wire {
+        token: "mock-token-forged".into(),
+        ..Wire::new(&m).await
+    };
+    assert_eq!(forged.send("GET", CUSTOMERS, None).await.status, 401);
+    let no_key = Wire {
+        app_key: "another-app".into(),
+        ..Wire::new(&m).await
+    };
+    let got = no_key.send("GET", CUSTOMERS, None).await;
+    assert_eq!(got.status, 401);
+    assert!(got.text.contains("ST-App-Key"), "{}", got.text);
+}
+
+#[tokio::test]
+async fn tenants_and_scopes_not_granted_are_forbidden() {
+    let m = mock(Settings {
+        tenants: vec![1],
+        scopes: Some(vec!["tn.crm.customers:r".into()]),
+        ..Settings::default()
+    })
+    .await;
+    let w = Wire::new(&m).await;
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 200);
+    assert_eq!(
+        w.send("GET", "/crm/v2/tenant/2/customers", None)
+            .await
+            .status,
+        403
+    );
+    let jobs = w.send("GET", "/jpm/v2/tenant/1/jobs", None).await;
+    assert_eq!(jobs.status, 403);
+    assert!(jobs.text.contains("tn.jpm.jobs:r"), "{}", jobs.text);
+    // The client reads the granted scopes from the token, and refuses before sending.
+    let e = typed(&m, 1)
+        .jpm()
+        .jobs()
+        .get_list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("tn.jpm.jobs:r"), "{e}");
+}
+
+#[tokio::test]
+async fn requests_are_validated_against_the_documents_and_errors_name_the_field() {
+    let m = mock(Settings::default()).await;
+    let w = Wire::new(&m).await;
+    assert_eq!(
+        w.send("GET", "/crm/v2/tenant/1/nothing-here", None)
+            .await
+            .status,
+        404
+    );
+    let wrong = w.send("PUT", CUSTOMERS, None).await;
+    assert_eq!(wrong.status, 405);
+    assert!(wrong.header("allow").contains("GET"), "{:?}", wrong.headers);
+
+    let bad_id = w.send("GET", "/crm/v2/tenant/1/customers/abc", None).await;
+    assert_eq!(bad_id.status, 400);
+    assert_eq!(bad_id.error_fields(), ["id"]);
+    assert_eq!(bad_id.json["status"], 400);
+    assert!(bad_id.json["traceId"].is_string());
+
+    let bad_query = w
+        .send(
+            "GET",
+            &format!("{CUSTOMERS}?page=0&modifiedOnOrAfter=yesterday&active=Maybe"),
+            None,
+        )
+        .await;
+    assert_eq!(bad_query.status, 400);
+    let mut fields = bad_query.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["active", "modifiedOnOrAfter"],
+        "{}",
+        bad_query.text
+    );
+    let too_big = w
+        .send("GET", &format!("{CUSTOMERS}?pageSize=5001"), None)
+        .await;
+    assert_eq!(
+        (too_big.status, too_big.error_fields()),
+        (400, vec!["pageSize".to_string()])
+    );
+
+    // A required query parameter (reporting's report data needs none; jpm's job history
+    // lists by job id in the path): a missing required one is named.
+    let required = m
+        .api()
+        .operations()
+        .find(|o| {
+            o.method == "GET"
+                && o.params
+                    .iter()
+                    .any(|p| p.required && p.place == servicetitan_mock::model::Place::Query)
+                && !o.path.contains("{id}")
+                && o.params
+                    .iter()
+                    .all(|p| p.place != servicetitan_mock::model::Place::Path)
+        })
+        .expect("an operation with a required query parameter");
+    let prefix = &m.api().domain(&required.module).expect("domain").prefix;
+    let path = required.path.replace("{tenant}", "1");
+    let missing = w.send("GET", &format!("{prefix}{path}"), None).await;
+    let name = &required
+        .params
+        .iter()
+        .find(|p| p.required && p.place == servicetitan_mock::model::Place::Query)
+        .expect("param")
+        .wire;
+    assert_eq!(missing.status, 400, "{}", missing.text);
+    assert!(missing.error_fields().contains(name), "{}", missing.text);
+
+    let mut body = m.sample_inputs("crm", "Customers_Create").expect("inputs")[0].clone();
+    assert_eq!(w.send("POST", CUSTOMERS, Some(&body)).await.status, 200);
+    body.as_object_mut().expect("object").remove("name");
+    body["type"] = json!("Martian");
+    body["locations"][0]["address"]["zip"] = json!(12345);
+    let refused = w.send("POST", CUSTOMERS, Some(&body)).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.error_fields(),
+        ["locations[0].address.zip", "name", "type"],
+        "{}",
+        refused.text
+    );
+    let not_an_object = w.send("POST", CUSTOMERS, Some(&json!([1]))).await;
+    assert_eq!(
+        not_an_object.error_fields(),
+        ["$"],
+        "{}",
+        not_an_object.text
+    );
+}
+
+#[tokio::test]
+async fn lists_page_through_the_records_with_totals_on_request() {
+    let m = mock(Settings {
+        records: 120,
+        ..Settings::default()
+    })
+    .await;
+    let st = typed(&m, 1);
+    let first = st
+        .crm()
+        .customers()
+        .get_list()
+        .page_size(50)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        (first.page, first.data.len(), first.has_more),
+        (1, 50, true)
+    );
+    assert_eq!(first.total_count, None);
+    let last = st
+        .crm()
+        .customers()
+        .get_list()
+        .page(3)
+        .page_size(50)
+        .include_total(true)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        (last.data.len(), last.has_more, last.total_count),
+        (20, false, Some(120))
+    );
+    let ids: Vec<i64> = st
+        .crm()
+        .customers()
+        .get_list()
+        .page_size(7)
+        .items()
+        .map(|c| c.expect("customer").id.expect("id"))
+        .collect()
+        .await;
+    assert_eq!(ids, (1..=120).collect::<Vec<_>>());
+    // The same seed gives the same data; another seed, other data.
+    let again = mock(Settings::default()).await;
+    let other = mock(Settings {
+        seed: 2,
+        ..Settings::default()
+    })
+    .await;
+    let name = |m: &MockServer| {
+        let st = typed(m, 1);
+        async move {
+            st.crm()
+                .customers()
+                .get(5)
+                .send()
+                .await
+                .expect("customer")
+                .name
+        }
+    };
+    assert_eq!(name(&m).await, name(&again).await);
+    assert_ne!(name(&m).await, name(&other).await);
+}
+
+#[tokio::test]
+async fn a_record_is_created_read_changed_listed_exported_and_deleted() {
+    let m = mock(Settings {
+        records: 3,
+        export_batch: 2,
+        ..Settings::default()
+    })
+    .await;
+    let st = typed(&m, 1);
+    let pb = st.pricebook();
+
+    // The export at start: 3 records in batches of 2, then a final token.
+    let first = pb.export().categories().send().await.expect("batch");
+    assert_eq!((first.data.len(), first.has_more), (2, true));
+    let second = pb
+        .export()
+        .categories()
+        .from(first.continue_from.as_str())
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!((second.data.len(), second.has_more), (1, false));
+    let token = second.continue_from.clone();
+    let idle = pb
+        .export()
+        .categories()
+        .from(token.as_str())
+        .send()
+        .await
+        .expect("batch");
+    assert!(idle.data.is_empty() && !idle.has_more);
+
+    let body = serde_json::from_value(
+        json!({"name": "Water heaters", "active": true, "categoryType": "Services"}),
+    )
+    .expect("request");
+    let created = pb.categories().create(body).send().await.expect("created");
+    let id = created.id.expect("id");
+    assert_eq!(id, 4);
+    let read = pb.categories().get(id).send().await.expect("read");
+    assert_eq!(read.name.as_deref(), Some("Water heaters"));
+
+    let patch = serde_json::from_value(json!({"name": "Tankless water heaters"})).expect("request");
+    pb.categories()
+        .update(id, patch)
+        .send()
+        .await
+        .expect("updated");
+    let read = pb.categories().get(id).send().await.expect("read");
+    assert_eq!(read.name.as_deref(), Some("Tankless water heaters"));
+    let listed = pb.categories().get_list().send().await.expect("list");
+    assert!(listed.data.iter().any(|c| c.id == Some(id)));
+
+    // The export from the final token: only what changed since, once.
+    let changed = pb
+        .export()
+        .categories()
+        .from(token.as_str())
+        .send()
+        .await
+        .expect("batch");
+    let ids: Vec<Option<i64>> = changed.data.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [Some(id)]);
+    assert_eq!(
+        changed.data[0].name.as_deref(),
+        Some("Tankless water heaters")
+    );
+
+    pb.categories().delete(id).send().await.expect("deleted");
+    let gone = pb.categories().get(id).send().await.unwrap_err();
+    assert!(
+        matches!(gone.kind(), ErrorKind::Api { status: 404, .. }),
+        "{gone}"
+    );
+    let listed = pb.categories().get_list().send().await.expect("list");
+    assert!(listed.data.iter().all(|c| c.id != Some(id)));
+    let after = pb
+        .export()
+        .categories()
+        .from(changed.continue_from.as_str())
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(after.data.len(), 1);
+    assert_eq!(
+        (after.data[0].id, after.data[0].active),
+        (Some(id), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limits_answer_429_with_retry_after() {
+    let m = mock(Settings::default()).await;
+    let w = Wire::new(&m).await;
+    let mut statuses = Vec::new();
+    for _ in 0..70 {
+        statuses.push(
+            w.send("GET", "/crm/v2/tenant/1/customers?pageSize=1", None)
+                .await,
+        );
+    }
+    let limited: Vec<&Got> = statuses.iter().filter(|g| g.status == 429).collect();
+    assert!(
+        !limited.is_empty(),
+        "70 calls at once stay under 60 a second"
+    );
+    assert!(statuses[..60].iter().all(|g| g.status == 200));
+    assert_eq!(limited[0].header("retry-after"), "1");
+    // Another tenant has a budget of its own.
+    assert_eq!(
+        w.send("GET", "/crm/v2/tenant/2/customers", None)
+            .await
+            .status,
+        200
+    );
+
+    // Reports: 5 runs of the same report a minute.
+    let report = m
+        .api()
+        .operations()
+        .find(|o| o.limit.is_some())
+        .expect("an operation with a documented limit");
+    let inputs = m.sample_inputs(&report.module, &report.id).expect("inputs");
+    let prefix = &m.api().domain(&report.module).expect("domain").prefix;
+    let mut path = report.path.replace("{tenant}", "3");
+    for p in report
+        .params
+        .iter()
+        .filter(|p| p.place == servicetitan_mock::model::Place::Path)
+    {
+        path = path.replace(&format!("{{{}}}", p.wire), "1");
+    }
+    let body = inputs.last().filter(|_| report.body.is_some());
+    let mut runs = Vec::new();
+    for _ in 0..6 {
+        runs.push(
+            w.send(&report.method, &format!("{prefix}{path}"), body)
+                .await,
+        );
+    }
+    let s: Vec<u16> = runs.iter().map(|g| g.status).collect();
+    assert_eq!(s, [200, 200, 200, 200, 200, 429], "{}", runs[5].text);
+    assert_eq!(runs[5].header("retry-after"), "12");
+}
+
+#[tokio::test]
+async fn faults_come_in_sequences_then_answers_are_as_usual() {
+    let m = mock(Settings::default()).await;
+    let w = Wire::new(&m).await;
+    m.on(
+        Target::operation("Customers_GetList"),
+        [Fault::Status(503); 3],
+    );
+    let mut s = Vec::new();
+    for _ in 0..4 {
+        s.push(w.send("GET", CUSTOMERS, None).await.status);
+    }
+    assert_eq!(s, [503, 503, 503, 200]);
+
+    m.on(
+        Target::path("/crm/v2/tenant/1/customers"),
+        [Fault::Html(502)],
+    );
+    let html = w.send("GET", CUSTOMERS, None).await;
+    assert_eq!(html.status, 502);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert!(html.text.contains("<html>"));
+
+    m.on(Target::Any, [Fault::RateLimited(3)]);
+    let limited = w.send("GET", CUSTOMERS, None).await;
+    assert_eq!((limited.status, limited.header("retry-after")), (429, "3"));
+
+    m.on(
+        Target::operation("Customers_GetList"),
+        [Fault::Delay(Duration::from_millis(300))],
+    );
+    let t = Instant::now();
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    m.on(Target::operation("Customers_GetList"), [Fault::Truncate]);
+    let cut = w.try_send("GET", CUSTOMERS, None).await;
+    assert!(cut.is_err(), "a truncated body reads as an error");
+
+    m.on(Target::operation("Customers_GetList"), [Fault::Reset]);
+    let reset = w.try_send("GET", CUSTOMERS, None).await;
+    assert!(reset.is_err(), "a reset connection gives no answer");
+
+    let report = m
+        .api()
+        .operations()
+        .find(|o| o.maintenance && o.method == "GET")
+        .expect("an operation of a domain with maintenance");
+    m.on(Target::operation(report.id.clone()), [Fault::Maintenance]);
+    let prefix = &m.api().domain(&report.module).expect("domain").prefix;
+    let path = report.path.replace("{tenant}", "1").replace("{id}", "1");
+    let busy = w.send("GET", &format!("{prefix}{path}"), None).await;
+    assert_eq!(busy.status, 409);
+    assert!(busy.json["title"]
+        .as_str()
+        .expect("title")
+        .contains("maintenance"));
+
+    m.on(Target::operation("Customers_GetList"), [Fault::RevokeToken]);
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 401);
+    assert_eq!(
+        w.send("GET", CUSTOMERS, None).await.status,
+        401,
+        "the token stays revoked"
+    );
+
+    let statuses: Vec<u16> = m.requests().iter().map(|r| r.status).collect();
+    assert!(statuses.contains(&0), "a reset is recorded with status 0");
+}
+
+#[tokio::test]
+async fn the_client_recovers_from_the_faults_it_should() {
+    let m = mock(Settings::default()).await;
+    let rt = rt::Client::new(m.builder().retry(RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        max_attempts: 6,
+        ..RetryPolicy::default()
+    }))
+    .expect("client");
+    let st = servicetitan::Client::new(rt, 1);
+    m.on(
+        Target::operation("Customers_GetList"),
+        [
+            Fault::Status(503),
+            Fault::Truncate,
+            Fault::Reset,
+            Fault::Html(502),
+        ],
+    );
+    let page = st
+        .crm()
+        .customers()
+        .get_list()
+        .send()
+        .await
+        .expect("after four faults");
+    assert_eq!(page.data.len(), 50);
+    m.on(Target::operation("Customers_GetList"), [Fault::RevokeToken]);
+    st.crm()
+        .customers()
+        .get_list()
+        .send()
+        .await
+        .expect("after a revoked token");
+    assert_eq!(
+        m.tokens_issued(),
+        2,
+        "one token, then one after the revocation"
+    );
+    let statuses: Vec<u16> = m
+        .requests()
+        .iter()
+        .filter(|r| r.operation.is_some())
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [503, 200, 0, 502, 200, 401, 200]);
+}
+
+#[tokio::test]
+async fn chaos_is_reproducible_for_a_seed() {
+    async fn run(seed: u64) -> Vec<u16> {
+        let m = mock(Settings {
+            chaos: 0.5,
+            seed,
+            rate_limit: false,
+            ..Settings::default()
+        })
+        .await;
+        let w = Wire::new(&m).await;
+        for _ in 0..40 {
+            let _ = w
+                .try_send("GET", "/crm/v2/tenant/1/customers?pageSize=1", None)
+                .await;
+        }
+        m.requests()
+            .iter()
+            .filter(|r| r.operation.is_some())
+            .map(|r| r.status)
+            .collect()
+    }
+    // The token endpoint meets chaos too; with seeds 3 and 4 the first token request
+    // passes, which `Wire::new` requires.
+    let a = run(3).await;
+    assert_eq!(a, run(3).await);
+    assert_ne!(a, run(4).await);
+    let faulty = a.iter().filter(|s| **s != 200).count();
+    assert!((8..=32).contains(&faulty), "{faulty} of 40 at 0.5");
+}
+
+#[tokio::test]
+async fn the_binary_serves_on_loopback_and_prints_one_ready_line() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicetitan-mock"))
+        .args([
+            "--port",
+            "0",
+            "--records",
+            "3",
+            "--fault",
+            "Customers_GetList=503",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the mock binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("a ready line within 30 s")
+        .expect("read")
+        .expect("a line");
+    assert!(line.starts_with("servicetitan-mock ready"), "{line}");
+    assert!(line.contains("559 operations"), "{line}");
+    let url = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ST_API_URL="))
+        .expect("the API URL")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let http = reqwest::Client::new();
+    let t = token_request(&http, &url, "mock-client-id", "mock-client-secret").await;
+    let w = Wire {
+        http,
+        url,
+        app_key: "mock-app-key".into(),
+        token: t.json["access_token"].as_str().expect("token").into(),
+    };
+    assert_eq!(
+        w.send("GET", CUSTOMERS, None).await.status,
+        503,
+        "--fault applies"
+    );
+    let page = w.send("GET", CUSTOMERS, None).await;
+    assert_eq!(page.json["data"].as_array().map(Vec::len), Some(3));
+    child.kill().await.expect("stop");
+}
