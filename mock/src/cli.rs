@@ -27,7 +27,7 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ("--export-batch", "N", "records in one export batch (default 100)"),
     ("--no-rate-limit", "", "do not enforce the API's rate limits"),
     ("--chaos", "P", "answer a share P (0 to 1) of requests with a random fault"),
-    ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F: 503, 429, 429:SECONDS, delay:250ms, revoke, truncate, reset, html, html:STATUS, maintenance"),
+    ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F: ok, 503, 429, 429:SECONDS, delay:250ms, revoke, truncate, reset, html, html:STATUS, maintenance"),
     ("--help", "", "this text"),
 ];
 

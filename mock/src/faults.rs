@@ -8,6 +8,8 @@ use std::time::Duration;
 /// One faulty answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// No fault: the usual answer (a place in a sequence: "as usual twice, then 429").
+    Pass,
     /// This status, with an `ApiErrorResponse` body.
     Status(u16),
     /// Wait this long, then answer as usual.
@@ -28,7 +30,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Reads a fault as the command line writes it: `503`, `delay:250ms`, `delay:2s`,
+    /// Reads a fault as the command line writes it: `ok` (no fault), `503`, `delay:250ms`, `delay:2s`,
     /// `revoke`, `truncate`, `reset`, `html`, `html:504`, `maintenance`, `429`,
     /// `429:3` (Retry-After 3).
     pub fn parse(text: &str) -> Result<Fault, String> {
@@ -44,6 +46,7 @@ impl Fault {
         };
         Ok(match (name, arg) {
             ("delay", Some(d)) => Fault::Delay(duration(d)?),
+            ("ok", None) => Fault::Pass,
             ("revoke", None) => Fault::RevokeToken,
             ("truncate", None) => Fault::Truncate,
             ("reset", None) => Fault::Reset,
@@ -222,7 +225,7 @@ mod tests {
 
     #[test]
     fn rules_read_as_the_command_line_writes_them() {
-        let (t, f) = parse_rule("Customers_GetList=503*3,delay:250ms,reset").expect("rule");
+        let (t, f) = parse_rule("Customers_GetList=503*3,delay:250ms,reset,ok").expect("rule");
         assert_eq!(t, Target::operation("Customers_GetList"));
         assert_eq!(
             f,
@@ -231,7 +234,8 @@ mod tests {
                 Fault::Status(503),
                 Fault::Status(503),
                 Fault::Delay(Duration::from_millis(250)),
-                Fault::Reset
+                Fault::Reset,
+                Fault::Pass
             ]
         );
         let (t, f) =

@@ -177,6 +177,7 @@ async fn answer(shared: &Shared, r: &Request<'_>) -> (Answer, Option<String>) {
 /// A fault's effect: an answer instead of the usual one, or how to deliver the usual one.
 async fn apply(shared: &Shared, r: &Request<'_>, f: Fault) -> Result<Delivery, Answer> {
     match f {
+        Fault::Pass => Ok(Delivery::Whole),
         Fault::Delay(d) => {
             tokio::time::sleep(d).await;
             Ok(Delivery::Whole)

@@ -1,54 +1,13 @@
-//! The two examples, run as real processes (`cargo run --example`) against a loopback
-//! server that answers one 429 and revokes the token mid-run: every record arrives,
-//! exactly once; the export's second run prints only what changed.
+//! The examples, run as real processes (`cargo run --example`) against the stand-in
+//! ServiceTitan (`servicetitan-mock`): a list that meets a 429 and a token revoked mid-run
+//! delivers every record exactly once; the export's second run prints only what changed.
+//! The last test keeps the hand-written server: it checks exact request bodies across
+//! several credentials.
 
 use serde_json::json;
-use servicetitan_tests::{workspace_root, MockServer, Recorded, Reply};
+use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
+use servicetitan_tests::{workspace_root, MockServer, Reply};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-
-/// A token server whose first token is revoked after `revoke_after` API calls, and which
-/// answers one 429 on the call numbered `throttle_at`.
-struct Faults {
-    calls: AtomicU64,
-    tokens: AtomicU64,
-    throttled: AtomicBool,
-    revoke_after: u64,
-    throttle_at: u64,
-}
-
-impl Faults {
-    fn new(throttle_at: u64, revoke_after: u64) -> Arc<Self> {
-        Arc::new(Faults {
-            calls: AtomicU64::new(0),
-            tokens: AtomicU64::new(0),
-            throttled: AtomicBool::new(false),
-            revoke_after,
-            throttle_at,
-        })
-    }
-    /// `Some(reply)` when this call is answered by a fault.
-    fn handle(&self, r: &Recorded) -> Option<Reply> {
-        if r.path == "/connect/token" {
-            let n = self.tokens.fetch_add(1, Ordering::SeqCst) + 1;
-            return Some(Reply::json(
-                200,
-                json!({"access_token": format!("tok{n}"), "expires_in": 900}),
-            ));
-        }
-        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if n >= self.revoke_after && r.header("authorization") == Some("Bearer tok1") {
-            return Some(Reply::json(401, json!({"title": "token revoked"})));
-        }
-        if n == self.throttle_at && !self.throttled.swap(true, Ordering::SeqCst) {
-            return Some(
-                Reply::json(429, json!({"title": "slow down"})).header("retry-after", "1"),
-            );
-        }
-        None
-    }
-}
 
 fn ids(stdout: &str) -> Vec<i64> {
     stdout
@@ -61,39 +20,38 @@ fn ids(stdout: &str) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn list_customers_survives_429_and_revoked_token() {
-    let faults = Faults::new(3, 4);
-    let f = faults.clone();
-    let server = MockServer::start(move |r| {
-        if let Some(reply) = f.handle(r) {
-            return reply;
-        }
-        let page: i64 = r
-            .query_value("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        let size: i64 = r
-            .query_value("pageSize")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(50);
-        let (start, end) = ((page - 1) * size, (page * size).min(237));
-        let data: Vec<_> = (start..end)
-            .map(|i| json!({"id": i + 1, "name": format!("C{}", i + 1)}))
-            .collect();
-        Reply::json(
-            200,
-            json!({"page": page, "pageSize": size, "hasMore": end < 237, "data": data}),
-        )
-    })
-    .await;
-    let (stdout, stderr) = tokio::task::spawn_blocking({
-        let url = server.url();
-        let s = MockServerRef(url);
-        move || s.run("list_customers", &["--page-size", "50"])
+/// The stand-in with the examples' credentials, `records` customers, and tenant 42.
+async fn stand_in(records: usize) -> StandIn {
+    StandIn::start(Settings {
+        client_id: "cid".into(),
+        client_secret: "secret".into(),
+        app_key: "key".into(),
+        tenants: vec![42],
+        records,
+        ..Settings::default()
     })
     .await
-    .expect("join");
+    .expect("the stand-in starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_customers_survives_429_and_revoked_token() {
+    let server = stand_in(237).await;
+    // Pages of 50: the third call is throttled, the fourth finds its token revoked.
+    server.on(
+        Target::operation("Customers_GetList"),
+        [
+            Fault::Pass,
+            Fault::Pass,
+            Fault::RateLimited(1),
+            Fault::RevokeToken,
+        ],
+    );
+    let s = MockServerRef(server.url());
+    let (stdout, stderr) =
+        tokio::task::spawn_blocking(move || s.run("list_customers", &["--page-size", "50"]))
+            .await
+            .expect("join");
     let got = ids(&stdout);
     assert_eq!(
         got,
@@ -101,12 +59,19 @@ async fn list_customers_survives_429_and_revoked_token() {
         "every customer once, in order"
     );
     assert!(stderr.contains("237 customers"), "{stderr}");
-    assert!(
-        faults.throttled.load(Ordering::SeqCst),
-        "the 429 was answered"
+    let statuses: Vec<u16> = server
+        .requests()
+        .iter()
+        .filter(|r| r.operation.is_some())
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 401, 200, 200, 200],
+        "the 429 and the 401 were answered"
     );
     assert_eq!(
-        faults.tokens.load(Ordering::SeqCst),
+        server.tokens_issued(),
         2,
         "one refresh after the revocation"
     );
@@ -114,28 +79,11 @@ async fn list_customers_survives_429_and_revoked_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_customers_resumes_from_its_state_file() {
-    let faults = Faults::new(2, 3);
-    let f = faults.clone();
-    let changed = Arc::new(AtomicBool::new(false));
-    let ch = changed.clone();
-    let server = MockServer::start(move |r| {
-        if let Some(reply) = f.handle(r) {
-            return reply;
-        }
-        let from = r.query_value("from").unwrap_or_default();
-        let start: i64 = from
-            .strip_prefix('t')
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        let total = if ch.load(Ordering::SeqCst) { 355 } else { 350 };
-        let end = (start + 100).min(total);
-        let data: Vec<_> = (start..end).map(|i| json!({"id": i + 1})).collect();
-        Reply::json(
-            200,
-            json!({"hasMore": end < total, "continueFrom": format!("t{end}"), "data": data}),
-        )
-    })
-    .await;
+    let server = stand_in(350).await;
+    server.on(
+        Target::operation("ExportCustomers_GetCustomers"),
+        [Fault::Pass, Fault::RateLimited(1), Fault::RevokeToken],
+    );
     let dir = std::env::temp_dir().join(format!("st-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let state = dir.join("customers.token");
@@ -155,21 +103,36 @@ async fn export_customers_resumes_from_its_state_file() {
         350,
         "no record twice"
     );
-    assert_eq!(
-        std::fs::read_to_string(&state).expect("state written"),
-        "t350"
-    );
+    let token = std::fs::read_to_string(&state).expect("state written");
 
-    // Five records change; the second run prints only those.
-    changed.store(true, Ordering::SeqCst);
+    // Five customers are created; the second run prints only those.
+    let st = servicetitan::Client::new(
+        servicetitan::runtime::Client::new(server.builder()).expect("client"),
+        42,
+    );
+    let mut body = server
+        .sample_inputs("crm", "Customers_Create")
+        .expect("inputs")
+        .remove(0);
+    for n in 0..5 {
+        body["name"] = json!(format!("New customer {n}"));
+        let request = serde_json::from_value(body.clone()).expect("request");
+        st.crm()
+            .customers()
+            .create(request)
+            .send()
+            .await
+            .expect("created");
+    }
     let s = MockServerRef(server.url());
     let (second, stderr) =
         tokio::task::spawn_blocking(move || s.run("export_customers", &["--state", &state_arg]))
             .await
             .expect("join");
     assert_eq!(ids(&second), [351, 352, 353, 354, 355], "{stderr}");
-    assert_eq!(std::fs::read_to_string(&state).expect("state"), "t355");
-    assert!(faults.throttled.load(Ordering::SeqCst));
+    let resumed = std::fs::read_to_string(&state).expect("state");
+    assert_ne!(resumed, token, "the state file moved on");
+    assert!(server.requests().iter().any(|r| r.status == 429));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
