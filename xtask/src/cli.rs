@@ -76,13 +76,21 @@ pub const JOBS: &[Job] = &[
     },
     Job {
         name: "bench",
-        help: "Performance figures, each side by side with what it is compared to, as a table of ratios\n      with the project's targets: generation (against the serde_json parse floor and\n      cargo-progenitor, installed if missing), compile time of each domain (against progenitor's\n      crate), runtime overhead, decoding, streaming memory. About 10 minutes on 2 cores.",
+        help: "Performance figures, each side by side with what it is compared to, as a table of ratios\n      with the project's targets: generation (against the serde_json parse floor and\n      cargo-progenitor, installed if missing), compile time of each domain (against progenitor's\n      crate), runtime overhead, decoding, streaming memory, the stand-in server. About 10 minutes on 2 cores.",
         opts: &[
             ROUNDS,
             Opt { name: "--no-compile", value: None, help: "skip the compile-time rows" },
             Opt { name: "--no-runtime", value: None, help: "skip overhead, decoding and memory" },
+            Opt { name: "--no-mock", value: None, help: "skip the stand-in server's figures" },
         ],
         run: crate::bench::run,
+    },
+    Job {
+        name: "bench-mock",
+        help: "The stand-in server's figures alone: pages served a second on loopback, start-up time,
+      the crate's own build time, and that the client does not depend on it. About 4 minutes.",
+        opts: &[ROUNDS],
+        run: crate::bench::mock::run,
     },
     Job {
         name: "parse-floor",

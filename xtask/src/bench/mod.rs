@@ -11,16 +11,18 @@
 //!    same document where that crate compiles.
 //! 3. Runtime overhead, decoding and streaming memory: the benchmarks of
 //!    `tests/benches/` (`overhead`, `decode`, `stream_memory`).
+//! 4. The stand-in server: requests a second, start-up, its own build time (`mock`).
 //!
 //! `cargo-progenitor` is installed with `cargo install` when it is missing (its install
 //! time is printed apart). Everything is written under `target/bench/`.
 
 //!
-//! Files: `generation` (1), `compile` (2), `runtime` (3); this one runs them and prints
+//! Files: `generation` (1), `compile` (2), `runtime` (3), `mock` (4); this one runs them and prints
 //! the table.
 
 mod compile;
 pub mod generation;
+pub mod mock;
 mod runtime;
 
 use crate::cli::Args;
@@ -62,6 +64,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     if !args.flag("--no-runtime") {
         report.figures = runtime::run_benches(&root)?;
+    }
+    if !args.flag("--no-mock") {
+        report.figures.extend(mock::measure(&root, rounds)?);
     }
     report.total = started.elapsed();
     print!("{}", report.render());
@@ -145,6 +150,7 @@ impl Report {
             compile::render(&self.compile, &mut s, &mut targets);
         }
         runtime::render(&self.figures, &mut s, &mut targets);
+        mock::render(&self.figures, &mut s, &mut targets);
         let _ = writeln!(s, "\ntargets");
         for (t, met) in &targets {
             let _ = writeln!(s, "  [{}] {t}", if *met { "met" } else { "MISSED" });
