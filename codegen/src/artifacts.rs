@@ -20,6 +20,8 @@ pub const NAMES_LOCK: &str = "specs/names.lock";
 pub const INPUTS_LOCK: &str = "specs/inputs.lock";
 /// The project's corrections to the documents.
 pub const CORRECTIONS: &str = "specs/corrections";
+/// The rules that make the documents' example placeholders real values.
+pub const PLACEHOLDERS: &str = "specs/example-placeholders.yaml";
 /// How the generated crate, inside the workspace, depends on the runtime.
 pub const RUNTIME_IN_WORKSPACE: &str = "{ path = \"../runtime\", version = \"0.1.0\" }";
 
@@ -35,6 +37,7 @@ pub fn workspace_options(
         corrections,
         names: read_name_lock(&root.join(NAMES_LOCK))?,
         runtime_dependency: RUNTIME_IN_WORKSPACE.into(),
+        example_placeholders: Some(root.join(PLACEHOLDERS)),
     })
 }
 

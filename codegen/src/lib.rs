@@ -38,6 +38,10 @@ pub struct Options {
     pub names: names::NameLock,
     /// How the generated `Cargo.toml` depends on the runtime crate.
     pub runtime_dependency: String,
+    /// The placeholder rules of the documents' examples (`specs/example-placeholders.yaml`):
+    /// with them, the stand-in server's model carries each operation's response example,
+    /// placeholders made real; `None` leaves the examples out.
+    pub example_placeholders: Option<PathBuf>,
 }
 
 /// `Options::runtime_dependency` for a crate built outside `generated/` (benchmarks,
@@ -157,7 +161,11 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
     let example_table = emit::example_table(&api)
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
-    let mock_model = emit::mock_model(&api)
+    let examples = match &opts.example_placeholders {
+        Some(path) => response_examples(docs, path)?,
+        None => BTreeMap::new(),
+    };
+    let mock_model = emit::mock_model(&api, &examples)
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
     let calls_table = emit::calls_table(&api)
         .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
@@ -191,6 +199,25 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         warnings: diags.0,
         corrections: vec![],
     })
+}
+
+/// The first JSON example of each operation's success response, by (module, operation
+/// id), placeholders replaced by the rules at `placeholders`.
+fn response_examples(
+    docs: &[load::Document],
+    placeholders: &Path,
+) -> Result<BTreeMap<(String, String), serde_json::Value>, Diagnostics> {
+    let rules = examples::Placeholders::read(placeholders).map_err(|d| Diagnostics(vec![d]))?;
+    let mut out = BTreeMap::new();
+    for doc in docs {
+        let module = names::module_name(&doc.stem);
+        let (json, _) =
+            examples::collect(doc, &module, &rules).map_err(|d| Diagnostics(vec![d]))?;
+        for e in json.into_iter().filter(|e| e.part == "response") {
+            out.entry((e.module, e.operation)).or_insert(e.value);
+        }
+    }
+    Ok(out)
 }
 
 /// Counts for reports: domains, operations, types.

@@ -13,6 +13,7 @@ fn diag(name: &str, text: &str) -> String {
                 names: NameLock::default(),
                 corrections: None,
                 runtime_dependency: String::new(),
+                example_placeholders: None,
             };
             match servicetitan_codegen::generate_from(&[doc], &opts) {
                 Err(d) => d.to_string(),
@@ -70,6 +71,7 @@ fn a_folder_with_a_bad_document_generates_nothing() {
         names: NameLock::default(),
         corrections: None,
         runtime_dependency: String::new(),
+        example_placeholders: None,
     })
     .expect_err("refused");
     assert!(err.to_string().contains("Swagger 2.0"));
@@ -113,6 +115,7 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
         names: NameLock::default(),
         corrections: None,
         runtime_dependency: String::new(),
+        example_placeholders: None,
     };
     let out = servicetitan_codegen::generate_from(&[d], &opts).expect("the rest still generates");
     let warnings: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();

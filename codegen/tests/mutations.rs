@@ -150,6 +150,7 @@ fn mutated_documents_never_panic() {
         names: NameLock::default(),
         corrections: None,
         runtime_dependency: String::new(),
+        example_placeholders: None,
     };
     while started.elapsed() < Duration::from_secs(limit) {
         let (path, original) = &docs[rng.below(pool)];

@@ -211,6 +211,24 @@ pub fn date_time(t: i64) -> String {
     )
 }
 
+/// The `type` of an error: the RFC section of its status, as ASP.NET writes it.
+fn problem_type(status: u16) -> &'static str {
+    match status {
+        400 => "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+        401 => "https://tools.ietf.org/html/rfc7235#section-3.1",
+        403 => "https://tools.ietf.org/html/rfc7231#section-6.5.3",
+        404 => "https://tools.ietf.org/html/rfc7231#section-6.5.4",
+        405 => "https://tools.ietf.org/html/rfc7231#section-6.5.5",
+        409 => "https://tools.ietf.org/html/rfc7231#section-6.5.8",
+        429 => "https://tools.ietf.org/html/rfc6585#section-4",
+        500 => "https://tools.ietf.org/html/rfc7231#section-6.6.1",
+        502 => "https://tools.ietf.org/html/rfc7231#section-6.6.3",
+        503 => "https://tools.ietf.org/html/rfc7231#section-6.6.4",
+        504 => "https://tools.ietf.org/html/rfc7231#section-6.6.5",
+        _ => "about:blank",
+    }
+}
+
 /// The API's error shape (`ApiErrorResponse`): `errors` names each offending field.
 pub fn error_body(status: u16, title: &str, errors: &[(String, String)]) -> Value {
     let mut by_field: Map<String, Value> = Map::new();
@@ -223,7 +241,7 @@ pub fn error_body(status: u16, title: &str, errors: &[(String, String)]) -> Valu
         }
     }
     json!({
-        "type": format!("https://tools.ietf.org/html/rfc7231#section-6.5.{}", status % 100),
+        "type": problem_type(status),
         "title": title,
         "status": status,
         "traceId": format!("mock-{:016x}", hash(title) ^ u64::from(status)),

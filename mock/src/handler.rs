@@ -468,6 +468,14 @@ fn respond(
 fn plain(shared: &Shared, op: &Operation, path: &str) -> Answer {
     match &op.response {
         Response::Json(ty) => {
+            // The document's example where it has one that fits the type.
+            if let Some(e) = &op.example {
+                let mut p = Problems::new();
+                check_json(&shared.api, ty, e, "", &mut p);
+                if p.is_empty() {
+                    return Answer::value(200, e);
+                }
+            }
             let v = Gen::new(
                 &shared.api,
                 shared.settings.seed,

@@ -136,6 +136,9 @@ pub struct Operation {
     /// The domain answers 409 "suspended for maintenance" at times (reporting).
     #[serde(default)]
     pub maintenance: bool,
+    /// The document's example of the success response, placeholders made real.
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
     /// Filled after reading: the domain's module and the parsed path.
     #[serde(skip)]
     pub module: String,

@@ -5,6 +5,7 @@
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use servicetitan::runtime::{self as rt, ErrorKind, RetryPolicy};
+use servicetitan_mock::model::Place;
 use servicetitan_mock::{Fault, MockServer, Settings, Target};
 use std::time::{Duration, Instant};
 
@@ -33,12 +34,15 @@ impl Got {
             .unwrap_or_default()
     }
 
-    /// The fields the `errors` object of an `ApiErrorResponse` names.
+    /// The fields the `errors` object of an `ApiErrorResponse` names, sorted (the order
+    /// of a JSON object's keys depends on serde_json's features).
     fn error_fields(&self) -> Vec<String> {
-        self.json["errors"]
+        let mut fields: Vec<String> = self.json["errors"]
             .as_object()
             .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        fields.sort();
+        fields
     }
 }
 
@@ -114,6 +118,23 @@ impl Wire {
             text,
         })
     }
+}
+
+/// The path of operation `o` for tenant 1, its path parameters filled with the mock's
+/// sample inputs.
+fn concrete_path(m: &MockServer, o: &servicetitan_mock::model::Operation) -> String {
+    let inputs = m.sample_inputs(&o.module, &o.id).expect("inputs");
+    let mut path = format!(
+        "{}{}",
+        m.api().domain(&o.module).expect("domain").prefix,
+        o.path.replace("{tenant}", "1")
+    );
+    let params = o.params.iter().filter(|p| p.place == Place::Path);
+    for (p, v) in params.zip(&inputs) {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        path = path.replace(&format!("{{{}}}", p.wire), &text);
+    }
+    path
 }
 
 async fn mock(settings: Settings) -> MockServer {
@@ -252,11 +273,9 @@ async fn requests_are_validated_against_the_documents_and_errors_name_the_field(
             o.method == "GET"
                 && o.params
                     .iter()
-                    .any(|p| p.required && p.place == servicetitan_mock::model::Place::Query)
+                    .any(|p| p.required && p.place == Place::Query)
                 && !o.path.contains("{id}")
-                && o.params
-                    .iter()
-                    .all(|p| p.place != servicetitan_mock::model::Place::Path)
+                && o.params.iter().all(|p| p.place != Place::Path)
         })
         .expect("an operation with a required query parameter");
     let prefix = &m.api().domain(&required.module).expect("domain").prefix;
@@ -265,7 +284,7 @@ async fn requests_are_validated_against_the_documents_and_errors_name_the_field(
     let name = &required
         .params
         .iter()
-        .find(|p| p.required && p.place == servicetitan_mock::model::Place::Query)
+        .find(|p| p.required && p.place == Place::Query)
         .expect("param")
         .wire;
     assert_eq!(missing.status, 400, "{}", missing.text);
@@ -486,11 +505,7 @@ async fn the_rate_limits_answer_429_with_retry_after() {
     let inputs = m.sample_inputs(&report.module, &report.id).expect("inputs");
     let prefix = &m.api().domain(&report.module).expect("domain").prefix;
     let mut path = report.path.replace("{tenant}", "3");
-    for p in report
-        .params
-        .iter()
-        .filter(|p| p.place == servicetitan_mock::model::Place::Path)
-    {
+    for p in report.params.iter().filter(|p| p.place == Place::Path) {
         path = path.replace(&format!("{{{}}}", p.wire), "1");
     }
     let body = inputs.last().filter(|_| report.body.is_some());
@@ -703,4 +718,43 @@ async fn the_binary_serves_on_loopback_and_prints_one_ready_line() {
     let page = w.send("GET", CUSTOMERS, None).await;
     assert_eq!(page.json["data"].as_array().map(Vec::len), Some(3));
     child.kill().await.expect("stop");
+}
+
+#[tokio::test]
+async fn answers_use_the_documents_examples_where_they_fit() {
+    let m = mock(Settings {
+        rate_limit: false,
+        ..Settings::default()
+    })
+    .await;
+    let w = Wire::new(&m).await;
+    let with_example: Vec<&servicetitan_mock::model::Operation> = m
+        .api()
+        .operations()
+        .filter(|o| o.example.is_some() && o.method == "GET")
+        .filter(|o| {
+            o.params
+                .iter()
+                .all(|p| !p.required || p.place == Place::Path)
+        })
+        .collect();
+    assert!(
+        with_example.len() > 50,
+        "{} GET operations with examples",
+        with_example.len()
+    );
+    let mut from_example = 0;
+    for o in &with_example {
+        let got = w.send("GET", &concrete_path(&m, o), None).await;
+        assert_eq!(got.status, 200, "{} {}", o.id, got.text);
+        if Some(&got.json) == o.example.as_ref() {
+            from_example += 1;
+        }
+    }
+    // Lists and records by id are served from the state; the rest from the example.
+    assert!(
+        from_example > 10,
+        "{from_example} of {} answered with the example",
+        with_example.len()
+    );
 }

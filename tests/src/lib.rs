@@ -366,6 +366,9 @@ pub fn options(set: &str) -> servicetitan_codegen::Options {
         corrections: Some(workspace_root().join("specs/corrections")),
         names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
         runtime_dependency: servicetitan_codegen::runtime_path_dependency(&workspace_root()),
+        example_placeholders: Some(
+            workspace_root().join(servicetitan_codegen::artifacts::PLACEHOLDERS),
+        ),
     }
 }
 

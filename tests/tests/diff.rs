@@ -13,6 +13,7 @@ fn fixture(side: &str) -> servicetitan_codegen::Output {
         corrections: None,
         names: NameLock::default(),
         runtime_dependency: String::new(),
+        example_placeholders: None,
     })
     .unwrap_or_else(|d| panic!("{side}: {d}"))
 }

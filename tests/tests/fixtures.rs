@@ -14,6 +14,7 @@ fn generate_fixture(version: &str, feature: &str) -> String {
         names: NameLock::default(),
         corrections: None,
         runtime_dependency: "{ path = \"../runtime\" }".into(),
+        example_placeholders: None,
     };
     let out =
         generate_from(&[doc], &opts).unwrap_or_else(|d| panic!("{feature} ({version}):\n{d}"));

@@ -6,7 +6,8 @@
 //! One JSON object, one line per type and per operation (diffs stay readable). Types are
 //! keyed `module.Name` (`crm.Customer`, `common.ActiveRequestArg`); a type is written
 //! `"i64"`, `{"vec": T}`, `{"ref": "crm.Customer"}` and so on ([`ty`]). `format` changes
-//! when the shape does; the mock refuses a model of another format.
+//! when the shape does; the mock refuses a model of another format. An operation whose
+//! document has a success-response example carries it, placeholders made real.
 
 use crate::ir::*;
 use serde_json::{json, Map, Value};
@@ -17,8 +18,12 @@ pub const FORMAT: u32 = 1;
 /// Where the repository keeps the model, relative to its root.
 pub const MOCK_MODEL_PATH: &str = "mock/api.json";
 
-/// The model of `api` as the mock reads it.
-pub fn mock_model(api: &Api) -> Result<String, String> {
+/// Success-response examples by (module, operation id).
+pub type ResponseExamples = std::collections::BTreeMap<(String, String), Value>;
+
+/// The model of `api` as the mock reads it; an operation with an entry in `examples`
+/// carries it as `example`.
+pub fn mock_model(api: &Api, examples: &ResponseExamples) -> Result<String, String> {
     let mut types: Vec<(String, Value)> = api
         .common
         .iter()
@@ -49,7 +54,13 @@ pub fn mock_model(api: &Api) -> Result<String, String> {
         let ops: Vec<&Operation> = d.operations().collect();
         for (j, o) in ops.iter().enumerate() {
             let sep = if j + 1 < ops.len() { "," } else { "" };
-            out.push_str(&format!("{}{sep}\n", line(&operation(o, &d.module))?));
+            let mut op = operation(o, &d.module);
+            if let (Some(e), Value::Object(m)) =
+                (examples.get(&(d.module.clone(), o.id.clone())), &mut op)
+            {
+                m.insert("example".into(), e.clone());
+            }
+            out.push_str(&format!("{}{sep}\n", line(&op)?));
         }
         let sep = if i + 1 < api.domains.len() { "," } else { "" };
         out.push_str(&format!("]}}{sep}\n"));
