@@ -28,6 +28,7 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ("--no-rate-limit", "", "do not enforce the API's rate limits"),
     ("--chaos", "P", "answer a share P (0 to 1) of requests with a random fault"),
     ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F: ok, 503, 429, 429:SECONDS, delay:250ms, revoke, truncate, reset, html, html:STATUS, maintenance"),
+    ("--log", "", "print one line per request to standard error (method, path, status, operation)"),
     ("--help", "", "this text"),
 ];
 
@@ -78,6 +79,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--records" => s.records = number(value()?)? as usize,
             "--export-batch" => s.export_batch = number(value()?)? as usize,
             "--no-rate-limit" => s.rate_limit = false,
+            "--log" => s.log = true,
             "--chaos" => {
                 let v = value()?;
                 s.chaos = v

@@ -92,6 +92,20 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         body: &body,
     };
     let (answer, operation) = answer(shared, &request).await;
+    if shared.settings.log {
+        let status = match answer.delivery {
+            Delivery::Reset => "reset".to_string(),
+            Delivery::Truncate => format!("{} (cut short)", answer.status),
+            Delivery::Whole => answer.status.to_string(),
+        };
+        eprintln!(
+            "{method} {path} -> {status}{}",
+            operation
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default()
+        );
+    }
     lock(&shared.log).push(Recorded {
         method: method.to_string(),
         path: path.clone(),

@@ -83,6 +83,8 @@ pub struct Settings {
     pub rate_limit: bool,
     /// The share of requests answered with a random fault (0 to 1).
     pub chaos: f64,
+    /// Print one line per request to standard error: method, path, status, operation.
+    pub log: bool,
 }
 
 impl Default for Settings {
@@ -101,6 +103,7 @@ impl Default for Settings {
             export_batch: 100,
             rate_limit: true,
             chaos: 0.0,
+            log: false,
         }
     }
 }
@@ -121,6 +124,7 @@ impl std::fmt::Debug for Settings {
             .field("export_batch", &self.export_batch)
             .field("rate_limit", &self.rate_limit)
             .field("chaos", &self.chaos)
+            .field("log", &self.log)
             .finish()
     }
 }

@@ -758,3 +758,31 @@ async fn answers_use_the_documents_examples_where_they_fit() {
         with_example.len()
     );
 }
+
+#[tokio::test]
+async fn a_token_expires_after_its_life_and_the_client_fetches_another() {
+    let m = mock(Settings {
+        token_life: Duration::from_secs(1),
+        ..Settings::default()
+    })
+    .await;
+    let w = Wire::new(&m).await;
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(w.send("GET", CUSTOMERS, None).await.status, 401, "expired");
+    // The client refreshes a token before it expires: two calls a life apart, two tokens.
+    let st = typed(&m, 1);
+    st.crm().customers().get_list().send().await.expect("first");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    st.crm()
+        .customers()
+        .get_list()
+        .send()
+        .await
+        .expect("second");
+    assert_eq!(
+        m.tokens_issued(),
+        3,
+        "the wire's token and the client's two"
+    );
+}

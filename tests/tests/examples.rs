@@ -1,6 +1,7 @@
 //! The examples, run as real processes (`cargo run --example`) against the stand-in
-//! ServiceTitan (`servicetitan-mock`): a list that meets a 429 and a token revoked mid-run
-//! delivers every record exactly once; the export's second run prints only what changed.
+//! ServiceTitan (`servicetitan-mock`), started as the README says or in process: a list
+//! that meets a 429 and a token revoked mid-run delivers every record exactly once; the
+//! export's second run prints only what changed.
 //! The last test keeps the hand-written server: it checks exact request bodies across
 //! several credentials.
 
@@ -34,47 +35,95 @@ async fn stand_in(records: usize) -> StandIn {
     .expect("the stand-in starts")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn list_customers_survives_429_and_revoked_token() {
-    let server = stand_in(237).await;
-    // Pages of 50: the third call is throttled, the fourth finds its token revoked.
-    server.on(
-        Target::operation("Customers_GetList"),
-        [
-            Fault::Pass,
-            Fault::Pass,
-            Fault::RateLimited(1),
-            Fault::RevokeToken,
+/// A child process killed when dropped, even by a failed assertion.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The README's commands: the stand-in started with `cargo run -p servicetitan-mock`
+/// (on a free port rather than 8080), the example run with its URLs and credentials.
+#[test]
+fn list_customers_against_the_stand_in_binary_survives_429_and_revoked_token() {
+    use std::io::{BufRead, Read};
+    let mut mock = Killed(
+        std::process::Command::new(env!("CARGO"))
+            .current_dir(workspace_root())
+            .args(["run", "--quiet", "-p", "servicetitan-mock", "--"])
+            .args([
+                "--port",
+                "0",
+                "--tenant",
+                "42",
+                "--records",
+                "1200",
+                "--log",
+            ])
+            .args(["--fault", "Customers_GetList=ok,429,revoke"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("cargo run -p servicetitan-mock"),
+    );
+    let mut ready = String::new();
+    std::io::BufReader::new(mock.0.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("the ready line");
+    let url = ready
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ST_API_URL="))
+        .unwrap_or_else(|| panic!("no URL in the ready line: {ready:?}"))
+        .to_string();
+    let (stdout, stderr) = run_example_env(
+        &url,
+        "list_customers",
+        &[],
+        &[
+            ("ST_CLIENT_ID", "mock-client-id"),
+            ("ST_CLIENT_SECRET", "mock-client-secret"),
+            ("ST_APP_KEY", "mock-app-key"),
         ],
     );
-    let s = MockServerRef(server.url());
-    let (stdout, stderr) =
-        tokio::task::spawn_blocking(move || s.run("list_customers", &["--page-size", "50"]))
-            .await
-            .expect("join");
-    let got = ids(&stdout);
+    mock.0.kill().expect("stop the stand-in");
+    let mut log = String::new();
+    mock.0
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .expect("its log");
+    let _ = mock.0.wait();
     assert_eq!(
-        got,
-        (1..=237).collect::<Vec<_>>(),
+        ids(&stdout),
+        (1..=1200).collect::<Vec<_>>(),
         "every customer once, in order"
     );
-    assert!(stderr.contains("237 customers"), "{stderr}");
-    let statuses: Vec<u16> = server
-        .requests()
-        .iter()
-        .filter(|r| r.operation.is_some())
-        .map(|r| r.status)
+    assert!(stderr.contains("1200 customers"), "{stderr}");
+    let answered: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with("(Customers_GetList)"))
+        .map(|l| l.split(" -> ").nth(1).unwrap_or_default())
         .collect();
     assert_eq!(
-        statuses,
-        [200, 200, 429, 401, 200, 200, 200],
-        "the 429 and the 401 were answered"
+        answered,
+        [
+            "200 (Customers_GetList)",
+            "429 (Customers_GetList)",
+            "401 (Customers_GetList)",
+            "200 (Customers_GetList)",
+            "200 (Customers_GetList)"
+        ],
+        "{log}"
     );
-    assert_eq!(
-        server.tokens_issued(),
-        2,
-        "one refresh after the revocation"
-    );
+    let tokens = log
+        .lines()
+        .filter(|l| l.starts_with("POST /connect/token -> 200"))
+        .count();
+    assert_eq!(tokens, 2, "one refresh after the revocation:\n{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,14 @@
 //! Bad responses and faults, each against a loopback server: every case ends in a typed
 //! error, in bounded time, without a panic, with no secret in the error, and with retries
-//! only where they are safe.
+//! only where they are safe. The stand-in ServiceTitan (`servicetitan-mock`) serves the
+//! faults it has (statuses, bodies cut short); the hand-written server the ones whose
+//! bytes a test must control (a reset mid-body, malformed JSON, a 429 without
+//! `Retry-After`, a slow or closed token endpoint, redirect loops).
 
 use serde_json::json;
 use servicetitan::runtime::{self as rt, ClientBuilder, Error, ErrorKind, RetryPolicy};
 use servicetitan::Client;
+use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
 use servicetitan_tests::{MockServer, Reply};
 use std::time::{Duration, Instant};
 
@@ -26,6 +30,30 @@ fn client_at(
 
 fn client(server: &MockServer, tune: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
     client_at(server.url(), server.url(), tune)
+}
+
+/// The stand-in ServiceTitan with this file's secrets, and `faults` on `operation`.
+async fn stand_in(operation: &str, faults: impl IntoIterator<Item = Fault>) -> (StandIn, Client) {
+    let m = StandIn::start(Settings {
+        client_id: "cid".into(),
+        client_secret: SECRET.into(),
+        app_key: APP_KEY.into(),
+        ..Settings::default()
+    })
+    .await
+    .expect("the stand-in starts");
+    m.on(Target::operation(operation), faults);
+    let st = client_at(m.url(), m.url(), |b| b);
+    (m, st)
+}
+
+/// The statuses `m` answered to `operation` (0: the connection was reset).
+fn answered(m: &StandIn, operation: &str) -> Vec<u16> {
+    m.requests()
+        .iter()
+        .filter(|r| r.operation.as_deref() == Some(operation))
+        .map(|r| r.status)
+        .collect()
 }
 
 /// Runs one call; checks the bound on time and that no secret shows in the error.
@@ -95,14 +123,10 @@ async fn token_endpoint_slow() {
 #[tokio::test]
 async fn a_5xx_storm_is_retried_a_bounded_number_of_times() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
-        Reply::json(503, json!({"title": "Service Unavailable"}))
-    })
-    .await;
-    let st = client(&server, |b| b);
+    let (m, st) = stand_in("Customers_GetList", [Fault::Status(503); 10]).await;
     let err = failing_call(&st, Duration::from_secs(5)).await;
     assert_eq!(err.status(), Some(503));
-    assert_eq!(server.api_requests().len(), 4, "max_attempts");
+    assert_eq!(answered(&m, "Customers_GetList"), [503; 4], "max_attempts");
 }
 
 #[tokio::test]
@@ -133,14 +157,11 @@ async fn a_429_without_retry_after_backs_off_and_succeeds() {
 #[tokio::test]
 async fn a_truncated_body() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| {
-        Reply::raw(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"page\": 1, \"da", false)
-    })
-    .await;
-    let err = failing_call(&client(&server, |b| b), Duration::from_secs(5)).await;
+    let (m, st) = stand_in("Customers_GetList", [Fault::Truncate; 10]).await;
+    let err = failing_call(&st, Duration::from_secs(5)).await;
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
     assert_eq!(
-        server.api_requests().len(),
+        answered(&m, "Customers_GetList").len(),
         RetryPolicy::default().max_attempts as usize,
         "a GET whose body breaks off is sent again, as the policy allows"
     );
@@ -207,8 +228,7 @@ async fn a_get_whose_body_breaks_off_is_retried_and_arrives_whole() {
 #[tokio::test]
 async fn a_post_whose_body_breaks_off_is_not_sent_again() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = broken_once(false).await;
-    let st = client(&server, |b| b);
+    let (m, st) = stand_in("BookingProviderTags_Create", [Fault::Truncate]).await;
     let body = servicetitan::crm::CreateBookingProviderTagRequest::new("vip".into(), "d".into());
     let err = st
         .crm()
@@ -219,7 +239,7 @@ async fn a_post_whose_body_breaks_off_is_not_sent_again() {
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
     assert_eq!(err.operation(), Some("BookingProviderTags_Create"));
     assert_eq!(
-        server.api_requests().len(),
+        answered(&m, "BookingProviderTags_Create").len(),
         1,
         "the tag may have been created: a POST is not sent twice"
     );
