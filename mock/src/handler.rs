@@ -91,7 +91,11 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         headers: &headers,
         body: &body,
     };
-    let (answer, operation) = answer(shared, &request).await;
+    let Handled {
+        answer,
+        operation,
+        fault,
+    } = answer(shared, &request).await;
     if shared.settings.log {
         let status = match answer.delivery {
             Delivery::Reset => "reset".to_string(),
@@ -113,6 +117,7 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         headers: headers.clone(),
         body: body.clone(),
         operation,
+        fault,
         status: if answer.delivery == Delivery::Reset {
             0
         } else {
@@ -145,47 +150,70 @@ impl Request<'_> {
     }
 }
 
-async fn answer(shared: &Shared, r: &Request<'_>) -> (Answer, Option<String>) {
-    if r.path == TOKEN_PATH {
-        if r.method != "POST" {
-            let a = Answer::error(405, "Method Not Allowed", &[]).header("allow", "POST".into());
-            return (a, None);
-        }
-        let fault = lock(&shared.faults).next(None, r.path, false);
-        let mut delivery = Delivery::Whole;
-        if let Some(f) = fault {
-            match apply(shared, r, f).await {
-                Ok(d) => delivery = d,
-                Err(a) => return (a, None),
+/// What a request got: the answer, the operation it reached, the fault applied.
+struct Handled {
+    answer: Answer,
+    operation: Option<String>,
+    fault: Option<Fault>,
+}
+
+async fn answer(shared: &Shared, r: &Request<'_>) -> Handled {
+    let mut h = Handled {
+        answer: Answer::json(0, Bytes::new()),
+        operation: None,
+        fault: None,
+    };
+    let route = if r.path == TOKEN_PATH {
+        None
+    } else {
+        match shared.api.route(r.method, r.path) {
+            Route::Found(op, values) => Some((op, values)),
+            Route::WrongMethod(methods) => {
+                h.answer = Answer::error(405, "Method Not Allowed", &[])
+                    .header("allow", methods.join(", "));
+                return h;
+            }
+            Route::NotFound => {
+                h.answer = Answer::error(404, "Not Found", &[]);
+                return h;
             }
         }
-        let (status, body) = lock(&shared.tokens).request(&shared.settings, r.body, Instant::now());
-        let mut a = Answer::value(status, &body);
-        a.delivery = delivery;
-        return (a, None);
-    }
-    let (op, values) = match shared.api.route(r.method, r.path) {
-        Route::Found(op, values) => (op, values),
-        Route::WrongMethod(methods) => {
-            let a =
-                Answer::error(405, "Method Not Allowed", &[]).header("allow", methods.join(", "));
-            return (a, None);
-        }
-        Route::NotFound => return (Answer::error(404, "Not Found", &[]), None),
     };
-    let fault = lock(&shared.faults).next(Some(&op.id), r.path, op.maintenance);
-    let mut delivery = Delivery::Whole;
-    if let Some(f) = fault {
-        match apply(shared, r, f).await {
-            Ok(d) => delivery = d,
-            Err(a) => return (a, Some(op.id.clone())),
+    if route.is_none() && r.method != "POST" {
+        h.answer = Answer::error(405, "Method Not Allowed", &[]).header("allow", "POST".into());
+        return h;
+    }
+    let op = route.as_ref().map(|(op, _)| *op);
+    h.operation = op.map(|o| o.id.clone());
+    h.fault = lock(&shared.faults)
+        .next(
+            h.operation.as_deref(),
+            r.path,
+            op.is_some_and(|o| o.maintenance),
+        )
+        .filter(|f| *f != Fault::Pass);
+    let delivery = match h.fault {
+        Some(f) => match apply(shared, r, f).await {
+            Ok(d) => d,
+            Err(a) => {
+                h.answer = a;
+                return h;
+            }
+        },
+        None => Delivery::Whole,
+    };
+    h.answer = match &route {
+        None => {
+            let (status, body) =
+                lock(&shared.tokens).request(&shared.settings, r.body, Instant::now());
+            Answer::value(status, &body)
         }
+        Some((op, values)) => operation(shared, op, values, r).unwrap_or_else(|a| a),
+    };
+    if h.answer.delivery == Delivery::Whole {
+        h.answer.delivery = delivery;
     }
-    let mut a = operation(shared, op, &values, r).unwrap_or_else(|a| a);
-    if a.delivery == Delivery::Whole {
-        a.delivery = delivery;
-    }
-    (a, Some(op.id.clone()))
+    h
 }
 
 /// A fault's effect: an answer instead of the usual one, or how to deliver the usual one.

@@ -36,6 +36,8 @@ pub struct Recorded {
     pub body: Bytes,
     /// The operation the path and method lead to.
     pub operation: Option<String>,
+    /// The fault this request was answered with, if any (a rule's or the chaos').
+    pub fault: Option<Fault>,
     /// The status answered (0 for a connection reset).
     pub status: u16,
 }
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Recorded {
             .field("headers", &headers)
             .field("body_len", &self.body.len())
             .field("operation", &self.operation)
+            .field("fault", &self.fault)
             .field("status", &self.status)
             .finish()
     }
