@@ -192,3 +192,53 @@ fn an_undefined_schema_referenced_by_an_operation_is_refused() {
         );
     }
 }
+
+/// Inside a component schema, a `$ref` in any position (a property, array items,
+/// `allOf`/`oneOf`/`anyOf`, `additionalProperties`) to a schema the document does not
+/// define is reported with the file and the pointer of the reference.
+#[test]
+fn an_undefined_schema_referenced_inside_a_schema_is_refused() {
+    let missing = r##"{"$ref": "#/components/schemas/Nowhere.To.Be.Found"}"##;
+    for (shape, pointer) in [
+        (
+            format!(r#"{{"type": "object", "properties": {{"a": {missing}}}}}"#),
+            "/properties/a",
+        ),
+        (
+            format!(
+                r#"{{"type": "object", "properties": {{"a": {{"type": "array", "items": {missing}}}}}}}"#
+            ),
+            "/properties/a/items",
+        ),
+        // `allOf` is refused as a whole (the documents have none), at its pointer.
+        (format!(r#"{{"allOf": [{missing}]}}"#), "/allOf"),
+        // A nullable reference (`oneOf: [ref, null]`) is one schema: reported where it is.
+        (
+            format!(r#"{{"oneOf": [{missing}, {{"type": "null"}}]}}"#),
+            "",
+        ),
+        (
+            format!(
+                r#"{{"anyOf": [{{"type": "object", "properties": {{"k": {{"type": "string"}}}}}}, {missing}]}}"#
+            ),
+            "/anyOf/1",
+        ),
+        (
+            format!(r#"{{"type": "object", "additionalProperties": {missing}}}"#),
+            "/additionalProperties",
+        ),
+    ] {
+        let doc = format!(
+            r##"{{"openapi": "3.1.0", "info": {{"title": "X"}}, "servers": [{{"url": "https://h/x/v2"}}],
+            "paths": {{"/tenant/{{tenant}}/a": {{"get": {{"operationId": "A_Get",
+              "responses": {{"200": {{"description": "ok", "content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/Thing"}}}}}}}}}}}}}}}},
+            "components": {{"schemas": {{"Thing": {shape}}}}}}}"##
+        );
+        let d = diag("inner.json", &doc);
+        assert!(
+            d.contains(&format!("inner.json#/components/schemas/Thing{pointer}:"))
+                && (d.contains("`Nowhere.To.Be.Found`") || pointer == "/allOf"),
+            "{pointer}: {d}"
+        );
+    }
+}
