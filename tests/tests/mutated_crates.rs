@@ -14,18 +14,12 @@ use servicetitan_codegen::{generate_from, load, names::NameLock, Options};
 use servicetitan_tests::workspace_root;
 use std::time::Instant;
 
-/// xorshift64*: deterministic, so a failure replays from its seed.
+/// Deterministic, so a failure replays from its seed (the stand-in's splitmix64).
 struct Rng(u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (servicetitan_mock::data::splitmix(&mut self.0) % n.max(1) as u64) as usize
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
@@ -182,7 +176,7 @@ fn mutated_documents_the_generator_accepts_give_crates_that_compile() {
         })
         .collect();
     let base = workspace_root().join("target/mutated-crates");
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng(seed);
     let started = Instant::now();
     let (mut accepted, mut refused) = (0usize, 0usize);
     for attempt in 0..wanted * 20 {

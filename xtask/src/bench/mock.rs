@@ -9,7 +9,7 @@ use crate::project_root;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The figures of the mock, by name (`mock.rps`, `mock.build_s`, ...).
 pub(super) fn measure(root: &Path, rounds: usize) -> Result<BTreeMap<String, f64>, String> {
@@ -57,34 +57,11 @@ pub(super) fn measure(root: &Path, rounds: usize) -> Result<BTreeMap<String, f64
         f64::from(u8::from(text.contains("servicetitan-mock"))),
     );
 
-    eprintln!("== cargo bench --bench serve (servicetitan-mock)");
-    let out = Command::new(cargo_bin())
-        .current_dir(root)
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "servicetitan-mock",
-            "--bench",
-            "serve",
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cargo bench: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        return Err(format!("cargo bench --bench serve failed:\n{text}"));
-    }
-    for line in text.lines() {
-        if let Some((k, v)) = line
-            .strip_prefix("figure: ")
-            .and_then(|f| f.split_once(' '))
-        {
-            if let Ok(v) = v.trim().parse::<f64>() {
-                figures.insert(k.to_string(), v);
-            }
-        }
-    }
+    figures.extend(super::runtime::bench_figures(
+        root,
+        "servicetitan-mock",
+        "serve",
+    )?);
     Ok(figures)
 }
 

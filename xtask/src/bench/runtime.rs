@@ -11,35 +11,41 @@ use std::process::{Command, Stdio};
 pub(super) fn run_benches(root: &Path) -> Result<BTreeMap<String, f64>, String> {
     let mut figures = BTreeMap::new();
     for bench in ["overhead", "decode", "stream_memory"] {
-        eprintln!("== cargo bench --bench {bench}");
-        let out = Command::new(cargo_bin())
-            .current_dir(root)
-            .args([
-                "bench",
-                "--quiet",
-                "-p",
-                "servicetitan-tests",
-                "--bench",
-                bench,
-            ])
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("cargo bench: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        if !out.status.success() {
-            return Err(format!("cargo bench --bench {bench} failed:\n{text}"));
-        }
-        for line in text.lines() {
-            match line.strip_prefix("figure: ") {
-                Some(f) => {
-                    if let Some((k, v)) = f.split_once(' ') {
-                        if let Ok(v) = v.trim().parse::<f64>() {
-                            figures.insert(k.to_string(), v);
-                        }
-                    }
+        figures.extend(bench_figures(root, "servicetitan-tests", bench)?);
+    }
+    Ok(figures)
+}
+
+/// Runs `cargo bench -p package --bench bench` and reads its `figure: NAME VALUE` lines;
+/// other lines are shown as they come.
+pub(super) fn bench_figures(
+    root: &Path,
+    package: &str,
+    bench: &str,
+) -> Result<BTreeMap<String, f64>, String> {
+    eprintln!("== cargo bench -p {package} --bench {bench}");
+    let out = Command::new(cargo_bin())
+        .current_dir(root)
+        .args(["bench", "--quiet", "-p", package, "--bench", bench])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cargo bench: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("cargo bench --bench {bench} failed:\n{text}"));
+    }
+    let mut figures = BTreeMap::new();
+    for line in text.lines() {
+        match line
+            .strip_prefix("figure: ")
+            .and_then(|f| f.split_once(' '))
+        {
+            Some((k, v)) => {
+                if let Ok(v) = v.trim().parse::<f64>() {
+                    figures.insert(k.to_string(), v);
                 }
-                None => eprintln!("   {line}"),
             }
+            None => eprintln!("   {line}"),
         }
     }
     Ok(figures)
