@@ -151,9 +151,16 @@ pub(crate) struct Faults {
     rules: Vec<Rule>,
     chaos: f64,
     state: u64,
+    /// Chaos revokes no token for this many more requests after it revoked one (the
+    /// client's one refresh after a 401 must be able to succeed, as it would against the
+    /// API, where a fresh token is not revoked at once).
+    revoke_quiet: u32,
 }
 
-/// The faults chaos picks from (maintenance only where the operation answers it).
+/// Requests after a random revocation during which chaos revokes no other token.
+const REVOKE_QUIET: u32 = 50;
+
+/// The faults chaos picks from (and maintenance, where the operation answers it).
 const CHAOS: &[Fault] = &[
     Fault::Status(500),
     Fault::Status(502),
@@ -173,6 +180,7 @@ impl Faults {
             rules: Vec::new(),
             chaos: chaos.clamp(0.0, 1.0),
             state: seed ^ hash("chaos"),
+            revoke_quiet: 0,
         }
     }
 
@@ -206,12 +214,26 @@ impl Faults {
         if self.chaos <= 0.0 {
             return None;
         }
+        self.revoke_quiet = self.revoke_quiet.saturating_sub(1);
         let roll = self.roll();
         if (roll % 1_000_000) as f64 >= self.chaos * 1_000_000.0 {
             return None;
         }
-        let pick = (self.roll() % (CHAOS.len() as u64 + u64::from(maintenance))) as usize;
-        Some(CHAOS.get(pick).copied().unwrap_or(Fault::Maintenance))
+        // A token request carries no token to revoke; maintenance only where the
+        // operation's domain answers it.
+        let token = path == crate::server::TOKEN_PATH;
+        let quiet = self.revoke_quiet > 0;
+        let kinds: Vec<Fault> = CHAOS
+            .iter()
+            .copied()
+            .filter(|f| !((token || quiet) && *f == Fault::RevokeToken))
+            .chain(maintenance.then_some(Fault::Maintenance))
+            .collect();
+        let pick = kinds[(self.roll() % kinds.len() as u64) as usize];
+        if pick == Fault::RevokeToken {
+            self.revoke_quiet = REVOKE_QUIET;
+        }
+        Some(pick)
     }
 
     fn roll(&mut self) -> u64 {
@@ -278,5 +300,29 @@ mod tests {
         assert_ne!(a, run(6));
         let hit = a.iter().filter(|f| f.is_some()).count();
         assert!((250..350).contains(&hit), "{hit} of 1000 at 0.3");
+        let mut f = Faults::new(1.0, 5);
+        let at_token: Vec<Fault> = (0..500)
+            .filter_map(|_| f.next(None, crate::server::TOKEN_PATH, false))
+            .collect();
+        assert!(
+            !at_token.contains(&Fault::RevokeToken),
+            "no token to revoke"
+        );
+        assert!(!at_token.contains(&Fault::Maintenance));
+        let at_report: Vec<Fault> = (0..500)
+            .filter_map(|_| f.next(Some("R"), "/reporting", true))
+            .collect();
+        assert!(at_report.contains(&Fault::Maintenance));
+        let mut f = Faults::new(1.0, 5);
+        let revoked: Vec<usize> = (0..2000)
+            .filter(|_| f.next(Some("A"), "/a", false) == Some(Fault::RevokeToken))
+            .collect();
+        assert!(revoked.len() > 5, "{revoked:?}");
+        assert!(
+            revoked
+                .windows(2)
+                .all(|w| w[1] - w[0] >= REVOKE_QUIET as usize),
+            "a revocation, then quiet: {revoked:?}"
+        );
     }
 }
