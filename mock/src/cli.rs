@@ -42,7 +42,10 @@ pub fn usage() -> String {
 
 /// Reads the command line (without the program name).
 pub fn parse(args: &[String]) -> Result<Cli, String> {
-    let mut s = Settings::default();
+    let mut s = Settings {
+        record: false,
+        ..Settings::default()
+    };
     let mut rules = Vec::new();
     let mut it = args.iter();
     while let Some(name) = it.next() {

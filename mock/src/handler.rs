@@ -110,6 +110,9 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
                 .unwrap_or_default()
         );
     }
+    if !shared.settings.record {
+        return answer;
+    }
     lock(&shared.log).push(Recorded {
         method: method.to_string(),
         path: path.clone(),

@@ -85,6 +85,9 @@ pub struct Settings {
     pub chaos: f64,
     /// Print one line per request to standard error: method, path, status, operation.
     pub log: bool,
+    /// Keep every request for [`MockServer::requests`] (in a test); the binary, whose
+    /// requests nobody reads back, keeps none, so that a long run does not grow.
+    pub record: bool,
 }
 
 impl Default for Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
             rate_limit: true,
             chaos: 0.0,
             log: false,
+            record: true,
         }
     }
 }
@@ -125,6 +129,7 @@ impl std::fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("chaos", &self.chaos)
             .field("log", &self.log)
+            .field("record", &self.record)
             .finish()
     }
 }

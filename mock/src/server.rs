@@ -159,7 +159,7 @@ impl MockServer {
         lock(&self.shared.faults).clear();
     }
 
-    /// Every request received so far, in order of arrival.
+    /// Every request received so far, in order of answer (none unless `Settings::record`).
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.log).clone()
     }
