@@ -425,13 +425,20 @@ pub struct LogScan {
     secrets: Vec<String>,
 }
 
-impl Drop for LogScan {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        let logs = self.buf.lock().unwrap_or_else(|p| p.into_inner());
-        let text = String::from_utf8_lossy(&logs);
+impl LogScan {
+    /// Fails if any secret appears in what was logged so far, then forgets it (a long
+    /// test checks as it goes, so that the captured text does not grow without bound).
+    /// Returns the number of bytes checked.
+    pub fn check_and_clear(&self) -> usize {
+        let mut logs = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        self.assert_clean(&logs);
+        let n = logs.len();
+        logs.clear();
+        n
+    }
+
+    fn assert_clean(&self, logs: &[u8]) {
+        let text = String::from_utf8_lossy(logs);
         for s in &self.secrets {
             assert!(
                 !text.contains(s.as_str()),
@@ -439,6 +446,16 @@ impl Drop for LogScan {
                 s.len()
             );
         }
+    }
+}
+
+impl Drop for LogScan {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let logs = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        self.assert_clean(&logs);
     }
 }
 
