@@ -77,12 +77,19 @@ impl TokenCache {
         Ok(t)
     }
 
-    /// Forgets a token the API refused (401), unless it was already replaced.
-    pub async fn invalidate(&self, tenant: i64, client_id: &str, generation: u64) {
+    /// Forgets a token the API refused (401), unless it was already replaced; whether it
+    /// was still the current one (`false`: another call has fetched a newer one since).
+    pub async fn invalidate(&self, tenant: i64, client_id: &str, generation: u64) -> bool {
         let slot = self.slot(tenant, client_id);
         let mut guard = slot.lock().await;
-        if guard.as_ref().is_some_and(|t| t.generation == generation) {
-            *guard = None;
+        match guard.as_ref() {
+            Some(t) if t.generation == generation => {
+                *guard = None;
+                true
+            }
+            Some(_) => false,
+            // Nothing cached: forgotten already, by the call that is fetching the next.
+            None => false,
         }
     }
 

@@ -14,6 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
+/// 401s for tokens already replaced by other calls that one call tries past (each with
+/// the newer token) before the 401 counts as its own.
+const STALE_401_RETRIES: u32 = 3;
+
 /// The future of a call.
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
 
@@ -159,7 +163,8 @@ impl Client {
             .await
     }
 
-    /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once;
+    /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once
+    /// (a 401 for a token another call has already replaced tries the newer one instead);
     /// an answer `is_result` accepts goes to `read`; every failure, `read`'s included,
     /// goes to the retry decision.
     async fn attempts<T, F>(
@@ -179,6 +184,7 @@ impl Client {
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut refreshed_after_401 = false;
+        let mut stale_401s = 0u32;
         loop {
             attempt += 1;
             let token = self.token(tenant, &call).await?;
@@ -204,17 +210,27 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     span.record("status", status);
-                    if status == 401 && !refreshed_after_401 {
-                        // The token was refused: fetch a new one, once, without counting
-                        // an attempt.
-                        refreshed_after_401 = true;
-                        attempt -= 1;
+                    if status == 401 {
                         let client_id = &call.credentials.client_id;
-                        self.inner
+                        let current = self
+                            .inner
                             .tokens
                             .invalidate(tenant, client_id, token.generation)
                             .await;
-                        continue;
+                        // A token another call has replaced since this one was sent: try
+                        // the newer one; this call's own refresh is not used up.
+                        if !current && stale_401s < STALE_401_RETRIES {
+                            stale_401s += 1;
+                            attempt -= 1;
+                            continue;
+                        }
+                        // The current token was refused: fetch a new one, once, without
+                        // counting an attempt.
+                        if !refreshed_after_401 {
+                            refreshed_after_401 = true;
+                            attempt -= 1;
+                            continue;
+                        }
                     }
                     if is_result(status) {
                         match read(resp).await {

@@ -673,3 +673,56 @@ async fn a_429_waits_until_a_retry_after_date() {
     let when = std::time::SystemTime::now() + Duration::from_secs(2);
     waits_for_retry_after(httpdate_fmt(when), Duration::from_secs(1)).await;
 }
+
+/// Two calls share a token; one finds it revoked and refreshes while the other is in
+/// flight with it. The other's 401 is for a token already replaced: it tries the newer
+/// one without using up its own refresh, which it still has when that newer token is
+/// revoked in turn (against the stand-in ServiceTitan, whose faults order this exactly).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_for_a_token_already_replaced_does_not_use_up_the_refresh() {
+    use servicetitan_mock::{Fault, MockServer as StandIn, Settings, Target};
+    let m = StandIn::start(Settings::default())
+        .await
+        .expect("the stand-in");
+    let st = Client::new(
+        rt::Client::new(m.builder().retry(RetryPolicy::none())).expect("client"),
+        1,
+    );
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("the first token");
+    // B is held 300 ms (carrying token 1), then finds token 2 revoked on its retry.
+    m.on(
+        Target::operation("Customers_Get"),
+        [Fault::Delay(Duration::from_millis(300)), Fault::RevokeToken],
+    );
+    // A revokes token 1 while B waits, and refreshes to token 2.
+    m.on(Target::operation("Customers_GetList"), [Fault::RevokeToken]);
+    let b = tokio::spawn({
+        let st = st.clone();
+        async move { st.crm().customers().get(1).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("A, after its refresh");
+    b.await
+        .expect("join")
+        .expect("B, after a stale 401 and its own refresh");
+    let statuses: Vec<(String, u16)> = m
+        .requests()
+        .iter()
+        .filter_map(|r| Some((r.operation.clone()?, r.status)))
+        .collect();
+    let b_statuses: Vec<u16> = statuses
+        .iter()
+        .filter(|(o, _)| o == "Customers_Get")
+        .map(|(_, s)| *s)
+        .collect();
+    assert_eq!(b_statuses, [401, 401, 200], "stale, revoked, then through");
+    assert_eq!(m.tokens_issued(), 3);
+}
