@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TENANTS: i64 = 20;
-const RECORDS: usize = 2000;
+const RECORDS: usize = 3000;
 const SECRET: &str = "soak-client-secret";
 const APP_KEY: &str = "soak-app-key";
 
