@@ -62,7 +62,7 @@ pub struct Output {
     pub surfaces: BTreeMap<String, String>,
     /// The type table of the examples round-trip test ([`emit::example_table`]).
     pub example_table: String,
-    /// The API model as data for the stand-in server ([`emit::mock_model`]).
+    /// The API model as data for the stand-in server ([`emit::mock_model()`]).
     pub mock_model: String,
     /// The call table of the stand-in server's every-operation test ([`emit::calls_table`]).
     pub calls_table: String,
