@@ -451,6 +451,9 @@ pub enum Paging {
         /// Whether the builder gets `.pages()` and `.items()` (not when a parameter
         /// already has one of those names).
         stream_methods: bool,
+        /// Where the list filters by modification time and its records say when they
+        /// were modified: what a stream of its changes sets and reads.
+        incremental: Option<Box<Incremental>>,
     },
     /// Export batches, continued through the optional query parameter `from` (its Rust
     /// name here).
@@ -548,6 +551,20 @@ impl Operation {
         };
         self.path_params.iter().chain(&self.query).chain(parts)
     }
+}
+
+/// What a stream of a list's changes sets (wire names of the parameters) and reads (the
+/// Rust name of the records' `modifiedOn` field, an `Option<DateTime>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incremental {
+    pub from: String,
+    pub before: String,
+    pub page: String,
+    pub page_size: String,
+    pub total: Option<String>,
+    /// `active`, when its type has the value `Any`.
+    pub active: Option<String>,
+    pub modified: String,
 }
 
 #[derive(Debug, Clone)]

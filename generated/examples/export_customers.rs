@@ -1,13 +1,14 @@
 //! The CRM customers export, one JSON object per line on stdout, resumable.
 //!
 //! ```sh
-//! cargo run -p servicetitan --example export_customers -- --state customers.token
+//! cargo run -p servicetitan --example export_customers -- --state customers.json
 //! ```
 //!
-//! Starts from the continuation token in the state file when it exists (else from the
-//! beginning), and writes the last token to it at the end, so the next run prints only
-//! what changed since. If the run fails part-way, the token of the last complete batch is
-//! still written: nothing is lost and nothing repeated on the next run.
+//! Starts from the checkpoint in the state file when it exists (else from the
+//! beginning), and writes the last checkpoint to it at the end, so the next run prints
+//! only what changed since. If the run fails part-way, the checkpoint of the last
+//! complete batch is still written: nothing is lost and nothing repeated on the next run.
+//! A state file of another export, tenant or filters is refused, not used.
 //!
 //! Configured only by the `ST_*` environment variables (see `list_customers`).
 
@@ -42,17 +43,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let state = state.ok_or("usage: export_customers --state FILE")?;
-    let from = std::fs::read_to_string(&state)
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
+    let from: Option<servicetitan::runtime::Checkpoint> = match std::fs::read(&state) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
 
     let st = servicetitan::Client::from_env()?;
-    let mut request = st.crm().export_customers().get_customers();
-    if let Some(token) = &from {
-        request = request.from(token);
-    }
-    let mut customers = request.items();
+    let mut customers = st
+        .crm()
+        .export_customers()
+        .get_customers()
+        .changes(from.as_ref())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut count = 0u64;
     let result: Result<(), Box<dyn std::error::Error>> = async {
@@ -65,9 +67,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     .await;
     out.flush()?;
-    // Store the token of the last complete batch, even after an error.
-    if let Some(token) = customers.checkpoint() {
-        save(&state, token)?;
+    // Store the checkpoint of the last complete batch, even after an error.
+    if let Some(checkpoint) = customers.checkpoint() {
+        save(&state, &serde_json::to_vec(checkpoint)?)?;
     }
     eprintln!(
         "{count} customers{}",
@@ -80,9 +82,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     result
 }
 
-/// Writes the token atomically: a crash never leaves a half-written state file.
-fn save(path: &Path, token: &str) -> std::io::Result<()> {
+/// Writes the checkpoint atomically: a crash never leaves a half-written state file.
+fn save(path: &Path, checkpoint: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, token)?;
+    std::fs::write(&tmp, checkpoint)?;
     std::fs::rename(tmp, path)
 }

@@ -38,6 +38,59 @@ struct Inner {
     tenant_limit: Option<crate::RateLimit>,
     operation_limits: bool,
     operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
+    clock: ServerClock,
+    counts: Counts,
+}
+
+/// The server's time, as the `Date` header of its latest answer says, and when that
+/// answer arrived here: the API's notion of "now", which decides the windows of
+/// incremental lists (a local clock may be off by minutes).
+#[derive(Default)]
+struct ServerClock(std::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, Instant)>>);
+
+impl ServerClock {
+    fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        else {
+            return;
+        };
+        let date = chrono::DateTime::<chrono::Utc>::from(date);
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((date, Instant::now()));
+        }
+    }
+
+    /// The latest `Date` plus the time since it arrived. `Date` is written in whole
+    /// seconds, rounded down, and stamped before the answer left: this is never ahead of
+    /// the server's clock, unless that clock runs slower than this machine's.
+    fn now(&self) -> Option<crate::types::DateTime> {
+        let (date, at) = (*self.0.lock().ok()?)?;
+        let elapsed = chrono::Duration::from_std(at.elapsed()).ok()?;
+        Some(crate::types::DateTime(date + elapsed))
+    }
+}
+
+/// What the client has sent, for summaries and benchmarks.
+#[derive(Default)]
+struct Counts {
+    requests: std::sync::atomic::AtomicU64,
+    retries: std::sync::atomic::AtomicU64,
+}
+
+/// Counts of what a [`Client`] has sent since it was built (all tenants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ClientCounts {
+    /// HTTP requests to the API, every attempt counted.
+    pub requests: u64,
+    /// Attempts that were retries of a failed one (after a 429, a 5xx, a broken
+    /// connection; a 401's one token refresh is not counted).
+    pub retries: u64,
+    /// Token requests.
+    pub token_requests: u64,
 }
 
 /// A connection pool, credentials and token cache, for any number of tenants. Cheap to
@@ -97,6 +150,8 @@ impl Client {
                 tenant_limit: b.tenant_limit,
                 operation_limits: b.operation_limits,
                 operation_limit_overrides: b.operation_limit_overrides,
+                clock: ServerClock::default(),
+                counts: Counts::default(),
             }),
         })
     }
@@ -120,6 +175,22 @@ impl Client {
             .tokens
             .fetches
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What this client has sent so far: requests, retries, token requests.
+    pub fn counts(&self) -> ClientCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        ClientCounts {
+            requests: self.inner.counts.requests.load(Relaxed),
+            retries: self.inner.counts.retries.load(Relaxed),
+            token_requests: self.token_requests(),
+        }
+    }
+
+    /// The API's clock: the `Date` of its latest answer plus the time since, or `None`
+    /// before the first answer (or when answers carry no `Date`).
+    pub fn server_now(&self) -> Option<crate::types::DateTime> {
+        self.inner.clock.now()
     }
 
     fn credentials(&self, tenant: i64) -> Result<&Credentials, Error> {
@@ -200,6 +271,10 @@ impl Client {
                 duration_ms = tracing::field::Empty,
             );
             let t0 = Instant::now();
+            self.inner
+                .counts
+                .requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self
                 .send_once(&call, &token)?
                 .instrument(span.clone())
@@ -210,6 +285,7 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     span.record("status", status);
+                    self.inner.clock.observe(resp.headers());
                     if status == 401 {
                         let client_id = &call.credentials.client_id;
                         let current = self
@@ -273,6 +349,10 @@ impl Client {
             };
             match retry::decide(&self.inner.retry, &failed, retry::jitter()) {
                 retry::Decision::Retry(wait) => {
+                    self.inner
+                        .counts
+                        .retries
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::debug!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }

@@ -25,10 +25,11 @@ pub use crate::scopes::RequiredScopes;
 // Query strings and path segments.
 pub use crate::query::{PathSegment, QueryPairs, QueryValue};
 
-// Paging and exports: the traits builders implement and the streams they return.
-pub use crate::paging::{
-    batches, export_items, items, pages, BoxStream, ExportFrom, ExportItems, ExportRequest,
-    PageLike, PagedRequest,
+// Paging, exports and changes: the traits builders implement and the streams they return.
+pub use crate::paging::{items, pages, BoxStream, ExportFrom, PageLike, PagedRequest};
+pub use crate::sync::{
+    batches, export_changes, export_items, list_changes, Changes, Checkpoint, ExportRequest,
+    IncrementalRequest, SourceKind, SyncSource, Window,
 };
 
 // Wire value types, wrappers, and what models are built from.

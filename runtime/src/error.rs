@@ -66,6 +66,14 @@ pub enum ErrorKind {
     },
     /// The client is misconfigured (bad URL, missing variable, plain http to a remote host).
     Config(String),
+    /// A stream was asked to resume from a checkpoint that is not its own (another
+    /// operation, tenant or filters, or another kind of stream); nothing was sent.
+    Checkpoint {
+        /// The stream that was to resume.
+        stream: String,
+        /// What does not match.
+        message: String,
+    },
     /// The token lacks a scope the operation needs; nothing was sent.
     MissingScope {
         /// The scopes the operation requires.
@@ -190,6 +198,10 @@ impl fmt::Display for Error {
             ErrorKind::Transport { message, .. } => write!(f, "request failed: {message}"),
             ErrorKind::Config(m) => write!(f, "configuration error: {m}"),
             ErrorKind::ResponseTooLarge { limit } => write!(f, "the response body is larger than the limit of {limit} bytes"),
+            ErrorKind::Checkpoint { stream, message } => write!(
+                f,
+                "cannot resume {stream} from this checkpoint: {message}; resuming from it would skip or repeat records"
+            ),
             ErrorKind::MissingScope { required, granted } => write!(
                 f,
                 "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",

@@ -62,12 +62,14 @@ mod request;
 mod response;
 mod retry;
 mod scopes;
+mod sync;
 mod types;
 
-pub use client::USER_AGENT;
+pub use client::{ClientCounts, USER_AGENT};
 pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
 pub use contract::*;
 pub use error::ErrorKind;
 pub use paging::PageItem;
 pub use retry::RetryPolicy;
+pub use sync::{list_changes_with, ChangeOptions, StreamId};
 pub use types::ParseError;

@@ -1,14 +1,12 @@
-//! Paged lists and exports as streams. Both fetch lazily, one page or batch at a time,
-//! keep every filter of the request, and stop fetching when dropped.
+//! Paged lists as streams: fetched lazily, one page at a time, with every filter of the
+//! request, until dropped. (Exports, and changes since a checkpoint, are in `sync`.)
 
 use crate::client::ResponseFuture;
 use crate::error::Error;
-use crate::types::{DateTime, ExportBatch, Paged};
+use crate::types::{DateTime, Paged};
 use futures_core::Stream;
 use futures_util::stream::{self, StreamExt};
-use std::collections::VecDeque;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
 /// A boxed stream of results.
 pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
@@ -24,6 +22,10 @@ pub trait PageLike: Send + 'static {
     fn items(&self) -> &[Self::Item];
     /// The page's items, taken out of it.
     fn into_items(self) -> Vec<Self::Item>;
+    /// How many items all pages hold, when the API said (`includeTotal`).
+    fn total(&self) -> Option<i64> {
+        None
+    }
 }
 
 impl<T: Send + 'static> PageLike for Paged<T> {
@@ -36,6 +38,9 @@ impl<T: Send + 'static> PageLike for Paged<T> {
     }
     fn into_items(self) -> Vec<T> {
         self.data
+    }
+    fn total(&self) -> Option<i64> {
+        self.total_count
     }
 }
 
@@ -81,8 +86,12 @@ pub fn items<R: PagedRequest>(request: R) -> BoxStream<PageItem<R>> {
     }))
 }
 
-/// Where an export starts: a continuation token stored from an earlier run, or a date
-/// ("modified since").
+/// Where an export starts: a continuation token stored from an earlier run, or a date,
+/// meaning the records modified at or after it. The API's `from` date is inclusive: a
+/// record modified at exactly that instant is delivered, so a date taken from the last
+/// record of an earlier run delivers that record again. To continue where a run stopped,
+/// resume from its checkpoint instead (`changes(Some(&checkpoint))`): its continuation
+/// token repeats nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportFrom(pub String);
 
@@ -115,98 +124,3 @@ impl From<ExportFrom> for String {
         f.0
     }
 }
-
-/// A request for one batch of an export (generated for every export operation).
-pub trait ExportRequest: Clone + Send + Sized + 'static {
-    /// What a batch holds.
-    type Item: Send + 'static;
-    /// The same request, continuing from `token`.
-    fn continue_from(self, token: String) -> Self;
-    /// Sends the request for one batch.
-    fn fetch(self) -> ResponseFuture<ExportBatch<Self::Item>>;
-}
-
-/// Every batch, following `continueFrom` while the API says `hasMore`. Each batch carries
-/// the token to store once its items are processed: a later run resumes from it.
-pub fn batches<R: ExportRequest>(request: R) -> BoxStream<ExportBatch<R::Item>> {
-    Box::pin(stream::unfold(Some(request), |state| async move {
-        let request = state?;
-        match request.clone().fetch().await {
-            Ok(b) => {
-                let next = (b.has_more && !b.continue_from.is_empty())
-                    .then(|| request.continue_from(b.continue_from.clone()));
-                Some((Ok(b), next))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    }))
-}
-
-/// Every item of an export, with [`ExportItems::checkpoint`]: the continuation token
-/// that covers every item yielded so far whose batch is complete.
-pub struct ExportItems<T> {
-    batches: BoxStream<ExportBatch<T>>,
-    current: VecDeque<T>,
-    pending: Option<String>,
-    checkpoint: Option<String>,
-    done: bool,
-}
-
-impl<T> ExportItems<T> {
-    /// The token to store: resuming from it repeats none of the items of completed
-    /// batches. `None` until the first batch is fully yielded.
-    pub fn checkpoint(&self) -> Option<&str> {
-        self.checkpoint.as_deref()
-    }
-}
-
-/// See [`ExportItems`].
-pub fn export_items<R: ExportRequest>(request: R) -> ExportItems<R::Item> {
-    ExportItems {
-        batches: batches(request),
-        current: VecDeque::new(),
-        pending: None,
-        checkpoint: None,
-        done: false,
-    }
-}
-
-impl<T> Stream for ExportItems<T> {
-    type Item = Result<T, Error>;
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            if let Some(item) = this.current.pop_front() {
-                if this.current.is_empty() {
-                    // Last item of its batch: the batch's token now covers everything yielded.
-                    this.checkpoint = this.pending.take().or(this.checkpoint.take());
-                }
-                return Poll::Ready(Some(Ok(item)));
-            }
-            if this.done {
-                return Poll::Ready(None);
-            }
-            match this.batches.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    this.done = true;
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Err(e))) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                Poll::Ready(Some(Ok(batch))) => {
-                    if batch.data.is_empty() {
-                        this.checkpoint = Some(batch.continue_from);
-                    } else {
-                        this.pending = Some(batch.continue_from);
-                        this.current = batch.data.into();
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl<T> Unpin for ExportItems<T> {}

@@ -67,6 +67,7 @@ pub struct Operation {
     pub maintenance_conflicts: bool,
 }
 
+#[derive(Clone)]
 pub(crate) enum Body {
     None,
     Json(Vec<u8>),
@@ -80,7 +81,9 @@ pub(crate) enum Part {
     File(crate::types::FilePart),
 }
 
-/// One request, built by generated code.
+/// One request, built by generated code (every request builder's `to_request`): what
+/// would be sent, to look at before sending.
+#[derive(Clone)]
 pub struct Request {
     pub(crate) op: &'static Operation,
     pub(crate) path: String,
@@ -97,6 +100,31 @@ impl Request {
             query: QueryPairs::default(),
             body: Body::None,
         }
+    }
+    /// The path: domain prefix, then the operation's path with values filled in.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The query pairs, in the order they were added.
+    pub fn query_pairs(&self) -> &QueryPairs {
+        &self.query
+    }
+    /// The value of query parameter `name`, if it is set once or more (the first).
+    pub(crate) fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// Removes every pair of query parameter `name`.
+    pub(crate) fn remove_query(&mut self, name: &str) {
+        self.query.0.retain(|(k, _)| k != name);
+    }
+    /// Sets query parameter `name` to one value, replacing any it had.
+    pub(crate) fn set_query(&mut self, name: &str, value: impl Into<String>) {
+        self.remove_query(name);
+        self.query.0.push((name.to_string(), value.into()));
     }
     /// Adds query parameter `name` (nothing for `None`; repeated for lists; `name.field` for objects).
     pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {

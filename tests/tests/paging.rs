@@ -199,17 +199,21 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
             break;
         }
     }
-    let checkpoint = items.checkpoint().expect("a complete batch").to_string();
-    assert_eq!(checkpoint, "t100", "only the first batch is complete");
+    let checkpoint = items.checkpoint().expect("a complete batch").clone();
+    assert_eq!(
+        checkpoint.token(),
+        Some("t100"),
+        "only the first batch is complete"
+    );
     drop(items);
     // Resume: the second batch comes again from its start, nothing of the first batch.
     let rest: Vec<i64> = st
         .crm()
         .export_customers()
         .get_customers()
-        .from(checkpoint.as_str())
         .include_recent_changes(true)
-        .items()
+        .changes(Some(&checkpoint))
+        .expect("the checkpoint of this export")
         .map(|c| c.expect("item").id.expect("id"))
         .collect()
         .await;
@@ -240,6 +244,63 @@ async fn an_export_resumed_from_a_checkpoint_repeats_nothing() {
         .api_requests()
         .iter()
         .all(|r| r.query_value("includeRecentChanges").as_deref() == Some("true")));
+}
+
+#[tokio::test]
+async fn a_checkpoint_survives_json_and_resumes_only_its_own_stream() {
+    let _logs = servicetitan_tests::scan_logs(&["token-"]);
+    let server = MockServer::with_token("", |r| export_batch(r, 150)).await;
+    let st = client(&server);
+    let export = || {
+        st.crm()
+            .export_customers()
+            .get_customers()
+            .include_recent_changes(true)
+    };
+    let mut items = export().items();
+    while items.next().await.transpose().expect("item").is_some() {}
+    let checkpoint = items.checkpoint().expect("complete").clone();
+    let json = serde_json::to_string(&checkpoint).expect("serializes");
+    let back: rt::Checkpoint = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, checkpoint);
+    assert_eq!(back.stream().operation, "ExportCustomers_GetCustomers");
+    assert_eq!(back.stream().filters, "includeRecentChanges=true");
+    let sent = server.api_requests().len();
+    // Other filters, another tenant, another export: refused before anything is sent.
+    let other_filters = st
+        .crm()
+        .export_customers()
+        .get_customers()
+        .changes(Some(&back))
+        .err()
+        .expect("other filters");
+    assert!(
+        matches!(other_filters.kind(), rt::ErrorKind::Checkpoint { .. }),
+        "{other_filters}"
+    );
+    assert!(
+        other_filters
+            .to_string()
+            .contains("includeRecentChanges=true"),
+        "{other_filters}"
+    );
+    let other_tenant = Client::new(st.runtime().client().clone(), 7)
+        .crm()
+        .export_customers()
+        .get_customers()
+        .include_recent_changes(true)
+        .changes(Some(&back));
+    assert!(other_tenant.is_err());
+    let other_export = st.crm().export_leads().leads().changes(Some(&back));
+    assert!(other_export.is_err());
+    assert_eq!(server.api_requests().len(), sent, "nothing was sent");
+    // Its own stream resumes: nothing new after the last batch.
+    let rest: Vec<_> = export()
+        .changes(Some(&back))
+        .expect("its own")
+        .collect()
+        .await;
+    assert!(rest.is_empty());
 }
 
 #[tokio::test]

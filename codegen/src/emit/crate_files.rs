@@ -180,6 +180,34 @@ pub(super) fn domain_mod(d: &Domain) -> Result<String, String> {
         " Every operation of the {} domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.",
         d.title
     );
+    let prefix = &d.prefix;
+    let sources: Vec<TokenStream> = d
+        .operations()
+        .filter(|o| o.required_args().is_empty())
+        .filter_map(|o| {
+            let b = ident(&o.builder);
+            let kind = match &o.paging {
+                Some(Paging::Export { .. }) => quote! {
+                    rt::SourceKind::Export { from: <ops::#b as rt::ExportRequest>::FROM }
+                },
+                Some(Paging::Pages {
+                    incremental: Some(_),
+                    stream_methods: true,
+                    ..
+                }) => quote! {
+                    rt::SourceKind::List(<ops::#b as rt::IncrementalRequest>::WINDOW)
+                },
+                _ => return None,
+            };
+            Some(quote! {
+                rt::SyncSource { operation: &ops::#b::OPERATION, prefix: #prefix, kind: #kind }
+            })
+        })
+        .collect();
+    let sources_doc = format!(
+        " The resources of the {} domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.",
+        d.title
+    );
     let tokens = quote! {
         #[rustfmt::skip]
         mod models;
@@ -192,6 +220,9 @@ pub(super) fn domain_mod(d: &Domain) -> Result<String, String> {
 
         #[doc = #ops_doc]
         pub const OPERATIONS: &[&rt::Operation] = &[#(#all_ops),*];
+
+        #[doc = #sources_doc]
+        pub const SYNC_SOURCES: &[rt::SyncSource] = &[#(#sources),*];
 
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]

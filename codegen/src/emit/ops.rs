@@ -306,7 +306,7 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
     let streaming = o
         .paging
         .as_ref()
-        .map(|p| streaming_impls(p, &b))
+        .map(|p| streaming_impls(o, p, &b))
         .unwrap_or_default();
     quote! {
         #bdoc
@@ -322,12 +322,17 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
 
             #(#setters)*
 
+            /// The request `send` sends: path, query and body, to look at first.
+            pub fn to_request(&self) -> rt::Request {
+                let #mutable request = rt::Request::new(&Self::OPERATION, #path_expr);
+                #inputs
+                request
+            }
+
             /// Sends the request.
             #[inline]
             pub fn send(self) -> rt::ResponseFuture<#out_ty> {
-                let #mutable request = rt::Request::new(&Self::OPERATION, #path_expr);
-                #inputs
-                self.client.#send_fn(request)
+                self.client.#send_fn(self.to_request())
             }
         }
 
@@ -346,7 +351,7 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
 
 /// `PagedRequest` / `ExportRequest` impls and the stream methods of a builder whose
 /// operation continues.
-fn streaming_impls(paging: &Paging, b: &Ident) -> TokenStream {
+fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
     match paging {
         Paging::Pages {
             page,
@@ -354,6 +359,7 @@ fn streaming_impls(paging: &Paging, b: &Ident) -> TokenStream {
             param,
             required,
             stream_methods,
+            incremental,
         } => {
             let page_ty = ty_tokens(page, From::Ops);
             let item = ty_tokens(item, From::Ops);
@@ -366,8 +372,13 @@ fn streaming_impls(paging: &Paging, b: &Ident) -> TokenStream {
                     quote!(self.#page.unwrap_or(1)),
                 )
             };
+            let changes = match incremental {
+                Some(inc) if *stream_methods => incremental_impl(inc, b, &item),
+                _ => quote!(),
+            };
             let methods = if *stream_methods {
                 quote! {
+                    #changes
                     impl #b {
                         /// Every page from the requested one on, fetched lazily while the API says `hasMore`.
                         #[inline]
@@ -407,7 +418,6 @@ fn streaming_impls(paging: &Paging, b: &Ident) -> TokenStream {
             from,
             stream_methods,
         } => {
-            let from = ident(from);
             let item = ty_tokens(item, From::Ops);
             let methods = if *stream_methods {
                 quote! {
@@ -418,29 +428,94 @@ fn streaming_impls(paging: &Paging, b: &Ident) -> TokenStream {
                         pub fn batches(self) -> rt::BoxStream<rt::ExportBatch<#item>> {
                             rt::batches(self)
                         }
-                        /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+                        /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+                        /// gives the checkpoint to store.
                         #[inline]
-                        pub fn items(self) -> rt::ExportItems<#item> {
+                        pub fn items(self) -> rt::Changes<#item> {
                             rt::export_items(self)
+                        }
+                        /// Every record changed since `since`, a checkpoint of this same
+                        /// export (operation, tenant, filters); from `from`, or the start,
+                        /// without one. Fails, sending nothing, on a checkpoint of another
+                        /// stream.
+                        #[inline]
+                        pub fn changes(self, since: Option<&rt::Checkpoint>) -> Result<rt::Changes<#item>, rt::Error> {
+                            rt::export_changes(self, since)
                         }
                     }
                 }
             } else {
                 quote!()
             };
+            let from = o
+                .query
+                .iter()
+                .find(|p| &p.name == from)
+                .map_or("from", |p| p.wire.as_str());
             quote! {
                 impl rt::ExportRequest for #b {
                     type Item = #item;
-                    fn continue_from(mut self, token: String) -> Self {
-                        self.#from = Some(token);
-                        self
+                    const FROM: &'static str = #from;
+                    fn client(&self) -> &rt::TenantClient {
+                        &self.client
                     }
-                    #[inline]
-                    fn fetch(self) -> rt::ResponseFuture<rt::ExportBatch<#item>> {
-                        self.send()
+                    fn request(&self) -> rt::Request {
+                        self.to_request()
                     }
                 }
                 #methods
+            }
+        }
+    }
+}
+
+/// `IncrementalRequest` and `.changes()` for a list that filters by modification time.
+fn incremental_impl(inc: &Incremental, b: &Ident, item: &TokenStream) -> TokenStream {
+    let Incremental {
+        from,
+        before,
+        page,
+        page_size,
+        total,
+        active,
+        modified,
+    } = inc;
+    let opt = |v: &Option<String>| match v {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    let (total, active) = (opt(total), opt(active));
+    let modified = ident(modified);
+    quote! {
+        impl rt::IncrementalRequest for #b {
+            const WINDOW: rt::Window = rt::Window {
+                from: #from,
+                before: #before,
+                page: #page,
+                page_size: #page_size,
+                total: #total,
+                active: #active,
+            };
+            fn client(&self) -> &rt::TenantClient {
+                &self.client
+            }
+            fn request(&self) -> rt::Request {
+                self.to_request()
+            }
+            fn modified_on(item: &#item) -> Option<rt::DateTime> {
+                item.#modified
+            }
+        }
+        impl #b {
+            /// Every record modified since `since`, a checkpoint of this same list
+            /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+            /// (all records without either): inactive ones too unless the request sets
+            /// `active`, each version once whatever order the API answers in, with
+            /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+            /// checkpoint of another stream or a request that sets `modifiedBefore`.
+            #[inline]
+            pub fn changes(self, since: Option<&rt::Checkpoint>) -> Result<rt::Changes<#item>, rt::Error> {
+                rt::list_changes(self, since)
             }
         }
     }

@@ -80,9 +80,19 @@ pub(super) fn finish_domain(domain: &mut Domain, commons: &mut CommonTypes) {
     mark_boxed(&mut domain.types);
     domain.common_used = used_common.into_iter().collect();
     let types = std::mem::take(&mut domain.types);
+    let find = |t: &Ty| -> Option<&TypeDef> {
+        match t {
+            Ty::Named {
+                name,
+                common: false,
+            } => types.iter().find(|x| &x.name == name),
+            Ty::Named { name, common: true } => commons.defs.get(name),
+            _ => None,
+        }
+    };
     for c in &mut domain.controllers {
         for o in &mut c.operations {
-            o.paging = paging(o, &types);
+            o.paging = paging(o, &types, &find);
         }
     }
     domain.types = types;
@@ -148,7 +158,11 @@ fn page_item(t: &TypeDef) -> Option<Ty> {
 
 /// How the operation's answers continue: pages (by its `page: i32` query parameter) when
 /// the response is a page, batches (by its optional `from: String`) when it is an export.
-fn paging(o: &Operation, local_types: &[TypeDef]) -> Option<Paging> {
+fn paging<'a>(
+    o: &Operation,
+    local_types: &[TypeDef],
+    find: &impl Fn(&Ty) -> Option<&'a TypeDef>,
+) -> Option<Paging> {
     let taken = |name: &str| o.query.iter().any(|p| p.name == name);
     let page_of = match &o.response {
         Response::Json(Ty::Paged(item)) => Some((**item).clone()),
@@ -169,12 +183,14 @@ fn paging(o: &Operation, local_types: &[TypeDef]) -> Option<Paging> {
             .query
             .iter()
             .find(|p| p.wire == "page" && p.ty == Ty::I32)?;
+        let incremental = incremental(o, &param.wire, &item, find).map(Box::new);
         return Some(Paging::Pages {
             page: page.clone(),
             item,
             param: param.name.clone(),
             required: param.required,
-            stream_methods: !(taken("pages") || taken("items")),
+            stream_methods: !(taken("pages") || taken("items") || taken("changes")),
+            incremental,
         });
     }
     let Response::Json(Ty::Export(item)) = &o.response else {
@@ -187,7 +203,49 @@ fn paging(o: &Operation, local_types: &[TypeDef]) -> Option<Paging> {
     Some(Paging::Export {
         item: (**item).clone(),
         from: from.name.clone(),
-        stream_methods: !(taken("batches") || taken("items")),
+        stream_methods: !(taken("batches") || taken("items") || taken("changes")),
+    })
+}
+
+/// What a stream of the list's changes needs: optional `modifiedOnOrAfter` and
+/// `modifiedBefore` date-times and `pageSize`, and records (structs) with a `modifiedOn`
+/// date-time.
+fn incremental<'a>(
+    o: &Operation,
+    page: &str,
+    item: &Ty,
+    find: &impl Fn(&Ty) -> Option<&'a TypeDef>,
+) -> Option<Incremental> {
+    let optional = |wire: &str, ty: &dyn Fn(&Ty) -> bool| {
+        o.query
+            .iter()
+            .find(|p| p.wire == wire && !p.required && ty(&p.ty))
+            .map(|p| p.wire.clone())
+    };
+    let date = |t: &Ty| *t == Ty::DateTime;
+    let from = optional("modifiedOnOrAfter", &date)?;
+    let before = optional("modifiedBefore", &date)?;
+    let page_size = optional("pageSize", &|t| *t == Ty::I32)?;
+    let TypeDefKind::Struct(fields) = &find(item)?.kind else {
+        return None;
+    };
+    let modified = fields
+        .iter()
+        .find(|f| f.wire == "modifiedOn" && f.ty == Ty::DateTime)?;
+    let has_any = |t: &Ty| {
+        find(t).is_some_and(|d| match &d.kind {
+            TypeDefKind::StringEnum { variants, .. } => variants.iter().any(|v| v.value == "Any"),
+            _ => false,
+        })
+    };
+    Some(Incremental {
+        from,
+        before,
+        page: page.to_string(),
+        page_size,
+        total: optional("includeTotal", &|t| *t == Ty::Bool),
+        active: optional("active", &has_any),
+        modified: modified.name.clone(),
     })
 }
 

@@ -89,6 +89,184 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::RemittanceVendorsGetList::OPERATION,
     &ops::TaxZonesGetList::OPERATION,
 ];
+/// The resources of the Accounting domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ApBillsGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApBillsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ApBillsGetListPaginated::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApBillsGetListPaginated as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ApCreditsGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApCreditsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ApCreditsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApCreditsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ApPaymentsGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApPaymentsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ApPaymentsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::ApPaymentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CreditMemosGetCreditMemosList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::CreditMemosGetCreditMemosList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CreditMemosGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::CreditMemosGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::DepositsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::DepositsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportInventoryBills::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportInventoryBills as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportInvoiceItems::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportInvoiceItems as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportInvoices::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportInvoices as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportPayments::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportPayments as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::GlAccountsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::GlAccountsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::GlAccountsGetTypeList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::GlAccountsGetTypeList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::InventoryBillsGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::InventoryBillsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::InventoryBillsGetListPaginated::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::InventoryBillsGetListPaginated as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::InvoicesGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::InvoicesGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::InvoicesGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::InvoicesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JournalEntriesGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::JournalEntriesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PaymentTermsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::PaymentTermsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PaymentsGetCustomFieldTypes::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::PaymentsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PaymentsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::PaymentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::RemittanceVendorsGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::RemittanceVendorsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TaxZonesGetList::OPERATION,
+        prefix: "/accounting/v2",
+        kind: rt::SourceKind::List(
+            <ops::TaxZonesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Accounting domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct AccountingApi {

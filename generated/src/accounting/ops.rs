@@ -137,9 +137,8 @@ impl ApBillsGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ApBillResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -147,7 +146,12 @@ impl ApBillsGetById {
                 rt::PathSegment(& self.bill_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ApBillResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApBillsGetById {
@@ -239,11 +243,8 @@ impl ApBillsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -258,7 +259,14 @@ impl ApBillsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
@@ -275,6 +283,42 @@ impl rt::PagedRequest for ApBillsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApBillsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApBillsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApBillsGetCustomFieldTypes {
@@ -562,9 +606,8 @@ impl ApBillsGetListPaginated {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-bills", self.client.tenant()),
@@ -597,7 +640,12 @@ impl ApBillsGetListPaginated {
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
         request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApBillsGetListPaginated {
@@ -612,6 +660,40 @@ impl rt::PagedRequest for ApBillsGetListPaginated {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApBillsGetListPaginated {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ApBillResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApBillsGetListPaginated {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ApBillResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApBillsGetListPaginated {
@@ -654,11 +736,8 @@ impl ApBillsMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkApBillAsExportedUpdateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -666,7 +745,14 @@ impl ApBillsMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkApBillAsExportedUpdateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApBillsMarkAsExported {
@@ -702,9 +788,8 @@ impl ApBillsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -712,7 +797,12 @@ impl ApBillsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApBillsUpdateCustomFields {
@@ -889,11 +979,8 @@ impl ApCreditsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -908,7 +995,14 @@ impl ApCreditsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
@@ -925,6 +1019,42 @@ impl rt::PagedRequest for ApCreditsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApCreditsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApCreditsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApCreditsGetCustomFieldTypes {
@@ -1071,9 +1201,8 @@ impl ApCreditsGetList {
         self.sync_statuses = Some(value.into_iter().collect());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-credits", self.client.tenant()),
@@ -1090,7 +1219,12 @@ impl ApCreditsGetList {
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("syncStatuses", &self.sync_statuses);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApCreditsGetList {
@@ -1105,6 +1239,40 @@ impl rt::PagedRequest for ApCreditsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApCreditsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ApCreditResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApCreditsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ApCreditResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApCreditsGetList {
@@ -1147,11 +1315,8 @@ impl ApCreditsMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkApCreditAsExportedUpdateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1160,7 +1325,14 @@ impl ApCreditsMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkApCreditAsExportedUpdateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApCreditsMarkAsExported {
@@ -1196,9 +1368,8 @@ impl ApCreditsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1206,7 +1377,12 @@ impl ApCreditsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApCreditsUpdateCustomFields {
@@ -1381,11 +1557,8 @@ impl ApPaymentsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1401,7 +1574,14 @@ impl ApPaymentsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
@@ -1418,6 +1598,42 @@ impl rt::PagedRequest for ApPaymentsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApPaymentsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApPaymentsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApPaymentsGetCustomFieldTypes {
@@ -1564,11 +1780,8 @@ impl ApPaymentsGetList {
         self.sync_statuses = Some(value.into_iter().collect());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-payments", self.client.tenant()),
@@ -1585,7 +1798,14 @@ impl ApPaymentsGetList {
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("syncStatuses", &self.sync_statuses);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ApPaymentsGetList {
@@ -1600,6 +1820,40 @@ impl rt::PagedRequest for ApPaymentsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ApPaymentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ApPaymentResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ApPaymentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ApPaymentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ApPaymentsGetList {
@@ -1642,11 +1896,8 @@ impl ApPaymentsMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1655,7 +1906,14 @@ impl ApPaymentsMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApPaymentsMarkAsExported {
@@ -1691,9 +1949,8 @@ impl ApPaymentsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1702,7 +1959,12 @@ impl ApPaymentsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ApPaymentsUpdateCustomFields {
@@ -1899,11 +2161,8 @@ impl CreditMemosAddCreditMemoSplits {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1912,7 +2171,14 @@ impl CreditMemosAddCreditMemoSplits {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CreditMemosAddCreditMemoSplits {
@@ -1995,11 +2261,8 @@ impl CreditMemosGetCreditMemoItemsList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2015,7 +2278,14 @@ impl CreditMemosGetCreditMemoItemsList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoItemsPublicResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemoItemsList {
@@ -2136,11 +2406,8 @@ impl CreditMemosGetCreditMemosItemsList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2157,7 +2424,14 @@ impl CreditMemosGetCreditMemosItemsList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemosItemsPublicResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemosItemsList {
@@ -2392,11 +2666,8 @@ impl CreditMemosGetCreditMemosList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/credit-memos", self.client.tenant()),
@@ -2426,7 +2697,14 @@ impl CreditMemosGetCreditMemosList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CreditMemosGetCreditMemosList {
@@ -2443,6 +2721,42 @@ impl rt::PagedRequest for CreditMemosGetCreditMemosList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CreditMemoPublicResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CreditMemosGetCreditMemosList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CreditMemoPublicResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CreditMemosGetCreditMemosList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CreditMemoPublicResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CreditMemosGetCreditMemosList {
@@ -2550,11 +2864,8 @@ impl CreditMemosGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2570,7 +2881,14 @@ impl CreditMemosGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
@@ -2587,6 +2905,42 @@ impl rt::PagedRequest for CreditMemosGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CreditMemosGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CreditMemosGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CreditMemosGetCustomFieldTypes {
@@ -2633,11 +2987,8 @@ impl CreditMemosMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2646,7 +2997,14 @@ impl CreditMemosMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CreditMemosMarkAsExported {
@@ -2683,11 +3041,8 @@ impl CreditMemosUpdateCreditMemo {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2696,7 +3051,14 @@ impl CreditMemosUpdateCreditMemo {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CreditMemosUpdateCreditMemo {
@@ -2727,9 +3089,8 @@ impl CreditMemosUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2738,7 +3099,12 @@ impl CreditMemosUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for CreditMemosUpdateCustomFields {
@@ -2974,11 +3340,8 @@ impl DepositsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/bank-deposits", self.client.tenant()),
@@ -3001,7 +3364,14 @@ impl DepositsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for DepositsGetList {
@@ -3018,6 +3388,42 @@ impl rt::PagedRequest for DepositsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for DepositsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::DetailedDepositResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl DepositsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::DetailedDepositResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl DepositsGetList {
@@ -3088,11 +3494,8 @@ impl DepositsGetTransactionsList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3103,7 +3506,14 @@ impl DepositsGetTransactionsList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedTransactionResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for DepositsGetTransactionsList {
@@ -3169,9 +3579,8 @@ impl DepositsMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3180,7 +3589,12 @@ impl DepositsMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for DepositsMarkAsExported {
@@ -3294,13 +3708,8 @@ impl ExportInventoryBills {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportInventoryBillResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3309,22 +3718,26 @@ impl ExportInventoryBills {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportInventoryBills {
-    type Item = super::models::ExportInventoryBillResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInventoryBillResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportInventoryBills {
+    type Item = super::models::ExportInventoryBillResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportInventoryBills {
@@ -3336,10 +3749,22 @@ impl ExportInventoryBills {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInventoryBillResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportInventoryBillResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportInventoryBillResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportInventoryBillResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportInventoryBills {
@@ -3393,11 +3818,8 @@ impl ExportInvoiceItems {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3406,20 +3828,24 @@ impl ExportInvoiceItems {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportInvoiceItems {
     type Item = super::models::ExportInvoiceItemResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportInvoiceItems {
@@ -3431,10 +3857,22 @@ impl ExportInvoiceItems {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceItemResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceItemResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportInvoiceItemResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportInvoiceItemResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportInvoiceItems {
@@ -3488,31 +3926,32 @@ impl ExportInvoices {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/export/invoices", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportInvoices {
     type Item = super::models::ExportInvoiceResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportInvoices {
@@ -3524,10 +3963,22 @@ impl ExportInvoices {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportInvoiceResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportInvoiceResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportInvoices {
@@ -3581,31 +4032,32 @@ impl ExportPayments {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/export/payments", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportPayments {
     type Item = super::models::ExportPaymentResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportPaymentResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportPayments {
@@ -3617,10 +4069,22 @@ impl ExportPayments {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPaymentResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportPaymentResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportPaymentResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportPaymentResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportPayments {
@@ -3766,15 +4230,19 @@ impl GlAccountsCreateAccount {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GlAccountsCreateAccount {
@@ -3805,9 +4273,8 @@ impl GlAccountsGetAccount {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3815,7 +4282,12 @@ impl GlAccountsGetAccount {
                 rt::PathSegment(& self.account_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GlAccountsGetAccount {
@@ -3992,11 +4464,8 @@ impl GlAccountsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts", self.client.tenant()),
@@ -4019,7 +4488,14 @@ impl GlAccountsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for GlAccountsGetList {
@@ -4036,6 +4512,42 @@ impl rt::PagedRequest for GlAccountsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for GlAccountsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::GlAccountExtendedResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl GlAccountsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::GlAccountExtendedResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl GlAccountsGetList {
@@ -4170,11 +4682,8 @@ impl GlAccountsGetTypeList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts/types", self.client.tenant()),
@@ -4190,7 +4699,14 @@ impl GlAccountsGetTypeList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for GlAccountsGetTypeList {
@@ -4207,6 +4723,40 @@ impl rt::PagedRequest for GlAccountsGetTypeList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for GlAccountsGetTypeList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::GlAccountTypeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl GlAccountsGetTypeList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::GlAccountTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl GlAccountsGetTypeList {
@@ -4254,9 +4804,8 @@ impl GlAccountsUpdateAccount {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4265,7 +4814,12 @@ impl GlAccountsUpdateAccount {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GlAccountsUpdateAccount {
@@ -4487,11 +5041,8 @@ impl InventoryBillsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4507,7 +5058,14 @@ impl InventoryBillsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
@@ -4524,6 +5082,42 @@ impl rt::PagedRequest for InventoryBillsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InventoryBillsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InventoryBillsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InventoryBillsGetCustomFieldTypes {
@@ -4759,9 +5353,8 @@ impl InventoryBillsGetList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::InventoryBillResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/inventory-bills", self.client.tenant()),
@@ -4792,7 +5385,12 @@ impl InventoryBillsGetList {
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
         request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::InventoryBillResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InventoryBillsGetList {
@@ -5012,11 +5610,8 @@ impl InventoryBillsGetListPaginated {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5050,7 +5645,14 @@ impl InventoryBillsGetListPaginated {
         request.query("dateReconciledOnOrAfter", &self.date_reconciled_on_or_after);
         request.query("threeWayMatchDiscrepancy", &self.three_way_match_discrepancy);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InventoryBillsGetListPaginated {
@@ -5067,6 +5669,40 @@ impl rt::PagedRequest for InventoryBillsGetListPaginated {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryBillResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InventoryBillsGetListPaginated {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::InventoryBillResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InventoryBillsGetListPaginated {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryBillResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InventoryBillsGetListPaginated {
@@ -5113,13 +5749,8 @@ impl InventoryBillsMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5128,7 +5759,16 @@ impl InventoryBillsMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InventoryBillsMarkAsExported {
@@ -5164,9 +5804,8 @@ impl InventoryBillsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5175,7 +5814,12 @@ impl InventoryBillsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for InventoryBillsUpdateCustomFields {
@@ -5428,15 +6072,19 @@ impl InvoicesCreateAdjustmentInvoice {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<i64> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/invoices", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<i64> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesCreateAdjustmentInvoice {
@@ -5468,9 +6116,8 @@ impl InvoicesCreateInvoiceTask {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateInvoiceTaskResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5479,7 +6126,12 @@ impl InvoicesCreateInvoiceTask {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateInvoiceTaskResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesCreateInvoiceTask {
@@ -5511,9 +6163,8 @@ impl InvoicesDeleteInvoiceItem {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5521,7 +6172,12 @@ impl InvoicesDeleteInvoiceItem {
                 rt::PathSegment(& self.invoice_id), rt::PathSegment(& self.item_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesDeleteInvoiceItem {
@@ -5613,11 +6269,8 @@ impl InvoicesGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5632,7 +6285,14 @@ impl InvoicesGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
@@ -5649,6 +6309,42 @@ impl rt::PagedRequest for InvoicesGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InvoicesGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InvoicesGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InvoicesGetCustomFieldTypes {
@@ -5713,11 +6409,8 @@ impl InvoicesGetInvoiceTasks {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5728,7 +6421,14 @@ impl InvoicesGetInvoiceTasks {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetInvoiceTasksResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InvoicesGetInvoiceTasks {
@@ -6077,9 +6777,8 @@ impl InvoicesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/invoices", self.client.tenant()),
@@ -6118,7 +6817,12 @@ impl InvoicesGetList {
         request.query("assignedToIds", &self.assigned_to_ids);
         request.query("invoiceConfigurations", &self.invoice_configurations);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InvoicesGetList {
@@ -6133,6 +6837,40 @@ impl rt::PagedRequest for InvoicesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InvoicesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::InvoiceResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InvoicesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InvoiceResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InvoicesGetList {
@@ -6175,11 +6913,8 @@ impl InvoicesMarkAsExported {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6187,7 +6922,14 @@ impl InvoicesMarkAsExported {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesMarkAsExported {
@@ -6223,9 +6965,8 @@ impl InvoicesUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6233,7 +6974,12 @@ impl InvoicesUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateCustomFields {
@@ -6265,9 +7011,8 @@ impl InvoicesUpdateInvoice {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6276,7 +7021,12 @@ impl InvoicesUpdateInvoice {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoice {
@@ -6308,9 +7058,8 @@ impl InvoicesUpdateInvoiceItems {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6319,7 +7068,12 @@ impl InvoicesUpdateInvoiceItems {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoiceItems {
@@ -6352,9 +7106,8 @@ impl InvoicesUpdateInvoiceTask {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6363,7 +7116,12 @@ impl InvoicesUpdateInvoiceTask {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoiceTask {
@@ -6573,15 +7331,19 @@ impl JournalEntriesCreateJournalEntry {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/journal-entries", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesCreateJournalEntry {
@@ -6612,9 +7374,8 @@ impl JournalEntriesDeleteJournalEntry {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6622,7 +7383,12 @@ impl JournalEntriesDeleteJournalEntry {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesDeleteJournalEntry {
@@ -6654,9 +7420,8 @@ impl JournalEntriesFullUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6665,7 +7430,12 @@ impl JournalEntriesFullUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesFullUpdate {
@@ -6696,9 +7466,8 @@ impl JournalEntriesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6706,7 +7475,12 @@ impl JournalEntriesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesGet {
@@ -6761,11 +7535,8 @@ impl JournalEntriesGetDetails {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6776,7 +7547,14 @@ impl JournalEntriesGetDetails {
         request.query("pageSize", &self.page_size);
         request.query("page", &self.page);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryDetailsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JournalEntriesGetDetails {
@@ -7108,11 +7886,8 @@ impl JournalEntriesGetList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/journal-entries", self.client.tenant()),
@@ -7148,7 +7923,14 @@ impl JournalEntriesGetList {
         request.query("pageSize", &self.page_size);
         request.query("page", &self.page);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JournalEntriesGetList {
@@ -7165,6 +7947,40 @@ impl rt::PagedRequest for JournalEntriesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JournalEntriesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JournalEntryResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JournalEntriesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JournalEntryResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JournalEntriesGetList {
@@ -7231,11 +8047,8 @@ impl JournalEntriesGetSummary {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7246,7 +8059,14 @@ impl JournalEntriesGetSummary {
         request.query("pageSize", &self.page_size);
         request.query("page", &self.page);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntrySummaryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JournalEntriesGetSummary {
@@ -7313,9 +8133,8 @@ impl JournalEntriesSyncUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7324,7 +8143,12 @@ impl JournalEntriesSyncUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesSyncUpdate {
@@ -7356,9 +8180,8 @@ impl JournalEntriesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7367,7 +8190,12 @@ impl JournalEntriesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JournalEntriesUpdate {
@@ -7517,11 +8345,8 @@ impl PaymentTermsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payment-terms", self.client.tenant()),
@@ -7535,7 +8360,14 @@ impl PaymentTermsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PaymentTermsGetList {
@@ -7550,6 +8382,40 @@ impl rt::PagedRequest for PaymentTermsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PaymentTermsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::PaymentTermApiModel) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PaymentTermsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PaymentTermApiModel>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PaymentTermsGetList {
@@ -7592,9 +8458,8 @@ impl PaymentTermsGetPaymentTermModel {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTermApiModel> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7602,7 +8467,12 @@ impl PaymentTermsGetPaymentTermModel {
                 rt::PathSegment(& self.payment_term_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTermApiModel> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PaymentTermsGetPaymentTermModel {
@@ -7676,9 +8546,8 @@ impl PaymentTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7686,7 +8555,12 @@ impl PaymentTypesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PaymentTypesGet {
@@ -7773,11 +8647,8 @@ impl PaymentTypesGetList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payment-types", self.client.tenant()),
@@ -7789,7 +8660,14 @@ impl PaymentTypesGetList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PaymentTypesGetList {
@@ -8022,11 +8900,8 @@ impl PaymentsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8041,7 +8916,14 @@ impl PaymentsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
@@ -8058,6 +8940,42 @@ impl rt::PagedRequest for PaymentsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PaymentsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PaymentsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PaymentsGetCustomFieldTypes {
@@ -8290,11 +9208,8 @@ impl PaymentsGetList {
         self.transaction_type = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payments", self.client.tenant()),
@@ -8324,7 +9239,14 @@ impl PaymentsGetList {
         request.query("totalGreater", &self.total_greater);
         request.query("totalLess", &self.total_less);
         request.query("transactionType", &self.transaction_type);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PaymentsGetList {
@@ -8341,6 +9263,42 @@ impl rt::PagedRequest for PaymentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PaymentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::DetailedPaymentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PaymentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::DetailedPaymentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PaymentsGetList {
@@ -8388,9 +9346,8 @@ impl PaymentsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8399,7 +9356,12 @@ impl PaymentsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PaymentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PaymentsUpdate {
@@ -8430,9 +9392,8 @@ impl PaymentsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8440,7 +9401,12 @@ impl PaymentsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for PaymentsUpdateCustomFields {
@@ -8471,15 +9437,19 @@ impl PaymentsUpdateStatus {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payments/status", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for PaymentsUpdateStatus {
@@ -8556,9 +9526,8 @@ impl RemittanceVendorsGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::RemittanceVendorResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8566,7 +9535,12 @@ impl RemittanceVendorsGetById {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::RemittanceVendorResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for RemittanceVendorsGetById {
@@ -8681,11 +9655,8 @@ impl RemittanceVendorsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/remittance-vendors", self.client.tenant()),
@@ -8700,7 +9671,14 @@ impl RemittanceVendorsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for RemittanceVendorsGetList {
@@ -8717,6 +9695,42 @@ impl rt::PagedRequest for RemittanceVendorsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RemittanceVendorResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for RemittanceVendorsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::RemittanceVendorResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl RemittanceVendorsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::RemittanceVendorResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl RemittanceVendorsGetList {
@@ -8876,9 +9890,8 @@ impl TaxZonesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/tax-zones", self.client.tenant()),
@@ -8893,7 +9906,12 @@ impl TaxZonesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TaxZonesGetList {
@@ -8908,6 +9926,40 @@ impl rt::PagedRequest for TaxZonesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaxZoneResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TaxZonesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TaxZoneResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TaxZonesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TaxZoneResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TaxZonesGetList {

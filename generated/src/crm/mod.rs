@@ -104,6 +104,126 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::LocationsUpdateContact::OPERATION,
     &ops::LocationsUpdatePreferredTechnician::OPERATION,
 ];
+/// The resources of the CRM domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::BookingProviderTagsGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::BookingProviderTagsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::BookingsGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::BookingsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ContactsGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ContactsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ContactsSearchContactMethods::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ContactsSearchContactMethods as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CustomersGetCustomFieldTypes::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::CustomersGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CustomersGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::CustomersGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CustomersGetModifiedContactsList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::CustomersGetModifiedContactsList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportBookingsGet::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportBookingsGet as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportContactsCustomersContacts::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportContactsCustomersContacts as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportContactsLocationsContacts::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportContactsLocationsContacts as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportCustomersGetCustomers::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportCustomersGetCustomers as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportLeadsLeads::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportLeadsLeads as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportLocationsLocations::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportLocationsLocations as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::LeadsGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(<ops::LeadsGetList as rt::IncrementalRequest>::WINDOW),
+    },
+    rt::SyncSource {
+        operation: &ops::LocationsGetCustomFieldTypes::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::LocationsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::LocationsGetList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::LocationsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::LocationsGetLocationsContactsList::OPERATION,
+        prefix: "/crm/v2",
+        kind: rt::SourceKind::List(
+            <ops::LocationsGetLocationsContactsList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the CRM domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct CrmApi {

@@ -102,17 +102,21 @@ impl BookingProviderTagsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/booking-provider-tags", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsCreate {
@@ -145,11 +149,8 @@ impl BookingProviderTagsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -157,7 +158,14 @@ impl BookingProviderTagsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsGet {
@@ -271,11 +279,8 @@ impl BookingProviderTagsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/booking-provider-tags", self.client.tenant()),
@@ -290,7 +295,14 @@ impl BookingProviderTagsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BookingProviderTagsGetList {
@@ -307,6 +319,42 @@ impl rt::PagedRequest for BookingProviderTagsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for BookingProviderTagsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::GetBookingProviderTagResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl BookingProviderTagsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::GetBookingProviderTagResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl BookingProviderTagsGetList {
@@ -357,9 +405,8 @@ impl BookingProviderTagsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingProviderTagResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -368,7 +415,12 @@ impl BookingProviderTagsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingProviderTagResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsUpdate {
@@ -632,9 +684,8 @@ impl BookingsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -643,7 +694,12 @@ impl BookingsCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsCreate {
@@ -676,9 +732,8 @@ impl BookingsCreateContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -688,7 +743,12 @@ impl BookingsCreateContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsCreateContact {
@@ -721,9 +781,8 @@ impl BookingsDeleteContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -732,7 +791,12 @@ impl BookingsDeleteContact {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsDeleteContact {
@@ -765,9 +829,8 @@ impl BookingsDismissBooking {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -777,7 +840,12 @@ impl BookingsDismissBooking {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsDismissBooking {
@@ -808,9 +876,8 @@ impl BookingsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -818,7 +885,12 @@ impl BookingsGet {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsGet {
@@ -873,11 +945,8 @@ impl BookingsGetContactList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -888,7 +957,14 @@ impl BookingsGetContactList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BookingsGetContactList {
@@ -976,11 +1052,8 @@ impl BookingsGetContactList2 {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -992,7 +1065,14 @@ impl BookingsGetContactList2 {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BookingContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BookingsGetContactList2 {
@@ -1056,9 +1136,8 @@ impl BookingsGetForProvider {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1067,7 +1146,12 @@ impl BookingsGetForProvider {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsGetForProvider {
@@ -1181,9 +1265,8 @@ impl BookingsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/bookings", self.client.tenant()),
@@ -1198,7 +1281,12 @@ impl BookingsGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("externalId", &self.external_id);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BookingsGetList {
@@ -1213,6 +1301,40 @@ impl rt::PagedRequest for BookingsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for BookingsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::BookingResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl BookingsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::BookingResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl BookingsGetList {
@@ -1339,9 +1461,8 @@ impl BookingsGetList2 {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1359,7 +1480,12 @@ impl BookingsGetList2 {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("externalId", &self.external_id);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BookingsGetList2 {
@@ -1374,6 +1500,40 @@ impl rt::PagedRequest for BookingsGetList2 {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for BookingsGetList2 {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::BookingResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl BookingsGetList2 {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::BookingResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl BookingsGetList2 {
@@ -1418,9 +1578,8 @@ impl BookingsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1430,7 +1589,12 @@ impl BookingsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsUpdate {
@@ -1464,9 +1628,8 @@ impl BookingsUpdateBookingContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateBookingContactRequest> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1476,7 +1639,12 @@ impl BookingsUpdateBookingContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::UpdateBookingContactRequest> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BookingsUpdateBookingContact {
@@ -1547,15 +1715,19 @@ impl BulkTagsAddTags {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/tags", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for BulkTagsAddTags {
@@ -1586,15 +1758,19 @@ impl BulkTagsRemoveTags {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/tags", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for BulkTagsRemoveTags {
@@ -1754,9 +1930,8 @@ impl ContactMethodsCreateContactMethod {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1765,7 +1940,12 @@ impl ContactMethodsCreateContactMethod {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactMethodsCreateContactMethod {
@@ -1797,9 +1977,8 @@ impl ContactMethodsDeleteContactMethod {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1808,7 +1987,12 @@ impl ContactMethodsDeleteContactMethod {
                 .contact_method_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactMethodsDeleteContactMethod {
@@ -1840,9 +2024,8 @@ impl ContactMethodsGetContactMethod {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1851,7 +2034,12 @@ impl ContactMethodsGetContactMethod {
                 .contact_method_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactMethodsGetContactMethod {
@@ -1974,11 +2162,8 @@ impl ContactMethodsGetContactMethods {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1997,7 +2182,14 @@ impl ContactMethodsGetContactMethods {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ContactMethodsGetContactMethods {
@@ -2014,6 +2206,40 @@ impl rt::PagedRequest for ContactMethodsGetContactMethods {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ContactMethodsGetContactMethods {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ContactMethodResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ContactMethodsGetContactMethods {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ContactMethodResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ContactMethodsGetContactMethods {
@@ -2062,9 +2288,8 @@ impl ContactMethodsUpdateContactMethod {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2074,7 +2299,12 @@ impl ContactMethodsUpdateContactMethod {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactMethodsUpdateContactMethod {
@@ -2107,9 +2337,8 @@ impl ContactMethodsUpsertContactMethod {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2119,7 +2348,12 @@ impl ContactMethodsUpsertContactMethod {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactMethodsUpsertContactMethod {
@@ -2222,9 +2456,8 @@ impl ContactPreferencesGetContactMethodPreference {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2233,7 +2466,12 @@ impl ContactPreferencesGetContactMethodPreference {
                 self.contact_method_id), rt::PathSegment(& self.preference_name)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreference {
@@ -2265,11 +2503,8 @@ impl ContactPreferencesGetContactMethodPreferences {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2278,7 +2513,14 @@ impl ContactPreferencesGetContactMethodPreferences {
                 self.contact_method_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreferences {
@@ -2312,9 +2554,8 @@ impl ContactPreferencesUpdateContactMethodPreference {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2324,7 +2565,12 @@ impl ContactPreferencesUpdateContactMethodPreference {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactPreferencesUpdateContactMethodPreference {
@@ -2584,15 +2830,19 @@ impl ContactsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/contacts", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsCreate {
@@ -2625,9 +2875,8 @@ impl ContactsCreateContactRelationship {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2636,7 +2885,12 @@ impl ContactsCreateContactRelationship {
                 .related_entity_id), rt::PathSegment(& self.type_slug)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsCreateContactRelationship {
@@ -2667,9 +2921,8 @@ impl ContactsDeleteContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2677,7 +2930,12 @@ impl ContactsDeleteContact {
                 self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsDeleteContact {
@@ -2710,9 +2968,8 @@ impl ContactsDeleteContactRelationship {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2721,7 +2978,12 @@ impl ContactsDeleteContactRelationship {
                 .related_entity_id), rt::PathSegment(& self.type_slug)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsDeleteContactRelationship {
@@ -2752,9 +3014,8 @@ impl ContactsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2762,7 +3023,12 @@ impl ContactsGet {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsGet {
@@ -2893,9 +3159,8 @@ impl ContactsGetByRelationshipId {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2915,7 +3180,12 @@ impl ContactsGetByRelationshipId {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ContactsGetByRelationshipId {
@@ -2930,6 +3200,40 @@ impl rt::PagedRequest for ContactsGetByRelationshipId {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ContactsGetByRelationshipId {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ContactResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ContactsGetByRelationshipId {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ContactResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ContactsGetByRelationshipId {
@@ -3048,11 +3352,8 @@ impl ContactsGetContactRelationshipList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3069,7 +3370,14 @@ impl ContactsGetContactRelationshipList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactRelationshipResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ContactsGetContactRelationshipList {
@@ -3234,9 +3542,8 @@ impl ContactsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/contacts", self.client.tenant()),
@@ -3253,7 +3560,12 @@ impl ContactsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ContactsGetList {
@@ -3268,6 +3580,40 @@ impl rt::PagedRequest for ContactsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ContactResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ContactsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ContactResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ContactsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ContactResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ContactsGetList {
@@ -3309,16 +3655,20 @@ impl ContactsGetPreferenceMetadataList {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/crm/v2/tenant/{}/contacts/preferences", self.client.tenant()),
+        );
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>> {
-        let request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/crm/v2/tenant/{}/contacts/preferences", self.client.tenant()),
-        );
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsGetPreferenceMetadataList {
@@ -3352,9 +3702,8 @@ impl ContactsReplace {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3363,7 +3712,12 @@ impl ContactsReplace {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsReplace {
@@ -3491,11 +3845,8 @@ impl ContactsSearchContactMethods {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/contacts/contact-methods", self.client.tenant()),
@@ -3512,7 +3863,14 @@ impl ContactsSearchContactMethods {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ContactsSearchContactMethods {
@@ -3529,6 +3887,40 @@ impl rt::PagedRequest for ContactsSearchContactMethods {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ContactMethodResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ContactsSearchContactMethods {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ContactMethodResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ContactsSearchContactMethods {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ContactMethodResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ContactsSearchContactMethods {
@@ -3576,9 +3968,8 @@ impl ContactsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3587,7 +3978,12 @@ impl ContactsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ContactsUpdate {
@@ -3884,15 +4280,19 @@ impl CustomersCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreatedCustomerResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/customers", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreatedCustomerResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersCreate {
@@ -3924,11 +4324,8 @@ impl CustomersCreateContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3937,7 +4334,14 @@ impl CustomersCreateContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersCreateContact {
@@ -3974,9 +4378,8 @@ impl CustomersCreateNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3985,7 +4388,12 @@ impl CustomersCreateNote {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersCreateNote {
@@ -4017,9 +4425,8 @@ impl CustomersCreateTag {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateCustomerTagResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4027,7 +4434,12 @@ impl CustomersCreateTag {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateCustomerTagResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersCreateTag {
@@ -4059,9 +4471,8 @@ impl CustomersDeleteContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4069,7 +4480,12 @@ impl CustomersDeleteContact {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersDeleteContact {
@@ -4101,9 +4517,8 @@ impl CustomersDeleteNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4111,7 +4526,12 @@ impl CustomersDeleteNote {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.note_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersDeleteNote {
@@ -4143,9 +4563,8 @@ impl CustomersDeleteTag {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4153,7 +4572,12 @@ impl CustomersDeleteTag {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersDeleteTag {
@@ -4184,9 +4608,8 @@ impl CustomersGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4194,7 +4617,12 @@ impl CustomersGet {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersGet {
@@ -4249,13 +4677,8 @@ impl CustomersGetContactList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4266,7 +4689,16 @@ impl CustomersGetContactList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomersGetContactList {
@@ -4397,11 +4829,8 @@ impl CustomersGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/customers/custom-fields", self.client.tenant()),
@@ -4414,7 +4843,14 @@ impl CustomersGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomersGetCustomFieldTypes {
@@ -4431,6 +4867,45 @@ impl rt::PagedRequest for CustomersGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomersCustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomersGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomersCustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomersGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::CustomersCustomFieldTypeResponse>,
+        rt::Error,
+    > {
+        rt::list_changes(self, since)
     }
 }
 impl CustomersGetCustomFieldTypes {
@@ -4677,9 +5152,8 @@ impl CustomersGetList {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/customers", self.client.tenant()),
@@ -4713,7 +5187,12 @@ impl CustomersGetList {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomersGetList {
@@ -4728,6 +5207,40 @@ impl rt::PagedRequest for CustomersGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomersGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::CustomerResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomersGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomerResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CustomersGetList {
@@ -4833,13 +5346,8 @@ impl CustomersGetModifiedContactsList {
         self.created_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/customers/contacts", self.client.tenant()),
@@ -4852,7 +5360,16 @@ impl CustomersGetModifiedContactsList {
         request.query("customerIds", &self.customer_ids);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomersGetModifiedContactsList {
@@ -4873,6 +5390,45 @@ impl rt::PagedRequest for CustomersGetModifiedContactsList {
         rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
     > {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomersGetModifiedContactsList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomerContactWithModifiedOnAndCustomerIdResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomersGetModifiedContactsList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
+        rt::Error,
+    > {
+        rt::list_changes(self, since)
     }
 }
 impl CustomersGetModifiedContactsList {
@@ -4984,9 +5540,8 @@ impl CustomersGetNotes {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5001,7 +5556,12 @@ impl CustomersGetNotes {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomersGetNotes {
@@ -5016,6 +5576,40 @@ impl rt::PagedRequest for CustomersGetNotes {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomersGetNotes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::NoteResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomersGetNotes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::NoteResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CustomersGetNotes {
@@ -5059,9 +5653,8 @@ impl CustomersUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5070,7 +5663,12 @@ impl CustomersUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersUpdate {
@@ -5103,11 +5701,8 @@ impl CustomersUpdateContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5116,7 +5711,14 @@ impl CustomersUpdateContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomersUpdateContact {
@@ -5196,31 +5798,32 @@ impl ExportBookingsGet {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/bookings", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportBookingsGet {
     type Item = super::models::ExportBookingResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBookingResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportBookingsGet {
@@ -5232,10 +5835,22 @@ impl ExportBookingsGet {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBookingResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportBookingResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportBookingResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportBookingResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportBookingsGet {
@@ -5328,6 +5943,16 @@ impl ExportContactsCustomersContacts {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/crm/v2/tenant/{}/export/customers/contacts", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -5335,28 +5960,17 @@ impl ExportContactsCustomersContacts {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerContactResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/crm/v2/tenant/{}/export/customers/contacts", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportContactsCustomersContacts {
     type Item = super::models::ExportCustomerContactResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportCustomerContactResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportContactsCustomersContacts {
@@ -5368,10 +5982,22 @@ impl ExportContactsCustomersContacts {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerContactResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerContactResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportCustomerContactResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportCustomerContactResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportContactsCustomersContacts {
@@ -5425,6 +6051,16 @@ impl ExportContactsLocationsContacts {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/crm/v2/tenant/{}/export/locations/contacts", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -5432,28 +6068,17 @@ impl ExportContactsLocationsContacts {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationContactResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/crm/v2/tenant/{}/export/locations/contacts", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportContactsLocationsContacts {
     type Item = super::models::ExportLocationContactResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportLocationContactResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportContactsLocationsContacts {
@@ -5465,10 +6090,22 @@ impl ExportContactsLocationsContacts {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationContactResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportLocationContactResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportLocationContactResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportLocationContactResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportContactsLocationsContacts {
@@ -5548,31 +6185,32 @@ impl ExportCustomersGetCustomers {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/customers", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportCustomersGetCustomers {
     type Item = super::models::ExportCustomerResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCustomerResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportCustomersGetCustomers {
@@ -5584,10 +6222,22 @@ impl ExportCustomersGetCustomers {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCustomerResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportCustomerResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportCustomerResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportCustomerResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportCustomersGetCustomers {
@@ -5667,31 +6317,32 @@ impl ExportLeadsLeads {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/leads", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportLeadsLeads {
     type Item = super::models::ExportLeadsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLeadsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportLeadsLeads {
@@ -5703,10 +6354,22 @@ impl ExportLeadsLeads {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLeadsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportLeadsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportLeadsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportLeadsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportLeadsLeads {
@@ -5783,31 +6446,32 @@ impl ExportLocationsLocations {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/export/locations", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportLocationsLocations {
     type Item = super::models::ExportLocationsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportLocationsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportLocationsLocations {
@@ -5819,10 +6483,22 @@ impl ExportLocationsLocations {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportLocationsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportLocationsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportLocationsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportLocationsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportLocationsLocations {
@@ -6032,15 +6708,19 @@ impl LeadsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/leads", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsCreate {
@@ -6072,9 +6752,8 @@ impl LeadsCreateFollowUp {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::FollowUpResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6083,7 +6762,12 @@ impl LeadsCreateFollowUp {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::FollowUpResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsCreateFollowUp {
@@ -6115,9 +6799,8 @@ impl LeadsCreateNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6126,7 +6809,12 @@ impl LeadsCreateNote {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsCreateNote {
@@ -6158,9 +6846,8 @@ impl LeadsDismiss {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6169,7 +6856,12 @@ impl LeadsDismiss {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsDismiss {
@@ -6200,9 +6892,8 @@ impl LeadsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6210,7 +6901,12 @@ impl LeadsGet {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsGet {
@@ -6437,9 +7133,8 @@ impl LeadsGetList {
         self.is_capture_source_form = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/leads", self.client.tenant()),
@@ -6467,7 +7162,12 @@ impl LeadsGetList {
         request.query("leadCustomerName", &self.lead_customer_name);
         request.query("leadPhone", &self.lead_phone);
         request.query("isCaptureSourceForm", &self.is_capture_source_form);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LeadsGetList {
@@ -6482,6 +7182,40 @@ impl rt::PagedRequest for LeadsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LeadsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::LeadResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LeadsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::LeadResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl LeadsGetList {
@@ -6580,9 +7314,8 @@ impl LeadsGetNotes {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6597,7 +7330,12 @@ impl LeadsGetNotes {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LeadsGetNotes {
@@ -6612,6 +7350,40 @@ impl rt::PagedRequest for LeadsGetNotes {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LeadsGetNotes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::NoteResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LeadsGetNotes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::NoteResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl LeadsGetNotes {
@@ -6660,16 +7432,20 @@ impl LeadsSubmitLeadForm {
         self.id = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::SubmitLeadFormResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/leads/form", self.client.tenant()),
         );
         request.query("id", &self.id);
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::SubmitLeadFormResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsSubmitLeadForm {
@@ -6701,9 +7477,8 @@ impl LeadsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6712,7 +7487,12 @@ impl LeadsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LeadsUpdate {
@@ -7033,15 +7813,19 @@ impl LocationsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsCreate {
@@ -7073,9 +7857,8 @@ impl LocationsCreateContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7084,7 +7867,12 @@ impl LocationsCreateContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsCreateContact {
@@ -7116,9 +7904,8 @@ impl LocationsCreateNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7127,7 +7914,12 @@ impl LocationsCreateNote {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsCreateNote {
@@ -7159,9 +7951,8 @@ impl LocationsCreateTag {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationTagResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7169,7 +7960,12 @@ impl LocationsCreateTag {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationTagResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsCreateTag {
@@ -7201,9 +7997,8 @@ impl LocationsDeleteContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7211,7 +8006,12 @@ impl LocationsDeleteContact {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.contact_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsDeleteContact {
@@ -7243,9 +8043,8 @@ impl LocationsDeleteNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7253,7 +8052,12 @@ impl LocationsDeleteNote {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.note_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsDeleteNote {
@@ -7285,9 +8089,8 @@ impl LocationsDeleteTag {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7295,7 +8098,12 @@ impl LocationsDeleteTag {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.tag_type_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsDeleteTag {
@@ -7326,9 +8134,8 @@ impl LocationsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7336,7 +8143,12 @@ impl LocationsGet {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsGet {
@@ -7391,11 +8203,8 @@ impl LocationsGetContactList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -7406,7 +8215,14 @@ impl LocationsGetContactList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationsGetContactList {
@@ -7530,11 +8346,8 @@ impl LocationsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations/custom-fields", self.client.tenant()),
@@ -7547,7 +8360,14 @@ impl LocationsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationsGetCustomFieldTypes {
@@ -7564,6 +8384,45 @@ impl rt::PagedRequest for LocationsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsCustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::LocationsCustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::LocationsCustomFieldTypeResponse>,
+        rt::Error,
+    > {
+        rt::list_changes(self, since)
     }
 }
 impl LocationsGetCustomFieldTypes {
@@ -7803,9 +8662,8 @@ impl LocationsGetList {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations", self.client.tenant()),
@@ -7834,7 +8692,12 @@ impl LocationsGetList {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationsGetList {
@@ -7849,6 +8712,40 @@ impl rt::PagedRequest for LocationsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::LocationResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::LocationResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl LocationsGetList {
@@ -7948,11 +8845,8 @@ impl LocationsGetLocationsContactsList {
         self.created_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations/contacts", self.client.tenant()),
@@ -7965,7 +8859,14 @@ impl LocationsGetLocationsContactsList {
         request.query("locationIds", &self.location_ids);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationsGetLocationsContactsList {
@@ -7982,6 +8883,42 @@ impl rt::PagedRequest for LocationsGetLocationsContactsList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationsContactResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationsGetLocationsContactsList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::LocationsContactResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationsGetLocationsContactsList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::LocationsContactResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl LocationsGetLocationsContactsList {
@@ -8084,9 +9021,8 @@ impl LocationsGetNotes {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8101,7 +9037,12 @@ impl LocationsGetNotes {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationsGetNotes {
@@ -8116,6 +9057,40 @@ impl rt::PagedRequest for LocationsGetNotes {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationsGetNotes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::NoteResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationsGetNotes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::NoteResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl LocationsGetNotes {
@@ -8158,9 +9133,8 @@ impl LocationsGetPreferredTechnician {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<i64> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8168,7 +9142,12 @@ impl LocationsGetPreferredTechnician {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<i64> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsGetPreferredTechnician {
@@ -8200,9 +9179,8 @@ impl LocationsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8211,7 +9189,12 @@ impl LocationsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsUpdate {
@@ -8244,9 +9227,8 @@ impl LocationsUpdateContact {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8255,7 +9237,12 @@ impl LocationsUpdateContact {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsUpdateContact {
@@ -8287,9 +9274,8 @@ impl LocationsUpdatePreferredTechnician {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -8298,7 +9284,12 @@ impl LocationsUpdatePreferredTechnician {
                 .preferred_technician_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationsUpdatePreferredTechnician {

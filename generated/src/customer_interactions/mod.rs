@@ -22,6 +22,23 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::TechnicianRatingsGetList::OPERATION,
     &ops::TechnicianRatingsUpdate::OPERATION,
 ];
+/// The resources of the Customer Interactions domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ExportTechnicianRatings::OPERATION,
+        prefix: "/customer-interactions/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTechnicianRatings as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::TechnicianRatingsGetList::OPERATION,
+        prefix: "/customer-interactions/v2",
+        kind: rt::SourceKind::List(
+            <ops::TechnicianRatingsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Customer Interactions domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct CustomerInteractionsApi {

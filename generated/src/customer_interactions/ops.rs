@@ -68,13 +68,8 @@ impl ExportTechnicianRatings {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -84,22 +79,26 @@ impl ExportTechnicianRatings {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportTechnicianRatings {
-    type Item = super::models::ExportTechnicianAssessmentResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportTechnicianRatings {
+    type Item = super::models::ExportTechnicianAssessmentResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTechnicianRatings {
@@ -113,12 +112,27 @@ impl ExportTechnicianRatings {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportTechnicianAssessmentResponse> {
+    ) -> rt::Changes<super::models::ExportTechnicianAssessmentResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportTechnicianAssessmentResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTechnicianRatings {
@@ -189,9 +203,8 @@ impl TechnicianRatingUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -201,7 +214,12 @@ impl TechnicianRatingUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianRatingUpdate {
@@ -350,11 +368,8 @@ impl TechnicianRatingsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -373,7 +388,14 @@ impl TechnicianRatingsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TechnicianRatingsGetList {
@@ -390,6 +412,42 @@ impl rt::PagedRequest for TechnicianRatingsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianAssessmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TechnicianRatingsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::TechnicianAssessmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TechnicianRatingsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TechnicianAssessmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TechnicianRatingsGetList {
@@ -439,11 +497,8 @@ impl TechnicianRatingsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -452,7 +507,14 @@ impl TechnicianRatingsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianRatingsUpdate {

@@ -59,6 +59,54 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ZoneGetList::OPERATION,
     &ops::ZoneUpdateZone::OPERATION,
 ];
+/// The resources of the Dispatch domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::AppointmentAssignmentsGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(
+            <ops::AppointmentAssignmentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportAppointmentAssignments::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportAppointmentAssignments as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::NonJobAppointmentsGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(
+            <ops::NonJobAppointmentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TeamGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(<ops::TeamGetList as rt::IncrementalRequest>::WINDOW),
+    },
+    rt::SyncSource {
+        operation: &ops::TechnicianShiftsGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(
+            <ops::TechnicianShiftsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TechnicianSkillsGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(
+            <ops::TechnicianSkillsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ZoneGetList::OPERATION,
+        prefix: "/dispatch/v2",
+        kind: rt::SourceKind::List(<ops::ZoneGetList as rt::IncrementalRequest>::WINDOW),
+    },
+];
 /// Entry point of the Dispatch domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct DispatchApi {

@@ -90,9 +90,8 @@ impl AppointmentAssignmentsAssignTechnicians {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -101,7 +100,12 @@ impl AppointmentAssignmentsAssignTechnicians {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentAssignmentsAssignTechnicians {
@@ -232,11 +236,8 @@ impl AppointmentAssignmentsGetList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -255,7 +256,14 @@ impl AppointmentAssignmentsGetList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for AppointmentAssignmentsGetList {
@@ -272,6 +280,42 @@ impl rt::PagedRequest for AppointmentAssignmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for AppointmentAssignmentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::AppointmentAssignmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl AppointmentAssignmentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::AppointmentAssignmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl AppointmentAssignmentsGetList {
@@ -321,9 +365,8 @@ impl AppointmentAssignmentsUnassignTechnicians {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -332,7 +375,12 @@ impl AppointmentAssignmentsUnassignTechnicians {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentAssignmentsUnassignTechnicians {
@@ -467,9 +515,8 @@ impl ArrivalWindowsActivated {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -478,7 +525,12 @@ impl ArrivalWindowsActivated {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsActivated {
@@ -509,15 +561,19 @@ impl ArrivalWindowsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/arrival-windows", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsCreate {
@@ -548,9 +604,8 @@ impl ArrivalWindowsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -558,7 +613,12 @@ impl ArrivalWindowsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsGet {
@@ -588,11 +648,8 @@ impl ArrivalWindowsGetConfiguration {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -600,7 +657,14 @@ impl ArrivalWindowsGetConfiguration {
                 .tenant()
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsGetConfiguration {
@@ -681,11 +745,8 @@ impl ArrivalWindowsGetList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/arrival-windows", self.client.tenant()),
@@ -696,7 +757,14 @@ impl ArrivalWindowsGetList {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ArrivalWindowResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ArrivalWindowsGetList {
@@ -760,9 +828,8 @@ impl ArrivalWindowsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -771,7 +838,12 @@ impl ArrivalWindowsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsUpdate {
@@ -802,11 +874,8 @@ impl ArrivalWindowsUpdatedConfiguration {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -815,7 +884,14 @@ impl ArrivalWindowsUpdatedConfiguration {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsUpdatedConfiguration {
@@ -885,15 +961,19 @@ impl BusinessHourCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/business-hours", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BusinessHourCreate {
@@ -923,14 +1003,18 @@ impl BusinessHourGetList {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/business-hours", self.client.tenant()),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BusinessHourGetList {
@@ -984,15 +1068,19 @@ impl CapacityGetList {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CapacityResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/capacity", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CapacityResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CapacityGetList {
@@ -1077,13 +1165,8 @@ impl ExportAppointmentAssignments {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1094,22 +1177,26 @@ impl ExportAppointmentAssignments {
         request.query("active", &self.active);
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportAppointmentAssignments {
-    type Item = super::models::ExportAppointmentAssignmentsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportAppointmentAssignments {
+    type Item = super::models::ExportAppointmentAssignmentsResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportAppointmentAssignments {
@@ -1123,12 +1210,27 @@ impl ExportAppointmentAssignments {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportAppointmentAssignmentsResponse> {
+    ) -> rt::Changes<super::models::ExportAppointmentAssignmentsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportAppointmentAssignmentsResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportAppointmentAssignments {
@@ -1193,9 +1295,8 @@ impl GpsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::GpsPingResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1204,7 +1305,12 @@ impl GpsCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<Vec<super::models::GpsPingResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GpsCreate {
@@ -1328,17 +1434,21 @@ impl NonJobAppointmentsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/non-job-appointments", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsCreate {
@@ -1369,11 +1479,8 @@ impl NonJobAppointmentsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1381,7 +1488,14 @@ impl NonJobAppointmentsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsDelete {
@@ -1412,11 +1526,8 @@ impl NonJobAppointmentsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1424,7 +1535,14 @@ impl NonJobAppointmentsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsGet {
@@ -1578,11 +1696,8 @@ impl NonJobAppointmentsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/non-job-appointments", self.client.tenant()),
@@ -1602,7 +1717,14 @@ impl NonJobAppointmentsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for NonJobAppointmentsGetList {
@@ -1619,6 +1741,42 @@ impl rt::PagedRequest for NonJobAppointmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for NonJobAppointmentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::NonJobAppointmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl NonJobAppointmentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::NonJobAppointmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl NonJobAppointmentsGetList {
@@ -1666,11 +1824,8 @@ impl NonJobAppointmentsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1679,7 +1834,14 @@ impl NonJobAppointmentsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsUpdate {
@@ -1779,15 +1941,19 @@ impl TeamCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateTeamResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/teams", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateTeamResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TeamCreate {
@@ -1818,9 +1984,8 @@ impl TeamDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1828,7 +1993,12 @@ impl TeamDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for TeamDelete {
@@ -1859,9 +2029,8 @@ impl TeamGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TeamResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1869,7 +2038,12 @@ impl TeamGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TeamResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TeamGet {
@@ -1975,9 +2149,8 @@ impl TeamGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/teams", self.client.tenant()),
@@ -1991,7 +2164,12 @@ impl TeamGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TeamGetList {
@@ -2006,6 +2184,40 @@ impl rt::PagedRequest for TeamGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TeamResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TeamGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TeamResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TeamGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TeamResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TeamGetList {
@@ -2158,11 +2370,8 @@ impl TechnicianShiftsBulkDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2171,7 +2380,14 @@ impl TechnicianShiftsBulkDelete {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsBulkDelete {
@@ -2202,17 +2418,21 @@ impl TechnicianShiftsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-shifts", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsCreate {
@@ -2243,9 +2463,8 @@ impl TechnicianShiftsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianShiftResult> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2253,7 +2472,12 @@ impl TechnicianShiftsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianShiftResult> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsDelete {
@@ -2284,9 +2508,8 @@ impl TechnicianShiftsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2294,7 +2517,12 @@ impl TechnicianShiftsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsGet {
@@ -2450,11 +2678,8 @@ impl TechnicianShiftsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-shifts", self.client.tenant()),
@@ -2474,7 +2699,14 @@ impl TechnicianShiftsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TechnicianShiftsGetList {
@@ -2491,6 +2723,42 @@ impl rt::PagedRequest for TechnicianShiftsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianShiftResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TechnicianShiftsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::TechnicianShiftResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TechnicianShiftsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TechnicianShiftResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TechnicianShiftsGetList {
@@ -2538,11 +2806,8 @@ impl TechnicianShiftsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2551,7 +2816,14 @@ impl TechnicianShiftsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsUpdate {
@@ -2671,17 +2943,21 @@ impl TechnicianSkillsAssignTechnicianSkills {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsAssignTechnicianSkills {
@@ -2712,15 +2988,19 @@ impl TechnicianSkillsCreateTechnicianSkill {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsCreateTechnicianSkill {
@@ -2751,9 +3031,8 @@ impl TechnicianSkillsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianSkillResult> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2761,7 +3040,12 @@ impl TechnicianSkillsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianSkillResult> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsDelete {
@@ -2792,9 +3076,8 @@ impl TechnicianSkillsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2802,7 +3085,12 @@ impl TechnicianSkillsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsGet {
@@ -2917,11 +3205,8 @@ impl TechnicianSkillsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-skills", self.client.tenant()),
@@ -2936,7 +3221,14 @@ impl TechnicianSkillsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TechnicianSkillsGetList {
@@ -2953,6 +3245,42 @@ impl rt::PagedRequest for TechnicianSkillsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianSkillResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TechnicianSkillsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::TechnicianSkillResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TechnicianSkillsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TechnicianSkillResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TechnicianSkillsGetList {
@@ -3024,16 +3352,20 @@ impl TechnicianTrackingGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/technician-tracking", self.client.tenant()),
         );
         request.query("technicianId", &self.technician_id);
         request.query("appointmentId", &self.appointment_id);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechnicianTrackingGet {
@@ -3153,15 +3485,19 @@ impl ZoneCreateZone {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/zones", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ZoneCreateZone {
@@ -3192,9 +3528,8 @@ impl ZoneDeleteZone {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3202,7 +3537,12 @@ impl ZoneDeleteZone {
                 rt::PathSegment(& self.zone_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ZoneDeleteZone {
@@ -3233,9 +3573,8 @@ impl ZoneGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ZoneResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3243,7 +3582,12 @@ impl ZoneGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ZoneResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ZoneGet {
@@ -3350,9 +3694,8 @@ impl ZoneGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/dispatch/v2/tenant/{}/zones", self.client.tenant()),
@@ -3366,7 +3709,12 @@ impl ZoneGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ZoneGetList {
@@ -3381,6 +3729,40 @@ impl rt::PagedRequest for ZoneGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ZoneGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ZoneResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ZoneGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ZoneResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ZoneGetList {
@@ -3424,9 +3806,8 @@ impl ZoneUpdateZone {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3435,7 +3816,12 @@ impl ZoneUpdateZone {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ZoneUpdateZone {

@@ -31,6 +31,30 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::InstalledEquipmentPostAttachment::OPERATION,
     &ops::InstalledEquipmentUpdate::OPERATION,
 ];
+/// The resources of the Equipment Systems domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::EquipmentTypesGetList::OPERATION,
+        prefix: "/equipmentsystems/v2",
+        kind: rt::SourceKind::List(
+            <ops::EquipmentTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportExportInstalledEquipment::OPERATION,
+        prefix: "/equipmentsystems/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportExportInstalledEquipment as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::InstalledEquipmentGetList::OPERATION,
+        prefix: "/equipmentsystems/v2",
+        kind: rt::SourceKind::List(
+            <ops::InstalledEquipmentGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Equipment Systems domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct EquipmentSystemsApi {

@@ -103,9 +103,8 @@ impl EquipmentTypesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -113,7 +112,12 @@ impl EquipmentTypesCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentTypesCreate {
@@ -144,9 +148,8 @@ impl EquipmentTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -154,7 +157,12 @@ impl EquipmentTypesGet {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentTypesGet {
@@ -277,11 +285,8 @@ impl EquipmentTypesGetList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -299,7 +304,14 @@ impl EquipmentTypesGetList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EquipmentTypesGetList {
@@ -316,6 +328,40 @@ impl rt::PagedRequest for EquipmentTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EquipmentTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::EquipmentTypeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EquipmentTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EquipmentTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EquipmentTypesGetList {
@@ -363,9 +409,8 @@ impl EquipmentTypesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -374,7 +419,12 @@ impl EquipmentTypesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentTypesUpdate {
@@ -447,11 +497,8 @@ impl ExportExportInstalledEquipment {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -461,20 +508,24 @@ impl ExportExportInstalledEquipment {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportExportInstalledEquipment {
     type Item = super::models::InstalledEquipmentResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportExportInstalledEquipment {
@@ -486,10 +537,22 @@ impl ExportExportInstalledEquipment {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::InstalledEquipmentResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::InstalledEquipmentResponse> {
+    pub fn items(self) -> rt::Changes<super::models::InstalledEquipmentResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InstalledEquipmentResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportExportInstalledEquipment {
@@ -641,11 +704,8 @@ impl InstalledEquipmentCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -654,7 +714,14 @@ impl InstalledEquipmentCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentCreate {
@@ -687,11 +754,8 @@ impl InstalledEquipmentGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -699,7 +763,14 @@ impl InstalledEquipmentGet {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGet {
@@ -737,9 +808,8 @@ impl InstalledEquipmentGet2 {
         self.path = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -748,7 +818,12 @@ impl InstalledEquipmentGet2 {
             ),
         );
         request.query("path", &self.path);
-        self.client.send_redirect(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
+        self.client.send_redirect(self.to_request())
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGet2 {
@@ -811,11 +886,8 @@ impl InstalledEquipmentGetCustomFieldTypes {
         self.sort_by = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -831,7 +903,14 @@ impl InstalledEquipmentGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sortBy", &self.sort_by);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InstalledEquipmentGetCustomFieldTypes {
@@ -980,11 +1059,8 @@ impl InstalledEquipmentGetList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1003,7 +1079,14 @@ impl InstalledEquipmentGetList {
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InstalledEquipmentGetList {
@@ -1020,6 +1103,42 @@ impl rt::PagedRequest for InstalledEquipmentGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InstalledEquipmentGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InstalledEquipmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InstalledEquipmentGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InstalledEquipmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InstalledEquipmentGetList {
@@ -1069,9 +1188,8 @@ impl InstalledEquipmentPostAttachment {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentUploadResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1080,7 +1198,12 @@ impl InstalledEquipmentPostAttachment {
             ),
         );
         request.file_part("file", &self.file);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentUploadResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentPostAttachment {
@@ -1112,11 +1235,8 @@ impl InstalledEquipmentUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1125,7 +1245,14 @@ impl InstalledEquipmentUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentUpdate {

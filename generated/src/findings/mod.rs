@@ -30,6 +30,16 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::FindingsUpdate::OPERATION,
     &ops::FindingsUpdateFindingAttachment::OPERATION,
 ];
+/// The resources of the Findings domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::FindingsGetList::OPERATION,
+        prefix: "/findings/v2",
+        kind: rt::SourceKind::List(
+            <ops::FindingsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Findings domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct FindingsApi {

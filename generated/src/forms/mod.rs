@@ -23,6 +23,14 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::JobsGet::OPERATION,
     &ops::JobsGetJobAttachments::OPERATION,
 ];
+/// The resources of the Forms domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::FormGetForms::OPERATION,
+        prefix: "/forms/v2",
+        kind: rt::SourceKind::List(<ops::FormGetForms as rt::IncrementalRequest>::WINDOW),
+    },
+];
 /// Entry point of the Forms domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct FormsApi {

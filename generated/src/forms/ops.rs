@@ -149,9 +149,8 @@ impl FormGetForms {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/forms/v2/tenant/{}/forms", self.client.tenant()),
@@ -170,7 +169,12 @@ impl FormGetForms {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for FormGetForms {
@@ -185,6 +189,40 @@ impl rt::PagedRequest for FormGetForms {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FormResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for FormGetForms {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::FormResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl FormGetForms {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::FormResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl FormGetForms {
@@ -368,11 +406,8 @@ impl FormSubmissionGetFormSubmissions {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/forms/v2/tenant/{}/submissions", self.client.tenant()),
@@ -389,7 +424,14 @@ impl FormSubmissionGetFormSubmissions {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::FormSubmissionResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for FormSubmissionGetFormSubmissions {
@@ -513,9 +555,8 @@ impl JobsCreateAttachment {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -524,7 +565,12 @@ impl JobsCreateAttachment {
             ),
         );
         request.file_part("file", &self.file);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsCreateAttachment {
@@ -555,9 +601,8 @@ impl JobsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -565,7 +610,12 @@ impl JobsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_bytes(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+        self.client.send_bytes(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGet {
@@ -632,9 +682,8 @@ impl JobsGetJobAttachments {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -648,7 +697,12 @@ impl JobsGetJobAttachments {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<rt::Json>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobsGetJobAttachments {

@@ -71,6 +71,128 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::WarehousesGetList::OPERATION,
     &ops::WarehousesUpdate::OPERATION,
 ];
+/// The resources of the Inventory domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::AdjustmentsGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::AdjustmentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportAdjustments::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportAdjustments as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportPurchaseOrders::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportPurchaseOrders as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportReturns::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportReturns as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportTransfers::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTransfers as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::InventoryTemplatesGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::InventoryTemplatesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PurchaseOrderTypesGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::PurchaseOrderTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PurchaseOrdersGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::PurchaseOrdersGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PurchaseOrdersGetRequests::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::PurchaseOrdersGetRequests as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PurchaseOrdersMarkupGet::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::PurchaseOrdersMarkupGet as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ReceiptsGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::ReceiptsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ReturnsGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::ReturnsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TransfersGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::TransfersGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TrucksGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::TrucksGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::VendorsGetCustomFieldTypes::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::VendorsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::VendorsGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::VendorsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::WarehousesGetList::OPERATION,
+        prefix: "/inventory/v2",
+        kind: rt::SourceKind::List(
+            <ops::WarehousesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Inventory domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct InventoryApi {

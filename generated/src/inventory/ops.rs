@@ -314,11 +314,8 @@ impl AdjustmentsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/adjustments", self.client.tenant()),
@@ -349,7 +346,14 @@ impl AdjustmentsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for AdjustmentsGetList {
@@ -366,6 +370,42 @@ impl rt::PagedRequest for AdjustmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for AdjustmentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InventoryAdjustmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl AdjustmentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryAdjustmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl AdjustmentsGetList {
@@ -416,9 +456,8 @@ impl AdjustmentsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -427,7 +466,12 @@ impl AdjustmentsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AdjustmentsUpdate {
@@ -458,9 +502,8 @@ impl AdjustmentsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -468,7 +511,12 @@ impl AdjustmentsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AdjustmentsUpdateCustomFields {
@@ -582,31 +630,32 @@ impl ExportAdjustments {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/export/adjustments", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportAdjustments {
     type Item = super::models::ExportAdjustmentsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportAdjustments {
@@ -618,10 +667,22 @@ impl ExportAdjustments {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAdjustmentsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportAdjustmentsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportAdjustmentsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportAdjustmentsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportAdjustments {
@@ -675,13 +736,8 @@ impl ExportPurchaseOrders {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -690,22 +746,26 @@ impl ExportPurchaseOrders {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportPurchaseOrders {
-    type Item = super::models::ExportPurchaseOrdersResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportPurchaseOrders {
+    type Item = super::models::ExportPurchaseOrdersResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportPurchaseOrders {
@@ -717,10 +777,22 @@ impl ExportPurchaseOrders {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportPurchaseOrdersResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportPurchaseOrdersResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportPurchaseOrdersResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportPurchaseOrders {
@@ -774,31 +846,32 @@ impl ExportReturns {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/export/returns", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportReturns {
     type Item = super::models::ExportReturnsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportReturnsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportReturns {
@@ -810,10 +883,22 @@ impl ExportReturns {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportReturnsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportReturnsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportReturnsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportReturnsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportReturns {
@@ -867,31 +952,32 @@ impl ExportTransfers {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/export/transfers", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportTransfers {
     type Item = super::models::ExportTransfersResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTransfersResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTransfers {
@@ -903,10 +989,22 @@ impl ExportTransfers {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTransfersResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportTransfersResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportTransfersResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportTransfersResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTransfers {
@@ -1056,11 +1154,8 @@ impl InventoryTemplatesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/inventory-templates", self.client.tenant()),
@@ -1075,7 +1170,14 @@ impl InventoryTemplatesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for InventoryTemplatesGetList {
@@ -1092,6 +1194,42 @@ impl rt::PagedRequest for InventoryTemplatesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for InventoryTemplatesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InventoryTemplateResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl InventoryTemplatesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryTemplateResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl InventoryTemplatesGetList {
@@ -1203,15 +1341,19 @@ impl PurchaseOrderTypesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/purchase-order-types", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrderTypesCreate {
@@ -1318,11 +1460,8 @@ impl PurchaseOrderTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/purchase-order-types", self.client.tenant()),
@@ -1336,7 +1475,14 @@ impl PurchaseOrderTypesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PurchaseOrderTypesGetList {
@@ -1353,6 +1499,42 @@ impl rt::PagedRequest for PurchaseOrderTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PurchaseOrderTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PurchaseOrderTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PurchaseOrderTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PurchaseOrderTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PurchaseOrderTypesGetList {
@@ -1400,9 +1582,8 @@ impl PurchaseOrderTypesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1411,7 +1592,12 @@ impl PurchaseOrderTypesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrderTypesUpdate {
@@ -1603,9 +1789,8 @@ impl PurchaseOrdersApproveRequest {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1613,7 +1798,12 @@ impl PurchaseOrdersApproveRequest {
                 .client.tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersApproveRequest {
@@ -1645,9 +1835,8 @@ impl PurchaseOrdersCancel {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1656,7 +1845,12 @@ impl PurchaseOrdersCancel {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersCancel {
@@ -1687,15 +1881,19 @@ impl PurchaseOrdersCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/purchase-orders", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersCreate {
@@ -1726,9 +1924,8 @@ impl PurchaseOrdersGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1736,7 +1933,12 @@ impl PurchaseOrdersGetById {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersGetById {
@@ -1924,11 +2126,8 @@ impl PurchaseOrdersGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/purchase-orders", self.client.tenant()),
@@ -1952,7 +2151,14 @@ impl PurchaseOrdersGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PurchaseOrdersGetList {
@@ -1969,6 +2175,40 @@ impl rt::PagedRequest for PurchaseOrdersGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PurchaseOrdersGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::PurchaseOrderResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PurchaseOrdersGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PurchaseOrderResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PurchaseOrdersGetList {
@@ -2157,11 +2397,8 @@ impl PurchaseOrdersGetRequests {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2185,7 +2422,14 @@ impl PurchaseOrdersGetRequests {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PurchaseOrdersGetRequests {
@@ -2202,6 +2446,42 @@ impl rt::PagedRequest for PurchaseOrdersGetRequests {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderRequestResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PurchaseOrdersGetRequests {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PurchaseOrderRequestResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PurchaseOrdersGetRequests {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PurchaseOrderRequestResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PurchaseOrdersGetRequests {
@@ -2252,9 +2532,8 @@ impl PurchaseOrdersRejectRequest {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2263,7 +2542,12 @@ impl PurchaseOrdersRejectRequest {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersRejectRequest {
@@ -2295,9 +2579,8 @@ impl PurchaseOrdersUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2306,7 +2589,12 @@ impl PurchaseOrdersUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersUpdate {
@@ -2426,9 +2714,8 @@ impl PurchaseOrdersMarkupCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2436,7 +2723,12 @@ impl PurchaseOrdersMarkupCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupCreate {
@@ -2467,9 +2759,8 @@ impl PurchaseOrdersMarkupDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2477,7 +2768,12 @@ impl PurchaseOrdersMarkupDelete {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupDelete {
@@ -2575,11 +2871,8 @@ impl PurchaseOrdersMarkupGet {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2595,7 +2888,14 @@ impl PurchaseOrdersMarkupGet {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PurchaseOrdersMarkupGet {
@@ -2612,6 +2912,42 @@ impl rt::PagedRequest for PurchaseOrdersMarkupGet {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderMarkupResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PurchaseOrdersMarkupGet {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PurchaseOrderMarkupResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PurchaseOrdersMarkupGet {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PurchaseOrderMarkupResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PurchaseOrdersMarkupGet {
@@ -2661,9 +2997,8 @@ impl PurchaseOrdersMarkupGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2671,7 +3006,12 @@ impl PurchaseOrdersMarkupGetById {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupGetById {
@@ -2703,9 +3043,8 @@ impl PurchaseOrdersMarkupUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2714,7 +3053,12 @@ impl PurchaseOrdersMarkupUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupUpdate {
@@ -2847,9 +3191,8 @@ impl ReceiptsCancelReceipts {
         self.id2 = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2859,7 +3202,12 @@ impl ReceiptsCancelReceipts {
         );
         request.query("id", &self.id2);
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReceiptsCancelReceipts {
@@ -2890,15 +3238,19 @@ impl ReceiptsCreateReceipt {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/receipts", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReceiptsCreateReceipt {
@@ -3121,11 +3473,8 @@ impl ReceiptsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/receipts", self.client.tenant()),
@@ -3153,7 +3502,14 @@ impl ReceiptsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReceiptsGetList {
@@ -3170,6 +3526,42 @@ impl rt::PagedRequest for ReceiptsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ReceiptsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InventoryReceiptResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ReceiptsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryReceiptResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ReceiptsGetList {
@@ -3216,9 +3608,8 @@ impl ReceiptsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3226,7 +3617,12 @@ impl ReceiptsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReceiptsUpdateCustomFields {
@@ -3323,15 +3719,19 @@ impl ReturnTypesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/return-types", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnTypesCreate {
@@ -3434,11 +3834,8 @@ impl ReturnTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/return-types", self.client.tenant()),
@@ -3453,7 +3850,14 @@ impl ReturnTypesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReturnTypesGetList {
@@ -3470,6 +3874,42 @@ impl rt::PagedRequest for ReturnTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ListReturnTypesResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ReturnTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::ListReturnTypesResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ReturnTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ListReturnTypesResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ReturnTypesGetList {
@@ -3517,9 +3957,8 @@ impl ReturnTypesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3528,7 +3967,12 @@ impl ReturnTypesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnTypesUpdate {
@@ -3674,9 +4118,8 @@ impl ReturnsCancel {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3685,7 +4128,12 @@ impl ReturnsCancel {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnsCancel {
@@ -3716,15 +4164,19 @@ impl ReturnsCreateReturn {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/returns", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnsCreateReturn {
@@ -3972,11 +4424,8 @@ impl ReturnsGetList {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/returns", self.client.tenant()),
@@ -4008,7 +4457,14 @@ impl ReturnsGetList {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReturnsGetList {
@@ -4025,6 +4481,42 @@ impl rt::PagedRequest for ReturnsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ReturnsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InventoryReturnResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ReturnsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryReturnResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ReturnsGetList {
@@ -4072,9 +4564,8 @@ impl ReturnsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4083,7 +4574,12 @@ impl ReturnsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnsUpdate {
@@ -4114,9 +4610,8 @@ impl ReturnsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4124,7 +4619,12 @@ impl ReturnsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReturnsUpdateCustomFields {
@@ -4435,11 +4935,8 @@ impl TransfersGetList {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/transfers", self.client.tenant()),
@@ -4469,7 +4966,14 @@ impl TransfersGetList {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TransfersGetList {
@@ -4486,6 +4990,42 @@ impl rt::PagedRequest for TransfersGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TransfersGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::InventoryTransferResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TransfersGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::InventoryTransferResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TransfersGetList {
@@ -4533,9 +5073,8 @@ impl TransfersUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4544,7 +5083,12 @@ impl TransfersUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TransfersUpdate {
@@ -4575,9 +5119,8 @@ impl TransfersUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4585,7 +5128,12 @@ impl TransfersUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for TransfersUpdateCustomFields {
@@ -4682,15 +5230,19 @@ impl TrucksCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/trucks", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TrucksCreate {
@@ -4830,9 +5382,8 @@ impl TrucksGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/trucks", self.client.tenant()),
@@ -4851,7 +5402,12 @@ impl TrucksGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TrucksGetList {
@@ -4866,6 +5422,40 @@ impl rt::PagedRequest for TrucksGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TrucksGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TruckResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TrucksGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TruckResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TrucksGetList {
@@ -4909,9 +5499,8 @@ impl TrucksUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4920,7 +5509,12 @@ impl TrucksUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TrucksUpdate {
@@ -5068,15 +5662,19 @@ impl VendorsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/vendors", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for VendorsCreate {
@@ -5132,9 +5730,8 @@ impl VendorsGetById {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::VendorResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5146,7 +5743,12 @@ impl VendorsGetById {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::VendorResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for VendorsGetById {
@@ -5238,11 +5840,8 @@ impl VendorsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5257,7 +5856,14 @@ impl VendorsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for VendorsGetCustomFieldTypes {
@@ -5274,6 +5880,42 @@ impl rt::PagedRequest for VendorsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for VendorsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl VendorsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl VendorsGetCustomFieldTypes {
@@ -5449,9 +6091,8 @@ impl VendorsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/vendors", self.client.tenant()),
@@ -5472,7 +6113,12 @@ impl VendorsGetList {
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for VendorsGetList {
@@ -5487,6 +6133,40 @@ impl rt::PagedRequest for VendorsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::VendorResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for VendorsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::VendorResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl VendorsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::VendorResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl VendorsGetList {
@@ -5530,9 +6210,8 @@ impl VendorsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5541,7 +6220,12 @@ impl VendorsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for VendorsUpdate {
@@ -5572,9 +6256,8 @@ impl VendorsUpdateCustomFields {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5582,7 +6265,12 @@ impl VendorsUpdateCustomFields {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for VendorsUpdateCustomFields {
@@ -5776,11 +6464,8 @@ impl WarehousesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/warehouses", self.client.tenant()),
@@ -5799,7 +6484,14 @@ impl WarehousesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for WarehousesGetList {
@@ -5814,6 +6506,40 @@ impl rt::PagedRequest for WarehousesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for WarehousesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::WarehouseResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl WarehousesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::WarehouseResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl WarehousesGetList {
@@ -5857,9 +6583,8 @@ impl WarehousesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5868,7 +6593,12 @@ impl WarehousesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for WarehousesUpdate {

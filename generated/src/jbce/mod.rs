@@ -17,6 +17,16 @@ pub use crate::common::ActiveRequestArg;
 use servicetitan_runtime as rt;
 /// Every operation of the Job Booking domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
 pub const OPERATIONS: &[&rt::Operation] = &[&ops::CallReasonsGet::OPERATION];
+/// The resources of the Job Booking domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::CallReasonsGet::OPERATION,
+        prefix: "/jbce/v2",
+        kind: rt::SourceKind::List(
+            <ops::CallReasonsGet as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Job Booking domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct JbceApi {

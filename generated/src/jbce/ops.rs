@@ -133,11 +133,8 @@ impl CallReasonsGet {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jbce/v2/tenant/{}/call-reasons", self.client.tenant()),
@@ -151,7 +148,14 @@ impl CallReasonsGet {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CallReasonsGet {
@@ -166,6 +170,40 @@ impl rt::PagedRequest for CallReasonsGet {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallReasonResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CallReasonsGet {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::CallReasonResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CallReasonsGet {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CallReasonResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CallReasonsGet {

@@ -90,6 +90,126 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ProjectsGetNotes::OPERATION,
     &ops::ProjectsUpdate::OPERATION,
 ];
+/// The resources of the Job Planning and Management domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::AppointmentsGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::AppointmentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportAppointments::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportAppointments as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportJobCancelReasons::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportJobCancelReasons as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportJobHistory::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportJobHistory as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportJobNotes::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportJobNotes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportJobs::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportJobs as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportProjectNotes::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportProjectNotes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportProjects::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportProjects as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::JobCancelReasonsGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::JobCancelReasonsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JobHoldReasonsGet::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::JobHoldReasonsGet as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JobTypesGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::JobTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JobsGetCustomFieldTypes::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::JobsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JobsGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(<ops::JobsGetList as rt::IncrementalRequest>::WINDOW),
+    },
+    rt::SyncSource {
+        operation: &ops::ProjectStatusesGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ProjectStatusesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ProjectSubStatusesGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ProjectSubStatusesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ProjectsGetCustomFieldTypes::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ProjectsGetCustomFieldTypes as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ProjectsGetList::OPERATION,
+        prefix: "/jpm/v2",
+        kind: rt::SourceKind::List(
+            <ops::ProjectsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Job Planning and Management domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct JpmApi {

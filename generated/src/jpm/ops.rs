@@ -208,15 +208,19 @@ impl AppointmentsAdd {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/appointments", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsAdd {
@@ -247,9 +251,8 @@ impl AppointmentsConfirm {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -257,7 +260,12 @@ impl AppointmentsConfirm {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsConfirm {
@@ -288,9 +296,8 @@ impl AppointmentsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -298,7 +305,12 @@ impl AppointmentsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsDelete {
@@ -329,9 +341,8 @@ impl AppointmentsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -339,7 +350,12 @@ impl AppointmentsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsGet {
@@ -527,11 +543,8 @@ impl AppointmentsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/appointments", self.client.tenant()),
@@ -555,7 +568,14 @@ impl AppointmentsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for AppointmentsGetList {
@@ -570,6 +590,40 @@ impl rt::PagedRequest for AppointmentsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for AppointmentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::AppointmentResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl AppointmentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::AppointmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl AppointmentsGetList {
@@ -613,9 +667,8 @@ impl AppointmentsHold {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -624,7 +677,12 @@ impl AppointmentsHold {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsHold {
@@ -655,9 +713,8 @@ impl AppointmentsRemoveConfirmation {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -665,7 +722,12 @@ impl AppointmentsRemoveConfirmation {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsRemoveConfirmation {
@@ -696,9 +758,8 @@ impl AppointmentsRemoveHold {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -706,7 +767,12 @@ impl AppointmentsRemoveHold {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsRemoveHold {
@@ -738,9 +804,8 @@ impl AppointmentsReschedule {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -749,7 +814,12 @@ impl AppointmentsReschedule {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsReschedule {
@@ -781,9 +851,8 @@ impl AppointmentsSetSummary {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentSummaryApiModel> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -792,7 +861,12 @@ impl AppointmentsSetSummary {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentSummaryApiModel> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsSetSummary {
@@ -824,9 +898,8 @@ impl AppointmentsUpdateSpecialInstructions {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -835,7 +908,12 @@ impl AppointmentsUpdateSpecialInstructions {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for AppointmentsUpdateSpecialInstructions {
@@ -1091,9 +1169,8 @@ impl BudgetCodesCreateBudgetCode {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1102,7 +1179,12 @@ impl BudgetCodesCreateBudgetCode {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCode {
@@ -1133,9 +1215,8 @@ impl BudgetCodesCreateBudgetCodePartial {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1144,7 +1225,12 @@ impl BudgetCodesCreateBudgetCodePartial {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodePartial {
@@ -1174,11 +1260,8 @@ impl BudgetCodesCreateBudgetCodesBatch {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1186,7 +1269,14 @@ impl BudgetCodesCreateBudgetCodesBatch {
                 .client.tenant()
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesBatch {
@@ -1216,11 +1306,8 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1228,7 +1315,14 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
                 self.client.tenant()
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesPartialBatch {
@@ -1294,9 +1388,8 @@ impl BudgetCodesListCompanyBudgetCodes {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1310,7 +1403,12 @@ impl BudgetCodesListCompanyBudgetCodes {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanyBudgetCodes {
@@ -1392,9 +1490,8 @@ impl BudgetCodesListCompanySegmentItemChildren {
         self.include_children = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1407,7 +1504,12 @@ impl BudgetCodesListCompanySegmentItemChildren {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("includeChildren", &self.include_children);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanySegmentItemChildren {
@@ -1488,9 +1590,8 @@ impl BudgetCodesListCompanySegmentItems {
         self.include_children = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1502,7 +1603,12 @@ impl BudgetCodesListCompanySegmentItems {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("includeChildren", &self.include_children);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListCompanySegmentItems {
@@ -1576,9 +1682,8 @@ impl BudgetCodesListCompanySegments {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1589,7 +1694,12 @@ impl BudgetCodesListCompanySegments {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesListCompanySegments {
@@ -1656,9 +1766,8 @@ impl BudgetCodesListProjectBudgetCodes {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1672,7 +1781,12 @@ impl BudgetCodesListProjectBudgetCodes {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectBudgetCodes {
@@ -1755,9 +1869,8 @@ impl BudgetCodesListProjectSegmentItemChildren {
         self.include_children = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1771,7 +1884,12 @@ impl BudgetCodesListProjectSegmentItemChildren {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("includeChildren", &self.include_children);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectSegmentItemChildren {
@@ -1853,9 +1971,8 @@ impl BudgetCodesListProjectSegmentItems {
         self.include_children = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1868,7 +1985,12 @@ impl BudgetCodesListProjectSegmentItems {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("includeChildren", &self.include_children);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BudgetCodesListProjectSegmentItems {
@@ -1943,9 +2065,8 @@ impl BudgetCodesListProjectSegments {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1956,7 +2077,12 @@ impl BudgetCodesListProjectSegments {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ListSegmentsResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesListProjectSegments {
@@ -1987,9 +2113,8 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1998,7 +2123,12 @@ impl BudgetCodesMatchCompanyBudgetCodes {
             ),
         );
         request.query("codes", &self.codes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesMatchCompanyBudgetCodes {
@@ -2030,9 +2160,8 @@ impl BudgetCodesMatchProjectBudgetCodes {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2041,7 +2170,12 @@ impl BudgetCodesMatchProjectBudgetCodes {
             ),
         );
         request.query("codes", &self.codes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BudgetCodesMatchProjectBudgetCodes {
@@ -2204,11 +2338,8 @@ impl ExportAppointments {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/appointments", self.client.tenant()),
@@ -2216,20 +2347,24 @@ impl ExportAppointments {
         request.query("active", &self.active);
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportAppointments {
     type Item = super::models::ExportAppointmentsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportAppointments {
@@ -2241,10 +2376,22 @@ impl ExportAppointments {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportAppointmentsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportAppointmentsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportAppointmentsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportAppointmentsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportAppointments {
@@ -2298,6 +2445,16 @@ impl ExportJobCancelReasons {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/jpm/v2/tenant/{}/export/job-canceled-logs", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -2305,28 +2462,17 @@ impl ExportJobCancelReasons {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/jpm/v2/tenant/{}/export/job-canceled-logs", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportJobCancelReasons {
     type Item = super::models::ExportJobCanceledLogResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportJobCancelReasons {
@@ -2338,10 +2484,22 @@ impl ExportJobCancelReasons {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobCanceledLogResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportJobCanceledLogResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportJobCanceledLogResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportJobCanceledLogResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportJobCancelReasons {
@@ -2395,31 +2553,32 @@ impl ExportJobHistory {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/job-history", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportJobHistory {
     type Item = super::models::ExportJobHistoryResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportJobHistory {
@@ -2431,10 +2590,22 @@ impl ExportJobHistory {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobHistoryResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportJobHistoryResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportJobHistoryResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportJobHistoryResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportJobHistory {
@@ -2488,31 +2659,32 @@ impl ExportJobNotes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/job-notes", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportJobNotes {
     type Item = super::models::ExportJobNotesResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportJobNotes {
@@ -2524,10 +2696,22 @@ impl ExportJobNotes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobNotesResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportJobNotesResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportJobNotesResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportJobNotesResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportJobNotes {
@@ -2581,31 +2765,32 @@ impl ExportJobs {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/jobs", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportJobs {
     type Item = super::models::ExportJobsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportJobsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportJobs {
@@ -2617,10 +2802,22 @@ impl ExportJobs {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportJobsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportJobsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportJobsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportJobsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportJobs {
@@ -2671,31 +2868,32 @@ impl ExportProjectNotes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/project-notes", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportProjectNotes {
     type Item = super::models::ExportProjectNotesResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportProjectNotes {
@@ -2707,10 +2905,22 @@ impl ExportProjectNotes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectNotesResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportProjectNotesResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportProjectNotesResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportProjectNotesResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportProjectNotes {
@@ -2764,31 +2974,32 @@ impl ExportProjects {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/export/projects", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportProjects {
     type Item = super::models::ExportProjectsResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportProjectsResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportProjects {
@@ -2800,10 +3011,22 @@ impl ExportProjects {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportProjectsResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportProjectsResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportProjectsResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportProjectsResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportProjects {
@@ -2948,11 +3171,8 @@ impl JobCancelReasonsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-cancel-reasons", self.client.tenant()),
@@ -2966,7 +3186,14 @@ impl JobCancelReasonsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobCancelReasonsGetList {
@@ -2983,6 +3210,42 @@ impl rt::PagedRequest for JobCancelReasonsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobCancelReasonResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobCancelReasonsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::JobCancelReasonResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobCancelReasonsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobCancelReasonResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobCancelReasonsGetList {
@@ -3105,9 +3368,8 @@ impl JobEquipmentAttach {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3116,7 +3378,12 @@ impl JobEquipmentAttach {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobEquipmentAttach {
@@ -3148,9 +3415,8 @@ impl JobEquipmentDetach {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3158,7 +3424,12 @@ impl JobEquipmentDetach {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.equipment_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobEquipmentDetach {
@@ -3190,9 +3461,8 @@ impl JobEquipmentDetachBulk {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3201,7 +3471,12 @@ impl JobEquipmentDetachBulk {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobEquipmentDetachBulk {
@@ -3232,9 +3507,8 @@ impl JobEquipmentGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3242,7 +3516,12 @@ impl JobEquipmentGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobEquipmentGet {
@@ -3382,11 +3661,8 @@ impl JobHoldReasonsGet {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-hold-reasons", self.client.tenant()),
@@ -3400,7 +3676,14 @@ impl JobHoldReasonsGet {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobHoldReasonsGet {
@@ -3417,6 +3700,40 @@ impl rt::PagedRequest for JobHoldReasonsGet {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobHoldReasonResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobHoldReasonsGet {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobHoldReasonResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobHoldReasonsGet {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobHoldReasonResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobHoldReasonsGet {
@@ -3545,15 +3862,19 @@ impl JobTypesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-types", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobTypesCreate {
@@ -3593,9 +3914,8 @@ impl JobTypesGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3605,7 +3925,12 @@ impl JobTypesGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobTypesGet {
@@ -3765,9 +4090,8 @@ impl JobTypesGetList {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/job-types", self.client.tenant()),
@@ -3789,7 +4113,12 @@ impl JobTypesGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobTypesGetList {
@@ -3804,6 +4133,40 @@ impl rt::PagedRequest for JobTypesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobTypeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobTypesGetList {
@@ -3847,9 +4210,8 @@ impl JobTypesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3858,7 +4220,12 @@ impl JobTypesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobTypesUpdate {
@@ -4128,9 +4495,8 @@ impl JobsCancel {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4139,7 +4505,12 @@ impl JobsCancel {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsCancel {
@@ -4170,15 +4541,19 @@ impl JobsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsCreate {
@@ -4210,9 +4585,8 @@ impl JobsCreateNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4221,7 +4595,12 @@ impl JobsCreateNote {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsCreateNote {
@@ -4261,9 +4640,8 @@ impl JobsGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4273,7 +4651,12 @@ impl JobsGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGet {
@@ -4304,9 +4687,8 @@ impl JobsGetBookedLog {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobBookedLogResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4314,7 +4696,12 @@ impl JobsGetBookedLog {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobBookedLogResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGetBookedLog {
@@ -4345,17 +4732,21 @@ impl JobsGetCancelReasons {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/cancel-reasons", self.client.tenant()),
         );
         request.query("ids", &self.ids);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGetCancelReasons {
@@ -4449,11 +4840,8 @@ impl JobsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/custom-fields", self.client.tenant()),
@@ -4466,7 +4854,14 @@ impl JobsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobsGetCustomFieldTypes {
@@ -4483,6 +4878,42 @@ impl rt::PagedRequest for JobsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobsGetCustomFieldTypes {
@@ -4529,9 +4960,8 @@ impl JobsGetHistory {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobHistoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4539,7 +4969,12 @@ impl JobsGetHistory {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobHistoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGetHistory {
@@ -4570,17 +5005,21 @@ impl JobsGetHoldReasons {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/hold-reasons", self.client.tenant()),
         );
         request.query("ids", &self.ids);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsGetHoldReasons {
@@ -4635,11 +5074,8 @@ impl JobsGetJobCanceledLogs {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -4650,7 +5086,14 @@ impl JobsGetJobCanceledLogs {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobCanceledLogResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobsGetJobCanceledLogs {
@@ -5021,9 +5464,8 @@ impl JobsGetList {
         self.has_unused_appointments = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs", self.client.tenant()),
@@ -5075,7 +5517,12 @@ impl JobsGetList {
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("hasUnusedAppointments", &self.has_unused_appointments);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobsGetList {
@@ -5090,6 +5537,40 @@ impl rt::PagedRequest for JobsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobsGetList {
@@ -5156,9 +5637,8 @@ impl JobsGetNotes {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5169,7 +5649,12 @@ impl JobsGetNotes {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobsGetNotes {
@@ -5226,9 +5711,8 @@ impl JobsRemoveCancellation {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5236,7 +5720,12 @@ impl JobsRemoveCancellation {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsRemoveCancellation {
@@ -5268,9 +5757,8 @@ impl JobsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5279,7 +5767,12 @@ impl JobsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for JobsUpdate {
@@ -5356,9 +5849,8 @@ impl ProjectStatusesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectStatusResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5366,7 +5858,12 @@ impl ProjectStatusesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectStatusResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectStatusesGet {
@@ -5480,11 +5977,8 @@ impl ProjectStatusesGetList {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/project-statuses", self.client.tenant()),
@@ -5499,7 +5993,14 @@ impl ProjectStatusesGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectStatusesGetList {
@@ -5516,6 +6017,40 @@ impl rt::PagedRequest for ProjectStatusesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ProjectStatusesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ProjectStatusResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ProjectStatusesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ProjectStatusResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ProjectStatusesGetList {
@@ -5610,9 +6145,8 @@ impl ProjectSubStatusesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectSubStatusResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5620,7 +6154,12 @@ impl ProjectSubStatusesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectSubStatusResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectSubStatusesGet {
@@ -5751,11 +6290,8 @@ impl ProjectSubStatusesGetList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/project-substatuses", self.client.tenant()),
@@ -5772,7 +6308,14 @@ impl ProjectSubStatusesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectSubStatusesGetList {
@@ -5789,6 +6332,42 @@ impl rt::PagedRequest for ProjectSubStatusesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ProjectSubStatusesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::ProjectSubStatusResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ProjectSubStatusesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ProjectSubStatusResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ProjectSubStatusesGetList {
@@ -5874,9 +6453,8 @@ impl ProjectTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -5884,7 +6462,12 @@ impl ProjectTypesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectTypesGet {
@@ -5938,11 +6521,8 @@ impl ProjectTypesGetList {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/project-types", self.client.tenant()),
@@ -5950,7 +6530,14 @@ impl ProjectTypesGetList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectTypesGetList {
@@ -6178,9 +6765,8 @@ impl ProjectsAttachJob {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6188,7 +6774,12 @@ impl ProjectsAttachJob {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.job_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsAttachJob {
@@ -6219,15 +6810,19 @@ impl ProjectsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/projects", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsCreate {
@@ -6259,9 +6854,8 @@ impl ProjectsCreateNote {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6270,7 +6864,12 @@ impl ProjectsCreateNote {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsCreateNote {
@@ -6301,9 +6900,8 @@ impl ProjectsDetachJob {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6311,7 +6909,12 @@ impl ProjectsDetachJob {
                 rt::PathSegment(& self.job_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsDetachJob {
@@ -6351,9 +6954,8 @@ impl ProjectsGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6363,7 +6965,12 @@ impl ProjectsGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsGet {
@@ -6457,11 +7064,8 @@ impl ProjectsGetCustomFieldTypes {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/projects/custom-fields", self.client.tenant()),
@@ -6474,7 +7078,14 @@ impl ProjectsGetCustomFieldTypes {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
@@ -6491,6 +7102,42 @@ impl rt::PagedRequest for ProjectsGetCustomFieldTypes {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ProjectsGetCustomFieldTypes {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ProjectsGetCustomFieldTypes {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ProjectsGetCustomFieldTypes {
@@ -6766,9 +7413,8 @@ impl ProjectsGetList {
         self.external_data_values = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/projects", self.client.tenant()),
@@ -6806,7 +7452,12 @@ impl ProjectsGetList {
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectsGetList {
@@ -6821,6 +7472,40 @@ impl rt::PagedRequest for ProjectsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ProjectsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ProjectResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ProjectsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ProjectResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ProjectsGetList {
@@ -6887,9 +7572,8 @@ impl ProjectsGetNotes {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6900,7 +7584,12 @@ impl ProjectsGetNotes {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::NoteResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProjectsGetNotes {
@@ -6958,9 +7647,8 @@ impl ProjectsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -6969,7 +7657,12 @@ impl ProjectsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProjectsUpdate {

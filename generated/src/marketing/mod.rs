@@ -34,6 +34,23 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::CampaignsUpdate::OPERATION,
     &ops::EmailChannelCostGet::OPERATION,
 ];
+/// The resources of the Marketing domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::CampaignCategoriesGetList::OPERATION,
+        prefix: "/marketing/v2",
+        kind: rt::SourceKind::List(
+            <ops::CampaignCategoriesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CampaignsGetList::OPERATION,
+        prefix: "/marketing/v2",
+        kind: rt::SourceKind::List(
+            <ops::CampaignsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Marketing domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingApi {

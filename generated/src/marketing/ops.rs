@@ -100,15 +100,19 @@ impl CampaignCategoriesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/categories", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesCreate {
@@ -139,9 +143,8 @@ impl CampaignCategoriesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCategoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -149,7 +152,12 @@ impl CampaignCategoriesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCategoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesGet {
@@ -247,11 +255,8 @@ impl CampaignCategoriesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/categories", self.client.tenant()),
@@ -264,7 +269,14 @@ impl CampaignCategoriesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CampaignCategoriesGetList {
@@ -281,6 +293,42 @@ impl rt::PagedRequest for CampaignCategoriesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCategoryResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CampaignCategoriesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CampaignCategoryResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CampaignCategoriesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CampaignCategoryResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CampaignCategoriesGetList {
@@ -328,9 +376,8 @@ impl CampaignCategoriesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -339,7 +386,12 @@ impl CampaignCategoriesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesUpdate {
@@ -395,11 +447,8 @@ impl CampaignCostSummaryGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -408,7 +457,14 @@ impl CampaignCostSummaryGet {
         );
         request.query("from", &self.from);
         request.query("to", &self.to);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCostSummaryGet {
@@ -514,15 +570,19 @@ impl CampaignCostsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/costs", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCostsCreate {
@@ -553,9 +613,8 @@ impl CampaignCostsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -563,7 +622,12 @@ impl CampaignCostsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCostsGet {
@@ -653,11 +717,8 @@ impl CampaignCostsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/costs", self.client.tenant()),
@@ -669,7 +730,14 @@ impl CampaignCostsGetList {
         request.query("month", &self.month);
         request.query("campaignId", &self.campaign_id);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CampaignCostsGetList {
@@ -729,9 +797,8 @@ impl CampaignCostsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -740,7 +807,12 @@ impl CampaignCostsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignCostsUpdate {
@@ -866,15 +938,19 @@ impl CampaignsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/campaigns", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignsCreate {
@@ -905,9 +981,8 @@ impl CampaignsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -915,7 +990,12 @@ impl CampaignsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignsGet {
@@ -994,11 +1074,8 @@ impl CampaignsGetCosts {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1012,7 +1089,14 @@ impl CampaignsGetCosts {
         request.query("year", &self.year);
         request.query("month", &self.month);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CampaignsGetCosts {
@@ -1171,9 +1255,8 @@ impl CampaignsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/campaigns", self.client.tenant()),
@@ -1190,7 +1273,12 @@ impl CampaignsGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("campaignPhoneNumber", &self.campaign_phone_number);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CampaignsGetList {
@@ -1205,6 +1293,40 @@ impl rt::PagedRequest for CampaignsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CampaignsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::CampaignResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CampaignsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CampaignResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CampaignsGetList {
@@ -1248,9 +1370,8 @@ impl CampaignsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1259,7 +1380,12 @@ impl CampaignsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CampaignsUpdate {
@@ -1315,16 +1441,20 @@ impl EmailChannelCostGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketing/v2/tenant/{}/email-channel-cost", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("to", &self.to);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EmailChannelCostGet {

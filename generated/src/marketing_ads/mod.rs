@@ -24,6 +24,8 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::WebBookingAttributionsCreate::OPERATION,
     &ops::WebLeadFormAttributionsCreate::OPERATION,
 ];
+/// The resources of the Marketing Ads domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[];
 /// Entry point of the Marketing Ads domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingAdsApi {

@@ -97,11 +97,8 @@ impl AttributedLeadsGet {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketingads/v2/tenant/{}/attributed-leads", self.client.tenant()),
@@ -112,7 +109,14 @@ impl AttributedLeadsGet {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetAttributedLeadsResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for AttributedLeadsGet {
@@ -201,16 +205,20 @@ impl CapacityAwarenessWarningGet {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/marketingads/v2/tenant/{}/capacity-warnings", self.client.tenant()),
+        );
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
         self,
     ) -> rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult> {
-        let request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/marketingads/v2/tenant/{}/capacity-warnings", self.client.tenant()),
-        );
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CapacityAwarenessWarningGet {
@@ -271,9 +279,8 @@ impl ExternalCallAttributionsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -282,7 +289,12 @@ impl ExternalCallAttributionsCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ExternalCallAttributionsCreate {
@@ -374,11 +386,8 @@ impl PerformanceGet {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketingads/v2/tenant/{}/performance", self.client.tenant()),
@@ -390,7 +399,14 @@ impl PerformanceGet {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GetPerformanceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PerformanceGet {
@@ -481,15 +497,19 @@ impl ScheduledJobAttributionsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketingads/v2/tenant/{}/job-attributions", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ScheduledJobAttributionsCreate {
@@ -548,9 +568,8 @@ impl WebBookingAttributionsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -559,7 +578,12 @@ impl WebBookingAttributionsCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for WebBookingAttributionsCreate {
@@ -618,9 +642,8 @@ impl WebLeadFormAttributionsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -629,7 +652,12 @@ impl WebLeadFormAttributionsCreate {
             ),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for WebLeadFormAttributionsCreate {

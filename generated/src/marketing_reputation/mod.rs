@@ -16,6 +16,16 @@ pub use models::*;
 use servicetitan_runtime as rt;
 /// Every operation of the Marketing Reputation domain, as data: ids, paths, required scopes. [`rt::RequiredScopes::of`] turns it into the scopes an application needs.
 pub const OPERATIONS: &[&rt::Operation] = &[&ops::ReviewsReviews::OPERATION];
+/// The resources of the Marketing Reputation domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ReviewsReviews::OPERATION,
+        prefix: "/marketingreputation/v2",
+        kind: rt::SourceKind::List(
+            <ops::ReviewsReviews as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Marketing Reputation domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MarketingReputationApi {

@@ -226,9 +226,8 @@ impl ReviewsReviews {
         self.external_id = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/marketingreputation/v2/tenant/{}/reviews", self.client.tenant()),
@@ -270,7 +269,12 @@ impl ReviewsReviews {
             );
         request.query("internalId", &self.internal_id);
         request.query("externalId", &self.external_id);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReviewsReviews {
@@ -285,6 +289,40 @@ impl rt::PagedRequest for ReviewsReviews {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ReviewReport>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ReviewsReviews {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ReviewReport) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ReviewsReviews {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ReviewReport>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ReviewsReviews {

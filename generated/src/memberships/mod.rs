@@ -49,6 +49,100 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::RecurringServiceTypesGet::OPERATION,
     &ops::RecurringServiceTypesGetList::OPERATION,
 ];
+/// The resources of the Memberships domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::CustomerMembershipsGetCustomFields::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::CustomerMembershipsGetCustomFields as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::CustomerMembershipsGetList::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::CustomerMembershipsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportInvoiceTemplates::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportInvoiceTemplates as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportLocationRecurringServiceEvents::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportLocationRecurringServiceEvents as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportLocationRecurringServices::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportLocationRecurringServices as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportMembershipStatusChanges::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportMembershipStatusChanges as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportMembershipTypes::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportMembershipTypes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportMemberships::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportMemberships as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportRecurringServiceTypes::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportRecurringServiceTypes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::LocationRecurringServiceEventsGetList::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::LocationRecurringServiceEventsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::LocationRecurringServicesGetList::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::LocationRecurringServicesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::MembershipTypesGetList::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::MembershipTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::RecurringServiceTypesGetList::OPERATION,
+        prefix: "/memberships/v2",
+        kind: rt::SourceKind::List(
+            <ops::RecurringServiceTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Memberships domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct MembershipsApi {

@@ -137,17 +137,21 @@ impl CustomerMembershipsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/memberships/sale", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsCreate {
@@ -180,9 +184,8 @@ impl CustomerMembershipsGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerMembershipResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -190,7 +193,12 @@ impl CustomerMembershipsGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CustomerMembershipResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGet {
@@ -284,11 +292,8 @@ impl CustomerMembershipsGetCustomFields {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -304,7 +309,14 @@ impl CustomerMembershipsGetCustomFields {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
@@ -321,6 +333,42 @@ impl rt::PagedRequest for CustomerMembershipsGetCustomFields {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomerMembershipsGetCustomFields {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomFieldTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomerMembershipsGetCustomFields {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomFieldTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CustomerMembershipsGetCustomFields {
@@ -484,11 +532,8 @@ impl CustomerMembershipsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/memberships", self.client.tenant()),
@@ -507,7 +552,14 @@ impl CustomerMembershipsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CustomerMembershipsGetList {
@@ -524,6 +576,42 @@ impl rt::PagedRequest for CustomerMembershipsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CustomerMembershipsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::CustomerMembershipResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CustomerMembershipsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CustomerMembershipResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CustomerMembershipsGetList {
@@ -573,13 +661,8 @@ impl CustomerMembershipsGetStatusChanges {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -587,7 +670,16 @@ impl CustomerMembershipsGetStatusChanges {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
@@ -624,9 +716,8 @@ impl CustomerMembershipsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -635,7 +726,12 @@ impl CustomerMembershipsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsUpdate {
@@ -790,13 +886,8 @@ impl ExportInvoiceTemplates {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -806,22 +897,26 @@ impl ExportInvoiceTemplates {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportInvoiceTemplates {
-    type Item = super::models::ExportInvoiceTemplateResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportInvoiceTemplates {
+    type Item = super::models::ExportInvoiceTemplateResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportInvoiceTemplates {
@@ -833,10 +928,22 @@ impl ExportInvoiceTemplates {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportInvoiceTemplateResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportInvoiceTemplateResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportInvoiceTemplateResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportInvoiceTemplates {
@@ -890,13 +997,8 @@ impl ExportLocationRecurringServiceEvents {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -906,22 +1008,26 @@ impl ExportLocationRecurringServiceEvents {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportLocationRecurringServiceEvents {
-    type Item = super::models::ExportLocationRecurringServiceEventResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportLocationRecurringServiceEvents {
+    type Item = super::models::ExportLocationRecurringServiceEventResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportLocationRecurringServiceEvents {
@@ -935,12 +1041,27 @@ impl ExportLocationRecurringServiceEvents {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceEventResponse> {
+    ) -> rt::Changes<super::models::ExportLocationRecurringServiceEventResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportLocationRecurringServiceEventResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportLocationRecurringServiceEvents {
@@ -994,13 +1115,8 @@ impl ExportLocationRecurringServices {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1010,22 +1126,26 @@ impl ExportLocationRecurringServices {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportLocationRecurringServices {
-    type Item = super::models::ExportLocationRecurringServiceResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportLocationRecurringServices {
+    type Item = super::models::ExportLocationRecurringServiceResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportLocationRecurringServices {
@@ -1039,12 +1159,27 @@ impl ExportLocationRecurringServices {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportLocationRecurringServiceResponse> {
+    ) -> rt::Changes<super::models::ExportLocationRecurringServiceResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportLocationRecurringServiceResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportLocationRecurringServices {
@@ -1098,13 +1233,8 @@ impl ExportMembershipStatusChanges {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1114,22 +1244,26 @@ impl ExportMembershipStatusChanges {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportMembershipStatusChanges {
-    type Item = super::models::ExportCustomerMembershipStatusChangesResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportMembershipStatusChanges {
+    type Item = super::models::ExportCustomerMembershipStatusChangesResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportMembershipStatusChanges {
@@ -1143,12 +1277,27 @@ impl ExportMembershipStatusChanges {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportCustomerMembershipStatusChangesResponse> {
+    ) -> rt::Changes<super::models::ExportCustomerMembershipStatusChangesResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportCustomerMembershipStatusChangesResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportMembershipStatusChanges {
@@ -1202,13 +1351,8 @@ impl ExportMembershipTypes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1217,22 +1361,26 @@ impl ExportMembershipTypes {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportMembershipTypes {
-    type Item = super::models::ExportMembershipTypeResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportMembershipTypes {
+    type Item = super::models::ExportMembershipTypeResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportMembershipTypes {
@@ -1244,10 +1392,22 @@ impl ExportMembershipTypes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMembershipTypeResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportMembershipTypeResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportMembershipTypeResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportMembershipTypeResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportMembershipTypes {
@@ -1301,6 +1461,16 @@ impl ExportMemberships {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/memberships/v2/tenant/{}/export/memberships", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -1308,28 +1478,17 @@ impl ExportMemberships {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/memberships/v2/tenant/{}/export/memberships", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportMemberships {
     type Item = super::models::ExportCustomerMembershipResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportMemberships {
@@ -1343,12 +1502,25 @@ impl ExportMemberships {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(
-        self,
-    ) -> rt::ExportItems<super::models::ExportCustomerMembershipResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportCustomerMembershipResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportCustomerMembershipResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportMemberships {
@@ -1402,13 +1574,8 @@ impl ExportRecurringServiceTypes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1418,22 +1585,26 @@ impl ExportRecurringServiceTypes {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportRecurringServiceTypes {
-    type Item = super::models::ExportRecurringServiceTypeResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ExportRecurringServiceTypeResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportRecurringServiceTypes {
+    type Item = super::models::ExportRecurringServiceTypeResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportRecurringServiceTypes {
@@ -1447,12 +1618,27 @@ impl ExportRecurringServiceTypes {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
     pub fn items(
         self,
-    ) -> rt::ExportItems<super::models::ExportRecurringServiceTypeResponse> {
+    ) -> rt::Changes<super::models::ExportRecurringServiceTypeResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::ExportRecurringServiceTypeResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportRecurringServiceTypes {
@@ -1561,15 +1747,19 @@ impl InvoiceTemplatesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/invoice-templates", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesCreate {
@@ -1600,9 +1790,8 @@ impl InvoiceTemplatesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::InvoiceTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1610,7 +1799,12 @@ impl InvoiceTemplatesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::InvoiceTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesGet {
@@ -1641,17 +1835,21 @@ impl InvoiceTemplatesGetList {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/invoice-templates", self.client.tenant()),
         );
         request.query("ids", &self.ids);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesGetList {
@@ -1685,9 +1883,8 @@ impl InvoiceTemplatesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1696,7 +1893,12 @@ impl InvoiceTemplatesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesUpdate {
@@ -1902,13 +2104,8 @@ impl LocationRecurringServiceEventsGetList {
         self.sort = Some(value.into_iter().collect());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1928,7 +2125,16 @@ impl LocationRecurringServiceEventsGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::LocationRecurringServiceEventResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
@@ -1947,6 +2153,45 @@ impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
         rt::Paged<super::models::LocationRecurringServiceEventResponse>,
     > {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationRecurringServiceEventsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::LocationRecurringServiceEventResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationRecurringServiceEventsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::LocationRecurringServiceEventResponse>,
+        rt::Error,
+    > {
+        rt::list_changes(self, since)
     }
 }
 impl LocationRecurringServiceEventsGetList {
@@ -1999,9 +2244,8 @@ impl LocationRecurringServiceEventsMarkComplete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2010,7 +2254,12 @@ impl LocationRecurringServiceEventsMarkComplete {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkComplete {
@@ -2042,9 +2291,8 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2053,7 +2301,12 @@ impl LocationRecurringServiceEventsMarkIncomplete {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkIncomplete {
@@ -2150,11 +2403,8 @@ impl LocationRecurringServicesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2162,7 +2412,14 @@ impl LocationRecurringServicesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationRecurringServicesGet {
@@ -2299,11 +2556,8 @@ impl LocationRecurringServicesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/recurring-services", self.client.tenant()),
@@ -2321,7 +2575,14 @@ impl LocationRecurringServicesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationRecurringServicesGetList {
@@ -2338,6 +2599,45 @@ impl rt::PagedRequest for LocationRecurringServicesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for LocationRecurringServicesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::LocationRecurringServiceResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl LocationRecurringServicesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::LocationRecurringServiceResponse>,
+        rt::Error,
+    > {
+        rt::list_changes(self, since)
     }
 }
 impl LocationRecurringServicesGetList {
@@ -2390,9 +2690,8 @@ impl LocationRecurringServicesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2401,7 +2700,12 @@ impl LocationRecurringServicesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for LocationRecurringServicesUpdate {
@@ -2527,9 +2831,8 @@ impl MembershipTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MembershipTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2537,7 +2840,12 @@ impl MembershipTypesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MembershipTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MembershipTypesGet {
@@ -2568,11 +2876,8 @@ impl MembershipTypesGetDiscountsList {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeDiscountItemResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2580,7 +2885,14 @@ impl MembershipTypesGetDiscountsList {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeDiscountItemResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDiscountsList {
@@ -2625,13 +2937,8 @@ impl MembershipTypesGetDurationBillingList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        Vec<super::models::MembershipTypeDurationBillingItemResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2640,7 +2947,16 @@ impl MembershipTypesGetDurationBillingList {
             ),
         );
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MembershipTypeDurationBillingItemResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
@@ -2808,11 +3124,8 @@ impl MembershipTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/membership-types", self.client.tenant()),
@@ -2833,7 +3146,14 @@ impl MembershipTypesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for MembershipTypesGetList {
@@ -2850,6 +3170,42 @@ impl rt::PagedRequest for MembershipTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for MembershipTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::MembershipTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl MembershipTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::MembershipTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl MembershipTypesGetList {
@@ -2896,13 +3252,8 @@ impl MembershipTypesGetRecurringServiceItems {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2910,7 +3261,16 @@ impl MembershipTypesGetRecurringServiceItems {
                 self.client.tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetRecurringServiceItems {
@@ -2995,11 +3355,8 @@ impl RecurringServiceTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3007,7 +3364,14 @@ impl RecurringServiceTypesGet {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for RecurringServiceTypesGet {
@@ -3154,11 +3518,8 @@ impl RecurringServiceTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3178,7 +3539,14 @@ impl RecurringServiceTypesGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for RecurringServiceTypesGetList {
@@ -3195,6 +3563,42 @@ impl rt::PagedRequest for RecurringServiceTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for RecurringServiceTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::RecurringServiceTypeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl RecurringServiceTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::RecurringServiceTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl RecurringServiceTypesGetList {

@@ -51,6 +51,121 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::TimesheetsGetJobTimesheetsByJobs::OPERATION,
     &ops::TimesheetsGetNonJobTimesheets::OPERATION,
 ];
+/// The resources of the Payroll domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ActivityCodesGetList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::ActivityCodesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportActivityCodes::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportActivityCodes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportGrossPayItems::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportGrossPayItems as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportJobSplits::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportJobSplits as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportPayrollAdjustments::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportPayrollAdjustments as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportPayrollSettings::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportPayrollSettings as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportTimesheetCodes::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTimesheetCodes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportTimesheets::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTimesheets as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::GrossPayItemsGetList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::GrossPayItemsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::JobSplitsGetListByJobs::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::JobSplitsGetListByJobs as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PayrollAdjustmentsGetList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::PayrollAdjustmentsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PayrollSettingsGetPayrollSettingsList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::PayrollSettingsGetPayrollSettingsList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::PayrollsGetList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::PayrollsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TimesheetCodesGetList::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::TimesheetCodesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TimesheetsGetJobTimesheetsByJobs::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::TimesheetsGetJobTimesheetsByJobs as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TimesheetsGetNonJobTimesheets::OPERATION,
+        prefix: "/payroll/v2",
+        kind: rt::SourceKind::List(
+            <ops::TimesheetsGetNonJobTimesheets as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Payroll domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct PayrollApi {

@@ -69,9 +69,8 @@ impl ActivityCodesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollActivityCodeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -79,7 +78,12 @@ impl ActivityCodesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollActivityCodeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivityCodesGet {
@@ -182,11 +186,8 @@ impl ActivityCodesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/activity-codes", self.client.tenant()),
@@ -200,7 +201,14 @@ impl ActivityCodesGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ActivityCodesGetList {
@@ -217,6 +225,42 @@ impl rt::PagedRequest for ActivityCodesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollActivityCodeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ActivityCodesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PayrollActivityCodeResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ActivityCodesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollActivityCodeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ActivityCodesGetList {
@@ -388,6 +432,16 @@ impl ExportActivityCodes {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/payroll/v2/tenant/{}/export/activity-codes", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -395,28 +449,17 @@ impl ExportActivityCodes {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/payroll/v2/tenant/{}/export/activity-codes", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportActivityCodes {
     type Item = super::models::PayrollActivityCodeExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportActivityCodes {
@@ -430,12 +473,25 @@ impl ExportActivityCodes {
     > {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(
-        self,
-    ) -> rt::ExportItems<super::models::PayrollActivityCodeExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::PayrollActivityCodeExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<
+        rt::Changes<super::models::PayrollActivityCodeExportResponse>,
+        rt::Error,
+    > {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportActivityCodes {
@@ -489,31 +545,32 @@ impl ExportGrossPayItems {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/export/gross-pay-items", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportGrossPayItems {
     type Item = super::models::GrossPayItemExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportGrossPayItems {
@@ -525,10 +582,22 @@ impl ExportGrossPayItems {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::GrossPayItemExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::GrossPayItemExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::GrossPayItemExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::GrossPayItemExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportGrossPayItems {
@@ -582,31 +651,32 @@ impl ExportJobSplits {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/export/jobs/splits", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportJobSplits {
     type Item = super::models::JobSplitExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobSplitExportResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportJobSplits {
@@ -618,10 +688,22 @@ impl ExportJobSplits {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::JobSplitExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::JobSplitExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::JobSplitExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobSplitExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportJobSplits {
@@ -675,13 +757,8 @@ impl ExportPayrollAdjustments {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -690,22 +767,26 @@ impl ExportPayrollAdjustments {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportPayrollAdjustments {
-    type Item = super::models::PayrollAdjustmentExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportPayrollAdjustments {
+    type Item = super::models::PayrollAdjustmentExportResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportPayrollAdjustments {
@@ -717,12 +798,22 @@ impl ExportPayrollAdjustments {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(
-        self,
-    ) -> rt::ExportItems<super::models::PayrollAdjustmentExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::PayrollAdjustmentExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollAdjustmentExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportPayrollAdjustments {
@@ -776,13 +867,8 @@ impl ExportPayrollSettings {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -791,22 +877,26 @@ impl ExportPayrollSettings {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportPayrollSettings {
-    type Item = super::models::PayrollSettingsExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportPayrollSettings {
+    type Item = super::models::PayrollSettingsExportResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportPayrollSettings {
@@ -818,10 +908,22 @@ impl ExportPayrollSettings {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::PayrollSettingsExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::PayrollSettingsExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::PayrollSettingsExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollSettingsExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportPayrollSettings {
@@ -875,6 +977,16 @@ impl ExportTimesheetCodes {
         self.include_recent_changes = Some(value);
         self
     }
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
+        let mut request = rt::Request::new(
+            &Self::OPERATION,
+            format!("/payroll/v2/tenant/{}/export/timesheet-codes", self.client.tenant()),
+        );
+        request.query("from", &self.from);
+        request.query("includeRecentChanges", &self.include_recent_changes);
+        request
+    }
     /// Sends the request.
     #[inline]
     pub fn send(
@@ -882,28 +994,17 @@ impl ExportTimesheetCodes {
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
     > {
-        let mut request = rt::Request::new(
-            &Self::OPERATION,
-            format!("/payroll/v2/tenant/{}/export/timesheet-codes", self.client.tenant()),
-        );
-        request.query("from", &self.from);
-        request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportTimesheetCodes {
     type Item = super::models::TimesheetCodeExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
-    > {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTimesheetCodes {
@@ -915,10 +1016,22 @@ impl ExportTimesheetCodes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::TimesheetCodeExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::TimesheetCodeExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::TimesheetCodeExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TimesheetCodeExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTimesheetCodes {
@@ -972,31 +1085,32 @@ impl ExportTimesheets {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/export/jobs/timesheets", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportTimesheets {
     type Item = super::models::JobTimesheetExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTimesheets {
@@ -1008,10 +1122,22 @@ impl ExportTimesheets {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::JobTimesheetExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::JobTimesheetExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::JobTimesheetExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobTimesheetExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTimesheets {
@@ -1129,15 +1255,19 @@ impl GrossPayItemsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/gross-pay-items", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GrossPayItemsCreate {
@@ -1168,9 +1298,8 @@ impl GrossPayItemsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1178,7 +1307,12 @@ impl GrossPayItemsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for GrossPayItemsDelete {
@@ -1321,11 +1455,8 @@ impl GrossPayItemsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/gross-pay-items", self.client.tenant()),
@@ -1344,7 +1475,14 @@ impl GrossPayItemsGetList {
         request.query("modifiedOnOrBefore", &self.modified_on_or_before);
         request.query("modifiedBefore", &self.modified_before);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for GrossPayItemsGetList {
@@ -1361,6 +1499,40 @@ impl rt::PagedRequest for GrossPayItemsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for GrossPayItemsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::GrossPayItemResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl GrossPayItemsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::GrossPayItemResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl GrossPayItemsGetList {
@@ -1404,9 +1576,8 @@ impl GrossPayItemsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1415,7 +1586,12 @@ impl GrossPayItemsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for GrossPayItemsUpdate {
@@ -1578,9 +1754,8 @@ impl JobSplitsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1597,7 +1772,12 @@ impl JobSplitsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobSplitsGetList {
@@ -1612,6 +1792,40 @@ impl rt::PagedRequest for JobSplitsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobSplitsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobSplitResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobSplitsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobSplitResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobSplitsGetList {
@@ -1736,9 +1950,8 @@ impl JobSplitsGetListByJobs {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/jobs/splits", self.client.tenant()),
@@ -1753,7 +1966,12 @@ impl JobSplitsGetListByJobs {
         request.query("modifiedBefore", &self.modified_before);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for JobSplitsGetListByJobs {
@@ -1768,6 +1986,40 @@ impl rt::PagedRequest for JobSplitsGetListByJobs {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for JobSplitsGetListByJobs {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobSplitResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl JobSplitsGetListByJobs {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobSplitResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl JobSplitsGetListByJobs {
@@ -1910,11 +2162,8 @@ impl LocationLaborTypeGetListByLocations {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/locations/rates", self.client.tenant()),
@@ -1927,7 +2176,14 @@ impl LocationLaborTypeGetListByLocations {
         request.query("includeTotal", &self.include_total);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::LocationLaborTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for LocationLaborTypeGetListByLocations {
@@ -2054,15 +2310,19 @@ impl PayrollAdjustmentsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/payroll-adjustments", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollAdjustmentsCreate {
@@ -2102,9 +2362,8 @@ impl PayrollAdjustmentsGet {
         self.employee_type = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollAdjustmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2113,7 +2372,12 @@ impl PayrollAdjustmentsGet {
             ),
         );
         request.query("employeeType", &self.employee_type);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollAdjustmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollAdjustmentsGet {
@@ -2240,11 +2504,8 @@ impl PayrollAdjustmentsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/payroll-adjustments", self.client.tenant()),
@@ -2261,7 +2522,14 @@ impl PayrollAdjustmentsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PayrollAdjustmentsGetList {
@@ -2278,6 +2546,42 @@ impl rt::PagedRequest for PayrollAdjustmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollAdjustmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PayrollAdjustmentsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PayrollAdjustmentResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PayrollAdjustmentsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollAdjustmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PayrollAdjustmentsGetList {
@@ -2421,9 +2725,8 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2431,7 +2734,12 @@ impl PayrollSettingsGetEmployeePayrollSettings {
                 .tenant(), rt::PathSegment(& self.employee)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollSettingsGetEmployeePayrollSettings {
@@ -2535,11 +2843,8 @@ impl PayrollSettingsGetPayrollSettingsList {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/payroll-settings", self.client.tenant()),
@@ -2553,7 +2858,14 @@ impl PayrollSettingsGetPayrollSettingsList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
@@ -2570,6 +2882,42 @@ impl rt::PagedRequest for PayrollSettingsGetPayrollSettingsList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PayrollSettingsListResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PayrollSettingsGetPayrollSettingsList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::PayrollSettingsListResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PayrollSettingsGetPayrollSettingsList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollSettingsListResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PayrollSettingsGetPayrollSettingsList {
@@ -2619,9 +2967,8 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2629,7 +2976,12 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
                 .tenant(), rt::PathSegment(& self.technician)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollSettingsGetTechnicianPayrollSettings {
@@ -2661,11 +3013,8 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2674,7 +3023,14 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollSettingsUpdateEmployeePayrollSettings {
@@ -2706,11 +3062,8 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2719,7 +3072,14 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PayrollSettingsUpdateTechnicianPayrollSettings {
@@ -2947,9 +3307,8 @@ impl PayrollsGetEmployeePayrolls {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2970,7 +3329,12 @@ impl PayrollsGetEmployeePayrolls {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PayrollsGetEmployeePayrolls {
@@ -2985,6 +3349,40 @@ impl rt::PagedRequest for PayrollsGetEmployeePayrolls {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PayrollsGetEmployeePayrolls {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::PayrollResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PayrollsGetEmployeePayrolls {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PayrollsGetEmployeePayrolls {
@@ -3141,9 +3539,8 @@ impl PayrollsGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/payrolls", self.client.tenant()),
@@ -3162,7 +3559,12 @@ impl PayrollsGetList {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PayrollsGetList {
@@ -3177,6 +3579,40 @@ impl rt::PagedRequest for PayrollsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PayrollsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::PayrollResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PayrollsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PayrollsGetList {
@@ -3325,9 +3761,8 @@ impl PayrollsGetTechnicianPayrolls {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3348,7 +3783,12 @@ impl PayrollsGetTechnicianPayrolls {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for PayrollsGetTechnicianPayrolls {
@@ -3363,6 +3803,40 @@ impl rt::PagedRequest for PayrollsGetTechnicianPayrolls {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for PayrollsGetTechnicianPayrolls {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::PayrollResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl PayrollsGetTechnicianPayrolls {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::PayrollResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl PayrollsGetTechnicianPayrolls {
@@ -3450,9 +3924,8 @@ impl TimesheetCodesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TimesheetCodeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3460,7 +3933,12 @@ impl TimesheetCodesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TimesheetCodeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TimesheetCodesGet {
@@ -3567,11 +4045,8 @@ impl TimesheetCodesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/timesheet-codes", self.client.tenant()),
@@ -3585,7 +4060,14 @@ impl TimesheetCodesGetList {
         request.query("includeTotal", &self.include_total);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TimesheetCodesGetList {
@@ -3602,6 +4084,40 @@ impl rt::PagedRequest for TimesheetCodesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::TimesheetCodeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TimesheetCodesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TimesheetCodeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TimesheetCodesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TimesheetCodeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TimesheetCodesGetList {
@@ -3832,11 +4348,8 @@ impl TimesheetsGetJobTimesheets {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3856,7 +4369,14 @@ impl TimesheetsGetJobTimesheets {
         request.query("startedOn", &self.started_on);
         request.query("endedOn", &self.ended_on);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TimesheetsGetJobTimesheets {
@@ -3873,6 +4393,40 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheets {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TimesheetsGetJobTimesheets {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobTimesheetResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TimesheetsGetJobTimesheets {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobTimesheetResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TimesheetsGetJobTimesheets {
@@ -4021,11 +4575,8 @@ impl TimesheetsGetJobTimesheetsByJobs {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/jobs/timesheets", self.client.tenant()),
@@ -4043,7 +4594,14 @@ impl TimesheetsGetJobTimesheetsByJobs {
         request.query("startedOn", &self.started_on);
         request.query("endedOn", &self.ended_on);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
@@ -4060,6 +4618,40 @@ impl rt::PagedRequest for TimesheetsGetJobTimesheetsByJobs {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TimesheetsGetJobTimesheetsByJobs {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::JobTimesheetResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TimesheetsGetJobTimesheetsByJobs {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::JobTimesheetResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TimesheetsGetJobTimesheetsByJobs {
@@ -4195,11 +4787,8 @@ impl TimesheetsGetNonJobTimesheets {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/non-job-timesheets", self.client.tenant()),
@@ -4215,7 +4804,14 @@ impl TimesheetsGetNonJobTimesheets {
         request.query("employeeType", &self.employee_type);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
@@ -4232,6 +4828,42 @@ impl rt::PagedRequest for TimesheetsGetNonJobTimesheets {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobTimesheetResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TimesheetsGetNonJobTimesheets {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::NonJobTimesheetResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TimesheetsGetNonJobTimesheets {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::NonJobTimesheetResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TimesheetsGetNonJobTimesheets {

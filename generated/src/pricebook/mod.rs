@@ -59,6 +59,72 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ServicesGetList::OPERATION,
     &ops::ServicesUpdate::OPERATION,
 ];
+/// The resources of the Pricebook domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::CategoriesGetList::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::List(
+            <ops::CategoriesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::DiscountAndFeesGetList::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::List(
+            <ops::DiscountAndFeesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::EquipmentGetList::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::List(
+            <ops::EquipmentGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportCategories::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportCategories as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportEquipment::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportEquipment as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportMaterials::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportMaterials as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportServices::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportServices as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::MaterialsGetList::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::List(
+            <ops::MaterialsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ServicesGetList::OPERATION,
+        prefix: "/pricebook/v2",
+        kind: rt::SourceKind::List(
+            <ops::ServicesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Pricebook domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct PricebookApi {

@@ -114,15 +114,19 @@ impl CategoriesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/categories", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CategoriesCreate {
@@ -153,9 +157,8 @@ impl CategoriesDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -163,7 +166,12 @@ impl CategoriesDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for CategoriesDelete {
@@ -194,9 +202,8 @@ impl CategoriesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -204,7 +211,12 @@ impl CategoriesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CategoriesGet {
@@ -320,9 +332,8 @@ impl CategoriesGetList {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/categories", self.client.tenant()),
@@ -337,7 +348,12 @@ impl CategoriesGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CategoriesGetList {
@@ -352,6 +368,40 @@ impl rt::PagedRequest for CategoriesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for CategoriesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::CategoryResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl CategoriesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::CategoryResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl CategoriesGetList {
@@ -395,9 +445,8 @@ impl CategoriesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -406,7 +455,12 @@ impl CategoriesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CategoriesUpdate {
@@ -517,11 +571,8 @@ impl ClientSpecificPricingGetAllRateSheets {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -534,7 +585,14 @@ impl ClientSpecificPricingGetAllRateSheets {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ClientSpecificPricingResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ClientSpecificPricingGetAllRateSheets {
@@ -601,11 +659,8 @@ impl ClientSpecificPricingUpdateRateSheet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -614,7 +669,14 @@ impl ClientSpecificPricingUpdateRateSheet {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ClientSpecificPricingUpdateRateSheet {
@@ -742,15 +804,19 @@ impl DiscountAndFeesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/discounts-and-fees", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesCreate {
@@ -781,9 +847,8 @@ impl DiscountAndFeesDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -791,7 +856,12 @@ impl DiscountAndFeesDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesDelete {
@@ -831,9 +901,8 @@ impl DiscountAndFeesGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -843,7 +912,12 @@ impl DiscountAndFeesGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesGet {
@@ -992,11 +1066,8 @@ impl DiscountAndFeesGetList {
         self.search_text = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/discounts-and-fees", self.client.tenant()),
@@ -1016,7 +1087,14 @@ impl DiscountAndFeesGetList {
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for DiscountAndFeesGetList {
@@ -1033,6 +1111,42 @@ impl rt::PagedRequest for DiscountAndFeesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for DiscountAndFeesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::DiscountAndFeesResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl DiscountAndFeesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::DiscountAndFeesResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl DiscountAndFeesGetList {
@@ -1080,9 +1194,8 @@ impl DiscountAndFeesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1091,7 +1204,12 @@ impl DiscountAndFeesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesUpdate {
@@ -1217,15 +1335,19 @@ impl EquipmentCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/equipment", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentCreate {
@@ -1256,9 +1378,8 @@ impl EquipmentDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1266,7 +1387,12 @@ impl EquipmentDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentDelete {
@@ -1306,9 +1432,8 @@ impl EquipmentGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1318,7 +1443,12 @@ impl EquipmentGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentGet {
@@ -1467,11 +1597,8 @@ impl EquipmentGetList {
         self.search_text = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/equipment", self.client.tenant()),
@@ -1491,7 +1618,14 @@ impl EquipmentGetList {
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EquipmentGetList {
@@ -1506,6 +1640,40 @@ impl rt::PagedRequest for EquipmentGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EquipmentGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::EquipmentResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EquipmentGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EquipmentResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EquipmentGetList {
@@ -1549,9 +1717,8 @@ impl EquipmentUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1560,7 +1727,12 @@ impl EquipmentUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EquipmentUpdate {
@@ -1674,31 +1846,32 @@ impl ExportCategories {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/export/categories", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportCategories {
     type Item = super::models::ExportCategoryResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCategoryResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportCategories {
@@ -1710,10 +1883,22 @@ impl ExportCategories {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCategoryResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportCategoryResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportCategoryResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportCategoryResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportCategories {
@@ -1767,31 +1952,32 @@ impl ExportEquipment {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/export/equipment", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportEquipment {
     type Item = super::models::ExportEquipmentResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportEquipment {
@@ -1803,10 +1989,22 @@ impl ExportEquipment {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEquipmentResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportEquipmentResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportEquipmentResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportEquipmentResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportEquipment {
@@ -1860,31 +2058,32 @@ impl ExportMaterials {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/export/materials", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportMaterials {
     type Item = super::models::ExportMaterialResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportMaterialResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportMaterials {
@@ -1896,10 +2095,22 @@ impl ExportMaterials {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportMaterialResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportMaterialResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportMaterialResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportMaterialResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportMaterials {
@@ -1953,31 +2164,32 @@ impl ExportServices {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/export/services", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportServices {
     type Item = super::models::ExportServiceResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportServiceResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportServices {
@@ -1989,10 +2201,22 @@ impl ExportServices {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportServiceResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportServiceResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportServiceResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportServiceResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportServices {
@@ -2074,15 +2298,19 @@ impl ImagesGet {
         self.path = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/images", self.client.tenant()),
         );
         request.query("path", &self.path);
-        self.client.send_redirect(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
+        self.client.send_redirect(self.to_request())
     }
 }
 impl std::future::IntoFuture for ImagesGet {
@@ -2113,15 +2341,19 @@ impl ImagesPost {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ImageUploadResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/images", self.client.tenant()),
         );
         request.file_part("file", &self.file);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ImageUploadResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ImagesPost {
@@ -2257,15 +2489,19 @@ impl MaterialsCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/materials", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsCreate {
@@ -2296,9 +2532,8 @@ impl MaterialsDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2306,7 +2541,12 @@ impl MaterialsDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsDelete {
@@ -2346,9 +2586,8 @@ impl MaterialsGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2358,7 +2597,12 @@ impl MaterialsGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsGet {
@@ -2388,14 +2632,18 @@ impl MaterialsGetCostTypes {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/materials/costtypes", self.client.tenant()),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsGetCostTypes {
@@ -2560,9 +2808,8 @@ impl MaterialsGetList {
         self.search_text = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/materials", self.client.tenant()),
@@ -2584,7 +2831,12 @@ impl MaterialsGetList {
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for MaterialsGetList {
@@ -2599,6 +2851,40 @@ impl rt::PagedRequest for MaterialsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for MaterialsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::MaterialResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl MaterialsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::MaterialResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl MaterialsGetList {
@@ -2642,9 +2928,8 @@ impl MaterialsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2653,7 +2938,12 @@ impl MaterialsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsUpdate {
@@ -2754,17 +3044,21 @@ impl MaterialsMarkupCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/materialsmarkup", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupCreate {
@@ -2800,11 +3094,8 @@ impl MaterialsMarkupGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2812,7 +3103,14 @@ impl MaterialsMarkupGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupGet {
@@ -2859,18 +3157,22 @@ impl MaterialsMarkupGetList {
         self.page_size = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/materialsmarkup", self.client.tenant()),
         );
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::MaterialsMarkupResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for MaterialsMarkupGetList {
@@ -2934,11 +3236,8 @@ impl MaterialsMarkupUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2947,7 +3246,14 @@ impl MaterialsMarkupUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupUpdate {
@@ -3022,15 +3328,19 @@ impl PricebookBulkCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::PricebookBulkCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/pricebook", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::PricebookBulkCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for PricebookBulkCreate {
@@ -3061,15 +3371,19 @@ impl PricebookBulkUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/pricebook", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for PricebookBulkUpdate {
@@ -3194,15 +3508,19 @@ impl ServicesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/services", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ServicesCreate {
@@ -3233,9 +3551,8 @@ impl ServicesDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3243,7 +3560,12 @@ impl ServicesDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ServicesDelete {
@@ -3291,9 +3613,8 @@ impl ServicesGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceGetResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3304,7 +3625,12 @@ impl ServicesGet {
         request.query("calculatePrices", &self.calculate_prices);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceGetResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ServicesGet {
@@ -3461,11 +3787,8 @@ impl ServicesGetList {
         self.search_text = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/pricebook/v2/tenant/{}/services", self.client.tenant()),
@@ -3486,7 +3809,14 @@ impl ServicesGetList {
         request.query("externalDataKey", &self.external_data_key);
         request.query("externalDataValues", &self.external_data_values);
         request.query("searchText", &self.search_text);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ServicesGetList {
@@ -3501,6 +3831,40 @@ impl rt::PagedRequest for ServicesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ServicesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ServiceGetResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ServicesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ServiceGetResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ServicesGetList {
@@ -3544,9 +3908,8 @@ impl ServicesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -3555,7 +3918,12 @@ impl ServicesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ServicesUpdate {

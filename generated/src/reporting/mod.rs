@@ -22,6 +22,8 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ReportCategoryReportsGetData::OPERATION,
     &ops::ReportCategoryReportsGetReports::OPERATION,
 ];
+/// The resources of the Reporting domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[];
 /// Entry point of the Reporting domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct ReportingApi {

@@ -79,9 +79,8 @@ impl DynamicValueSetsGetDynamicSet {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DynamicSetResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -92,7 +91,12 @@ impl DynamicValueSetsGetDynamicSet {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DynamicSetResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for DynamicValueSetsGetDynamicSet {
@@ -199,11 +203,8 @@ impl ReportCategoriesGetCategories {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/reporting/v2/tenant/{}/report-categories", self.client.tenant()),
@@ -211,7 +212,14 @@ impl ReportCategoriesGetCategories {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ReportCategoryListItem>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReportCategoriesGetCategories {
@@ -348,9 +356,8 @@ impl ReportCategoryReportsGet {
         limit: None,
         maintenance_conflicts: true,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ReportResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -359,7 +366,12 @@ impl ReportCategoryReportsGet {
                 self.report_id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ReportResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ReportCategoryReportsGet {
@@ -416,9 +428,8 @@ impl ReportCategoryReportsGetData {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ReportDataResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -431,7 +442,12 @@ impl ReportCategoryReportsGetData {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ReportDataResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReportCategoryReportsGetData {
@@ -512,9 +528,8 @@ impl ReportCategoryReportsGetReports {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportListItem>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -525,7 +540,12 @@ impl ReportCategoryReportsGetReports {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::ReportListItem>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ReportCategoryReportsGetReports {

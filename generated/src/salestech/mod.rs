@@ -43,6 +43,51 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ProposalTemplatesUpdate::OPERATION,
     &ops::ProposalTypesGet::OPERATION,
 ];
+/// The resources of the Sales & Estimates domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::EstimateTemplatesGet::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::List(
+            <ops::EstimateTemplatesGet as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::EstimatesGetItems::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::List(
+            <ops::EstimatesGetItems as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::EstimatesGetList::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::List(
+            <ops::EstimatesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::EstimatesExportEstimates::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::EstimatesExportEstimates as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::EstimatesExportEstimatesAsyncLegacy::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::EstimatesExportEstimatesAsyncLegacy as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ProposalTemplatesGet::OPERATION,
+        prefix: "/sales/v2",
+        kind: rt::SourceKind::List(
+            <ops::ProposalTemplatesGet as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Sales & Estimates domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SalestechApi {

@@ -110,15 +110,19 @@ impl EstimateTemplatesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimate-templates", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesCreate {
@@ -149,9 +153,8 @@ impl EstimateTemplatesDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -159,7 +162,12 @@ impl EstimateTemplatesDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesDelete {
@@ -227,11 +235,8 @@ impl EstimateTemplatesGet {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimate-templates", self.client.tenant()),
@@ -242,7 +247,14 @@ impl EstimateTemplatesGet {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EstimateTemplatesGet {
@@ -259,6 +271,42 @@ impl rt::PagedRequest for EstimateTemplatesGet {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateTemplateResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EstimateTemplatesGet {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::EstimateTemplateResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EstimateTemplatesGet {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EstimateTemplateResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EstimateTemplatesGet {
@@ -305,9 +353,8 @@ impl EstimateTemplatesGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -315,7 +362,12 @@ impl EstimateTemplatesGetById {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesGetById {
@@ -347,9 +399,8 @@ impl EstimateTemplatesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -358,7 +409,12 @@ impl EstimateTemplatesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesUpdate {
@@ -546,15 +602,19 @@ impl EstimatesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimates", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesCreate {
@@ -586,9 +646,8 @@ impl EstimatesDeleteItem {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -596,7 +655,12 @@ impl EstimatesDeleteItem {
                 rt::PathSegment(& self.id), rt::PathSegment(& self.item_id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesDeleteItem {
@@ -627,9 +691,8 @@ impl EstimatesDismiss {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -637,7 +700,12 @@ impl EstimatesDismiss {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesDismiss {
@@ -668,9 +736,8 @@ impl EstimatesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -678,7 +745,12 @@ impl EstimatesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesGet {
@@ -795,11 +867,8 @@ impl EstimatesGetItems {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimates/items", self.client.tenant()),
@@ -815,7 +884,14 @@ impl EstimatesGetItems {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EstimatesGetItems {
@@ -832,6 +908,40 @@ impl rt::PagedRequest for EstimatesGetItems {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EstimatesGetItems {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::EstimateItemResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EstimatesGetItems {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EstimateItemResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EstimatesGetItems {
@@ -1034,9 +1144,8 @@ impl EstimatesGetList {
         self.location_id = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimates", self.client.tenant()),
@@ -1064,7 +1173,12 @@ impl EstimatesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("locationId", &self.location_id);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EstimatesGetList {
@@ -1079,6 +1193,40 @@ impl rt::PagedRequest for EstimatesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EstimatesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::EstimateResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EstimatesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EstimateResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EstimatesGetList {
@@ -1122,9 +1270,8 @@ impl EstimatesPutItem {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateItemUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1133,7 +1280,12 @@ impl EstimatesPutItem {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateItemUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesPutItem {
@@ -1165,9 +1317,8 @@ impl EstimatesSell {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1176,7 +1327,12 @@ impl EstimatesSell {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesSell {
@@ -1207,9 +1363,8 @@ impl EstimatesUnsell {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1217,7 +1372,12 @@ impl EstimatesUnsell {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesUnsell {
@@ -1249,9 +1409,8 @@ impl EstimatesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1260,7 +1419,12 @@ impl EstimatesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesUpdate {
@@ -1348,31 +1512,32 @@ impl EstimatesExportEstimates {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/export/estimates", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for EstimatesExportEstimates {
     type Item = super::models::ExportEstimatesResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl EstimatesExportEstimates {
@@ -1384,10 +1549,22 @@ impl EstimatesExportEstimates {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportEstimatesResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportEstimatesResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for EstimatesExportEstimates {
@@ -1441,31 +1618,32 @@ impl EstimatesExportEstimatesAsyncLegacy {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/estimates/export", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for EstimatesExportEstimatesAsyncLegacy {
     type Item = super::models::ExportEstimatesResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl EstimatesExportEstimatesAsyncLegacy {
@@ -1477,10 +1655,22 @@ impl EstimatesExportEstimatesAsyncLegacy {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEstimatesResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportEstimatesResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportEstimatesResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportEstimatesResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for EstimatesExportEstimatesAsyncLegacy {
@@ -1544,11 +1734,8 @@ impl EstimatesStatusGetEstimateStatusChanges {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1556,7 +1743,14 @@ impl EstimatesStatusGetEstimateStatusChanges {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EstimatesStatusGetEstimateStatusChanges {
@@ -1676,15 +1870,19 @@ impl ProposalTemplatesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/proposal-templates", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesCreate {
@@ -1715,9 +1913,8 @@ impl ProposalTemplatesDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1725,7 +1922,12 @@ impl ProposalTemplatesDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesDelete {
@@ -1801,11 +2003,8 @@ impl ProposalTemplatesGet {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/proposal-templates", self.client.tenant()),
@@ -1817,7 +2016,14 @@ impl ProposalTemplatesGet {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ProposalTemplatesGet {
@@ -1834,6 +2040,42 @@ impl rt::PagedRequest for ProposalTemplatesGet {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProposalTemplateResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ProposalTemplatesGet {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::ProposalTemplateResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ProposalTemplatesGet {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ProposalTemplateResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ProposalTemplatesGet {
@@ -1880,9 +2122,8 @@ impl ProposalTemplatesGetById {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1890,7 +2131,12 @@ impl ProposalTemplatesGetById {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesGetById {
@@ -1922,9 +2168,8 @@ impl ProposalTemplatesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1933,7 +2178,12 @@ impl ProposalTemplatesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesUpdate {
@@ -1994,15 +2244,19 @@ impl ProposalTypesGet {
         self.active = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTypesResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/sales/v2/tenant/{}/proposal-types", self.client.tenant()),
         );
         request.query("active", &self.active);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTypesResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ProposalTypesGet {

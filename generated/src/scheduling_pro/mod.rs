@@ -22,6 +22,16 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::SchedulerSchedulerSessions::OPERATION,
     &ops::SchedulerSchedulers::OPERATION,
 ];
+/// The resources of the Scheduling Pro domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::SchedulerSchedulers::OPERATION,
+        prefix: "/schedulingpro/v2",
+        kind: rt::SourceKind::List(
+            <ops::SchedulerSchedulers as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Scheduling Pro domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SchedulingProApi {

@@ -77,9 +77,8 @@ impl RouterRouterPerformance {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::RouterPerformanceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -89,7 +88,12 @@ impl RouterRouterPerformance {
         );
         request.query("sessionCreatedOnOrAfter", &self.session_created_on_or_after);
         request.query("sessionCreatedBefore", &self.session_created_before);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::RouterPerformanceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for RouterRouterPerformance {
@@ -176,11 +180,8 @@ impl RouterRouterSessions {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -195,7 +196,14 @@ impl RouterRouterSessions {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for RouterRouterSessions {
@@ -212,6 +220,40 @@ impl rt::PagedRequest for RouterRouterSessions {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RouterSessionResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for RouterRouterSessions {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::RouterSessionResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl RouterRouterSessions {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::RouterSessionResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl RouterRouterSessions {
@@ -332,11 +374,8 @@ impl SchedulerSchedulerPerformance {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -346,7 +385,14 @@ impl SchedulerSchedulerPerformance {
         );
         request.query("sessionCreatedOnOrAfter", &self.session_created_on_or_after);
         request.query("sessionCreatedBefore", &self.session_created_before);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for SchedulerSchedulerPerformance {
@@ -433,11 +479,8 @@ impl SchedulerSchedulerSessions {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -452,7 +495,14 @@ impl SchedulerSchedulerSessions {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for SchedulerSchedulerSessions {
@@ -469,6 +519,42 @@ impl rt::PagedRequest for SchedulerSchedulerSessions {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerSessionResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for SchedulerSchedulerSessions {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::SchedulerSessionResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl SchedulerSchedulerSessions {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::SchedulerSessionResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl SchedulerSchedulerSessions {
@@ -570,11 +656,8 @@ impl SchedulerSchedulers {
         self.include_total = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/schedulingpro/v2/tenant/{}/schedulers", self.client.tenant()),
@@ -586,7 +669,14 @@ impl SchedulerSchedulers {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for SchedulerSchedulers {
@@ -601,6 +691,40 @@ impl rt::PagedRequest for SchedulerSchedulers {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::SchedulerResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for SchedulerSchedulers {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: None,
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::SchedulerResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl SchedulerSchedulers {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::SchedulerResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl SchedulerSchedulers {

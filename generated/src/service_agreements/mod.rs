@@ -20,6 +20,23 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ServiceAgreementsGet::OPERATION,
     &ops::ServiceAgreementsGetList::OPERATION,
 ];
+/// The resources of the Service Agreements domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ExportServiceAgreements::OPERATION,
+        prefix: "/service-agreements/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportServiceAgreements as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ServiceAgreementsGetList::OPERATION,
+        prefix: "/service-agreements/v2",
+        kind: rt::SourceKind::List(
+            <ops::ServiceAgreementsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Service Agreements domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct ServiceAgreementsApi {

@@ -42,6 +42,65 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::TechniciansUpdate::OPERATION,
     &ops::UserRolesGetList::OPERATION,
 ];
+/// The resources of the Settings domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::BusinessUnitsGetList::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::List(
+            <ops::BusinessUnitsGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::EmployeesGetList::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::List(
+            <ops::EmployeesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportBusinessUnits::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportBusinessUnits as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportEmployees::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportEmployees as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportTagTypes::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTagTypes as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportTechnicians::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportTechnicians as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::TagTypesGetList::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::List(
+            <ops::TagTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::TechniciansGetList::OPERATION,
+        prefix: "/settings/v2",
+        kind: rt::SourceKind::List(
+            <ops::TechniciansGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Settings domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct SettingsApi {

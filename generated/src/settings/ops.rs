@@ -95,9 +95,8 @@ impl BusinessUnitsGet {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::BusinessUnitResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -107,7 +106,12 @@ impl BusinessUnitsGet {
         );
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::BusinessUnitResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BusinessUnitsGet {
@@ -227,11 +231,8 @@ impl BusinessUnitsGetList {
         self.external_data_application_guid = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/business-units", self.client.tenant()),
@@ -248,7 +249,14 @@ impl BusinessUnitsGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for BusinessUnitsGetList {
@@ -265,6 +273,40 @@ impl rt::PagedRequest for BusinessUnitsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for BusinessUnitsGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::BusinessUnitResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl BusinessUnitsGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::BusinessUnitResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl BusinessUnitsGetList {
@@ -308,9 +350,8 @@ impl BusinessUnitsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -319,7 +360,12 @@ impl BusinessUnitsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for BusinessUnitsUpdate {
@@ -445,9 +491,8 @@ impl EmployeesAccountActions {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -456,7 +501,12 @@ impl EmployeesAccountActions {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EmployeesAccountActions {
@@ -487,15 +537,19 @@ impl EmployeesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/employees", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EmployeesCreate {
@@ -526,9 +580,8 @@ impl EmployeesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -536,7 +589,12 @@ impl EmployeesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EmployeesGet {
@@ -663,9 +721,8 @@ impl EmployeesGetList {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/employees", self.client.tenant()),
@@ -682,7 +739,12 @@ impl EmployeesGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for EmployeesGetList {
@@ -697,6 +759,40 @@ impl rt::PagedRequest for EmployeesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for EmployeesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::EmployeeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl EmployeesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::EmployeeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl EmployeesGetList {
@@ -740,9 +836,8 @@ impl EmployeesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -751,7 +846,12 @@ impl EmployeesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for EmployeesUpdate {
@@ -865,31 +965,32 @@ impl ExportBusinessUnits {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/export/business-units", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportBusinessUnits {
     type Item = super::models::ExportBusinessUnitResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportBusinessUnits {
@@ -901,10 +1002,22 @@ impl ExportBusinessUnits {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportBusinessUnitResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportBusinessUnitResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportBusinessUnitResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportBusinessUnitResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportBusinessUnits {
@@ -958,31 +1071,32 @@ impl ExportEmployees {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/export/employees", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportEmployees {
     type Item = super::models::ExportEmployeeResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportEmployees {
@@ -994,10 +1108,22 @@ impl ExportEmployees {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportEmployeeResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportEmployeeResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportEmployeeResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportEmployeeResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportEmployees {
@@ -1051,31 +1177,32 @@ impl ExportTagTypes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/export/tag-types", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportTagTypes {
     type Item = super::models::ExportTagTypeResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTagTypes {
@@ -1087,10 +1214,22 @@ impl ExportTagTypes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTagTypeResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportTagTypeResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportTagTypeResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportTagTypeResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTagTypes {
@@ -1144,31 +1283,32 @@ impl ExportTechnicians {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/export/technicians", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportTechnicians {
     type Item = super::models::ExportTechnicianResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportTechnicians {
@@ -1180,10 +1320,22 @@ impl ExportTechnicians {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportTechnicianResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportTechnicianResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportTechnicianResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportTechnicianResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportTechnicians {
@@ -1260,13 +1412,8 @@ impl IntacctBusinessUnitMappingsGet {
         self.ids = Some(value.into_iter().collect());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1277,7 +1424,16 @@ impl IntacctBusinessUnitMappingsGet {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("ids", &self.ids);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<
+        rt::Paged<super::models::IntacctBusinessUnitMappingResponse>,
+    > {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for IntacctBusinessUnitMappingsGet {
@@ -1409,15 +1565,19 @@ impl TagTypesCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/tag-types", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TagTypesCreate {
@@ -1510,9 +1670,8 @@ impl TagTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/tag-types", self.client.tenant()),
@@ -1526,7 +1685,12 @@ impl TagTypesGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TagTypesGetList {
@@ -1541,6 +1705,40 @@ impl rt::PagedRequest for TagTypesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TagTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TagTypeResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TagTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TagTypeResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TagTypesGetList {
@@ -1584,9 +1782,8 @@ impl TagTypesUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1595,7 +1792,12 @@ impl TagTypesUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TagTypesUpdate {
@@ -1723,9 +1925,8 @@ impl TechniciansAccountActions {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1734,7 +1935,12 @@ impl TechniciansAccountActions {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechniciansAccountActions {
@@ -1765,15 +1971,19 @@ impl TechniciansCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/technicians", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechniciansCreate {
@@ -1804,9 +2014,8 @@ impl TechniciansGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1814,7 +2023,12 @@ impl TechniciansGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechniciansGet {
@@ -1933,11 +2147,8 @@ impl TechniciansGetList {
         self.modified_on_or_after = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/technicians", self.client.tenant()),
@@ -1953,7 +2164,14 @@ impl TechniciansGetList {
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TechniciansGetList {
@@ -1968,6 +2186,40 @@ impl rt::PagedRequest for TechniciansGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TechniciansGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TechnicianResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TechniciansGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TechnicianResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TechniciansGetList {
@@ -2011,9 +2263,8 @@ impl TechniciansUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianUpdateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -2022,7 +2273,12 @@ impl TechniciansUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianUpdateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TechniciansUpdate {
@@ -2162,9 +2418,8 @@ impl UserRolesGetList {
         self.employee_type = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/user-roles", self.client.tenant()),
@@ -2178,7 +2433,12 @@ impl UserRolesGetList {
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("employeeType", &self.employee_type);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for UserRolesGetList {

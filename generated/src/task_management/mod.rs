@@ -23,6 +23,16 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::TasksGetTask::OPERATION,
     &ops::TasksGetTasks::OPERATION,
 ];
+/// The resources of the Task Management domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::TasksGetTasks::OPERATION,
+        prefix: "/taskmanagement/v2",
+        kind: rt::SourceKind::List(
+            <ops::TasksGetTasks as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+];
 /// Entry point of the Task Management domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TaskManagementApi {

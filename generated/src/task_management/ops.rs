@@ -45,14 +45,18 @@ impl ClientSideDataGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ClientSideDataResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!("/taskmanagement/v2/tenant/{}/data", self.client.tenant()),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ClientSideDataResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ClientSideDataGet {
@@ -176,15 +180,19 @@ impl TasksCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TaskCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/taskmanagement/v2/tenant/{}/tasks", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TaskCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TasksCreate {
@@ -216,9 +224,8 @@ impl TasksCreateSubtask {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::SubtaskCreateResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -227,7 +234,12 @@ impl TasksCreateSubtask {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::SubtaskCreateResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TasksCreateSubtask {
@@ -264,9 +276,8 @@ impl TasksGetTask {
         self.include_subtasks = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::TaskGetResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -275,7 +286,12 @@ impl TasksGetTask {
             ),
         );
         request.query("includeSubtasks", &self.include_subtasks);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::TaskGetResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for TasksGetTask {
@@ -558,9 +574,8 @@ impl TasksGetTasks {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/taskmanagement/v2/tenant/{}/tasks", self.client.tenant()),
@@ -596,7 +611,12 @@ impl TasksGetTasks {
         request.query("taskNumber", &self.task_number);
         request.query("jobNumber", &self.job_number);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for TasksGetTasks {
@@ -611,6 +631,40 @@ impl rt::PagedRequest for TasksGetTasks {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TaskGetResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for TasksGetTasks {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::TaskGetResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl TasksGetTasks {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::TaskGetResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl TasksGetTasks {

@@ -27,6 +27,16 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::CallsUpdate::OPERATION,
     &ops::ExportCalls::OPERATION,
 ];
+/// The resources of the Telecom domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ExportCalls::OPERATION,
+        prefix: "/telecom",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportCalls as rt::ExportRequest>::FROM,
+        },
+    },
+];
 /// Entry point of the Telecom domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TelecomApi {

@@ -330,9 +330,8 @@ impl CallsCalls {
         self.tag = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/telecom/v3/tenant/{}/calls", self.client.tenant()),
@@ -359,7 +358,12 @@ impl CallsCalls {
         request.query("sort", &self.sort);
         request.query("sid", &self.sid);
         request.query("tag", &self.tag);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CallsCalls {
@@ -555,9 +559,8 @@ impl CallsGetCalls {
         self.page_size = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/telecom/v2/tenant/{}/calls", self.client.tenant()),
@@ -581,7 +584,12 @@ impl CallsGetCalls {
         request.query("ids", &self.ids);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for CallsGetCalls {
@@ -638,9 +646,8 @@ impl CallsGetDetails {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DetailedBundleCallModel> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -648,7 +655,12 @@ impl CallsGetDetails {
                 self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DetailedBundleCallModel> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CallsGetDetails {
@@ -679,9 +691,8 @@ impl CallsGetRecording {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -689,7 +700,12 @@ impl CallsGetRecording {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_bytes(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+        self.client.send_bytes(self.to_request())
     }
 }
 impl std::future::IntoFuture for CallsGetRecording {
@@ -720,9 +736,8 @@ impl CallsGetVoiceMail {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -730,7 +745,12 @@ impl CallsGetVoiceMail {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_bytes(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<rt::Download> {
+        self.client.send_bytes(self.to_request())
     }
 }
 impl std::future::IntoFuture for CallsGetVoiceMail {
@@ -762,9 +782,8 @@ impl CallsUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::DetailedCallModel> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -773,7 +792,12 @@ impl CallsUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::DetailedCallModel> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for CallsUpdate {
@@ -846,31 +870,32 @@ impl ExportCalls {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/telecom/v2/tenant/{}/export/calls", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportCalls {
     type Item = super::models::ExportCallResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ExportCallResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportCalls {
@@ -882,10 +907,22 @@ impl ExportCalls {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ExportCallResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ExportCallResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ExportCallResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ExportCallResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportCalls {

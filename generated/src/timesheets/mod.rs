@@ -31,6 +31,51 @@ pub const OPERATIONS: &[&rt::Operation] = &[
     &ops::ExportActivityCategories::OPERATION,
     &ops::ExportActivityTypes::OPERATION,
 ];
+/// The resources of the Timesheets domain a copy of a tenant's data reads: every export, and every list that filters by modification time, that needs no argument but the tenant. [`rt::SyncSource::open`] streams one's changes as JSON.
+pub const SYNC_SOURCES: &[rt::SyncSource] = &[
+    rt::SyncSource {
+        operation: &ops::ActivitiesControllersGetList::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::List(
+            <ops::ActivitiesControllersGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ActivityCategoriesGetList::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::List(
+            <ops::ActivityCategoriesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ActivityTypesGetList::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::List(
+            <ops::ActivityTypesGetList as rt::IncrementalRequest>::WINDOW,
+        ),
+    },
+    rt::SyncSource {
+        operation: &ops::ExportActivities::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportActivities as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportActivityCategories::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportActivityCategories as rt::ExportRequest>::FROM,
+        },
+    },
+    rt::SyncSource {
+        operation: &ops::ExportActivityTypes::OPERATION,
+        prefix: "/timesheets/v2",
+        kind: rt::SourceKind::Export {
+            from: <ops::ExportActivityTypes as rt::ExportRequest>::FROM,
+        },
+    },
+];
 /// Entry point of the Timesheets domain, bound to one tenant.
 #[derive(Clone, Debug)]
 pub struct TimesheetsApi {

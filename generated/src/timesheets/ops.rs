@@ -113,15 +113,19 @@ impl ActivitiesControllersCreate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/activities", self.client.tenant()),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersCreate {
@@ -152,9 +156,8 @@ impl ActivitiesControllersDelete {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<()> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -162,7 +165,12 @@ impl ActivitiesControllersDelete {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_empty(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<()> {
+        self.client.send_empty(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersDelete {
@@ -193,9 +201,8 @@ impl ActivitiesControllersGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -203,7 +210,12 @@ impl ActivitiesControllersGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersGet {
@@ -306,11 +318,8 @@ impl ActivitiesControllersGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/activities", self.client.tenant()),
@@ -324,7 +333,14 @@ impl ActivitiesControllersGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ActivitiesControllersGetList {
@@ -339,6 +355,40 @@ impl rt::PagedRequest for ActivitiesControllersGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ActivitiesControllersGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ActivitiesResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ActivitiesControllersGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivitiesResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ActivitiesControllersGetList {
@@ -382,9 +432,8 @@ impl ActivitiesControllersUpdate {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -393,7 +442,12 @@ impl ActivitiesControllersUpdate {
             ),
         );
         request.json(&self.body);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersUpdate {
@@ -469,9 +523,8 @@ impl ActivityCategoriesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityCategoryResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -479,7 +532,12 @@ impl ActivityCategoriesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityCategoryResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivityCategoriesGet {
@@ -586,11 +644,8 @@ impl ActivityCategoriesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/activity-categories", self.client.tenant()),
@@ -604,7 +659,14 @@ impl ActivityCategoriesGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ActivityCategoriesGetList {
@@ -621,6 +683,42 @@ impl rt::PagedRequest for ActivityCategoriesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityCategoriesResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ActivityCategoriesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(
+        item: &super::models::ActivityCategoriesResponse,
+    ) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ActivityCategoriesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivityCategoriesResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ActivityCategoriesGetList {
@@ -715,9 +813,8 @@ impl ActivityTypesGet {
         limit: None,
         maintenance_conflicts: false,
     };
-    /// Sends the request.
-    #[inline]
-    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityTypeResponse> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -725,7 +822,12 @@ impl ActivityTypesGet {
                 rt::PathSegment(& self.id)
             ),
         );
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(self) -> rt::ResponseFuture<super::models::ActivityTypeResponse> {
+        self.client.send_json(self.to_request())
     }
 }
 impl std::future::IntoFuture for ActivityTypesGet {
@@ -832,11 +934,8 @@ impl ActivityTypesGetList {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/activity-types", self.client.tenant()),
@@ -850,7 +949,14 @@ impl ActivityTypesGetList {
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
         request.query("sort", &self.sort);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::PagedRequest for ActivityTypesGetList {
@@ -867,6 +973,40 @@ impl rt::PagedRequest for ActivityTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ActivityTypesResponse>> {
         self.send()
+    }
+}
+impl rt::IncrementalRequest for ActivityTypesGetList {
+    const WINDOW: rt::Window = rt::Window {
+        from: "modifiedOnOrAfter",
+        before: "modifiedBefore",
+        page: "page",
+        page_size: "pageSize",
+        total: Some("includeTotal"),
+        active: Some("active"),
+    };
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
+    }
+    fn modified_on(item: &super::models::ActivityTypesResponse) -> Option<rt::DateTime> {
+        item.modified_on
+    }
+}
+impl ActivityTypesGetList {
+    /// Every record modified since `since`, a checkpoint of this same list
+    /// (operation, tenant, filters), or since the request's `modifiedOnOrAfter`
+    /// (all records without either): inactive ones too unless the request sets
+    /// `active`, each version once whatever order the API answers in, with
+    /// [`rt::Changes::checkpoint`] to store. Fails, sending nothing, on a
+    /// checkpoint of another stream or a request that sets `modifiedBefore`.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivityTypesResponse>, rt::Error> {
+        rt::list_changes(self, since)
     }
 }
 impl ActivityTypesGetList {
@@ -983,31 +1123,32 @@ impl ExportActivities {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!("/timesheets/v2/tenant/{}/export/activities", self.client.tenant()),
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportActivities {
     type Item = super::models::ActivityExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityExportResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportActivities {
@@ -1019,10 +1160,22 @@ impl ExportActivities {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ActivityExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ActivityExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivityExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportActivities {
@@ -1076,13 +1229,8 @@ impl ExportActivityCategories {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<
-        rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
-    > {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1092,22 +1240,26 @@ impl ExportActivityCategories {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
     }
-}
-impl rt::ExportRequest for ExportActivityCategories {
-    type Item = super::models::ActivityCategoryExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
-    }
+    /// Sends the request.
     #[inline]
-    fn fetch(
+    pub fn send(
         self,
     ) -> rt::ResponseFuture<
         rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
     > {
-        self.send()
+        self.client.send_json(self.to_request())
+    }
+}
+impl rt::ExportRequest for ExportActivityCategories {
+    type Item = super::models::ActivityCategoryExportResponse;
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
+    }
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportActivityCategories {
@@ -1119,12 +1271,22 @@ impl ExportActivityCategories {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityCategoryExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(
-        self,
-    ) -> rt::ExportItems<super::models::ActivityCategoryExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ActivityCategoryExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivityCategoryExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportActivityCategories {
@@ -1178,11 +1340,8 @@ impl ExportActivityTypes {
         self.include_recent_changes = Some(value);
         self
     }
-    /// Sends the request.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
+    /// The request `send` sends: path, query and body, to look at first.
+    pub fn to_request(&self) -> rt::Request {
         let mut request = rt::Request::new(
             &Self::OPERATION,
             format!(
@@ -1191,20 +1350,24 @@ impl ExportActivityTypes {
         );
         request.query("from", &self.from);
         request.query("includeRecentChanges", &self.include_recent_changes);
-        self.client.send_json(request)
+        request
+    }
+    /// Sends the request.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
+        self.client.send_json(self.to_request())
     }
 }
 impl rt::ExportRequest for ExportActivityTypes {
     type Item = super::models::ActivityTypeExportResponse;
-    fn continue_from(mut self, token: String) -> Self {
-        self.from = Some(token);
-        self
+    const FROM: &'static str = "from";
+    fn client(&self) -> &rt::TenantClient {
+        &self.client
     }
-    #[inline]
-    fn fetch(
-        self,
-    ) -> rt::ResponseFuture<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
-        self.send()
+    fn request(&self) -> rt::Request {
+        self.to_request()
     }
 }
 impl ExportActivityTypes {
@@ -1216,10 +1379,22 @@ impl ExportActivityTypes {
     ) -> rt::BoxStream<rt::ExportBatch<super::models::ActivityTypeExportResponse>> {
         rt::batches(self)
     }
-    /// Every item; [`rt::ExportItems::checkpoint`] gives the token to store.
+    /// Every record from `from` (or the start) on; [`rt::Changes::checkpoint`]
+    /// gives the checkpoint to store.
     #[inline]
-    pub fn items(self) -> rt::ExportItems<super::models::ActivityTypeExportResponse> {
+    pub fn items(self) -> rt::Changes<super::models::ActivityTypeExportResponse> {
         rt::export_items(self)
+    }
+    /// Every record changed since `since`, a checkpoint of this same
+    /// export (operation, tenant, filters); from `from`, or the start,
+    /// without one. Fails, sending nothing, on a checkpoint of another
+    /// stream.
+    #[inline]
+    pub fn changes(
+        self,
+        since: Option<&rt::Checkpoint>,
+    ) -> Result<rt::Changes<super::models::ActivityTypeExportResponse>, rt::Error> {
+        rt::export_changes(self, since)
     }
 }
 impl std::future::IntoFuture for ExportActivityTypes {

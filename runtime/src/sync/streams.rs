@@ -1,0 +1,451 @@
+//! Streams of changes: a list's records modified since a checkpoint, an export's batches
+//! since its token, both with the checkpoint to store; and the same streams untyped, as
+//! JSON, for a program that copies every resource of a domain.
+
+use super::checkpoint::{Checkpoint, Fingerprint, Position, StreamId};
+use super::planner::{ms, Answer, Planner};
+use crate::client::TenantClient;
+use crate::error::Error;
+use crate::paging::{BoxStream, PageItem, PageLike, PagedRequest};
+use crate::request::{Operation, Request};
+use crate::types::{DateTime, ExportBatch, Json, Paged};
+use futures_core::Stream;
+use futures_util::stream::{self, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The query parameters a list's stream of changes sets itself (wire names), as the
+/// document names them for the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The lower bound of the modification time (`modifiedOnOrAfter`), inclusive.
+    pub from: &'static str,
+    /// The upper bound (`modifiedBefore`), exclusive.
+    pub before: &'static str,
+    /// The page number (`page`).
+    pub page: &'static str,
+    /// The page size (`pageSize`).
+    pub page_size: &'static str,
+    /// `includeTotal`, where the operation has it.
+    pub total: Option<&'static str>,
+    /// `active` (`True`, `Any`, `False`), where the operation has it.
+    pub active: Option<&'static str>,
+}
+
+impl Window {
+    fn own(&self) -> Vec<&'static str> {
+        let mut own = vec![self.from, self.before, self.page, self.page_size];
+        own.extend(self.total);
+        own
+    }
+}
+
+/// How a stream of a list's changes reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOptions {
+    /// Records asked for per request (1,000; the API allows up to 5,000 on most lists).
+    pub page_size: i32,
+    /// How far before the watermark each run asks again (60 seconds): records that
+    /// became visible late (a slow commit, a clock a little behind) are caught there,
+    /// and those already delivered dropped. It must exceed the difference between the
+    /// API's clocks and the time a change takes to become visible.
+    pub overlap: Duration,
+    /// Ask for inactive records too (`active=Any`) where the operation filters by
+    /// `active` and the request does not say (true: a copy must see deactivations).
+    pub include_inactive: bool,
+}
+
+impl Default for ChangeOptions {
+    fn default() -> Self {
+        ChangeOptions {
+            page_size: 1_000,
+            overlap: Duration::from_secs(60),
+            include_inactive: true,
+        }
+    }
+}
+
+/// A paged list that filters by modification time (generated for every such operation
+/// whose records carry `modifiedOn`).
+pub trait IncrementalRequest: PagedRequest {
+    /// The parameters the stream sets.
+    const WINDOW: Window;
+    /// The tenant-bound client the request goes through.
+    fn client(&self) -> &TenantClient;
+    /// The request as built so far.
+    fn request(&self) -> Request;
+    /// When a record was last modified.
+    fn modified_on(item: &PageItem<Self>) -> Option<DateTime>;
+}
+
+/// An export (generated for every export operation).
+pub trait ExportRequest: Clone + Send + Sized + 'static {
+    /// What a batch holds.
+    type Item: DeserializeOwned + Send + 'static;
+    /// The wire name of the continuation parameter (`from`).
+    const FROM: &'static str;
+    /// The tenant-bound client the request goes through.
+    fn client(&self) -> &TenantClient;
+    /// The request as built so far.
+    fn request(&self) -> Request;
+}
+
+/// Records in batches, each batch with the checkpoint that covers it once it is done.
+type Batches<T> = BoxStream<(Vec<T>, Option<Checkpoint>)>;
+
+/// The records of a stream of changes (a list's or an export's), with
+/// [`Changes::checkpoint`]: the checkpoint that covers every record yielded so far whose
+/// window or batch is complete. Store it with those records (in one transaction, or
+/// after them); hand it to the same stream later and nothing is lost or repeated.
+/// Records yielded after the checkpoint you stored are delivered again by a stream
+/// resumed from it.
+pub struct Changes<T> {
+    batches: Batches<T>,
+    current: VecDeque<T>,
+    pending: Option<Checkpoint>,
+    checkpoint: Option<Checkpoint>,
+    done: bool,
+}
+
+impl<T> Changes<T> {
+    fn new(batches: Batches<T>, start: Option<Checkpoint>) -> Changes<T> {
+        Changes {
+            batches,
+            current: VecDeque::new(),
+            pending: None,
+            checkpoint: start,
+            done: false,
+        }
+    }
+
+    /// The checkpoint to store: resuming from it delivers none of the records yielded
+    /// before it was reached, and every record after. The checkpoint the stream started
+    /// from (or `None`) until a first window or batch is complete.
+    pub fn checkpoint(&self) -> Option<&Checkpoint> {
+        self.checkpoint.as_ref()
+    }
+}
+
+impl<T> Stream for Changes<T> {
+    type Item = Result<T, Error>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.pop_front() {
+                if this.current.is_empty() {
+                    // Last record of its batch: the batch's checkpoint now covers it.
+                    if let Some(c) = this.pending.take() {
+                        this.checkpoint = Some(c);
+                    }
+                }
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match this.batches.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(Some(Ok((items, checkpoint)))) => {
+                    if items.is_empty() {
+                        if let Some(c) = checkpoint {
+                            this.checkpoint = Some(c);
+                        }
+                    } else {
+                        this.pending = checkpoint;
+                        this.current = items.into();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T> Unpin for Changes<T> {}
+
+/// A list's records modified since `since` (everything, without one), with default
+/// [`ChangeOptions`]. See [`list_changes_with`].
+pub fn list_changes<R>(
+    request: R,
+    since: Option<&Checkpoint>,
+) -> Result<Changes<PageItem<R>>, Error>
+where
+    R: IncrementalRequest,
+    R::Page: DeserializeOwned,
+    PageItem<R>: Serialize,
+{
+    list_changes_with(request, since, &ChangeOptions::default())
+}
+
+/// A list's records modified since `since`, or since the request's own
+/// `modifiedOnOrAfter`, or all of them: inactive ones too unless the request or
+/// `options` say otherwise, in whatever order the API answers, each version once, with a
+/// checkpoint to store. Fails, before sending anything, when `since` belongs to another
+/// stream or the request sets `modifiedBefore`.
+pub fn list_changes_with<R>(
+    request: R,
+    since: Option<&Checkpoint>,
+    options: &ChangeOptions,
+) -> Result<Changes<PageItem<R>>, Error>
+where
+    R: IncrementalRequest,
+    R::Page: DeserializeOwned,
+    PageItem<R>: Serialize,
+{
+    let client = request.client().clone();
+    window_changes::<R::Page>(
+        client,
+        request.request(),
+        R::WINDOW,
+        since,
+        options,
+        R::modified_on,
+    )
+}
+
+/// An export's records from `since` (its continuation token), or from the request's own
+/// `from`, or from the start. See [`Changes`].
+pub fn export_changes<R: ExportRequest>(
+    request: R,
+    since: Option<&Checkpoint>,
+) -> Result<Changes<R::Item>, Error> {
+    let client = request.client().clone();
+    batch_changes(client, request.request(), R::FROM, since)
+}
+
+/// An export's records, every batch from the request's `from` (or the start) on, with
+/// the checkpoint to store.
+pub fn export_items<R: ExportRequest>(request: R) -> Changes<R::Item> {
+    let client = request.client().clone();
+    match batch_changes(client, request.request(), R::FROM, None) {
+        Ok(c) => c,
+        // Without a checkpoint there is nothing to mismatch.
+        Err(e) => Changes::new(Box::pin(stream::iter([Err(e)])), None),
+    }
+}
+
+/// Every batch of an export, following `continueFrom` while the API says `hasMore`.
+/// Each batch carries the token to store once its items are processed.
+pub fn batches<R: ExportRequest>(request: R) -> BoxStream<ExportBatch<R::Item>> {
+    let client = request.client().clone();
+    let base = request.request();
+    let from = base.query_value(R::FROM).map(str::to_string);
+    export_batches(client, base, R::FROM, from)
+}
+
+fn export_batches<T: DeserializeOwned + Send + 'static>(
+    client: TenantClient,
+    base: Request,
+    name: &'static str,
+    from: Option<String>,
+) -> BoxStream<ExportBatch<T>> {
+    Box::pin(stream::unfold(Some(from), move |state| {
+        let client = client.clone();
+        let mut request = base.clone();
+        async move {
+            let token = state?;
+            match token {
+                Some(t) => request.set_query(name, t),
+                None => request.remove_query(name),
+            }
+            match client.send_json::<ExportBatch<T>>(request).await {
+                Ok(b) => {
+                    let next = (b.has_more && !b.continue_from.is_empty())
+                        .then(|| Some(b.continue_from.clone()));
+                    Some((Ok(b), next))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    }))
+}
+
+fn batch_changes<T: DeserializeOwned + Send + 'static>(
+    client: TenantClient,
+    base: Request,
+    from: &'static str,
+    since: Option<&Checkpoint>,
+) -> Result<Changes<T>, Error> {
+    let op = base.operation();
+    let id = StreamId::of(&base, client.tenant(), &[from]);
+    let start = match since {
+        Some(c) => match c.check(&id, true).map_err(|e| e.with_operation(op.id))? {
+            Position::Export { token } => Some(token.clone()),
+            Position::Window { .. } => None,
+        },
+        None => base.query_value(from).map(str::to_string),
+    };
+    let batches =
+        export_batches::<T>(client, base, from, start.clone()).scan(start, move |token, batch| {
+            let out = batch.map(|b| {
+                // An empty token at the end keeps the last one: resuming from nothing
+                // would start over.
+                if !b.continue_from.is_empty() {
+                    *token = Some(b.continue_from);
+                }
+                let checkpoint = token
+                    .clone()
+                    .map(|t| Checkpoint::new(id.clone(), Position::Export { token: t }));
+                (b.data, checkpoint)
+            });
+            std::future::ready(Some(out))
+        });
+    Ok(Changes::new(Box::pin(batches), since.cloned()))
+}
+
+/// The engine of every list's changes: the planner's requests, sent with the window
+/// set, their answers fingerprinted and filtered.
+fn window_changes<P>(
+    client: TenantClient,
+    mut base: Request,
+    window: Window,
+    since: Option<&Checkpoint>,
+    options: &ChangeOptions,
+    modified: fn(&P::Item) -> Option<DateTime>,
+) -> Result<Changes<P::Item>, Error>
+where
+    P: PageLike + DeserializeOwned,
+    P::Item: Serialize,
+{
+    let op: &'static Operation = base.operation();
+    if base.query_value(window.before).is_some() {
+        return Err(Error::config(format!(
+            "a stream of changes sets `{}` itself; leave it unset",
+            window.before
+        ))
+        .with_operation(op.id));
+    }
+    if let Some(active) = window.active {
+        if options.include_inactive && base.query_value(active).is_none() {
+            base.set_query(active, "Any");
+        }
+    }
+    let id = StreamId::of(&base, client.tenant(), &window.own());
+    let start = match since {
+        Some(c) => Some(c.check(&id, false).map_err(|e| e.with_operation(op.id))?),
+        None => None,
+    };
+    let from = base
+        .query_value(window.from)
+        .and_then(|v| v.parse::<DateTime>().ok())
+        .map(ms);
+    let overlap = i64::try_from(options.overlap.as_millis()).unwrap_or(i64::MAX);
+    let planner = Planner::new(
+        start,
+        from,
+        options.page_size,
+        overlap,
+        window.total.is_some(),
+    );
+    let page_size = options.page_size;
+    let state = (planner, client, base, id);
+    let batches = stream::unfold(Some(state), move |state| async move {
+        let (mut planner, client, base, id) = state?;
+        let ask = planner.next()?;
+        let mut request = base.clone();
+        match ask.from {
+            Some(f) => request.set_query(window.from, super::planner::at(f).to_rfc3339()),
+            None => request.remove_query(window.from),
+        }
+        if let Some(b) = ask.before {
+            request.set_query(window.before, super::planner::at(b).to_rfc3339());
+        }
+        request.set_query(window.page, ask.page.to_string());
+        request.set_query(window.page_size, page_size.to_string());
+        if let Some(t) = window.total {
+            request.set_query(t, "true");
+        }
+        let page = match client.send_json::<P>(request).await {
+            Ok(p) => p,
+            Err(e) => return Some((Err(e), None)),
+        };
+        let keys: Vec<(u128, Option<i64>)> = page
+            .items()
+            .iter()
+            .map(|item| (Fingerprint::of(item), modified(item).map(ms)))
+            .collect();
+        // The API's clock, or this machine's when answers carry no `Date`.
+        let now = client
+            .client()
+            .server_now()
+            .unwrap_or_else(|| DateTime(chrono::Utc::now()));
+        let outcome = planner.answer(Answer {
+            has_more: page.has_more(),
+            total: page.total(),
+            items: &keys,
+            now: ms(now),
+        });
+        let items: Vec<P::Item> = page
+            .into_items()
+            .into_iter()
+            .zip(outcome.keep)
+            .filter_map(|(item, keep)| keep.then_some(item))
+            .collect();
+        let checkpoint = outcome.checkpoint.map(|p| Checkpoint::new(id.clone(), p));
+        Some((Ok((items, checkpoint)), Some((planner, client, base, id))))
+    });
+    Ok(Changes::new(Box::pin(batches), since.cloned()))
+}
+
+/// What a [`SyncSource`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An export, continued by this parameter (`from`).
+    Export {
+        /// The continuation parameter's wire name.
+        from: &'static str,
+    },
+    /// A paged list filtered by modification time.
+    List(Window),
+}
+
+/// One resource of a domain to copy: an export, or a list with a modification filter,
+/// that needs no argument but the tenant. Generated as each domain module's
+/// `SYNC_SOURCES`; read untyped (records as JSON), for programs that copy everything.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncSource {
+    /// The operation.
+    pub operation: &'static Operation,
+    /// The domain's path prefix (`/crm/v2`).
+    pub prefix: &'static str,
+    /// Export or list.
+    pub kind: SourceKind,
+}
+
+impl SyncSource {
+    /// The records changed since `since` (all of them without one), as JSON.
+    pub fn open(
+        &self,
+        client: &TenantClient,
+        since: Option<&Checkpoint>,
+        options: &ChangeOptions,
+    ) -> Result<Changes<Json>, Error> {
+        let path = format!(
+            "{}{}",
+            self.prefix,
+            self.operation
+                .path
+                .replace("{tenant}", &client.tenant().to_string())
+        );
+        let base = Request::new(self.operation, path);
+        match self.kind {
+            SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
+            SourceKind::List(window) => {
+                window_changes::<Paged<Json>>(client.clone(), base, window, since, options, |v| {
+                    v.get("modifiedOn")?.as_str()?.parse().ok()
+                })
+            }
+        }
+    }
+}
