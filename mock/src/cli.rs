@@ -25,6 +25,7 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ("--seed", "N", "seeds generated data and chaos (default 1)"),
     ("--records", "N", "records in each list at start (default 120)"),
     ("--export-batch", "N", "records in one export batch (default 100)"),
+    ("--unordered", "", "lists answer in an order of their own, not by id"),
     ("--no-rate-limit", "", "do not enforce the API's rate limits"),
     ("--chaos", "P", "answer a share P (0 to 1) of requests with a random fault"),
     ("--fault", "TARGET=F,F*N", "a sequence of faults for an operation id, a path prefix, `token` or `any`; repeatable. F: ok, 503, 429, 429:SECONDS, delay:250ms, revoke, truncate, reset, html, html:STATUS, maintenance"),
@@ -81,6 +82,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--seed" => s.seed = number(value()?)?,
             "--records" => s.records = number(value()?)? as usize,
             "--export-batch" => s.export_batch = number(value()?)? as usize,
+            "--unordered" => s.unordered = true,
             "--no-rate-limit" => s.rate_limit = false,
             "--log" => s.log = true,
             "--chaos" => {

@@ -211,6 +211,19 @@ pub fn date_time(t: i64) -> String {
     )
 }
 
+/// `t` (seconds since 1970) as HTTP writes dates: `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(t: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = date_time(t);
+    let (y, m, d, time) = (&iso[0..4], &iso[5..7], &iso[8..10], &iso[11..19]);
+    let month = m.parse::<usize>().map_or("Jan", |m| MONTHS[(m + 11) % 12]);
+    let day = DAYS[t.div_euclid(86_400).rem_euclid(7) as usize];
+    format!("{day}, {d} {month} {y} {time} GMT")
+}
+
 /// The `type` of an error: the RFC section of its status, as ASP.NET writes it.
 fn problem_type(status: u16) -> &'static str {
     match status {

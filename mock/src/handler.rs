@@ -96,6 +96,8 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         operation,
         fault,
     } = answer(shared, &request).await;
+    // The API's clock, which clients read to know what "now" is there.
+    let answer = answer.header("date", crate::data::http_date(shared.clock.now()));
     if shared.settings.log {
         let status = match answer.delivery {
             Delivery::Reset => "reset".to_string(),
@@ -491,14 +493,14 @@ fn respond(
             )
         }
         (Role::Create(item), _) => {
-            let record = store.create(api, &key, item, body);
+            let record = store.create(api, &key, item, body, shared.clock.now());
             reply(item, record)
         }
         (Role::Item(item), Some(id)) => {
             let record = match r.method {
                 "GET" => store.get(api, &key, item, id),
-                "DELETE" => store.delete(api, &key, item, id),
-                _ => store.update(api, &key, item, id, body),
+                "DELETE" => store.delete(api, &key, item, id, shared.clock.now()),
+                _ => store.update(api, &key, item, id, body, shared.clock.now()),
             };
             match record {
                 Some(record) => reply(item, record),
@@ -567,4 +569,37 @@ pub(crate) fn sample_inputs(shared: &Shared, module: &str, id: &str) -> Option<V
             })
             .collect(),
     )
+}
+
+/// Deletes record `id` of the list at `list_path`; see `MockServer::delete_record`.
+pub(crate) fn delete_record(shared: &Shared, list_path: &str, id: i64) -> bool {
+    let Route::Found(op, values) = shared.api.route("GET", list_path) else {
+        return false;
+    };
+    let Some(Role::List(item)) = shared.roles.get(&(op.module.clone(), op.id.clone())) else {
+        return false;
+    };
+    let Some(tenant) = values
+        .iter()
+        .find(|(k, _)| k == "tenant")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    let domain = shared
+        .api
+        .domain(&op.module)
+        .map_or("", |d| d.prefix.as_str());
+    let prefix_len = domain.split('/').filter(|s| !s.is_empty()).count();
+    let rest: Vec<String> = list_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .skip(prefix_len)
+        .map(str::to_string)
+        .collect();
+    let (key, _) = collection_key(op, domain, tenant, &rest, &Role::List(item.clone()));
+    let now = shared.clock.now();
+    lock(&shared.store)
+        .delete(&shared.api, &key, item, id, now)
+        .is_some()
 }

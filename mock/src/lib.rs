@@ -78,6 +78,9 @@ pub struct Settings {
     pub records: usize,
     /// Records in one export batch.
     pub export_batch: usize,
+    /// Lists answer in an order of their own (stable between requests, by a hash of the
+    /// id) rather than by id: a client must not rely on the order.
+    pub unordered: bool,
     /// Enforce the API's rate limits (60 calls a second per tenant; the documents' own
     /// limits of some operations).
     pub rate_limit: bool,
@@ -104,6 +107,7 @@ impl Default for Settings {
             seed: 1,
             records: 120,
             export_batch: 100,
+            unordered: false,
             rate_limit: true,
             chaos: 0.0,
             log: false,
@@ -126,6 +130,7 @@ impl std::fmt::Debug for Settings {
             .field("seed", &self.seed)
             .field("records", &self.records)
             .field("export_batch", &self.export_batch)
+            .field("unordered", &self.unordered)
             .field("rate_limit", &self.rate_limit)
             .field("chaos", &self.chaos)
             .field("log", &self.log)

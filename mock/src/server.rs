@@ -86,6 +86,7 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub faults: Mutex<Faults>,
     pub log: Mutex<Vec<Recorded>>,
+    pub clock: crate::store::Clock,
 }
 
 /// A running stand-in ServiceTitan. Dropping it stops the server.
@@ -111,9 +112,14 @@ impl MockServer {
             base_url: format!("http://{addr}"),
             tokens: Mutex::default(),
             limits: Mutex::default(),
-            store: Mutex::new(Store::new(settings.seed, settings.records)),
+            store: Mutex::new(Store::new(
+                settings.seed,
+                settings.records,
+                settings.unordered,
+            )),
             faults: Mutex::new(Faults::new(settings.chaos, settings.seed)),
             log: Mutex::default(),
+            clock: Default::default(),
             api,
             settings,
         });
@@ -124,6 +130,20 @@ impl MockServer {
             addr,
             stop: Some(stop),
         })
+    }
+
+    /// Stops the stand-in's clock at `at` (what its `Date` headers say, and the
+    /// `modifiedOn` of records changed meanwhile), or lets it run again (`None`). Its
+    /// times are whole seconds, as many changes fall in the same instant.
+    pub fn set_clock(&self, at: Option<servicetitan_runtime::DateTime>) {
+        self.shared.clock.set(at.map(|d| d.inner().timestamp()));
+    }
+
+    /// Deletes record `id` of the list at `list_path` (`/crm/v2/tenant/1/customers`), as
+    /// if the API's users had: gone from the list, shown deleted by its export. `false`
+    /// when the path is not a list or there is no such live record.
+    pub fn delete_record(&self, list_path: &str, id: i64) -> bool {
+        handler::delete_record(&self.shared, list_path, id)
     }
 
     /// `http://127.0.0.1:PORT`: both the auth URL and the API URL.

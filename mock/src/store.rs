@@ -113,6 +113,8 @@ pub(crate) struct Store {
     seed: u64,
     /// Records in a collection before any is created.
     records: usize,
+    /// Lists answer in an order of their own (stable, by a hash of the id), not by id.
+    unordered: bool,
 }
 
 /// Query values by parameter name (as the API's binder, names match without case).
@@ -139,12 +141,24 @@ pub(crate) fn struct_fields<'a>(api: &'a Api, ty: &Ty) -> Option<&'a [crate::mod
     }
 }
 
-/// Now, as the API writes times.
-fn now_text() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    date_time(secs)
+/// The stand-in's clock: the system's, or stopped at a time a test set.
+#[derive(Default)]
+pub(crate) struct Clock(std::sync::Mutex<Option<i64>>);
+
+impl Clock {
+    /// Seconds since 1970.
+    pub fn now(&self) -> i64 {
+        let stopped = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        stopped.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+    }
+    /// Stops the clock at `at`, or lets it run (`None`).
+    pub fn set(&self, at: Option<i64>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
 }
 
 /// Sets the fields every stored record keeps current, where the type has them.
@@ -193,12 +207,13 @@ impl Record {
 }
 
 impl Store {
-    pub fn new(seed: u64, records: usize) -> Store {
+    pub fn new(seed: u64, records: usize, unordered: bool) -> Store {
         Store {
             collections: HashMap::new(),
             seq: 0,
             seed,
             records,
+            unordered,
         }
     }
 
@@ -264,8 +279,15 @@ impl Store {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let filter = Filter::new(op, q);
         let seed = self.seed;
+        let unordered = self.unordered;
         let c = self.collection(api, key, item);
-        let matching: Vec<&Record> = c.records.values().filter(|r| filter.keeps(r)).collect();
+        let mut matching: Vec<(&i64, &Record)> =
+            c.records.iter().filter(|(_, r)| filter.keeps(r)).collect();
+        if unordered {
+            matching
+                .sort_by_key(|(id, _)| (**id as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        }
+        let matching: Vec<&Record> = matching.into_iter().map(|(_, r)| r).collect();
         let start = ((page - 1) * size) as usize;
         let end = (start + size as usize).min(matching.len());
         let slice = matching.get(start..end).unwrap_or_default();
@@ -344,7 +366,14 @@ impl Store {
 
     /// A new record from a request body: generated, then the body's fields that fit the
     /// item type.
-    pub fn create(&mut self, api: &Api, key: &str, item: &Ty, body: Option<&Value>) -> &Record {
+    pub fn create(
+        &mut self,
+        api: &Api,
+        key: &str,
+        item: &Ty,
+        body: Option<&Value>,
+        now: i64,
+    ) -> &Record {
         let seq = self.change(api, key, item);
         let c = self.collections.get_mut(key).expect("seeded by change");
         let id = c.records.keys().next_back().map_or(1, |k| k + 1);
@@ -352,7 +381,7 @@ impl Store {
         if let Some(b) = body {
             merge(api, item, &mut value, b);
         }
-        let t = now_text();
+        let t = date_time(now);
         stamp(&mut value, Some(id), Some(&t), &t, true);
         c.records.insert(id, Record::new(value, seq));
         &c.records[&id]
@@ -367,6 +396,7 @@ impl Store {
         item: &Ty,
         id: i64,
         body: Option<&Value>,
+        now: i64,
     ) -> Option<&Record> {
         let seq = self.change(api, key, item);
         let c = self.collections.get_mut(key)?;
@@ -376,18 +406,25 @@ impl Store {
             merge(api, &c.item, &mut value, b);
         }
         let active = value.get("active").and_then(Value::as_bool).unwrap_or(true);
-        stamp(&mut value, None, None, &now_text(), active);
+        stamp(&mut value, None, None, &date_time(now), active);
         *r = Record::new(value, seq);
         Some(r)
     }
 
     /// Deletes record `id`: gone from reads and lists; its export shows it inactive.
-    pub fn delete(&mut self, api: &Api, key: &str, item: &Ty, id: i64) -> Option<&Record> {
+    pub fn delete(
+        &mut self,
+        api: &Api,
+        key: &str,
+        item: &Ty,
+        id: i64,
+        now: i64,
+    ) -> Option<&Record> {
         let seq = self.change(api, key, item);
         let c = self.collections.get_mut(key)?;
         let r = c.records.get_mut(&id).filter(|r| !r.deleted)?;
         let mut value = r.value.clone();
-        stamp(&mut value, None, None, &now_text(), false);
+        stamp(&mut value, None, None, &date_time(now), false);
         *r = Record::new(value, seq);
         r.deleted = true;
         Some(r)

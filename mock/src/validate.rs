@@ -136,6 +136,16 @@ pub fn check_text(api: &Api, ty: &Ty, text: &str, name: &str, out: &mut Problems
             }
             return;
         }
+        // The API refuses an offset written out (`+00:00`); `Z`, or none, it takes.
+        Ty::DateTime if has_offset(text) => {
+            out.push((
+                name.to_string(),
+                format!(
+                    "The value '{text}' is not valid for {name}: write the time in UTC with `Z`."
+                ),
+            ));
+            return;
+        }
         Ty::Ref(key) => match api.type_def(key) {
             Some(TypeDef::IntEnum { .. }) => match text.parse::<i64>() {
                 Ok(n) => Value::from(n),
@@ -148,6 +158,12 @@ pub fn check_text(api: &Api, ty: &Ty, text: &str, name: &str, out: &mut Problems
         _ => Value::String(text.into()),
     };
     check_json(api, ty, &value, name, out);
+}
+
+/// A date-time with a numeric offset after the time (`...T10:00:00+00:00`, `-0500`).
+fn has_offset(text: &str) -> bool {
+    text.split_once('T')
+        .is_some_and(|(_, time)| time.contains('+') || time.contains('-'))
 }
 
 fn parses<T: serde::de::DeserializeOwned>(value: &Value) -> bool {
@@ -205,7 +221,15 @@ mod tests {
         assert!(p.is_empty(), "{p:?}");
         check_text(&api, &Ty::I64, "twelve", "id", &mut p);
         check_text(&api, &Ty::DateTime, "yesterday", "from", &mut p);
+        check_text(
+            &api,
+            &Ty::DateTime,
+            "2024-01-02T03:04:05+00:00",
+            "from",
+            &mut p,
+        );
         let fields: Vec<&str> = p.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["id", "from"]);
+        assert_eq!(fields, ["id", "from", "from"]);
+        assert!(p[2].1.contains("with `Z`"), "{p:?}");
     }
 }

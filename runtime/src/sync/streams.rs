@@ -125,6 +125,11 @@ impl<T> Changes<T> {
     /// The checkpoint to store: resuming from it delivers none of the records yielded
     /// before it was reached, and every record after. The checkpoint the stream started
     /// from (or `None`) until a first window or batch is complete.
+    ///
+    /// It changes only when it covers every record yielded so far: as the last record of
+    /// a window or batch is yielded, and at the end of the stream (or at an error). So a
+    /// program that commits, whenever it sees a new checkpoint, the checkpoint with the
+    /// records read since the last commit never stores a checkpoint ahead of its records.
     pub fn checkpoint(&self) -> Option<&Checkpoint> {
         self.checkpoint.as_ref()
     }
@@ -147,20 +152,29 @@ impl<T> Stream for Changes<T> {
             if this.done {
                 return Poll::Ready(None);
             }
+            // Every record yielded so far is covered by `pending` when it is set here.
             match this.batches.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     this.done = true;
+                    if let Some(c) = this.pending.take() {
+                        this.checkpoint = Some(c);
+                    }
                     return Poll::Ready(None);
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
+                    if let Some(c) = this.pending.take() {
+                        this.checkpoint = Some(c);
+                    }
                     return Poll::Ready(Some(Err(e)));
                 }
                 Poll::Ready(Some(Ok((items, checkpoint)))) => {
                     if items.is_empty() {
-                        if let Some(c) = checkpoint {
-                            this.checkpoint = Some(c);
+                        // Held until a record or the end is yielded, so that the
+                        // checkpoint never changes in the middle of a batch's records.
+                        if checkpoint.is_some() {
+                            this.pending = checkpoint;
                         }
                     } else {
                         this.pending = checkpoint;
