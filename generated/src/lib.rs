@@ -136,3 +136,56 @@ pub mod telecom;
 #[cfg(feature = "timesheets")]
 #[rustfmt::skip]
 pub mod timesheets;
+
+/// The resources each enabled domain's copy reads (`(module, SYNC_SOURCES)`), for a
+/// program that keeps a copy of a tenant's data (`examples/sync.rs`).
+pub const SYNC_SOURCES: &[(&str, &[runtime::SyncSource])] = &[
+    #[cfg(feature = "accounting")]
+    ("accounting", accounting::SYNC_SOURCES),
+    #[cfg(feature = "crm")]
+    ("crm", crm::SYNC_SOURCES),
+    #[cfg(feature = "customer-interactions")]
+    ("customer_interactions", customer_interactions::SYNC_SOURCES),
+    #[cfg(feature = "dispatch")]
+    ("dispatch", dispatch::SYNC_SOURCES),
+    #[cfg(feature = "equipment-systems")]
+    ("equipment_systems", equipment_systems::SYNC_SOURCES),
+    #[cfg(feature = "findings")]
+    ("findings", findings::SYNC_SOURCES),
+    #[cfg(feature = "forms")]
+    ("forms", forms::SYNC_SOURCES),
+    #[cfg(feature = "inventory")]
+    ("inventory", inventory::SYNC_SOURCES),
+    #[cfg(feature = "jbce")]
+    ("jbce", jbce::SYNC_SOURCES),
+    #[cfg(feature = "jpm")]
+    ("jpm", jpm::SYNC_SOURCES),
+    #[cfg(feature = "marketing")]
+    ("marketing", marketing::SYNC_SOURCES),
+    #[cfg(feature = "marketing-ads")]
+    ("marketing_ads", marketing_ads::SYNC_SOURCES),
+    #[cfg(feature = "marketing-reputation")]
+    ("marketing_reputation", marketing_reputation::SYNC_SOURCES),
+    #[cfg(feature = "memberships")]
+    ("memberships", memberships::SYNC_SOURCES),
+    #[cfg(feature = "payroll")]
+    ("payroll", payroll::SYNC_SOURCES),
+    #[cfg(feature = "pricebook")]
+    ("pricebook", pricebook::SYNC_SOURCES),
+    #[cfg(feature = "reporting")]
+    ("reporting", reporting::SYNC_SOURCES),
+    #[cfg(feature = "salestech")]
+    ("salestech", salestech::SYNC_SOURCES),
+    #[cfg(feature = "scheduling-pro")]
+    ("scheduling_pro", scheduling_pro::SYNC_SOURCES),
+    #[cfg(feature = "service-agreements")]
+    ("service_agreements", service_agreements::SYNC_SOURCES),
+    #[cfg(feature = "settings")]
+    ("settings", settings::SYNC_SOURCES),
+    #[cfg(feature = "task-management")]
+    ("task_management", task_management::SYNC_SOURCES),
+    #[cfg(feature = "telecom")]
+    ("telecom", telecom::SYNC_SOURCES),
+    #[cfg(feature = "timesheets")]
+    ("timesheets", timesheets::SYNC_SOURCES),
+];

@@ -57,6 +57,14 @@ pub(super) fn lib_rs(api: &Api) -> String {
             d.module
         ));
     }
+    s.push_str("\n/// The resources each enabled domain's copy reads (`(module, SYNC_SOURCES)`), for a\n/// program that keeps a copy of a tenant's data (`examples/sync.rs`).\npub const SYNC_SOURCES: &[(&str, &[runtime::SyncSource])] = &[\n");
+    for d in &api.domains {
+        s.push_str(&format!(
+            "    #[cfg(feature = \"{}\")]\n    (\"{}\", {}::SYNC_SOURCES),\n",
+            d.feature, d.module, d.module
+        ));
+    }
+    s.push_str("];\n");
     s
 }
 
