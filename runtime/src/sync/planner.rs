@@ -4,8 +4,10 @@
 //!
 //! A run asks for everything modified since the watermark, less the overlap. If one page
 //! holds it, that page is the answer, whatever its order. If not, the run fixes its end
-//! at the server's time and asks for narrower windows (`modifiedOnOrAfter` to
-//! `modifiedBefore`), sized from the totals, until each fits in one page: an answer of one
+//! at the server's time and splits the rest into windows (`modifiedOnOrAfter` to
+//! `modifiedBefore`) meant to hold three quarters of a page each, at the quantiles of the
+//! modification times of the page that came back (a sample of the window, scaled by its
+//! total); a window that still holds more is split again from its own answer: an answer of one
 //! page is a consistent snapshot, so no record moves between pages while it is read. Only
 //! a window too narrow to split (one millisecond holding more than a page) is paged
 //! through, and then a total that shrinks between pages (records changed or deleted
@@ -20,10 +22,6 @@
 use super::checkpoint::{Position, Seen};
 use crate::types::DateTime;
 use std::collections::HashMap;
-
-/// 2000-01-01: a run without a watermark whose records do not fit in one page asks for
-/// those modified before this in one window, then narrows from here on.
-const FLOOR_MS: i64 = 946_684_800_000;
 
 /// One request of the run: the window `[from, before)` (unbounded where `None`), and the
 /// page.
@@ -79,8 +77,8 @@ pub(crate) struct Planner {
     end: Option<i64>,
     /// Everything modified before it has been delivered.
     watermark: Option<i64>,
-    /// Width of the next window, in ms.
-    width: i64,
+    /// Where the next windows end, planned from the last answer that held too much.
+    schedule: std::collections::VecDeque<i64>,
     state: State,
 }
 
@@ -119,7 +117,7 @@ impl Planner {
             seen,
             end: None,
             watermark,
-            width: i64::MAX / 4,
+            schedule: Default::default(),
             state: State::Window { from, to: None },
         }
     }
@@ -152,15 +150,14 @@ impl Planner {
             State::Window { to, .. } if !a.has_more => {
                 let keep = self.deliver(a.items);
                 let reached = to.unwrap_or(a.now);
-                let full = a.items.len() as i64 * 2 >= self.page_size;
                 Outcome {
                     keep,
-                    checkpoint: Some(self.complete(reached, end, !full)),
+                    checkpoint: Some(self.complete(reached, end)),
                 }
             }
             State::Window { from, to } => {
-                // More than a page: read none of it, ask for less.
-                self.state = self.narrower(from, to.unwrap_or(end), end, a.total);
+                // More than a page: read none of it, split it.
+                self.state = self.split(from, to.unwrap_or(end), a.total, a.items);
                 Outcome {
                     keep: vec![false; a.items.len()],
                     checkpoint: None,
@@ -218,11 +215,9 @@ impl Planner {
                     }
                     None => {
                         let reached = to.unwrap_or(a.now);
-                        // After a dense instant, try the rest of the run in one window.
-                        self.width = (end - reached).max(1);
                         Outcome {
                             keep,
-                            checkpoint: Some(self.complete(reached, end, false)),
+                            checkpoint: Some(self.complete(reached, end)),
                         }
                     }
                 }
@@ -246,9 +241,9 @@ impl Planner {
     }
 
     /// The window up to `reached` is complete: the watermark moves there (never back),
-    /// records older than the overlap before it are forgotten, and the next window
-    /// starts there (twice as wide when this one was less than half full).
-    fn complete(&mut self, reached: i64, end: i64, grow: bool) -> Position {
+    /// records older than the overlap before it are forgotten, and the next window runs
+    /// from there to the next planned boundary (or the end).
+    fn complete(&mut self, reached: i64, end: i64) -> Position {
         let w = self.watermark.map_or(reached, |w| w.max(reached));
         self.watermark = Some(w);
         let keep_from = w.saturating_sub(self.overlap);
@@ -256,10 +251,10 @@ impl Planner {
         if reached >= end {
             self.state = State::Done;
         } else {
-            if grow {
-                self.width = self.width.saturating_mul(2);
+            while self.schedule.front().is_some_and(|b| *b <= reached) {
+                self.schedule.pop_front();
             }
-            let to = reached.saturating_add(self.width.max(1)).min(end);
+            let to = self.schedule.pop_front().unwrap_or(end).min(end);
             self.state = State::Window {
                 from: Some(reached),
                 to: Some(to),
@@ -280,10 +275,17 @@ impl Planner {
         }
     }
 
-    /// The next window after `[from, to)` held more than a page: a share of it sized from
-    /// the total, half of it without one, or the same window paged through when it cannot
-    /// be split.
-    fn narrower(&mut self, from: Option<i64>, to: i64, end: i64, total: Option<i64>) -> State {
+    /// `[from, to)` held more than a page: windows of about three quarters of a page
+    /// each, at the quantiles of the answer's modification times scaled by the total
+    /// (halves of the span when the answer tells nothing), or the same window paged
+    /// through when it cannot be split.
+    fn split(
+        &mut self,
+        from: Option<i64>,
+        to: i64,
+        total: Option<i64>,
+        items: &[(u128, Option<i64>)],
+    ) -> State {
         let paging = |from, to| State::Paging {
             from,
             to,
@@ -291,35 +293,54 @@ impl Planner {
             total: None,
             confirmed: false,
         };
-        let Some(from) = from else {
-            // From the beginning: before 2000 in one window, then narrowing from there.
-            if to > FLOOR_MS + 1 {
-                self.width = end - FLOOR_MS;
-                return State::Window {
-                    from: None,
-                    to: Some(FLOOR_MS),
-                };
-            }
-            return paging(None, Some(to));
-        };
-        let span = to - from;
-        if span <= 0 {
-            // The server's clock is behind the watermark: page through what is there.
-            return paging(Some(from), None);
+        let lowest = from.map_or(i64::MIN, |f| f.saturating_add(1));
+        if to <= lowest {
+            // One instant, or a server clock behind the watermark: page through it.
+            return paging(from, (Some(to) > from).then_some(to));
         }
-        if span == 1 {
-            return paging(Some(from), Some(to));
-        }
-        let share = match total {
-            Some(t) if t > 0 => {
-                (i128::from(span) * i128::from(self.page_size) * 3 / 4 / i128::from(t)) as i64
+        let mut times: Vec<i64> = items
+            .iter()
+            .filter_map(|(_, m)| *m)
+            .filter(|m| from.is_none_or(|f| *m >= f) && *m < to)
+            .collect();
+        times.sort_unstable();
+        let mut bounds: Vec<i64> = Vec::new();
+        if times.is_empty() {
+            if let Some(f) = from {
+                bounds.push(f + (to - f) / 2);
             }
-            _ => span / 2,
+        } else {
+            let total = total.unwrap_or(2 * self.page_size).max(times.len() as i64);
+            // The share of the window one planned window should hold.
+            let share = (self.page_size * 3 / 4).max(1) as f64 / total as f64;
+            let mut q = share;
+            while q < 1.0 {
+                let i = ((q * times.len() as f64) as usize).min(times.len() - 1);
+                bounds.push(times[i]);
+                q += share;
+            }
+        }
+        bounds.retain(|b| *b >= lowest && *b < to);
+        bounds.dedup();
+        let Some(first) = bounds.first().copied() else {
+            // Everything seen is in the window's first instant.
+            return match from {
+                Some(f) => State::Window {
+                    from: Some(f),
+                    to: Some(f + 1),
+                },
+                None => paging(None, Some(to)),
+            };
         };
-        self.width = share.clamp(1, span - 1);
+        // The planned boundaries, then the window's own end (the run's later windows
+        // come after it).
+        let mut schedule: std::collections::VecDeque<i64> = bounds[1..].iter().copied().collect();
+        schedule.push_back(to);
+        schedule.extend(self.schedule.iter().copied().filter(|b| *b > to));
+        self.schedule = schedule;
         State::Window {
-            from: Some(from),
-            to: Some(from + self.width),
+            from,
+            to: Some(first),
         }
     }
 }
