@@ -61,17 +61,22 @@ pub enum Mode {
 /// repository `root`, or, with [`Mode::Check`], changes nothing and fails naming each
 /// stale one.
 pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(), String> {
-    let gen_dir = root.join(GENERATED);
     let files = [
         (root.join(NAMES_LOCK), out.names.render()),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
         (root.join(emit::MOCK_MODEL_PATH), out.mock_model.clone()),
-        (root.join(emit::CALLS_TABLE_PATH), out.calls_table.clone()),
+    ];
+    // Generated trees: the crate, and the stand-in's call table.
+    let trees = [
+        (root.join(GENERATED), &out.files, KEEP),
+        (root.join(emit::CALLS_TABLE_DIR), &out.calls_table, &[][..]),
     ];
     if mode == Mode::Write {
-        write::write_tree(&gen_dir, &out.files, KEEP)
-            .map_err(|e| format!("writing {}: {e}", gen_dir.display()))?;
+        for (dir, tree, keep) in &trees {
+            write::write_tree(dir, tree, keep)
+                .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+        }
         for (path, text) in &files {
             write::write_if_changed(path, text)
                 .map_err(|e| format!("writing {}: {e}", path.display()))?;
@@ -94,9 +99,11 @@ pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(),
             problems.push(format!("{} is out of date", path.display()));
         }
     }
-    let stale = write::check_tree(&gen_dir, &out.files, KEEP)
-        .map_err(|e| format!("{}: {e}", gen_dir.display()))?;
-    problems.extend(stale.iter().map(ToString::to_string));
+    for (dir, tree, keep) in &trees {
+        let stale =
+            write::check_tree(dir, tree, keep).map_err(|e| format!("{}: {e}", dir.display()))?;
+        problems.extend(stale.iter().map(ToString::to_string));
+    }
     if problems.is_empty() {
         return Ok(());
     }

@@ -64,8 +64,9 @@ pub struct Output {
     pub example_table: String,
     /// The API model as data for the stand-in server ([`emit::mock_model()`]).
     pub mock_model: String,
-    /// The call table of the stand-in server's every-operation test ([`emit::calls_table`]).
-    pub calls_table: String,
+    /// The call table of the stand-in server's every-operation test, by file
+    /// ([`emit::calls_table`]).
+    pub calls_table: emit::Files,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
     /// sha256 of each input file, by file name (corrections as `corrections/<file>`).

@@ -2,21 +2,27 @@
 //! from the model, not part of the crate.
 
 use super::tokens::{format_file, ident, ty_tokens, From};
+use super::Files;
 use crate::ir::*;
 use quote::quote;
 
-/// Where the repository keeps the call table, relative to its root.
-pub const CALLS_TABLE_PATH: &str = "mock/tests/every_operation/calls.rs";
+/// Where the repository keeps the call table, relative to its root: a folder, `mod.rs`
+/// and one file per domain.
+pub const CALLS_TABLE_DIR: &str = "mock/tests/every_operation/calls";
 
-/// The call table (`mock/tests/every_operation/calls.rs`): for each operation, a call of
+/// The call table (`mock/tests/every_operation/calls/`): for each operation, a call of
 /// its generated method with the required arguments read from JSON values (path
 /// parameters, required query parameters, then the body or the required multipart parts:
-/// [`Operation::required_args`]'s order), sent and awaited.
-pub fn calls_table(api: &Api) -> Result<String, String> {
-    let mut arms = Vec::new();
+/// [`Operation::required_args`]'s order), sent and awaited. `mod.rs` holds the argument
+/// helpers and sends each call to its domain's file.
+pub fn calls_table(api: &Api) -> Result<Files, String> {
+    let mut files = Files::new();
+    let mut modules = Vec::new();
+    let mut dispatch = Vec::new();
     for d in &api.domains {
         let module = d.module.as_str();
         let domain = ident(&d.module);
+        let mut arms = Vec::new();
         for c in &d.controllers {
             let accessor = ident(&c.accessor);
             for o in &c.operations {
@@ -35,13 +41,39 @@ pub fn calls_table(api: &Api) -> Result<String, String> {
                         }
                     });
                 arms.push(quote! {
-                    (#module, #id) => st.#domain().#accessor().#f(#(#args),*).send().await.map(drop),
+                    #id => st.#domain().#accessor().#f(#(#args),*).send().await.map(drop),
                 });
             }
         }
+        let tokens = quote! {
+            #![allow(deprecated, unused_imports, unused_variables)]
+            use super::{arg, file};
+            use servicetitan::runtime as rt;
+            use serde_json::Value;
+
+            /// Calls `operation` of this domain with `args`; `None` when there is no such
+            /// operation.
+            pub(super) async fn call(st: &servicetitan::Client, operation: &str, args: &[Value]) -> Option<Result<(), rt::Error>> {
+                Some(match operation {
+                    #(#arms)*
+                    _ => return None,
+                })
+            }
+        };
+        let header = format!(
+            "//! The {} domain's operations, called with arguments given as JSON.\n\n",
+            d.title
+        );
+        files.insert(format!("{module}.rs"), format_file(tokens, &header)?);
+        modules.push(quote! {
+            #[rustfmt::skip]
+            mod #domain;
+        });
+        dispatch.push(quote!(#module => #domain::call(st, operation, args).await,));
     }
     let tokens = quote! {
-        #![allow(deprecated)]
+        #(#modules)*
+
         use servicetitan::runtime as rt;
         use serde_json::Value;
 
@@ -62,14 +94,18 @@ pub fn calls_table(api: &Api) -> Result<String, String> {
         /// Calls `operation` of `module` with `args`, and waits for the typed answer;
         /// `None` when the crate has no such operation.
         pub async fn call(st: &servicetitan::Client, module: &str, operation: &str, args: &[Value]) -> Option<Result<(), rt::Error>> {
-            Some(match (module, operation) {
-                #(#arms)*
-                _ => return None,
-            })
+            match module {
+                #(#dispatch)*
+                _ => None,
+            }
         }
     };
-    format_file(
-        tokens,
-        "//! Every operation of the generated crate, called with arguments given as JSON\n//! (`main.rs` beside this file).\n\n",
-    )
+    files.insert(
+        "mod.rs".into(),
+        format_file(
+            tokens,
+            "//! Every operation of the generated crate, called with arguments given as JSON\n//! (`main.rs` beside this folder), one file per domain.\n\n",
+        )?,
+    );
+    Ok(files)
 }

@@ -19,7 +19,7 @@ pub mod tokens;
 use crate::ir::*;
 use std::collections::BTreeMap;
 
-pub use calls_table::{calls_table, CALLS_TABLE_PATH};
+pub use calls_table::{calls_table, CALLS_TABLE_DIR};
 pub use examples_table::example_table;
 pub use mock_model::{mock_model, MOCK_MODEL_PATH};
 pub use tokens::{doc_lines, format_file, ident};

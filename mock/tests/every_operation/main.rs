@@ -1,7 +1,7 @@
 //! Every operation of the API, called through the generated client against the stand-in
 //! server, gets a typed success: the request the client writes passes the mock's
 //! validation (parameters, body), and the answer the mock builds reads as the response
-//! type. `calls.rs` is generated (`cargo xtask generate`).
+//! type. `calls/` (one file per domain) is generated (`cargo xtask generate`).
 
 #[rustfmt::skip]
 mod calls;
