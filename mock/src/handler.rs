@@ -438,6 +438,29 @@ fn validate(
     }
 }
 
+/// The collection a request path of `op` belongs to, and the record's id for an item
+/// (see `collection_key`).
+fn record_key(
+    shared: &Shared,
+    op: &Operation,
+    tenant: i64,
+    path: &str,
+    role: &Role,
+) -> (String, Option<i64>) {
+    let domain = shared
+        .api
+        .domain(&op.module)
+        .map_or("", |d| d.prefix.as_str());
+    let prefix_len = domain.split('/').filter(|s| !s.is_empty()).count();
+    let rest: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .skip(prefix_len)
+        .map(str::to_string)
+        .collect();
+    collection_key(op, domain, tenant, &rest, role)
+}
+
 /// The answer of a valid request.
 fn respond(
     shared: &Shared,
@@ -452,16 +475,7 @@ fn respond(
         .roles
         .get(&(op.module.clone(), op.id.clone()))
         .unwrap_or(&Role::Plain);
-    let domain = api.domain(&op.module).map_or("", |d| d.prefix.as_str());
-    let prefix_len = domain.split('/').filter(|s| !s.is_empty()).count();
-    let rest: Vec<String> = r
-        .path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .skip(prefix_len)
-        .map(str::to_string)
-        .collect();
-    let (key, id) = collection_key(op, domain, tenant, &rest, role);
+    let (key, id) = record_key(shared, op, tenant, r.path, role);
     let bad = |p: Problems| Answer::error(400, "One or more validation errors occurred.", &p);
     let not_found = || {
         Answer::error(
@@ -586,18 +600,7 @@ pub(crate) fn delete_record(shared: &Shared, list_path: &str, id: i64) -> bool {
     else {
         return false;
     };
-    let domain = shared
-        .api
-        .domain(&op.module)
-        .map_or("", |d| d.prefix.as_str());
-    let prefix_len = domain.split('/').filter(|s| !s.is_empty()).count();
-    let rest: Vec<String> = list_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .skip(prefix_len)
-        .map(str::to_string)
-        .collect();
-    let (key, _) = collection_key(op, domain, tenant, &rest, &Role::List(item.clone()));
+    let (key, _) = record_key(shared, op, tenant, list_path, &Role::List(item.clone()));
     let now = shared.clock.now();
     lock(&shared.store)
         .delete(&shared.api, &key, item, id, now)

@@ -16,9 +16,8 @@ const RECORDS: usize = 400;
 
 /// Builds the example and returns its path.
 fn sync_binary() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let root = servicetitan_tests::workspace_root();
+    let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
             "-q",

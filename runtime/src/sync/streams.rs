@@ -242,11 +242,10 @@ pub fn export_changes<R: ExportRequest>(
 /// the checkpoint to store.
 pub fn export_items<R: ExportRequest>(request: R) -> Changes<R::Item> {
     let client = request.client().clone();
-    match batch_changes(client, request.request(), R::FROM, None) {
-        Ok(c) => c,
-        // Without a checkpoint there is nothing to mismatch.
-        Err(e) => Changes::new(Box::pin(stream::iter([Err(e)])), None),
-    }
+    let base = request.request();
+    let id = StreamId::of(&base, client.tenant(), &[R::FROM]);
+    let start = base.query_value(R::FROM).map(str::to_string);
+    export_stream(client, base, R::FROM, id, start, None)
 }
 
 /// Every batch of an export, following `continueFrom` while the API says `hasMore`.
@@ -300,6 +299,19 @@ fn batch_changes<T: DeserializeOwned + Send + 'static>(
         },
         None => base.query_value(from).map(str::to_string),
     };
+    Ok(export_stream(client, base, from, id, start, since.cloned()))
+}
+
+/// Stream `id`'s records from `start` (a token or a date), each batch with the checkpoint
+/// of its continuation token; `since` is the checkpoint it started from.
+fn export_stream<T: DeserializeOwned + Send + 'static>(
+    client: TenantClient,
+    base: Request,
+    from: &'static str,
+    id: StreamId,
+    start: Option<String>,
+    since: Option<Checkpoint>,
+) -> Changes<T> {
     let batches =
         export_batches::<T>(client, base, from, start.clone()).scan(start, move |token, batch| {
             let out = batch.map(|b| {
@@ -315,7 +327,7 @@ fn batch_changes<T: DeserializeOwned + Send + 'static>(
             });
             std::future::ready(Some(out))
         });
-    Ok(Changes::new(Box::pin(batches), since.cloned()))
+    Changes::new(Box::pin(batches), since)
 }
 
 /// The engine of every list's changes: the planner's requests, sent with the window
