@@ -158,18 +158,17 @@ pub fn load_inputs(opts: &Options) -> Result<Inputs, Diagnostics> {
 /// Generates from documents already read.
 pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, Diagnostics> {
     let (api, names, diags) = model::build(docs, &opts.names)?;
-    let files = emit::emit(&api, &opts.runtime_dependency)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
-    let example_table = emit::example_table(&api)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    // An emitter's error is the generator's own, not a document's.
+    let generator =
+        |e: String| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]);
+    let files = emit::emit(&api, &opts.runtime_dependency).map_err(generator)?;
+    let example_table = emit::example_table(&api).map_err(generator)?;
     let examples = match &opts.example_placeholders {
         Some(path) => response_examples(docs, path)?,
         None => BTreeMap::new(),
     };
-    let mock_model = emit::mock_model(&api, &examples)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
-    let calls_table = emit::calls_table(&api)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error(Path::new("<generator>"), "", e)]))?;
+    let mock_model = emit::mock_model(&api, &examples).map_err(generator)?;
+    let calls_table = emit::calls_table(&api).map_err(generator)?;
     let surfaces = api
         .domains
         .iter()
