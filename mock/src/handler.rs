@@ -67,6 +67,7 @@ impl Answer {
 
 /// Answers one request and records it.
 pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: Bytes) -> Answer {
+    let received = std::time::Instant::now();
     let path = parts.uri.path().to_string();
     let query: Vec<(String, String)> = parts
         .uri
@@ -116,6 +117,7 @@ pub(crate) async fn handle(shared: &Shared, parts: &http::request::Parts, body: 
         return answer;
     }
     lock(&shared.log).push(Recorded {
+        received,
         method: method.to_string(),
         path: path.clone(),
         query: query.clone(),

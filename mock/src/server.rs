@@ -26,6 +26,8 @@ pub const TOKEN_PATH: &str = "/connect/token";
 /// One request the server received.
 #[derive(Clone)]
 pub struct Recorded {
+    /// When the request arrived (its head and body read), before it was answered.
+    pub received: std::time::Instant,
     pub method: String,
     /// Without the query.
     pub path: String,

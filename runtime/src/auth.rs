@@ -21,7 +21,17 @@ pub(crate) struct Token {
     pub generation: u64,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
+pub(crate) type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
+
+/// Where tokens come from and when they are renewed: the client's settings that a token
+/// request needs.
+pub(crate) struct TokenSource<'a> {
+    pub http: &'a reqwest::Client,
+    pub token_url: &'a str,
+    /// Renew a token this long before it expires.
+    pub margin: Duration,
+    pub policy: &'a RetryPolicy,
+}
 
 #[derive(Default)]
 pub(crate) struct TokenCache {
@@ -48,7 +58,7 @@ struct OAuthError {
 }
 
 impl TokenCache {
-    fn slot(&self, tenant: i64, client_id: &str) -> Slot {
+    pub fn slot(&self, tenant: i64, client_id: &str) -> Slot {
         let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         m.entry((tenant, client_id.to_string()))
             .or_default()
@@ -58,23 +68,29 @@ impl TokenCache {
     /// A valid token for the tenant; fetches one (once, for all waiting callers) if needed.
     pub async fn get(
         &self,
-        http: &reqwest::Client,
-        token_url: &str,
+        source: &TokenSource<'_>,
         tenant: i64,
         creds: &Credentials,
-        margin: Duration,
-        policy: &RetryPolicy,
     ) -> Result<Token, Error> {
         let slot = self.slot(tenant, &creds.client_id);
         let mut guard = slot.lock().await;
         if let Some(t) = guard.as_ref() {
-            if t.expires_at > Instant::now() + margin {
+            if t.expires_at > Instant::now() + source.margin {
                 return Ok(t.clone());
             }
         }
-        let t = self.fetch(http, token_url, tenant, creds, policy).await?;
+        let t = self.fetch(source, tenant, creds).await?;
         *guard = Some(t.clone());
         Ok(t)
+    }
+
+    /// Keeps a token obtained elsewhere (from the fleet), to fall back on; skipped while
+    /// another call of this process holds the slot (it is fetching or keeping one).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn remember(&self, tenant: i64, client_id: &str, token: &Token) {
+        if let Ok(mut guard) = self.slot(tenant, client_id).try_lock() {
+            *guard = Some(token.clone());
+        }
     }
 
     /// Forgets a token the API refused (401), unless it was already replaced; whether it
@@ -96,13 +112,11 @@ impl TokenCache {
     /// Asks the token endpoint, retrying as the client's policy says: a token request
     /// can be repeated safely, so transport failures, 5xx and 429 (with its
     /// `Retry-After`) are retried alike.
-    async fn fetch(
+    pub async fn fetch(
         &self,
-        http: &reqwest::Client,
-        token_url: &str,
+        source: &TokenSource<'_>,
         tenant: i64,
         creds: &Credentials,
-        policy: &RetryPolicy,
     ) -> Result<Token, Error> {
         let tenant_text = tenant.to_string();
         let mut form: Vec<(&str, &str)> = vec![
@@ -117,17 +131,18 @@ impl TokenCache {
         let mut number = 0;
         loop {
             number += 1;
-            let (err, class, retry_after) = match self.fetch_once(http, token_url, &form).await {
-                Ok(token) => {
-                    tracing::debug!(
-                        tenant,
-                        expires_in = token.1.as_secs(),
-                        "obtained access token"
-                    );
-                    return Ok(token.0);
-                }
-                Err(failure) => failure,
-            };
+            let (err, class, retry_after) =
+                match self.fetch_once(source.http, source.token_url, &form).await {
+                    Ok(token) => {
+                        tracing::debug!(
+                            tenant,
+                            expires_in = token.1.as_secs(),
+                            "obtained access token"
+                        );
+                        return Ok(token.0);
+                    }
+                    Err(failure) => failure,
+                };
             let attempt = retry::Attempt {
                 number,
                 elapsed: first.elapsed(),
@@ -135,7 +150,7 @@ impl TokenCache {
                 class,
                 retry_after,
             };
-            match retry::decide(policy, &attempt, retry::jitter()) {
+            match retry::decide(source.policy, &attempt, retry::jitter()) {
                 retry::Decision::Retry(wait) => tokio::time::sleep(wait).await,
                 retry::Decision::Stop => return Err(err),
             }

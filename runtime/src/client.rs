@@ -40,6 +40,9 @@ struct Inner {
     operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
     clock: ServerClock,
     counts: Counts,
+    /// The fleet's limits and tokens, when Redis is configured.
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared::Shared>,
 }
 
 /// The server's time, as the `Date` header of its latest answer says, and when that
@@ -91,6 +94,9 @@ pub struct ClientCounts {
     pub retries: u64,
     /// Token requests.
     pub token_requests: u64,
+    /// Rate-limit and token decisions this process made alone because the fleet's Redis
+    /// (feature `redis`) did not answer in time; always 0 without Redis.
+    pub shared_fallbacks: u64,
 }
 
 /// A connection pool, credentials and token cache, for any number of tenants. Cheap to
@@ -152,6 +158,12 @@ impl Client {
                 operation_limit_overrides: b.operation_limit_overrides,
                 clock: ServerClock::default(),
                 counts: Counts::default(),
+                #[cfg(feature = "redis")]
+                shared: b
+                    .redis
+                    .as_ref()
+                    .map(crate::shared::Shared::new)
+                    .transpose()?,
             }),
         })
     }
@@ -184,7 +196,16 @@ impl Client {
             requests: self.inner.counts.requests.load(Relaxed),
             retries: self.inner.counts.retries.load(Relaxed),
             token_requests: self.token_requests(),
+            shared_fallbacks: self.shared_fallbacks(),
         }
+    }
+
+    fn shared_fallbacks(&self) -> u64 {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.inner.shared {
+            return shared.fallbacks.load(std::sync::atomic::Ordering::Relaxed);
+        }
+        0
     }
 
     /// The API's clock: the `Date` of its latest answer plus the time since, or `None`
@@ -287,11 +308,8 @@ impl Client {
                     span.record("status", status);
                     self.inner.clock.observe(resp.headers());
                     if status == 401 {
-                        let client_id = &call.credentials.client_id;
                         let current = self
-                            .inner
-                            .tokens
-                            .invalidate(tenant, client_id, token.generation)
+                            .forget_token(tenant, &call.credentials.client_id, token.generation)
                             .await;
                         // A token another call has replaced since this one was sent: try
                         // the newer one; this call's own refresh is not used up.
@@ -395,19 +413,23 @@ impl Client {
     /// A valid token for the call, whose scopes cover the operation's (when checked).
     async fn token(&self, tenant: i64, call: &Call) -> Result<crate::auth::Token, Error> {
         let op = call.op;
-        let token = self
-            .inner
-            .tokens
-            .get(
-                &self.inner.http,
-                &self.inner.token_url,
-                tenant,
-                &call.credentials,
-                self.inner.margin,
-                &self.inner.retry,
-            )
-            .await
-            .map_err(|e| e.with_operation(op.id))?;
+        let source = crate::auth::TokenSource {
+            http: &self.inner.http,
+            token_url: &self.inner.token_url,
+            margin: self.inner.margin,
+            policy: &self.inner.retry,
+        };
+        let local = &self.inner.tokens;
+        let token = match self.shared() {
+            #[cfg(feature = "redis")]
+            Some(shared) => {
+                shared
+                    .token(local, &source, tenant, &call.credentials)
+                    .await
+            }
+            _ => local.get(&source, tenant, &call.credentials).await,
+        }
+        .map_err(|e| e.with_operation(op.id))?;
         if self.inner.check_scopes {
             if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
                 if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
@@ -422,21 +444,65 @@ impl Client {
         Ok(token)
     }
 
+    /// Forgets a token the API refused, across the fleet when Redis is configured;
+    /// whether it was still the current one.
+    async fn forget_token(&self, tenant: i64, client_id: &str, generation: u64) -> bool {
+        let local = self.inner.tokens.invalidate(tenant, client_id, generation);
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            let here = local.await;
+            return shared
+                .forget(tenant, client_id, generation)
+                .await
+                .unwrap_or(here);
+        }
+        local.await
+    }
+
+    /// The fleet's shared state, when Redis is configured.
+    #[cfg(feature = "redis")]
+    fn shared(&self) -> Option<&crate::shared::Shared> {
+        self.inner.shared.as_ref()
+    }
+    #[cfg(not(feature = "redis"))]
+    fn shared(&self) -> Option<std::convert::Infallible> {
+        None
+    }
+
     /// Waits for the tenant's limit and the operation's own, when there are.
     async fn wait_for_limits(&self, tenant: i64, call: &Call) {
+        let client_id = &call.credentials.client_id;
         if let Some(limit) = self.inner.tenant_limit {
-            self.inner.limiter.acquire(tenant, None, limit).await;
+            self.acquire(client_id, tenant, None, limit).await;
         }
         if !self.inner.operation_limits {
             return;
         }
         let overridden = self.inner.operation_limit_overrides.get(call.op.id);
         if let Some(limit) = overridden.copied().or(call.op.limit) {
-            self.inner
-                .limiter
-                .acquire(tenant, Some(call.url.path()), limit)
+            self.acquire(client_id, tenant, Some(call.url.path()), limit)
                 .await;
         }
+    }
+
+    /// Waits for one limit: the fleet's (in Redis) when configured and answering, else
+    /// this process's own.
+    async fn acquire(
+        &self,
+        client_id: &str,
+        tenant: i64,
+        path: Option<&str>,
+        limit: crate::RateLimit,
+    ) {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            if shared.acquire(client_id, tenant, path, limit).await.is_ok() {
+                return;
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = client_id;
+        self.inner.limiter.acquire(tenant, path, limit).await;
     }
 
     /// One attempt's request, with the token, the app key and the body.

@@ -138,6 +138,8 @@ pub struct ClientBuilder {
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
     pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
+    #[cfg(feature = "redis")]
+    pub(crate) redis: Option<crate::RedisSettings>,
 }
 
 impl ClientBuilder {
@@ -157,6 +159,8 @@ impl ClientBuilder {
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
             operation_limit_overrides: HashMap::new(),
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
     /// The application key (`ST-App-Key`), one per application.
@@ -223,6 +227,14 @@ impl ClientBuilder {
             .insert(operation_id.into(), limit);
         self
     }
+    /// Shares the rate limits and tokens with every process configured with the same
+    /// Redis and key prefix (feature `redis`): a fleet of workers keeps one budget per
+    /// app and tenant, and fetches one token per tenant. See [`crate::RedisSettings`].
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, settings: crate::RedisSettings) -> Self {
+        self.redis = Some(settings);
+        self
+    }
     /// Refuse, before sending, a call whose required scope the token was not granted
     /// (default on; the token's granted scopes come with the token).
     pub fn check_scopes(mut self, on: bool) -> Self {
@@ -285,6 +297,7 @@ impl Config {
         let builder = ClientBuilder::new(environment)
             .app_key(app_key)
             .credentials(Credentials::new(client_id, secret));
+        let builder = redis_from_lookup(builder, &get)?;
         Ok(Config { builder, tenant })
     }
 
@@ -299,6 +312,42 @@ impl Config {
     /// The settings, to adjust before building the client.
     pub fn into_builder(self) -> ClientBuilder {
         self.builder
+    }
+}
+
+/// `ST_REDIS_URL` (and `ST_REDIS_PREFIX`): the fleet's shared limits and tokens.
+#[cfg(feature = "redis")]
+fn redis_from_lookup(
+    builder: ClientBuilder,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Error> {
+    let Some(url) = get("ST_REDIS_URL").filter(|v| !v.trim().is_empty()) else {
+        return Ok(builder);
+    };
+    let mut settings = crate::RedisSettings::new(url.trim()).map_err(|e| match e.kind() {
+        crate::ErrorKind::Config(m) => Error::config(format!("ST_REDIS_URL: {m}")),
+        _ => e,
+    })?;
+    if let Some(prefix) = get("ST_REDIS_PREFIX").filter(|v| !v.trim().is_empty()) {
+        settings = settings.prefix(prefix.trim());
+    }
+    Ok(builder.redis(settings))
+}
+
+/// Without the `redis` feature, `ST_REDIS_URL` is refused rather than ignored: a fleet
+/// that believes it shares one budget must not silently keep one each.
+#[cfg(not(feature = "redis"))]
+fn redis_from_lookup(
+    builder: ClientBuilder,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Error> {
+    match get("ST_REDIS_URL").filter(|v| !v.trim().is_empty()) {
+        Some(_) => Err(Error::config(
+            "ST_REDIS_URL is set, but this program was built without the `redis` feature \
+             (servicetitan-runtime/redis, or servicetitan's `redis`): limits and tokens \
+             would not be shared",
+        )),
+        None => Ok(builder),
     }
 }
 

@@ -62,6 +62,8 @@ mod request;
 mod response;
 mod retry;
 mod scopes;
+#[cfg(feature = "redis")]
+mod shared;
 mod sync;
 mod types;
 
@@ -71,5 +73,7 @@ pub use contract::*;
 pub use error::ErrorKind;
 pub use paging::PageItem;
 pub use retry::RetryPolicy;
+#[cfg(feature = "redis")]
+pub use shared::RedisSettings;
 pub use sync::{list_changes_with, ChangeOptions, StreamId};
 pub use types::ParseError;

@@ -2,6 +2,8 @@
 //! answers with what the test says. Hand-rolled on tokio so that tests control every
 //! byte (status, headers, delays, broken bodies).
 
+pub mod redis;
+
 use servicetitan_runtime::{ClientBuilder, Credentials, Environment};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -435,6 +437,12 @@ impl LogScan {
         let n = logs.len();
         logs.clear();
         n
+    }
+
+    /// Whether what was logged since the last clear contains `needle`.
+    pub fn contains(&self, needle: &str) -> bool {
+        let logs = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&logs).contains(needle)
     }
 
     fn assert_clean(&self, logs: &[u8]) {

@@ -23,6 +23,8 @@ pub(super) fn cargo_toml(api: &Api, runtime_dep: &str) -> String {
     s.push_str(&format!("full = [{}]\n", all.join(", ")));
     s.push_str("# `Deserialize` for the types only ever sent (request bodies, query objects).\n");
     s.push_str("deserialize-requests = []\n");
+    s.push_str("# One rate budget and one token per tenant for a fleet of processes, shared through Redis.\n");
+    s.push_str("redis = [\"servicetitan-runtime/redis\"]\n");
     for d in &api.domains {
         s.push_str(&format!("{} = []\n", d.feature));
     }
@@ -293,7 +295,7 @@ pub(super) fn crate_readme(api: &Api) -> String {
             covers(d).unwrap_or_default()
         ));
     }
-    s.push_str("\nOne more feature, off by default: `deserialize-requests` implements `Deserialize` for the types that are only ever sent (request bodies, query objects), for programs that read them from files or mock the API. Response types always implement both `Serialize` and `Deserialize`.\n");
+    s.push_str("\nTwo more features, off by default: `deserialize-requests` implements `Deserialize` for the types that are only ever sent (request bodies, query objects), for programs that read them from files or mock the API (response types always implement both `Serialize` and `Deserialize`); `redis` lets a fleet of processes share one rate budget and one token per tenant through Redis (`runtime::RedisSettings`, or `ST_REDIS_URL`).\n");
     s.push_str(
         "\nThe repository's README covers configuration (from code or `ST_*` variables), several tenants, exports and checkpoints, errors and retries, and choosing OAuth scopes.\n",
     );

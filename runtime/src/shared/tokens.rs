@@ -1,0 +1,243 @@
+//! The fleet's tokens: one per tenant and client id, in a Redis hash that expires with
+//! the token. Every call reads it (one round trip), so a token one process saw refused
+//! is gone for all at their next call. A missing or expiring token is fetched by one
+//! process: the one that sets the tenant's lock (`SET NX PX`); the others wait for the
+//! token to appear, and a lock whose holder died expires after the lock's time to live.
+//!
+//! A token in Redis is a secret: it is read and written only here, never logged, and
+//! lives under the client's key prefix (see `RedisSettings`).
+
+use super::{Shared, Unavailable};
+use crate::auth::{Token, TokenCache, TokenSource};
+use crate::config::{Credentials, Secret};
+use crate::error::Error;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often a process waiting for another's token fetch looks for it.
+const POLL: Duration = Duration::from_millis(20);
+
+/// KEYS[1]: the token. Returns nil, or the token, its scopes (nil when not said), its id
+/// and its remaining life in milliseconds.
+const READ: &str = r"
+local v = redis.call('HMGET', KEYS[1], 'token', 'scopes', 'id')
+if not v[1] then return false end
+return {v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}
+";
+
+/// KEYS[1]: the token; ARGV[1]: the id of the token refused. Deletes it if it is still
+/// that one; 1 if it was.
+const FORGET: &str = r"
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+";
+
+/// KEYS[1]: the lock; ARGV[1]: the holder's nonce. Releases the lock if still held by it.
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+pub(super) struct Scripts {
+    read: redis::Script,
+    forget: redis::Script,
+    unlock: redis::Script,
+}
+
+impl Scripts {
+    pub fn new() -> Self {
+        Scripts {
+            read: redis::Script::new(READ),
+            forget: redis::Script::new(FORGET),
+            unlock: redis::Script::new(UNLOCK),
+        }
+    }
+}
+
+type Stored = Option<(String, Option<String>, String, i64)>;
+
+impl Shared {
+    fn token_key(&self, tenant: i64, client_id: &str) -> String {
+        self.key(format_args!("token:{tenant}:{client_id}"))
+    }
+
+    /// The fleet's token for the tenant, fetched by this process if none is valid and no
+    /// other is fetching it; this process's own cache when Redis does not answer.
+    pub async fn token(
+        &self,
+        local: &TokenCache,
+        source: &TokenSource<'_>,
+        tenant: i64,
+        creds: &Credentials,
+    ) -> Result<Token, Error> {
+        let key = self.token_key(tenant, &creds.client_id);
+        match self.read(&key, source.margin).await {
+            Ok(Some(t)) => {
+                local.remember(tenant, &creds.client_id, &t);
+                return Ok(t);
+            }
+            Ok(None) => {}
+            Err(Unavailable) => return local.get(source, tenant, creds).await,
+        }
+        // One task of this process at a time goes on; the others find its token.
+        let slot = local.slot(tenant, &creds.client_id);
+        let mut turn = slot.lock().await;
+        let lock = self.key(format_args!("token-lock:{tenant}:{}", creds.client_id));
+        let nonce = fastrand::u64(..).to_string();
+        loop {
+            let got = match self.read(&key, source.margin).await {
+                Ok(Some(t)) => {
+                    *turn = Some(t.clone());
+                    return Ok(t);
+                }
+                Ok(None) => self.try_lock(&lock, &nonce).await,
+                Err(Unavailable) => Err(Unavailable),
+            };
+            match got {
+                Ok(true) => {
+                    let fetched = local.fetch(source, tenant, creds).await.map(|mut t| {
+                        // Ids are the fleet's: random, not this process's sequence.
+                        t.generation = fastrand::u64(1..);
+                        t
+                    });
+                    if let Ok(t) = &fetched {
+                        // Stored before the lock goes: a waiter that sees the lock gone
+                        // finds the token.
+                        let _ = self.store(&key, t).await;
+                        *turn = Some(t.clone());
+                    }
+                    self.unlock(&lock, &nonce).await;
+                    return fetched;
+                }
+                Ok(false) => tokio::time::sleep(POLL).await,
+                Err(Unavailable) => {
+                    drop(turn);
+                    return local.get(source, tenant, creds).await;
+                }
+            }
+        }
+    }
+
+    /// Takes the right to fetch the tenant's token, for the lock's time to live.
+    async fn try_lock(&self, lock: &str, nonce: &str) -> Result<bool, Unavailable> {
+        let ttl = millis(self.lock_ttl);
+        self.run("token lock", |mut conn| async move {
+            let set: Option<String> = redis::cmd("SET")
+                .arg(lock)
+                .arg(nonce)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl)
+                .query_async(&mut conn)
+                .await?;
+            Ok(set.is_some())
+        })
+        .await
+    }
+
+    /// Gives the right back, if it is still this holder's (it may have expired).
+    async fn unlock(&self, lock: &str, nonce: &str) {
+        let _ = self
+            .run("token unlock", |mut conn| async move {
+                self.token_scripts
+                    .unlock
+                    .key(lock)
+                    .arg(nonce)
+                    .invoke_async::<i64>(&mut conn)
+                    .await
+            })
+            .await;
+    }
+
+    /// Forgets a refused token across the fleet if it is still the fleet's; whether it
+    /// was (`false`: another process has replaced it already).
+    pub async fn forget(
+        &self,
+        tenant: i64,
+        client_id: &str,
+        generation: u64,
+    ) -> Result<bool, Unavailable> {
+        let key = self.token_key(tenant, client_id);
+        let forgotten: i64 = self
+            .run("token forget", |mut conn| async move {
+                self.token_scripts
+                    .forget
+                    .key(&key)
+                    .arg(generation.to_string())
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(forgotten == 1)
+    }
+
+    /// The stored token, if it outlives `margin`.
+    async fn read(&self, key: &str, margin: Duration) -> Result<Option<Token>, Unavailable> {
+        let stored: Stored = self
+            .run("token read", |mut conn| async move {
+                self.token_scripts
+                    .read
+                    .key(key)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        let Some((value, scopes, id, pttl)) = stored else {
+            return Ok(None);
+        };
+        // A negative PTTL: no expiry (-1), or gone since (-2): not a token to use.
+        let life = match u64::try_from(pttl) {
+            Ok(ms) => Duration::from_millis(ms),
+            Err(_) => return Ok(None),
+        };
+        if life <= margin {
+            return Ok(None);
+        }
+        let Ok(generation) = id.parse::<u64>() else {
+            return Ok(None);
+        };
+        Ok(Some(Token {
+            value: Secret::new(value),
+            expires_at: Instant::now() + life,
+            scopes: scopes.map(|s| Arc::new(s.split_whitespace().map(str::to_owned).collect())),
+            generation,
+        }))
+    }
+
+    /// Stores a token for the fleet, expiring with it.
+    async fn store(&self, key: &str, t: &Token) -> Result<(), Unavailable> {
+        let life = t.expires_at.saturating_duration_since(Instant::now());
+        if life.is_zero() {
+            return Ok(());
+        }
+        self.run("token store", |mut conn| async move {
+            let mut fields = vec![
+                ("token", t.value.expose().to_string()),
+                ("id", t.generation.to_string()),
+            ];
+            if let Some(s) = &t.scopes {
+                fields.push(("scopes", s.join(" ")));
+            }
+            redis::pipe()
+                .atomic()
+                .del(key)
+                .ignore()
+                .hset_multiple(key, &fields)
+                .ignore()
+                .pexpire(key, millis(life) as i64)
+                .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+        })
+        .await
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}

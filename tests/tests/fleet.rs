@@ -1,0 +1,312 @@
+//! Several processes, one budget: the shared rate limiter and token cache (runtime
+//! feature `redis`) against a real `redis-server` on loopback and the stand-in
+//! ServiceTitan, which refuses (429) what the API's limit of 60 calls a second per tenant
+//! refuses. Workers are separate processes (`src/bin/fleet_worker.rs`), configured from
+//! `ST_*` variables as a user's program is.
+
+use serde_json::Value;
+use servicetitan::runtime as rt;
+use servicetitan_mock::{Fault, MockServer, Settings, Target};
+use servicetitan_tests::redis::RedisServer;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const TENANT: i64 = 42;
+const OTHER_TENANT: i64 = 43;
+
+async fn mock() -> MockServer {
+    MockServer::start(Settings {
+        records: 5,
+        ..Settings::default()
+    })
+    .await
+    .expect("the stand-in starts")
+}
+
+fn worker(m: &MockServer, tenant: i64, redis: Option<&str>) -> tokio::process::Command {
+    let s = m.settings();
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_fleet_worker"));
+    c.env("ST_AUTH_URL", m.url())
+        .env("ST_API_URL", m.url())
+        .env("ST_CLIENT_ID", &s.client_id)
+        .env("ST_CLIENT_SECRET", &s.client_secret)
+        .env("ST_APP_KEY", &s.app_key)
+        .env("ST_TENANT_ID", tenant.to_string())
+        .env_remove("ST_REDIS_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(url) = redis {
+        c.env("ST_REDIS_URL", url);
+    }
+    c
+}
+
+/// Runs the workers to the end and returns each one's JSON line.
+async fn finish(workers: Vec<tokio::process::Child>) -> Vec<Value> {
+    let mut lines = Vec::new();
+    for w in workers {
+        let out = w.wait_with_output().await.expect("the worker runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "a worker failed: {stderr}");
+        let line: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("a worker's line is not JSON ({e}): {stderr}"));
+        lines.push(line);
+    }
+    lines
+}
+
+fn sum(lines: &[Value], field: &str) -> u64 {
+    lines.iter().map(|l| l[field].as_u64().unwrap_or(0)).sum()
+}
+
+/// The tenant's API calls as the stand-in received them: (arrival, status).
+fn calls_of(m: &MockServer, tenant: i64) -> Vec<(Instant, u16)> {
+    let needle = format!("/tenant/{tenant}/");
+    let mut calls: Vec<_> = m
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains(&needle))
+        .map(|r| (r.received, r.status))
+        .collect();
+    calls.sort_by_key(|c| c.0);
+    calls
+}
+
+/// Calls a second over the run: (calls - 1) / (last - first).
+fn rate(calls: &[(Instant, u16)]) -> f64 {
+    let span = calls.last().expect("calls").0 - calls[0].0;
+    (calls.len() - 1) as f64 / span.as_secs_f64()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_share_one_rate_budget_and_one_token_per_tenant() {
+    let redis = RedisServer::start();
+    let m = mock().await;
+    let url = redis.url();
+    // Three processes on one tenant, one on another, each with four tasks calling as
+    // fast as the client lets them.
+    let mut workers = Vec::new();
+    for tenant in [TENANT, TENANT, TENANT, OTHER_TENANT] {
+        let mut c = worker(&m, tenant, Some(&url));
+        c.env("FLEET_SECONDS", "3");
+        workers.push(c.spawn().expect("the worker starts"));
+    }
+    let lines = finish(workers).await;
+    assert_eq!(sum(&lines, "errors"), 0, "{lines:?}");
+    assert_eq!(sum(&lines, "shared_fallbacks"), 0, "{lines:?}");
+    for tenant in [TENANT, OTHER_TENANT] {
+        let calls = calls_of(&m, tenant);
+        let refused = calls.iter().filter(|c| c.1 == 429).count();
+        assert_eq!(
+            refused, 0,
+            "tenant {tenant}: the shared limiter keeps the API's limit"
+        );
+        let r = rate(&calls);
+        assert!(
+            (57.0..=60.6).contains(&r),
+            "tenant {tenant}: {r:.2} calls a second, the whole budget and no more"
+        );
+    }
+    // One token per tenant for the whole fleet.
+    assert_eq!(sum(&lines, "token_requests"), 2, "{lines:?}");
+    assert_eq!(m.tokens_issued(), 2);
+
+    // The same fleet without Redis: each process keeps the limit alone, so together
+    // they exceed it, and each fetches its own token.
+    m.clear_requests();
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let mut c = worker(&m, TENANT, None);
+        c.env("FLEET_SECONDS", "2");
+        workers.push(c.spawn().expect("the worker starts"));
+    }
+    let lines = finish(workers).await;
+    let refused = calls_of(&m, TENANT).iter().filter(|c| c.1 == 429).count();
+    assert!(refused > 0, "two processes alone exceed the tenant's limit");
+    assert_eq!(sum(&lines, "token_requests"), 2);
+}
+
+fn shared_client(m: &MockServer, settings: rt::RedisSettings) -> servicetitan::Client {
+    let client = rt::Client::new(m.builder().redis(settings)).expect("client");
+    servicetitan::Client::new(client, TENANT)
+}
+
+async fn call(st: &servicetitan::Client) {
+    st.crm()
+        .customers()
+        .get_list()
+        .page_size(1)
+        .await
+        .expect("the call succeeds");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_forgotten_by_the_whole_fleet() {
+    let redis = RedisServer::start();
+    let m = mock().await;
+    let settings = rt::RedisSettings::new(redis.url()).expect("url");
+    // Two clients with their own caches: two processes, as far as tokens go.
+    let (a, b) = (
+        shared_client(&m, settings.clone()),
+        shared_client(&m, settings),
+    );
+    call(&a).await;
+    call(&b).await;
+    assert_eq!(m.tokens_issued(), 1);
+    let key = format!("servicetitan:token:{TENANT}:{}", m.settings().client_id);
+    let first = redis.cli(&["HGET", &key, "token"]);
+    assert!(first.starts_with("mock-token-"), "{first}");
+
+    // The API stops accepting the token: the next call (a's) gets a 401, and a fetches
+    // the next token for everyone.
+    m.on(Target::path("/crm/"), [Fault::RevokeToken]);
+    call(&a).await;
+    assert_eq!(m.tokens_issued(), 2);
+    let second = redis.cli(&["HGET", &key, "token"]);
+    assert_ne!(second, first);
+    m.clear_requests();
+    call(&b).await;
+    let sent = m.requests();
+    assert_eq!(
+        sent.len(),
+        1,
+        "b sends once, with the new token: no 401 first"
+    );
+    assert_eq!(sent[0].status, 200);
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {second}").as_str())
+    );
+    let counts = (a.runtime().client().counts(), b.runtime().client().counts());
+    assert_eq!((counts.0.token_requests, counts.1.token_requests), (2, 0));
+    let ttl: i64 = redis.cli(&["PTTL", &key]).parse().expect("PTTL");
+    assert!(ttl > 0, "the fleet's token expires with the token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_killed_while_fetching_does_not_block_the_fleet() {
+    let redis = RedisServer::start();
+    let m = mock().await;
+    // The token endpoint hangs: the first process takes the tenant's lock and waits.
+    m.on(Target::Token, [Fault::Delay(Duration::from_secs(60))]);
+    let mut holder = worker(&m, TENANT, Some(&redis.url()));
+    holder
+        .env("FLEET_CALLS", "1")
+        .env("FLEET_LOCK_TTL_MS", "1500");
+    let mut holder = holder.spawn().expect("the worker starts");
+    let lock = format!(
+        "servicetitan:token-lock:{TENANT}:{}",
+        m.settings().client_id
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while redis.cli(&["EXISTS", &lock]) != "1" {
+        assert!(Instant::now() < deadline, "the worker never took the lock");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.kill().await.expect("kill -9 the holder");
+    m.clear_faults();
+
+    // Another process waits for the dead holder's lock to expire, then fetches.
+    let started = Instant::now();
+    let st = shared_client(&m, rt::RedisSettings::new(redis.url()).expect("url"));
+    call(&st).await;
+    let waited = started.elapsed();
+    assert_eq!(st.runtime().client().counts().token_requests, 1);
+    assert!(
+        waited < Duration::from_secs(10),
+        "the lock expired after its 1.5 s: waited {waited:?}"
+    );
+    assert_eq!(redis.cli(&["EXISTS", &lock]), "0", "the lock is released");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn calls_go_on_when_redis_freezes_or_stops_and_share_again_when_it_is_back() {
+    let password = "redis-pass-3f9a";
+    let logs = servicetitan_tests::scan_logs(&[password, "mock-client-secret", "mock-token-"]);
+    let mut redis = RedisServer::with_password(password);
+    let m = mock().await;
+    let settings = rt::RedisSettings::new(redis.url())
+        .expect("url")
+        .prefix("acme")
+        .timeout(Duration::from_millis(200));
+    assert!(!format!("{settings:?}").contains(password));
+    let st = shared_client(&m, settings);
+    let counts = || st.runtime().client().counts();
+    for _ in 0..3 {
+        call(&st).await;
+    }
+    assert_eq!(counts().shared_fallbacks, 0, "AUTH with the URL's password");
+    let keys = redis.cli(&["KEYS", "acme:*"]);
+    assert!(keys.contains("acme:token:42:"), "{keys}");
+    assert!(keys.contains("acme:rate:"), "{keys}");
+
+    // Frozen: Redis takes connections and answers nothing. The call waits no longer
+    // than the timeout for it, then goes on alone.
+    redis.signal("STOP");
+    let started = Instant::now();
+    call(&st).await;
+    let frozen = started.elapsed();
+    redis.signal("CONT");
+    assert!(counts().shared_fallbacks > 0);
+    assert!(frozen < Duration::from_secs(5), "{frozen:?}");
+    assert!(logs.contains("Redis is unavailable"), "one warning says so");
+
+    // Gone: calls go on with the process's own limiter and token.
+    let port = redis.port();
+    redis.stop();
+    let before = counts().shared_fallbacks;
+    for _ in 0..3 {
+        call(&st).await;
+    }
+    assert!(counts().shared_fallbacks > before);
+    assert_eq!(m.tokens_issued(), 1, "the fleet's last token is kept");
+
+    // Back (empty): after a second, the client shares again.
+    let _redis = RedisServer::start_on(port, Some(password));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    call(&st).await;
+    let settled = counts().shared_fallbacks;
+    call(&st).await;
+    call(&st).await;
+    assert_eq!(counts().shared_fallbacks, settled, "Redis is used again");
+    assert!(logs.contains("Redis answers again"));
+    let keys = _redis.cli(&["KEYS", "acme:*"]);
+    assert!(
+        keys.contains("acme:token:42:"),
+        "the token is shared again: {keys}"
+    );
+
+    // A wrong password is a fallback too, never a failed call, and is not logged.
+    let wrong = format!("redis://:wrong-password@127.0.0.1:{port}/");
+    let st = shared_client(&m, rt::RedisSettings::new(wrong).expect("url"));
+    call(&st).await;
+    assert!(st.runtime().client().counts().shared_fallbacks > 0);
+    assert!(!logs.contains("wrong-password"));
+    logs.check_and_clear();
+}
+
+#[test]
+fn redis_is_configured_from_code_or_the_environment_and_never_shows_its_password() {
+    let bad = rt::RedisSettings::new("http://127.0.0.1:6379").expect_err("not a Redis URL");
+    assert!(bad.to_string().contains("redis, rediss or unix"), "{bad}");
+    // Configured from the environment: ST_REDIS_URL, ST_REDIS_PREFIX.
+    let vars = [
+        ("ST_CLIENT_ID", "cid"),
+        ("ST_CLIENT_SECRET", "secret"),
+        ("ST_APP_KEY", "key"),
+        ("ST_TENANT_ID", "42"),
+        ("ST_REDIS_URL", "rediss://:hunter2@redis.internal:6380/2"),
+        ("ST_REDIS_PREFIX", "acme"),
+    ];
+    let config = rt::Config::from_lookup(|k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("config");
+    let shown = format!("{:?}", config.into_builder());
+    assert!(shown.contains("rediss://redis.internal:6380"), "{shown}");
+    assert!(shown.contains("\"acme\""), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
