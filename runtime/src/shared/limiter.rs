@@ -2,8 +2,10 @@
 //! run atomically by Redis on its own clock.
 //!
 //! Each limit keeps one number, the theoretical arrival time (TAT) of the next call. A
-//! call is given the slot at `max(TAT, now)` and moves TAT on by `per / calls`; it waits
-//! until its slot. Calls are spaced evenly, never in bursts: any window of `per` holds at
+//! call is given the slot at `max(TAT, now)` and moves TAT on by the interval; it waits
+//! until its slot. Calls are spaced evenly, never in bursts, `(per + jitter) / calls`
+//! apart: even when their arrivals at the API vary by up to `jitter` (the path from
+//! Redis's clock through a process's timer and the network), any window of `per` holds at
 //! most `calls` of them, which neither a server's token bucket nor its sliding window
 //! refuses, however the fleet's calls interleave. A slot is reserved, not retried for,
 //! so a process waits exactly as long as the limit requires and asks Redis once.
@@ -58,7 +60,7 @@ impl Shared {
             None => self.key(format_args!("rate:{client_id}:{tenant}")),
             Some(p) => self.key(format_args!("rate:{client_id}:{tenant}:{p}")),
         };
-        let interval = interval_micros(limit);
+        let interval = interval_micros(limit, self.jitter);
         let wait: u64 = self
             .run("rate limit", |mut conn| async move {
                 self.scripts
@@ -82,9 +84,10 @@ impl Shared {
     }
 }
 
-/// Microseconds between two calls of `limit`, rounded up: never faster than the limit.
-fn interval_micros(limit: RateLimit) -> u64 {
-    let per = limit.per.as_micros();
+/// Microseconds between two calls of `limit` whose arrivals may vary by `jitter`,
+/// rounded up: never faster than the limit.
+fn interval_micros(limit: RateLimit, jitter: Duration) -> u64 {
+    let per = (limit.per + jitter).as_micros();
     let calls = u128::from(limit.calls);
     u64::try_from(per.div_ceil(calls)).unwrap_or(u64::MAX)
 }
@@ -95,14 +98,18 @@ mod tests {
 
     #[test]
     fn the_interval_is_never_shorter_than_the_limit_allows() {
-        assert_eq!(interval_micros(RateLimit::PER_TENANT), 16_667);
+        let none = Duration::ZERO;
+        assert_eq!(interval_micros(RateLimit::PER_TENANT, none), 16_667);
         assert_eq!(
-            interval_micros(RateLimit::new(5, Duration::from_secs(60))),
+            interval_micros(RateLimit::new(5, Duration::from_secs(60)), none),
             12_000_000
         );
         assert_eq!(
-            interval_micros(RateLimit::new(3, Duration::from_micros(10))),
+            interval_micros(RateLimit::new(3, Duration::from_micros(10)), none),
             4
         );
+        // 60 a second whose arrivals vary by 20 ms: 17 ms apart, 58.8 a second.
+        let jitter = Duration::from_millis(20);
+        assert_eq!(interval_micros(RateLimit::PER_TENANT, jitter), 17_000);
     }
 }

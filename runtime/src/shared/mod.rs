@@ -41,6 +41,7 @@ pub struct RedisSettings {
     prefix: String,
     timeout: Duration,
     lock_ttl: Duration,
+    jitter: Duration,
 }
 
 impl RedisSettings {
@@ -65,6 +66,7 @@ impl RedisSettings {
             prefix: "servicetitan".into(),
             timeout: Duration::from_millis(250),
             lock_ttl: Duration::from_secs(15),
+            jitter: Duration::from_millis(20),
         })
     }
 
@@ -88,6 +90,14 @@ impl RedisSettings {
         self.lock_ttl = ttl;
         self
     }
+
+    /// How much the arrival of a call at the API may vary from its slot (default 20 ms):
+    /// calls are spaced `(per + jitter) / calls` apart, so that no window of `per` at the
+    /// API holds more than `calls` of them. 60 a second become 58.8.
+    pub fn jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
 }
 
 impl fmt::Debug for RedisSettings {
@@ -106,6 +116,7 @@ impl fmt::Debug for RedisSettings {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("lock_ttl", &self.lock_ttl)
+            .field("jitter", &self.jitter)
             .finish()
     }
 }
@@ -119,6 +130,7 @@ pub(crate) struct Shared {
     prefix: String,
     timeout: Duration,
     lock_ttl: Duration,
+    jitter: Duration,
     /// Until when Redis is passed by after a failure.
     down_until: Mutex<Option<Instant>>,
     /// Decisions made by the process alone because Redis did not answer.
@@ -158,6 +170,7 @@ impl Shared {
             prefix: settings.prefix.clone(),
             timeout: settings.timeout,
             lock_ttl: settings.lock_ttl,
+            jitter: settings.jitter,
             down_until: Mutex::new(None),
             fallbacks: AtomicU64::new(0),
             scripts: limiter::Scripts::new(),

@@ -4,7 +4,9 @@
 //! ServiceTitan from `FLEET_TASKS` tasks (default 4) as fast as the client lets it, for
 //! `FLEET_SECONDS` seconds (default 5), or `FLEET_CALLS` calls in all when that is set;
 //! then prints one JSON line of what it did. `FLEET_LOCK_TTL_MS` shortens the token
-//! lock's time to live (the test of a holder killed while fetching).
+//! lock's time to live (the test of a holder killed while fetching); `FLEET_RATE` sets
+//! the client's limit per tenant in calls a second (the benchmark raises it to measure
+//! what the limiter costs rather than what it waits).
 
 use serde_json::json;
 use std::process::ExitCode;
@@ -48,6 +50,10 @@ async fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .lock_ttl(Duration::from_millis(ttl));
         builder = builder.redis(settings);
+    }
+    if let Some(rate) = var::<u32>("FLEET_RATE")? {
+        let limit = servicetitan::runtime::RateLimit::new(rate, Duration::from_secs(1));
+        builder = builder.rate_limit(Some(limit));
     }
     let client = servicetitan::runtime::Client::new(builder).map_err(|e| e.to_string())?;
     let st = servicetitan::Client::new(client.clone(), tenant);
