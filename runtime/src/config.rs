@@ -122,6 +122,108 @@ impl Credentials {
     }
 }
 
+/// Where the fleet's shared state lives, and how long to wait for it.
+///
+/// ```
+/// use servicetitan_runtime::RedisSettings;
+/// use std::time::Duration;
+///
+/// let redis = RedisSettings::new("rediss://:a-password@redis.internal:6380/0")?
+///     .prefix("acme-sync")
+///     .timeout(Duration::from_millis(200));
+/// // The password is never shown.
+/// assert!(!format!("{redis:?}").contains("a-password"));
+/// # Ok::<(), servicetitan_runtime::Error>(())
+/// ```
+#[cfg(feature = "redis")]
+#[derive(Clone)]
+pub struct RedisSettings {
+    pub(crate) url: Secret,
+    pub(crate) prefix: String,
+    pub(crate) timeout: Duration,
+    pub(crate) lock_ttl: Duration,
+    pub(crate) jitter: Duration,
+}
+
+#[cfg(feature = "redis")]
+impl RedisSettings {
+    /// Redis at `url`: `redis://[user:password@]host[:port][/db]`, `rediss://` for TLS
+    /// (certificates checked against the operating system's trust store), or
+    /// `unix:///path/to/socket`. Fails on anything else; nothing is sent before the
+    /// first call.
+    pub fn new(url: impl Into<Secret>) -> Result<Self, Error> {
+        let url = url.into();
+        let parsed = url::Url::parse(url.expose())
+            .map_err(|e| Error::config(format!("the Redis URL is not a valid URL: {e}")))?;
+        if !matches!(parsed.scheme(), "redis" | "rediss" | "unix" | "redis+unix") {
+            return Err(Error::config(format!(
+                "the Redis URL's scheme must be redis, rediss or unix, not `{}`",
+                parsed.scheme()
+            )));
+        }
+        redis::Client::open(url.expose())
+            .map_err(|e| Error::config(format!("the Redis URL cannot be used: {}", e)))?;
+        Ok(RedisSettings {
+            url,
+            prefix: "servicetitan".into(),
+            timeout: Duration::from_millis(250),
+            lock_ttl: Duration::from_secs(15),
+            jitter: Duration::from_millis(20),
+        })
+    }
+
+    /// The start of every key this client writes (default `servicetitan`): one Redis can
+    /// serve several applications, or environments, apart.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The longest a Redis command may take (default 250 ms, connecting included); a
+    /// slower or failed one makes the call use the process's own limiter and tokens.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long one process may hold the right to fetch a tenant's token (default 15 s):
+    /// if it dies holding it, another process fetches once this has passed.
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl;
+        self
+    }
+
+    /// How much the arrival of a call at the API may vary from its slot (default 20 ms):
+    /// calls are spaced `(per + jitter) / calls` apart, so that no window of `per` at the
+    /// API holds more than `calls` of them. 60 a second become 58.8.
+    pub fn jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+}
+
+#[cfg(feature = "redis")]
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The host and port only: the URL may carry a password.
+        let place =
+            url::Url::parse(self.url.expose())
+                .ok()
+                .map(|u| match (u.host_str(), u.port()) {
+                    (Some(h), Some(p)) => format!("{}://{h}:{p}", u.scheme()),
+                    (Some(h), None) => format!("{}://{h}", u.scheme()),
+                    _ => format!("{}://", u.scheme()),
+                });
+        f.debug_struct("RedisSettings")
+            .field("at", &place)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("lock_ttl", &self.lock_ttl)
+            .field("jitter", &self.jitter)
+            .finish()
+    }
+}
+
 /// Settings of a [`crate::Client`].
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
@@ -139,7 +241,7 @@ pub struct ClientBuilder {
     pub(crate) operation_limits: bool,
     pub(crate) operation_limit_overrides: HashMap<String, crate::RateLimit>,
     #[cfg(feature = "redis")]
-    pub(crate) redis: Option<crate::RedisSettings>,
+    pub(crate) redis: Option<RedisSettings>,
 }
 
 impl ClientBuilder {
@@ -229,9 +331,9 @@ impl ClientBuilder {
     }
     /// Shares the rate limits and tokens with every process configured with the same
     /// Redis and key prefix (feature `redis`): a fleet of workers keeps one budget per
-    /// app and tenant, and fetches one token per tenant. See [`crate::RedisSettings`].
+    /// app and tenant, and fetches one token per tenant. See [`RedisSettings`].
     #[cfg(feature = "redis")]
-    pub fn redis(mut self, settings: crate::RedisSettings) -> Self {
+    pub fn redis(mut self, settings: RedisSettings) -> Self {
         self.redis = Some(settings);
         self
     }
@@ -324,7 +426,7 @@ fn redis_from_lookup(
     let Some(url) = get("ST_REDIS_URL").filter(|v| !v.trim().is_empty()) else {
         return Ok(builder);
     };
-    let mut settings = crate::RedisSettings::new(url.trim()).map_err(|e| match e.kind() {
+    let mut settings = RedisSettings::new(url.trim()).map_err(|e| match e.kind() {
         crate::ErrorKind::Config(m) => Error::config(format!("ST_REDIS_URL: {m}")),
         _ => e,
     })?;

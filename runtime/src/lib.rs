@@ -68,12 +68,12 @@ mod sync;
 mod types;
 
 pub use client::{ClientCounts, USER_AGENT};
+#[cfg(feature = "redis")]
+pub use config::RedisSettings;
 pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
 pub use contract::*;
 pub use error::ErrorKind;
 pub use paging::PageItem;
 pub use retry::RetryPolicy;
-#[cfg(feature = "redis")]
-pub use shared::RedisSettings;
 pub use sync::{list_changes_with, ChangeOptions, StreamId};
 pub use types::ParseError;

@@ -10,10 +10,9 @@
 mod limiter;
 mod tokens;
 
-use crate::config::Secret;
+use crate::config::RedisSettings;
 use crate::error::Error;
 use redis::aio::ConnectionManager;
-use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -21,105 +20,6 @@ use std::time::{Duration, Instant};
 
 /// How long Redis is left alone after a failure before it is asked again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
-
-/// Where the fleet's shared state lives, and how long to wait for it.
-///
-/// ```
-/// use servicetitan_runtime::RedisSettings;
-/// use std::time::Duration;
-///
-/// let redis = RedisSettings::new("rediss://:a-password@redis.internal:6380/0")?
-///     .prefix("acme-sync")
-///     .timeout(Duration::from_millis(200));
-/// // The password is never shown.
-/// assert!(!format!("{redis:?}").contains("a-password"));
-/// # Ok::<(), servicetitan_runtime::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct RedisSettings {
-    url: Secret,
-    prefix: String,
-    timeout: Duration,
-    lock_ttl: Duration,
-    jitter: Duration,
-}
-
-impl RedisSettings {
-    /// Redis at `url`: `redis://[user:password@]host[:port][/db]`, `rediss://` for TLS
-    /// (certificates checked against the operating system's trust store), or
-    /// `unix:///path/to/socket`. Fails on anything else; nothing is sent before the
-    /// first call.
-    pub fn new(url: impl Into<Secret>) -> Result<Self, Error> {
-        let url = url.into();
-        let parsed = url::Url::parse(url.expose())
-            .map_err(|e| Error::config(format!("the Redis URL is not a valid URL: {e}")))?;
-        if !matches!(parsed.scheme(), "redis" | "rediss" | "unix" | "redis+unix") {
-            return Err(Error::config(format!(
-                "the Redis URL's scheme must be redis, rediss or unix, not `{}`",
-                parsed.scheme()
-            )));
-        }
-        redis::Client::open(url.expose())
-            .map_err(|e| Error::config(format!("the Redis URL cannot be used: {}", e)))?;
-        Ok(RedisSettings {
-            url,
-            prefix: "servicetitan".into(),
-            timeout: Duration::from_millis(250),
-            lock_ttl: Duration::from_secs(15),
-            jitter: Duration::from_millis(20),
-        })
-    }
-
-    /// The start of every key this client writes (default `servicetitan`): one Redis can
-    /// serve several applications, or environments, apart.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// The longest a Redis command may take (default 250 ms, connecting included); a
-    /// slower or failed one makes the call use the process's own limiter and tokens.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// How long one process may hold the right to fetch a tenant's token (default 15 s):
-    /// if it dies holding it, another process fetches once this has passed.
-    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
-        self.lock_ttl = ttl;
-        self
-    }
-
-    /// How much the arrival of a call at the API may vary from its slot (default 20 ms):
-    /// calls are spaced `(per + jitter) / calls` apart, so that no window of `per` at the
-    /// API holds more than `calls` of them. 60 a second become 58.8.
-    pub fn jitter(mut self, jitter: Duration) -> Self {
-        self.jitter = jitter;
-        self
-    }
-}
-
-impl fmt::Debug for RedisSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The host and port only: the URL may carry a password.
-        let place =
-            url::Url::parse(self.url.expose())
-                .ok()
-                .map(|u| match (u.host_str(), u.port()) {
-                    (Some(h), Some(p)) => format!("{}://{h}:{p}", u.scheme()),
-                    (Some(h), None) => format!("{}://{h}", u.scheme()),
-                    _ => format!("{}://", u.scheme()),
-                });
-        f.debug_struct("RedisSettings")
-            .field("at", &place)
-            .field("prefix", &self.prefix)
-            .field("timeout", &self.timeout)
-            .field("lock_ttl", &self.lock_ttl)
-            .field("jitter", &self.jitter)
-            .finish()
-    }
-}
 
 /// The connection and the state of the fleet's helpers, for one client and its clones.
 pub(crate) struct Shared {
