@@ -286,6 +286,37 @@ async fn calls_go_on_when_redis_freezes_or_stops_and_share_again_when_it_is_back
     logs.check_and_clear();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_checks_the_servers_certificate_against_the_trust_store() {
+    let redis = RedisServer::with_tls();
+    let ca = redis.ca().expect("a TLS server").to_path_buf();
+    let m = mock().await;
+    // Trusted (the authority in the trust store, here by SSL_CERT_FILE): shared.
+    let mut trusted = worker(&m, TENANT, Some(&redis.url()));
+    trusted.env("FLEET_CALLS", "5").env("SSL_CERT_FILE", &ca);
+    let lines = finish(vec![trusted.spawn().expect("the worker starts")]).await;
+    assert_eq!(sum(&lines, "errors"), 0, "{lines:?}");
+    assert_eq!(
+        sum(&lines, "shared_fallbacks"),
+        0,
+        "TLS to Redis: {lines:?}"
+    );
+    let key = format!("servicetitan:token:{TENANT}:{}", m.settings().client_id);
+    assert_eq!(redis.cli(&["EXISTS", &key]), "1");
+    // Not trusted (an empty trust store): never shared, calls still made.
+    let empty = std::env::temp_dir().join(format!("st-empty-ca-{}.pem", std::process::id()));
+    std::fs::write(&empty, "").expect("write an empty trust store");
+    let mut untrusted = worker(&m, TENANT, Some(&redis.url()));
+    untrusted
+        .env("FLEET_CALLS", "2")
+        .env("SSL_CERT_FILE", &empty)
+        .env("SSL_CERT_DIR", &empty);
+    let lines = finish(vec![untrusted.spawn().expect("the worker starts")]).await;
+    let _ = std::fs::remove_file(&empty);
+    assert_eq!(sum(&lines, "errors"), 0, "{lines:?}");
+    assert!(sum(&lines, "shared_fallbacks") > 0, "{lines:?}");
+}
+
 #[test]
 fn redis_is_configured_from_code_or_the_environment_and_never_shows_its_password() {
     let bad = rt::RedisSettings::new("http://127.0.0.1:6379").expect_err("not a Redis URL");

@@ -100,6 +100,13 @@ impl Shared {
             };
             match got {
                 Ok(true) => {
+                    // The holder before may have stored its token and let go between the
+                    // read above and the lock: look once more before fetching.
+                    if let Ok(Some(t)) = self.read(&key, source.margin).await {
+                        self.unlock(&lock, &nonce).await;
+                        *turn = Some(t.clone());
+                        return Ok(t);
+                    }
                     let fetched = local.fetch(source, tenant, creds).await.map(|mut t| {
                         // Ids are the fleet's: random, not this process's sequence.
                         t.generation = fastrand::u64(1..);
