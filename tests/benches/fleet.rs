@@ -15,8 +15,8 @@
 
 use serde_json::Value;
 use servicetitan_mock::{MockServer, Settings};
+use servicetitan_tests::fleet;
 use servicetitan_tests::redis::RedisServer;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const TENANTS: [i64; 2] = [42, 43];
@@ -37,37 +37,13 @@ async fn run_workers(
     redis: Option<&str>,
     workers: &[(i64, &[(&str, &str)])],
 ) -> Vec<Value> {
-    let s = m.settings();
     let mut children = Vec::new();
     for (tenant, env) in workers {
-        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_fleet_worker"));
-        c.env("ST_AUTH_URL", m.url())
-            .env("ST_API_URL", m.url())
-            .env("ST_CLIENT_ID", &s.client_id)
-            .env("ST_CLIENT_SECRET", &s.client_secret)
-            .env("ST_APP_KEY", &s.app_key)
-            .env("ST_TENANT_ID", tenant.to_string())
-            .env_remove("ST_REDIS_URL")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        if let Some(url) = redis {
-            c.env("ST_REDIS_URL", url);
-        }
+        let mut c = fleet::worker(env!("CARGO_BIN_EXE_fleet_worker"), m, *tenant, redis);
+        c.envs(env.iter().copied());
         children.push(c.spawn().expect("the worker starts"));
     }
-    let mut lines = Vec::new();
-    for child in children {
-        let out = child.wait_with_output().await.expect("the worker runs");
-        assert!(
-            out.status.success(),
-            "a worker failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lines.push(serde_json::from_slice(&out.stdout).expect("the worker's JSON line"));
-    }
-    lines
+    fleet::finish(children).await
 }
 
 struct Seen {
@@ -80,14 +56,7 @@ struct Seen {
 }
 
 fn seen(m: &MockServer, lines: &[Value], tenant: i64) -> Seen {
-    let needle = format!("/tenant/{tenant}/");
-    let mut calls: Vec<(Instant, u16)> = m
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains(&needle))
-        .map(|r| (r.received, r.status))
-        .collect();
-    calls.sort_by_key(|c| c.0);
+    let calls = fleet::calls_of(m, tenant);
     let accepted: Vec<Instant> = calls.iter().filter(|c| c.1 == 200).map(|c| c.0).collect();
     // The most accepted calls in any window of one second (two pointers).
     let mut max_in_a_second = 0;

@@ -2,6 +2,7 @@
 //! answers with what the test says. Hand-rolled on tokio so that tests control every
 //! byte (status, headers, delays, broken bodies).
 
+pub mod fleet;
 pub mod redis;
 
 use servicetitan_runtime::{ClientBuilder, Credentials, Environment};

@@ -7,8 +7,8 @@
 use serde_json::Value;
 use servicetitan::runtime as rt;
 use servicetitan_mock::{Fault, MockServer, Settings, Target};
+use servicetitan_tests::fleet::{self, finish};
 use servicetitan_tests::redis::RedisServer;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const TENANT: i64 = 42;
@@ -24,53 +24,11 @@ async fn mock() -> MockServer {
 }
 
 fn worker(m: &MockServer, tenant: i64, redis: Option<&str>) -> tokio::process::Command {
-    let s = m.settings();
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_fleet_worker"));
-    c.env("ST_AUTH_URL", m.url())
-        .env("ST_API_URL", m.url())
-        .env("ST_CLIENT_ID", &s.client_id)
-        .env("ST_CLIENT_SECRET", &s.client_secret)
-        .env("ST_APP_KEY", &s.app_key)
-        .env("ST_TENANT_ID", tenant.to_string())
-        .env_remove("ST_REDIS_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(url) = redis {
-        c.env("ST_REDIS_URL", url);
-    }
-    c
-}
-
-/// Runs the workers to the end and returns each one's JSON line.
-async fn finish(workers: Vec<tokio::process::Child>) -> Vec<Value> {
-    let mut lines = Vec::new();
-    for w in workers {
-        let out = w.wait_with_output().await.expect("the worker runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "a worker failed: {stderr}");
-        let line: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("a worker's line is not JSON ({e}): {stderr}"));
-        lines.push(line);
-    }
-    lines
+    fleet::worker(env!("CARGO_BIN_EXE_fleet_worker"), m, tenant, redis)
 }
 
 fn sum(lines: &[Value], field: &str) -> u64 {
     lines.iter().map(|l| l[field].as_u64().unwrap_or(0)).sum()
-}
-
-/// The tenant's API calls as the stand-in received them: (arrival, status).
-fn calls_of(m: &MockServer, tenant: i64) -> Vec<(Instant, u16)> {
-    let needle = format!("/tenant/{tenant}/");
-    let mut calls: Vec<_> = m
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains(&needle))
-        .map(|r| (r.received, r.status))
-        .collect();
-    calls.sort_by_key(|c| c.0);
-    calls
 }
 
 /// Calls a second over the run: (calls - 1) / (last - first).
@@ -96,7 +54,7 @@ async fn processes_share_one_rate_budget_and_one_token_per_tenant() {
     assert_eq!(sum(&lines, "errors"), 0, "{lines:?}");
     assert_eq!(sum(&lines, "shared_fallbacks"), 0, "{lines:?}");
     for tenant in [TENANT, OTHER_TENANT] {
-        let calls = calls_of(&m, tenant);
+        let calls = fleet::calls_of(&m, tenant);
         let refused = calls.iter().filter(|c| c.1 == 429).count();
         assert_eq!(
             refused, 0,
@@ -122,7 +80,10 @@ async fn processes_share_one_rate_budget_and_one_token_per_tenant() {
         workers.push(c.spawn().expect("the worker starts"));
     }
     let lines = finish(workers).await;
-    let refused = calls_of(&m, TENANT).iter().filter(|c| c.1 == 429).count();
+    let refused = fleet::calls_of(&m, TENANT)
+        .iter()
+        .filter(|c| c.1 == 429)
+        .count();
     assert!(refused > 0, "two processes alone exceed the tenant's limit");
     assert_eq!(sum(&lines, "token_requests"), 2);
 }

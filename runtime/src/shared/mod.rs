@@ -39,23 +39,6 @@ pub(crate) struct Shared {
     token_scripts: tokens::Scripts,
 }
 
-impl Shared {
-    /// The connection, made (lazily: it connects at its first command) if there is none.
-    fn connection(&self) -> redis::RedisResult<ConnectionManager> {
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = conn.as_ref() {
-            return Ok(c.clone());
-        }
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(0);
-        let c = ConnectionManager::new_lazy_with_config(self.client.clone(), config)?;
-        *conn = Some(c.clone());
-        Ok(c)
-    }
-}
-
 /// Redis did not answer (or answered with an error): decide locally.
 #[derive(Debug)]
 pub(crate) struct Unavailable;
@@ -63,7 +46,7 @@ pub(crate) struct Unavailable;
 impl Shared {
     pub fn new(settings: &RedisSettings) -> Result<Shared, Error> {
         let client = redis::Client::open(settings.url.expose())
-            .map_err(|e| Error::config(format!("the Redis URL cannot be used: {}", e)))?;
+            .map_err(|e| Error::config(format!("the Redis URL cannot be used: {e}")))?;
         Ok(Shared {
             client,
             conn: Mutex::new(None),
@@ -80,6 +63,21 @@ impl Shared {
 
     fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
         format!("{}:{parts}", self.prefix)
+    }
+
+    /// The connection, made (lazily: it connects at its first command) if there is none.
+    fn connection(&self) -> redis::RedisResult<ConnectionManager> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = conn.as_ref() {
+            return Ok(c.clone());
+        }
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(0);
+        let c = ConnectionManager::new_lazy_with_config(self.client.clone(), config)?;
+        *conn = Some(c.clone());
+        Ok(c)
     }
 
     /// Runs `op` on the connection within the timeout; on any failure, Redis is passed
