@@ -279,8 +279,7 @@ impl Client {
         let mut stale_401s = 0u32;
         loop {
             attempt += 1;
-            let token = self.token(tenant, &call).await?;
-            self.wait_for_limits(tenant, &call).await;
+            let token = self.ready(tenant, &call).await?;
             let span = tracing::debug_span!(
                 "servicetitan.request",
                 operation = op.id,
@@ -410,8 +409,12 @@ impl Client {
         })
     }
 
-    /// A valid token for the call, whose scopes cover the operation's (when checked).
-    async fn token(&self, tenant: i64, call: &Call) -> Result<crate::auth::Token, Error> {
+    /// What every attempt waits for before it is sent: a valid token for the call, whose
+    /// scopes cover the operation's (when checked), and a slot of the tenant's limit and
+    /// the operation's own. With Redis, both come from one round trip (the token fetched
+    /// apart only when the fleet has none); without, or when Redis does not answer, from
+    /// this process's token cache and limiter.
+    async fn ready(&self, tenant: i64, call: &Call) -> Result<crate::auth::Token, Error> {
         let op = call.op;
         let source = crate::auth::TokenSource {
             http: &self.inner.http,
@@ -420,28 +423,92 @@ impl Client {
             policy: &self.inner.retry,
         };
         let local = &self.inner.tokens;
-        let token = match self.shared() {
-            #[cfg(feature = "redis")]
-            Some(shared) => {
-                shared
-                    .token(local, &source, tenant, &call.credentials)
-                    .await
+        let creds = &call.credentials;
+        let limits = self.limits(call);
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared() {
+            let client_id = &creds.client_id;
+            let margin = source.margin;
+            if let Ok((mut wait, found)) = shared.begin(client_id, tenant, &limits, margin).await {
+                let token = match found {
+                    Some(t) => {
+                        local.remember(tenant, client_id, &t);
+                        t
+                    }
+                    None => {
+                        let t = shared
+                            .token(local, &source, tenant, creds)
+                            .await
+                            .map_err(|e| e.with_operation(op.id))?;
+                        // The slot reserved before the fetch may be long past, and a call
+                        // sent late bunches with the next ones: take a fresh slot (the
+                        // first goes unused, which only ever slows the fleet down).
+                        match shared.begin(client_id, tenant, &limits, margin).await {
+                            Ok((w, _)) => wait = w,
+                            Err(_) => {
+                                wait = Duration::ZERO;
+                                for (path, limit) in &limits {
+                                    self.inner.limiter.acquire(tenant, *path, *limit).await;
+                                }
+                            }
+                        }
+                        t
+                    }
+                };
+                let token = self
+                    .check_scopes(op, token)
+                    .map_err(|e| e.with_operation(op.id))?;
+                // A zero sleep would still wait for the timer's next tick (a millisecond).
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                return Ok(token);
             }
-            _ => local.get(&source, tenant, &call.credentials).await,
         }
-        .map_err(|e| e.with_operation(op.id))?;
+        let token = local
+            .get(&source, tenant, creds)
+            .await
+            .and_then(|t| self.check_scopes(op, t))
+            .map_err(|e| e.with_operation(op.id))?;
+        for (path, limit) in limits {
+            self.inner.limiter.acquire(tenant, path, limit).await;
+        }
+        Ok(token)
+    }
+
+    /// The token, if its scopes cover the operation's (or are not checked, or not said).
+    fn check_scopes(
+        &self,
+        op: &Operation,
+        token: crate::auth::Token,
+    ) -> Result<crate::auth::Token, Error> {
         if self.inner.check_scopes {
             if let (Some(required), Some(granted)) = (op.scopes, token.scopes.as_ref()) {
                 if !required.iter().all(|r| granted.iter().any(|g| g == r)) {
                     return Err(Error::new(ErrorKind::MissingScope {
                         required: required.iter().map(|s| s.to_string()).collect(),
                         granted: granted.to_vec(),
-                    })
-                    .with_operation(op.id));
+                    }));
                 }
             }
         }
         Ok(token)
+    }
+
+    /// The limits a call waits for: the tenant's (path `None`), and the operation's own
+    /// for its path, when there are.
+    fn limits<'c>(&self, call: &'c Call) -> Vec<(Option<&'c str>, crate::RateLimit)> {
+        let mut limits = Vec::with_capacity(2);
+        if let Some(limit) = self.inner.tenant_limit {
+            limits.push((None, limit));
+        }
+        if self.inner.operation_limits {
+            let overridden = self.inner.operation_limit_overrides.get(call.op.id);
+            if let Some(limit) = overridden.copied().or(call.op.limit) {
+                limits.push((Some(call.url.path()), limit));
+            }
+        }
+        limits
     }
 
     /// Forgets a token the API refused, across the fleet when Redis is configured;
@@ -463,46 +530,6 @@ impl Client {
     #[cfg(feature = "redis")]
     fn shared(&self) -> Option<&crate::shared::Shared> {
         self.inner.shared.as_ref()
-    }
-    #[cfg(not(feature = "redis"))]
-    fn shared(&self) -> Option<std::convert::Infallible> {
-        None
-    }
-
-    /// Waits for the tenant's limit and the operation's own, when there are.
-    async fn wait_for_limits(&self, tenant: i64, call: &Call) {
-        let client_id = &call.credentials.client_id;
-        if let Some(limit) = self.inner.tenant_limit {
-            self.acquire(client_id, tenant, None, limit).await;
-        }
-        if !self.inner.operation_limits {
-            return;
-        }
-        let overridden = self.inner.operation_limit_overrides.get(call.op.id);
-        if let Some(limit) = overridden.copied().or(call.op.limit) {
-            self.acquire(client_id, tenant, Some(call.url.path()), limit)
-                .await;
-        }
-    }
-
-    /// Waits for one limit: the fleet's (in Redis) when configured and answering, else
-    /// this process's own.
-    async fn acquire(
-        &self,
-        client_id: &str,
-        tenant: i64,
-        path: Option<&str>,
-        limit: crate::RateLimit,
-    ) {
-        #[cfg(feature = "redis")]
-        if let Some(shared) = self.shared() {
-            if shared.acquire(client_id, tenant, path, limit).await.is_ok() {
-                return;
-            }
-        }
-        #[cfg(not(feature = "redis"))]
-        let _ = client_id;
-        self.inner.limiter.acquire(tenant, path, limit).await;
     }
 
     /// One attempt's request, with the token, the app key and the body.

@@ -8,79 +8,102 @@
 //! Redis's clock through a process's timer and the network), any window of `per` holds at
 //! most `calls` of them, which neither a server's token bucket nor its sliding window
 //! refuses, however the fleet's calls interleave. A slot is reserved, not retried for,
-//! so a process waits exactly as long as the limit requires and asks Redis once.
+//! so a process waits exactly as long as the limit requires and asks Redis once: in the
+//! same script that reads the fleet's token, one round trip per call.
 
+use super::tokens::Stored;
 use super::{Shared, Unavailable};
+use crate::auth::Token;
 use crate::RateLimit;
 use std::time::Duration;
 
-/// KEYS[1]: the limit. ARGV[1]: microseconds between two calls. Returns how many
-/// microseconds the caller waits for its slot. Times are microseconds of the server's
-/// clock (`TIME`), written with `%.0f` so that no digit is lost to Lua's `%.14g`.
-const RESERVE: &str = r"
-local interval = tonumber(ARGV[1])
+/// Before a call, in one round trip. KEYS[1]: the fleet's token; KEYS[2..]: the limits
+/// the call waits for; ARGV[i]: microseconds between two calls of KEYS[i + 1]. Reserves a
+/// slot of each limit and returns how many microseconds the caller waits for the latest,
+/// then the token, its scopes, its id (false when there is none) and its remaining life
+/// in milliseconds. Times are microseconds of the server's clock (`TIME`), written with
+/// `%.0f` so that no digit is lost to Lua's `%.14g`.
+const BEGIN: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local wait = tat - now
-local next_tat = tat + interval
-local keep_ms = math.floor((next_tat - now) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', keep_ms)
-return wait
+local wait = 0
+for i = 2, #KEYS do
+  local interval = tonumber(ARGV[i - 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  if tat - now > wait then wait = tat - now end
+  local next_tat = tat + interval
+  local keep_ms = math.floor((next_tat - now) / 1000) + 1000
+  redis.call('SET', KEYS[i], string.format('%.0f', next_tat), 'PX', keep_ms)
+end
+local v = redis.call('HMGET', KEYS[1], 'token', 'scopes', 'id')
+if not v[1] then return {wait, false, false, false, -2} end
+return {wait, v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}
 ";
 
 pub(super) struct Scripts {
-    reserve: redis::Script,
+    begin: redis::Script,
 }
 
 impl Scripts {
     pub fn new() -> Self {
         Scripts {
-            reserve: redis::Script::new(RESERVE),
+            begin: redis::Script::new(BEGIN),
         }
     }
 }
 
+type Begun = (u64, Option<String>, Option<String>, Option<String>, i64);
+
 impl Shared {
-    /// Waits for a slot of `limit` for the app (`client_id`) and tenant, and with `path`
-    /// (a report) for that path; `Unavailable` (before any wait) when Redis does not
-    /// answer, for the caller to fall back on its own limiter.
-    pub async fn acquire(
+    /// Reserves a slot of each of `limits` for the app (`client_id`) and tenant (with a
+    /// path: for that path, a report) and reads the fleet's token, in one round trip:
+    /// how long to wait for the slot, and the token if it outlives `margin`.
+    /// `Unavailable` when Redis does not answer, for the caller to use its own limiter
+    /// and tokens.
+    pub async fn begin(
         &self,
         client_id: &str,
         tenant: i64,
-        path: Option<&str>,
-        limit: RateLimit,
-    ) -> Result<(), Unavailable> {
-        if limit.calls == 0 || limit.per.is_zero() {
-            return Ok(());
+        limits: &[(Option<&str>, RateLimit)],
+        margin: Duration,
+    ) -> Result<(Duration, Option<Token>), Unavailable> {
+        let token_key = self.token_key(tenant, client_id);
+        let mut invocation = self.scripts.begin.key(&token_key);
+        for (path, limit) in limits {
+            if limit.calls == 0 || limit.per.is_zero() {
+                continue;
+            }
+            let key = match path {
+                None => self.key(format_args!("rate:{client_id}:{tenant}")),
+                Some(p) => self.key(format_args!("rate:{client_id}:{tenant}:{p}")),
+            };
+            invocation
+                .key(key)
+                .arg(interval_micros(*limit, self.jitter));
         }
-        let key = match path {
-            None => self.key(format_args!("rate:{client_id}:{tenant}")),
-            Some(p) => self.key(format_args!("rate:{client_id}:{tenant}:{p}")),
-        };
-        let interval = interval_micros(limit, self.jitter);
-        let wait: u64 = self
-            .run("rate limit", |mut conn| async move {
-                self.scripts
-                    .reserve
-                    .key(&key)
-                    .arg(interval)
-                    .invoke_async(&mut conn)
-                    .await
+        let (wait, value, scopes, id, pttl): Begun = self
+            .run("begin a call", |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
             })
             .await?;
         if wait > 0 {
             tracing::trace!(
                 tenant,
-                path,
                 wait_ms = wait / 1000,
                 "shared rate limit: waiting for the slot"
             );
-            tokio::time::sleep(Duration::from_micros(wait)).await;
         }
-        Ok(())
+        let token = value.zip(id).and_then(|(value, id)| {
+            Stored {
+                value,
+                scopes,
+                id,
+                pttl,
+            }
+            .token(margin)
+        });
+        Ok((Duration::from_micros(wait), token))
     }
 }
 

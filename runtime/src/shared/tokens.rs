@@ -59,10 +59,36 @@ impl Scripts {
     }
 }
 
-type Stored = Option<(String, Option<String>, String, i64)>;
+/// A token as the fleet keeps it: the value, its scopes (space-separated), its id, and
+/// its remaining life in Redis (milliseconds; negative when it has none).
+pub(super) struct Stored {
+    pub value: String,
+    pub scopes: Option<String>,
+    pub id: String,
+    pub pttl: i64,
+}
+
+impl Stored {
+    /// The token, if it outlives `margin` and is well formed.
+    pub fn token(self, margin: Duration) -> Option<Token> {
+        // A negative PTTL: no expiry (-1), or gone since (-2): not a token to use.
+        let life = Duration::from_millis(u64::try_from(self.pttl).ok()?);
+        if life <= margin {
+            return None;
+        }
+        Some(Token {
+            value: Secret::new(self.value),
+            expires_at: Instant::now() + life,
+            scopes: self
+                .scopes
+                .map(|s| Arc::new(s.split_whitespace().map(str::to_owned).collect())),
+            generation: self.id.parse().ok()?,
+        })
+    }
+}
 
 impl Shared {
-    fn token_key(&self, tenant: i64, client_id: &str) -> String {
+    pub(super) fn token_key(&self, tenant: i64, client_id: &str) -> String {
         self.key(format_args!("token:{tenant}:{client_id}"))
     }
 
@@ -185,7 +211,7 @@ impl Shared {
 
     /// The stored token, if it outlives `margin`.
     async fn read(&self, key: &str, margin: Duration) -> Result<Option<Token>, Unavailable> {
-        let stored: Stored = self
+        let stored: Option<(String, Option<String>, String, i64)> = self
             .run("token read", |mut conn| async move {
                 self.token_scripts
                     .read
@@ -194,25 +220,14 @@ impl Shared {
                     .await
             })
             .await?;
-        let Some((value, scopes, id, pttl)) = stored else {
-            return Ok(None);
-        };
-        // A negative PTTL: no expiry (-1), or gone since (-2): not a token to use.
-        let life = match u64::try_from(pttl) {
-            Ok(ms) => Duration::from_millis(ms),
-            Err(_) => return Ok(None),
-        };
-        if life <= margin {
-            return Ok(None);
-        }
-        let Ok(generation) = id.parse::<u64>() else {
-            return Ok(None);
-        };
-        Ok(Some(Token {
-            value: Secret::new(value),
-            expires_at: Instant::now() + life,
-            scopes: scopes.map(|s| Arc::new(s.split_whitespace().map(str::to_owned).collect())),
-            generation,
+        Ok(stored.and_then(|(value, scopes, id, pttl)| {
+            Stored {
+                value,
+                scopes,
+                id,
+                pttl,
+            }
+            .token(margin)
         }))
     }
 
