@@ -1,10 +1,11 @@
 //! The fleet's tokens: one per tenant and client id, in a Redis hash that expires with
-//! the token. Every call reads it (one round trip), so a token one process saw refused
-//! is gone for all at their next call. A missing or expiring token is fetched by one
+//! the token. Every call reads it (with its slot, in the limiter's script), so a token
+//! one process saw refused is gone for all at their next call. A missing or expiring token is fetched by one
 //! process: the one that sets the tenant's lock (`SET NX PX`); the others wait for the
 //! token to appear, and a lock whose holder died expires after the lock's time to live.
 //!
-//! A token in Redis is a secret: it is read and written only here, never logged, and
+//! A token in Redis is a secret: it is read and written only here and by that script,
+//! never logged, and
 //! lives under the client's key prefix (see `RedisSettings`).
 
 use super::{Shared, Unavailable};
