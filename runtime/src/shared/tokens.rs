@@ -264,3 +264,43 @@ impl Shared {
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(pttl: i64, id: &str, scopes: Option<&str>) -> Stored {
+        Stored {
+            value: "the-token".into(),
+            scopes: scopes.map(str::to_owned),
+            id: id.into(),
+            pttl,
+        }
+    }
+
+    #[test]
+    fn a_stored_token_is_used_only_while_it_outlives_the_margin() {
+        let margin = Duration::from_secs(60);
+        let t = stored(900_000, "77", Some("tn.crm:r tn.jpm:r"))
+            .token(margin)
+            .expect("valid for 15 minutes");
+        assert_eq!(t.value.expose(), "the-token");
+        assert_eq!(t.generation, 77);
+        assert_eq!(
+            t.scopes.as_deref().map(Vec::as_slice),
+            Some(&["tn.crm:r".to_string(), "tn.jpm:r".to_string()][..])
+        );
+        let left = t.expires_at.saturating_duration_since(Instant::now());
+        assert!(left > Duration::from_secs(890) && left <= Duration::from_secs(900));
+        assert!(stored(900_000, "77", None)
+            .token(margin)
+            .unwrap()
+            .scopes
+            .is_none());
+        // Within the margin, without expiry (-1), gone (-2), or with an id not of ours.
+        assert!(stored(59_000, "77", None).token(margin).is_none());
+        assert!(stored(-1, "77", None).token(margin).is_none());
+        assert!(stored(-2, "77", None).token(margin).is_none());
+        assert!(stored(900_000, "x", None).token(margin).is_none());
+    }
+}
