@@ -480,3 +480,30 @@ pub(crate) fn check_url(what: &str, url: &str) -> Result<url::Url, Error> {
         ))),
     }
 }
+
+/// Runs with the runtime's own tests without features (`cargo test -p
+/// servicetitan-runtime`); with the feature, `tests/tests/fleet.rs` covers `ST_REDIS_URL`.
+#[cfg(all(test, not(feature = "redis")))]
+mod tests {
+    #[test]
+    fn st_redis_url_is_refused_by_a_build_without_the_redis_feature() {
+        let vars = [
+            ("ST_CLIENT_ID", "cid"),
+            ("ST_CLIENT_SECRET", "secret"),
+            ("ST_APP_KEY", "key"),
+            ("ST_TENANT_ID", "42"),
+            ("ST_REDIS_URL", "redis://:pw@127.0.0.1:6379/"),
+        ];
+        let lookup = |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        let err = super::Config::from_lookup(lookup).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("`redis` feature"), "{text}");
+        assert!(!text.contains("pw@"), "{text}");
+        let without = |k: &str| lookup(k).filter(|_| k != "ST_REDIS_URL");
+        assert!(super::Config::from_lookup(without).is_ok());
+    }
+}
