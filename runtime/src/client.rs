@@ -136,6 +136,7 @@ impl Client {
             .timeout(b.timeout)
             .connect_timeout(b.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            .gzip(b.compression)
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {

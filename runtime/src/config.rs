@@ -236,6 +236,7 @@ pub struct ClientBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) token_refresh_margin: Duration,
     pub(crate) check_scopes: bool,
+    pub(crate) compression: bool,
     pub(crate) max_response_bytes: u64,
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
@@ -245,7 +246,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// A builder for `environment`, with the defaults: 90 s timeout, 10 s connect timeout, retries on, 60 calls per second per tenant, 256 MiB response limit.
+    /// A builder for `environment`, with the defaults: 90 s timeout, 10 s connect timeout, retries on, 60 calls per second per tenant, gzip answers accepted, 256 MiB response limit.
     pub fn new(environment: Environment) -> Self {
         ClientBuilder {
             environment,
@@ -257,6 +258,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
             check_scopes: true,
+            compression: true,
             max_response_bytes: 256 * 1024 * 1024,
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
@@ -305,6 +307,14 @@ impl ClientBuilder {
     /// `ErrorKind::ResponseTooLarge` instead of exhausting memory.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+    /// Whether answers may come compressed (default on): requests say
+    /// `Accept-Encoding: gzip`, and a gzip answer is decompressed as it is read.
+    /// `max_response_bytes` counts the decompressed bytes, so a small compressed answer
+    /// cannot grow past it.
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
         self
     }
     /// The client-side limit per tenant (default: 60 calls per second, the API's own limit;

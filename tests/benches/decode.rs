@@ -8,30 +8,6 @@ use servicetitan::runtime::{self as rt, Paged};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// A page shaped like the API's: nested address, custom fields, money as a string, 7-digit
-/// fraction date-times, a field the document does not list.
-fn page(n: usize) -> Vec<u8> {
-    let items: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            serde_json::json!({
-                "id": 10_000 + i, "active": i % 7 != 0, "name": format!("Customer number {i}"),
-                "type": if i % 2 == 0 { "Residential" } else { "Commercial" },
-                "address": {"street": "123 Main St", "unit": null, "city": "Glendale", "state": "CA", "zip": "91203", "country": "USA",
-                            "latitude": 34.1425, "longitude": -118.255},
-                "customFields": [{"typeId": 1, "name": "Source", "value": "Web"}],
-                "balance": "1234.56", "taxExempt": false, "tagTypeIds": [1, 2, 3],
-                "doNotMail": false, "doNotService": false, "createdOn": "2021-07-19T20:35:38.2876004Z",
-                "createdById": 55, "modifiedOn": "2024-01-02T03:04:05.1234567Z", "mergedToId": null,
-                "paymentTermId": 4, "creditLimit": 5000.0, "creditLimitBalance": 4200.5,
-                "externalData": [{"key": "crm", "value": format!("ext-{i}")}],
-                "someFieldAddedLater": {"x": 1}
-            })
-        })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({"page": 1, "pageSize": n, "hasMore": true, "totalCount": 123_456, "data": items}))
-        .expect("json")
-}
-
 fn time(rounds: usize, mut f: impl FnMut()) -> Duration {
     let mut v: Vec<Duration> = (0..rounds)
         .map(|_| {
@@ -45,7 +21,7 @@ fn time(rounds: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    let bytes = page(5000);
+    let bytes = servicetitan_tests::customers_page(5000);
     // Check the typed decode is complete before timing it.
     let typed: Paged<CustomerResponse> = rt::decode(&bytes).expect("typed decode");
     assert_eq!(typed.data.len(), 5000);

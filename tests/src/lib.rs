@@ -346,6 +346,30 @@ fn reason(s: u16) -> &'static str {
     }
 }
 
+/// A page shaped like the API's: nested address, custom fields, money as a string, 7-digit
+/// fraction date-times, a field the document does not list.
+pub fn customers_page(n: usize) -> Vec<u8> {
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "id": 10_000 + i, "active": i % 7 != 0, "name": format!("Customer number {i}"),
+                "type": if i % 2 == 0 { "Residential" } else { "Commercial" },
+                "address": {"street": "123 Main St", "unit": null, "city": "Glendale", "state": "CA", "zip": "91203", "country": "USA",
+                            "latitude": 34.1425, "longitude": -118.255},
+                "customFields": [{"typeId": 1, "name": "Source", "value": "Web"}],
+                "balance": "1234.56", "taxExempt": false, "tagTypeIds": [1, 2, 3],
+                "doNotMail": false, "doNotService": false, "createdOn": "2021-07-19T20:35:38.2876004Z",
+                "createdById": 55, "modifiedOn": "2024-01-02T03:04:05.1234567Z", "mergedToId": null,
+                "paymentTermId": 4, "creditLimit": 5000.0, "creditLimitBalance": 4200.5,
+                "externalData": [{"key": "crm", "value": format!("ext-{i}")}],
+                "someFieldAddedLater": {"x": 1}
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"page": 1, "pageSize": n, "hasMore": true, "totalCount": 123_456, "data": items}))
+        .expect("json")
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
