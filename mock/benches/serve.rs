@@ -59,7 +59,10 @@ async fn throughput(clients: usize, run: Duration) -> (f64, usize) {
     })
     .await
     .expect("starts");
-    let http = reqwest::Client::new();
+    let http = servicetitan_runtime::http_builder()
+        .expect("http")
+        .build()
+        .expect("http");
     let form =
         "grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret";
     let token: serde_json::Value = serde_json::from_slice(

@@ -73,7 +73,10 @@ async fn got(r: reqwest::Response) -> Got {
 
 impl Wire {
     async fn new(mock: &MockServer) -> Wire {
-        let http = reqwest::Client::new();
+        let http = servicetitan_runtime::http_builder()
+            .expect("http")
+            .build()
+            .expect("http");
         let s = mock.settings();
         // Under chaos the token endpoint fails too: ask again, as a client would.
         let mut t = token_request(&http, &mock.url(), &s.client_id, &s.client_secret).await;
@@ -162,7 +165,10 @@ async fn tokens_follow_client_credentials_and_every_call_needs_one_and_the_app_k
         ..Settings::default()
     })
     .await;
-    let http = reqwest::Client::new();
+    let http = servicetitan_runtime::http_builder()
+        .expect("http")
+        .build()
+        .expect("http");
     let bad = token_request(&http, &m.url(), "mock-client-id", "wrong").await;
     assert_eq!(
         (bad.status, bad.json["error"].as_str()),
@@ -709,7 +715,10 @@ async fn the_binary_serves_on_loopback_and_prints_one_ready_line() {
         .expect("the API URL")
         .to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let http = reqwest::Client::new();
+    let http = servicetitan_runtime::http_builder()
+        .expect("http")
+        .build()
+        .expect("http");
     let t = token_request(&http, &url, "mock-client-id", "mock-client-secret").await;
     let w = Wire {
         http,

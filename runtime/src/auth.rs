@@ -168,7 +168,17 @@ impl TokenCache {
         use std::sync::atomic::Ordering;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let resp = match http.post(token_url).form(form).send().await {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = http
+            .post(token_url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        let resp = match request.send().await {
             Ok(r) => r,
             Err(e) => {
                 let err = Error::new(ErrorKind::Auth {

@@ -118,9 +118,6 @@ impl fmt::Debug for Client {
     }
 }
 
-/// The `User-Agent` of every request: `servicetitan-rs/<version>`.
-pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION"));
-
 impl Client {
     /// Builds the client. Fails on invalid URLs, and on plain `http://` to anything but a
     /// loopback address.
@@ -128,17 +125,13 @@ impl Client {
         let api_url = check_url("API URL", b.environment.api_url())?;
         let token_url = b.environment.token_url();
         check_url("token URL", &token_url)?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            // Never follow redirects: credentials must not go to another host, and the
-            // API's 302 answers are results (a file's location), not detours.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(b.timeout)
-            .connect_timeout(b.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .gzip(b.compression)
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = crate::http::client(crate::http::Settings {
+            timeout: b.timeout,
+            connect_timeout: b.connect_timeout,
+            compression: b.compression,
+            own: b.http_client.as_ref(),
+            finish: b.configure_http.as_ref(),
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

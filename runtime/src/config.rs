@@ -237,6 +237,8 @@ pub struct ClientBuilder {
     pub(crate) token_refresh_margin: Duration,
     pub(crate) check_scopes: bool,
     pub(crate) compression: bool,
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) configure_http: Option<crate::http::FinishHttp>,
     pub(crate) max_response_bytes: u64,
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
@@ -259,6 +261,8 @@ impl ClientBuilder {
             token_refresh_margin: Duration::from_secs(60),
             check_scopes: true,
             compression: true,
+            http_client: None,
+            configure_http: None,
             max_response_bytes: 256 * 1024 * 1024,
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
@@ -315,6 +319,40 @@ impl ClientBuilder {
     /// cannot grow past it.
     pub fn compression(mut self, on: bool) -> Self {
         self.compression = on;
+        self
+    }
+    /// Finishes the HTTP client the runtime builds, for what the runtime does not set: a
+    /// proxy of your own (`reqwest::Proxy`), an authority to trust beyond the system's
+    /// (`tls_certs_merge`), a local address, HTTP/2 settings. The runtime's settings come
+    /// first (user agent, timeouts, compression, TLS on the system's verifier); after
+    /// `finish`, redirects are turned off again: credentials never go to another host.
+    ///
+    /// ```
+    /// use servicetitan_runtime::{ClientBuilder, Environment};
+    ///
+    /// let b = ClientBuilder::new(Environment::Integration).configure_http(|http| {
+    ///     http.proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("proxy URL"))
+    /// });
+    /// # let _ = b;
+    /// ```
+    pub fn configure_http(
+        mut self,
+        finish: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure_http = Some(crate::http::FinishHttp(std::sync::Arc::new(finish)));
+        self
+    }
+    /// Sends every request with your own `reqwest::Client` (a pool shared with the rest of
+    /// your program, middleware-free settings of your own). The runtime still adds the
+    /// token, the app key, limits, retries and typed errors, and still refuses plain
+    /// `http://` except to loopback. Start from [`crate::http_builder`], which sets the
+    /// runtime's TLS, `User-Agent` and no redirects. What becomes yours: keep redirects
+    /// off (the API's 302 answers are results, and a followed redirect would carry the
+    /// token to another host); its timeouts, compression, proxy and TLS are the ones you
+    /// set (`timeout`, `connect_timeout`, `compression` and `configure_http` here no
+    /// longer apply).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
     /// The client-side limit per tenant (default: 60 calls per second, the API's own limit;

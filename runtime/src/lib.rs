@@ -55,6 +55,7 @@ mod client;
 mod config;
 pub mod contract;
 mod error;
+mod http;
 mod limit;
 mod paging;
 mod query;
@@ -67,13 +68,17 @@ mod shared;
 mod sync;
 mod types;
 
-pub use client::{ClientCounts, USER_AGENT};
+pub use client::ClientCounts;
 #[cfg(feature = "redis")]
 pub use config::RedisSettings;
 pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
 pub use contract::*;
 pub use error::ErrorKind;
+pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
+/// The HTTP client crate the runtime is built on, for [`ClientBuilder::configure_http`] and
+/// [`ClientBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
+pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sync::{list_changes_with, ChangeOptions, StreamId};
 pub use types::ParseError;

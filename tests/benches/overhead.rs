@@ -121,10 +121,10 @@ async fn generated(st: &servicetitan::Client) {
 }
 
 async fn hand_written(http: &reqwest::Client, url: &str) {
+    let url = format!("{url}?page=1&pageSize=50");
     for _ in 0..CALLS {
         let resp = http
-            .get(url)
-            .query(&[("page", "1"), ("pageSize", "50")])
+            .get(&url)
             .header("Authorization", "Bearer bench-token")
             .header("ST-App-Key", "bench-app-key")
             .header("Accept", "application/json")
@@ -164,11 +164,11 @@ fn main() {
         )
         .expect("client");
         let st = servicetitan::Client::new(client, 42);
-        // Configured as the runtime configures its own: no redirects, the same timeouts (a
+        // Configured as the runtime configures its own: its TLS, no redirects, the same timeouts (a
         // timeout arms a timer per request; a production client without one is not the
         // comparison that matters).
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let http = servicetitan_runtime::http_builder()
+            .expect("http")
             .timeout(Duration::from_secs(90))
             .connect_timeout(Duration::from_secs(10))
             .build()

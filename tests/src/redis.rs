@@ -179,7 +179,7 @@ impl Drop for RedisServer {
 
 /// A certificate authority and a certificate for 127.0.0.1 it signed, in `dir`
 /// (`ca.pem`, `server.pem`, `server.key`); returns the authority's path.
-fn make_certificates(dir: &std::path::Path) -> PathBuf {
+pub fn make_certificates(dir: &std::path::Path) -> PathBuf {
     let openssl = |args: &[&str]| {
         let ok = Command::new("openssl")
             .args(args)

@@ -264,16 +264,18 @@ async fn rediss_checks_the_servers_certificate_against_the_trust_store() {
     );
     let key = format!("servicetitan:token:{TENANT}:{}", m.settings().client_id);
     assert_eq!(redis.cli(&["EXISTS", &key]), "1");
-    // Not trusted (an empty trust store): never shared, calls still made.
-    let empty = std::env::temp_dir().join(format!("st-empty-ca-{}.pem", std::process::id()));
-    std::fs::write(&empty, "").expect("write an empty trust store");
+    // Not trusted (a trust store with another authority only; the HTTP client needs one
+    // to start): never shared, calls still made.
+    let other = std::env::temp_dir().join(format!("st-other-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&other).expect("a folder for another authority");
+    let other_ca = servicetitan_tests::redis::make_certificates(&other);
     let mut untrusted = worker(&m, TENANT, Some(&redis.url()));
     untrusted
         .env("FLEET_CALLS", "2")
-        .env("SSL_CERT_FILE", &empty)
-        .env("SSL_CERT_DIR", &empty);
+        .env("SSL_CERT_FILE", &other_ca)
+        .env("SSL_CERT_DIR", &other);
     let lines = finish(vec![untrusted.spawn().expect("the worker starts")]).await;
-    let _ = std::fs::remove_file(&empty);
+    let _ = std::fs::remove_dir_all(&other);
     assert_eq!(sum(&lines, "errors"), 0, "{lines:?}");
     assert!(sum(&lines, "shared_fallbacks") > 0, "{lines:?}");
 }

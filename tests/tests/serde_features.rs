@@ -21,7 +21,11 @@ fn decoding_survives_serde_json_features() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "tests/serde-features failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "tests/serde-features failed (after a change to the runtime's dependencies, its own \
+         lock needs `cargo update --workspace` in tests/serde-features):\n{text}"
+    );
     assert!(
         text.contains("4 passed"),
         "tests/serde-features ran its four tests:\n{text}"
