@@ -157,3 +157,10 @@ impl Client {
         crate::timesheets::TimesheetsApi::new(self.inner.clone())
     }
 }
+/// Overrides for every call made through this client (a clone: the original
+/// keeps its settings): `st.clone().timeout(Duration::from_secs(5))`.
+impl rt::Overrides for Client {
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.inner)
+    }
+}

@@ -7,7 +7,7 @@
 #![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]
 
 pub use servicetitan_runtime as runtime;
-pub use servicetitan_runtime::{Config, Credentials, Environment, Error, TenantClient};
+pub use servicetitan_runtime::{Config, Credentials, Environment, Error, Overrides, TenantClient};
 
 #[rustfmt::skip]
 mod client;

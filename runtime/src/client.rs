@@ -3,10 +3,12 @@
 use crate::auth::TokenCache;
 use crate::config::{check_url, ClientBuilder, Credentials, Environment, Secret};
 use crate::error::{transport, Error, ErrorKind};
+use crate::hooks::{AttemptInfo, AttemptOutcome};
+use crate::options::CallOptions;
 use crate::request::{multipart_form, Body, Operation, Part, Request};
 use crate::response;
 use crate::retry::{self, RetryPolicy};
-use crate::types::{ApiErrorResponse, Download, Redirect};
+use crate::types::{Download, Redirect};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -38,42 +40,12 @@ struct Inner {
     tenant_limit: Option<crate::RateLimit>,
     operation_limits: bool,
     operation_limit_overrides: std::collections::HashMap<String, crate::RateLimit>,
-    clock: ServerClock,
+    clock: response::ServerClock,
     counts: Counts,
+    hooks: crate::hooks::Hooks,
     /// The fleet's limits and tokens, when Redis is configured.
     #[cfg(feature = "redis")]
     shared: Option<crate::shared::Shared>,
-}
-
-/// The server's time, as the `Date` header of its latest answer says, and when that
-/// answer arrived here: the API's notion of "now", which decides the windows of
-/// incremental lists (a local clock may be off by minutes).
-#[derive(Default)]
-struct ServerClock(std::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, Instant)>>);
-
-impl ServerClock {
-    fn observe(&self, headers: &reqwest::header::HeaderMap) {
-        let Some(date) = headers
-            .get(reqwest::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-        else {
-            return;
-        };
-        let date = chrono::DateTime::<chrono::Utc>::from(date);
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some((date, Instant::now()));
-        }
-    }
-
-    /// The latest `Date` plus the time since it arrived. `Date` is written in whole
-    /// seconds, rounded down, and stamped before the answer left: this is never ahead of
-    /// the server's clock, unless that clock runs slower than this machine's.
-    fn now(&self) -> Option<crate::types::DateTime> {
-        let (date, at) = (*self.0.lock().ok()?)?;
-        let elapsed = chrono::Duration::from_std(at.elapsed()).ok()?;
-        Some(crate::types::DateTime(date + elapsed))
-    }
 }
 
 /// What the client has sent, for summaries and benchmarks.
@@ -150,8 +122,9 @@ impl Client {
                 tenant_limit: b.tenant_limit,
                 operation_limits: b.operation_limits,
                 operation_limit_overrides: b.operation_limit_overrides,
-                clock: ServerClock::default(),
+                clock: response::ServerClock::default(),
                 counts: Counts::default(),
+                hooks: b.hooks,
                 #[cfg(feature = "redis")]
                 shared: b
                     .redis
@@ -167,6 +140,7 @@ impl Client {
         TenantClient {
             client: self.clone(),
             tenant,
+            options: CallOptions::default(),
         }
     }
 
@@ -225,6 +199,7 @@ impl Client {
         &self,
         tenant: i64,
         req: Request,
+        options: &CallOptions,
         prepare: fn(&reqwest::Response) -> P,
     ) -> Result<(P, bytes::Bytes), Error> {
         let limit = self.inner.max_response_bytes;
@@ -233,8 +208,14 @@ impl Client {
             let bytes = response::read_body(resp, limit).await?;
             Ok((head, bytes))
         };
-        self.attempts(tenant, req, |status| (200..300).contains(&status), read)
-            .await
+        self.attempts(
+            tenant,
+            req,
+            options,
+            |status| (200..300).contains(&status),
+            read,
+        )
+        .await
     }
 
     /// Sends `req` until it is answered with a success or a redirect (2xx, 3xx): for
@@ -243,10 +224,17 @@ impl Client {
         &self,
         tenant: i64,
         req: Request,
+        options: &CallOptions,
     ) -> Result<reqwest::Response, Error> {
         let keep = |resp: reqwest::Response| std::future::ready(Ok(resp));
-        self.attempts(tenant, req, |status| (200..400).contains(&status), keep)
-            .await
+        self.attempts(
+            tenant,
+            req,
+            options,
+            |status| (200..400).contains(&status),
+            keep,
+        )
+        .await
     }
 
     /// The attempt loop: a token, the limits, one send; a 401 refreshes the token once
@@ -257,6 +245,7 @@ impl Client {
         &self,
         tenant: i64,
         req: Request,
+        options: &CallOptions,
         is_result: fn(u16) -> bool,
         read: impl Fn(reqwest::Response) -> F,
     ) -> Result<T, Error>
@@ -265,63 +254,69 @@ impl Client {
     {
         let op = req.op;
         let call = self
-            .prepare(tenant, req)
+            .prepare(tenant, req, options)
             .map_err(|e| e.with_operation(op.id))?;
+        let policy = call.retry.as_ref().unwrap_or(&self.inner.retry);
         let started = Instant::now();
         let mut attempt = 0u32;
-        let mut refreshed_after_401 = false;
-        let mut stale_401s = 0u32;
+        let mut after_401 = Unauthorized::default();
         loop {
             attempt += 1;
             let token = self.ready(tenant, &call).await?;
-            let span = tracing::debug_span!(
-                "servicetitan.request",
-                operation = op.id,
-                method = op.method.as_str(),
-                path = op.path,
+            let span = request_span(&call, tenant, attempt);
+            let mut headers = call.headers.clone();
+            let info = AttemptInfo {
+                operation: op,
                 tenant,
                 attempt,
-                status = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
-            );
+                path: call.url.path(),
+            };
+            self.inner.hooks.before(&info, &mut headers);
             let t0 = Instant::now();
             self.inner
                 .counts
                 .requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self
-                .send_once(&call, &token)?
+                .send_once(&call, &token, headers)?
                 .instrument(span.clone())
                 .await;
             span.record("duration_ms", t0.elapsed().as_millis() as u64);
+            let mut status = None;
+            let outcome = |status, error, retry_in| AttemptOutcome {
+                operation: op,
+                tenant,
+                attempt,
+                status,
+                duration: t0.elapsed(),
+                error,
+                retry_in,
+            };
             let (error, class, retry_after) = match result {
                 Err(e) => (transport(&e).with_operation(op.id), retry::TRANSPORT, None),
                 Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    span.record("status", status);
+                    let code = resp.status().as_u16();
+                    status = Some(code);
+                    span.record("http.response.status_code", code);
                     self.inner.clock.observe(resp.headers());
-                    if status == 401 {
+                    if code == 401 {
                         let current = self
                             .forget_token(tenant, &call.credentials.client_id, token.generation)
                             .await;
-                        // A token another call has replaced since this one was sent: try
-                        // the newer one; this call's own refresh is not used up.
-                        if !current && stale_401s < STALE_401_RETRIES {
-                            stale_401s += 1;
-                            attempt -= 1;
-                            continue;
-                        }
-                        // The current token was refused: fetch a new one, once, without
-                        // counting an attempt.
-                        if !refreshed_after_401 {
-                            refreshed_after_401 = true;
+                        if after_401.try_again(current) {
+                            self.inner
+                                .hooks
+                                .after(&outcome(status, None, Some(Duration::ZERO)));
                             attempt -= 1;
                             continue;
                         }
                     }
-                    if is_result(status) {
+                    if is_result(code) {
                         match read(resp).await {
-                            Ok(v) => return Ok(v),
+                            Ok(v) => {
+                                self.inner.hooks.after(&outcome(status, None, None));
+                                return Ok(v);
+                            }
                             // Cut off, reset, or too slow while reading: worth another try.
                             // Too large stays too large.
                             Err(e) => {
@@ -333,21 +328,7 @@ impl Client {
                             }
                         }
                     } else {
-                        let retry_after = response::retry_after(&resp);
-                        let granted = token.scopes.as_deref().map(|v| v.as_slice());
-                        let err = api_error(resp, op, granted, retry_after).await;
-                        let maintenance = matches!(
-                            err.kind(),
-                            ErrorKind::Api {
-                                maintenance: true,
-                                ..
-                            }
-                        );
-                        (
-                            err,
-                            retry::classify_status(status, maintenance),
-                            retry_after,
-                        )
+                        refused(resp, op, &token).await
                     }
                 }
             };
@@ -358,7 +339,15 @@ impl Client {
                 class,
                 retry_after,
             };
-            match retry::decide(&self.inner.retry, &failed, retry::jitter()) {
+            let decision = retry::decide(policy, &failed, retry::jitter());
+            let retry_in = match decision {
+                retry::Decision::Retry(wait) => Some(wait),
+                retry::Decision::Stop => None,
+            };
+            self.inner
+                .hooks
+                .after(&outcome(status, Some(&error), retry_in));
+            match decision {
                 retry::Decision::Retry(wait) => {
                     self.inner
                         .counts
@@ -375,7 +364,7 @@ impl Client {
     /// What every attempt of a call sends: the URL, the body, the credentials. Fails on
     /// what no attempt could fix (a body that cannot be serialized, a bad part, no
     /// credentials for the tenant).
-    fn prepare(&self, tenant: i64, req: Request) -> Result<Call, Error> {
+    fn prepare(&self, tenant: i64, req: Request, options: &CallOptions) -> Result<Call, Error> {
         let body = match req.body {
             Body::Invalid(e) => {
                 return Err(Error::config(format!(
@@ -400,6 +389,9 @@ impl Client {
             url,
             body,
             credentials: self.credentials(tenant)?.clone(),
+            timeout: options.timeout,
+            retry: options.retry.clone(),
+            headers: options.header_map()?,
         })
     }
 
@@ -531,16 +523,24 @@ impl Client {
         &self,
         call: &Call,
         token: &crate::auth::Token,
+        headers: reqwest::header::HeaderMap,
     ) -> Result<impl Future<Output = Result<reqwest::Response, reqwest::Error>>, Error> {
+        let accept = !headers.contains_key(reqwest::header::ACCEPT);
         let mut rb = self
             .inner
             .http
             .request(call.op.method.to_reqwest(), call.url.clone())
+            .headers(headers)
             .header(
                 reqwest::header::AUTHORIZATION,
                 format!("Bearer {}", token.value.expose()),
-            )
-            .header(reqwest::header::ACCEPT, "application/json");
+            );
+        if accept {
+            rb = rb.header(reqwest::header::ACCEPT, "application/json");
+        }
+        if let Some(t) = call.timeout {
+            rb = rb.timeout(t);
+        }
         if let Some(k) = &self.inner.app_key {
             rb = rb.header("ST-App-Key", k.expose());
         }
@@ -566,6 +566,67 @@ struct Call {
     url: url::Url,
     body: SendBody,
     credentials: Credentials,
+    /// The call's overrides, checked.
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    headers: reqwest::header::HeaderMap,
+}
+
+/// How a call goes on after 401s: a token another call has replaced since this one was
+/// sent is tried past with the newer one (a few times), without using up the call's own
+/// refresh; the current token refused is fetched anew, once. Neither counts an attempt.
+#[derive(Default)]
+struct Unauthorized {
+    stale: u32,
+    refreshed: bool,
+}
+
+impl Unauthorized {
+    /// Whether to send again after a 401; `current`: the refused token was the current one.
+    fn try_again(&mut self, current: bool) -> bool {
+        if !current && self.stale < STALE_401_RETRIES {
+            self.stale += 1;
+            return true;
+        }
+        !std::mem::replace(&mut self.refreshed, true)
+    }
+}
+
+/// One attempt's span, with OpenTelemetry's HTTP client names, and the operation and tenant.
+fn request_span(call: &Call, tenant: i64, attempt: u32) -> tracing::Span {
+    let op = call.op;
+    tracing::debug_span!(
+        "servicetitan.request",
+        otel.kind = "client",
+        http.request.method = op.method.as_str(),
+        url.template = %op.template(),
+        server.address = call.url.host_str().unwrap_or_default(),
+        servicetitan.operation = op.id,
+        servicetitan.tenant = tenant,
+        http.request.resend_count = attempt - 1,
+        http.response.status_code = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+/// An answer the call does not accept: its typed error, its retry class, `Retry-After`.
+async fn refused(
+    resp: reqwest::Response,
+    op: &Operation,
+    token: &crate::auth::Token,
+) -> (Error, retry::Class, Option<Duration>) {
+    let code = resp.status().as_u16();
+    let retry_after = response::retry_after(&resp);
+    let granted = token.scopes.as_deref().map(|v| v.as_slice());
+    let err = response::api_error(resp, op, granted, retry_after).await;
+    let maintenance = matches!(
+        err.kind(),
+        ErrorKind::Api {
+            maintenance: true,
+            ..
+        }
+    );
+    (err, retry::classify_status(code, maintenance), retry_after)
 }
 
 /// A request body as sent, once per attempt.
@@ -575,64 +636,25 @@ enum SendBody {
     Multipart(Vec<(String, Part)>),
 }
 
-async fn api_error(
-    resp: reqwest::Response,
-    op: &Operation,
-    granted: Option<&[String]>,
-    retry_after: Option<Duration>,
-) -> Error {
-    let status = resp.status().as_u16();
-    let bytes = response::read_prefix(resp, response::ERROR_BODY_PREFIX).await;
-    let body: Option<ApiErrorResponse> =
-        serde_json::from_slice(&bytes)
-            .ok()
-            .filter(|b: &ApiErrorResponse| {
-                b.title.is_some() || b.status.is_some() || b.errors.is_some()
-            });
-    let raw = if body.is_some() {
-        None
-    } else {
-        let text =
-            String::from_utf8_lossy(&bytes[..bytes.len().min(response::MAX_RAW)]).into_owned();
-        Some(text)
-    };
-    let (required_scopes, granted_scopes) = if status == 403 {
-        (
-            op.scopes.map(|s| s.iter().map(|x| x.to_string()).collect()),
-            granted.map(<[String]>::to_vec),
-        )
-    } else {
-        (None, None)
-    };
-    let says = body
-        .as_ref()
-        .and_then(|b| b.title.as_deref())
-        .or(raw.as_deref());
-    let maintenance =
-        status == 409 && op.maintenance_conflicts && says.is_some_and(retry::says_maintenance);
-    Error::new(ErrorKind::Api {
-        status,
-        body,
-        raw,
-        required_scopes,
-        granted_scopes,
-        retry_after,
-        maintenance,
-    })
-    .with_operation(op.id)
-}
-
 /// A [`Client`] bound to one tenant: what generated operations call.
 #[derive(Clone)]
 pub struct TenantClient {
     client: Client,
     tenant: i64,
+    options: CallOptions,
+}
+
+impl crate::options::Overrides for TenantClient {
+    fn call_options(&mut self) -> &mut CallOptions {
+        &mut self.options
+    }
 }
 
 impl fmt::Debug for TenantClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TenantClient")
             .field("tenant", &self.tenant)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -659,7 +681,10 @@ impl TenantClient {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
-            let (head, bytes) = this.client.execute_read(this.tenant, req, prepare).await?;
+            let (head, bytes) = this
+                .client
+                .execute_read(this.tenant, req, &this.options, prepare)
+                .await?;
             finish(head, bytes).map_err(|e| e.with_operation(op.id))
         })
     }
@@ -713,7 +738,10 @@ impl TenantClient {
         let this = self.clone();
         Box::pin(async move {
             let op = req.op;
-            let resp = this.client.execute_redirect(this.tenant, req).await?;
+            let resp = this
+                .client
+                .execute_redirect(this.tenant, req, &this.options)
+                .await?;
             let status = resp.status().as_u16();
             match response::header(resp.headers(), reqwest::header::LOCATION) {
                 Some(location) => Ok(Redirect { status, location }),

@@ -239,6 +239,7 @@ pub struct ClientBuilder {
     pub(crate) compression: bool,
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) configure_http: Option<crate::http::FinishHttp>,
+    pub(crate) hooks: crate::hooks::Hooks,
     pub(crate) max_response_bytes: u64,
     pub(crate) tenant_limit: Option<crate::RateLimit>,
     pub(crate) operation_limits: bool,
@@ -263,6 +264,7 @@ impl ClientBuilder {
             compression: true,
             http_client: None,
             configure_http: None,
+            hooks: Default::default(),
             max_response_bytes: 256 * 1024 * 1024,
             tenant_limit: Some(crate::RateLimit::PER_TENANT),
             operation_limits: true,
@@ -353,6 +355,12 @@ impl ClientBuilder {
     /// longer apply).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+    /// Adds a hook the runtime calls before and after every attempt of every API call
+    /// (see [`crate::Hook`]); hooks run in the order they were added.
+    pub fn hook(mut self, hook: impl crate::Hook) -> Self {
+        self.hooks.0.push(std::sync::Arc::new(hook));
         self
     }
     /// The client-side limit per tenant (default: 60 calls per second, the API's own limit;

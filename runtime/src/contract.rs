@@ -18,6 +18,7 @@
 pub use crate::client::{Client, ResponseFuture, TenantClient};
 pub use crate::error::Error;
 pub use crate::limit::RateLimit;
+pub use crate::options::{CallOptions, Overrides};
 pub use crate::request::{Method, Operation, Request};
 pub use crate::response::decode;
 pub use crate::scopes::RequiredScopes;

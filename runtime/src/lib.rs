@@ -55,10 +55,13 @@ mod client;
 mod config;
 pub mod contract;
 mod error;
+mod hooks;
 mod http;
 mod limit;
+mod options;
 mod paging;
 mod query;
+mod raw;
 mod request;
 mod response;
 mod retry;
@@ -74,8 +77,10 @@ pub use config::RedisSettings;
 pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
 pub use contract::*;
 pub use error::ErrorKind;
+pub use hooks::{AttemptInfo, AttemptOutcome, Hook};
 pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
+pub use raw::RawRequest;
 /// The HTTP client crate the runtime is built on, for [`ClientBuilder::configure_http`] and
 /// [`ClientBuilder::http_client`] (a `reqwest` of the same version as the runtime's).
 pub use reqwest;

@@ -82,7 +82,7 @@ macro_rules! display_query {
         }
     )*};
 }
-display_query!(bool, i32, i64, f64, String, Decimal, DateTime, Date, TimeSpan, Uuid);
+display_query!(bool, i32, i64, f64, str, String, Decimal, DateTime, Date, TimeSpan, Uuid);
 
 impl QueryValue for Json {
     fn append_to(&self, name: &str, query: &mut QueryPairs) {

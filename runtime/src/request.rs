@@ -55,6 +55,8 @@ pub struct Operation {
     pub domain: &'static str,
     /// The HTTP method.
     pub method: Method,
+    /// The domain's part of every path, e.g. `/crm/v2`.
+    pub base: &'static str,
     /// Path template as the document writes it, e.g. `/tenant/{tenant}/customers`.
     pub path: &'static str,
     /// OAuth scopes the call requires (all of them); `None` when the document declares none.
@@ -65,6 +67,48 @@ pub struct Operation {
     /// The operation's domain answers 409 "the service is suspended for maintenance"
     /// while it is briefly down (reporting): such an answer is retried like a 503.
     pub maintenance_conflicts: bool,
+}
+
+impl Operation {
+    /// An operation the documents do not describe, for [`crate::TenantClient::raw`]: its
+    /// id (named by errors, spans and hooks), method and whole path template from the
+    /// API's root (`/crm/v2/tenant/{tenant}/customers/{id}/notes`), with no scopes to
+    /// check and no limit of its own (set the fields to add them).
+    ///
+    /// ```
+    /// use servicetitan_runtime::{Method, Operation};
+    ///
+    /// const NOTES: Operation = Operation::custom(
+    ///     "Customers_GetNotesRaw",
+    ///     Method::Get,
+    ///     "/crm/v2/tenant/{tenant}/customers/{id}/notes",
+    /// );
+    /// assert_eq!(NOTES.template().to_string(), "/crm/v2/tenant/{tenant}/customers/{id}/notes");
+    /// ```
+    pub const fn custom(id: &'static str, method: Method, path: &'static str) -> Operation {
+        Operation {
+            id,
+            domain: "",
+            method,
+            base: "",
+            path,
+            scopes: None,
+            limit: None,
+            maintenance_conflicts: false,
+        }
+    }
+
+    /// The whole path template, `base` then `path` (OpenTelemetry's `url.template`).
+    pub fn template(&self) -> impl std::fmt::Display + '_ {
+        struct Template<'a>(&'a str, &'a str);
+        impl std::fmt::Display for Template<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)?;
+                f.write_str(self.1)
+            }
+        }
+        Template(self.base, self.path)
+    }
 }
 
 #[derive(Clone)]

@@ -3,7 +3,11 @@
 //! cache (`auth`) and the client both read answers through it.
 
 use crate::error::{transport, Error, ErrorKind};
+use crate::request::Operation;
+use crate::retry;
+use crate::types::ApiErrorResponse;
 use std::time::Duration;
+use std::time::Instant;
 
 /// How much of an error body is read: enough for any `ApiErrorResponse`.
 pub(crate) const ERROR_BODY_PREFIX: usize = 64 * 1024;
@@ -99,5 +103,83 @@ pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> 
             };
             Err(Error::new(ErrorKind::Decode { path, message }))
         }
+    }
+}
+
+/// The typed error of an answer the call did not accept, from the head of its body.
+pub(crate) async fn api_error(
+    resp: reqwest::Response,
+    op: &Operation,
+    granted: Option<&[String]>,
+    retry_after: Option<Duration>,
+) -> Error {
+    let status = resp.status().as_u16();
+    let bytes = read_prefix(resp, ERROR_BODY_PREFIX).await;
+    let body: Option<ApiErrorResponse> =
+        serde_json::from_slice(&bytes)
+            .ok()
+            .filter(|b: &ApiErrorResponse| {
+                b.title.is_some() || b.status.is_some() || b.errors.is_some()
+            });
+    let raw = if body.is_some() {
+        None
+    } else {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_RAW)]).into_owned();
+        Some(text)
+    };
+    let (required_scopes, granted_scopes) = if status == 403 {
+        (
+            op.scopes.map(|s| s.iter().map(|x| x.to_string()).collect()),
+            granted.map(<[String]>::to_vec),
+        )
+    } else {
+        (None, None)
+    };
+    let says = body
+        .as_ref()
+        .and_then(|b| b.title.as_deref())
+        .or(raw.as_deref());
+    let maintenance =
+        status == 409 && op.maintenance_conflicts && says.is_some_and(retry::says_maintenance);
+    Error::new(ErrorKind::Api {
+        status,
+        body,
+        raw,
+        required_scopes,
+        granted_scopes,
+        retry_after,
+        maintenance,
+    })
+    .with_operation(op.id)
+}
+
+/// The server's time, as the `Date` header of its latest answer says, and when that
+/// answer arrived here: the API's notion of "now", which decides the windows of
+/// incremental lists (a local clock may be off by minutes).
+#[derive(Default)]
+pub(crate) struct ServerClock(std::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, Instant)>>);
+
+impl ServerClock {
+    pub(crate) fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        else {
+            return;
+        };
+        let date = chrono::DateTime::<chrono::Utc>::from(date);
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((date, Instant::now()));
+        }
+    }
+
+    /// The latest `Date` plus the time since it arrived. `Date` is written in whole
+    /// seconds, rounded down, and stamped before the answer left: this is never ahead of
+    /// the server's clock, unless that clock runs slower than this machine's.
+    pub(crate) fn now(&self) -> Option<crate::types::DateTime> {
+        let (date, at) = (*self.0.lock().ok()?)?;
+        let elapsed = chrono::Duration::from_std(at.elapsed()).ok()?;
+        Some(crate::types::DateTime(date + elapsed))
     }
 }

@@ -45,7 +45,7 @@ pub(super) fn lib_rs(api: &Api) -> String {
     s.push_str("#![allow(clippy::too_many_arguments, clippy::large_enum_variant)]\n");
     s.push_str("#![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]\n\n");
     s.push_str("pub use servicetitan_runtime as runtime;\n");
-    s.push_str("pub use servicetitan_runtime::{Config, Credentials, Environment, Error, TenantClient};\n\n");
+    s.push_str("pub use servicetitan_runtime::{Config, Credentials, Environment, Error, Overrides, TenantClient};\n\n");
     s.push_str("#[rustfmt::skip]\nmod client;\npub use client::Client;\n\n");
     s.push_str("/// Types that several domains define identically, defined once.\n#[rustfmt::skip]\npub mod common;\n");
     for d in &api.domains {
@@ -130,6 +130,14 @@ pub(super) fn client_rs(api: &Api) -> Result<String, String> {
             }
 
             #(#accessors)*
+        }
+
+        /// Overrides for every call made through this client (a clone: the original
+        /// keeps its settings): `st.clone().timeout(Duration::from_secs(5))`.
+        impl rt::Overrides for Client {
+            fn call_options(&mut self) -> &mut rt::CallOptions {
+                rt::Overrides::call_options(&mut self.inner)
+            }
         }
     };
     format_file(tokens, "//! The tenant-bound entry point.\n\n")

@@ -236,6 +236,7 @@ fn operation_const(d: &Domain, o: &Operation) -> TokenStream {
     let method = ident(o.method.variant());
     let path = o.path.as_str();
     let domain = &d.module;
+    let base = &d.prefix;
     let scopes = match &o.scopes {
         Some(s) => quote!(Some(&[#(#s),*])),
         None => quote!(None),
@@ -253,6 +254,7 @@ fn operation_const(d: &Domain, o: &Operation) -> TokenStream {
             id: #id,
             domain: #domain,
             method: rt::Method::#method,
+            base: #base,
             path: #path,
             scopes: #scopes,
             limit: #limit,
@@ -337,6 +339,13 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
         }
 
         #streaming
+
+        impl rt::Overrides for #b {
+            #[inline]
+            fn call_options(&mut self) -> &mut rt::CallOptions {
+                rt::Overrides::call_options(&mut self.client)
+            }
+        }
 
         impl std::future::IntoFuture for #b {
             type Output = Result<#out_ty, rt::Error>;

@@ -132,6 +132,7 @@ impl ApBillsGetById {
         id: "ApBills_GetById",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-bills/{billId}",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
@@ -152,6 +153,12 @@ impl ApBillsGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ApBillResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ApBillsGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApBillsGetById {
@@ -184,6 +191,7 @@ impl ApBillsGetCustomFieldTypes {
         id: "ApBills_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
@@ -335,6 +343,12 @@ impl ApBillsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApBillsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -387,6 +401,7 @@ impl ApBillsGetListPaginated {
         id: "ApBills_GetListPaginated",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-bills",
         scopes: Some(&["tn.acc.apbills:r"]),
         limit: None,
@@ -708,6 +723,12 @@ impl ApBillsGetListPaginated {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApBillsGetListPaginated {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::ApBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApBillResponse>>;
@@ -731,6 +752,7 @@ impl ApBillsMarkAsExported {
         id: "ApBills_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-bills/markasexported",
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
@@ -753,6 +775,12 @@ impl ApBillsMarkAsExported {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApBillAsExportedUpdateResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ApBillsMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApBillsMarkAsExported {
@@ -783,6 +811,7 @@ impl ApBillsUpdateCustomFields {
         id: "ApBills_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-bills/custom-fields",
         scopes: Some(&["tn.acc.apbills:w"]),
         limit: None,
@@ -803,6 +832,12 @@ impl ApBillsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ApBillsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApBillsUpdateCustomFields {
@@ -920,6 +955,7 @@ impl ApCreditsGetCustomFieldTypes {
         id: "ApCredits_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
@@ -1071,6 +1107,12 @@ impl ApCreditsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApCreditsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApCreditsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1107,6 +1149,7 @@ impl ApCreditsGetList {
         id: "ApCredits_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-credits",
         scopes: Some(&["tn.acc.apcredits:r"]),
         limit: None,
@@ -1287,6 +1330,12 @@ impl ApCreditsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApCreditsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApCreditsGetList {
     type Output = Result<rt::Paged<super::models::ApCreditResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>>;
@@ -1310,6 +1359,7 @@ impl ApCreditsMarkAsExported {
         id: "ApCredits_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-credits/markasexported",
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
@@ -1333,6 +1383,12 @@ impl ApCreditsMarkAsExported {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApCreditAsExportedUpdateResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ApCreditsMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApCreditsMarkAsExported {
@@ -1363,6 +1419,7 @@ impl ApCreditsUpdateCustomFields {
         id: "ApCredits_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-credits/custom-fields",
         scopes: Some(&["tn.acc.apcredits:w"]),
         limit: None,
@@ -1383,6 +1440,12 @@ impl ApCreditsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ApCreditsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApCreditsUpdateCustomFields {
@@ -1498,6 +1561,7 @@ impl ApPaymentsGetCustomFieldTypes {
         id: "ApPayments_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
@@ -1650,6 +1714,12 @@ impl ApPaymentsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApPaymentsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApPaymentsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1686,6 +1756,7 @@ impl ApPaymentsGetList {
         id: "ApPayments_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-payments",
         scopes: Some(&["tn.acc.appayments:r"]),
         limit: None,
@@ -1868,6 +1939,12 @@ impl ApPaymentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ApPaymentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ApPaymentsGetList {
     type Output = Result<rt::Paged<super::models::ApPaymentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>>;
@@ -1891,6 +1968,7 @@ impl ApPaymentsMarkAsExported {
         id: "ApPayments_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-payments/markasexported",
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
@@ -1914,6 +1992,12 @@ impl ApPaymentsMarkAsExported {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkApPaymentAsExportedUpdateResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ApPaymentsMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApPaymentsMarkAsExported {
@@ -1944,6 +2028,7 @@ impl ApPaymentsUpdateCustomFields {
         id: "ApPayments_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/ap-payments/custom-fields",
         scopes: Some(&["tn.acc.appayments:w"]),
         limit: None,
@@ -1965,6 +2050,12 @@ impl ApPaymentsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ApPaymentsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ApPaymentsUpdateCustomFields {
@@ -2156,6 +2247,7 @@ impl CreditMemosAddCreditMemoSplits {
         id: "CreditMemos_AddCreditMemoSplits",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/{id}/splits",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
@@ -2179,6 +2271,12 @@ impl CreditMemosAddCreditMemoSplits {
         self,
     ) -> rt::ResponseFuture<super::models::CreditMemoAddSplitsPublicResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CreditMemosAddCreditMemoSplits {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CreditMemosAddCreditMemoSplits {
@@ -2214,6 +2312,7 @@ impl CreditMemosGetCreditMemoItemsList {
         id: "CreditMemos_GetCreditMemoItemsList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/{id}/items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
@@ -2318,6 +2417,12 @@ impl CreditMemosGetCreditMemoItemsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CreditMemosGetCreditMemoItemsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
     type Output = Result<
         rt::Paged<super::models::CreditMemoItemsPublicResponse>,
@@ -2354,6 +2459,7 @@ impl CreditMemosGetCreditMemosItemsList {
         id: "CreditMemos_GetCreditMemosItemsList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/credit-memo-items",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
@@ -2464,6 +2570,12 @@ impl CreditMemosGetCreditMemosItemsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CreditMemosGetCreditMemosItemsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
     type Output = Result<
         rt::Paged<super::models::CreditMemosItemsPublicResponse>,
@@ -2516,6 +2628,7 @@ impl CreditMemosGetCreditMemosList {
         id: "CreditMemos_GetCreditMemosList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
@@ -2773,6 +2886,12 @@ impl CreditMemosGetCreditMemosList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CreditMemosGetCreditMemosList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCreditMemosList {
     type Output = Result<rt::Paged<super::models::CreditMemoPublicResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2805,6 +2924,7 @@ impl CreditMemosGetCustomFieldTypes {
         id: "CreditMemos_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:r"]),
         limit: None,
@@ -2957,6 +3077,12 @@ impl CreditMemosGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for CreditMemosGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CreditMemosGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2982,6 +3108,7 @@ impl CreditMemosMarkAsExported {
         id: "CreditMemos_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/markasexported",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
@@ -3005,6 +3132,12 @@ impl CreditMemosMarkAsExported {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkCreditMemoAsExportedResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CreditMemosMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CreditMemosMarkAsExported {
@@ -3036,6 +3169,7 @@ impl CreditMemosUpdateCreditMemo {
         id: "CreditMemos_UpdateCreditMemo",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/{id}",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
@@ -3061,6 +3195,12 @@ impl CreditMemosUpdateCreditMemo {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for CreditMemosUpdateCreditMemo {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CreditMemosUpdateCreditMemo {
     type Output = Result<super::models::CreditMemoUpdatePublicResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreditMemoUpdatePublicResponse>;
@@ -3084,6 +3224,7 @@ impl CreditMemosUpdateCustomFields {
         id: "CreditMemos_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/credit-memos/custom-fields",
         scopes: Some(&["tn.acc.creditmemos:w"]),
         limit: None,
@@ -3105,6 +3246,12 @@ impl CreditMemosUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for CreditMemosUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CreditMemosUpdateCustomFields {
@@ -3219,6 +3366,7 @@ impl DepositsGetList {
         id: "Deposits_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/bank-deposits",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
@@ -3440,6 +3588,12 @@ impl DepositsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for DepositsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for DepositsGetList {
     type Output = Result<rt::Paged<super::models::DetailedDepositResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3468,6 +3622,7 @@ impl DepositsGetTransactionsList {
         id: "Deposits_GetTransactionsList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/bank-deposits/{id}/transactions",
         scopes: Some(&["tn.acc.bankdeposits:r"]),
         limit: None,
@@ -3546,6 +3701,12 @@ impl DepositsGetTransactionsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for DepositsGetTransactionsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for DepositsGetTransactionsList {
     type Output = Result<
         rt::Paged<super::models::DetailedTransactionResponse>,
@@ -3574,6 +3735,7 @@ impl DepositsMarkAsExported {
         id: "Deposits_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/bank-deposits/markasexported",
         scopes: Some(&["tn.acc.bankdeposits:w"]),
         limit: None,
@@ -3595,6 +3757,12 @@ impl DepositsMarkAsExported {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for DepositsMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for DepositsMarkAsExported {
@@ -3686,6 +3854,7 @@ impl ExportInventoryBills {
         id: "Export_InventoryBills",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/export/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
@@ -3767,6 +3936,12 @@ impl ExportInventoryBills {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportInventoryBills {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportInventoryBills {
     type Output = Result<
         rt::ExportBatch<super::models::ExportInventoryBillResponse>,
@@ -3796,6 +3971,7 @@ impl ExportInvoiceItems {
         id: "Export_InvoiceItems",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/export/invoice-items",
         scopes: Some(&["tn.acc.invoiceitems:r"]),
         limit: None,
@@ -3875,6 +4051,12 @@ impl ExportInvoiceItems {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportInvoiceItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportInvoiceItems {
     type Output = Result<
         rt::ExportBatch<super::models::ExportInvoiceItemResponse>,
@@ -3904,6 +4086,7 @@ impl ExportInvoices {
         id: "Export_Invoices",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/export/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
@@ -3981,6 +4164,12 @@ impl ExportInvoices {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportInvoices {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportInvoices {
     type Output = Result<
         rt::ExportBatch<super::models::ExportInvoiceResponse>,
@@ -4010,6 +4199,7 @@ impl ExportPayments {
         id: "Export_Payments",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/export/payments",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
@@ -4085,6 +4275,12 @@ impl ExportPayments {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::ExportPaymentResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportPayments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportPayments {
@@ -4225,6 +4421,7 @@ impl GlAccountsCreateAccount {
         id: "GlAccounts_CreateAccount",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
@@ -4243,6 +4440,12 @@ impl GlAccountsCreateAccount {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GlAccountsCreateAccount {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GlAccountsCreateAccount {
@@ -4268,6 +4471,7 @@ impl GlAccountsGetAccount {
         id: "GlAccounts_GetAccount",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
@@ -4288,6 +4492,12 @@ impl GlAccountsGetAccount {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GlAccountsGetAccount {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GlAccountsGetAccount {
@@ -4330,6 +4540,7 @@ impl GlAccountsGetList {
         id: "GlAccounts_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/gl-accounts",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
@@ -4564,6 +4775,12 @@ impl GlAccountsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for GlAccountsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for GlAccountsGetList {
     type Output = Result<rt::Paged<super::models::GlAccountExtendedResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4599,6 +4816,7 @@ impl GlAccountsGetTypeList {
         id: "GlAccounts_GetTypeList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/gl-accounts/types",
         scopes: Some(&["tn.acc.glaccounts:r"]),
         limit: None,
@@ -4773,6 +4991,12 @@ impl GlAccountsGetTypeList {
         rt::items(self)
     }
 }
+impl rt::Overrides for GlAccountsGetTypeList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for GlAccountsGetTypeList {
     type Output = Result<rt::Paged<super::models::GlAccountTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4799,6 +5023,7 @@ impl GlAccountsUpdateAccount {
         id: "GlAccounts_UpdateAccount",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/gl-accounts/{accountId}",
         scopes: Some(&["tn.acc.glaccounts:w"]),
         limit: None,
@@ -4820,6 +5045,12 @@ impl GlAccountsUpdateAccount {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::GlAccountExtendedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GlAccountsUpdateAccount {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GlAccountsUpdateAccount {
@@ -4982,6 +5213,7 @@ impl InventoryBillsGetCustomFieldTypes {
         id: "InventoryBills_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
@@ -5134,6 +5366,12 @@ impl InventoryBillsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for InventoryBillsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InventoryBillsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -5186,6 +5424,7 @@ impl InventoryBillsGetList {
         id: "InventoryBills_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/inventory-bills",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
@@ -5393,6 +5632,12 @@ impl InventoryBillsGetList {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for InventoryBillsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InventoryBillsGetList {
     type Output = Result<Vec<super::models::InventoryBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<Vec<super::models::InventoryBillResponse>>;
@@ -5443,6 +5688,7 @@ impl InventoryBillsGetListPaginated {
         id: "InventoryBills_GetListPaginated",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/inventory-bills/paginated",
         scopes: Some(&["tn.acc.inventorybills:r"]),
         limit: None,
@@ -5719,6 +5965,12 @@ impl InventoryBillsGetListPaginated {
         rt::items(self)
     }
 }
+impl rt::Overrides for InventoryBillsGetListPaginated {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InventoryBillsGetListPaginated {
     type Output = Result<rt::Paged<super::models::InventoryBillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -5744,6 +5996,7 @@ impl InventoryBillsMarkAsExported {
         id: "InventoryBills_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/inventory-bills/markasexported",
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
@@ -5769,6 +6022,12 @@ impl InventoryBillsMarkAsExported {
         Vec<super::models::MarkInventoryBillAsExportedUpdateResponse>,
     > {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InventoryBillsMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InventoryBillsMarkAsExported {
@@ -5799,6 +6058,7 @@ impl InventoryBillsUpdateCustomFields {
         id: "InventoryBills_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/inventory-bills/custom-fields",
         scopes: Some(&["tn.acc.inventorybills:w"]),
         limit: None,
@@ -5820,6 +6080,12 @@ impl InventoryBillsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for InventoryBillsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InventoryBillsUpdateCustomFields {
@@ -6067,6 +6333,7 @@ impl InvoicesCreateAdjustmentInvoice {
         id: "Invoices_CreateAdjustmentInvoice",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -6085,6 +6352,12 @@ impl InvoicesCreateAdjustmentInvoice {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<i64> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesCreateAdjustmentInvoice {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesCreateAdjustmentInvoice {
@@ -6111,6 +6384,7 @@ impl InvoicesCreateInvoiceTask {
         id: "Invoices_CreateInvoiceTask",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -6132,6 +6406,12 @@ impl InvoicesCreateInvoiceTask {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateInvoiceTaskResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesCreateInvoiceTask {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesCreateInvoiceTask {
@@ -6158,6 +6438,7 @@ impl InvoicesDeleteInvoiceItem {
         id: "Invoices_DeleteInvoiceItem",
         domain: "accounting",
         method: rt::Method::Delete,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{invoiceId}/items/{itemId}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -6178,6 +6459,12 @@ impl InvoicesDeleteInvoiceItem {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesDeleteInvoiceItem {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesDeleteInvoiceItem {
@@ -6210,6 +6497,7 @@ impl InvoicesGetCustomFieldTypes {
         id: "Invoices_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
@@ -6361,6 +6649,12 @@ impl InvoicesGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for InvoicesGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InvoicesGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -6389,6 +6683,7 @@ impl InvoicesGetInvoiceTasks {
         id: "Invoices_GetInvoiceTasks",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
@@ -6461,6 +6756,12 @@ impl InvoicesGetInvoiceTasks {
         rt::items(self)
     }
 }
+impl rt::Overrides for InvoicesGetInvoiceTasks {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
     type Output = Result<rt::Paged<super::models::GetInvoiceTasksResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -6519,6 +6820,7 @@ impl InvoicesGetList {
         id: "Invoices_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices",
         scopes: Some(&["tn.acc.invoices:r"]),
         limit: None,
@@ -6885,6 +7187,12 @@ impl InvoicesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for InvoicesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InvoicesGetList {
     type Output = Result<rt::Paged<super::models::InvoiceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::InvoiceResponse>>;
@@ -6908,6 +7216,7 @@ impl InvoicesMarkAsExported {
         id: "Invoices_MarkAsExported",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/markasexported",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -6930,6 +7239,12 @@ impl InvoicesMarkAsExported {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MarkInvoiceAsExportedUpdateResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesMarkAsExported {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesMarkAsExported {
@@ -6960,6 +7275,7 @@ impl InvoicesUpdateCustomFields {
         id: "Invoices_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/custom-fields",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -6980,6 +7296,12 @@ impl InvoicesUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateCustomFields {
@@ -7006,6 +7328,7 @@ impl InvoicesUpdateInvoice {
         id: "Invoices_UpdateInvoice",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{id}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -7027,6 +7350,12 @@ impl InvoicesUpdateInvoice {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesUpdateInvoice {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoice {
@@ -7053,6 +7382,7 @@ impl InvoicesUpdateInvoiceItems {
         id: "Invoices_UpdateInvoiceItems",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{invoiceId}/items",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -7074,6 +7404,12 @@ impl InvoicesUpdateInvoiceItems {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesUpdateInvoiceItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoiceItems {
@@ -7101,6 +7437,7 @@ impl InvoicesUpdateInvoiceTask {
         id: "Invoices_UpdateInvoiceTask",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/invoices/{invoiceId}/tasks/{taskId}",
         scopes: Some(&["tn.acc.invoices:w"]),
         limit: None,
@@ -7122,6 +7459,12 @@ impl InvoicesUpdateInvoiceTask {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateInvoiceTaskResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoicesUpdateInvoiceTask {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoicesUpdateInvoiceTask {
@@ -7326,6 +7669,7 @@ impl JournalEntriesCreateJournalEntry {
         id: "JournalEntries_CreateJournalEntry",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
@@ -7344,6 +7688,12 @@ impl JournalEntriesCreateJournalEntry {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesCreateJournalEntry {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesCreateJournalEntry {
@@ -7369,6 +7719,7 @@ impl JournalEntriesDeleteJournalEntry {
         id: "JournalEntries_DeleteJournalEntry",
         domain: "accounting",
         method: rt::Method::Delete,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
@@ -7389,6 +7740,12 @@ impl JournalEntriesDeleteJournalEntry {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesDeleteJournalEntry {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesDeleteJournalEntry {
@@ -7415,6 +7772,7 @@ impl JournalEntriesFullUpdate {
         id: "JournalEntries_FullUpdate",
         domain: "accounting",
         method: rt::Method::Put,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
@@ -7436,6 +7794,12 @@ impl JournalEntriesFullUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesFullUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesFullUpdate {
@@ -7461,6 +7825,7 @@ impl JournalEntriesGet {
         id: "JournalEntries_Get",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
@@ -7481,6 +7846,12 @@ impl JournalEntriesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesGet {
@@ -7509,6 +7880,7 @@ impl JournalEntriesGetDetails {
         id: "JournalEntries_GetDetails",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}/details",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
@@ -7587,6 +7959,12 @@ impl JournalEntriesGetDetails {
         rt::items(self)
     }
 }
+impl rt::Overrides for JournalEntriesGetDetails {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JournalEntriesGetDetails {
     type Output = Result<
         rt::Paged<super::models::JournalEntryDetailsResponse>,
@@ -7645,6 +8023,7 @@ impl JournalEntriesGetList {
         id: "JournalEntries_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
@@ -7995,6 +8374,12 @@ impl JournalEntriesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for JournalEntriesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JournalEntriesGetList {
     type Output = Result<rt::Paged<super::models::JournalEntryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>>;
@@ -8021,6 +8406,7 @@ impl JournalEntriesGetSummary {
         id: "JournalEntries_GetSummary",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}/summary",
         scopes: Some(&["tn.acc.journalentries:r"]),
         limit: None,
@@ -8099,6 +8485,12 @@ impl JournalEntriesGetSummary {
         rt::items(self)
     }
 }
+impl rt::Overrides for JournalEntriesGetSummary {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JournalEntriesGetSummary {
     type Output = Result<
         rt::Paged<super::models::JournalEntrySummaryResponse>,
@@ -8128,6 +8520,7 @@ impl JournalEntriesSyncUpdate {
         id: "JournalEntries_SyncUpdate",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}/sync",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
@@ -8149,6 +8542,12 @@ impl JournalEntriesSyncUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesSyncUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesSyncUpdate {
@@ -8175,6 +8574,7 @@ impl JournalEntriesUpdate {
         id: "JournalEntries_Update",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/journal-entries/{id}",
         scopes: Some(&["tn.acc.journalentries:w"]),
         limit: None,
@@ -8196,6 +8596,12 @@ impl JournalEntriesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JournalEntryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JournalEntriesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JournalEntriesUpdate {
@@ -8277,6 +8683,7 @@ impl PaymentTermsGetList {
         id: "PaymentTerms_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payment-terms",
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
@@ -8430,6 +8837,12 @@ impl PaymentTermsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PaymentTermsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PaymentTermsGetList {
     type Output = Result<rt::Paged<super::models::PaymentTermApiModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>>;
@@ -8453,6 +8866,7 @@ impl PaymentTermsGetPaymentTermModel {
         id: "PaymentTerms_GetPaymentTermModel",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payment-terms/{paymentTermId}",
         scopes: Some(&["tn.acc.paymentterms:r"]),
         limit: None,
@@ -8473,6 +8887,12 @@ impl PaymentTermsGetPaymentTermModel {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTermApiModel> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PaymentTermsGetPaymentTermModel {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentTermsGetPaymentTermModel {
@@ -8541,6 +8961,7 @@ impl PaymentTypesGet {
         id: "PaymentTypes_Get",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payment-types/{id}",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
@@ -8561,6 +8982,12 @@ impl PaymentTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PaymentTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentTypesGet {
@@ -8592,6 +9019,7 @@ impl PaymentTypesGetList {
         id: "PaymentTypes_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payment-types",
         scopes: Some(&["tn.acc.paymenttypes:r"]),
         limit: None,
@@ -8694,6 +9122,12 @@ impl PaymentTypesGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::PaymentTypeResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for PaymentTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentTypesGetList {
@@ -8841,6 +9275,7 @@ impl PaymentsGetCustomFieldTypes {
         id: "Payments_GetCustomFieldTypes",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
@@ -8992,6 +9427,12 @@ impl PaymentsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for PaymentsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PaymentsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -9041,6 +9482,7 @@ impl PaymentsGetList {
         id: "Payments_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payments",
         scopes: Some(&["tn.acc.payments:r"]),
         limit: None,
@@ -9315,6 +9757,12 @@ impl PaymentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PaymentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PaymentsGetList {
     type Output = Result<rt::Paged<super::models::DetailedPaymentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -9341,6 +9789,7 @@ impl PaymentsUpdate {
         id: "Payments_Update",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payments/{id}",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
@@ -9362,6 +9811,12 @@ impl PaymentsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PaymentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PaymentsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentsUpdate {
@@ -9387,6 +9842,7 @@ impl PaymentsUpdateCustomFields {
         id: "Payments_UpdateCustomFields",
         domain: "accounting",
         method: rt::Method::Patch,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payments/custom-fields",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
@@ -9407,6 +9863,12 @@ impl PaymentsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for PaymentsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentsUpdateCustomFields {
@@ -9432,6 +9894,7 @@ impl PaymentsUpdateStatus {
         id: "Payments_UpdateStatus",
         domain: "accounting",
         method: rt::Method::Post,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/payments/status",
         scopes: Some(&["tn.acc.payments:w"]),
         limit: None,
@@ -9450,6 +9913,12 @@ impl PaymentsUpdateStatus {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for PaymentsUpdateStatus {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PaymentsUpdateStatus {
@@ -9521,6 +9990,7 @@ impl RemittanceVendorsGetById {
         id: "RemittanceVendors_GetById",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/remittance-vendors/{id}",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
@@ -9541,6 +10011,12 @@ impl RemittanceVendorsGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::RemittanceVendorResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for RemittanceVendorsGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for RemittanceVendorsGetById {
@@ -9575,6 +10051,7 @@ impl RemittanceVendorsGetList {
         id: "RemittanceVendors_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/remittance-vendors",
         scopes: Some(&["tn.acc.remittancevendors:r"]),
         limit: None,
@@ -9747,6 +10224,12 @@ impl RemittanceVendorsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for RemittanceVendorsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for RemittanceVendorsGetList {
     type Output = Result<rt::Paged<super::models::RemittanceVendorResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -9818,6 +10301,7 @@ impl TaxZonesGetList {
         id: "TaxZones_GetList",
         domain: "accounting",
         method: rt::Method::Get,
+        base: "/accounting/v2",
         path: "/tenant/{tenant}/tax-zones",
         scopes: Some(&["tn.acc.taxzones:r"]),
         limit: None,
@@ -9972,6 +10456,12 @@ impl TaxZonesGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TaxZoneResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for TaxZonesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TaxZonesGetList {

@@ -97,6 +97,7 @@ impl BookingProviderTagsCreate {
         id: "BookingProviderTags_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
@@ -117,6 +118,12 @@ impl BookingProviderTagsCreate {
         self,
     ) -> rt::ResponseFuture<super::models::CreateBookingProviderTagResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingProviderTagsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsCreate {
@@ -144,6 +151,7 @@ impl BookingProviderTagsGet {
         id: "BookingProviderTags_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
@@ -166,6 +174,12 @@ impl BookingProviderTagsGet {
         self,
     ) -> rt::ResponseFuture<super::models::GetBookingProviderTagResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingProviderTagsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsGet {
@@ -200,6 +214,7 @@ impl BookingProviderTagsGetList {
         id: "BookingProviderTags_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider-tags",
         scopes: Some(&["tn.crm.bookingprovidertags:r"]),
         limit: None,
@@ -371,6 +386,12 @@ impl BookingProviderTagsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for BookingProviderTagsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BookingProviderTagsGetList {
     type Output = Result<
         rt::Paged<super::models::GetBookingProviderTagResponse>,
@@ -400,6 +421,7 @@ impl BookingProviderTagsUpdate {
         id: "BookingProviderTags_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider-tags/{id}",
         scopes: Some(&["tn.crm.bookingprovidertags:w"]),
         limit: None,
@@ -421,6 +443,12 @@ impl BookingProviderTagsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingProviderTagResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingProviderTagsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingProviderTagsUpdate {
@@ -679,6 +707,7 @@ impl BookingsCreate {
         id: "Bookings_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -700,6 +729,12 @@ impl BookingsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsCreate {
@@ -727,6 +762,7 @@ impl BookingsCreateContact {
         id: "Bookings_CreateContact",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -749,6 +785,12 @@ impl BookingsCreateContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsCreateContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsCreateContact {
@@ -776,6 +818,7 @@ impl BookingsDeleteContact {
         id: "Bookings_DeleteContact",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -797,6 +840,12 @@ impl BookingsDeleteContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsDeleteContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsDeleteContact {
@@ -824,6 +873,7 @@ impl BookingsDismissBooking {
         id: "Bookings_DismissBooking",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/dismiss",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -846,6 +896,12 @@ impl BookingsDismissBooking {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsDismissBooking {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsDismissBooking {
@@ -871,6 +927,7 @@ impl BookingsGet {
         id: "Bookings_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -891,6 +948,12 @@ impl BookingsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsGet {
@@ -919,6 +982,7 @@ impl BookingsGetContactList {
         id: "Bookings_GetContactList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -997,6 +1061,12 @@ impl BookingsGetContactList {
         rt::items(self)
     }
 }
+impl rt::Overrides for BookingsGetContactList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BookingsGetContactList {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1026,6 +1096,7 @@ impl BookingsGetContactList2 {
         id: "Bookings_GetContactList2",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -1105,6 +1176,12 @@ impl BookingsGetContactList2 {
         rt::items(self)
     }
 }
+impl rt::Overrides for BookingsGetContactList2 {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BookingsGetContactList2 {
     type Output = Result<rt::Paged<super::models::BookingContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1131,6 +1208,7 @@ impl BookingsGetForProvider {
         id: "Bookings_GetForProvider",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -1152,6 +1230,12 @@ impl BookingsGetForProvider {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsGetForProvider {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsGetForProvider {
@@ -1186,6 +1270,7 @@ impl BookingsGetList {
         id: "Bookings_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -1349,6 +1434,12 @@ impl BookingsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for BookingsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BookingsGetList {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
@@ -1382,6 +1473,7 @@ impl BookingsGetList2 {
         id: "Bookings_GetList2",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -1548,6 +1640,12 @@ impl BookingsGetList2 {
         rt::items(self)
     }
 }
+impl rt::Overrides for BookingsGetList2 {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BookingsGetList2 {
     type Output = Result<rt::Paged<super::models::BookingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BookingResponse>>;
@@ -1573,6 +1671,7 @@ impl BookingsUpdate {
         id: "Bookings_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -1595,6 +1694,12 @@ impl BookingsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BookingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsUpdate {
@@ -1623,6 +1728,7 @@ impl BookingsUpdateBookingContact {
         id: "Bookings_UpdateBookingContact",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/booking-provider/{booking_provider}/bookings/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.bookings:w"]),
         limit: None,
@@ -1645,6 +1751,12 @@ impl BookingsUpdateBookingContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::UpdateBookingContactRequest> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BookingsUpdateBookingContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BookingsUpdateBookingContact {
@@ -1710,6 +1822,7 @@ impl BulkTagsAddTags {
         id: "BulkTags_AddTags",
         domain: "crm",
         method: rt::Method::Put,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
@@ -1728,6 +1841,12 @@ impl BulkTagsAddTags {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for BulkTagsAddTags {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BulkTagsAddTags {
@@ -1753,6 +1872,7 @@ impl BulkTagsRemoveTags {
         id: "BulkTags_RemoveTags",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/tags",
         scopes: Some(&["tn.crm.tags:w"]),
         limit: None,
@@ -1771,6 +1891,12 @@ impl BulkTagsRemoveTags {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for BulkTagsRemoveTags {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BulkTagsRemoveTags {
@@ -1925,6 +2051,7 @@ impl ContactMethodsCreateContactMethod {
         id: "ContactMethods_CreateContactMethod",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -1946,6 +2073,12 @@ impl ContactMethodsCreateContactMethod {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactMethodsCreateContactMethod {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactMethodsCreateContactMethod {
@@ -1972,6 +2105,7 @@ impl ContactMethodsDeleteContactMethod {
         id: "ContactMethods_DeleteContactMethod",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -1993,6 +2127,12 @@ impl ContactMethodsDeleteContactMethod {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ContactMethodsDeleteContactMethod {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactMethodsDeleteContactMethod {
@@ -2019,6 +2159,7 @@ impl ContactMethodsGetContactMethod {
         id: "ContactMethods_GetContactMethod",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -2040,6 +2181,12 @@ impl ContactMethodsGetContactMethod {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactMethodsGetContactMethod {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactMethodsGetContactMethod {
@@ -2076,6 +2223,7 @@ impl ContactMethodsGetContactMethods {
         id: "ContactMethods_GetContactMethods",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -2256,6 +2404,12 @@ impl ContactMethodsGetContactMethods {
         rt::items(self)
     }
 }
+impl rt::Overrides for ContactMethodsGetContactMethods {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ContactMethodsGetContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2283,6 +2437,7 @@ impl ContactMethodsUpdateContactMethod {
         id: "ContactMethods_UpdateContactMethod",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2305,6 +2460,12 @@ impl ContactMethodsUpdateContactMethod {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactMethodsUpdateContactMethod {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactMethodsUpdateContactMethod {
@@ -2332,6 +2493,7 @@ impl ContactMethodsUpsertContactMethod {
         id: "ContactMethods_UpsertContactMethod",
         domain: "crm",
         method: rt::Method::Put,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2354,6 +2516,12 @@ impl ContactMethodsUpsertContactMethod {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactMethodResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactMethodsUpsertContactMethod {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactMethodsUpsertContactMethod {
@@ -2451,6 +2619,7 @@ impl ContactPreferencesGetContactMethodPreference {
         id: "ContactPreferences_GetContactMethodPreference",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -2472,6 +2641,12 @@ impl ContactPreferencesGetContactMethodPreference {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactPreferencesGetContactMethodPreference {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreference {
@@ -2498,6 +2673,7 @@ impl ContactPreferencesGetContactMethodPreferences {
         id: "ContactPreferences_GetContactMethodPreferences",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -2521,6 +2697,12 @@ impl ContactPreferencesGetContactMethodPreferences {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactPreferencesGetContactMethodPreferences {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactPreferencesGetContactMethodPreferences {
@@ -2549,6 +2731,7 @@ impl ContactPreferencesUpdateContactMethodPreference {
         id: "ContactPreferences_UpdateContactMethodPreference",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/contact-methods/{contactMethodId}/preferences/{preferenceName}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2571,6 +2754,12 @@ impl ContactPreferencesUpdateContactMethodPreference {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactPreferenceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactPreferencesUpdateContactMethodPreference {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactPreferencesUpdateContactMethodPreference {
@@ -2825,6 +3014,7 @@ impl ContactsCreate {
         id: "Contacts_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2843,6 +3033,12 @@ impl ContactsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsCreate {
@@ -2870,6 +3066,7 @@ impl ContactsCreateContactRelationship {
         id: "Contacts_CreateContactRelationship",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2891,6 +3088,12 @@ impl ContactsCreateContactRelationship {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsCreateContactRelationship {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsCreateContactRelationship {
@@ -2916,6 +3119,7 @@ impl ContactsDeleteContact {
         id: "Contacts_DeleteContact",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2936,6 +3140,12 @@ impl ContactsDeleteContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsDeleteContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsDeleteContact {
@@ -2963,6 +3173,7 @@ impl ContactsDeleteContactRelationship {
         id: "Contacts_DeleteContactRelationship",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/relationships/{relatedEntityId}/{typeSlug}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -2984,6 +3195,12 @@ impl ContactsDeleteContactRelationship {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsDeleteContactRelationship {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsDeleteContactRelationship {
@@ -3009,6 +3226,7 @@ impl ContactsGet {
         id: "Contacts_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3029,6 +3247,12 @@ impl ContactsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsGet {
@@ -3066,6 +3290,7 @@ impl ContactsGetByRelationshipId {
         id: "Contacts_GetByRelationshipId",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/relationships/{relationshipId}",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3248,6 +3473,12 @@ impl ContactsGetByRelationshipId {
         rt::items(self)
     }
 }
+impl rt::Overrides for ContactsGetByRelationshipId {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ContactsGetByRelationshipId {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
@@ -3280,6 +3511,7 @@ impl ContactsGetContactRelationshipList {
         id: "Contacts_GetContactRelationshipList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{contactId}/relationships",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3410,6 +3642,12 @@ impl ContactsGetContactRelationshipList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ContactsGetContactRelationshipList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ContactsGetContactRelationshipList {
     type Output = Result<
         rt::Paged<super::models::ContactRelationshipResponse>,
@@ -3449,6 +3687,7 @@ impl ContactsGetList {
         id: "Contacts_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3628,6 +3867,12 @@ impl ContactsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ContactsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ContactsGetList {
     type Output = Result<rt::Paged<super::models::ContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ContactResponse>>;
@@ -3650,6 +3895,7 @@ impl ContactsGetPreferenceMetadataList {
         id: "Contacts_GetPreferenceMetadataList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/preferences",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3669,6 +3915,12 @@ impl ContactsGetPreferenceMetadataList {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::ContactPreferenceTypeResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsGetPreferenceMetadataList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsGetPreferenceMetadataList {
@@ -3697,6 +3949,7 @@ impl ContactsReplace {
         id: "Contacts_Replace",
         domain: "crm",
         method: rt::Method::Put,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -3718,6 +3971,12 @@ impl ContactsReplace {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsReplace {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsReplace {
@@ -3754,6 +4013,7 @@ impl ContactsSearchContactMethods {
         id: "Contacts_SearchContactMethods",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/contact-methods",
         scopes: Some(&["tn.crm.contacts:r"]),
         limit: None,
@@ -3937,6 +4197,12 @@ impl ContactsSearchContactMethods {
         rt::items(self)
     }
 }
+impl rt::Overrides for ContactsSearchContactMethods {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ContactsSearchContactMethods {
     type Output = Result<rt::Paged<super::models::ContactMethodResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3963,6 +4229,7 @@ impl ContactsUpdate {
         id: "Contacts_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/contacts/{id}",
         scopes: Some(&["tn.crm.contacts:w"]),
         limit: None,
@@ -3984,6 +4251,12 @@ impl ContactsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ContactsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ContactsUpdate {
@@ -4275,6 +4548,7 @@ impl CustomersCreate {
         id: "Customers_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4293,6 +4567,12 @@ impl CustomersCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreatedCustomerResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersCreate {
@@ -4319,6 +4599,7 @@ impl CustomersCreateContact {
         id: "Customers_CreateContact",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4342,6 +4623,12 @@ impl CustomersCreateContact {
         self,
     ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersCreateContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersCreateContact {
@@ -4373,6 +4660,7 @@ impl CustomersCreateNote {
         id: "Customers_CreateNote",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4394,6 +4682,12 @@ impl CustomersCreateNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersCreateNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersCreateNote {
@@ -4420,6 +4714,7 @@ impl CustomersCreateTag {
         id: "Customers_CreateTag",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4440,6 +4735,12 @@ impl CustomersCreateTag {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateCustomerTagResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersCreateTag {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersCreateTag {
@@ -4466,6 +4767,7 @@ impl CustomersDeleteContact {
         id: "Customers_DeleteContact",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4486,6 +4788,12 @@ impl CustomersDeleteContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersDeleteContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersDeleteContact {
@@ -4512,6 +4820,7 @@ impl CustomersDeleteNote {
         id: "Customers_DeleteNote",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4532,6 +4841,12 @@ impl CustomersDeleteNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersDeleteNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersDeleteNote {
@@ -4558,6 +4873,7 @@ impl CustomersDeleteTag {
         id: "Customers_DeleteTag",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -4578,6 +4894,12 @@ impl CustomersDeleteTag {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersDeleteTag {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersDeleteTag {
@@ -4603,6 +4925,7 @@ impl CustomersGet {
         id: "Customers_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -4623,6 +4946,12 @@ impl CustomersGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersGet {
@@ -4651,6 +4980,7 @@ impl CustomersGetContactList {
         id: "Customers_GetContactList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -4735,6 +5065,12 @@ impl CustomersGetContactList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomersGetContactList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomersGetContactList {
     type Output = Result<
         rt::Paged<super::models::CustomerContactWithModifiedOnResponse>,
@@ -4770,6 +5106,7 @@ impl CustomersGetCustomFieldTypes {
         id: "Customers_GetCustomFieldTypes",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/custom-fields",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -4924,6 +5261,12 @@ impl CustomersGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomersGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomersGetCustomFieldTypes {
     type Output = Result<
         rt::Paged<super::models::CustomersCustomFieldTypeResponse>,
@@ -4975,6 +5318,7 @@ impl CustomersGetList {
         id: "Customers_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -5255,6 +5599,12 @@ impl CustomersGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomersGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomersGetList {
     type Output = Result<rt::Paged<super::models::CustomerResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomerResponse>>;
@@ -5285,6 +5635,7 @@ impl CustomersGetModifiedContactsList {
         id: "Customers_GetModifiedContactsList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -5451,6 +5802,12 @@ impl CustomersGetModifiedContactsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomersGetModifiedContactsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomersGetModifiedContactsList {
     type Output = Result<
         rt::Paged<super::models::CustomerContactWithModifiedOnAndCustomerIdResponse>,
@@ -5486,6 +5843,7 @@ impl CustomersGetNotes {
         id: "Customers_GetNotes",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/notes",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -5624,6 +5982,12 @@ impl CustomersGetNotes {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomersGetNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomersGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -5648,6 +6012,7 @@ impl CustomersUpdate {
         id: "Customers_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -5669,6 +6034,12 @@ impl CustomersUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersUpdate {
@@ -5696,6 +6067,7 @@ impl CustomersUpdateContact {
         id: "Customers_UpdateContact",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/customers/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.customers:w"]),
         limit: None,
@@ -5719,6 +6091,12 @@ impl CustomersUpdateContact {
         self,
     ) -> rt::ResponseFuture<super::models::CustomerContactWithModifiedOnResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomersUpdateContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomersUpdateContact {
@@ -5776,6 +6154,7 @@ impl ExportBookingsGet {
         id: "ExportBookings_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/bookings",
         scopes: Some(&["tn.crm.bookings:r"]),
         limit: None,
@@ -5853,6 +6232,12 @@ impl ExportBookingsGet {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportBookingsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportBookingsGet {
     type Output = Result<
         rt::ExportBatch<super::models::ExportBookingResponse>,
@@ -5921,6 +6306,7 @@ impl ExportContactsCustomersContacts {
         id: "ExportContacts_CustomersContacts",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/customers/contacts",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -6000,6 +6386,12 @@ impl ExportContactsCustomersContacts {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportContactsCustomersContacts {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportContactsCustomersContacts {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCustomerContactResponse>,
@@ -6029,6 +6421,7 @@ impl ExportContactsLocationsContacts {
         id: "ExportContacts_LocationsContacts",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -6108,6 +6501,12 @@ impl ExportContactsLocationsContacts {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportContactsLocationsContacts {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportContactsLocationsContacts {
     type Output = Result<
         rt::ExportBatch<super::models::ExportLocationContactResponse>,
@@ -6163,6 +6562,7 @@ impl ExportCustomersGetCustomers {
         id: "ExportCustomers_GetCustomers",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/customers",
         scopes: Some(&["tn.crm.customers:r"]),
         limit: None,
@@ -6240,6 +6640,12 @@ impl ExportCustomersGetCustomers {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportCustomersGetCustomers {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportCustomersGetCustomers {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCustomerResponse>,
@@ -6295,6 +6701,7 @@ impl ExportLeadsLeads {
         id: "ExportLeads_Leads",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/leads",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
@@ -6372,6 +6779,12 @@ impl ExportLeadsLeads {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportLeadsLeads {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportLeadsLeads {
     type Output = Result<rt::ExportBatch<super::models::ExportLeadsResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -6424,6 +6837,7 @@ impl ExportLocationsLocations {
         id: "ExportLocations_Locations",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/export/locations",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -6499,6 +6913,12 @@ impl ExportLocationsLocations {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::ExportLocationsResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportLocationsLocations {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportLocationsLocations {
@@ -6703,6 +7123,7 @@ impl LeadsCreate {
         id: "Leads_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -6721,6 +7142,12 @@ impl LeadsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsCreate {
@@ -6747,6 +7174,7 @@ impl LeadsCreateFollowUp {
         id: "Leads_CreateFollowUp",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}/follow-up",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -6768,6 +7196,12 @@ impl LeadsCreateFollowUp {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FollowUpResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsCreateFollowUp {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsCreateFollowUp {
@@ -6794,6 +7228,7 @@ impl LeadsCreateNote {
         id: "Leads_CreateNote",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -6815,6 +7250,12 @@ impl LeadsCreateNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsCreateNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsCreateNote {
@@ -6841,6 +7282,7 @@ impl LeadsDismiss {
         id: "Leads_Dismiss",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}/dismiss",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -6862,6 +7304,12 @@ impl LeadsDismiss {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsDismiss {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsDismiss {
@@ -6887,6 +7335,7 @@ impl LeadsGet {
         id: "Leads_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
@@ -6907,6 +7356,12 @@ impl LeadsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsGet {
@@ -6954,6 +7409,7 @@ impl LeadsGetList {
         id: "Leads_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
@@ -7230,6 +7686,12 @@ impl LeadsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LeadsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LeadsGetList {
     type Output = Result<rt::Paged<super::models::LeadResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LeadResponse>>;
@@ -7260,6 +7722,7 @@ impl LeadsGetNotes {
         id: "Leads_GetNotes",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}/notes",
         scopes: Some(&["tn.crm.leads:r"]),
         limit: None,
@@ -7398,6 +7861,12 @@ impl LeadsGetNotes {
         rt::items(self)
     }
 }
+impl rt::Overrides for LeadsGetNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LeadsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -7422,6 +7891,7 @@ impl LeadsSubmitLeadForm {
         id: "Leads_SubmitLeadForm",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/form",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -7448,6 +7918,12 @@ impl LeadsSubmitLeadForm {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for LeadsSubmitLeadForm {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LeadsSubmitLeadForm {
     type Output = Result<super::models::SubmitLeadFormResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::SubmitLeadFormResponse>;
@@ -7472,6 +7948,7 @@ impl LeadsUpdate {
         id: "Leads_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/leads/{id}",
         scopes: Some(&["tn.crm.leads:w"]),
         limit: None,
@@ -7493,6 +7970,12 @@ impl LeadsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LeadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LeadsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LeadsUpdate {
@@ -7808,6 +8291,7 @@ impl LocationsCreate {
         id: "Locations_Create",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -7826,6 +8310,12 @@ impl LocationsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsCreate {
@@ -7852,6 +8342,7 @@ impl LocationsCreateContact {
         id: "Locations_CreateContact",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -7873,6 +8364,12 @@ impl LocationsCreateContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsCreateContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsCreateContact {
@@ -7899,6 +8396,7 @@ impl LocationsCreateNote {
         id: "Locations_CreateNote",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -7920,6 +8418,12 @@ impl LocationsCreateNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsCreateNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsCreateNote {
@@ -7946,6 +8450,7 @@ impl LocationsCreateTag {
         id: "Locations_CreateTag",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -7966,6 +8471,12 @@ impl LocationsCreateTag {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateLocationTagResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsCreateTag {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsCreateTag {
@@ -7992,6 +8503,7 @@ impl LocationsDeleteContact {
         id: "Locations_DeleteContact",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -8012,6 +8524,12 @@ impl LocationsDeleteContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsDeleteContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsDeleteContact {
@@ -8038,6 +8556,7 @@ impl LocationsDeleteNote {
         id: "Locations_DeleteNote",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/notes/{noteId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -8058,6 +8577,12 @@ impl LocationsDeleteNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsDeleteNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsDeleteNote {
@@ -8084,6 +8609,7 @@ impl LocationsDeleteTag {
         id: "Locations_DeleteTag",
         domain: "crm",
         method: rt::Method::Delete,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/tags/{tagTypeId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -8104,6 +8630,12 @@ impl LocationsDeleteTag {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsDeleteTag {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsDeleteTag {
@@ -8129,6 +8661,7 @@ impl LocationsGet {
         id: "Locations_Get",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -8149,6 +8682,12 @@ impl LocationsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsGet {
@@ -8177,6 +8716,7 @@ impl LocationsGetContactList {
         id: "Locations_GetContactList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -8255,6 +8795,12 @@ impl LocationsGetContactList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationsGetContactList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationsGetContactList {
     type Output = Result<rt::Paged<super::models::LocationContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -8287,6 +8833,7 @@ impl LocationsGetCustomFieldTypes {
         id: "Locations_GetCustomFieldTypes",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/custom-fields",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -8441,6 +8988,12 @@ impl LocationsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
     type Output = Result<
         rt::Paged<super::models::LocationsCustomFieldTypeResponse>,
@@ -8491,6 +9044,7 @@ impl LocationsGetList {
         id: "Locations_GetList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -8760,6 +9314,12 @@ impl LocationsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationsGetList {
     type Output = Result<rt::Paged<super::models::LocationResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::LocationResponse>>;
@@ -8790,6 +9350,7 @@ impl LocationsGetLocationsContactsList {
         id: "Locations_GetLocationsContactsList",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/contacts",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -8935,6 +9496,12 @@ impl LocationsGetLocationsContactsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationsGetLocationsContactsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationsGetLocationsContactsList {
     type Output = Result<rt::Paged<super::models::LocationsContactResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -8967,6 +9534,7 @@ impl LocationsGetNotes {
         id: "Locations_GetNotes",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/notes",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -9105,6 +9673,12 @@ impl LocationsGetNotes {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationsGetNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -9128,6 +9702,7 @@ impl LocationsGetPreferredTechnician {
         id: "Locations_GetPreferredTechnician",
         domain: "crm",
         method: rt::Method::Get,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician",
         scopes: Some(&["tn.crm.locations:r"]),
         limit: None,
@@ -9148,6 +9723,12 @@ impl LocationsGetPreferredTechnician {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<i64> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsGetPreferredTechnician {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsGetPreferredTechnician {
@@ -9174,6 +9755,7 @@ impl LocationsUpdate {
         id: "Locations_Update",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -9195,6 +9777,12 @@ impl LocationsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsUpdate {
@@ -9222,6 +9810,7 @@ impl LocationsUpdateContact {
         id: "Locations_UpdateContact",
         domain: "crm",
         method: rt::Method::Patch,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/contacts/{contactId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -9243,6 +9832,12 @@ impl LocationsUpdateContact {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::LocationContactResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsUpdateContact {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsUpdateContact {
@@ -9269,6 +9864,7 @@ impl LocationsUpdatePreferredTechnician {
         id: "Locations_UpdatePreferredTechnician",
         domain: "crm",
         method: rt::Method::Post,
+        base: "/crm/v2",
         path: "/tenant/{tenant}/locations/{id}/preferredtechnician/{preferredTechnicianId}",
         scopes: Some(&["tn.crm.locations:w"]),
         limit: None,
@@ -9290,6 +9886,12 @@ impl LocationsUpdatePreferredTechnician {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for LocationsUpdatePreferredTechnician {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationsUpdatePreferredTechnician {

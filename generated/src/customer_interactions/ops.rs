@@ -46,6 +46,7 @@ impl ExportTechnicianRatings {
         id: "Export_TechnicianRatings",
         domain: "customer_interactions",
         method: rt::Method::Get,
+        base: "/customer-interactions/v2",
         path: "/tenant/{tenant}/export/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
@@ -135,6 +136,12 @@ impl ExportTechnicianRatings {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportTechnicianRatings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportTechnicianRatings {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTechnicianAssessmentResponse>,
@@ -198,6 +205,7 @@ impl TechnicianRatingUpdate {
         id: "TechnicianRating_Update",
         domain: "customer_interactions",
         method: rt::Method::Put,
+        base: "/customer-interactions/v2",
         path: "/tenant/{tenant}/technician-rating/technician/{technicianId}/job/{jobId}",
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
@@ -220,6 +228,12 @@ impl TechnicianRatingUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianRatingUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianRatingUpdate {
@@ -306,6 +320,7 @@ impl TechnicianRatingsGetList {
         id: "TechnicianRatings_GetList",
         domain: "customer_interactions",
         method: rt::Method::Get,
+        base: "/customer-interactions/v2",
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:r"]),
         limit: None,
@@ -464,6 +479,12 @@ impl TechnicianRatingsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TechnicianRatingsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TechnicianRatingsGetList {
     type Output = Result<
         rt::Paged<super::models::TechnicianAssessmentResponse>,
@@ -492,6 +513,7 @@ impl TechnicianRatingsUpdate {
         id: "TechnicianRatings_Update",
         domain: "customer_interactions",
         method: rt::Method::Post,
+        base: "/customer-interactions/v2",
         path: "/tenant/{tenant}/technician-ratings",
         scopes: Some(&["tn.csi.technicianrating:w"]),
         limit: None,
@@ -515,6 +537,12 @@ impl TechnicianRatingsUpdate {
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianAssessmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianRatingsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianRatingsUpdate {

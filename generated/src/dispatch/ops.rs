@@ -85,6 +85,7 @@ impl AppointmentAssignmentsAssignTechnicians {
         id: "AppointmentAssignments_AssignTechnicians",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/appointment-assignments/assign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
@@ -106,6 +107,12 @@ impl AppointmentAssignmentsAssignTechnicians {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentAssignmentsAssignTechnicians {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentAssignmentsAssignTechnicians {
@@ -142,6 +149,7 @@ impl AppointmentAssignmentsGetList {
         id: "AppointmentAssignments_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
@@ -332,6 +340,12 @@ impl AppointmentAssignmentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for AppointmentAssignmentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for AppointmentAssignmentsGetList {
     type Output = Result<
         rt::Paged<super::models::AppointmentAssignmentResponse>,
@@ -360,6 +374,7 @@ impl AppointmentAssignmentsUnassignTechnicians {
         id: "AppointmentAssignments_UnassignTechnicians",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/appointment-assignments/unassign-technicians",
         scopes: Some(&["tn.dis.appointmentassignments:w"]),
         limit: None,
@@ -381,6 +396,12 @@ impl AppointmentAssignmentsUnassignTechnicians {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentAssignmentsUnassignTechnicians {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentAssignmentsUnassignTechnicians {
@@ -510,6 +531,7 @@ impl ArrivalWindowsActivated {
         id: "ArrivalWindows_Activated",
         domain: "dispatch",
         method: rt::Method::Put,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows/{id}/activated",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
@@ -531,6 +553,12 @@ impl ArrivalWindowsActivated {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsActivated {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsActivated {
@@ -556,6 +584,7 @@ impl ArrivalWindowsCreate {
         id: "ArrivalWindows_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
@@ -574,6 +603,12 @@ impl ArrivalWindowsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsCreate {
@@ -599,6 +634,7 @@ impl ArrivalWindowsGet {
         id: "ArrivalWindows_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
@@ -619,6 +655,12 @@ impl ArrivalWindowsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsGet {
@@ -643,6 +685,7 @@ impl ArrivalWindowsGetConfiguration {
         id: "ArrivalWindows_GetConfiguration",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
@@ -665,6 +708,12 @@ impl ArrivalWindowsGetConfiguration {
         self,
     ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsGetConfiguration {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsGetConfiguration {
@@ -697,6 +746,7 @@ impl ArrivalWindowsGetList {
         id: "ArrivalWindows_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows",
         scopes: Some(&["tn.dis.arrivalwindows:r"]),
         limit: None,
@@ -797,6 +847,12 @@ impl ArrivalWindowsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ArrivalWindowsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ArrivalWindowsGetList {
     type Output = Result<rt::Paged<super::models::ArrivalWindowResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -823,6 +879,7 @@ impl ArrivalWindowsUpdate {
         id: "ArrivalWindows_Update",
         domain: "dispatch",
         method: rt::Method::Put,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows/{id}",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
@@ -844,6 +901,12 @@ impl ArrivalWindowsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ArrivalWindowResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsUpdate {
@@ -869,6 +932,7 @@ impl ArrivalWindowsUpdatedConfiguration {
         id: "ArrivalWindows_UpdatedConfiguration",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/arrival-windows/configuration",
         scopes: Some(&["tn.dis.arrivalwindows:w"]),
         limit: None,
@@ -892,6 +956,12 @@ impl ArrivalWindowsUpdatedConfiguration {
         self,
     ) -> rt::ResponseFuture<super::models::ArrivalWindowConfigurationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ArrivalWindowsUpdatedConfiguration {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ArrivalWindowsUpdatedConfiguration {
@@ -956,6 +1026,7 @@ impl BusinessHourCreate {
         id: "BusinessHour_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:w"]),
         limit: None,
@@ -974,6 +1045,12 @@ impl BusinessHourCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBusinessHourResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BusinessHourCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BusinessHourCreate {
@@ -998,6 +1075,7 @@ impl BusinessHourGetList {
         id: "BusinessHour_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/business-hours",
         scopes: Some(&["tn.dis.businesshours:r"]),
         limit: None,
@@ -1015,6 +1093,12 @@ impl BusinessHourGetList {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessHourModel> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BusinessHourGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BusinessHourGetList {
@@ -1063,6 +1147,7 @@ impl CapacityGetList {
         id: "Capacity_GetList",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/capacity",
         scopes: Some(&["tn.dis.capacity:w"]),
         limit: None,
@@ -1081,6 +1166,12 @@ impl CapacityGetList {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CapacityResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CapacityGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CapacityGetList {
@@ -1135,6 +1226,7 @@ impl ExportAppointmentAssignments {
         id: "Export_AppointmentAssignments",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/export/appointment-assignments",
         scopes: Some(&["tn.dis.appointmentassignments:r"]),
         limit: None,
@@ -1233,6 +1325,12 @@ impl ExportAppointmentAssignments {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportAppointmentAssignments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportAppointmentAssignments {
     type Output = Result<
         rt::ExportBatch<super::models::ExportAppointmentAssignmentsResponse>,
@@ -1290,6 +1388,7 @@ impl GpsCreate {
         id: "Gps_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/gps-provider/{gps_provider}/gps-pings",
         scopes: Some(&["tn.dis.gpspings:w"]),
         limit: None,
@@ -1311,6 +1410,12 @@ impl GpsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<Vec<super::models::GpsPingResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GpsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GpsCreate {
@@ -1429,6 +1534,7 @@ impl NonJobAppointmentsCreate {
         id: "NonJobAppointments_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
@@ -1449,6 +1555,12 @@ impl NonJobAppointmentsCreate {
         self,
     ) -> rt::ResponseFuture<super::models::CreateNonJobAppointmentResult> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for NonJobAppointmentsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsCreate {
@@ -1474,6 +1586,7 @@ impl NonJobAppointmentsDelete {
         id: "NonJobAppointments_Delete",
         domain: "dispatch",
         method: rt::Method::Delete,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
@@ -1496,6 +1609,12 @@ impl NonJobAppointmentsDelete {
         self,
     ) -> rt::ResponseFuture<super::models::DeleteNonJobAppointmentResult> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for NonJobAppointmentsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsDelete {
@@ -1521,6 +1640,7 @@ impl NonJobAppointmentsGet {
         id: "NonJobAppointments_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
@@ -1543,6 +1663,12 @@ impl NonJobAppointmentsGet {
         self,
     ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for NonJobAppointmentsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsGet {
@@ -1582,6 +1708,7 @@ impl NonJobAppointmentsGetList {
         id: "NonJobAppointments_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/non-job-appointments",
         scopes: Some(&["tn.dis.nonjobappointments:r"]),
         limit: None,
@@ -1793,6 +1920,12 @@ impl NonJobAppointmentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for NonJobAppointmentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for NonJobAppointmentsGetList {
     type Output = Result<rt::Paged<super::models::NonJobAppointmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1819,6 +1952,7 @@ impl NonJobAppointmentsUpdate {
         id: "NonJobAppointments_Update",
         domain: "dispatch",
         method: rt::Method::Put,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/non-job-appointments/{id}",
         scopes: Some(&["tn.dis.nonjobappointments:w"]),
         limit: None,
@@ -1842,6 +1976,12 @@ impl NonJobAppointmentsUpdate {
         self,
     ) -> rt::ResponseFuture<super::models::GetNonJobAppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for NonJobAppointmentsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for NonJobAppointmentsUpdate {
@@ -1936,6 +2076,7 @@ impl TeamCreate {
         id: "Team_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
@@ -1954,6 +2095,12 @@ impl TeamCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateTeamResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TeamCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TeamCreate {
@@ -1979,6 +2126,7 @@ impl TeamDelete {
         id: "Team_Delete",
         domain: "dispatch",
         method: rt::Method::Delete,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:w"]),
         limit: None,
@@ -1999,6 +2147,12 @@ impl TeamDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for TeamDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TeamDelete {
@@ -2024,6 +2178,7 @@ impl TeamGet {
         id: "Team_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/teams/{id}",
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
@@ -2044,6 +2199,12 @@ impl TeamGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TeamResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TeamGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TeamGet {
@@ -2077,6 +2238,7 @@ impl TeamGetList {
         id: "Team_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/teams",
         scopes: Some(&["tn.dis.teams:r"]),
         limit: None,
@@ -2232,6 +2394,12 @@ impl TeamGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TeamGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TeamGetList {
     type Output = Result<rt::Paged<super::models::TeamResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TeamResponse>>;
@@ -2365,6 +2533,7 @@ impl TechnicianShiftsBulkDelete {
         id: "TechnicianShifts_BulkDelete",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts/bulk-delete",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
@@ -2390,6 +2559,12 @@ impl TechnicianShiftsBulkDelete {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for TechnicianShiftsBulkDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TechnicianShiftsBulkDelete {
     type Output = Result<super::models::BulkDeleteTechnicianShiftResult, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::BulkDeleteTechnicianShiftResult>;
@@ -2413,6 +2588,7 @@ impl TechnicianShiftsCreate {
         id: "TechnicianShifts_Create",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
@@ -2433,6 +2609,12 @@ impl TechnicianShiftsCreate {
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianShiftCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianShiftsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsCreate {
@@ -2458,6 +2640,7 @@ impl TechnicianShiftsDelete {
         id: "TechnicianShifts_Delete",
         domain: "dispatch",
         method: rt::Method::Delete,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
@@ -2478,6 +2661,12 @@ impl TechnicianShiftsDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianShiftResult> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianShiftsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsDelete {
@@ -2503,6 +2692,7 @@ impl TechnicianShiftsGet {
         id: "TechnicianShifts_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
@@ -2523,6 +2713,12 @@ impl TechnicianShiftsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianShiftResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianShiftsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsGet {
@@ -2562,6 +2758,7 @@ impl TechnicianShiftsGetList {
         id: "TechnicianShifts_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts",
         scopes: Some(&["tn.dis.technicianshifts:r"]),
         limit: None,
@@ -2775,6 +2972,12 @@ impl TechnicianShiftsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TechnicianShiftsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TechnicianShiftsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianShiftResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2801,6 +3004,7 @@ impl TechnicianShiftsUpdate {
         id: "TechnicianShifts_Update",
         domain: "dispatch",
         method: rt::Method::Patch,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-shifts/{id}",
         scopes: Some(&["tn.dis.technicianshifts:w"]),
         limit: None,
@@ -2824,6 +3028,12 @@ impl TechnicianShiftsUpdate {
         self,
     ) -> rt::ResponseFuture<super::models::TechnicianShiftUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianShiftsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianShiftsUpdate {
@@ -2938,6 +3148,7 @@ impl TechnicianSkillsAssignTechnicianSkills {
         id: "TechnicianSkills_AssignTechnicianSkills",
         domain: "dispatch",
         method: rt::Method::Patch,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
@@ -2958,6 +3169,12 @@ impl TechnicianSkillsAssignTechnicianSkills {
         self,
     ) -> rt::ResponseFuture<super::models::UpdateTechnicianSkillsResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianSkillsAssignTechnicianSkills {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsAssignTechnicianSkills {
@@ -2983,6 +3200,7 @@ impl TechnicianSkillsCreateTechnicianSkill {
         id: "TechnicianSkills_CreateTechnicianSkill",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
@@ -3001,6 +3219,12 @@ impl TechnicianSkillsCreateTechnicianSkill {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianSkillsCreateTechnicianSkill {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsCreateTechnicianSkill {
@@ -3026,6 +3250,7 @@ impl TechnicianSkillsDelete {
         id: "TechnicianSkills_Delete",
         domain: "dispatch",
         method: rt::Method::Delete,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:w"]),
         limit: None,
@@ -3046,6 +3271,12 @@ impl TechnicianSkillsDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DeleteTechnicianSkillResult> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianSkillsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsDelete {
@@ -3071,6 +3302,7 @@ impl TechnicianSkillsGet {
         id: "TechnicianSkills_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-skills/{id}",
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
@@ -3091,6 +3323,12 @@ impl TechnicianSkillsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianSkillResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianSkillsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianSkillsGet {
@@ -3125,6 +3363,7 @@ impl TechnicianSkillsGetList {
         id: "TechnicianSkills_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-skills",
         scopes: Some(&["tn.dis.technicianskills:r"]),
         limit: None,
@@ -3297,6 +3536,12 @@ impl TechnicianSkillsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TechnicianSkillsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TechnicianSkillsGetList {
     type Output = Result<rt::Paged<super::models::TechnicianSkillResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3347,6 +3592,7 @@ impl TechnicianTrackingGet {
         id: "TechnicianTracking_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/technician-tracking",
         scopes: Some(&["tn.dis.techniciantracking:r"]),
         limit: None,
@@ -3366,6 +3612,12 @@ impl TechnicianTrackingGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianTrackingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechnicianTrackingGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechnicianTrackingGet {
@@ -3480,6 +3732,7 @@ impl ZoneCreateZone {
         id: "Zone_CreateZone",
         domain: "dispatch",
         method: rt::Method::Post,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
@@ -3498,6 +3751,12 @@ impl ZoneCreateZone {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ZoneCreateZone {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ZoneCreateZone {
@@ -3523,6 +3782,7 @@ impl ZoneDeleteZone {
         id: "Zone_DeleteZone",
         domain: "dispatch",
         method: rt::Method::Delete,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
@@ -3543,6 +3803,12 @@ impl ZoneDeleteZone {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ZoneDeleteZone {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ZoneDeleteZone {
@@ -3568,6 +3834,7 @@ impl ZoneGet {
         id: "Zone_Get",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/zones/{id}",
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
@@ -3588,6 +3855,12 @@ impl ZoneGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ZoneResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ZoneGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ZoneGet {
@@ -3621,6 +3894,7 @@ impl ZoneGetList {
         id: "Zone_GetList",
         domain: "dispatch",
         method: rt::Method::Get,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/zones",
         scopes: Some(&["tn.dis.zones:r"]),
         limit: None,
@@ -3777,6 +4051,12 @@ impl ZoneGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ZoneGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ZoneGetList {
     type Output = Result<rt::Paged<super::models::ZoneResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ZoneResponse>>;
@@ -3801,6 +4081,7 @@ impl ZoneUpdateZone {
         id: "Zone_UpdateZone",
         domain: "dispatch",
         method: rt::Method::Patch,
+        base: "/dispatch/v2",
         path: "/tenant/{tenant}/zones/{zoneId}",
         scopes: Some(&["tn.dis.zones:w"]),
         limit: None,
@@ -3822,6 +4103,12 @@ impl ZoneUpdateZone {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateOrUpdateZoneResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ZoneUpdateZone {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ZoneUpdateZone {

@@ -98,6 +98,7 @@ impl EquipmentTypesCreate {
         id: "EquipmentTypes_Create",
         domain: "equipment_systems",
         method: rt::Method::Post,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
@@ -118,6 +119,12 @@ impl EquipmentTypesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentTypesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentTypesCreate {
@@ -143,6 +150,7 @@ impl EquipmentTypesGet {
         id: "EquipmentTypes_Get",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
@@ -163,6 +171,12 @@ impl EquipmentTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentTypesGet {
@@ -198,6 +212,7 @@ impl EquipmentTypesGetList {
         id: "EquipmentTypes_GetList",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/equipment-types",
         scopes: Some(&["tn.eqs.equipmenttypes:r"]),
         limit: None,
@@ -378,6 +393,12 @@ impl EquipmentTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for EquipmentTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EquipmentTypesGetList {
     type Output = Result<rt::Paged<super::models::EquipmentTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -404,6 +425,7 @@ impl EquipmentTypesUpdate {
         id: "EquipmentTypes_Update",
         domain: "equipment_systems",
         method: rt::Method::Patch,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/equipment-types/{id}",
         scopes: Some(&["tn.eqs.equipmenttypes:w"]),
         limit: None,
@@ -425,6 +447,12 @@ impl EquipmentTypesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentTypesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentTypesUpdate {
@@ -475,6 +503,7 @@ impl ExportExportInstalledEquipment {
         id: "Export_ExportInstalledEquipment",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/export/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
@@ -553,6 +582,12 @@ impl ExportExportInstalledEquipment {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::InstalledEquipmentResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportExportInstalledEquipment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportExportInstalledEquipment {
@@ -699,6 +734,7 @@ impl InstalledEquipmentCreate {
         id: "InstalledEquipment_Create",
         domain: "equipment_systems",
         method: rt::Method::Post,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
@@ -722,6 +758,12 @@ impl InstalledEquipmentCreate {
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InstalledEquipmentCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentCreate {
@@ -749,6 +791,7 @@ impl InstalledEquipmentGet {
         id: "InstalledEquipment_Get",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
@@ -771,6 +814,12 @@ impl InstalledEquipmentGet {
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InstalledEquipmentGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGet {
@@ -798,6 +847,7 @@ impl InstalledEquipmentGet2 {
         id: "InstalledEquipment_Get2",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
@@ -824,6 +874,12 @@ impl InstalledEquipmentGet2 {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Redirect> {
         self.client.send_redirect(self.to_request())
+    }
+}
+impl rt::Overrides for InstalledEquipmentGet2 {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentGet2 {
@@ -856,6 +912,7 @@ impl InstalledEquipmentGetCustomFieldTypes {
         id: "InstalledEquipment_GetCustomFieldTypes",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment/custom-field-types",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
@@ -941,6 +998,12 @@ impl InstalledEquipmentGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for InstalledEquipmentGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InstalledEquipmentGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CustomFieldTypeModel>>;
@@ -974,6 +1037,7 @@ impl InstalledEquipmentGetList {
         id: "InstalledEquipment_GetList",
         domain: "equipment_systems",
         method: rt::Method::Get,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment",
         scopes: Some(&["tn.eqs.installedequipment:r"]),
         limit: None,
@@ -1155,6 +1219,12 @@ impl InstalledEquipmentGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for InstalledEquipmentGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InstalledEquipmentGetList {
     type Output = Result<
         rt::Paged<super::models::InstalledEquipmentResponse>,
@@ -1183,6 +1253,7 @@ impl InstalledEquipmentPostAttachment {
         id: "InstalledEquipment_PostAttachment",
         domain: "equipment_systems",
         method: rt::Method::Post,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment/attachments",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
@@ -1204,6 +1275,12 @@ impl InstalledEquipmentPostAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentUploadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InstalledEquipmentPostAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentPostAttachment {
@@ -1230,6 +1307,7 @@ impl InstalledEquipmentUpdate {
         id: "InstalledEquipment_Update",
         domain: "equipment_systems",
         method: rt::Method::Patch,
+        base: "/equipmentsystems/v2",
         path: "/tenant/{tenant}/installed-equipment/{id}",
         scopes: Some(&["tn.eqs.installedequipment:w"]),
         limit: None,
@@ -1253,6 +1331,12 @@ impl InstalledEquipmentUpdate {
         self,
     ) -> rt::ResponseFuture<super::models::InstalledEquipmentDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InstalledEquipmentUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InstalledEquipmentUpdate {

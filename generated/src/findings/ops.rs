@@ -56,6 +56,7 @@ impl FindingAssetsGet {
         id: "FindingAssets_Get",
         domain: "findings",
         method: rt::Method::Get,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:r"]),
         limit: None,
@@ -81,6 +82,12 @@ impl FindingAssetsGet {
         self.client.send_redirect(self.to_request())
     }
 }
+impl rt::Overrides for FindingAssetsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for FindingAssetsGet {
     type Output = Result<rt::Redirect, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Redirect>;
@@ -104,6 +111,7 @@ impl FindingAssetsPostAttachment {
         id: "FindingAssets_PostAttachment",
         domain: "findings",
         method: rt::Method::Post,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/assets",
         scopes: Some(&["tn.fdgs.assets:w"]),
         limit: None,
@@ -122,6 +130,12 @@ impl FindingAssetsPostAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAssetUploadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingAssetsPostAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingAssetsPostAttachment {
@@ -314,6 +328,7 @@ impl FindingsCreate {
         id: "Findings_Create",
         domain: "findings",
         method: rt::Method::Post,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
@@ -332,6 +347,12 @@ impl FindingsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsCreate {
@@ -358,6 +379,7 @@ impl FindingsCreateFindingAttachment {
         id: "Findings_CreateFindingAttachment",
         domain: "findings",
         method: rt::Method::Post,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
@@ -379,6 +401,12 @@ impl FindingsCreateFindingAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsCreateFindingAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsCreateFindingAttachment {
@@ -405,6 +433,7 @@ impl FindingsDeleteFindingAttachment {
         id: "Findings_DeleteFindingAttachment",
         domain: "findings",
         method: rt::Method::Delete,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
@@ -426,6 +455,12 @@ impl FindingsDeleteFindingAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsDeleteFindingAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsDeleteFindingAttachment {
@@ -451,6 +486,7 @@ impl FindingsGet {
         id: "Findings_Get",
         domain: "findings",
         method: rt::Method::Get,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
@@ -471,6 +507,12 @@ impl FindingsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsGet {
@@ -497,6 +539,7 @@ impl FindingsGetFindingAttachment {
         id: "Findings_GetFindingAttachment",
         domain: "findings",
         method: rt::Method::Get,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
@@ -518,6 +561,12 @@ impl FindingsGetFindingAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsGetFindingAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsGetFindingAttachment {
@@ -550,6 +599,7 @@ impl FindingsGetFindingAttachments {
         id: "Findings_GetFindingAttachments",
         domain: "findings",
         method: rt::Method::Get,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}/attachments",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
@@ -664,6 +714,12 @@ impl FindingsGetFindingAttachments {
         rt::items(self)
     }
 }
+impl rt::Overrides for FindingsGetFindingAttachments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for FindingsGetFindingAttachments {
     type Output = Result<rt::Paged<super::models::FindingAttachmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -701,6 +757,7 @@ impl FindingsGetList {
         id: "Findings_GetList",
         domain: "findings",
         method: rt::Method::Get,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings",
         scopes: Some(&["tn.fdgs.locationfindings:r"]),
         limit: None,
@@ -889,6 +946,12 @@ impl FindingsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for FindingsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for FindingsGetList {
     type Output = Result<rt::Paged<super::models::FindingResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FindingResponse>>;
@@ -913,6 +976,7 @@ impl FindingsUpdate {
         id: "Findings_Update",
         domain: "findings",
         method: rt::Method::Patch,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
@@ -934,6 +998,12 @@ impl FindingsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingDetailedResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsUpdate {
@@ -961,6 +1031,7 @@ impl FindingsUpdateFindingAttachment {
         id: "Findings_UpdateFindingAttachment",
         domain: "findings",
         method: rt::Method::Patch,
+        base: "/findings/v2",
         path: "/tenant/{tenant}/location-findings/{id}/attachments/{attachmentId}",
         scopes: Some(&["tn.fdgs.locationfindings:w"]),
         limit: None,
@@ -983,6 +1054,12 @@ impl FindingsUpdateFindingAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::FindingAttachmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for FindingsUpdateFindingAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for FindingsUpdateFindingAttachment {

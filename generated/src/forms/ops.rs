@@ -70,6 +70,7 @@ impl FormGetForms {
         id: "Form_GetForms",
         domain: "forms",
         method: rt::Method::Get,
+        base: "/forms/v2",
         path: "/tenant/{tenant}/forms",
         scopes: Some(&["tn.frm.forms:r"]),
         limit: None,
@@ -237,6 +238,12 @@ impl FormGetForms {
         rt::items(self)
     }
 }
+impl rt::Overrides for FormGetForms {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for FormGetForms {
     type Output = Result<rt::Paged<super::models::FormResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::FormResponse>>;
@@ -307,6 +314,7 @@ impl FormSubmissionGetFormSubmissions {
         id: "FormSubmission_GetFormSubmissions",
         domain: "forms",
         method: rt::Method::Get,
+        base: "/forms/v2",
         path: "/tenant/{tenant}/submissions",
         scopes: Some(&["tn.frm.submissions:r"]),
         limit: None,
@@ -464,6 +472,12 @@ impl FormSubmissionGetFormSubmissions {
         rt::items(self)
     }
 }
+impl rt::Overrides for FormSubmissionGetFormSubmissions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for FormSubmissionGetFormSubmissions {
     type Output = Result<rt::Paged<super::models::FormSubmissionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -550,6 +564,7 @@ impl JobsCreateAttachment {
         id: "Jobs_CreateAttachment",
         domain: "forms",
         method: rt::Method::Post,
+        base: "/forms/v2",
         path: "/tenant/{tenant}/jobs/{id}/attachments",
         scopes: Some(&["tn.frm.jobs:w"]),
         limit: None,
@@ -571,6 +586,12 @@ impl JobsCreateAttachment {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AttachmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsCreateAttachment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsCreateAttachment {
@@ -596,6 +617,7 @@ impl JobsGet {
         id: "Jobs_Get",
         domain: "forms",
         method: rt::Method::Get,
+        base: "/forms/v2",
         path: "/tenant/{tenant}/jobs/attachment/{id}",
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
@@ -616,6 +638,12 @@ impl JobsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         self.client.send_bytes(self.to_request())
+    }
+}
+impl rt::Overrides for JobsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGet {
@@ -647,6 +675,7 @@ impl JobsGetJobAttachments {
         id: "Jobs_GetJobAttachments",
         domain: "forms",
         method: rt::Method::Get,
+        base: "/forms/v2",
         path: "/tenant/{tenant}/jobs/{jobId}/attachments",
         scopes: Some(&["tn.frm.jobs:r"]),
         limit: None,
@@ -729,6 +758,12 @@ impl JobsGetJobAttachments {
     #[inline]
     pub fn items(self) -> rt::BoxStream<rt::Json> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for JobsGetJobAttachments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGetJobAttachments {

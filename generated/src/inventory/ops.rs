@@ -124,6 +124,7 @@ impl AdjustmentsGetList {
         id: "Adjustments_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
@@ -422,6 +423,12 @@ impl AdjustmentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for AdjustmentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for AdjustmentsGetList {
     type Output = Result<
         rt::Paged<super::models::InventoryAdjustmentResponse>,
@@ -451,6 +458,7 @@ impl AdjustmentsUpdate {
         id: "Adjustments_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/adjustments/{id}",
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
@@ -472,6 +480,12 @@ impl AdjustmentsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AdjustmentsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AdjustmentsUpdate {
@@ -497,6 +511,7 @@ impl AdjustmentsUpdateCustomFields {
         id: "Adjustments_UpdateCustomFields",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/adjustments/custom-fields",
         scopes: Some(&["tn.inv.adjustments:w"]),
         limit: None,
@@ -517,6 +532,12 @@ impl AdjustmentsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AdjustmentsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AdjustmentsUpdateCustomFields {
@@ -608,6 +629,7 @@ impl ExportAdjustments {
         id: "Export_Adjustments",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/export/adjustments",
         scopes: Some(&["tn.inv.adjustments:r"]),
         limit: None,
@@ -685,6 +707,12 @@ impl ExportAdjustments {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportAdjustments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportAdjustments {
     type Output = Result<
         rt::ExportBatch<super::models::ExportAdjustmentsResponse>,
@@ -714,6 +742,7 @@ impl ExportPurchaseOrders {
         id: "Export_PurchaseOrders",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/export/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
@@ -795,6 +824,12 @@ impl ExportPurchaseOrders {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportPurchaseOrders {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportPurchaseOrders {
     type Output = Result<
         rt::ExportBatch<super::models::ExportPurchaseOrdersResponse>,
@@ -824,6 +859,7 @@ impl ExportReturns {
         id: "Export_Returns",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/export/returns",
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
@@ -901,6 +937,12 @@ impl ExportReturns {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportReturns {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportReturns {
     type Output = Result<
         rt::ExportBatch<super::models::ExportReturnsResponse>,
@@ -930,6 +972,7 @@ impl ExportTransfers {
         id: "Export_Transfers",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/export/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
@@ -1007,6 +1050,12 @@ impl ExportTransfers {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportTransfers {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportTransfers {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTransfersResponse>,
@@ -1078,6 +1127,7 @@ impl InventoryTemplatesGetList {
         id: "InventoryTemplates_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/inventory-templates",
         scopes: Some(&["tn.inv.inventorytemplates:r"]),
         limit: None,
@@ -1246,6 +1296,12 @@ impl InventoryTemplatesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for InventoryTemplatesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for InventoryTemplatesGetList {
     type Output = Result<rt::Paged<super::models::InventoryTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1336,6 +1392,7 @@ impl PurchaseOrderTypesCreate {
         id: "PurchaseOrderTypes_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
@@ -1354,6 +1411,12 @@ impl PurchaseOrderTypesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrderTypesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrderTypesCreate {
@@ -1387,6 +1450,7 @@ impl PurchaseOrderTypesGetList {
         id: "PurchaseOrderTypes_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-types",
         scopes: Some(&["tn.inv.purchaseordertypes:r"]),
         limit: None,
@@ -1551,6 +1615,12 @@ impl PurchaseOrderTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PurchaseOrderTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrderTypesGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1577,6 +1647,7 @@ impl PurchaseOrderTypesUpdate {
         id: "PurchaseOrderTypes_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-types/{id}",
         scopes: Some(&["tn.inv.purchaseordertypes:w"]),
         limit: None,
@@ -1598,6 +1669,12 @@ impl PurchaseOrderTypesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrderTypesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrderTypesUpdate {
@@ -1784,6 +1861,7 @@ impl PurchaseOrdersApproveRequest {
         id: "PurchaseOrders_ApproveRequest",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/approve",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
@@ -1804,6 +1882,12 @@ impl PurchaseOrdersApproveRequest {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersApproveRequest {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersApproveRequest {
@@ -1830,6 +1914,7 @@ impl PurchaseOrdersCancel {
         id: "PurchaseOrders_Cancel",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/{id}/cancellation",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
@@ -1851,6 +1936,12 @@ impl PurchaseOrdersCancel {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersCancel {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersCancel {
@@ -1876,6 +1967,7 @@ impl PurchaseOrdersCreate {
         id: "PurchaseOrders_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
@@ -1894,6 +1986,12 @@ impl PurchaseOrdersCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersCreate {
@@ -1919,6 +2017,7 @@ impl PurchaseOrdersGetById {
         id: "PurchaseOrders_GetById",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
@@ -1939,6 +2038,12 @@ impl PurchaseOrdersGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersGetById {
@@ -1982,6 +2087,7 @@ impl PurchaseOrdersGetList {
         id: "PurchaseOrders_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
@@ -2225,6 +2331,12 @@ impl PurchaseOrdersGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PurchaseOrdersGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersGetList {
     type Output = Result<rt::Paged<super::models::PurchaseOrderResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2266,6 +2378,7 @@ impl PurchaseOrdersGetRequests {
         id: "PurchaseOrders_GetRequests",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/requests",
         scopes: Some(&["tn.inv.purchaseorders:r"]),
         limit: None,
@@ -2498,6 +2611,12 @@ impl PurchaseOrdersGetRequests {
         rt::items(self)
     }
 }
+impl rt::Overrides for PurchaseOrdersGetRequests {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersGetRequests {
     type Output = Result<
         rt::Paged<super::models::PurchaseOrderRequestResponse>,
@@ -2527,6 +2646,7 @@ impl PurchaseOrdersRejectRequest {
         id: "PurchaseOrders_RejectRequest",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/requests/{id}/reject",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
@@ -2548,6 +2668,12 @@ impl PurchaseOrdersRejectRequest {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersRejectRequest {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersRejectRequest {
@@ -2574,6 +2700,7 @@ impl PurchaseOrdersUpdate {
         id: "PurchaseOrders_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-orders/{id}",
         scopes: Some(&["tn.inv.purchaseorders:w"]),
         limit: None,
@@ -2595,6 +2722,12 @@ impl PurchaseOrdersUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersUpdate {
@@ -2709,6 +2842,7 @@ impl PurchaseOrdersMarkupCreate {
         id: "PurchaseOrdersMarkup_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
@@ -2729,6 +2863,12 @@ impl PurchaseOrdersMarkupCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersMarkupCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupCreate {
@@ -2754,6 +2894,7 @@ impl PurchaseOrdersMarkupDelete {
         id: "PurchaseOrdersMarkup_Delete",
         domain: "inventory",
         method: rt::Method::Delete,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
@@ -2774,6 +2915,12 @@ impl PurchaseOrdersMarkupDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersMarkupDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupDelete {
@@ -2807,6 +2954,7 @@ impl PurchaseOrdersMarkupGet {
         id: "PurchaseOrdersMarkup_Get",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-markups",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
@@ -2964,6 +3112,12 @@ impl PurchaseOrdersMarkupGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for PurchaseOrdersMarkupGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PurchaseOrdersMarkupGet {
     type Output = Result<
         rt::Paged<super::models::PurchaseOrderMarkupResponse>,
@@ -2992,6 +3146,7 @@ impl PurchaseOrdersMarkupGetById {
         id: "PurchaseOrdersMarkup_GetById",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:r"]),
         limit: None,
@@ -3012,6 +3167,12 @@ impl PurchaseOrdersMarkupGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersMarkupGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupGetById {
@@ -3038,6 +3199,7 @@ impl PurchaseOrdersMarkupUpdate {
         id: "PurchaseOrdersMarkup_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/purchase-order-markups/{id}",
         scopes: Some(&["tn.inv.purchaseordermarkups:w"]),
         limit: None,
@@ -3059,6 +3221,12 @@ impl PurchaseOrdersMarkupUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PurchaseOrderMarkupResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PurchaseOrdersMarkupUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PurchaseOrdersMarkupUpdate {
@@ -3181,6 +3349,7 @@ impl ReceiptsCancelReceipts {
         id: "Receipts_CancelReceipts",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/receipts/{id}/cancellation",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
@@ -3210,6 +3379,12 @@ impl ReceiptsCancelReceipts {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for ReceiptsCancelReceipts {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ReceiptsCancelReceipts {
     type Output = Result<crate::common::ModificationResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<crate::common::ModificationResponse>;
@@ -3233,6 +3408,7 @@ impl ReceiptsCreateReceipt {
         id: "Receipts_CreateReceipt",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
@@ -3251,6 +3427,12 @@ impl ReceiptsCreateReceipt {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReceiptsCreateReceipt {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReceiptsCreateReceipt {
@@ -3298,6 +3480,7 @@ impl ReceiptsGetList {
         id: "Receipts_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/receipts",
         scopes: Some(&["tn.inv.receipts:r"]),
         limit: None,
@@ -3578,6 +3761,12 @@ impl ReceiptsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ReceiptsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ReceiptsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReceiptResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3603,6 +3792,7 @@ impl ReceiptsUpdateCustomFields {
         id: "Receipts_UpdateCustomFields",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/receipts/custom-fields",
         scopes: Some(&["tn.inv.receipts:w"]),
         limit: None,
@@ -3623,6 +3813,12 @@ impl ReceiptsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ReceiptsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReceiptsUpdateCustomFields {
@@ -3714,6 +3910,7 @@ impl ReturnTypesCreate {
         id: "ReturnTypes_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
@@ -3732,6 +3929,12 @@ impl ReturnTypesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnTypesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnTypesCreate {
@@ -3766,6 +3969,7 @@ impl ReturnTypesGetList {
         id: "ReturnTypes_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/return-types",
         scopes: Some(&["tn.inv.returntypes:r"]),
         limit: None,
@@ -3926,6 +4130,12 @@ impl ReturnTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ReturnTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ReturnTypesGetList {
     type Output = Result<rt::Paged<super::models::ListReturnTypesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3952,6 +4162,7 @@ impl ReturnTypesUpdate {
         id: "ReturnTypes_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/return-types/{id}",
         scopes: Some(&["tn.inv.returntypes:w"]),
         limit: None,
@@ -3973,6 +4184,12 @@ impl ReturnTypesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnTypesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnTypesUpdate {
@@ -4113,6 +4330,7 @@ impl ReturnsCancel {
         id: "Returns_Cancel",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/returns/{id}/cancellation",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
@@ -4134,6 +4352,12 @@ impl ReturnsCancel {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnsCancel {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnsCancel {
@@ -4159,6 +4383,7 @@ impl ReturnsCreateReturn {
         id: "Returns_CreateReturn",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
@@ -4177,6 +4402,12 @@ impl ReturnsCreateReturn {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnsCreateReturn {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnsCreateReturn {
@@ -4227,6 +4458,7 @@ impl ReturnsGetList {
         id: "Returns_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/returns",
         scopes: Some(&["tn.inv.returns:r"]),
         limit: None,
@@ -4533,6 +4765,12 @@ impl ReturnsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ReturnsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ReturnsGetList {
     type Output = Result<rt::Paged<super::models::InventoryReturnResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4559,6 +4797,7 @@ impl ReturnsUpdate {
         id: "Returns_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/returns/{id}",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
@@ -4580,6 +4819,12 @@ impl ReturnsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnsUpdate {
@@ -4605,6 +4850,7 @@ impl ReturnsUpdateCustomFields {
         id: "Returns_UpdateCustomFields",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/returns/custom-fields",
         scopes: Some(&["tn.inv.returns:w"]),
         limit: None,
@@ -4625,6 +4871,12 @@ impl ReturnsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ReturnsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReturnsUpdateCustomFields {
@@ -4753,6 +5005,7 @@ impl TransfersGetList {
         id: "Transfers_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/transfers",
         scopes: Some(&["tn.inv.transfers:r"]),
         limit: None,
@@ -5042,6 +5295,12 @@ impl TransfersGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TransfersGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TransfersGetList {
     type Output = Result<rt::Paged<super::models::InventoryTransferResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -5068,6 +5327,7 @@ impl TransfersUpdate {
         id: "Transfers_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/transfers/{id}",
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
@@ -5089,6 +5349,12 @@ impl TransfersUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TransfersUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TransfersUpdate {
@@ -5114,6 +5380,7 @@ impl TransfersUpdateCustomFields {
         id: "Transfers_UpdateCustomFields",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/transfers/custom-fields",
         scopes: Some(&["tn.inv.transfers:w"]),
         limit: None,
@@ -5134,6 +5401,12 @@ impl TransfersUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for TransfersUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TransfersUpdateCustomFields {
@@ -5225,6 +5498,7 @@ impl TrucksCreate {
         id: "Trucks_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
@@ -5243,6 +5517,12 @@ impl TrucksCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TrucksCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TrucksCreate {
@@ -5280,6 +5560,7 @@ impl TrucksGetList {
         id: "Trucks_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/trucks",
         scopes: Some(&["tn.inv.trucks:r"]),
         limit: None,
@@ -5470,6 +5751,12 @@ impl TrucksGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TrucksGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TrucksGetList {
     type Output = Result<rt::Paged<super::models::TruckResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TruckResponse>>;
@@ -5494,6 +5781,7 @@ impl TrucksUpdate {
         id: "Trucks_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/trucks/{id}",
         scopes: Some(&["tn.inv.trucks:w"]),
         limit: None,
@@ -5515,6 +5803,12 @@ impl TrucksUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TrucksUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TrucksUpdate {
@@ -5657,6 +5951,7 @@ impl VendorsCreate {
         id: "Vendors_Create",
         domain: "inventory",
         method: rt::Method::Post,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
@@ -5675,6 +5970,12 @@ impl VendorsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for VendorsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for VendorsCreate {
@@ -5703,6 +6004,7 @@ impl VendorsGetById {
         id: "Vendors_GetById",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
@@ -5751,6 +6053,12 @@ impl VendorsGetById {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for VendorsGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for VendorsGetById {
     type Output = Result<super::models::VendorResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::VendorResponse>;
@@ -5781,6 +6089,7 @@ impl VendorsGetCustomFieldTypes {
         id: "Vendors_GetCustomFieldTypes",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
@@ -5932,6 +6241,12 @@ impl VendorsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for VendorsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for VendorsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -5971,6 +6286,7 @@ impl VendorsGetList {
         id: "Vendors_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors",
         scopes: Some(&["tn.inv.vendors:r"]),
         limit: None,
@@ -6181,6 +6497,12 @@ impl VendorsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for VendorsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for VendorsGetList {
     type Output = Result<rt::Paged<super::models::VendorResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::VendorResponse>>;
@@ -6205,6 +6527,7 @@ impl VendorsUpdate {
         id: "Vendors_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors/{id}",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
@@ -6226,6 +6549,12 @@ impl VendorsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for VendorsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for VendorsUpdate {
@@ -6251,6 +6580,7 @@ impl VendorsUpdateCustomFields {
         id: "Vendors_UpdateCustomFields",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/vendors/custom-fields",
         scopes: Some(&["tn.inv.vendors:w"]),
         limit: None,
@@ -6271,6 +6601,12 @@ impl VendorsUpdateCustomFields {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for VendorsUpdateCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for VendorsUpdateCustomFields {
@@ -6362,6 +6698,7 @@ impl WarehousesGetList {
         id: "Warehouses_GetList",
         domain: "inventory",
         method: rt::Method::Get,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/warehouses",
         scopes: Some(&["tn.inv.warehouses:r"]),
         limit: None,
@@ -6554,6 +6891,12 @@ impl WarehousesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for WarehousesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for WarehousesGetList {
     type Output = Result<rt::Paged<super::models::WarehouseResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>>;
@@ -6578,6 +6921,7 @@ impl WarehousesUpdate {
         id: "Warehouses_Update",
         domain: "inventory",
         method: rt::Method::Patch,
+        base: "/inventory/v2",
         path: "/tenant/{tenant}/warehouses/{id}",
         scopes: Some(&["tn.inv.warehouses:w"]),
         limit: None,
@@ -6599,6 +6943,12 @@ impl WarehousesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for WarehousesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for WarehousesUpdate {

@@ -60,6 +60,7 @@ impl CallReasonsGet {
         id: "CallReasons_Get",
         domain: "jbce",
         method: rt::Method::Get,
+        base: "/jbce/v2",
         path: "/tenant/{tenant}/call-reasons",
         scopes: Some(&["tn.jbce.callreasons:r"]),
         limit: None,
@@ -216,6 +217,12 @@ impl CallReasonsGet {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::CallReasonResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for CallReasonsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CallReasonsGet {

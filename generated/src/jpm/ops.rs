@@ -203,6 +203,7 @@ impl AppointmentsAdd {
         id: "Appointments_Add",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -221,6 +222,12 @@ impl AppointmentsAdd {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsAdd {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsAdd {
@@ -246,6 +253,7 @@ impl AppointmentsConfirm {
         id: "Appointments_Confirm",
         domain: "jpm",
         method: rt::Method::Put,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -266,6 +274,12 @@ impl AppointmentsConfirm {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsConfirm {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsConfirm {
@@ -291,6 +305,7 @@ impl AppointmentsDelete {
         id: "Appointments_Delete",
         domain: "jpm",
         method: rt::Method::Delete,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -311,6 +326,12 @@ impl AppointmentsDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsDelete {
@@ -336,6 +357,7 @@ impl AppointmentsGet {
         id: "Appointments_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
@@ -356,6 +378,12 @@ impl AppointmentsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsGet {
@@ -399,6 +427,7 @@ impl AppointmentsGetList {
         id: "Appointments_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
@@ -638,6 +667,12 @@ impl AppointmentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for AppointmentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for AppointmentsGetList {
     type Output = Result<rt::Paged<super::models::AppointmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>>;
@@ -662,6 +697,7 @@ impl AppointmentsHold {
         id: "Appointments_Hold",
         domain: "jpm",
         method: rt::Method::Put,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -683,6 +719,12 @@ impl AppointmentsHold {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsHold {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsHold {
@@ -708,6 +750,7 @@ impl AppointmentsRemoveConfirmation {
         id: "Appointments_RemoveConfirmation",
         domain: "jpm",
         method: rt::Method::Delete,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/confirmation",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -728,6 +771,12 @@ impl AppointmentsRemoveConfirmation {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsRemoveConfirmation {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsRemoveConfirmation {
@@ -753,6 +802,7 @@ impl AppointmentsRemoveHold {
         id: "Appointments_RemoveHold",
         domain: "jpm",
         method: rt::Method::Delete,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/hold",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -773,6 +823,12 @@ impl AppointmentsRemoveHold {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsRemoveHold {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsRemoveHold {
@@ -799,6 +855,7 @@ impl AppointmentsReschedule {
         id: "Appointments_Reschedule",
         domain: "jpm",
         method: rt::Method::Patch,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/reschedule",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -820,6 +877,12 @@ impl AppointmentsReschedule {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsReschedule {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsReschedule {
@@ -846,6 +909,7 @@ impl AppointmentsSetSummary {
         id: "Appointments_SetSummary",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/summaries",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -867,6 +931,12 @@ impl AppointmentsSetSummary {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentSummaryApiModel> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsSetSummary {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsSetSummary {
@@ -893,6 +963,7 @@ impl AppointmentsUpdateSpecialInstructions {
         id: "Appointments_UpdateSpecialInstructions",
         domain: "jpm",
         method: rt::Method::Put,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/appointments/{id}/special-instructions",
         scopes: Some(&["tn.jpm.appointments:w"]),
         limit: None,
@@ -914,6 +985,12 @@ impl AppointmentsUpdateSpecialInstructions {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AppointmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for AppointmentsUpdateSpecialInstructions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for AppointmentsUpdateSpecialInstructions {
@@ -1164,6 +1241,7 @@ impl BudgetCodesCreateBudgetCode {
         id: "BudgetCodes_CreateBudgetCode",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
@@ -1185,6 +1263,12 @@ impl BudgetCodesCreateBudgetCode {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BudgetCodesCreateBudgetCode {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCode {
@@ -1210,6 +1294,7 @@ impl BudgetCodesCreateBudgetCodePartial {
         id: "BudgetCodes_CreateBudgetCodePartial",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
@@ -1231,6 +1316,12 @@ impl BudgetCodesCreateBudgetCodePartial {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CreateBudgetCodeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BudgetCodesCreateBudgetCodePartial {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodePartial {
@@ -1255,6 +1346,7 @@ impl BudgetCodesCreateBudgetCodesBatch {
         id: "BudgetCodes_CreateBudgetCodesBatch",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
@@ -1279,6 +1371,12 @@ impl BudgetCodesCreateBudgetCodesBatch {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for BudgetCodesCreateBudgetCodesBatch {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesBatch {
     type Output = Result<super::models::CreateBudgetCodeBatchResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse>;
@@ -1301,6 +1399,7 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         id: "BudgetCodes_CreateBudgetCodesPartialBatch",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/partial/batch",
         scopes: Some(&["tn.jpm.budgetcodes:w"]),
         limit: None,
@@ -1323,6 +1422,12 @@ impl BudgetCodesCreateBudgetCodesPartialBatch {
         self,
     ) -> rt::ResponseFuture<super::models::CreateBudgetCodeBatchResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BudgetCodesCreateBudgetCodesPartialBatch {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesPartialBatch {
@@ -1353,6 +1458,7 @@ impl BudgetCodesListCompanyBudgetCodes {
         id: "BudgetCodes_ListCompanyBudgetCodes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
@@ -1437,6 +1543,12 @@ impl BudgetCodesListCompanyBudgetCodes {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListCompanyBudgetCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanyBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
@@ -1465,6 +1577,7 @@ impl BudgetCodesListCompanySegmentItemChildren {
         id: "BudgetCodes_ListCompanySegmentItemChildren",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -1538,6 +1651,12 @@ impl BudgetCodesListCompanySegmentItemChildren {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListCompanySegmentItemChildren {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1565,6 +1684,7 @@ impl BudgetCodesListCompanySegmentItems {
         id: "BudgetCodes_ListCompanySegmentItems",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -1637,6 +1757,12 @@ impl BudgetCodesListCompanySegmentItems {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListCompanySegmentItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanySegmentItems {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1662,6 +1788,7 @@ impl BudgetCodesListCompanySegments {
         id: "BudgetCodes_ListCompanySegments",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -1702,6 +1829,12 @@ impl BudgetCodesListCompanySegments {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for BudgetCodesListCompanySegments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListCompanySegments {
     type Output = Result<super::models::ListSegmentsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ListSegmentsResponse>;
@@ -1731,6 +1864,7 @@ impl BudgetCodesListProjectBudgetCodes {
         id: "BudgetCodes_ListProjectBudgetCodes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
@@ -1815,6 +1949,12 @@ impl BudgetCodesListProjectBudgetCodes {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListProjectBudgetCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectBudgetCodes {
     type Output = Result<rt::Paged<super::models::BudgetCodeModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BudgetCodeModel>>;
@@ -1844,6 +1984,7 @@ impl BudgetCodesListProjectSegmentItemChildren {
         id: "BudgetCodes_ListProjectSegmentItemChildren",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items/{segmentItemId}/children",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -1918,6 +2059,12 @@ impl BudgetCodesListProjectSegmentItemChildren {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListProjectSegmentItemChildren {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItemChildren {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -1946,6 +2093,7 @@ impl BudgetCodesListProjectSegmentItems {
         id: "BudgetCodes_ListProjectSegmentItems",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments/{segmentId}/items",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -2019,6 +2167,12 @@ impl BudgetCodesListProjectSegmentItems {
         rt::items(self)
     }
 }
+impl rt::Overrides for BudgetCodesListProjectSegmentItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectSegmentItems {
     type Output = Result<rt::Paged<super::models::SegmentItemModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::SegmentItemModel>>;
@@ -2045,6 +2199,7 @@ impl BudgetCodesListProjectSegments {
         id: "BudgetCodes_ListProjectSegments",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/segments",
         scopes: Some(&["tn.jpm.segments:r"]),
         limit: None,
@@ -2085,6 +2240,12 @@ impl BudgetCodesListProjectSegments {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for BudgetCodesListProjectSegments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BudgetCodesListProjectSegments {
     type Output = Result<super::models::ListSegmentsResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ListSegmentsResponse>;
@@ -2108,6 +2269,7 @@ impl BudgetCodesMatchCompanyBudgetCodes {
         id: "BudgetCodes_MatchCompanyBudgetCodes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
@@ -2129,6 +2291,12 @@ impl BudgetCodesMatchCompanyBudgetCodes {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BudgetCodesMatchCompanyBudgetCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BudgetCodesMatchCompanyBudgetCodes {
@@ -2155,6 +2323,7 @@ impl BudgetCodesMatchProjectBudgetCodes {
         id: "BudgetCodes_MatchProjectBudgetCodes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/work-breakdown-structure/projects/{projectId}/budget-codes/match",
         scopes: Some(&["tn.jpm.budgetcodes:r"]),
         limit: None,
@@ -2176,6 +2345,12 @@ impl BudgetCodesMatchProjectBudgetCodes {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MatchBudgetCodesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BudgetCodesMatchProjectBudgetCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BudgetCodesMatchProjectBudgetCodes {
@@ -2308,6 +2483,7 @@ impl ExportAppointments {
         id: "Export_Appointments",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/appointments",
         scopes: Some(&["tn.jpm.appointments:r"]),
         limit: None,
@@ -2394,6 +2570,12 @@ impl ExportAppointments {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportAppointments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportAppointments {
     type Output = Result<
         rt::ExportBatch<super::models::ExportAppointmentsResponse>,
@@ -2423,6 +2605,7 @@ impl ExportJobCancelReasons {
         id: "Export_JobCancelReasons",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/job-canceled-logs",
         scopes: Some(&["tn.jpm.jobcanceledlogs:r"]),
         limit: None,
@@ -2502,6 +2685,12 @@ impl ExportJobCancelReasons {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportJobCancelReasons {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportJobCancelReasons {
     type Output = Result<
         rt::ExportBatch<super::models::ExportJobCanceledLogResponse>,
@@ -2531,6 +2720,7 @@ impl ExportJobHistory {
         id: "Export_JobHistory",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/job-history",
         scopes: Some(&["tn.jpm.jobhistory:r"]),
         limit: None,
@@ -2608,6 +2798,12 @@ impl ExportJobHistory {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportJobHistory {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportJobHistory {
     type Output = Result<
         rt::ExportBatch<super::models::ExportJobHistoryResponse>,
@@ -2637,6 +2833,7 @@ impl ExportJobNotes {
         id: "Export_JobNotes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/job-notes",
         scopes: Some(&["tn.jpm.jobnotes:r"]),
         limit: None,
@@ -2714,6 +2911,12 @@ impl ExportJobNotes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportJobNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportJobNotes {
     type Output = Result<
         rt::ExportBatch<super::models::ExportJobNotesResponse>,
@@ -2743,6 +2946,7 @@ impl ExportJobs {
         id: "Export_Jobs",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -2820,6 +3024,12 @@ impl ExportJobs {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportJobs {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportJobs {
     type Output = Result<rt::ExportBatch<super::models::ExportJobsResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2846,6 +3056,7 @@ impl ExportProjectNotes {
         id: "Export_ProjectNotes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/project-notes",
         scopes: Some(&["tn.jpm.projectnotes:r"]),
         limit: None,
@@ -2923,6 +3134,12 @@ impl ExportProjectNotes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportProjectNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportProjectNotes {
     type Output = Result<
         rt::ExportBatch<super::models::ExportProjectNotesResponse>,
@@ -2952,6 +3169,7 @@ impl ExportProjects {
         id: "Export_Projects",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/export/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
@@ -3029,6 +3247,12 @@ impl ExportProjects {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportProjects {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportProjects {
     type Output = Result<
         rt::ExportBatch<super::models::ExportProjectsResponse>,
@@ -3098,6 +3322,7 @@ impl JobCancelReasonsGetList {
         id: "JobCancelReasons_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-cancel-reasons",
         scopes: Some(&["tn.jpm.jobcancelreasons:r"]),
         limit: None,
@@ -3262,6 +3487,12 @@ impl JobCancelReasonsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobCancelReasonsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobCancelReasonsGetList {
     type Output = Result<rt::Paged<super::models::JobCancelReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3363,6 +3594,7 @@ impl JobEquipmentAttach {
         id: "JobEquipment_Attach",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -3384,6 +3616,12 @@ impl JobEquipmentAttach {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobEquipmentAttach {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobEquipmentAttach {
@@ -3410,6 +3648,7 @@ impl JobEquipmentDetach {
         id: "JobEquipment_Detach",
         domain: "jpm",
         method: rt::Method::Delete,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/equipment/{equipmentId}",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -3430,6 +3669,12 @@ impl JobEquipmentDetach {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JobEquipmentDetach {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobEquipmentDetach {
@@ -3456,6 +3701,7 @@ impl JobEquipmentDetachBulk {
         id: "JobEquipment_DetachBulk",
         domain: "jpm",
         method: rt::Method::Delete,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -3477,6 +3723,12 @@ impl JobEquipmentDetachBulk {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JobEquipmentDetachBulk {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobEquipmentDetachBulk {
@@ -3502,6 +3754,7 @@ impl JobEquipmentGet {
         id: "JobEquipment_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/equipment",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -3522,6 +3775,12 @@ impl JobEquipmentGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobEquipmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobEquipmentGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobEquipmentGet {
@@ -3588,6 +3847,7 @@ impl JobHoldReasonsGet {
         id: "JobHoldReasons_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-hold-reasons",
         scopes: Some(&["tn.jpm.jobholdreasons:r"]),
         limit: None,
@@ -3750,6 +4010,12 @@ impl JobHoldReasonsGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobHoldReasonsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobHoldReasonsGet {
     type Output = Result<rt::Paged<super::models::JobHoldReasonResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3857,6 +4123,7 @@ impl JobTypesCreate {
         id: "JobTypes_Create",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
@@ -3875,6 +4142,12 @@ impl JobTypesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobTypesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobTypesCreate {
@@ -3901,6 +4174,7 @@ impl JobTypesGet {
         id: "JobTypes_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
@@ -3931,6 +4205,12 @@ impl JobTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobTypesGet {
@@ -3971,6 +4251,7 @@ impl JobTypesGetList {
         id: "JobTypes_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-types",
         scopes: Some(&["tn.jpm.jobtypes:r"]),
         limit: None,
@@ -4181,6 +4462,12 @@ impl JobTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobTypesGetList {
     type Output = Result<rt::Paged<super::models::JobTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>>;
@@ -4205,6 +4492,7 @@ impl JobTypesUpdate {
         id: "JobTypes_Update",
         domain: "jpm",
         method: rt::Method::Patch,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/job-types/{id}",
         scopes: Some(&["tn.jpm.jobtypes:w"]),
         limit: None,
@@ -4226,6 +4514,12 @@ impl JobTypesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobTypesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobTypesUpdate {
@@ -4490,6 +4784,7 @@ impl JobsCancel {
         id: "Jobs_Cancel",
         domain: "jpm",
         method: rt::Method::Put,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/cancel",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -4511,6 +4806,12 @@ impl JobsCancel {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JobsCancel {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsCancel {
@@ -4536,6 +4837,7 @@ impl JobsCreate {
         id: "Jobs_Create",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -4554,6 +4856,12 @@ impl JobsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsCreate {
@@ -4580,6 +4888,7 @@ impl JobsCreateNote {
         id: "Jobs_CreateNote",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -4601,6 +4910,12 @@ impl JobsCreateNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsCreateNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsCreateNote {
@@ -4627,6 +4942,7 @@ impl JobsGet {
         id: "Jobs_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -4659,6 +4975,12 @@ impl JobsGet {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for JobsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobsGet {
     type Output = Result<super::models::JobResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::JobResponse>;
@@ -4682,6 +5004,7 @@ impl JobsGetBookedLog {
         id: "Jobs_GetBookedLog",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/booked-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -4702,6 +5025,12 @@ impl JobsGetBookedLog {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobBookedLogResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsGetBookedLog {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGetBookedLog {
@@ -4727,6 +5056,7 @@ impl JobsGetCancelReasons {
         id: "Jobs_GetCancelReasons",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/cancel-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -4747,6 +5077,12 @@ impl JobsGetCancelReasons {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CancelReasonResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsGetCancelReasons {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGetCancelReasons {
@@ -4779,6 +5115,7 @@ impl JobsGetCustomFieldTypes {
         id: "Jobs_GetCustomFieldTypes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/custom-fields",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -4930,6 +5267,12 @@ impl JobsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4955,6 +5298,7 @@ impl JobsGetHistory {
         id: "Jobs_GetHistory",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/history",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -4975,6 +5319,12 @@ impl JobsGetHistory {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobHistoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsGetHistory {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGetHistory {
@@ -5000,6 +5350,7 @@ impl JobsGetHoldReasons {
         id: "Jobs_GetHoldReasons",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/hold-reasons",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -5020,6 +5371,12 @@ impl JobsGetHoldReasons {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::HoldReasonResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsGetHoldReasons {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsGetHoldReasons {
@@ -5048,6 +5405,7 @@ impl JobsGetJobCanceledLogs {
         id: "Jobs_GetJobCanceledLogs",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/canceled-log",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -5126,6 +5484,12 @@ impl JobsGetJobCanceledLogs {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobsGetJobCanceledLogs {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobsGetJobCanceledLogs {
     type Output = Result<rt::Paged<super::models::JobCanceledLogResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -5187,6 +5551,7 @@ impl JobsGetList {
         id: "Jobs_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -5585,6 +5950,12 @@ impl JobsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobsGetList {
     type Output = Result<rt::Paged<super::models::JobResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobResponse>>;
@@ -5611,6 +5982,7 @@ impl JobsGetNotes {
         id: "Jobs_GetNotes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/notes",
         scopes: Some(&["tn.jpm.jobs:r"]),
         limit: None,
@@ -5683,6 +6055,12 @@ impl JobsGetNotes {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobsGetNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -5706,6 +6084,7 @@ impl JobsRemoveCancellation {
         id: "Jobs_RemoveCancellation",
         domain: "jpm",
         method: rt::Method::Put,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}/remove-cancellation",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -5726,6 +6105,12 @@ impl JobsRemoveCancellation {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for JobsRemoveCancellation {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsRemoveCancellation {
@@ -5752,6 +6137,7 @@ impl JobsUpdate {
         id: "Jobs_Update",
         domain: "jpm",
         method: rt::Method::Patch,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/jobs/{id}",
         scopes: Some(&["tn.jpm.jobs:w"]),
         limit: None,
@@ -5773,6 +6159,12 @@ impl JobsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::JobResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for JobsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for JobsUpdate {
@@ -5844,6 +6236,7 @@ impl ProjectStatusesGet {
         id: "ProjectStatuses_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-statuses/{id}",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
@@ -5864,6 +6257,12 @@ impl ProjectStatusesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectStatusResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectStatusesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectStatusesGet {
@@ -5898,6 +6297,7 @@ impl ProjectStatusesGetList {
         id: "ProjectStatuses_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-statuses",
         scopes: Some(&["tn.jpm.projectstatuses:r"]),
         limit: None,
@@ -6067,6 +6467,12 @@ impl ProjectStatusesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProjectStatusesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectStatusResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -6140,6 +6546,7 @@ impl ProjectSubStatusesGet {
         id: "ProjectSubStatuses_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-substatuses/{id}",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
@@ -6160,6 +6567,12 @@ impl ProjectSubStatusesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectSubStatusResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectSubStatusesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectSubStatusesGet {
@@ -6196,6 +6609,7 @@ impl ProjectSubStatusesGetList {
         id: "ProjectSubStatuses_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-substatuses",
         scopes: Some(&["tn.jpm.projectsubstatuses:r"]),
         limit: None,
@@ -6384,6 +6798,12 @@ impl ProjectSubStatusesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProjectSubStatusesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectSubStatusesGetList {
     type Output = Result<rt::Paged<super::models::ProjectSubStatusResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -6448,6 +6868,7 @@ impl ProjectTypesGet {
         id: "ProjectTypes_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-types/{id}",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
@@ -6468,6 +6889,12 @@ impl ProjectTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectTypesGet {
@@ -6495,6 +6922,7 @@ impl ProjectTypesGetList {
         id: "ProjectTypes_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/project-types",
         scopes: Some(&["tn.jpm.projecttypes:r"]),
         limit: None,
@@ -6564,6 +6992,12 @@ impl ProjectTypesGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ProjectTypeResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for ProjectTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectTypesGetList {
@@ -6760,6 +7194,7 @@ impl ProjectsAttachJob {
         id: "Projects_AttachJob",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/{id}/attach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
@@ -6780,6 +7215,12 @@ impl ProjectsAttachJob {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectsAttachJob {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectsAttachJob {
@@ -6805,6 +7246,7 @@ impl ProjectsCreate {
         id: "Projects_Create",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
@@ -6823,6 +7265,12 @@ impl ProjectsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectsCreate {
@@ -6849,6 +7297,7 @@ impl ProjectsCreateNote {
         id: "Projects_CreateNote",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
@@ -6870,6 +7319,12 @@ impl ProjectsCreateNote {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::NoteResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectsCreateNote {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectsCreateNote {
@@ -6895,6 +7350,7 @@ impl ProjectsDetachJob {
         id: "Projects_DetachJob",
         domain: "jpm",
         method: rt::Method::Post,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/detach-job/{jobId}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
@@ -6915,6 +7371,12 @@ impl ProjectsDetachJob {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectsDetachJob {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectsDetachJob {
@@ -6941,6 +7403,7 @@ impl ProjectsGet {
         id: "Projects_Get",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
@@ -6973,6 +7436,12 @@ impl ProjectsGet {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for ProjectsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectsGet {
     type Output = Result<super::models::ProjectResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ProjectResponse>;
@@ -7003,6 +7472,7 @@ impl ProjectsGetCustomFieldTypes {
         id: "Projects_GetCustomFieldTypes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/custom-fields",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
@@ -7154,6 +7624,12 @@ impl ProjectsGetCustomFieldTypes {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProjectsGetCustomFieldTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -7206,6 +7682,7 @@ impl ProjectsGetList {
         id: "Projects_GetList",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
@@ -7520,6 +7997,12 @@ impl ProjectsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProjectsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectsGetList {
     type Output = Result<rt::Paged<super::models::ProjectResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>>;
@@ -7546,6 +8029,7 @@ impl ProjectsGetNotes {
         id: "Projects_GetNotes",
         domain: "jpm",
         method: rt::Method::Get,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/{id}/notes",
         scopes: Some(&["tn.jpm.projects:r"]),
         limit: None,
@@ -7618,6 +8102,12 @@ impl ProjectsGetNotes {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProjectsGetNotes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProjectsGetNotes {
     type Output = Result<rt::Paged<super::models::NoteResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::NoteResponse>>;
@@ -7642,6 +8132,7 @@ impl ProjectsUpdate {
         id: "Projects_Update",
         domain: "jpm",
         method: rt::Method::Patch,
+        base: "/jpm/v2",
         path: "/tenant/{tenant}/projects/{id}",
         scopes: Some(&["tn.jpm.projects:w"]),
         limit: None,
@@ -7663,6 +8154,12 @@ impl ProjectsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProjectResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProjectsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProjectsUpdate {

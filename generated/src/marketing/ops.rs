@@ -95,6 +95,7 @@ impl CampaignCategoriesCreate {
         id: "CampaignCategories_Create",
         domain: "marketing",
         method: rt::Method::Post,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
@@ -113,6 +114,12 @@ impl CampaignCategoriesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCategoriesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesCreate {
@@ -138,6 +145,7 @@ impl CampaignCategoriesGet {
         id: "CampaignCategories_Get",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
@@ -158,6 +166,12 @@ impl CampaignCategoriesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCategoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCategoriesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesGet {
@@ -190,6 +204,7 @@ impl CampaignCategoriesGetList {
         id: "CampaignCategories_GetList",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.mrk.categories:r"]),
         limit: None,
@@ -345,6 +360,12 @@ impl CampaignCategoriesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CampaignCategoriesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CampaignCategoriesGetList {
     type Output = Result<rt::Paged<super::models::CampaignCategoryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -371,6 +392,7 @@ impl CampaignCategoriesUpdate {
         id: "CampaignCategories_Update",
         domain: "marketing",
         method: rt::Method::Patch,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.mrk.categories:w"]),
         limit: None,
@@ -392,6 +414,12 @@ impl CampaignCategoriesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCategoriesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCategoriesUpdate {
@@ -442,6 +470,7 @@ impl CampaignCostSummaryGet {
         id: "CampaignCostSummary_Get",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaign-cost-summary",
         scopes: Some(&["tn.mrk.campaigncostsummary:r"]),
         limit: None,
@@ -465,6 +494,12 @@ impl CampaignCostSummaryGet {
         self,
     ) -> rt::ResponseFuture<super::models::CampaignCostsSummaryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCostSummaryGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCostSummaryGet {
@@ -565,6 +600,7 @@ impl CampaignCostsCreate {
         id: "CampaignCosts_Create",
         domain: "marketing",
         method: rt::Method::Post,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
@@ -583,6 +619,12 @@ impl CampaignCostsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCostsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCostsCreate {
@@ -608,6 +650,7 @@ impl CampaignCostsGet {
         id: "CampaignCosts_Get",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
@@ -628,6 +671,12 @@ impl CampaignCostsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignCostResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCostsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCostsGet {
@@ -659,6 +708,7 @@ impl CampaignCostsGetList {
         id: "CampaignCosts_GetList",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/costs",
         scopes: Some(&["tn.mrk.costs:r"]),
         limit: None,
@@ -768,6 +818,12 @@ impl CampaignCostsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CampaignCostsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CampaignCostsGetList {
     type Output = Result<rt::Paged<super::models::CampaignCostResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>>;
@@ -792,6 +848,7 @@ impl CampaignCostsUpdate {
         id: "CampaignCosts_Update",
         domain: "marketing",
         method: rt::Method::Patch,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/costs/{id}",
         scopes: Some(&["tn.mrk.costs:w"]),
         limit: None,
@@ -813,6 +870,12 @@ impl CampaignCostsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignCostsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignCostsUpdate {
@@ -933,6 +996,7 @@ impl CampaignsCreate {
         id: "Campaigns_Create",
         domain: "marketing",
         method: rt::Method::Post,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
@@ -951,6 +1015,12 @@ impl CampaignsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignsCreate {
@@ -976,6 +1046,7 @@ impl CampaignsGet {
         id: "Campaigns_Get",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
@@ -996,6 +1067,12 @@ impl CampaignsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignsGet {
@@ -1027,6 +1104,7 @@ impl CampaignsGetCosts {
         id: "Campaigns_GetCosts",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaigns/{id}/costs",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
@@ -1127,6 +1205,12 @@ impl CampaignsGetCosts {
         rt::items(self)
     }
 }
+impl rt::Overrides for CampaignsGetCosts {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CampaignsGetCosts {
     type Output = Result<rt::Paged<super::models::CampaignCostResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignCostResponse>>;
@@ -1161,6 +1245,7 @@ impl CampaignsGetList {
         id: "Campaigns_GetList",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaigns",
         scopes: Some(&["tn.mrk.campaigns:r"]),
         limit: None,
@@ -1341,6 +1426,12 @@ impl CampaignsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CampaignsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CampaignsGetList {
     type Output = Result<rt::Paged<super::models::CampaignResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>>;
@@ -1365,6 +1456,7 @@ impl CampaignsUpdate {
         id: "Campaigns_Update",
         domain: "marketing",
         method: rt::Method::Patch,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/campaigns/{id}",
         scopes: Some(&["tn.mrk.campaigns:w"]),
         limit: None,
@@ -1386,6 +1478,12 @@ impl CampaignsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CampaignResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CampaignsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CampaignsUpdate {
@@ -1436,6 +1534,7 @@ impl EmailChannelCostGet {
         id: "EmailChannelCost_Get",
         domain: "marketing",
         method: rt::Method::Get,
+        base: "/marketing/v2",
         path: "/tenant/{tenant}/email-channel-cost",
         scopes: Some(&["tn.mrk.emailchannelcost:r"]),
         limit: None,
@@ -1455,6 +1554,12 @@ impl EmailChannelCostGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmailChannelCostResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EmailChannelCostGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EmailChannelCostGet {

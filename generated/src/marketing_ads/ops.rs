@@ -58,6 +58,7 @@ impl AttributedLeadsGet {
         id: "AttributedLeads_Get",
         domain: "marketing_ads",
         method: rt::Method::Get,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/attributed-leads",
         scopes: Some(&["tn.mads.attributedleads:r"]),
         limit: None,
@@ -149,6 +150,12 @@ impl AttributedLeadsGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for AttributedLeadsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for AttributedLeadsGet {
     type Output = Result<
         rt::Paged<super::models::GetAttributedLeadsResponse>,
@@ -200,6 +207,7 @@ impl CapacityAwarenessWarningGet {
         id: "CapacityAwarenessWarning_Get",
         domain: "marketing_ads",
         method: rt::Method::Get,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/capacity-warnings",
         scopes: Some(&["tn.mads.capacitywarnings:r"]),
         limit: None,
@@ -219,6 +227,12 @@ impl CapacityAwarenessWarningGet {
         self,
     ) -> rt::ResponseFuture<super::models::CapacityAwarenessWarningQueryResult> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CapacityAwarenessWarningGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CapacityAwarenessWarningGet {
@@ -274,6 +288,7 @@ impl ExternalCallAttributionsCreate {
         id: "ExternalCallAttributions_Create",
         domain: "marketing_ads",
         method: rt::Method::Post,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/external-call-attributions",
         scopes: Some(&["tn.mads.externalcallattributions:w"]),
         limit: None,
@@ -295,6 +310,12 @@ impl ExternalCallAttributionsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ExternalCallAttributionsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExternalCallAttributionsCreate {
@@ -360,6 +381,7 @@ impl PerformanceGet {
         id: "Performance_Get",
         domain: "marketing_ads",
         method: rt::Method::Get,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/performance",
         scopes: Some(&["tn.mads.performance:r"]),
         limit: None,
@@ -439,6 +461,12 @@ impl PerformanceGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for PerformanceGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PerformanceGet {
     type Output = Result<rt::Paged<super::models::GetPerformanceResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -492,6 +520,7 @@ impl ScheduledJobAttributionsCreate {
         id: "ScheduledJobAttributions_Create",
         domain: "marketing_ads",
         method: rt::Method::Post,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/job-attributions",
         scopes: Some(&["tn.mads.jobattributions:w"]),
         limit: None,
@@ -510,6 +539,12 @@ impl ScheduledJobAttributionsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ScheduledJobAttributionsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ScheduledJobAttributionsCreate {
@@ -563,6 +598,7 @@ impl WebBookingAttributionsCreate {
         id: "WebBookingAttributions_Create",
         domain: "marketing_ads",
         method: rt::Method::Post,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/web-booking-attributions",
         scopes: Some(&["tn.mads.webbookingattributions:w"]),
         limit: None,
@@ -584,6 +620,12 @@ impl WebBookingAttributionsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for WebBookingAttributionsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for WebBookingAttributionsCreate {
@@ -637,6 +679,7 @@ impl WebLeadFormAttributionsCreate {
         id: "WebLeadFormAttributions_Create",
         domain: "marketing_ads",
         method: rt::Method::Post,
+        base: "/marketingads/v2",
         path: "/tenant/{tenant}/web-lead-form-attributions",
         scopes: Some(&["tn.mads.webleadformattributions:w"]),
         limit: None,
@@ -658,6 +701,12 @@ impl WebLeadFormAttributionsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for WebLeadFormAttributionsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for WebLeadFormAttributionsCreate {

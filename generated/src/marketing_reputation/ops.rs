@@ -90,6 +90,7 @@ impl ReviewsReviews {
         id: "reviews",
         domain: "marketing_reputation",
         method: rt::Method::Get,
+        base: "/marketingreputation/v2",
         path: "/tenant/{tenant}/reviews",
         scopes: Some(&["tn.mrep.reviews:r"]),
         limit: None,
@@ -335,6 +336,12 @@ impl ReviewsReviews {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReviewReport> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for ReviewsReviews {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReviewsReviews {

@@ -132,6 +132,7 @@ impl CustomerMembershipsCreate {
         id: "CustomerMemberships_Create",
         domain: "memberships",
         method: rt::Method::Post,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships/sale",
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
@@ -152,6 +153,12 @@ impl CustomerMembershipsCreate {
         self,
     ) -> rt::ResponseFuture<super::models::MembershipSaleInvoiceCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomerMembershipsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsCreate {
@@ -179,6 +186,7 @@ impl CustomerMembershipsGet {
         id: "CustomerMemberships_Get",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -199,6 +207,12 @@ impl CustomerMembershipsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CustomerMembershipResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomerMembershipsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGet {
@@ -231,6 +245,7 @@ impl CustomerMembershipsGetCustomFields {
         id: "CustomerMemberships_GetCustomFields",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships/custom-fields",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -385,6 +400,12 @@ impl CustomerMembershipsGetCustomFields {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomerMembershipsGetCustomFields {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
     type Output = Result<rt::Paged<super::models::CustomFieldTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -423,6 +444,7 @@ impl CustomerMembershipsGetList {
         id: "CustomerMemberships_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -628,6 +650,12 @@ impl CustomerMembershipsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CustomerMembershipsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CustomerMembershipsGetList {
     type Output = Result<
         rt::Paged<super::models::CustomerMembershipResponse>,
@@ -656,6 +684,7 @@ impl CustomerMembershipsGetStatusChanges {
         id: "CustomerMemberships_GetStatusChanges",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships/{id}/status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -680,6 +709,12 @@ impl CustomerMembershipsGetStatusChanges {
         Vec<super::models::CustomerMembershipStatusChangeItemResponse>,
     > {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomerMembershipsGetStatusChanges {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsGetStatusChanges {
@@ -711,6 +746,7 @@ impl CustomerMembershipsUpdate {
         id: "CustomerMemberships_Update",
         domain: "memberships",
         method: rt::Method::Patch,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/memberships/{id}",
         scopes: Some(&["tn.mem.memberships:w"]),
         limit: None,
@@ -732,6 +768,12 @@ impl CustomerMembershipsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CustomerMembershipsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CustomerMembershipsUpdate {
@@ -864,6 +906,7 @@ impl ExportInvoiceTemplates {
         id: "Export_InvoiceTemplates",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
@@ -946,6 +989,12 @@ impl ExportInvoiceTemplates {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportInvoiceTemplates {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportInvoiceTemplates {
     type Output = Result<
         rt::ExportBatch<super::models::ExportInvoiceTemplateResponse>,
@@ -975,6 +1024,7 @@ impl ExportLocationRecurringServiceEvents {
         id: "Export_LocationRecurringServiceEvents",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
@@ -1064,6 +1114,12 @@ impl ExportLocationRecurringServiceEvents {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportLocationRecurringServiceEvents {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportLocationRecurringServiceEvents {
     type Output = Result<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceEventResponse>,
@@ -1093,6 +1149,7 @@ impl ExportLocationRecurringServices {
         id: "Export_LocationRecurringServices",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
@@ -1182,6 +1239,12 @@ impl ExportLocationRecurringServices {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportLocationRecurringServices {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportLocationRecurringServices {
     type Output = Result<
         rt::ExportBatch<super::models::ExportLocationRecurringServiceResponse>,
@@ -1211,6 +1274,7 @@ impl ExportMembershipStatusChanges {
         id: "Export_MembershipStatusChanges",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/membership-status-changes",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -1300,6 +1364,12 @@ impl ExportMembershipStatusChanges {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportMembershipStatusChanges {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportMembershipStatusChanges {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCustomerMembershipStatusChangesResponse>,
@@ -1329,6 +1399,7 @@ impl ExportMembershipTypes {
         id: "Export_MembershipTypes",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -1410,6 +1481,12 @@ impl ExportMembershipTypes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportMembershipTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportMembershipTypes {
     type Output = Result<
         rt::ExportBatch<super::models::ExportMembershipTypeResponse>,
@@ -1439,6 +1516,7 @@ impl ExportMemberships {
         id: "Export_Memberships",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/memberships",
         scopes: Some(&["tn.mem.memberships:r"]),
         limit: None,
@@ -1523,6 +1601,12 @@ impl ExportMemberships {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportMemberships {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportMemberships {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCustomerMembershipResponse>,
@@ -1552,6 +1636,7 @@ impl ExportRecurringServiceTypes {
         id: "Export_RecurringServiceTypes",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/export/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
@@ -1639,6 +1724,12 @@ impl ExportRecurringServiceTypes {
         rt::Error,
     > {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportRecurringServiceTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportRecurringServiceTypes {
@@ -1742,6 +1833,7 @@ impl InvoiceTemplatesCreate {
         id: "InvoiceTemplates_Create",
         domain: "memberships",
         method: rt::Method::Post,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
@@ -1760,6 +1852,12 @@ impl InvoiceTemplatesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoiceTemplatesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesCreate {
@@ -1785,6 +1883,7 @@ impl InvoiceTemplatesGet {
         id: "InvoiceTemplates_Get",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
@@ -1805,6 +1904,12 @@ impl InvoiceTemplatesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::InvoiceTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoiceTemplatesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesGet {
@@ -1830,6 +1935,7 @@ impl InvoiceTemplatesGetList {
         id: "InvoiceTemplates_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/invoice-templates",
         scopes: Some(&["tn.mem.invoicetemplates:r"]),
         limit: None,
@@ -1850,6 +1956,12 @@ impl InvoiceTemplatesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InvoiceTemplateResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoiceTemplatesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesGetList {
@@ -1878,6 +1990,7 @@ impl InvoiceTemplatesUpdate {
         id: "InvoiceTemplates_Update",
         domain: "memberships",
         method: rt::Method::Patch,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/invoice-templates/{id}",
         scopes: Some(&["tn.mem.invoicetemplates:w"]),
         limit: None,
@@ -1899,6 +2012,12 @@ impl InvoiceTemplatesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for InvoiceTemplatesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for InvoiceTemplatesUpdate {
@@ -2013,6 +2132,7 @@ impl LocationRecurringServiceEventsGetList {
         id: "LocationRecurringServiceEvents_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-service-events",
         scopes: Some(&["tn.mem.recurringserviceevents:r"]),
         limit: None,
@@ -2210,6 +2330,12 @@ impl LocationRecurringServiceEventsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationRecurringServiceEventsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationRecurringServiceEventsGetList {
     type Output = Result<
         rt::Paged<super::models::LocationRecurringServiceEventResponse>,
@@ -2239,6 +2365,7 @@ impl LocationRecurringServiceEventsMarkComplete {
         id: "LocationRecurringServiceEvents_MarkComplete",
         domain: "memberships",
         method: rt::Method::Post,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-complete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
@@ -2260,6 +2387,12 @@ impl LocationRecurringServiceEventsMarkComplete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationRecurringServiceEventsMarkComplete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkComplete {
@@ -2286,6 +2419,7 @@ impl LocationRecurringServiceEventsMarkIncomplete {
         id: "LocationRecurringServiceEvents_MarkIncomplete",
         domain: "memberships",
         method: rt::Method::Post,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-service-events/{id}/mark-incomplete",
         scopes: Some(&["tn.mem.recurringserviceevents:w"]),
         limit: None,
@@ -2307,6 +2441,12 @@ impl LocationRecurringServiceEventsMarkIncomplete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationRecurringServiceEventsMarkIncomplete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationRecurringServiceEventsMarkIncomplete {
@@ -2398,6 +2538,7 @@ impl LocationRecurringServicesGet {
         id: "LocationRecurringServices_Get",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
@@ -2420,6 +2561,12 @@ impl LocationRecurringServicesGet {
         self,
     ) -> rt::ResponseFuture<super::models::LocationRecurringServiceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationRecurringServicesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationRecurringServicesGet {
@@ -2459,6 +2606,7 @@ impl LocationRecurringServicesGetList {
         id: "LocationRecurringServices_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-services",
         scopes: Some(&["tn.mem.recurringservices:r"]),
         limit: None,
@@ -2656,6 +2804,12 @@ impl LocationRecurringServicesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationRecurringServicesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationRecurringServicesGetList {
     type Output = Result<
         rt::Paged<super::models::LocationRecurringServiceResponse>,
@@ -2685,6 +2839,7 @@ impl LocationRecurringServicesUpdate {
         id: "LocationRecurringServices_Update",
         domain: "memberships",
         method: rt::Method::Patch,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-services/{id}",
         scopes: Some(&["tn.mem.recurringservices:w"]),
         limit: None,
@@ -2706,6 +2861,12 @@ impl LocationRecurringServicesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for LocationRecurringServicesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for LocationRecurringServicesUpdate {
@@ -2826,6 +2987,7 @@ impl MembershipTypesGet {
         id: "MembershipTypes_Get",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/membership-types/{id}",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -2846,6 +3008,12 @@ impl MembershipTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MembershipTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MembershipTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGet {
@@ -2871,6 +3039,7 @@ impl MembershipTypesGetDiscountsList {
         id: "MembershipTypes_GetDiscountsList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/membership-types/{id}/discounts",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -2893,6 +3062,12 @@ impl MembershipTypesGetDiscountsList {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::MembershipTypeDiscountItemResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MembershipTypesGetDiscountsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDiscountsList {
@@ -2924,6 +3099,7 @@ impl MembershipTypesGetDurationBillingList {
         id: "MembershipTypes_GetDurationBillingList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/membership-types/{id}/duration-billing-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -2957,6 +3133,12 @@ impl MembershipTypesGetDurationBillingList {
         Vec<super::models::MembershipTypeDurationBillingItemResponse>,
     > {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MembershipTypesGetDurationBillingList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
@@ -3002,6 +3184,7 @@ impl MembershipTypesGetList {
         id: "MembershipTypes_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/membership-types",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -3222,6 +3405,12 @@ impl MembershipTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for MembershipTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for MembershipTypesGetList {
     type Output = Result<rt::Paged<super::models::MembershipTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3247,6 +3436,7 @@ impl MembershipTypesGetRecurringServiceItems {
         id: "MembershipTypes_GetRecurringServiceItems",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/membership-types/{id}/recurring-service-items",
         scopes: Some(&["tn.mem.membershiptypes:r"]),
         limit: None,
@@ -3271,6 +3461,12 @@ impl MembershipTypesGetRecurringServiceItems {
         Vec<super::models::MembershipTypeRecurringServiceItemResponse>,
     > {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MembershipTypesGetRecurringServiceItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MembershipTypesGetRecurringServiceItems {
@@ -3350,6 +3546,7 @@ impl RecurringServiceTypesGet {
         id: "RecurringServiceTypes_Get",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-service-types/{id}",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
@@ -3372,6 +3569,12 @@ impl RecurringServiceTypesGet {
         self,
     ) -> rt::ResponseFuture<super::models::RecurringServiceTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for RecurringServiceTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for RecurringServiceTypesGet {
@@ -3409,6 +3612,7 @@ impl RecurringServiceTypesGetList {
         id: "RecurringServiceTypes_GetList",
         domain: "memberships",
         method: rt::Method::Get,
+        base: "/memberships/v2",
         path: "/tenant/{tenant}/recurring-service-types",
         scopes: Some(&["tn.mem.recurringservicetypes:r"]),
         limit: None,
@@ -3613,6 +3817,12 @@ impl RecurringServiceTypesGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::RecurringServiceTypeResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for RecurringServiceTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for RecurringServiceTypesGetList {

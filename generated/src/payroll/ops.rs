@@ -64,6 +64,7 @@ impl ActivityCodesGet {
         id: "ActivityCodes_Get",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/activity-codes/{id}",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
@@ -84,6 +85,12 @@ impl ActivityCodesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollActivityCodeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivityCodesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivityCodesGet {
@@ -117,6 +124,7 @@ impl ActivityCodesGetList {
         id: "ActivityCodes_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
@@ -277,6 +285,12 @@ impl ActivityCodesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ActivityCodesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ActivityCodesGetList {
     type Output = Result<
         rt::Paged<super::models::PayrollActivityCodeResponse>,
@@ -410,6 +424,7 @@ impl ExportActivityCodes {
         id: "Export_ActivityCodes",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/activity-codes",
         scopes: Some(&["tn.prl.activitycodes:r"]),
         limit: None,
@@ -494,6 +509,12 @@ impl ExportActivityCodes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportActivityCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportActivityCodes {
     type Output = Result<
         rt::ExportBatch<super::models::PayrollActivityCodeExportResponse>,
@@ -523,6 +544,7 @@ impl ExportGrossPayItems {
         id: "Export_GrossPayItems",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
@@ -600,6 +622,12 @@ impl ExportGrossPayItems {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportGrossPayItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportGrossPayItems {
     type Output = Result<
         rt::ExportBatch<super::models::GrossPayItemExportResponse>,
@@ -629,6 +657,7 @@ impl ExportJobSplits {
         id: "Export_JobSplits",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -706,6 +735,12 @@ impl ExportJobSplits {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportJobSplits {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportJobSplits {
     type Output = Result<
         rt::ExportBatch<super::models::JobSplitExportResponse>,
@@ -735,6 +770,7 @@ impl ExportPayrollAdjustments {
         id: "Export_PayrollAdjustments",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
@@ -816,6 +852,12 @@ impl ExportPayrollAdjustments {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportPayrollAdjustments {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportPayrollAdjustments {
     type Output = Result<
         rt::ExportBatch<super::models::PayrollAdjustmentExportResponse>,
@@ -845,6 +887,7 @@ impl ExportPayrollSettings {
         id: "Export_PayrollSettings",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
@@ -926,6 +969,12 @@ impl ExportPayrollSettings {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportPayrollSettings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportPayrollSettings {
     type Output = Result<
         rt::ExportBatch<super::models::PayrollSettingsExportResponse>,
@@ -955,6 +1004,7 @@ impl ExportTimesheetCodes {
         id: "Export_TimesheetCodes",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
@@ -1034,6 +1084,12 @@ impl ExportTimesheetCodes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportTimesheetCodes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportTimesheetCodes {
     type Output = Result<
         rt::ExportBatch<super::models::TimesheetCodeExportResponse>,
@@ -1063,6 +1119,7 @@ impl ExportTimesheets {
         id: "Export_Timesheets",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/export/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -1138,6 +1195,12 @@ impl ExportTimesheets {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::JobTimesheetExportResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportTimesheets {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportTimesheets {
@@ -1250,6 +1313,7 @@ impl GrossPayItemsCreate {
         id: "GrossPayItems_Create",
         domain: "payroll",
         method: rt::Method::Post,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
@@ -1268,6 +1332,12 @@ impl GrossPayItemsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GrossPayItemsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GrossPayItemsCreate {
@@ -1293,6 +1363,7 @@ impl GrossPayItemsDelete {
         id: "GrossPayItems_Delete",
         domain: "payroll",
         method: rt::Method::Delete,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
@@ -1313,6 +1384,12 @@ impl GrossPayItemsDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for GrossPayItemsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GrossPayItemsDelete {
@@ -1351,6 +1428,7 @@ impl GrossPayItemsGetList {
         id: "GrossPayItems_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/gross-pay-items",
         scopes: Some(&["tn.prl.grosspayitems:r"]),
         limit: None,
@@ -1547,6 +1625,12 @@ impl GrossPayItemsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for GrossPayItemsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for GrossPayItemsGetList {
     type Output = Result<rt::Paged<super::models::GrossPayItemResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::GrossPayItemResponse>>;
@@ -1571,6 +1655,7 @@ impl GrossPayItemsUpdate {
         id: "GrossPayItems_Update",
         domain: "payroll",
         method: rt::Method::Put,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/gross-pay-items/{id}",
         scopes: Some(&["tn.prl.grosspayitems:w"]),
         limit: None,
@@ -1592,6 +1677,12 @@ impl GrossPayItemsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for GrossPayItemsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for GrossPayItemsUpdate {
@@ -1681,6 +1772,7 @@ impl JobSplitsGetList {
         id: "JobSplits_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/jobs/{job}/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -1840,6 +1932,12 @@ impl JobSplitsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobSplitsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobSplitsGetList {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
@@ -1872,6 +1970,7 @@ impl JobSplitsGetListByJobs {
         id: "JobSplits_GetListByJobs",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/jobs/splits",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -2034,6 +2133,12 @@ impl JobSplitsGetListByJobs {
         rt::items(self)
     }
 }
+impl rt::Overrides for JobSplitsGetListByJobs {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for JobSplitsGetListByJobs {
     type Output = Result<rt::Paged<super::models::JobSplitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobSplitResponse>>;
@@ -2096,6 +2201,7 @@ impl LocationLaborTypeGetListByLocations {
         id: "LocationLaborType_GetListByLocations",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/locations/rates",
         scopes: Some(&["tn.prl.locations:r"]),
         limit: None,
@@ -2216,6 +2322,12 @@ impl LocationLaborTypeGetListByLocations {
         rt::items(self)
     }
 }
+impl rt::Overrides for LocationLaborTypeGetListByLocations {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for LocationLaborTypeGetListByLocations {
     type Output = Result<rt::Paged<super::models::LocationLaborTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2305,6 +2417,7 @@ impl PayrollAdjustmentsCreate {
         id: "PayrollAdjustments_Create",
         domain: "payroll",
         method: rt::Method::Post,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:w"]),
         limit: None,
@@ -2323,6 +2436,12 @@ impl PayrollAdjustmentsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollAdjustmentsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollAdjustmentsCreate {
@@ -2349,6 +2468,7 @@ impl PayrollAdjustmentsGet {
         id: "PayrollAdjustments_Get",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/payroll-adjustments/{id}",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
@@ -2378,6 +2498,12 @@ impl PayrollAdjustmentsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollAdjustmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollAdjustmentsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollAdjustmentsGet {
@@ -2414,6 +2540,7 @@ impl PayrollAdjustmentsGetList {
         id: "PayrollAdjustments_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/payroll-adjustments",
         scopes: Some(&["tn.prl.payrolladjustments:r"]),
         limit: None,
@@ -2598,6 +2725,12 @@ impl PayrollAdjustmentsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PayrollAdjustmentsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PayrollAdjustmentsGetList {
     type Output = Result<rt::Paged<super::models::PayrollAdjustmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2720,6 +2853,7 @@ impl PayrollSettingsGetEmployeePayrollSettings {
         id: "PayrollSettings_GetEmployeePayrollSettings",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
@@ -2740,6 +2874,12 @@ impl PayrollSettingsGetEmployeePayrollSettings {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollSettingsGetEmployeePayrollSettings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollSettingsGetEmployeePayrollSettings {
@@ -2773,6 +2913,7 @@ impl PayrollSettingsGetPayrollSettingsList {
         id: "PayrollSettings_GetPayrollSettingsList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
@@ -2934,6 +3075,12 @@ impl PayrollSettingsGetPayrollSettingsList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PayrollSettingsGetPayrollSettingsList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PayrollSettingsGetPayrollSettingsList {
     type Output = Result<
         rt::Paged<super::models::PayrollSettingsListResponse>,
@@ -2962,6 +3109,7 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
         id: "PayrollSettings_GetTechnicianPayrollSettings",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:r"]),
         limit: None,
@@ -2982,6 +3130,12 @@ impl PayrollSettingsGetTechnicianPayrollSettings {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PayrollSettingsResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollSettingsGetTechnicianPayrollSettings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollSettingsGetTechnicianPayrollSettings {
@@ -3008,6 +3162,7 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         id: "PayrollSettings_UpdateEmployeePayrollSettings",
         domain: "payroll",
         method: rt::Method::Put,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/employees/{employee}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
@@ -3031,6 +3186,12 @@ impl PayrollSettingsUpdateEmployeePayrollSettings {
         self,
     ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollSettingsUpdateEmployeePayrollSettings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollSettingsUpdateEmployeePayrollSettings {
@@ -3057,6 +3218,7 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         id: "PayrollSettings_UpdateTechnicianPayrollSettings",
         domain: "payroll",
         method: rt::Method::Put,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/technicians/{technician}/payroll-settings",
         scopes: Some(&["tn.prl.payrollsettings:w"]),
         limit: None,
@@ -3080,6 +3242,12 @@ impl PayrollSettingsUpdateTechnicianPayrollSettings {
         self,
     ) -> rt::ResponseFuture<super::models::PayrollSettingsUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PayrollSettingsUpdateTechnicianPayrollSettings {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PayrollSettingsUpdateTechnicianPayrollSettings {
@@ -3209,6 +3377,7 @@ impl PayrollsGetEmployeePayrolls {
         id: "Payrolls_GetEmployeePayrolls",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/employees/{employee}/payrolls",
         scopes: Some(&["tn.prl.employees:r"]),
         limit: None,
@@ -3397,6 +3566,12 @@ impl PayrollsGetEmployeePayrolls {
         rt::items(self)
     }
 }
+impl rt::Overrides for PayrollsGetEmployeePayrolls {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetEmployeePayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -3433,6 +3608,7 @@ impl PayrollsGetList {
         id: "Payrolls_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/payrolls",
         scopes: Some(&["tn.prl.payrolls:r"]),
         limit: None,
@@ -3627,6 +3803,12 @@ impl PayrollsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for PayrollsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetList {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -3663,6 +3845,7 @@ impl PayrollsGetTechnicianPayrolls {
         id: "Payrolls_GetTechnicianPayrolls",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/technicians/{technician}/payrolls",
         scopes: Some(&["tn.prl.technicians:r"]),
         limit: None,
@@ -3851,6 +4034,12 @@ impl PayrollsGetTechnicianPayrolls {
         rt::items(self)
     }
 }
+impl rt::Overrides for PayrollsGetTechnicianPayrolls {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for PayrollsGetTechnicianPayrolls {
     type Output = Result<rt::Paged<super::models::PayrollResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::PayrollResponse>>;
@@ -3919,6 +4108,7 @@ impl TimesheetCodesGet {
         id: "TimesheetCodes_Get",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/timesheet-codes/{id}",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
@@ -3939,6 +4129,12 @@ impl TimesheetCodesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TimesheetCodeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TimesheetCodesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TimesheetCodesGet {
@@ -3972,6 +4168,7 @@ impl TimesheetCodesGetList {
         id: "TimesheetCodes_GetList",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/timesheet-codes",
         scopes: Some(&["tn.prl.timesheetcodes:r"]),
         limit: None,
@@ -4134,6 +4331,12 @@ impl TimesheetCodesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TimesheetCodesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TimesheetCodesGetList {
     type Output = Result<rt::Paged<super::models::TimesheetCodeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -4254,6 +4457,7 @@ impl TimesheetsGetJobTimesheets {
         id: "Timesheets_GetJobTimesheets",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/jobs/{job}/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -4441,6 +4645,12 @@ impl TimesheetsGetJobTimesheets {
         rt::items(self)
     }
 }
+impl rt::Overrides for TimesheetsGetJobTimesheets {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TimesheetsGetJobTimesheets {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
@@ -4476,6 +4686,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
         id: "Timesheets_GetJobTimesheetsByJobs",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/jobs/timesheets",
         scopes: Some(&["tn.prl.jobs:r"]),
         limit: None,
@@ -4666,6 +4877,12 @@ impl TimesheetsGetJobTimesheetsByJobs {
         rt::items(self)
     }
 }
+impl rt::Overrides for TimesheetsGetJobTimesheetsByJobs {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TimesheetsGetJobTimesheetsByJobs {
     type Output = Result<rt::Paged<super::models::JobTimesheetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::JobTimesheetResponse>>;
@@ -4699,6 +4916,7 @@ impl TimesheetsGetNonJobTimesheets {
         id: "Timesheets_GetNonJobTimesheets",
         domain: "payroll",
         method: rt::Method::Get,
+        base: "/payroll/v2",
         path: "/tenant/{tenant}/non-job-timesheets",
         scopes: Some(&["tn.prl.nonjobtimesheets:r"]),
         limit: None,
@@ -4878,6 +5096,12 @@ impl TimesheetsGetNonJobTimesheets {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::NonJobTimesheetResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for TimesheetsGetNonJobTimesheets {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TimesheetsGetNonJobTimesheets {

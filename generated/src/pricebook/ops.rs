@@ -109,6 +109,7 @@ impl CategoriesCreate {
         id: "Categories_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
@@ -127,6 +128,12 @@ impl CategoriesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CategoriesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CategoriesCreate {
@@ -152,6 +159,7 @@ impl CategoriesDelete {
         id: "Categories_Delete",
         domain: "pricebook",
         method: rt::Method::Delete,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
@@ -172,6 +180,12 @@ impl CategoriesDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for CategoriesDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CategoriesDelete {
@@ -197,6 +211,7 @@ impl CategoriesGet {
         id: "Categories_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
@@ -217,6 +232,12 @@ impl CategoriesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CategoriesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CategoriesGet {
@@ -251,6 +272,7 @@ impl CategoriesGetList {
         id: "Categories_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/categories",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
@@ -416,6 +438,12 @@ impl CategoriesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for CategoriesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CategoriesGetList {
     type Output = Result<rt::Paged<super::models::CategoryResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CategoryResponse>>;
@@ -440,6 +468,7 @@ impl CategoriesUpdate {
         id: "Categories_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/categories/{id}",
         scopes: Some(&["tn.pb.categories:w"]),
         limit: None,
@@ -461,6 +490,12 @@ impl CategoriesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::CategoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CategoriesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CategoriesUpdate {
@@ -534,6 +569,7 @@ impl ClientSpecificPricingGetAllRateSheets {
         id: "ClientSpecificPricing_GetAllRateSheets",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/clientspecificpricing",
         scopes: Some(&["tn.pb.csp:r"]),
         limit: None,
@@ -625,6 +661,12 @@ impl ClientSpecificPricingGetAllRateSheets {
         rt::items(self)
     }
 }
+impl rt::Overrides for ClientSpecificPricingGetAllRateSheets {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ClientSpecificPricingGetAllRateSheets {
     type Output = Result<
         rt::Paged<super::models::ClientSpecificPricingResponse>,
@@ -654,6 +696,7 @@ impl ClientSpecificPricingUpdateRateSheet {
         id: "ClientSpecificPricing_UpdateRateSheet",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/clientspecificpricing/{rateSheetId}",
         scopes: Some(&["tn.pb.csp:w"]),
         limit: None,
@@ -677,6 +720,12 @@ impl ClientSpecificPricingUpdateRateSheet {
         self,
     ) -> rt::ResponseFuture<super::models::UpdateClientSpecificPricingResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ClientSpecificPricingUpdateRateSheet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ClientSpecificPricingUpdateRateSheet {
@@ -799,6 +848,7 @@ impl DiscountAndFeesCreate {
         id: "DiscountAndFees_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
@@ -817,6 +867,12 @@ impl DiscountAndFeesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for DiscountAndFeesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesCreate {
@@ -842,6 +898,7 @@ impl DiscountAndFeesDelete {
         id: "DiscountAndFees_Delete",
         domain: "pricebook",
         method: rt::Method::Delete,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
@@ -862,6 +919,12 @@ impl DiscountAndFeesDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for DiscountAndFeesDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesDelete {
@@ -888,6 +951,7 @@ impl DiscountAndFeesGet {
         id: "DiscountAndFees_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
@@ -918,6 +982,12 @@ impl DiscountAndFeesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for DiscountAndFeesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesGet {
@@ -956,6 +1026,7 @@ impl DiscountAndFeesGetList {
         id: "DiscountAndFees_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/discounts-and-fees",
         scopes: Some(&["tn.pb.discountsandfees:r"]),
         limit: None,
@@ -1163,6 +1234,12 @@ impl DiscountAndFeesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for DiscountAndFeesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for DiscountAndFeesGetList {
     type Output = Result<rt::Paged<super::models::DiscountAndFeesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1189,6 +1266,7 @@ impl DiscountAndFeesUpdate {
         id: "DiscountAndFees_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/discounts-and-fees/{id}",
         scopes: Some(&["tn.pb.discountsandfees:w"]),
         limit: None,
@@ -1210,6 +1288,12 @@ impl DiscountAndFeesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DiscountAndFeesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for DiscountAndFeesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for DiscountAndFeesUpdate {
@@ -1330,6 +1414,7 @@ impl EquipmentCreate {
         id: "Equipment_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
@@ -1348,6 +1433,12 @@ impl EquipmentCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentCreate {
@@ -1373,6 +1464,7 @@ impl EquipmentDelete {
         id: "Equipment_Delete",
         domain: "pricebook",
         method: rt::Method::Delete,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
@@ -1393,6 +1485,12 @@ impl EquipmentDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentDelete {
@@ -1419,6 +1517,7 @@ impl EquipmentGet {
         id: "Equipment_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
@@ -1449,6 +1548,12 @@ impl EquipmentGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentGet {
@@ -1487,6 +1592,7 @@ impl EquipmentGetList {
         id: "Equipment_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
@@ -1688,6 +1794,12 @@ impl EquipmentGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for EquipmentGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EquipmentGetList {
     type Output = Result<rt::Paged<super::models::EquipmentResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>>;
@@ -1712,6 +1824,7 @@ impl EquipmentUpdate {
         id: "Equipment_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/equipment/{id}",
         scopes: Some(&["tn.pb.equipment:w"]),
         limit: None,
@@ -1733,6 +1846,12 @@ impl EquipmentUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EquipmentResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EquipmentUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EquipmentUpdate {
@@ -1824,6 +1943,7 @@ impl ExportCategories {
         id: "Export_Categories",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/export/categories",
         scopes: Some(&["tn.pb.categories:r"]),
         limit: None,
@@ -1901,6 +2021,12 @@ impl ExportCategories {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportCategories {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportCategories {
     type Output = Result<
         rt::ExportBatch<super::models::ExportCategoryResponse>,
@@ -1930,6 +2056,7 @@ impl ExportEquipment {
         id: "Export_Equipment",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/export/equipment",
         scopes: Some(&["tn.pb.equipment:r"]),
         limit: None,
@@ -2007,6 +2134,12 @@ impl ExportEquipment {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportEquipment {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportEquipment {
     type Output = Result<
         rt::ExportBatch<super::models::ExportEquipmentResponse>,
@@ -2036,6 +2169,7 @@ impl ExportMaterials {
         id: "Export_Materials",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/export/materials",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -2113,6 +2247,12 @@ impl ExportMaterials {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportMaterials {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportMaterials {
     type Output = Result<
         rt::ExportBatch<super::models::ExportMaterialResponse>,
@@ -2142,6 +2282,7 @@ impl ExportServices {
         id: "Export_Services",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/export/services",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
@@ -2219,6 +2360,12 @@ impl ExportServices {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportServices {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportServices {
     type Output = Result<
         rt::ExportBatch<super::models::ExportServiceResponse>,
@@ -2285,6 +2432,7 @@ impl ImagesGet {
         id: "Images_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:r"]),
         limit: None,
@@ -2313,6 +2461,12 @@ impl ImagesGet {
         self.client.send_redirect(self.to_request())
     }
 }
+impl rt::Overrides for ImagesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ImagesGet {
     type Output = Result<rt::Redirect, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Redirect>;
@@ -2336,6 +2490,7 @@ impl ImagesPost {
         id: "Images_Post",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/images",
         scopes: Some(&["tn.pb.images:w"]),
         limit: None,
@@ -2354,6 +2509,12 @@ impl ImagesPost {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ImageUploadResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ImagesPost {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ImagesPost {
@@ -2484,6 +2645,7 @@ impl MaterialsCreate {
         id: "Materials_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
@@ -2502,6 +2664,12 @@ impl MaterialsCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsCreate {
@@ -2527,6 +2695,7 @@ impl MaterialsDelete {
         id: "Materials_Delete",
         domain: "pricebook",
         method: rt::Method::Delete,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
@@ -2547,6 +2716,12 @@ impl MaterialsDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsDelete {
@@ -2573,6 +2748,7 @@ impl MaterialsGet {
         id: "Materials_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -2605,6 +2781,12 @@ impl MaterialsGet {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for MaterialsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for MaterialsGet {
     type Output = Result<super::models::MaterialResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::MaterialResponse>;
@@ -2627,6 +2809,7 @@ impl MaterialsGetCostTypes {
         id: "Materials_GetCostTypes",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials/costtypes",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -2644,6 +2827,12 @@ impl MaterialsGetCostTypes {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Paged<super::models::CostTypeResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsGetCostTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsGetCostTypes {
@@ -2684,6 +2873,7 @@ impl MaterialsGetList {
         id: "Materials_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -2899,6 +3089,12 @@ impl MaterialsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for MaterialsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for MaterialsGetList {
     type Output = Result<rt::Paged<super::models::MaterialResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>>;
@@ -2923,6 +3119,7 @@ impl MaterialsUpdate {
         id: "Materials_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materials/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
@@ -2944,6 +3141,12 @@ impl MaterialsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::MaterialResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsUpdate {
@@ -3039,6 +3242,7 @@ impl MaterialsMarkupCreate {
         id: "MaterialsMarkup_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
@@ -3059,6 +3263,12 @@ impl MaterialsMarkupCreate {
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsMarkupCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupCreate {
@@ -3089,6 +3299,7 @@ impl MaterialsMarkupGet {
         id: "MaterialsMarkup_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -3111,6 +3322,12 @@ impl MaterialsMarkupGet {
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsMarkupGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupGet {
@@ -3142,6 +3359,7 @@ impl MaterialsMarkupGetList {
         id: "MaterialsMarkup_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materialsmarkup",
         scopes: Some(&["tn.pb.materials:r"]),
         limit: None,
@@ -3205,6 +3423,12 @@ impl MaterialsMarkupGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for MaterialsMarkupGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for MaterialsMarkupGetList {
     type Output = Result<rt::Paged<super::models::MaterialsMarkupResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -3231,6 +3455,7 @@ impl MaterialsMarkupUpdate {
         id: "MaterialsMarkup_Update",
         domain: "pricebook",
         method: rt::Method::Put,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/materialsmarkup/{id}",
         scopes: Some(&["tn.pb.materials:w"]),
         limit: None,
@@ -3254,6 +3479,12 @@ impl MaterialsMarkupUpdate {
         self,
     ) -> rt::ResponseFuture<rt::DataResult<super::models::MaterialsMarkupResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for MaterialsMarkupUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for MaterialsMarkupUpdate {
@@ -3323,6 +3554,7 @@ impl PricebookBulkCreate {
         id: "PricebookBulk_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
@@ -3341,6 +3573,12 @@ impl PricebookBulkCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::PricebookBulkCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for PricebookBulkCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PricebookBulkCreate {
@@ -3366,6 +3604,7 @@ impl PricebookBulkUpdate {
         id: "PricebookBulk_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/pricebook",
         scopes: Some(&["tn.pb.pricebook:w"]),
         limit: None,
@@ -3384,6 +3623,12 @@ impl PricebookBulkUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for PricebookBulkUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for PricebookBulkUpdate {
@@ -3503,6 +3748,7 @@ impl ServicesCreate {
         id: "Services_Create",
         domain: "pricebook",
         method: rt::Method::Post,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
@@ -3521,6 +3767,12 @@ impl ServicesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ServicesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ServicesCreate {
@@ -3546,6 +3798,7 @@ impl ServicesDelete {
         id: "Services_Delete",
         domain: "pricebook",
         method: rt::Method::Delete,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
@@ -3566,6 +3819,12 @@ impl ServicesDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ServicesDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ServicesDelete {
@@ -3593,6 +3852,7 @@ impl ServicesGet {
         id: "Services_Get",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
@@ -3633,6 +3893,12 @@ impl ServicesGet {
         self.client.send_json(self.to_request())
     }
 }
+impl rt::Overrides for ServicesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ServicesGet {
     type Output = Result<super::models::ServiceGetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ServiceGetResponse>;
@@ -3670,6 +3936,7 @@ impl ServicesGetList {
         id: "Services_GetList",
         domain: "pricebook",
         method: rt::Method::Get,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/services",
         scopes: Some(&["tn.pb.services:r"]),
         limit: None,
@@ -3879,6 +4146,12 @@ impl ServicesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ServicesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ServicesGetList {
     type Output = Result<rt::Paged<super::models::ServiceGetResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>>;
@@ -3903,6 +4176,7 @@ impl ServicesUpdate {
         id: "Services_Update",
         domain: "pricebook",
         method: rt::Method::Patch,
+        base: "/pricebook/v2",
         path: "/tenant/{tenant}/services/{id}",
         scopes: Some(&["tn.pb.services:w"]),
         limit: None,
@@ -3924,6 +4198,12 @@ impl ServicesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ServicesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ServicesUpdate {

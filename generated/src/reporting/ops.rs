@@ -53,6 +53,7 @@ impl DynamicValueSetsGetDynamicSet {
         id: "DynamicValueSets_GetDynamicSet",
         domain: "reporting",
         method: rt::Method::Get,
+        base: "/reporting/v2",
         path: "/tenant/{tenant}/dynamic-value-sets/{dynamicSetId}",
         scopes: Some(&["tn.rpr.dynamicvaluesets:r"]),
         limit: None,
@@ -125,6 +126,12 @@ impl DynamicValueSetsGetDynamicSet {
         rt::items(self)
     }
 }
+impl rt::Overrides for DynamicValueSetsGetDynamicSet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for DynamicValueSetsGetDynamicSet {
     type Output = Result<super::models::DynamicSetResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::DynamicSetResponse>;
@@ -177,6 +184,7 @@ impl ReportCategoriesGetCategories {
         id: "ReportCategories_GetCategories",
         domain: "reporting",
         method: rt::Method::Get,
+        base: "/reporting/v2",
         path: "/tenant/{tenant}/report-categories",
         scopes: Some(&["tn.rpr.reportcategories:r"]),
         limit: None,
@@ -250,6 +258,12 @@ impl ReportCategoriesGetCategories {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReportCategoryListItem> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for ReportCategoriesGetCategories {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReportCategoriesGetCategories {
@@ -351,6 +365,7 @@ impl ReportCategoryReportsGet {
         id: "ReportCategoryReports_Get",
         domain: "reporting",
         method: rt::Method::Get,
+        base: "/reporting/v2",
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
@@ -372,6 +387,12 @@ impl ReportCategoryReportsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ReportResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ReportCategoryReportsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReportCategoryReportsGet {
@@ -402,6 +423,7 @@ impl ReportCategoryReportsGetData {
         id: "ReportCategoryReports_GetData",
         domain: "reporting",
         method: rt::Method::Post,
+        base: "/reporting/v2",
         path: "/tenant/{tenant}/report-category/{report_category}/reports/{reportId}/data",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: Some(rt::RateLimit::new(5u32, std::time::Duration::from_secs(60u64))),
@@ -476,6 +498,12 @@ impl ReportCategoryReportsGetData {
         rt::items(self)
     }
 }
+impl rt::Overrides for ReportCategoryReportsGetData {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ReportCategoryReportsGetData {
     type Output = Result<super::models::ReportDataResponse, rt::Error>;
     type IntoFuture = rt::ResponseFuture<super::models::ReportDataResponse>;
@@ -502,6 +530,7 @@ impl ReportCategoryReportsGetReports {
         id: "ReportCategoryReports_GetReports",
         domain: "reporting",
         method: rt::Method::Get,
+        base: "/reporting/v2",
         path: "/tenant/{tenant}/report-category/{report_category}/reports",
         scopes: Some(&["tn.rpr.reports:r"]),
         limit: None,
@@ -572,6 +601,12 @@ impl ReportCategoryReportsGetReports {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ReportListItem> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for ReportCategoryReportsGetReports {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ReportCategoryReportsGetReports {

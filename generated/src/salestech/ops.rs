@@ -105,6 +105,7 @@ impl EstimateTemplatesCreate {
         id: "EstimateTemplates_Create",
         domain: "salestech",
         method: rt::Method::Post,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
@@ -123,6 +124,12 @@ impl EstimateTemplatesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimateTemplatesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesCreate {
@@ -148,6 +155,7 @@ impl EstimateTemplatesDelete {
         id: "EstimateTemplates_Delete",
         domain: "salestech",
         method: rt::Method::Delete,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
@@ -168,6 +176,12 @@ impl EstimateTemplatesDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for EstimateTemplatesDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesDelete {
@@ -198,6 +212,7 @@ impl EstimateTemplatesGet {
         id: "EstimateTemplates_Get",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimate-templates",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
@@ -323,6 +338,12 @@ impl EstimateTemplatesGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for EstimateTemplatesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EstimateTemplatesGet {
     type Output = Result<rt::Paged<super::models::EstimateTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -348,6 +369,7 @@ impl EstimateTemplatesGetById {
         id: "EstimateTemplates_GetById",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:r"]),
         limit: None,
@@ -368,6 +390,12 @@ impl EstimateTemplatesGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimateTemplatesGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesGetById {
@@ -394,6 +422,7 @@ impl EstimateTemplatesUpdate {
         id: "EstimateTemplates_Update",
         domain: "salestech",
         method: rt::Method::Patch,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimate-templates/{id}",
         scopes: Some(&["tn.sal.estimatetemplates:w"]),
         limit: None,
@@ -415,6 +444,12 @@ impl EstimateTemplatesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimateTemplatesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimateTemplatesUpdate {
@@ -597,6 +632,7 @@ impl EstimatesCreate {
         id: "Estimates_Create",
         domain: "salestech",
         method: rt::Method::Post,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -615,6 +651,12 @@ impl EstimatesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesCreate {
@@ -641,6 +683,7 @@ impl EstimatesDeleteItem {
         id: "Estimates_DeleteItem",
         domain: "salestech",
         method: rt::Method::Delete,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}/items/{itemId}",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -661,6 +704,12 @@ impl EstimatesDeleteItem {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesDeleteItem {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesDeleteItem {
@@ -686,6 +735,7 @@ impl EstimatesDismiss {
         id: "Estimates_Dismiss",
         domain: "salestech",
         method: rt::Method::Put,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}/dismiss",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -706,6 +756,12 @@ impl EstimatesDismiss {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesDismiss {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesDismiss {
@@ -731,6 +787,7 @@ impl EstimatesGet {
         id: "Estimates_Get",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -751,6 +808,12 @@ impl EstimatesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesGet {
@@ -786,6 +849,7 @@ impl EstimatesGetItems {
         id: "Estimates_GetItems",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/items",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -956,6 +1020,12 @@ impl EstimatesGetItems {
         rt::items(self)
     }
 }
+impl rt::Overrides for EstimatesGetItems {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EstimatesGetItems {
     type Output = Result<rt::Paged<super::models::EstimateItemResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>>;
@@ -1001,6 +1071,7 @@ impl EstimatesGetList {
         id: "Estimates_GetList",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -1241,6 +1312,12 @@ impl EstimatesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for EstimatesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EstimatesGetList {
     type Output = Result<rt::Paged<super::models::EstimateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>>;
@@ -1265,6 +1342,7 @@ impl EstimatesPutItem {
         id: "Estimates_PutItem",
         domain: "salestech",
         method: rt::Method::Put,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}/items",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -1286,6 +1364,12 @@ impl EstimatesPutItem {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateItemUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesPutItem {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesPutItem {
@@ -1312,6 +1396,7 @@ impl EstimatesSell {
         id: "Estimates_Sell",
         domain: "salestech",
         method: rt::Method::Put,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}/sell",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -1333,6 +1418,12 @@ impl EstimatesSell {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesSell {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesSell {
@@ -1358,6 +1449,7 @@ impl EstimatesUnsell {
         id: "Estimates_Unsell",
         domain: "salestech",
         method: rt::Method::Put,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}/unsell",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -1378,6 +1470,12 @@ impl EstimatesUnsell {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesUnsell {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesUnsell {
@@ -1404,6 +1502,7 @@ impl EstimatesUpdate {
         id: "Estimates_Update",
         domain: "salestech",
         method: rt::Method::Put,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/{id}",
         scopes: Some(&["tn.sal.estimates:w"]),
         limit: None,
@@ -1425,6 +1524,12 @@ impl EstimatesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EstimateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesUpdate {
@@ -1490,6 +1595,7 @@ impl EstimatesExportEstimates {
         id: "EstimatesExport_Estimates",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/export/estimates",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -1567,6 +1673,12 @@ impl EstimatesExportEstimates {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for EstimatesExportEstimates {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EstimatesExportEstimates {
     type Output = Result<
         rt::ExportBatch<super::models::ExportEstimatesResponse>,
@@ -1596,6 +1708,7 @@ impl EstimatesExportEstimatesAsyncLegacy {
         id: "EstimatesExport_EstimatesAsyncLegacy",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/estimates/export",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -1673,6 +1786,12 @@ impl EstimatesExportEstimatesAsyncLegacy {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for EstimatesExportEstimatesAsyncLegacy {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EstimatesExportEstimatesAsyncLegacy {
     type Output = Result<
         rt::ExportBatch<super::models::ExportEstimatesResponse>,
@@ -1729,6 +1848,7 @@ impl EstimatesStatusGetEstimateStatusChanges {
         id: "EstimatesStatus_GetEstimateStatusChanges",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/status/estimates/{id}/changes",
         scopes: Some(&["tn.sal.estimates:r"]),
         limit: None,
@@ -1751,6 +1871,12 @@ impl EstimatesStatusGetEstimateStatusChanges {
         self,
     ) -> rt::ResponseFuture<Vec<super::models::EstimateStatusChangesResponse>> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EstimatesStatusGetEstimateStatusChanges {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EstimatesStatusGetEstimateStatusChanges {
@@ -1865,6 +1991,7 @@ impl ProposalTemplatesCreate {
         id: "ProposalTemplates_Create",
         domain: "salestech",
         method: rt::Method::Post,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
@@ -1883,6 +2010,12 @@ impl ProposalTemplatesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProposalTemplatesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesCreate {
@@ -1908,6 +2041,7 @@ impl ProposalTemplatesDelete {
         id: "ProposalTemplates_Delete",
         domain: "salestech",
         method: rt::Method::Delete,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
@@ -1928,6 +2062,12 @@ impl ProposalTemplatesDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ProposalTemplatesDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesDelete {
@@ -1959,6 +2099,7 @@ impl ProposalTemplatesGet {
         id: "ProposalTemplates_Get",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-templates",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
@@ -2092,6 +2233,12 @@ impl ProposalTemplatesGet {
         rt::items(self)
     }
 }
+impl rt::Overrides for ProposalTemplatesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ProposalTemplatesGet {
     type Output = Result<rt::Paged<super::models::ProposalTemplateResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -2117,6 +2264,7 @@ impl ProposalTemplatesGetById {
         id: "ProposalTemplates_GetById",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:r"]),
         limit: None,
@@ -2137,6 +2285,12 @@ impl ProposalTemplatesGetById {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProposalTemplatesGetById {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesGetById {
@@ -2163,6 +2317,7 @@ impl ProposalTemplatesUpdate {
         id: "ProposalTemplates_Update",
         domain: "salestech",
         method: rt::Method::Patch,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-templates/{id}",
         scopes: Some(&["tn.sal.proposaltemplates:w"]),
         limit: None,
@@ -2184,6 +2339,12 @@ impl ProposalTemplatesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTemplateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProposalTemplatesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProposalTemplatesUpdate {
@@ -2232,6 +2393,7 @@ impl ProposalTypesGet {
         id: "ProposalTypes_Get",
         domain: "salestech",
         method: rt::Method::Get,
+        base: "/sales/v2",
         path: "/tenant/{tenant}/proposal-types",
         scopes: Some(&["tn.sal.proposaltypes:r"]),
         limit: None,
@@ -2257,6 +2419,12 @@ impl ProposalTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ProposalTypesResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ProposalTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ProposalTypesGet {

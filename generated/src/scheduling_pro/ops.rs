@@ -72,6 +72,7 @@ impl RouterRouterPerformance {
         id: "Router_RouterPerformance",
         domain: "scheduling_pro",
         method: rt::Method::Get,
+        base: "/schedulingpro/v2",
         path: "/tenant/{tenant}/routers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
@@ -94,6 +95,12 @@ impl RouterRouterPerformance {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::RouterPerformanceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for RouterRouterPerformance {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for RouterRouterPerformance {
@@ -126,6 +133,7 @@ impl RouterRouterSessions {
         id: "Router_RouterSessions",
         domain: "scheduling_pro",
         method: rt::Method::Get,
+        base: "/schedulingpro/v2",
         path: "/tenant/{tenant}/routers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
@@ -270,6 +278,12 @@ impl RouterRouterSessions {
         rt::items(self)
     }
 }
+impl rt::Overrides for RouterRouterSessions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for RouterRouterSessions {
     type Output = Result<rt::Paged<super::models::RouterSessionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -369,6 +383,7 @@ impl SchedulerSchedulerPerformance {
         id: "Scheduler_SchedulerPerformance",
         domain: "scheduling_pro",
         method: rt::Method::Get,
+        base: "/schedulingpro/v2",
         path: "/tenant/{tenant}/schedulers/{id}/performance",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
@@ -393,6 +408,12 @@ impl SchedulerSchedulerPerformance {
         self,
     ) -> rt::ResponseFuture<super::models::SchedulerPerformanceResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for SchedulerSchedulerPerformance {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for SchedulerSchedulerPerformance {
@@ -425,6 +446,7 @@ impl SchedulerSchedulerSessions {
         id: "Scheduler_SchedulerSessions",
         domain: "scheduling_pro",
         method: rt::Method::Get,
+        base: "/schedulingpro/v2",
         path: "/tenant/{tenant}/schedulers/{id}/sessions",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
@@ -571,6 +593,12 @@ impl SchedulerSchedulerSessions {
         rt::items(self)
     }
 }
+impl rt::Overrides for SchedulerSchedulerSessions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for SchedulerSchedulerSessions {
     type Output = Result<rt::Paged<super::models::SchedulerSessionResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -602,6 +630,7 @@ impl SchedulerSchedulers {
         id: "Scheduler_Schedulers",
         domain: "scheduling_pro",
         method: rt::Method::Get,
+        base: "/schedulingpro/v2",
         path: "/tenant/{tenant}/schedulers",
         scopes: Some(&["tn.sp.schedulers:r"]),
         limit: None,
@@ -737,6 +766,12 @@ impl SchedulerSchedulers {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::SchedulerResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for SchedulerSchedulers {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for SchedulerSchedulers {

@@ -46,6 +46,7 @@ impl ExportServiceAgreements {
         id: "Export_ServiceAgreements",
         domain: "service_agreements",
         method: rt::Method::Get,
+        base: "/service-agreements/v2",
         path: "/tenant/{tenant}/export/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
@@ -128,6 +129,12 @@ impl ExportServiceAgreements {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportServiceAgreements {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportServiceAgreements {
     type Output = Result<
         rt::ExportBatch<super::models::ExportServiceAgreementResponse>,
@@ -204,6 +211,7 @@ impl ServiceAgreementsGet {
         id: "ServiceAgreements_Get",
         domain: "service_agreements",
         method: rt::Method::Get,
+        base: "/service-agreements/v2",
         path: "/tenant/{tenant}/service-agreements/{id}",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
@@ -224,6 +232,12 @@ impl ServiceAgreementsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ServiceAgreementResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ServiceAgreementsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ServiceAgreementsGet {
@@ -260,6 +274,7 @@ impl ServiceAgreementsGetList {
         id: "ServiceAgreements_GetList",
         domain: "service_agreements",
         method: rt::Method::Get,
+        base: "/service-agreements/v2",
         path: "/tenant/{tenant}/service-agreements",
         scopes: Some(&["tn.sa.serviceagreements:r"]),
         limit: None,
@@ -449,6 +464,12 @@ impl ServiceAgreementsGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::ServiceAgreementResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for ServiceAgreementsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ServiceAgreementsGetList {

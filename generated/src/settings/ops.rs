@@ -85,6 +85,7 @@ impl BusinessUnitsGet {
         id: "BusinessUnits_Get",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
@@ -112,6 +113,12 @@ impl BusinessUnitsGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::BusinessUnitResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BusinessUnitsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BusinessUnitsGet {
@@ -147,6 +154,7 @@ impl BusinessUnitsGetList {
         id: "BusinessUnits_GetList",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
@@ -321,6 +329,12 @@ impl BusinessUnitsGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for BusinessUnitsGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for BusinessUnitsGetList {
     type Output = Result<rt::Paged<super::models::BusinessUnitResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>>;
@@ -345,6 +359,7 @@ impl BusinessUnitsUpdate {
         id: "BusinessUnits_Update",
         domain: "settings",
         method: rt::Method::Patch,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/business-units/{id}",
         scopes: Some(&["tn.stt.businessunits:w"]),
         limit: None,
@@ -366,6 +381,12 @@ impl BusinessUnitsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for BusinessUnitsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for BusinessUnitsUpdate {
@@ -486,6 +507,7 @@ impl EmployeesAccountActions {
         id: "Employees_AccountActions",
         domain: "settings",
         method: rt::Method::Post,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/employees/{id}/account-actions",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
@@ -507,6 +529,12 @@ impl EmployeesAccountActions {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EmployeesAccountActions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EmployeesAccountActions {
@@ -532,6 +560,7 @@ impl EmployeesCreate {
         id: "Employees_Create",
         domain: "settings",
         method: rt::Method::Post,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
@@ -550,6 +579,12 @@ impl EmployeesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EmployeesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EmployeesCreate {
@@ -575,6 +610,7 @@ impl EmployeesGet {
         id: "Employees_Get",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
@@ -595,6 +631,12 @@ impl EmployeesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EmployeesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EmployeesGet {
@@ -631,6 +673,7 @@ impl EmployeesGetList {
         id: "Employees_GetList",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/employees",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
@@ -807,6 +850,12 @@ impl EmployeesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for EmployeesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for EmployeesGetList {
     type Output = Result<rt::Paged<super::models::EmployeeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>>;
@@ -831,6 +880,7 @@ impl EmployeesUpdate {
         id: "Employees_Update",
         domain: "settings",
         method: rt::Method::Patch,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/employees/{id}",
         scopes: Some(&["tn.stt.employees:w"]),
         limit: None,
@@ -852,6 +902,12 @@ impl EmployeesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::EmployeeUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for EmployeesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for EmployeesUpdate {
@@ -943,6 +999,7 @@ impl ExportBusinessUnits {
         id: "Export_BusinessUnits",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/export/business-units",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
@@ -1020,6 +1077,12 @@ impl ExportBusinessUnits {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportBusinessUnits {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportBusinessUnits {
     type Output = Result<
         rt::ExportBatch<super::models::ExportBusinessUnitResponse>,
@@ -1049,6 +1112,7 @@ impl ExportEmployees {
         id: "Export_Employees",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/export/employees",
         scopes: Some(&["tn.stt.employees:r"]),
         limit: None,
@@ -1126,6 +1190,12 @@ impl ExportEmployees {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportEmployees {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportEmployees {
     type Output = Result<
         rt::ExportBatch<super::models::ExportEmployeeResponse>,
@@ -1155,6 +1225,7 @@ impl ExportTagTypes {
         id: "Export_TagTypes",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/export/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
@@ -1232,6 +1303,12 @@ impl ExportTagTypes {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportTagTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportTagTypes {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTagTypeResponse>,
@@ -1261,6 +1338,7 @@ impl ExportTechnicians {
         id: "Export_Technicians",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/export/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
@@ -1338,6 +1416,12 @@ impl ExportTechnicians {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportTechnicians {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportTechnicians {
     type Output = Result<
         rt::ExportBatch<super::models::ExportTechnicianResponse>,
@@ -1402,6 +1486,7 @@ impl IntacctBusinessUnitMappingsGet {
         id: "IntacctBusinessUnitMappings_Get",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/business-units/intacct",
         scopes: Some(&["tn.stt.businessunits:r"]),
         limit: None,
@@ -1468,6 +1553,12 @@ impl IntacctBusinessUnitMappingsGet {
         self,
     ) -> rt::BoxStream<super::models::IntacctBusinessUnitMappingResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for IntacctBusinessUnitMappingsGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for IntacctBusinessUnitMappingsGet {
@@ -1560,6 +1651,7 @@ impl TagTypesCreate {
         id: "TagTypes_Create",
         domain: "settings",
         method: rt::Method::Post,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
@@ -1578,6 +1670,12 @@ impl TagTypesCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TagTypesCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TagTypesCreate {
@@ -1611,6 +1709,7 @@ impl TagTypesGetList {
         id: "TagTypes_GetList",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/tag-types",
         scopes: Some(&["tn.stt.tagtypes:r"]),
         limit: None,
@@ -1753,6 +1852,12 @@ impl TagTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TagTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TagTypesGetList {
     type Output = Result<rt::Paged<super::models::TagTypeResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TagTypeResponse>>;
@@ -1777,6 +1882,7 @@ impl TagTypesUpdate {
         id: "TagTypes_Update",
         domain: "settings",
         method: rt::Method::Patch,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/tag-types/{id}",
         scopes: Some(&["tn.stt.tagtypes:w"]),
         limit: None,
@@ -1798,6 +1904,12 @@ impl TagTypesUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TagTypesUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TagTypesUpdate {
@@ -1920,6 +2032,7 @@ impl TechniciansAccountActions {
         id: "Technicians_AccountActions",
         domain: "settings",
         method: rt::Method::Post,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/technicians/{id}/account-actions",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
@@ -1941,6 +2054,12 @@ impl TechniciansAccountActions {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::AccountActionResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechniciansAccountActions {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechniciansAccountActions {
@@ -1966,6 +2085,7 @@ impl TechniciansCreate {
         id: "Technicians_Create",
         domain: "settings",
         method: rt::Method::Post,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
@@ -1984,6 +2104,12 @@ impl TechniciansCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechniciansCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechniciansCreate {
@@ -2009,6 +2135,7 @@ impl TechniciansGet {
         id: "Technicians_Get",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
@@ -2029,6 +2156,12 @@ impl TechniciansGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechniciansGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechniciansGet {
@@ -2064,6 +2197,7 @@ impl TechniciansGetList {
         id: "Technicians_GetList",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/technicians",
         scopes: Some(&["tn.stt.technicians:r"]),
         limit: None,
@@ -2234,6 +2368,12 @@ impl TechniciansGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for TechniciansGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for TechniciansGetList {
     type Output = Result<rt::Paged<super::models::TechnicianResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>>;
@@ -2258,6 +2398,7 @@ impl TechniciansUpdate {
         id: "Technicians_Update",
         domain: "settings",
         method: rt::Method::Patch,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/technicians/{id}",
         scopes: Some(&["tn.stt.technicians:w"]),
         limit: None,
@@ -2279,6 +2420,12 @@ impl TechniciansUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TechnicianUpdateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TechniciansUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TechniciansUpdate {
@@ -2345,6 +2492,7 @@ impl UserRolesGetList {
         id: "UserRoles_GetList",
         domain: "settings",
         method: rt::Method::Get,
+        base: "/settings/v2",
         path: "/tenant/{tenant}/user-roles",
         scopes: Some(&["tn.stt.userroles:r"]),
         limit: None,
@@ -2465,6 +2613,12 @@ impl UserRolesGetList {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::UserRoleResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for UserRolesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for UserRolesGetList {

@@ -40,6 +40,7 @@ impl ClientSideDataGet {
         id: "ClientSideData_Get",
         domain: "task_management",
         method: rt::Method::Get,
+        base: "/taskmanagement/v2",
         path: "/tenant/{tenant}/data",
         scopes: Some(&["tn.tsm.data:r"]),
         limit: None,
@@ -57,6 +58,12 @@ impl ClientSideDataGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ClientSideDataResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ClientSideDataGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ClientSideDataGet {
@@ -175,6 +182,7 @@ impl TasksCreate {
         id: "Tasks_Create",
         domain: "task_management",
         method: rt::Method::Post,
+        base: "/taskmanagement/v2",
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
@@ -193,6 +201,12 @@ impl TasksCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TaskCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TasksCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TasksCreate {
@@ -219,6 +233,7 @@ impl TasksCreateSubtask {
         id: "Tasks_CreateSubtask",
         domain: "task_management",
         method: rt::Method::Post,
+        base: "/taskmanagement/v2",
         path: "/tenant/{tenant}/tasks/{id}/subtasks",
         scopes: Some(&["tn.tsm.tasks:w"]),
         limit: None,
@@ -240,6 +255,12 @@ impl TasksCreateSubtask {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::SubtaskCreateResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TasksCreateSubtask {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TasksCreateSubtask {
@@ -266,6 +287,7 @@ impl TasksGetTask {
         id: "Tasks_GetTask",
         domain: "task_management",
         method: rt::Method::Get,
+        base: "/taskmanagement/v2",
         path: "/tenant/{tenant}/tasks/{id}",
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
@@ -292,6 +314,12 @@ impl TasksGetTask {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::TaskGetResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for TasksGetTask {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TasksGetTask {
@@ -347,6 +375,7 @@ impl TasksGetTasks {
         id: "Tasks_GetTasks",
         domain: "task_management",
         method: rt::Method::Get,
+        base: "/taskmanagement/v2",
         path: "/tenant/{tenant}/tasks",
         scopes: Some(&["tn.tsm.tasks:r"]),
         limit: None,
@@ -677,6 +706,12 @@ impl TasksGetTasks {
     #[inline]
     pub fn items(self) -> rt::BoxStream<super::models::TaskGetResponse> {
         rt::items(self)
+    }
+}
+impl rt::Overrides for TasksGetTasks {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for TasksGetTasks {

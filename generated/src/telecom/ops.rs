@@ -169,6 +169,7 @@ impl CallsCalls {
         id: "Calls_Calls",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v3/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -392,6 +393,12 @@ impl CallsCalls {
         rt::items(self)
     }
 }
+impl rt::Overrides for CallsCalls {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CallsCalls {
     type Output = Result<rt::Paged<super::models::CallResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::CallResponse>>;
@@ -433,6 +440,7 @@ impl CallsGetCalls {
         id: "Calls_GetCalls",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -618,6 +626,12 @@ impl CallsGetCalls {
         rt::items(self)
     }
 }
+impl rt::Overrides for CallsGetCalls {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for CallsGetCalls {
     type Output = Result<rt::Paged<super::models::BundleCallModel>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::BundleCallModel>>;
@@ -641,6 +655,7 @@ impl CallsGetDetails {
         id: "Calls_GetDetails",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -661,6 +676,12 @@ impl CallsGetDetails {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedBundleCallModel> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CallsGetDetails {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CallsGetDetails {
@@ -686,6 +707,7 @@ impl CallsGetRecording {
         id: "Calls_GetRecording",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/calls/{id}/recording",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -706,6 +728,12 @@ impl CallsGetRecording {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         self.client.send_bytes(self.to_request())
+    }
+}
+impl rt::Overrides for CallsGetRecording {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CallsGetRecording {
@@ -731,6 +759,7 @@ impl CallsGetVoiceMail {
         id: "Calls_GetVoiceMail",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/calls/{id}/voicemail",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -751,6 +780,12 @@ impl CallsGetVoiceMail {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<rt::Download> {
         self.client.send_bytes(self.to_request())
+    }
+}
+impl rt::Overrides for CallsGetVoiceMail {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CallsGetVoiceMail {
@@ -777,6 +812,7 @@ impl CallsUpdate {
         id: "Calls_Update",
         domain: "telecom",
         method: rt::Method::Put,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/calls/{id}",
         scopes: Some(&["tn.tlc.calls:w"]),
         limit: None,
@@ -798,6 +834,12 @@ impl CallsUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::DetailedCallModel> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for CallsUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for CallsUpdate {
@@ -848,6 +890,7 @@ impl ExportCalls {
         id: "Export_Calls",
         domain: "telecom",
         method: rt::Method::Get,
+        base: "/telecom",
         path: "/v2/tenant/{tenant}/export/calls",
         scopes: Some(&["tn.tlc.calls:r"]),
         limit: None,
@@ -923,6 +966,12 @@ impl ExportCalls {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::ExportCallResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportCalls {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportCalls {

@@ -108,6 +108,7 @@ impl ActivitiesControllersCreate {
         id: "ActivitiesControllers_Create",
         domain: "timesheets",
         method: rt::Method::Post,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
@@ -126,6 +127,12 @@ impl ActivitiesControllersCreate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivitiesControllersCreate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersCreate {
@@ -151,6 +158,7 @@ impl ActivitiesControllersDelete {
         id: "ActivitiesControllers_Delete",
         domain: "timesheets",
         method: rt::Method::Delete,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
@@ -171,6 +179,12 @@ impl ActivitiesControllersDelete {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<()> {
         self.client.send_empty(self.to_request())
+    }
+}
+impl rt::Overrides for ActivitiesControllersDelete {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersDelete {
@@ -196,6 +210,7 @@ impl ActivitiesControllersGet {
         id: "ActivitiesControllers_Get",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
@@ -216,6 +231,12 @@ impl ActivitiesControllersGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivitiesControllersGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersGet {
@@ -249,6 +270,7 @@ impl ActivitiesControllersGetList {
         id: "ActivitiesControllers_GetList",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activities",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
@@ -403,6 +425,12 @@ impl ActivitiesControllersGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ActivitiesControllersGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ActivitiesControllersGetList {
     type Output = Result<rt::Paged<super::models::ActivitiesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<rt::Paged<super::models::ActivitiesResponse>>;
@@ -427,6 +455,7 @@ impl ActivitiesControllersUpdate {
         id: "ActivitiesControllers_Update",
         domain: "timesheets",
         method: rt::Method::Put,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activities/{id}",
         scopes: Some(&["tn.tms.activities:w"]),
         limit: None,
@@ -448,6 +477,12 @@ impl ActivitiesControllersUpdate {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<crate::common::ModificationResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivitiesControllersUpdate {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivitiesControllersUpdate {
@@ -518,6 +553,7 @@ impl ActivityCategoriesGet {
         id: "ActivityCategories_Get",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activity-categories/{id}",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
@@ -538,6 +574,12 @@ impl ActivityCategoriesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityCategoryResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivityCategoriesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivityCategoriesGet {
@@ -571,6 +613,7 @@ impl ActivityCategoriesGetList {
         id: "ActivityCategories_GetList",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
@@ -735,6 +778,12 @@ impl ActivityCategoriesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ActivityCategoriesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ActivityCategoriesGetList {
     type Output = Result<
         rt::Paged<super::models::ActivityCategoriesResponse>,
@@ -808,6 +857,7 @@ impl ActivityTypesGet {
         id: "ActivityTypes_Get",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activity-types/{id}",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
@@ -828,6 +878,12 @@ impl ActivityTypesGet {
     #[inline]
     pub fn send(self) -> rt::ResponseFuture<super::models::ActivityTypeResponse> {
         self.client.send_json(self.to_request())
+    }
+}
+impl rt::Overrides for ActivityTypesGet {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ActivityTypesGet {
@@ -861,6 +917,7 @@ impl ActivityTypesGetList {
         id: "ActivityTypes_GetList",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
@@ -1023,6 +1080,12 @@ impl ActivityTypesGetList {
         rt::items(self)
     }
 }
+impl rt::Overrides for ActivityTypesGetList {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ActivityTypesGetList {
     type Output = Result<rt::Paged<super::models::ActivityTypesResponse>, rt::Error>;
     type IntoFuture = rt::ResponseFuture<
@@ -1101,6 +1164,7 @@ impl ExportActivities {
         id: "Export_Activities",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/export/activities",
         scopes: Some(&["tn.tms.activities:r"]),
         limit: None,
@@ -1178,6 +1242,12 @@ impl ExportActivities {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportActivities {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportActivities {
     type Output = Result<
         rt::ExportBatch<super::models::ActivityExportResponse>,
@@ -1207,6 +1277,7 @@ impl ExportActivityCategories {
         id: "Export_ActivityCategories",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/export/activity-categories",
         scopes: Some(&["tn.tms.activitycategories:r"]),
         limit: None,
@@ -1289,6 +1360,12 @@ impl ExportActivityCategories {
         rt::export_changes(self, since)
     }
 }
+impl rt::Overrides for ExportActivityCategories {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
+    }
+}
 impl std::future::IntoFuture for ExportActivityCategories {
     type Output = Result<
         rt::ExportBatch<super::models::ActivityCategoryExportResponse>,
@@ -1318,6 +1395,7 @@ impl ExportActivityTypes {
         id: "Export_ActivityTypes",
         domain: "timesheets",
         method: rt::Method::Get,
+        base: "/timesheets/v2",
         path: "/tenant/{tenant}/export/activity-types",
         scopes: Some(&["tn.tms.activitytypes:r"]),
         limit: None,
@@ -1395,6 +1473,12 @@ impl ExportActivityTypes {
         since: Option<&rt::Checkpoint>,
     ) -> Result<rt::Changes<super::models::ActivityTypeExportResponse>, rt::Error> {
         rt::export_changes(self, since)
+    }
+}
+impl rt::Overrides for ExportActivityTypes {
+    #[inline]
+    fn call_options(&mut self) -> &mut rt::CallOptions {
+        rt::Overrides::call_options(&mut self.client)
     }
 }
 impl std::future::IntoFuture for ExportActivityTypes {
