@@ -2,6 +2,7 @@
 // change the generator (codegen/) or the corrections (specs/) and regenerate.
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
 #![allow(clippy::enum_variant_names, clippy::doc_lazy_continuation)]
@@ -19,121 +20,145 @@ pub mod common;
 
 /// Accounting: AP bills, AP credits, AP payments, bank deposits, credit memos, GL accounts, inventory bills, invoices, journal entries, payments, payment terms, payment types, remittance vendors, tax zones (`/accounting/v2`, feature `accounting`).
 #[cfg(feature = "accounting")]
+#[cfg_attr(docsrs, doc(cfg(feature = "accounting")))]
 #[rustfmt::skip]
 pub mod accounting;
 
 /// CRM: Bookings, bookings provider tags, contacts, customers, leads, locations, tags (`/crm/v2`, feature `crm`).
 #[cfg(feature = "crm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "crm")))]
 #[rustfmt::skip]
 pub mod crm;
 
 /// Customer Interactions: Technician ratings (`/customer-interactions/v2`, feature `customer-interactions`).
 #[cfg(feature = "customer-interactions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "customer-interactions")))]
 #[rustfmt::skip]
 pub mod customer_interactions;
 
 /// Dispatch: Appointment assignments, arrival windows, business hours, capacity, non-job appointments, teams, technician shifts, technician skills, technician tracking, zones (`/dispatch/v2`, feature `dispatch`).
 #[cfg(feature = "dispatch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dispatch")))]
 #[rustfmt::skip]
 pub mod dispatch;
 
 /// Equipment Systems: Equipment types, installed equipment, installed equipment systems (`/equipmentsystems/v2`, feature `equipment-systems`).
 #[cfg(feature = "equipment-systems")]
+#[cfg_attr(docsrs, doc(cfg(feature = "equipment-systems")))]
 #[rustfmt::skip]
 pub mod equipment_systems;
 
 /// Findings: Finding assets, location findings (`/findings/v2`, feature `findings`).
 #[cfg(feature = "findings")]
+#[cfg_attr(docsrs, doc(cfg(feature = "findings")))]
 #[rustfmt::skip]
 pub mod findings;
 
 /// Forms: Forms, form submissions, job forms (`/forms/v2`, feature `forms`).
 #[cfg(feature = "forms")]
+#[cfg_attr(docsrs, doc(cfg(feature = "forms")))]
 #[rustfmt::skip]
 pub mod forms;
 
 /// Inventory: Adjustments, inventory templates, purchase orders, purchase order markups, purchase order types, receipts, returns, return types, transfers, trucks, vendors, warehouses (`/inventory/v2`, feature `inventory`).
 #[cfg(feature = "inventory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inventory")))]
 #[rustfmt::skip]
 pub mod inventory;
 
 /// Job Booking: Call reasons (`/jbce/v2`, feature `jbce`).
 #[cfg(feature = "jbce")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jbce")))]
 #[rustfmt::skip]
 pub mod jbce;
 
 /// Job Planning and Management: Appointments, budget codes, budget code segments, jobs, job cancel reasons, job canceled logs, job history, job hold reasons, job notes, job types, projects, project notes, project statuses, project sub-statuses, project types (`/jpm/v2`, feature `jpm`).
 #[cfg(feature = "jpm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jpm")))]
 #[rustfmt::skip]
 pub mod jpm;
 
 /// Marketing: Campaigns, campaign categories, campaign costs, campaign cost summary, email channel cost (`/marketing/v2`, feature `marketing`).
 #[cfg(feature = "marketing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "marketing")))]
 #[rustfmt::skip]
 pub mod marketing;
 
 /// Marketing Ads: Attributed leads, attribution lookup, capacity warnings, external call attributions, job attributions, performance, web booking attributions, web lead form attributions (`/marketingads/v2`, feature `marketing-ads`).
 #[cfg(feature = "marketing-ads")]
+#[cfg_attr(docsrs, doc(cfg(feature = "marketing-ads")))]
 #[rustfmt::skip]
 pub mod marketing_ads;
 
 /// Marketing Reputation: Marketing reviews (`/marketingreputation/v2`, feature `marketing-reputation`).
 #[cfg(feature = "marketing-reputation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "marketing-reputation")))]
 #[rustfmt::skip]
 pub mod marketing_reputation;
 
 /// Memberships: Customer memberships, invoice templates, membership types, recurring services, recurring service events, recurring service types (`/memberships/v2`, feature `memberships`).
 #[cfg(feature = "memberships")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memberships")))]
 #[rustfmt::skip]
 pub mod memberships;
 
 /// Payroll: Activity codes, employee payrolls, gross pay items, non-job timesheets, payrolls, payroll adjustments, payroll jobs, payroll locations, payroll settings, technician payrolls, timesheet codes (`/payroll/v2`, feature `payroll`).
 #[cfg(feature = "payroll")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
 #[rustfmt::skip]
 pub mod payroll;
 
 /// Pricebook: Categories, client-specific pricing, discounts and fees, equipment, materials, pricebook bulk operations, pricebook images, services (`/pricebook/v2`, feature `pricebook`).
 #[cfg(feature = "pricebook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pricebook")))]
 #[rustfmt::skip]
 pub mod pricebook;
 
 /// Reporting: Dynamic value sets, reports, report categories (`/reporting/v2`, feature `reporting`).
 #[cfg(feature = "reporting")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporting")))]
 #[rustfmt::skip]
 pub mod reporting;
 
 /// Sales and Estimates: Estimates, estimate templates, proposal templates, proposal types (`/sales/v2`, feature `salestech`).
 #[cfg(feature = "salestech")]
+#[cfg_attr(docsrs, doc(cfg(feature = "salestech")))]
 #[rustfmt::skip]
 pub mod salestech;
 
 /// Scheduling Pro: Schedulers (`/schedulingpro/v2`, feature `scheduling-pro`).
 #[cfg(feature = "scheduling-pro")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scheduling-pro")))]
 #[rustfmt::skip]
 pub mod scheduling_pro;
 
 /// Service Agreements: Service agreements (`/service-agreements/v2`, feature `service-agreements`).
 #[cfg(feature = "service-agreements")]
+#[cfg_attr(docsrs, doc(cfg(feature = "service-agreements")))]
 #[rustfmt::skip]
 pub mod service_agreements;
 
 /// Settings: Business units, employees, tag types, technicians, user roles (`/settings/v2`, feature `settings`).
 #[cfg(feature = "settings")]
+#[cfg_attr(docsrs, doc(cfg(feature = "settings")))]
 #[rustfmt::skip]
 pub mod settings;
 
 /// Task Management: Tasks, task management data (`/taskmanagement/v2`, feature `task-management`).
 #[cfg(feature = "task-management")]
+#[cfg_attr(docsrs, doc(cfg(feature = "task-management")))]
 #[rustfmt::skip]
 pub mod task_management;
 
 /// Telecom: Calls (`/telecom`, feature `telecom`).
 #[cfg(feature = "telecom")]
+#[cfg_attr(docsrs, doc(cfg(feature = "telecom")))]
 #[rustfmt::skip]
 pub mod telecom;
 
 /// Timesheets: Activities, activity categories, activity types (`/timesheets/v2`, feature `timesheets`).
 #[cfg(feature = "timesheets")]
+#[cfg_attr(docsrs, doc(cfg(feature = "timesheets")))]
 #[rustfmt::skip]
 pub mod timesheets;
 

@@ -18,7 +18,7 @@ pub const USER_AGENT: &str = concat!("servicetitan-rs/", env!("CARGO_PKG_VERSION
 /// A `reqwest::ClientBuilder` with the runtime's TLS (rustls on ring, the operating
 /// system's certificate verifier, HTTP/2 or 1.1), its `User-Agent` and no redirects
 /// followed: the start for a client of your own given to
-/// [`ClientBuilder::http_client`], or for other calls in a program that uses the runtime.
+/// [`crate::ClientBuilder::http_client`], or for other calls in a program that uses the runtime.
 ///
 /// The runtime brings rustls with the ring provider only, so `reqwest::Client::new()`
 /// elsewhere in the same program panics ("No rustls crypto provider is configured")

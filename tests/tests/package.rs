@@ -1,0 +1,88 @@
+//! `servicetitan-runtime` and `servicetitan` are publishable: `cargo package` builds each
+//! from its packaged files alone (the generated crate against the packaged runtime), the
+//! packages hold nothing but what the crates need, and they are well within the
+//! registry's size limit (10 MiB per crate file).
+
+use std::path::Path;
+use std::process::Command;
+
+const REGISTRY_LIMIT: u64 = 10 * 1024 * 1024;
+
+fn cargo(root: &Path, args: &[&str]) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .args(args)
+        .env("CARGO_TARGET_DIR", root.join("target/package-check"))
+        .output()
+        .expect("cannot start cargo");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "cargo {args:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
+    let root = servicetitan_tests::workspace_root();
+    let out = cargo(
+        &root,
+        &[
+            "package",
+            "-p",
+            "servicetitan-runtime",
+            "-p",
+            "servicetitan",
+            "--allow-dirty",
+        ],
+    );
+    for (name, must) in [
+        (
+            "servicetitan-runtime",
+            &["Cargo.toml", "README.md", "src/lib.rs", "src/shared/mod.rs"][..],
+        ),
+        (
+            "servicetitan",
+            &[
+                "Cargo.toml",
+                "README.md",
+                "src/lib.rs",
+                "src/crm/ops.rs",
+                "src/timesheets/models.rs",
+                "examples/list_customers.rs",
+            ][..],
+        ),
+    ] {
+        let file = root.join(format!("target/package-check/package/{name}-0.1.0.crate"));
+        let size = std::fs::metadata(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{out}", file.display()))
+            .len();
+        assert!(size < REGISTRY_LIMIT / 4, "{name}: {size} bytes");
+        println!("figure: package.{name}_bytes {size}");
+        let list = cargo(&root, &["package", "-p", name, "--allow-dirty", "--list"]);
+        let files: Vec<&str> = list.lines().collect();
+        for m in must {
+            assert!(files.contains(m), "{name} lacks {m}: {files:?}");
+        }
+        let allowed = |f: &&str| {
+            f.starts_with("src/")
+                || f.starts_with("examples/")
+                || matches!(
+                    *f,
+                    "Cargo.toml"
+                        | "Cargo.toml.orig"
+                        | "Cargo.lock"
+                        | "README.md"
+                        | ".cargo_vcs_info.json"
+                )
+        };
+        let extra: Vec<&&str> = files.iter().filter(|f| !allowed(f)).collect();
+        assert!(
+            extra.is_empty(),
+            "{name} packages more than it needs: {extra:?}"
+        );
+    }
+}
