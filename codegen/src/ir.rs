@@ -211,6 +211,9 @@ pub enum Ty {
     Flags(Box<Ty>),
     /// A file sent as one part of a `multipart/form-data` body.
     File,
+    /// A `sort` query parameter whose fields the description lists: a field of the
+    /// generated enum and a direction, sent as `+Field` / `-Field`.
+    Sort(Box<Ty>),
 }
 
 impl Ty {
@@ -244,6 +247,7 @@ impl Ty {
             Ty::Export(i) => return format!("ExportBatch<{}>", i.display()),
             Ty::DataResult(i) => return format!("DataResult<{}>", i.display()),
             Ty::Flags(i) => return format!("Flags<{}>", i.display()),
+            Ty::Sort(i) => return format!("Sort<{}>", i.display()),
         };
         simple.to_string()
     }
@@ -258,7 +262,8 @@ impl Ty {
                 | Ty::Paged(i)
                 | Ty::Export(i)
                 | Ty::DataResult(i)
-                | Ty::Flags(i) => walk(i, out),
+                | Ty::Flags(i)
+                | Ty::Sort(i) => walk(i, out),
                 _ => {}
             }
         }

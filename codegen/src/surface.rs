@@ -8,9 +8,15 @@ pub fn domain_surface(d: &Domain) -> String {
     let mut lines = Vec::new();
     for c in &d.controllers {
         for o in &c.operations {
-            let optional: Vec<&str> = o
+            let optional: Vec<String> = o
                 .optional_inputs()
-                .map(|(p, _)| p.name.trim_start_matches("r#"))
+                .map(|(p, _)| {
+                    let name = p.name.trim_start_matches("r#");
+                    match sort_fields(d, &p.ty) {
+                        Some(fields) => format!("{name}(+/-{})", fields.join("|")),
+                        None => name.to_string(),
+                    }
+                })
                 .collect();
             let opt = if optional.is_empty() {
                 String::new()
@@ -38,4 +44,20 @@ pub fn domain_surface(d: &Domain) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The fields a typed `sort` takes, as the API names them.
+fn sort_fields<'d>(d: &'d Domain, ty: &Ty) -> Option<Vec<&'d str>> {
+    let Ty::Sort(field) = ty else {
+        return None;
+    };
+    let Ty::Named { name, .. } = field.as_ref() else {
+        return None;
+    };
+    match &d.types.iter().find(|t| &t.name == name)?.kind {
+        TypeDefKind::StringEnum { variants, .. } => {
+            Some(variants.iter().map(|v| v.value.as_str()).collect())
+        }
+        _ => None,
+    }
 }

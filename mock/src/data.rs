@@ -98,6 +98,13 @@ impl<'a> Gen<'a> {
                 }
                 _ => json!(""),
             },
+            Ty::Sort(inner) => match self.enum_values(inner) {
+                Some(values) if !values.is_empty() => {
+                    let i = self.below(values.len() as u64) as usize;
+                    json!(format!("-{}", values[i]))
+                }
+                _ => json!(""),
+            },
             Ty::Ref(key) => self.named(key, name),
         }
     }

@@ -36,6 +36,8 @@ pub enum Ty {
     Export(Box<Ty>),
     Data(Box<Ty>),
     Flags(Box<Ty>),
+    /// `+Field` or `-Field`, the field one of the enum's values.
+    Sort(Box<Ty>),
 }
 
 #[derive(Debug, Clone, Deserialize)]

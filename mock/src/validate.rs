@@ -52,6 +52,13 @@ pub fn check_json(api: &Api, ty: &Ty, value: &Value, at: &str, out: &mut Problem
             }
             None => bad("a comma-separated list of values"),
         },
+        Ty::Sort(inner) => match value.as_str() {
+            Some(text) => {
+                let field = text.strip_prefix(['+', '-']).unwrap_or(text).trim();
+                check_json(api, inner, &Value::String(field.into()), at, out);
+            }
+            None => bad("+Field or -Field"),
+        },
         Ty::Paged(_) | Ty::Export(_) | Ty::Data(_) | Ty::ApiError if !value.is_object() => {
             bad("an object")
         }

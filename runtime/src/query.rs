@@ -110,6 +110,60 @@ impl<T: fmt::Display> fmt::Display for PathSegment<'_, T> {
         Ok(())
     }
 }
+/// How a list is sorted: a field the operation's documentation lists (its generated sort
+/// enum) and a direction, sent as `+Field` or `-Field`.
+///
+/// ```
+/// use servicetitan_runtime::{QueryPairs, QueryValue, Sort, WireEnum};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// enum Field { ModifiedOn }
+/// impl WireEnum for Field {
+///     fn from_wire(_: &str) -> Self { Field::ModifiedOn }
+///     fn as_wire(&self) -> &str { "ModifiedOn" }
+/// }
+/// let mut q = QueryPairs::default();
+/// Sort::desc(Field::ModifiedOn).append_to("sort", &mut q);
+/// assert_eq!(q.pairs(), &[("sort".to_string(), "-ModifiedOn".to_string())]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort<F> {
+    field: F,
+    descending: bool,
+}
+
+impl<F> Sort<F> {
+    /// Ascending by `field` (`+Field`).
+    pub fn asc(field: F) -> Self {
+        Sort {
+            field,
+            descending: false,
+        }
+    }
+    /// Descending by `field` (`-Field`).
+    pub fn desc(field: F) -> Self {
+        Sort {
+            field,
+            descending: true,
+        }
+    }
+    /// The field sorted by.
+    pub fn field(&self) -> &F {
+        &self.field
+    }
+    /// Whether the order is descending.
+    pub fn is_descending(&self) -> bool {
+        self.descending
+    }
+}
+
+impl<F: WireEnum> QueryValue for Sort<F> {
+    fn append_to(&self, name: &str, query: &mut QueryPairs) {
+        let sign = if self.descending { '-' } else { '+' };
+        query.push(name, &format!("{sign}{}", self.field.as_wire()));
+    }
+}
+
 impl<T: WireEnum> QueryValue for Flags<T> {
     fn append_to(&self, name: &str, query: &mut QueryPairs) {
         query.push(name, &self.to_wire());

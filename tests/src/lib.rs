@@ -492,6 +492,45 @@ impl Drop for LogScan {
     }
 }
 
+/// A sort field the documents list compiles; one they do not list, or free text, does not
+/// (the other half of `tests/tests/typed_sort.rs`).
+///
+/// ```
+/// use servicetitan::crm::CustomersGetListSort;
+/// use servicetitan::runtime::Sort;
+///
+/// async fn newest_first(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().customers().get_list()
+///         .sort(Sort::desc(CustomersGetListSort::ModifiedOn))
+///         .await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
+/// ```compile_fail,E0599
+/// use servicetitan::crm::CustomersGetListSort;
+/// use servicetitan::runtime::Sort;
+///
+/// async fn newest_first(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().customers().get_list()
+///         .sort(Sort::desc(CustomersGetListSort::ModifedOn))
+///         .await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
+/// ```compile_fail,E0308
+/// async fn newest_first(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().customers().get_list().sort("-ModifiedOn").await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+#[cfg(doctest)]
+pub struct TypedSort;
+
 /// The README's Rust examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -63,6 +63,12 @@ fn change_report_classifies_every_kind_of_change() {
     has(Impact::Additive, "`OrderUpdate.tags` added");
     has(Impact::Breaking, "`OrderStatus::Legacy` removed");
     has(Impact::Additive, "`OrderStatus`: value `Refunded` added");
+    // Sort fields read from the descriptions: a field no longer listed is breaking.
+    has(Impact::Breaking, "`OrdersGetListSort::Name` removed");
+    has(
+        Impact::Additive,
+        "`OrdersGetListSort`: value `ModifiedOn` added",
+    );
     insta::assert_snapshot!("change_report", report);
 }
 

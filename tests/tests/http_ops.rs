@@ -41,7 +41,7 @@ async fn get_with_query_decodes_a_page() {
         .name("Ada Lovelace")
         .active(servicetitan::common::ActiveRequestArg::Any)
         .modified_on_or_after("2024-01-02T03:04:05Z".parse().expect("date"))
-        .sort("+Name")
+        .sort(rt::Sort::asc(crm::CustomersGetListSort::ModifiedOn))
         .send()
         .await
         .expect("page");
@@ -73,11 +73,16 @@ async fn get_with_query_decodes_a_page() {
     assert_eq!(get("page"), Some("2"));
     assert_eq!(get("pageSize"), Some("10"));
     assert_eq!(get("includeTotal"), Some("true"));
+    assert_eq!(get("sort"), Some("+ModifiedOn"));
     assert_eq!(get("name"), Some("Ada Lovelace"));
     assert_eq!(get("active"), Some("Any"));
     assert_eq!(get("modifiedOnOrAfter"), Some("2024-01-02T03:04:05Z"));
     // `+` must be percent-encoded, or the server reads a space.
-    assert!(r.query.contains("sort=%2BName"), "query was {}", r.query);
+    assert!(
+        r.query.contains("sort=%2BModifiedOn"),
+        "query was {}",
+        r.query
+    );
 }
 
 #[tokio::test]

@@ -25,9 +25,47 @@ fn cargo(root: &Path, args: &[&str]) -> String {
     text
 }
 
+/// Cargo verifies the generated crate against the packaged runtime through a registry of
+/// its own, and unpacks that registry's crates into `$CARGO_HOME/registry/src/-<hash>/`
+/// once per version: a runtime changed since, still 0.1.0, would be read from the old
+/// copy. The copies of this project's crates are removed first (nothing else is), and
+/// their builds in the test's target folder.
+fn forget_unpacked_copies() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    for registry in std::fs::read_dir(&src).into_iter().flatten().flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in std::fs::read_dir(registry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if krate
+                .file_name()
+                .to_string_lossy()
+                .starts_with("servicetitan")
+            {
+                let _ = std::fs::remove_dir_all(krate.path());
+            }
+        }
+    }
+}
+
 #[test]
 fn the_runtime_and_the_generated_crate_package_and_build_from_their_packages() {
     let root = servicetitan_tests::workspace_root();
+    forget_unpacked_copies();
+    // Nor is a registry crate's build checked against its sources: built anew.
+    cargo(
+        &root,
+        &["clean", "-p", "servicetitan-runtime", "-p", "servicetitan"],
+    );
     let out = cargo(
         &root,
         &[

@@ -97,6 +97,7 @@ pub fn ty(t: &Ty, module: &str) -> Value {
         Ty::Export(i) => one("export", i),
         Ty::DataResult(i) => one("data", i),
         Ty::Flags(i) => one("flags", i),
+        Ty::Sort(i) => one("sort", i),
     }
 }
 

@@ -106,6 +106,10 @@ pub(super) fn ty_tokens(t: &Ty, from: From) -> TokenStream {
             quote!(rt::Flags<#i>)
         }
         Ty::File => quote!(rt::FilePart),
+        Ty::Sort(i) => {
+            let i = ty_tokens(i, from);
+            quote!(rt::Sort<#i>)
+        }
     }
 }
 

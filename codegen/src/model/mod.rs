@@ -17,6 +17,7 @@
 mod domain;
 mod operations;
 mod schemas;
+mod sort;
 mod types;
 mod usage;
 

@@ -253,15 +253,32 @@ impl DomainBuilder<'_> {
                     ));
                 }
             };
+            let mut ty = self.ty(&node, &ctx);
+            let mut doc = p
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if location == "query" && wire == "sort" && ty == Ty::String {
+                if let Some(sort) = doc
+                    .as_deref()
+                    .and_then(|d| self.sort_ty(site, &pp, d, &ctx))
+                {
+                    if let Ty::Sort(field) = &sort {
+                        let how = format!(
+                            "\n\nTyped: a field of {} and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).",
+                            field.display()
+                        );
+                        doc = doc.map(|d| d + &how);
+                    }
+                    ty = sort;
+                }
+            }
             let param = Param {
                 name: names::snake_ident(&wire),
-                ty: self.ty(&node, &ctx),
+                ty,
                 wire,
                 required,
-                doc: p
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                doc,
             };
             if location == "path" {
                 path_params.push(param);
@@ -270,6 +287,42 @@ impl DomainBuilder<'_> {
             }
         }
         Ok((path_params, query))
+    }
+
+    /// The type of a `sort` parameter whose description lists its fields: an enum of the
+    /// fields, in a `Sort`. `None` (a string) when no list is given, or, with a warning
+    /// saying so, when the list cannot be read.
+    fn sort_ty(&mut self, site: &Site, pp: &str, description: &str, ctx: &str) -> Option<Ty> {
+        let fields = match super::sort::sort_fields(description) {
+            super::sort::SortFields::None => return None,
+            super::sort::SortFields::Listed(fields) => fields,
+            super::sort::SortFields::Unreadable(text) => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        &self.doc.path,
+                        ptr(pp, "description"),
+                        format!(
+                            "the sort fields `{text}` cannot be read; `sort` stays a string \
+                             (a correction of the description can fix the list)"
+                        ),
+                    )
+                    .with_operation(&site.id),
+                );
+                return None;
+            }
+        };
+        let values: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+        let remarks: Vec<String> = fields
+            .iter()
+            .filter_map(|(f, r)| r.as_ref().map(|r| format!("`{f}`: {r}.")))
+            .collect();
+        let mut doc = format!("The fields {} sorts by.", site.id);
+        if !remarks.is_empty() {
+            doc = format!("{doc} {}", remarks.join(" "));
+        }
+        let schema = serde_json::json!({"type": "string", "enum": values, "description": doc});
+        let node = schema::read(&self.doc.path, &ptr(pp, "description"), &schema).ok()?;
+        Some(Ty::Sort(Box::new(self.ty(&node, ctx))))
     }
 
     /// The JSON bodies of the non-success responses, by status.

@@ -8268,6 +8268,67 @@ impl rt::QueryValue for PaymentTermValueType {
         query.push(name, self.as_str());
     }
 }
+/// The fields PaymentTerms_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1payment-terms/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaymentTermsGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl PaymentTermsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for PaymentTermsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for PaymentTermsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PaymentTermsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PaymentTermsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for PaymentTermsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Accounting.V2.PaymentTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8534,6 +8595,67 @@ impl<'de> serde::Deserialize<'de> for RemittanceVendorResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields RemittanceVendors_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1remittance-vendors/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemittanceVendorsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl RemittanceVendorsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for RemittanceVendorsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for RemittanceVendorsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for RemittanceVendorsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for RemittanceVendorsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for RemittanceVendorsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Accounting.V2.RoyaltyResponse`.
@@ -8975,6 +9097,67 @@ impl<'de> serde::Deserialize<'de> for TaxZoneResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields TaxZones_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1tax-zones/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaxZonesGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TaxZonesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TaxZonesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TaxZonesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TaxZonesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TaxZonesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TaxZonesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Accounting.V2.TemplateExecutionErrorResponse`.

@@ -8675,7 +8675,7 @@ pub struct PaymentTermsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::PaymentTermsGetListSort>>,
 }
 impl PaymentTermsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -8747,9 +8747,14 @@ impl PaymentTermsGetList {
     /// \
     /// Available fields are: Id, Name, CreatedOn.
     ///
+    /// Typed: a field of PaymentTermsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::PaymentTermsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -10043,7 +10048,7 @@ pub struct RemittanceVendorsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::RemittanceVendorsGetListSort>>,
 }
 impl RemittanceVendorsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -10127,9 +10132,14 @@ impl RemittanceVendorsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of RemittanceVendorsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::RemittanceVendorsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -10293,7 +10303,7 @@ pub struct TaxZonesGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TaxZonesGetListSort>>,
 }
 impl TaxZonesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -10369,9 +10379,11 @@ impl TaxZonesGetList {
     /// \
     /// Available fields are: Id, Name, CreatedOn.
     ///
+    /// Typed: a field of TaxZonesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::TaxZonesGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

@@ -261,6 +261,67 @@ impl<'de> serde::Deserialize<'de> for BookingProviderTagResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields BookingProviderTags_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1booking-provider-tags/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BookingProviderTagsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl BookingProviderTagsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for BookingProviderTagsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for BookingProviderTagsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for BookingProviderTagsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingProviderTagsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for BookingProviderTagsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Crm.V2.BookingResponse`.
 ///
 /// The document marks `id`, `source`, `created_on`, `name`, `start`, `status`, `external_id`, `booking_provider_id`, `modified_on` required; they are optional here so that a response without them still parses.
@@ -442,6 +503,128 @@ impl rt::QueryValue for BookingStatus {
         query.push(name, self.as_str());
     }
 }
+/// The fields Bookings_GetList2 sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1booking-provider~1{booking_provider}~1bookings/get/parameters/11/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BookingsGetList2Sort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl BookingsGetList2Sort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for BookingsGetList2Sort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for BookingsGetList2Sort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for BookingsGetList2Sort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingsGetList2Sort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for BookingsGetList2Sort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Bookings_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1bookings/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BookingsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl BookingsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for BookingsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for BookingsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for BookingsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for BookingsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for BookingsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Crm.V2.ContactCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -534,6 +717,67 @@ impl<'de> serde::Deserialize<'de> for ContactMethodResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields ContactMethods_GetContactMethods sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1contacts~1{contactId}~1contact-methods/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContactMethodsGetContactMethodsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ContactMethodsGetContactMethodsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ContactMethodsGetContactMethodsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ContactMethodsGetContactMethodsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ContactMethodsGetContactMethodsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactMethodsGetContactMethodsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ContactMethodsGetContactMethodsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Crm.V2.ContactPreferenceResponse`.
@@ -908,6 +1152,250 @@ impl<'de> serde::Deserialize<'de> for ContactType {
     }
 }
 impl rt::QueryValue for ContactType {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Contacts_GetByRelationshipId sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1contacts~1relationships~1{relationshipId}/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContactsGetByRelationshipIdSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ContactsGetByRelationshipIdSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ContactsGetByRelationshipIdSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ContactsGetByRelationshipIdSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ContactsGetByRelationshipIdSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactsGetByRelationshipIdSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ContactsGetByRelationshipIdSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Contacts_GetContactRelationshipList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1contacts~1{contactId}~1relationships/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContactsGetContactRelationshipListSort {
+    /// `ID`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ContactsGetContactRelationshipListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "ID",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ContactsGetContactRelationshipListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ID" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ContactsGetContactRelationshipListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ContactsGetContactRelationshipListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactsGetContactRelationshipListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ContactsGetContactRelationshipListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Contacts_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1contacts/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContactsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ContactsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ContactsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ContactsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ContactsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ContactsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Contacts_SearchContactMethods sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1contacts~1contact-methods/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContactsSearchContactMethodsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ContactsSearchContactMethodsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ContactsSearchContactMethodsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ContactsSearchContactMethodsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ContactsSearchContactMethodsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ContactsSearchContactMethodsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ContactsSearchContactMethodsSort {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }
@@ -2251,6 +2739,67 @@ impl<'de> serde::Deserialize<'de> for CustomersCustomFieldTypeResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Customers_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1customers/get/parameters/4/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CustomersGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CustomersGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CustomersGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CustomersGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CustomersGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CustomersGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CustomersGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Crm.V2.DismissBookingModel`.
@@ -3763,6 +4312,67 @@ pub struct LeadUpdateRequest {
     #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
 }
+/// The fields Leads_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1leads/get/parameters/19/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LeadsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl LeadsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for LeadsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for LeadsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for LeadsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for LeadsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for LeadsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Crm.V2.Locations.LocationContact`.
 ///
 /// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
@@ -4205,6 +4815,67 @@ impl<'de> serde::Deserialize<'de> for LocationsCustomFieldTypeResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Locations_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1locations/get/parameters/16/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LocationsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl LocationsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for LocationsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for LocationsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for LocationsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for LocationsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Crm.V2.Customers.NewCustomerContact`.

@@ -206,7 +206,7 @@ pub struct BookingProviderTagsGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::BookingProviderTagsGetListSort>>,
 }
 impl BookingProviderTagsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -289,9 +289,14 @@ impl BookingProviderTagsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of BookingProviderTagsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::BookingProviderTagsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1262,7 +1267,7 @@ pub struct BookingsGetList {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     external_id: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::BookingsGetListSort>>,
 }
 impl BookingsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1345,9 +1350,11 @@ impl BookingsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of BookingsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::BookingsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1465,7 +1472,7 @@ pub struct BookingsGetList2 {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     external_id: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::BookingsGetList2Sort>>,
 }
 impl BookingsGetList2 {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1548,9 +1555,11 @@ impl BookingsGetList2 {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of BookingsGetList2Sort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::BookingsGetList2Sort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2215,7 +2224,7 @@ pub struct ContactMethodsGetContactMethods {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ContactMethodsGetContactMethodsSort>>,
 }
 impl ContactMethodsGetContactMethods {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2305,9 +2314,14 @@ impl ContactMethodsGetContactMethods {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ContactMethodsGetContactMethodsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ContactMethodsGetContactMethodsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3282,7 +3296,7 @@ pub struct ContactsGetByRelationshipId {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ContactsGetByRelationshipIdSort>>,
 }
 impl ContactsGetByRelationshipId {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3379,9 +3393,14 @@ impl ContactsGetByRelationshipId {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ContactsGetByRelationshipIdSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ContactsGetByRelationshipIdSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3503,7 +3522,7 @@ pub struct ContactsGetContactRelationshipList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ContactsGetContactRelationshipListSort>>,
 }
 impl ContactsGetContactRelationshipList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3579,9 +3598,14 @@ impl ContactsGetContactRelationshipList {
     /// \
     /// Available fields are: ID, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ContactsGetContactRelationshipListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ContactsGetContactRelationshipListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3679,7 +3703,7 @@ pub struct ContactsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ContactsGetListSort>>,
 }
 impl ContactsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3776,9 +3800,11 @@ impl ContactsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ContactsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ContactsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4005,7 +4031,7 @@ pub struct ContactsSearchContactMethods {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ContactsSearchContactMethodsSort>>,
 }
 impl ContactsSearchContactMethods {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4100,9 +4126,14 @@ impl ContactsSearchContactMethods {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ContactsSearchContactMethodsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ContactsSearchContactMethodsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -5290,7 +5321,7 @@ pub struct CustomersGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CustomersGetListSort>>,
     ids: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -5351,9 +5382,11 @@ impl CustomersGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of CustomersGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::CustomersGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Returns specific customer records by customer ID.
@@ -7397,7 +7430,7 @@ pub struct LeadsGetList {
     customer_created_on_or_after: Option<rt::DateTime>,
     customer_created_before: Option<rt::DateTime>,
     customer_modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::LeadsGetListSort>>,
     gen_perm_url: Option<bool>,
     lead_customer_name: Option<String>,
     lead_phone: Option<String>,
@@ -7556,9 +7589,11 @@ impl LeadsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of LeadsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::LeadsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// If true, generates a permanent URL for the lead
@@ -9029,7 +9064,7 @@ pub struct LocationsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::LocationsGetListSort>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -9162,9 +9197,11 @@ impl LocationsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of LocationsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::LocationsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Return items created before certain date/time (in UTC)

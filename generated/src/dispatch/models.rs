@@ -84,6 +84,67 @@ impl<'de> serde::Deserialize<'de> for AppointmentAssignmentResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields AppointmentAssignments_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1appointment-assignments/get/parameters/11/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AppointmentAssignmentsGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl AppointmentAssignmentsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for AppointmentAssignmentsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for AppointmentAssignmentsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for AppointmentAssignmentsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentAssignmentsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for AppointmentAssignmentsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Appointment response model
 ///
 /// Schema `Dispatch.V2.AppointmentResponse`.
@@ -2085,6 +2146,67 @@ impl NonJobAppointmentUpdateRequest {
         }
     }
 }
+/// The fields NonJobAppointments_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1non-job-appointments/get/parameters/15/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NonJobAppointmentsGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl NonJobAppointmentsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for NonJobAppointmentsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for NonJobAppointmentsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for NonJobAppointmentsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for NonJobAppointmentsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for NonJobAppointmentsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Dispatch.Contracts.NonJobAppointment.RepeatEndType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2455,6 +2577,67 @@ impl rt::QueryValue for ShiftType {
         query.push(name, self.as_str());
     }
 }
+/// The fields Team_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1teams/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TeamGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TeamGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TeamGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TeamGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TeamGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TeamGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TeamGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Dispatch.V2.TeamResponse`.
 ///
 /// The document marks `id`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
@@ -2660,6 +2843,67 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftUpdateResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields TechnicianShifts_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1technician-shifts/get/parameters/15/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TechnicianShiftsGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TechnicianShiftsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TechnicianShiftsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TechnicianShiftsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TechnicianShiftsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianShiftsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TechnicianShiftsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents a technician skill response.
 ///
 /// Schema `Dispatch.V2.TechnicianSkillResponse`.
@@ -2720,6 +2964,67 @@ impl<'de> serde::Deserialize<'de> for TechnicianSkillResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields TechnicianSkills_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1technician-skills/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TechnicianSkillsGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TechnicianSkillsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TechnicianSkillsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TechnicianSkillsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TechnicianSkillsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TechnicianSkillsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TechnicianSkillsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Dispatch.V2.TechnicianTrackingResponse`.
@@ -2949,6 +3254,67 @@ impl<'de> serde::Deserialize<'de> for UpdateTechnicianSkillsResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Zone_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1zones/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ZoneGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ZoneGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ZoneGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ZoneGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ZoneGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ZoneGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ZoneGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Dispatch.V2.ZoneResponse`.

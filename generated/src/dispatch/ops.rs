@@ -140,7 +140,7 @@ pub struct AppointmentAssignmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::AppointmentAssignmentsGetListSort>>,
     active: Option<crate::common::ActiveRequestArg>,
 }
 impl AppointmentAssignmentsGetList {
@@ -231,9 +231,14 @@ impl AppointmentAssignmentsGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of AppointmentAssignmentsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::AppointmentAssignmentsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -1700,7 +1705,7 @@ pub struct NonJobAppointmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::NonJobAppointmentsGetListSort>>,
 }
 impl NonJobAppointmentsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1818,9 +1823,14 @@ impl NonJobAppointmentsGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of NonJobAppointmentsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::NonJobAppointmentsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2230,7 +2240,7 @@ pub struct TeamGetList {
     created_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TeamGetListSort>>,
 }
 impl TeamGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2306,9 +2316,11 @@ impl TeamGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of TeamGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::TeamGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2750,7 +2762,7 @@ pub struct TechnicianShiftsGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TechnicianShiftsGetListSort>>,
 }
 impl TechnicianShiftsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2870,9 +2882,14 @@ impl TechnicianShiftsGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of TechnicianShiftsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TechnicianShiftsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3355,7 +3372,7 @@ pub struct TechnicianSkillsGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TechnicianSkillsGetListSort>>,
 }
 impl TechnicianSkillsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3439,9 +3456,14 @@ impl TechnicianSkillsGetList {
     /// "?sort=-FieldName" for descending order.
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of TechnicianSkillsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TechnicianSkillsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3886,7 +3908,7 @@ pub struct ZoneGetList {
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ZoneGetListSort>>,
 }
 impl ZoneGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3963,9 +3985,11 @@ impl ZoneGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of ZoneGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ZoneGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

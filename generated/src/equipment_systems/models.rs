@@ -333,6 +333,71 @@ pub struct EquipmentTypeUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
+/// The fields EquipmentTypes_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1equipment-types/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EquipmentTypesGetListSort {
+    /// `ID`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl EquipmentTypesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "ID",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for EquipmentTypesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ID" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for EquipmentTypesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for EquipmentTypesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for EquipmentTypesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for EquipmentTypesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `EquipmentSystems.V2.InstalledEquipmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -597,6 +662,67 @@ impl<'de> serde::Deserialize<'de> for InstalledEquipmentDetailedResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields InstalledEquipment_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1installed-equipment/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InstalledEquipmentGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl InstalledEquipmentGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for InstalledEquipmentGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for InstalledEquipmentGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for InstalledEquipmentGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for InstalledEquipmentGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for InstalledEquipmentGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `EquipmentSystems.V2.InstalledEquipmentResponse`.

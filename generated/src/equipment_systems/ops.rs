@@ -203,7 +203,7 @@ pub struct EquipmentTypesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::EquipmentTypesGetListSort>>,
     active: Option<crate::common::ActiveRequestArg>,
 }
 impl EquipmentTypesGetList {
@@ -287,9 +287,14 @@ impl EquipmentTypesGetList {
     /// \
     /// Available fields are: ID, Name, CreatedOn, ModifiedOn
     ///
+    /// Typed: a field of EquipmentTypesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::EquipmentTypesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -1028,7 +1033,7 @@ pub struct InstalledEquipmentGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::InstalledEquipmentGetListSort>>,
     active: Option<crate::common::ActiveRequestArg>,
 }
 impl InstalledEquipmentGetList {
@@ -1110,9 +1115,14 @@ impl InstalledEquipmentGetList {
     /// \
     /// Available fields are: Id, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of InstalledEquipmentGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::InstalledEquipmentGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\

@@ -654,3 +654,117 @@ impl rt::QueryValue for FindingUrgencyLevel {
         query.push(name, self.as_str());
     }
 }
+/// The fields Findings_GetFindingAttachments sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1location-findings~1{id}~1attachments/get/parameters/8/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FindingsGetFindingAttachmentsSort {
+    /// `ID`
+    Id,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl FindingsGetFindingAttachmentsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "ID",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for FindingsGetFindingAttachmentsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ID" => Self::Id,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for FindingsGetFindingAttachmentsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for FindingsGetFindingAttachmentsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingsGetFindingAttachmentsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for FindingsGetFindingAttachmentsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Findings_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1location-findings/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FindingsGetListSort {
+    /// `ID`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl FindingsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "ID",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for FindingsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ID" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for FindingsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for FindingsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for FindingsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for FindingsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}

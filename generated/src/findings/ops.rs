@@ -591,7 +591,7 @@ pub struct FindingsGetFindingAttachments {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::FindingsGetFindingAttachmentsSort>>,
 }
 impl FindingsGetFindingAttachments {
     /// What the document says of this operation: id, method, path, scopes.
@@ -653,9 +653,14 @@ impl FindingsGetFindingAttachments {
     /// \
     /// Available fields are: ID
     ///
+    /// Typed: a field of FindingsGetFindingAttachmentsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::FindingsGetFindingAttachmentsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -745,7 +750,7 @@ pub struct FindingsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::FindingsGetListSort>>,
     active: Option<crate::common::ActiveRequestArg>,
     location_id: Option<i64>,
     source_job_id: Option<i64>,
@@ -825,9 +830,11 @@ impl FindingsGetList {
     /// \
     /// Available fields are: ID, CreatedOn, ModifiedOn
     ///
+    /// Typed: a field of FindingsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::FindingsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\

@@ -690,6 +690,67 @@ impl<'de> serde::Deserialize<'de> for FormStaticElementApiDto {
         rt::de_model(deserializer)
     }
 }
+/// The fields FormSubmission_GetFormSubmissions sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1submissions/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FormSubmissionGetFormSubmissionsSort {
+    /// `Id`
+    Id,
+    /// `SubmittedOn`
+    SubmittedOn,
+    /// `CreatedBy`
+    CreatedBy,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl FormSubmissionGetFormSubmissionsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::SubmittedOn => "SubmittedOn",
+            Self::CreatedBy => "CreatedBy",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for FormSubmissionGetFormSubmissionsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "SubmittedOn" => Self::SubmittedOn,
+            "CreatedBy" => Self::CreatedBy,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for FormSubmissionGetFormSubmissionsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for FormSubmissionGetFormSubmissionsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for FormSubmissionGetFormSubmissionsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for FormSubmissionGetFormSubmissionsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Forms.V2.FormSubmissionResponse`.
 ///
 /// The document marks `id`, `form_id`, `submitted_on`, `created_by_id`, `status` required; they are optional here so that a response without them still parses.

@@ -306,7 +306,7 @@ pub struct FormSubmissionGetFormSubmissions {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::FormSubmissionGetFormSubmissionsSort>>,
 }
 impl FormSubmissionGetFormSubmissions {
     /// What the document says of this operation: id, method, path, scopes.
@@ -409,9 +409,14 @@ impl FormSubmissionGetFormSubmissions {
     /// \
     /// Available fields are: Id, SubmittedOn, CreatedBy.
     ///
+    /// Typed: a field of FormSubmissionGetFormSubmissionsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::FormSubmissionGetFormSubmissionsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

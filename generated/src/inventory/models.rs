@@ -99,6 +99,67 @@ impl<'de> serde::Deserialize<'de> for AddressResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields Adjustments_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1adjustments/get/parameters/25/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AdjustmentsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl AdjustmentsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for AdjustmentsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for AdjustmentsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for AdjustmentsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for AdjustmentsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for AdjustmentsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents Batch response
 ///
 /// Schema `Inventory.V2.BatchResponse`.
@@ -4161,6 +4222,254 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderTypeResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields PurchaseOrderTypes_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1purchase-order-types/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PurchaseOrderTypesGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl PurchaseOrderTypesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for PurchaseOrderTypesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for PurchaseOrderTypesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PurchaseOrderTypesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrderTypesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for PurchaseOrderTypesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields PurchaseOrders_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1purchase-orders/get/parameters/19/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PurchaseOrdersGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl PurchaseOrdersGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for PurchaseOrdersGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for PurchaseOrdersGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PurchaseOrdersGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrdersGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for PurchaseOrdersGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields PurchaseOrders_GetRequests sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1purchase-orders~1requests/get/parameters/17/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PurchaseOrdersGetRequestsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl PurchaseOrdersGetRequestsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for PurchaseOrdersGetRequestsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for PurchaseOrdersGetRequestsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PurchaseOrdersGetRequestsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrdersGetRequestsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for PurchaseOrdersGetRequestsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields PurchaseOrdersMarkup_Get sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1purchase-order-markups/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PurchaseOrdersMarkupGetSort {
+    /// `Id`
+    Id,
+    /// `From`
+    From,
+    /// `To`
+    To,
+    /// `Percent`
+    Percent,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl PurchaseOrdersMarkupGetSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::From => "From",
+            Self::To => "To",
+            Self::Percent => "Percent",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for PurchaseOrdersMarkupGetSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "From" => Self::From,
+            "To" => Self::To,
+            "Percent" => Self::Percent,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for PurchaseOrdersMarkupGetSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PurchaseOrdersMarkupGetSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PurchaseOrdersMarkupGetSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for PurchaseOrdersMarkupGetSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Inventory.V2.ReceiptCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4228,6 +4537,67 @@ impl<'de> serde::Deserialize<'de> for ReceiptCancellationReason {
     }
 }
 impl rt::QueryValue for ReceiptCancellationReason {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Receipts_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1receipts/get/parameters/23/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReceiptsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ReceiptsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ReceiptsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ReceiptsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ReceiptsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReceiptsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ReceiptsGetListSort {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }
@@ -4414,6 +4784,67 @@ impl rt::QueryValue for ReturnCancellationReason {
         query.push(name, self.as_str());
     }
 }
+/// The fields Returns_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1returns/get/parameters/23/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReturnsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ReturnsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ReturnsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ReturnsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ReturnsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReturnsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ReturnsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents serial number response
 ///
 /// Schema `Inventory.V2.SerialNumberResponse`.
@@ -4533,6 +4964,67 @@ impl TagRequest {
         Self { tag_type_id }
     }
 }
+/// The fields Transfers_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1transfers/get/parameters/21/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransfersGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TransfersGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TransfersGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TransfersGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TransfersGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransfersGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TransfersGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents truck response
 ///
 /// Schema `Inventory.V2.TruckResponse`.
@@ -4606,6 +5098,67 @@ impl<'de> serde::Deserialize<'de> for TruckResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Trucks_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1trucks/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrucksGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TrucksGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TrucksGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TrucksGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TrucksGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TrucksGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TrucksGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Inventory.UnitOfMeasureModel`.
@@ -5451,6 +6004,67 @@ impl<'de> serde::Deserialize<'de> for VendorResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields Vendors_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1vendors/get/parameters/15/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VendorsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl VendorsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for VendorsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for VendorsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for VendorsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for VendorsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for VendorsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents warehouse response
 ///
 /// Schema `Inventory.V2.WarehouseResponse`.
@@ -5516,5 +6130,66 @@ impl<'de> serde::Deserialize<'de> for WarehouseResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Warehouses_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1warehouses/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarehousesGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl WarehousesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for WarehousesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for WarehousesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for WarehousesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for WarehousesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for WarehousesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }

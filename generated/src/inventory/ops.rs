@@ -116,7 +116,7 @@ pub struct AdjustmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::AdjustmentsGetListSort>>,
 }
 impl AdjustmentsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -310,9 +310,14 @@ impl AdjustmentsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of AdjustmentsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::AdjustmentsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1442,7 +1447,7 @@ pub struct PurchaseOrderTypesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::PurchaseOrderTypesGetListSort>>,
 }
 impl PurchaseOrderTypesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1519,9 +1524,14 @@ impl PurchaseOrderTypesGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of PurchaseOrderTypesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::PurchaseOrderTypesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2079,7 +2089,7 @@ pub struct PurchaseOrdersGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::PurchaseOrdersGetListSort>>,
 }
 impl PurchaseOrdersGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2227,9 +2237,14 @@ impl PurchaseOrdersGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of PurchaseOrdersGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::PurchaseOrdersGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2370,7 +2385,7 @@ pub struct PurchaseOrdersGetRequests {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::PurchaseOrdersGetRequestsSort>>,
 }
 impl PurchaseOrdersGetRequests {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2505,9 +2520,14 @@ impl PurchaseOrdersGetRequests {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of PurchaseOrdersGetRequestsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::PurchaseOrdersGetRequestsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2946,7 +2966,7 @@ pub struct PurchaseOrdersMarkupGet {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::PurchaseOrdersMarkupGetSort>>,
 }
 impl PurchaseOrdersMarkupGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3014,9 +3034,14 @@ impl PurchaseOrdersMarkupGet {
     /// \
     /// Available fields are: Id, From, To, Percent
     ///
+    /// Typed: a field of PurchaseOrdersMarkupGetSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::PurchaseOrdersMarkupGetSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3472,7 +3497,7 @@ pub struct ReceiptsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ReceiptsGetListSort>>,
 }
 impl ReceiptsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3651,9 +3676,11 @@ impl ReceiptsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ReceiptsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ReceiptsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4447,7 +4474,7 @@ pub struct ReturnsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ReturnsGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
     external_data_values: Option<String>,
@@ -4629,9 +4656,11 @@ impl ReturnsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ReturnsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ReturnsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// If this guid is provided, external data corresponding to
@@ -4994,7 +5023,7 @@ pub struct TransfersGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TransfersGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
     external_data_values: Option<String>,
@@ -5161,9 +5190,11 @@ impl TransfersGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TransfersGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::TransfersGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// If this guid is provided, external data corresponding to
@@ -5552,7 +5583,7 @@ pub struct TrucksGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TrucksGetListSort>>,
 }
 impl TrucksGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5658,9 +5689,11 @@ impl TrucksGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TrucksGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::TrucksGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -6278,7 +6311,7 @@ pub struct VendorsGetList {
     include_total: Option<bool>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::VendorsGetListSort>>,
 }
 impl VendorsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -6402,9 +6435,11 @@ impl VendorsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of VendorsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::VendorsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -6690,7 +6725,7 @@ pub struct WarehousesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::WarehousesGetListSort>>,
 }
 impl WarehousesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -6796,9 +6831,14 @@ impl WarehousesGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of WarehousesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::WarehousesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

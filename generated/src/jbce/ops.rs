@@ -52,7 +52,7 @@ pub struct CallReasonsGet {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CallReasonsGetSort>>,
 }
 impl CallReasonsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -129,9 +129,11 @@ impl CallReasonsGet {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of CallReasonsGetSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::CallReasonsGetSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

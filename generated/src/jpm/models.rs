@@ -406,6 +406,67 @@ impl<'de> serde::Deserialize<'de> for AppointmentSummaryApiModel {
         rt::de_model(deserializer)
     }
 }
+/// The fields Appointments_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1appointments/get/parameters/19/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AppointmentsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl AppointmentsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for AppointmentsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for AppointmentsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for AppointmentsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for AppointmentsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for AppointmentsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -2304,6 +2365,67 @@ impl<'de> serde::Deserialize<'de> for JobCancelReasonResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields JobCancelReasons_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1job-cancel-reasons/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobCancelReasonsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl JobCancelReasonsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for JobCancelReasonsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for JobCancelReasonsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for JobCancelReasonsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobCancelReasonsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for JobCancelReasonsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// JobCanceledLog response model
 ///
 /// Schema `Jpm.V2.JobCanceledLogResponse`.
@@ -2728,6 +2850,67 @@ impl<'de> serde::Deserialize<'de> for JobHoldReasonResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields JobHoldReasons_Get sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1job-hold-reasons/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobHoldReasonsGetSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl JobHoldReasonsGetSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for JobHoldReasonsGetSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for JobHoldReasonsGetSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for JobHoldReasonsGetSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobHoldReasonsGetSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for JobHoldReasonsGetSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -3141,6 +3324,71 @@ impl<'de> serde::Deserialize<'de> for JobTypeResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Jobs_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs/get/parameters/33/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl JobsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for JobsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for JobsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for JobsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for JobsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Jpm.Jobs.JobSchedulingTool`.
@@ -3595,6 +3843,75 @@ impl<'de> serde::Deserialize<'de> for ProjectStatusResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields ProjectStatuses_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1project-statuses/get/parameters/6/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProjectStatusesGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `Order`
+    Order,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ProjectStatusesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::Order => "Order",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ProjectStatusesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "Order" => Self::Order,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ProjectStatusesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ProjectStatusesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectStatusesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ProjectStatusesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Jpm.V2.ProjectSubStatusResponse`.
 ///
 /// The document marks `id`, `name`, `status_id`, `order`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
@@ -3651,6 +3968,79 @@ impl<'de> serde::Deserialize<'de> for ProjectSubStatusResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields ProjectSubStatuses_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1project-substatuses/get/parameters/7/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProjectSubStatusesGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `Order`
+    Order,
+    /// `StatusId`
+    StatusId,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ProjectSubStatusesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::Order => "Order",
+            Self::StatusId => "StatusId",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ProjectSubStatusesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "Order" => Self::Order,
+            "StatusId" => Self::StatusId,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ProjectSubStatusesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ProjectSubStatusesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectSubStatusesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ProjectSubStatusesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Represents a project type.
 ///
 /// Schema `Jpm.V2.ProjectTypeResponse`.
@@ -3699,6 +4089,75 @@ impl<'de> serde::Deserialize<'de> for ProjectTypeResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields Projects_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1projects/get/parameters/25/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProjectsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `Name`
+    Name,
+    /// `TargetCompletionDate`
+    TargetCompletionDate,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ProjectsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Name => "Name",
+            Self::TargetCompletionDate => "TargetCompletionDate",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ProjectsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            "Name" => Self::Name,
+            "TargetCompletionDate" => Self::TargetCompletionDate,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ProjectsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ProjectsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ProjectsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ProjectsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Jpm.BudgetCodes.SegmentItemCostCategory`.

@@ -419,7 +419,7 @@ pub struct AppointmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::AppointmentsGetListSort>>,
 }
 impl AppointmentsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -567,9 +567,14 @@ impl AppointmentsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of AppointmentsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::AppointmentsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3314,7 +3319,7 @@ pub struct JobCancelReasonsGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::JobCancelReasonsGetListSort>>,
 }
 impl JobCancelReasonsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3391,9 +3396,14 @@ impl JobCancelReasonsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of JobCancelReasonsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::JobCancelReasonsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -3839,7 +3849,7 @@ pub struct JobHoldReasonsGet {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::JobHoldReasonsGetSort>>,
 }
 impl JobHoldReasonsGet {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3916,9 +3926,14 @@ impl JobHoldReasonsGet {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of JobHoldReasonsGetSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::JobHoldReasonsGetSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -5539,7 +5554,7 @@ pub struct JobsGetList {
     completed_before: Option<rt::DateTime>,
     tag_type_ids: Option<String>,
     equipment_ids: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::JobsGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
     external_data_values: Option<String>,
@@ -5795,9 +5810,11 @@ impl JobsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn, Priority.
     ///
+    /// Typed: a field of JobsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::JobsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// If this guid is provided, external data corresponding to
@@ -6285,7 +6302,7 @@ pub struct ProjectStatusesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ProjectStatusesGetListSort>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -6344,9 +6361,14 @@ impl ProjectStatusesGetList {
     /// \
     /// Available fields are: Id, Name, Order, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ProjectStatusesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ProjectStatusesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -6596,7 +6618,7 @@ pub struct ProjectSubStatusesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ProjectSubStatusesGetListSort>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -6663,9 +6685,14 @@ impl ProjectSubStatusesGetList {
     /// \
     /// Available fields are: Id, Name, Order, StatusId, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ProjectSubStatusesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ProjectSubStatusesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -7671,7 +7698,7 @@ pub struct ProjectsGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     status: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ProjectsGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
     external_data_values: Option<String>,
@@ -7863,9 +7890,11 @@ impl ProjectsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn, Name, TargetCompletionDate.
     ///
+    /// Typed: a field of ProjectsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ProjectsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// If this guid is provided, external data corresponding to

@@ -4,6 +4,67 @@
 
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
+/// The fields CampaignCategories_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1categories/get/parameters/8/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CampaignCategoriesGetListSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `Name`
+    Name,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CampaignCategoriesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::Name => "Name",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CampaignCategoriesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "Name" => Self::Name,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CampaignCategoriesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CampaignCategoriesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignCategoriesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CampaignCategoriesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Marketing.V2.CampaignCategoryCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -183,6 +244,63 @@ impl<'de> serde::Deserialize<'de> for CampaignCostResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields CampaignCosts_GetList sorts by. \`Date\`: Year + Month.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1costs/get/parameters/7/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CampaignCostsGetListSort {
+    /// `Id`
+    Id,
+    /// `Date`
+    Date,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CampaignCostsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Date => "Date",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CampaignCostsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Date" => Self::Date,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CampaignCostsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CampaignCostsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignCostsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CampaignCostsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Marketing.V2.CampaignCostsSummaryItem`.
@@ -428,6 +546,128 @@ impl CampaignUpsertRequest {
             other_source: rt::Nullable::Absent,
             other_medium: rt::Nullable::Absent,
         }
+    }
+}
+/// The fields Campaigns_GetCosts sorts by. \`Date\`: Year + Month.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1campaigns~1{id}~1costs/get/parameters/7/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CampaignsGetCostsSort {
+    /// `Id`
+    Id,
+    /// `Date`
+    Date,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CampaignsGetCostsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Date => "Date",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CampaignsGetCostsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Date" => Self::Date,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CampaignsGetCostsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CampaignsGetCostsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignsGetCostsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CampaignsGetCostsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Campaigns_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1campaigns/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CampaignsGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CampaignsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CampaignsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CampaignsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CampaignsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CampaignsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CampaignsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Marketing.V2.CreateCampaignCostRequest`.

@@ -196,7 +196,7 @@ pub struct CampaignCategoriesGetList {
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CampaignCategoriesGetListSort>>,
 }
 impl CampaignCategoriesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -265,9 +265,14 @@ impl CampaignCategoriesGetList {
     /// \
     /// Available fields are: Id, CreatedOn, Name
     ///
+    /// Typed: a field of CampaignCategoriesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::CampaignCategoriesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -700,7 +705,7 @@ pub struct CampaignCostsGetList {
     year: Option<i32>,
     month: Option<i32>,
     campaign_id: Option<i64>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CampaignCostsGetListSort>>,
 }
 impl CampaignCostsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -762,9 +767,14 @@ impl CampaignCostsGetList {
     /// \
     /// Available fields are: Id, Date (Year + Month)
     ///
+    /// Typed: a field of CampaignCostsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::CampaignCostsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1096,7 +1106,7 @@ pub struct CampaignsGetCosts {
     include_total: Option<bool>,
     year: Option<i32>,
     month: Option<i32>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CampaignsGetCostsSort>>,
 }
 impl CampaignsGetCosts {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1147,9 +1157,14 @@ impl CampaignsGetCosts {
     /// \
     /// Available fields are: Id, Date (Year + Month)
     ///
+    /// Typed: a field of CampaignsGetCostsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::CampaignsGetCostsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1237,7 +1252,7 @@ pub struct CampaignsGetList {
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     campaign_phone_number: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CampaignsGetListSort>>,
 }
 impl CampaignsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1335,9 +1350,11 @@ impl CampaignsGetList {
     /// \
     /// Available fields are: Id, Name, CreatedOn, ModifiedOn
     ///
+    /// Typed: a field of CampaignsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::CampaignsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

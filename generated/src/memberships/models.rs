@@ -3456,6 +3456,71 @@ impl<'de> serde::Deserialize<'de> for RecurringServiceTypeResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields RecurringServiceTypes_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1recurring-service-types/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecurringServiceTypesGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl RecurringServiceTypesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for RecurringServiceTypesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for RecurringServiceTypesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for RecurringServiceTypesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for RecurringServiceTypesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for RecurringServiceTypesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Memberships.V2.RevenueRecognitionMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -3604,7 +3604,7 @@ pub struct RecurringServiceTypesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::RecurringServiceTypesGetListSort>>,
 }
 impl RecurringServiceTypesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -3717,9 +3717,14 @@ impl RecurringServiceTypesGetList {
     /// \
     /// Available fields are: Id, Name, CreatedOn, ModifiedOn.
     ///
+    /// Typed: a field of RecurringServiceTypesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::RecurringServiceTypesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

@@ -754,6 +754,128 @@ impl<'de> serde::Deserialize<'de> for JobSplitResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields JobSplits_GetListByJobs sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs~1splits/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobSplitsGetListByJobsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl JobSplitsGetListByJobsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for JobSplitsGetListByJobsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for JobSplitsGetListByJobsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for JobSplitsGetListByJobsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobSplitsGetListByJobsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for JobSplitsGetListByJobsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields JobSplits_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs~1{job}~1splits/get/parameters/10/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobSplitsGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl JobSplitsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for JobSplitsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for JobSplitsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for JobSplitsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobSplitsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for JobSplitsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Payroll.V2.Timesheets.JobTimesheetExportResponse`.
 ///
 /// The document marks `id`, `job_id`, `appointment_id`, `technician_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
@@ -904,6 +1026,63 @@ impl<'de> serde::Deserialize<'de> for JobTimesheetResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+/// The fields LocationLaborType_GetListByLocations sorts by. \`Location\`: sorts by locations Id.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1locations~1rates/get/parameters/8/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LocationLaborTypeGetListByLocationsSort {
+    /// `Location`
+    Location,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl LocationLaborTypeGetListByLocationsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "Location",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for LocationLaborTypeGetListByLocationsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Location" => Self::Location,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for LocationLaborTypeGetListByLocationsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for LocationLaborTypeGetListByLocationsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for LocationLaborTypeGetListByLocationsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for LocationLaborTypeGetListByLocationsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Payroll.V2.LocationLaborTypes.LocationLaborTypeResponse`.
@@ -2460,6 +2639,67 @@ impl rt::QueryValue for TimesheetCodeType {
         query.push(name, self.as_str());
     }
 }
+/// The fields TimesheetCodes_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1timesheet-codes/get/parameters/9/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimesheetCodesGetListSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TimesheetCodesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TimesheetCodesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TimesheetCodesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TimesheetCodesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetCodesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TimesheetCodesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Payroll.V2.TimesheetHourlyRateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2511,6 +2751,189 @@ impl<'de> serde::Deserialize<'de> for TimesheetHourlyRateType {
     }
 }
 impl rt::QueryValue for TimesheetHourlyRateType {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Timesheets_GetJobTimesheetsByJobs sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs~1timesheets/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimesheetsGetJobTimesheetsByJobsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TimesheetsGetJobTimesheetsByJobsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TimesheetsGetJobTimesheetsByJobsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TimesheetsGetJobTimesheetsByJobsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TimesheetsGetJobTimesheetsByJobsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetsGetJobTimesheetsByJobsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TimesheetsGetJobTimesheetsByJobsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Timesheets_GetJobTimesheets sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1jobs~1{job}~1timesheets/get/parameters/13/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimesheetsGetJobTimesheetsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TimesheetsGetJobTimesheetsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TimesheetsGetJobTimesheetsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TimesheetsGetJobTimesheetsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TimesheetsGetJobTimesheetsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetsGetJobTimesheetsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TimesheetsGetJobTimesheetsSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
+/// The fields Timesheets_GetNonJobTimesheets sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1non-job-timesheets/get/parameters/11/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimesheetsGetNonJobTimesheetsSort {
+    /// `Id`
+    Id,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `CreatedOn`
+    CreatedOn,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TimesheetsGetNonJobTimesheetsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::CreatedOn => "CreatedOn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TimesheetsGetNonJobTimesheetsSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "ModifiedOn" => Self::ModifiedOn,
+            "CreatedOn" => Self::CreatedOn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TimesheetsGetNonJobTimesheetsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TimesheetsGetNonJobTimesheetsSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TimesheetsGetNonJobTimesheetsSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TimesheetsGetNonJobTimesheetsSort {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push(name, self.as_str());
     }

@@ -1764,7 +1764,7 @@ pub struct JobSplitsGetList {
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::JobSplitsGetListSort>>,
 }
 impl JobSplitsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1841,9 +1841,11 @@ impl JobSplitsGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of JobSplitsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::JobSplitsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -1962,7 +1964,7 @@ pub struct JobSplitsGetListByJobs {
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::JobSplitsGetListByJobsSort>>,
 }
 impl JobSplitsGetListByJobs {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2044,9 +2046,14 @@ impl JobSplitsGetListByJobs {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of JobSplitsGetListByJobsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::JobSplitsGetListByJobsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -2193,7 +2200,7 @@ pub struct LocationLaborTypeGetListByLocations {
     page_size: Option<i32>,
     include_total: Option<bool>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::LocationLaborTypeGetListByLocationsSort>>,
 }
 impl LocationLaborTypeGetListByLocations {
     /// What the document says of this operation: id, method, path, scopes.
@@ -2263,9 +2270,14 @@ impl LocationLaborTypeGetListByLocations {
     /// \
     /// Available fields are: Location (sorts by locations Id), CreatedOn.
     ///
+    /// Typed: a field of LocationLaborTypeGetListByLocationsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::LocationLaborTypeGetListByLocationsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4160,7 +4172,7 @@ pub struct TimesheetCodesGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TimesheetCodesGetListSort>>,
 }
 impl TimesheetCodesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4237,9 +4249,14 @@ impl TimesheetCodesGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TimesheetCodesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TimesheetCodesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4449,7 +4466,7 @@ pub struct TimesheetsGetJobTimesheets {
     technician_id: Option<i64>,
     started_on: Option<rt::DateTime>,
     ended_on: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TimesheetsGetJobTimesheetsSort>>,
 }
 impl TimesheetsGetJobTimesheets {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4547,9 +4564,14 @@ impl TimesheetsGetJobTimesheets {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TimesheetsGetJobTimesheetsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TimesheetsGetJobTimesheetsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4678,7 +4700,7 @@ pub struct TimesheetsGetJobTimesheetsByJobs {
     technician_id: Option<i64>,
     started_on: Option<rt::DateTime>,
     ended_on: Option<rt::DateTime>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TimesheetsGetJobTimesheetsByJobsSort>>,
 }
 impl TimesheetsGetJobTimesheetsByJobs {
     /// What the document says of this operation: id, method, path, scopes.
@@ -4781,9 +4803,14 @@ impl TimesheetsGetJobTimesheetsByJobs {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TimesheetsGetJobTimesheetsByJobsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TimesheetsGetJobTimesheetsByJobsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -4908,7 +4935,7 @@ pub struct TimesheetsGetNonJobTimesheets {
     employee_id: Option<i64>,
     employee_type: Option<super::models::EmployeeType>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TimesheetsGetNonJobTimesheetsSort>>,
 }
 impl TimesheetsGetNonJobTimesheets {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5000,9 +5027,14 @@ impl TimesheetsGetNonJobTimesheets {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of TimesheetsGetNonJobTimesheetsSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::TimesheetsGetNonJobTimesheetsSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

@@ -4,6 +4,63 @@
 
 #![allow(deprecated)]
 use servicetitan_runtime as rt;
+/// The fields Categories_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1categories/get/parameters/4/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CategoriesGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl CategoriesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for CategoriesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for CategoriesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for CategoriesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CategoriesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for CategoriesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Pricebook.V2.CategoryCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -901,6 +958,111 @@ impl DiscountAndFeesCreateRequest {
             budget_cost_code: rt::Nullable::Absent,
             budget_cost_type: rt::Nullable::Absent,
         }
+    }
+}
+/// The fields DiscountAndFees_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1discounts-and-fees/get/parameters/4/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiscountAndFeesGetListSort {
+    /// `Id`
+    Id,
+    /// `Code`
+    Code,
+    /// `DisplayName`
+    DisplayName,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `Price`
+    Price,
+    /// `MemberPrice`
+    MemberPrice,
+    /// `AddOnPrice`
+    AddOnPrice,
+    /// `AddOnMemberPrice`
+    AddOnMemberPrice,
+    /// `MaterialsCost`
+    MaterialsCost,
+    /// `PrimaryVendor`
+    PrimaryVendor,
+    /// `Cost`
+    Cost,
+    /// `Manufacturer`
+    Manufacturer,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl DiscountAndFeesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Code => "Code",
+            Self::DisplayName => "DisplayName",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Price => "Price",
+            Self::MemberPrice => "MemberPrice",
+            Self::AddOnPrice => "AddOnPrice",
+            Self::AddOnMemberPrice => "AddOnMemberPrice",
+            Self::MaterialsCost => "MaterialsCost",
+            Self::PrimaryVendor => "PrimaryVendor",
+            Self::Cost => "Cost",
+            Self::Manufacturer => "Manufacturer",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for DiscountAndFeesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Code" => Self::Code,
+            "DisplayName" => Self::DisplayName,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            "Price" => Self::Price,
+            "MemberPrice" => Self::MemberPrice,
+            "AddOnPrice" => Self::AddOnPrice,
+            "AddOnMemberPrice" => Self::AddOnMemberPrice,
+            "MaterialsCost" => Self::MaterialsCost,
+            "PrimaryVendor" => Self::PrimaryVendor,
+            "Cost" => Self::Cost,
+            "Manufacturer" => Self::Manufacturer,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for DiscountAndFeesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for DiscountAndFeesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for DiscountAndFeesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for DiscountAndFeesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Pricebook.V2.DiscountAndFeesResponse`.
@@ -1855,6 +2017,111 @@ impl EquipmentCreateRequest {
             is_cost_locked: rt::Nullable::Absent,
             is_price_locked: rt::Nullable::Absent,
         }
+    }
+}
+/// The fields Equipment_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1equipment/get/parameters/4/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EquipmentGetListSort {
+    /// `Id`
+    Id,
+    /// `Code`
+    Code,
+    /// `DisplayName`
+    DisplayName,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `Price`
+    Price,
+    /// `MemberPrice`
+    MemberPrice,
+    /// `AddOnPrice`
+    AddOnPrice,
+    /// `AddOnMemberPrice`
+    AddOnMemberPrice,
+    /// `MaterialsCost`
+    MaterialsCost,
+    /// `PrimaryVendor`
+    PrimaryVendor,
+    /// `Cost`
+    Cost,
+    /// `Manufacturer`
+    Manufacturer,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl EquipmentGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Code => "Code",
+            Self::DisplayName => "DisplayName",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Price => "Price",
+            Self::MemberPrice => "MemberPrice",
+            Self::AddOnPrice => "AddOnPrice",
+            Self::AddOnMemberPrice => "AddOnMemberPrice",
+            Self::MaterialsCost => "MaterialsCost",
+            Self::PrimaryVendor => "PrimaryVendor",
+            Self::Cost => "Cost",
+            Self::Manufacturer => "Manufacturer",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for EquipmentGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Code" => Self::Code,
+            "DisplayName" => Self::DisplayName,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            "Price" => Self::Price,
+            "MemberPrice" => Self::MemberPrice,
+            "AddOnPrice" => Self::AddOnPrice,
+            "AddOnMemberPrice" => Self::AddOnMemberPrice,
+            "MaterialsCost" => Self::MaterialsCost,
+            "PrimaryVendor" => Self::PrimaryVendor,
+            "Cost" => Self::Cost,
+            "Manufacturer" => Self::Manufacturer,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for EquipmentGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for EquipmentGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for EquipmentGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for EquipmentGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
     }
 }
 /// Schema `Pricebook.V2.EquipmentRecommendationBulkCreateRequest`.
@@ -4527,6 +4794,111 @@ pub struct MaterialUpdateRequest {
     )]
     pub active_ingredients: Option<String>,
 }
+/// The fields Materials_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1materials/get/parameters/6/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MaterialsGetListSort {
+    /// `Id`
+    Id,
+    /// `Code`
+    Code,
+    /// `DisplayName`
+    DisplayName,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `Price`
+    Price,
+    /// `MemberPrice`
+    MemberPrice,
+    /// `AddOnPrice`
+    AddOnPrice,
+    /// `AddOnMemberPrice`
+    AddOnMemberPrice,
+    /// `MaterialsCost`
+    MaterialsCost,
+    /// `PrimaryVendor`
+    PrimaryVendor,
+    /// `Cost`
+    Cost,
+    /// `Manufacturer`
+    Manufacturer,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl MaterialsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Code => "Code",
+            Self::DisplayName => "DisplayName",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Price => "Price",
+            Self::MemberPrice => "MemberPrice",
+            Self::AddOnPrice => "AddOnPrice",
+            Self::AddOnMemberPrice => "AddOnMemberPrice",
+            Self::MaterialsCost => "MaterialsCost",
+            Self::PrimaryVendor => "PrimaryVendor",
+            Self::Cost => "Cost",
+            Self::Manufacturer => "Manufacturer",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for MaterialsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Code" => Self::Code,
+            "DisplayName" => Self::DisplayName,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            "Price" => Self::Price,
+            "MemberPrice" => Self::MemberPrice,
+            "AddOnPrice" => Self::AddOnPrice,
+            "AddOnMemberPrice" => Self::AddOnMemberPrice,
+            "MaterialsCost" => Self::MaterialsCost,
+            "PrimaryVendor" => Self::PrimaryVendor,
+            "Cost" => Self::Cost,
+            "Manufacturer" => Self::Manufacturer,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for MaterialsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for MaterialsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for MaterialsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for MaterialsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `Pricebook.V2.MaterialsMarkupRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
@@ -5785,6 +6157,111 @@ pub struct ServiceUpdateRequest {
     /// Whether the price is locked from editing
     #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
+}
+/// The fields Services_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1services/get/parameters/5/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServicesGetListSort {
+    /// `Id`
+    Id,
+    /// `Code`
+    Code,
+    /// `DisplayName`
+    DisplayName,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `Price`
+    Price,
+    /// `MemberPrice`
+    MemberPrice,
+    /// `AddOnPrice`
+    AddOnPrice,
+    /// `AddOnMemberPrice`
+    AddOnMemberPrice,
+    /// `MaterialsCost`
+    MaterialsCost,
+    /// `PrimaryVendor`
+    PrimaryVendor,
+    /// `Cost`
+    Cost,
+    /// `Manufacturer`
+    Manufacturer,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ServicesGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Code => "Code",
+            Self::DisplayName => "DisplayName",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::Price => "Price",
+            Self::MemberPrice => "MemberPrice",
+            Self::AddOnPrice => "AddOnPrice",
+            Self::AddOnMemberPrice => "AddOnMemberPrice",
+            Self::MaterialsCost => "MaterialsCost",
+            Self::PrimaryVendor => "PrimaryVendor",
+            Self::Cost => "Cost",
+            Self::Manufacturer => "Manufacturer",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ServicesGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Code" => Self::Code,
+            "DisplayName" => Self::DisplayName,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            "Price" => Self::Price,
+            "MemberPrice" => Self::MemberPrice,
+            "AddOnPrice" => Self::AddOnPrice,
+            "AddOnMemberPrice" => Self::AddOnMemberPrice,
+            "MaterialsCost" => Self::MaterialsCost,
+            "PrimaryVendor" => Self::PrimaryVendor,
+            "Cost" => Self::Cost,
+            "Manufacturer" => Self::Manufacturer,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ServicesGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ServicesGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServicesGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ServicesGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
 }
 /// Schema `Pricebook.V2.SkuAssetRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -258,7 +258,7 @@ pub struct CategoriesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::CategoriesGetListSort>>,
     category_type: Option<super::models::CategoryType>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
@@ -305,9 +305,14 @@ impl CategoriesGetList {
     /// \
     /// Available fields are: Id, Name.
     ///
+    /// Typed: a field of CategoriesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::CategoriesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Category type\
@@ -1008,7 +1013,7 @@ pub struct DiscountAndFeesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::DiscountAndFeesGetListSort>>,
     ids: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -1059,9 +1064,14 @@ impl DiscountAndFeesGetList {
     /// \
     /// Available fields are: Id, Code, DisplayName, CreatedOn, ModifiedOn, Price, MemberPrice, AddOnPrice, AddOnMemberPrice, MaterialsCost, PrimaryVendor, Cost, Manufacturer, Priority.
     ///
+    /// Typed: a field of DiscountAndFeesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::DiscountAndFeesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)
@@ -1574,7 +1584,7 @@ pub struct EquipmentGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::EquipmentGetListSort>>,
     ids: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -1625,9 +1635,11 @@ impl EquipmentGetList {
     /// \
     /// Available fields are: Id, Code, DisplayName, CreatedOn, ModifiedOn, Price, MemberPrice, AddOnPrice, AddOnMemberPrice, MaterialsCost, PrimaryVendor, Cost, Manufacturer, Priority.
     ///
+    /// Typed: a field of EquipmentGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::EquipmentGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)
@@ -2855,7 +2867,7 @@ pub struct MaterialsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::MaterialsGetListSort>>,
     ids: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2920,9 +2932,11 @@ impl MaterialsGetList {
     /// \
     /// Available fields are: Id, Code, DisplayName, CreatedOn, ModifiedOn, Price, MemberPrice, AddOnPrice, AddOnMemberPrice, MaterialsCost, PrimaryVendor, Cost, Manufacturer, Priority.
     ///
+    /// Typed: a field of MaterialsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::MaterialsGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)
@@ -3918,7 +3932,7 @@ pub struct ServicesGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ServicesGetListSort>>,
     ids: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -3976,9 +3990,11 @@ impl ServicesGetList {
     /// \
     /// Available fields are: Id, Code, DisplayName, CreatedOn, ModifiedOn, Price, MemberPrice, AddOnPrice, AddOnMemberPrice, MaterialsCost, PrimaryVendor, Cost, Manufacturer, Priority.
     ///
+    /// Typed: a field of ServicesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::ServicesGetListSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)

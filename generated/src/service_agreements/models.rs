@@ -1080,6 +1080,79 @@ impl<'de> serde::Deserialize<'de> for ServiceAgreementTemplateFieldsResponse {
         rt::de_model(deserializer)
     }
 }
+/// The fields ServiceAgreements_GetList sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1service-agreements/get/parameters/12/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceAgreementsGetListSort {
+    /// `Id`
+    Id,
+    /// `Name`
+    Name,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `ModifiedOn`
+    ModifiedOn,
+    /// `StartDate`
+    StartDate,
+    /// `EndDate`
+    EndDate,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl ServiceAgreementsGetListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::Name => "Name",
+            Self::CreatedOn => "CreatedOn",
+            Self::ModifiedOn => "ModifiedOn",
+            Self::StartDate => "StartDate",
+            Self::EndDate => "EndDate",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for ServiceAgreementsGetListSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "Name" => Self::Name,
+            "CreatedOn" => Self::CreatedOn,
+            "ModifiedOn" => Self::ModifiedOn,
+            "StartDate" => Self::StartDate,
+            "EndDate" => Self::EndDate,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for ServiceAgreementsGetListSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ServiceAgreementsGetListSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceAgreementsGetListSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for ServiceAgreementsGetListSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}
 /// Schema `ServiceAgreements.V2.TargetMarginValueType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -266,7 +266,7 @@ pub struct ServiceAgreementsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ServiceAgreementsGetListSort>>,
 }
 impl ServiceAgreementsGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -364,9 +364,14 @@ impl ServiceAgreementsGetList {
     /// \
     /// Available fields are: Id, Name, CreatedOn, ModifiedOn, StartDate, EndDate
     ///
+    /// Typed: a field of ServiceAgreementsGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ServiceAgreementsGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

@@ -1236,3 +1236,72 @@ impl rt::QueryValue for TaskStatus {
         query.push(name, self.as_str());
     }
 }
+/// The fields Tasks_GetTasks sorts by.
+///
+/// Inline schema at `/paths/~1tenant~1{tenant}~1tasks/get/parameters/31/description`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TasksGetTasksSort {
+    /// `Id`
+    Id,
+    /// `CreatedOn`
+    CreatedOn,
+    /// `DescriptionModifiedOn`
+    DescriptionModifiedOn,
+    /// `CompletedBy`
+    CompletedBy,
+    /// `Priority`
+    Priority,
+    /// A value the document does not list, kept as sent.
+    Unknown(String),
+}
+impl TasksGetTasksSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id => "Id",
+            Self::CreatedOn => "CreatedOn",
+            Self::DescriptionModifiedOn => "DescriptionModifiedOn",
+            Self::CompletedBy => "CompletedBy",
+            Self::Priority => "Priority",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl rt::WireEnum for TasksGetTasksSort {
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "Id" => Self::Id,
+            "CreatedOn" => Self::CreatedOn,
+            "DescriptionModifiedOn" => Self::DescriptionModifiedOn,
+            "CompletedBy" => Self::CompletedBy,
+            "Priority" => Self::Priority,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+impl std::fmt::Display for TasksGetTasksSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for TasksGetTasksSort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TasksGetTasksSort {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        rt::de_string_enum(deserializer)
+    }
+}
+impl rt::QueryValue for TasksGetTasksSort {
+    fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
+        query.push(name, self.as_str());
+    }
+}

@@ -367,7 +367,7 @@ pub struct TasksGetTasks {
     priorities: Option<String>,
     task_number: Option<i64>,
     job_number: Option<String>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::TasksGetTasksSort>>,
 }
 impl TasksGetTasks {
     /// What the document says of this operation: id, method, path, scopes.
@@ -598,9 +598,11 @@ impl TasksGetTasks {
     /// \
     /// Available fields are: Id, CreatedOn, DescriptionModifiedOn, CompletedBy, Priority
     ///
+    /// Typed: a field of TasksGetTasksSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(mut self, value: rt::Sort<super::models::TasksGetTasksSort>) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.

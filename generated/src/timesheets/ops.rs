@@ -605,7 +605,7 @@ pub struct ActivityCategoriesGetList {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ActivityCategoriesGetListSort>>,
 }
 impl ActivityCategoriesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -682,9 +682,14 @@ impl ActivityCategoriesGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ActivityCategoriesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ActivityCategoriesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
@@ -909,7 +914,7 @@ pub struct ActivityTypesGetList {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    sort: Option<String>,
+    sort: Option<rt::Sort<super::models::ActivityTypesGetListSort>>,
 }
 impl ActivityTypesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -986,9 +991,14 @@ impl ActivityTypesGetList {
     /// \
     /// Available fields are: Id, ModifiedOn, CreatedOn.
     ///
+    /// Typed: a field of ActivityTypesGetListSort and a direction, runtime::Sort::desc(field) or runtime::Sort::asc(field).
+    ///
     /// Query parameter `sort`.
-    pub fn sort(mut self, value: impl Into<String>) -> Self {
-        self.sort = Some(value.into());
+    pub fn sort(
+        mut self,
+        value: rt::Sort<super::models::ActivityTypesGetListSort>,
+    ) -> Self {
+        self.sort = Some(value);
         self
     }
     /// The request `send` sends: path, query and body, to look at first.
