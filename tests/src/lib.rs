@@ -383,6 +383,24 @@ pub fn specs_dir(set: &str) -> PathBuf {
     workspace_root().join("../shared/specs").join(set)
 }
 
+/// Runs the cargo running the tests, in `dir`, with a target folder of its own (`target`):
+/// whether it succeeded, and what it printed (standard output, then standard error).
+pub fn cargo_in(dir: &std::path::Path, target: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(dir)
+        .args(args)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("cannot start cargo");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// Generation options for one folder of documents, with the committed corrections and
 /// name lock.
 pub fn options(set: &str) -> servicetitan_codegen::Options {

@@ -4,24 +4,12 @@
 //! registry's size limit (10 MiB per crate file).
 
 use std::path::Path;
-use std::process::Command;
 
 const REGISTRY_LIMIT: u64 = 10 * 1024 * 1024;
 
 fn cargo(root: &Path, args: &[&str]) -> String {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(root)
-        .args(args)
-        .env("CARGO_TARGET_DIR", root.join("target/package-check"))
-        .output()
-        .expect("cannot start cargo");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "cargo {args:?} failed:\n{text}");
+    let (ok, text) = servicetitan_tests::cargo_in(root, &root.join("target/package-check"), args);
+    assert!(ok, "cargo {args:?} failed:\n{text}");
     text
 }
 

@@ -4,25 +4,16 @@
 //! of its own, `tests/serde-features`, which this test builds and runs with the same
 //! cargo, in its own target folder, and which must pass.
 
-use std::process::Command;
-
 #[test]
 fn decoding_survives_serde_json_features() {
     let root = servicetitan_tests::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(root.join("tests/serde-features"))
-        .args(["test", "--locked", "--quiet"])
-        .env("CARGO_TARGET_DIR", root.join("target/serde-features"))
-        .output()
-        .expect("cannot start cargo to build tests/serde-features");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (ok, text) = servicetitan_tests::cargo_in(
+        &root.join("tests/serde-features"),
+        &root.join("target/serde-features"),
+        &["test", "--locked", "--quiet"],
     );
     assert!(
-        out.status.success(),
+        ok,
         "tests/serde-features failed (after a change to the runtime's dependencies, its own \
          lock needs `cargo update --workspace` in tests/serde-features):\n{text}"
     );
