@@ -51,6 +51,16 @@ impl Recorded {
     }
 }
 
+/// Retries as the client's default policy makes them, with back-offs of milliseconds, so
+/// that tests of retrying do not wait.
+pub fn fast_retries() -> servicetitan_runtime::RetryPolicy {
+    servicetitan_runtime::RetryPolicy {
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        ..servicetitan_runtime::RetryPolicy::default()
+    }
+}
+
 /// A runtime client builder whose token endpoint is at `auth` and API at `api` (loopback
 /// URLs), with an app key and one pair of credentials: what every test's client starts
 /// from.
@@ -84,6 +94,13 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A page with no records and nothing more: what most tests' list calls get.
+    pub fn empty_page() -> Reply {
+        Reply::json(
+            200,
+            serde_json::json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
+        )
+    }
     pub fn json(status: u16, v: serde_json::Value) -> Reply {
         Reply {
             status,

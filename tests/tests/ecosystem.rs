@@ -8,37 +8,22 @@ use servicetitan::runtime::{
     self as rt, AttemptInfo, AttemptOutcome, ErrorKind, Hook, Method, Operation, RetryPolicy,
 };
 use servicetitan::Overrides;
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{fast_retries, MockServer, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TENANT: i64 = 7;
 
-fn empty_page() -> Reply {
-    Reply::json(
-        200,
-        json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-    )
-}
-
 fn client(b: rt::ClientBuilder) -> servicetitan::Client {
     servicetitan::Client::new(rt::Client::new(b).expect("client"), TENANT)
-}
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
 }
 
 /// Answers every API call with a redirect to `/elsewhere` (which answers a page).
 async fn redirecting() -> MockServer {
     MockServer::with_token("", |r| {
         if r.path == "/elsewhere" {
-            empty_page()
+            Reply::empty_page()
         } else {
             Reply::status(302).header("location", "/elsewhere")
         }
@@ -54,7 +39,7 @@ fn team_headers() -> rt::reqwest::header::HeaderMap {
 
 #[tokio::test]
 async fn a_users_own_client_sends_its_header_and_the_runtimes_auth() {
-    let s = MockServer::with_token("", |_| empty_page()).await;
+    let s = MockServer::with_token("", |_| Reply::empty_page()).await;
     let own = rt::http_builder()
         .expect("the system's verifier")
         .default_headers(team_headers())
@@ -146,7 +131,7 @@ async fn a_hook_counts_attempts_sees_outcomes_and_adds_headers() {
         if c.fetch_add(1, Ordering::SeqCst) == 0 {
             Reply::status(503)
         } else {
-            empty_page()
+            Reply::empty_page()
         }
     })
     .await;
@@ -185,9 +170,9 @@ async fn a_hook_counts_attempts_sees_outcomes_and_adds_headers() {
 #[tokio::test]
 async fn per_call_overrides_take_effect_for_that_call_only() {
     let s = MockServer::with_token("", |r| match r.query_value("page").as_deref() {
-        Some("2") => empty_page().delayed(Duration::from_millis(600)),
+        Some("2") => Reply::empty_page().delayed(Duration::from_millis(600)),
         Some("3") => Reply::status(503),
-        _ => empty_page(),
+        _ => Reply::empty_page(),
     })
     .await;
     let st = client(s.builder("ak", "cid", "secret").retry(fast_retries()));
@@ -435,7 +420,7 @@ fn spans() -> &'static Spans {
 #[tokio::test]
 async fn request_spans_carry_opentelemetry_http_names_the_operation_and_tenant() {
     let spans = spans();
-    let s = MockServer::with_token("", |_| empty_page()).await;
+    let s = MockServer::with_token("", |_| Reply::empty_page()).await;
     let tenant = 9_000_001;
     let st = servicetitan::Client::new(
         rt::Client::new(s.builder("ak", "cid", "secret")).expect("client"),

@@ -138,10 +138,7 @@ async fn a_429_without_retry_after_backs_off_and_succeeds() {
         if c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
             Reply::status(429)
         } else {
-            Reply::json(
-                200,
-                json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-            )
+            Reply::empty_page()
         }
     })
     .await;
@@ -312,10 +309,7 @@ async fn the_token_endpoint_follows_the_retry_policy_and_retry_after() {
     let t = tries.clone();
     let server = MockServer::start(move |r| {
         if r.path != "/connect/token" {
-            return Reply::json(
-                200,
-                json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-            );
+            return Reply::empty_page();
         }
         if t.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
             Reply::json(429, json!({"error": "slow_down"})).header("Retry-After", "1")

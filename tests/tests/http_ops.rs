@@ -278,13 +278,7 @@ async fn decode_errors_name_the_json_path() {
 #[tokio::test]
 async fn array_map_and_object_query_parameters() {
     let _logs = servicetitan_tests::scan_logs(&["client-secret", "app-key-123", "token-"]);
-    let server = MockServer::with_token("", |_| {
-        Reply::json(
-            200,
-            json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-        )
-    })
-    .await;
+    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
     let st = client(&server);
     let mut fields = rt::Map::new();
     fields.insert("Color".to_string(), "Blue".to_string());

@@ -2,7 +2,6 @@
 //! through a proxy on loopback. A test binary of its own, with one test: it sets
 //! process-wide environment variables, which no other test may see change.
 
-use serde_json::json;
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan_tests::{builder_at, MockServer, Reply};
 use std::sync::{Arc, Mutex};
@@ -123,13 +122,7 @@ fn once() -> RetryPolicy {
 
 #[tokio::test]
 async fn proxy_settings_from_the_environment_are_honoured() {
-    let api = MockServer::with_token("", |_| {
-        Reply::json(
-            200,
-            json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-        )
-    })
-    .await;
+    let api = MockServer::with_token("", |_| Reply::empty_page()).await;
     let proxy = Proxy::start().await;
     let client =
         |b: rt::ClientBuilder| servicetitan::Client::new(rt::Client::new(b).expect("client"), 7);

@@ -5,7 +5,7 @@ use servicetitan::runtime::{
     self as rt, ClientBuilder, Config, Credentials, Environment, ErrorKind, RetryPolicy,
 };
 use servicetitan::Client;
-use servicetitan_tests::{MockServer, Reply};
+use servicetitan_tests::{fast_retries, MockServer, Reply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,14 +15,6 @@ const APP_KEY: &str = "ak1.app-key-value-xyz";
 
 fn builder(server: &MockServer) -> ClientBuilder {
     server.builder(APP_KEY, "cid.client", SECRET)
-}
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    }
 }
 
 /// A server whose first API call is answered with `first`, and every later one by `then`;
@@ -49,17 +41,10 @@ fn tenant42(b: ClientBuilder) -> Client {
     Client::new(rt::Client::new(b).expect("client"), 42)
 }
 
-fn empty_page() -> Reply {
-    Reply::json(
-        200,
-        json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_token_request() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| empty_page()).await;
+    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
     let st = tenant42(builder(&server));
     let mut tasks = Vec::new();
     for _ in 0..1000 {
@@ -79,7 +64,7 @@ async fn a_thousand_concurrent_first_calls_make_one_token_request() {
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_once() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token_lifetime("", 2, |_| empty_page()).await;
+    let server = MockServer::with_token_lifetime("", 2, |_| Reply::empty_page()).await;
     let b = builder(&server).token_refresh_margin(Duration::from_millis(500));
     let st = Client::new(rt::Client::new(b).expect("client"), 42);
     st.crm().customers().get_list().await.expect("first");
@@ -109,7 +94,7 @@ async fn a_revoked_token_makes_one_refresh_and_one_retry() {
         if r.header("authorization") == Some("Bearer token-1") {
             Reply::json(401, json!({"title": "Unauthorized"}))
         } else {
-            empty_page()
+            Reply::empty_page()
         }
     })
     .await;
@@ -211,7 +196,7 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
         if r.path == "/connect/token" {
             Reply::json(400, json!({"error": "invalid_client"}))
         } else {
-            empty_page()
+            Reply::empty_page()
         }
     })
     .await;
@@ -263,7 +248,7 @@ async fn token_endpoint_errors_are_auth_errors_without_retry_storms() {
 #[tokio::test]
 async fn enterprise_credentials_name_the_tenant_and_tenants_have_their_own_tokens() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| empty_page()).await;
+    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
     let env = Environment::Custom {
         auth_url: server.url(),
         api_url: server.url(),
@@ -375,7 +360,7 @@ async fn scopes_fail_fast_and_403_names_them() {
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let other = MockServer::start(|_| empty_page()).await;
+    let other = MockServer::start(|_| Reply::empty_page()).await;
     let location = format!("{}/steal", other.url());
     let server = MockServer::with_token("", move |_| {
         Reply::status(302).header("location", &location)
@@ -467,7 +452,7 @@ fn config_from_environment_variables() {
 #[tokio::test]
 async fn the_client_side_limit_spaces_calls_per_tenant() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| empty_page()).await;
+    let server = MockServer::with_token("", |_| Reply::empty_page()).await;
     let limit = rt::RateLimit::new(20, Duration::from_secs(1));
     let st = tenant42(builder(&server).rate_limit(Some(limit)));
     let t = Instant::now();
@@ -536,10 +521,7 @@ async fn reporting_maintenance_409_is_retried_and_other_409s_are_not() {
                 json!({"title": "The service is suspended for maintenance", "status": 409}),
             )
         } else {
-            Reply::json(
-                200,
-                json!({"page": 1, "pageSize": 50, "hasMore": false, "data": []}),
-            )
+            Reply::empty_page()
         }
     })
     .await;
@@ -597,7 +579,8 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
 #[tokio::test]
 async fn a_server_that_does_not_answer_times_out() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
-    let server = MockServer::with_token("", |_| empty_page().delayed(Duration::from_secs(5))).await;
+    let server =
+        MockServer::with_token("", |_| Reply::empty_page().delayed(Duration::from_secs(5))).await;
     let b = builder(&server)
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none());
@@ -642,7 +625,7 @@ async fn non_json_error_bodies_are_kept_truncated() {
 async fn waits_for_retry_after(retry_after: String, at_least: Duration) {
     let (server, calls) = first_then(
         Reply::status(429).header("retry-after", &retry_after),
-        empty_page,
+        Reply::empty_page,
     )
     .await;
     let st = tenant42(builder(&server).retry(fast_retries()));
