@@ -418,6 +418,26 @@ pub fn cargo_in(dir: &std::path::Path, target: &std::path::Path, args: &[&str]) 
     (out.status.success(), text)
 }
 
+/// Every document of a folder of `../shared/specs` (`v2`, `v2-openapi-3.0`), parsed as
+/// JSON, with its path, in file-name order.
+pub fn spec_documents(set: &str) -> Vec<(PathBuf, serde_json::Value)> {
+    let dir = specs_dir(set);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a folder entry").path())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let doc = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", p.display()));
+            (p, doc)
+        })
+        .collect()
+}
+
 /// Generation options for one folder of documents, with the committed corrections and
 /// name lock.
 pub fn options(set: &str) -> servicetitan_codegen::Options {

@@ -5,7 +5,7 @@
 
 use servicetitan_codegen::ir::{Api, TypeDef, TypeDefKind};
 use servicetitan_codegen::schema::{self, Node, NodeKind};
-use servicetitan_tests::{generate, specs_dir};
+use servicetitan_tests::{generate, spec_documents};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -86,10 +86,7 @@ fn strip(mut n: Node) -> Node {
 
 fn normalised_schemas(set: &str) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
-    for entry in std::fs::read_dir(specs_dir(set)).expect("specs") {
-        let path = entry.expect("entry").path();
-        let doc: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    for (path, doc) in spec_documents(set) {
         for (name, s) in doc["components"]["schemas"].as_object().expect("schemas") {
             let n = schema::read(Path::new("x"), "", s).expect("schema");
             out.insert(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use servicetitan::crm::CustomersGetListSort as Field;
 use servicetitan::runtime::{self as rt, ErrorKind, Method, Operation, Sort};
 use servicetitan_mock::{MockServer, Settings};
-use servicetitan_tests::{specs_dir, workspace_root};
+use servicetitan_tests::{spec_documents, workspace_root};
 use std::collections::BTreeMap;
 
 /// The fields each operation's `sort` description lists, read here independently of the
@@ -16,16 +16,7 @@ use std::collections::BTreeMap;
 fn listed_in_the_documents() -> (BTreeMap<String, Vec<String>>, usize) {
     let mut listed = BTreeMap::new();
     let mut sorts = 0;
-    let dir = specs_dir("v2");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("the documents")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    for file in files {
-        let doc: Value =
-            serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    for (_, doc) in spec_documents("v2") {
         for item in doc["paths"].as_object().expect("paths").values() {
             for op in item.as_object().expect("path item").values() {
                 let params = op["parameters"].as_array().into_iter().flatten();
