@@ -214,6 +214,14 @@ pub enum Ty {
     /// A `sort` query parameter whose fields the description lists: a field of the
     /// generated enum and a direction, sent as `+Field` / `-Field`.
     Sort(Box<Ty>),
+    /// A query parameter holding comma-separated ids (`ids`, `businessUnitIds`): `item`
+    /// is `I64` or `Uuid`; `max` the documented most per request; `split` whether paged
+    /// streams may send a longer list in batches (no record can match two batches).
+    IdList {
+        item: Box<Ty>,
+        max: Option<u32>,
+        split: bool,
+    },
 }
 
 impl Ty {
@@ -248,6 +256,7 @@ impl Ty {
             Ty::DataResult(i) => return format!("DataResult<{}>", i.display()),
             Ty::Flags(i) => return format!("Flags<{}>", i.display()),
             Ty::Sort(i) => return format!("Sort<{}>", i.display()),
+            Ty::IdList { item, .. } => return format!("IdList<{}>", item.display()),
         };
         simple.to_string()
     }
@@ -263,7 +272,8 @@ impl Ty {
                 | Ty::Export(i)
                 | Ty::DataResult(i)
                 | Ty::Flags(i)
-                | Ty::Sort(i) => walk(i, out),
+                | Ty::Sort(i)
+                | Ty::IdList { item: i, .. } => walk(i, out),
                 _ => {}
             }
         }

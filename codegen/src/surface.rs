@@ -12,9 +12,13 @@ pub fn domain_surface(d: &Domain) -> String {
                 .optional_inputs()
                 .map(|(p, _)| {
                     let name = p.name.trim_start_matches("r#");
-                    match sort_fields(d, &p.ty) {
-                        Some(fields) => format!("{name}(+/-{})", fields.join("|")),
-                        None => name.to_string(),
+                    match (&p.ty, sort_fields(d, &p.ty)) {
+                        (_, Some(fields)) => format!("{name}(+/-{})", fields.join("|")),
+                        (Ty::IdList { item, max, .. }, None) => match max {
+                            Some(max) => format!("{name}({}.. max {max})", item.display()),
+                            None => format!("{name}({}..)", item.display()),
+                        },
+                        _ => name.to_string(),
                     }
                 })
                 .collect();

@@ -105,6 +105,7 @@ impl<'a> Gen<'a> {
                 }
                 _ => json!(""),
             },
+            Ty::Ids { of, .. } => json!([self.value(of, name)]),
             Ty::Ref(key) => self.named(key, name),
         }
     }

@@ -38,6 +38,11 @@ pub enum Ty {
     Flags(Box<Ty>),
     /// `+Field` or `-Field`, the field one of the enum's values.
     Sort(Box<Ty>),
+    /// Comma-separated ids of type `of`, at most `max` of them.
+    Ids {
+        of: Box<Ty>,
+        max: Option<usize>,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]

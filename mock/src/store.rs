@@ -499,7 +499,8 @@ pub(crate) fn conform(
 
 /// The filters a list applies, from the parameters the operation has.
 struct Filter {
-    ids: Option<HashSet<i64>>,
+    /// The ids asked for, as written (integers, or guids in lower case).
+    ids: Option<HashSet<String>>,
     /// `Some(true)`: active only (the API's default); `Some(false)`: inactive only.
     active: Option<bool>,
     times: Vec<(&'static str, bool, rt::DateTime)>,
@@ -507,9 +508,11 @@ struct Filter {
 
 impl Filter {
     fn new(op: &Operation, q: &Query) -> Filter {
-        let ids = q
-            .get("ids")
-            .map(|t| t.split(',').filter_map(|i| i.trim().parse().ok()).collect());
+        let ids = q.get("ids").map(|t| {
+            t.split(',')
+                .map(|i| i.trim().to_ascii_lowercase())
+                .collect()
+        });
         let active = if op.param("active").is_some() {
             match q.get("active").map(str::to_ascii_lowercase).as_deref() {
                 Some("any") => None,
@@ -538,7 +541,11 @@ impl Filter {
             return false;
         }
         if let Some(ids) = &self.ids {
-            let id = r.value.get("id").and_then(Value::as_i64);
+            let id = match r.value.get("id") {
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::String(s)) => Some(s.to_ascii_lowercase()),
+                _ => None,
+            };
             if !id.is_some_and(|i| ids.contains(&i)) {
                 return false;
             }

@@ -143,6 +143,23 @@ pub fn check_text(api: &Api, ty: &Ty, text: &str, name: &str, out: &mut Problems
             }
             return;
         }
+        Ty::Ids { of, max } => {
+            let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+            if let Some(max) = max.filter(|m| parts.len() > *m) {
+                out.push((
+                    name.to_string(),
+                    format!(
+                        "The {name} field holds {} ids; at most {max} are allowed.",
+                        parts.len()
+                    ),
+                ));
+                return;
+            }
+            for part in parts {
+                check_text(api, of, part, name, out);
+            }
+            return;
+        }
         // The API refuses an offset written out (`+00:00`); `Z`, or none, it takes.
         Ty::DateTime if has_offset(text) => {
             out.push((

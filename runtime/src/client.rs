@@ -365,6 +365,12 @@ impl Client {
     /// what no attempt could fix (a body that cannot be serialized, a bad part, no
     /// credentials for the tenant).
     fn prepare(&self, tenant: i64, req: Request, options: &CallOptions) -> Result<Call, Error> {
+        if let Some((parameter, message)) = req.invalid {
+            return Err(Error::new(ErrorKind::InvalidParameter {
+                parameter,
+                message,
+            }));
+        }
         let body = match req.body {
             Body::Invalid(e) => {
                 return Err(Error::config(format!(

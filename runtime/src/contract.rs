@@ -24,6 +24,7 @@ pub use crate::response::decode;
 pub use crate::scopes::RequiredScopes;
 
 // Query strings and path segments.
+pub use crate::ids::{split_ids, IdList};
 pub use crate::query::{PathSegment, QueryPairs, QueryValue, Sort};
 
 // Paging, exports and changes: the traits builders implement and the streams they return.

@@ -74,6 +74,14 @@ pub enum ErrorKind {
         /// What does not match.
         message: String,
     },
+    /// A parameter's value breaks what the documents say of it (an id list longer than
+    /// the operation takes, or empty); nothing was sent.
+    InvalidParameter {
+        /// The parameter as the API names it (`ids`, `businessUnitIds`).
+        parameter: String,
+        /// What is wrong, with the documented limit.
+        message: String,
+    },
     /// The token lacks a scope the operation needs; nothing was sent.
     MissingScope {
         /// The scopes the operation requires.
@@ -202,6 +210,9 @@ impl fmt::Display for Error {
                 f,
                 "cannot resume {stream} from this checkpoint: {message}; resuming from it would skip or repeat records"
             ),
+            ErrorKind::InvalidParameter { parameter, message } => {
+                write!(f, "invalid parameter `{parameter}`: {message}. Nothing was sent.")
+            }
             ErrorKind::MissingScope { required, granted } => write!(
                 f,
                 "the token lacks the scope this operation requires ({}); granted: {}. Nothing was sent.",

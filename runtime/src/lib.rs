@@ -58,6 +58,7 @@ pub mod contract;
 mod error;
 mod hooks;
 mod http;
+mod ids;
 mod limit;
 mod options;
 mod paging;

@@ -54,13 +54,41 @@ pub trait PagedRequest: Clone + Send + Sized + 'static {
     fn first_page(&self) -> i32;
     /// Sends the request for one page.
     fn fetch(self) -> ResponseFuture<Self::Page>;
+    /// The requests a stream sends in turn: this one, or, when an id list holds more ids
+    /// than the operation takes in one request, one request per batch of them
+    /// ([`crate::split_ids`]). Generated for operations whose id lists can be split.
+    fn split_ids(self) -> Vec<Self> {
+        vec![self]
+    }
 }
 
 /// The item type of a paged request.
 pub type PageItem<R> = <<R as PagedRequest>::Page as PageLike>::Item;
 
-/// Every page, from the request's page on, while the API says `hasMore`.
+/// Every page, from the request's page on, while the API says `hasMore`. When the
+/// request's id list is longer than the operation takes, the pages of each batch of ids
+/// in turn ([`PagedRequest::split_ids`]); the stream ends at the first error.
 pub fn pages<R: PagedRequest>(request: R) -> BoxStream<R::Page> {
+    let mut parts = request.split_ids();
+    if parts.len() == 1 {
+        if let Some(one) = parts.pop() {
+            return pages_of(one);
+        }
+    }
+    let mut failed = false;
+    Box::pin(
+        stream::iter(parts)
+            .flat_map(pages_of)
+            .take_while(move |page| {
+                let go = !failed;
+                failed |= page.is_err();
+                std::future::ready(go)
+            }),
+    )
+}
+
+/// The pages of one request.
+fn pages_of<R: PagedRequest>(request: R) -> BoxStream<R::Page> {
     let start = request.first_page();
     Box::pin(stream::unfold(Some((request, start)), |state| async move {
         let (request, page) = state?;

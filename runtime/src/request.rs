@@ -133,6 +133,8 @@ pub struct Request {
     pub(crate) path: String,
     pub(crate) query: QueryPairs,
     pub(crate) body: Body,
+    /// A parameter that cannot be sent (name, what is wrong): the call fails before sending.
+    pub(crate) invalid: Option<(String, String)>,
 }
 
 impl Request {
@@ -143,6 +145,7 @@ impl Request {
             path,
             query: QueryPairs::default(),
             body: Body::None,
+            invalid: None,
         }
     }
     /// The path: domain prefix, then the operation's path with values filled in.
@@ -173,6 +176,25 @@ impl Request {
     /// Adds query parameter `name` (nothing for `None`; repeated for lists; `name.field` for objects).
     pub fn query<V: QueryValue + ?Sized>(&mut self, name: &str, value: &V) {
         value.append_to(name, &mut self.query);
+    }
+    /// Adds an id list, comma-separated (nothing for `None`). A list longer than `max`, or
+    /// empty, fails the call before it is sent, with an error naming the parameter.
+    pub fn id_list<T: std::fmt::Display>(
+        &mut self,
+        name: &str,
+        ids: Option<&crate::ids::IdList<T>>,
+        max: Option<usize>,
+    ) {
+        let Some(ids) = ids else {
+            return;
+        };
+        match crate::ids::problem(ids, max) {
+            Some(problem) if self.invalid.is_none() => {
+                self.invalid = Some((name.to_string(), problem));
+            }
+            Some(_) => {}
+            None => ids.append_to(name, &mut self.query),
+        }
     }
     /// Sets a JSON body; a value that cannot be serialized fails the call before it is sent.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {

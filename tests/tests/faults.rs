@@ -259,7 +259,7 @@ async fn a_body_far_larger_than_expected() {
     let _logs = servicetitan_tests::scan_logs(&[SECRET, APP_KEY, "token-"]);
     let big = vec![b' '; 3 * 1024 * 1024];
     let server = MockServer::with_token("", move |r| {
-        if r.query.contains("chunked") {
+        if r.query.contains("ids=777") {
             // No length announced: the limit must hold while reading.
             let mut raw =
                 b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
@@ -282,7 +282,7 @@ async fn a_body_far_larger_than_expected() {
         .crm()
         .customers()
         .get_list()
-        .ids("chunked")
+        .ids([777])
         .await
         .expect_err("too large");
     assert!(

@@ -285,7 +285,7 @@ async fn array_map_and_object_query_parameters() {
     st.accounting()
         .ap_bills()
         .get_list_paginated()
-        .business_unit_ids("1,2")
+        .business_unit_ids([1, 2])
         .custom_field_fields(fields)
         .statuses([
             servicetitan::accounting::ApBillStatus::Unknown("Pending".into()),
@@ -316,6 +316,10 @@ async fn array_map_and_object_query_parameters() {
         "{q0:?}"
     );
     assert!(q0.contains(&("minCost".into(), "10.50".into())), "{q0:?}");
+    assert!(
+        q0.contains(&("businessUnitIds".into(), "1,2".into())),
+        "{q0:?}"
+    );
     let q1 = reqs[1].query_pairs();
     assert_eq!(
         q1,

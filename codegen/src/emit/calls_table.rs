@@ -36,7 +36,12 @@ pub fn calls_table(api: &Api) -> Result<Files, String> {
                         if *t == Ty::File {
                             quote!(file(&args[#i]))
                         } else {
-                            let t = ty_tokens(t, From::External(module));
+                            // An id list's argument is any iterator of ids: a Vec here.
+                            let t = match t {
+                                Ty::IdList { item, .. } => Ty::Vec(item.clone()),
+                                other => other.clone(),
+                            };
+                            let t = ty_tokens(&t, From::External(module));
                             quote!(arg::<#t>(&args[#i]))
                         }
                     });

@@ -98,6 +98,7 @@ pub fn ty(t: &Ty, module: &str) -> Value {
         Ty::DataResult(i) => one("data", i),
         Ty::Flags(i) => one("flags", i),
         Ty::Sort(i) => one("sort", i),
+        Ty::IdList { item, max, .. } => json!({"ids": {"of": ty(item, module), "max": max}}),
     }
 }
 

@@ -84,11 +84,27 @@ fn op_doc(o: &Operation) -> Vec<String> {
     lines
 }
 
-/// A controller method's argument type: strings as `impl Into<String>` (then `true`).
-fn arg_type(t: &Ty) -> (TokenStream, bool) {
+/// An input's argument type and how the argument `value` becomes the stored value
+/// (`None`: as it is): strings as `impl Into<String>`, lists as iterators (id lists of
+/// anything that converts to the id type).
+fn arg_type(t: &Ty, value: &Ident) -> (TokenStream, Option<TokenStream>) {
     match t {
-        Ty::String => (quote!(impl Into<String>), true),
-        other => (ty_tokens(other, From::Ops), false),
+        Ty::String => (quote!(impl Into<String>), Some(quote!(#value.into()))),
+        Ty::Vec(i) => {
+            let it = ty_tokens(i, From::Ops);
+            (
+                quote!(impl IntoIterator<Item = #it>),
+                Some(quote!(#value.into_iter().collect())),
+            )
+        }
+        Ty::IdList { item, .. } => {
+            let it = ty_tokens(item, From::Ops);
+            (
+                quote!(impl IntoIterator<Item = impl Into<#it>>),
+                Some(quote!(#value.into_iter().collect())),
+            )
+        }
+        other => (ty_tokens(other, From::Ops), None),
     }
 }
 
@@ -100,12 +116,14 @@ fn controller_method(o: &Operation) -> TokenStream {
     let mut inits = Vec::new();
     for (name, ty) in o.required_args() {
         let n = ident(name);
-        let (t, into) = arg_type(ty);
+        let (t, conv) = match ty {
+            Ty::Vec(_) => (ty_tokens(ty, From::Ops), None),
+            _ => arg_type(ty, &n),
+        };
         params.push(quote!(#n: #t));
-        inits.push(if into {
-            quote!(#n: #n.into())
-        } else {
-            quote!(#n)
+        inits.push(match conv {
+            Some(conv) => quote!(#n: #conv),
+            None => quote!(#n),
         });
     }
     for (p, _) in o.optional_inputs() {
@@ -147,15 +165,10 @@ fn setters(o: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
                 quote!(impl Into<rt::ExportFrom>),
                 quote!(value.into().into()),
             ),
-            Ty::String => (quote!(impl Into<String>), quote!(value.into())),
-            Ty::Vec(i) => {
-                let it = ty_tokens(i, From::Ops);
-                (
-                    quote!(impl IntoIterator<Item = #it>),
-                    quote!(value.into_iter().collect()),
-                )
+            other => {
+                let (arg, conv) = arg_type(other, &ident("value"));
+                (arg, conv.unwrap_or_else(|| quote!(value)))
             }
-            other => (ty_tokens(other, From::Ops), quote!(value)),
         };
         setters.push(quote! {
             #pdoc
@@ -205,7 +218,24 @@ fn request_inputs(o: &Operation) -> TokenStream {
     let query_pushes = o.query.iter().map(|p| {
         let n = ident(&p.name);
         let w = &p.wire;
-        quote!(request.query(#w, &self.#n);)
+        match &p.ty {
+            Ty::IdList { max, .. } => {
+                let value = if p.required {
+                    quote!(Some(&self.#n))
+                } else {
+                    quote!(self.#n.as_ref())
+                };
+                let max = match max {
+                    Some(m) => {
+                        let m = proc_macro2::Literal::usize_unsuffixed(*m as usize);
+                        quote!(Some(#m))
+                    }
+                    None => quote!(None),
+                };
+                quote!(request.id_list(#w, #value, #max);)
+            }
+            _ => quote!(request.query(#w, &self.#n);),
+        }
     });
     let body_push = match &o.body {
         Some(Body::Json { .. }) => quote!(request.json(&self.body);),
@@ -358,6 +388,41 @@ fn builder(d: &Domain, c: &Controller, o: &Operation) -> TokenStream {
     }
 }
 
+/// `PagedRequest::split_ids` of a builder whose optional id lists have a maximum and
+/// filter on a value each record has once: each such list longer than its maximum is
+/// sent in batches.
+fn split_ids(o: &Operation) -> TokenStream {
+    let lists: Vec<(Ident, proc_macro2::Literal)> = o
+        .query
+        .iter()
+        .filter(|p| !p.required)
+        .filter_map(|p| match &p.ty {
+            Ty::IdList {
+                max: Some(max),
+                split: true,
+                ..
+            } => {
+                let n = ident(&p.name);
+                let max = proc_macro2::Literal::usize_unsuffixed(*max as usize);
+                Some((n, max))
+            }
+            _ => None,
+        })
+        .collect();
+    if lists.is_empty() {
+        return quote!();
+    }
+    let parts = lists.iter().fold(
+        quote!(vec![self]),
+        |parts, (n, max)| quote!(rt::split_ids(#parts, |r| &mut r.#n, #max)),
+    );
+    quote! {
+        fn split_ids(self) -> Vec<Self> {
+            #parts
+        }
+    }
+}
+
 /// `PagedRequest` / `ExportRequest` impls and the stream methods of a builder whose
 /// operation continues.
 fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
@@ -381,6 +446,7 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
                     quote!(self.#page.unwrap_or(1)),
                 )
             };
+            let split = split_ids(o);
             let changes = match incremental {
                 Some(inc) if *stream_methods => incremental_impl(inc, b, &item),
                 _ => quote!(),
@@ -418,6 +484,7 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
                     fn fetch(self) -> rt::ResponseFuture<#page_ty> {
                         self.send()
                     }
+                    #split
                 }
                 #methods
             }

@@ -110,6 +110,10 @@ pub(super) fn ty_tokens(t: &Ty, from: From) -> TokenStream {
             let i = ty_tokens(i, from);
             quote!(rt::Sort<#i>)
         }
+        Ty::IdList { item, .. } => {
+            let i = ty_tokens(item, from);
+            quote!(rt::IdList<#i>)
+        }
     }
 }
 

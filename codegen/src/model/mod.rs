@@ -15,6 +15,7 @@
 //! `domain` (one document to one domain), `usage` (the usage walk, boxing, paging).
 
 mod domain;
+mod ids;
 mod operations;
 mod schemas;
 mod sort;

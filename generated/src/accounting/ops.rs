@@ -366,11 +366,11 @@ impl std::future::IntoFuture for ApBillsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApBillsGetListPaginated {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -409,9 +409,11 @@ impl ApBillsGetListPaginated {
     };
     /// Comma-separated list of specific AP bill IDs to retrieve
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by specific batch ID
@@ -437,9 +439,14 @@ impl ApBillsGetListPaginated {
     }
     /// Comma-separated list of business unit IDs to filter by
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Dictionary of name-value pairs
@@ -627,11 +634,11 @@ impl ApBillsGetListPaginated {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-bills", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("batchId", &self.batch_id);
         request.query("batchNumber", &self.batch_number);
         request.query("billNumber", &self.bill_number);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("dateFrom", &self.date_from);
@@ -1130,7 +1137,7 @@ impl std::future::IntoFuture for ApCreditsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApCreditsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1157,9 +1164,11 @@ impl ApCreditsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1250,7 +1259,7 @@ impl ApCreditsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-credits", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1282,6 +1291,9 @@ impl rt::PagedRequest for ApCreditsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ApCreditsGetList {
@@ -1737,7 +1749,7 @@ impl std::future::IntoFuture for ApPaymentsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApPaymentsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1764,9 +1776,11 @@ impl ApPaymentsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1857,7 +1871,7 @@ impl ApPaymentsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/ap-payments", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1891,6 +1905,9 @@ impl rt::PagedRequest for ApPaymentsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ApPaymentsGetList {
@@ -2298,7 +2315,7 @@ pub struct CreditMemosGetCreditMemoItemsList {
     client: rt::TenantClient,
     id: i64,
     active: Option<crate::common::ActiveRequestArg>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     sort: Option<String>,
@@ -2325,9 +2342,14 @@ impl CreditMemosGetCreditMemoItemsList {
         self.active = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `createdBefore`.
@@ -2370,7 +2392,7 @@ impl CreditMemosGetCreditMemoItemsList {
             ),
         );
         request.query("active", &self.active);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("sort", &self.sort);
@@ -2443,9 +2465,9 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemoItemsList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditMemosGetCreditMemosItemsList {
     client: rt::TenantClient,
-    credit_memo_ids: Option<String>,
+    credit_memo_ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     sort: Option<String>,
@@ -2465,9 +2487,14 @@ impl CreditMemosGetCreditMemosItemsList {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `creditMemoIds`.
-    pub fn credit_memo_ids(mut self, value: impl Into<String>) -> Self {
-        self.credit_memo_ids = Some(value.into());
+    pub fn credit_memo_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.credit_memo_ids = Some(value.into_iter().collect());
         self
     }
     /// Values: \[True, Any, False\]
@@ -2477,9 +2504,14 @@ impl CreditMemosGetCreditMemosItemsList {
         self.active = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `createdBefore`.
@@ -2521,9 +2553,9 @@ impl CreditMemosGetCreditMemosItemsList {
                 .tenant()
             ),
         );
-        request.query("creditMemoIds", &self.credit_memo_ids);
+        request.id_list("creditMemoIds", self.credit_memo_ids.as_ref(), None);
         request.query("active", &self.active);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("sort", &self.sort);
@@ -2597,9 +2629,9 @@ impl std::future::IntoFuture for CreditMemosGetCreditMemosItemsList {
 pub struct CreditMemosGetCreditMemosList {
     client: rt::TenantClient,
     active: Option<crate::common::ActiveRequestArg>,
-    ids: Option<String>,
-    business_unit_ids: Option<String>,
-    applied_to_invoice_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<i64>>,
+    applied_to_invoice_ids: Option<rt::IdList<i64>>,
     applied_to_reference_number: Option<String>,
     date_before: Option<rt::Date>,
     date_on_or_after: Option<rt::Date>,
@@ -2641,19 +2673,31 @@ impl CreditMemosGetCreditMemosList {
         self.active = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `appliedToInvoiceIds`.
-    pub fn applied_to_invoice_ids(mut self, value: impl Into<String>) -> Self {
-        self.applied_to_invoice_ids = Some(value.into());
+    pub fn applied_to_invoice_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.applied_to_invoice_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `appliedToReferenceNumber`.
@@ -2786,9 +2830,10 @@ impl CreditMemosGetCreditMemosList {
             format!("/accounting/v2/tenant/{}/credit-memos", self.client.tenant()),
         );
         request.query("active", &self.active);
-        request.query("ids", &self.ids);
-        request.query("businessUnitIds", &self.business_unit_ids);
-        request.query("appliedToInvoiceIds", &self.applied_to_invoice_ids);
+        request.id_list("ids", self.ids.as_ref(), None);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
+        request
+            .id_list("appliedToInvoiceIds", self.applied_to_invoice_ids.as_ref(), None);
         request.query("appliedToReferenceNumber", &self.applied_to_reference_number);
         request.query("dateBefore", &self.date_before);
         request.query("dateOnOrAfter", &self.date_on_or_after);
@@ -3341,7 +3386,7 @@ impl DepositsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DepositsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     created_before: Option<rt::DateTime>,
@@ -3374,9 +3419,11 @@ impl DepositsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items modified before certain date/time (in UTC)
@@ -3494,7 +3541,7 @@ impl DepositsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/bank-deposits", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("createdBefore", &self.created_before);
@@ -3536,6 +3583,9 @@ impl rt::PagedRequest for DepositsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for DepositsGetList {
@@ -4515,7 +4565,7 @@ impl std::future::IntoFuture for GlAccountsGetAccount {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GlAccountsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     names: Option<String>,
     numbers: Option<String>,
     types: Option<String>,
@@ -4548,9 +4598,11 @@ impl GlAccountsGetList {
     };
     /// Comma-delimited list of account IDs, maximum 50 items
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Comma-delimited list of account names, maximum 50 items
@@ -4681,7 +4733,7 @@ impl GlAccountsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("names", &self.names);
         request.query("numbers", &self.numbers);
         request.query("types", &self.types);
@@ -4723,6 +4775,9 @@ impl rt::PagedRequest for GlAccountsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for GlAccountsGetList {
@@ -4798,7 +4853,7 @@ impl std::future::IntoFuture for GlAccountsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GlAccountsGetTypeList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     names: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
@@ -4824,9 +4879,11 @@ impl GlAccountsGetTypeList {
     };
     /// Comma-delimited list of account type IDs, maximum 50 items
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Comma-delimited list of account type names, maximum 50 items
@@ -4906,7 +4963,7 @@ impl GlAccountsGetTypeList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/gl-accounts/types", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("names", &self.names);
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
@@ -4941,6 +4998,9 @@ impl rt::PagedRequest for GlAccountsGetTypeList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for GlAccountsGetTypeList {
@@ -5389,11 +5449,11 @@ impl std::future::IntoFuture for InventoryBillsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InventoryBillsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -5430,9 +5490,11 @@ impl InventoryBillsGetList {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `batchId`.
@@ -5450,9 +5512,14 @@ impl InventoryBillsGetList {
         self.bill_number = Some(value.into());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Dictionary of name-value pairs
@@ -5598,11 +5665,11 @@ impl InventoryBillsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/inventory-bills", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("batchId", &self.batch_id);
         request.query("batchNumber", &self.batch_number);
         request.query("billNumber", &self.bill_number);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("dateFrom", &self.date_from);
@@ -5653,11 +5720,11 @@ impl std::future::IntoFuture for InventoryBillsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InventoryBillsGetListPaginated {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
     bill_number: Option<String>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
     date_from: Option<rt::DateTime>,
@@ -5694,9 +5761,11 @@ impl InventoryBillsGetListPaginated {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `batchId`.
@@ -5714,9 +5783,14 @@ impl InventoryBillsGetListPaginated {
         self.bill_number = Some(value.into());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Dictionary of name-value pairs
@@ -5865,11 +5939,11 @@ impl InventoryBillsGetListPaginated {
                 .tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("batchId", &self.batch_id);
         request.query("batchNumber", &self.batch_number);
         request.query("billNumber", &self.bill_number);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
         request.query("dateFrom", &self.date_from);
@@ -6779,7 +6853,7 @@ impl std::future::IntoFuture for InvoicesGetInvoiceTasks {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active_state: Option<super::models::ActiveStateFilterType>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -6828,9 +6902,11 @@ impl InvoicesGetList {
     };
     /// Comma-delimited list of invoice IDs.
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Values: \[ActiveOnly, InactiveOnly, All\]
@@ -7085,7 +7161,7 @@ impl InvoicesGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/invoices", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("activeState", &self.active_state);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
@@ -7985,7 +8061,7 @@ impl std::future::IntoFuture for JournalEntriesGetDetails {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JournalEntriesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<rt::Uuid>>,
     exported_from: Option<rt::DateTime>,
     exported_to: Option<rt::DateTime>,
     posted_from: Option<rt::DateTime>,
@@ -8002,8 +8078,8 @@ pub struct JournalEntriesGetList {
     sync_statuses: Option<Vec<super::models::JournalEntrySyncStatus>>,
     transaction_posted_from: Option<rt::DateTime>,
     transaction_posted_to: Option<rt::DateTime>,
-    business_unit_ids: Option<String>,
-    service_agreement_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
+    service_agreement_ids: Option<rt::IdList<i64>>,
     customer_name: Option<String>,
     location_name: Option<String>,
     vendor_name: Option<String>,
@@ -8031,9 +8107,11 @@ impl JournalEntriesGetList {
     };
     /// Comma-delimited list of journal entry IDs, maximum 50 items
     ///
+    /// Typed: any iterator of guid ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<rt::Uuid>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Exported on or after certain date/time (in UTC)
@@ -8156,16 +8234,26 @@ impl JournalEntriesGetList {
     }
     /// Comma-delimited list of business unit IDs, maximum 50 items
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent (this list is not split into batches: a record could match two of them). An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Comma-delimited list of service agreement IDs, maximum 50 items
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent (this list is not split into batches: a record could match two of them). An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `serviceAgreementIds`.
-    pub fn service_agreement_ids(mut self, value: impl Into<String>) -> Self {
-        self.service_agreement_ids = Some(value.into());
+    pub fn service_agreement_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.service_agreement_ids = Some(value.into_iter().collect());
         self
     }
     /// Contains a transaction for a customer with name containing
@@ -8271,7 +8359,7 @@ impl JournalEntriesGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/journal-entries", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("exportedFrom", &self.exported_from);
         request.query("exportedTo", &self.exported_to);
         request.query("postedFrom", &self.posted_from);
@@ -8288,8 +8376,13 @@ impl JournalEntriesGetList {
         request.query("syncStatuses", &self.sync_statuses);
         request.query("transactionPostedFrom", &self.transaction_posted_from);
         request.query("transactionPostedTo", &self.transaction_posted_to);
-        request.query("businessUnitIds", &self.business_unit_ids);
-        request.query("serviceAgreementIds", &self.service_agreement_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), Some(50));
+        request
+            .id_list(
+                "serviceAgreementIds",
+                self.service_agreement_ids.as_ref(),
+                Some(50),
+            );
         request.query("customerName", &self.customer_name);
         request.query("locationName", &self.location_name);
         request.query("vendorName", &self.vendor_name);
@@ -8326,6 +8419,9 @@ impl rt::PagedRequest for JournalEntriesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for JournalEntriesGetList {
@@ -8667,7 +8763,7 @@ impl PaymentTermsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTermsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -8691,9 +8787,11 @@ impl PaymentTermsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -8763,7 +8861,7 @@ impl PaymentTermsGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payment-terms", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -8794,6 +8892,9 @@ impl rt::PagedRequest for PaymentTermsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for PaymentTermsGetList {
@@ -9010,7 +9111,7 @@ impl std::future::IntoFuture for PaymentTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PaymentTypesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -9032,9 +9133,11 @@ impl PaymentTypesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -9086,7 +9189,7 @@ impl PaymentTypesGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/payment-types", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -9115,6 +9218,9 @@ impl rt::PagedRequest for PaymentTypesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl PaymentTypesGetList {
@@ -9456,18 +9562,18 @@ impl std::future::IntoFuture for PaymentsGetCustomFieldTypes {
 pub struct PaymentsGetList {
     client: rt::TenantClient,
     active_state: Option<super::models::ActiveStateFilterType>,
-    applied_to_invoice_ids: Option<String>,
+    applied_to_invoice_ids: Option<rt::IdList<i64>>,
     applied_to_reference_number: Option<String>,
     batch_id: Option<i64>,
     batch_number: Option<i32>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     customer_id: Option<i64>,
     custom_field_fields: Option<rt::Map<String>>,
     custom_field_operator: Option<super::models::LogicalOperator>,
-    deposit_ids: Option<String>,
-    ids: Option<String>,
+    deposit_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<i64>>,
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
@@ -9502,9 +9608,14 @@ impl PaymentsGetList {
         self.active_state = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `appliedToInvoiceIds`.
-    pub fn applied_to_invoice_ids(mut self, value: impl Into<String>) -> Self {
-        self.applied_to_invoice_ids = Some(value.into());
+    pub fn applied_to_invoice_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.applied_to_invoice_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `appliedToReferenceNumber`.
@@ -9522,9 +9633,14 @@ impl PaymentsGetList {
         self.batch_number = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -9564,16 +9680,23 @@ impl PaymentsGetList {
         self.custom_field_operator = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `depositIds`.
-    pub fn deposit_ids(mut self, value: impl Into<String>) -> Self {
-        self.deposit_ids = Some(value.into());
+    pub fn deposit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.deposit_ids = Some(value.into_iter().collect());
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Whether total count should be returned
@@ -9662,18 +9785,19 @@ impl PaymentsGetList {
             format!("/accounting/v2/tenant/{}/payments", self.client.tenant()),
         );
         request.query("activeState", &self.active_state);
-        request.query("appliedToInvoiceIds", &self.applied_to_invoice_ids);
+        request
+            .id_list("appliedToInvoiceIds", self.applied_to_invoice_ids.as_ref(), None);
         request.query("appliedToReferenceNumber", &self.applied_to_reference_number);
         request.query("batchId", &self.batch_id);
         request.query("batchNumber", &self.batch_number);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("customerId", &self.customer_id);
         request.query("customField.Fields", &self.custom_field_fields);
         request.query("customField.Operator", &self.custom_field_operator);
-        request.query("depositIds", &self.deposit_ids);
-        request.query("ids", &self.ids);
+        request.id_list("depositIds", self.deposit_ids.as_ref(), None);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("includeTotal", &self.include_total);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
@@ -9710,6 +9834,9 @@ impl rt::PagedRequest for PaymentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for PaymentsGetList {
@@ -10294,7 +10421,7 @@ impl TaxZonesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TaxZonesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     page: Option<i32>,
     page_size: Option<i32>,
@@ -10319,9 +10446,11 @@ impl TaxZonesGetList {
     };
     /// Tax Zone Ids to pull tax zones for
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -10392,7 +10521,7 @@ impl TaxZonesGetList {
             &Self::OPERATION,
             format!("/accounting/v2/tenant/{}/tax-zones", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("active", &self.active);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);

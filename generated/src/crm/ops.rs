@@ -198,7 +198,7 @@ impl std::future::IntoFuture for BookingProviderTagsGet {
 pub struct BookingProviderTagsGetList {
     client: rt::TenantClient,
     name: Option<String>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -229,9 +229,11 @@ impl BookingProviderTagsGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -306,7 +308,7 @@ impl BookingProviderTagsGetList {
             format!("/crm/v2/tenant/{}/booking-provider-tags", self.client.tenant()),
         );
         request.query("name", &self.name);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -339,6 +341,9 @@ impl rt::PagedRequest for BookingProviderTagsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for BookingProviderTagsGetList {
@@ -1258,7 +1263,7 @@ impl std::future::IntoFuture for BookingsGetForProvider {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookingsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1283,9 +1288,11 @@ impl BookingsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1363,7 +1370,7 @@ impl BookingsGetList {
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/bookings", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1393,6 +1400,9 @@ impl rt::PagedRequest for BookingsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for BookingsGetList {
@@ -1463,7 +1473,7 @@ impl std::future::IntoFuture for BookingsGetList {
 pub struct BookingsGetList2 {
     client: rt::TenantClient,
     booking_provider: i64,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1488,9 +1498,11 @@ impl BookingsGetList2 {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1571,7 +1583,7 @@ impl BookingsGetList2 {
                 rt::PathSegment(& self.booking_provider)
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1601,6 +1613,9 @@ impl rt::PagedRequest for BookingsGetList2 {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for BookingsGetList2 {
@@ -5322,7 +5337,7 @@ pub struct CustomersGetList {
     page_size: Option<i32>,
     include_total: Option<bool>,
     sort: Option<rt::Sort<super::models::CustomersGetListSort>>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -5391,9 +5406,11 @@ impl CustomersGetList {
     }
     /// Returns specific customer records by customer ID.
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Returns customer records created before the requested date (in UTC)
@@ -5539,7 +5556,7 @@ impl CustomersGetList {
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
         request.query("sort", &self.sort);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -5658,7 +5675,7 @@ pub struct CustomersGetModifiedContactsList {
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    customer_ids: Option<String>,
+    customer_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
 }
@@ -5711,9 +5728,14 @@ impl CustomersGetModifiedContactsList {
     }
     /// Returns specific contact records by customer IDs.
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `customerIds`.
-    pub fn customer_ids(mut self, value: impl Into<String>) -> Self {
-        self.customer_ids = Some(value.into());
+    pub fn customer_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.customer_ids = Some(value.into_iter().collect());
         self
     }
     /// Returns items created before the requested date (in UTC)
@@ -5741,7 +5763,7 @@ impl CustomersGetModifiedContactsList {
         request.query("includeTotal", &self.include_total);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query("customerIds", &self.customer_ids);
+        request.id_list("customerIds", self.customer_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request
@@ -7415,7 +7437,7 @@ pub struct LeadsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -7471,9 +7493,11 @@ impl LeadsGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -7633,7 +7657,7 @@ impl LeadsGetList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -7673,6 +7697,9 @@ impl rt::PagedRequest for LeadsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for LeadsGetList {
@@ -9049,7 +9076,7 @@ impl std::future::IntoFuture for LocationsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     customer_id: Option<i64>,
     street: Option<String>,
@@ -9087,9 +9114,11 @@ impl LocationsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer's name
@@ -9259,7 +9288,7 @@ impl LocationsGetList {
             &Self::OPERATION,
             format!("/crm/v2/tenant/{}/locations", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("customerId", &self.customer_id);
         request.query("street", &self.street);
@@ -9303,6 +9332,9 @@ impl rt::PagedRequest for LocationsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for LocationsGetList {
@@ -9377,7 +9409,7 @@ pub struct LocationsGetLocationsContactsList {
     include_total: Option<bool>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
-    location_ids: Option<String>,
+    location_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
 }
@@ -9424,9 +9456,14 @@ impl LocationsGetLocationsContactsList {
     }
     /// Returns specific contact records by location IDs.
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `locationIds`.
-    pub fn location_ids(mut self, value: impl Into<String>) -> Self {
-        self.location_ids = Some(value.into());
+    pub fn location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.location_ids = Some(value.into_iter().collect());
         self
     }
     /// Returns items created before the requested date (in UTC)
@@ -9454,7 +9491,7 @@ impl LocationsGetLocationsContactsList {
         request.query("includeTotal", &self.include_total);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
-        request.query("locationIds", &self.location_ids);
+        request.id_list("locationIds", self.location_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request

@@ -130,8 +130,8 @@ impl std::future::IntoFuture for AppointmentAssignmentsAssignTechnicians {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentAssignmentsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    appointment_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    appointment_ids: Option<rt::IdList<i64>>,
     job_id: Option<i64>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -157,16 +157,23 @@ impl AppointmentAssignmentsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return appointment assignments for one or more appointments
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `appointmentIds`.
-    pub fn appointment_ids(mut self, value: impl Into<String>) -> Self {
-        self.appointment_ids = Some(value.into());
+    pub fn appointment_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.appointment_ids = Some(value.into_iter().collect());
         self
     }
     /// Return appointment assignments for a single job
@@ -257,8 +264,8 @@ impl AppointmentAssignmentsGetList {
                 "/dispatch/v2/tenant/{}/appointment-assignments", self.client.tenant()
             ),
         );
-        request.query("ids", &self.ids);
-        request.query("appointmentIds", &self.appointment_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("appointmentIds", self.appointment_ids.as_ref(), None);
         request.query("jobId", &self.job_id);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -293,6 +300,9 @@ impl rt::PagedRequest for AppointmentAssignmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for AppointmentAssignmentsGetList {
@@ -1701,7 +1711,7 @@ pub struct NonJobAppointmentsGetList {
     created_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1791,9 +1801,11 @@ impl NonJobAppointmentsGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1849,7 +1861,7 @@ impl NonJobAppointmentsGetList {
         request.query("createdBefore", &self.created_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1878,6 +1890,9 @@ impl rt::PagedRequest for NonJobAppointmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for NonJobAppointmentsGetList {

@@ -194,7 +194,7 @@ impl std::future::IntoFuture for EquipmentTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EquipmentTypesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -220,9 +220,11 @@ impl EquipmentTypesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -313,7 +315,7 @@ impl EquipmentTypesGetList {
                 "/equipmentsystems/v2/tenant/{}/equipment-types", self.client.tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -348,6 +350,9 @@ impl rt::PagedRequest for EquipmentTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for EquipmentTypesGetList {
@@ -1024,8 +1029,8 @@ impl std::future::IntoFuture for InstalledEquipmentGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstalledEquipmentGetList {
     client: rt::TenantClient,
-    location_ids: Option<String>,
-    ids: Option<String>,
+    location_ids: Option<rt::IdList<i64>>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -1048,16 +1053,23 @@ impl InstalledEquipmentGetList {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `locationIds`.
-    pub fn location_ids(mut self, value: impl Into<String>) -> Self {
-        self.location_ids = Some(value.into());
+    pub fn location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.location_ids = Some(value.into_iter().collect());
         self
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -1142,8 +1154,8 @@ impl InstalledEquipmentGetList {
                 .tenant()
             ),
         );
-        request.query("locationIds", &self.location_ids);
-        request.query("ids", &self.ids);
+        request.id_list("locationIds", self.location_ids.as_ref(), None);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -1177,6 +1189,9 @@ impl rt::PagedRequest for InstalledEquipmentGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for InstalledEquipmentGetList {

@@ -585,7 +585,7 @@ impl std::future::IntoFuture for FindingsGetFindingAttachment {
 pub struct FindingsGetFindingAttachments {
     client: rt::TenantClient,
     id: i64,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     page: Option<i32>,
@@ -607,9 +607,11 @@ impl FindingsGetFindingAttachments {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -672,7 +674,7 @@ impl FindingsGetFindingAttachments {
                 .tenant(), rt::PathSegment(& self.id)
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("page", &self.page);
@@ -703,6 +705,9 @@ impl rt::PagedRequest for FindingsGetFindingAttachments {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl FindingsGetFindingAttachments {
@@ -742,7 +747,7 @@ impl std::future::IntoFuture for FindingsGetFindingAttachments {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindingsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -770,9 +775,11 @@ impl FindingsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -872,7 +879,7 @@ impl FindingsGetList {
             &Self::OPERATION,
             format!("/findings/v2/tenant/{}/location-findings", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -905,6 +912,9 @@ impl rt::PagedRequest for FindingsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for FindingsGetList {

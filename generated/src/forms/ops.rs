@@ -53,7 +53,7 @@ pub struct FormGetForms {
     has_triggers: Option<bool>,
     name: Option<String>,
     status: Option<super::models::StatusField>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -98,9 +98,11 @@ impl FormGetForms {
         self.status = Some(value);
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Values: \[True, Any, False\]
@@ -160,7 +162,7 @@ impl FormGetForms {
         request.query("hasTriggers", &self.has_triggers);
         request.query("name", &self.name);
         request.query("status", &self.status);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -295,7 +297,7 @@ impl FormSubmissionApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct FormSubmissionGetFormSubmissions {
     client: rt::TenantClient,
-    form_ids: Option<String>,
+    form_ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_by_id: Option<i64>,
     status: Option<super::models::SubmissionStatus>,
@@ -322,9 +324,11 @@ impl FormSubmissionGetFormSubmissions {
     };
     /// Form Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `formIds`.
-    pub fn form_ids(mut self, value: impl Into<String>) -> Self {
-        self.form_ids = Some(value.into());
+    pub fn form_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.form_ids = Some(value.into_iter().collect());
         self
     }
     /// Values: \[True, Any, False\]
@@ -425,7 +429,7 @@ impl FormSubmissionGetFormSubmissions {
             &Self::OPERATION,
             format!("/forms/v2/tenant/{}/submissions", self.client.tenant()),
         );
-        request.query("formIds", &self.form_ids);
+        request.id_list("formIds", self.form_ids.as_ref(), None);
         request.query("active", &self.active);
         request.query("createdById", &self.created_by_id);
         request.query("status", &self.status);

@@ -92,7 +92,7 @@ impl AdjustmentsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AdjustmentsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -100,10 +100,10 @@ pub struct AdjustmentsGetList {
     number: Option<String>,
     reference_number: Option<String>,
     batch_id: Option<i64>,
-    invoice_ids: Option<String>,
-    inventory_location_ids: Option<String>,
+    invoice_ids: Option<rt::IdList<i64>>,
+    inventory_location_ids: Option<rt::IdList<i64>>,
     adjustment_types: Option<String>,
-    business_unit_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -132,9 +132,11 @@ impl AdjustmentsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -190,16 +192,26 @@ impl AdjustmentsGetList {
     }
     /// Filter by a collection of invoice Ids
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `invoiceIds`.
-    pub fn invoice_ids(mut self, value: impl Into<String>) -> Self {
-        self.invoice_ids = Some(value.into());
+    pub fn invoice_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.invoice_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of inventory location Ids
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `inventoryLocationIds`.
-    pub fn inventory_location_ids(mut self, value: impl Into<String>) -> Self {
-        self.inventory_location_ids = Some(value.into());
+    pub fn inventory_location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.inventory_location_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of adjustment types
@@ -211,9 +223,14 @@ impl AdjustmentsGetList {
     }
     /// Filter by a collection of business unit Ids
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of sync statues
@@ -326,7 +343,7 @@ impl AdjustmentsGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/adjustments", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
@@ -335,10 +352,11 @@ impl AdjustmentsGetList {
         request.query("number", &self.number);
         request.query("referenceNumber", &self.reference_number);
         request.query("batchId", &self.batch_id);
-        request.query("invoiceIds", &self.invoice_ids);
-        request.query("inventoryLocationIds", &self.inventory_location_ids);
+        request.id_list("invoiceIds", self.invoice_ids.as_ref(), None);
+        request
+            .id_list("inventoryLocationIds", self.inventory_location_ids.as_ref(), None);
         request.query("adjustmentTypes", &self.adjustment_types);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("syncStatuses", &self.sync_statuses);
         request.query("customFields.Fields", &self.custom_fields_fields);
         request.query("customFields.Operator", &self.custom_fields_operator);
@@ -376,6 +394,9 @@ impl rt::PagedRequest for AdjustmentsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for AdjustmentsGetList {
@@ -1115,7 +1136,7 @@ impl InventoryTemplatesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InventoryTemplatesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1140,9 +1161,11 @@ impl InventoryTemplatesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1215,7 +1238,7 @@ impl InventoryTemplatesGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/inventory-templates", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1249,6 +1272,9 @@ impl rt::PagedRequest for InventoryTemplatesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for InventoryTemplatesGetList {
@@ -2071,11 +2097,11 @@ impl std::future::IntoFuture for PurchaseOrdersGetById {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     status: Option<String>,
     number: Option<String>,
     job_id: Option<i64>,
-    job_ids: Option<String>,
+    job_ids: Option<rt::IdList<i64>>,
     technician_id: Option<i64>,
     project_id: Option<i64>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2105,9 +2131,11 @@ impl PurchaseOrdersGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by PO status
@@ -2135,9 +2163,11 @@ impl PurchaseOrdersGetList {
     }
     /// Filters by JobIds associated with PO
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl Into<String>) -> Self {
-        self.job_ids = Some(value.into());
+    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by TechnicianId associated with PO
@@ -2253,11 +2283,11 @@ impl PurchaseOrdersGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/purchase-orders", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("status", &self.status);
         request.query("number", &self.number);
         request.query("jobId", &self.job_id);
-        request.query("jobIds", &self.job_ids);
+        request.id_list("jobIds", self.job_ids.as_ref(), None);
         request.query("technicianId", &self.technician_id);
         request.query("projectId", &self.project_id);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -2296,6 +2326,9 @@ impl rt::PagedRequest for PurchaseOrdersGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for PurchaseOrdersGetList {
@@ -2369,11 +2402,11 @@ impl std::future::IntoFuture for PurchaseOrdersGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersGetRequests {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     request_status: Option<super::models::PurchaseOrderRequestStatus>,
     request_number: Option<String>,
     job_id: Option<i64>,
-    job_ids: Option<String>,
+    job_ids: Option<rt::IdList<i64>>,
     technician_id: Option<i64>,
     project_id: Option<i64>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2399,9 +2432,11 @@ impl PurchaseOrdersGetRequests {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by PO request status
@@ -2432,9 +2467,11 @@ impl PurchaseOrdersGetRequests {
     }
     /// Filters by JobIds associated with PO request
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl Into<String>) -> Self {
-        self.job_ids = Some(value.into());
+    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by TechnicianId associated with PO request
@@ -2538,11 +2575,11 @@ impl PurchaseOrdersGetRequests {
                 "/inventory/v2/tenant/{}/purchase-orders/requests", self.client.tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("requestStatus", &self.request_status);
         request.query("requestNumber", &self.request_number);
         request.query("jobId", &self.job_id);
-        request.query("jobIds", &self.job_ids);
+        request.id_list("jobIds", self.job_ids.as_ref(), None);
         request.query("technicianId", &self.technician_id);
         request.query("projectId", &self.project_id);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -2958,7 +2995,7 @@ impl std::future::IntoFuture for PurchaseOrdersMarkupDelete {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PurchaseOrdersMarkupGet {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -2980,9 +3017,11 @@ impl PurchaseOrdersMarkupGet {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -3052,7 +3091,7 @@ impl PurchaseOrdersMarkupGet {
                 "/inventory/v2/tenant/{}/purchase-order-markups", self.client.tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -3475,16 +3514,16 @@ impl std::future::IntoFuture for ReceiptsCreateReceipt {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReceiptsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     number: Option<String>,
     vendor_invoice_number: Option<String>,
     bill_id: Option<i64>,
     batch_id: Option<i64>,
-    vendor_ids: Option<String>,
-    business_unit_ids: Option<String>,
-    inventory_location_ids: Option<String>,
-    purchase_order_ids: Option<String>,
+    vendor_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<i64>>,
+    inventory_location_ids: Option<rt::IdList<i64>>,
+    purchase_order_ids: Option<rt::IdList<i64>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -3513,9 +3552,11 @@ impl ReceiptsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -3556,30 +3597,50 @@ impl ReceiptsGetList {
     }
     /// Filter by a collection of vendors
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `vendorIds`.
-    pub fn vendor_ids(mut self, value: impl Into<String>) -> Self {
-        self.vendor_ids = Some(value.into());
+    pub fn vendor_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.vendor_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of business units
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of inventory locations
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `inventoryLocationIds`.
-    pub fn inventory_location_ids(mut self, value: impl Into<String>) -> Self {
-        self.inventory_location_ids = Some(value.into());
+    pub fn inventory_location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.inventory_location_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of purchase orders
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `purchaseOrderIds`.
-    pub fn purchase_order_ids(mut self, value: impl Into<String>) -> Self {
-        self.purchase_order_ids = Some(value.into());
+    pub fn purchase_order_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.purchase_order_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of sync statuses
@@ -3689,16 +3750,17 @@ impl ReceiptsGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/receipts", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("number", &self.number);
         request.query("vendorInvoiceNumber", &self.vendor_invoice_number);
         request.query("billId", &self.bill_id);
         request.query("batchId", &self.batch_id);
-        request.query("vendorIds", &self.vendor_ids);
-        request.query("businessUnitIds", &self.business_unit_ids);
-        request.query("inventoryLocationIds", &self.inventory_location_ids);
-        request.query("purchaseOrderIds", &self.purchase_order_ids);
+        request.id_list("vendorIds", self.vendor_ids.as_ref(), None);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
+        request
+            .id_list("inventoryLocationIds", self.inventory_location_ids.as_ref(), None);
+        request.id_list("purchaseOrderIds", self.purchase_order_ids.as_ref(), None);
         request.query("syncStatuses", &self.sync_statuses);
         request.query("customFields.Fields", &self.custom_fields_fields);
         request.query("customFields.Operator", &self.custom_fields_operator);
@@ -3736,6 +3798,9 @@ impl rt::PagedRequest for ReceiptsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ReceiptsGetList {
@@ -4452,16 +4517,16 @@ impl std::future::IntoFuture for ReturnsCreateReturn {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     number: Option<String>,
     reference_number: Option<String>,
     job_id: Option<i64>,
     purchase_order_id: Option<i64>,
     batch_id: Option<i64>,
-    vendor_ids: Option<String>,
-    business_unit_ids: Option<String>,
-    inventory_location_ids: Option<String>,
+    vendor_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<i64>>,
+    inventory_location_ids: Option<rt::IdList<i64>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -4493,9 +4558,11 @@ impl ReturnsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -4543,23 +4610,38 @@ impl ReturnsGetList {
     }
     /// Filter by a collection of vendors
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `vendorIds`.
-    pub fn vendor_ids(mut self, value: impl Into<String>) -> Self {
-        self.vendor_ids = Some(value.into());
+    pub fn vendor_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.vendor_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of business units
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of inventory locations
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `inventoryLocationIds`.
-    pub fn inventory_location_ids(mut self, value: impl Into<String>) -> Self {
-        self.inventory_location_ids = Some(value.into());
+    pub fn inventory_location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.inventory_location_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of sync statuses
@@ -4691,16 +4773,17 @@ impl ReturnsGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/returns", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("number", &self.number);
         request.query("referenceNumber", &self.reference_number);
         request.query("jobId", &self.job_id);
         request.query("purchaseOrderId", &self.purchase_order_id);
         request.query("batchId", &self.batch_id);
-        request.query("vendorIds", &self.vendor_ids);
-        request.query("businessUnitIds", &self.business_unit_ids);
-        request.query("inventoryLocationIds", &self.inventory_location_ids);
+        request.id_list("vendorIds", self.vendor_ids.as_ref(), None);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
+        request
+            .id_list("inventoryLocationIds", self.inventory_location_ids.as_ref(), None);
         request.query("syncStatuses", &self.sync_statuses);
         request.query("customFields.Fields", &self.custom_fields_fields);
         request.query("customFields.Operator", &self.custom_fields_operator);
@@ -4742,6 +4825,9 @@ impl rt::PagedRequest for ReturnsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ReturnsGetList {
@@ -5003,14 +5089,14 @@ impl TransfersApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransfersGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     statuses: Option<String>,
     number: Option<String>,
     reference_number: Option<String>,
     batch_id: Option<i64>,
-    transfer_type_ids: Option<String>,
-    from_location_ids: Option<String>,
-    to_location_ids: Option<String>,
+    transfer_type_ids: Option<rt::IdList<i64>>,
+    from_location_ids: Option<rt::IdList<i64>>,
+    to_location_ids: Option<rt::IdList<i64>>,
     sync_statuses: Option<String>,
     custom_fields_fields: Option<rt::Map<String>>,
     custom_fields_operator: Option<super::models::LogicalOperator>,
@@ -5042,9 +5128,11 @@ impl TransfersGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of statuses
@@ -5077,23 +5165,38 @@ impl TransfersGetList {
     }
     /// Filter by a collection of transfer types
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `transferTypeIds`.
-    pub fn transfer_type_ids(mut self, value: impl Into<String>) -> Self {
-        self.transfer_type_ids = Some(value.into());
+    pub fn transfer_type_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.transfer_type_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of From field locations
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `fromLocationIds`.
-    pub fn from_location_ids(mut self, value: impl Into<String>) -> Self {
-        self.from_location_ids = Some(value.into());
+    pub fn from_location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.from_location_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of To field locations
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `toLocationIds`.
-    pub fn to_location_ids(mut self, value: impl Into<String>) -> Self {
-        self.to_location_ids = Some(value.into());
+    pub fn to_location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.to_location_ids = Some(value.into_iter().collect());
         self
     }
     /// Filter by a collection of sync statuses
@@ -5225,14 +5328,14 @@ impl TransfersGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/transfers", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("statuses", &self.statuses);
         request.query("number", &self.number);
         request.query("referenceNumber", &self.reference_number);
         request.query("batchId", &self.batch_id);
-        request.query("transferTypeIds", &self.transfer_type_ids);
-        request.query("fromLocationIds", &self.from_location_ids);
-        request.query("toLocationIds", &self.to_location_ids);
+        request.id_list("transferTypeIds", self.transfer_type_ids.as_ref(), None);
+        request.id_list("fromLocationIds", self.from_location_ids.as_ref(), None);
+        request.id_list("toLocationIds", self.to_location_ids.as_ref(), None);
         request.query("syncStatuses", &self.sync_statuses);
         request.query("customFields.Fields", &self.custom_fields_fields);
         request.query("customFields.Operator", &self.custom_fields_operator);
@@ -5274,6 +5377,9 @@ impl rt::PagedRequest for TransfersGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for TransfersGetList {
@@ -5571,7 +5677,7 @@ impl std::future::IntoFuture for TrucksCreate {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TrucksGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -5599,9 +5705,11 @@ impl TrucksGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -5702,7 +5810,7 @@ impl TrucksGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/trucks", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
@@ -5736,6 +5844,9 @@ impl rt::PagedRequest for TrucksGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for TrucksGetList {
@@ -6713,7 +6824,7 @@ impl WarehousesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct WarehousesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -6741,9 +6852,11 @@ impl WarehousesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -6847,7 +6960,7 @@ impl WarehousesGetList {
             &Self::OPERATION,
             format!("/inventory/v2/tenant/{}/warehouses", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
@@ -6883,6 +6996,9 @@ impl rt::PagedRequest for WarehousesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for WarehousesGetList {

@@ -401,7 +401,7 @@ impl std::future::IntoFuture for AppointmentsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AppointmentsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     job_id: Option<i64>,
     project_id: Option<i64>,
@@ -435,9 +435,11 @@ impl AppointmentsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -583,7 +585,7 @@ impl AppointmentsGetList {
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/appointments", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("jobId", &self.job_id);
         request.query("projectId", &self.project_id);
@@ -624,6 +626,9 @@ impl rt::PagedRequest for AppointmentsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for AppointmentsGetList {
@@ -1450,9 +1455,9 @@ impl std::future::IntoFuture for BudgetCodesCreateBudgetCodesPartialBatch {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BudgetCodesListCompanyBudgetCodes {
     client: rt::TenantClient,
-    budget_code_ids: Option<String>,
-    segment_ids: Option<String>,
-    segment_item_ids: Option<String>,
+    budget_code_ids: Option<rt::IdList<i64>>,
+    segment_ids: Option<rt::IdList<i64>>,
+    segment_item_ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1469,19 +1474,34 @@ impl BudgetCodesListCompanyBudgetCodes {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `budgetCodeIds`.
-    pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
-        self.budget_code_ids = Some(value.into());
+    pub fn budget_code_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.budget_code_ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `segmentIds`.
-    pub fn segment_ids(mut self, value: impl Into<String>) -> Self {
-        self.segment_ids = Some(value.into());
+    pub fn segment_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.segment_ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `segmentItemIds`.
-    pub fn segment_item_ids(mut self, value: impl Into<String>) -> Self {
-        self.segment_item_ids = Some(value.into());
+    pub fn segment_item_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.segment_item_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `page`.
@@ -1508,9 +1528,9 @@ impl BudgetCodesListCompanyBudgetCodes {
                 .tenant()
             ),
         );
-        request.query("budgetCodeIds", &self.budget_code_ids);
-        request.query("segmentIds", &self.segment_ids);
-        request.query("segmentItemIds", &self.segment_item_ids);
+        request.id_list("budgetCodeIds", self.budget_code_ids.as_ref(), None);
+        request.id_list("segmentIds", self.segment_ids.as_ref(), None);
+        request.id_list("segmentItemIds", self.segment_item_ids.as_ref(), None);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1856,9 +1876,9 @@ impl std::future::IntoFuture for BudgetCodesListCompanySegments {
 pub struct BudgetCodesListProjectBudgetCodes {
     client: rt::TenantClient,
     project_id: i64,
-    budget_code_ids: Option<String>,
-    segment_ids: Option<String>,
-    segment_item_ids: Option<String>,
+    budget_code_ids: Option<rt::IdList<i64>>,
+    segment_ids: Option<rt::IdList<i64>>,
+    segment_item_ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1875,19 +1895,34 @@ impl BudgetCodesListProjectBudgetCodes {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `budgetCodeIds`.
-    pub fn budget_code_ids(mut self, value: impl Into<String>) -> Self {
-        self.budget_code_ids = Some(value.into());
+    pub fn budget_code_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.budget_code_ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `segmentIds`.
-    pub fn segment_ids(mut self, value: impl Into<String>) -> Self {
-        self.segment_ids = Some(value.into());
+    pub fn segment_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.segment_ids = Some(value.into_iter().collect());
         self
     }
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `segmentItemIds`.
-    pub fn segment_item_ids(mut self, value: impl Into<String>) -> Self {
-        self.segment_item_ids = Some(value.into());
+    pub fn segment_item_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.segment_item_ids = Some(value.into_iter().collect());
         self
     }
     /// Query parameter `page`.
@@ -1914,9 +1949,9 @@ impl BudgetCodesListProjectBudgetCodes {
                 self.client.tenant(), rt::PathSegment(& self.project_id)
             ),
         );
-        request.query("budgetCodeIds", &self.budget_code_ids);
-        request.query("segmentIds", &self.segment_ids);
-        request.query("segmentItemIds", &self.segment_item_ids);
+        request.id_list("budgetCodeIds", self.budget_code_ids.as_ref(), None);
+        request.id_list("segmentIds", self.segment_ids.as_ref(), None);
+        request.id_list("segmentItemIds", self.segment_item_ids.as_ref(), None);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -4247,7 +4282,7 @@ pub struct JobTypesGetList {
     min_duration: Option<i32>,
     max_duration: Option<i32>,
     priority: Option<String>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4302,9 +4337,11 @@ impl JobTypesGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -4396,7 +4433,7 @@ impl JobTypesGetList {
         request.query("minDuration", &self.min_duration);
         request.query("maxDuration", &self.max_duration);
         request.query("priority", &self.priority);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -4429,6 +4466,9 @@ impl rt::PagedRequest for JobTypesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for JobTypesGetList {
@@ -4638,10 +4678,13 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/cancel-reasons` (operation `Jobs_GetCancelReasons`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_cancel_reasons(&self, ids: impl Into<String>) -> JobsGetCancelReasons {
+    pub fn get_cancel_reasons(
+        &self,
+        ids: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> JobsGetCancelReasons {
         JobsGetCancelReasons {
             client: self.client.clone(),
-            ids: ids.into(),
+            ids: ids.into_iter().collect(),
         }
     }
     /// Returns a list of custom field types available for projects
@@ -4678,10 +4721,13 @@ impl JobsApi {
     /// `GET /tenant/{tenant}/jobs/hold-reasons` (operation `Jobs_GetHoldReasons`)
     ///
     /// Required scope: `tn.jpm.jobs:r`
-    pub fn get_hold_reasons(&self, ids: impl Into<String>) -> JobsGetHoldReasons {
+    pub fn get_hold_reasons(
+        &self,
+        ids: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> JobsGetHoldReasons {
         JobsGetHoldReasons {
             client: self.client.clone(),
-            ids: ids.into(),
+            ids: ids.into_iter().collect(),
         }
     }
     /// Get a list of cancelled logs for the specified job
@@ -5063,7 +5109,7 @@ impl std::future::IntoFuture for JobsGetBookedLog {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetCancelReasons {
     client: rt::TenantClient,
-    ids: String,
+    ids: rt::IdList<i64>,
 }
 impl JobsGetCancelReasons {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5083,7 +5129,7 @@ impl JobsGetCancelReasons {
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/cancel-reasons", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", Some(&self.ids), Some(50));
         request
     }
     /// Sends the request.
@@ -5357,7 +5403,7 @@ impl std::future::IntoFuture for JobsGetHistory {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobsGetHoldReasons {
     client: rt::TenantClient,
-    ids: String,
+    ids: rt::IdList<i64>,
 }
 impl JobsGetHoldReasons {
     /// What the document says of this operation: id, method, path, scopes.
@@ -5377,7 +5423,7 @@ impl JobsGetHoldReasons {
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/jobs/hold-reasons", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", Some(&self.ids), Some(50));
         request
     }
     /// Sends the request.
@@ -5525,7 +5571,7 @@ pub struct JobsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     number: Option<String>,
     project_id: Option<i64>,
     booking_id: Option<i64>,
@@ -5545,15 +5591,15 @@ pub struct JobsGetList {
     business_unit_id: Option<i64>,
     invoice_id: Option<i64>,
     created_from_estimate_id: Option<i64>,
-    estimate_ids: Option<String>,
+    estimate_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     completed_on_or_after: Option<rt::DateTime>,
     completed_before: Option<rt::DateTime>,
-    tag_type_ids: Option<String>,
-    equipment_ids: Option<String>,
+    tag_type_ids: Option<rt::IdList<i64>>,
+    equipment_ids: Option<rt::IdList<i64>>,
     sort: Option<rt::Sort<super::models::JobsGetListSort>>,
     external_data_application_guid: Option<rt::Uuid>,
     external_data_key: Option<String>,
@@ -5595,9 +5641,11 @@ impl JobsGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by job number
@@ -5743,9 +5791,14 @@ impl JobsGetList {
     }
     /// Filters by estimate IDs that are related to the job
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `estimateIds`.
-    pub fn estimate_ids(mut self, value: impl Into<String>) -> Self {
-        self.estimate_ids = Some(value.into());
+    pub fn estimate_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.estimate_ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -5792,16 +5845,26 @@ impl JobsGetList {
     }
     /// Return jobs that have at least one of provided Tag Type assigned
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `tagTypeIds`.
-    pub fn tag_type_ids(mut self, value: impl Into<String>) -> Self {
-        self.tag_type_ids = Some(value.into());
+    pub fn tag_type_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.tag_type_ids = Some(value.into_iter().collect());
         self
     }
     /// Return jobs that have at least one of provided equipment items attached
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `equipmentIds`.
-    pub fn equipment_ids(mut self, value: impl Into<String>) -> Self {
-        self.equipment_ids = Some(value.into());
+    pub fn equipment_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.equipment_ids = Some(value.into_iter().collect());
         self
     }
     /// Applies sorting by the specified field:\
@@ -5855,7 +5918,7 @@ impl JobsGetList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("number", &self.number);
         request.query("projectId", &self.project_id);
         request.query("bookingId", &self.booking_id);
@@ -5884,15 +5947,15 @@ impl JobsGetList {
         request.query("businessUnitId", &self.business_unit_id);
         request.query("invoiceId", &self.invoice_id);
         request.query("createdFromEstimateId", &self.created_from_estimate_id);
-        request.query("estimateIds", &self.estimate_ids);
+        request.id_list("estimateIds", self.estimate_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("completedOnOrAfter", &self.completed_on_or_after);
         request.query("completedBefore", &self.completed_before);
-        request.query("tagTypeIds", &self.tag_type_ids);
-        request.query("equipmentIds", &self.equipment_ids);
+        request.id_list("tagTypeIds", self.tag_type_ids.as_ref(), None);
+        request.id_list("equipmentIds", self.equipment_ids.as_ref(), None);
         request.query("sort", &self.sort);
         request
             .query("externalDataApplicationGuid", &self.external_data_application_guid);
@@ -5919,6 +5982,9 @@ impl rt::PagedRequest for JobsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for JobsGetList {
@@ -6298,7 +6364,7 @@ impl std::future::IntoFuture for ProjectStatusesGet {
 pub struct ProjectStatusesGetList {
     client: rt::TenantClient,
     name: Option<String>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6329,9 +6395,11 @@ impl ProjectStatusesGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -6406,7 +6474,7 @@ impl ProjectStatusesGetList {
             format!("/jpm/v2/tenant/{}/project-statuses", self.client.tenant()),
         );
         request.query("name", &self.name);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -6439,6 +6507,9 @@ impl rt::PagedRequest for ProjectStatusesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ProjectStatusesGetList {
@@ -6614,7 +6685,7 @@ pub struct ProjectSubStatusesGetList {
     client: rt::TenantClient,
     name: Option<String>,
     status_id: Option<i64>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -6653,9 +6724,11 @@ impl ProjectSubStatusesGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -6739,7 +6812,7 @@ impl ProjectSubStatusesGetList {
         );
         request.query("name", &self.name);
         request.query("statusId", &self.status_id);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -6773,6 +6846,9 @@ impl rt::PagedRequest for ProjectSubStatusesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ProjectSubStatusesGetList {
@@ -7674,7 +7750,7 @@ impl std::future::IntoFuture for ProjectsGetCustomFieldTypes {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProjectsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     customer_id: Option<i64>,
     location_id: Option<i64>,
     project_type_id: Option<i64>,
@@ -7682,8 +7758,8 @@ pub struct ProjectsGetList {
     technician_id: Option<i64>,
     job_id: Option<i64>,
     appointment_id: Option<i64>,
-    project_manager_ids: Option<String>,
-    business_unit_ids: Option<String>,
+    project_manager_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     starts_before: Option<rt::DateTime>,
@@ -7717,9 +7793,11 @@ impl ProjectsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer ID
@@ -7773,16 +7851,26 @@ impl ProjectsGetList {
     }
     /// Filters by id of managers for matching project
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `projectManagerIds`.
-    pub fn project_manager_ids(mut self, value: impl Into<String>) -> Self {
-        self.project_manager_ids = Some(value.into());
+    pub fn project_manager_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.project_manager_ids = Some(value.into_iter().collect());
         self
     }
     /// Returns projects which have at least one of the provided business units assigned
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -7925,7 +8013,7 @@ impl ProjectsGetList {
             &Self::OPERATION,
             format!("/jpm/v2/tenant/{}/projects", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("customerId", &self.customer_id);
         request.query("locationId", &self.location_id);
         request.query("projectTypeId", &self.project_type_id);
@@ -7933,8 +8021,8 @@ impl ProjectsGetList {
         request.query("technicianId", &self.technician_id);
         request.query("jobId", &self.job_id);
         request.query("appointmentId", &self.appointment_id);
-        request.query("projectManagerIds", &self.project_manager_ids);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("projectManagerIds", self.project_manager_ids.as_ref(), None);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("startsBefore", &self.starts_before);
@@ -7978,6 +8066,9 @@ impl rt::PagedRequest for ProjectsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ProjectsGetList {

@@ -1247,7 +1247,7 @@ pub struct CampaignsGetList {
     modified_before: Option<rt::DateTime>,
     modified_on_or_after: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -1311,9 +1311,11 @@ impl CampaignsGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -1369,7 +1371,7 @@ impl CampaignsGetList {
         request.query("modifiedBefore", &self.modified_before);
         request.query("modifiedOnOrAfter", &self.modified_on_or_after);
         request.query("active", &self.active);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -1395,6 +1397,9 @@ impl rt::PagedRequest for CampaignsGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for CampaignsGetList {

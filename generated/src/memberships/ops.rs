@@ -423,8 +423,8 @@ impl std::future::IntoFuture for CustomerMembershipsGetCustomFields {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomerMembershipsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    customer_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    customer_ids: Option<rt::IdList<i64>>,
     status: Option<super::models::MembershipStatus>,
     duration: Option<i32>,
     billing_frequency: Option<super::models::MembershipRecurrenceType>,
@@ -452,16 +452,23 @@ impl CustomerMembershipsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `customerIds`.
-    pub fn customer_ids(mut self, value: impl Into<String>) -> Self {
-        self.customer_ids = Some(value.into());
+    pub fn customer_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.customer_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by membership status\
@@ -560,8 +567,8 @@ impl CustomerMembershipsGetList {
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/memberships", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
-        request.query("customerIds", &self.customer_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("customerIds", self.customer_ids.as_ref(), None);
         request.query("status", &self.status);
         request.query("duration", &self.duration);
         request.query("billingFrequency", &self.billing_frequency);
@@ -598,6 +605,9 @@ impl rt::PagedRequest for CustomerMembershipsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for CustomerMembershipsGetList {
@@ -1795,10 +1805,13 @@ impl InvoiceTemplatesApi {
     /// `GET /tenant/{tenant}/invoice-templates` (operation `InvoiceTemplates_GetList`)
     ///
     /// Required scope: `tn.mem.invoicetemplates:r`
-    pub fn get_list(&self, ids: impl Into<String>) -> InvoiceTemplatesGetList {
+    pub fn get_list(
+        &self,
+        ids: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> InvoiceTemplatesGetList {
         InvoiceTemplatesGetList {
             client: self.client.clone(),
-            ids: ids.into(),
+            ids: ids.into_iter().collect(),
         }
     }
     /// Updates specified invoice template in "patch" mode
@@ -1927,7 +1940,7 @@ impl std::future::IntoFuture for InvoiceTemplatesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoiceTemplatesGetList {
     client: rt::TenantClient,
-    ids: String,
+    ids: rt::IdList<i64>,
 }
 impl InvoiceTemplatesGetList {
     /// What the document says of this operation: id, method, path, scopes.
@@ -1947,7 +1960,7 @@ impl InvoiceTemplatesGetList {
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/invoice-templates", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", Some(&self.ids), Some(50));
         request
     }
     /// Sends the request.
@@ -2113,7 +2126,7 @@ impl LocationRecurringServiceEventsApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationRecurringServiceEventsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     location_id: Option<i64>,
     job_id: Option<i64>,
     status: Option<super::models::OpportunityStatus>,
@@ -2140,9 +2153,11 @@ impl LocationRecurringServiceEventsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Location ID
@@ -2233,7 +2248,7 @@ impl LocationRecurringServiceEventsGetList {
                 .tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("locationId", &self.location_id);
         request.query("jobId", &self.job_id);
         request.query("status", &self.status);
@@ -2273,6 +2288,9 @@ impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
         rt::Paged<super::models::LocationRecurringServiceEventResponse>,
     > {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for LocationRecurringServiceEventsGetList {
@@ -2586,9 +2604,9 @@ impl std::future::IntoFuture for LocationRecurringServicesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationRecurringServicesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    membership_ids: Option<String>,
-    location_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    membership_ids: Option<rt::IdList<i64>>,
+    location_ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -2614,23 +2632,35 @@ impl LocationRecurringServicesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer membership IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `membershipIds`.
-    pub fn membership_ids(mut self, value: impl Into<String>) -> Self {
-        self.membership_ids = Some(value.into());
+    pub fn membership_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.membership_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by location IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `locationIds`.
-    pub fn location_ids(mut self, value: impl Into<String>) -> Self {
-        self.location_ids = Some(value.into());
+    pub fn location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.location_ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -2710,9 +2740,9 @@ impl LocationRecurringServicesGetList {
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/recurring-services", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
-        request.query("membershipIds", &self.membership_ids);
-        request.query("locationIds", &self.location_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("membershipIds", self.membership_ids.as_ref(), None);
+        request.id_list("locationIds", self.location_ids.as_ref(), None);
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -2747,6 +2777,9 @@ impl rt::PagedRequest for LocationRecurringServicesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for LocationRecurringServicesGetList {
@@ -3161,7 +3194,7 @@ impl std::future::IntoFuture for MembershipTypesGetDurationBillingList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MembershipTypesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     duration: Option<i32>,
     billing_frequency: Option<super::models::MembershipRecurrenceType>,
@@ -3192,9 +3225,11 @@ impl MembershipTypesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -3313,7 +3348,7 @@ impl MembershipTypesGetList {
             &Self::OPERATION,
             format!("/memberships/v2/tenant/{}/membership-types", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("duration", &self.duration);
         request.query("billingFrequency", &self.billing_frequency);
@@ -3353,6 +3388,9 @@ impl rt::PagedRequest for MembershipTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for MembershipTypesGetList {
@@ -3592,7 +3630,7 @@ impl std::future::IntoFuture for RecurringServiceTypesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecurringServiceTypesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     membership_type_id: Option<i64>,
     recurrence_type: Option<super::models::ServiceRecurrenceType>,
     duration_type: Option<super::models::ServiceRecurrenceDuration>,
@@ -3620,9 +3658,11 @@ impl RecurringServiceTypesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by membership type ID
@@ -3735,7 +3775,7 @@ impl RecurringServiceTypesGetList {
                 "/memberships/v2/tenant/{}/recurring-service-types", self.client.tenant()
             ),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("membershipTypeId", &self.membership_type_id);
         request.query("recurrenceType", &self.recurrence_type);
         request.query("durationType", &self.duration_type);
@@ -3772,6 +3812,9 @@ impl rt::PagedRequest for RecurringServiceTypesGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for RecurringServiceTypesGetList {

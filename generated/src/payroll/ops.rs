@@ -1412,7 +1412,7 @@ pub struct GrossPayItemsGetList {
     include_total: Option<bool>,
     employee_type: Option<super::models::EmployeeType>,
     employee_id: Option<i64>,
-    payroll_ids: Option<String>,
+    payroll_ids: Option<rt::IdList<i64>>,
     date_on_or_after: Option<rt::DateTime>,
     date_on_or_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -1472,9 +1472,14 @@ impl GrossPayItemsGetList {
     }
     /// The payroll ID
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `payrollIds`.
-    pub fn payroll_ids(mut self, value: impl Into<String>) -> Self {
-        self.payroll_ids = Some(value.into());
+    pub fn payroll_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.payroll_ids = Some(value.into_iter().collect());
         self
     }
     /// Return items having date after certain date/time (in UTC)
@@ -1544,7 +1549,7 @@ impl GrossPayItemsGetList {
         request.query("includeTotal", &self.include_total);
         request.query("employeeType", &self.employee_type);
         request.query("employeeId", &self.employee_id);
-        request.query("payrollIds", &self.payroll_ids);
+        request.id_list("payrollIds", self.payroll_ids.as_ref(), None);
         request.query("dateOnOrAfter", &self.date_on_or_after);
         request.query("dateOnOrBefore", &self.date_on_or_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -1955,7 +1960,7 @@ impl std::future::IntoFuture for JobSplitsGetList {
 #[must_use = "a request does nothing until it is sent"]
 pub struct JobSplitsGetListByJobs {
     client: rt::TenantClient,
-    job_ids: Option<String>,
+    job_ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1978,9 +1983,11 @@ impl JobSplitsGetListByJobs {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl Into<String>) -> Self {
-        self.job_ids = Some(value.into());
+    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -2062,7 +2069,7 @@ impl JobSplitsGetListByJobs {
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/jobs/splits", self.client.tenant()),
         );
-        request.query("jobIds", &self.job_ids);
+        request.id_list("jobIds", self.job_ids.as_ref(), None);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -2193,7 +2200,7 @@ impl LocationLaborTypeApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct LocationLaborTypeGetListByLocations {
     client: rt::TenantClient,
-    location_ids: Option<String>,
+    location_ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     page: Option<i32>,
@@ -2216,9 +2223,14 @@ impl LocationLaborTypeGetListByLocations {
     };
     /// Returns location rates for the specified location IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `locationIds`.
-    pub fn location_ids(mut self, value: impl Into<String>) -> Self {
-        self.location_ids = Some(value.into());
+    pub fn location_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.location_ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -2286,7 +2298,7 @@ impl LocationLaborTypeGetListByLocations {
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/locations/rates", self.client.tenant()),
         );
-        request.query("locationIds", &self.location_ids);
+        request.id_list("locationIds", self.location_ids.as_ref(), None);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("page", &self.page);
@@ -2536,7 +2548,7 @@ pub struct PayrollAdjustmentsGetList {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    employee_ids: Option<String>,
+    employee_ids: Option<rt::IdList<i64>>,
     posted_on_or_after: Option<rt::DateTime>,
     posted_on_or_before: Option<rt::DateTime>,
     active: Option<crate::common::ActiveRequestArg>,
@@ -2581,9 +2593,14 @@ impl PayrollAdjustmentsGetList {
     }
     /// The comma separated list of employee IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `employeeIds`.
-    pub fn employee_ids(mut self, value: impl Into<String>) -> Self {
-        self.employee_ids = Some(value.into());
+    pub fn employee_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.employee_ids = Some(value.into_iter().collect());
         self
     }
     /// Return payroll adjustments posted on or after certain date/time (in UTC)
@@ -2652,7 +2669,7 @@ impl PayrollAdjustmentsGetList {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        request.query("employeeIds", &self.employee_ids);
+        request.id_list("employeeIds", self.employee_ids.as_ref(), None);
         request.query("postedOnOrAfter", &self.posted_on_or_after);
         request.query("postedOnOrBefore", &self.posted_on_or_before);
         request.query("active", &self.active);
@@ -4688,7 +4705,7 @@ impl std::future::IntoFuture for TimesheetsGetJobTimesheets {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TimesheetsGetJobTimesheetsByJobs {
     client: rt::TenantClient,
-    job_ids: Option<String>,
+    job_ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -4714,9 +4731,11 @@ impl TimesheetsGetJobTimesheetsByJobs {
         limit: None,
         maintenance_conflicts: false,
     };
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `jobIds`.
-    pub fn job_ids(mut self, value: impl Into<String>) -> Self {
-        self.job_ids = Some(value.into());
+    pub fn job_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.job_ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -4819,7 +4838,7 @@ impl TimesheetsGetJobTimesheetsByJobs {
             &Self::OPERATION,
             format!("/payroll/v2/tenant/{}/jobs/timesheets", self.client.tenant()),
         );
-        request.query("jobIds", &self.job_ids);
+        request.id_list("jobIds", self.job_ids.as_ref(), None);
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);

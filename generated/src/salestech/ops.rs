@@ -832,7 +832,7 @@ impl std::future::IntoFuture for EstimatesGet {
 pub struct EstimatesGetItems {
     client: rt::TenantClient,
     estimate_id: Option<i64>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     active: Option<crate::common::ActiveRequestArg>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -862,9 +862,11 @@ impl EstimatesGetItems {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// What kind of items should be returned (only active items will be returned by default)\
@@ -938,7 +940,7 @@ impl EstimatesGetItems {
             format!("/sales/v2/tenant/{}/estimates/items", self.client.tenant()),
         );
         request.query("estimateId", &self.estimate_id);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("active", &self.active);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -972,6 +974,9 @@ impl rt::PagedRequest for EstimatesGetItems {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for EstimatesGetItems {
@@ -1048,7 +1053,7 @@ pub struct EstimatesGetList {
     total_less: Option<rt::Decimal>,
     sold_by_id: Option<i64>,
     sold_by_employee_id: Option<i64>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
@@ -1114,9 +1119,11 @@ impl EstimatesGetList {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// The logical number of page to return, starting from 1
@@ -1228,7 +1235,7 @@ impl EstimatesGetList {
         request.query("totalLess", &self.total_less);
         request.query("soldById", &self.sold_by_id);
         request.query("soldByEmployeeId", &self.sold_by_employee_id);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
@@ -1264,6 +1271,9 @@ impl rt::PagedRequest for EstimatesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for EstimatesGetList {

@@ -255,9 +255,9 @@ impl std::future::IntoFuture for ServiceAgreementsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServiceAgreementsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    customer_ids: Option<String>,
-    business_unit_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    customer_ids: Option<rt::IdList<i64>>,
+    business_unit_ids: Option<rt::IdList<i64>>,
     status: Option<super::models::AgreementStatus>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
@@ -282,23 +282,35 @@ impl ServiceAgreementsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by customer IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `customerIds`.
-    pub fn customer_ids(mut self, value: impl Into<String>) -> Self {
-        self.customer_ids = Some(value.into());
+    pub fn customer_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.customer_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by business unit IDs
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters by service agreement status\
@@ -383,9 +395,9 @@ impl ServiceAgreementsGetList {
                 .tenant()
             ),
         );
-        request.query("ids", &self.ids);
-        request.query("customerIds", &self.customer_ids);
-        request.query("businessUnitIds", &self.business_unit_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("customerIds", self.customer_ids.as_ref(), None);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
         request.query("status", &self.status);
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
@@ -419,6 +431,9 @@ impl rt::PagedRequest for ServiceAgreementsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for ServiceAgreementsGetList {

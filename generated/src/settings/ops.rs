@@ -136,7 +136,7 @@ impl std::future::IntoFuture for BusinessUnitsGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BusinessUnitsGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
     page: Option<i32>,
@@ -162,9 +162,11 @@ impl BusinessUnitsGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -245,7 +247,7 @@ impl BusinessUnitsGetList {
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/business-units", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("active", &self.active);
         request.query("page", &self.page);
@@ -281,6 +283,9 @@ impl rt::PagedRequest for BusinessUnitsGetList {
         self,
     ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl rt::IncrementalRequest for BusinessUnitsGetList {
@@ -654,8 +659,8 @@ impl std::future::IntoFuture for EmployeesGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EmployeesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    user_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    user_ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     email: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
@@ -681,16 +686,20 @@ impl EmployeesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Perform lookup by multiple User Ids (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `userIds`.
-    pub fn user_ids(mut self, value: impl Into<String>) -> Self {
-        self.user_ids = Some(value.into());
+    pub fn user_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.user_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -770,8 +779,8 @@ impl EmployeesGetList {
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/employees", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
-        request.query("userIds", &self.user_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("userIds", self.user_ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("email", &self.email);
         request.query("active", &self.active);
@@ -802,6 +811,13 @@ impl rt::PagedRequest for EmployeesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(
+            rt::split_ids(vec![self], |r| &mut r.ids, 50),
+            |r| &mut r.user_ids,
+            50,
+        )
     }
 }
 impl rt::IncrementalRequest for EmployeesGetList {
@@ -2179,8 +2195,8 @@ impl std::future::IntoFuture for TechniciansGet {
 #[must_use = "a request does nothing until it is sent"]
 pub struct TechniciansGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
-    user_ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
+    user_ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
     page: Option<i32>,
@@ -2205,16 +2221,20 @@ impl TechniciansGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Perform lookup by multiple User Ids (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `userIds`.
-    pub fn user_ids(mut self, value: impl Into<String>) -> Self {
-        self.user_ids = Some(value.into());
+    pub fn user_ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.user_ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -2287,8 +2307,8 @@ impl TechniciansGetList {
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/technicians", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
-        request.query("userIds", &self.user_ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
+        request.id_list("userIds", self.user_ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("active", &self.active);
         request.query("page", &self.page);
@@ -2320,6 +2340,13 @@ impl rt::PagedRequest for TechniciansGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(
+            rt::split_ids(vec![self], |r| &mut r.ids, 50),
+            |r| &mut r.user_ids,
+            50,
+        )
     }
 }
 impl rt::IncrementalRequest for TechniciansGetList {
@@ -2476,7 +2503,7 @@ impl UserRolesApi {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UserRolesGetList {
     client: rt::TenantClient,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     active: Option<crate::common::ActiveRequestArg>,
     page: Option<i32>,
@@ -2500,9 +2527,11 @@ impl UserRolesGetList {
     };
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Filters records by name (case-insensitive "contains" operation)
@@ -2572,7 +2601,7 @@ impl UserRolesGetList {
             &Self::OPERATION,
             format!("/settings/v2/tenant/{}/user-roles", self.client.tenant()),
         );
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("name", &self.name);
         request.query("active", &self.active);
         request.query("page", &self.page);
@@ -2601,6 +2630,9 @@ impl rt::PagedRequest for UserRolesGetList {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl UserRolesGetList {

@@ -351,13 +351,13 @@ pub struct TasksGetTasks {
     complete_on_or_after: Option<rt::DateTime>,
     is_closed: Option<bool>,
     statuses: Option<String>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     name: Option<String>,
     include_subtasks: Option<bool>,
-    business_unit_ids: Option<String>,
-    employee_task_type_ids: Option<String>,
-    employee_task_source_ids: Option<String>,
-    employee_task_resolution_ids: Option<String>,
+    business_unit_ids: Option<rt::IdList<i64>>,
+    employee_task_type_ids: Option<rt::IdList<i64>>,
+    employee_task_source_ids: Option<rt::IdList<i64>>,
+    employee_task_resolution_ids: Option<rt::IdList<i64>>,
     reported_by_id: Option<i64>,
     assigned_to_id: Option<i64>,
     involved_employee_id_list: Option<String>,
@@ -482,9 +482,11 @@ impl TasksGetTasks {
     }
     /// Task Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Name
@@ -503,30 +505,50 @@ impl TasksGetTasks {
     }
     /// Business Unit Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `businessUnitIds`.
-    pub fn business_unit_ids(mut self, value: impl Into<String>) -> Self {
-        self.business_unit_ids = Some(value.into());
+    pub fn business_unit_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.business_unit_ids = Some(value.into_iter().collect());
         self
     }
     /// EmployeeTaskType Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `employeeTaskTypeIds`.
-    pub fn employee_task_type_ids(mut self, value: impl Into<String>) -> Self {
-        self.employee_task_type_ids = Some(value.into());
+    pub fn employee_task_type_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.employee_task_type_ids = Some(value.into_iter().collect());
         self
     }
     /// EmployeeTaskSource Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `employeeTaskSourceIds`.
-    pub fn employee_task_source_ids(mut self, value: impl Into<String>) -> Self {
-        self.employee_task_source_ids = Some(value.into());
+    pub fn employee_task_source_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.employee_task_source_ids = Some(value.into_iter().collect());
         self
     }
     /// EmployeeTaskResolution Ids (comma separated Ids)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `employeeTaskResolutionIds`.
-    pub fn employee_task_resolution_ids(mut self, value: impl Into<String>) -> Self {
-        self.employee_task_resolution_ids = Some(value.into());
+    pub fn employee_task_resolution_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.employee_task_resolution_ids = Some(value.into_iter().collect());
         self
     }
     /// Reported By Id
@@ -625,13 +647,24 @@ impl TasksGetTasks {
         request.query("completeOnOrAfter", &self.complete_on_or_after);
         request.query("isClosed", &self.is_closed);
         request.query("statuses", &self.statuses);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), None);
         request.query("name", &self.name);
         request.query("includeSubtasks", &self.include_subtasks);
-        request.query("businessUnitIds", &self.business_unit_ids);
-        request.query("employeeTaskTypeIds", &self.employee_task_type_ids);
-        request.query("employeeTaskSourceIds", &self.employee_task_source_ids);
-        request.query("employeeTaskResolutionIds", &self.employee_task_resolution_ids);
+        request.id_list("businessUnitIds", self.business_unit_ids.as_ref(), None);
+        request
+            .id_list("employeeTaskTypeIds", self.employee_task_type_ids.as_ref(), None);
+        request
+            .id_list(
+                "employeeTaskSourceIds",
+                self.employee_task_source_ids.as_ref(),
+                None,
+            );
+        request
+            .id_list(
+                "employeeTaskResolutionIds",
+                self.employee_task_resolution_ids.as_ref(),
+                None,
+            );
         request.query("reportedById", &self.reported_by_id);
         request.query("assignedToId", &self.assigned_to_id);
         request.query("involvedEmployeeIdList", &self.involved_employee_id_list);

@@ -143,7 +143,7 @@ pub struct CallsCalls {
     page: Option<i32>,
     page_size: Option<i32>,
     include_total: Option<bool>,
-    ids: Option<String>,
+    ids: Option<rt::IdList<i64>>,
     created_before: Option<rt::DateTime>,
     created_on_or_after: Option<rt::DateTime>,
     modified_before: Option<rt::DateTime>,
@@ -198,9 +198,11 @@ impl CallsCalls {
     }
     /// Perform lookup by multiple IDs (maximum 50)
     ///
+    /// Typed: any iterator of integer ids, sent comma-separated. At most 50 in one request: a longer list fails before it is sent, except in pages() and items(), which send it in batches of that many. An empty list fails before it is sent (the API would read it as no filter).
+    ///
     /// Query parameter `ids`.
-    pub fn ids(mut self, value: impl Into<String>) -> Self {
-        self.ids = Some(value.into());
+    pub fn ids(mut self, value: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.ids = Some(value.into_iter().collect());
         self
     }
     /// Return items created before certain date/time (in UTC)
@@ -340,7 +342,7 @@ impl CallsCalls {
         request.query("page", &self.page);
         request.query("pageSize", &self.page_size);
         request.query("includeTotal", &self.include_total);
-        request.query("ids", &self.ids);
+        request.id_list("ids", self.ids.as_ref(), Some(50));
         request.query("createdBefore", &self.created_before);
         request.query("createdOnOrAfter", &self.created_on_or_after);
         request.query("modifiedBefore", &self.modified_before);
@@ -379,6 +381,9 @@ impl rt::PagedRequest for CallsCalls {
     #[inline]
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
         self.send()
+    }
+    fn split_ids(self) -> Vec<Self> {
+        rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
 }
 impl CallsCalls {

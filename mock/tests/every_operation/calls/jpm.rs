@@ -377,7 +377,7 @@ pub(super) async fn call(
             "Jobs_GetCancelReasons" => {
                 st.jpm()
                     .jobs()
-                    .get_cancel_reasons(arg::<String>(&args[0usize]))
+                    .get_cancel_reasons(arg::<Vec<i64>>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
@@ -396,7 +396,7 @@ pub(super) async fn call(
             "Jobs_GetHoldReasons" => {
                 st.jpm()
                     .jobs()
-                    .get_hold_reasons(arg::<String>(&args[0usize]))
+                    .get_hold_reasons(arg::<Vec<i64>>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)

@@ -131,7 +131,7 @@ pub(super) async fn call(
             "InvoiceTemplates_GetList" => {
                 st.memberships()
                     .invoice_templates()
-                    .get_list(arg::<String>(&args[0usize]))
+                    .get_list(arg::<Vec<i64>>(&args[0usize]))
                     .send()
                     .await
                     .map(drop)
