@@ -586,6 +586,36 @@ impl Drop for LogScan {
 #[cfg(doctest)]
 pub struct TypedSort;
 
+/// Id lists take ids, not text: the comma-separated string callers used to format by hand
+/// does not compile, nor do ids of the wrong type (guids where ids are integers).
+///
+/// ```
+/// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().locations().get_list().ids([1, 2, 3]).await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
+/// ```compile_fail,E0277
+/// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let page = st.crm().locations().get_list().ids("1,2,3").await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+///
+/// ```compile_fail,E0277
+/// async fn these(st: &servicetitan::Client) -> Result<(), servicetitan::Error> {
+///     let guid = servicetitan::runtime::Uuid::nil();
+///     let page = st.crm().locations().get_list().ids([guid]).await?;
+///     println!("{}", page.data.len());
+///     Ok(())
+/// }
+/// ```
+#[cfg(doctest)]
+pub struct TypedIds;
+
 /// The README's Rust examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
