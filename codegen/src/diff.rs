@@ -8,9 +8,12 @@
 //! - **Breaking**: code that compiled against the old crate may not compile, or may fail
 //!   at run time (an operation needing a scope the app was not granted).
 //! - **Additive**: new operations, types, optional parameters, optional fields and enum
-//!   values. Generated enums are `#[non_exhaustive]`, so a new value is not breaking; a
-//!   new struct field breaks only struct literals that list every field without
-//!   `..Default::default()`.
+//!   values. Generated enums and structs are `#[non_exhaustive]`, so a new value, or a
+//!   field that `new(..)` does not take, breaks no code (a struct literal does not
+//!   compile outside the crate).
+//!
+//! Every breaking change says what users' code must change ("To migrate: ..."), so the
+//! report doubles as migration notes.
 //! - **Other**: visible in behaviour or docs but not in Rust signatures (a path or method
 //!   changed under the same operation id).
 
@@ -43,6 +46,14 @@ pub enum Subject {
     Type,
 }
 
+/// A breaking change's text: what changed, then what users' code must change.
+fn migrate(what: String, how: String) -> String {
+    format!("{what}. {MIGRATE} {how}")
+}
+
+/// What introduces the migration step of every breaking change.
+pub const MIGRATE: &str = "To migrate:";
+
 /// One change, in the module (`crm`, `common`) where users see it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Change {
@@ -73,7 +84,13 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 Impact::Breaking,
                 m,
                 Subject::Domain,
-                format!("domain removed: module `{m}`, feature `{}`", d.feature),
+                migrate(
+                    format!("domain removed: module `{m}`, feature `{}`", d.feature),
+                    format!(
+                        "drop the feature `{}` and the code that uses `servicetitan::{m}`",
+                        d.feature
+                    ),
+                ),
             );
         }
     }
@@ -110,7 +127,12 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                     Impact::Breaking,
                     m,
                     Subject::Type,
-                    format!("type `{name}` removed{}", gone_from(*o_common)),
+                    migrate(
+                        format!("type `{name}` removed{}", gone_from(*o_common)),
+                        format!(
+                            "stop naming `servicetitan::{m}::{name}` (the operations that returned or took it say what they use now)"
+                        ),
+                    ),
                 ),
                 // A common type's own changes are reported once, under `common`.
                 Some((nt, n_common)) if !(*o_common && *n_common) => {
@@ -138,7 +160,10 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 Impact::Breaking,
                 "common",
                 Subject::Type,
-                format!("type `common::{name}` removed (domains that define it still export it)"),
+                migrate(
+                    format!("type `common::{name}` removed (domains that define it still export it)"),
+                    format!("name it `servicetitan::<domain>::{name}` instead of `servicetitan::common::{name}`"),
+                ),
             ),
             Some(nt) => {
                 for (impact, text) in type_changes(ot, nt) {
@@ -199,10 +224,13 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
         let Some((ncall, n)) = new.get(id) else {
             out.push((
                 Impact::Breaking,
-                format!(
-                    "operation `{id}` removed: `{ocall}` ({} {})",
-                    o.method.as_str(),
-                    o.path
+                migrate(
+                    format!(
+                        "operation `{id}` removed: `{ocall}` ({} {})",
+                        o.method.as_str(),
+                        o.path
+                    ),
+                    format!("remove the calls of `{ocall}`; the API no longer has it"),
                 ),
             ));
             continue;
@@ -210,14 +238,20 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
         if ocall != ncall {
             out.push((
                 Impact::Breaking,
-                format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
+                migrate(
+                    format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
+                    format!("call `{ncall}` where you called `{ocall}`"),
+                ),
             ));
         }
         let (oa, na) = (o.args_display(), n.args_display());
         if oa != na {
             out.push((
                 Impact::Breaking,
-                format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
+                migrate(
+                    format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
+                    format!("pass `({na})` where you passed `({oa})`"),
+                ),
             ));
         }
         out.extend(optional_input_changes(id, o, n));
@@ -225,7 +259,10 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
         if or != nr {
             out.push((
                 Impact::Breaking,
-                format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
+                migrate(
+                    format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
+                    format!("read the result as `{nr}` where you read `{or}`"),
+                ),
             ));
         }
         if (o.method, &o.path) != (n.method, &n.path) {
@@ -287,11 +324,21 @@ fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact
         match e {
             Entry::Gone(name, what) => out.push((
                 Impact::Breaking,
-                format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
+                migrate(
+                    format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
+                    format!("remove `.{name}(..)` from calls of `{id}`"),
+                ),
             )),
             Entry::Both(name, what, w) if w != what => out.push((
                 Impact::Breaking,
-                format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
+                migrate(
+                    format!("operation `{id}`: `.{name}(..)` changed from {what} to {w}"),
+                    format!(
+                        "give `.{name}(..)` a `{}` where you gave a `{}`",
+                        type_part(w),
+                        type_part(what)
+                    ),
+                ),
             )),
             Entry::Both(..) => {}
             Entry::Added(name, what) => out.push((
@@ -314,9 +361,15 @@ fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, 
             if !added.is_empty() {
                 out.push((
                     Impact::Breaking,
-                    format!(
-                        "operation `{id}`: requires scope {} (apps created without it get 403)",
-                        code_list(&added)
+                    migrate(
+                        format!(
+                            "operation `{id}`: requires scope {} (apps created without it get 403)",
+                            code_list(&added)
+                        ),
+                        format!(
+                            "grant the app {} in the developer portal (`cargo xtask scopes` lists what each operation needs)",
+                            code_list(&added)
+                        ),
                     ),
                 ));
             }
@@ -366,6 +419,11 @@ fn entries<'a, K: Ord, V>(
     kept.chain(added)
 }
 
+/// The type in an optional input's description (`query parameter `x`: T` -> `T`).
+fn type_part(what: &str) -> &str {
+    what.rsplit_once(": ").map_or(what, |(_, t)| t)
+}
+
 fn code_list(items: &[&String]) -> String {
     items
         .iter()
@@ -395,10 +453,16 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                 match e {
                     Entry::Gone(wire, f) => out.push((
                         Impact::Breaking,
-                        format!(
-                            "`{name}.{}` removed (`{wire}`: {})",
-                            f.name.trim_start_matches("r#"),
-                            o.field_display(f)
+                        migrate(
+                            format!(
+                                "`{name}.{}` removed (`{wire}`: {})",
+                                f.name.trim_start_matches("r#"),
+                                o.field_display(f)
+                            ),
+                            format!(
+                                "stop reading or setting `{name}.{}`; the API no longer sends or takes `{wire}`",
+                                f.name.trim_start_matches("r#")
+                            ),
                         ),
                     )),
                     Entry::Both(_, f, g) => {
@@ -407,29 +471,40 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                         if a != b {
                             out.push((
                                 Impact::Breaking,
-                                format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                                migrate(
+                                    format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                                    format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
+                                ),
                             ));
                         } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
                             out.push((
                                 Impact::Breaking,
-                                format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                                migrate(
+                                    format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                                    format!("call `{name}::new({})`", n.constructor_display()),
+                                ),
                             ));
                         }
                     }
                     Entry::Added(wire, f) => {
-                        let (impact, how) = if n.field_in_constructor(f) {
-                            (Impact::Breaking, ", a new argument of `new(..)`")
-                        } else {
-                            (Impact::Additive, "")
+                        let rust = f.name.trim_start_matches("r#");
+                        let what = |how: &str| {
+                            format!("`{name}.{rust}` added (`{wire}`: {}{how})", n.field_display(f))
                         };
-                        out.push((
-                            impact,
-                            format!(
-                                "`{name}.{}` added (`{wire}`: {}{how})",
-                                f.name.trim_start_matches("r#"),
-                                n.field_display(f)
-                            ),
-                        ));
+                        out.push(if n.field_in_constructor(f) {
+                            (
+                                Impact::Breaking,
+                                migrate(
+                                    what(", a new argument of `new(..)`"),
+                                    format!(
+                                        "pass `{rust}` to `new(..)`: `{name}::new({})`",
+                                        n.constructor_display()
+                                    ),
+                                ),
+                            )
+                        } else {
+                            (Impact::Additive, what(""))
+                        });
                     }
                 }
             }
@@ -459,12 +534,19 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
             };
             for e in entries(&pairs(a), &pairs(b)) {
                 match e {
-                    Entry::Gone(v, _) => {
-                        out.push((Impact::Breaking, format!("`{name}::{v}` removed")))
-                    }
+                    Entry::Gone(v, _) => out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}::{v}` removed"),
+                            format!("stop matching or building `{name}::{v}`"),
+                        ),
+                    )),
                     Entry::Both(v, t, u) if u != t => out.push((
                         Impact::Breaking,
-                        format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
+                        migrate(
+                            format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
+                            format!("read and build `{name}::{v}` with a `{u}`"),
+                        ),
                     )),
                     Entry::Both(..) => {}
                     Entry::Added(v, _) => {
@@ -478,16 +560,22 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
             if a != b {
                 out.push((
                     Impact::Breaking,
-                    format!("`{name}` is now `{b}` (was `{a}`)"),
+                    migrate(
+                        format!("`{name}` is now `{b}` (was `{a}`)"),
+                        format!("use `{name}` as a `{b}`"),
+                    ),
                 ));
             }
         }
         (a, b) => out.push((
             Impact::Breaking,
-            format!(
-                "`{name}` is now a {} (was a {})",
-                kind_name(b),
-                kind_name(a)
+            migrate(
+                format!(
+                    "`{name}` is now a {} (was a {})",
+                    kind_name(b),
+                    kind_name(a)
+                ),
+                format!("use `{name}` as a {}", kind_name(b)),
             ),
         )),
     }
@@ -509,11 +597,19 @@ fn enum_changes(
         match e {
             Entry::Gone(value, variant) => out.push((
                 Impact::Breaking,
-                format!("`{name}::{variant}` removed (value `{value}` now reads as `Unknown`)"),
+                migrate(
+                    format!("`{name}::{variant}` removed (value `{value}` now reads as `Unknown`)"),
+                    format!(
+                        "match `{name}::Unknown(v)` with `v == \"{value}\"` where you matched `{name}::{variant}`; where you sent it, the API no longer lists it"
+                    ),
+                ),
             )),
             Entry::Both(value, variant, v) if v != variant => out.push((
                 Impact::Breaking,
-                format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
+                migrate(
+                    format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
+                    format!("write `{name}::{v}` where you wrote `{name}::{variant}`"),
+                ),
             )),
             Entry::Both(..) => {}
             Entry::Added(value, v) if v == value => added.push(format!("`{v}`")),

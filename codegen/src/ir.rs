@@ -106,6 +106,25 @@ impl TypeDef {
         self.field_repr(f) == FieldRepr::Plain
     }
 
+    /// The arguments of the struct's `new(..)`, as users read them: `name: String, id: i64`.
+    pub fn constructor_display(&self) -> String {
+        let TypeDefKind::Struct(fields) = &self.kind else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .filter(|f| self.field_in_constructor(f))
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.name.trim_start_matches("r#"),
+                    self.field_display(f)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The fields the document marks required that are optional here, because this type is
     /// read from responses, whose required markers the API does not keep.
     pub fn required_but_optional(&self) -> Vec<&Field> {

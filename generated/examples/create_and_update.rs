@@ -30,12 +30,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "Example Contact".into());
     let st = servicetitan::Client::from_env()?;
 
-    let create = CreateContactRequest {
-        name: Nullable::Value(name),
-        title: Nullable::Value("Engineer".into()),
-        // Left out of the request body entirely.
-        reference_id: Nullable::Absent,
-    };
+    // Models are `#[non_exhaustive]` (a field the API adds breaks no code): they are built
+    // with `new(..)` or `default()`, then a setter per optional field. A field not set
+    // (`reference_id` here) is left out of the request body entirely.
+    let create = CreateContactRequest::default()
+        .with_name(name)
+        .with_title("Engineer");
     let created = st.crm().contacts().create(create).await?;
     let id = created.id.ok_or("the API returned no contact id")?;
     println!("created {id}: title {:?}", created.title);

@@ -307,6 +307,7 @@ impl rt::QueryValue for AttachmentAssetType {
 ///
 /// The document marks `type_id`, `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldApiModel {
     /// Custom Field Type Id
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -427,6 +428,7 @@ impl rt::QueryValue for LandedCostMethod {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ModificationResponse {
     /// The ID of created/updated object
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -484,6 +486,7 @@ impl<'de> serde::Deserialize<'de> for ModificationResponse {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NamedModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,

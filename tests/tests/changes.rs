@@ -75,10 +75,7 @@ async fn a_list_delivers_every_record_once_then_only_what_changed() {
     // The stand-in's clock stands still: every change below happens in the same second,
     // the second the first run's watermark falls in.
     m.set_clock(Some(at("2026-06-01T12:00:00Z")));
-    let deactivated = UpdateCustomerRequest {
-        active: Some(false),
-        ..UpdateCustomerRequest::default()
-    };
+    let deactivated = UpdateCustomerRequest::default().with_active(false);
     st.crm()
         .customers()
         .update(3, deactivated.clone())
@@ -132,13 +129,7 @@ async fn a_list_delivers_every_record_once_then_only_what_changed() {
     // Changed in the same instant as the watermark, deactivated, deleted.
     st.crm()
         .customers()
-        .update(
-            5,
-            UpdateCustomerRequest {
-                name: Some("Renamed".into()),
-                ..UpdateCustomerRequest::default()
-            },
-        )
+        .update(5, UpdateCustomerRequest::default().with_name("Renamed"))
         .await
         .expect("renamed");
     st.crm()
@@ -207,10 +198,7 @@ async fn a_run_stopped_part_way_resumes_from_its_checkpoint_losing_and_repeating
                 .customers()
                 .update(
                     1_000,
-                    UpdateCustomerRequest {
-                        name: Some("Changed meanwhile".into()),
-                        ..UpdateCustomerRequest::default()
-                    },
+                    UpdateCustomerRequest::default().with_name("Changed meanwhile"),
                 )
                 .await
                 .expect("changed");

@@ -3,7 +3,7 @@
 //! the snapshot. And the real sets: the current documents against themselves report
 //! nothing.
 
-use servicetitan_codegen::diff::{diff, markdown, Impact};
+use servicetitan_codegen::diff::{diff, markdown, Impact, MIGRATE};
 use servicetitan_codegen::{generate, names::NameLock, Options};
 use servicetitan_tests::{generate as generate_set, workspace_root};
 
@@ -68,6 +68,23 @@ fn change_report_classifies_every_kind_of_change() {
     has(
         Impact::Additive,
         "`OrdersGetListSort`: value `ModifiedOn` added",
+    );
+    // Every breaking change says what users' code must change: the report doubles as
+    // migration notes.
+    for c in changes.iter().filter(|c| c.impact == Impact::Breaking) {
+        let (_, how) = c
+            .text
+            .split_once(MIGRATE)
+            .unwrap_or_else(|| panic!("no migration step in: {}", c.text));
+        assert!(how.trim().len() > 10, "{}", c.text);
+    }
+    has(
+        Impact::Breaking,
+        "To migrate: pass `reason` to `new(..)`: `OrderUpdate::new(",
+    );
+    has(
+        Impact::Breaking,
+        "To migrate: read and set `Order.total` as `Option<Decimal>` instead of `Option<f64>`",
     );
     insta::assert_snapshot!("change_report", report);
 }

@@ -125,13 +125,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
         let name = format!("Renamed after run {run}");
         st.crm()
             .customers()
-            .update(
-                id,
-                UpdateCustomerRequest {
-                    name: Some(name.clone()),
-                    ..UpdateCustomerRequest::default()
-                },
-            )
+            .update(id, UpdateCustomerRequest::default().with_name(name.clone()))
             .await
             .expect("renamed");
         renamed.insert(id, name);

@@ -294,6 +294,50 @@ pub(super) fn crate_readme(api: &Api) -> String {
     s.push_str("    let all: Vec<_> = st.crm().customers().get_list().page_size(5000).items().try_collect().await?;\n");
     s.push_str("    println!(\"{} customers\", all.len());\n");
     s.push_str("    Ok(())\n}\n```\n\n");
+    s.push_str("## Building models\n\n");
+    s.push_str(
+        "Every generated struct is `#[non_exhaustive]`: a field the API adds to a model, or an \
+         optional field it adds to a request, breaks no code, so such a release is a minor \
+         version. Struct literals therefore do not compile outside this crate; each kind of \
+         model is built this way:\n\n",
+    );
+    s.push_str("```rust\n");
+    s.push_str(
+        "use servicetitan::crm::{CreateContactRequest, CustomerResponse, UpdateContactRequest};\n",
+    );
+    s.push_str(
+        "use servicetitan::runtime::Nullable;
+
+",
+    );
+    s.push_str("// A request with required fields: `new(..)` takes them; `with_<field>` sets an optional one.\n");
+    s.push_str(
+        "let update = UpdateContactRequest::new(false).with_title(\"Engineer\");
+",
+    );
+    s.push_str("// A request with none required: `default()`, then setters.\n");
+    s.push_str(
+        "let create = CreateContactRequest::default().with_name(\"Ada\");
+",
+    );
+    s.push_str(
+        "// An explicit null, which the API reads as \"clear the field\": assign it.
+",
+    );
+    s.push_str("let mut clear = UpdateContactRequest::new(false);\n");
+    s.push_str("clear.title = Nullable::Null;\n");
+    s.push_str(
+        "// A response, as a test builds one: `default()`, then assign the fields it needs.\n",
+    );
+    s.push_str("let mut customer = CustomerResponse::default();\n");
+    s.push_str("customer.id = Some(7);\n");
+    s.push_str(
+        "assert_eq!(update.title, Nullable::Value(\"Engineer\".to_string()));
+",
+    );
+    s.push_str("assert!(create.title.is_absent() && customer.name.is_none());\n");
+    s.push_str("```\n\n");
+    s.push_str("A field not set is left out of the request body. What still breaks code (a new required field, which changes `new(..)`; a removed field; a changed type) the repository's change report calls breaking, with what to change.\n\n");
     s.push_str("Each domain is a module and a cargo feature. All are on by default; with `default-features = false` and only the domains you use, the crate compiles in a fraction of the time:\n\n");
     s.push_str("| feature | module | domain | covers | operations |\n|---|---|---|---|---|\n");
     for d in &api.domains {

@@ -163,6 +163,8 @@ struct FieldTokens {
     /// `Some(name: Type)` when the field is an argument of `new(..)`.
     ctor_arg: Option<TokenStream>,
     ctor_init: TokenStream,
+    /// `with_<field>(value)`, for a field `new(..)` does not take.
+    setter: Option<TokenStream>,
     /// The arm of the generated field match of a response model.
     match_arm: TokenStream,
 }
@@ -217,6 +219,38 @@ fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
     } else {
         quote!()
     };
+    let set = match t.field_repr(f) {
+        FieldRepr::Plain => None,
+        FieldRepr::Optional | FieldRepr::OptionalNull => Some(quote!(Some(value))),
+        FieldRepr::Nullable => Some(quote!(rt::Nullable::Value(value))),
+    };
+    let setter = set.map(|set| {
+        let with = ident(&format!("with_{}", f.name.trim_start_matches("r#")));
+        let sdoc = format!(
+            " Sets `{wire}` (the field `{}`).",
+            f.name.trim_start_matches("r#")
+        );
+        let value = if f.boxed {
+            quote!(let value = Box::new(value);)
+        } else {
+            quote!()
+        };
+        let (arg, into) = match &f.ty {
+            Ty::String => (quote!(impl Into<String>), quote!(let value = value.into();)),
+            other => (ty_tokens(other, From::Models), quote!()),
+        };
+        quote! {
+            #[doc = #sdoc]
+            #fdep
+            #[inline]
+            pub fn #with(mut self, value: #arg) -> Self {
+                #into
+                #value
+                self.#fname = #set;
+                self
+            }
+        }
+    });
     FieldTokens {
         decl: quote! {
             #fdoc
@@ -226,6 +260,7 @@ fn field_tokens(t: &TypeDef, f: &Field) -> FieldTokens {
         },
         ctor_arg,
         ctor_init,
+        setter,
         match_arm: quote!(#wire => self.#fname = map.next_value()?,),
     }
 }
@@ -290,6 +325,28 @@ fn struct_def(
     } else {
         quote!()
     };
+    // Models users send get a setter per optional field: with `#[non_exhaustive]` (a
+    // field the API adds must not break users' code) a literal cannot build them.
+    let setters: Vec<&TokenStream> = if lean {
+        vec![]
+    } else {
+        tokens.iter().filter_map(|f| f.setter.as_ref()).collect()
+    };
+    let setters = if setters.is_empty() {
+        quote!()
+    } else {
+        let allow = if fields.iter().any(|f| f.deprecated) {
+            quote!(#[allow(deprecated)])
+        } else {
+            quote!()
+        };
+        quote! {
+            #allow
+            impl #name {
+                #(#setters)*
+            }
+        }
+    };
     let query_impl = if in_query {
         quote! {
             impl rt::QueryValue for #name {
@@ -315,11 +372,13 @@ fn struct_def(
         #allow_dep
         #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize)]
         #derive_de
+        #[non_exhaustive]
         pub struct #name {
             #(#decls)*
         }
         #model_impls
         #ctor
+        #setters
         #query_impl
     }
 }

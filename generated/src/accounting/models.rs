@@ -65,6 +65,7 @@ impl rt::QueryValue for ActiveStateFilterType {
 }
 /// Schema `Accounting.V2.AddressResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AddressResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -114,6 +115,7 @@ impl<'de> serde::Deserialize<'de> for AddressResponse {
 /// Schema `Accounting.V2.AdjustmentInvoiceCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AdjustmentInvoiceCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
@@ -214,6 +216,108 @@ impl AdjustmentInvoiceCreateRequest {
         }
     }
 }
+impl AdjustmentInvoiceCreateRequest {
+    /// Sets `number` (the field `number`).
+    #[inline]
+    pub fn with_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `typeId` (the field `type_id`).
+    #[inline]
+    pub fn with_type_id(mut self, value: i64) -> Self {
+        self.type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoicedOn` (the field `invoiced_on`).
+    #[inline]
+    pub fn with_invoiced_on(mut self, value: rt::DateTime) -> Self {
+        self.invoiced_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `subtotal` (the field `subtotal`).
+    #[inline]
+    pub fn with_subtotal(mut self, value: rt::Decimal) -> Self {
+        self.subtotal = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxZoneId` (the field `tax_zone_id`).
+    #[inline]
+    pub fn with_tax_zone_id(mut self, value: i64) -> Self {
+        self.tax_zone_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyStatus` (the field `royalty_status`).
+    #[inline]
+    pub fn with_royalty_status(mut self, value: RoyaltyStatus) -> Self {
+        self.royalty_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyDate` (the field `royalty_date`).
+    #[inline]
+    pub fn with_royalty_date(mut self, value: rt::DateTime) -> Self {
+        self.royalty_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltySentOn` (the field `royalty_sent_on`).
+    #[inline]
+    pub fn with_royalty_sent_on(mut self, value: rt::DateTime) -> Self {
+        self.royalty_sent_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyMemo` (the field `royalty_memo`).
+    #[inline]
+    pub fn with_royalty_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.royalty_memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `exportId` (the field `export_id`).
+    #[inline]
+    pub fn with_export_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.export_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `reviewStatus` (the field `review_status`).
+    #[inline]
+    pub fn with_review_status(mut self, value: InvoiceReviewStatus) -> Self {
+        self.review_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assignedToId` (the field `assigned_to_id`).
+    #[inline]
+    pub fn with_assigned_to_id(mut self, value: i64) -> Self {
+        self.assigned_to_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<InvoiceItemUpdateRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Operators for amount comparison filter
 ///
 /// Schema `Accounting.V2.Shared.AmountComparisonOperator`.
@@ -293,6 +397,7 @@ impl rt::QueryValue for AmountComparisonOperator {
 ///
 /// The document marks `id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApBillExpenseItemResponse {
     /// Unique identifier for the expense item
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -359,6 +464,7 @@ impl<'de> serde::Deserialize<'de> for ApBillExpenseItemResponse {
 ///
 /// The document marks `order`, `id`, `sku_id`, `sku_type`, `sku_code` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApBillItemResponse {
     /// Display order of the item on the bill
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -477,6 +583,7 @@ impl<'de> serde::Deserialize<'de> for ApBillItemResponse {
 ///
 /// The document marks `id`, `landed_cost_method`, `do_not_pay` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApBillResponse {
     /// Unique identifier for the AP bill
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1008,6 +1115,7 @@ impl rt::QueryValue for ApBillType {
 ///
 /// The document marks `id`, `active`, `created_on`, `modified_on`, `date`, `amount`, `applied_amount`, `status`, `sync_status`, `payment_status`, `splits` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApCreditResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1109,6 +1217,7 @@ impl<'de> serde::Deserialize<'de> for ApCreditResponse {
 ///
 /// The document marks `id`, `active`, `created_on`, `inventory_bill_id`, `vendor_credit_id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApCreditSplitModelResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1273,6 +1382,7 @@ impl rt::QueryValue for ApPaymentMethod {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `date`, `method`, `amount`, `status`, `sync_status`, `splits` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApPaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1365,6 +1475,7 @@ impl<'de> serde::Deserialize<'de> for ApPaymentResponse {
 ///
 /// The document marks `id`, `created_on`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApPaymentSplitApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1616,6 +1727,7 @@ impl rt::QueryValue for BalanceComparer {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BankAccountResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1663,6 +1775,7 @@ impl<'de> serde::Deserialize<'de> for BankAccountResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BatchResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1766,6 +1879,7 @@ impl rt::QueryValue for BillType {
 /// Schema `Accounting.V2.CreateInvoiceTaskRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateInvoiceTaskRequest {
     #[serde(rename = "templateId")]
     pub template_id: String,
@@ -1781,10 +1895,19 @@ impl CreateInvoiceTaskRequest {
         }
     }
 }
+impl CreateInvoiceTaskRequest {
+    /// Sets `variables` (the field `variables`).
+    #[inline]
+    pub fn with_variables(mut self, value: rt::Map<String>) -> Self {
+        self.variables = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.CreateInvoiceTaskResponse`.
 ///
 /// The document marks `execution_id`, `tasks`, `status`, `errors` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceTaskResponse {
     #[serde(rename = "executionId", skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
@@ -1829,6 +1952,7 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceTaskResponse {
 ///
 /// The document marks `task_id`, `key` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreatedTaskResponse {
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
@@ -1866,6 +1990,7 @@ impl<'de> serde::Deserialize<'de> for CreatedTaskResponse {
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreditMemoAddSplitPublicRequest {
     #[serde(
         rename = "invoiceId",
@@ -1876,10 +2001,25 @@ pub struct CreditMemoAddSplitPublicRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub amount: rt::Nullable<rt::Decimal>,
 }
+impl CreditMemoAddSplitPublicRequest {
+    /// Sets `invoiceId` (the field `invoice_id`).
+    #[inline]
+    pub fn with_invoice_id(mut self, value: i64) -> Self {
+        self.invoice_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `amount` (the field `amount`).
+    #[inline]
+    pub fn with_amount(mut self, value: rt::Decimal) -> Self {
+        self.amount = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitPublicResponse`.
 ///
 /// The document marks `invoice_id`, `amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoAddSplitPublicResponse {
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
@@ -1917,14 +2057,24 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitPublicResponse {
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreditMemoAddSplitsPublicRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub splits: rt::Nullable<Vec<CreditMemoAddSplitPublicRequest>>,
+}
+impl CreditMemoAddSplitsPublicRequest {
+    /// Sets `splits` (the field `splits`).
+    #[inline]
+    pub fn with_splits(mut self, value: Vec<CreditMemoAddSplitPublicRequest>) -> Self {
+        self.splits = rt::Nullable::Value(value);
+        self
+    }
 }
 /// Schema `Accounting.V2.CreditMemos.CreditMemoAddSplitsPublicResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoAddSplitsPublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1963,6 +2113,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAddSplitsPublicResponse {
 ///
 /// The document marks `applied_id`, `applied_to`, `applied_amount`, `applied_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoAppliedToCodeResponse {
     #[serde(rename = "appliedId", skip_serializing_if = "Option::is_none")]
     pub applied_id: Option<i64>,
@@ -2018,6 +2169,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoAppliedToCodeResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoItemGlAccountResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2062,6 +2214,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemGlAccountResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoItemNamedEntityResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2100,6 +2253,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemNamedEntityResponse {
 ///
 /// The document marks `id`, `active`, `quantity`, `cost`, `price`, `sku_id`, `total`, `taxable`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoItemsPublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2190,6 +2344,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoItemsPublicResponse {
 ///
 /// The document marks `id`, `date`, `sub_total`, `sales_tax`, `total`, `balance`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoPublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2296,6 +2451,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoPublicResponse {
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreditMemoUpdatePublicRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -2306,10 +2462,38 @@ pub struct CreditMemoUpdatePublicRequest {
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
     pub business_unit_id: Option<i64>,
 }
+impl CreditMemoUpdatePublicRequest {
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `date` (the field `date`).
+    #[inline]
+    pub fn with_date(mut self, value: rt::Date) -> Self {
+        self.date = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.CreditMemoUpdatePublicResponse`.
 ///
 /// The document marks `id`, `active`, `date`, `business_unit_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemoUpdatePublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2357,6 +2541,7 @@ impl<'de> serde::Deserialize<'de> for CreditMemoUpdatePublicResponse {
 ///
 /// The document marks `id`, `active`, `quantity`, `cost`, `price`, `sku_id`, `total`, `taxable`, `created_on`, `credit_memo_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreditMemosItemsPublicResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2509,6 +2694,7 @@ impl rt::QueryValue for CustomFieldDataType {
 ///
 /// The document marks `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2546,6 +2732,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldModel {
 /// Schema `Accounting.V2.CustomFieldOperationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldOperationRequest {
     #[serde(rename = "objectId")]
     pub object_id: i64,
@@ -2561,6 +2748,7 @@ impl CustomFieldOperationRequest {
 /// Schema `Accounting.V2.CustomFieldPairRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldPairRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -2575,8 +2763,18 @@ impl CustomFieldPairRequest {
         }
     }
 }
+impl CustomFieldPairRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.CustomFieldResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2615,6 +2813,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
 ///
 /// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2664,6 +2863,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
 /// Schema `Accounting.V2.CustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldUpdateRequest {
     pub operations: Vec<CustomFieldOperationRequest>,
 }
@@ -2986,6 +3186,7 @@ impl rt::QueryValue for DepositStatus {
 ///
 /// The document marks `id`, `created_on`, `active`, `deposit_date`, `gross_amount`, `net_amount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DetailedDepositResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -3072,6 +3273,7 @@ impl<'de> serde::Deserialize<'de> for DetailedDepositResponse {
 ///
 /// The document marks `active`, `created_on`, `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DetailedPaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -3173,6 +3375,7 @@ impl<'de> serde::Deserialize<'de> for DetailedPaymentResponse {
 ///
 /// The document marks `id`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DetailedTransactionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -3330,6 +3533,7 @@ impl rt::QueryValue for DiscountAppliedBy {
 ///
 /// The document marks `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeInfoResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -3432,6 +3636,7 @@ impl rt::QueryValue for EmptyJeHandling {
 ///
 /// The document marks `id`, `landed_cost_method`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportInventoryBillResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -3558,6 +3763,7 @@ impl<'de> serde::Deserialize<'de> for ExportInventoryBillResponse {
 ///
 /// The document marks `id`, `type`, `sku_id`, `inventory`, `taxable`, `is_chargeable`, `membership_type_id`, `created_on`, `modified_on`, `order`, `add_on`, `active`, `invoice_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportInvoiceItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -3711,6 +3917,7 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceItemResponse {
 ///
 /// The document marks `active`, `invoice_configuration`, `id`, `created_on`, `sent_status`, `review_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportInvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -3881,6 +4088,7 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceResponse {
 ///
 /// The document marks `active`, `created_on`, `id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportPaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -3980,6 +4188,7 @@ impl<'de> serde::Deserialize<'de> for ExportPaymentResponse {
 }
 /// Schema `Accounting.V2.ExternalObjectResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalObjectResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -4023,6 +4232,7 @@ impl<'de> serde::Deserialize<'de> for ExternalObjectResponse {
 /// Schema `Accounting.V2.ExternalObjectSaveRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalObjectSaveRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<String>,
@@ -4033,10 +4243,41 @@ pub struct ExternalObjectSaveRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub url: rt::Nullable<String>,
 }
+impl ExternalObjectSaveRequest {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.r#type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `url` (the field `url`).
+    #[inline]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.url = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.FeeAccountResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FeeAccountResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4084,6 +4325,7 @@ impl<'de> serde::Deserialize<'de> for FeeAccountResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GeneralLedgerAccount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4194,6 +4436,7 @@ impl rt::QueryValue for GeneralLedgerAccountSource {
 ///
 /// The document marks `task_id`, `relations` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GetInvoiceTasksResponse {
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,
@@ -4255,6 +4498,7 @@ impl<'de> serde::Deserialize<'de> for GetInvoiceTasksResponse {
 /// Schema `Accounting.V2.GlAccountCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct GlAccountCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -4267,10 +4511,48 @@ pub struct GlAccountCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub subtype: rt::Nullable<String>,
 }
+impl GlAccountCreateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `number` (the field `number`).
+    #[inline]
+    pub fn with_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.r#type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `subtype` (the field `subtype`).
+    #[inline]
+    pub fn with_subtype(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.subtype = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.GlAccountExtendedResponse`.
 ///
 /// The document marks `id`, `active`, `is_intacct_group`, `is_intacct_bank_account`, `source`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GlAccountExtendedResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4342,6 +4624,7 @@ impl<'de> serde::Deserialize<'de> for GlAccountExtendedResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GlAccountResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4389,6 +4672,7 @@ impl<'de> serde::Deserialize<'de> for GlAccountResponse {
 ///
 /// The document marks `id`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GlAccountTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4438,6 +4722,7 @@ impl<'de> serde::Deserialize<'de> for GlAccountTypeResponse {
 /// Schema `Accounting.V2.GlAccountUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct GlAccountUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -4451,6 +4736,49 @@ pub struct GlAccountUpdateRequest {
     pub subtype: rt::Nullable<String>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub active: rt::Nullable<bool>,
+}
+impl GlAccountUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `number` (the field `number`).
+    #[inline]
+    pub fn with_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.r#type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `subtype` (the field `subtype`).
+    #[inline]
+    pub fn with_subtype(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.subtype = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
 }
 /// Schema `Accounting.V2.InterestChargeFrequency`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4629,6 +4957,7 @@ impl rt::QueryValue for InterestRateType {
 ///
 /// The document marks `rate_type`, `frequency`, `target_invoices`, `task_id`, `task_display_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InterestSettingsApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4754,6 +5083,7 @@ impl rt::QueryValue for InterestTargetInvoice {
 ///
 /// The document marks `order`, `id`, `sku_id`, `sku_type`, `sku_code` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryBillItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
@@ -4847,6 +5177,7 @@ impl<'de> serde::Deserialize<'de> for InventoryBillItemResponse {
 ///
 /// The document marks `id`, `landed_cost_method` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryBillResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -5090,6 +5421,7 @@ impl rt::QueryValue for InventoryBillThreeWayMatchDiscrepancy {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryLocationResponse {
     /// Unique identifier for the inventory location
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5205,6 +5537,7 @@ impl rt::QueryValue for InvoiceConfiguration {
 ///
 /// The document marks `id`, `type`, `sku_id`, `inventory`, `taxable`, `is_chargeable`, `membership_type_id`, `created_on`, `modified_on`, `order`, `add_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InvoiceItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -5420,6 +5753,7 @@ impl rt::QueryValue for InvoiceItemType {
 /// Schema `Accounting.V2.InvoiceItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceItemUpdateRequest {
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub sku_id: rt::Nullable<i64>,
@@ -5536,10 +5870,123 @@ impl InvoiceItemUpdateRequest {
         }
     }
 }
+impl InvoiceItemUpdateRequest {
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skuName` (the field `sku_name`).
+    #[inline]
+    pub fn with_sku_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.sku_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianId` (the field `technician_id`).
+    #[inline]
+    pub fn with_technician_id(mut self, value: i64) -> Self {
+        self.technician_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitPrice` (the field `unit_price`).
+    #[inline]
+    pub fn with_unit_price(mut self, value: rt::Decimal) -> Self {
+        self.unit_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isAddOn` (the field `is_add_on`).
+    #[inline]
+    pub fn with_is_add_on(mut self, value: bool) -> Self {
+        self.is_add_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `signature` (the field `signature`).
+    #[inline]
+    pub fn with_signature(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.signature = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianAcknowledgementSignature` (the field `technician_acknowledgement_signature`).
+    #[inline]
+    pub fn with_technician_acknowledgement_signature(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        let value = value.into();
+        self.technician_acknowledgement_signature = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `installedOn` (the field `installed_on`).
+    #[inline]
+    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+        self.installed_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `inventoryWarehouseName` (the field `inventory_warehouse_name`).
+    #[inline]
+    pub fn with_inventory_warehouse_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.inventory_warehouse_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skipUpdatingMembershipPrices` (the field `skip_updating_membership_prices`).
+    #[inline]
+    pub fn with_skip_updating_membership_prices(mut self, value: bool) -> Self {
+        self.skip_updating_membership_prices = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupName` (the field `item_group_name`).
+    #[inline]
+    pub fn with_item_group_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.item_group_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupRootId` (the field `item_group_root_id`).
+    #[inline]
+    pub fn with_item_group_root_id(mut self, value: i64) -> Self {
+        self.item_group_root_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `inventoryLocationId` (the field `inventory_location_id`).
+    #[inline]
+    pub fn with_inventory_location_id(mut self, value: i64) -> Self {
+        self.inventory_location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `durationBillingId` (the field `duration_billing_id`).
+    #[inline]
+    pub fn with_duration_billing_id(mut self, value: i64) -> Self {
+        self.duration_billing_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.InvoiceResponse`.
 ///
 /// The document marks `id`, `created_on`, `sent_status`, `review_status`, `active`, `invoice_configuration` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InvoiceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -5844,6 +6291,7 @@ impl rt::QueryValue for InvoiceSentStatus {
 ///
 /// The document marks `task_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InvoiceTaskRelationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -5881,6 +6329,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceTaskRelationResponse {
 /// Schema `Accounting.V2.InvoiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub number: rt::Nullable<String>,
@@ -5963,10 +6412,125 @@ pub struct InvoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub payments: rt::Nullable<Vec<PaymentSettlementUpdateRequest>>,
 }
+impl InvoiceUpdateRequest {
+    /// Sets `number` (the field `number`).
+    #[inline]
+    pub fn with_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `typeId` (the field `type_id`).
+    #[inline]
+    pub fn with_type_id(mut self, value: i64) -> Self {
+        self.type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoicedOn` (the field `invoiced_on`).
+    #[inline]
+    pub fn with_invoiced_on(mut self, value: rt::DateTime) -> Self {
+        self.invoiced_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `subtotal` (the field `subtotal`).
+    #[inline]
+    pub fn with_subtotal(mut self, value: rt::Decimal) -> Self {
+        self.subtotal = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxZoneId` (the field `tax_zone_id`).
+    #[inline]
+    pub fn with_tax_zone_id(mut self, value: i64) -> Self {
+        self.tax_zone_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyStatus` (the field `royalty_status`).
+    #[inline]
+    pub fn with_royalty_status(mut self, value: RoyaltyStatus) -> Self {
+        self.royalty_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyDate` (the field `royalty_date`).
+    #[inline]
+    pub fn with_royalty_date(mut self, value: rt::DateTime) -> Self {
+        self.royalty_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltySentOn` (the field `royalty_sent_on`).
+    #[inline]
+    pub fn with_royalty_sent_on(mut self, value: rt::DateTime) -> Self {
+        self.royalty_sent_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `royaltyMemo` (the field `royalty_memo`).
+    #[inline]
+    pub fn with_royalty_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.royalty_memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `exportId` (the field `export_id`).
+    #[inline]
+    pub fn with_export_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.export_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `reviewStatus` (the field `review_status`).
+    #[inline]
+    pub fn with_review_status(mut self, value: InvoiceReviewStatus) -> Self {
+        self.review_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assignedToId` (the field `assigned_to_id`).
+    #[inline]
+    pub fn with_assigned_to_id(mut self, value: i64) -> Self {
+        self.assigned_to_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<InvoiceItemUpdateRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dueDate` (the field `due_date`).
+    #[inline]
+    pub fn with_due_date(mut self, value: rt::Date) -> Self {
+        self.due_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `payments` (the field `payments`).
+    #[inline]
+    pub fn with_payments(mut self, value: Vec<PaymentSettlementUpdateRequest>) -> Self {
+        self.payments = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.ItemGroupResponse`.
 ///
 /// The document marks `root_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ItemGroupResponse {
     #[serde(rename = "rootId", skip_serializing_if = "Option::is_none")]
     pub root_id: Option<i64>,
@@ -6005,6 +6569,7 @@ impl<'de> serde::Deserialize<'de> for ItemGroupResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -6140,6 +6705,7 @@ impl rt::QueryValue for JournalEntryCostType {
 /// Schema `Accounting.V2.JournalEntryCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntryCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -6177,10 +6743,45 @@ impl JournalEntryCreateRequest {
         }
     }
 }
+impl JournalEntryCreateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `message` (the field `message`).
+    #[inline]
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.message = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `postDate` (the field `post_date`).
+    #[inline]
+    pub fn with_post_date(mut self, value: rt::Date) -> Self {
+        self.post_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: rt::Map<String>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `lines` (the field `lines`).
+    #[inline]
+    pub fn with_lines(mut self, value: Vec<JournalEntryLineCreateRequest>) -> Self {
+        self.lines = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.JournalEntryDetailsResponse`.
 ///
 /// The document marks `account`, `debit`, `credit` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JournalEntryDetailsResponse {
     #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
@@ -6281,6 +6882,7 @@ impl<'de> serde::Deserialize<'de> for JournalEntryDetailsResponse {
 /// Schema `Accounting.V2.JournalEntryLineCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntryLineCreateRequest {
     #[serde(
         rename = "postDate",
@@ -6418,6 +7020,132 @@ impl JournalEntryLineCreateRequest {
         }
     }
 }
+impl JournalEntryLineCreateRequest {
+    /// Sets `postDate` (the field `post_date`).
+    #[inline]
+    pub fn with_post_date(mut self, value: rt::Date) -> Self {
+        self.post_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `accountId` (the field `account_id`).
+    #[inline]
+    pub fn with_account_id(mut self, value: i64) -> Self {
+        self.account_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `quantity` (the field `quantity`).
+    #[inline]
+    pub fn with_quantity(mut self, value: rt::Decimal) -> Self {
+        self.quantity = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitAmount` (the field `unit_amount`).
+    #[inline]
+    pub fn with_unit_amount(mut self, value: rt::Decimal) -> Self {
+        self.unit_amount = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalObjects` (the field `external_objects`).
+    #[inline]
+    pub fn with_external_objects(
+        mut self,
+        value: Vec<ExternalObjectSaveRequest>,
+    ) -> Self {
+        self.external_objects = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorId` (the field `vendor_id`).
+    #[inline]
+    pub fn with_vendor_id(mut self, value: i64) -> Self {
+        self.vendor_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `inventoryLocationId` (the field `inventory_location_id`).
+    #[inline]
+    pub fn with_inventory_location_id(mut self, value: i64) -> Self {
+        self.inventory_location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customerLocationId` (the field `customer_location_id`).
+    #[inline]
+    pub fn with_customer_location_id(mut self, value: i64) -> Self {
+        self.customer_location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paymentTypeId` (the field `payment_type_id`).
+    #[inline]
+    pub fn with_payment_type_id(mut self, value: i64) -> Self {
+        self.payment_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `employeeId` (the field `employee_id`).
+    #[inline]
+    pub fn with_employee_id(mut self, value: i64) -> Self {
+        self.employee_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceAgreementId` (the field `service_agreement_id`).
+    #[inline]
+    pub fn with_service_agreement_id(mut self, value: i64) -> Self {
+        self.service_agreement_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `appliedTo` (the field `applied_to`).
+    #[inline]
+    pub fn with_applied_to(mut self, value: JournalEntryTransaction) -> Self {
+        self.applied_to = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `sku` (the field `sku`).
+    #[inline]
+    pub fn with_sku(mut self, value: JournalEntrySkuSaveRequest) -> Self {
+        self.sku = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `internalCostType` (the field `internal_cost_type`).
+    #[inline]
+    pub fn with_internal_cost_type(mut self, value: JournalEntryCostType) -> Self {
+        self.internal_cost_type = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.JournalEntryPostingStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6477,6 +7205,7 @@ impl rt::QueryValue for JournalEntryPostingStatus {
 ///
 /// The document marks `created_on`, `modified_on`, `number`, `source`, `status`, `sync_status`, `version_id`, `is_empty` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JournalEntryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<rt::Uuid>,
@@ -6559,6 +7288,7 @@ impl<'de> serde::Deserialize<'de> for JournalEntryResponse {
 /// Schema `Accounting.V2.JournalEntrySaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntrySaveRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -6596,10 +7326,45 @@ impl JournalEntrySaveRequest {
         }
     }
 }
+impl JournalEntrySaveRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `message` (the field `message`).
+    #[inline]
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.message = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `postDate` (the field `post_date`).
+    #[inline]
+    pub fn with_post_date(mut self, value: rt::Date) -> Self {
+        self.post_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: rt::Map<String>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `lines` (the field `lines`).
+    #[inline]
+    pub fn with_lines(mut self, value: Vec<JournalEntryLineCreateRequest>) -> Self {
+        self.lines = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.JournalEntrySku`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JournalEntrySku {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -6640,6 +7405,7 @@ impl<'de> serde::Deserialize<'de> for JournalEntrySku {
 /// Schema `Accounting.V2.JournalEntrySkuSaveRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntrySkuSaveRequest {
     pub id: i64,
     pub r#type: JournalEntrySkuType,
@@ -6833,6 +7599,7 @@ impl rt::QueryValue for JournalEntryStatus {
 ///
 /// The document marks `account`, `credit`, `debit` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JournalEntrySummaryResponse {
     #[serde(rename = "postDate", skip_serializing_if = "Option::is_none")]
     pub post_date: Option<rt::Date>,
@@ -6955,6 +7722,7 @@ impl rt::QueryValue for JournalEntrySyncStatus {
 /// Schema `Accounting.V2.JournalEntrySyncUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntrySyncUpdateRequest {
     /// Journal entry Sync Status
     #[serde(rename = "syncStatus")]
@@ -6989,10 +7757,32 @@ impl JournalEntrySyncUpdateRequest {
         }
     }
 }
+impl JournalEntrySyncUpdateRequest {
+    /// Sets `versionId` (the field `version_id`).
+    #[inline]
+    pub fn with_version_id(mut self, value: i32) -> Self {
+        self.version_id = Some(value);
+        self
+    }
+    /// Sets `message` (the field `message`).
+    #[inline]
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.message = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: rt::Map<String>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.JournalEntryTransaction`.
 ///
 /// The document marks `id`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JournalEntryTransaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -7172,6 +7962,7 @@ impl rt::QueryValue for JournalEntryTransactionType {
 /// Schema `Accounting.V2.JournalEntryUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JournalEntryUpdateRequest {
     /// New journal entry status
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7186,6 +7977,20 @@ pub struct JournalEntryUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub custom_fields: rt::Nullable<rt::Map<String>>,
+}
+impl JournalEntryUpdateRequest {
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: JournalEntryStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: rt::Map<String>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
 }
 /// Schema `Accounting.V2.LogicalOperator`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -7247,6 +8052,7 @@ impl rt::QueryValue for LogicalOperator {
 /// Schema `Accounting.V2.MarkApBillAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkApBillAsExportedUpdateRequest {
     /// List of AP bill IDs to mark as exported
     #[serde(rename = "billIds")]
@@ -7264,6 +8070,7 @@ impl MarkApBillAsExportedUpdateRequest {
 ///
 /// The document marks `bill_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkApBillAsExportedUpdateResponse {
     /// The ID of the AP bill that was processed
     #[serde(rename = "billId", skip_serializing_if = "Option::is_none")]
@@ -7307,6 +8114,7 @@ impl<'de> serde::Deserialize<'de> for MarkApBillAsExportedUpdateResponse {
 /// Schema `Accounting.V2.MarkApCreditAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkApCreditAsExportedUpdateRequest {
     #[serde(rename = "apCreditId")]
     pub ap_credit_id: i64,
@@ -7321,6 +8129,7 @@ impl MarkApCreditAsExportedUpdateRequest {
 ///
 /// The document marks `ap_credit_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkApCreditAsExportedUpdateResponse {
     #[serde(rename = "apCreditId", skip_serializing_if = "Option::is_none")]
     pub ap_credit_id: Option<i64>,
@@ -7361,6 +8170,7 @@ impl<'de> serde::Deserialize<'de> for MarkApCreditAsExportedUpdateResponse {
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkApPaymentAsExportedUpdateRequest {
     #[serde(rename = "apPaymentId")]
     pub ap_payment_id: i64,
@@ -7387,10 +8197,27 @@ impl MarkApPaymentAsExportedUpdateRequest {
         }
     }
 }
+impl MarkApPaymentAsExportedUpdateRequest {
+    /// Sets `externalId` (the field `external_id`).
+    #[inline]
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalMessage` (the field `external_message`).
+    #[inline]
+    pub fn with_external_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_message = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.MarkApPaymentAsExportedUpdateResponse`.
 ///
 /// The document marks `ap_payment_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkApPaymentAsExportedUpdateResponse {
     #[serde(rename = "apPaymentId", skip_serializing_if = "Option::is_none")]
     pub ap_payment_id: Option<i64>,
@@ -7431,6 +8258,7 @@ impl<'de> serde::Deserialize<'de> for MarkApPaymentAsExportedUpdateResponse {
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkCreditMemoAsExportedRequest {
     #[serde(rename = "creditMemoId")]
     pub credit_memo_id: i64,
@@ -7457,10 +8285,27 @@ impl MarkCreditMemoAsExportedRequest {
         }
     }
 }
+impl MarkCreditMemoAsExportedRequest {
+    /// Sets `externalId` (the field `external_id`).
+    #[inline]
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalMessage` (the field `external_message`).
+    #[inline]
+    pub fn with_external_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_message = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.CreditMemos.MarkCreditMemoAsExportedResponse`.
 ///
 /// The document marks `credit_memo_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkCreditMemoAsExportedResponse {
     #[serde(rename = "creditMemoId", skip_serializing_if = "Option::is_none")]
     pub credit_memo_id: Option<i64>,
@@ -7501,13 +8346,23 @@ impl<'de> serde::Deserialize<'de> for MarkCreditMemoAsExportedResponse {
 /// Schema `Accounting.V2.MarkDepositsAsExportedRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkDepositsAsExportedRequestArgs {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub ids: rt::Nullable<Vec<i64>>,
 }
+impl MarkDepositsAsExportedRequestArgs {
+    /// Sets `ids` (the field `ids`).
+    #[inline]
+    pub fn with_ids(mut self, value: Vec<i64>) -> Self {
+        self.ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.MarkInventoryBillAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkInventoryBillAsExportedUpdateRequest {
     #[serde(rename = "inventoryBillIds")]
     pub inventory_bill_ids: Vec<i64>,
@@ -7522,6 +8377,7 @@ impl MarkInventoryBillAsExportedUpdateRequest {
 ///
 /// The document marks `inventory_bill_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkInventoryBillAsExportedUpdateResponse {
     #[serde(rename = "inventoryBillId", skip_serializing_if = "Option::is_none")]
     pub inventory_bill_id: Option<i64>,
@@ -7562,6 +8418,7 @@ impl<'de> serde::Deserialize<'de> for MarkInventoryBillAsExportedUpdateResponse 
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkInvoiceAsExportedUpdateRequest {
     #[serde(rename = "invoiceId")]
     pub invoice_id: i64,
@@ -7588,10 +8445,27 @@ impl MarkInvoiceAsExportedUpdateRequest {
         }
     }
 }
+impl MarkInvoiceAsExportedUpdateRequest {
+    /// Sets `externalId` (the field `external_id`).
+    #[inline]
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalMessage` (the field `external_message`).
+    #[inline]
+    pub fn with_external_message(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_message = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.MarkInvoiceAsExportedUpdateResponse`.
 ///
 /// The document marks `invoice_id`, `success` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MarkInvoiceAsExportedUpdateResponse {
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
@@ -7633,6 +8507,7 @@ impl<'de> serde::Deserialize<'de> for MarkInvoiceAsExportedUpdateResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NamedFieldResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -7671,6 +8546,7 @@ impl<'de> serde::Deserialize<'de> for NamedFieldResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NumberFieldResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -7709,6 +8585,7 @@ impl<'de> serde::Deserialize<'de> for NumberFieldResponse {
 ///
 /// The document marks `applied_id`, `applied_to` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentAppliedResponse {
     #[serde(rename = "appliedAmount", skip_serializing_if = "Option::is_none")]
     pub applied_amount: Option<rt::Decimal>,
@@ -7764,6 +8641,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAppliedResponse {
 ///
 /// The document marks `id`, `splits`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -7832,6 +8710,7 @@ impl<'de> serde::Deserialize<'de> for PaymentResponse {
 /// Schema `Accounting.V2.PaymentSettlementUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PaymentSettlementUpdateRequest {
     pub id: i64,
     #[serde(
@@ -7857,8 +8736,23 @@ impl PaymentSettlementUpdateRequest {
         }
     }
 }
+impl PaymentSettlementUpdateRequest {
+    /// Sets `settlementStatus` (the field `settlement_status`).
+    #[inline]
+    pub fn with_settlement_status(mut self, value: SettlementStatus) -> Self {
+        self.settlement_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `settlementDate` (the field `settlement_date`).
+    #[inline]
+    pub fn with_settlement_date(mut self, value: rt::DateTime) -> Self {
+        self.settlement_date = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.PaymentSplitApiModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentSplitApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<rt::Decimal>,
@@ -7960,6 +8854,7 @@ impl rt::QueryValue for PaymentStatus {
 /// Schema `Accounting.V2.PaymentStatusBatchRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PaymentStatusBatchRequest {
     #[serde(rename = "paymentIds")]
     pub payment_ids: Vec<i64>,
@@ -7975,6 +8870,7 @@ impl PaymentStatusBatchRequest {
 ///
 /// The document marks `due_day_type`, `is_customer_default`, `is_vendor_default`, `active`, `modified_on`, `created_on`, `payment_term_discount_model`, `interest_settings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentTermApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -8105,6 +9001,7 @@ impl rt::QueryValue for PaymentTermApplyTo {
 }
 /// Schema `Accounting.V2.PaymentTermDiscountAPIModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentTermDiscountApiModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -8392,6 +9289,7 @@ impl rt::QueryValue for PaymentTransactionType {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PaymentTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -8435,6 +9333,7 @@ impl<'de> serde::Deserialize<'de> for PaymentTypeResponse {
 /// Schema `Accounting.V2.PaymentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PaymentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -8471,10 +9370,59 @@ impl PaymentUpdateRequest {
         }
     }
 }
+impl PaymentUpdateRequest {
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `authCode` (the field `auth_code`).
+    #[inline]
+    pub fn with_auth_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.auth_code = Some(value);
+        self
+    }
+    /// Sets `checkNumber` (the field `check_number`).
+    #[inline]
+    pub fn with_check_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.check_number = Some(value);
+        self
+    }
+    /// Sets `exportId` (the field `export_id`).
+    #[inline]
+    pub fn with_export_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.export_id = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `paidOn` (the field `paid_on`).
+    #[inline]
+    pub fn with_paid_on(mut self, value: rt::DateTime) -> Self {
+        self.paid_on = Some(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: PaymentStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+}
 /// Remittance vendor contact info response
 ///
 /// Schema `Accounting.V2.RemittanceVendorContactInfoResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RemittanceVendorContactInfoResponse {
     /// Remittance vendor first name
     #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
@@ -8529,6 +9477,7 @@ impl<'de> serde::Deserialize<'de> for RemittanceVendorContactInfoResponse {
 ///
 /// The document marks `id`, `active`, `is_approved`, `is_verified`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RemittanceVendorResponse {
     /// Remittance vendor Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8660,6 +9609,7 @@ impl rt::QueryValue for RemittanceVendorsGetListSort {
 }
 /// Schema `Accounting.V2.RoyaltyResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RoyaltyResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -8765,6 +9715,7 @@ impl rt::QueryValue for RoyaltyStatus {
 ///
 /// The document marks `id`, `tax_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SalesTaxResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -8983,6 +9934,7 @@ impl rt::QueryValue for TaxBaseTypeNames {
 ///
 /// The document marks `tax_base_type`, `tax_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaxRateResponse {
     /// Tax Rate Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9035,6 +9987,7 @@ impl<'de> serde::Deserialize<'de> for TaxRateResponse {
 ///
 /// The document marks `id`, `is_tax_rate_separated`, `is_multiple_tax_zone`, `rates`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaxZoneResponse {
     /// Tax Zone Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9164,6 +10117,7 @@ impl rt::QueryValue for TaxZonesGetListSort {
 ///
 /// The document marks `message` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TemplateExecutionErrorResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -9324,6 +10278,7 @@ impl rt::QueryValue for TransactionStatus {
 /// Schema `Accounting.V2.UpdateInvoiceTaskRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateInvoiceTaskRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -9344,10 +10299,46 @@ pub struct UpdateInvoiceTaskRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub description: rt::Nullable<String>,
 }
+impl UpdateInvoiceTaskRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assigneeId` (the field `assignee_id`).
+    #[inline]
+    pub fn with_assignee_id(mut self, value: rt::Uuid) -> Self {
+        self.assignee_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dueDate` (the field `due_date`).
+    #[inline]
+    pub fn with_due_date(mut self, value: rt::DateTime) -> Self {
+        self.due_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.UpdateInvoiceTaskResponse`.
 ///
 /// The document marks `task_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateInvoiceTaskResponse {
     #[serde(rename = "taskId", skip_serializing_if = "Option::is_none")]
     pub task_id: Option<rt::Uuid>,

@@ -9,6 +9,7 @@ use servicetitan_runtime as rt;
 /// Schema `Crm.V2.AddBulkTagsRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AddBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
@@ -27,6 +28,7 @@ impl AddBulkTagsRequest {
 ///
 /// The document marks `street`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AddressModel {
     /// Booking address street
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,6 +139,7 @@ impl rt::QueryValue for BookingAgentTagType {
 /// Schema `Crm.V2.BookingContactModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct BookingContactModel {
     pub r#type: ContactType,
     pub value: String,
@@ -153,10 +156,20 @@ impl BookingContactModel {
         }
     }
 }
+impl BookingContactModel {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.BookingContactResponse`.
 ///
 /// The document marks `id`, `type`, `value`, `memo`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BookingContactResponse {
     /// Id of contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +222,7 @@ impl<'de> serde::Deserialize<'de> for BookingContactResponse {
 ///
 /// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -326,6 +340,7 @@ impl rt::QueryValue for BookingProviderTagsGetListSort {
 ///
 /// The document marks `id`, `source`, `created_on`, `name`, `start`, `status`, `external_id`, `booking_provider_id`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BookingResponse {
     /// ID of the booking
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -628,6 +643,7 @@ impl rt::QueryValue for BookingsGetListSort {
 /// Schema `Crm.V2.ContactCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ContactCreateRequest {
     /// Type of contact
     pub r#type: String,
@@ -647,10 +663,20 @@ impl ContactCreateRequest {
         }
     }
 }
+impl ContactCreateRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.ContactMethodResponse`.
 ///
 /// The document marks `id`, `contact_id`, `type`, `value`, `created_on`, `created_by`, `modified_on`, `modified_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactMethodResponse {
     /// ID of the contact method
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -784,6 +810,7 @@ impl rt::QueryValue for ContactMethodsGetContactMethodsSort {
 ///
 /// The document marks `name`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactPreferenceResponse {
     /// Contact preference name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -828,6 +855,7 @@ impl<'de> serde::Deserialize<'de> for ContactPreferenceResponse {
 ///
 /// The document marks `id`, `name`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactPreferenceTypeResponse {
     /// ID of the Preference Type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -875,6 +903,7 @@ impl<'de> serde::Deserialize<'de> for ContactPreferenceTypeResponse {
 /// Schema `Crm.V2.Customers.ContactPreferencesRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ContactPreferencesRequest {
     /// Job Reminders Enabled
     #[serde(rename = "jobRemindersEnabled")]
@@ -914,6 +943,7 @@ impl ContactPreferencesRequest {
 ///
 /// The document marks `job_reminders_enabled`, `marketing_updates_enabled`, `invoice_statement_notification`, `invoice_notification`, `statement_notification` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactPreferencesResponse {
     /// Job Reminders Enabled
     #[serde(rename = "jobRemindersEnabled", skip_serializing_if = "Option::is_none")]
@@ -973,6 +1003,7 @@ impl<'de> serde::Deserialize<'de> for ContactPreferencesResponse {
 ///
 /// The document marks `id`, `related_entity_id`, `type_name`, `type_slug`, `created_on`, `created_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactRelationshipResponse {
     /// ID of the contact relationship
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1029,6 +1060,7 @@ impl<'de> serde::Deserialize<'de> for ContactRelationshipResponse {
 ///
 /// The document marks `id`, `is_archived`, `created_on`, `created_by`, `modified_on`, `modified_by` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactResponse {
     /// ID of the contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1403,6 +1435,7 @@ impl rt::QueryValue for ContactsSearchContactMethodsSort {
 /// Schema `Crm.V2.CreateBookingProviderTagRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateBookingProviderTagRequest {
     /// Name of tag
     #[serde(rename = "tagName")]
@@ -1420,6 +1453,7 @@ impl CreateBookingProviderTagRequest {
 ///
 /// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateBookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1475,6 +1509,7 @@ impl<'de> serde::Deserialize<'de> for CreateBookingProviderTagResponse {
 /// Schema `Crm.V2.CreateBookingRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateBookingRequest {
     /// Source of the booking
     pub source: String,
@@ -1571,9 +1606,73 @@ impl CreateBookingRequest {
         }
     }
 }
+impl CreateBookingRequest {
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: AddressModel) -> Self {
+        self.address = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `contacts` (the field `contacts`).
+    #[inline]
+    pub fn with_contacts(mut self, value: Vec<BookingContactModel>) -> Self {
+        self.contacts = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customerType` (the field `customer_type`).
+    #[inline]
+    pub fn with_customer_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.customer_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `start` (the field `start`).
+    #[inline]
+    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+        self.start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: Priority) -> Self {
+        self.priority = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `uploadedImages` (the field `uploaded_images`).
+    #[inline]
+    pub fn with_uploaded_images(mut self, value: Vec<String>) -> Self {
+        self.uploaded_images = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isSendConfirmationEmail` (the field `is_send_confirmation_email`).
+    #[inline]
+    pub fn with_is_send_confirmation_email(mut self, value: bool) -> Self {
+        self.is_send_confirmation_email = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.CreateContactMethodRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateContactMethodRequest {
     /// Reference ID of the contact method
     #[serde(
@@ -1601,9 +1700,26 @@ impl CreateContactMethodRequest {
         }
     }
 }
+impl CreateContactMethodRequest {
+    /// Sets `referenceId` (the field `reference_id`).
+    #[inline]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.CreateContactRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1619,9 +1735,33 @@ pub struct CreateContactRequest {
     )]
     pub reference_id: rt::Nullable<String>,
 }
+impl CreateContactRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `title` (the field `title`).
+    #[inline]
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.title = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `referenceId` (the field `reference_id`).
+    #[inline]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.CreateCustomerContactRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateCustomerContactRequest {
     /// Landline, mobile, e-mail, or fax
     pub r#type: ContactType,
@@ -1641,9 +1781,19 @@ impl CreateCustomerContactRequest {
         }
     }
 }
+impl CreateCustomerContactRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.CreateCustomerRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateCustomerRequest {
     /// Name of the customer
     pub name: String,
@@ -1755,10 +1905,85 @@ impl CreateCustomerRequest {
         }
     }
 }
+impl CreateCustomerRequest {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: CustomerType) -> Self {
+        self.r#type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `doNotMail` (the field `do_not_mail`).
+    #[inline]
+    pub fn with_do_not_mail(mut self, value: bool) -> Self {
+        self.do_not_mail = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `doNotService` (the field `do_not_service`).
+    #[inline]
+    pub fn with_do_not_service(mut self, value: bool) -> Self {
+        self.do_not_service = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `nationalAccount` (the field `national_account`).
+    #[inline]
+    pub fn with_national_account(mut self, value: bool) -> Self {
+        self.national_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `contacts` (the field `contacts`).
+    #[inline]
+    pub fn with_contacts(mut self, value: Vec<NewCustomerContact>) -> Self {
+        self.contacts = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldUpdateModel>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxExempt` (the field `tax_exempt`).
+    #[inline]
+    pub fn with_tax_exempt(mut self, value: bool) -> Self {
+        self.tax_exempt = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paymentTermId` (the field `payment_term_id`).
+    #[inline]
+    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+        self.payment_term_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `creditLimit` (the field `credit_limit`).
+    #[inline]
+    pub fn with_credit_limit(mut self, value: rt::Decimal) -> Self {
+        self.credit_limit = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `creditLimitBalance` (the field `credit_limit_balance`).
+    #[inline]
+    pub fn with_credit_limit_balance(mut self, value: rt::Decimal) -> Self {
+        self.credit_limit_balance = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.CreateCustomerTagResponse`.
 ///
 /// The document marks `customer_id`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateCustomerTagResponse {
     #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
@@ -1796,6 +2021,7 @@ impl<'de> serde::Deserialize<'de> for CreateCustomerTagResponse {
 /// Schema `Crm.V2.CreateFollowUpRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateFollowUpRequest {
     /// Follow-up date
     #[serde(rename = "followUpDate")]
@@ -1821,9 +2047,25 @@ impl CreateFollowUpRequest {
         }
     }
 }
+impl CreateFollowUpRequest {
+    /// Sets `text` (the field `text`).
+    #[inline]
+    pub fn with_text(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.text = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Locations.CreateLocationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateLocationRequest {
     /// Name of the location
     pub name: String,
@@ -1888,10 +2130,55 @@ impl CreateLocationRequest {
         }
     }
 }
+impl CreateLocationRequest {
+    /// Sets `contacts` (the field `contacts`).
+    #[inline]
+    pub fn with_contacts(mut self, value: Vec<NewCustomerContact>) -> Self {
+        self.contacts = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldUpdateModel>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `coordinatesSource` (the field `coordinates_source`).
+    #[inline]
+    pub fn with_coordinates_source(
+        mut self,
+        value: GeolocationCoordinatesSource,
+    ) -> Self {
+        self.coordinates_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `coordinatesVerificationStatus` (the field `coordinates_verification_status`).
+    #[inline]
+    pub fn with_coordinates_verification_status(
+        mut self,
+        value: GeolocationVerificationStatus,
+    ) -> Self {
+        self.coordinates_verification_status = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Locations.CreateLocationResponse`.
 ///
 /// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data`, `contacts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateLocationResponse {
     /// ID of the location tax zone
     #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
@@ -1988,6 +2275,7 @@ impl<'de> serde::Deserialize<'de> for CreateLocationResponse {
 ///
 /// The document marks `location_id`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateLocationTagResponse {
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<i64>,
@@ -2026,6 +2314,7 @@ impl<'de> serde::Deserialize<'de> for CreateLocationTagResponse {
 ///
 /// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data`, `locations`, `contacts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreatedCustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2146,6 +2435,7 @@ impl<'de> serde::Deserialize<'de> for CreatedCustomerResponse {
 /// Schema `Crm.V2.AddressPatchModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CrmAddressPatchModel {
     /// Booking address street
     pub street: String,
@@ -2184,6 +2474,7 @@ impl CrmAddressPatchModel {
 ///
 /// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldModel {
     /// ID of the custom field
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -2227,6 +2518,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldModel {
 /// Schema `Crm.V2.Customers.CustomFieldUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldUpdateModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -2244,6 +2536,7 @@ impl CustomFieldUpdateModel {
 ///
 /// The document marks `street`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerAddress {
     /// Street
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2308,6 +2601,7 @@ impl<'de> serde::Deserialize<'de> for CustomerAddress {
 ///
 /// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerContact {
     /// ID of the contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2356,6 +2650,7 @@ impl<'de> serde::Deserialize<'de> for CustomerContact {
 ///
 /// The document marks `modified_on`, `phone_settings`, `created_on`, `id`, `type`, `value`, `customer_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerContactWithModifiedOnAndCustomerIdResponse {
     /// Modified On (UTC) for the record
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -2424,6 +2719,7 @@ for CustomerContactWithModifiedOnAndCustomerIdResponse {
 ///
 /// The document marks `id`, `type`, `value`, `modified_on`, `phone_settings`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerContactWithModifiedOnResponse {
     /// ID of the contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2487,6 +2783,7 @@ impl<'de> serde::Deserialize<'de> for CustomerContactWithModifiedOnResponse {
 /// Schema `Crm.V2.CustomerNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomerNoteCreateRequest {
     /// Text content of customer note
     pub text: String,
@@ -2515,10 +2812,25 @@ impl CustomerNoteCreateRequest {
         }
     }
 }
+impl CustomerNoteCreateRequest {
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addToLocations` (the field `add_to_locations`).
+    #[inline]
+    pub fn with_add_to_locations(mut self, value: bool) -> Self {
+        self.add_to_locations = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.CustomerResponse`.
 ///
 /// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2689,6 +3001,7 @@ impl rt::QueryValue for CustomerType {
 ///
 /// The document marks `id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomersCustomFieldTypeResponse {
     /// ID of the custom field type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2805,6 +3118,7 @@ impl rt::QueryValue for CustomersGetListSort {
 /// Schema `Crm.V2.DismissBookingModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DismissBookingModel {
     /// Call reason ID for dismissing the booking
     #[serde(
@@ -2821,9 +3135,25 @@ pub struct DismissBookingModel {
     )]
     pub dismissing_memo: rt::Nullable<String>,
 }
+impl DismissBookingModel {
+    /// Sets `callReasonId` (the field `call_reason_id`).
+    #[inline]
+    pub fn with_call_reason_id(mut self, value: i64) -> Self {
+        self.call_reason_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dismissingMemo` (the field `dismissing_memo`).
+    #[inline]
+    pub fn with_dismissing_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.dismissing_memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.DismissLeadRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DismissLeadRequest {
     /// Select a Call Reason to associate to a Booking that’s being dismissed for reporting purposes.
     #[serde(rename = "dismissingReasonId")]
@@ -2839,6 +3169,7 @@ impl DismissLeadRequest {
 ///
 /// The document marks `id`, `source`, `created_on`, `name`, `start`, `status`, `external_id`, `booking_provider_id`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportBookingResponse {
     /// Booking summary
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2960,6 +3291,7 @@ impl<'de> serde::Deserialize<'de> for ExportBookingResponse {
 ///
 /// The document marks `modified_on`, `phone_settings`, `created_on`, `id`, `type`, `value`, `customer_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCustomerContactResponse {
     /// Modified On (UTC) for the record
     #[serde(rename = "modifiedOn", skip_serializing_if = "Option::is_none")]
@@ -3030,6 +3362,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerContactResponse {
 ///
 /// The document marks `id`, `active`, `name`, `type`, `address`, `custom_fields`, `balance`, `tax_exempt`, `tag_type_ids`, `do_not_mail`, `do_not_service`, `national_account`, `created_on`, `created_by_id`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCustomerResponse {
     /// ID of the customer
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3143,6 +3476,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerResponse {
 ///
 /// The document marks `id`, `status`, `priority`, `campaign_id`, `created_by_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportLeadsResponse {
     /// Summary of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3298,6 +3632,7 @@ impl<'de> serde::Deserialize<'de> for ExportLeadsResponse {
 ///
 /// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on`, `location_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportLocationContactResponse {
     /// Id of contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3368,6 +3703,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationContactResponse {
 ///
 /// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportLocationsResponse {
     /// ID of the location tax zone
     #[serde(rename = "taxZoneId", skip_serializing_if = "Option::is_none")]
@@ -3460,6 +3796,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationsResponse {
 /// Schema `Crm.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -3485,6 +3822,7 @@ impl ExternalDataCreateRequest {
 ///
 /// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalDataModel {
     /// External data key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3579,6 +3917,7 @@ impl rt::QueryValue for ExternalDataPatchMode {
 /// Schema `Crm.V2.ExternalDataUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -3595,9 +3934,19 @@ impl ExternalDataUpdateModel {
         }
     }
 }
+impl ExternalDataUpdateModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.ExternalDataUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -3630,10 +3979,19 @@ impl ExternalDataUpdateRequest {
         }
     }
 }
+impl ExternalDataUpdateRequest {
+    /// Sets `patchMode` (the field `patch_mode`).
+    #[inline]
+    pub fn with_patch_mode(mut self, value: ExternalDataPatchMode) -> Self {
+        self.patch_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.FollowUpResponse`.
 ///
 /// The document marks `lead_id`, `follow_up_date`, `pin_to_top` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FollowUpResponse {
     /// ID of the lead the follow-up is for
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
@@ -3812,6 +4170,7 @@ impl rt::QueryValue for GeolocationVerificationStatus {
 ///
 /// The document marks `id`, `tag_name`, `description`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GetBookingProviderTagResponse {
     /// id of booking provider tag
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3870,6 +4229,7 @@ impl<'de> serde::Deserialize<'de> for GetBookingProviderTagResponse {
 /// Schema `Crm.V2.LeadCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LeadCreateRequest {
     /// ID of the customer
     #[serde(
@@ -4027,9 +4387,129 @@ impl LeadCreateRequest {
         }
     }
 }
+impl LeadCreateRequest {
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `locationId` (the field `location_id`).
+    #[inline]
+    pub fn with_location_id(mut self, value: i64) -> Self {
+        self.location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: Priority) -> Self {
+        self.priority = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `callReasonId` (the field `call_reason_id`).
+    #[inline]
+    pub fn with_call_reason_id(mut self, value: i64) -> Self {
+        self.call_reason_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `followUpDate` (the field `follow_up_date`).
+    #[inline]
+    pub fn with_follow_up_date(mut self, value: rt::DateTime) -> Self {
+        self.follow_up_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bookingId` (the field `booking_id`).
+    #[inline]
+    pub fn with_booking_id(mut self, value: i64) -> Self {
+        self.booking_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadCustomerName` (the field `lead_customer_name`).
+    #[inline]
+    pub fn with_lead_customer_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_customer_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadPhone` (the field `lead_phone`).
+    #[inline]
+    pub fn with_lead_phone(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_phone = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadEmail` (the field `lead_email`).
+    #[inline]
+    pub fn with_lead_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_email = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadStreet` (the field `lead_street`).
+    #[inline]
+    pub fn with_lead_street(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_street = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadUnit` (the field `lead_unit`).
+    #[inline]
+    pub fn with_lead_unit(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_unit = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadCity` (the field `lead_city`).
+    #[inline]
+    pub fn with_lead_city(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_city = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadState` (the field `lead_state`).
+    #[inline]
+    pub fn with_lead_state(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_state = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadZip` (the field `lead_zip`).
+    #[inline]
+    pub fn with_lead_zip(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_zip = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadCountry` (the field `lead_country`).
+    #[inline]
+    pub fn with_lead_country(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_country = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.LeadNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LeadNoteCreateRequest {
     /// Text content of lead note
     pub text: String,
@@ -4050,10 +4530,19 @@ impl LeadNoteCreateRequest {
         }
     }
 }
+impl LeadNoteCreateRequest {
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.LeadResponse`.
 ///
 /// The document marks `id`, `status`, `priority`, `campaign_id`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LeadResponse {
     /// ID of the lead
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4264,6 +4753,7 @@ impl rt::QueryValue for LeadStatus {
 /// Schema `Crm.V2.LeadUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LeadUpdateRequest {
     /// ID of the campaign
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
@@ -4311,6 +4801,102 @@ pub struct LeadUpdateRequest {
     /// Country provided for the lead
     #[serde(rename = "leadCountry", default, skip_serializing_if = "Option::is_none")]
     pub lead_country: Option<String>,
+}
+impl LeadUpdateRequest {
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = Some(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: Priority) -> Self {
+        self.priority = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `leadCustomerName` (the field `lead_customer_name`).
+    #[inline]
+    pub fn with_lead_customer_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_customer_name = Some(value);
+        self
+    }
+    /// Sets `leadPhone` (the field `lead_phone`).
+    #[inline]
+    pub fn with_lead_phone(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_phone = Some(value);
+        self
+    }
+    /// Sets `leadEmail` (the field `lead_email`).
+    #[inline]
+    pub fn with_lead_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_email = Some(value);
+        self
+    }
+    /// Sets `leadStreet` (the field `lead_street`).
+    #[inline]
+    pub fn with_lead_street(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_street = Some(value);
+        self
+    }
+    /// Sets `leadUnit` (the field `lead_unit`).
+    #[inline]
+    pub fn with_lead_unit(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_unit = Some(value);
+        self
+    }
+    /// Sets `leadCity` (the field `lead_city`).
+    #[inline]
+    pub fn with_lead_city(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_city = Some(value);
+        self
+    }
+    /// Sets `leadState` (the field `lead_state`).
+    #[inline]
+    pub fn with_lead_state(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_state = Some(value);
+        self
+    }
+    /// Sets `leadZip` (the field `lead_zip`).
+    #[inline]
+    pub fn with_lead_zip(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_zip = Some(value);
+        self
+    }
+    /// Sets `leadCountry` (the field `lead_country`).
+    #[inline]
+    pub fn with_lead_country(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.lead_country = Some(value);
+        self
+    }
 }
 /// The fields Leads_GetList sorts by.
 ///
@@ -4377,6 +4963,7 @@ impl rt::QueryValue for LeadsGetListSort {
 ///
 /// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationContact {
     /// ID of the contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4424,6 +5011,7 @@ impl<'de> serde::Deserialize<'de> for LocationContact {
 /// Schema `Crm.V2.LocationContactCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationContactCreateRequest {
     /// Type of contact
     pub r#type: ContactType,
@@ -4443,10 +5031,20 @@ impl LocationContactCreateRequest {
         }
     }
 }
+impl LocationContactCreateRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.LocationContactResponse`.
 ///
 /// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationContactResponse {
     /// Id of contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4510,6 +5108,7 @@ impl<'de> serde::Deserialize<'de> for LocationContactResponse {
 /// Schema `Crm.V2.LocationContactUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationContactUpdateRequest {
     /// Type of contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4524,9 +5123,38 @@ pub struct LocationContactUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesRequest>,
 }
+impl LocationContactUpdateRequest {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: ContactType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `preferences` (the field `preferences`).
+    #[inline]
+    pub fn with_preferences(mut self, value: ContactPreferencesRequest) -> Self {
+        self.preferences = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.LocationNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationNoteCreateRequest {
     /// Text content of location note
     pub text: String,
@@ -4555,10 +5183,25 @@ impl LocationNoteCreateRequest {
         }
     }
 }
+impl LocationNoteCreateRequest {
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addToCustomer` (the field `add_to_customer`).
+    #[inline]
+    pub fn with_add_to_customer(mut self, value: bool) -> Self {
+        self.add_to_customer = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Locations.LocationResponse`.
 ///
 /// The document marks `id`, `customer_id`, `active`, `name`, `address`, `custom_fields`, `created_on`, `created_by_id`, `modified_on`, `tax_exempt`, `tag_type_ids`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationResponse {
     /// ID of the location
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4651,6 +5294,7 @@ impl<'de> serde::Deserialize<'de> for LocationResponse {
 /// Schema `Crm.V2.Locations.AddressPatchModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationsAddressPatchModel {
     /// Street
     pub street: String,
@@ -4693,10 +5337,25 @@ impl LocationsAddressPatchModel {
         }
     }
 }
+impl LocationsAddressPatchModel {
+    /// Sets `latitude` (the field `latitude`).
+    #[inline]
+    pub fn with_latitude(mut self, value: f64) -> Self {
+        self.latitude = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `longitude` (the field `longitude`).
+    #[inline]
+    pub fn with_longitude(mut self, value: f64) -> Self {
+        self.longitude = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.LocationsContactResponse`.
 ///
 /// The document marks `id`, `type`, `value`, `phone_settings`, `modified_on`, `created_on`, `location_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationsContactResponse {
     /// Id of contact
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4765,6 +5424,7 @@ impl<'de> serde::Deserialize<'de> for LocationsContactResponse {
 ///
 /// The document marks `id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationsCustomFieldTypeResponse {
     /// ID of the custom field type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4881,6 +5541,7 @@ impl rt::QueryValue for LocationsGetListSort {
 /// Schema `Crm.V2.Customers.NewCustomerContact`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct NewCustomerContact {
     /// Landline, mobile, e-mail, or fax.
     pub r#type: ContactType,
@@ -4900,9 +5561,19 @@ impl NewCustomerContact {
         }
     }
 }
+impl NewCustomerContact {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.NewLocation`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct NewLocation {
     /// Name of the location
     pub name: String,
@@ -4963,10 +5634,55 @@ impl NewLocation {
         }
     }
 }
+impl NewLocation {
+    /// Sets `contacts` (the field `contacts`).
+    #[inline]
+    pub fn with_contacts(mut self, value: Vec<NewCustomerContact>) -> Self {
+        self.contacts = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldUpdateModel>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `coordinatesSource` (the field `coordinates_source`).
+    #[inline]
+    pub fn with_coordinates_source(
+        mut self,
+        value: GeolocationCoordinatesSource,
+    ) -> Self {
+        self.coordinates_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `coordinatesVerificationStatus` (the field `coordinates_verification_status`).
+    #[inline]
+    pub fn with_coordinates_verification_status(
+        mut self,
+        value: GeolocationVerificationStatus,
+    ) -> Self {
+        self.coordinates_verification_status = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.NoteResponse`.
 ///
 /// The document marks `id`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NoteResponse {
     /// Id of the note
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5023,6 +5739,7 @@ impl<'de> serde::Deserialize<'de> for NoteResponse {
 ///
 /// The document marks `phone_number`, `do_not_text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PhoneSettings {
     /// Phone Number
     #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
@@ -5127,6 +5844,7 @@ impl rt::QueryValue for Priority {
 /// Schema `Crm.V2.RemoveBulkTagsRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct RemoveBulkTagsRequest {
     /// List of Customer ID(s)
     #[serde(rename = "customerIds")]
@@ -5144,6 +5862,7 @@ impl RemoveBulkTagsRequest {
 /// Schema `Crm.V2.ReplaceContactRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReplaceContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5173,9 +5892,33 @@ impl ReplaceContactRequest {
         }
     }
 }
+impl ReplaceContactRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `title` (the field `title`).
+    #[inline]
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.title = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `referenceId` (the field `reference_id`).
+    #[inline]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.SubmitLeadFormRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SubmitLeadFormRequest {
     /// The name of the customer
     pub name: String,
@@ -5208,10 +5951,40 @@ impl SubmitLeadFormRequest {
         }
     }
 }
+impl SubmitLeadFormRequest {
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `phoneNumber` (the field `phone_number`).
+    #[inline]
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: CustomerAddress) -> Self {
+        self.address = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.SubmitLeadFormResponse`.
 ///
 /// The document marks `lead_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SubmitLeadFormResponse {
     /// The id of the lead entity that represents the lead form
     #[serde(rename = "leadId", skip_serializing_if = "Option::is_none")]
@@ -5246,6 +6019,7 @@ impl<'de> serde::Deserialize<'de> for SubmitLeadFormResponse {
 }
 /// Schema `Crm.V2.UpdateBookingContactRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateBookingContactRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ContactType>,
@@ -5286,6 +6060,7 @@ impl<'de> serde::Deserialize<'de> for UpdateBookingContactRequest {
 /// Schema `Crm.V2.UpdateBookingProviderTagRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateBookingProviderTagRequest {
     /// Name of tag
     #[serde(rename = "tagName", default, skip_serializing_if = "Option::is_none")]
@@ -5294,9 +6069,26 @@ pub struct UpdateBookingProviderTagRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+impl UpdateBookingProviderTagRequest {
+    /// Sets `tagName` (the field `tag_name`).
+    #[inline]
+    pub fn with_tag_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.tag_name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.UpdateBookingRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateBookingRequest {
     /// Source of the booking
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5341,17 +6133,112 @@ pub struct UpdateBookingRequest {
     #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
+impl UpdateBookingRequest {
+    /// Sets `source` (the field `source`).
+    #[inline]
+    pub fn with_source(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.source = Some(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: CrmAddressPatchModel) -> Self {
+        self.address = Some(value);
+        self
+    }
+    /// Sets `customerType` (the field `customer_type`).
+    #[inline]
+    pub fn with_customer_type(mut self, value: CustomerType) -> Self {
+        self.customer_type = Some(value);
+        self
+    }
+    /// Sets `start` (the field `start`).
+    #[inline]
+    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+        self.start = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = Some(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: Priority) -> Self {
+        self.priority = Some(value);
+        self
+    }
+    /// Sets `isFirstTimeClient` (the field `is_first_time_client`).
+    #[inline]
+    pub fn with_is_first_time_client(mut self, value: bool) -> Self {
+        self.is_first_time_client = Some(value);
+        self
+    }
+    /// Sets `uploadedImages` (the field `uploaded_images`).
+    #[inline]
+    pub fn with_uploaded_images(mut self, value: Vec<String>) -> Self {
+        self.uploaded_images = Some(value);
+        self
+    }
+    /// Sets `externalId` (the field `external_id`).
+    #[inline]
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_id = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.UpdateContactMethodPreferenceRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateContactMethodPreferenceRequest {
     /// Value of the contact method
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl UpdateContactMethodPreferenceRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.UpdateContactMethodRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateContactMethodRequest {
     /// Value of the contact method
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5360,9 +6247,26 @@ pub struct UpdateContactMethodRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
 }
+impl UpdateContactMethodRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.UpdateContactRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateContactRequest {
     /// Name of the contact
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5392,9 +6296,33 @@ impl UpdateContactRequest {
         }
     }
 }
+impl UpdateContactRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `title` (the field `title`).
+    #[inline]
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.title = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `referenceId` (the field `reference_id`).
+    #[inline]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.UpdateCustomerAddress`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateCustomerAddress {
     /// Street
     pub street: String,
@@ -5440,6 +6368,7 @@ impl UpdateCustomerAddress {
 /// Schema `Crm.V2.Customers.UpdateCustomerContactRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateCustomerContactRequest {
     /// Landline, mobile, e-mail, or fax
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5454,9 +6383,38 @@ pub struct UpdateCustomerContactRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferences: Option<ContactPreferencesRequest>,
 }
+impl UpdateCustomerContactRequest {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: ContactType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `preferences` (the field `preferences`).
+    #[inline]
+    pub fn with_preferences(mut self, value: ContactPreferencesRequest) -> Self {
+        self.preferences = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.UpdateCustomerRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateCustomerRequest {
     /// Name of the customer
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5509,9 +6467,97 @@ pub struct UpdateCustomerRequest {
     )]
     pub credit_limit_balance: Option<rt::Decimal>,
 }
+impl UpdateCustomerRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: CustomerType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: UpdateCustomerAddress) -> Self {
+        self.address = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldUpdateModel>) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+    /// Sets `doNotMail` (the field `do_not_mail`).
+    #[inline]
+    pub fn with_do_not_mail(mut self, value: bool) -> Self {
+        self.do_not_mail = Some(value);
+        self
+    }
+    /// Sets `doNotService` (the field `do_not_service`).
+    #[inline]
+    pub fn with_do_not_service(mut self, value: bool) -> Self {
+        self.do_not_service = Some(value);
+        self
+    }
+    /// Sets `nationalAccount` (the field `national_account`).
+    #[inline]
+    pub fn with_national_account(mut self, value: bool) -> Self {
+        self.national_account = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `taxExempt` (the field `tax_exempt`).
+    #[inline]
+    pub fn with_tax_exempt(mut self, value: bool) -> Self {
+        self.tax_exempt = Some(value);
+        self
+    }
+    /// Sets `paymentTermId` (the field `payment_term_id`).
+    #[inline]
+    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+        self.payment_term_id = Some(value);
+        self
+    }
+    /// Sets `creditLimit` (the field `credit_limit`).
+    #[inline]
+    pub fn with_credit_limit(mut self, value: rt::Decimal) -> Self {
+        self.credit_limit = Some(value);
+        self
+    }
+    /// Sets `creditLimitBalance` (the field `credit_limit_balance`).
+    #[inline]
+    pub fn with_credit_limit_balance(mut self, value: rt::Decimal) -> Self {
+        self.credit_limit_balance = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Locations.UpdateLocationRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateLocationRequest {
     /// ID of the location’s customer.
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
@@ -5542,9 +6588,61 @@ pub struct UpdateLocationRequest {
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
+impl UpdateLocationRequest {
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = Some(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: LocationsAddressPatchModel) -> Self {
+        self.address = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `taxZoneId` (the field `tax_zone_id`).
+    #[inline]
+    pub fn with_tax_zone_id(mut self, value: i64) -> Self {
+        self.tax_zone_id = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldUpdateModel>) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.UpsertContactMethodRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpsertContactMethodRequest {
     /// Reference ID of the contact method
     #[serde(
@@ -5570,5 +6668,21 @@ impl UpsertContactMethodRequest {
             value,
             memo: rt::Nullable::Absent,
         }
+    }
+}
+impl UpsertContactMethodRequest {
+    /// Sets `referenceId` (the field `reference_id`).
+    #[inline]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
     }
 }

@@ -7,6 +7,7 @@ use servicetitan_runtime as rt;
 /// Schema `CustomerInteractions.V2.CreateOrUpdateTechnicianAssessmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateOrUpdateTechnicianAssessmentRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -29,6 +30,7 @@ impl CreateOrUpdateTechnicianAssessmentRequest {
 #[deprecated]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateOrUpdateTechnicianAssessmentRequestOld {
     /// Rating (0-10)
     pub value: f64,
@@ -43,6 +45,7 @@ impl CreateOrUpdateTechnicianAssessmentRequestOld {
 ///
 /// The document marks `technician_id`, `job_id`, `rating`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportTechnicianAssessmentResponse {
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,
@@ -94,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for ExportTechnicianAssessmentResponse {
 ///
 /// The document marks `technician_id`, `job_id`, `rating`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianAssessmentResponse {
     #[serde(rename = "technicianId", skip_serializing_if = "Option::is_none")]
     pub technician_id: Option<i64>,

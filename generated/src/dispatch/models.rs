@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `id`, `technician_id`, `technician_name`, `assigned_by_id`, `assigned_on`, `status`, `is_paused`, `job_id`, `appointment_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AppointmentAssignmentResponse {
     /// ID of the appointment assignment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,6 +152,7 @@ impl rt::QueryValue for AppointmentAssignmentsGetListSort {
 ///
 /// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AppointmentResponse {
     /// Appointment ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,6 +357,7 @@ impl rt::QueryValue for ArrivalWindowConfiguration {
 ///
 /// The document marks `configuration` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ArrivalWindowConfigurationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ArrivalWindowConfiguration>,
@@ -390,6 +393,7 @@ impl<'de> serde::Deserialize<'de> for ArrivalWindowConfigurationResponse {
 ///
 /// The document marks `id`, `start`, `duration`, `business_unit_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ArrivalWindowResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -436,6 +440,7 @@ impl<'de> serde::Deserialize<'de> for ArrivalWindowResponse {
 /// Schema `Dispatch.V2.AssignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AssignTechniciansRequest {
     /// Id of the appointment to assign to.
     #[serde(rename = "jobAppointmentId")]
@@ -456,6 +461,7 @@ impl AssignTechniciansRequest {
 /// Schema `Dispatch.V2.BulkDeleteTechnicianShiftRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct BulkDeleteTechnicianShiftRequest {
     /// The start date for the range deletion
     pub start: rt::DateTime,
@@ -472,6 +478,7 @@ impl BulkDeleteTechnicianShiftRequest {
 ///
 /// The document marks `message`, `deleted_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BulkDeleteTechnicianShiftResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -510,6 +517,7 @@ impl<'de> serde::Deserialize<'de> for BulkDeleteTechnicianShiftResult {
 ///
 /// The document marks `weekdays`, `saturday`, `sunday` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessHourModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
@@ -550,6 +558,7 @@ impl<'de> serde::Deserialize<'de> for BusinessHourModel {
 /// Schema `Dispatch.V2.CapacityRequestArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CapacityRequestArgs {
     /// When the time frame should start at or after
     #[serde(rename = "startsOnOrAfter")]
@@ -591,10 +600,25 @@ impl CapacityRequestArgs {
         }
     }
 }
+impl CapacityRequestArgs {
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Dispatch.V2.CapacityResponse`.
 ///
 /// The document marks `time_stamp`, `availabilities` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CapacityResponse {
     /// When the request was processed
     #[serde(rename = "timeStamp", skip_serializing_if = "Option::is_none")]
@@ -635,6 +659,7 @@ impl<'de> serde::Deserialize<'de> for CapacityResponse {
 ///
 /// The document marks `start`, `end`, `start_utc`, `end_utc`, `business_unit_ids`, `total_availability`, `open_availability`, `technicians`, `is_available`, `is_exceeding_ideal_booking_percentage` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CapacityResponseAvailability {
     /// When the availability time frame starts
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -712,6 +737,7 @@ impl<'de> serde::Deserialize<'de> for CapacityResponseAvailability {
 ///
 /// The document marks `id`, `name`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CapacityResponseTechnician {
     /// Unique Id of technician
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -814,6 +840,7 @@ impl rt::QueryValue for CapacityResponseTechnicianStatus {
 /// Schema `Dispatch.V2.CreateArrivalWindowRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateArrivalWindowRequest {
     /// The start time for the arrival window defined as TimeSpan. I.e. "09:00"
     pub start: rt::TimeSpan,
@@ -840,6 +867,7 @@ impl CreateArrivalWindowRequest {
 /// Schema `Dispatch.V2.CreateBusinessHourRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateBusinessHourRequest {
     pub weekdays: Vec<TimeRange>,
     pub saturday: Vec<TimeRange>,
@@ -859,6 +887,7 @@ impl CreateBusinessHourRequest {
 ///
 /// The document marks `weekdays`, `saturday`, `sunday` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateBusinessHourResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weekdays: Option<Vec<TimeRange>>,
@@ -899,6 +928,7 @@ impl<'de> serde::Deserialize<'de> for CreateBusinessHourResponse {
 /// Schema `Dispatch.V2.CreateNonJobAppointmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateNonJobAppointmentRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -996,10 +1026,99 @@ impl CreateNonJobAppointmentRequest {
         }
     }
 }
+impl CreateNonJobAppointmentRequest {
+    /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
+    #[inline]
+    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+        self.timesheet_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `clearDispatchBoard` (the field `clear_dispatch_board`).
+    #[inline]
+    pub fn with_clear_dispatch_board(mut self, value: bool) -> Self {
+        self.clear_dispatch_board = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `clearTechnicianView` (the field `clear_technician_view`).
+    #[inline]
+    pub fn with_clear_technician_view(mut self, value: bool) -> Self {
+        self.clear_technician_view = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `showOnTechnicianSchedule` (the field `show_on_technician_schedule`).
+    #[inline]
+    pub fn with_show_on_technician_schedule(mut self, value: bool) -> Self {
+        self.show_on_technician_schedule = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `removeTechnicianFromCapacityPlanning` (the field `remove_technician_from_capacity_planning`).
+    #[inline]
+    pub fn with_remove_technician_from_capacity_planning(mut self, value: bool) -> Self {
+        self.remove_technician_from_capacity_planning = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `allDay` (the field `all_day`).
+    #[inline]
+    pub fn with_all_day(mut self, value: bool) -> Self {
+        self.all_day = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `repeat` (the field `repeat`).
+    #[inline]
+    pub fn with_repeat(mut self, value: bool) -> Self {
+        self.repeat = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `countOccurrences` (the field `count_occurrences`).
+    #[inline]
+    pub fn with_count_occurrences(mut self, value: i32) -> Self {
+        self.count_occurrences = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `interval` (the field `interval`).
+    #[inline]
+    pub fn with_interval(mut self, value: i32) -> Self {
+        self.interval = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `frequency` (the field `frequency`).
+    #[inline]
+    pub fn with_frequency(mut self, value: RepeatFrequency) -> Self {
+        self.frequency = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `endType` (the field `end_type`).
+    #[inline]
+    pub fn with_end_type(mut self, value: RepeatEndType) -> Self {
+        self.end_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `endOn` (the field `end_on`).
+    #[inline]
+    pub fn with_end_on(mut self, value: rt::DateTime) -> Self {
+        self.end_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `daysOfWeek` (the field `days_of_week`).
+    #[inline]
+    pub fn with_days_of_week(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.days_of_week = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Dispatch.Contracts.NonJobAppointment.CreateNonJobAppointmentResult`.
 ///
 /// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `created_by_id`, `days_of_week` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateNonJobAppointmentResult {
     /// Non-job appointment id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1129,6 +1248,7 @@ impl<'de> serde::Deserialize<'de> for CreateNonJobAppointmentResult {
 /// Schema `Dispatch.V2.CreateOrUpdateZoneRequestArgs`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateOrUpdateZoneRequestArgs {
     /// Descriptive identifier
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1175,10 +1295,62 @@ pub struct CreateOrUpdateZoneRequestArgs {
     )]
     pub business_units: rt::Nullable<Vec<i64>>,
 }
+impl CreateOrUpdateZoneRequestArgs {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `zips` (the field `zips`).
+    #[inline]
+    pub fn with_zips(mut self, value: Vec<String>) -> Self {
+        self.zips = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cities` (the field `cities`).
+    #[inline]
+    pub fn with_cities(mut self, value: Vec<String>) -> Self {
+        self.cities = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `territoryNumbers` (the field `territory_numbers`).
+    #[inline]
+    pub fn with_territory_numbers(mut self, value: Vec<String>) -> Self {
+        self.territory_numbers = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `locnNumbers` (the field `locn_numbers`).
+    #[inline]
+    pub fn with_locn_numbers(mut self, value: Vec<String>) -> Self {
+        self.locn_numbers = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceDaysEnabled` (the field `service_days_enabled`).
+    #[inline]
+    pub fn with_service_days_enabled(mut self, value: bool) -> Self {
+        self.service_days_enabled = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceDaysIds` (the field `service_days_ids`).
+    #[inline]
+    pub fn with_service_days_ids(mut self, value: Vec<i32>) -> Self {
+        self.service_days_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnits` (the field `business_units`).
+    #[inline]
+    pub fn with_business_units(mut self, value: Vec<i64>) -> Self {
+        self.business_units = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Dispatch.V2.CreateOrUpdateZoneResponse`.
 ///
 /// The document marks `id`, `active`, `name`, `zips`, `cities`, `territory_numbers`, `locn_numbers`, `service_days_enabled`, `service_days_ids`, `business_units` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateOrUpdateZoneResponse {
     /// Unique id of the zone record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1250,6 +1422,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrUpdateZoneResponse {
 /// Schema `Dispatch.V2.CreateTeamRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateTeamRequest {
     /// Whether the team is enabled
     pub active: bool,
@@ -1266,10 +1439,20 @@ impl CreateTeamRequest {
         }
     }
 }
+impl CreateTeamRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Dispatch.V2.CreateTeamResponse`.
 ///
 /// The document marks `id`, `active`, `created_on`, `modified_on`, `created` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateTeamResponse {
     /// Unique id of the team record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1329,6 +1512,7 @@ impl<'de> serde::Deserialize<'de> for CreateTeamResponse {
 /// Schema `Dispatch.V2.CreateTechnicianShiftRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateTechnicianShiftRequest {
     #[serde(rename = "technicianIds")]
     pub technician_ids: Vec<i64>,
@@ -1398,11 +1582,46 @@ impl CreateTechnicianShiftRequest {
         }
     }
 }
+impl CreateTechnicianShiftRequest {
+    /// Sets `note` (the field `note`).
+    #[inline]
+    pub fn with_note(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.note = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
+    #[inline]
+    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+        self.timesheet_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `repeatEndDate` (the field `repeat_end_date`).
+    #[inline]
+    pub fn with_repeat_end_date(mut self, value: rt::DateTime) -> Self {
+        self.repeat_end_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `repeatInterval` (the field `repeat_interval`).
+    #[inline]
+    pub fn with_repeat_interval(mut self, value: i32) -> Self {
+        self.repeat_interval = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `shiftDays` (the field `shift_days`).
+    #[inline]
+    pub fn with_shift_days(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.shift_days = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Creates a new skill and assigns it to a technician
 ///
 /// Schema `Dispatch.V2.CreateTechnicianSkillRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateTechnicianSkillRequest {
     /// Technician Id to assign the newly created skill to
     #[serde(rename = "technicianId")]
@@ -1426,6 +1645,7 @@ impl CreateTechnicianSkillRequest {
 ///
 /// The document marks `message`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DeleteNonJobAppointmentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -1464,6 +1684,7 @@ impl<'de> serde::Deserialize<'de> for DeleteNonJobAppointmentResult {
 ///
 /// The document marks `message`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DeleteTechnicianShiftResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -1504,6 +1725,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTechnicianShiftResult {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DeleteTechnicianSkillResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1539,6 +1761,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTechnicianSkillResult {
 ///
 /// The document marks `id`, `technician_id`, `technician_name`, `assigned_by_id`, `assigned_on`, `status`, `is_paused`, `job_id`, `appointment_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportAppointmentAssignmentsResponse {
     /// ID of the appointment assignment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1619,6 +1842,7 @@ impl<'de> serde::Deserialize<'de> for ExportAppointmentAssignmentsResponse {
 ///
 /// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `created_by_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GetNonJobAppointmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1705,6 +1929,7 @@ impl<'de> serde::Deserialize<'de> for GetNonJobAppointmentResponse {
 /// Schema `Dispatch.V2.GpsPingCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct GpsPingCreateRequest {
     /// Gets or sets the ID of the object for which location information is provided
     #[serde(rename = "unitId")]
@@ -1778,10 +2003,31 @@ impl GpsPingCreateRequest {
         }
     }
 }
+impl GpsPingCreateRequest {
+    /// Sets `latitude` (the field `latitude`).
+    #[inline]
+    pub fn with_latitude(mut self, value: f64) -> Self {
+        self.latitude = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `longitude` (the field `longitude`).
+    #[inline]
+    pub fn with_longitude(mut self, value: f64) -> Self {
+        self.longitude = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `speed` (the field `speed`).
+    #[inline]
+    pub fn with_speed(mut self, value: f64) -> Self {
+        self.speed = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Dispatch.V2.GpsPingResponse`.
 ///
 /// The document marks `external_id`, `status`, `message` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GpsPingResponse {
     /// Unique External ID for data point
     #[serde(rename = "externalId", skip_serializing_if = "Option::is_none")]
@@ -1944,6 +2190,7 @@ impl rt::QueryValue for JobAppointmentAssignmentStatus {
 ///
 /// The document marks `id`, `technician_id`, `start`, `name`, `duration`, `timesheet_code_id`, `summary`, `clear_dispatch_board`, `clear_technician_view`, `remove_technician_from_capacity_planning`, `all_day`, `show_on_technician_schedule`, `active`, `created_on`, `modified_on`, `created_by_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NonJobAppointmentResponse {
     /// Non-job appointment id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2049,6 +2296,7 @@ impl<'de> serde::Deserialize<'de> for NonJobAppointmentResponse {
 /// Schema `Dispatch.V2.NonJobAppointmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct NonJobAppointmentUpdateRequest {
     #[serde(rename = "technicianId")]
     pub technician_id: i64,
@@ -2144,6 +2392,94 @@ impl NonJobAppointmentUpdateRequest {
             end_on: rt::Nullable::Absent,
             days_of_week: rt::Nullable::Absent,
         }
+    }
+}
+impl NonJobAppointmentUpdateRequest {
+    /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
+    #[inline]
+    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+        self.timesheet_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `clearDispatchBoard` (the field `clear_dispatch_board`).
+    #[inline]
+    pub fn with_clear_dispatch_board(mut self, value: bool) -> Self {
+        self.clear_dispatch_board = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `clearTechnicianView` (the field `clear_technician_view`).
+    #[inline]
+    pub fn with_clear_technician_view(mut self, value: bool) -> Self {
+        self.clear_technician_view = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `showOnTechnicianSchedule` (the field `show_on_technician_schedule`).
+    #[inline]
+    pub fn with_show_on_technician_schedule(mut self, value: bool) -> Self {
+        self.show_on_technician_schedule = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `removeTechnicianFromCapacityPlanning` (the field `remove_technician_from_capacity_planning`).
+    #[inline]
+    pub fn with_remove_technician_from_capacity_planning(mut self, value: bool) -> Self {
+        self.remove_technician_from_capacity_planning = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `allDay` (the field `all_day`).
+    #[inline]
+    pub fn with_all_day(mut self, value: bool) -> Self {
+        self.all_day = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `repeat` (the field `repeat`).
+    #[inline]
+    pub fn with_repeat(mut self, value: bool) -> Self {
+        self.repeat = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `countOccurrences` (the field `count_occurrences`).
+    #[inline]
+    pub fn with_count_occurrences(mut self, value: i32) -> Self {
+        self.count_occurrences = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `interval` (the field `interval`).
+    #[inline]
+    pub fn with_interval(mut self, value: i32) -> Self {
+        self.interval = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `frequency` (the field `frequency`).
+    #[inline]
+    pub fn with_frequency(mut self, value: RepeatFrequency) -> Self {
+        self.frequency = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `endType` (the field `end_type`).
+    #[inline]
+    pub fn with_end_type(mut self, value: RepeatEndType) -> Self {
+        self.end_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `endOn` (the field `end_on`).
+    #[inline]
+    pub fn with_end_on(mut self, value: rt::DateTime) -> Self {
+        self.end_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `daysOfWeek` (the field `days_of_week`).
+    #[inline]
+    pub fn with_days_of_week(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.days_of_week = rt::Nullable::Value(value);
+        self
     }
 }
 /// The fields NonJobAppointments_GetList sorts by.
@@ -2449,6 +2785,7 @@ impl rt::QueryValue for RepeatFrequencyInt32 {
 /// Schema `Dispatch.V2.SetArrivalWindowStatusRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SetArrivalWindowStatusRequest {
     #[serde(rename = "isActive")]
     pub is_active: bool,
@@ -2642,6 +2979,7 @@ impl rt::QueryValue for TeamGetListSort {
 ///
 /// The document marks `id`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TeamResponse {
     /// Unique id of the team record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2698,6 +3036,7 @@ impl<'de> serde::Deserialize<'de> for TeamResponse {
 ///
 /// The document marks `created`, `technician_shifts` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianShiftCreateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<bool>,
@@ -2736,6 +3075,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftCreateResponse {
 ///
 /// The document marks `id`, `shift_type`, `title`, `active`, `technician_id`, `start`, `end`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianShiftResponse {
     /// Unique id of the shift record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2812,6 +3152,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianShiftResponse {
 ///
 /// The document marks `technician_shifts` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianShiftUpdateResponse {
     #[serde(rename = "technicianShifts", skip_serializing_if = "Option::is_none")]
     pub technician_shifts: Option<Vec<TechnicianShiftResponse>>,
@@ -2910,6 +3251,7 @@ impl rt::QueryValue for TechnicianShiftsGetListSort {
 ///
 /// The document marks `id`, `name`, `active`, `technician_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianSkillResponse {
     /// Unique id of the technician skill record.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3031,6 +3373,7 @@ impl rt::QueryValue for TechnicianSkillsGetListSort {
 ///
 /// The document marks `technician_tracking_url` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianTrackingResponse {
     /// Url to allow tracking the technician's location
     #[serde(rename = "technicianTrackingUrl", skip_serializing_if = "Option::is_none")]
@@ -3067,6 +3410,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianTrackingResponse {
 ///
 /// The document marks `from_hour`, `to_hour` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TimeRange {
     #[serde(rename = "fromHour", skip_serializing_if = "Option::is_none")]
     pub from_hour: Option<i32>,
@@ -3104,6 +3448,7 @@ impl<'de> serde::Deserialize<'de> for TimeRange {
 /// Schema `Dispatch.V2.UnassignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UnassignTechniciansRequest {
     /// Id of the appointment to unassign from.
     #[serde(rename = "jobAppointmentId")]
@@ -3124,6 +3469,7 @@ impl UnassignTechniciansRequest {
 /// Schema `Dispatch.V2.UpdateArrivalWindowConfigurationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateArrivalWindowConfigurationRequest {
     pub configuration: ArrivalWindowConfiguration,
 }
@@ -3136,6 +3482,7 @@ impl UpdateArrivalWindowConfigurationRequest {
 /// Schema `Dispatch.V2.UpdateArrivalWindowRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateArrivalWindowRequest {
     /// The start time for the arrival window defined as TimeSpan. I.e. "09:00"
     pub start: rt::TimeSpan,
@@ -3162,6 +3509,7 @@ impl UpdateArrivalWindowRequest {
 /// Schema `Dispatch.V2.UpdateTechnicianShiftRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateTechnicianShiftRequest {
     #[serde(rename = "shiftType", default, skip_serializing_if = "Option::is_none")]
     pub shift_type: Option<ShiftType>,
@@ -3184,11 +3532,52 @@ pub struct UpdateTechnicianShiftRequest {
     )]
     pub timesheet_code_id: rt::Nullable<i64>,
 }
+impl UpdateTechnicianShiftRequest {
+    /// Sets `shiftType` (the field `shift_type`).
+    #[inline]
+    pub fn with_shift_type(mut self, value: ShiftType) -> Self {
+        self.shift_type = Some(value);
+        self
+    }
+    /// Sets `title` (the field `title`).
+    #[inline]
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.title = Some(value);
+        self
+    }
+    /// Sets `start` (the field `start`).
+    #[inline]
+    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+        self.start = Some(value);
+        self
+    }
+    /// Sets `end` (the field `end`).
+    #[inline]
+    pub fn with_end(mut self, value: rt::DateTime) -> Self {
+        self.end = Some(value);
+        self
+    }
+    /// Sets `note` (the field `note`).
+    #[inline]
+    pub fn with_note(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.note = Some(value);
+        self
+    }
+    /// Sets `timesheetCodeId` (the field `timesheet_code_id`).
+    #[inline]
+    pub fn with_timesheet_code_id(mut self, value: i64) -> Self {
+        self.timesheet_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Assigns or replaces skills on a technician
 ///
 /// Schema `Dispatch.V2.UpdateTechnicianSkillsRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateTechnicianSkillsRequest {
     /// Technician Id to assign Skills to
     #[serde(rename = "technicianId")]
@@ -3220,6 +3609,7 @@ impl UpdateTechnicianSkillsRequest {
 ///
 /// The document marks `updated`, `technician_skills` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateTechnicianSkillsResponse {
     /// Whether the update was successful
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3321,6 +3711,7 @@ impl rt::QueryValue for ZoneGetListSort {
 ///
 /// The document marks `id`, `active`, `created_by`, `created_on`, `modified_on`, `service_days_enabled` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ZoneResponse {
     /// Unique id of the zone record
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `type`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AttachmentApiModel {
     /// Display name or label for the attachment (optional)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +61,7 @@ impl<'de> serde::Deserialize<'de> for AttachmentApiModel {
 ///
 /// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AttachmentUploadResponse {
     /// URL of the uploaded file to use in subsequent API requests
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +156,7 @@ impl rt::QueryValue for CustomFieldDataType {
 /// Schema `EquipmentSystems.V2.CustomFieldRequestModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldRequestModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -162,10 +165,32 @@ pub struct CustomFieldRequestModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub value: rt::Nullable<String>,
 }
+impl CustomFieldRequestModel {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `typeId` (the field `type_id`).
+    #[inline]
+    pub fn with_type_id(mut self, value: i64) -> Self {
+        self.type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `EquipmentSystems.V2.CustomFieldResponseModel`.
 ///
 /// The document marks `id`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponseModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -210,6 +235,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponseModel {
 ///
 /// The document marks `id`, `name`, `data_type`, `data_type_options` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldTypeModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -255,6 +281,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeModel {
 /// Schema `EquipmentSystems.V2.EquipmentTypeCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentTypeCreateRequest {
     /// Equipment type name
     pub name: String,
@@ -272,6 +299,7 @@ impl EquipmentTypeCreateRequest {
 ///
 /// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EquipmentTypeResponse {
     /// The unique identifier for the equipment type record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -325,6 +353,7 @@ impl<'de> serde::Deserialize<'de> for EquipmentTypeResponse {
 /// Schema `EquipmentSystems.V2.EquipmentTypeUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentTypeUpdateRequest {
     /// Equipment type name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,6 +361,21 @@ pub struct EquipmentTypeUpdateRequest {
     /// Whether the equipment type is active
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+impl EquipmentTypeUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
 }
 /// The fields EquipmentTypes_GetList sorts by.
 ///
@@ -401,6 +445,7 @@ impl rt::QueryValue for EquipmentTypesGetListSort {
 /// Schema `EquipmentSystems.V2.InstalledEquipmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InstalledEquipmentCreateRequest {
     #[serde(rename = "locationId")]
     pub location_id: i64,
@@ -518,10 +563,133 @@ impl InstalledEquipmentCreateRequest {
         }
     }
 }
+impl InstalledEquipmentCreateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `equipmentTypeId` (the field `equipment_type_id`).
+    #[inline]
+    pub fn with_equipment_type_id(mut self, value: i64) -> Self {
+        self.equipment_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: InstalledEquipmentStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `installedOn` (the field `installed_on`).
+    #[inline]
+    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+        self.installed_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `actualReplacementDate` (the field `actual_replacement_date`).
+    #[inline]
+    pub fn with_actual_replacement_date(mut self, value: rt::Date) -> Self {
+        self.actual_replacement_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturedOn` (the field `manufactured_on`).
+    #[inline]
+    pub fn with_manufactured_on(mut self, value: rt::Date) -> Self {
+        self.manufactured_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serialNumber` (the field `serial_number`).
+    #[inline]
+    pub fn with_serial_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.serial_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `barcodeId` (the field `barcode_id`).
+    #[inline]
+    pub fn with_barcode_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.barcode_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturer` (the field `manufacturer`).
+    #[inline]
+    pub fn with_manufacturer(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.manufacturer = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `model` (the field `model`).
+    #[inline]
+    pub fn with_model(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.model = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarrantyStart` (the field `manufacturer_warranty_start`).
+    #[inline]
+    pub fn with_manufacturer_warranty_start(mut self, value: rt::DateTime) -> Self {
+        self.manufacturer_warranty_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarrantyEnd` (the field `manufacturer_warranty_end`).
+    #[inline]
+    pub fn with_manufacturer_warranty_end(mut self, value: rt::DateTime) -> Self {
+        self.manufacturer_warranty_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarrantyStart` (the field `service_provider_warranty_start`).
+    #[inline]
+    pub fn with_service_provider_warranty_start(mut self, value: rt::DateTime) -> Self {
+        self.service_provider_warranty_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarrantyEnd` (the field `service_provider_warranty_end`).
+    #[inline]
+    pub fn with_service_provider_warranty_end(mut self, value: rt::DateTime) -> Self {
+        self.service_provider_warranty_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldRequestModel>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `attachments` (the field `attachments`).
+    #[inline]
+    pub fn with_attachments(mut self, value: Vec<AttachmentApiModel>) -> Self {
+        self.attachments = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `EquipmentSystems.V2.InstalledEquipmentDetailedResponse`.
 ///
 /// The document marks `id`, `active`, `location_id`, `customer_id`, `name`, `created_on`, `modified_on`, `serial_number`, `memo`, `manufacturer`, `model`, `cost`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InstalledEquipmentDetailedResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -729,6 +897,7 @@ impl rt::QueryValue for InstalledEquipmentGetListSort {
 ///
 /// The document marks `id`, `active`, `location_id`, `customer_id`, `name`, `created_on`, `modified_on`, `serial_number`, `memo`, `manufacturer`, `model`, `cost`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InstalledEquipmentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -924,6 +1093,7 @@ impl rt::QueryValue for InstalledEquipmentStatus {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InstalledEquipmentTypeModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -961,6 +1131,7 @@ impl<'de> serde::Deserialize<'de> for InstalledEquipmentTypeModel {
 /// Schema `EquipmentSystems.V2.InstalledEquipmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InstalledEquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1035,10 +1206,139 @@ pub struct InstalledEquipmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
+impl InstalledEquipmentUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `equipmentTypeId` (the field `equipment_type_id`).
+    #[inline]
+    pub fn with_equipment_type_id(mut self, value: i64) -> Self {
+        self.equipment_type_id = Some(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: InstalledEquipmentStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+    /// Sets `installedOn` (the field `installed_on`).
+    #[inline]
+    pub fn with_installed_on(mut self, value: rt::DateTime) -> Self {
+        self.installed_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `actualReplacementDate` (the field `actual_replacement_date`).
+    #[inline]
+    pub fn with_actual_replacement_date(mut self, value: rt::Date) -> Self {
+        self.actual_replacement_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturedOn` (the field `manufactured_on`).
+    #[inline]
+    pub fn with_manufactured_on(mut self, value: rt::Date) -> Self {
+        self.manufactured_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serialNumber` (the field `serial_number`).
+    #[inline]
+    pub fn with_serial_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.serial_number = Some(value);
+        self
+    }
+    /// Sets `barcodeId` (the field `barcode_id`).
+    #[inline]
+    pub fn with_barcode_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.barcode_id = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `manufacturer` (the field `manufacturer`).
+    #[inline]
+    pub fn with_manufacturer(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.manufacturer = Some(value);
+        self
+    }
+    /// Sets `model` (the field `model`).
+    #[inline]
+    pub fn with_model(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.model = Some(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarrantyStart` (the field `manufacturer_warranty_start`).
+    #[inline]
+    pub fn with_manufacturer_warranty_start(mut self, value: rt::DateTime) -> Self {
+        self.manufacturer_warranty_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarrantyEnd` (the field `manufacturer_warranty_end`).
+    #[inline]
+    pub fn with_manufacturer_warranty_end(mut self, value: rt::DateTime) -> Self {
+        self.manufacturer_warranty_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarrantyStart` (the field `service_provider_warranty_start`).
+    #[inline]
+    pub fn with_service_provider_warranty_start(mut self, value: rt::DateTime) -> Self {
+        self.service_provider_warranty_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarrantyEnd` (the field `service_provider_warranty_end`).
+    #[inline]
+    pub fn with_service_provider_warranty_end(mut self, value: rt::DateTime) -> Self {
+        self.service_provider_warranty_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldRequestModel>) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `attachments` (the field `attachments`).
+    #[inline]
+    pub fn with_attachments(mut self, value: Vec<AttachmentApiModel>) -> Self {
+        self.attachments = Some(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+}
 /// Schema `EquipmentSystems.V2.TagResponseModel`.
 ///
 /// The document marks `id`, `owner_id`, `type_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TagResponseModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,

@@ -10,6 +10,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FindingAssetUploadResponse {
     /// File path returned from upload, used to reference this asset in finding operations
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +48,7 @@ impl<'de> serde::Deserialize<'de> for FindingAssetUploadResponse {
 /// Schema `EquipmentSystems.V2.FindingAttachmentCreateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct FindingAttachmentCreateModel {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName")]
@@ -71,6 +73,7 @@ impl FindingAttachmentCreateModel {
 /// Schema `EquipmentSystems.V2.FindingAttachmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct FindingAttachmentCreateRequest {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName")]
@@ -96,6 +99,7 @@ impl FindingAttachmentCreateRequest {
 ///
 /// The document marks `id`, `file_name`, `url`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FindingAttachmentModel {
     /// Unique identifier for the attachment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for FindingAttachmentModel {
 ///
 /// The document marks `id`, `file_name`, `url`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FindingAttachmentResponse {
     /// Unique identifier for the attachment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -195,6 +200,7 @@ impl<'de> serde::Deserialize<'de> for FindingAttachmentResponse {
 /// Schema `EquipmentSystems.V2.FindingAttachmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct FindingAttachmentUpdateRequest {
     /// Original file name (e.g., "motor-inspection.jpg")
     #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
@@ -206,11 +212,34 @@ pub struct FindingAttachmentUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::common::AttachmentAssetType>,
 }
+impl FindingAttachmentUpdateRequest {
+    /// Sets `fileName` (the field `file_name`).
+    #[inline]
+    pub fn with_file_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.file_name = Some(value);
+        self
+    }
+    /// Sets `url` (the field `url`).
+    #[inline]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.url = Some(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: crate::common::AttachmentAssetType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+}
 /// Creates a finding to document equipment or location issues discovered during service
 ///
 /// Schema `EquipmentSystems.V2.FindingCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct FindingCreateRequest {
     /// ID of the customer location where the finding was identified
     #[serde(rename = "locationId")]
@@ -272,12 +301,61 @@ impl FindingCreateRequest {
         }
     }
 }
+impl FindingCreateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recommendedSolution` (the field `recommended_solution`).
+    #[inline]
+    pub fn with_recommended_solution(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.recommended_solution = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `internalNotes` (the field `internal_notes`).
+    #[inline]
+    pub fn with_internal_notes(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.internal_notes = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `installedEquipmentId` (the field `installed_equipment_id`).
+    #[inline]
+    pub fn with_installed_equipment_id(mut self, value: i64) -> Self {
+        self.installed_equipment_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `sourceJobId` (the field `source_job_id`).
+    #[inline]
+    pub fn with_source_job_id(mut self, value: i64) -> Self {
+        self.source_job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `attachments` (the field `attachments`).
+    #[inline]
+    pub fn with_attachments(mut self, value: Vec<FindingAttachmentCreateModel>) -> Self {
+        self.attachments = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Finding response with additional workflow and relationship details
 ///
 /// Schema `EquipmentSystems.V2.FindingDetailedResponse`.
 ///
 /// The document marks `id`, `location_id`, `urgency_level`, `archived`, `active`, `created_by`, `modified_by`, `created_on`, `modified_on`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FindingDetailedResponse {
     /// Unique identifier for the finding
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -388,6 +466,7 @@ impl<'de> serde::Deserialize<'de> for FindingDetailedResponse {
 ///
 /// The document marks `id`, `location_id`, `urgency_level`, `archived`, `active`, `created_by`, `modified_by`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FindingResponse {
     /// Unique identifier for the finding
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -558,6 +637,7 @@ impl rt::QueryValue for FindingStatus {
 /// Schema `EquipmentSystems.V2.FindingUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct FindingUpdateRequest {
     /// Title summarizing the issue or observation (e.g., "Leaking pipe", "Worn brake pads")
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -584,6 +664,54 @@ pub struct FindingUpdateRequest {
     /// Whether the finding is active
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+impl FindingUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `urgencyLevel` (the field `urgency_level`).
+    #[inline]
+    pub fn with_urgency_level(mut self, value: FindingUrgencyLevel) -> Self {
+        self.urgency_level = Some(value);
+        self
+    }
+    /// Sets `recommendedSolution` (the field `recommended_solution`).
+    #[inline]
+    pub fn with_recommended_solution(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.recommended_solution = Some(value);
+        self
+    }
+    /// Sets `internalNotes` (the field `internal_notes`).
+    #[inline]
+    pub fn with_internal_notes(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.internal_notes = Some(value);
+        self
+    }
+    /// Sets `archived` (the field `archived`).
+    #[inline]
+    pub fn with_archived(mut self, value: bool) -> Self {
+        self.archived = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
 }
 /// Priority levels for addressing findings
 ///

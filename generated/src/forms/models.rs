@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `file_name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AttachmentResponse {
     /// Original filename
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
@@ -44,6 +45,7 @@ impl<'de> serde::Deserialize<'de> for AttachmentResponse {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name`, `values`, `options` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CheckboxFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -97,6 +99,7 @@ impl<'de> serde::Deserialize<'de> for CheckboxFieldApiDto {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DateFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -147,6 +150,7 @@ impl<'de> serde::Deserialize<'de> for DateFieldApiDto {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name`, `options`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DropdownFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -200,6 +204,7 @@ impl<'de> serde::Deserialize<'de> for DropdownFieldApiDto {
 ///
 /// The document marks `file_name`, `created_from`, `original_file_name`, `thumbnail` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormAttachment {
     #[serde(rename = "fileName", skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
@@ -244,6 +249,7 @@ impl<'de> serde::Deserialize<'de> for FormAttachment {
 ///
 /// The document marks `id`, `name`, `type`, `comment`, `attachments` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -291,6 +297,7 @@ impl<'de> serde::Deserialize<'de> for FormFieldApiDto {
 ///
 /// The document marks `type`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormOwner {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<OwnerType>,
@@ -420,6 +427,7 @@ impl rt::QueryValue for FormOwnerType {
 ///
 /// The document marks `id`, `active`, `published`, `has_conditional_logic`, `has_triggers`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -479,6 +487,7 @@ impl<'de> serde::Deserialize<'de> for FormResponse {
 ///
 /// The document marks `id`, `name`, `type`, `description`, `units` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormSectionApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -653,6 +662,7 @@ impl<'de> serde::Deserialize<'de> for FormSectionApiDtoUnitsItem {
 ///
 /// The document marks `id`, `name`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormStaticElementApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -755,6 +765,7 @@ impl rt::QueryValue for FormSubmissionGetFormSubmissionsSort {
 ///
 /// The document marks `id`, `form_id`, `submitted_on`, `created_by_id`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormSubmissionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -946,6 +957,7 @@ impl<'de> serde::Deserialize<'de> for FormSubmissionResponseUnitsItem {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NumberFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -1091,6 +1103,7 @@ impl rt::QueryValue for OwnerType {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PictureFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -1138,6 +1151,7 @@ impl<'de> serde::Deserialize<'de> for PictureFieldApiDto {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name`, `options`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RadioFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -1191,6 +1205,7 @@ impl<'de> serde::Deserialize<'de> for RadioFieldApiDto {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name`, `value`, `is_refused`, `refusal_reason` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SignatureFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -1306,6 +1321,7 @@ impl rt::QueryValue for StatusField {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct StoplightFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -1474,6 +1490,7 @@ impl rt::QueryValue for SubmissionStatus {
 ///
 /// The document marks `type`, `comment`, `attachments`, `id`, `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TextFieldApiDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,

@@ -9,6 +9,7 @@ use servicetitan_runtime as rt;
 /// Schema `Inventory.V2.AddressRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AddressRequest {
     /// Street
     pub street: String,
@@ -47,6 +48,7 @@ impl AddressRequest {
 ///
 /// Schema `Inventory.V2.AddressResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AddressResponse {
     /// Street
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,6 +168,7 @@ impl rt::QueryValue for AdjustmentsGetListSort {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BatchResponse {
     /// Batch Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,36 +214,67 @@ impl<'de> serde::Deserialize<'de> for BatchResponse {
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.PurchaseOrderCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CancelResourceRequestOfPurchaseOrderCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<PurchaseOrderCancellationReason>,
+}
+impl CancelResourceRequestOfPurchaseOrderCancellationReason {
+    /// Sets `canceledReason` (the field `canceled_reason`).
+    #[inline]
+    pub fn with_canceled_reason(
+        mut self,
+        value: PurchaseOrderCancellationReason,
+    ) -> Self {
+        self.canceled_reason = Some(value);
+        self
+    }
 }
 /// Cancel Resource Request
 ///
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.ReceiptCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CancelResourceRequestOfReceiptCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<ReceiptCancellationReason>,
+}
+impl CancelResourceRequestOfReceiptCancellationReason {
+    /// Sets `canceledReason` (the field `canceled_reason`).
+    #[inline]
+    pub fn with_canceled_reason(mut self, value: ReceiptCancellationReason) -> Self {
+        self.canceled_reason = Some(value);
+        self
+    }
 }
 /// Cancel Resource Request
 ///
 /// Schema `Inventory.V2.CancelResourceRequest_Of_Inventory.V2.ReturnCancellationReason`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CancelResourceRequestOfReturnCancellationReason {
     /// Resource cancellation reason
     #[serde(rename = "canceledReason", default, skip_serializing_if = "Option::is_none")]
     pub canceled_reason: Option<ReturnCancellationReason>,
+}
+impl CancelResourceRequestOfReturnCancellationReason {
+    /// Sets `canceledReason` (the field `canceled_reason`).
+    #[inline]
+    pub fn with_canceled_reason(mut self, value: ReturnCancellationReason) -> Self {
+        self.canceled_reason = Some(value);
+        self
+    }
 }
 /// Request model for address with description
 ///
 /// Schema `Inventory.V2.CreateAddressRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateAddressRequest {
     /// Description of the shipping address, like customer address or technician's truck for example
     pub description: String,
@@ -258,6 +292,7 @@ impl CreateAddressRequest {
 /// Schema `Inventory.V2.CreateInventoryReturnItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateInventoryReturnItemRequest {
     /// Sku Id
     #[serde(rename = "skuId")]
@@ -297,11 +332,33 @@ impl CreateInventoryReturnItemRequest {
         }
     }
 }
+impl CreateInventoryReturnItemRequest {
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `shipmentItemId` (the field `shipment_item_id`).
+    #[inline]
+    pub fn with_shipment_item_id(mut self, value: i64) -> Self {
+        self.shipment_item_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents request to create return
 ///
 /// Schema `Inventory.V2.CreateInventoryReturnRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateInventoryReturnRequest {
     /// Vendor Id
     #[serde(rename = "vendorId")]
@@ -385,11 +442,52 @@ impl CreateInventoryReturnRequest {
         }
     }
 }
+impl CreateInventoryReturnRequest {
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `purchaseOrderId` (the field `purchase_order_id`).
+    #[inline]
+    pub fn with_purchase_order_id(mut self, value: i64) -> Self {
+        self.purchase_order_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `referenceNumber` (the field `reference_number`).
+    #[inline]
+    pub fn with_reference_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<CreateInventoryReturnItemRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Request model for new PO item
 ///
 /// Schema `Inventory.V2.CreatePurchaseOrderItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreatePurchaseOrderItemRequest {
     /// Id of the SKU from pricebook, can be any active material or equipment
     #[serde(rename = "skuId")]
@@ -430,11 +528,20 @@ impl CreatePurchaseOrderItemRequest {
         }
     }
 }
+impl CreatePurchaseOrderItemRequest {
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents create purchase order markup request
 ///
 /// Schema `Inventory.V2.Markups.CreatePurchaseOrderMarkupRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreatePurchaseOrderMarkupRequest {
     pub from: rt::Decimal,
     pub to: rt::Decimal,
@@ -451,6 +558,7 @@ impl CreatePurchaseOrderMarkupRequest {
 /// Schema `Inventory.V2.CreatePurchaseOrderRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId")]
@@ -552,11 +660,52 @@ impl CreatePurchaseOrderRequest {
         }
     }
 }
+impl CreatePurchaseOrderRequest {
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianId` (the field `technician_id`).
+    #[inline]
+    pub fn with_technician_id(mut self, value: i64) -> Self {
+        self.technician_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorInvoiceNumber` (the field `vendor_invoice_number`).
+    #[inline]
+    pub fn with_vendor_invoice_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_invoice_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Request model to create Purchase Order Types
 ///
 /// Schema `Inventory.V2.CreatePurchaseOrderTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreatePurchaseOrderTypeRequest {
     /// Name of the Purchase Order Type
     pub name: String,
@@ -661,11 +810,26 @@ impl CreatePurchaseOrderTypeRequest {
         }
     }
 }
+impl CreatePurchaseOrderTypeRequest {
+    /// Sets `landedCostMethod` (the field `landed_cost_method`).
+    #[inline]
+    pub fn with_landed_cost_method(mut self, value: InventoryLandedCostMethod) -> Self {
+        self.landed_cost_method = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `includeTaxInFullyLandedCost` (the field `include_tax_in_fully_landed_cost`).
+    #[inline]
+    pub fn with_include_tax_in_fully_landed_cost(mut self, value: bool) -> Self {
+        self.include_tax_in_fully_landed_cost = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Request model to create Return Types
 ///
 /// Schema `Inventory.V2.CreateReturnTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateReturnTypeRequest {
     /// Name of the Return Type
     pub name: String,
@@ -702,6 +866,7 @@ impl CreateReturnTypeRequest {
 /// Schema `Inventory.V2.CreateTruckRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateTruckRequest {
     /// Truck Name
     pub name: String,
@@ -747,11 +912,39 @@ impl CreateTruckRequest {
         }
     }
 }
+impl CreateTruckRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `templateId` (the field `template_id`).
+    #[inline]
+    pub fn with_template_id(mut self, value: i64) -> Self {
+        self.template_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianIds` (the field `technician_ids`).
+    #[inline]
+    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+        self.technician_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Request model to create vendor contact
 ///
 /// Schema `Inventory.V2.CreateVendorContactRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateVendorContactRequest {
     /// Name
     pub name: String,
@@ -769,6 +962,7 @@ impl CreateVendorContactRequest {
 /// Schema `Inventory.V2.CreateVendorRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateVendorRequest {
     /// Name
     pub name: String,
@@ -891,6 +1085,96 @@ impl CreateVendorRequest {
         }
     }
 }
+impl CreateVendorRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `firstName` (the field `first_name`).
+    #[inline]
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.first_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `lastName` (the field `last_name`).
+    #[inline]
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.last_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `phone` (the field `phone`).
+    #[inline]
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `fax` (the field `fax`).
+    #[inline]
+    pub fn with_fax(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.fax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `deliveryOption` (the field `delivery_option`).
+    #[inline]
+    pub fn with_delivery_option(mut self, value: PurchaseOrderDeliveryOption) -> Self {
+        self.delivery_option = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorQuickbooksItem` (the field `vendor_quickbooks_item`).
+    #[inline]
+    pub fn with_vendor_quickbooks_item(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_quickbooks_item = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paymentTermId` (the field `payment_term_id`).
+    #[inline]
+    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+        self.payment_term_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `remittanceVendorId` (the field `remittance_vendor_id`).
+    #[inline]
+    pub fn with_remittance_vendor_id(mut self, value: i64) -> Self {
+        self.remittance_vendor_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tags` (the field `tags`).
+    #[inline]
+    pub fn with_tags(mut self, value: Vec<TagRequest>) -> Self {
+        self.tags = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorContacts` (the field `vendor_contacts`).
+    #[inline]
+    pub fn with_vendor_contacts(
+        mut self,
+        value: Vec<CreateVendorContactRequest>,
+    ) -> Self {
+        self.vendor_contacts = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Inventory.V2.CustomFieldDataType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -955,6 +1239,7 @@ impl rt::QueryValue for CustomFieldDataType {
 /// Schema `Inventory.V2.CustomFieldOperationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldOperationRequest {
     /// Id of inventory transaction where custom fields will be updated
     #[serde(rename = "objectId")]
@@ -974,6 +1259,7 @@ impl CustomFieldOperationRequest {
 /// Schema `Inventory.V2.CustomFieldRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldRequest {
     /// Custom field name
     pub name: String,
@@ -992,6 +1278,7 @@ impl CustomFieldRequest {
 ///
 /// The document marks `type_id`, `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponse {
     /// Id of custom field type
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -1036,6 +1323,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
 ///
 /// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1093,6 +1381,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
 /// Schema `Inventory.V2.CustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldUpdateRequest {
     /// Collection of custom field update operations
     pub operations: Vec<CustomFieldOperationRequest>,
@@ -1108,6 +1397,7 @@ impl CustomFieldUpdateRequest {
 /// The document marks `id`, `active`, `number`, `reference_number`, `type`, `inventory_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `external_data`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportAdjustmentsResponse {
     /// Inventory adjustment Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1234,6 +1524,7 @@ impl<'de> serde::Deserialize<'de> for ExportAdjustmentsResponse {
 ///
 /// The document marks `id`, `number`, `status`, `type_id`, `vendor_id`, `ship_to`, `vendor_document_number`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `summary`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportPurchaseOrdersResponse {
     /// Purchase order Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1379,6 +1670,7 @@ impl<'de> serde::Deserialize<'de> for ExportPurchaseOrdersResponse {
 /// The document marks `id`, `active`, `number`, `reference_number`, `status`, `return_type_id`, `vendor_id`, `business_unit_id`, `memo`, `return_amount`, `tax_amount`, `shipping_amount`, `return_date`, `created_on`, `modified_on`, `sync_status`, `items`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportReturnsResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1542,6 +1834,7 @@ impl<'de> serde::Deserialize<'de> for ExportReturnsResponse {
 /// The document marks `id`, `transfer_type`, `status`, `number`, `reference_number`, `from_location_id`, `to_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `active`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportTransfersResponse {
     /// Inventory transfer Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1691,6 +1984,7 @@ impl<'de> serde::Deserialize<'de> for ExportTransfersResponse {
 /// Schema `Inventory.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1716,6 +2010,7 @@ impl ExternalDataCreateRequest {
 ///
 /// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalDataModel {
     /// External data key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1810,6 +2105,7 @@ impl rt::QueryValue for ExternalDataPatchMode {
 /// Schema `Inventory.V2.ExternalDataUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -1826,9 +2122,19 @@ impl ExternalDataUpdateModel {
         }
     }
 }
+impl ExternalDataUpdateModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Inventory.V2.ExternalDataUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -1861,10 +2167,19 @@ impl ExternalDataUpdateRequest {
         }
     }
 }
+impl ExternalDataUpdateRequest {
+    /// Sets `patchMode` (the field `patch_mode`).
+    #[inline]
+    pub fn with_patch_mode(mut self, value: ExternalDataPatchMode) -> Self {
+        self.patch_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents GL account response
 ///
 /// Schema `Inventory.V2.GLAccountResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GlAccountResponse {
     /// GL Account name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1915,6 +2230,7 @@ impl<'de> serde::Deserialize<'de> for GlAccountResponse {
 ///
 /// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `cost`, `total_cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryAdjustmentItemResponse {
     /// Item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2006,6 +2322,7 @@ impl<'de> serde::Deserialize<'de> for InventoryAdjustmentItemResponse {
 /// The document marks `id`, `active`, `number`, `reference_number`, `type`, `inventory_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `external_data`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryAdjustmentResponse {
     /// Inventory adjustment Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2268,6 +2585,7 @@ impl rt::QueryValue for InventoryReasonTransactionCanceled {
 ///
 /// The document marks `id`, `sku_id`, `name`, `code`, `description`, `quantity`, `cost`, `purchase_order_item_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryReceiptItemResponse {
     /// Item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2365,6 +2683,7 @@ impl<'de> serde::Deserialize<'de> for InventoryReceiptItemResponse {
 ///
 /// The document marks `id`, `active`, `number`, `vendor_invoice_number`, `memo`, `purchase_order_id`, `vendor_id`, `inventory_location_id`, `ship_to_description`, `receipt_amount`, `tax_amount`, `shipping_amount`, `created_on`, `modified_on`, `sync_status`, `landed_cost_method`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryReceiptResponse {
     /// Receipt Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2511,6 +2830,7 @@ impl<'de> serde::Deserialize<'de> for InventoryReceiptResponse {
 ///
 /// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryReturnItemResponse {
     /// Item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2614,6 +2934,7 @@ impl<'de> serde::Deserialize<'de> for InventoryReturnItemResponse {
 /// The document marks `id`, `active`, `number`, `reference_number`, `status`, `return_type_id`, `vendor_id`, `business_unit_id`, `memo`, `return_amount`, `tax_amount`, `shipping_amount`, `return_date`, `created_on`, `modified_on`, `sync_status`, `items`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryReturnResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2841,6 +3162,7 @@ impl rt::QueryValue for InventoryReturnStatus {
 ///
 /// The document marks `id`, `sku_id`, `code`, `name`, `sku_type`, `min_quantity`, `max_quantity`, `is_consignment` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryTemplateItemResponse {
     /// Template item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2919,6 +3241,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTemplateItemResponse {
 ///
 /// The document marks `id`, `name`, `active`, `type`, `created_on`, `modified_on`, `is_consignment` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryTemplateResponse {
     /// Template Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2989,6 +3312,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTemplateResponse {
 ///
 /// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `name`, `code`, `quantity`, `quantity_picked`, `cost`, `total_cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryTransferItemResponse {
     /// Item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3084,6 +3408,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferItemResponse {
 /// The document marks `id`, `transfer_type`, `status`, `number`, `reference_number`, `from_location_id`, `to_location_id`, `memo`, `date`, `created_on`, `modified_on`, `sync_status`, `active`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InventoryTransferResponse {
     /// Inventory transfer Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3234,6 +3559,7 @@ impl<'de> serde::Deserialize<'de> for InventoryTransferResponse {
 ///
 /// The document marks `id`, `automatically_receive_vendor_credit`, `include_in_sales_tax`, `active`, `is_default`, `is_default_for_consignment`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ListReturnTypesResponse {
     /// Return Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3422,6 +3748,7 @@ impl rt::QueryValue for PoApprovalRejectionReason {
 /// Schema `Inventory.PoTypeAlertSettings`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PoTypeAlertSettings {
     /// Send Email To Technician When PO Moved To Send
     #[serde(rename = "sendEmailToTechnicianWhenPoMovedToSend")]
@@ -3610,6 +3937,7 @@ impl rt::QueryValue for PurchaseOrderDeliveryOption {
 ///
 /// The document marks `id`, `sku_id`, `description`, `created_on`, `modified_on`, `sku_name`, `sku_code`, `sku_type`, `vendor_part_number`, `quantity`, `quantity_received`, `cost`, `total`, `serial_numbers`, `status`, `chargeable` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PurchaseOrderItemResponse {
     /// Item Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3712,6 +4040,7 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderItemResponse {
 ///
 /// The document marks `created_on`, `modified_on`, `from`, `to`, `percent`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PurchaseOrderMarkupResponse {
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -3761,6 +4090,7 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderMarkupResponse {
 /// Schema `Inventory.V2.PurchaseOrderRequestRejectionArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PurchaseOrderRequestRejectionArgs {
     /// Resource rejection reason
     #[serde(rename = "rejectionReason")]
@@ -3778,6 +4108,7 @@ impl PurchaseOrderRequestRejectionArgs {
 ///
 /// The document marks `id`, `request_number`, `request_status`, `type_id`, `vendor_id`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PurchaseOrderRequestResponse {
     /// Purchase order request Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3967,6 +4298,7 @@ impl rt::QueryValue for PurchaseOrderRequestStatus {
 ///
 /// The document marks `id`, `number`, `status`, `type_id`, `vendor_id`, `ship_to`, `vendor_document_number`, `date`, `created_on`, `modified_on`, `total`, `tax`, `shipping`, `summary`, `items`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PurchaseOrderResponse {
     /// Purchase order Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4113,6 +4445,7 @@ impl<'de> serde::Deserialize<'de> for PurchaseOrderResponse {
 ///
 /// The document marks `id`, `name`, `active`, `automatically_receive`, `display_to_technician`, `impact_to_technician_payroll`, `allow_technicians_to_send_po`, `default_required_date_days_offset`, `skip_weekends`, `exclude_tax_from_job_costing`, `landed_cost_method`, `include_tax_in_fully_landed_cost`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PurchaseOrderTypeResponse {
     /// Purchase order type Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4605,6 +4938,7 @@ impl rt::QueryValue for ReceiptsGetListSort {
 /// Schema `Inventory.V2.ReceivePurchaseOrderItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReceivePurchaseOrderItemRequest {
     /// Id of purchase order item
     #[serde(
@@ -4652,11 +4986,40 @@ impl ReceivePurchaseOrderItemRequest {
         }
     }
 }
+impl ReceivePurchaseOrderItemRequest {
+    /// Sets `purchaseOrderItemId` (the field `purchase_order_item_id`).
+    #[inline]
+    pub fn with_purchase_order_item_id(mut self, value: i64) -> Self {
+        self.purchase_order_item_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorPartNumber` (the field `vendor_part_number`).
+    #[inline]
+    pub fn with_vendor_part_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_part_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Request model to create Purchase Order Receipt
 ///
 /// Schema `Inventory.V2.ReceivePurchaseOrderRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReceivePurchaseOrderRequest {
     /// Id of the purchase order for this receipt
     #[serde(rename = "purchaseOrderId")]
@@ -4711,6 +5074,34 @@ impl ReceivePurchaseOrderRequest {
             budget_code_id: rt::Nullable::Absent,
             items,
         }
+    }
+}
+impl ReceivePurchaseOrderRequest {
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorDocumentNumber` (the field `vendor_document_number`).
+    #[inline]
+    pub fn with_vendor_document_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_document_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
     }
 }
 /// Schema `Inventory.V2.ReturnCancellationReason`.
@@ -4851,6 +5242,7 @@ impl rt::QueryValue for ReturnsGetListSort {
 ///
 /// The document marks `id`, `number` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SerialNumberResponse {
     /// Id of this serial number
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4953,6 +5345,7 @@ impl rt::QueryValue for SyncStatus {
 /// Schema `Inventory.V2.TagRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TagRequest {
     /// Tag Type Id
     #[serde(rename = "tagTypeId")]
@@ -5031,6 +5424,7 @@ impl rt::QueryValue for TransfersGetListSort {
 ///
 /// The document marks `id`, `name`, `active`, `memo`, `technician_ids`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TruckResponse {
     /// Truck Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5165,6 +5559,7 @@ impl rt::QueryValue for TrucksGetListSort {
 ///
 /// The document marks `name`, `sku_id`, `sku_type`, `quantity`, `id`, `unit_of_measure_base_id`, `sku_code`, `is_used_for_purchasing`, `vendors` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UnitOfMeasureModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -5234,6 +5629,7 @@ impl<'de> serde::Deserialize<'de> for UnitOfMeasureModel {
 ///
 /// The document marks `id`, `procurement_vendor_id`, `vendor_part_number`, `vendor_default_unit`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UnitOfMeasureVendorModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -5285,6 +5681,7 @@ impl<'de> serde::Deserialize<'de> for UnitOfMeasureVendorModel {
 /// Schema `Inventory.V2.UpdateAddressRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateAddressRequest {
     /// Description of the shipping address, like customer address or technician's truck for example
     pub description: String,
@@ -5302,16 +5699,26 @@ impl UpdateAddressRequest {
 /// Schema `Inventory.V2.UpdateAdjustmentRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateAdjustmentRequest {
     /// Contains a list of external data items that should be attached to this adjustment
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
+}
+impl UpdateAdjustmentRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
 }
 /// Update purchase order item request
 ///
 /// Schema `Inventory.V2.UpdatePurchaseOrderItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdatePurchaseOrderItemRequest {
     /// Id of purchase order item to update
     pub id: i64,
@@ -5356,11 +5763,20 @@ impl UpdatePurchaseOrderItemRequest {
         }
     }
 }
+impl UpdatePurchaseOrderItemRequest {
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents update purchase order markup request
 ///
 /// Schema `Inventory.V2.Markups.UpdatePurchaseOrderMarkupRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdatePurchaseOrderMarkupRequest {
     pub from: rt::Decimal,
     pub to: rt::Decimal,
@@ -5377,6 +5793,7 @@ impl UpdatePurchaseOrderMarkupRequest {
 /// Schema `Inventory.V2.UpdatePurchaseOrderRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdatePurchaseOrderRequest {
     /// Id of the vendor for this PO
     #[serde(rename = "vendorId", default, skip_serializing_if = "Option::is_none")]
@@ -5446,11 +5863,118 @@ pub struct UpdatePurchaseOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<UpdatePurchaseOrderItemRequest>>,
 }
+impl UpdatePurchaseOrderRequest {
+    /// Sets `vendorId` (the field `vendor_id`).
+    #[inline]
+    pub fn with_vendor_id(mut self, value: i64) -> Self {
+        self.vendor_id = Some(value);
+        self
+    }
+    /// Sets `typeId` (the field `type_id`).
+    #[inline]
+    pub fn with_type_id(mut self, value: i64) -> Self {
+        self.type_id = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `inventoryLocationId` (the field `inventory_location_id`).
+    #[inline]
+    pub fn with_inventory_location_id(mut self, value: i64) -> Self {
+        self.inventory_location_id = Some(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = Some(value);
+        self
+    }
+    /// Sets `technicianId` (the field `technician_id`).
+    #[inline]
+    pub fn with_technician_id(mut self, value: i64) -> Self {
+        self.technician_id = Some(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = Some(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `shipTo` (the field `ship_to`).
+    #[inline]
+    pub fn with_ship_to(mut self, value: UpdateAddressRequest) -> Self {
+        self.ship_to = Some(value);
+        self
+    }
+    /// Sets `vendorInvoiceNumber` (the field `vendor_invoice_number`).
+    #[inline]
+    pub fn with_vendor_invoice_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_invoice_number = Some(value);
+        self
+    }
+    /// Sets `impactsTechnicianPayroll` (the field `impacts_technician_payroll`).
+    #[inline]
+    pub fn with_impacts_technician_payroll(mut self, value: bool) -> Self {
+        self.impacts_technician_payroll = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `date` (the field `date`).
+    #[inline]
+    pub fn with_date(mut self, value: rt::DateTime) -> Self {
+        self.date = Some(value);
+        self
+    }
+    /// Sets `requiredOn` (the field `required_on`).
+    #[inline]
+    pub fn with_required_on(mut self, value: rt::DateTime) -> Self {
+        self.required_on = Some(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = Some(value);
+        self
+    }
+    /// Sets `shipping` (the field `shipping`).
+    #[inline]
+    pub fn with_shipping(mut self, value: rt::Decimal) -> Self {
+        self.shipping = Some(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<UpdatePurchaseOrderItemRequest>) -> Self {
+        self.items = Some(value);
+        self
+    }
+}
 /// Request model to Update Purchase Order Types
 ///
 /// Schema `Inventory.V2.UpdatePurchaseOrderTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdatePurchaseOrderTypeRequest {
     /// Is the Purchase Order Type Active
     pub active: bool,
@@ -5552,6 +6076,7 @@ impl UpdatePurchaseOrderTypeRequest {
 /// Schema `Inventory.V2.UpdateReturnItemModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateReturnItemModel {
     /// Item ID
     pub id: i64,
@@ -5590,11 +6115,27 @@ impl UpdateReturnItemModel {
         }
     }
 }
+impl UpdateReturnItemModel {
+    /// Sets `itemDescription` (the field `item_description`).
+    #[inline]
+    pub fn with_item_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.item_description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents request to update return
 ///
 /// Schema `Inventory.V2.UpdateReturnRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateReturnRequest {
     /// Return type Id
     #[serde(rename = "returnTypeId", default, skip_serializing_if = "Option::is_none")]
@@ -5649,11 +6190,88 @@ pub struct UpdateReturnRequest {
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
+impl UpdateReturnRequest {
+    /// Sets `returnTypeId` (the field `return_type_id`).
+    #[inline]
+    pub fn with_return_type_id(mut self, value: i64) -> Self {
+        self.return_type_id = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `referenceNumber` (the field `reference_number`).
+    #[inline]
+    pub fn with_reference_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.reference_number = Some(value);
+        self
+    }
+    /// Sets `inventoryLocationId` (the field `inventory_location_id`).
+    #[inline]
+    pub fn with_inventory_location_id(mut self, value: i64) -> Self {
+        self.inventory_location_id = Some(value);
+        self
+    }
+    /// Sets `returnDate` (the field `return_date`).
+    #[inline]
+    pub fn with_return_date(mut self, value: rt::DateTime) -> Self {
+        self.return_date = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `shipping` (the field `shipping`).
+    #[inline]
+    pub fn with_shipping(mut self, value: rt::Decimal) -> Self {
+        self.shipping = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `restockingFee` (the field `restocking_fee`).
+    #[inline]
+    pub fn with_restocking_fee(mut self, value: rt::Decimal) -> Self {
+        self.restocking_fee = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<UpdateReturnItemModel>) -> Self {
+        self.items = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+}
 /// Request model to Update Return Types
 ///
 /// Schema `Inventory.V2.UpdateReturnTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateReturnTypeRequest {
     /// Id of the Return Type
     pub id: i64,
@@ -5699,21 +6317,70 @@ impl UpdateReturnTypeRequest {
         }
     }
 }
+impl UpdateReturnTypeRequest {
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `automaticallyReceiveVendorCredit` (the field `automatically_receive_vendor_credit`).
+    #[inline]
+    pub fn with_automatically_receive_vendor_credit(mut self, value: bool) -> Self {
+        self.automatically_receive_vendor_credit = Some(value);
+        self
+    }
+    /// Sets `includeInSalesTax` (the field `include_in_sales_tax`).
+    #[inline]
+    pub fn with_include_in_sales_tax(mut self, value: bool) -> Self {
+        self.include_in_sales_tax = Some(value);
+        self
+    }
+    /// Sets `isDefault` (the field `is_default`).
+    #[inline]
+    pub fn with_is_default(mut self, value: bool) -> Self {
+        self.is_default = Some(value);
+        self
+    }
+    /// Sets `isDefaultForConsignment` (the field `is_default_for_consignment`).
+    #[inline]
+    pub fn with_is_default_for_consignment(mut self, value: bool) -> Self {
+        self.is_default_for_consignment = Some(value);
+        self
+    }
+}
 /// Represents request to update transfer
 ///
 /// Schema `Inventory.V2.UpdateTransferRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateTransferRequest {
     /// Contains a list of external data items that should be attached to this transfer
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
+}
+impl UpdateTransferRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
 }
 /// Represents a request to update truck
 ///
 /// Schema `Inventory.V2.UpdateTruckRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateTruckRequest {
     /// Truck Name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5741,11 +6408,58 @@ pub struct UpdateTruckRequest {
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
+impl UpdateTruckRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `warehouseId` (the field `warehouse_id`).
+    #[inline]
+    pub fn with_warehouse_id(mut self, value: i64) -> Self {
+        self.warehouse_id = Some(value);
+        self
+    }
+    /// Sets `templateId` (the field `template_id`).
+    #[inline]
+    pub fn with_template_id(mut self, value: i64) -> Self {
+        self.template_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianIds` (the field `technician_ids`).
+    #[inline]
+    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+        self.technician_ids = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+}
 /// Represents request to update vendor contact
 ///
 /// Schema `Inventory.V2.UpdateVendorContactRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateVendorContactRequest {
     /// Id of Vendor Contact to update
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5765,11 +6479,20 @@ impl UpdateVendorContactRequest {
         }
     }
 }
+impl UpdateVendorContactRequest {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Represents request to update vendor
 ///
 /// Schema `Inventory.V2.UpdateVendorRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateVendorRequest {
     /// Name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5845,15 +6568,151 @@ pub struct UpdateVendorRequest {
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
+impl UpdateVendorRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `firstName` (the field `first_name`).
+    #[inline]
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.first_name = Some(value);
+        self
+    }
+    /// Sets `lastName` (the field `last_name`).
+    #[inline]
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.last_name = Some(value);
+        self
+    }
+    /// Sets `phone` (the field `phone`).
+    #[inline]
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone = Some(value);
+        self
+    }
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = Some(value);
+        self
+    }
+    /// Sets `fax` (the field `fax`).
+    #[inline]
+    pub fn with_fax(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.fax = Some(value);
+        self
+    }
+    /// Sets `isTruckReplenishment` (the field `is_truck_replenishment`).
+    #[inline]
+    pub fn with_is_truck_replenishment(mut self, value: bool) -> Self {
+        self.is_truck_replenishment = Some(value);
+        self
+    }
+    /// Sets `deliveryOption` (the field `delivery_option`).
+    #[inline]
+    pub fn with_delivery_option(mut self, value: PurchaseOrderDeliveryOption) -> Self {
+        self.delivery_option = Some(value);
+        self
+    }
+    /// Sets `taxRate` (the field `tax_rate`).
+    #[inline]
+    pub fn with_tax_rate(mut self, value: rt::Decimal) -> Self {
+        self.tax_rate = Some(value);
+        self
+    }
+    /// Sets `restrictedMobileCreation` (the field `restricted_mobile_creation`).
+    #[inline]
+    pub fn with_restricted_mobile_creation(mut self, value: bool) -> Self {
+        self.restricted_mobile_creation = Some(value);
+        self
+    }
+    /// Sets `vendorQuickbooksItem` (the field `vendor_quickbooks_item`).
+    #[inline]
+    pub fn with_vendor_quickbooks_item(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_quickbooks_item = Some(value);
+        self
+    }
+    /// Sets `paymentTermId` (the field `payment_term_id`).
+    #[inline]
+    pub fn with_payment_term_id(mut self, value: i64) -> Self {
+        self.payment_term_id = Some(value);
+        self
+    }
+    /// Sets `remittanceVendorId` (the field `remittance_vendor_id`).
+    #[inline]
+    pub fn with_remittance_vendor_id(mut self, value: i64) -> Self {
+        self.remittance_vendor_id = Some(value);
+        self
+    }
+    /// Sets `address` (the field `address`).
+    #[inline]
+    pub fn with_address(mut self, value: AddressRequest) -> Self {
+        self.address = Some(value);
+        self
+    }
+    /// Sets `tags` (the field `tags`).
+    #[inline]
+    pub fn with_tags(mut self, value: Vec<TagRequest>) -> Self {
+        self.tags = Some(value);
+        self
+    }
+    /// Sets `vendorContacts` (the field `vendor_contacts`).
+    #[inline]
+    pub fn with_vendor_contacts(
+        mut self,
+        value: Vec<UpdateVendorContactRequest>,
+    ) -> Self {
+        self.vendor_contacts = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+}
 /// Represents a request to update warehouse
 ///
 /// Schema `Inventory.V2.UpdateWarehouseRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateWarehouseRequest {
     /// Contains a list of external data items that should be attached to this warehouse
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
+}
+impl UpdateWarehouseRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
 }
 /// Vendor contact info response
 ///
@@ -5861,6 +6720,7 @@ pub struct UpdateWarehouseRequest {
 ///
 /// The document marks `first_name`, `last_name`, `phone`, `email`, `fax` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct VendorContactInfoResponse {
     /// Vendor first name
     #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
@@ -5915,6 +6775,7 @@ impl<'de> serde::Deserialize<'de> for VendorContactInfoResponse {
 ///
 /// The document marks `id`, `name`, `active`, `is_truck_replenishment`, `is_mobile_creation_restricted`, `memo`, `delivery_option`, `default_tax_rate`, `contact_info`, `address`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct VendorResponse {
     /// Vendor Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6071,6 +6932,7 @@ impl rt::QueryValue for VendorsGetListSort {
 ///
 /// The document marks `id`, `name`, `active`, `address`, `created_on`, `modified_on`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct WarehouseResponse {
     /// Warehouse Id
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `id`, `name`, `is_lead`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CallReasonResponse {
     /// Call reason ID
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@ use servicetitan_runtime as rt;
 /// Schema `Jpm.V2.AppointmentAddRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AppointmentAddRequest {
     /// ID of job for new appointment
     #[serde(rename = "jobId")]
@@ -58,10 +59,38 @@ impl AppointmentAddRequest {
         }
     }
 }
+impl AppointmentAddRequest {
+    /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
+    #[inline]
+    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
+    #[inline]
+    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianIds` (the field `technician_ids`).
+    #[inline]
+    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+        self.technician_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `specialInstructions` (the field `special_instructions`).
+    #[inline]
+    pub fn with_special_instructions(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.special_instructions = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.AppointmentHoldReason`.
 ///
 /// The document marks `appointment_id`, `reason_id`, `name`, `text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AppointmentHoldReason {
     /// Appointment ID
     #[serde(rename = "appointmentId", skip_serializing_if = "Option::is_none")]
@@ -109,6 +138,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentHoldReason {
 /// Schema `Jpm.V2.AppointmentInformation`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AppointmentInformation {
     /// Start date/time (in UTC) for the appointment
     pub start: rt::DateTime,
@@ -148,9 +178,30 @@ impl AppointmentInformation {
         }
     }
 }
+impl AppointmentInformation {
+    /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
+    #[inline]
+    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
+    #[inline]
+    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_end = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `technicianIds` (the field `technician_ids`).
+    #[inline]
+    pub fn with_technician_ids(mut self, value: Vec<i64>) -> Self {
+        self.technician_ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.AppointmentRescheduleRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AppointmentRescheduleRequest {
     /// New start date/time (in UTC) for appointment
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,12 +224,39 @@ pub struct AppointmentRescheduleRequest {
     )]
     pub arrival_window_end: rt::Nullable<rt::DateTime>,
 }
+impl AppointmentRescheduleRequest {
+    /// Sets `start` (the field `start`).
+    #[inline]
+    pub fn with_start(mut self, value: rt::DateTime) -> Self {
+        self.start = Some(value);
+        self
+    }
+    /// Sets `end` (the field `end`).
+    #[inline]
+    pub fn with_end(mut self, value: rt::DateTime) -> Self {
+        self.end = Some(value);
+        self
+    }
+    /// Sets `arrivalWindowStart` (the field `arrival_window_start`).
+    #[inline]
+    pub fn with_arrival_window_start(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_start = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `arrivalWindowEnd` (the field `arrival_window_end`).
+    #[inline]
+    pub fn with_arrival_window_end(mut self, value: rt::DateTime) -> Self {
+        self.arrival_window_end = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Appointment response model
 ///
 /// Schema `Jpm.V2.AppointmentResponse`.
 ///
 /// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on`, `customer_id`, `unused`, `created_by_id`, `is_confirmed`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AppointmentResponse {
     /// Appointment ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,6 +432,7 @@ impl rt::QueryValue for AppointmentStatus {
 ///
 /// The document marks `created_on`, `job_appointment_id`, `job_id`, `modified_on`, `notes`, `technician_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AppointmentSummaryApiModel {
     /// When the summary was created (in UTC)
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
@@ -470,6 +549,7 @@ impl rt::QueryValue for AppointmentsGetListSort {
 /// Schema `Jpm.V2.AttachJobEquipmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AttachJobEquipmentRequest {
     /// IDs of the equipment items to attach to the job
     #[serde(rename = "equipmentIds")]
@@ -485,6 +565,7 @@ impl AttachJobEquipmentRequest {
 ///
 /// The document marks `code`, `is_valid`, `budget_codes` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BudgetCodeMatchResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -526,6 +607,7 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeMatchResult {
 ///
 /// The document marks `id`, `code`, `description`, `segments` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BudgetCodeModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -569,6 +651,7 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeModel {
 /// Schema `Jpm.V2.BudgetCodeSegmentBindingArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct BudgetCodeSegmentBindingArgs {
     #[serde(rename = "segmentId")]
     pub segment_id: i64,
@@ -588,10 +671,19 @@ impl BudgetCodeSegmentBindingArgs {
         }
     }
 }
+impl BudgetCodeSegmentBindingArgs {
+    /// Sets `segmentItemId` (the field `segment_item_id`).
+    #[inline]
+    pub fn with_segment_item_id(mut self, value: i64) -> Self {
+        self.segment_item_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.BudgetCodes.BudgetCodeSegmentModel`.
 ///
 /// The document marks `segment_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BudgetCodeSegmentModel {
     #[serde(rename = "segmentId", skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i64>,
@@ -638,6 +730,7 @@ impl<'de> serde::Deserialize<'de> for BudgetCodeSegmentModel {
 /// Schema `Jpm.V2.CancelJobRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CancelJobRequest {
     /// ID of job cancel reason
     #[serde(rename = "reasonId")]
@@ -655,6 +748,7 @@ impl CancelJobRequest {
 ///
 /// The document marks `job_id`, `reason_id`, `name`, `text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CancelReasonResponse {
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -703,6 +797,7 @@ impl<'de> serde::Deserialize<'de> for CancelReasonResponse {
 ///
 /// The document marks `codes` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateBudgetCodeBatchResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<BudgetCodeModel>>,
@@ -738,6 +833,7 @@ impl<'de> serde::Deserialize<'de> for CreateBudgetCodeBatchResponse {
 ///
 /// The document marks `code` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CreateBudgetCodeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<BudgetCodeModel>,
@@ -772,6 +868,7 @@ impl<'de> serde::Deserialize<'de> for CreateBudgetCodeResponse {
 /// Schema `Jpm.V2.CreateFullBudgetCodeArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateFullBudgetCodeArgs {
     #[serde(rename = "segmentItemIds")]
     pub segment_item_ids: Vec<i64>,
@@ -785,6 +882,7 @@ impl CreateFullBudgetCodeArgs {
 /// Schema `Jpm.V2.CreateJobTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateJobTypeRequest {
     /// Name of the job type
     pub name: String,
@@ -890,9 +988,106 @@ impl CreateJobTypeRequest {
         }
     }
 }
+impl CreateJobTypeRequest {
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skills` (the field `skills`).
+    #[inline]
+    pub fn with_skills(mut self, value: Vec<String>) -> Self {
+        self.skills = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.priority = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `duration` (the field `duration`).
+    #[inline]
+    pub fn with_duration(mut self, value: i32) -> Self {
+        self.duration = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `soldThreshold` (the field `sold_threshold`).
+    #[inline]
+    pub fn with_sold_threshold(mut self, value: rt::Decimal) -> Self {
+        self.sold_threshold = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `class` (the field `class`).
+    #[inline]
+    pub fn with_class(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.class = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `noCharge` (the field `no_charge`).
+    #[inline]
+    pub fn with_no_charge(mut self, value: bool) -> Self {
+        self.no_charge = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `enforceRecurringServiceEventSelection` (the field `enforce_recurring_service_event_selection`).
+    #[inline]
+    pub fn with_enforce_recurring_service_event_selection(
+        mut self,
+        value: bool,
+    ) -> Self {
+        self.enforce_recurring_service_event_selection = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoiceSignaturesRequired` (the field `invoice_signatures_required`).
+    #[inline]
+    pub fn with_invoice_signatures_required(mut self, value: bool) -> Self {
+        self.invoice_signatures_required = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `defaultEstimateSoldAction` (the field `default_estimate_sold_action`).
+    #[inline]
+    pub fn with_default_estimate_sold_action(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        let value = value.into();
+        self.default_estimate_sold_action = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFieldTypeIds` (the field `custom_field_type_ids`).
+    #[inline]
+    pub fn with_custom_field_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.custom_field_type_ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.CreatePartialBudgetCodeArgs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreatePartialBudgetCodeArgs {
     pub segments: Vec<BudgetCodeSegmentBindingArgs>,
 }
@@ -905,6 +1100,7 @@ impl CreatePartialBudgetCodeArgs {
 /// Schema `Jpm.V2.CreateProjectRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateProjectRequest {
     /// ID of the project's location
     #[serde(rename = "locationId")]
@@ -1015,9 +1211,95 @@ impl CreateProjectRequest {
         }
     }
 }
+impl CreateProjectRequest {
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectTypeId` (the field `project_type_id`).
+    #[inline]
+    pub fn with_project_type_id(mut self, value: i64) -> Self {
+        self.project_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectManagerIds` (the field `project_manager_ids`).
+    #[inline]
+    pub fn with_project_manager_ids(mut self, value: Vec<i64>) -> Self {
+        self.project_manager_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `statusId` (the field `status_id`).
+    #[inline]
+    pub fn with_status_id(mut self, value: i64) -> Self {
+        self.status_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `subStatusId` (the field `sub_status_id`).
+    #[inline]
+    pub fn with_sub_status_id(mut self, value: i64) -> Self {
+        self.sub_status_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `startDate` (the field `start_date`).
+    #[inline]
+    pub fn with_start_date(mut self, value: rt::DateTime) -> Self {
+        self.start_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `targetCompletionDate` (the field `target_completion_date`).
+    #[inline]
+    pub fn with_target_completion_date(mut self, value: rt::DateTime) -> Self {
+        self.target_completion_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `actualCompletionDate` (the field `actual_completion_date`).
+    #[inline]
+    pub fn with_actual_completion_date(mut self, value: rt::DateTime) -> Self {
+        self.actual_completion_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<CustomFieldCreateOrUpdateModel>,
+    ) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.CustomFieldCreateOrUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldCreateOrUpdateModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -1093,6 +1375,7 @@ impl rt::QueryValue for CustomFieldDataType {
 /// Schema `Jpm.V2.CustomFieldModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomFieldModel {
     /// ID of the custom field
     #[serde(rename = "typeId")]
@@ -1110,10 +1393,20 @@ impl CustomFieldModel {
         }
     }
 }
+impl CustomFieldModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.CustomFieldTypeResponse`.
 ///
 /// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1224,6 +1517,7 @@ impl rt::QueryValue for CustomFieldsUpdateMode {
 /// Schema `Jpm.V2.DetachJobEquipmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DetachJobEquipmentRequest {
     /// IDs of the equipment items to detach from the job
     #[serde(rename = "equipmentIds")]
@@ -1239,6 +1533,7 @@ impl DetachJobEquipmentRequest {
 ///
 /// The document marks `id`, `job_id`, `start`, `end`, `status`, `created_on`, `modified_on`, `customer_id`, `unused`, `created_by_id`, `is_confirmed`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportAppointmentsResponse {
     /// Work performed summaries for this appointment. Private preview: available for specific accounts only.
     #[serde(rename = "appointmentSummaries", skip_serializing_if = "Option::is_none")]
@@ -1339,6 +1634,7 @@ impl<'de> serde::Deserialize<'de> for ExportAppointmentsResponse {
 ///
 /// The document marks `id`, `job_id`, `reason_id`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportJobCanceledLogResponse {
     /// ID of the job canceled log
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1399,6 +1695,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobCanceledLogResponse {
 ///
 /// The document marks `id`, `event_type`, `date`, `used_scheduling_tool` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportJobHistoryEntry {
     /// ID of the log
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1451,6 +1748,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobHistoryEntry {
 ///
 /// The document marks `job_id`, `history` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportJobHistoryResponse {
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -1491,6 +1789,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobHistoryResponse {
 ///
 /// The document marks `id`, `active`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on`, `job_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportJobNotesResponse {
     /// Note Id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1555,6 +1854,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobNotesResponse {
 ///
 /// The document marks `custom_fields`, `external_data`, `id`, `job_number`, `customer_id`, `location_id`, `job_status`, `business_unit_id`, `job_type_id`, `priority`, `campaign_id`, `appointment_count`, `first_appointment_id`, `last_appointment_id`, `no_charge`, `notifications_enabled`, `created_on`, `created_by_id`, `modified_on`, `tag_type_ids`, `customer_po`, `invoice_id`, `estimate_ids`, `equipment_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportJobsResponse {
     /// Job summary
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1752,6 +2052,7 @@ impl<'de> serde::Deserialize<'de> for ExportJobsResponse {
 ///
 /// The document marks `id`, `active`, `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on`, `project_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportProjectNotesResponse {
     /// Note Id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1816,6 +2117,7 @@ impl<'de> serde::Deserialize<'de> for ExportProjectNotesResponse {
 ///
 /// The document marks `id`, `number`, `customer_id`, `location_id`, `project_manager_ids`, `business_unit_ids`, `created_on`, `custom_fields`, `external_data`, `job_ids`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportProjectsResponse {
     /// ID of the project
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1935,6 +2237,7 @@ impl<'de> serde::Deserialize<'de> for ExportProjectsResponse {
 /// Schema `Jpm.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -1960,6 +2263,7 @@ impl ExternalDataCreateRequest {
 ///
 /// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalDataModel {
     /// External data key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2054,6 +2358,7 @@ impl rt::QueryValue for ExternalDataPatchMode {
 /// Schema `Jpm.V2.ExternalDataUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -2070,9 +2375,19 @@ impl ExternalDataUpdateModel {
         }
     }
 }
+impl ExternalDataUpdateModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.ExternalDataUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -2105,9 +2420,18 @@ impl ExternalDataUpdateRequest {
         }
     }
 }
+impl ExternalDataUpdateRequest {
+    /// Sets `patchMode` (the field `patch_mode`).
+    #[inline]
+    pub fn with_patch_mode(mut self, value: ExternalDataPatchMode) -> Self {
+        self.patch_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.HoldAppointmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct HoldAppointmentRequest {
     /// ID of the hold reason
     #[serde(rename = "reasonId")]
@@ -2125,6 +2449,7 @@ impl HoldAppointmentRequest {
 ///
 /// The document marks `job_id`, `reason_id`, `name`, `text`, `appointment_hold_reasons` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct HoldReasonResponse {
     /// Job ID
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -2249,6 +2574,7 @@ impl rt::QueryValue for JobAppointmentStatus {
 ///
 /// The document marks `id`, `job_id`, `job_appointment_id`, `start`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobBookedLogResponse {
     /// ID of the job booked log
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2317,6 +2643,7 @@ impl<'de> serde::Deserialize<'de> for JobBookedLogResponse {
 ///
 /// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobCancelReasonResponse {
     /// ID of the job cancel reason
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2432,6 +2759,7 @@ impl rt::QueryValue for JobCancelReasonsGetListSort {
 ///
 /// The document marks `id`, `job_id`, `reason_id`, `created_on`, `created_by_id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobCanceledLogResponse {
     /// ID of the job canceled log
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2491,6 +2819,7 @@ impl<'de> serde::Deserialize<'de> for JobCanceledLogResponse {
 /// Schema `Jpm.V2.JobCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JobCreateRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId")]
@@ -2634,10 +2963,96 @@ impl JobCreateRequest {
         }
     }
 }
+impl JobCreateRequest {
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobGeneratedLeadSource` (the field `job_generated_lead_source`).
+    #[inline]
+    pub fn with_job_generated_lead_source(
+        mut self,
+        value: JobGeneratedLeadSource,
+    ) -> Self {
+        self.job_generated_lead_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldModel>) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoiceSignatureIsRequired` (the field `invoice_signature_is_required`).
+    #[inline]
+    pub fn with_invoice_signature_is_required(mut self, value: bool) -> Self {
+        self.invoice_signature_is_required = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customerPo` (the field `customer_po`).
+    #[inline]
+    pub fn with_customer_po(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.customer_po = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `soldById` (the field `sold_by_id`).
+    #[inline]
+    pub fn with_sold_by_id(mut self, value: i64) -> Self {
+        self.sold_by_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `partnerLeadCallId` (the field `partner_lead_call_id`).
+    #[inline]
+    pub fn with_partner_lead_call_id(mut self, value: i64) -> Self {
+        self.partner_lead_call_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `leadId` (the field `lead_id`).
+    #[inline]
+    pub fn with_lead_id(mut self, value: i64) -> Self {
+        self.lead_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bookingId` (the field `booking_id`).
+    #[inline]
+    pub fn with_booking_id(mut self, value: i64) -> Self {
+        self.booking_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `noCharge` (the field `no_charge`).
+    #[inline]
+    pub fn with_no_charge(mut self, value: bool) -> Self {
+        self.no_charge = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.JobEquipmentResponse`.
 ///
 /// The document marks `equipment_ids` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobEquipmentResponse {
     /// IDs of the equipment items attached to the job
     #[serde(rename = "equipmentIds", skip_serializing_if = "Option::is_none")]
@@ -2672,6 +3087,7 @@ impl<'de> serde::Deserialize<'de> for JobEquipmentResponse {
 }
 /// Schema `Jpm.V2.Base.JobGeneratedLeadSource`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobGeneratedLeadSource {
     /// ID of the job
     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
@@ -2712,6 +3128,7 @@ impl<'de> serde::Deserialize<'de> for JobGeneratedLeadSource {
 ///
 /// The document marks `id`, `event_type`, `date`, `used_scheduling_tool`, `memo` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobHistoryItemModel {
     /// ID of the log
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2766,6 +3183,7 @@ impl<'de> serde::Deserialize<'de> for JobHistoryItemModel {
 }
 /// Schema `Jpm.V2.JobHistoryResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobHistoryResponse {
     /// List of logs for the job
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2802,6 +3220,7 @@ impl<'de> serde::Deserialize<'de> for JobHistoryResponse {
 ///
 /// The document marks `id`, `name`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobHoldReasonResponse {
     /// Job Hold Reason Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2914,6 +3333,7 @@ impl rt::QueryValue for JobHoldReasonsGetSort {
 /// Schema `Jpm.V2.JobNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct JobNoteCreateRequest {
     /// Text content of job note
     pub text: String,
@@ -2934,10 +3354,19 @@ impl JobNoteCreateRequest {
         }
     }
 }
+impl JobNoteCreateRequest {
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.JobResponse`.
 ///
 /// The document marks `id`, `job_number`, `customer_id`, `location_id`, `job_status`, `business_unit_id`, `job_type_id`, `priority`, `campaign_id`, `appointment_count`, `first_appointment_id`, `last_appointment_id`, `no_charge`, `notifications_enabled`, `created_on`, `created_by_id`, `modified_on`, `tag_type_ids`, `customer_po`, `invoice_id`, `estimate_ids`, `equipment_ids`, `custom_fields`, `external_data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobResponse {
     /// ID of the job
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3202,6 +3631,7 @@ impl rt::QueryValue for JobStatus {
 ///
 /// The document marks `id`, `name`, `business_unit_ids`, `skills`, `tag_type_ids`, `priority`, `duration`, `class`, `summary`, `no_charge`, `invoice_signatures_required`, `modified_on`, `created_on`, `external_data`, `active`, `is_smart_dispatched`, `default_estimate_sold_action`, `custom_field_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobTypeResponse {
     /// ID of the job type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3537,6 +3967,7 @@ impl rt::QueryValue for JpmJobSchedulingTool {
 ///
 /// The document marks `data` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ListSegmentsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SegmentModel>>,
@@ -3572,6 +4003,7 @@ impl<'de> serde::Deserialize<'de> for ListSegmentsResponse {
 ///
 /// The document marks `matches` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MatchBudgetCodesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<BudgetCodeMatchResult>>,
@@ -3607,6 +4039,7 @@ impl<'de> serde::Deserialize<'de> for MatchBudgetCodesResponse {
 ///
 /// The document marks `text`, `is_pinned`, `created_by_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NoteResponse {
     /// Text content of a note
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3658,6 +4091,7 @@ impl<'de> serde::Deserialize<'de> for NoteResponse {
 /// Schema `Jpm.V2.ProjectNoteCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ProjectNoteCreateRequest {
     /// Text content of job note
     pub text: String,
@@ -3678,10 +4112,19 @@ impl ProjectNoteCreateRequest {
         }
     }
 }
+impl ProjectNoteCreateRequest {
+    /// Sets `pinToTop` (the field `pin_to_top`).
+    #[inline]
+    pub fn with_pin_to_top(mut self, value: bool) -> Self {
+        self.pin_to_top = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.ProjectResponse`.
 ///
 /// The document marks `id`, `number`, `customer_id`, `location_id`, `project_manager_ids`, `business_unit_ids`, `created_on`, `custom_fields`, `external_data`, `job_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProjectResponse {
     /// ID of the project
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3799,6 +4242,7 @@ impl<'de> serde::Deserialize<'de> for ProjectResponse {
 ///
 /// The document marks `id`, `name`, `order`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProjectStatusResponse {
     /// ID of the project status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3916,6 +4360,7 @@ impl rt::QueryValue for ProjectStatusesGetListSort {
 ///
 /// The document marks `id`, `name`, `status_id`, `order`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProjectSubStatusResponse {
     /// ID of the project sub status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4047,6 +4492,7 @@ impl rt::QueryValue for ProjectSubStatusesGetListSort {
 ///
 /// The document marks `id`, `name`, `description` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProjectTypeResponse {
     /// The unique identifier of the project type.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4243,6 +4689,7 @@ impl rt::QueryValue for SegmentItemCostCategory {
 ///
 /// The document marks `id`, `code`, `description`, `path`, `is_active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SegmentItemModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4296,6 +4743,7 @@ impl<'de> serde::Deserialize<'de> for SegmentItemModel {
 ///
 /// The document marks `id`, `name`, `type`, `structure`, `is_active`, `is_required` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SegmentModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -4469,6 +4917,7 @@ impl rt::QueryValue for SegmentType {
 /// Schema `Jpm.V2.SetAppointmentSummaryRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SetAppointmentSummaryRequest {
     /// Work performed notes
     pub notes: String,
@@ -4485,6 +4934,7 @@ impl SetAppointmentSummaryRequest {
 /// Schema `Jpm.V2.UpdateAppointmentSpecialInstructionsRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateAppointmentSpecialInstructionsRequest {
     /// New special instructions associated to the appointment
     #[serde(rename = "specialInstructions")]
@@ -4499,6 +4949,7 @@ impl UpdateAppointmentSpecialInstructionsRequest {
 /// Schema `Jpm.V2.UpdateJobRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateJobRequest {
     /// ID of the job's customer
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
@@ -4573,9 +5024,121 @@ pub struct UpdateJobRequest {
     #[serde(rename = "noCharge", default, skip_serializing_if = "Option::is_none")]
     pub no_charge: Option<bool>,
 }
+impl UpdateJobRequest {
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = Some(value);
+        self
+    }
+    /// Sets `locationId` (the field `location_id`).
+    #[inline]
+    pub fn with_location_id(mut self, value: i64) -> Self {
+        self.location_id = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `jobGeneratedLeadSource` (the field `job_generated_lead_source`).
+    #[inline]
+    pub fn with_job_generated_lead_source(
+        mut self,
+        value: JobGeneratedLeadSource,
+    ) -> Self {
+        self.job_generated_lead_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = Some(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.priority = Some(value);
+        self
+    }
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `shouldUpdateInvoiceItems` (the field `should_update_invoice_items`).
+    #[inline]
+    pub fn with_should_update_invoice_items(mut self, value: bool) -> Self {
+        self.should_update_invoice_items = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(mut self, value: Vec<CustomFieldModel>) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+    /// Sets `customerPo` (the field `customer_po`).
+    #[inline]
+    pub fn with_customer_po(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.customer_po = Some(value);
+        self
+    }
+    /// Sets `soldById` (the field `sold_by_id`).
+    #[inline]
+    pub fn with_sold_by_id(mut self, value: i64) -> Self {
+        self.sold_by_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isAutoDispatched` (the field `is_auto_dispatched`).
+    #[inline]
+    pub fn with_is_auto_dispatched(mut self, value: bool) -> Self {
+        self.is_auto_dispatched = Some(value);
+        self
+    }
+    /// Sets `summaryOfWork` (the field `summary_of_work`).
+    #[inline]
+    pub fn with_summary_of_work(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary_of_work = Some(value);
+        self
+    }
+    /// Sets `noCharge` (the field `no_charge`).
+    #[inline]
+    pub fn with_no_charge(mut self, value: bool) -> Self {
+        self.no_charge = Some(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.UpdateJobTypeRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateJobTypeRequest {
     /// Name of the job type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4657,9 +5220,122 @@ pub struct UpdateJobTypeRequest {
     )]
     pub custom_fields_update_mode: rt::Nullable<CustomFieldsUpdateMode>,
 }
+impl UpdateJobTypeRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = Some(value);
+        self
+    }
+    /// Sets `skills` (the field `skills`).
+    #[inline]
+    pub fn with_skills(mut self, value: Vec<String>) -> Self {
+        self.skills = Some(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.priority = Some(value);
+        self
+    }
+    /// Sets `duration` (the field `duration`).
+    #[inline]
+    pub fn with_duration(mut self, value: i32) -> Self {
+        self.duration = Some(value);
+        self
+    }
+    /// Sets `soldThreshold` (the field `sold_threshold`).
+    #[inline]
+    pub fn with_sold_threshold(mut self, value: rt::Decimal) -> Self {
+        self.sold_threshold = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `class` (the field `class`).
+    #[inline]
+    pub fn with_class(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.class = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `noCharge` (the field `no_charge`).
+    #[inline]
+    pub fn with_no_charge(mut self, value: bool) -> Self {
+        self.no_charge = Some(value);
+        self
+    }
+    /// Sets `enforceRecurringServiceEventSelection` (the field `enforce_recurring_service_event_selection`).
+    #[inline]
+    pub fn with_enforce_recurring_service_event_selection(
+        mut self,
+        value: bool,
+    ) -> Self {
+        self.enforce_recurring_service_event_selection = Some(value);
+        self
+    }
+    /// Sets `invoiceSignaturesRequired` (the field `invoice_signatures_required`).
+    #[inline]
+    pub fn with_invoice_signatures_required(mut self, value: bool) -> Self {
+        self.invoice_signatures_required = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+    /// Sets `defaultEstimateSoldAction` (the field `default_estimate_sold_action`).
+    #[inline]
+    pub fn with_default_estimate_sold_action(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        let value = value.into();
+        self.default_estimate_sold_action = Some(value);
+        self
+    }
+    /// Sets `customFieldTypeIds` (the field `custom_field_type_ids`).
+    #[inline]
+    pub fn with_custom_field_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.custom_field_type_ids = Some(value);
+        self
+    }
+    /// Sets `customFieldsUpdateMode` (the field `custom_fields_update_mode`).
+    #[inline]
+    pub fn with_custom_fields_update_mode(
+        mut self,
+        value: CustomFieldsUpdateMode,
+    ) -> Self {
+        self.custom_fields_update_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.UpdateProjectRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateProjectRequest {
     /// IDs of the project's managers
     #[serde(
@@ -4720,4 +5396,89 @@ pub struct UpdateProjectRequest {
     /// External data update model.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
+}
+impl UpdateProjectRequest {
+    /// Sets `projectManagerIds` (the field `project_manager_ids`).
+    #[inline]
+    pub fn with_project_manager_ids(mut self, value: Vec<i64>) -> Self {
+        self.project_manager_ids = Some(value);
+        self
+    }
+    /// Sets `jobIds` (the field `job_ids`).
+    #[inline]
+    pub fn with_job_ids(mut self, value: Vec<i64>) -> Self {
+        self.job_ids = Some(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = Some(value);
+        self
+    }
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = Some(value);
+        self
+    }
+    /// Sets `statusId` (the field `status_id`).
+    #[inline]
+    pub fn with_status_id(mut self, value: i64) -> Self {
+        self.status_id = Some(value);
+        self
+    }
+    /// Sets `subStatusId` (the field `sub_status_id`).
+    #[inline]
+    pub fn with_sub_status_id(mut self, value: i64) -> Self {
+        self.sub_status_id = Some(value);
+        self
+    }
+    /// Sets `projectTypeId` (the field `project_type_id`).
+    #[inline]
+    pub fn with_project_type_id(mut self, value: i64) -> Self {
+        self.project_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `startDate` (the field `start_date`).
+    #[inline]
+    pub fn with_start_date(mut self, value: rt::DateTime) -> Self {
+        self.start_date = Some(value);
+        self
+    }
+    /// Sets `targetCompletionDate` (the field `target_completion_date`).
+    #[inline]
+    pub fn with_target_completion_date(mut self, value: rt::DateTime) -> Self {
+        self.target_completion_date = Some(value);
+        self
+    }
+    /// Sets `actualCompletionDate` (the field `actual_completion_date`).
+    #[inline]
+    pub fn with_actual_completion_date(mut self, value: rt::DateTime) -> Self {
+        self.actual_completion_date = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<CustomFieldCreateOrUpdateModel>,
+    ) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
 }

@@ -68,6 +68,7 @@ impl rt::QueryValue for CampaignCategoriesGetListSort {
 /// Schema `Marketing.V2.CampaignCategoryCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CampaignCategoryCreateRequest {
     pub name: String,
 }
@@ -81,6 +82,7 @@ impl CampaignCategoryCreateRequest {
 ///
 /// The document marks `id`, `name`, `active`, `type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignCategoryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -185,6 +187,7 @@ impl rt::QueryValue for CampaignCategoryType {
 /// Schema `Marketing.V2.CampaignCategoryUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CampaignCategoryUpdateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -199,10 +202,19 @@ impl CampaignCategoryUpdateRequest {
         }
     }
 }
+impl CampaignCategoryUpdateRequest {
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Marketing.V2.CampaignCostResponse`.
 ///
 /// The document marks `id`, `year`, `month`, `daily_cost`, `campaign_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignCostResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -307,6 +319,7 @@ impl rt::QueryValue for CampaignCostsGetListSort {
 ///
 /// The document marks `campaign_id`, `campaign_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignCostsSummaryItem {
     #[serde(rename = "campaignId", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<i64>,
@@ -348,6 +361,7 @@ impl<'de> serde::Deserialize<'de> for CampaignCostsSummaryItem {
 ///
 /// The document marks `items` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignCostsSummaryResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CampaignCostsSummaryItem>>,
@@ -383,6 +397,7 @@ impl<'de> serde::Deserialize<'de> for CampaignCostsSummaryResponse {
 ///
 /// The document marks `id`, `name`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -454,6 +469,7 @@ impl<'de> serde::Deserialize<'de> for CampaignResponse {
 ///
 /// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignResponseCategory {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -494,6 +510,7 @@ impl<'de> serde::Deserialize<'de> for CampaignResponseCategory {
 /// Schema `Marketing.V2.CampaignUpsertRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CampaignUpsertRequest {
     pub name: String,
     #[serde(rename = "businessUnitId")]
@@ -546,6 +563,49 @@ impl CampaignUpsertRequest {
             other_source: rt::Nullable::Absent,
             other_medium: rt::Nullable::Absent,
         }
+    }
+}
+impl CampaignUpsertRequest {
+    /// Sets `dnis` (the field `dnis`).
+    #[inline]
+    pub fn with_dnis(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.dnis = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isDefaultCampaign` (the field `is_default_campaign`).
+    #[inline]
+    pub fn with_is_default_campaign(mut self, value: bool) -> Self {
+        self.is_default_campaign = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `source` (the field `source`).
+    #[inline]
+    pub fn with_source(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `medium` (the field `medium`).
+    #[inline]
+    pub fn with_medium(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.medium = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherSource` (the field `other_source`).
+    #[inline]
+    pub fn with_other_source(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.other_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherMedium` (the field `other_medium`).
+    #[inline]
+    pub fn with_other_medium(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.other_medium = rt::Nullable::Value(value);
+        self
     }
 }
 /// The fields Campaigns_GetCosts sorts by. \`Date\`: Year + Month.
@@ -673,6 +733,7 @@ impl rt::QueryValue for CampaignsGetListSort {
 /// Schema `Marketing.V2.CreateCampaignCostRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateCampaignCostRequest {
     #[serde(rename = "campaignId")]
     pub campaign_id: i64,
@@ -699,6 +760,7 @@ impl CreateCampaignCostRequest {
 }
 /// Schema `Marketing.V2.EmailChannelCostResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmailChannelCostResponse {
     #[serde(rename = "totalCost", skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<rt::Decimal>,
@@ -733,6 +795,7 @@ impl<'de> serde::Deserialize<'de> for EmailChannelCostResponse {
 /// Schema `Marketing.V2.UpdateCampaignCostRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateCampaignCostRequest {
     #[serde(rename = "dailyCost")]
     pub daily_cost: rt::Decimal,

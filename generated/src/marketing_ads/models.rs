@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AdGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -49,6 +50,7 @@ impl<'de> serde::Deserialize<'de> for AdGroup {
 ///
 /// The document marks `utm_source`, `utm_medium`, `utm_campaign`, `landing_page_url`, `referrer_url`, `click_id`, `gbraid`, `wbraid`, `original_campaign`, `ad_group_id`, `ad_group_name`, `keyword_id`, `keyword_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Attribution {
     #[serde(rename = "utmSource", skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
@@ -137,6 +139,7 @@ impl<'de> serde::Deserialize<'de> for Attribution {
 }
 /// Schema `Marketing.Ads.Contracts.AttributedLeads.Booking`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Booking {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -172,6 +175,7 @@ impl<'de> serde::Deserialize<'de> for Booking {
 ///
 /// The document marks `duration`, `type`, `source`, `caller_number`, `tracking_number`, `excused_reason` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Call {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
@@ -225,6 +229,7 @@ impl<'de> serde::Deserialize<'de> for Call {
 ///
 /// The document marks `name`, `category`, `launch_date`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Campaign {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -275,6 +280,7 @@ impl<'de> serde::Deserialize<'de> for Campaign {
 ///
 /// The document marks `campaign_name`, `warning_type`, `business_units`, `lookahead_window`, `threshold_value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CapacityAwarenessWarning {
     #[serde(rename = "campaignName", skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
@@ -322,6 +328,7 @@ impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarning {
 ///
 /// The document marks `tenant_id`, `tenant_name`, `total_count`, `data` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CapacityAwarenessWarningQueryResult {
     #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<i64>,
@@ -365,6 +372,7 @@ impl<'de> serde::Deserialize<'de> for CapacityAwarenessWarningQueryResult {
 /// Schema `Marketing.Ads.V2.CreateExternalCallAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateExternalCallAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -388,6 +396,7 @@ impl CreateExternalCallAttributionRequest {
 /// Schema `Marketing.Ads.V2.CreateScheduledJobAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateScheduledJobAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -405,6 +414,7 @@ impl CreateScheduledJobAttributionRequest {
 /// Schema `Marketing.Ads.V2.CreateWebBookingAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateWebBookingAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -425,6 +435,7 @@ impl CreateWebBookingAttributionRequest {
 /// Schema `Marketing.Ads.V2.CreateWebLeadFormAttributionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateWebLeadFormAttributionRequest {
     /// The web session that the entity should be attributed to
     #[serde(rename = "webSessionData")]
@@ -443,6 +454,7 @@ impl CreateWebLeadFormAttributionRequest {
 ///
 /// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Customer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -481,6 +493,7 @@ impl<'de> serde::Deserialize<'de> for Customer {
 ///
 /// The document marks `impressions`, `clicks`, `average_cpc`, `conversions`, `cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DigitalStats {
     #[serde(rename = "impressionShare", skip_serializing_if = "Option::is_none")]
     pub impression_share: Option<f64>,
@@ -601,6 +614,7 @@ impl rt::QueryValue for EntityType {
 /// Schema `Marketing.Ads.V2.ExternalCallData`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalCallData {
     /// The phone number of the customer
     #[serde(rename = "customerPhoneNumber")]
@@ -635,6 +649,7 @@ impl ExternalCallData {
 ///
 /// The document marks `date_time`, `lead_type`, `attribution`, `job`, `customer`, `call`, `lead_form`, `booking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GetAttributedLeadsResponse {
     #[serde(rename = "dateTime", skip_serializing_if = "Option::is_none")]
     pub date_time: Option<rt::DateTime>,
@@ -691,6 +706,7 @@ impl<'de> serde::Deserialize<'de> for GetAttributedLeadsResponse {
 ///
 /// The document marks `campaign`, `ad_group`, `keyword`, `digital_stats`, `lead_stats` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GetPerformanceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Campaign>,
@@ -741,6 +757,7 @@ impl<'de> serde::Deserialize<'de> for GetPerformanceResponse {
 ///
 /// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -779,6 +796,7 @@ impl<'de> serde::Deserialize<'de> for Job {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Keyword {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -820,6 +838,7 @@ impl<'de> serde::Deserialize<'de> for Keyword {
 ///
 /// The document marks `lead_status`, `notes` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LeadForm {
     #[serde(rename = "leadNumber", skip_serializing_if = "Option::is_none")]
     pub lead_number: Option<i64>,
@@ -861,6 +880,7 @@ impl<'de> serde::Deserialize<'de> for LeadForm {
 ///
 /// The document marks `leads`, `lead_calls`, `online_booking`, `manual_booking`, `booked_jobs`, `ran_jobs`, `sold_jobs`, `revenue`, `potential_revenue` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LeadStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leads: Option<i32>,
@@ -1170,6 +1190,7 @@ impl rt::QueryValue for Status {
 /// Schema `Marketing.Ads.V2.WebSessionData`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct WebSessionData {
     /// The url of the web page that the user first landed on
     #[serde(rename = "landingPageUrl")]
@@ -1261,5 +1282,91 @@ impl WebSessionData {
             utm_content: rt::Nullable::Absent,
             google_analytics_client_id: rt::Nullable::Absent,
         }
+    }
+}
+impl WebSessionData {
+    /// Sets `gclid` (the field `gclid`).
+    #[inline]
+    pub fn with_gclid(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.gclid = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `gbraid` (the field `gbraid`).
+    #[inline]
+    pub fn with_gbraid(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.gbraid = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `wbraid` (the field `wbraid`).
+    #[inline]
+    pub fn with_wbraid(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.wbraid = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `fbclid` (the field `fbclid`).
+    #[inline]
+    pub fn with_fbclid(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.fbclid = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `msclkid` (the field `msclkid`).
+    #[inline]
+    pub fn with_msclkid(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.msclkid = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmSource` (the field `utm_source`).
+    #[inline]
+    pub fn with_utm_source(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_source = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmMedium` (the field `utm_medium`).
+    #[inline]
+    pub fn with_utm_medium(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_medium = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmCampaign` (the field `utm_campaign`).
+    #[inline]
+    pub fn with_utm_campaign(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_campaign = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmAdgroup` (the field `utm_adgroup`).
+    #[inline]
+    pub fn with_utm_adgroup(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_adgroup = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmTerm` (the field `utm_term`).
+    #[inline]
+    pub fn with_utm_term(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_term = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `utmContent` (the field `utm_content`).
+    #[inline]
+    pub fn with_utm_content(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.utm_content = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `googleAnalyticsClientId` (the field `google_analytics_client_id`).
+    #[inline]
+    pub fn with_google_analytics_client_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.google_analytics_client_id = rt::Nullable::Value(value);
+        self
     }
 }

@@ -255,6 +255,7 @@ impl rt::QueryValue for ReviewMatchConfidenceLevel {
 }
 /// Schema `ServiceTitan.Marketing.ReviewEngine.Services.Models.Reviews.ReviewReport`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReviewReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,

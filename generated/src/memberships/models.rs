@@ -67,6 +67,7 @@ impl rt::QueryValue for CustomFieldDataType {
 ///
 /// The document marks `type_id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponse {
     /// Custom field type id
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -111,6 +112,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
 ///
 /// The document marks `id`, `name`, `data_type`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldTypeResponse {
     /// The ID of the custom field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,6 +169,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldTypeResponse {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `follow_up_on`, `billing_frequency`, `status`, `follow_up_status`, `active`, `initial_deferred_revenue`, `business_unit_id`, `customer_id`, `membership_type_id`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerMembershipResponse {
     /// Customer membership ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -358,6 +361,7 @@ impl<'de> serde::Deserialize<'de> for CustomerMembershipResponse {
 ///
 /// The document marks `id`, `old_status`, `new_status`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerMembershipStatusChangeItemResponse {
     /// ID of the status change record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -413,6 +417,7 @@ impl<'de> serde::Deserialize<'de> for CustomerMembershipStatusChangeItemResponse
 /// Schema `Memberships.V2.CustomerMembershipUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomerMembershipUpdateRequest {
     /// ID of the Business Unit associated with this membership
     #[serde(rename = "businessUnitId", default, skip_serializing_if = "Option::is_none")]
@@ -521,6 +526,114 @@ pub struct CustomerMembershipUpdateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub cancellation_invoice_id: rt::Nullable<i64>,
+}
+impl CustomerMembershipUpdateRequest {
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `nextScheduledBillDate` (the field `next_scheduled_bill_date`).
+    #[inline]
+    pub fn with_next_scheduled_bill_date(mut self, value: rt::DateTime) -> Self {
+        self.next_scheduled_bill_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: MembershipStatus) -> Self {
+        self.status = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `from` (the field `from`).
+    #[inline]
+    pub fn with_from(mut self, value: rt::DateTime) -> Self {
+        self.from = Some(value);
+        self
+    }
+    /// Sets `to` (the field `to`).
+    #[inline]
+    pub fn with_to(mut self, value: rt::DateTime) -> Self {
+        self.to = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `soldById` (the field `sold_by_id`).
+    #[inline]
+    pub fn with_sold_by_id(mut self, value: i64) -> Self {
+        self.sold_by_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `billingTemplateId` (the field `billing_template_id`).
+    #[inline]
+    pub fn with_billing_template_id(mut self, value: i64) -> Self {
+        self.billing_template_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `locationId` (the field `location_id`).
+    #[inline]
+    pub fn with_location_id(mut self, value: i64) -> Self {
+        self.location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recurringServiceAction` (the field `recurring_service_action`).
+    #[inline]
+    pub fn with_recurring_service_action(
+        mut self,
+        value: RecurringServiceAction,
+    ) -> Self {
+        self.recurring_service_action = Some(value);
+        self
+    }
+    /// Sets `recurringLocationId` (the field `recurring_location_id`).
+    #[inline]
+    pub fn with_recurring_location_id(mut self, value: i64) -> Self {
+        self.recurring_location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paymentMethodId` (the field `payment_method_id`).
+    #[inline]
+    pub fn with_payment_method_id(mut self, value: i64) -> Self {
+        self.payment_method_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paymentTypeId` (the field `payment_type_id`).
+    #[inline]
+    pub fn with_payment_type_id(mut self, value: i64) -> Self {
+        self.payment_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `renewalMembershipTaskId` (the field `renewal_membership_task_id`).
+    #[inline]
+    pub fn with_renewal_membership_task_id(mut self, value: i64) -> Self {
+        self.renewal_membership_task_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `initialDeferredRevenue` (the field `initial_deferred_revenue`).
+    #[inline]
+    pub fn with_initial_deferred_revenue(mut self, value: rt::Decimal) -> Self {
+        self.initial_deferred_revenue = Some(value);
+        self
+    }
+    /// Sets `cancellationBalanceInvoiceId` (the field `cancellation_balance_invoice_id`).
+    #[inline]
+    pub fn with_cancellation_balance_invoice_id(mut self, value: i64) -> Self {
+        self.cancellation_balance_invoice_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cancellationInvoiceId` (the field `cancellation_invoice_id`).
+    #[inline]
+    pub fn with_cancellation_invoice_id(mut self, value: i64) -> Self {
+        self.cancellation_invoice_id = rt::Nullable::Value(value);
+        self
+    }
 }
 /// Common sorting fields, which most of the entities would allow to use
 ///
@@ -646,6 +759,7 @@ impl rt::QueryValue for DiscountMode {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `follow_up_on`, `billing_frequency`, `status`, `follow_up_status`, `active`, `initial_deferred_revenue`, `business_unit_id`, `customer_id`, `membership_type_id`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCustomerMembershipResponse {
     /// Customer membership ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -837,6 +951,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipResponse {
 ///
 /// The document marks `id`, `old_status`, `new_status`, `created_on`, `membership_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCustomerMembershipStatusChangesResponse {
     /// ID of the status change record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -897,6 +1012,7 @@ impl<'de> serde::Deserialize<'de> for ExportCustomerMembershipStatusChangesRespo
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `active`, `total`, `is_settings_template`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportInvoiceTemplateResponse {
     /// Invoice template ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -969,6 +1085,7 @@ impl<'de> serde::Deserialize<'de> for ExportInvoiceTemplateResponse {
 ///
 /// The document marks `id`, `location_recurring_service_id`, `status`, `date`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportLocationRecurringServiceEventResponse {
     /// Recurring service event ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1060,6 +1177,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceEventRespons
 ///
 /// The document marks `id`, `name`, `active`, `created_on`, `modified_on`, `location_id`, `recurring_service_type_id`, `duration_type`, `duration_length`, `first_visit_complete`, `allocation`, `priority`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `recurrence_days_of_week`, `recurrence_week`, `recurrence_days_of_month`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportLocationRecurringServiceResponse {
     /// Recurring service ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1251,6 +1369,7 @@ impl<'de> serde::Deserialize<'de> for ExportLocationRecurringServiceResponse {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `discount`, `name`, `active`, `discount_mode`, `location_target`, `revenue_recognition_mode`, `auto_calculate_invoice_templates`, `use_membership_pricing_table`, `show_membership_savings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportMembershipTypeResponse {
     /// Membership type ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1380,6 +1499,7 @@ impl<'de> serde::Deserialize<'de> for ExportMembershipTypeResponse {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `active`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `duration_type`, `duration_length`, `priority` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportRecurringServiceTypeResponse {
     /// Recurring service type ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1483,14 +1603,24 @@ impl<'de> serde::Deserialize<'de> for ExportRecurringServiceTypeResponse {
 /// Schema `Memberships.V2.InvoiceTemplateCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceTemplateCreateRequest {
     /// Invoice template items
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub items: rt::Nullable<Vec<InvoiceTemplateItemCreateRequest>>,
 }
+impl InvoiceTemplateCreateRequest {
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<InvoiceTemplateItemCreateRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.InvoiceTemplateItemCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceTemplateItemCreateRequest {
     /// Linked SKU ID
     #[serde(rename = "skuId")]
@@ -1540,10 +1670,38 @@ impl InvoiceTemplateItemCreateRequest {
         }
     }
 }
+impl InvoiceTemplateItemCreateRequest {
+    /// Sets `workflowActionItemId` (the field `workflow_action_item_id`).
+    #[inline]
+    pub fn with_workflow_action_item_id(mut self, value: i64) -> Self {
+        self.workflow_action_item_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.InvoiceTemplateItemResponse`.
 ///
 /// The document marks `id`, `sku_id`, `sku_type`, `quantity`, `unit_price`, `is_add_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InvoiceTemplateItemResponse {
     /// Invoice template item ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1619,6 +1777,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceTemplateItemResponse {
 /// Schema `Memberships.V2.InvoiceTemplateItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceTemplateItemUpdateRequest {
     /// Invoice template item ID
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -1664,10 +1823,38 @@ impl InvoiceTemplateItemUpdateRequest {
         }
     }
 }
+impl InvoiceTemplateItemUpdateRequest {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.InvoiceTemplateResponse`.
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `active`, `total`, `is_settings_template`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct InvoiceTemplateResponse {
     /// Invoice template ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1739,6 +1926,7 @@ impl<'de> serde::Deserialize<'de> for InvoiceTemplateResponse {
 /// Schema `Memberships.V2.InvoiceTemplateUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct InvoiceTemplateUpdateRequest {
     /// Invoice template name (used only for shared invoice templates)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1756,10 +1944,44 @@ pub struct InvoiceTemplateUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InvoiceTemplateItemUpdateRequest>>,
 }
+impl InvoiceTemplateUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `createdOn` (the field `created_on`).
+    #[inline]
+    pub fn with_created_on(mut self, value: rt::DateTime) -> Self {
+        self.created_on = Some(value);
+        self
+    }
+    /// Sets `createdById` (the field `created_by_id`).
+    #[inline]
+    pub fn with_created_by_id(mut self, value: i64) -> Self {
+        self.created_by_id = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<InvoiceTemplateItemUpdateRequest>) -> Self {
+        self.items = Some(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.LocationRecurringServiceEventResponse`.
 ///
 /// The document marks `id`, `location_recurring_service_id`, `status`, `date`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationRecurringServiceEventResponse {
     /// Recurring service event ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1847,6 +2069,7 @@ impl<'de> serde::Deserialize<'de> for LocationRecurringServiceEventResponse {
 ///
 /// The document marks `id`, `name`, `active`, `created_on`, `modified_on`, `location_id`, `recurring_service_type_id`, `duration_type`, `duration_length`, `first_visit_complete`, `allocation`, `priority`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `recurrence_days_of_week`, `recurrence_week`, `recurrence_days_of_month`, `tag_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationRecurringServiceResponse {
     /// Recurring service ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2037,6 +2260,7 @@ impl<'de> serde::Deserialize<'de> for LocationRecurringServiceResponse {
 /// Schema `Memberships.V2.LocationRecurringServiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationRecurringServiceUpdateRequest {
     /// Recurring service name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2155,9 +2379,159 @@ pub struct LocationRecurringServiceUpdateRequest {
     )]
     pub preferred_technician_ids: Option<Vec<i64>>,
 }
+impl LocationRecurringServiceUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `recurringServiceTypeId` (the field `recurring_service_type_id`).
+    #[inline]
+    pub fn with_recurring_service_type_id(mut self, value: i64) -> Self {
+        self.recurring_service_type_id = Some(value);
+        self
+    }
+    /// Sets `durationType` (the field `duration_type`).
+    #[inline]
+    pub fn with_duration_type(mut self, value: ServiceRecurrenceDuration) -> Self {
+        self.duration_type = Some(value);
+        self
+    }
+    /// Sets `durationLength` (the field `duration_length`).
+    #[inline]
+    pub fn with_duration_length(mut self, value: i32) -> Self {
+        self.duration_length = Some(value);
+        self
+    }
+    /// Sets `from` (the field `from`).
+    #[inline]
+    pub fn with_from(mut self, value: rt::DateTime) -> Self {
+        self.from = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `invoiceTemplateId` (the field `invoice_template_id`).
+    #[inline]
+    pub fn with_invoice_template_id(mut self, value: i64) -> Self {
+        self.invoice_template_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoiceTemplateForFollowingYearsId` (the field `invoice_template_for_following_years_id`).
+    #[inline]
+    pub fn with_invoice_template_for_following_years_id(mut self, value: i64) -> Self {
+        self.invoice_template_for_following_years_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = Some(value);
+        self
+    }
+    /// Sets `jobTypeId` (the field `job_type_id`).
+    #[inline]
+    pub fn with_job_type_id(mut self, value: i64) -> Self {
+        self.job_type_id = Some(value);
+        self
+    }
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = Some(value);
+        self
+    }
+    /// Sets `priority` (the field `priority`).
+    #[inline]
+    pub fn with_priority(mut self, value: Priority) -> Self {
+        self.priority = Some(value);
+        self
+    }
+    /// Sets `jobSummary` (the field `job_summary`).
+    #[inline]
+    pub fn with_job_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.job_summary = Some(value);
+        self
+    }
+    /// Sets `recurrenceType` (the field `recurrence_type`).
+    #[inline]
+    pub fn with_recurrence_type(mut self, value: ServiceRecurrenceType) -> Self {
+        self.recurrence_type = Some(value);
+        self
+    }
+    /// Sets `recurrenceInterval` (the field `recurrence_interval`).
+    #[inline]
+    pub fn with_recurrence_interval(mut self, value: i32) -> Self {
+        self.recurrence_interval = Some(value);
+        self
+    }
+    /// Sets `recurrenceMonths` (the field `recurrence_months`).
+    #[inline]
+    pub fn with_recurrence_months(mut self, value: Vec<Month>) -> Self {
+        self.recurrence_months = Some(value);
+        self
+    }
+    /// Sets `recurrenceDaysOfWeek` (the field `recurrence_days_of_week`).
+    #[inline]
+    pub fn with_recurrence_days_of_week(mut self, value: Vec<WeekDay>) -> Self {
+        self.recurrence_days_of_week = Some(value);
+        self
+    }
+    /// Sets `recurrenceWeek` (the field `recurrence_week`).
+    #[inline]
+    pub fn with_recurrence_week(mut self, value: WeekOfMonth) -> Self {
+        self.recurrence_week = Some(value);
+        self
+    }
+    /// Sets `recurrenceDayOfNthWeek` (the field `recurrence_day_of_nth_week`).
+    #[inline]
+    pub fn with_recurrence_day_of_nth_week(mut self, value: WeekDay) -> Self {
+        self.recurrence_day_of_nth_week = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobStartTime` (the field `job_start_time`).
+    #[inline]
+    pub fn with_job_start_time(mut self, value: rt::TimeSpan) -> Self {
+        self.job_start_time = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `estimatedPayrollCost` (the field `estimated_payroll_cost`).
+    #[inline]
+    pub fn with_estimated_payroll_cost(mut self, value: rt::Decimal) -> Self {
+        self.estimated_payroll_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tagTypeIds` (the field `tag_type_ids`).
+    #[inline]
+    pub fn with_tag_type_ids(mut self, value: Vec<i64>) -> Self {
+        self.tag_type_ids = Some(value);
+        self
+    }
+    /// Sets `preferredTechnicianIds` (the field `preferred_technician_ids`).
+    #[inline]
+    pub fn with_preferred_technician_ids(mut self, value: Vec<i64>) -> Self {
+        self.preferred_technician_ids = Some(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.MarkEventCompletedStatusUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MarkEventCompletedStatusUpdateRequest {
     /// The job ID that the event is marked as completed/incompleted on
     #[serde(rename = "jobId")]
@@ -2298,6 +2672,7 @@ impl rt::QueryValue for MembershipRecurrenceType {
 /// Schema `Memberships.V2.MembershipSaleInvoiceCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MembershipSaleInvoiceCreateRequest {
     /// ID of the customer you are creating the Membership Sale Invoice for
     #[serde(rename = "customerId")]
@@ -2350,10 +2725,25 @@ impl MembershipSaleInvoiceCreateRequest {
         }
     }
 }
+impl MembershipSaleInvoiceCreateRequest {
+    /// Sets `locationId` (the field `location_id`).
+    #[inline]
+    pub fn with_location_id(mut self, value: i64) -> Self {
+        self.location_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recurringLocationId` (the field `recurring_location_id`).
+    #[inline]
+    pub fn with_recurring_location_id(mut self, value: i64) -> Self {
+        self.recurring_location_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Memberships.V2.MembershipSaleInvoiceCreateResponse`.
 ///
 /// The document marks `invoice_id`, `customer_membership_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipSaleInvoiceCreateResponse {
     /// ID of sale invoice created
     #[serde(rename = "invoiceId", skip_serializing_if = "Option::is_none")]
@@ -2461,6 +2851,7 @@ impl rt::QueryValue for MembershipStatus {
 ///
 /// The document marks `target_id`, `discount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeDiscountEntry {
     /// ID of the discount's target, which can be either a business unit or pricebook category
     #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
@@ -2501,6 +2892,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountEntry {
 ///
 /// The document marks `target_id`, `discount`, `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeDiscountItemResponse {
     /// ID of the discount's target, which can be either a business unit or pricebook category
     #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
@@ -2553,6 +2945,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDiscountItemResponse {
 ///
 /// The document marks `billing_frequency`, `sale_price`, `billing_price`, `renewal_price` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeDurationBillingEntry {
     /// Duration of the entry
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2605,6 +2998,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingEntry {
 ///
 /// The document marks `billing_frequency`, `sale_price`, `billing_price`, `renewal_price`, `id`, `active`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeDurationBillingItemResponse {
     /// Duration of the entry
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2677,6 +3071,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeDurationBillingItemResponse 
 ///
 /// The document marks `membership_type_id`, `recurring_service_type_id`, `offset`, `offset_type`, `allocation` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeRecurringServiceEntry {
     /// Membership type ID associated with the item
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
@@ -2731,6 +3126,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceEntry {
 ///
 /// The document marks `membership_type_id`, `recurring_service_type_id`, `offset`, `offset_type`, `allocation`, `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeRecurringServiceItemResponse {
     /// Membership type ID associated with the item
     #[serde(rename = "membershipTypeId", skip_serializing_if = "Option::is_none")]
@@ -2801,6 +3197,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeRecurringServiceItemResponse
 ///
 /// The document marks `name`, `active`, `discount_mode`, `location_target`, `revenue_recognition_mode`, `auto_calculate_invoice_templates`, `use_membership_pricing_table`, `show_membership_savings`, `id`, `created_on`, `modified_on`, `discount` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeResponse {
     /// Membership type name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3211,6 +3608,7 @@ impl rt::QueryValue for OpportunityStatus {
 /// Schema `OrderByItem_Of_Memberships.V2.DefaultSortingFields`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct OrderByItemOfDefaultSortingFields {
     pub field: DefaultSortingFields,
     #[serde(rename = "isDescending")]
@@ -3356,6 +3754,7 @@ impl rt::QueryValue for RecurringServiceAction {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `active`, `recurrence_type`, `recurrence_interval`, `recurrence_months`, `duration_type`, `duration_length`, `priority` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RecurringServiceTypeResponse {
     /// Recurring service type ID
     #[serde(skip_serializing_if = "Option::is_none")]

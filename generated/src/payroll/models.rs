@@ -62,6 +62,7 @@ impl rt::QueryValue for EmployeeType {
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct GrossPayItemCreateRequest {
     /// The payroll ID
     #[serde(rename = "payrollId")]
@@ -110,10 +111,32 @@ impl GrossPayItemCreateRequest {
         }
     }
 }
+impl GrossPayItemCreateRequest {
+    /// Sets `invoiceId` (the field `invoice_id`).
+    #[inline]
+    pub fn with_invoice_id(mut self, value: i64) -> Self {
+        self.invoice_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemExportResponse`.
 ///
 /// The document marks `payroll_id`, `date`, `amount`, `gross_pay_item_type`, `job_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GrossPayItemExportResponse {
     /// The gross pay item ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -321,6 +344,7 @@ impl<'de> serde::Deserialize<'de> for GrossPayItemExportResponse {
 ///
 /// The document marks `payroll_id`, `date`, `amount`, `gross_pay_item_type`, `job_id`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct GrossPayItemResponse {
     /// The gross pay item ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -590,6 +614,7 @@ impl rt::QueryValue for GrossPayItemType {
 /// Schema `Payroll.V2.GrossPayItems.GrossPayItemUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct GrossPayItemUpdateRequest {
     /// The payroll ID
     #[serde(rename = "payrollId")]
@@ -638,10 +663,32 @@ impl GrossPayItemUpdateRequest {
         }
     }
 }
+impl GrossPayItemUpdateRequest {
+    /// Sets `invoiceId` (the field `invoice_id`).
+    #[inline]
+    pub fn with_invoice_id(mut self, value: i64) -> Self {
+        self.invoice_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Payroll.V2.JobSplits.JobSplitExportResponse`.
 ///
 /// The document marks `id`, `job_id`, `technician_id`, `split`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobSplitExportResponse {
     /// The job split ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -702,6 +749,7 @@ impl<'de> serde::Deserialize<'de> for JobSplitExportResponse {
 ///
 /// The document marks `id`, `job_id`, `technician_id`, `split`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobSplitResponse {
     /// The job split ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -880,6 +928,7 @@ impl rt::QueryValue for JobSplitsGetListSort {
 ///
 /// The document marks `id`, `job_id`, `appointment_id`, `technician_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobTimesheetExportResponse {
     /// The timesheet ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -956,6 +1005,7 @@ impl<'de> serde::Deserialize<'de> for JobTimesheetExportResponse {
 ///
 /// The document marks `id`, `job_id`, `appointment_id`, `technician_id`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobTimesheetResponse {
     /// The timesheet ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1089,6 +1139,7 @@ impl rt::QueryValue for LocationLaborTypeGetListByLocationsSort {
 ///
 /// The document marks `location_id`, `hourly_rate`, `labor_type_name`, `labor_type_code`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LocationLaborTypeResponse {
     /// Location ID
     #[serde(rename = "locationId", skip_serializing_if = "Option::is_none")]
@@ -1145,6 +1196,7 @@ impl<'de> serde::Deserialize<'de> for LocationLaborTypeResponse {
 ///
 /// The document marks `id`, `employee_id`, `employee_type`, `timesheet_code_id`, `started_on`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct NonJobTimesheetResponse {
     /// The timesheet ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1276,6 +1328,7 @@ impl rt::QueryValue for PaidTimeType {
 ///
 /// The document marks `id`, `name`, `code`, `earning_category`, `created_on`, `modified_on`, `is_discretionary`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollActivityCodeExportResponse {
     /// ID of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1340,6 +1393,7 @@ impl<'de> serde::Deserialize<'de> for PayrollActivityCodeExportResponse {
 ///
 /// The document marks `id`, `name`, `code`, `earning_category`, `created_on`, `modified_on`, `is_discretionary`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollActivityCodeResponse {
     /// ID of the payroll activity code
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1403,6 +1457,7 @@ impl<'de> serde::Deserialize<'de> for PayrollActivityCodeResponse {
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PayrollAdjustmentCreateRequest {
     /// The employee type
     #[serde(rename = "employeeType")]
@@ -1464,10 +1519,56 @@ impl PayrollAdjustmentCreateRequest {
         }
     }
 }
+impl PayrollAdjustmentCreateRequest {
+    /// Sets `amount` (the field `amount`).
+    #[inline]
+    pub fn with_amount(mut self, value: rt::Decimal) -> Self {
+        self.amount = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `activityCodeId` (the field `activity_code_id`).
+    #[inline]
+    pub fn with_activity_code_id(mut self, value: i64) -> Self {
+        self.activity_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `invoiceId` (the field `invoice_id`).
+    #[inline]
+    pub fn with_invoice_id(mut self, value: i64) -> Self {
+        self.invoice_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `rate` (the field `rate`).
+    #[inline]
+    pub fn with_rate(mut self, value: rt::Decimal) -> Self {
+        self.rate = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `quantity` (the field `quantity`).
+    #[inline]
+    pub fn with_quantity(mut self, value: rt::Decimal) -> Self {
+        self.quantity = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Payroll.V2.PayrollAdjustments.PayrollAdjustmentExportResponse`.
 ///
 /// The document marks `id`, `employee_type`, `employee_id`, `posted_on`, `amount`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollAdjustmentExportResponse {
     /// ID of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1560,6 +1661,7 @@ impl<'de> serde::Deserialize<'de> for PayrollAdjustmentExportResponse {
 ///
 /// The document marks `id`, `employee_type`, `employee_id`, `posted_on`, `amount`, `type`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollAdjustmentResponse {
     /// ID of the payroll adjustment
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1735,6 +1837,7 @@ impl rt::QueryValue for PayrollAdjustmentType {
 ///
 /// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollCustomFieldResponse {
     /// The custom field type ID (definition ID)
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -1778,6 +1881,7 @@ impl<'de> serde::Deserialize<'de> for PayrollCustomFieldResponse {
 /// Schema `Payroll.V2.PayrollSettings.PayrollCustomFieldUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PayrollCustomFieldUpdateRequest {
     /// The custom field type ID (definition ID)
     #[serde(rename = "typeId")]
@@ -1793,6 +1897,15 @@ impl PayrollCustomFieldUpdateRequest {
             type_id,
             value: rt::Nullable::Absent,
         }
+    }
+}
+impl PayrollCustomFieldUpdateRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
     }
 }
 /// Schema `Payroll.V2.PayrollEarningCategory`.
@@ -1858,6 +1971,7 @@ impl rt::QueryValue for PayrollEarningCategory {
 ///
 /// The document marks `id`, `started_on`, `ended_on`, `employee_id`, `employee_type`, `status`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollResponse {
     /// ID of the payroll
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1934,6 +2048,7 @@ impl<'de> serde::Deserialize<'de> for PayrollResponse {
 ///
 /// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollSettingsExportResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
@@ -2014,6 +2129,7 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsExportResponse {
 ///
 /// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollSettingsListResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
@@ -2094,6 +2210,7 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsListResponse {
 ///
 /// The document marks `employee_id`, `employee_type`, `hourly_rate`, `is_included_in_payroll`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollSettingsResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
@@ -2173,6 +2290,7 @@ impl<'de> serde::Deserialize<'de> for PayrollSettingsResponse {
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PayrollSettingsUpdateRequest {
     /// The external payroll ID
     #[serde(
@@ -2234,10 +2352,53 @@ impl PayrollSettingsUpdateRequest {
         }
     }
 }
+impl PayrollSettingsUpdateRequest {
+    /// Sets `externalPayrollId` (the field `external_payroll_id`).
+    #[inline]
+    pub fn with_external_payroll_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.external_payroll_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `managerId` (the field `manager_id`).
+    #[inline]
+    pub fn with_manager_id(mut self, value: i64) -> Self {
+        self.manager_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `payrollBusinessUnitId` (the field `payroll_business_unit_id`).
+    #[inline]
+    pub fn with_payroll_business_unit_id(mut self, value: i64) -> Self {
+        self.payroll_business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hireDate` (the field `hire_date`).
+    #[inline]
+    pub fn with_hire_date(mut self, value: rt::DateTime) -> Self {
+        self.hire_date = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isIncludedInPayroll` (the field `is_included_in_payroll`).
+    #[inline]
+    pub fn with_is_included_in_payroll(mut self, value: bool) -> Self {
+        self.is_included_in_payroll = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<PayrollCustomFieldUpdateRequest>,
+    ) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Payroll.V2.PayrollSettings.PayrollSettingsUpdateResponse`.
 ///
 /// The document marks `employee_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PayrollSettingsUpdateResponse {
     /// The employee ID
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
@@ -2400,6 +2561,7 @@ impl rt::QueryValue for TimesheetCodeEmployeeType {
 ///
 /// The document marks `id`, `code`, `type`, `applicable_employee_type`, `rate_info`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TimesheetCodeExportResponse {
     /// ID of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2468,6 +2630,7 @@ impl<'de> serde::Deserialize<'de> for TimesheetCodeExportResponse {
 ///
 /// The document marks `hourly_rate`, `rate_multiplier` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TimesheetCodeRateInfoResponse {
     /// The hourly rate
     #[serde(rename = "hourlyRate", skip_serializing_if = "Option::is_none")]
@@ -2512,6 +2675,7 @@ impl<'de> serde::Deserialize<'de> for TimesheetCodeRateInfoResponse {
 ///
 /// The document marks `id`, `code`, `type`, `applicable_employee_type`, `rate_info`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TimesheetCodeResponse {
     /// ID of the timesheet code
     #[serde(skip_serializing_if = "Option::is_none")]

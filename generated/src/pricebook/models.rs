@@ -64,6 +64,7 @@ impl rt::QueryValue for CategoriesGetListSort {
 /// Schema `Pricebook.V2.CategoryCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CategoryCreateRequest {
     /// The name of the category
     pub name: String,
@@ -128,10 +129,63 @@ impl CategoryCreateRequest {
         }
     }
 }
+impl CategoryCreateRequest {
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `parentId` (the field `parent_id`).
+    #[inline]
+    pub fn with_parent_id(mut self, value: i64) -> Self {
+        self.parent_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `position` (the field `position`).
+    #[inline]
+    pub fn with_position(mut self, value: i32) -> Self {
+        self.position = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `image` (the field `image`).
+    #[inline]
+    pub fn with_image(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.image = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skuImages` (the field `sku_images`).
+    #[inline]
+    pub fn with_sku_images(mut self, value: Vec<String>) -> Self {
+        self.sku_images = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skuVideos` (the field `sku_videos`).
+    #[inline]
+    pub fn with_sku_videos(mut self, value: Vec<String>) -> Self {
+        self.sku_videos = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.CategoryResponse`.
 ///
 /// The document marks `id`, `name`, `active`, `position`, `category_type`, `hide_in_mobile`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CategoryResponse {
     /// The id for the category
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -286,6 +340,7 @@ impl rt::QueryValue for CategoryType {
 /// Schema `Pricebook.V2.CategoryUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CategoryUpdateRequest {
     /// The name of the category
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,9 +381,75 @@ pub struct CategoryUpdateRequest {
     #[serde(rename = "skuVideos", default, skip_serializing_if = "Option::is_none")]
     pub sku_videos: Option<Vec<String>>,
 }
+impl CategoryUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `parentId` (the field `parent_id`).
+    #[inline]
+    pub fn with_parent_id(mut self, value: i64) -> Self {
+        self.parent_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `position` (the field `position`).
+    #[inline]
+    pub fn with_position(mut self, value: i32) -> Self {
+        self.position = Some(value);
+        self
+    }
+    /// Sets `image` (the field `image`).
+    #[inline]
+    pub fn with_image(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.image = Some(value);
+        self
+    }
+    /// Sets `categoryType` (the field `category_type`).
+    #[inline]
+    pub fn with_category_type(mut self, value: CategoryType) -> Self {
+        self.category_type = Some(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = Some(value);
+        self
+    }
+    /// Sets `skuImages` (the field `sku_images`).
+    #[inline]
+    pub fn with_sku_images(mut self, value: Vec<String>) -> Self {
+        self.sku_images = Some(value);
+        self
+    }
+    /// Sets `skuVideos` (the field `sku_videos`).
+    #[inline]
+    pub fn with_sku_videos(mut self, value: Vec<String>) -> Self {
+        self.sku_videos = Some(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.ClientSpecificPricingExceptionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ClientSpecificPricingExceptionRequest {
     #[serde(rename = "skuId")]
     pub sku_id: i64,
@@ -346,6 +467,7 @@ impl ClientSpecificPricingExceptionRequest {
 ///
 /// The document marks `sku_id`, `sku_type`, `value`, `value_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSpecificPricingExceptionResponse {
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
@@ -390,6 +512,7 @@ impl<'de> serde::Deserialize<'de> for ClientSpecificPricingExceptionResponse {
 ///
 /// The document marks `id`, `exceptions` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSpecificPricingResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -428,6 +551,7 @@ impl<'de> serde::Deserialize<'de> for ClientSpecificPricingResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CostTypeResponse {
     /// Unique id for the Cost Type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -468,6 +592,7 @@ impl<'de> serde::Deserialize<'de> for CostTypeResponse {
 ///
 /// The document marks `custom_id`, `id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomIdMappingModel {
     #[serde(rename = "customId", skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
@@ -505,6 +630,7 @@ impl<'de> serde::Deserialize<'de> for CustomIdMappingModel {
 /// Schema `Pricebook.V2.DimensionsRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DimensionsRequest {
     /// Height
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -516,8 +642,29 @@ pub struct DimensionsRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub depth: rt::Nullable<rt::Decimal>,
 }
+impl DimensionsRequest {
+    /// Sets `height` (the field `height`).
+    #[inline]
+    pub fn with_height(mut self, value: rt::Decimal) -> Self {
+        self.height = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `width` (the field `width`).
+    #[inline]
+    pub fn with_width(mut self, value: rt::Decimal) -> Self {
+        self.width = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `depth` (the field `depth`).
+    #[inline]
+    pub fn with_depth(mut self, value: rt::Decimal) -> Self {
+        self.depth = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.DimensionsResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DimensionsResponse {
     /// Height
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -561,6 +708,7 @@ impl<'de> serde::Deserialize<'de> for DimensionsResponse {
 /// Schema `Pricebook.V2.DiscountAndFeesBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DiscountAndFeesBulkCreateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -704,9 +852,127 @@ impl DiscountAndFeesBulkCreateRequest {
         }
     }
 }
+impl DiscountAndFeesBulkCreateRequest {
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `limit` (the field `limit`).
+    #[inline]
+    pub fn with_limit(mut self, value: rt::Decimal) -> Self {
+        self.limit = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `excludeFromPayroll` (the field `exclude_from_payroll`).
+    #[inline]
+    pub fn with_exclude_from_payroll(mut self, value: bool) -> Self {
+        self.exclude_from_payroll = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.DiscountAndFeesBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DiscountAndFeesBulkUpdateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -821,9 +1087,18 @@ impl DiscountAndFeesBulkUpdateRequest {
         }
     }
 }
+impl DiscountAndFeesBulkUpdateRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.DiscountAndFeesCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DiscountAndFeesCreateRequest {
     /// Type should be entered as Discount or Fee to show the type
     pub r#type: PriceModifierType,
@@ -960,6 +1235,116 @@ impl DiscountAndFeesCreateRequest {
         }
     }
 }
+impl DiscountAndFeesCreateRequest {
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `limit` (the field `limit`).
+    #[inline]
+    pub fn with_limit(mut self, value: rt::Decimal) -> Self {
+        self.limit = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `excludeFromPayroll` (the field `exclude_from_payroll`).
+    #[inline]
+    pub fn with_exclude_from_payroll(mut self, value: bool) -> Self {
+        self.exclude_from_payroll = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+}
 /// The fields DiscountAndFees_GetList sorts by.
 ///
 /// Inline schema at `/paths/~1tenant~1{tenant}~1discounts-and-fees/get/parameters/4/description`.
@@ -1069,6 +1454,7 @@ impl rt::QueryValue for DiscountAndFeesGetListSort {
 ///
 /// The document marks `id`, `type`, `code`, `description`, `amount_type`, `amount`, `limit`, `taxable`, `hours`, `active`, `bonus`, `commission_bonus`, `pays_commission`, `exclude_from_payroll`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DiscountAndFeesResponse {
     /// Unique id for the discount or fee
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1197,6 +1583,7 @@ impl<'de> serde::Deserialize<'de> for DiscountAndFeesResponse {
 /// Schema `Pricebook.V2.DiscountAndFeesUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct DiscountAndFeesUpdateRequest {
     /// Type should be entered as Discount or Fee to show the type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1281,9 +1668,152 @@ pub struct DiscountAndFeesUpdateRequest {
     #[serde(rename = "budgetCostType", default, skip_serializing_if = "Option::is_none")]
     pub budget_cost_type: Option<String>,
 }
+impl DiscountAndFeesUpdateRequest {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: PriceModifierType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = Some(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `amountType` (the field `amount_type`).
+    #[inline]
+    pub fn with_amount_type(mut self, value: PriceModifierAmountType) -> Self {
+        self.amount_type = Some(value);
+        self
+    }
+    /// Sets `amount` (the field `amount`).
+    #[inline]
+    pub fn with_amount(mut self, value: rt::Decimal) -> Self {
+        self.amount = Some(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = Some(value);
+        self
+    }
+    /// Sets `limit` (the field `limit`).
+    #[inline]
+    pub fn with_limit(mut self, value: rt::Decimal) -> Self {
+        self.limit = Some(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = Some(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = Some(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = Some(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = Some(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = Some(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = Some(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = Some(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = Some(value);
+        self
+    }
+    /// Sets `excludeFromPayroll` (the field `exclude_from_payroll`).
+    #[inline]
+    pub fn with_exclude_from_payroll(mut self, value: bool) -> Self {
+        self.exclude_from_payroll = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = Some(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = Some(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.EquipmentBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentBulkCreateRequest {
     /// Array of materials used with this equipment
     #[serde(
@@ -1553,9 +2083,264 @@ impl EquipmentBulkCreateRequest {
         }
     }
 }
+impl EquipmentBulkCreateRequest {
+    /// Sets `equipmentMaterials` (the field `equipment_materials`).
+    #[inline]
+    pub fn with_equipment_materials(
+        mut self,
+        value: Vec<SkuLinkBulkCreateRequest>,
+    ) -> Self {
+        self.equipment_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(
+        mut self,
+        value: Vec<EquipmentRecommendationBulkCreateRequest>,
+    ) -> Self {
+        self.recommendations = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<SkuUpgradeBulkCreateRequest>) -> Self {
+        self.upgrades = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturer` (the field `manufacturer`).
+    #[inline]
+    pub fn with_manufacturer(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.manufacturer = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `model` (the field `model`).
+    #[inline]
+    pub fn with_model(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.model = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarranty` (the field `manufacturer_warranty`).
+    #[inline]
+    pub fn with_manufacturer_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.manufacturer_warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarranty` (the field `service_provider_warranty`).
+    #[inline]
+    pub fn with_service_provider_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.service_provider_warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableEquipment` (the field `is_configurable_equipment`).
+    #[inline]
+    pub fn with_is_configurable_equipment(mut self, value: bool) -> Self {
+        self.is_configurable_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `variationEquipment` (the field `variation_equipment`).
+    #[inline]
+    pub fn with_variation_equipment(mut self, value: Vec<i64>) -> Self {
+        self.variation_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dimensions` (the field `dimensions`).
+    #[inline]
+    pub fn with_dimensions(mut self, value: DimensionsRequest) -> Self {
+        self.dimensions = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.EquipmentBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -1754,9 +2539,18 @@ impl EquipmentBulkUpdateRequest {
         }
     }
 }
+impl EquipmentBulkUpdateRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.EquipmentCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentCreateRequest {
     /// Array of materials used with this equipment
     #[serde(
@@ -2019,6 +2813,250 @@ impl EquipmentCreateRequest {
         }
     }
 }
+impl EquipmentCreateRequest {
+    /// Sets `equipmentMaterials` (the field `equipment_materials`).
+    #[inline]
+    pub fn with_equipment_materials(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.equipment_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(
+        mut self,
+        value: Vec<EquipmentRecommendationRequest>,
+    ) -> Self {
+        self.recommendations = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<i64>) -> Self {
+        self.upgrades = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturer` (the field `manufacturer`).
+    #[inline]
+    pub fn with_manufacturer(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.manufacturer = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `model` (the field `model`).
+    #[inline]
+    pub fn with_model(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.model = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `manufacturerWarranty` (the field `manufacturer_warranty`).
+    #[inline]
+    pub fn with_manufacturer_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.manufacturer_warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceProviderWarranty` (the field `service_provider_warranty`).
+    #[inline]
+    pub fn with_service_provider_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.service_provider_warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableEquipment` (the field `is_configurable_equipment`).
+    #[inline]
+    pub fn with_is_configurable_equipment(mut self, value: bool) -> Self {
+        self.is_configurable_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `variationEquipment` (the field `variation_equipment`).
+    #[inline]
+    pub fn with_variation_equipment(mut self, value: Vec<i64>) -> Self {
+        self.variation_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dimensions` (the field `dimensions`).
+    #[inline]
+    pub fn with_dimensions(mut self, value: DimensionsRequest) -> Self {
+        self.dimensions = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+}
 /// The fields Equipment_GetList sorts by.
 ///
 /// Inline schema at `/paths/~1tenant~1{tenant}~1equipment/get/parameters/4/description`.
@@ -2127,6 +3165,7 @@ impl rt::QueryValue for EquipmentGetListSort {
 /// Schema `Pricebook.V2.EquipmentRecommendationBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -2150,9 +3189,25 @@ impl EquipmentRecommendationBulkCreateRequest {
         }
     }
 }
+impl EquipmentRecommendationBulkCreateRequest {
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.EquipmentRecommendationRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentRecommendationRequest {
     #[serde(rename = "skuId")]
     pub sku_id: i64,
@@ -2168,6 +3223,7 @@ impl EquipmentRecommendationRequest {
 ///
 /// The document marks `sku_id`, `type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EquipmentRecommendationResponse {
     /// SKU unique identifier
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
@@ -2263,6 +3319,7 @@ impl rt::QueryValue for EquipmentRecommendationType {
 ///
 /// The document marks `id`, `code`, `description`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `manufacturer_warranty`, `service_provider_warranty`, `categories`, `assets`, `recommendations`, `upgrades`, `equipment_materials`, `pays_commission`, `bonus`, `commission_bonus`, `hours`, `taxable`, `cost`, `is_inventory`, `modified_on`, `is_configurable_equipment`, `display_in_amount`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EquipmentResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2496,6 +3553,7 @@ impl<'de> serde::Deserialize<'de> for EquipmentResponse {
 /// Schema `Pricebook.V2.EquipmentUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EquipmentUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2656,10 +3714,269 @@ pub struct EquipmentUpdateRequest {
     #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
+impl EquipmentUpdateRequest {
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = Some(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = Some(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = Some(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = Some(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `manufacturer` (the field `manufacturer`).
+    #[inline]
+    pub fn with_manufacturer(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.manufacturer = Some(value);
+        self
+    }
+    /// Sets `model` (the field `model`).
+    #[inline]
+    pub fn with_model(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.model = Some(value);
+        self
+    }
+    /// Sets `manufacturerWarranty` (the field `manufacturer_warranty`).
+    #[inline]
+    pub fn with_manufacturer_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.manufacturer_warranty = Some(value);
+        self
+    }
+    /// Sets `serviceProviderWarranty` (the field `service_provider_warranty`).
+    #[inline]
+    pub fn with_service_provider_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.service_provider_warranty = Some(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = Some(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(
+        mut self,
+        value: Vec<EquipmentRecommendationRequest>,
+    ) -> Self {
+        self.recommendations = Some(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<i64>) -> Self {
+        self.upgrades = Some(value);
+        self
+    }
+    /// Sets `equipmentMaterials` (the field `equipment_materials`).
+    #[inline]
+    pub fn with_equipment_materials(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.equipment_materials = Some(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = Some(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = Some(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = Some(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = Some(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = Some(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = Some(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = Some(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = Some(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = Some(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = Some(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = Some(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = Some(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = Some(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = Some(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = Some(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableEquipment` (the field `is_configurable_equipment`).
+    #[inline]
+    pub fn with_is_configurable_equipment(mut self, value: bool) -> Self {
+        self.is_configurable_equipment = Some(value);
+        self
+    }
+    /// Sets `variationEquipment` (the field `variation_equipment`).
+    #[inline]
+    pub fn with_variation_equipment(mut self, value: Vec<i64>) -> Self {
+        self.variation_equipment = Some(value);
+        self
+    }
+    /// Sets `dimensions` (the field `dimensions`).
+    #[inline]
+    pub fn with_dimensions(mut self, value: DimensionsRequest) -> Self {
+        self.dimensions = Some(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = Some(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = Some(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = Some(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = Some(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ExportCategoryResponse`.
 ///
 /// The document marks `id`, `name`, `active`, `position`, `category_type`, `hide_in_mobile`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCategoryResponse {
     /// The id for the category
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2760,6 +4077,7 @@ impl<'de> serde::Deserialize<'de> for ExportCategoryResponse {
 ///
 /// The document marks `id`, `code`, `description`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `manufacturer_warranty`, `service_provider_warranty`, `categories`, `assets`, `recommendations`, `upgrades`, `equipment_materials`, `pays_commission`, `bonus`, `commission_bonus`, `hours`, `taxable`, `cost`, `is_inventory`, `modified_on`, `is_configurable_equipment`, `display_in_amount`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportEquipmentResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2994,6 +4312,7 @@ impl<'de> serde::Deserialize<'de> for ExportEquipmentResponse {
 ///
 /// The document marks `id`, `code`, `description`, `cost`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `hours`, `bonus`, `commission_bonus`, `pays_commission`, `deduct_as_job_cost`, `is_inventory`, `categories`, `assets`, `modified_on`, `is_configurable_material`, `chargeable_by_default`, `created_by_id`, `created_on`, `display_in_amount`, `is_other_direct_cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportMaterialResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3220,6 +4539,7 @@ impl<'de> serde::Deserialize<'de> for ExportMaterialResponse {
 ///
 /// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportServiceResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3396,6 +4716,7 @@ impl<'de> serde::Deserialize<'de> for ExportServiceResponse {
 /// Schema `Pricebook.V2.ExternalDataCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataCreateRequest {
     /// Items that are created with a specific guid, could be fetched/updated/removed
     /// only when the same application guid is provided.
@@ -3421,6 +4742,7 @@ impl ExternalDataCreateRequest {
 ///
 /// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalDataModel {
     /// External data key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3515,6 +4837,7 @@ impl rt::QueryValue for ExternalDataPatchMode {
 /// Schema `Pricebook.V2.ExternalDataUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -3531,9 +4854,19 @@ impl ExternalDataUpdateModel {
         }
     }
 }
+impl ExternalDataUpdateModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ExternalDataUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -3566,10 +4899,19 @@ impl ExternalDataUpdateRequest {
         }
     }
 }
+impl ExternalDataUpdateRequest {
+    /// Sets `patchMode` (the field `patch_mode`).
+    #[inline]
+    pub fn with_patch_mode(mut self, value: ExternalDataPatchMode) -> Self {
+        self.patch_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ImageUploadResponse`.
 ///
 /// The document marks `path` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ImageUploadResponse {
     /// The storage path where the image was uploaded
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3674,6 +5016,7 @@ impl rt::QueryValue for MarkupType {
 /// Schema `Pricebook.V2.MaterialBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MaterialBulkCreateRequest {
     /// Code for the SKU
     pub code: String,
@@ -3947,9 +5290,245 @@ impl MaterialBulkCreateRequest {
         }
     }
 }
+impl MaterialBulkCreateRequest {
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `deductAsJobCost` (the field `deduct_as_job_cost`).
+    #[inline]
+    pub fn with_deduct_as_job_cost(mut self, value: bool) -> Self {
+        self.deduct_as_job_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableMaterial` (the field `is_configurable_material`).
+    #[inline]
+    pub fn with_is_configurable_material(mut self, value: bool) -> Self {
+        self.is_configurable_material = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `chargeableByDefault` (the field `chargeable_by_default`).
+    #[inline]
+    pub fn with_chargeable_by_default(mut self, value: bool) -> Self {
+        self.chargeable_by_default = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `variationMaterials` (the field `variation_materials`).
+    #[inline]
+    pub fn with_variation_materials(mut self, value: Vec<i64>) -> Self {
+        self.variation_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isOtherDirectCost` (the field `is_other_direct_cost`).
+    #[inline]
+    pub fn with_is_other_direct_cost(mut self, value: bool) -> Self {
+        self.is_other_direct_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costTypeId` (the field `cost_type_id`).
+    #[inline]
+    pub fn with_cost_type_id(mut self, value: i64) -> Self {
+        self.cost_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isChemical` (the field `is_chemical`).
+    #[inline]
+    pub fn with_is_chemical(mut self, value: bool) -> Self {
+        self.is_chemical = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `epaNumber` (the field `epa_number`).
+    #[inline]
+    pub fn with_epa_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.epa_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `activeIngredients` (the field `active_ingredients`).
+    #[inline]
+    pub fn with_active_ingredients(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.active_ingredients = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.MaterialBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MaterialBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -4141,9 +5720,24 @@ impl MaterialBulkUpdateRequest {
         }
     }
 }
+impl MaterialBulkUpdateRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costTypeId` (the field `cost_type_id`).
+    #[inline]
+    pub fn with_cost_type_id(mut self, value: i64) -> Self {
+        self.cost_type_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.MaterialCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MaterialCreateRequest {
     /// Code for the SKU
     pub code: String,
@@ -4410,10 +6004,239 @@ impl MaterialCreateRequest {
         }
     }
 }
+impl MaterialCreateRequest {
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `deductAsJobCost` (the field `deduct_as_job_cost`).
+    #[inline]
+    pub fn with_deduct_as_job_cost(mut self, value: bool) -> Self {
+        self.deduct_as_job_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableMaterial` (the field `is_configurable_material`).
+    #[inline]
+    pub fn with_is_configurable_material(mut self, value: bool) -> Self {
+        self.is_configurable_material = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `chargeableByDefault` (the field `chargeable_by_default`).
+    #[inline]
+    pub fn with_chargeable_by_default(mut self, value: bool) -> Self {
+        self.chargeable_by_default = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `variationMaterials` (the field `variation_materials`).
+    #[inline]
+    pub fn with_variation_materials(mut self, value: Vec<i64>) -> Self {
+        self.variation_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isOtherDirectCost` (the field `is_other_direct_cost`).
+    #[inline]
+    pub fn with_is_other_direct_cost(mut self, value: bool) -> Self {
+        self.is_other_direct_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `costTypeId` (the field `cost_type_id`).
+    #[inline]
+    pub fn with_cost_type_id(mut self, value: i64) -> Self {
+        self.cost_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isChemical` (the field `is_chemical`).
+    #[inline]
+    pub fn with_is_chemical(mut self, value: bool) -> Self {
+        self.is_chemical = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `epaNumber` (the field `epa_number`).
+    #[inline]
+    pub fn with_epa_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.epa_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `activeIngredients` (the field `active_ingredients`).
+    #[inline]
+    pub fn with_active_ingredients(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.active_ingredients = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.MaterialResponse`.
 ///
 /// The document marks `id`, `code`, `description`, `cost`, `active`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `hours`, `bonus`, `commission_bonus`, `pays_commission`, `deduct_as_job_cost`, `is_inventory`, `categories`, `assets`, `modified_on`, `is_configurable_material`, `chargeable_by_default`, `created_by_id`, `created_on`, `display_in_amount`, `is_other_direct_cost` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MaterialResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4639,6 +6462,7 @@ impl<'de> serde::Deserialize<'de> for MaterialResponse {
 /// Schema `Pricebook.V2.MaterialUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MaterialUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4794,6 +6618,242 @@ pub struct MaterialUpdateRequest {
     )]
     pub active_ingredients: Option<String>,
 }
+impl MaterialUpdateRequest {
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = Some(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `cost` (the field `cost`).
+    #[inline]
+    pub fn with_cost(mut self, value: rt::Decimal) -> Self {
+        self.cost = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = Some(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = Some(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = Some(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = Some(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = Some(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = Some(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = Some(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = Some(value);
+        self
+    }
+    /// Sets `deductAsJobCost` (the field `deduct_as_job_cost`).
+    #[inline]
+    pub fn with_deduct_as_job_cost(mut self, value: bool) -> Self {
+        self.deduct_as_job_cost = Some(value);
+        self
+    }
+    /// Sets `unitOfMeasure` (the field `unit_of_measure`).
+    #[inline]
+    pub fn with_unit_of_measure(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit_of_measure = Some(value);
+        self
+    }
+    /// Sets `isInventory` (the field `is_inventory`).
+    #[inline]
+    pub fn with_is_inventory(mut self, value: bool) -> Self {
+        self.is_inventory = Some(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = Some(value);
+        self
+    }
+    /// Sets `costOfSaleAccount` (the field `cost_of_sale_account`).
+    #[inline]
+    pub fn with_cost_of_sale_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cost_of_sale_account = Some(value);
+        self
+    }
+    /// Sets `assetAccount` (the field `asset_account`).
+    #[inline]
+    pub fn with_asset_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.asset_account = Some(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = Some(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = Some(value);
+        self
+    }
+    /// Sets `primaryVendor` (the field `primary_vendor`).
+    #[inline]
+    pub fn with_primary_vendor(mut self, value: SkuVendorRequest) -> Self {
+        self.primary_vendor = Some(value);
+        self
+    }
+    /// Sets `otherVendors` (the field `other_vendors`).
+    #[inline]
+    pub fn with_other_vendors(mut self, value: Vec<SkuVendorRequest>) -> Self {
+        self.other_vendors = Some(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = Some(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConfigurableMaterial` (the field `is_configurable_material`).
+    #[inline]
+    pub fn with_is_configurable_material(mut self, value: bool) -> Self {
+        self.is_configurable_material = Some(value);
+        self
+    }
+    /// Sets `chargeableByDefault` (the field `chargeable_by_default`).
+    #[inline]
+    pub fn with_chargeable_by_default(mut self, value: bool) -> Self {
+        self.chargeable_by_default = Some(value);
+        self
+    }
+    /// Sets `variationMaterials` (the field `variation_materials`).
+    #[inline]
+    pub fn with_variation_materials(mut self, value: Vec<i64>) -> Self {
+        self.variation_materials = Some(value);
+        self
+    }
+    /// Sets `costTypeId` (the field `cost_type_id`).
+    #[inline]
+    pub fn with_cost_type_id(mut self, value: i64) -> Self {
+        self.cost_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = Some(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = Some(value);
+        self
+    }
+    /// Sets `isCostLocked` (the field `is_cost_locked`).
+    #[inline]
+    pub fn with_is_cost_locked(mut self, value: bool) -> Self {
+        self.is_cost_locked = Some(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = Some(value);
+        self
+    }
+    /// Sets `isChemical` (the field `is_chemical`).
+    #[inline]
+    pub fn with_is_chemical(mut self, value: bool) -> Self {
+        self.is_chemical = Some(value);
+        self
+    }
+    /// Sets `epaNumber` (the field `epa_number`).
+    #[inline]
+    pub fn with_epa_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.epa_number = Some(value);
+        self
+    }
+    /// Sets `activeIngredients` (the field `active_ingredients`).
+    #[inline]
+    pub fn with_active_ingredients(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.active_ingredients = Some(value);
+        self
+    }
+}
 /// The fields Materials_GetList sorts by.
 ///
 /// Inline schema at `/paths/~1tenant~1{tenant}~1materials/get/parameters/6/description`.
@@ -4902,6 +6962,7 @@ impl rt::QueryValue for MaterialsGetListSort {
 /// Schema `Pricebook.V2.MaterialsMarkupRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct MaterialsMarkupRequest {
     pub id: i64,
     pub from: rt::Decimal,
@@ -4923,6 +6984,7 @@ impl MaterialsMarkupRequest {
 ///
 /// The document marks `id`, `from`, `to`, `percent` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MaterialsMarkupResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -5076,6 +7138,7 @@ impl rt::QueryValue for PriceModifierType {
 /// Schema `Pricebook.V2.PricebookBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PricebookBulkCreateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub services: rt::Nullable<Vec<ServiceBulkCreateRequest>>,
@@ -5090,8 +7153,38 @@ pub struct PricebookBulkCreateRequest {
     )]
     pub discount_and_fees: rt::Nullable<Vec<DiscountAndFeesBulkCreateRequest>>,
 }
+impl PricebookBulkCreateRequest {
+    /// Sets `services` (the field `services`).
+    #[inline]
+    pub fn with_services(mut self, value: Vec<ServiceBulkCreateRequest>) -> Self {
+        self.services = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `equipment` (the field `equipment`).
+    #[inline]
+    pub fn with_equipment(mut self, value: Vec<EquipmentBulkCreateRequest>) -> Self {
+        self.equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `materials` (the field `materials`).
+    #[inline]
+    pub fn with_materials(mut self, value: Vec<MaterialBulkCreateRequest>) -> Self {
+        self.materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `discountAndFees` (the field `discount_and_fees`).
+    #[inline]
+    pub fn with_discount_and_fees(
+        mut self,
+        value: Vec<DiscountAndFeesBulkCreateRequest>,
+    ) -> Self {
+        self.discount_and_fees = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.PricebookBulkCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PricebookBulkCreateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<CustomIdMappingModel>>,
@@ -5135,6 +7228,7 @@ impl<'de> serde::Deserialize<'de> for PricebookBulkCreateResponse {
 /// Schema `Pricebook.V2.PricebookBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct PricebookBulkUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub services: rt::Nullable<Vec<ServiceBulkUpdateRequest>>,
@@ -5149,9 +7243,39 @@ pub struct PricebookBulkUpdateRequest {
     )]
     pub discount_and_fees: rt::Nullable<Vec<DiscountAndFeesBulkUpdateRequest>>,
 }
+impl PricebookBulkUpdateRequest {
+    /// Sets `services` (the field `services`).
+    #[inline]
+    pub fn with_services(mut self, value: Vec<ServiceBulkUpdateRequest>) -> Self {
+        self.services = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `equipment` (the field `equipment`).
+    #[inline]
+    pub fn with_equipment(mut self, value: Vec<EquipmentBulkUpdateRequest>) -> Self {
+        self.equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `materials` (the field `materials`).
+    #[inline]
+    pub fn with_materials(mut self, value: Vec<MaterialBulkUpdateRequest>) -> Self {
+        self.materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `discountAndFees` (the field `discount_and_fees`).
+    #[inline]
+    pub fn with_discount_and_fees(
+        mut self,
+        value: Vec<DiscountAndFeesBulkUpdateRequest>,
+    ) -> Self {
+        self.discount_and_fees = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ServiceBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ServiceBulkCreateRequest {
     /// Array of materials linked to the service
     #[serde(
@@ -5339,9 +7463,190 @@ impl ServiceBulkCreateRequest {
         }
     }
 }
+impl ServiceBulkCreateRequest {
+    /// Sets `serviceMaterials` (the field `service_materials`).
+    #[inline]
+    pub fn with_service_materials(
+        mut self,
+        value: Vec<SkuLinkBulkCreateRequest>,
+    ) -> Self {
+        self.service_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceEquipment` (the field `service_equipment`).
+    #[inline]
+    pub fn with_service_equipment(
+        mut self,
+        value: Vec<SkuLinkBulkCreateRequest>,
+    ) -> Self {
+        self.service_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(
+        mut self,
+        value: Vec<ServiceRecommendationBulkCreateRequest>,
+    ) -> Self {
+        self.recommendations = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<SkuUpgradeBulkCreateRequest>) -> Self {
+        self.upgrades = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `warranty` (the field `warranty`).
+    #[inline]
+    pub fn with_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isLabor` (the field `is_labor`).
+    #[inline]
+    pub fn with_is_labor(mut self, value: bool) -> Self {
+        self.is_labor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ServiceBulkUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ServiceBulkUpdateRequest {
     /// Code for the SKU
     pub code: String,
@@ -5485,9 +7790,18 @@ impl ServiceBulkUpdateRequest {
         }
     }
 }
+impl ServiceBulkUpdateRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ServiceCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ServiceCreateRequest {
     /// Array of materials linked to the service
     #[serde(
@@ -5668,10 +7982,175 @@ impl ServiceCreateRequest {
         }
     }
 }
+impl ServiceCreateRequest {
+    /// Sets `serviceMaterials` (the field `service_materials`).
+    #[inline]
+    pub fn with_service_materials(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.service_materials = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `serviceEquipment` (the field `service_equipment`).
+    #[inline]
+    pub fn with_service_equipment(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.service_equipment = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(mut self, value: Vec<i64>) -> Self {
+        self.recommendations = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<i64>) -> Self {
+        self.upgrades = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `warranty` (the field `warranty`).
+    #[inline]
+    pub fn with_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.warranty = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isLabor` (the field `is_labor`).
+    #[inline]
+    pub fn with_is_labor(mut self, value: bool) -> Self {
+        self.is_labor = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataCreateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ServiceGetResponse`.
 ///
 /// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ServiceGetResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5856,6 +8335,7 @@ impl<'de> serde::Deserialize<'de> for ServiceGetResponse {
 /// Schema `Pricebook.V2.ServiceRecommendationBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ServiceRecommendationBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -5868,10 +8348,26 @@ pub struct ServiceRecommendationBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+impl ServiceRecommendationBulkCreateRequest {
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ServiceResponse`.
 ///
 /// The document marks `id`, `code`, `description`, `categories`, `price`, `member_price`, `add_on_price`, `add_on_member_price`, `taxable`, `hours`, `recommendations`, `upgrades`, `assets`, `service_materials`, `service_equipment`, `active`, `pays_commission`, `bonus`, `commission_bonus`, `modified_on`, `cost`, `created_on`, `sold_by_commission` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ServiceResponse {
     /// Unique id for the SKU
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6048,6 +8544,7 @@ impl<'de> serde::Deserialize<'de> for ServiceResponse {
 /// Schema `Pricebook.V2.ServiceUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ServiceUpdateRequest {
     /// Code for the SKU
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6158,6 +8655,184 @@ pub struct ServiceUpdateRequest {
     #[serde(rename = "isPriceLocked", default, skip_serializing_if = "Option::is_none")]
     pub is_price_locked: Option<bool>,
 }
+impl ServiceUpdateRequest {
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = Some(value);
+        self
+    }
+    /// Sets `displayName` (the field `display_name`).
+    #[inline]
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.display_name = Some(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = Some(value);
+        self
+    }
+    /// Sets `warranty` (the field `warranty`).
+    #[inline]
+    pub fn with_warranty(mut self, value: SkuWarrantyRequest) -> Self {
+        self.warranty = Some(value);
+        self
+    }
+    /// Sets `categories` (the field `categories`).
+    #[inline]
+    pub fn with_categories(mut self, value: Vec<i64>) -> Self {
+        self.categories = Some(value);
+        self
+    }
+    /// Sets `price` (the field `price`).
+    #[inline]
+    pub fn with_price(mut self, value: rt::Decimal) -> Self {
+        self.price = Some(value);
+        self
+    }
+    /// Sets `memberPrice` (the field `member_price`).
+    #[inline]
+    pub fn with_member_price(mut self, value: rt::Decimal) -> Self {
+        self.member_price = Some(value);
+        self
+    }
+    /// Sets `addOnPrice` (the field `add_on_price`).
+    #[inline]
+    pub fn with_add_on_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_price = Some(value);
+        self
+    }
+    /// Sets `addOnMemberPrice` (the field `add_on_member_price`).
+    #[inline]
+    pub fn with_add_on_member_price(mut self, value: rt::Decimal) -> Self {
+        self.add_on_member_price = Some(value);
+        self
+    }
+    /// Sets `taxable` (the field `taxable`).
+    #[inline]
+    pub fn with_taxable(mut self, value: bool) -> Self {
+        self.taxable = Some(value);
+        self
+    }
+    /// Sets `account` (the field `account`).
+    #[inline]
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.account = Some(value);
+        self
+    }
+    /// Sets `intacctGlGroupAccount` (the field `intacct_gl_group_account`).
+    #[inline]
+    pub fn with_intacct_gl_group_account(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.intacct_gl_group_account = Some(value);
+        self
+    }
+    /// Sets `hours` (the field `hours`).
+    #[inline]
+    pub fn with_hours(mut self, value: rt::Decimal) -> Self {
+        self.hours = Some(value);
+        self
+    }
+    /// Sets `isLabor` (the field `is_labor`).
+    #[inline]
+    pub fn with_is_labor(mut self, value: bool) -> Self {
+        self.is_labor = Some(value);
+        self
+    }
+    /// Sets `recommendations` (the field `recommendations`).
+    #[inline]
+    pub fn with_recommendations(mut self, value: Vec<i64>) -> Self {
+        self.recommendations = Some(value);
+        self
+    }
+    /// Sets `upgrades` (the field `upgrades`).
+    #[inline]
+    pub fn with_upgrades(mut self, value: Vec<i64>) -> Self {
+        self.upgrades = Some(value);
+        self
+    }
+    /// Sets `assets` (the field `assets`).
+    #[inline]
+    pub fn with_assets(mut self, value: Vec<SkuAssetRequest>) -> Self {
+        self.assets = Some(value);
+        self
+    }
+    /// Sets `serviceMaterials` (the field `service_materials`).
+    #[inline]
+    pub fn with_service_materials(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.service_materials = Some(value);
+        self
+    }
+    /// Sets `serviceEquipment` (the field `service_equipment`).
+    #[inline]
+    pub fn with_service_equipment(mut self, value: Vec<SkuLinkRequest>) -> Self {
+        self.service_equipment = Some(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = Some(value);
+        self
+    }
+    /// Sets `crossSaleGroup` (the field `cross_sale_group`).
+    #[inline]
+    pub fn with_cross_sale_group(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.cross_sale_group = Some(value);
+        self
+    }
+    /// Sets `paysCommission` (the field `pays_commission`).
+    #[inline]
+    pub fn with_pays_commission(mut self, value: bool) -> Self {
+        self.pays_commission = Some(value);
+        self
+    }
+    /// Sets `bonus` (the field `bonus`).
+    #[inline]
+    pub fn with_bonus(mut self, value: rt::Decimal) -> Self {
+        self.bonus = Some(value);
+        self
+    }
+    /// Sets `commissionBonus` (the field `commission_bonus`).
+    #[inline]
+    pub fn with_commission_bonus(mut self, value: rt::Decimal) -> Self {
+        self.commission_bonus = Some(value);
+        self
+    }
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCostCode` (the field `budget_cost_code`).
+    #[inline]
+    pub fn with_budget_cost_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_code = Some(value);
+        self
+    }
+    /// Sets `budgetCostType` (the field `budget_cost_type`).
+    #[inline]
+    pub fn with_budget_cost_type(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_cost_type = Some(value);
+        self
+    }
+    /// Sets `isPriceLocked` (the field `is_price_locked`).
+    #[inline]
+    pub fn with_is_price_locked(mut self, value: bool) -> Self {
+        self.is_price_locked = Some(value);
+        self
+    }
+}
 /// The fields Services_GetList sorts by.
 ///
 /// Inline schema at `/paths/~1tenant~1{tenant}~1services/get/parameters/5/description`.
@@ -6266,6 +8941,7 @@ impl rt::QueryValue for ServicesGetListSort {
 /// Schema `Pricebook.V2.SkuAssetRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuAssetRequest {
     /// Attached asset type - Image, Video, PDF
     pub r#type: SkuAssetType,
@@ -6293,10 +8969,26 @@ impl SkuAssetRequest {
         }
     }
 }
+impl SkuAssetRequest {
+    /// Sets `alias` (the field `alias`).
+    #[inline]
+    pub fn with_alias(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.alias = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isDefault` (the field `is_default`).
+    #[inline]
+    pub fn with_is_default(mut self, value: bool) -> Self {
+        self.is_default = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.SkuAssetResponse`.
 ///
 /// The document marks `is_default`, `type`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuAssetResponse {
     /// Asset alias
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6416,6 +9108,7 @@ impl rt::QueryValue for SkuAssetType {
 ///
 /// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuCategoryResponse {
     /// Unique Category Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6459,6 +9152,7 @@ impl<'de> serde::Deserialize<'de> for SkuCategoryResponse {
 /// Schema `Pricebook.V2.SkuLinkBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuLinkBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -6483,9 +9177,25 @@ impl SkuLinkBulkCreateRequest {
         }
     }
 }
+impl SkuLinkBulkCreateRequest {
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.SkuLinkRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuLinkRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId")]
@@ -6503,6 +9213,7 @@ impl SkuLinkRequest {
 ///
 /// The document marks `sku_id`, `quantity` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuLinkResponse {
     /// Linked SKU unique id
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
@@ -6542,6 +9253,7 @@ impl<'de> serde::Deserialize<'de> for SkuLinkResponse {
 /// Schema `Pricebook.V2.SkuUpgradeBulkCreateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuUpgradeBulkCreateRequest {
     /// Linked SKU unique Id
     #[serde(rename = "skuId", default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -6554,9 +9266,25 @@ pub struct SkuUpgradeBulkCreateRequest {
     )]
     pub custom_id: rt::Nullable<String>,
 }
+impl SkuUpgradeBulkCreateRequest {
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customId` (the field `custom_id`).
+    #[inline]
+    pub fn with_custom_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.custom_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.SkuVendorRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuVendorRequest {
     #[serde(rename = "vendorId")]
     pub vendor_id: i64,
@@ -6597,10 +9325,45 @@ impl SkuVendorRequest {
         }
     }
 }
+impl SkuVendorRequest {
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `vendorPart` (the field `vendor_part`).
+    #[inline]
+    pub fn with_vendor_part(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.vendor_part = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `primarySubAccount` (the field `primary_sub_account`).
+    #[inline]
+    pub fn with_primary_sub_account(
+        mut self,
+        value: SkuVendorSubAccountRequest,
+    ) -> Self {
+        self.primary_sub_account = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `otherSubAccounts` (the field `other_sub_accounts`).
+    #[inline]
+    pub fn with_other_sub_accounts(
+        mut self,
+        value: Vec<SkuVendorSubAccountRequest>,
+    ) -> Self {
+        self.other_sub_accounts = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.SkuVendorResponse`.
 ///
 /// The document marks `id`, `vendor_name`, `vendor_id`, `cost`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuVendorResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -6659,6 +9422,7 @@ impl<'de> serde::Deserialize<'de> for SkuVendorResponse {
 /// Schema `Pricebook.V2.SkuVendorSubAccountRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuVendorSubAccountRequest {
     pub cost: rt::Decimal,
     #[serde(rename = "accountName")]
@@ -6674,6 +9438,7 @@ impl SkuVendorSubAccountRequest {
 ///
 /// The document marks `id`, `cost`, `account_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuVendorSubAccountResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -6714,6 +9479,7 @@ impl<'de> serde::Deserialize<'de> for SkuVendorSubAccountResponse {
 /// Schema `Pricebook.V2.SkuWarrantyRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SkuWarrantyRequest {
     /// Warranty duration
     pub duration: i32,
@@ -6730,10 +9496,20 @@ impl SkuWarrantyRequest {
         }
     }
 }
+impl SkuWarrantyRequest {
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.SkuWarrantyResponse`.
 ///
 /// The document marks `duration` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuWarrantyResponse {
     /// Warranty duration
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6774,6 +9550,7 @@ impl<'de> serde::Deserialize<'de> for SkuWarrantyResponse {
 ///
 /// The document marks `sku_id`, `value`, `value_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateClientSpecificPricingExceptionResponse {
     #[serde(rename = "skuId", skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<i64>,
@@ -6814,14 +9591,27 @@ impl<'de> serde::Deserialize<'de> for UpdateClientSpecificPricingExceptionRespon
 /// Schema `Estimates.V2.UpdateClientSpecificPricingRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateClientSpecificPricingRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub exceptions: rt::Nullable<Vec<ClientSpecificPricingExceptionRequest>>,
+}
+impl UpdateClientSpecificPricingRequest {
+    /// Sets `exceptions` (the field `exceptions`).
+    #[inline]
+    pub fn with_exceptions(
+        mut self,
+        value: Vec<ClientSpecificPricingExceptionRequest>,
+    ) -> Self {
+        self.exceptions = rt::Nullable::Value(value);
+        self
+    }
 }
 /// Schema `Estimates.V2.UpdateClientSpecificPricingResponse`.
 ///
 /// The document marks `exceptions` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateClientSpecificPricingResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<UpdateClientSpecificPricingExceptionResponse>>,

@@ -78,6 +78,7 @@ impl rt::QueryValue for DataType {
 ///
 /// The document marks `page`, `page_size`, `has_more`, `data`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DynamicSetResponse {
     /// From which page this output has started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +147,7 @@ impl rt::PageLike for DynamicSetResponse {
 ///
 /// The document marks `name`, `label` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct HeaderField {
     /// Unique name of the field
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +188,7 @@ impl<'de> serde::Deserialize<'de> for HeaderField {
 ///
 /// The document marks `fields` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ParameterPossibleValues {
     /// Describes key column and then value column of possible value rows
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +234,7 @@ impl<'de> serde::Deserialize<'de> for ParameterPossibleValues {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportCategoryListItem {
     /// ID of report catogory for safe use in report endpoints
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,6 +274,7 @@ impl<'de> serde::Deserialize<'de> for ReportCategoryListItem {
 /// Schema `Reporting.V2.ReportDataParameter`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReportDataParameter {
     /// Parameter name
     pub name: String,
@@ -286,9 +291,18 @@ impl ReportDataParameter {
         }
     }
 }
+impl ReportDataParameter {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: rt::Json) -> Self {
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Reporting.V2.ReportDataRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReportDataRequest {
     /// List of name/value for input parameters of the report
     pub parameters: Vec<ReportDataParameter>,
@@ -305,6 +319,7 @@ impl ReportDataRequest {
 ///
 /// The document marks `page`, `page_size`, `has_more`, `data`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportDataResponse {
     /// From which page this output has started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -373,6 +388,7 @@ impl rt::PageLike for ReportDataResponse {
 ///
 /// The document marks `name`, `label`, `data_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportField {
     /// Field unique identifier
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -417,6 +433,7 @@ impl<'de> serde::Deserialize<'de> for ReportField {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportListItem {
     /// Report unique identifier.
     /// Use this value to request detailed report information, the actual data, etc.
@@ -465,6 +482,7 @@ impl<'de> serde::Deserialize<'de> for ReportListItem {
 ///
 /// The document marks `name`, `label`, `data_type`, `is_array`, `is_required` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportParameter {
     /// Unique name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -521,6 +539,7 @@ impl<'de> serde::Deserialize<'de> for ReportParameter {
 ///
 /// The document marks `id`, `name`, `modified_on`, `parameters`, `fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ReportResponse {
     /// Report unique identifier
     #[serde(skip_serializing_if = "Option::is_none")]

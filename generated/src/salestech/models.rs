@@ -7,6 +7,7 @@ use servicetitan_runtime as rt;
 /// Schema `Estimates.V2.CreateEstimateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateEstimateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -83,9 +84,116 @@ pub struct CreateEstimateRequest {
     )]
     pub location_id: rt::Nullable<i64>,
 }
+impl CreateEstimateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: EstimateStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `reviewStatus` (the field `review_status`).
+    #[inline]
+    pub fn with_review_status(mut self, value: EstimateReviewStatus) -> Self {
+        self.review_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `soldBy` (the field `sold_by`).
+    #[inline]
+    pub fn with_sold_by(mut self, value: i64) -> Self {
+        self.sold_by = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isRecommended` (the field `is_recommended`).
+    #[inline]
+    pub fn with_is_recommended(mut self, value: bool) -> Self {
+        self.is_recommended = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<EstimateItemCreateUpdateRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalLinks` (the field `external_links`).
+    #[inline]
+    pub fn with_external_links(mut self, value: Vec<ExternalLinkInModel>) -> Self {
+        self.external_links = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `useDefaultProjectLabels` (the field `use_default_project_labels`).
+    #[inline]
+    pub fn with_use_default_project_labels(mut self, value: bool) -> Self {
+        self.use_default_project_labels = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `depositAmount` (the field `deposit_amount`).
+    #[inline]
+    pub fn with_deposit_amount(mut self, value: rt::Decimal) -> Self {
+        self.deposit_amount = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `depositPercent` (the field `deposit_percent`).
+    #[inline]
+    pub fn with_deposit_percent(mut self, value: rt::Decimal) -> Self {
+        self.deposit_percent = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `requireDepositOnSignature` (the field `require_deposit_on_signature`).
+    #[inline]
+    pub fn with_require_deposit_on_signature(mut self, value: bool) -> Self {
+        self.require_deposit_on_signature = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `locationId` (the field `location_id`).
+    #[inline]
+    pub fn with_location_id(mut self, value: i64) -> Self {
+        self.location_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.CreateEstimateTemplateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateEstimateTemplateRequest {
     pub name: String,
     #[serde(rename = "internalName")]
@@ -122,9 +230,31 @@ impl CreateEstimateTemplateRequest {
         }
     }
 }
+impl CreateEstimateTemplateRequest {
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.CreateProposalTemplateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateProposalTemplateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -165,9 +295,37 @@ impl CreateProposalTemplateRequest {
         }
     }
 }
+impl CreateProposalTemplateRequest {
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: ProposalTemplateStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.EstimateItemCreateUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EstimateItemCreateUpdateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -243,10 +401,112 @@ pub struct EstimateItemCreateUpdateRequest {
     )]
     pub membership_duration_billing_id: rt::Nullable<i64>,
 }
+impl EstimateItemCreateUpdateRequest {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skuId` (the field `sku_id`).
+    #[inline]
+    pub fn with_sku_id(mut self, value: i64) -> Self {
+        self.sku_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skuName` (the field `sku_name`).
+    #[inline]
+    pub fn with_sku_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.sku_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `parentItemId` (the field `parent_item_id`).
+    #[inline]
+    pub fn with_parent_item_id(mut self, value: i64) -> Self {
+        self.parent_item_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isAddOn` (the field `is_add_on`).
+    #[inline]
+    pub fn with_is_add_on(mut self, value: bool) -> Self {
+        self.is_add_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `quantity` (the field `quantity`).
+    #[inline]
+    pub fn with_quantity(mut self, value: rt::Decimal) -> Self {
+        self.quantity = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitPrice` (the field `unit_price`).
+    #[inline]
+    pub fn with_unit_price(mut self, value: rt::Decimal) -> Self {
+        self.unit_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `skipUpdatingMembershipPrices` (the field `skip_updating_membership_prices`).
+    #[inline]
+    pub fn with_skip_updating_membership_prices(mut self, value: bool) -> Self {
+        self.skip_updating_membership_prices = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupName` (the field `item_group_name`).
+    #[inline]
+    pub fn with_item_group_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.item_group_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupRootId` (the field `item_group_root_id`).
+    #[inline]
+    pub fn with_item_group_root_id(mut self, value: i64) -> Self {
+        self.item_group_root_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `chargeable` (the field `chargeable`).
+    #[inline]
+    pub fn with_chargeable(mut self, value: bool) -> Self {
+        self.chargeable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `useDefaultProjectLabels` (the field `use_default_project_labels`).
+    #[inline]
+    pub fn with_use_default_project_labels(mut self, value: bool) -> Self {
+        self.use_default_project_labels = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitCost` (the field `unit_cost`).
+    #[inline]
+    pub fn with_unit_cost(mut self, value: rt::Decimal) -> Self {
+        self.unit_cost = Some(value);
+        self
+    }
+    /// Sets `membershipDurationBillingId` (the field `membership_duration_billing_id`).
+    #[inline]
+    pub fn with_membership_duration_billing_id(mut self, value: i64) -> Self {
+        self.membership_duration_billing_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.EstimateItemResponse`.
 ///
 /// The document marks `id`, `sku`, `sku_account`, `description`, `qty`, `unit_rate`, `total`, `unit_cost`, `total_cost`, `item_group_name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -344,6 +604,7 @@ impl<'de> serde::Deserialize<'de> for EstimateItemResponse {
 ///
 /// The document marks `id`, `sku`, `sku_account`, `description`, `qty`, `unit_rate`, `total`, `unit_cost`, `total_cost`, `item_group_name`, `created_on`, `modified_on`, `estimate_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateItemUpdateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -517,6 +778,7 @@ impl rt::QueryValue for EstimateMembershipBillingFrequency {
 ///
 /// The document marks `id`, `review_status`, `created_on`, `modified_on`, `active`, `subtotal`, `tax`, `is_recommended`, `is_change_order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -760,6 +1022,7 @@ impl rt::QueryValue for EstimateStatus {
 ///
 /// The document marks `id`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateStatusChangesResponse {
     /// ID of the status change record
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -812,6 +1075,7 @@ impl<'de> serde::Deserialize<'de> for EstimateStatusChangesResponse {
 ///
 /// The document marks `value`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateStatusModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
@@ -849,6 +1113,7 @@ impl<'de> serde::Deserialize<'de> for EstimateStatusModel {
 /// Schema `Estimates.V2.EstimateTemplateItemRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EstimateTemplateItemRequest {
     /// For existing items: the item ID to update. Omit or set to null for new items.
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
@@ -941,10 +1206,83 @@ impl EstimateTemplateItemRequest {
         }
     }
 }
+impl EstimateTemplateItemRequest {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitPrice` (the field `unit_price`).
+    #[inline]
+    pub fn with_unit_price(mut self, value: rt::Decimal) -> Self {
+        self.unit_price = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `chargeable` (the field `chargeable`).
+    #[inline]
+    pub fn with_chargeable(mut self, value: bool) -> Self {
+        self.chargeable = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `allowDiscounts` (the field `allow_discounts`).
+    #[inline]
+    pub fn with_allow_discounts(mut self, value: bool) -> Self {
+        self.allow_discounts = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `unitCost` (the field `unit_cost`).
+    #[inline]
+    pub fn with_unit_cost(mut self, value: rt::Decimal) -> Self {
+        self.unit_cost = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `parentItemId` (the field `parent_item_id`).
+    #[inline]
+    pub fn with_parent_item_id(mut self, value: i64) -> Self {
+        self.parent_item_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupParentId` (the field `item_group_parent_id`).
+    #[inline]
+    pub fn with_item_group_parent_id(mut self, value: i64) -> Self {
+        self.item_group_parent_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `itemGroupName` (the field `item_group_name`).
+    #[inline]
+    pub fn with_item_group_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.item_group_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectLabels` (the field `project_labels`).
+    #[inline]
+    pub fn with_project_labels(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.project_labels = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.EstimateTemplateItemResponse`.
 ///
 /// The document marks `id`, `sku_id`, `sku_type`, `quantity`, `unit_price`, `total_price`, `is_add_on`, `unit_cost`, `order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateTemplateItemResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1090,6 +1428,7 @@ impl rt::QueryValue for EstimateTemplateMode {
 ///
 /// The document marks `id`, `name`, `internal_name`, `mode`, `active`, `total_cost`, `total_price`, `created_on`, `modified_on`, `items` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EstimateTemplateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1158,6 +1497,7 @@ impl<'de> serde::Deserialize<'de> for EstimateTemplateResponse {
 ///
 /// The document marks `id`, `review_status`, `created_on`, `modified_on`, `active`, `subtotal`, `tax`, `is_recommended`, `is_change_order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportEstimatesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1278,16 +1618,34 @@ impl<'de> serde::Deserialize<'de> for ExportEstimatesResponse {
 /// Schema `Estimates.V2.ExternalLinkInModel`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalLinkInModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub url: rt::Nullable<String>,
 }
+impl ExternalLinkInModel {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `url` (the field `url`).
+    #[inline]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.url = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.ExternalLinkResponse`.
 ///
 /// The document marks `name`, `url` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalLinkResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1380,6 +1738,7 @@ impl rt::QueryValue for ProposalBehaviorType {
 /// Schema `Estimates.V2.ProposalTemplateAssignmentRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ProposalTemplateAssignmentRequest {
     /// ID of the proposal type option to assign. Obtain from GET /proposal-types.
     #[serde(rename = "proposalTypeOptionId")]
@@ -1409,6 +1768,7 @@ impl ProposalTemplateAssignmentRequest {
 ///
 /// The document marks `proposal_type_option_id`, `estimate_template_id`, `order` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProposalTemplateAssignmentResponse {
     /// ID of the proposal type option. Obtain from GET /proposal-types.
     #[serde(rename = "proposalTypeOptionId", skip_serializing_if = "Option::is_none")]
@@ -1456,6 +1816,7 @@ impl<'de> serde::Deserialize<'de> for ProposalTemplateAssignmentResponse {
 ///
 /// The document marks `id`, `name`, `active`, `status`, `proposal_type_id`, `business_unit_ids`, `estimate_assignments`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProposalTemplateResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1635,6 +1996,7 @@ impl rt::QueryValue for ProposalTypeOptionEstimateType {
 ///
 /// The document marks `id`, `name`, `order`, `estimate_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProposalTypeOptionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1682,6 +2044,7 @@ impl<'de> serde::Deserialize<'de> for ProposalTypeOptionResponse {
 ///
 /// The document marks `id`, `name`, `type`, `active`, `is_system_default`, `is_default`, `options` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProposalTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1735,6 +2098,7 @@ impl<'de> serde::Deserialize<'de> for ProposalTypeResponse {
 ///
 /// The document marks `data` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProposalTypesResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProposalTypeResponse>>,
@@ -1769,6 +2133,7 @@ impl<'de> serde::Deserialize<'de> for ProposalTypesResponse {
 /// Schema `Estimates.V2.SellRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SellRequest {
     #[serde(rename = "soldBy")]
     pub sold_by: i64,
@@ -1783,6 +2148,7 @@ impl SellRequest {
 ///
 /// The document marks `id`, `name`, `display_name`, `type`, `sold_hours`, `general_ledger_account_id`, `general_ledger_account_name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SkuModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1845,6 +2211,7 @@ impl<'de> serde::Deserialize<'de> for SkuModel {
 /// Schema `Estimates.V2.UpdateEstimateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateEstimateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -1907,9 +2274,98 @@ pub struct UpdateEstimateRequest {
     )]
     pub require_deposit_on_signature: rt::Nullable<bool>,
 }
+impl UpdateEstimateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `tax` (the field `tax`).
+    #[inline]
+    pub fn with_tax(mut self, value: rt::Decimal) -> Self {
+        self.tax = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: EstimateStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `reviewStatus` (the field `review_status`).
+    #[inline]
+    pub fn with_review_status(mut self, value: EstimateReviewStatus) -> Self {
+        self.review_status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `soldBy` (the field `sold_by`).
+    #[inline]
+    pub fn with_sold_by(mut self, value: i64) -> Self {
+        self.sold_by = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isRecommended` (the field `is_recommended`).
+    #[inline]
+    pub fn with_is_recommended(mut self, value: bool) -> Self {
+        self.is_recommended = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<EstimateItemCreateUpdateRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `externalLinks` (the field `external_links`).
+    #[inline]
+    pub fn with_external_links(mut self, value: Vec<ExternalLinkInModel>) -> Self {
+        self.external_links = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `useDefaultProjectLabels` (the field `use_default_project_labels`).
+    #[inline]
+    pub fn with_use_default_project_labels(mut self, value: bool) -> Self {
+        self.use_default_project_labels = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `depositAmount` (the field `deposit_amount`).
+    #[inline]
+    pub fn with_deposit_amount(mut self, value: rt::Decimal) -> Self {
+        self.deposit_amount = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `depositPercent` (the field `deposit_percent`).
+    #[inline]
+    pub fn with_deposit_percent(mut self, value: rt::Decimal) -> Self {
+        self.deposit_percent = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `requireDepositOnSignature` (the field `require_deposit_on_signature`).
+    #[inline]
+    pub fn with_require_deposit_on_signature(mut self, value: bool) -> Self {
+        self.require_deposit_on_signature = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.UpdateEstimateTemplateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateEstimateTemplateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -1939,9 +2395,57 @@ pub struct UpdateEstimateTemplateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub items: rt::Nullable<Vec<EstimateTemplateItemRequest>>,
 }
+impl UpdateEstimateTemplateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `internalName` (the field `internal_name`).
+    #[inline]
+    pub fn with_internal_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.internal_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `summary` (the field `summary`).
+    #[inline]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.summary = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `mode` (the field `mode`).
+    #[inline]
+    pub fn with_mode(mut self, value: EstimateTemplateMode) -> Self {
+        self.mode = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `items` (the field `items`).
+    #[inline]
+    pub fn with_items(mut self, value: Vec<EstimateTemplateItemRequest>) -> Self {
+        self.items = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Estimates.V2.UpdateProposalTemplateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateProposalTemplateRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub name: rt::Nullable<String>,
@@ -1975,4 +2479,53 @@ pub struct UpdateProposalTemplateRequest {
         skip_serializing_if = "rt::Nullable::is_absent"
     )]
     pub estimate_assignments: rt::Nullable<Vec<ProposalTemplateAssignmentRequest>>,
+}
+impl UpdateProposalTemplateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `proposalTypeId` (the field `proposal_type_id`).
+    #[inline]
+    pub fn with_proposal_type_id(mut self, value: i64) -> Self {
+        self.proposal_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: ProposalTemplateStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `active` (the field `active`).
+    #[inline]
+    pub fn with_active(mut self, value: bool) -> Self {
+        self.active = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitIds` (the field `business_unit_ids`).
+    #[inline]
+    pub fn with_business_unit_ids(mut self, value: Vec<i64>) -> Self {
+        self.business_unit_ids = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `estimateAssignments` (the field `estimate_assignments`).
+    #[inline]
+    pub fn with_estimate_assignments(
+        mut self,
+        value: Vec<ProposalTemplateAssignmentRequest>,
+    ) -> Self {
+        self.estimate_assignments = rt::Nullable::Value(value);
+        self
+    }
 }

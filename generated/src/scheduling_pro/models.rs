@@ -6,6 +6,7 @@
 use servicetitan_runtime as rt;
 /// Schema `SchedulingPro.V2.Address`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Address {
     /// Street
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +63,7 @@ impl<'de> serde::Deserialize<'de> for Address {
 ///
 /// The document marks `is_new_customer`, `is_new_location`, `address` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Customer {
     /// Whether this is a new customer
     #[serde(rename = "isNewCustomer", skip_serializing_if = "Option::is_none")]
@@ -182,6 +184,7 @@ impl<'de> serde::Deserialize<'de> for Customer {
 ///
 /// The document marks `opened`, `zipcode`, `interacted`, `issue`, `schedule`, `customer`, `details`, `booked`, `abandoned` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MilestoneFrequencyCount {
     /// The total number of sessions that have reached the Opened milestone
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,6 +253,7 @@ impl<'de> serde::Deserialize<'de> for MilestoneFrequencyCount {
 ///
 /// The document marks `id`, `opened_count`, `interacted_count`, `session_count_by_scheduler_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RouterPerformanceResponse {
     /// Router ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -303,6 +307,7 @@ impl<'de> serde::Deserialize<'de> for RouterPerformanceResponse {
 ///
 /// The document marks `opened_count` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RouterSchedulerSessionPerformance {
     /// Scheduler ID. Null value represents sessions that have not been routed to a scheduler.
     #[serde(rename = "schedulerId", skip_serializing_if = "Option::is_none")]
@@ -343,6 +348,7 @@ impl<'de> serde::Deserialize<'de> for RouterSchedulerSessionPerformance {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `last_checkin_date`, `customer`, `source_tracking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct RouterSessionResponse {
     /// Session ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -583,6 +589,7 @@ impl rt::QueryValue for SchedulerMode {
 ///
 /// The document marks `id`, `scheduler_name`, `brand_name`, `scheduler_completion_rate`, `opened_completion_rate`, `total_customer_contacts_captured`, `total_jobs_created`, `total_bookings_created`, `total_abandoned_sessions_sent_to_bookings`, `total_abandoned_sessions_sent_to_leads`, `total_bookings_recovered_from_abandoned_sessions_recovery_link`, `total_jobs_recovered_from_abandoned_sessions_recovery_link`, `total_bookings_recovered_from_abandoned_sessions_ai_agent`, `total_jobs_recovered_from_abandoned_sessions_ai_agent`, `total_sms_sent_to_recover_abandoned_session_recovery_link`, `total_sms_sent_to_recover_abandoned_session_ai_agent`, `total_bookings_recovered_from_abandoned_sessions`, `total_jobs_recovered_from_abandoned_sessions`, `total_membership_interest`, `total_sessions`, `milestone_frequency_count` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SchedulerPerformanceResponse {
     /// Scheduler ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -766,6 +773,7 @@ impl<'de> serde::Deserialize<'de> for SchedulerPerformanceResponse {
 ///
 /// The document marks `id`, `name`, `company_name`, `created_on`, `modified_on`, `scheduler_status`, `data_api_key`, `is_default`, `mode`, `quick_launch_link` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SchedulerResponse {
     /// Scheduler ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -838,6 +846,7 @@ impl<'de> serde::Deserialize<'de> for SchedulerResponse {
 ///
 /// The document marks `id`, `created_on`, `modified_on`, `last_checkin_date`, `customer`, `source_tracking` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SchedulerSessionResponse {
     /// Session ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1021,6 +1030,7 @@ impl<'de> serde::Deserialize<'de> for SchedulerSessionResponse {
 }
 /// Schema `SchedulingPro.V2.SourceTracking`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SourceTracking {
     /// Whether the session came from Reserve with Google
     #[serde(rename = "isRWGSession", skip_serializing_if = "Option::is_none")]

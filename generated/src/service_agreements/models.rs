@@ -284,6 +284,7 @@ impl rt::QueryValue for CancellationInvoiceMode {
 ///
 /// The document marks `type_id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponse {
     /// Custom field type id
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
@@ -328,6 +329,7 @@ impl<'de> serde::Deserialize<'de> for CustomFieldResponse {
 ///
 /// The document marks `id`, `name`, `created_on`, `modified_on`, `template_fields`, `customer_id`, `business_unit_id`, `status`, `location_ids`, `origin`, `imported_deferred_amount`, `imported_recognized_amount`, `auto_renew`, `labor_surcharge`, `material_surcharge`, `custom_fields`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportServiceAgreementResponse {
     /// Service agreement ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -688,6 +690,7 @@ impl rt::QueryValue for RevenueRecognitionMode {
 ///
 /// The document marks `id`, `name`, `created_on`, `modified_on`, `template_fields`, `customer_id`, `business_unit_id`, `status`, `location_ids`, `origin`, `imported_deferred_amount`, `imported_recognized_amount`, `auto_renew`, `labor_surcharge`, `material_surcharge`, `custom_fields` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ServiceAgreementResponse {
     /// Service agreement ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -898,6 +901,7 @@ impl<'de> serde::Deserialize<'de> for ServiceAgreementResponse {
 ///
 /// The document marks `original_template_id`, `revenue_recognition_mode`, `billing_service_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ServiceAgreementTemplateFieldsResponse {
     /// ID of the template originally used to create this service agreement.
     /// Note that the content of the original template may have changed since the agreement's creation.

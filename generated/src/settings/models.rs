@@ -70,6 +70,7 @@ impl rt::QueryValue for AccountAction {
 /// Schema `TenantSettings.V2.AccountActionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AccountActionRequest {
     /// Action name
     pub action: AccountAction,
@@ -84,6 +85,7 @@ impl AccountActionRequest {
 ///
 /// The document marks `status` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AccountActionResponse {
     /// Status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,6 +232,7 @@ impl rt::QueryValue for AccountCreationMethod {
 ///
 /// The document marks `is_manual_coordinates`, `is_military` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitAddressResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -292,6 +295,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitAddressResponse {
 ///
 /// The document marks `id`, `active`, `name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitResponse {
     /// ID of the business unit
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -444,6 +448,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitResponse {
 ///
 /// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitTenantResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -493,6 +498,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitTenantResponse {
 /// Schema `TenantSettings.V2.CreateOrUpdateAddressRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateOrUpdateAddressRequest {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub unit: rt::Nullable<String>,
@@ -524,9 +530,52 @@ impl CreateOrUpdateAddressRequest {
         }
     }
 }
+impl CreateOrUpdateAddressRequest {
+    /// Sets `unit` (the field `unit`).
+    #[inline]
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `state` (the field `state`).
+    #[inline]
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.state = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `country` (the field `country`).
+    #[inline]
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.country = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `zip` (the field `zip`).
+    #[inline]
+    pub fn with_zip(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.zip = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `latitude` (the field `latitude`).
+    #[inline]
+    pub fn with_latitude(mut self, value: f64) -> Self {
+        self.latitude = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `longitude` (the field `longitude`).
+    #[inline]
+    pub fn with_longitude(mut self, value: f64) -> Self {
+        self.longitude = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.CreateTagTypeRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CreateTagTypeRequest {
     /// Name of the tag type
     pub name: String,
@@ -574,8 +623,42 @@ impl CreateTagTypeRequest {
         }
     }
 }
+impl CreateTagTypeRequest {
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `importance` (the field `importance`).
+    #[inline]
+    pub fn with_importance(mut self, value: TagImportance) -> Self {
+        self.importance = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConversionOpportunity` (the field `is_conversion_opportunity`).
+    #[inline]
+    pub fn with_is_conversion_opportunity(mut self, value: bool) -> Self {
+        self.is_conversion_opportunity = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `allowToUseOnTimesheetActivity` (the field `allow_to_use_on_timesheet_activity`).
+    #[inline]
+    pub fn with_allow_to_use_on_timesheet_activity(mut self, value: bool) -> Self {
+        self.allow_to_use_on_timesheet_activity = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isVisibleOnDispatchBoard` (the field `is_visible_on_dispatch_board`).
+    #[inline]
+    pub fn with_is_visible_on_dispatch_board(mut self, value: bool) -> Self {
+        self.is_visible_on_dispatch_board = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.EmployeeAddressResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeAddressResponse {
     /// Street
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -631,6 +714,7 @@ impl<'de> serde::Deserialize<'de> for EmployeeAddressResponse {
 /// Schema `TenantSettings.V2.EmployeeCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EmployeeCreateRequest {
     /// Employee name
     pub name: String,
@@ -711,10 +795,63 @@ impl EmployeeCreateRequest {
         }
     }
 }
+impl EmployeeCreateRequest {
+    /// Sets `mobilePhoneNumber` (the field `mobile_phone_number`).
+    #[inline]
+    pub fn with_mobile_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.mobile_phone_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `phoneNumber` (the field `phone_number`).
+    #[inline]
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `login` (the field `login`).
+    #[inline]
+    pub fn with_login(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.login = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `password` (the field `password`).
+    #[inline]
+    pub fn with_password(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.password = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `aadUserId` (the field `aad_user_id`).
+    #[inline]
+    pub fn with_aad_user_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.aad_user_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<EmployeeCustomFieldCreateOrUpdateRequest>,
+    ) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.EmployeeCreateResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeCreateResponse {
     /// Employee Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -750,6 +887,7 @@ impl<'de> serde::Deserialize<'de> for EmployeeCreateResponse {
 /// Schema `TenantSettings.V2.EmployeeCustomFieldCreateOrUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EmployeeCustomFieldCreateOrUpdateRequest {
     #[serde(rename = "typeId")]
     pub type_id: i64,
@@ -765,10 +903,20 @@ impl EmployeeCustomFieldCreateOrUpdateRequest {
         }
     }
 }
+impl EmployeeCustomFieldCreateOrUpdateRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.EmployeeCustomFieldResponse`.
 ///
 /// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeCustomFieldResponse {
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
@@ -810,6 +958,7 @@ impl<'de> serde::Deserialize<'de> for EmployeeCustomFieldResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeePermissionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
@@ -971,6 +1120,7 @@ impl rt::QueryValue for EmployeePosition {
 ///
 /// The document marks `id`, `user_id`, `name`, `role`, `created_on`, `modified_on`, `active`, `agent_id`, `hourly_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeResponse {
     /// ID of the employee
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1158,6 +1308,7 @@ impl rt::QueryValue for EmployeeType {
 /// Schema `TenantSettings.V2.EmployeeUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct EmployeeUpdateRequest {
     /// Employee name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1201,10 +1352,88 @@ pub struct EmployeeUpdateRequest {
     #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
 }
+impl EmployeeUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `mobilePhoneNumber` (the field `mobile_phone_number`).
+    #[inline]
+    pub fn with_mobile_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.mobile_phone_number = Some(value);
+        self
+    }
+    /// Sets `phoneNumber` (the field `phone_number`).
+    #[inline]
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone_number = Some(value);
+        self
+    }
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = Some(value);
+        self
+    }
+    /// Sets `login` (the field `login`).
+    #[inline]
+    pub fn with_login(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.login = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `roleId` (the field `role_id`).
+    #[inline]
+    pub fn with_role_id(mut self, value: i64) -> Self {
+        self.role_id = Some(value);
+        self
+    }
+    /// Sets `positions` (the field `positions`).
+    #[inline]
+    pub fn with_positions(mut self, value: Vec<EmployeePosition>) -> Self {
+        self.positions = Some(value);
+        self
+    }
+    /// Sets `aadUserId` (the field `aad_user_id`).
+    #[inline]
+    pub fn with_aad_user_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.aad_user_id = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<EmployeeCustomFieldCreateOrUpdateRequest>,
+    ) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `accountLocked` (the field `account_locked`).
+    #[inline]
+    pub fn with_account_locked(mut self, value: bool) -> Self {
+        self.account_locked = Some(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.EmployeeUpdateResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmployeeUpdateResponse {
     /// Employee Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1364,6 +1593,7 @@ impl rt::QueryValue for EmployeeUserRole {
 ///
 /// The document marks `id`, `active`, `name`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportBusinessUnitResponse {
     /// ID of the business unit
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1516,6 +1746,7 @@ impl<'de> serde::Deserialize<'de> for ExportBusinessUnitResponse {
 ///
 /// The document marks `id`, `user_id`, `name`, `role`, `created_on`, `modified_on`, `active`, `agent_id`, `hourly_rate` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportEmployeeResponse {
     /// Custom fields
     #[serde(rename = "customFields", skip_serializing_if = "Option::is_none")]
@@ -1649,6 +1880,7 @@ impl<'de> serde::Deserialize<'de> for ExportEmployeeResponse {
 ///
 /// The document marks `id`, `name`, `color`, `code`, `is_conversion_opportunity`, `allow_to_use_on_timesheet_activity`, `is_visible_on_dispatch_board`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportTagTypeResponse {
     /// ID of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1737,6 +1969,7 @@ impl<'de> serde::Deserialize<'de> for ExportTagTypeResponse {
 ///
 /// The document marks `id`, `user_id`, `name`, `created_on`, `modified_on`, `daily_goal`, `is_managed_tech`, `active`, `burden_rate`, `commission_rate`, `hourly_rate`, `sold_by_rate`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportTechnicianResponse {
     /// ID of the technician
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1949,6 +2182,7 @@ impl<'de> serde::Deserialize<'de> for ExportTechnicianResponse {
 ///
 /// The document marks `key`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExternalDataModel {
     /// External data key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2043,6 +2277,7 @@ impl rt::QueryValue for ExternalDataPatchMode {
 /// Schema `TenantSettings.V2.ExternalDataUpdateModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateModel {
     /// External data key.
     pub key: String,
@@ -2059,9 +2294,19 @@ impl ExternalDataUpdateModel {
         }
     }
 }
+impl ExternalDataUpdateModel {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.ExternalDataUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExternalDataUpdateRequest {
     /// External data patch mode.\
     /// "Replace" (default) replaces all existing keys with new values. If job A has custom data with keys X and Y and this field only contains an item
@@ -2094,10 +2339,19 @@ impl ExternalDataUpdateRequest {
         }
     }
 }
+impl ExternalDataUpdateRequest {
+    /// Sets `patchMode` (the field `patch_mode`).
+    #[inline]
+    pub fn with_patch_mode(mut self, value: ExternalDataPatchMode) -> Self {
+        self.patch_mode = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.Integrations.Intacct.IntacctBusinessUnitMappingResponse`.
 ///
 /// The document marks `id`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct IntacctBusinessUnitMappingResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -2503,6 +2757,7 @@ impl rt::QueryValue for TagImportance {
 ///
 /// The document marks `id`, `name`, `color`, `code`, `is_conversion_opportunity`, `allow_to_use_on_timesheet_activity`, `is_visible_on_dispatch_board`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TagTypeResponse {
     /// ID of the tag type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2590,6 +2845,7 @@ impl<'de> serde::Deserialize<'de> for TagTypeResponse {
 /// Schema `TenantSettings.V2.TechnicianAccountActionRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TechnicianAccountActionRequest {
     /// Action name
     pub action: AccountAction,
@@ -2618,8 +2874,23 @@ impl TechnicianAccountActionRequest {
         }
     }
 }
+impl TechnicianAccountActionRequest {
+    /// Sets `licenseType` (the field `license_type`).
+    #[inline]
+    pub fn with_license_type(mut self, value: TechnicianLicenseType) -> Self {
+        self.license_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `truckId` (the field `truck_id`).
+    #[inline]
+    pub fn with_truck_id(mut self, value: i64) -> Self {
+        self.truck_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianAddressResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianAddressResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -2678,6 +2949,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianAddressResponse {
 /// Schema `TenantSettings.V2.TechnicianCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TechnicianCreateRequest {
     /// Technician name
     pub name: String,
@@ -2803,10 +3075,114 @@ impl TechnicianCreateRequest {
         }
     }
 }
+impl TechnicianCreateRequest {
+    /// Sets `phoneNumber` (the field `phone_number`).
+    #[inline]
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone_number = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `login` (the field `login`).
+    #[inline]
+    pub fn with_login(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.login = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `password` (the field `password`).
+    #[inline]
+    pub fn with_password(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.password = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `aadUserId` (the field `aad_user_id`).
+    #[inline]
+    pub fn with_aad_user_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.aad_user_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `team` (the field `team`).
+    #[inline]
+    pub fn with_team(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.team = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `dailyGoal` (the field `daily_goal`).
+    #[inline]
+    pub fn with_daily_goal(mut self, value: rt::Decimal) -> Self {
+        self.daily_goal = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `burdenRate` (the field `burden_rate`).
+    #[inline]
+    pub fn with_burden_rate(mut self, value: rt::Decimal) -> Self {
+        self.burden_rate = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bio` (the field `bio`).
+    #[inline]
+    pub fn with_bio(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.bio = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobFilter` (the field `job_filter`).
+    #[inline]
+    pub fn with_job_filter(mut self, value: JobFilter) -> Self {
+        self.job_filter = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobHistoryDateFilter` (the field `job_history_date_filter`).
+    #[inline]
+    pub fn with_job_history_date_filter(mut self, value: JobHistoryDateFilter) -> Self {
+        self.job_history_date_filter = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `home` (the field `home`).
+    #[inline]
+    pub fn with_home(mut self, value: CreateOrUpdateAddressRequest) -> Self {
+        self.home = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<TechnicianCustomFieldCreateOrUpdateRequest>,
+    ) -> Self {
+        self.custom_fields = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianCreateResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianCreateResponse {
     /// Technician Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2842,6 +3218,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianCreateResponse {
 /// Schema `TenantSettings.V2.TechnicianCustomFieldCreateOrUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TechnicianCustomFieldCreateOrUpdateRequest {
     #[serde(rename = "typeId")]
     pub type_id: i64,
@@ -2857,10 +3234,20 @@ impl TechnicianCustomFieldCreateOrUpdateRequest {
         }
     }
 }
+impl TechnicianCustomFieldCreateOrUpdateRequest {
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianCustomFieldResponse`.
 ///
 /// The document marks `type_id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianCustomFieldResponse {
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none")]
     pub type_id: Option<i64>,
@@ -2959,6 +3346,7 @@ impl rt::QueryValue for TechnicianLicenseType {
 }
 /// Schema `TenantSettings.V2.TechnicianLocationResponse`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianLocationResponse {
     /// Latitude
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3003,6 +3391,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianLocationResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianPermissionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
@@ -3128,6 +3517,7 @@ impl rt::QueryValue for TechnicianPosition {
 ///
 /// The document marks `id`, `user_id`, `name`, `created_on`, `modified_on`, `daily_goal`, `is_managed_tech`, `active`, `burden_rate`, `commission_rate`, `hourly_rate`, `sold_by_rate`, `status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianResponse {
     /// ID of the technician
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3340,6 +3730,7 @@ impl<'de> serde::Deserialize<'de> for TechnicianResponse {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianSkillResponse {
     /// SkillId
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3442,6 +3833,7 @@ impl rt::QueryValue for TechnicianStatus {
 /// Schema `TenantSettings.V2.TechnicianUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TechnicianUpdateRequest {
     /// Technician name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3521,10 +3913,138 @@ pub struct TechnicianUpdateRequest {
     #[serde(rename = "accountLocked", default, skip_serializing_if = "Option::is_none")]
     pub account_locked: Option<bool>,
 }
+impl TechnicianUpdateRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `phoneNumber` (the field `phone_number`).
+    #[inline]
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.phone_number = Some(value);
+        self
+    }
+    /// Sets `email` (the field `email`).
+    #[inline]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.email = Some(value);
+        self
+    }
+    /// Sets `login` (the field `login`).
+    #[inline]
+    pub fn with_login(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.login = Some(value);
+        self
+    }
+    /// Sets `businessUnitId` (the field `business_unit_id`).
+    #[inline]
+    pub fn with_business_unit_id(mut self, value: i64) -> Self {
+        self.business_unit_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `roleId` (the field `role_id`).
+    #[inline]
+    pub fn with_role_id(mut self, value: i64) -> Self {
+        self.role_id = Some(value);
+        self
+    }
+    /// Sets `positions` (the field `positions`).
+    #[inline]
+    pub fn with_positions(mut self, value: Vec<TechnicianPosition>) -> Self {
+        self.positions = Some(value);
+        self
+    }
+    /// Sets `aadUserId` (the field `aad_user_id`).
+    #[inline]
+    pub fn with_aad_user_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.aad_user_id = Some(value);
+        self
+    }
+    /// Sets `licenseType` (the field `license_type`).
+    #[inline]
+    pub fn with_license_type(mut self, value: LicenseType) -> Self {
+        self.license_type = Some(value);
+        self
+    }
+    /// Sets `team` (the field `team`).
+    #[inline]
+    pub fn with_team(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.team = Some(value);
+        self
+    }
+    /// Sets `dailyGoal` (the field `daily_goal`).
+    #[inline]
+    pub fn with_daily_goal(mut self, value: rt::Decimal) -> Self {
+        self.daily_goal = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `burdenRate` (the field `burden_rate`).
+    #[inline]
+    pub fn with_burden_rate(mut self, value: rt::Decimal) -> Self {
+        self.burden_rate = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `bio` (the field `bio`).
+    #[inline]
+    pub fn with_bio(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.bio = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
+    }
+    /// Sets `jobFilter` (the field `job_filter`).
+    #[inline]
+    pub fn with_job_filter(mut self, value: JobFilter) -> Self {
+        self.job_filter = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobHistoryDateFilter` (the field `job_history_date_filter`).
+    #[inline]
+    pub fn with_job_history_date_filter(mut self, value: JobHistoryDateFilter) -> Self {
+        self.job_history_date_filter = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `home` (the field `home`).
+    #[inline]
+    pub fn with_home(mut self, value: CreateOrUpdateAddressRequest) -> Self {
+        self.home = Some(value);
+        self
+    }
+    /// Sets `customFields` (the field `custom_fields`).
+    #[inline]
+    pub fn with_custom_fields(
+        mut self,
+        value: Vec<TechnicianCustomFieldCreateOrUpdateRequest>,
+    ) -> Self {
+        self.custom_fields = Some(value);
+        self
+    }
+    /// Sets `accountLocked` (the field `account_locked`).
+    #[inline]
+    pub fn with_account_locked(mut self, value: bool) -> Self {
+        self.account_locked = Some(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.TechnicianUpdateResponse`.
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TechnicianUpdateResponse {
     /// Technician Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3560,15 +4080,25 @@ impl<'de> serde::Deserialize<'de> for TechnicianUpdateResponse {
 /// Schema `TenantSettings.V2.UpdateBusinessUnitRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateBusinessUnitRequest {
     /// Optional model that contains a list of external data items
     /// that should be attached to this business unit.
     #[serde(rename = "externalData", default, skip_serializing_if = "Option::is_none")]
     pub external_data: Option<ExternalDataUpdateRequest>,
 }
+impl UpdateBusinessUnitRequest {
+    /// Sets `externalData` (the field `external_data`).
+    #[inline]
+    pub fn with_external_data(mut self, value: ExternalDataUpdateRequest) -> Self {
+        self.external_data = Some(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.UpdateTagTypeRequest`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct UpdateTagTypeRequest {
     /// Name of the tag type
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3604,10 +4134,58 @@ pub struct UpdateTagTypeRequest {
     )]
     pub is_visible_on_dispatch_board: Option<bool>,
 }
+impl UpdateTagTypeRequest {
+    /// Sets `name` (the field `name`).
+    #[inline]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.name = Some(value);
+        self
+    }
+    /// Sets `color` (the field `color`).
+    #[inline]
+    pub fn with_color(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.color = Some(value);
+        self
+    }
+    /// Sets `code` (the field `code`).
+    #[inline]
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.code = Some(value);
+        self
+    }
+    /// Sets `importance` (the field `importance`).
+    #[inline]
+    pub fn with_importance(mut self, value: TagImportance) -> Self {
+        self.importance = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `isConversionOpportunity` (the field `is_conversion_opportunity`).
+    #[inline]
+    pub fn with_is_conversion_opportunity(mut self, value: bool) -> Self {
+        self.is_conversion_opportunity = Some(value);
+        self
+    }
+    /// Sets `allowToUseOnTimesheetActivity` (the field `allow_to_use_on_timesheet_activity`).
+    #[inline]
+    pub fn with_allow_to_use_on_timesheet_activity(mut self, value: bool) -> Self {
+        self.allow_to_use_on_timesheet_activity = Some(value);
+        self
+    }
+    /// Sets `isVisibleOnDispatchBoard` (the field `is_visible_on_dispatch_board`).
+    #[inline]
+    pub fn with_is_visible_on_dispatch_board(mut self, value: bool) -> Self {
+        self.is_visible_on_dispatch_board = Some(value);
+        self
+    }
+}
 /// Schema `TenantSettings.V2.UserRoleResponse`.
 ///
 /// The document marks `id`, `active`, `name`, `created_on`, `employee_type` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct UserRoleResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,

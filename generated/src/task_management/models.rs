@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `name`, `value` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideBusinessUnitResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -46,6 +47,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideBusinessUnitResponse {
 ///
 /// The document marks `employees`, `business_units`, `task_priorities`, `task_resolution_types`, `task_statuses`, `task_types`, `task_sources`, `task_resolutions` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideDataResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub employees: Option<Vec<ClientSideEmployeeResponse>>,
@@ -102,6 +104,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideDataResponse {
 ///
 /// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideEmployeeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -143,6 +146,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideEmployeeResponse {
 ///
 /// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskPriorityResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -178,6 +182,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskPriorityResponse {
 ///
 /// The document marks `id`, `name`, `type`, `active`, `excluded_task_type_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskResolutionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -225,6 +230,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionResponse {
 ///
 /// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskResolutionTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -260,6 +266,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskResolutionTypeResponse {
 ///
 /// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskSourceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -301,6 +308,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskSourceResponse {
 ///
 /// The document marks `name` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskStatusResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -336,6 +344,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskStatusResponse {
 ///
 /// The document marks `id`, `name`, `active`, `excluded_task_resolution_ids` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ClientSideTaskTypeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -385,6 +394,7 @@ impl<'de> serde::Deserialize<'de> for ClientSideTaskTypeResponse {
 ///
 /// The document marks `active`, `is_closed`, `name`, `created_on`, `subtask_number`, `is_viewed`, `assigned_date_time`, `comments` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SubTaskGet {
     #[serde(rename = "assignedToId", skip_serializing_if = "Option::is_none")]
     pub assigned_to_id: Option<i64>,
@@ -453,6 +463,7 @@ impl<'de> serde::Deserialize<'de> for SubTaskGet {
 ///
 /// The document marks `count`, `sub_tasks` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SubTasksInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
@@ -490,6 +501,7 @@ impl<'de> serde::Deserialize<'de> for SubTasksInfo {
 /// Schema `TaskManagement.V2.SubtaskCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct SubtaskCreateRequest {
     #[serde(rename = "isClosed")]
     pub is_closed: bool,
@@ -514,10 +526,19 @@ impl SubtaskCreateRequest {
         }
     }
 }
+impl SubtaskCreateRequest {
+    /// Sets `dueDateTime` (the field `due_date_time`).
+    #[inline]
+    pub fn with_due_date_time(mut self, value: rt::DateTime) -> Self {
+        self.due_date_time = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TaskManagement.V2.SubtaskCreateResponse`.
 ///
 /// The document marks `is_closed`, `name`, `assigned_to_id`, `parent_task_id`, `subtask_number`, `is_viewed`, `assigned_date_time`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SubtaskCreateResponse {
     #[serde(rename = "isClosed", skip_serializing_if = "Option::is_none")]
     pub is_closed: Option<bool>,
@@ -577,6 +598,7 @@ impl<'de> serde::Deserialize<'de> for SubtaskCreateResponse {
 ///
 /// The document marks `url`, `filename` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskAttachment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -615,6 +637,7 @@ impl<'de> serde::Deserialize<'de> for TaskAttachment {
 ///
 /// The document marks `created_on`, `created_by`, `count`, `files` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskAttachmentGroup {
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -659,6 +682,7 @@ impl<'de> serde::Deserialize<'de> for TaskAttachmentGroup {
 ///
 /// The document marks `employee_id`, `comment`, `created_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskComment {
     #[serde(rename = "employeeId", skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<i64>,
@@ -699,6 +723,7 @@ impl<'de> serde::Deserialize<'de> for TaskComment {
 /// Schema `TaskManagement.V2.TaskCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct TaskCreateRequest {
     #[serde(rename = "reportedById")]
     pub reported_by_id: i64,
@@ -794,10 +819,68 @@ impl TaskCreateRequest {
         }
     }
 }
+impl TaskCreateRequest {
+    /// Sets `status` (the field `status`).
+    #[inline]
+    pub fn with_status(mut self, value: TaskStatus) -> Self {
+        self.status = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `employeeTaskResolutionId` (the field `employee_task_resolution_id`).
+    #[inline]
+    pub fn with_employee_task_resolution_id(mut self, value: i64) -> Self {
+        self.employee_task_resolution_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `completeBy` (the field `complete_by`).
+    #[inline]
+    pub fn with_complete_by(mut self, value: rt::DateTime) -> Self {
+        self.complete_by = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `startedOn` (the field `started_on`).
+    #[inline]
+    pub fn with_started_on(mut self, value: rt::DateTime) -> Self {
+        self.started_on = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `involvedEmployeeIdList` (the field `involved_employee_id_list`).
+    #[inline]
+    pub fn with_involved_employee_id_list(mut self, value: Vec<i64>) -> Self {
+        self.involved_employee_id_list = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `customerId` (the field `customer_id`).
+    #[inline]
+    pub fn with_customer_id(mut self, value: i64) -> Self {
+        self.customer_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `description` (the field `description`).
+    #[inline]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.description = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `TaskManagement.V2.TaskCreateResponse`.
 ///
 /// The document marks `reported_by_id`, `assigned_to_id`, `is_closed`, `name`, `business_unit_id`, `employee_task_type_id`, `employee_task_source_id`, `reported_date`, `priority`, `id`, `task_number`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskCreateResponse {
     #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,
@@ -919,6 +1002,7 @@ impl<'de> serde::Deserialize<'de> for TaskCreateResponse {
 /// The document marks `reported_by_id`, `assigned_to_id`, `active`, `is_closed`, `status`, `business_unit_id`, `employee_task_type_id`, `employee_task_source_id`, `employee_task_resolution_id`, `reported_on`, `id`, `task_number`, `created_on` required; they are optional here so that a response without them still parses.
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TaskGetResponse {
     #[serde(rename = "reportedById", skip_serializing_if = "Option::is_none")]
     pub reported_by_id: Option<i64>,

@@ -7,6 +7,7 @@ use servicetitan_runtime as rt;
 /// Schema `AddressInput`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct AddressInput {
     pub street: String,
     pub unit: String,
@@ -41,10 +42,25 @@ impl AddressInput {
         }
     }
 }
+impl AddressInput {
+    /// Sets `latitude` (the field `latitude`).
+    #[inline]
+    pub fn with_latitude(mut self, value: f64) -> Self {
+        self.latitude = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `longitude` (the field `longitude`).
+    #[inline]
+    pub fn with_longitude(mut self, value: f64) -> Self {
+        self.longitude = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `AddressOutput`.
 ///
 /// The document marks `street`, `unit`, `country`, `city`, `state`, `zip`, `street_address` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct AddressOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -104,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for AddressOutput {
 ///
 /// The document marks `id`, `job_number`, `project_id`, `business_unit`, `type`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BundleCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -154,6 +171,7 @@ impl<'de> serde::Deserialize<'de> for BundleCallModel {
 ///
 /// The document marks `street`, `unit`, `city`, `state`, `zip`, `country` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitAddressModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -204,6 +222,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitAddressModel {
 ///
 /// The document marks `id`, `active`, `name`, `official_name`, `email`, `currency`, `phone_number`, `invoice_header`, `invoice_message`, `default_tax_rate`, `authorization_paragraph`, `acknowledgement_paragraph`, `address`, `material_sku`, `quickbooks_class`, `account_code`, `franchise_id`, `concept_code`, `corporate_contract_number`, `tenant`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -306,6 +325,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitModel {
 ///
 /// The document marks `id`, `name`, `quickbooks_class`, `account_code`, `franchise_id`, `concept_code`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct BusinessUnitTenantModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -358,6 +378,7 @@ impl<'de> serde::Deserialize<'de> for BusinessUnitTenantModel {
 /// Schema `Module.Telecom.Shared.CallInUpdateModelV2`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CallInUpdateModelV2 {
     #[serde(rename = "callId", default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub call_id: rt::Nullable<i64>,
@@ -411,10 +432,43 @@ impl CallInUpdateModelV2 {
         }
     }
 }
+impl CallInUpdateModelV2 {
+    /// Sets `callId` (the field `call_id`).
+    #[inline]
+    pub fn with_call_id(mut self, value: i64) -> Self {
+        self.call_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `callType` (the field `call_type`).
+    #[inline]
+    pub fn with_call_type(mut self, value: TelecomCallType2) -> Self {
+        self.call_type = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `campaignId` (the field `campaign_id`).
+    #[inline]
+    pub fn with_campaign_id(mut self, value: i64) -> Self {
+        self.campaign_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `agentId` (the field `agent_id`).
+    #[inline]
+    pub fn with_agent_id(mut self, value: i64) -> Self {
+        self.agent_id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Module.Telecom.Shared.V2.CallModel`.
 ///
 /// The document marks `id`, `received_on`, `duration`, `from`, `to`, `direction`, `reason`, `recording_url`, `voice_mail_url`, `created_by`, `customer`, `campaign`, `modified_on`, `agent`, `sid`, `tags`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -504,6 +558,7 @@ impl<'de> serde::Deserialize<'de> for CallModel {
 ///
 /// The document marks `created_on`, `active`, `id`, `received_on`, `duration`, `from`, `to`, `direction`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CallModelResponse {
     #[serde(rename = "createdOn", skip_serializing_if = "Option::is_none")]
     pub created_on: Option<rt::DateTime>,
@@ -593,6 +648,7 @@ impl<'de> serde::Deserialize<'de> for CallModelResponse {
 ///
 /// The document marks `id`, `project_id`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CallResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -708,6 +764,7 @@ impl rt::QueryValue for CallStatus {
 ///
 /// The document marks `id`, `name`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignCategoryModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -749,6 +806,7 @@ impl<'de> serde::Deserialize<'de> for CampaignCategoryModel {
 ///
 /// The document marks `id`, `name`, `modified_on`, `created_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CampaignModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -819,6 +877,7 @@ impl<'de> serde::Deserialize<'de> for CampaignModel {
 /// Schema `ContactInputModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ContactInputModel {
     #[serde(default, skip_serializing_if = "rt::Nullable::is_absent")]
     pub id: rt::Nullable<i64>,
@@ -837,10 +896,19 @@ impl ContactInputModel {
         }
     }
 }
+impl ContactInputModel {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Contacts.Contracts.ContactOutputModel`.
 ///
 /// The document marks `type`, `value`, `memo`, `active`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ContactOutputModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -890,6 +958,7 @@ impl<'de> serde::Deserialize<'de> for ContactOutputModel {
 /// Schema `CustomerInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct CustomerInModel {
     pub id: i64,
     pub name: String,
@@ -916,6 +985,7 @@ impl CustomerInModel {
 ///
 /// The document marks `id`, `active`, `name`, `email`, `do_not_mail`, `address`, `import_id`, `do_not_service`, `type`, `contacts`, `modified_on`, `memberships`, `custom_fields`, `created_on`, `phone_settings` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1005,6 +1075,7 @@ impl<'de> serde::Deserialize<'de> for CustomerModel {
 ///
 /// The document marks `phone_number`, `do_not_text` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct CustomerPhoneModel {
     #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
@@ -1098,6 +1169,7 @@ impl rt::QueryValue for CustomerType {
 ///
 /// The document marks `id`, `job_number`, `project_id`, `business_unit`, `type`, `lead_call` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DetailedBundleCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1148,6 +1220,7 @@ impl<'de> serde::Deserialize<'de> for DetailedBundleCallModel {
 ///
 /// The document marks `id`, `received_on`, `duration`, `from`, `to`, `direction`, `reason`, `recording_url`, `voice_mail_url`, `created_by`, `customer`, `campaign`, `modified_on`, `agent`, `sid`, `tags` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct DetailedCallModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1231,6 +1304,7 @@ impl<'de> serde::Deserialize<'de> for DetailedCallModel {
 ///
 /// The document marks `id`, `duration`, `from`, `to`, `direction`, `status`, `created_on`, `modified_on`, `excuse_memo`, `tag`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ExportCallResponse {
     /// The ID of the call
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1355,6 +1429,7 @@ impl<'de> serde::Deserialize<'de> for ExportCallResponse {
 ///
 /// The document marks `id`, `number` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobModel {
     /// The ID of the job
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1395,6 +1470,7 @@ impl<'de> serde::Deserialize<'de> for JobModel {
 ///
 /// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct JobTypeModel2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1436,6 +1512,7 @@ impl<'de> serde::Deserialize<'de> for JobTypeModel2 {
 ///
 /// The document marks `id` required; it is optional here so that a response without it still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LeadModel {
     /// The ID of the entity
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1471,6 +1548,7 @@ impl<'de> serde::Deserialize<'de> for LeadModel {
 /// Schema `LocationInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct LocationInModel {
     pub id: i64,
     pub name: String,
@@ -1497,6 +1575,7 @@ impl LocationInModel {
 ///
 /// The document marks `id`, `active`, `type`, `status`, `location_id` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1550,6 +1629,7 @@ impl<'de> serde::Deserialize<'de> for MembershipModel {
 ///
 /// The document marks `id`, `active`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct MembershipTypeModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1590,6 +1670,7 @@ impl<'de> serde::Deserialize<'de> for MembershipTypeModel {
 /// Schema `Module.Telecom.Shared.ReasonInModel`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReasonInModel {
     pub name: String,
     pub lead: bool,
@@ -1604,6 +1685,7 @@ impl ReasonInModel {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SharedCallAgentModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1645,6 +1727,7 @@ impl<'de> serde::Deserialize<'de> for SharedCallAgentModel {
 ///
 /// The document marks `id`, `name`, `lead`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct SharedCallReasonModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1689,6 +1772,7 @@ impl<'de> serde::Deserialize<'de> for SharedCallReasonModel {
 ///
 /// The document marks `id`, `type_name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TagResponseModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -1727,6 +1811,7 @@ impl<'de> serde::Deserialize<'de> for TagResponseModel {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TelecomCallAgentModel {
     /// The ID of the entity
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1884,6 +1969,7 @@ impl rt::QueryValue for TelecomCallDirection2 {
 ///
 /// The document marks `id`, `name`, `lead`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TelecomCallReasonModel {
     /// The ID of the entity
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2069,6 +2155,7 @@ impl rt::QueryValue for TelecomCallType2 {
 ///
 /// The document marks `id`, `name`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TelecomJobTypeModel {
     /// The ID of the entity
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2112,6 +2199,7 @@ impl<'de> serde::Deserialize<'de> for TelecomJobTypeModel {
 ///
 /// The document marks `id`, `name` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct TelecomNamedModel {
     /// The ID of the entity
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ use servicetitan_runtime as rt;
 ///
 /// The document marks `id`, `employee_id`, `activity_type_id`, `employee_type`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivitiesResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,6 +182,7 @@ impl rt::QueryValue for ActivityCategoriesGetListSort {
 ///
 /// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityCategoriesResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,6 +247,7 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoriesResponse {
 ///
 /// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityCategoryExportResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -309,6 +312,7 @@ impl<'de> serde::Deserialize<'de> for ActivityCategoryExportResponse {
 ///
 /// The document marks `id`, `name`, `type`, `allow_edit`, `is_default`, `created_on`, `modified_on`, `active` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityCategoryResponse {
     /// ID of the activity category
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -447,6 +451,7 @@ impl rt::QueryValue for ActivityCategoryType {
 /// Schema `Timesheets.V2.Activities.ActivityCreateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ActivityCreateRequest {
     /// ID of the employee associated with the activity.
     #[serde(rename = "employeeId")]
@@ -562,8 +567,80 @@ impl ActivityCreateRequest {
         }
     }
 }
+impl ActivityCreateRequest {
+    /// Sets `endTime` (the field `end_time`).
+    #[inline]
+    pub fn with_end_time(mut self, value: rt::DateTime) -> Self {
+        self.end_time = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `appointmentId` (the field `appointment_id`).
+    #[inline]
+    pub fn with_appointment_id(mut self, value: i64) -> Self {
+        self.appointment_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectLabel` (the field `project_label`).
+    #[inline]
+    pub fn with_project_label(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.project_label = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `laborTypeId` (the field `labor_type_id`).
+    #[inline]
+    pub fn with_labor_type_id(mut self, value: i64) -> Self {
+        self.labor_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeName` (the field `budget_code_name`).
+    #[inline]
+    pub fn with_budget_code_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_code_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `milesDriven` (the field `miles_driven`).
+    #[inline]
+    pub fn with_miles_driven(mut self, value: f64) -> Self {
+        self.miles_driven = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `nonJobEventAssignmentId` (the field `non_job_event_assignment_id`).
+    #[inline]
+    pub fn with_non_job_event_assignment_id(mut self, value: i64) -> Self {
+        self.non_job_event_assignment_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
+    }
+}
 /// Schema `Timesheets.V2.Activities.ActivityEntryCoordinate`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityEntryCoordinate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
@@ -602,6 +679,7 @@ impl<'de> serde::Deserialize<'de> for ActivityEntryCoordinate {
 ///
 /// The document marks `id`, `employee_id`, `employee_type`, `activity_type_id`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityExportResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -714,6 +792,7 @@ impl<'de> serde::Deserialize<'de> for ActivityExportResponse {
 ///
 /// The document marks `id`, `employee_id`, `employee_type`, `activity_type_id`, `start_time`, `tag_types`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityResponse {
     /// ID of the activity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -826,6 +905,7 @@ impl<'de> serde::Deserialize<'de> for ActivityResponse {
 ///
 /// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on`, `displayed_technician_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityTypeExportResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -989,6 +1069,7 @@ impl<'de> serde::Deserialize<'de> for ActivityTypeExportResponse {
 ///
 /// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on`, `displayed_technician_status` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityTypeResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1213,6 +1294,7 @@ impl rt::QueryValue for ActivityTypesGetListSort {
 ///
 /// The document marks `id`, `code`, `category_id`, `icon`, `is_users_home_business_unit`, `is_technician_profile_labor_type`, `visible_to_roles`, `default_tag_type_ids`, `tag_association`, `job_association`, `project_association`, `project_label_association`, `budget_code_association`, `labor_type_association`, `memo_association`, `dont_allow_to_change_memo`, `dont_allow_to_change_tag`, `is_archived`, `is_draft`, `is_default`, `is_in_use`, `active`, `created_on`, `modified_on` required; they are optional here so that a response without them still parses.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct ActivityTypesResponse {
     /// ID of the activity type
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1365,6 +1447,7 @@ impl<'de> serde::Deserialize<'de> for ActivityTypesResponse {
 /// Schema `Timesheets.V2.Activities.ActivityUpdateRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]
+#[non_exhaustive]
 pub struct ActivityUpdateRequest {
     /// ID of the activity type.
     #[serde(rename = "activityTypeId")]
@@ -1472,6 +1555,77 @@ impl ActivityUpdateRequest {
             tag_types,
             active,
         }
+    }
+}
+impl ActivityUpdateRequest {
+    /// Sets `endTime` (the field `end_time`).
+    #[inline]
+    pub fn with_end_time(mut self, value: rt::DateTime) -> Self {
+        self.end_time = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `appointmentId` (the field `appointment_id`).
+    #[inline]
+    pub fn with_appointment_id(mut self, value: i64) -> Self {
+        self.appointment_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectId` (the field `project_id`).
+    #[inline]
+    pub fn with_project_id(mut self, value: i64) -> Self {
+        self.project_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `projectLabel` (the field `project_label`).
+    #[inline]
+    pub fn with_project_label(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.project_label = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `laborTypeId` (the field `labor_type_id`).
+    #[inline]
+    pub fn with_labor_type_id(mut self, value: i64) -> Self {
+        self.labor_type_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeId` (the field `budget_code_id`).
+    #[inline]
+    pub fn with_budget_code_id(mut self, value: i64) -> Self {
+        self.budget_code_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `budgetCodeName` (the field `budget_code_name`).
+    #[inline]
+    pub fn with_budget_code_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.budget_code_name = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `milesDriven` (the field `miles_driven`).
+    #[inline]
+    pub fn with_miles_driven(mut self, value: f64) -> Self {
+        self.miles_driven = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `nonJobEventAssignmentId` (the field `non_job_event_assignment_id`).
+    #[inline]
+    pub fn with_non_job_event_assignment_id(mut self, value: i64) -> Self {
+        self.non_job_event_assignment_id = rt::Nullable::Value(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = rt::Nullable::Value(value);
+        self
     }
 }
 /// Schema `Timesheets.V2.Association`.
