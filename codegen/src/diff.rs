@@ -61,7 +61,14 @@ pub struct Change {
     pub module: String,
     pub subject: Subject,
     pub text: String,
+    /// The Rust items the change breaks, as cargo-semver-checks names them (`Order.total`,
+    /// `OrderStatus::Legacy`, `OrdersGetList::legacy_flag`, `mod legacy`): empty where the
+    /// change breaks nothing, or breaks what that tool cannot see (a changed type, a scope).
+    pub items: Vec<String>,
 }
+
+/// A change as the comparing functions find it: impact, text, Rust items it breaks.
+type Found = (Impact, String, Vec<String>);
 
 /// Every change from `old` to `new`, sorted by impact, module and text.
 pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
@@ -70,74 +77,70 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
         old.domains.iter().map(|d| (d.module.as_str(), d)).collect();
     let news: BTreeMap<&str, &Domain> =
         new.domains.iter().map(|d| (d.module.as_str(), d)).collect();
-    let mut push = |impact, module: &str, subject, text: String| {
+    let mut push = |(impact, text, items): Found, module: &str, subject| {
         out.push(Change {
             impact,
             module: module.to_string(),
             subject,
             text,
+            items,
         })
     };
     for (m, d) in &olds {
         if !news.contains_key(m) {
-            push(
-                Impact::Breaking,
-                m,
-                Subject::Domain,
-                migrate(
-                    format!("domain removed: module `{m}`, feature `{}`", d.feature),
-                    format!(
-                        "drop the feature `{}` and the code that uses `servicetitan::{m}`",
-                        d.feature
-                    ),
+            let text = migrate(
+                format!("domain removed: module `{m}`, feature `{}`", d.feature),
+                format!(
+                    "drop the feature `{}` and the code that uses `servicetitan::{m}`",
+                    d.feature
                 ),
             );
+            let items = vec![
+                format!("mod {m}"),
+                format!("feature {}", d.feature),
+                format!("Client::{m}"),
+            ];
+            push((Impact::Breaking, text, items), m, Subject::Domain);
         }
     }
     for (m, nd) in &news {
         let Some(od) = olds.get(m) else {
             let ops: usize = nd.controllers.iter().map(|c| c.operations.len()).sum();
-            push(
-                Impact::Additive,
-                m,
-                Subject::Domain,
-                format!(
-                    "domain added: module `{m}`, feature `{}` ({ops} operation{})",
-                    nd.feature,
-                    if ops == 1 { "" } else { "s" }
-                ),
+            let text = format!(
+                "domain added: module `{m}`, feature `{}` ({ops} operation{})",
+                nd.feature,
+                if ops == 1 { "" } else { "s" }
             );
+            push((Impact::Additive, text, vec![]), m, Subject::Domain);
             continue;
         };
         if od.prefix != nd.prefix {
-            push(
-                Impact::Other,
-                m,
-                Subject::Domain,
-                format!("requests go to `{}` instead of `{}`", nd.prefix, od.prefix),
-            );
+            let text = format!("requests go to `{}` instead of `{}`", nd.prefix, od.prefix);
+            push((Impact::Other, text, vec![]), m, Subject::Domain);
         }
-        for (impact, text) in operations(od, nd) {
-            push(impact, m, Subject::Operation, text);
+        for found in operations(od, nd) {
+            push(found, m, Subject::Operation);
         }
         let (ov, nv) = (visible(old, od), visible(new, nd));
         for (name, (ot, o_common)) in &ov {
             match nv.get(name) {
-                None => push(
-                    Impact::Breaking,
-                    m,
-                    Subject::Type,
-                    migrate(
+                None => {
+                    let text = migrate(
                         format!("type `{name}` removed{}", gone_from(*o_common)),
                         format!(
                             "stop naming `servicetitan::{m}::{name}` (the operations that returned or took it say what they use now)"
                         ),
-                    ),
-                ),
+                    );
+                    push(
+                        (Impact::Breaking, text, vec![name.to_string()]),
+                        m,
+                        Subject::Type,
+                    );
+                }
                 // A common type's own changes are reported once, under `common`.
                 Some((nt, n_common)) if !(*o_common && *n_common) => {
-                    for (impact, text) in type_changes(ot, nt) {
-                        push(impact, m, Subject::Type, text);
+                    for found in type_changes(ot, nt) {
+                        push(found, m, Subject::Type);
                     }
                 }
                 Some(_) => {}
@@ -145,10 +148,9 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
         }
         for name in nv.keys().filter(|n| !ov.contains_key(*n)) {
             push(
-                Impact::Additive,
+                (Impact::Additive, format!("type `{name}` added"), vec![]),
                 m,
                 Subject::Type,
-                format!("type `{name}` added"),
             );
         }
     }
@@ -156,28 +158,33 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let nc: BTreeMap<&str, &TypeDef> = new.common.iter().map(|t| (t.name.as_str(), t)).collect();
     for (name, ot) in &oc {
         match nc.get(name) {
-            None => push(
-                Impact::Breaking,
-                "common",
-                Subject::Type,
-                migrate(
+            None => {
+                let text = migrate(
                     format!("type `common::{name}` removed (domains that define it still export it)"),
                     format!("name it `servicetitan::<domain>::{name}` instead of `servicetitan::common::{name}`"),
-                ),
-            ),
+                );
+                push(
+                    (Impact::Breaking, text, vec![name.to_string()]),
+                    "common",
+                    Subject::Type,
+                );
+            }
             Some(nt) => {
-                for (impact, text) in type_changes(ot, nt) {
-                    push(impact, "common", Subject::Type, text);
+                for found in type_changes(ot, nt) {
+                    push(found, "common", Subject::Type);
                 }
             }
         }
     }
     for name in nc.keys().filter(|n| !oc.contains_key(*n)) {
         push(
-            Impact::Additive,
+            (
+                Impact::Additive,
+                format!("type `common::{name}` added"),
+                vec![],
+            ),
             "common",
             Subject::Type,
-            format!("type `common::{name}` added"),
         );
     }
     out.sort();
@@ -209,19 +216,26 @@ fn visible<'a>(api: &'a Api, d: &'a Domain) -> BTreeMap<&'a str, (&'a TypeDef, b
     m
 }
 
-fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
-    let index = |d: &'_ Domain| -> BTreeMap<String, (String, Operation)> {
+fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
+    // Operation id -> (the call, the controller method as Rust names it, the operation).
+    let index = |d: &'_ Domain| -> BTreeMap<String, (String, String, Operation)> {
         d.controllers
             .iter()
             .flat_map(|c| c.operations.iter().map(move |o| (c, o)))
-            .map(|(c, o)| (o.id.clone(), (format!("{}()", d.call(c, o)), o.clone())))
+            .map(|(c, o)| {
+                let method = format!("{}::{}", c.api_struct(), o.fn_name.trim_start_matches("r#"));
+                (
+                    o.id.clone(),
+                    (format!("{}()", d.call(c, o)), method, o.clone()),
+                )
+            })
             .collect()
     };
     let (old, new) = (index(od), index(nd));
     let mut out = Vec::new();
     let mut newly_scoped = 0;
-    for (id, (ocall, o)) in &old {
-        let Some((ncall, n)) = new.get(id) else {
+    for (id, (ocall, omethod, o)) in &old {
+        let Some((ncall, nmethod, n)) = new.get(id) else {
             out.push((
                 Impact::Breaking,
                 migrate(
@@ -232,26 +246,42 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                     ),
                     format!("remove the calls of `{ocall}`; the API no longer has it"),
                 ),
+                vec![o.builder.clone(), omethod.clone()],
             ));
             continue;
         };
         if ocall != ncall {
+            let mut items = Vec::new();
+            if omethod != nmethod {
+                items.push(omethod.clone());
+            }
+            if o.builder != n.builder {
+                items.push(o.builder.clone());
+            }
             out.push((
                 Impact::Breaking,
                 migrate(
                     format!("operation `{id}`: `{ocall}` is now `{ncall}`"),
                     format!("call `{ncall}` where you called `{ocall}`"),
                 ),
+                items,
             ));
         }
         let (oa, na) = (o.args_display(), n.args_display());
         if oa != na {
+            // The tool sees a changed number of arguments, not a changed type.
+            let items = if o.required_args().len() != n.required_args().len() {
+                vec![nmethod.clone()]
+            } else {
+                vec![]
+            };
             out.push((
                 Impact::Breaking,
                 migrate(
                     format!("operation `{id}`: arguments `({oa})` are now `({na})`"),
                     format!("pass `({na})` where you passed `({oa})`"),
                 ),
+                items,
             ));
         }
         out.extend(optional_input_changes(id, o, n));
@@ -263,6 +293,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                     format!("operation `{id}`: returns `{nr}` instead of `{or}`"),
                     format!("read the result as `{nr}` where you read `{or}`"),
                 ),
+                vec![],
             ));
         }
         if (o.method, &o.path) != (n.method, &n.path) {
@@ -275,6 +306,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                     n.method.as_str(),
                     n.path
                 ),
+                vec![],
             ));
         }
         match scope_changes(id, o, n) {
@@ -282,7 +314,11 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
             None => newly_scoped += 1,
         }
         if !o.deprecated && n.deprecated {
-            out.push((Impact::Other, format!("operation `{id}`: now deprecated")));
+            out.push((
+                Impact::Other,
+                format!("operation `{id}`: now deprecated"),
+                vec![],
+            ));
         }
     }
     if newly_scoped > 0 {
@@ -291,9 +327,10 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
             format!(
                 "{newly_scoped} operations now declare their OAuth scopes (the old document declared none); `cargo xtask scopes` lists them"
             ),
+            vec![],
         ));
     }
-    for (id, (ncall, n)) in new.iter().filter(|(id, _)| !old.contains_key(*id)) {
+    for (id, (ncall, _, n)) in new.iter().filter(|(id, _)| !old.contains_key(*id)) {
         out.push((
             Impact::Additive,
             format!(
@@ -301,13 +338,14 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<(Impact, String)> {
                 n.method.as_str(),
                 n.path
             ),
+            vec![],
         ));
     }
     out
 }
 
 /// Changes to an operation's optional inputs (builder setters).
-fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact, String)> {
+fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
     let mut out = Vec::new();
     let opt = |op: &Operation| -> BTreeMap<String, String> {
         op.optional_inputs()
@@ -328,6 +366,7 @@ fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact
                     format!("operation `{id}`: optional `.{name}(..)` removed ({what})"),
                     format!("remove `.{name}(..)` from calls of `{id}`"),
                 ),
+                vec![format!("{}::{name}", o.builder)],
             )),
             Entry::Both(name, what, w) if w != what => out.push((
                 Impact::Breaking,
@@ -339,11 +378,13 @@ fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact
                         type_part(what)
                     ),
                 ),
+                vec![],
             )),
             Entry::Both(..) => {}
             Entry::Added(name, what) => out.push((
                 Impact::Additive,
                 format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
+                vec![],
             )),
         }
     }
@@ -352,7 +393,7 @@ fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<(Impact
 
 /// Changes to an operation's scopes; `None` when the new document declares scopes the
 /// old one did not declare at all (counted, not listed).
-fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, String)>> {
+fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<Found>> {
     let mut out = Vec::new();
     match (&o.scopes, &n.scopes) {
         (Some(a), Some(b)) => {
@@ -371,6 +412,7 @@ fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, 
                             code_list(&added)
                         ),
                     ),
+                    vec![],
                 ));
             }
             if !removed.is_empty() {
@@ -380,6 +422,7 @@ fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, 
                         "operation `{id}`: no longer requires {}",
                         code_list(&removed)
                     ),
+                    vec![],
                 ));
             }
         }
@@ -390,6 +433,7 @@ fn scope_changes(id: &str, o: &Operation, n: &Operation) -> Option<Vec<(Impact, 
                 "operation `{id}`: the document no longer declares its scopes (was {})",
                 code_list(&a.iter().collect::<Vec<_>>())
             ),
+            vec![],
         )),
         (None, None) => {}
     }
@@ -442,11 +486,21 @@ fn kind_name(k: &TypeDefKind) -> &'static str {
 }
 
 /// Changes to one type that kept its name.
-fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
+fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
     let name = &n.name;
     let mut out = Vec::new();
     match (&o.kind, &n.kind) {
         (TypeDefKind::Struct(of), TypeDefKind::Struct(nf)) => {
+            // What cargo-semver-checks sees of a change to `new(..)`: its number of
+            // arguments, or, when the struct gains its first required field, `Default`
+            // going (and `new` arriving); when it loses its last, `new` going.
+            let (o_args, n_args) = (o.constructor_display(), n.constructor_display());
+            let ctor_items = || -> Vec<String> {
+                match (o_args.is_empty(), n_args.is_empty()) {
+                    (true, false) => vec![name.to_string()],
+                    _ => vec![format!("{name}::new")],
+                }
+            };
             let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
             let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
             for e in entries(&of_, &nf_) {
@@ -464,6 +518,16 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                                 f.name.trim_start_matches("r#")
                             ),
                         ),
+                        {
+                            let mut items = vec![format!(
+                                "{name}.{}",
+                                f.name.trim_start_matches("r#")
+                            )];
+                            if o.field_in_constructor(f) {
+                                items.extend(ctor_items());
+                            }
+                            items
+                        },
                     )),
                     Entry::Both(_, f, g) => {
                         let rust = f.name.trim_start_matches("r#");
@@ -475,14 +539,21 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                                     format!("`{name}.{rust}`: `{a}` is now `{b}`"),
                                     format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
                                 ),
+                                // A changed type the tool cannot see; a changed `new(..)` it can.
+                                if o.field_in_constructor(f) != n.field_in_constructor(g) {
+                                    ctor_items()
+                                } else {
+                                    vec![]
+                                },
                             ));
                         } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
                             out.push((
                                 Impact::Breaking,
                                 migrate(
                                     format!("`{name}::new(..)` arguments changed (`{rust}`)"),
-                                    format!("call `{name}::new({})`", n.constructor_display()),
+                                    format!("call `{name}::new({n_args})`"),
                                 ),
+                                ctor_items(),
                             ));
                         }
                     }
@@ -496,14 +567,12 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                                 Impact::Breaking,
                                 migrate(
                                     what(", a new argument of `new(..)`"),
-                                    format!(
-                                        "pass `{rust}` to `new(..)`: `{name}::new({})`",
-                                        n.constructor_display()
-                                    ),
+                                    format!("pass `{rust}` to `new(..)`: `{name}::new({n_args})`"),
                                 ),
+                                ctor_items(),
                             )
                         } else {
-                            (Impact::Additive, what(""))
+                            (Impact::Additive, what(""), vec![])
                         });
                     }
                 }
@@ -540,6 +609,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                             format!("`{name}::{v}` removed"),
                             format!("stop matching or building `{name}::{v}`"),
                         ),
+                        vec![format!("{name}::{v}")],
                     )),
                     Entry::Both(v, t, u) if u != t => out.push((
                         Impact::Breaking,
@@ -547,10 +617,11 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                             format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
                             format!("read and build `{name}::{v}` with a `{u}`"),
                         ),
+                        vec![],
                     )),
                     Entry::Both(..) => {}
                     Entry::Added(v, _) => {
-                        out.push((Impact::Additive, format!("`{name}::{v}` added")))
+                        out.push((Impact::Additive, format!("`{name}::{v}` added"), vec![]))
                     }
                 }
             }
@@ -564,6 +635,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                         format!("`{name}` is now `{b}` (was `{a}`)"),
                         format!("use `{name}` as a `{b}`"),
                     ),
+                    vec![],
                 ));
             }
         }
@@ -577,10 +649,11 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<(Impact, String)> {
                 ),
                 format!("use `{name}` as a {}", kind_name(b)),
             ),
+            vec![name.to_string()],
         )),
     }
     if !o.deprecated && n.deprecated {
-        out.push((Impact::Other, format!("`{name}` is now deprecated")));
+        out.push((Impact::Other, format!("`{name}` is now deprecated"), vec![]));
     }
     out
 }
@@ -590,7 +663,7 @@ fn enum_changes(
     name: &str,
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
-    out: &mut Vec<(Impact, String)>,
+    out: &mut Vec<Found>,
 ) {
     let mut added = Vec::new();
     for e in entries(old, new) {
@@ -603,6 +676,7 @@ fn enum_changes(
                         "match `{name}::Unknown(v)` with `v == \"{value}\"` where you matched `{name}::{variant}`; where you sent it, the API no longer lists it"
                     ),
                 ),
+                vec![format!("{name}::{variant}")],
             )),
             Entry::Both(value, variant, v) if v != variant => out.push((
                 Impact::Breaking,
@@ -610,6 +684,7 @@ fn enum_changes(
                     format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
                     format!("write `{name}::{v}` where you wrote `{name}::{variant}`"),
                 ),
+                vec![format!("{name}::{variant}")],
             )),
             Entry::Both(..) => {}
             Entry::Added(value, v) if v == value => added.push(format!("`{v}`")),
@@ -624,6 +699,7 @@ fn enum_changes(
                 if added.len() > 1 { "s" } else { "" },
                 added.join(", ")
             ),
+            vec![],
         ));
     }
 }

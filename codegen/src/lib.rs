@@ -19,6 +19,7 @@ pub mod names;
 pub mod overlay;
 pub mod schema;
 pub mod scopes;
+pub mod semver;
 pub mod surface;
 pub mod write;
 

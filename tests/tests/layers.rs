@@ -80,6 +80,7 @@ fn generator_stages_import_only_earlier_stages_and_the_vocabulary() {
         ("surface", 4),
         ("diff", 4),
         ("scopes", 4),
+        ("semver", 5),
         ("write", 5),
         ("artifacts", 6),
     ]

@@ -59,6 +59,7 @@ pub const JOBS: &[Job] = &[
             Opt { name: "--new", value: Some("DIR"), help: "the documents after (required)" },
             CORRECTIONS,
             Opt { name: "--output", value: Some("FILE"), help: "write the report to FILE instead of standard output" },
+            Opt { name: "--semver-checks", value: None, help: "also run cargo-semver-checks on the two generated crates (the features the change\n        touches) and list where its verdicts and the report's disagree; fails on a disagreement" },
         ],
         run: crate::diff::run,
     },

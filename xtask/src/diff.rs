@@ -1,8 +1,11 @@
 //! `cargo xtask diff --old DIR --new DIR`: what a new set of documents changes in the
-//! generated crate, as markdown for the pull request.
+//! generated crate, as markdown for the pull request; with `--semver-checks`, checked
+//! against cargo-semver-checks run on the two generated crates.
 
 use crate::cli::Args;
+use crate::project_root;
 use servicetitan_codegen as codegen;
+use std::process::Command;
 use std::time::Instant;
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -17,8 +20,13 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     let (old, new) = (side("--old")?, side("--new")?);
     let t0 = Instant::now();
+    let semver = args.flag("--semver-checks");
     let generate = |inputs: &crate::Inputs| -> Result<codegen::Output, String> {
-        codegen::generate(&inputs.options()?).map_err(|d| {
+        let mut options = inputs.options()?;
+        if semver {
+            options.runtime_dependency = codegen::runtime_path_dependency(&project_root());
+        }
+        codegen::generate(&options).map_err(|d| {
             format!(
                 "{d}cannot generate from {}: {} error(s)",
                 inputs.specs.display(),
@@ -28,8 +36,34 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     let (o, n) = (generate(&old)?, generate(&new)?);
     let changes = codegen::diff::diff(&o.api, &n.api);
-    let report = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
+    let mut report = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
     let elapsed = t0.elapsed();
+    let mut disagreements = 0;
+    if semver {
+        let t1 = Instant::now();
+        let (old_features, new_features) =
+            codegen::semver::touched_features(&changes, &o.api, &n.api);
+        let findings = semver_checks(&o, &n, &old_features, &new_features)?;
+        let agreement = codegen::semver::compare(&changes, &findings);
+        let mut features = old_features.clone();
+        features.extend(
+            new_features
+                .iter()
+                .filter(|f| !old_features.contains(f))
+                .cloned(),
+        );
+        report += &codegen::semver::markdown(&agreement, &features, t1.elapsed().as_secs_f64());
+        disagreements = agreement.disagreements.len();
+        eprintln!(
+            "cargo-semver-checks: {} findings; {} items, {} agree, {} beyond the tool, {} disagreements ({:.0} s)",
+            agreement.findings,
+            agreement.items,
+            agreement.agreements,
+            agreement.beyond_the_tool.len(),
+            disagreements,
+            t1.elapsed().as_secs_f64()
+        );
+    }
     match output {
         Some(f) => std::fs::write(f, &report).map_err(|e| format!("{f}: {e}"))?,
         None => print!("{report}"),
@@ -39,7 +73,73 @@ pub fn run(args: &Args) -> Result<(), String> {
         changes.len(),
         elapsed.as_secs_f64() * 1000.0
     );
+    if disagreements > 0 {
+        return Err(format!(
+            "the report and cargo-semver-checks disagree on {disagreements} item(s), listed in the report"
+        ));
+    }
     Ok(())
+}
+
+/// Writes both generated crates under `target/semver-checks/` (version 1.0.0 on both
+/// sides, so that only changes needing a major version fail) and runs
+/// `cargo semver-checks` on them with the features the change touches; its findings.
+fn semver_checks(
+    old: &codegen::Output,
+    new: &codegen::Output,
+    old_features: &[String],
+    new_features: &[String],
+) -> Result<Vec<codegen::semver::Finding>, String> {
+    let probe = Command::new("cargo")
+        .args(["semver-checks", "--version"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return Err(
+            "--semver-checks needs cargo-semver-checks: `cargo install cargo-semver-checks --locked` (about 15 minutes on 2 cores)"
+                .into(),
+        );
+    }
+    let work = project_root().join("target/semver-checks");
+    for (side, out) in [("old", old), ("new", new)] {
+        let dir = work.join(side);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let mut files = out.standalone_files();
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            *manifest = manifest.replacen("version = \"0.1.0\"", "version = \"1.0.0\"", 1);
+        }
+        codegen::write::write_tree(&dir, &files, &[])
+            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+    }
+    let output = Command::new("cargo")
+        .args(["semver-checks", "check-release", "--color", "never"])
+        .arg("--manifest-path")
+        .arg(work.join("new/Cargo.toml"))
+        .arg("--baseline-root")
+        .arg(work.join("old"))
+        .args(["--release-type", "minor", "--only-explicit-features"])
+        .args(feature_args("--baseline-features", old_features))
+        .args(feature_args("--current-features", new_features))
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .output()
+        .map_err(|e| format!("running cargo semver-checks: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + "\n"
+        + &String::from_utf8_lossy(&output.stderr);
+    // It exits with 1 when a check fails; without a summary it did not run at all.
+    if !output.status.success() && !text.contains("Summary") {
+        return Err(format!("cargo semver-checks failed:\n{text}"));
+    }
+    Ok(codegen::semver::parse_findings(&text))
+}
+
+fn feature_args(flag: &str, features: &[String]) -> Vec<String> {
+    if features.is_empty() {
+        vec![]
+    } else {
+        vec![flag.to_string(), features.join(",")]
+    }
 }
 
 /// A folder as the report names it: its last two components (`specs/v2`).
