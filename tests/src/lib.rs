@@ -616,6 +616,27 @@ pub struct TypedSort;
 #[cfg(doctest)]
 pub struct TypedIds;
 
+/// Generated structs are `#[non_exhaustive]`, so that a field the API adds breaks no code:
+/// they are built with `new(..)` or `default()`, setters and field assignment, and a
+/// struct literal, which a new field would break, does not compile.
+///
+/// ```
+/// use servicetitan::crm::{CustomerResponse, UpdateCustomerRequest};
+///
+/// let mut customer = CustomerResponse::default();
+/// customer.id = Some(7);
+/// let update = UpdateCustomerRequest::default().with_name("Ada").with_active(false);
+/// assert_eq!((customer.id, update.name.as_deref()), (Some(7), Some("Ada")));
+/// ```
+///
+/// ```compile_fail,E0639
+/// use servicetitan::crm::CustomerResponse;
+///
+/// let customer = CustomerResponse { id: Some(7), ..CustomerResponse::default() };
+/// ```
+#[cfg(doctest)]
+pub struct NonExhaustiveModels;
+
 /// The README's Rust examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
