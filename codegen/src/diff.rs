@@ -491,92 +491,7 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
     let mut out = Vec::new();
     match (&o.kind, &n.kind) {
         (TypeDefKind::Struct(of), TypeDefKind::Struct(nf)) => {
-            // What cargo-semver-checks sees of a change to `new(..)`: its number of
-            // arguments, or, when the struct gains its first required field, `Default`
-            // going (and `new` arriving); when it loses its last, `new` going.
-            let (o_args, n_args) = (o.constructor_display(), n.constructor_display());
-            let ctor_items = || -> Vec<String> {
-                match (o_args.is_empty(), n_args.is_empty()) {
-                    (true, false) => vec![name.to_string()],
-                    _ => vec![format!("{name}::new")],
-                }
-            };
-            let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
-            let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
-            for e in entries(&of_, &nf_) {
-                match e {
-                    Entry::Gone(wire, f) => out.push((
-                        Impact::Breaking,
-                        migrate(
-                            format!(
-                                "`{name}.{}` removed (`{wire}`: {})",
-                                f.name.trim_start_matches("r#"),
-                                o.field_display(f)
-                            ),
-                            format!(
-                                "stop reading or setting `{name}.{}`; the API no longer sends or takes `{wire}`",
-                                f.name.trim_start_matches("r#")
-                            ),
-                        ),
-                        {
-                            let mut items = vec![format!(
-                                "{name}.{}",
-                                f.name.trim_start_matches("r#")
-                            )];
-                            if o.field_in_constructor(f) {
-                                items.extend(ctor_items());
-                            }
-                            items
-                        },
-                    )),
-                    Entry::Both(_, f, g) => {
-                        let rust = f.name.trim_start_matches("r#");
-                        let (a, b) = (o.field_display(f), n.field_display(g));
-                        if a != b {
-                            out.push((
-                                Impact::Breaking,
-                                migrate(
-                                    format!("`{name}.{rust}`: `{a}` is now `{b}`"),
-                                    format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
-                                ),
-                                // A changed type the tool cannot see; a changed `new(..)` it can.
-                                if o.field_in_constructor(f) != n.field_in_constructor(g) {
-                                    ctor_items()
-                                } else {
-                                    vec![]
-                                },
-                            ));
-                        } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
-                            out.push((
-                                Impact::Breaking,
-                                migrate(
-                                    format!("`{name}::new(..)` arguments changed (`{rust}`)"),
-                                    format!("call `{name}::new({n_args})`"),
-                                ),
-                                ctor_items(),
-                            ));
-                        }
-                    }
-                    Entry::Added(wire, f) => {
-                        let rust = f.name.trim_start_matches("r#");
-                        let what = |how: &str| {
-                            format!("`{name}.{rust}` added (`{wire}`: {}{how})", n.field_display(f))
-                        };
-                        out.push(if n.field_in_constructor(f) {
-                            (
-                                Impact::Breaking,
-                                migrate(
-                                    what(", a new argument of `new(..)`"),
-                                    format!("pass `{rust}` to `new(..)`: `{name}::new({n_args})`"),
-                                ),
-                                ctor_items(),
-                            )
-                        } else {
-                            (Impact::Additive, what(""), vec![])
-                        });
-                    }
-                }
-            }
+            out.extend(field_changes(o, n, of, nf))
         }
         (
             TypeDefKind::StringEnum { variants: a, .. },
@@ -654,6 +569,99 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
     }
     if !o.deprecated && n.deprecated {
         out.push((Impact::Other, format!("`{name}` is now deprecated"), vec![]));
+    }
+    out
+}
+
+/// Changes to the fields of a struct that kept its name.
+fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Found> {
+    let name = &n.name;
+    let mut out = Vec::new();
+    // What cargo-semver-checks sees of a change to `new(..)`: its number of
+    // arguments, or, when the struct gains its first required field, `Default`
+    // going (and `new` arriving); when it loses its last, `new` going.
+    let (o_args, n_args) = (o.constructor_display(), n.constructor_display());
+    let ctor_items = || -> Vec<String> {
+        match (o_args.is_empty(), n_args.is_empty()) {
+            (true, false) => vec![name.to_string()],
+            _ => vec![format!("{name}::new")],
+        }
+    };
+    let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
+    let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
+    for e in entries(&of_, &nf_) {
+        match e {
+            Entry::Gone(wire, f) => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!(
+                        "`{name}.{}` removed (`{wire}`: {})",
+                        f.name.trim_start_matches("r#"),
+                        o.field_display(f)
+                    ),
+                    format!(
+                        "stop reading or setting `{name}.{}`; the API no longer sends or takes `{wire}`",
+                        f.name.trim_start_matches("r#")
+                    ),
+                ),
+                {
+                    let mut items = vec![format!(
+                        "{name}.{}",
+                        f.name.trim_start_matches("r#")
+                    )];
+                    if o.field_in_constructor(f) {
+                        items.extend(ctor_items());
+                    }
+                    items
+                },
+            )),
+            Entry::Both(_, f, g) => {
+                let rust = f.name.trim_start_matches("r#");
+                let (a, b) = (o.field_display(f), n.field_display(g));
+                if a != b {
+                    out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                            format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
+                        ),
+                        // A changed type the tool cannot see; a changed `new(..)` it can.
+                        if o.field_in_constructor(f) != n.field_in_constructor(g) {
+                            ctor_items()
+                        } else {
+                            vec![]
+                        },
+                    ));
+                } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
+                    out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                            format!("call `{name}::new({n_args})`"),
+                        ),
+                        ctor_items(),
+                    ));
+                }
+            }
+            Entry::Added(wire, f) => {
+                let rust = f.name.trim_start_matches("r#");
+                let what = |how: &str| {
+                    format!("`{name}.{rust}` added (`{wire}`: {}{how})", n.field_display(f))
+                };
+                out.push(if n.field_in_constructor(f) {
+                    (
+                        Impact::Breaking,
+                        migrate(
+                            what(", a new argument of `new(..)`"),
+                            format!("pass `{rust}` to `new(..)`: `{name}::new({n_args})`"),
+                        ),
+                        ctor_items(),
+                    )
+                } else {
+                    (Impact::Additive, what(""), vec![])
+                });
+            }
+        }
     }
     out
 }
