@@ -121,6 +121,9 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
         for found in operations(od, nd) {
             push(found, m, Subject::Operation);
         }
+        for found in controllers_removed(od, nd) {
+            push(found, m, Subject::Operation);
+        }
         let (ov, nv) = (visible(old, od), visible(new, nd));
         for (name, (ot, o_common)) in &ov {
             match nv.get(name) {
@@ -342,6 +345,26 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
         ));
     }
     out
+}
+
+/// Controllers whose every operation is gone: their accessor and struct go too.
+fn controllers_removed(od: &Domain, nd: &Domain) -> Vec<Found> {
+    od.controllers
+        .iter()
+        .filter(|c| !nd.controllers.iter().any(|n| n.accessor == c.accessor))
+        .map(|c| {
+            let accessor = c.accessor.trim_start_matches("r#");
+            let call = format!("client.{}().{accessor}()", od.module);
+            (
+                Impact::Breaking,
+                migrate(
+                    format!("controller `{call}` removed with its operations"),
+                    format!("remove the uses of `{call}` and `{}`", c.api_struct()),
+                ),
+                vec![c.api_struct(), format!("{}::{accessor}", od.struct_name())],
+            )
+        })
+        .collect()
 }
 
 /// Changes to an operation's optional inputs (builder setters).
@@ -577,14 +600,25 @@ fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
 fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Found> {
     let name = &n.name;
     let mut out = Vec::new();
-    // What cargo-semver-checks sees of a change to `new(..)`: its number of
-    // arguments, or, when the struct gains its first required field, `Default`
-    // going (and `new` arriving); when it loses its last, `new` going.
-    let (o_args, n_args) = (o.constructor_display(), n.constructor_display());
+    // What cargo-semver-checks sees of a change to `new(..)`: its number of arguments
+    // changing, or `new` going with the last required field. (When the first required
+    // field comes, `Default` goes: 0.51 did not report that on the 3.0-to-3.1 pair.)
+    let n_args = n.constructor_display();
+    let o_count = of.iter().filter(|f| o.field_in_constructor(f)).count();
+    let n_count = nf.iter().filter(|f| n.field_in_constructor(f)).count();
     let ctor_items = || -> Vec<String> {
-        match (o_args.is_empty(), n_args.is_empty()) {
-            (true, false) => vec![name.to_string()],
-            _ => vec![format!("{name}::new")],
+        if o_count > 0 && o_count != n_count {
+            vec![format!("{name}::new")]
+        } else {
+            vec![]
+        }
+    };
+    // A request model's setter goes with its field, or when the field becomes required.
+    let setter = |f: &Field| -> Vec<String> {
+        if o.has_setters() && !o.field_in_constructor(f) {
+            vec![format!("{name}::with_{}", f.name.trim_start_matches("r#"))]
+        } else {
+            vec![]
         }
     };
     let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
@@ -609,9 +643,8 @@ fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Fo
                         "{name}.{}",
                         f.name.trim_start_matches("r#")
                     )];
-                    if o.field_in_constructor(f) {
-                        items.extend(ctor_items());
-                    }
+                    items.extend(ctor_items());
+                    items.extend(setter(f));
                     items
                 },
             )),
@@ -625,9 +658,12 @@ fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Fo
                             format!("`{name}.{rust}`: `{a}` is now `{b}`"),
                             format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
                         ),
-                        // A changed type the tool cannot see; a changed `new(..)` it can.
+                        // A changed type the tool cannot see; a changed `new(..)`, or a
+                        // setter gone, it can.
                         if o.field_in_constructor(f) != n.field_in_constructor(g) {
-                            ctor_items()
+                            let mut items = ctor_items();
+                            items.extend(setter(f));
+                            items
                         } else {
                             vec![]
                         },
@@ -639,7 +675,7 @@ fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Fo
                             format!("`{name}::new(..)` arguments changed (`{rust}`)"),
                             format!("call `{name}::new({n_args})`"),
                         ),
-                        ctor_items(),
+                        [ctor_items(), setter(f)].concat(),
                     ));
                 }
             }

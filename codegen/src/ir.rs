@@ -106,6 +106,12 @@ impl TypeDef {
         self.field_repr(f) == FieldRepr::Plain
     }
 
+    /// Whether the struct has a `with_<field>` setter per optional field: models users
+    /// send (request-only types) have them.
+    pub fn has_setters(&self) -> bool {
+        matches!(self.kind, TypeDefKind::Struct(_)) && !self.keeps_unknown_fields()
+    }
+
     /// The arguments of the struct's `new(..)`, as users read them: `name: String, id: i64`.
     pub fn constructor_display(&self) -> String {
         let TypeDefKind::Struct(fields) = &self.kind else {

@@ -127,6 +127,8 @@ fn semver_checks(
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + "\n"
         + &String::from_utf8_lossy(&output.stderr);
+    let kept = work.join("output.txt");
+    std::fs::write(&kept, &text).map_err(|e| format!("{}: {e}", kept.display()))?;
     // It exits with 1 when a check fails; without a summary it did not run at all.
     if !output.status.success() && !text.contains("Summary") {
         return Err(format!("cargo semver-checks failed:\n{text}"));
