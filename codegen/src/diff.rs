@@ -288,6 +288,7 @@ fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
             ));
         }
         out.extend(optional_input_changes(id, o, n));
+        out.extend(id_list_limits(id, o, n));
         let (or, nr) = (o.response.display(), n.response.display());
         if or != nr {
             out.push((
@@ -365,6 +366,51 @@ fn controllers_removed(od: &Domain, nd: &Domain) -> Vec<Found> {
             )
         })
         .collect()
+}
+
+/// Changes to the documented maximum of an id list: no signature changes, but a lower
+/// maximum fails, before sending, a call that was sent before.
+fn id_list_limits(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
+    let mut out = Vec::new();
+    for p in &o.query {
+        let Ty::IdList { max: was, .. } = &p.ty else {
+            continue;
+        };
+        let Some(Ty::IdList { max: now, .. }) =
+            n.query.iter().find(|q| q.wire == p.wire).map(|q| &q.ty)
+        else {
+            continue;
+        };
+        let wire = &p.wire;
+        let lower = match (was, now) {
+            (Some(a), Some(b)) => b < a,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let shown =
+            |m: &Option<u32>| m.map_or("no maximum".to_string(), |m| format!("at most {m}"));
+        let text = format!(
+            "operation `{id}`: id list `{wire}` takes {} (was {})",
+            shown(now),
+            shown(was)
+        );
+        if lower {
+            out.push((
+                Impact::Breaking,
+                migrate(
+                    text,
+                    format!(
+                        "send `{wire}` in batches of {} (`pages()` and `items()` split it where they can)",
+                        shown(now).trim_start_matches("at most ")
+                    ),
+                ),
+                vec![],
+            ));
+        } else if was != now {
+            out.push((Impact::Other, text, vec![]));
+        }
+    }
+    out
 }
 
 /// Changes to an operation's optional inputs (builder setters).
