@@ -416,7 +416,9 @@ fn split_ids(o: &Operation) -> TokenStream {
         quote!(vec![self]),
         |parts, (n, max)| quote!(rt::split_ids(#parts, |r| &mut r.#n, #max)),
     );
+    // `#[inline]`: compiled where a stream is built, not once per operation here.
     quote! {
+        #[inline]
         fn split_ids(self) -> Vec<Self> {
             #parts
         }

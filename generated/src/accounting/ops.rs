@@ -1292,6 +1292,7 @@ impl rt::PagedRequest for ApCreditsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApCreditResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1906,6 +1907,7 @@ impl rt::PagedRequest for ApPaymentsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ApPaymentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -3584,6 +3586,7 @@ impl rt::PagedRequest for DepositsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedDepositResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -4776,6 +4779,7 @@ impl rt::PagedRequest for GlAccountsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountExtendedResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -4999,6 +5003,7 @@ impl rt::PagedRequest for GlAccountsGetTypeList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::GlAccountTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -8420,6 +8425,7 @@ impl rt::PagedRequest for JournalEntriesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::JournalEntryResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -8893,6 +8899,7 @@ impl rt::PagedRequest for PaymentTermsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTermApiModel>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -9219,6 +9226,7 @@ impl rt::PagedRequest for PaymentTypesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::PaymentTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -9835,6 +9843,7 @@ impl rt::PagedRequest for PaymentsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::DetailedPaymentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -342,6 +342,7 @@ impl rt::PagedRequest for BookingProviderTagsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::GetBookingProviderTagResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1401,6 +1402,7 @@ impl rt::PagedRequest for BookingsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1614,6 +1616,7 @@ impl rt::PagedRequest for BookingsGetList2 {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::BookingResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -7698,6 +7701,7 @@ impl rt::PagedRequest for LeadsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LeadResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -9333,6 +9337,7 @@ impl rt::PagedRequest for LocationsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::LocationResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

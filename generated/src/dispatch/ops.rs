@@ -301,6 +301,7 @@ impl rt::PagedRequest for AppointmentAssignmentsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentAssignmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1891,6 +1892,7 @@ impl rt::PagedRequest for NonJobAppointmentsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::NonJobAppointmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -351,6 +351,7 @@ impl rt::PagedRequest for EquipmentTypesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1190,6 +1191,7 @@ impl rt::PagedRequest for InstalledEquipmentGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InstalledEquipmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

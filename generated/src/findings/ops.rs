@@ -706,6 +706,7 @@ impl rt::PagedRequest for FindingsGetFindingAttachments {
     ) -> rt::ResponseFuture<rt::Paged<super::models::FindingAttachmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -913,6 +914,7 @@ impl rt::PagedRequest for FindingsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::FindingResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

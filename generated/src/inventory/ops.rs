@@ -395,6 +395,7 @@ impl rt::PagedRequest for AdjustmentsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryAdjustmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1273,6 +1274,7 @@ impl rt::PagedRequest for InventoryTemplatesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTemplateResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -2327,6 +2329,7 @@ impl rt::PagedRequest for PurchaseOrdersGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::PurchaseOrderResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -3799,6 +3802,7 @@ impl rt::PagedRequest for ReceiptsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReceiptResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -4826,6 +4830,7 @@ impl rt::PagedRequest for ReturnsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryReturnResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -5378,6 +5383,7 @@ impl rt::PagedRequest for TransfersGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::InventoryTransferResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -5845,6 +5851,7 @@ impl rt::PagedRequest for TrucksGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TruckResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -6997,6 +7004,7 @@ impl rt::PagedRequest for WarehousesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::WarehouseResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

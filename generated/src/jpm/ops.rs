@@ -627,6 +627,7 @@ impl rt::PagedRequest for AppointmentsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::AppointmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -4467,6 +4468,7 @@ impl rt::PagedRequest for JobTypesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -5983,6 +5985,7 @@ impl rt::PagedRequest for JobsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::JobResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -6508,6 +6511,7 @@ impl rt::PagedRequest for ProjectStatusesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectStatusResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -6847,6 +6851,7 @@ impl rt::PagedRequest for ProjectSubStatusesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::ProjectSubStatusResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -8067,6 +8072,7 @@ impl rt::PagedRequest for ProjectsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ProjectResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -1398,6 +1398,7 @@ impl rt::PagedRequest for CampaignsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CampaignResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -606,6 +606,7 @@ impl rt::PagedRequest for CustomerMembershipsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::CustomerMembershipResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -2289,6 +2290,7 @@ impl rt::PagedRequest for LocationRecurringServiceEventsGetList {
     > {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -2778,6 +2780,7 @@ impl rt::PagedRequest for LocationRecurringServicesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::LocationRecurringServiceResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -3389,6 +3392,7 @@ impl rt::PagedRequest for MembershipTypesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::MembershipTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -3813,6 +3817,7 @@ impl rt::PagedRequest for RecurringServiceTypesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::RecurringServiceTypeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

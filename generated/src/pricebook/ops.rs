@@ -1197,6 +1197,7 @@ impl rt::PagedRequest for DiscountAndFeesGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::DiscountAndFeesResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1768,6 +1769,7 @@ impl rt::PagedRequest for EquipmentGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EquipmentResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -3075,6 +3077,7 @@ impl rt::PagedRequest for MaterialsGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::MaterialResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -4139,6 +4142,7 @@ impl rt::PagedRequest for ServicesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::ServiceGetResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

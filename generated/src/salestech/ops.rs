@@ -975,6 +975,7 @@ impl rt::PagedRequest for EstimatesGetItems {
     ) -> rt::ResponseFuture<rt::Paged<super::models::EstimateItemResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -1272,6 +1273,7 @@ impl rt::PagedRequest for EstimatesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EstimateResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -432,6 +432,7 @@ impl rt::PagedRequest for ServiceAgreementsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::ServiceAgreementResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

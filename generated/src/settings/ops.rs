@@ -284,6 +284,7 @@ impl rt::PagedRequest for BusinessUnitsGetList {
     ) -> rt::ResponseFuture<rt::Paged<super::models::BusinessUnitResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
@@ -812,6 +813,7 @@ impl rt::PagedRequest for EmployeesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::EmployeeResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(
             rt::split_ids(vec![self], |r| &mut r.ids, 50),
@@ -2341,6 +2343,7 @@ impl rt::PagedRequest for TechniciansGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::TechnicianResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(
             rt::split_ids(vec![self], |r| &mut r.ids, 50),
@@ -2631,6 +2634,7 @@ impl rt::PagedRequest for UserRolesGetList {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::UserRoleResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }

@@ -382,6 +382,7 @@ impl rt::PagedRequest for CallsCalls {
     fn fetch(self) -> rt::ResponseFuture<rt::Paged<super::models::CallResponse>> {
         self.send()
     }
+    #[inline]
     fn split_ids(self) -> Vec<Self> {
         rt::split_ids(vec![self], |r| &mut r.ids, 50)
     }
