@@ -1,0 +1,255 @@
+//! Changes to a type that kept its name: a struct's fields (and what cargo-semver-checks
+//! sees of them: `new(..)`, setters), enum values, union variants, aliases, its kind.
+
+use super::{entries, migrate, Entry, Found, Impact};
+use crate::ir::*;
+use std::collections::BTreeMap;
+
+fn kind_name(k: &TypeDefKind) -> &'static str {
+    match k {
+        TypeDefKind::Struct(_) => "struct",
+        TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum(_) => "enum",
+        TypeDefKind::Union(_) => "union enum",
+        TypeDefKind::Alias(_) => "type alias",
+    }
+}
+
+/// Changes to one type that kept its name.
+pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
+    let name = &n.name;
+    let mut out = Vec::new();
+    match (&o.kind, &n.kind) {
+        (TypeDefKind::Struct(of), TypeDefKind::Struct(nf)) => {
+            out.extend(field_changes(o, n, of, nf))
+        }
+        (
+            TypeDefKind::StringEnum { variants: a, .. },
+            TypeDefKind::StringEnum { variants: b, .. },
+        ) => {
+            let pairs = |v: &[EnumVariant<String>]| -> BTreeMap<String, String> {
+                v.iter()
+                    .map(|x| (x.value.clone(), x.name.clone()))
+                    .collect()
+            };
+            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+        }
+        (TypeDefKind::IntEnum(a), TypeDefKind::IntEnum(b)) => {
+            let pairs = |v: &[EnumVariant<i64>]| -> BTreeMap<String, String> {
+                v.iter()
+                    .map(|x| (x.value.to_string(), x.name.clone()))
+                    .collect()
+            };
+            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+        }
+        (TypeDefKind::Union(a), TypeDefKind::Union(b)) => {
+            let pairs = |v: &[UnionVariant]| -> BTreeMap<String, String> {
+                v.iter().map(|x| (x.name.clone(), x.ty.display())).collect()
+            };
+            for e in entries(&pairs(a), &pairs(b)) {
+                match e {
+                    Entry::Gone(v, _) => out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}::{v}` removed"),
+                            format!("stop matching or building `{name}::{v}`"),
+                        ),
+                        vec![format!("{name}::{v}")],
+                    )),
+                    Entry::Both(v, t, u) if u != t => out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}::{v}` holds `{u}` instead of `{t}`"),
+                            format!("read and build `{name}::{v}` with a `{u}`"),
+                        ),
+                        vec![],
+                    )),
+                    Entry::Both(..) => {}
+                    Entry::Added(v, _) => {
+                        out.push((Impact::Additive, format!("`{name}::{v}` added"), vec![]))
+                    }
+                }
+            }
+        }
+        (TypeDefKind::Alias(a), TypeDefKind::Alias(b)) => {
+            let (a, b) = (a.display(), b.display());
+            if a != b {
+                out.push((
+                    Impact::Breaking,
+                    migrate(
+                        format!("`{name}` is now `{b}` (was `{a}`)"),
+                        format!("use `{name}` as a `{b}`"),
+                    ),
+                    vec![],
+                ));
+            }
+        }
+        (a, b) => out.push((
+            Impact::Breaking,
+            migrate(
+                format!(
+                    "`{name}` is now a {} (was a {})",
+                    kind_name(b),
+                    kind_name(a)
+                ),
+                format!("use `{name}` as a {}", kind_name(b)),
+            ),
+            vec![name.to_string()],
+        )),
+    }
+    if !o.deprecated && n.deprecated {
+        out.push((Impact::Other, format!("`{name}` is now deprecated"), vec![]));
+    }
+    out
+}
+
+/// Changes to the fields of a struct that kept its name.
+fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Found> {
+    let name = &n.name;
+    let mut out = Vec::new();
+    // What cargo-semver-checks sees of a change to `new(..)`: its number of arguments
+    // changing, or `new` going with the last required field. (When the first required
+    // field comes, `Default` goes: 0.51 did not report that on the 3.0-to-3.1 pair.)
+    let n_args = n.constructor_display();
+    let o_count = of.iter().filter(|f| o.field_in_constructor(f)).count();
+    let n_count = nf.iter().filter(|f| n.field_in_constructor(f)).count();
+    let ctor_items = || -> Vec<String> {
+        if o_count > 0 && o_count != n_count {
+            vec![format!("{name}::new")]
+        } else {
+            vec![]
+        }
+    };
+    // A request model's setter goes with its field, or when the field becomes required.
+    let setter = |f: &Field| -> Vec<String> {
+        if o.has_setters() && !o.field_in_constructor(f) {
+            vec![format!("{name}::with_{}", f.name.trim_start_matches("r#"))]
+        } else {
+            vec![]
+        }
+    };
+    let of_: BTreeMap<&str, &Field> = of.iter().map(|f| (f.wire.as_str(), f)).collect();
+    let nf_: BTreeMap<&str, &Field> = nf.iter().map(|f| (f.wire.as_str(), f)).collect();
+    for e in entries(&of_, &nf_) {
+        match e {
+            Entry::Gone(wire, f) => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!(
+                        "`{name}.{}` removed (`{wire}`: {})",
+                        f.name.trim_start_matches("r#"),
+                        o.field_display(f)
+                    ),
+                    format!(
+                        "stop reading or setting `{name}.{}`; the API no longer sends or takes `{wire}`",
+                        f.name.trim_start_matches("r#")
+                    ),
+                ),
+                {
+                    let mut items = vec![format!(
+                        "{name}.{}",
+                        f.name.trim_start_matches("r#")
+                    )];
+                    items.extend(ctor_items());
+                    items.extend(setter(f));
+                    items
+                },
+            )),
+            Entry::Both(_, f, g) => {
+                let rust = f.name.trim_start_matches("r#");
+                let (a, b) = (o.field_display(f), n.field_display(g));
+                if a != b {
+                    out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}.{rust}`: `{a}` is now `{b}`"),
+                            format!("read and set `{name}.{rust}` as `{b}` instead of `{a}`"),
+                        ),
+                        // A changed type the tool cannot see; a changed `new(..)`, or a
+                        // setter gone, it can.
+                        if o.field_in_constructor(f) != n.field_in_constructor(g) {
+                            let mut items = ctor_items();
+                            items.extend(setter(f));
+                            items
+                        } else {
+                            vec![]
+                        },
+                    ));
+                } else if o.field_in_constructor(f) != n.field_in_constructor(g) {
+                    out.push((
+                        Impact::Breaking,
+                        migrate(
+                            format!("`{name}::new(..)` arguments changed (`{rust}`)"),
+                            format!("call `{name}::new({n_args})`"),
+                        ),
+                        [ctor_items(), setter(f)].concat(),
+                    ));
+                }
+            }
+            Entry::Added(wire, f) => {
+                let rust = f.name.trim_start_matches("r#");
+                let what = |how: &str| {
+                    format!("`{name}.{rust}` added (`{wire}`: {}{how})", n.field_display(f))
+                };
+                out.push(if n.field_in_constructor(f) {
+                    (
+                        Impact::Breaking,
+                        migrate(
+                            what(", a new argument of `new(..)`"),
+                            format!("pass `{rust}` to `new(..)`: `{name}::new({n_args})`"),
+                        ),
+                        ctor_items(),
+                    )
+                } else {
+                    (Impact::Additive, what(""), vec![])
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Enum values (wire value -> variant name).
+fn enum_changes(
+    name: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<Found>,
+) {
+    let mut added = Vec::new();
+    for e in entries(old, new) {
+        match e {
+            Entry::Gone(value, variant) => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!("`{name}::{variant}` removed (value `{value}` now reads as `Unknown`)"),
+                    format!(
+                        "match `{name}::Unknown(v)` with `v == \"{value}\"` where you matched `{name}::{variant}`; where you sent it, the API no longer lists it"
+                    ),
+                ),
+                vec![format!("{name}::{variant}")],
+            )),
+            Entry::Both(value, variant, v) if v != variant => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!("`{name}::{variant}` renamed to `{name}::{v}` (value `{value}`)"),
+                    format!("write `{name}::{v}` where you wrote `{name}::{variant}`"),
+                ),
+                vec![format!("{name}::{variant}")],
+            )),
+            Entry::Both(..) => {}
+            Entry::Added(value, v) if v == value => added.push(format!("`{v}`")),
+            Entry::Added(value, v) => added.push(format!("`{v}` (`{value}`)")),
+        }
+    }
+    if !added.is_empty() {
+        out.push((
+            Impact::Additive,
+            format!(
+                "`{name}`: value{} {} added (read as `Unknown` before)",
+                if added.len() > 1 { "s" } else { "" },
+                added.join(", ")
+            ),
+            vec![],
+        ));
+    }
+}
