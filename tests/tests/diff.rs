@@ -65,10 +65,13 @@ fn change_report_classifies_every_kind_of_change() {
     has(Impact::Breaking, "`OrderStatus::Legacy` removed");
     has(Impact::Additive, "`OrderStatus`: value `Refunded` added");
     // Sort fields read from the descriptions: a field no longer listed is breaking.
-    has(Impact::Breaking, "`OrdersGetListSort::Name` removed");
+    has(
+        Impact::Breaking,
+        "`OrdersGetListSort::Name` removed (the operation no longer lists `Name` among the fields it sorts by)",
+    );
     has(
         Impact::Additive,
-        "`OrdersGetListSort`: value `ModifiedOn` added",
+        "`OrdersGetListSort`: value `ModifiedOn` added (a field the operation now sorts by)",
     );
     // Every breaking change says what users' code must change: the report doubles as
     // migration notes.

@@ -31,7 +31,7 @@ pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
                     .map(|x| (x.value.clone(), x.name.clone()))
                     .collect()
             };
-            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+            enum_changes(name, is_sort_fields(n), &pairs(a), &pairs(b), &mut out);
         }
         (TypeDefKind::IntEnum(a), TypeDefKind::IntEnum(b)) => {
             let pairs = |v: &[EnumVariant<i64>]| -> BTreeMap<String, String> {
@@ -39,7 +39,7 @@ pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
                     .map(|x| (x.value.to_string(), x.name.clone()))
                     .collect()
             };
-            enum_changes(name, &pairs(a), &pairs(b), &mut out);
+            enum_changes(name, is_sort_fields(n), &pairs(a), &pairs(b), &mut out);
         }
         (TypeDefKind::Union(a), TypeDefKind::Union(b)) => {
             let pairs = |v: &[UnionVariant]| -> BTreeMap<String, String> {
@@ -209,8 +209,17 @@ fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Fo
 }
 
 /// Enum values (wire value -> variant name).
+/// Whether an enum holds the fields an operation sorts by (read from its `sort`
+/// description, `model/sort.rs`, which documents it so).
+fn is_sort_fields(t: &TypeDef) -> bool {
+    t.doc
+        .as_deref()
+        .is_some_and(|d| d.starts_with("The fields ") && d.contains(" sorts by."))
+}
+
 fn enum_changes(
     name: &str,
+    sort: bool,
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
     out: &mut Vec<Found>,
@@ -218,6 +227,18 @@ fn enum_changes(
     let mut added = Vec::new();
     for e in entries(old, new) {
         match e {
+            Entry::Gone(value, variant) if sort => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!(
+                        "`{name}::{variant}` removed (the operation no longer lists `{value}` among the fields it sorts by)"
+                    ),
+                    format!(
+                        "sort by another field of `{name}` where you sorted by `{name}::{variant}`; the API ignores a field it does not list"
+                    ),
+                ),
+                vec![format!("{name}::{variant}")],
+            )),
             Entry::Gone(value, variant) => out.push((
                 Impact::Breaking,
                 migrate(
@@ -245,9 +266,14 @@ fn enum_changes(
         out.push((
             Impact::Additive,
             format!(
-                "`{name}`: value{} {} added (read as `Unknown` before)",
+                "`{name}`: value{} {} added ({})",
                 if added.len() > 1 { "s" } else { "" },
-                added.join(", ")
+                added.join(", "),
+                if sort {
+                    "a field the operation now sorts by"
+                } else {
+                    "read as `Unknown` before"
+                }
             ),
             vec![],
         ));
