@@ -352,6 +352,20 @@ impl Domain {
         self.controllers.iter().flat_map(|c| &c.operations)
     }
 
+    /// The names of the enums this domain's typed `sort` parameters take.
+    pub fn sort_enums(&self) -> std::collections::BTreeSet<&str> {
+        self.operations()
+            .flat_map(|o| &o.query)
+            .filter_map(|p| match &p.ty {
+                Ty::Sort(field) => match field.as_ref() {
+                    Ty::Named { name, .. } => Some(name.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
     /// How users call `o` of controller `c`, without arguments:
     /// `client.crm().customers().get_list`.
     pub fn call(&self, c: &Controller, o: &Operation) -> String {

@@ -135,6 +135,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             push(found, m, Subject::Operation);
         }
         let (ov, nv) = (visible(old, od), visible(new, nd));
+        let sorts = nd.sort_enums();
         for (name, (ot, o_common)) in &ov {
             match nv.get(name) {
                 None => {
@@ -152,7 +153,7 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 }
                 // A common type's own changes are reported once, under `common`.
                 Some((nt, n_common)) if !(*o_common && *n_common) => {
-                    for found in type_changes(ot, nt) {
+                    for found in type_changes(ot, nt, sorts.contains(name)) {
                         push(found, m, Subject::Type);
                     }
                 }
@@ -183,7 +184,8 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 );
             }
             Some(nt) => {
-                for found in type_changes(ot, nt) {
+                // Sort enums are named after their operation, never common.
+                for found in type_changes(ot, nt, false) {
                     push(found, "common", Subject::Type);
                 }
             }

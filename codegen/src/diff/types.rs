@@ -15,7 +15,8 @@ fn kind_name(k: &TypeDefKind) -> &'static str {
 }
 
 /// Changes to one type that kept its name.
-pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
+/// `sort`: the type is the enum of the fields an operation sorts by.
+pub(super) fn type_changes(o: &TypeDef, n: &TypeDef, sort: bool) -> Vec<Found> {
     let name = &n.name;
     let mut out = Vec::new();
     match (&o.kind, &n.kind) {
@@ -31,7 +32,7 @@ pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
                     .map(|x| (x.value.clone(), x.name.clone()))
                     .collect()
             };
-            enum_changes(name, is_sort_fields(n), &pairs(a), &pairs(b), &mut out);
+            enum_changes(name, sort, &pairs(a), &pairs(b), &mut out);
         }
         (TypeDefKind::IntEnum(a), TypeDefKind::IntEnum(b)) => {
             let pairs = |v: &[EnumVariant<i64>]| -> BTreeMap<String, String> {
@@ -39,7 +40,7 @@ pub(super) fn type_changes(o: &TypeDef, n: &TypeDef) -> Vec<Found> {
                     .map(|x| (x.value.to_string(), x.name.clone()))
                     .collect()
             };
-            enum_changes(name, is_sort_fields(n), &pairs(a), &pairs(b), &mut out);
+            enum_changes(name, false, &pairs(a), &pairs(b), &mut out);
         }
         (TypeDefKind::Union(a), TypeDefKind::Union(b)) => {
             let pairs = |v: &[UnionVariant]| -> BTreeMap<String, String> {
@@ -209,14 +210,6 @@ fn field_changes(o: &TypeDef, n: &TypeDef, of: &[Field], nf: &[Field]) -> Vec<Fo
 }
 
 /// Enum values (wire value -> variant name).
-/// Whether an enum holds the fields an operation sorts by (read from its `sort`
-/// description, `model/sort.rs`, which documents it so).
-fn is_sort_fields(t: &TypeDef) -> bool {
-    t.doc
-        .as_deref()
-        .is_some_and(|d| d.starts_with("The fields ") && d.contains(" sorts by."))
-}
-
 fn enum_changes(
     name: &str,
     sort: bool,

@@ -341,7 +341,6 @@ impl DomainBuilder<'_> {
             .iter()
             .filter_map(|(f, r)| r.as_ref().map(|r| format!("`{f}`: {r}.")))
             .collect();
-        // `diff/types.rs` knows a sort enum by this sentence.
         let mut doc = format!("The fields {} sorts by.", site.id);
         if !remarks.is_empty() {
             doc = format!("{doc} {}", remarks.join(" "));
