@@ -387,6 +387,13 @@ pub fn customers_page(n: usize) -> Vec<u8> {
         .expect("json")
 }
 
+/// The generated client for `tenant`, on a stand-in ServiceTitan (the runtime's settings
+/// as the stand-in hands them out).
+pub fn stand_in_client(m: &servicetitan_mock::MockServer, tenant: i64) -> servicetitan::Client {
+    let runtime = servicetitan_runtime::Client::new(m.builder()).expect("a client of the stand-in");
+    servicetitan::Client::new(runtime, tenant)
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

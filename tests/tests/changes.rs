@@ -26,7 +26,7 @@ async fn mock(records: usize) -> MockServer {
 }
 
 fn client(m: &MockServer) -> servicetitan::Client {
-    servicetitan::Client::new(rt::Client::new(m.builder()).expect("client"), TENANT)
+    servicetitan_tests::stand_in_client(m, TENANT)
 }
 
 fn at(text: &str) -> rt::DateTime {

@@ -90,18 +90,14 @@ fn every_id_list_declared_as_text_is_typed_with_its_maximum() {
     assert_eq!(split, 52, "paged operations whose lists streams split");
 }
 
-fn stand_in_settings(records: usize) -> Settings {
-    Settings {
+async fn stand_in(records: usize) -> (MockServer, servicetitan::Client) {
+    let m = MockServer::start(Settings {
         records,
         ..Settings::default()
-    }
-}
-
-async fn stand_in(records: usize) -> (MockServer, servicetitan::Client) {
-    let m = MockServer::start(stand_in_settings(records))
-        .await
-        .expect("the stand-in");
-    let st = servicetitan::Client::new(rt::Client::new(m.builder()).expect("client"), 42);
+    })
+    .await
+    .expect("the stand-in");
+    let st = servicetitan_tests::stand_in_client(&m, 42);
     (m, st)
 }
 

@@ -4,7 +4,6 @@
 //! every change as a new version, and the state file covers exactly what the files hold.
 
 use servicetitan::crm::UpdateCustomerRequest;
-use servicetitan::runtime as rt;
 use servicetitan_mock::{MockServer, Settings};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -98,7 +97,7 @@ async fn the_sync_command_resumes_after_kills_and_loses_or_repeats_nothing() {
     })
     .await
     .expect("the stand-in starts");
-    let st = servicetitan::Client::new(rt::Client::new(m.builder()).expect("client"), TENANT);
+    let st = servicetitan_tests::stand_in_client(&m, TENANT);
     let dir = std::env::temp_dir().join(format!("st-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (out, state) = (dir.join("copy"), dir.join("state.json"));

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 use servicetitan::crm::CustomersGetListSort as Field;
-use servicetitan::runtime::{self as rt, ErrorKind, Method, Operation, Sort};
+use servicetitan::runtime::{ErrorKind, Method, Operation, Sort};
 use servicetitan_mock::{MockServer, Settings};
 use servicetitan_tests::{spec_documents, workspace_root};
 use std::collections::BTreeMap;
@@ -113,7 +113,7 @@ async fn each_field_and_direction_is_accepted_by_the_stand_in_and_an_unlisted_on
     let m = MockServer::start(Settings::default())
         .await
         .expect("the stand-in");
-    let st = servicetitan::Client::new(rt::Client::new(m.builder()).expect("client"), 42);
+    let st = servicetitan_tests::stand_in_client(&m, 42);
     for field in [Field::Id, Field::ModifiedOn, Field::CreatedOn] {
         for descending in [false, true] {
             let sort = if descending {
