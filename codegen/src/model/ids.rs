@@ -6,21 +6,22 @@
 //! maximum.
 
 use super::types::DomainBuilder;
+use crate::ir::Ty;
 use crate::schema::{self, Node, NodeKind};
 use serde_json::Value;
 
 /// What the generator knows of one id-list parameter.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct IdListInfo {
+struct IdListInfo {
     /// The ids are guids (the property the list filters on has format `uuid`/`guid`).
-    pub guid: bool,
+    guid: bool,
     /// The documented maximum per request.
-    pub max: Option<u32>,
+    max: Option<u32>,
     /// A paged stream may split the list into batches: the list filters on a value each
     /// record has once (`ids` on its `id`, `userIds` on its `userId`), so no record is in
     /// two batches. A filter on a value a record can hold several of (tags, say) is not
     /// split: a record would come back once per batch.
-    pub split: bool,
+    split: bool,
 }
 
 /// Whether a query parameter of this name holds comma-separated ids.
@@ -49,9 +50,34 @@ pub(super) fn documented_max(description: &str) -> Option<u32> {
 }
 
 impl DomainBuilder<'_> {
+    /// The type of the id list `wire` of operation `op`; its docs (`doc`) gain how the
+    /// typed parameter behaves.
+    pub(super) fn id_list_ty(&self, op: &Value, wire: &str, doc: &mut Option<String>) -> Ty {
+        let info = self.id_list(op, wire, doc.as_deref().unwrap_or(""));
+        let mut how = format!(
+            "\n\nTyped: any iterator of {} ids, sent comma-separated.",
+            if info.guid { "guid" } else { "integer" }
+        );
+        if let Some(max) = info.max {
+            how += &format!(" At most {max} in one request: a longer list fails before it is sent");
+            how += if info.split {
+                ", except in pages() and items(), which send it in batches of that many."
+            } else {
+                " (this list is not split into batches: a record could match two of them)."
+            };
+        }
+        how += " An empty list fails before it is sent (the API would read it as no filter).";
+        *doc = Some(doc.take().unwrap_or_default() + &how);
+        Ty::IdList {
+            item: Box::new(if info.guid { Ty::Uuid } else { Ty::I64 }),
+            max: info.max,
+            split: info.split,
+        }
+    }
+
     /// The id list `wire` of operation `op`: its id type, documented maximum and whether
     /// streams may split it, from the property of the answer's items it filters on.
-    pub(super) fn id_list(&self, op: &Value, wire: &str, description: &str) -> IdListInfo {
+    fn id_list(&self, op: &Value, wire: &str, description: &str) -> IdListInfo {
         let key = if wire == "ids" {
             "id"
         } else {

@@ -274,29 +274,7 @@ impl DomainBuilder<'_> {
                 }
             }
             if location == "query" && ty == Ty::String && super::ids::is_id_list(&wire) {
-                let info = self.id_list(site.op, &wire, doc.as_deref().unwrap_or(""));
-                let mut how = format!(
-                    "\n\nTyped: any iterator of {} ids, sent comma-separated.",
-                    if info.guid { "guid" } else { "integer" }
-                );
-                if let Some(max) = info.max {
-                    how += &format!(
-                        " At most {max} in one request: a longer list fails before it is sent"
-                    );
-                    how += if info.split {
-                        ", except in pages() and items(), which send it in batches of that many."
-                    } else {
-                        " (this list is not split into batches: a record could match two of them)."
-                    };
-                }
-                how +=
-                    " An empty list fails before it is sent (the API would read it as no filter).";
-                doc = Some(doc.unwrap_or_default() + &how);
-                ty = Ty::IdList {
-                    item: Box::new(if info.guid { Ty::Uuid } else { Ty::I64 }),
-                    max: info.max,
-                    split: info.split,
-                };
+                ty = self.id_list_ty(site.op, &wire, &mut doc);
             }
             let param = Param {
                 name: names::snake_ident(&wire),
