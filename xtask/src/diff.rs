@@ -107,7 +107,13 @@ fn semver_checks(
         }
         let mut files = out.standalone_files();
         if let Some(manifest) = files.get_mut("Cargo.toml") {
-            *manifest = manifest.replacen("version = \"0.1.0\"", "version = \"1.0.0\"", 1);
+            // The package's own version, whatever the generator writes: the first one.
+            let version = manifest
+                .lines()
+                .find(|l| l.starts_with("version = "))
+                .map(str::to_string)
+                .ok_or("the generated Cargo.toml names no version")?;
+            *manifest = manifest.replacen(&version, "version = \"1.0.0\"", 1);
         }
         codegen::write::write_tree(&dir, &files, &[])
             .map_err(|e| format!("writing {}: {e}", dir.display()))?;
