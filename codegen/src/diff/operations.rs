@@ -168,10 +168,11 @@ fn id_list_limits(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
             continue;
         };
         let wire = &p.wire;
+        // The new maximum, when it is lower than the old one (or the first).
         let lower = match (was, now) {
-            (Some(a), Some(b)) => b < a,
-            (None, Some(_)) => true,
-            _ => false,
+            (Some(a), Some(b)) if b < a => Some(*b),
+            (None, Some(b)) => Some(*b),
+            _ => None,
         };
         let shown =
             |m: &Option<u32>| m.map_or("no maximum".to_string(), |m| format!("at most {m}"));
@@ -180,14 +181,13 @@ fn id_list_limits(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
             shown(now),
             shown(was)
         );
-        if lower {
+        if let Some(max) = lower {
             out.push((
                 Impact::Breaking,
                 migrate(
                     text,
                     format!(
-                        "send `{wire}` in batches of {} (`pages()` and `items()` split it where they can)",
-                        shown(now).trim_start_matches("at most ")
+                        "send `{wire}` in batches of {max} (`pages()` and `items()` split it where they can)"
                     ),
                 ),
                 vec![],
