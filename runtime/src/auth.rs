@@ -4,6 +4,7 @@
 
 use crate::config::{Credentials, Secret};
 use crate::error::{Error, ErrorKind};
+use crate::hooks::{Hooks, TokenOutcome};
 use crate::response;
 use crate::retry::{self, RetryPolicy};
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ pub(crate) struct TokenSource<'a> {
     /// Renew a token this long before it expires.
     pub margin: Duration,
     pub policy: &'a RetryPolicy,
+    /// Told of every token request.
+    pub hooks: &'a Hooks,
 }
 
 #[derive(Default)]
@@ -40,6 +43,9 @@ pub(crate) struct TokenCache {
     /// Token requests made, for tests and metrics.
     pub fetches: std::sync::atomic::AtomicU64,
 }
+
+/// A failed token request: the error, its retry class, the answer's `Retry-After`.
+type Failure = (Error, retry::Class, Option<Duration>);
 
 #[derive(serde::Deserialize)]
 struct TokenResponse {
@@ -131,18 +137,24 @@ impl TokenCache {
         let mut number = 0;
         loop {
             number += 1;
-            let (err, class, retry_after) =
-                match self.fetch_once(source.http, source.token_url, &form).await {
-                    Ok(token) => {
-                        tracing::debug!(
-                            tenant,
-                            expires_in = token.1.as_secs(),
-                            "obtained access token"
-                        );
-                        return Ok(token.0);
-                    }
-                    Err(failure) => failure,
-                };
+            let sent = Instant::now();
+            let (status, result) = self.fetch_once(source.http, source.token_url, &form).await;
+            let outcome = |error, retry_in| TokenOutcome {
+                tenant,
+                attempt: number,
+                status,
+                duration: sent.elapsed(),
+                error,
+                retry_in,
+            };
+            let (err, class, retry_after) = match result {
+                Ok((token, life)) => {
+                    source.hooks.after_token(&outcome(None, None));
+                    tracing::debug!(tenant, expires_in = life.as_secs(), "obtained access token");
+                    return Ok(token);
+                }
+                Err(failure) => failure,
+            };
             let attempt = retry::Attempt {
                 number,
                 elapsed: first.elapsed(),
@@ -150,21 +162,27 @@ impl TokenCache {
                 class,
                 retry_after,
             };
-            match retry::decide(source.policy, &attempt, retry::jitter()) {
+            let decision = retry::decide(source.policy, &attempt, retry::jitter());
+            let retry_in = match decision {
+                retry::Decision::Retry(wait) => Some(wait),
+                retry::Decision::Stop => None,
+            };
+            source.hooks.after_token(&outcome(Some(&err), retry_in));
+            match decision {
                 retry::Decision::Retry(wait) => tokio::time::sleep(wait).await,
                 retry::Decision::Stop => return Err(err),
             }
         }
     }
 
-    /// One token request: the token and its life, or the error with its retry class and
-    /// `Retry-After`.
+    /// One token request: the answer's status (none without an answer), and the token
+    /// and its life, or the error with its retry class and `Retry-After`.
     async fn fetch_once(
         &self,
         http: &reqwest::Client,
         token_url: &str,
         form: &[(&str, &str)],
-    ) -> Result<(Token, Duration), (Error, retry::Class, Option<Duration>)> {
+    ) -> (Option<u16>, Result<(Token, Duration), Failure>) {
         use std::sync::atomic::Ordering;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
@@ -186,7 +204,7 @@ impl TokenCache {
                     code: None,
                     message: crate::error::transport(&e).to_string(),
                 });
-                return Err((err, retry::TRANSPORT, None));
+                return (None, Err((err, retry::TRANSPORT, None)));
             }
         };
         let status = resp.status().as_u16();
@@ -206,16 +224,17 @@ impl TokenCache {
                 code,
                 message,
             });
-            return Err((err, retry::classify_status(status, false), retry_after));
+            let class = retry::classify_status(status, false);
+            return (Some(status), Err((err, class, retry_after)));
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+        let Ok(parsed) = serde_json::from_slice::<TokenResponse>(&body) else {
             let err = Error::new(ErrorKind::Auth {
                 status: Some(status),
                 code: None,
                 message: "the token endpoint's answer is not a token response".into(),
             });
-            (err, retry::Class::Permanent, None)
-        })?;
+            return (Some(status), Err((err, retry::Class::Permanent, None)));
+        };
         let life = Duration::from_secs(parsed.expires_in.unwrap_or(900));
         let scopes = parsed
             .scope
@@ -226,7 +245,7 @@ impl TokenCache {
             scopes,
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
         };
-        Ok((token, life))
+        (Some(status), Ok((token, life)))
     }
 }
 

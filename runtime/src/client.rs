@@ -304,9 +304,13 @@ impl Client {
                             .forget_token(tenant, &call.credentials.client_id, token.generation)
                             .await;
                         if after_401.try_again(current) {
-                            self.inner
-                                .hooks
-                                .after(&outcome(status, None, Some(Duration::ZERO)));
+                            let (refusal, _, _) = refused(resp, op, &token).await;
+                            let refusal = refusal.with_operation(op.id);
+                            self.inner.hooks.after(&outcome(
+                                status,
+                                Some(&refusal),
+                                Some(Duration::ZERO),
+                            ));
                             attempt -= 1;
                             continue;
                         }
@@ -413,6 +417,7 @@ impl Client {
             token_url: &self.inner.token_url,
             margin: self.inner.margin,
             policy: &self.inner.retry,
+            hooks: &self.inner.hooks,
         };
         let local = &self.inner.tokens;
         let creds = &call.credentials;

@@ -6,10 +6,9 @@ use crate::request::Operation;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
-/// Called by the runtime around every attempt of every API call (token requests are
-/// not API calls; `ClientCounts::token_requests` counts them). Both methods do nothing
-/// by default; implement the ones you need. They run on the call's task: keep them
-/// quick and never block.
+/// Called by the runtime around every attempt of every API call, and after every token
+/// request. The methods do nothing by default; implement the ones you need. They run on
+/// the call's task: keep them quick and never block.
 ///
 /// ```
 /// use servicetitan_runtime::{AttemptInfo, AttemptOutcome, ClientBuilder, Environment, Hook};
@@ -52,6 +51,14 @@ pub trait Hook: Send + Sync + 'static {
     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
         let _ = outcome;
     }
+
+    /// After a request to the token endpoint was answered, or failed without an answer;
+    /// `retry_in` says whether another request for the same token follows. A call that
+    /// needs a token waits for it, so this time is part of the call's. (The request's
+    /// form holds the client secret: neither it nor the token is shown to hooks.)
+    fn after_token_request(&self, outcome: &TokenOutcome<'_>) {
+        let _ = outcome;
+    }
 }
 
 impl<H: Hook> Hook for std::sync::Arc<H> {
@@ -60,6 +67,9 @@ impl<H: Hook> Hook for std::sync::Arc<H> {
     }
     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
         (**self).after_attempt(outcome)
+    }
+    fn after_token_request(&self, outcome: &TokenOutcome<'_>) {
+        (**self).after_token_request(outcome)
     }
 }
 
@@ -93,10 +103,28 @@ pub struct AttemptOutcome<'a> {
     /// From sending to the answer read (or the failure).
     pub duration: Duration,
     /// Why the attempt failed, if it did: an error status, a broken connection, a body
-    /// that could not be read. A 401 that only refreshes the token is not reported as a
-    /// failure of the call, but this attempt's error says so.
+    /// that could not be read. A 401 that only refreshes the token (`retry_in` zero) is
+    /// not a failure of the call, but this attempt's error says what the API answered.
     pub error: Option<&'a Error>,
     /// When another attempt follows, in how long.
+    pub retry_in: Option<Duration>,
+}
+
+/// How a token request ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TokenOutcome<'a> {
+    /// The tenant the token is for (tokens are kept per tenant and client id).
+    pub tenant: i64,
+    /// 1 for the first request, 2 for the first retry, ...
+    pub attempt: u32,
+    /// The answer's status; `None` when there was none (connection refused, timeout).
+    pub status: Option<u16>,
+    /// From sending to the answer read (or the failure).
+    pub duration: Duration,
+    /// Why the request failed, if it did (an [`crate::ErrorKind::Auth`]).
+    pub error: Option<&'a Error>,
+    /// When another request follows, in how long.
     pub retry_in: Option<Duration>,
 }
 
@@ -122,6 +150,11 @@ impl Hooks {
     pub(crate) fn after(&self, outcome: &AttemptOutcome<'_>) {
         for h in &self.0 {
             h.after_attempt(outcome);
+        }
+    }
+    pub(crate) fn after_token(&self, outcome: &TokenOutcome<'_>) {
+        for h in &self.0 {
+            h.after_token_request(outcome);
         }
     }
 }

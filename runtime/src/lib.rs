@@ -79,7 +79,7 @@ pub use config::RedisSettings;
 pub use config::{ClientBuilder, Config, Credentials, Environment, Secret};
 pub use contract::*;
 pub use error::ErrorKind;
-pub use hooks::{AttemptInfo, AttemptOutcome, Hook};
+pub use hooks::{AttemptInfo, AttemptOutcome, Hook, TokenOutcome};
 pub use http::{http_builder, USER_AGENT};
 pub use paging::PageItem;
 pub use raw::RawRequest;

@@ -6,6 +6,7 @@
 use serde_json::json;
 use servicetitan::runtime::{
     self as rt, AttemptInfo, AttemptOutcome, ErrorKind, Hook, Method, Operation, RetryPolicy,
+    TokenOutcome,
 };
 use servicetitan::Overrides;
 use servicetitan_tests::{fast_retries, MockServer, Reply};
@@ -165,6 +166,100 @@ async fn a_hook_counts_attempts_sees_outcomes_and_adds_headers() {
     for r in &sent {
         assert_eq!(r.header("authorization"), Some("Bearer token-1"));
     }
+}
+
+/// A token request as a hook saw it: attempt, status, error text, retried.
+type TokenSeen = (u32, Option<u16>, Option<String>, bool);
+/// An attempt as a hook saw it: attempt, status, error text, retried in.
+type AttemptSeen = (u32, Option<u16>, Option<String>, Option<Duration>);
+
+/// Remembers token requests and attempts as it saw them.
+#[derive(Default)]
+struct Watching {
+    tokens: Mutex<Vec<TokenSeen>>,
+    attempts: Mutex<Vec<AttemptSeen>>,
+}
+
+impl Hook for Watching {
+    fn after_attempt(&self, o: &AttemptOutcome<'_>) {
+        let error = o.error.map(|e| e.to_string());
+        let seen = (o.attempt, o.status, error, o.retry_in);
+        self.attempts.lock().expect("lock").push(seen);
+    }
+    fn after_token_request(&self, o: &TokenOutcome<'_>) {
+        assert_eq!(o.tenant, TENANT);
+        let error = o.error.map(|e| e.to_string());
+        let seen = (o.attempt, o.status, error, o.retry_in.is_some());
+        self.tokens.lock().expect("lock").push(seen);
+    }
+}
+
+/// Hooks see every token request (a failed one, its retry, the refresh after a 401) and
+/// the 401 that only refreshed the token, with what the API said; nothing secret.
+#[tokio::test]
+async fn a_hook_sees_token_requests_and_the_401_that_refreshes_the_token() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (tokens.clone(), calls.clone());
+    let s = MockServer::start(move |r| {
+        if r.path == "/connect/token" {
+            let n = t.fetch_add(1, Ordering::SeqCst);
+            if n == 0 {
+                return Reply::json(503, json!({"error": "temporarily_unavailable"}));
+            }
+            let token = format!("token-{n}");
+            return Reply::json(200, json!({"access_token": token, "expires_in": 900}));
+        }
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(401, json!({"title": "Token expired"}))
+        } else {
+            Reply::empty_page()
+        }
+    })
+    .await;
+    let hook = Arc::new(Watching::default());
+    let secret = "s3cr3t-of-the-app";
+    let st = client(
+        s.builder("ak", "cid", secret)
+            .retry(fast_retries())
+            .hook(hook.clone()),
+    );
+    st.crm()
+        .customers()
+        .get_list()
+        .await
+        .expect("through after a refresh");
+
+    let seen_tokens = hook.tokens.lock().expect("lock").clone();
+    assert_eq!(seen_tokens.len(), 3, "{seen_tokens:?}");
+    let (attempt, status, error, retried) = &seen_tokens[0];
+    assert_eq!((*attempt, *status, *retried), (1, Some(503), true));
+    let error = error.as_deref().expect("the failed request's error");
+    assert!(error.contains("temporarily_unavailable"), "{error}");
+    assert_eq!(seen_tokens[1], (2, Some(200), None, false));
+    assert_eq!(seen_tokens[2], (1, Some(200), None, false), "the refresh");
+
+    let attempts = hook.attempts.lock().expect("lock").clone();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    let (attempt, status, error, retry_in) = &attempts[0];
+    assert_eq!((*attempt, *status), (1, Some(401)));
+    assert_eq!(
+        *retry_in,
+        Some(Duration::ZERO),
+        "refreshed, sent again at once"
+    );
+    let error = error
+        .as_deref()
+        .expect("what the API said of the refused token");
+    assert!(
+        error.contains("401") && error.contains("Token expired"),
+        "{error}"
+    );
+    assert_eq!(attempts[1], (1, Some(200), None, None));
+    for text in seen_tokens.iter().filter_map(|t| t.2.as_ref()) {
+        assert!(!text.contains(secret) && !text.contains("token-"), "{text}");
+    }
+    assert!(!error.contains("token-1"), "{error}");
 }
 
 #[tokio::test]
