@@ -573,12 +573,22 @@ fn plain(shared: &Shared, op: &Operation, path: &str) -> Answer {
 pub(crate) fn sample_inputs(shared: &Shared, module: &str, id: &str) -> Option<Vec<Value>> {
     let op = shared.api.operation(module, id)?;
     let mut g = Gen::new(&shared.api, shared.settings.seed, &format!("inputs|{id}"));
+    let role = shared.roles.get(&(op.module.clone(), op.id.clone()));
+    // The record an item path names is its last parameter.
+    let names_record = |wire: &str| {
+        matches!(role, Some(Role::Item(_))) && op.path.ends_with(&format!("{{{wire}}}"))
+    };
     Some(
         op.required_inputs()
             .into_iter()
             .map(|i| match i {
+                // Record 1, whose id is a number, a guid, or a number as text.
                 Input::Param(p) => match p.ty {
                     Ty::I64 | Ty::I32 => Value::from(1),
+                    Ty::Uuid => Value::from(servicetitan_runtime::Uuid::from_u128(1).to_string()),
+                    Ty::String if p.place == Place::Path && names_record(&p.wire) => {
+                        Value::from("1")
+                    }
                     _ => g.value(&p.ty, &p.wire),
                 },
                 Input::Body(ty) => g.value(ty, ""),

@@ -203,7 +203,8 @@ impl MockServer {
 
     /// Valid values for the required inputs of operation `id` of `module`, in the order
     /// the generated method takes them (path parameters, required query parameters, the
-    /// body or the required multipart parts); ids are 1, which every list has.
+    /// body or the required multipart parts); ids are 1, or the guid of 1
+    /// (`Uuid::from_u128(1)`), which every list has.
     pub fn sample_inputs(&self, module: &str, id: &str) -> Option<Vec<serde_json::Value>> {
         handler::sample_inputs(&self.shared, module, id)
     }

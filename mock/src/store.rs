@@ -88,10 +88,39 @@ pub(crate) fn collection_key(
         parts.retain(|p| !p.eq_ignore_ascii_case("export"));
     }
     let id = match role {
-        Role::Item(_) => parts.pop().and_then(|p| p.parse().ok()),
+        Role::Item(_) => parts.pop().map(record_number),
         _ => None,
     };
     (format!("{prefix}|{tenant}|{}", parts.join("/")), id)
+}
+
+/// A number no record has: the key of an item path whose id names none.
+const NO_RECORD: i64 = i64::MIN;
+
+/// The key of the record an item path names: its number, or, where a collection's ids
+/// are guids, the number of the guid ([`record_id`]); [`NO_RECORD`] for any other id.
+fn record_number(id: &str) -> i64 {
+    if let Ok(n) = id.parse() {
+        return n;
+    }
+    rt::Uuid::parse_str(id)
+        .ok()
+        .and_then(|u| i64::try_from(u.as_u128()).ok())
+        .unwrap_or(NO_RECORD)
+}
+
+/// The `id` record `n` shows, of the JSON kind the item type gives it: the number, or
+/// where ids are strings, the guid `Uuid::from_u128(n)` (`00000000-0000-0000-0000-00000000000a`
+/// for record 10) if the type's ids are guids, the number as text if not.
+fn record_id(n: i64, generated: &Value) -> Value {
+    match generated {
+        Value::String(s) if rt::Uuid::parse_str(s).is_ok() => {
+            json!(rt::Uuid::from_u128(n as u128).to_string())
+        }
+        Value::String(_) => json!(n.to_string()),
+        Value::Number(_) => json!(n),
+        other => other.clone(),
+    }
 }
 
 pub(crate) struct Record {
@@ -166,7 +195,10 @@ fn stamp(value: &mut Value, id: Option<i64>, created: Option<&str>, modified: &s
     let Some(m) = value.as_object_mut() else {
         return;
     };
-    // Only where the generated value has the same JSON kind (an `id` may be a UUID).
+    if let (Some(n), Some(slot)) = (id, m.get_mut("id")) {
+        *slot = record_id(n, slot);
+    }
+    // Only where the generated value has the same JSON kind.
     let mut set = |k: &str, v: Value| {
         if let Some(slot) = m.get_mut(k) {
             let same = matches!(
@@ -180,9 +212,6 @@ fn stamp(value: &mut Value, id: Option<i64>, created: Option<&str>, modified: &s
             }
         }
     };
-    if let Some(id) = id {
-        set("id", json!(id));
-    }
     if let Some(c) = created {
         set("createdOn", json!(c));
     }
