@@ -107,9 +107,9 @@ impl TypeDef {
     }
 
     /// Whether the struct has a `with_<field>` setter per optional field: models users
-    /// send (request-only types) have them.
+    /// send (in a request, whether or not responses carry them too) have them.
     pub fn has_setters(&self) -> bool {
-        matches!(self.kind, TypeDefKind::Struct(_)) && !self.keeps_unknown_fields()
+        matches!(self.kind, TypeDefKind::Struct(_)) && self.usage.request
     }
 
     /// The arguments of the struct's `new(..)`, as users read them: `name: String, id: i64`.

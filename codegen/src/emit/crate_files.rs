@@ -303,13 +303,15 @@ pub(super) fn crate_readme(api: &Api) -> String {
     );
     s.push_str("```rust\n");
     s.push_str(
-        "use servicetitan::crm::{CreateContactRequest, CustomerResponse, UpdateContactRequest};\n",
+        "use servicetitan::crm::{ContactType, CreateContactRequest, CustomerResponse, UpdateBookingContactRequest, UpdateContactRequest};\n",
     );
     s.push_str("use servicetitan::runtime::Nullable;\n\n");
     s.push_str("// A request with required fields: `new(..)` takes them; `with_<field>` sets an optional one.\n");
     s.push_str("let update = UpdateContactRequest::new(false).with_title(\"Engineer\");\n");
     s.push_str("// A request with none required: `default()`, then setters.\n");
     s.push_str("let create = CreateContactRequest::default().with_name(\"Ada\");\n");
+    s.push_str("// A model sent and also answered with: every field optional, `default()`, then setters.\n");
+    s.push_str("let phone = UpdateBookingContactRequest::default().with_type(ContactType::Phone).with_value(\"555-0100\");\n");
     s.push_str("// An explicit null, which the API reads as \"clear the field\": assign it.\n");
     s.push_str("let mut clear = UpdateContactRequest::new(false);\n");
     s.push_str("clear.title = Nullable::Null;\n");
@@ -320,6 +322,7 @@ pub(super) fn crate_readme(api: &Api) -> String {
     s.push_str("customer.id = Some(7);\n");
     s.push_str("assert_eq!(update.title, Nullable::Value(\"Engineer\".to_string()));\n");
     s.push_str("assert!(create.title.is_absent() && customer.name.is_none());\n");
+    s.push_str("assert_eq!(phone.value.as_deref(), Some(\"555-0100\"));\n");
     s.push_str("```\n\n");
     s.push_str("A field not set is left out of the request body. What still breaks code (a new required field, which changes `new(..)`; a removed field; a changed type) the repository's change report calls breaking, with what to change.\n\n");
     s.push_str("Each domain is a module and a cargo feature. All are on by default; with `default-features = false` and only the domains you use, the crate compiles in a fraction of the time:\n\n");

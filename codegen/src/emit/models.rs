@@ -327,10 +327,10 @@ fn struct_def(
     };
     // Models users send get a setter per optional field: with `#[non_exhaustive]` (a
     // field the API adds must not break users' code) a literal cannot build them.
-    let setters: Vec<&TokenStream> = if lean {
-        vec![]
-    } else {
+    let setters: Vec<&TokenStream> = if t.has_setters() {
         tokens.iter().filter_map(|f| f.setter.as_ref()).collect()
+    } else {
+        vec![]
     };
     let setters = if setters.is_empty() {
         quote!()

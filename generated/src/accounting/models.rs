@@ -7820,6 +7820,27 @@ impl<'de> serde::Deserialize<'de> for JournalEntryTransaction {
         rt::de_model(deserializer)
     }
 }
+impl JournalEntryTransaction {
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = Some(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: JournalEntryTransactionType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `refNumber` (the field `ref_number`).
+    #[inline]
+    pub fn with_ref_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.ref_number = Some(value);
+        self
+    }
+}
 /// Schema `Accounting.V2.JournalEntryTransactionType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8788,6 +8809,27 @@ impl<'de> serde::Deserialize<'de> for PaymentSplitApiModel {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+impl PaymentSplitApiModel {
+    /// Sets `amount` (the field `amount`).
+    #[inline]
+    pub fn with_amount(mut self, value: rt::Decimal) -> Self {
+        self.amount = Some(value);
+        self
+    }
+    /// Sets `invoiceId` (the field `invoice_id`).
+    #[inline]
+    pub fn with_invoice_id(mut self, value: i64) -> Self {
+        self.invoice_id = Some(value);
+        self
+    }
+    /// Sets `invoiceNumber` (the field `invoice_number`).
+    #[inline]
+    pub fn with_invoice_number(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.invoice_number = Some(value);
+        self
     }
 }
 /// Indicates a payment's status.

@@ -81,6 +81,50 @@ impl<'de> serde::Deserialize<'de> for AddressModel {
         rt::de_model(deserializer)
     }
 }
+impl AddressModel {
+    /// Sets `street` (the field `street`).
+    #[inline]
+    pub fn with_street(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.street = Some(value);
+        self
+    }
+    /// Sets `unit` (the field `unit`).
+    #[inline]
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit = Some(value);
+        self
+    }
+    /// Sets `city` (the field `city`).
+    #[inline]
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.city = Some(value);
+        self
+    }
+    /// Sets `state` (the field `state`).
+    #[inline]
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.state = Some(value);
+        self
+    }
+    /// Sets `zip` (the field `zip`).
+    #[inline]
+    pub fn with_zip(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.zip = Some(value);
+        self
+    }
+    /// Sets `country` (the field `country`).
+    #[inline]
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.country = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.BookingAgentTagType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2597,6 +2641,62 @@ impl<'de> serde::Deserialize<'de> for CustomerAddress {
         rt::de_model(deserializer)
     }
 }
+impl CustomerAddress {
+    /// Sets `street` (the field `street`).
+    #[inline]
+    pub fn with_street(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.street = Some(value);
+        self
+    }
+    /// Sets `unit` (the field `unit`).
+    #[inline]
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.unit = Some(value);
+        self
+    }
+    /// Sets `city` (the field `city`).
+    #[inline]
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.city = Some(value);
+        self
+    }
+    /// Sets `state` (the field `state`).
+    #[inline]
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.state = Some(value);
+        self
+    }
+    /// Sets `zip` (the field `zip`).
+    #[inline]
+    pub fn with_zip(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.zip = Some(value);
+        self
+    }
+    /// Sets `country` (the field `country`).
+    #[inline]
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.country = Some(value);
+        self
+    }
+    /// Sets `latitude` (the field `latitude`).
+    #[inline]
+    pub fn with_latitude(mut self, value: f64) -> Self {
+        self.latitude = Some(value);
+        self
+    }
+    /// Sets `longitude` (the field `longitude`).
+    #[inline]
+    pub fn with_longitude(mut self, value: f64) -> Self {
+        self.longitude = Some(value);
+        self
+    }
+}
 /// Schema `Crm.V2.Customers.CustomerContact`.
 ///
 /// The document marks `id`, `type`, `value` required; they are optional here so that a response without them still parses.
@@ -3857,6 +3957,22 @@ impl<'de> serde::Deserialize<'de> for ExternalDataModel {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+impl ExternalDataModel {
+    /// Sets `key` (the field `key`).
+    #[inline]
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.key = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
     }
 }
 /// Schema `Crm.V2.ExternalDataPatchMode`.
@@ -6055,6 +6171,28 @@ impl<'de> serde::Deserialize<'de> for UpdateBookingContactRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+impl UpdateBookingContactRequest {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: ContactType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+    /// Sets `memo` (the field `memo`).
+    #[inline]
+    pub fn with_memo(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.memo = Some(value);
+        self
     }
 }
 /// Schema `Crm.V2.UpdateBookingProviderTagRequest`.

@@ -3445,6 +3445,20 @@ impl<'de> serde::Deserialize<'de> for TimeRange {
         rt::de_model(deserializer)
     }
 }
+impl TimeRange {
+    /// Sets `fromHour` (the field `from_hour`).
+    #[inline]
+    pub fn with_from_hour(mut self, value: i32) -> Self {
+        self.from_hour = Some(value);
+        self
+    }
+    /// Sets `toHour` (the field `to_hour`).
+    #[inline]
+    pub fn with_to_hour(mut self, value: i32) -> Self {
+        self.to_hour = Some(value);
+        self
+    }
+}
 /// Schema `Dispatch.V2.UnassignTechniciansRequest`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "deserialize-requests", derive(serde::Deserialize))]

@@ -55,6 +55,35 @@ impl<'de> serde::Deserialize<'de> for AttachmentApiModel {
         rt::de_model(deserializer)
     }
 }
+impl AttachmentApiModel {
+    /// Sets `alias` (the field `alias`).
+    #[inline]
+    pub fn with_alias(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.alias = Some(value);
+        self
+    }
+    /// Sets `fileName` (the field `file_name`).
+    #[inline]
+    pub fn with_file_name(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.file_name = Some(value);
+        self
+    }
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: crate::common::AttachmentAssetType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `url` (the field `url`).
+    #[inline]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.url = Some(value);
+        self
+    }
+}
 /// Result of an attachment file upload operation
 ///
 /// Schema `EquipmentSystems.V2.AttachmentUploadResponse`.

@@ -332,6 +332,20 @@ impl<'de> serde::Deserialize<'de> for FormOwner {
         rt::de_model(deserializer)
     }
 }
+impl FormOwner {
+    /// Sets `type` (the field `type`).
+    #[inline]
+    pub fn with_type(mut self, value: OwnerType) -> Self {
+        self.r#type = Some(value);
+        self
+    }
+    /// Sets `id` (the field `id`).
+    #[inline]
+    pub fn with_id(mut self, value: i64) -> Self {
+        self.id = Some(value);
+        self
+    }
+}
 impl rt::QueryValue for FormOwner {
     fn append_to(&self, name: &str, query: &mut rt::QueryPairs) {
         query.push_object(name, self);

@@ -2300,6 +2300,22 @@ impl<'de> serde::Deserialize<'de> for ExternalDataModel {
         rt::de_model(deserializer)
     }
 }
+impl ExternalDataModel {
+    /// Sets `key` (the field `key`).
+    #[inline]
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.key = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+}
 /// Schema `Jpm.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3122,6 +3138,20 @@ impl<'de> serde::Deserialize<'de> for JobGeneratedLeadSource {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         rt::de_model(deserializer)
+    }
+}
+impl JobGeneratedLeadSource {
+    /// Sets `jobId` (the field `job_id`).
+    #[inline]
+    pub fn with_job_id(mut self, value: i64) -> Self {
+        self.job_id = Some(value);
+        self
+    }
+    /// Sets `employeeId` (the field `employee_id`).
+    #[inline]
+    pub fn with_employee_id(mut self, value: i64) -> Self {
+        self.employee_id = Some(value);
+        self
     }
 }
 /// Schema `Jpm.Jobs.JobHistoryItemModel`.

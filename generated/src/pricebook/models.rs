@@ -4779,6 +4779,22 @@ impl<'de> serde::Deserialize<'de> for ExternalDataModel {
         rt::de_model(deserializer)
     }
 }
+impl ExternalDataModel {
+    /// Sets `key` (the field `key`).
+    #[inline]
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.key = Some(value);
+        self
+    }
+    /// Sets `value` (the field `value`).
+    #[inline]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.value = Some(value);
+        self
+    }
+}
 /// Schema `Pricebook.V2.ExternalDataPatchMode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
