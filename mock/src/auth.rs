@@ -4,6 +4,9 @@ use crate::Settings;
 use std::collections::HashMap;
 use std::time::Instant;
 
+/// The token endpoint's path.
+pub const TOKEN_PATH: &str = "/connect/token";
+
 #[derive(Debug)]
 struct Issued {
     expires: Instant,

@@ -111,7 +111,7 @@ impl Target {
         match self {
             Target::Operation(id) => operation == Some(id.as_str()),
             Target::Path(p) => path.starts_with(p.as_str()),
-            Target::Token => path == crate::server::TOKEN_PATH,
+            Target::Token => path == crate::auth::TOKEN_PATH,
             Target::Any => true,
         }
     }
@@ -221,7 +221,7 @@ impl Faults {
         }
         // A token request carries no token to revoke; maintenance only where the
         // operation's domain answers it.
-        let token = path == crate::server::TOKEN_PATH;
+        let token = path == crate::auth::TOKEN_PATH;
         let quiet = self.revoke_quiet > 0;
         let kinds: Vec<Fault> = CHAOS
             .iter()
@@ -302,7 +302,7 @@ mod tests {
         assert!((250..350).contains(&hit), "{hit} of 1000 at 0.3");
         let mut f = Faults::new(1.0, 5);
         let at_token: Vec<Fault> = (0..500)
-            .filter_map(|_| f.next(None, crate::server::TOKEN_PATH, false))
+            .filter_map(|_| f.next(None, crate::auth::TOKEN_PATH, false))
             .collect();
         assert!(
             !at_token.contains(&Fault::RevokeToken),

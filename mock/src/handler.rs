@@ -3,11 +3,12 @@
 //! (429), validation (400), and the answer, from the state where the operation has a
 //! role in it, otherwise generated from the response type.
 
+use crate::auth::TOKEN_PATH;
 use crate::data::{error_body, Gen};
 use crate::faults::Fault;
 use crate::limits::{retry_after, PER_SECOND};
 use crate::model::{Body, Input, Operation, Place, Response, Route, Ty};
-use crate::server::{lock, Recorded, Shared, TOKEN_PATH};
+use crate::state::{lock, Recorded, Shared};
 use crate::store::{collection_key, conform, Query, Role};
 use crate::validate::{check_json, check_text, Problems};
 use bytes::Bytes;

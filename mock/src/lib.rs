@@ -46,11 +46,13 @@ mod handler;
 mod limits;
 pub mod model;
 mod server;
+mod state;
 mod store;
 pub mod validate;
 
 pub use faults::{parse_rule, Fault, Target};
-pub use server::{MockServer, Recorded};
+pub use server::MockServer;
+pub use state::Recorded;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;

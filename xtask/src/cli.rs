@@ -2,16 +2,7 @@
 //! usage text is printed from it, and the parser accepts nothing else, so an option
 //! cannot exist without being listed.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-/// One option of a job: `--name` alone (a flag), or `--name VALUE`.
-pub struct Opt {
-    pub name: &'static str,
-    /// What the value is (`DIR`, `N`); `None` for a flag.
-    pub value: Option<&'static str>,
-    pub help: &'static str,
-}
+pub use crate::args::{Args, Opt};
 
 /// One job: `cargo xtask <name> [options]`.
 pub struct Job {
@@ -19,6 +10,13 @@ pub struct Job {
     pub help: &'static str,
     pub opts: &'static [Opt],
     pub run: fn(&Args) -> Result<(), String>,
+}
+
+impl Job {
+    /// Parses `args` (after the job's name) by this job's options.
+    pub fn parse(&self, args: &[String]) -> Result<Args, String> {
+        crate::args::parse(self.name, self.opts, args)
+    }
 }
 
 const SPECS: Opt = Opt {
@@ -101,79 +99,6 @@ pub const JOBS: &[Job] = &[
     },
 ];
 
-/// The options given to a job, checked against its declaration.
-#[derive(Debug, Default)]
-pub struct Args {
-    values: BTreeMap<&'static str, String>,
-}
-
-impl Args {
-    /// Whether the flag `name` was given.
-    pub fn flag(&self, name: &str) -> bool {
-        self.values.contains_key(name)
-    }
-    /// The value of option `name`, when given.
-    pub fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-    /// The value of option `name` as a path, when given.
-    pub fn path(&self, name: &str) -> Option<PathBuf> {
-        self.value(name).map(PathBuf::from)
-    }
-    /// The value of option `name`, required.
-    pub fn required(&self, name: &str) -> Result<&str, String> {
-        self.value(name)
-            .ok_or_else(|| format!("{name} is required"))
-    }
-    /// The value of option `name` as a number above 0, or `default`.
-    pub fn count(&self, name: &str, default: usize) -> Result<usize, String> {
-        match self.value(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{name} needs a number above 0, not `{v}`")),
-        }
-    }
-    /// The value of option `name` as a comma-separated list (empty when not given).
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.value(name)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// Parses `args` (after the job's name) by the job's declaration.
-pub fn parse(job: &Job, args: &[String]) -> Result<Args, String> {
-    let mut out = Args::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let Some(opt) = job.opts.iter().find(|o| o.name == a) else {
-            let known: Vec<&str> = job.opts.iter().map(|o| o.name).collect();
-            return Err(format!(
-                "unknown option `{a}` for `{}`; it takes {} (`cargo xtask --help`)",
-                job.name,
-                known.join(", ")
-            ));
-        };
-        let value = match opt.value {
-            None => String::new(),
-            Some(what) => it
-                .next()
-                .ok_or_else(|| format!("{} needs {what}", opt.name))?
-                .clone(),
-        };
-        out.values.insert(opt.name, value);
-    }
-    Ok(out)
-}
-
 /// The usage text, from [`JOBS`].
 pub fn usage() -> String {
     let mut s = String::from("usage: cargo xtask <job> [options]\n\njobs:\n");
@@ -202,6 +127,7 @@ pub fn usage() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn job(name: &str) -> &'static Job {
         JOBS.iter().find(|j| j.name == name).expect("job")
@@ -213,17 +139,25 @@ mod tests {
 
     #[test]
     fn declared_options_parse_and_others_are_refused() {
-        let a = parse(job("generate"), &strings(&["--check", "--specs", "x"])).expect("ok");
+        let a = job("generate")
+            .parse(&strings(&["--check", "--specs", "x"]))
+            .expect("ok");
         assert!(a.flag("--check") && !a.flag("--strict"));
         assert_eq!(a.path("--specs"), Some(PathBuf::from("x")));
-        let e = parse(job("generate"), &strings(&["--rounds", "3"])).expect_err("not declared");
+        let e = job("generate")
+            .parse(&strings(&["--rounds", "3"]))
+            .expect_err("not declared");
         assert!(
             e.contains("unknown option `--rounds` for `generate`"),
             "{e}"
         );
-        let e = parse(job("diff"), &strings(&["--old"])).expect_err("no value");
+        let e = job("diff")
+            .parse(&strings(&["--old"]))
+            .expect_err("no value");
         assert_eq!(e, "--old needs DIR");
-        let a = parse(job("bench"), &strings(&["--rounds", "0"])).expect("parses");
+        let a = job("bench")
+            .parse(&strings(&["--rounds", "0"]))
+            .expect("parses");
         assert!(a.count("--rounds", 5).is_err());
     }
 

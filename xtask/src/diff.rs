@@ -2,7 +2,7 @@
 //! generated crate, as markdown for the pull request; with `--semver-checks`, checked
 //! against cargo-semver-checks run on the two generated crates.
 
-use crate::cli::Args;
+use crate::args::Args;
 use crate::project_root;
 use servicetitan_codegen as codegen;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! `cargo xtask generate`: documents -> generated/ and the locks beside it (or a check
 //! that they are current), through `codegen::artifacts::ensure`.
 
-use crate::cli::Args;
+use crate::args::Args;
 use crate::project_root;
 use servicetitan_codegen::{self as codegen, artifacts};
 use std::time::Instant;

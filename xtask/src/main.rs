@@ -1,6 +1,7 @@
 //! `cargo xtask <job>`: the project's own commands. Each job is a module; the command
 //! line is declared once, in `cli.rs`.
 
+mod args;
 mod bench;
 mod cli;
 mod diff;
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(name) => match cli::JOBS.iter().find(|j| j.name == name) {
-            Some(job) => cli::parse(job, &args[1..]).and_then(|a| (job.run)(&a)),
+            Some(job) => job.parse(&args[1..]).and_then(|a| (job.run)(&a)),
             None => Err(format!("unknown job `{name}`\n\n{}", cli::usage())),
         },
     };
@@ -54,7 +55,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// The inputs a job's options name, the defaults for the rest.
-    pub fn from_args(args: &cli::Args) -> Inputs {
+    pub fn from_args(args: &args::Args) -> Inputs {
         let root = project_root();
         Inputs {
             specs: args

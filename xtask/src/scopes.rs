@@ -1,6 +1,6 @@
 //! `cargo xtask scopes`: the OAuth scopes to pick when creating the app in the portal.
 
-use crate::cli::Args;
+use crate::args::Args;
 use servicetitan_codegen as codegen;
 
 pub fn run(args: &Args) -> Result<(), String> {

@@ -2,7 +2,7 @@
 //! serde_json alone (the floor) and against cargo-progenitor.
 
 use super::{cargo_bin, median, ms, timed_ok, Targets};
-use crate::cli::Args;
+use crate::args::Args;
 use servicetitan_codegen as codegen;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

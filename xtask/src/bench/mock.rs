@@ -4,7 +4,7 @@
 //! benchmark of `mock/benches/`.
 
 use super::{cargo_bin, median, timed_ok, Targets};
-use crate::cli::Args;
+use crate::args::Args;
 use crate::project_root;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

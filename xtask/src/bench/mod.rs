@@ -25,7 +25,7 @@ pub mod generation;
 pub mod mock;
 mod runtime;
 
-use crate::cli::Args;
+use crate::args::Args;
 use crate::project_root;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
