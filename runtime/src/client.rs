@@ -444,9 +444,7 @@ impl Client {
                             Ok((w, _)) => wait = w,
                             Err(_) => {
                                 wait = Duration::ZERO;
-                                for (path, limit) in &limits {
-                                    self.inner.limiter.acquire(tenant, *path, *limit).await;
-                                }
+                                self.acquire_alone(tenant, client_id, &limits).await;
                             }
                         }
                         t
@@ -467,10 +465,25 @@ impl Client {
             .await
             .and_then(|t| self.check_scopes(op, t))
             .map_err(|e| e.with_operation(op.id))?;
-        for (path, limit) in limits {
-            self.inner.limiter.acquire(tenant, path, limit).await;
-        }
+        self.acquire_alone(tenant, &creds.client_id, &limits).await;
         Ok(token)
+    }
+
+    /// A slot of each limit from this process's own limiter: the whole limit without
+    /// Redis; with Redis (which did not answer), this process's share of it, by the
+    /// number of processes that last used the tenant's budget together.
+    async fn acquire_alone(&self, tenant: i64, client_id: &str, limits: &[Limit<'_>]) {
+        #[cfg(feature = "redis")]
+        let fleet = self.shared().map_or(1, |s| s.fleet_size(client_id, tenant));
+        #[cfg(not(feature = "redis"))]
+        let fleet = {
+            let _ = client_id;
+            1
+        };
+        for (path, limit) in limits {
+            let share = limit.share(fleet);
+            self.inner.limiter.acquire(tenant, *path, share).await;
+        }
     }
 
     /// The token, if its scopes cover the operation's (or are not checked, or not said).
@@ -494,7 +507,7 @@ impl Client {
 
     /// The limits a call waits for: the tenant's (path `None`), and the operation's own
     /// for its path, when there are.
-    fn limits<'c>(&self, call: &'c Call) -> Vec<(Option<&'c str>, crate::RateLimit)> {
+    fn limits<'c>(&self, call: &'c Call) -> Vec<Limit<'c>> {
         let mut limits = Vec::with_capacity(2);
         if let Some(limit) = self.inner.tenant_limit {
             limits.push((None, limit));
@@ -639,6 +652,9 @@ async fn refused(
     );
     (err, retry::classify_status(code, maintenance), retry_after)
 }
+
+/// A limit a call waits for: the tenant's (path `None`), or the operation's for a path.
+type Limit<'c> = (Option<&'c str>, crate::RateLimit);
 
 /// A request body as sent, once per attempt.
 enum SendBody {

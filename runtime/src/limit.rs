@@ -26,6 +26,18 @@ impl RateLimit {
     pub const fn new(calls: u32, per: Duration) -> Self {
         RateLimit { calls, per }
     }
+
+    /// One of `processes`' equal shares of the limit, rounded down (at least one call
+    /// per `per`), so that together they keep within it.
+    pub(crate) fn share(self, processes: u32) -> RateLimit {
+        if self.calls == 0 || processes <= 1 {
+            return self;
+        }
+        RateLimit {
+            calls: (self.calls / processes).max(1),
+            per: self.per,
+        }
+    }
 }
 
 struct Bucket {
@@ -76,5 +88,22 @@ impl Limiter {
             );
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_keeps_the_fleet_within_the_limit_and_never_stops_a_process() {
+        let l = RateLimit::PER_TENANT;
+        assert_eq!(l.share(1), l);
+        assert_eq!(l.share(0), l, "no fleet seen: the whole limit");
+        assert_eq!(l.share(3).calls, 20);
+        assert_eq!(l.share(7).calls, 8, "rounded down: 56 a second together");
+        let report = RateLimit::new(5, Duration::from_secs(60));
+        assert_eq!(report.share(9), RateLimit::new(1, Duration::from_secs(60)));
+        assert_eq!(RateLimit::new(0, l.per).share(4).calls, 0, "no limit stays none");
     }
 }

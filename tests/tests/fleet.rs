@@ -247,6 +247,53 @@ async fn calls_go_on_when_redis_freezes_or_stops_and_share_again_when_it_is_back
     logs.check_and_clear();
 }
 
+/// Every call counts its process among those sharing the tenant's budget; when Redis
+/// fails, each process keeps to its share of the budget (the limit divided by their
+/// number) instead of the whole of it, so the fleet alone still keeps within the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_each_process_keeps_to_its_share_of_the_budget() {
+    let mut redis = RedisServer::start();
+    let m = mock().await;
+    let limit = rt::RateLimit::new(10, Duration::from_secs(1));
+    let client = || {
+        let settings = rt::RedisSettings::new(redis.url())
+            .expect("url")
+            .timeout(Duration::from_millis(200));
+        let b = m.builder().redis(settings).rate_limit(Some(limit));
+        servicetitan::Client::new(rt::Client::new(b).expect("client"), TENANT)
+    };
+    let (a, b) = (client(), client());
+    // Each learns the fleet's size at its calls: a's second call sees b.
+    for st in [&a, &b, &a] {
+        call(st).await;
+    }
+    let fleet = format!("servicetitan:fleet:{}:{TENANT}", m.settings().client_id);
+    assert_eq!(
+        redis.cli(&["ZCARD", &fleet]),
+        "2",
+        "two clients share the budget"
+    );
+    let ttl: i64 = redis.cli(&["PTTL", &fleet]).parse().expect("a number");
+    assert!(ttl > 0 && ttl <= 30_000, "membership lapses: {ttl} ms");
+
+    redis.stop();
+    let before = fleet::calls_of(&m, TENANT).len();
+    for _ in 0..15 {
+        call(&a).await;
+    }
+    assert!(a.runtime().client().counts().shared_fallbacks > 0);
+    let calls = fleet::calls_of(&m, TENANT);
+    let alone = &calls[before..];
+    assert_eq!(alone.len(), 15);
+    // Half of 10 a second: 5 at once, then one every 200 ms, 2 s for 15 calls; the
+    // whole budget would take 0.5 s (10 at once, then one every 100 ms).
+    let span = alone[14].0 - alone[0].0;
+    assert!(
+        span >= Duration::from_millis(1_700),
+        "15 calls at a share of 5 a second took {span:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rediss_checks_the_servers_certificate_against_the_trust_store() {
     let redis = RedisServer::with_tls();

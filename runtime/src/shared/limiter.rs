@@ -17,18 +17,27 @@ use crate::auth::Token;
 use crate::RateLimit;
 use std::time::Duration;
 
-/// Before a call, in one round trip. KEYS[1]: the fleet's token; KEYS[2..]: the limits
-/// the call waits for; ARGV[i]: microseconds between two calls of KEYS[i + 1]. Reserves a
-/// slot of each limit and returns how many microseconds the caller waits for the latest,
-/// then the token, its scopes, its id (false when there is none) and its remaining life
-/// in milliseconds. Times are microseconds of the server's clock (`TIME`), written with
-/// `%.0f` so that no digit is lost to Lua's `%.14g`.
+/// Before a call, in one round trip. KEYS[1]: the fleet's token; KEYS[2]: the processes
+/// sharing the budget (a sorted set, each by the time of its last call); KEYS[3..]: the
+/// limits the call waits for. ARGV[1]: this process's name; ARGV[2]: how long, in
+/// milliseconds, a process counts as sharing after its last call; ARGV[i]: microseconds
+/// between two calls of KEYS[i]. Reserves a slot of each limit and returns how many
+/// microseconds the caller waits for the latest, then the token, its scopes, its id
+/// (false when there is none), its remaining life in milliseconds, and how many
+/// processes share the budget. Times are microseconds of the server's clock (`TIME`),
+/// written with `%.0f` so that no digit is lost to Lua's `%.14g`.
 const BEGIN: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now_ms = math.floor(now / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[2], now_ms, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms - window)
+redis.call('PEXPIRE', KEYS[2], window)
+local fleet = redis.call('ZCARD', KEYS[2])
 local wait = 0
-for i = 2, #KEYS do
-  local interval = tonumber(ARGV[i - 1])
+for i = 3, #KEYS do
+  local interval = tonumber(ARGV[i])
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
   if tat - now > wait then wait = tat - now end
@@ -37,8 +46,8 @@ for i = 2, #KEYS do
   redis.call('SET', KEYS[i], string.format('%.0f', next_tat), 'PX', keep_ms)
 end
 local v = redis.call('HMGET', KEYS[1], 'token', 'scopes', 'id')
-if not v[1] then return {wait, false, false, false, -2} end
-return {wait, v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}
+if not v[1] then return {wait, false, false, false, -2, fleet} end
+return {wait, v[1], v[2], v[3], redis.call('PTTL', KEYS[1]), fleet}
 ";
 
 pub(super) struct Scripts {
@@ -53,12 +62,20 @@ impl Scripts {
     }
 }
 
-type Begun = (u64, Option<String>, Option<String>, Option<String>, i64);
+type Begun = (
+    u64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    u32,
+);
 
 impl Shared {
     /// Reserves a slot of each of `limits` for the app (`client_id`) and tenant (with a
     /// path: for that path, a report) and reads the fleet's token, in one round trip:
-    /// how long to wait for the slot, and the token if it outlives `margin`.
+    /// how long to wait for the slot, and the token if it outlives `margin`. Counts this
+    /// process among those sharing the budget, and keeps their number.
     /// `Unavailable` when Redis does not answer, for the caller to use its own limiter
     /// and tokens.
     pub async fn begin(
@@ -70,6 +87,10 @@ impl Shared {
     ) -> Result<(Duration, Option<Token>), Unavailable> {
         let token_key = self.token_key(tenant, client_id);
         let mut invocation = self.scripts.begin.key(&token_key);
+        invocation
+            .key(self.key(format_args!("fleet:{client_id}:{tenant}")))
+            .arg(&self.member)
+            .arg(super::MEMBERSHIP.as_millis() as u64);
         for (path, limit) in limits {
             if limit.calls == 0 || limit.per.is_zero() {
                 continue;
@@ -82,11 +103,15 @@ impl Shared {
                 .key(key)
                 .arg(interval_micros(*limit, self.jitter));
         }
-        let (wait, value, scopes, id, pttl): Begun = self
+        let (wait, value, scopes, id, pttl, fleet): Begun = self
             .run("begin a call", |mut conn| async move {
                 invocation.invoke_async(&mut conn).await
             })
             .await?;
+        self.fleet
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((client_id.to_string(), tenant), fleet.max(1));
         if wait > 0 {
             tracing::trace!(
                 tenant,

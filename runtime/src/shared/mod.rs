@@ -13,6 +13,7 @@ mod tokens;
 use crate::config::RedisSettings;
 use crate::error::Error;
 use redis::aio::ConnectionManager;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -20,6 +21,10 @@ use std::time::{Duration, Instant};
 
 /// How long Redis is left alone after a failure before it is asked again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+/// How long a process counts as one of those sharing a tenant's budget after its last
+/// call: the size of the fleet a process divides the budget by when Redis fails.
+const MEMBERSHIP: Duration = Duration::from_secs(30);
 
 /// The connection and the state of the fleet's helpers, for one client and its clones.
 pub(crate) struct Shared {
@@ -35,6 +40,11 @@ pub(crate) struct Shared {
     down_until: Mutex<Option<Instant>>,
     /// Decisions made by the process alone because Redis did not answer.
     pub fallbacks: AtomicU64,
+    /// This client's name among the processes sharing a budget (random).
+    member: String,
+    /// How many processes (clients) last shared each budget (client id, tenant): read
+    /// at every call, kept for when Redis fails.
+    fleet: Mutex<HashMap<(String, i64), u32>>,
     scripts: limiter::Scripts,
     token_scripts: tokens::Scripts,
 }
@@ -56,6 +66,8 @@ impl Shared {
             jitter: settings.jitter,
             down_until: Mutex::new(None),
             fallbacks: AtomicU64::new(0),
+            member: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            fleet: Mutex::new(HashMap::new()),
             scripts: limiter::Scripts::new(),
             token_scripts: tokens::Scripts::new(),
         })
@@ -63,6 +75,16 @@ impl Shared {
 
     fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
         format!("{}:{parts}", self.prefix)
+    }
+
+    /// How many processes last shared the budget of `client_id` and `tenant` (this one
+    /// included; 1 before Redis has said).
+    pub fn fleet_size(&self, client_id: &str, tenant: i64) -> u32 {
+        let fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
+        fleet
+            .get(&(client_id.to_string(), tenant))
+            .copied()
+            .unwrap_or(1)
     }
 
     /// The connection, made (lazily: it connects at its first command) if there is none.
