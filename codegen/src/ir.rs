@@ -48,6 +48,19 @@ pub struct TypeDef {
     /// The item type when this struct is a page with more to it than the runtime's
     /// `Paged` (reporting's `ReportDataResponse`: `page`, `hasMore`, `data` and `fields`).
     pub page_item: Option<Ty>,
+    /// A page whose rows (`data`) are lists of values labelled by the `name` of each of
+    /// its `fields`, in order (reporting's report data): it implements
+    /// `rt::LabelledRows`.
+    pub labelled_rows: Option<RowLabels>,
+}
+
+/// Where a page's row labels are: the Rust names of its rows field (`data`), its fields
+/// field (`fields`), and the label of each of those (`name`, an optional string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLabels {
+    pub rows: String,
+    pub fields: String,
+    pub name: String,
 }
 
 /// How a field is represented, by its type's usage and the field's flags.
@@ -505,6 +518,9 @@ pub enum Paging {
         /// Whether the builder gets `.pages()` and `.items()` (not when a parameter
         /// already has one of those names).
         stream_methods: bool,
+        /// Whether the page's rows are labelled ([`TypeDef::labelled_rows`]): the
+        /// builder also gets `.rows()`.
+        labelled: bool,
         /// Where the list filters by modification time and its records say when they
         /// were modified: what a stream of its changes sets and reads.
         incremental: Option<Box<Incremental>>,

@@ -29,6 +29,7 @@ pub use crate::query::{PathSegment, QueryPairs, QueryValue, Sort};
 
 // Paging, exports and changes: the traits builders implement and the streams they return.
 pub use crate::paging::{items, pages, BoxStream, ExportFrom, PageLike, PagedRequest};
+pub use crate::rows::{rows, LabelledRows, Row};
 pub use crate::sync::{
     batches, export_changes, export_items, list_changes, Changes, Checkpoint, ExportRequest,
     IncrementalRequest, SourceKind, SyncSource, Window,

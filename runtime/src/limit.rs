@@ -104,6 +104,10 @@ mod tests {
         assert_eq!(l.share(7).calls, 8, "rounded down: 56 a second together");
         let report = RateLimit::new(5, Duration::from_secs(60));
         assert_eq!(report.share(9), RateLimit::new(1, Duration::from_secs(60)));
-        assert_eq!(RateLimit::new(0, l.per).share(4).calls, 0, "no limit stays none");
+        assert_eq!(
+            RateLimit::new(0, l.per).share(4).calls,
+            0,
+            "no limit stays none"
+        );
     }
 }

@@ -393,3 +393,65 @@ async fn report_data_pages_keep_their_fields_and_body() {
     assert!(server.api_requests().iter().all(|r| r.method == "POST"
         && r.path == "/reporting/v2/tenant/42/report-category/operations/reports/7/data"));
 }
+
+/// A report's rows read by column name across pages, each page labelled by its own
+/// fields (the second page sends its columns in another order), and into a struct of the
+/// program's own; a row that does not fit names itself.
+#[tokio::test]
+async fn report_rows_are_read_by_column_name_whatever_the_order_of_a_pages_fields() {
+    use servicetitan::reporting::ReportDataRequest;
+    let server = MockServer::with_token("", |r| {
+        let page = r.query_value("page").unwrap_or_else(|| "1".into());
+        let field = |name: &str| json!({"name": name, "label": name, "dataType": "String"});
+        let body = if page == "1" {
+            json!({"page": 1, "pageSize": 2, "hasMore": true,
+                   "fields": [field("JobNumber"), field("Total")],
+                   "data": [["J-1", 100.5], ["J-2", 80]]})
+        } else {
+            json!({"page": 2, "pageSize": 2, "hasMore": false,
+                   "fields": [field("Total"), field("JobNumber"), field("Region")],
+                   "data": [[12.25, "J-3", "North"], ["not a number", "J-4", "South"]]})
+        };
+        Reply::json(200, body)
+    })
+    .await;
+    let st = client(&server);
+    let rows: Vec<rt::Row> = st
+        .reporting()
+        .report_category_reports()
+        .get_data("operations", 7, ReportDataRequest::new(vec![]))
+        .rows()
+        .map(|r| r.expect("row"))
+        .collect()
+        .await;
+    let jobs: Vec<_> = rows.iter().map(|r| r.get("JobNumber").cloned()).collect();
+    assert_eq!(jobs, ["J-1", "J-2", "J-3", "J-4"].map(|j| Some(json!(j))));
+    assert_eq!(rows[2].get("Total"), Some(&json!(12.25)));
+    assert_eq!(rows[2].get("Region"), Some(&json!("North")));
+    assert_eq!(
+        rows[0].get("Region"),
+        None,
+        "the first page has no such column"
+    );
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Revenue {
+        #[serde(rename = "JobNumber")]
+        job: String,
+        #[serde(rename = "Total")]
+        total: f64,
+    }
+    let read: Vec<Result<Revenue, rt::Error>> = rows.iter().map(|r| r.deserialize()).collect();
+    assert_eq!(
+        read[..3]
+            .iter()
+            .map(|r| r.as_ref().expect("fits").total)
+            .collect::<Vec<_>>(),
+        [100.5, 80.0, 12.25]
+    );
+    let err = read[3].as_ref().expect_err("a text total");
+    assert!(
+        matches!(err.kind(), rt::ErrorKind::Decode { path, .. } if path == "data[1]"),
+        "{err}"
+    );
+}

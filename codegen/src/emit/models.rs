@@ -92,7 +92,8 @@ fn type_def(t: &TypeDef, in_query: bool) -> TokenStream {
         TypeDefKind::Struct(fields) => {
             let def = struct_def(t, &name, fields, doc, deprecated, in_query);
             let page_like = t.page_item.as_ref().map(|item| page_like(&name, item));
-            quote!(#def #page_like)
+            let rows = t.labelled_rows.as_ref().map(|l| labelled_rows(&name, l));
+            quote!(#def #page_like #rows)
         }
         TypeDefKind::StringEnum { variants, flags } => {
             string_enum(&name, variants, *flags, doc, deprecated)
@@ -152,6 +153,21 @@ fn page_like(name: &Ident, item: &Ty) -> TokenStream {
             }
             fn into_items(self) -> Vec<#item> {
                 self.data.unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// `rt::LabelledRows` for a page whose rows are labelled by its fields.
+fn labelled_rows(name: &Ident, l: &RowLabels) -> TokenStream {
+    let (rows, fields, label) = (ident(&l.rows), ident(&l.fields), ident(&l.name));
+    quote! {
+        impl rt::LabelledRows for #name {
+            fn labels(&self) -> Vec<String> {
+                self.#fields.iter().flatten().map(|f| f.#label.clone().unwrap_or_default()).collect()
+            }
+            fn take_rows(&mut self) -> Vec<Vec<rt::Json>> {
+                self.#rows.take().unwrap_or_default()
             }
         }
     }

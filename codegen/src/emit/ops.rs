@@ -436,6 +436,7 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
             required,
             stream_methods,
             incremental,
+            labelled,
         } => {
             let page_ty = ty_tokens(page, From::Ops);
             let item = ty_tokens(item, From::Ops);
@@ -453,6 +454,18 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
                 Some(inc) if *stream_methods => incremental_impl(inc, b, &item),
                 _ => quote!(),
             };
+            let rows = if *labelled {
+                quote! {
+                    /// Every row of every page, its values labelled by the names of its
+                    /// page's fields (`row.get("Name")`, `row.deserialize::<T>()`).
+                    #[inline]
+                    pub fn rows(self) -> rt::BoxStream<rt::Row> {
+                        rt::rows(self)
+                    }
+                }
+            } else {
+                quote!()
+            };
             let methods = if *stream_methods {
                 quote! {
                     #changes
@@ -467,6 +480,7 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
                         pub fn items(self) -> rt::BoxStream<#item> {
                             rt::items(self)
                         }
+                        #rows
                     }
                 }
             } else {

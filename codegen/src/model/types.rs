@@ -95,6 +95,7 @@ impl<'a> DomainBuilder<'a> {
             kind,
             usage: Usage::default(),
             page_item: None,
+            labelled_rows: None,
         });
     }
 

@@ -95,7 +95,38 @@ pub(super) fn finish_domain(domain: &mut Domain, commons: &mut CommonTypes) {
             o.paging = paging(o, &types, &find);
         }
     }
+    let labelled: Vec<Option<RowLabels>> = types.iter().map(|t| labelled_rows(t, &find)).collect();
     domain.types = types;
+    for (t, l) in domain.types.iter_mut().zip(labelled) {
+        t.labelled_rows = l;
+    }
+}
+
+/// Where a page's row labels are, if its rows are lists of values (`data: [[any]]`)
+/// labelled by its `fields`, whose items each have a `name` string.
+fn labelled_rows<'a>(t: &TypeDef, find: &impl Fn(&Ty) -> Option<&'a TypeDef>) -> Option<RowLabels> {
+    let TypeDefKind::Struct(fields) = &t.kind else {
+        return None;
+    };
+    if !matches!(&t.page_item, Some(Ty::Vec(v)) if **v == Ty::Json) {
+        return None;
+    }
+    let field = |w: &str| fields.iter().find(|f| f.wire == w);
+    let (rows, labels) = (field("data")?, field("fields")?);
+    let Ty::Vec(item) = &labels.ty else {
+        return None;
+    };
+    let x = find(item)?;
+    // A field of a response page: read from responses, so every field is optional.
+    let TypeDefKind::Struct(xf) = &x.kind else {
+        return None;
+    };
+    let name = xf.iter().find(|f| f.wire == "name" && f.ty == Ty::String)?;
+    x.keeps_unknown_fields().then(|| RowLabels {
+        rows: rows.name.clone(),
+        fields: labels.name.clone(),
+        name: name.name.clone(),
+    })
 }
 
 /// Where each type (keyed by whether it is common, and its name) is used, walking from
@@ -184,7 +215,10 @@ fn paging<'a>(
             .iter()
             .find(|p| p.wire == "page" && p.ty == Ty::I32)?;
         let incremental = incremental(o, &param.wire, &item, find).map(Box::new);
+        let labelled =
+            !taken("rows") && find(page).is_some_and(|t| labelled_rows(t, find).is_some());
         return Some(Paging::Pages {
+            labelled,
             page: page.clone(),
             item,
             param: param.name.clone(),

@@ -143,6 +143,18 @@ impl rt::PageLike for DynamicSetResponse {
         self.data.unwrap_or_default()
     }
 }
+impl rt::LabelledRows for DynamicSetResponse {
+    fn labels(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .flatten()
+            .map(|f| f.name.clone().unwrap_or_default())
+            .collect()
+    }
+    fn take_rows(&mut self) -> Vec<Vec<rt::Json>> {
+        self.data.take().unwrap_or_default()
+    }
+}
 /// Schema `Reporting.V2.HeaderField`.
 ///
 /// The document marks `name`, `label` required; they are optional here so that a response without them still parses.
@@ -382,6 +394,18 @@ impl rt::PageLike for ReportDataResponse {
     }
     fn into_items(self) -> Vec<Vec<rt::Json>> {
         self.data.unwrap_or_default()
+    }
+}
+impl rt::LabelledRows for ReportDataResponse {
+    fn labels(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .flatten()
+            .map(|f| f.name.clone().unwrap_or_default())
+            .collect()
+    }
+    fn take_rows(&mut self) -> Vec<Vec<rt::Json>> {
+        self.data.take().unwrap_or_default()
     }
 }
 /// Schema `Reporting.V2.ReportField`.

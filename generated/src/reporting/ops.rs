@@ -125,6 +125,12 @@ impl DynamicValueSetsGetDynamicSet {
     pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
         rt::items(self)
     }
+    /// Every row of every page, its values labelled by the names of its
+    /// page's fields (`row.get("Name")`, `row.deserialize::<T>()`).
+    #[inline]
+    pub fn rows(self) -> rt::BoxStream<rt::Row> {
+        rt::rows(self)
+    }
 }
 impl rt::Overrides for DynamicValueSetsGetDynamicSet {
     #[inline]
@@ -496,6 +502,12 @@ impl ReportCategoryReportsGetData {
     #[inline]
     pub fn items(self) -> rt::BoxStream<Vec<rt::Json>> {
         rt::items(self)
+    }
+    /// Every row of every page, its values labelled by the names of its
+    /// page's fields (`row.get("Name")`, `row.deserialize::<T>()`).
+    #[inline]
+    pub fn rows(self) -> rt::BoxStream<rt::Row> {
+        rt::rows(self)
     }
 }
 impl rt::Overrides for ReportCategoryReportsGetData {
