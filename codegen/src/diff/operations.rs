@@ -74,6 +74,7 @@ pub(super) fn operations(od: &Domain, nd: &Domain) -> Vec<Found> {
             ));
         }
         out.extend(optional_input_changes(id, o, n));
+        out.extend(stream_changes(id, o, n));
         out.extend(id_list_limits(id, o, n));
         let (or, nr) = (o.response.display(), n.response.display());
         if or != nr {
@@ -241,6 +242,66 @@ fn optional_input_changes(id: &str, o: &Operation, n: &Operation) -> Vec<Found> 
                 format!("operation `{id}`: optional `.{name}(..)` added ({what})"),
                 vec![],
             )),
+        }
+    }
+    out
+}
+
+/// The stream methods of an operation's builder, each with what it streams.
+fn stream_methods(o: &Operation) -> BTreeMap<&'static str, &'static str> {
+    let mut out = BTreeMap::new();
+    match &o.paging {
+        Some(Paging::Pages {
+            stream_methods: true,
+            incremental,
+            labelled,
+            ..
+        }) => {
+            out.insert("pages", "every page");
+            out.insert("items", "every item of every page");
+            if incremental.is_some() {
+                out.insert("changes", "the records modified since a checkpoint");
+            }
+            if *labelled {
+                out.insert("rows", "every row, labelled by its page's fields");
+            }
+        }
+        Some(Paging::Export {
+            stream_methods: true,
+            ..
+        }) => {
+            out.insert("batches", "every batch");
+            out.insert("items", "every record of every batch");
+            out.insert("changes", "the records changed since a checkpoint");
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Stream methods a builder gained or lost (the operation stopped or started paging, or
+/// a parameter took a method's name).
+fn stream_changes(id: &str, o: &Operation, n: &Operation) -> Vec<Found> {
+    let (om, nm) = (stream_methods(o), stream_methods(n));
+    let mut out = Vec::new();
+    for e in entries(&om, &nm) {
+        match e {
+            Entry::Gone(name, what) => out.push((
+                Impact::Breaking,
+                migrate(
+                    format!("operation `{id}`: `.{name}()` ({what}) removed"),
+                    format!(
+                        "send the request with `.send()` and read what comes back where you called `.{name}()`"
+                    ),
+                ),
+                vec![format!("{}::{name}", o.builder)],
+            )),
+            Entry::Added(name, what) => out.push((
+                Impact::Additive,
+                format!("operation `{id}`: `.{name}()` ({what}) added"),
+                vec![],
+            )),
+            Entry::Both(..) => {}
         }
     }
     out
