@@ -115,7 +115,9 @@ impl<'a> Gen<'a> {
             return Value::Null;
         };
         match def {
-            TypeDef::Struct { fields, page_item } => {
+            TypeDef::Struct {
+                fields, page_item, ..
+            } => {
                 self.depth += 1;
                 let deep = self.depth > MAX_DEPTH;
                 let mut m = Map::new();

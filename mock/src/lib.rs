@@ -45,6 +45,7 @@ mod faults;
 mod handler;
 mod limits;
 pub mod model;
+mod reports;
 mod server;
 mod state;
 mod store;

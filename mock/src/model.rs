@@ -53,6 +53,9 @@ pub enum TypeDef {
         /// Set when the struct is a page of these items with more to it (reporting).
         #[serde(default)]
         page_item: Option<Ty>,
+        /// The page's rows are lists of values labelled by its `fields` (a report's).
+        #[serde(default)]
+        labelled_rows: bool,
     },
     Enum {
         values: Vec<String>,

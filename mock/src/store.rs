@@ -158,6 +158,51 @@ impl Query<'_> {
     }
 }
 
+/// The page a list request asks for: `page` (from 1), `pageSize` (50 unless said, at
+/// most 5,000) and `includeTotal`.
+pub(crate) struct PageAsked {
+    pub page: i64,
+    pub size: i64,
+    pub include_total: bool,
+}
+
+impl PageAsked {
+    /// The page `q` asks for, or the API's 400 for a number out of range.
+    pub fn of(q: &Query) -> Result<PageAsked, Problems> {
+        let mut problems = Problems::new();
+        let mut number = |name: &str, default: i64, max: i64| -> i64 {
+            match q.get(name).map(str::parse::<i64>) {
+                None => default,
+                Some(Ok(n)) if (1..=max).contains(&n) => n,
+                Some(_) => {
+                    problems.push((name.into(), format!("{name} must be from 1 to {max}.")));
+                    default
+                }
+            }
+        };
+        let page = number("page", 1, i64::from(i32::MAX));
+        let size = number("pageSize", 50, 5000);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let include_total = q
+            .get("includeTotal")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        Ok(PageAsked {
+            page,
+            size,
+            include_total,
+        })
+    }
+
+    /// The indexes of this page's items among `total`, and whether more follow.
+    pub fn range(&self, total: usize) -> (std::ops::Range<usize>, bool) {
+        let start = (((self.page - 1) * self.size) as usize).min(total);
+        let end = (start + self.size as usize).min(total);
+        (start..end, end < total)
+    }
+}
+
 /// The fields of a struct type, if `ty` is one.
 pub(crate) fn struct_fields<'a>(api: &'a Api, ty: &Ty) -> Option<&'a [crate::model::Field]> {
     match ty {
@@ -287,25 +332,8 @@ impl Store {
         op: &Operation,
         q: &Query,
     ) -> Result<Bytes, Problems> {
-        let mut problems = Problems::new();
-        let number = |name: &str, default: i64, max: i64, problems: &mut Problems| -> i64 {
-            match q.get(name).map(str::parse::<i64>) {
-                None => default,
-                Some(Ok(n)) if (1..=max).contains(&n) => n,
-                Some(_) => {
-                    problems.push((name.into(), format!("{name} must be from 1 to {max}.")));
-                    default
-                }
-            }
-        };
-        let page = number("page", 1, i64::from(i32::MAX), &mut problems);
-        let size = number("pageSize", 50, 5000, &mut problems);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let include_total = q
-            .get("includeTotal")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let asked = PageAsked::of(q)?;
+        let (page, size, include_total) = (asked.page, asked.size, asked.include_total);
         let filter = Filter::new(op, q);
         let seed = self.seed;
         let unordered = self.unordered;
@@ -317,12 +345,10 @@ impl Store {
                 .sort_by_key(|(id, _)| (**id as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         }
         let matching: Vec<&Record> = matching.into_iter().map(|(_, r)| r).collect();
-        let start = ((page - 1) * size) as usize;
-        let end = (start + size as usize).min(matching.len());
-        let slice = matching.get(start..end).unwrap_or_default();
+        let (range, more) = asked.range(matching.len());
+        let slice = matching.get(range).unwrap_or_default();
         let mut out = format!(
-            "{{\"page\":{page},\"pageSize\":{size},\"hasMore\":{},\"totalCount\":{},\"data\":[",
-            end < matching.len(),
+            "{{\"page\":{page},\"pageSize\":{size},\"hasMore\":{more},\"totalCount\":{},\"data\":[",
             if include_total {
                 matching.len().to_string()
             } else {

@@ -4,7 +4,8 @@
 use futures_util::StreamExt;
 use serde_json::json;
 use servicetitan::crm::{CreateContactRequest, UpdateContactRequest};
-use servicetitan::runtime::{ErrorKind, Uuid};
+use servicetitan::reporting::ReportDataRequest;
+use servicetitan::runtime::{self as rt, ErrorKind, Uuid};
 use servicetitan_mock::{MockServer, Settings};
 
 mod common;
@@ -218,4 +219,65 @@ async fn records_whose_ids_are_guids_are_read_changed_and_deleted_by_their_guid(
     }
     let left = contacts.get_list().send().await.expect("list");
     assert_eq!(left.data.len(), 3, "the three seeded contacts");
+}
+
+/// A report's data (and a dynamic value set) is a table of `records` rows in columns of
+/// every data type, paged like a list: its rows stream to the end, each labelled by its
+/// page's fields, and read into a program's own struct.
+#[tokio::test]
+async fn report_rows_page_through_the_records_labelled_by_their_fields() {
+    let m = mock(Settings {
+        records: 120,
+        ..Settings::default()
+    })
+    .await;
+    let st = typed(&m, 1);
+    let reports = st.reporting().report_category_reports();
+    let request = || reports.get_data("operations", 1, ReportDataRequest::new(vec![]));
+    let rows: Vec<rt::Row> = request()
+        .page_size(50)
+        .rows()
+        .map(|r| r.expect("row"))
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 120, "three pages, then the stream ends");
+    assert_eq!(
+        rows[0].labels(),
+        ["Name", "Total", "Active", "Date", "Time"]
+    );
+    assert_eq!(rows[119].get("Name"), Some(&json!("Row 120")));
+
+    #[derive(serde::Deserialize)]
+    struct Line {
+        #[serde(rename = "Name")]
+        name: String,
+        #[serde(rename = "Total")]
+        total: f64,
+        #[serde(rename = "Date")]
+        date: rt::Date,
+    }
+    let line: Line = rows[1].deserialize().expect("a row of the table");
+    assert_eq!((line.name.as_str(), line.total), ("Row 2", 25.0));
+    assert_eq!(line.date.to_string(), "2024-01-01");
+
+    let last = request()
+        .page(3)
+        .page_size(50)
+        .include_total(true)
+        .send()
+        .await
+        .expect("page");
+    let data = last.data.as_ref().expect("rows");
+    assert_eq!(
+        (data.len(), last.has_more, last.total_count),
+        (20, Some(false), Some(120))
+    );
+    let set = st
+        .reporting()
+        .dynamic_value_sets()
+        .get_dynamic_set("technicians")
+        .rows()
+        .count()
+        .await;
+    assert_eq!(set, 120);
 }

@@ -130,6 +130,9 @@ fn type_def(t: &TypeDef, module: &str) -> Value {
     };
     if let (Some(item), Value::Object(m)) = (&t.page_item, &mut v) {
         m.insert("page_item".into(), ty(item, module));
+        if t.labelled_rows.is_some() {
+            m.insert("labelled_rows".into(), json!(true));
+        }
     }
     v
 }
