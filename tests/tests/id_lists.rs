@@ -264,6 +264,53 @@ async fn a_stream_over_120_ids_makes_three_requests_and_loses_none() {
     assert_eq!((pages.len(), items), (5, 120));
 }
 
+/// A stream of changes over 120 ids asks each batch of 50, 50 and 20 for every window
+/// and takes their answers together: every record once, however the windows split
+/// (20 a page forces several), and its checkpoint resumes to nothing new, then to just
+/// what changed.
+#[tokio::test]
+async fn changes_over_120_ids_ask_each_batch_and_resume_from_one_checkpoint() {
+    use futures_util::StreamExt;
+    let (m, st) = stand_in(200).await;
+    let options = rt::ChangeOptions {
+        page_size: 20,
+        ..rt::ChangeOptions::default()
+    };
+    let list = || st.crm().locations().get_list().ids(1..=120);
+    let mut changes = rt::list_changes_with(list(), None, &options).expect("a stream");
+    let mut got = Vec::new();
+    while let Some(c) = changes.next().await {
+        got.push(c.expect("a location").id.expect("id"));
+    }
+    got.sort();
+    assert_eq!(got, (1..=120).collect::<Vec<_>>(), "each id once");
+    let sent = sent(&m, "Locations_GetList", "ids");
+    assert!(sent.len() > 3, "several windows: {} requests", sent.len());
+    for (i, ids) in sent.iter().enumerate() {
+        let n = ids.split(',').count();
+        assert_eq!(n, [50, 50, 20][i % 3], "request {i}");
+    }
+    let checkpoint = changes.checkpoint().cloned().expect("a checkpoint");
+
+    let again = rt::list_changes_with(list(), Some(&checkpoint), &options).expect("resumed");
+    let nothing: Vec<_> = again.collect().await;
+    assert!(nothing.is_empty(), "{} records again", nothing.len());
+    for id in [77, 130] {
+        let rename = servicetitan::crm::UpdateLocationRequest::default().with_name("Renamed");
+        st.crm()
+            .locations()
+            .update(id, rename)
+            .await
+            .expect("renamed");
+    }
+    let changed: Vec<i64> = rt::list_changes_with(list(), Some(&checkpoint), &options)
+        .expect("resumed")
+        .map(|c| c.expect("a location").id.expect("id"))
+        .collect()
+        .await;
+    assert_eq!(changed, [77], "what changed among the 120, once");
+}
+
 #[tokio::test]
 async fn the_stand_in_refuses_more_ids_than_the_documents_allow() {
     const RAW: Operation = Operation::custom(

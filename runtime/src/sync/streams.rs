@@ -218,9 +218,19 @@ where
     PageItem<R>: Serialize,
 {
     let client = request.client().clone();
+    let whole = request.request();
+    // An id list longer than the operation takes goes in batches, each window asked of
+    // every batch (no record can match two: `PagedRequest::split_ids`).
+    let batches = request.split_ids();
+    let parts = if batches.len() > 1 {
+        batches.iter().map(IncrementalRequest::request).collect()
+    } else {
+        vec![whole.clone()]
+    };
     window_changes::<R::Page>(
         client,
-        request.request(),
+        whole,
+        parts,
         R::WINDOW,
         since,
         options,
@@ -331,10 +341,13 @@ fn export_stream<T: DeserializeOwned + Send + 'static>(
 }
 
 /// The engine of every list's changes: the planner's requests, sent with the window
-/// set, their answers fingerprinted and filtered.
+/// set, their answers fingerprinted and filtered. `base` is the stream's request, which
+/// names it; `parts` what is sent for it (`base` itself, or its batches of ids, each asked
+/// for every window and their answers taken together as one).
 fn window_changes<P>(
     client: TenantClient,
     mut base: Request,
+    mut parts: Vec<Request>,
     window: Window,
     since: Option<&Checkpoint>,
     options: &ChangeOptions,
@@ -355,6 +368,9 @@ where
     if let Some(active) = window.active {
         if options.include_inactive && base.query_value(active).is_none() {
             base.set_query(active, "Any");
+            for part in &mut parts {
+                part.set_query(active, "Any");
+            }
         }
     }
     let id = StreamId::of(&base, client.tenant(), &window.own());
@@ -375,29 +391,32 @@ where
         window.total.is_some(),
     );
     let page_size = options.page_size;
-    let state = (planner, client, base, id);
+    let state = (planner, client, parts, id);
     let batches = stream::unfold(Some(state), move |state| async move {
-        let (mut planner, client, base, id) = state?;
+        let (mut planner, client, parts, id) = state?;
         let ask = planner.next()?;
-        let mut request = base.clone();
-        match ask.from {
-            Some(f) => request.set_query(window.from, super::planner::at(f).to_rfc3339()),
-            None => request.remove_query(window.from),
+        let mut page = Merged::default();
+        for part in &parts {
+            let mut request = part.clone();
+            match ask.from {
+                Some(f) => request.set_query(window.from, super::planner::at(f).to_rfc3339()),
+                None => request.remove_query(window.from),
+            }
+            if let Some(b) = ask.before {
+                request.set_query(window.before, super::planner::at(b).to_rfc3339());
+            }
+            request.set_query(window.page, ask.page.to_string());
+            request.set_query(window.page_size, page_size.to_string());
+            if let Some(t) = window.total {
+                request.set_query(t, "true");
+            }
+            match client.send_json::<P>(request).await {
+                Ok(p) => page.add(p),
+                Err(e) => return Some((Err(e), None)),
+            }
         }
-        if let Some(b) = ask.before {
-            request.set_query(window.before, super::planner::at(b).to_rfc3339());
-        }
-        request.set_query(window.page, ask.page.to_string());
-        request.set_query(window.page_size, page_size.to_string());
-        if let Some(t) = window.total {
-            request.set_query(t, "true");
-        }
-        let page = match client.send_json::<P>(request).await {
-            Ok(p) => p,
-            Err(e) => return Some((Err(e), None)),
-        };
         let keys: Vec<(u128, Option<i64>)> = page
-            .items()
+            .items
             .iter()
             .map(|item| (Fingerprint::of(item), modified(item).map(ms)))
             .collect();
@@ -407,21 +426,47 @@ where
             .server_now()
             .unwrap_or_else(|| DateTime(chrono::Utc::now()));
         let outcome = planner.answer(Answer {
-            has_more: page.has_more(),
-            total: page.total(),
+            has_more: page.has_more,
+            total: page.total,
             items: &keys,
             now: ms(now),
         });
         let items: Vec<P::Item> = page
-            .into_items()
+            .items
             .into_iter()
             .zip(outcome.keep)
             .filter_map(|(item, keep)| keep.then_some(item))
             .collect();
         let checkpoint = outcome.checkpoint.map(|p| Checkpoint::new(id.clone(), p));
-        Some((Ok((items, checkpoint)), Some((planner, client, base, id))))
+        Some((Ok((items, checkpoint)), Some((planner, client, parts, id))))
     });
     Ok(Changes::new(Box::pin(batches), since.cloned()))
+}
+
+/// The answers of a request's parts to one ask, taken together: their items, more if
+/// any part has more, the sum of their totals (unknown if one is).
+struct Merged<T> {
+    items: Vec<T>,
+    has_more: bool,
+    total: Option<i64>,
+}
+
+impl<T> Default for Merged<T> {
+    fn default() -> Self {
+        Merged {
+            items: Vec::new(),
+            has_more: false,
+            total: Some(0),
+        }
+    }
+}
+
+impl<T> Merged<T> {
+    fn add<P: PageLike<Item = T>>(&mut self, page: P) {
+        self.has_more |= page.has_more();
+        self.total = self.total.zip(page.total()).map(|(a, b)| a + b);
+        self.items.extend(page.into_items());
+    }
 }
 
 /// What a [`SyncSource`] reads.
@@ -468,9 +513,16 @@ impl SyncSource {
         match self.kind {
             SourceKind::Export { from } => batch_changes(client.clone(), base, from, since),
             SourceKind::List(window) => {
-                window_changes::<Paged<Json>>(client.clone(), base, window, since, options, |v| {
-                    v.get("modifiedOn")?.as_str()?.parse().ok()
-                })
+                let parts = vec![base.clone()];
+                window_changes::<Paged<Json>>(
+                    client.clone(),
+                    base,
+                    parts,
+                    window,
+                    since,
+                    options,
+                    |v| v.get("modifiedOn")?.as_str()?.parse().ok(),
+                )
             }
         }
     }
