@@ -9,16 +9,11 @@ use servicetitan::runtime::{self as rt, ErrorKind, Uuid};
 use servicetitan_mock::{MockServer, Settings};
 
 mod common;
-use common::{mock, typed};
+use common::{mock, typed, with_records};
 
 #[tokio::test]
 async fn lists_page_through_the_records_with_totals_on_request() {
-    let m = mock(Settings {
-        records: 120,
-        ..Settings::default()
-    })
-    .await;
-    let st = typed(&m, 1);
+    let (m, st) = with_records(120).await;
     let first = st
         .crm()
         .customers()
@@ -174,12 +169,7 @@ async fn a_record_is_created_read_changed_listed_exported_and_deleted() {
 /// and deletes by its guid; an unknown guid is a 404.
 #[tokio::test]
 async fn records_whose_ids_are_guids_are_read_changed_and_deleted_by_their_guid() {
-    let m = mock(Settings {
-        records: 3,
-        ..Settings::default()
-    })
-    .await;
-    let st = typed(&m, 1);
+    let (_m, st) = with_records(3).await;
     let contacts = st.crm().contacts();
     let listed = contacts.get_list().send().await.expect("list");
     let ids: Vec<Option<Uuid>> = listed.data.iter().map(|c| c.id).collect();
@@ -226,12 +216,7 @@ async fn records_whose_ids_are_guids_are_read_changed_and_deleted_by_their_guid(
 /// page's fields, and read into a program's own struct.
 #[tokio::test]
 async fn report_rows_page_through_the_records_labelled_by_their_fields() {
-    let m = mock(Settings {
-        records: 120,
-        ..Settings::default()
-    })
-    .await;
-    let st = typed(&m, 1);
+    let (_m, st) = with_records(120).await;
     let reports = st.reporting().report_category_reports();
     let request = || reports.get_data("operations", 1, ReportDataRequest::new(vec![]));
     let rows: Vec<rt::Row> = request()

@@ -1,4 +1,5 @@
 //! What the stand-in's tests start from.
+#![allow(dead_code)] // each test binary uses a part of it
 
 use servicetitan::runtime::{self as rt, RetryPolicy};
 use servicetitan_mock::{MockServer, Settings};
@@ -12,4 +13,15 @@ pub async fn mock(settings: Settings) -> MockServer {
 pub fn typed(mock: &MockServer, tenant: i64) -> servicetitan::Client {
     let rt = rt::Client::new(mock.builder().retry(RetryPolicy::none())).expect("client");
     servicetitan::Client::new(rt, tenant)
+}
+
+/// A stand-in with `records` records in each list, and the client for its tenant 1.
+pub async fn with_records(records: usize) -> (MockServer, servicetitan::Client) {
+    let m = mock(Settings {
+        records,
+        ..Settings::default()
+    })
+    .await;
+    let st = typed(&m, 1);
+    (m, st)
 }
