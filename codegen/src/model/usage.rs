@@ -79,26 +79,42 @@ pub(super) fn finish_domain(domain: &mut Domain, commons: &mut CommonTypes) {
     }
     mark_boxed(&mut domain.types);
     domain.common_used = used_common.into_iter().collect();
-    let types = std::mem::take(&mut domain.types);
-    let find = |t: &Ty| -> Option<&TypeDef> {
-        match t {
-            Ty::Named {
-                name,
-                common: false,
-            } => types.iter().find(|x| &x.name == name),
-            Ty::Named { name, common: true } => commons.defs.get(name),
-            _ => None,
-        }
+    // Row labels first: an operation's paging reads them from its page's type.
+    let labelled: Vec<Option<RowLabels>> = {
+        let find = |t: &Ty| lookup(&domain.types, &commons.defs, t);
+        domain
+            .types
+            .iter()
+            .map(|t| labelled_rows(t, &find))
+            .collect()
     };
+    for (t, l) in domain.types.iter_mut().zip(labelled) {
+        t.labelled_rows = l;
+    }
+    let types = std::mem::take(&mut domain.types);
+    let find = |t: &Ty| lookup(&types, &commons.defs, t);
     for c in &mut domain.controllers {
         for o in &mut c.operations {
             o.paging = paging(o, &types, &find);
         }
     }
-    let labelled: Vec<Option<RowLabels>> = types.iter().map(|t| labelled_rows(t, &find)).collect();
     domain.types = types;
-    for (t, l) in domain.types.iter_mut().zip(labelled) {
-        t.labelled_rows = l;
+}
+
+/// The definition a named type refers to: one of the domain's `local` types, or a
+/// common one.
+fn lookup<'a>(
+    local: &'a [TypeDef],
+    common: &'a BTreeMap<String, TypeDef>,
+    t: &Ty,
+) -> Option<&'a TypeDef> {
+    match t {
+        Ty::Named {
+            name,
+            common: false,
+        } => local.iter().find(|x| &x.name == name),
+        Ty::Named { name, common: true } => common.get(name),
+        _ => None,
     }
 }
 
@@ -215,8 +231,7 @@ fn paging<'a>(
             .iter()
             .find(|p| p.wire == "page" && p.ty == Ty::I32)?;
         let incremental = incremental(o, &param.wire, &item, find).map(Box::new);
-        let labelled =
-            !taken("rows") && find(page).is_some_and(|t| labelled_rows(t, find).is_some());
+        let labelled = !taken("rows") && find(page).is_some_and(|t| t.labelled_rows.is_some());
         return Some(Paging::Pages {
             labelled,
             page: page.clone(),
