@@ -524,27 +524,12 @@ fn respond(
                 None => return Err(not_found()),
             }
         }
-        _ if labelled_rows(api, op) => {
+        (Role::Table, _) => {
             let page = crate::reports::table_page(&q, shared.settings.records).map_err(bad)?;
             Answer::value(200, &page)
         }
         _ => plain(shared, op, r.path),
     })
-}
-
-/// Whether the operation pages through rows labelled by each page's fields.
-fn labelled_rows(api: &crate::model::Api, op: &Operation) -> bool {
-    let Response::Json(Ty::Ref(key)) = &op.response else {
-        return false;
-    };
-    matches!(op.paging, Some(crate::model::Paging::Pages(_)))
-        && matches!(
-            api.type_def(key),
-            Some(crate::model::TypeDef::Struct {
-                labelled_rows: true,
-                ..
-            })
-        )
 }
 
 /// An answer from the response type alone.

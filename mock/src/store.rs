@@ -25,6 +25,9 @@ pub(crate) enum Role {
     Create(Ty),
     /// GET, PATCH, PUT or DELETE of one record, by the last path parameter.
     Item(Ty),
+    /// A page of rows labelled by its `fields` (a report's data): a table of the
+    /// settings' number of rows.
+    Table,
     /// Answered from the response type alone.
     Plain,
 }
@@ -58,6 +61,17 @@ pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
                     if o.is_item() && lists.contains_key(parent) =>
                 {
                     Role::Item(lists[parent].clone())
+                }
+                (Some(Paging::Pages(_)), Response::Json(Ty::Ref(key)), _)
+                    if matches!(
+                        api.type_def(key),
+                        Some(TypeDef::Struct {
+                            labelled_rows: true,
+                            ..
+                        })
+                    ) =>
+                {
+                    Role::Table
                 }
                 _ => Role::Plain,
             };
