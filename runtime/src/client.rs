@@ -469,9 +469,9 @@ impl Client {
         Ok(token)
     }
 
-    /// A slot of each limit from this process's own limiter: the whole limit without
-    /// Redis; with Redis (which did not answer), this process's share of it, by the
-    /// number of processes that last used the tenant's budget together.
+    /// A slot of each limit from this client's own limiter: the whole limit without
+    /// Redis; with Redis (which did not answer), this client's share of it, by the
+    /// number of clients that last used the tenant's budget together.
     async fn acquire_alone(&self, tenant: i64, client_id: &str, limits: &[Limit<'_>]) {
         #[cfg(feature = "redis")]
         let fleet = self.shared().map_or(1, |s| s.fleet_size(client_id, tenant));

@@ -27,14 +27,14 @@ impl RateLimit {
         RateLimit { calls, per }
     }
 
-    /// One of `processes`' equal shares of the limit, rounded down (at least one call
-    /// per `per`), so that together they keep within it.
-    pub(crate) fn share(self, processes: u32) -> RateLimit {
-        if self.calls == 0 || processes <= 1 {
+    /// One of `clients`' equal shares of the limit, rounded down (at least one call per
+    /// `per`), so that together they keep within it.
+    pub(crate) fn share(self, clients: u32) -> RateLimit {
+        if self.calls == 0 || clients <= 1 {
             return self;
         }
         RateLimit {
-            calls: (self.calls / processes).max(1),
+            calls: (self.calls / clients).max(1),
             per: self.per,
         }
     }

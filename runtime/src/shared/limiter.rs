@@ -17,14 +17,14 @@ use crate::auth::Token;
 use crate::RateLimit;
 use std::time::Duration;
 
-/// Before a call, in one round trip. KEYS[1]: the fleet's token; KEYS[2]: the processes
+/// Before a call, in one round trip. KEYS[1]: the fleet's token; KEYS[2]: the clients
 /// sharing the budget (a sorted set, each by the time of its last call); KEYS[3..]: the
-/// limits the call waits for. ARGV[1]: this process's name; ARGV[2]: how long, in
-/// milliseconds, a process counts as sharing after its last call; ARGV[i]: microseconds
+/// limits the call waits for. ARGV[1]: this client's name; ARGV[2]: how long, in
+/// milliseconds, a client counts as sharing after its last call; ARGV[i]: microseconds
 /// between two calls of KEYS[i]. Reserves a slot of each limit and returns how many
 /// microseconds the caller waits for the latest, then the token, its scopes, its id
 /// (false when there is none), its remaining life in milliseconds, and how many
-/// processes share the budget. Times are microseconds of the server's clock (`TIME`),
+/// clients share the budget. Times are microseconds of the server's clock (`TIME`),
 /// written with `%.0f` so that no digit is lost to Lua's `%.14g`.
 const BEGIN: &str = r"
 local t = redis.call('TIME')
@@ -75,7 +75,7 @@ impl Shared {
     /// Reserves a slot of each of `limits` for the app (`client_id`) and tenant (with a
     /// path: for that path, a report) and reads the fleet's token, in one round trip:
     /// how long to wait for the slot, and the token if it outlives `margin`. Counts this
-    /// process among those sharing the budget, and keeps their number.
+    /// client among those sharing the budget, and keeps their number.
     /// `Unavailable` when Redis does not answer, for the caller to use its own limiter
     /// and tokens.
     pub async fn begin(
@@ -108,10 +108,7 @@ impl Shared {
                 invocation.invoke_async(&mut conn).await
             })
             .await?;
-        self.fleet
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((client_id.to_string(), tenant), fleet.max(1));
+        self.set_fleet_size(client_id, tenant, fleet);
         if wait > 0 {
             tracing::trace!(
                 tenant,

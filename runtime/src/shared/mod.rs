@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 /// How long Redis is left alone after a failure before it is asked again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
-/// How long a process counts as one of those sharing a tenant's budget after its last
-/// call: the size of the fleet a process divides the budget by when Redis fails.
+/// How long a client counts as one of those sharing a tenant's budget after its last
+/// call: the size of the fleet a client divides the budget by when Redis fails.
 const MEMBERSHIP: Duration = Duration::from_secs(30);
 
 /// The connection and the state of the fleet's helpers, for one client and its clones.
@@ -40,11 +40,11 @@ pub(crate) struct Shared {
     down_until: Mutex<Option<Instant>>,
     /// Decisions made by the process alone because Redis did not answer.
     pub fallbacks: AtomicU64,
-    /// This client's name among the processes sharing a budget (random).
+    /// This client's name among the clients sharing a budget (random).
     member: String,
-    /// How many processes (clients) last shared each budget (client id, tenant): read
-    /// at every call, kept for when Redis fails.
-    fleet: Mutex<HashMap<(String, i64), u32>>,
+    /// How many clients last shared each budget (by client id, then tenant): read at
+    /// every call, kept for when Redis fails.
+    fleet: Mutex<HashMap<String, HashMap<i64, u32>>>,
     scripts: limiter::Scripts,
     token_scripts: tokens::Scripts,
 }
@@ -77,14 +77,30 @@ impl Shared {
         format!("{}:{parts}", self.prefix)
     }
 
-    /// How many processes last shared the budget of `client_id` and `tenant` (this one
+    /// How many clients last shared the budget of `client_id` and `tenant` (this one
     /// included; 1 before Redis has said).
     pub fn fleet_size(&self, client_id: &str, tenant: i64) -> u32 {
         let fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
         fleet
-            .get(&(client_id.to_string(), tenant))
+            .get(client_id)
+            .and_then(|t| t.get(&tenant))
             .copied()
             .unwrap_or(1)
+    }
+
+    /// Keeps how many clients share the budget of `client_id` and `tenant`, as Redis
+    /// counted them at this call (allocating only for a budget not seen before).
+    fn set_fleet_size(&self, client_id: &str, tenant: i64, size: u32) {
+        let mut fleet = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
+        let size = size.max(1);
+        match fleet.get_mut(client_id) {
+            Some(tenants) => {
+                tenants.insert(tenant, size);
+            }
+            None => {
+                fleet.insert(client_id.to_string(), HashMap::from([(tenant, size)]));
+            }
+        }
     }
 
     /// The connection, made (lazily: it connects at its first command) if there is none.
