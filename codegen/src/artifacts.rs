@@ -5,6 +5,7 @@
 //! `ensure_file_contents`); `cargo xtask generate`, `generate --check` and the freshness
 //! test all call it, so they cannot disagree. The inputs lock's format lives here too.
 
+use crate::domains::DomainTable;
 use crate::names::NameLock;
 use crate::{emit, examples, write, Options, Output};
 use std::collections::BTreeMap;
@@ -16,8 +17,19 @@ pub const GENERATED: &str = "generated";
 pub const KEEP: &[&str] = &["examples/", "tests/", "benches/"];
 /// The Rust names given to schemas ([`NameLock`]).
 pub const NAMES_LOCK: &str = "specs/names.lock";
+/// The known domains and their names ([`crate::domains::DomainTable`]).
+pub const DOMAINS_LOCK: &str = "specs/domains.lock";
 /// The sha256 of every input `generated/` was built from ([`inputs_lock`]).
 pub const INPUTS_LOCK: &str = "specs/inputs.lock";
+/// ServiceTitan's documents the crate is generated from (OpenAPI 3.1, the portal's
+/// current downloads); where they came from is in [`PROVENANCE`].
+pub const SPECS: &str = "specs/v2";
+/// The older OpenAPI 3.0.1 export of the same API, a test fixture the tests compare
+/// generations against.
+pub const SPECS_OPENAPI_3_0: &str = "tests/fixtures/v2-openapi-3.0";
+/// Source, date, upstream commit and sha256 of every document of [`SPECS`] and
+/// [`SPECS_OPENAPI_3_0`].
+pub const PROVENANCE: &str = "specs/provenance.yaml";
 /// The project's corrections to the documents.
 pub const CORRECTIONS: &str = "specs/corrections";
 /// The rules that make the documents' example placeholders real values.
@@ -36,6 +48,7 @@ pub fn workspace_options(
         specs,
         corrections,
         names: read_name_lock(&root.join(NAMES_LOCK))?,
+        domains: read_domain_table(&root.join(DOMAINS_LOCK))?,
         runtime_dependency: RUNTIME_IN_WORKSPACE.into(),
         example_placeholders: Some(root.join(PLACEHOLDERS)),
     })
@@ -47,6 +60,15 @@ pub fn read_name_lock(path: &Path) -> Result<NameLock, String> {
     match std::fs::read_to_string(path) {
         Ok(t) => NameLock::parse(&t).map_err(|e| format!("{}: {e}", path.display())),
         Err(_) => Ok(NameLock::default()),
+    }
+}
+
+/// The domain table at `path`; empty when the file does not exist yet (every domain is
+/// then named from its document), an error when it does not parse.
+pub fn read_domain_table(path: &Path) -> Result<DomainTable, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => DomainTable::parse(&t).map_err(|e| format!("{}: {e}", path.display())),
+        Err(_) => Ok(DomainTable::default()),
     }
 }
 
@@ -63,6 +85,7 @@ pub enum Mode {
 pub fn ensure(root: &Path, specs: &Path, out: &Output, mode: Mode) -> Result<(), String> {
     let files = [
         (root.join(NAMES_LOCK), out.names.render()),
+        (root.join(DOMAINS_LOCK), out.domains.render()),
         (root.join(INPUTS_LOCK), inputs_lock(specs, &out.inputs)),
         (root.join(examples::TABLE_PATH), out.example_table.clone()),
         (root.join(emit::MOCK_MODEL_PATH), out.mock_model.clone()),

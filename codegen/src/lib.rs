@@ -10,6 +10,7 @@
 pub mod artifacts;
 pub mod diag;
 pub mod diff;
+pub mod domains;
 pub mod emit;
 pub mod examples;
 pub mod ir;
@@ -37,6 +38,9 @@ pub struct Options {
     pub corrections: Option<PathBuf>,
     /// Names given earlier (`specs/names.lock`); empty for a first run.
     pub names: names::NameLock,
+    /// The known domains (`specs/domains.lock`): which document is which domain, and its
+    /// names; a domain it lacks is named from its document. Empty for fixtures.
+    pub domains: domains::DomainTable,
     /// How the generated `Cargo.toml` depends on the runtime crate.
     pub runtime_dependency: String,
     /// The placeholder rules of the documents' examples (`specs/example-placeholders.yaml`):
@@ -70,6 +74,8 @@ pub struct Output {
     pub calls_table: emit::Files,
     /// The names in use, to store as the new lock.
     pub names: names::NameLock,
+    /// The domain table with the rows of new domains added, to store.
+    pub domains: domains::DomainTable,
     /// sha256 of each input file, by file name (corrections as `corrections/<file>`).
     pub inputs: BTreeMap<String, String>,
     /// The corrections applied, action by action.
@@ -134,6 +140,11 @@ pub fn load_inputs(opts: &Options) -> Result<Inputs, Diagnostics> {
             Err(e) => diags.push(e),
         }
     }
+    if !diags.has_errors() {
+        if let Err(d) = domains::identify(&mut documents, &opts.domains) {
+            diags.0.extend(d.0);
+        }
+    }
     let overlays = match &opts.corrections {
         Some(dir) => overlay::read_dir(dir).unwrap_or_else(|d| {
             diags.0.extend(d.0);
@@ -158,6 +169,15 @@ pub fn load_inputs(opts: &Options) -> Result<Inputs, Diagnostics> {
 
 /// Generates from documents already read.
 pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, Diagnostics> {
+    let identified;
+    let (docs, table) = if docs.iter().all(|d| d.domain.is_some()) {
+        (docs, domains::with_rows(&opts.domains, docs))
+    } else {
+        let mut copy = docs.to_vec();
+        let table = domains::identify(&mut copy, &opts.domains)?;
+        identified = copy;
+        (&identified[..], table)
+    };
     let (api, names, diags) = model::build(docs, &opts.names)?;
     // An emitter's error is the generator's own, not a document's.
     let generator =
@@ -177,16 +197,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         .collect();
     let inputs = docs
         .iter()
-        .map(|d| {
-            (
-                d.path
-                    .file_name()
-                    .and_then(|f| f.to_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                d.sha256.clone(),
-            )
-        })
+        .map(|d| (d.canonical_file().to_string(), d.sha256.clone()))
         .collect();
     Ok(Output {
         files,
@@ -195,6 +206,7 @@ pub fn generate_from(docs: &[load::Document], opts: &Options) -> Result<Output, 
         mock_model,
         calls_table,
         names,
+        domains: table,
         inputs,
         api,
         warnings: diags.0,
@@ -211,7 +223,7 @@ fn response_examples(
     let rules = examples::Placeholders::read(placeholders).map_err(|d| Diagnostics(vec![d]))?;
     let mut out = BTreeMap::new();
     for doc in docs {
-        let module = names::module_name(&doc.stem);
+        let module = doc.module();
         let (json, _) =
             examples::collect(doc, &module, &rules).map_err(|d| Diagnostics(vec![d]))?;
         for e in json.into_iter().filter(|e| e.part == "response") {

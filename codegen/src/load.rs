@@ -21,6 +21,32 @@ pub struct Document {
     pub root: Value,
     /// sha256 of the file's bytes, for the lock.
     pub sha256: String,
+    /// The domain it describes, once identified (`crate::domains::identify`).
+    pub domain: Option<crate::names::DomainEntry>,
+}
+
+impl Document {
+    /// The file name the document's domain is known by (`crm-v2.json`, whatever the
+    /// file is called); its own file name until the domain is identified.
+    pub fn canonical_file(&self) -> &str {
+        match &self.domain {
+            Some(d) => &d.file,
+            None => self
+                .path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The module of the document's domain (`marketing_ads`); from its file name until
+    /// the domain is identified.
+    pub fn module(&self) -> String {
+        match &self.domain {
+            Some(d) => d.module.clone(),
+            None => crate::names::module_name(&self.stem),
+        }
+    }
 }
 
 /// Lists the `.json`, `.yaml` and `.yml` files of a folder, sorted by name.
@@ -90,6 +116,7 @@ pub fn parse_document(path: &Path, bytes: &[u8]) -> Result<Document, Diagnostic>
         version,
         root,
         sha256: sha256_hex(bytes),
+        domain: None,
     })
 }
 

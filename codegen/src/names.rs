@@ -144,6 +144,38 @@ pub fn module_name(stem: &str) -> String {
     m.trim_start_matches("r#").to_string()
 }
 
+/// The names of one ServiceTitan domain (a row of the domain table, `crate::domains`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainEntry {
+    /// The server path that identifies the domain's document (`/crm/v2`).
+    pub key: String,
+    /// The Rust module (`marketing_ads`).
+    pub module: String,
+    /// The cargo feature (`marketing-ads`).
+    pub feature: String,
+    /// The file name its document is kept under in `specs/v2` (`marketing-ads-v2.json`).
+    pub file: String,
+}
+
+impl DomainEntry {
+    /// Whether `name` names this domain: its module, feature, canonical file name (with
+    /// or without extension) or key.
+    pub fn is_named(&self, name: &str) -> bool {
+        let stem = self
+            .file
+            .rsplit_once('.')
+            .map_or(self.file.as_str(), |x| x.0);
+        [
+            self.module.as_str(),
+            &self.feature,
+            &self.file,
+            stem,
+            &self.key,
+        ]
+        .contains(&name)
+    }
+}
+
 /// Recorded names: scope (domain module or `common`) -> schema name -> Rust name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameLock {

@@ -2,8 +2,9 @@
 //! documents the project owns (`specs/corrections/*.yaml`), applied to ServiceTitan's
 //! documents after they are read and before anything interprets them.
 //!
-//! Each overlay names the document it corrects in `extends` (its file name, e.g.
-//! `forms-v2.json`) and lists actions: an RFC 9535 JSONPath `target`, a `description`
+//! Each overlay names the document it corrects in `extends`: its domain, by the file name
+//! the domain table keeps its document under (`forms-v2.json`, whatever the download is
+//! called), or its module, feature or server path. It lists actions: an RFC 9535 JSONPath `target`, a `description`
 //! (required here: the reason for the correction), and either `update` (merged into each
 //! selected object, appended to each selected array) or `remove: true`.
 //!
@@ -253,9 +254,7 @@ pub fn apply_all(overlays: &[Overlay], docs: &mut [Document]) -> (Vec<Applied>, 
     let mut applied = Vec::new();
     let mut diags = Diagnostics::default();
     for o in overlays {
-        let doc = docs
-            .iter_mut()
-            .find(|d| d.path.file_name().and_then(|f| f.to_str()) == Some(o.extends.as_str()));
+        let doc = docs.iter_mut().find(|d| extends(d, &o.extends));
         match doc {
             Some(doc) => {
                 let (a, d) = apply(o, doc);
@@ -274,6 +273,16 @@ pub fn apply_all(overlays: &[Overlay], docs: &mut [Document]) -> (Vec<Applied>, 
         }
     }
     (applied, diags)
+}
+
+/// Whether an overlay's `extends` names the document: its domain's canonical file name
+/// (`crm-v2.json`), module, feature or server path, whatever the file is called; the file
+/// name itself only for a document whose domain is not identified.
+fn extends(doc: &Document, name: &str) -> bool {
+    match &doc.domain {
+        Some(d) => d.is_named(name),
+        None => doc.path.file_name().and_then(|f| f.to_str()) == Some(name),
+    }
 }
 
 fn update(root: &mut Value, pointer: &str, with: &Value) -> Result<(), String> {
@@ -349,6 +358,7 @@ mod tests {
             version: load::SpecVersion::V3_1,
             root: v,
             sha256: String::new(),
+            domain: None,
         }
     }
 

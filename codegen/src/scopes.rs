@@ -19,10 +19,41 @@ impl Selection {
     fn is_empty(&self) -> bool {
         self.domains.is_empty() && self.controllers.is_empty() && self.operations.is_empty()
     }
+
+    /// The selection with domains named by their feature (`marketing-ads`, also as the
+    /// first part of `marketing-ads.reviews`) spelled as their module (`marketing_ads`).
+    fn in_module_spelling(&self, api: &Api) -> Selection {
+        let respell = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .map(|n| {
+                    let (head, tail) = match n.split_once('.') {
+                        Some((h, t)) => (h, Some(t)),
+                        None => (n.as_str(), None),
+                    };
+                    let head = api
+                        .domains
+                        .iter()
+                        .find(|d| d.feature == head)
+                        .map_or(head, |d| d.module.as_str());
+                    match tail {
+                        Some(t) => format!("{head}.{t}"),
+                        None => head.to_string(),
+                    }
+                })
+                .collect()
+        };
+        Selection {
+            domains: respell(&self.domains),
+            controllers: respell(&self.controllers),
+            operations: respell(&self.operations),
+        }
+    }
 }
 
 /// Renders the scope list, or says which selected names do not exist.
 pub fn report(api: &Api, sel: &Selection) -> Result<String, String> {
+    let sel = &sel.in_module_spelling(api);
     let mut matched: BTreeSet<String> = BTreeSet::new();
     let mut scopes: BTreeMap<String, String> = BTreeMap::new();
     let mut undeclared = Vec::new();

@@ -11,6 +11,7 @@ fn diag(name: &str, text: &str) -> String {
             let opts = Options {
                 specs: path.into(),
                 names: NameLock::default(),
+                domains: Default::default(),
                 corrections: None,
                 runtime_dependency: String::new(),
                 example_placeholders: None,
@@ -69,6 +70,7 @@ fn a_folder_with_a_bad_document_generates_nothing() {
     let err = generate(&Options {
         specs: dir.clone(),
         names: NameLock::default(),
+        domains: Default::default(),
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,
@@ -113,6 +115,7 @@ fn an_operation_that_cannot_be_represented_is_skipped_with_a_warning() {
     let opts = Options {
         specs: path.into(),
         names: NameLock::default(),
+        domains: Default::default(),
         corrections: None,
         runtime_dependency: String::new(),
         example_placeholders: None,

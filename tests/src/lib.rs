@@ -402,9 +402,15 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared/specs/<set>` seen from the workspace root.
+/// A set of ServiceTitan's documents in the repository: `v2` (the generator's input,
+/// `specs/v2`) or `v2-openapi-3.0` (the older 3.0.1 export, a test fixture).
 pub fn specs_dir(set: &str) -> PathBuf {
-    workspace_root().join("../shared/specs").join(set)
+    use servicetitan_codegen::artifacts::{SPECS, SPECS_OPENAPI_3_0};
+    match set {
+        "v2" => workspace_root().join(SPECS),
+        "v2-openapi-3.0" => workspace_root().join(SPECS_OPENAPI_3_0),
+        other => panic!("no document set `{other}` (v2, v2-openapi-3.0)"),
+    }
 }
 
 /// Runs the cargo running the tests, in `dir`, with a target folder of its own (`target`):
@@ -425,7 +431,7 @@ pub fn cargo_in(dir: &std::path::Path, target: &std::path::Path, args: &[&str]) 
     (out.status.success(), text)
 }
 
-/// Every document of a folder of `../shared/specs` (`v2`, `v2-openapi-3.0`), parsed as
+/// Every document of a set ([`specs_dir`]: `v2`, `v2-openapi-3.0`), parsed as
 /// JSON, with its path, in file-name order.
 pub fn spec_documents(set: &str) -> Vec<(PathBuf, serde_json::Value)> {
     let dir = specs_dir(set);
@@ -454,6 +460,10 @@ pub fn options(set: &str) -> servicetitan_codegen::Options {
         specs: specs_dir(set),
         corrections: Some(workspace_root().join("specs/corrections")),
         names: servicetitan_codegen::names::NameLock::parse(&lock).expect("names.lock parses"),
+        domains: servicetitan_codegen::artifacts::read_domain_table(
+            &workspace_root().join(servicetitan_codegen::artifacts::DOMAINS_LOCK),
+        )
+        .expect("domains.lock parses"),
         runtime_dependency: servicetitan_codegen::runtime_path_dependency(&workspace_root()),
         example_placeholders: Some(
             workspace_root().join(servicetitan_codegen::artifacts::PLACEHOLDERS),

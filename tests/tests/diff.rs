@@ -13,6 +13,7 @@ fn fixture(side: &str) -> servicetitan_codegen::Output {
         specs: workspace_root().join("tests/fixtures/diff").join(side),
         corrections: None,
         names: NameLock::default(),
+        domains: Default::default(),
         runtime_dependency: String::new(),
         example_placeholders: None,
     })

@@ -12,6 +12,7 @@ fn generate_fixture(version: &str, feature: &str) -> String {
     let opts = Options {
         specs: path.clone(),
         names: NameLock::default(),
+        domains: Default::default(),
         corrections: None,
         runtime_dependency: "{ path = \"../runtime\" }".into(),
         example_placeholders: None,

@@ -161,7 +161,7 @@ fn mutated_documents_the_generator_accepts_give_crates_that_compile() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
-    let specs = workspace_root().join("../shared/specs/v2");
+    let specs = workspace_root().join(servicetitan_codegen::artifacts::SPECS);
     let small = [
         "jbce-v2.json",
         "marketing-reputation-v2.json",
@@ -198,6 +198,10 @@ fn mutated_documents_the_generator_accepts_give_crates_that_compile() {
             specs: specs.clone(),
             corrections: None,
             names: NameLock::default(),
+            domains: servicetitan_codegen::artifacts::read_domain_table(
+                &workspace_root().join(servicetitan_codegen::artifacts::DOMAINS_LOCK),
+            )
+            .expect("domains.lock"),
             runtime_dependency: servicetitan_codegen::runtime_path_dependency(&workspace_root()),
             example_placeholders: None,
         };

@@ -22,7 +22,7 @@ impl Job {
 const SPECS: Opt = Opt {
     name: "--specs",
     value: Some("DIR"),
-    help: "the OpenAPI documents (default ../shared/specs/v2)",
+    help: "the OpenAPI documents (default specs/v2)",
 };
 const CORRECTIONS: Opt = Opt {
     name: "--corrections",
@@ -62,12 +62,22 @@ pub const JOBS: &[Job] = &[
         run: crate::diff::run,
     },
     Job {
+        name: "update",
+        help: "Take a folder of fresh portal downloads (any file names, JSON or YAML, OpenAPI 3.0 or 3.1):\n      write each under its domain's name in specs/v2 (a new domain joins the table), record\n      its provenance, regenerate, print the change report (checked by cargo-semver-checks where\n      it is installed) and add its summary to CHANGELOG.md. Changes nothing if the set does not generate.",
+        opts: &[
+            Opt { name: "--from", value: Some("DIR"), help: "the downloaded documents (required)" },
+            Opt { name: "--source", value: Some("TEXT"), help: "where they came from, for specs/provenance.yaml (default: the portal)" },
+            Opt { name: "--no-semver-checks", value: None, help: "do not run cargo-semver-checks even where it is installed" },
+        ],
+        run: crate::update::run,
+    },
+    Job {
         name: "scopes",
         help: "Print the OAuth scopes an application needs for the selected operations (all when nothing\n      is selected), read and write apart, with the portal's label of each.",
         opts: &[
             SPECS,
             CORRECTIONS,
-            Opt { name: "--domains", value: Some("a,b"), help: "domain modules, e.g. crm,jpm" },
+            Opt { name: "--domains", value: Some("a,b"), help: "domains, as module or feature, e.g. crm,marketing-ads" },
             Opt { name: "--controllers", value: Some("crm.customers,.."), help: "controllers, as domain.accessor" },
             Opt { name: "--operations", value: Some("Id,.."), help: "operation ids, e.g. Customers_GetList" },
         ],

@@ -19,8 +19,39 @@ pub fn run(args: &Args) -> Result<(), String> {
         })
     };
     let (old, new) = (side("--old")?, side("--new")?);
+    let report = report(&old, &new, args.flag("--semver-checks"))?;
+    match output {
+        Some(f) => std::fs::write(f, &report.markdown).map_err(|e| format!("{f}: {e}"))?,
+        None => print!("{}", report.markdown),
+    }
+    report.verdict()
+}
+
+/// A change report, as markdown, with what it found.
+pub struct Report {
+    pub markdown: String,
+    pub changes: Vec<codegen::diff::Change>,
+    /// Items on which the report and cargo-semver-checks disagree (0 when not run).
+    pub disagreements: usize,
+}
+
+impl Report {
+    /// Fails when cargo-semver-checks disagreed with the report.
+    pub fn verdict(&self) -> Result<(), String> {
+        if self.disagreements > 0 {
+            return Err(format!(
+                "the report and cargo-semver-checks disagree on {} item(s), listed in the report",
+                self.disagreements
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Generates both sets and compares them; with `semver`, also runs cargo-semver-checks on
+/// the two crates and adds its agreement with the report.
+pub fn report(old: &crate::Inputs, new: &crate::Inputs, semver: bool) -> Result<Report, String> {
     let t0 = Instant::now();
-    let semver = args.flag("--semver-checks");
     let generate = |inputs: &crate::Inputs| -> Result<codegen::Output, String> {
         let mut options = inputs.options()?;
         if semver {
@@ -34,9 +65,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             )
         })
     };
-    let (o, n) = (generate(&old)?, generate(&new)?);
+    let (o, n) = (generate(old)?, generate(new)?);
     let changes = codegen::diff::diff(&o.api, &n.api);
-    let mut report = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
+    let mut markdown = codegen::diff::markdown(&changes, &label(&old.specs), &label(&new.specs));
     let elapsed = t0.elapsed();
     let mut disagreements = 0;
     if semver {
@@ -52,7 +83,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 .filter(|f| !old_features.contains(f))
                 .cloned(),
         );
-        report += &codegen::semver::markdown(&agreement, &features, t1.elapsed().as_secs_f64());
+        markdown += &codegen::semver::markdown(&agreement, &features, t1.elapsed().as_secs_f64());
         disagreements = agreement.disagreements.len();
         eprintln!(
             "cargo-semver-checks: {} findings; {} items, {} agree, {} beyond the tool, {} disagreements ({:.0} s)",
@@ -64,21 +95,24 @@ pub fn run(args: &Args) -> Result<(), String> {
             t1.elapsed().as_secs_f64()
         );
     }
-    match output {
-        Some(f) => std::fs::write(f, &report).map_err(|e| format!("{f}: {e}"))?,
-        None => print!("{report}"),
-    }
     eprintln!(
         "{} changes; both sets generated and compared in {:.0} ms",
         changes.len(),
         elapsed.as_secs_f64() * 1000.0
     );
-    if disagreements > 0 {
-        return Err(format!(
-            "the report and cargo-semver-checks disagree on {disagreements} item(s), listed in the report"
-        ));
-    }
-    Ok(())
+    Ok(Report {
+        markdown,
+        changes,
+        disagreements,
+    })
+}
+
+/// Whether cargo-semver-checks is installed.
+pub fn semver_checks_installed() -> bool {
+    Command::new("cargo")
+        .args(["semver-checks", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Writes both generated crates under `target/semver-checks/` (version 1.0.0 on both
@@ -90,10 +124,7 @@ fn semver_checks(
     old_features: &[String],
     new_features: &[String],
 ) -> Result<Vec<codegen::semver::Finding>, String> {
-    let probe = Command::new("cargo")
-        .args(["semver-checks", "--version"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
+    if !semver_checks_installed() {
         return Err(
             "--semver-checks needs cargo-semver-checks: `cargo install cargo-semver-checks --locked` (about 15 minutes on 2 cores)"
                 .into(),

@@ -6,7 +6,9 @@ mod bench;
 mod cli;
 mod diff;
 mod generate;
+mod provenance;
 mod scopes;
+mod update;
 
 use servicetitan_codegen::artifacts;
 use std::path::PathBuf;
@@ -46,7 +48,7 @@ pub fn project_root() -> PathBuf {
 }
 
 /// The documents and corrections a job reads: `--specs DIR` (default
-/// `../shared/specs/v2`) and `--corrections DIR` (default `specs/corrections`;
+/// `specs/v2`) and `--corrections DIR` (default `specs/corrections`;
 /// `--corrections none` for the documents as they are).
 pub struct Inputs {
     pub specs: PathBuf,
@@ -60,7 +62,7 @@ impl Inputs {
         Inputs {
             specs: args
                 .path("--specs")
-                .unwrap_or_else(|| root.join("../shared/specs/v2")),
+                .unwrap_or_else(|| root.join(artifacts::SPECS)),
             corrections: match args.value("--corrections") {
                 Some("none") => None,
                 Some(dir) => Some(dir.into()),

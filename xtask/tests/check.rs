@@ -18,7 +18,7 @@ fn copy_of_documents(tag: &str) -> PathBuf {
     let dir = root().join(format!("target/xtask-check-{tag}/v2"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    for e in std::fs::read_dir(root().join("../shared/specs/v2")).expect("specs") {
+    for e in std::fs::read_dir(root().join("specs/v2")).expect("specs") {
         let p = e.expect("entry").path();
         std::fs::copy(&p, dir.join(p.file_name().expect("name"))).expect("copy");
     }

@@ -115,12 +115,27 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     }
     for (m, nd) in &news {
         let Some(od) = olds.get(m) else {
-            let ops: usize = nd.controllers.iter().map(|c| c.operations.len()).sum();
-            let text = format!(
-                "domain added: module `{m}`, feature `{}` ({ops} operation{})",
+            let ops: Vec<&Operation> = nd.controllers.iter().flat_map(|c| &c.operations).collect();
+            let mut text = format!(
+                "domain added: module `{m}`, feature `{}` ({} operation{})",
                 nd.feature,
-                if ops == 1 { "" } else { "s" }
+                ops.len(),
+                if ops.len() == 1 { "" } else { "s" }
             );
+            for o in ops {
+                let scopes = match o.scopes.as_deref() {
+                    Some([]) | None => "no scope declared".to_string(),
+                    Some(s) => format!("scope `{}`", s.join("`, `")),
+                };
+                let _ = write!(
+                    text,
+                    "\n  - `{}`: `{} {}{}`, {scopes}",
+                    o.id,
+                    o.method.as_str(),
+                    nd.prefix,
+                    o.path.as_str()
+                );
+            }
             push((Impact::Additive, text, vec![]), m, Subject::Domain);
             continue;
         };

@@ -27,7 +27,7 @@ impl DomainBuilder<'_> {
             ));
             return None;
         };
-        let prefix = server_path(url);
+        let prefix = crate::domains::server_path(url);
         for (schema, rust) in self.local_names() {
             self.schema_type(&schema, &rust);
         }
@@ -40,18 +40,18 @@ impl DomainBuilder<'_> {
         types.sort_by(|a, b| a.name.cmp(&b.name));
         Some(Domain {
             module: module.to_string(),
-            feature: module.replace('_', "-"),
+            feature: self
+                .doc
+                .domain
+                .as_ref()
+                .map_or_else(|| module.replace('_', "-"), |d| d.feature.clone()),
             title,
             description: root
                 .pointer("/info/description")
                 .and_then(Value::as_str)
                 .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
                 .filter(|d| !d.is_empty()),
-            file: file
-                .file_name()
-                .and_then(|f| f.to_str())
-                .unwrap_or_default()
-                .to_string(),
+            file: self.doc.canonical_file().to_string(),
             prefix,
             types,
             common_used: vec![],
@@ -77,13 +77,6 @@ fn documented_limit(operation_id: &str) -> Option<Limit> {
 /// (the API's documentation says so of reporting; the documents do not).
 fn answers_maintenance_conflicts(module: &str) -> bool {
     module == "reporting"
-}
-
-/// The path part of a server URL: `https://api.servicetitan.io/crm/v2` -> `/crm/v2`.
-fn server_path(url: &str) -> String {
-    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
-    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
-    path.trim_end_matches('/').to_string()
 }
 
 /// Labels of OAuth scopes from `components.securitySchemes.*.flows.*.scopes`.

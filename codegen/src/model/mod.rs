@@ -56,7 +56,7 @@ pub fn build(
     let mut domains = Vec::new();
     let mut commons = usage::CommonTypes::default();
     for (doc, schemas) in docs.iter().zip(&per_doc) {
-        let module = names::module_name(&doc.stem);
+        let module = doc.module();
         let local: Vec<String> = schemas
             .order
             .iter()
@@ -120,7 +120,7 @@ fn check_module_names(docs: &[Document]) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut modules = BTreeMap::new();
     for d in docs {
-        let m = names::module_name(&d.stem);
+        let m = d.module();
         if let Some(prev) = modules.insert(m.clone(), d.path.clone()) {
             diags.push(Diagnostic::error(
                 &d.path,

@@ -3,7 +3,7 @@
 
 use super::{cargo_bin, median, ms, timed_ok, Targets};
 use crate::args::Args;
-use servicetitan_codegen as codegen;
+use servicetitan_codegen::{self as codegen, artifacts};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,8 +28,8 @@ pub(super) fn measure(
     rounds: usize,
 ) -> Result<(Generation, Vec<PathBuf>, Vec<PathBuf>), String> {
     let xtask = root.join("target/release/xtask");
-    let v2 = root.join("../shared/specs/v2");
-    let v30 = root.join("../shared/specs/v2-openapi-3.0");
+    let v2 = root.join(artifacts::SPECS);
+    let v30 = root.join(artifacts::SPECS_OPENAPI_3_0);
     let floor = parse_floor(&xtask, &v2, rounds)?;
     let ours = |specs: &Path, out: &str| {
         median(rounds, || {

@@ -1,0 +1,292 @@
+//! `cargo xtask update --from DIR`: a folder of fresh portal downloads (any file names,
+//! JSON or YAML, OpenAPI 3.0 or 3.1) becomes the repository's documents. Each download is
+//! identified by its domain (`codegen::domains`), written to `specs/v2` under the name the
+//! domain table gives it, and recorded in `specs/provenance.yaml`; then the crate, the
+//! locks and the stand-in's model are regenerated, the change report against the
+//! documents before is printed (with cargo-semver-checks' agreement where the tool is
+//! installed), and its summary becomes an entry of `CHANGELOG.md`.
+//!
+//! Nothing in the repository is written unless the new set generates: the set is
+//! assembled and generated in `target/update/` first.
+
+use crate::args::Args;
+use crate::{diff, project_root, Inputs};
+use servicetitan_codegen::diff::{Change, Impact};
+use servicetitan_codegen::{self as codegen, artifacts, domains, load};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let root = project_root();
+    let from = PathBuf::from(args.required("--from")?);
+    let specs = root.join(artifacts::SPECS);
+    let work = root.join("target/update");
+    let table = artifacts::read_domain_table(&root.join(artifacts::DOMAINS_LOCK))?;
+    let mut incoming = read_identified(&from, &table)?;
+    // The documents as they are, kept for the report, and the new set assembled beside.
+    let before = fresh_dir(&work.join("before/v2"))?;
+    let after = fresh_dir(&work.join("after/v2"))?;
+    for f in load::list_documents(&specs).map_err(|d| d.to_string())? {
+        let name = f.file_name().ok_or("a document without a name")?;
+        for dir in [&before, &after] {
+            std::fs::copy(&f, dir.join(name)).map_err(|e| format!("{}: {e}", f.display()))?;
+        }
+    }
+    let current = read_identified(&after, &table)?;
+    let mut written = Vec::new();
+    for doc in &mut incoming {
+        let canonical = doc.canonical_file().to_string();
+        // The domain's earlier file, when it was kept under another name.
+        for old in current.iter().filter(|c| same_domain(c, doc)) {
+            if old.path.file_name() != Some(canonical.as_ref()) {
+                remove(&old.path)?;
+            }
+        }
+        let bytes = canonical_bytes(doc)?;
+        let target = after.join(&canonical);
+        std::fs::write(&target, &bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+        written.push(Written {
+            file: canonical,
+            from: doc.path.clone(),
+            sha256: load::sha256_hex(&bytes),
+            new_domain: !table.entries.contains_key(
+                &doc.domain
+                    .as_ref()
+                    .map(|d| d.key.clone())
+                    .unwrap_or_default(),
+            ),
+        });
+    }
+    // Generate the new set before anything in the repository changes.
+    let inputs = Inputs {
+        specs: after.clone(),
+        corrections: Some(root.join(artifacts::CORRECTIONS)),
+    };
+    let out = codegen::generate(&inputs.options()?).map_err(|d| {
+        format!(
+            "{d}the downloads do not generate: {} error(s); nothing in the repository was changed",
+            d.errors().count()
+        )
+    })?;
+    for w in &out.warnings {
+        eprintln!("{w}");
+    }
+    replace_documents(&specs, &after)?;
+    artifacts::ensure(&root, &specs, &out, artifacts::Mode::Write)?;
+    record_provenance(
+        &root.join(artifacts::PROVENANCE),
+        &written,
+        args.value("--source"),
+    )?;
+    for w in &written {
+        println!(
+            "{} <- {}{}",
+            w.file,
+            w.from.display(),
+            if w.new_domain { " (a new domain)" } else { "" }
+        );
+    }
+    let semver = !args.flag("--no-semver-checks") && diff::semver_checks_installed();
+    let old = Inputs {
+        specs: before,
+        corrections: inputs.corrections.clone(),
+    };
+    let new = Inputs {
+        specs: specs.clone(),
+        corrections: inputs.corrections,
+    };
+    let report = diff::report(&old, &new, semver)?;
+    let kept = work.join("report.md");
+    std::fs::write(&kept, &report.markdown).map_err(|e| format!("{}: {e}", kept.display()))?;
+    print!("{}", report.markdown);
+    if !semver {
+        eprintln!("cargo-semver-checks is not installed (or --no-semver-checks): the report is not checked against it");
+    }
+    if !report.changes.is_empty() {
+        add_changelog_entry(&root.join("CHANGELOG.md"), &report.changes, &today())?;
+    }
+    eprintln!(
+        "{} document(s) written to {}; the report is in {}{}",
+        written.len(),
+        specs.display(),
+        kept.display(),
+        if report.changes.is_empty() {
+            ""
+        } else {
+            ", and its summary in CHANGELOG.md"
+        }
+    );
+    report.verdict()
+}
+
+/// A document written by the update.
+struct Written {
+    file: String,
+    from: PathBuf,
+    sha256: String,
+    new_domain: bool,
+}
+
+/// Every document of `dir`, identified by `table` (two of one domain, or one that is not a
+/// ServiceTitan domain's, are refused naming the files).
+fn read_identified(
+    dir: &Path,
+    table: &domains::DomainTable,
+) -> Result<Vec<load::Document>, String> {
+    let files = load::list_documents(dir).map_err(|d| d.to_string())?;
+    let mut docs = Vec::new();
+    for f in files {
+        docs.push(load::read_document(&f).map_err(|d| d.to_string())?);
+    }
+    domains::identify(&mut docs, table).map_err(|d| {
+        format!(
+            "{d}{}: {} error(s); nothing was changed",
+            dir.display(),
+            d.errors().count()
+        )
+    })?;
+    Ok(docs)
+}
+
+fn same_domain(a: &load::Document, b: &load::Document) -> bool {
+    matches!((&a.domain, &b.domain), (Some(x), Some(y)) if x.key == y.key)
+}
+
+/// The bytes a document is kept as: a JSON download as it came, a YAML one as JSON
+/// (key order kept), so `specs/v2` holds one format under the canonical names.
+fn canonical_bytes(doc: &load::Document) -> Result<Vec<u8>, String> {
+    let ext = doc.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext == "json" {
+        return std::fs::read(&doc.path).map_err(|e| format!("{}: {e}", doc.path.display()));
+    }
+    let mut bytes =
+        serde_json::to_vec_pretty(&doc.root).map_err(|e| format!("{}: {e}", doc.path.display()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn fresh_dir(dir: &Path) -> Result<PathBuf, String> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
+
+fn remove(path: &Path) -> Result<(), String> {
+    std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Makes `specs` hold exactly the documents of `assembled`.
+fn replace_documents(specs: &Path, assembled: &Path) -> Result<(), String> {
+    for f in load::list_documents(specs).map_err(|d| d.to_string())? {
+        remove(&f)?;
+    }
+    for f in load::list_documents(assembled).map_err(|d| d.to_string())? {
+        let name = f.file_name().ok_or("a document without a name")?;
+        std::fs::copy(&f, specs.join(name)).map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    Ok(())
+}
+
+/// Replaces (or adds) the provenance entry of every written document: today's date, where
+/// it came from (`--source`, else the download's file name), its sha256.
+fn record_provenance(path: &Path, written: &[Written], source: Option<&str>) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut blocks = crate::provenance::Blocks::parse(&text);
+    for w in written {
+        let file = format!("{}/{}", artifacts::SPECS, w.file);
+        if blocks.sha256(&file) == Some(w.sha256.as_str()) {
+            continue; // the same bytes as recorded: the entry says where they came from
+        }
+        let from = w
+            .from
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let source = source.map_or_else(
+            || format!("portal download `{from}` (cargo xtask update)"),
+            |s| format!("{s} (`{from}`)"),
+        );
+        blocks.set(&file, &today(), &source, &w.sha256);
+    }
+    std::fs::write(path, blocks.render()).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Adds the report's summary under `## Unreleased` at the top of the changelog.
+fn add_changelog_entry(path: &Path, changes: &[Change], date: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|_| "# Changelog\n".into());
+    let entry = changelog_entry(changes, date);
+    let unreleased = "## Unreleased\n";
+    let updated = match text.find(unreleased) {
+        Some(i) => {
+            let at = i + unreleased.len();
+            format!("{}\n{}{}", &text[..at], entry, &text[at..])
+        }
+        None => {
+            let at = text.find("\n## ").map_or(text.len(), |i| i + 1);
+            format!("{}{unreleased}\n{entry}\n{}", &text[..at], &text[at..])
+        }
+    };
+    std::fs::write(path, updated).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// One changelog entry: the report's changes, breaking first, one line each.
+pub fn changelog_entry(changes: &[Change], date: &str) -> String {
+    let count = |i: Impact| changes.iter().filter(|c| c.impact == i).count();
+    let mut s = format!(
+        "### ServiceTitan documents updated ({date})\n\n{} breaking, {} additive, {} other (the change report of `cargo xtask update`).\n",
+        count(Impact::Breaking),
+        count(Impact::Additive),
+        count(Impact::Other)
+    );
+    for (impact, title) in [
+        (Impact::Breaking, "Breaking"),
+        (Impact::Additive, "Added"),
+        (Impact::Other, "Other"),
+    ] {
+        let of: Vec<&Change> = changes.iter().filter(|c| c.impact == impact).collect();
+        if of.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("\n{title}:\n\n"));
+        for c in of {
+            s.push_str(&format!("- `{}`: {}\n", c.module, c.text));
+        }
+    }
+    s
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_792), (2026, 12, 5));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
