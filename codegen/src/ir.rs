@@ -508,13 +508,11 @@ pub struct Limit {
 /// How an operation's answers continue, when they do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Paging {
-    /// Pages, by the query parameter `page` (its Rust name; `required` when it is an
-    /// argument rather than a setter). `page` is the response type, `item` its items.
+    /// Pages, numbered where `at` says. `page` is the response type, `item` its items.
     Pages {
         page: Ty,
         item: Ty,
-        param: String,
-        required: bool,
+        at: PageAt,
         /// Whether the builder gets `.pages()` and `.items()` (not when a parameter
         /// already has one of those names).
         stream_methods: bool,
@@ -532,6 +530,27 @@ pub enum Paging {
         from: String,
         /// Whether the builder gets `.batches()` and `.items()`.
         stream_methods: bool,
+    },
+}
+
+/// Where a paged list's request carries the page number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageAt {
+    /// The query parameter `page` (its Rust name; `required` when it is an argument
+    /// rather than a setter).
+    Query { param: String, required: bool },
+    /// A field of an object in the JSON body (`{"pagination": {"pageNumber": 2}}`, a POST
+    /// filter): the body's field `object` (Rust name; `Option` when `object_optional`, its
+    /// type then `Default`), and that object's `page` field (`Option` when
+    /// `page_optional`). `wire_page` and `wire_size` are their JSON pointers in the body
+    /// (`/pagination/pageNumber`, `/pagination/pageSize`).
+    Body {
+        object: String,
+        object_optional: bool,
+        page: String,
+        page_optional: bool,
+        wire_page: String,
+        wire_size: Option<String>,
     },
 }
 

@@ -464,6 +464,37 @@ fn record_key(
     collection_key(op, domain, tenant, &rest, role)
 }
 
+/// For a list paged in its body, the query with the body's page number and size as
+/// `page` and `pageSize` (the store reads those); `None` for other lists.
+fn page_in_body(
+    op: &Operation,
+    body: Option<&Value>,
+    query: &[(String, String)],
+) -> Option<Vec<(String, String)>> {
+    let Some(crate::model::Paging::Body { page, size }) = &op.paging else {
+        return None;
+    };
+    let mut q: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("page") && !k.eq_ignore_ascii_case("pageSize"))
+        .cloned()
+        .collect();
+    let read = |pointer: &str| {
+        body.and_then(|b| b.pointer(pointer))
+            .filter(|v| !v.is_null())
+    };
+    if let Some(v) = read(page) {
+        q.push(("page".into(), v.to_string().trim_matches('"').to_string()));
+    }
+    if let Some(v) = size.as_deref().and_then(read) {
+        q.push((
+            "pageSize".into(),
+            v.to_string().trim_matches('"').to_string(),
+        ));
+    }
+    Some(q)
+}
+
 /// The answer of a valid request.
 fn respond(
     shared: &Shared,
@@ -496,6 +527,8 @@ fn respond(
     let q = Query(r.query);
     Ok(match (role, id) {
         (Role::List(item), _) => {
+            let in_body = page_in_body(op, body, r.query);
+            let q = in_body.as_deref().map_or(q, Query);
             Answer::json(200, store.page(api, &key, item, op, &q).map_err(bad)?)
         }
         (Role::Export(item), _) => {

@@ -121,6 +121,9 @@ pub enum Paging {
     Pages(String),
     /// Export batches, continued by this query parameter.
     Export(String),
+    /// Pages numbered in the JSON body (a POST filter): the JSON pointers of the page
+    /// number and of the page size in the body.
+    Body { page: String, size: Option<String> },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

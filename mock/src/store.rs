@@ -51,6 +51,9 @@ pub(crate) fn roles(api: &Api) -> HashMap<(String, String), Role> {
                 (Some(Paging::Export(_)), Response::Json(Ty::Export(item)), _) => {
                     Role::Export((**item).clone())
                 }
+                (Some(Paging::Body { .. }), Response::Json(Ty::Paged(item)), _) => {
+                    Role::List((**item).clone())
+                }
                 (_, _, "GET") if lists.contains_key(o.path.as_str()) => {
                     Role::List(lists[o.path.as_str()].clone())
                 }

@@ -78,6 +78,10 @@ pub(crate) fn client(s: Settings<'_>) -> Result<reqwest::Client, Error> {
 
 /// rustls on ring with the operating system's certificate verifier; HTTP/2 or 1.1.
 fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    // rustls 0.23.48 deprecates ring's provider ("no support for post-quantum algorithms")
+    // with no ring replacement in 0.23 (aws-lc-rs is the other; `rustls-ring` comes with
+    // 0.24). `allow`, not `expect`: the releases before 0.23.48 do not deprecate it.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .map_err(|e| Error::config(format!("cannot use the system's certificate verifier: {e}")))?;

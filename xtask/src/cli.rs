@@ -107,6 +107,12 @@ pub const JOBS: &[Job] = &[
         opts: &[SPECS, ROUNDS],
         run: crate::bench::generation::parse_floor_job,
     },
+    Job {
+        name: "fresh-resolve",
+        help: "Check the workspace against the newest dependency versions its ranges allow, as a user\n      without our Cargo.lock builds it: a copy in target/fresh-resolve/, its Cargo.lock resolved\n      again, `cargo check --workspace --all-targets --all-features` with -D warnings; prints what\n      changed against Cargo.lock. Reaches the registry and is not part of CI: an upstream\n      release can turn it red with no change here. Several minutes.",
+        opts: &[],
+        run: crate::fresh::run,
+    },
 ];
 
 /// The usage text, from [`JOBS`].

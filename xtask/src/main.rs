@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod cli;
 mod diff;
+mod fresh;
 mod generate;
 mod provenance;
 mod scopes;

@@ -174,7 +174,19 @@ fn operation(o: &Operation, module: &str) -> Value {
     };
     m.insert("response".into(), response);
     let paging = match &o.paging {
-        Some(Paging::Pages { param, .. }) => json!({"pages": wire_of(o, param)}),
+        Some(Paging::Pages {
+            at: PageAt::Query { param, .. },
+            ..
+        }) => json!({"pages": wire_of(o, param)}),
+        Some(Paging::Pages {
+            at:
+                PageAt::Body {
+                    wire_page,
+                    wire_size,
+                    ..
+                },
+            ..
+        }) => json!({"body": {"page": wire_page, "size": wire_size}}),
         Some(Paging::Export { from, .. }) => json!({"export": wire_of(o, from)}),
         None => Value::Null,
     };

@@ -425,6 +425,50 @@ fn split_ids(o: &Operation) -> TokenStream {
     }
 }
 
+/// How a builder sets and reads its page number: a statement setting it from `page`,
+/// and an expression of it (1 when unset).
+fn page_number(at: &PageAt) -> (TokenStream, TokenStream) {
+    match at {
+        PageAt::Query {
+            param,
+            required: true,
+        } => {
+            let p = ident(param);
+            (quote!(self.#p = page;), quote!(self.#p))
+        }
+        PageAt::Query { param, .. } => {
+            let p = ident(param);
+            (quote!(self.#p = Some(page);), quote!(self.#p.unwrap_or(1)))
+        }
+        PageAt::Body {
+            object,
+            object_optional,
+            page,
+            page_optional,
+            ..
+        } => {
+            let (o, p) = (ident(object), ident(page));
+            let value = if *page_optional {
+                quote!(Some(page))
+            } else {
+                quote!(page)
+            };
+            let set = if *object_optional {
+                quote!(self.body.#o.get_or_insert_with(Default::default).#p = #value;)
+            } else {
+                quote!(self.body.#o.#p = #value;)
+            };
+            let get = match (object_optional, page_optional) {
+                (true, true) => quote!(self.body.#o.as_ref().and_then(|o| o.#p).unwrap_or(1)),
+                (true, false) => quote!(self.body.#o.as_ref().map_or(1, |o| o.#p)),
+                (false, true) => quote!(self.body.#o.#p.unwrap_or(1)),
+                (false, false) => quote!(self.body.#o.#p),
+            };
+            (set, get)
+        }
+    }
+}
+
 /// `PagedRequest` / `ExportRequest` impls and the stream methods of a builder whose
 /// operation continues.
 fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
@@ -432,23 +476,14 @@ fn streaming_impls(o: &Operation, paging: &Paging, b: &Ident) -> TokenStream {
         Paging::Pages {
             page,
             item,
-            param,
-            required,
+            at,
             stream_methods,
             incremental,
             labelled,
         } => {
             let page_ty = ty_tokens(page, From::Ops);
             let item = ty_tokens(item, From::Ops);
-            let page = ident(param);
-            let (set, get) = if *required {
-                (quote!(self.#page = page;), quote!(self.#page))
-            } else {
-                (
-                    quote!(self.#page = Some(page);),
-                    quote!(self.#page.unwrap_or(1)),
-                )
-            };
+            let (set, get) = page_number(at);
             let split = split_ids(o);
             let changes = match incremental {
                 Some(inc) if *stream_methods => incremental_impl(inc, b, &item),

@@ -226,18 +226,23 @@ fn paging<'a>(
         let Response::Json(page) = &o.response else {
             return None;
         };
-        let param = o
-            .query
-            .iter()
-            .find(|p| p.wire == "page" && p.ty == Ty::I32)?;
-        let incremental = incremental(o, &param.wire, &item, find).map(Box::new);
+        let at = match o.query.iter().find(|p| p.wire == "page" && p.ty == Ty::I32) {
+            Some(p) => PageAt::Query {
+                param: p.name.clone(),
+                required: p.required,
+            },
+            None => body_page(o, find)?,
+        };
+        let incremental = match &at {
+            PageAt::Query { .. } => incremental(o, "page", &item, find).map(Box::new),
+            PageAt::Body { .. } => None,
+        };
         let labelled = !taken("rows") && find(page).is_some_and(|t| t.labelled_rows.is_some());
         return Some(Paging::Pages {
             labelled,
             page: page.clone(),
             item,
-            param: param.name.clone(),
-            required: param.required,
+            at,
             stream_methods: !(taken("pages") || taken("items") || taken("changes")),
             incremental,
         });
@@ -253,6 +258,57 @@ fn paging<'a>(
         item: (**item).clone(),
         from: from.name.clone(),
         stream_methods: !(taken("batches") || taken("items") || taken("changes")),
+    })
+}
+
+/// The page number of a list paged in its JSON body: the body's object field named
+/// `pagination` (or `paging`), with an `i32` page number (`pageNumber`, `page` or
+/// `number`) and perhaps a size (`pageSize`, `size`). An optional object must be
+/// `Default` (no required field) so that a stream can set the page of a body without one.
+fn body_page<'a>(o: &Operation, find: &impl Fn(&Ty) -> Option<&'a TypeDef>) -> Option<PageAt> {
+    let Some(Body::Json { ty, .. }) = &o.body else {
+        return None;
+    };
+    let body = find(ty)?;
+    let TypeDefKind::Struct(fields) = &body.kind else {
+        return None;
+    };
+    let object = fields
+        .iter()
+        .find(|f| matches!(f.wire.as_str(), "pagination" | "paging") && !f.boxed)?;
+    let inner = find(&object.ty)?;
+    let TypeDefKind::Struct(inner_fields) = &inner.kind else {
+        return None;
+    };
+    let named = |names: &[&str], ty: &Ty| {
+        inner_fields
+            .iter()
+            .find(|f| names.contains(&f.wire.as_str()) && &f.ty == ty)
+    };
+    let page = named(&["pageNumber", "page", "number"], &Ty::I32)?;
+    let size = named(&["pageSize", "size"], &Ty::I32);
+    let plain_or_optional = |t: &TypeDef, f: &Field| match t.field_repr(f) {
+        FieldRepr::Plain => Some(false),
+        FieldRepr::Optional => Some(true),
+        _ => None,
+    };
+    let object_optional = plain_or_optional(body, object)?;
+    let page_optional = plain_or_optional(inner, page)?;
+    let defaultable = inner_fields
+        .iter()
+        .all(|f| inner.field_repr(f) != FieldRepr::Plain);
+    if object_optional && !defaultable {
+        return None;
+    }
+    let escape = |w: &str| w.replace('~', "~0").replace('/', "~1");
+    let pointer = |f: &Field| format!("/{}/{}", escape(&object.wire), escape(&f.wire));
+    Some(PageAt::Body {
+        object: object.name.clone(),
+        object_optional,
+        page: page.name.clone(),
+        page_optional,
+        wire_page: pointer(page),
+        wire_size: size.map(pointer),
     })
 }
 
